@@ -1,0 +1,292 @@
+//! `hdfs dfs`: the user shell of the distributed file system (Hadoop's `FsShell`).
+//!
+//! Commands, paths, output and exit codes follow Hadoop 3: 0 on success, 1 when any path
+//! failed (the remaining paths are still processed), 255 for an unknown command or bad usage.
+
+mod count_du;
+mod ls;
+mod modify;
+mod options;
+mod paths;
+mod perms;
+mod setrep;
+mod shell;
+mod stat_test;
+mod touch;
+
+use std::io::Write;
+
+use common::Configuration;
+
+use self::options::UsageError;
+use self::shell::Shell;
+
+/// Exit code of bad usage (Hadoop's -1).
+const USAGE_EXIT: i32 = 255;
+const USAGE_PREFIX: &str = "Usage: hadoop fs [generic options]";
+const GENERIC_OPTIONS: &str = "Generic options supported are:
+-conf <configuration file>        specify an application configuration file
+-D <property=value>               define a value for a given property
+-fs <file:///|hdfs://namenode:port> specify default filesystem URL to use, overrides 'fs.defaultFS' property from configurations.
+
+The general command line syntax is:
+command [genericOptions] [commandOptions]";
+
+/// A command's name (without its dash), usage synopsis and help text.
+pub struct CommandInfo {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub description: &'static str,
+}
+
+const HELP: CommandInfo = CommandInfo {
+    name: "help",
+    usage: "[cmd ...]",
+    description: "Displays help for the given commands, or for all commands if none is given.",
+};
+
+const USAGE: CommandInfo = CommandInfo {
+    name: "usage",
+    usage: "[cmd ...]",
+    description: "Displays the usage of the given commands, or of all commands if none is given.",
+};
+
+/// Every command, in name order (the order of the usage summary).
+const COMMANDS: [&CommandInfo; 17] = [
+    &perms::CHGRP,
+    &perms::CHMOD,
+    &perms::CHOWN,
+    &count_du::COUNT,
+    &count_du::DU,
+    &HELP,
+    &ls::LS,
+    &modify::MKDIR,
+    &modify::MV,
+    &modify::RM,
+    &modify::RMDIR,
+    &setrep::SETREP,
+    &stat_test::STAT,
+    &stat_test::TEST,
+    &touch::TOUCH,
+    &touch::TOUCHZ,
+    &USAGE,
+];
+
+/// Runs `hdfs dfs ARGS...` (generic options like -D already consumed) and returns the process
+/// exit code.
+pub async fn run(
+    conf: &Configuration,
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let Some((command, rest)) = args.split_first() else {
+        print_info(err, None, false);
+        return USAGE_EXIT;
+    };
+    let Some(info) = find_command(command) else {
+        let _ = writeln!(err, "{command}: Unknown command");
+        if !command.starts_with('-') && find_command(&format!("-{command}")).is_some() {
+            let _ = writeln!(
+                err,
+                "Did you mean -{command}?  This command begins with a dash."
+            );
+        }
+        print_info(err, None, false);
+        return USAGE_EXIT;
+    };
+    let mut shell = Shell::new(conf, info.name, out, err);
+    let rest = rest.to_vec();
+    let result = match info.name {
+        "chgrp" => perms::chgrp(&mut shell, rest).await,
+        "chmod" => perms::chmod(&mut shell, rest).await,
+        "chown" => perms::chown(&mut shell, rest).await,
+        "count" => count_du::count(&mut shell, rest).await,
+        "du" => count_du::du(&mut shell, rest).await,
+        "help" => help(&mut shell, &rest, true),
+        "ls" => ls::ls(&mut shell, rest).await,
+        "mkdir" => modify::mkdir(&mut shell, rest).await,
+        "mv" => modify::mv(&mut shell, rest).await,
+        "rm" => modify::rm(&mut shell, rest).await,
+        "rmdir" => modify::rmdir(&mut shell, rest).await,
+        "setrep" => setrep::setrep(&mut shell, rest).await,
+        "stat" => stat_test::stat(&mut shell, rest).await,
+        "test" => stat_test::test(&mut shell, rest).await,
+        "touch" => touch::touch(&mut shell, rest).await,
+        "touchz" => touch::touchz(&mut shell, rest).await,
+        _ => help(&mut shell, &rest, false),
+    };
+    match result {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            for line in message.lines() {
+                let _ = writeln!(shell.err, "{command}: {line}");
+            }
+            let _ = writeln!(shell.err, "{USAGE_PREFIX} {}", synopsis(info));
+            USAGE_EXIT
+        }
+    }
+}
+
+/// The command named `-name`.
+fn find_command(dashed: &str) -> Option<&'static CommandInfo> {
+    let name = dashed.strip_prefix('-')?;
+    COMMANDS.into_iter().find(|info| info.name == name)
+}
+
+/// `-name usage`, the synopsis of a command.
+fn synopsis(info: &CommandInfo) -> String {
+    if info.usage.is_empty() {
+        format!("-{}", info.name)
+    } else {
+        format!("-{} {}", info.name, info.usage)
+    }
+}
+
+/// `-help` and `-usage`: the help or usage of the named commands, or of all.
+fn help(shell: &mut Shell<'_>, names: &[String], with_help: bool) -> Result<i32, UsageError> {
+    if names.is_empty() {
+        print_info(shell.out, None, with_help);
+    }
+    for name in names {
+        let dashed = if name.starts_with('-') {
+            name.clone()
+        } else {
+            format!("-{name}")
+        };
+        let Some(info) = find_command(&dashed) else {
+            return Err(UsageError(format!("`{name}': Unknown command")));
+        };
+        print_info(shell.out, Some(info), with_help);
+    }
+    Ok(0)
+}
+
+/// Prints the usage (or help) of one command, or the summary of all commands followed by the
+/// generic options.
+fn print_info(out: &mut dyn Write, command: Option<&CommandInfo>, with_help: bool) {
+    let text = match command {
+        Some(info) if with_help => command_help(info),
+        Some(info) => format!("{USAGE_PREFIX} {}\n", synopsis(info)),
+        None => {
+            let mut text = format!("{USAGE_PREFIX}\n");
+            for info in COMMANDS {
+                text.push_str(&format!("\t[{}]\n", synopsis(info)));
+            }
+            if with_help {
+                for info in COMMANDS {
+                    text.push('\n');
+                    text.push_str(&command_help(info));
+                }
+            }
+            text.push('\n');
+            text.push_str(GENERIC_OPTIONS);
+            text.push('\n');
+            text
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+}
+
+/// `-name usage:\t<first line>` then `\t\t<line>` for each further line of the description.
+fn command_help(info: &CommandInfo) -> String {
+    let mut text = String::new();
+    for (index, line) in info.description.split('\n').enumerate() {
+        if index == 0 {
+            text.push_str(&format!("{}:\t{line}\n", synopsis(info)));
+        } else {
+            text.push_str(&format!("\t\t{line}\n"));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn run_shell(args: &[&str]) -> (i32, String, String) {
+        let conf = Configuration::new();
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(&conf, &args, &mut out, &mut err).await;
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (code, text(out), text(err))
+    }
+
+    #[test]
+    fn commands_are_sorted_and_unique() {
+        for pair in COMMANDS.windows(2) {
+            assert!(pair[0].name < pair[1].name, "{} >= {}", pair[0].name, pair[1].name);
+        }
+    }
+
+    #[tokio::test]
+    async fn no_arguments_print_the_summary() {
+        let (code, out, err) = run_shell(&[]).await;
+        assert_eq!(code, 255);
+        assert!(out.is_empty());
+        assert!(err.starts_with("Usage: hadoop fs [generic options]\n\t[-chgrp [-R] GROUP PATH...]\n"));
+        assert!(err.contains("\t[-ls [-C] [-d] [-h] [-q] [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]]\n"));
+        assert!(err.contains("Generic options supported are:"));
+    }
+
+    #[tokio::test]
+    async fn unknown_commands_are_usage_errors() {
+        let (code, _, err) = run_shell(&["-nope"]).await;
+        assert_eq!(code, 255);
+        assert!(err.starts_with("-nope: Unknown command\nUsage: hadoop fs [generic options]\n"));
+
+        let (code, _, err) = run_shell(&["ls"]).await;
+        assert_eq!(code, 255);
+        assert!(err.starts_with(
+            "ls: Unknown command\nDid you mean -ls?  This command begins with a dash.\n"
+        ));
+    }
+
+    #[tokio::test]
+    async fn illegal_options_print_the_command_usage() {
+        let (code, out, err) = run_shell(&["-ls", "-x", "/"]).await;
+        assert_eq!(code, 255);
+        assert!(out.is_empty());
+        assert_eq!(
+            err,
+            "-ls: Illegal option -x\nUsage: hadoop fs [generic options] -ls [-C] [-d] [-h] [-q] \
+             [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]\n"
+        );
+        let (code, _, err) = run_shell(&["-count"]).await;
+        assert_eq!(code, 255);
+        assert!(err.starts_with("-count: Not enough arguments: expected 1 but got 0\n"));
+    }
+
+    #[tokio::test]
+    async fn help_and_usage_describe_commands() {
+        let (code, out, _) = run_shell(&["-usage", "mkdir"]).await;
+        assert_eq!(code, 0);
+        assert_eq!(out, "Usage: hadoop fs [generic options] -mkdir [-p] <path> ...\n");
+
+        let (code, out, _) = run_shell(&["-help", "-rmdir"]).await;
+        assert_eq!(code, 0);
+        assert!(out.starts_with("-rmdir [--ignore-fail-on-non-empty] <dir> ...:\t"));
+
+        let (code, out, _) = run_shell(&["-help"]).await;
+        assert_eq!(code, 0);
+        assert!(out.contains("\n-touchz <path> ...:\t"));
+
+        let (code, _, err) = run_shell(&["-help", "bogus"]).await;
+        assert_eq!(code, 255);
+        assert_eq!(
+            err,
+            "-help: `bogus': Unknown command\nUsage: hadoop fs [generic options] -help [cmd ...]\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn path_errors_exit_with_one() {
+        // The default file system of an empty configuration is not HDFS.
+        let (code, out, err) = run_shell(&["-ls", "/"]).await;
+        assert_eq!(code, 1);
+        assert!(out.is_empty());
+        assert!(err.starts_with("ls: fs.defaultFS is 'file:///'"), "{err}");
+    }
+}

@@ -1,0 +1,440 @@
+//! [`DfsClient`]: one gRPC channel to the NameNode, shared by clones.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::{Configuration, FsPermission, RemoteException};
+use proto::hdfs as pb;
+use proto::hdfs::client_protocol_client::ClientProtocolClient;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
+use crate::Result;
+
+/// The NameNode RPC port when `fs.defaultFS` names none.
+pub const DEFAULT_NAMENODE_PORT: u16 = 8020;
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// What `hdfs dfsadmin -safemode` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SafeModeAction {
+    Get,
+    Enter,
+    Leave,
+}
+
+/// How to create a file.
+#[derive(Clone, Debug)]
+pub struct CreateOptions {
+    pub permission: FsPermission,
+    pub overwrite: bool,
+    pub create_parent: bool,
+    pub replication: u16,
+    pub block_size: u64,
+}
+
+/// A client of one NameNode. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct DfsClient {
+    rpc: ClientProtocolClient<Channel>,
+    authority: String,
+    user: String,
+    client_name: String,
+    umask: FsPermission,
+}
+
+impl DfsClient {
+    /// Connects (lazily) to the NameNode named by `fs.defaultFS`, as the
+    /// current user (`HADOOP_USER_NAME` or the OS user). Must run inside a
+    /// tokio runtime.
+    pub fn from_conf(conf: &Configuration) -> Result<Self> {
+        let default_fs = conf.get_or("fs.defaultFS", "file:///");
+        let authority = namenode_authority(&default_fs)?;
+        let umask = umask_from_conf(conf)?;
+        Self::connect(&authority, &common::user::current_user(), umask)
+    }
+
+    /// Connects (lazily) to `host:port` as `user`.
+    pub fn connect(authority: &str, user: &str, umask: FsPermission) -> Result<Self> {
+        let endpoint = Endpoint::from_shared(format!("http://{authority}"))
+            .map_err(|error| {
+                RemoteException::illegal_argument(format!(
+                    "invalid NameNode address '{authority}': {error}"
+                ))
+            })?
+            .tcp_nodelay(true);
+        let rpc = ClientProtocolClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        Ok(Self {
+            rpc,
+            authority: authority.to_string(),
+            user: user.to_string(),
+            client_name: new_client_name(),
+            umask,
+        })
+    }
+
+    /// `host:port` of the NameNode.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The user this client acts as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The name this client holds leases under.
+    pub fn client_name(&self) -> &str {
+        &self.client_name
+    }
+
+    /// The umask applied to new files and directories (`fs.permissions.umask-mode`).
+    pub fn umask(&self) -> FsPermission {
+        self.umask
+    }
+
+    /// `hdfs://host:port`, the URI of this file system.
+    pub fn uri(&self) -> String {
+        format!("hdfs://{}", self.authority)
+    }
+
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Ok(user) = self.user.parse() {
+            request.metadata_mut().insert(proto::USER_METADATA, user);
+        }
+        request
+    }
+
+    /// Creates a directory; with `create_parent`, missing ancestors too.
+    /// `permission` is applied as given (callers mask it with the umask).
+    pub async fn mkdirs(&self, path: &str, permission: FsPermission, create_parent: bool) -> Result<()> {
+        let request = pb::MkdirsRequest {
+            src: path.to_string(),
+            masked: permission.bits().into(),
+            create_parent,
+        };
+        self.rpc.clone().mkdirs(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// The status of `path`, or `None` when it does not exist.
+    pub async fn get_file_info(&self, path: &str) -> Result<Option<FileStatus>> {
+        let request = pb::GetFileInfoRequest { src: path.to_string() };
+        let response = self
+            .rpc
+            .clone()
+            .get_file_info(self.request(request))
+            .await
+            .map_err(from_status)?
+            .into_inner();
+        Ok(response.fs.map(|status| FileStatus::from_proto(path.to_string(), status)))
+    }
+
+    /// The status of `path`; `'path': No such file or directory` when absent.
+    pub async fn stat(&self, path: &str) -> Result<FileStatus> {
+        self.get_file_info(path)
+            .await?
+            .ok_or_else(|| RemoteException::not_found(path))
+    }
+
+    /// The entries of a directory, sorted by name (fetched in pages of
+    /// `dfs.ls.limit`), or the file itself when `path` is a file.
+    pub async fn list(&self, path: &str) -> Result<Vec<FileStatus>> {
+        let mut entries = Vec::new();
+        let mut start_after = Vec::new();
+        loop {
+            let request = pb::GetListingRequest {
+                src: path.to_string(),
+                start_after: std::mem::take(&mut start_after),
+            };
+            let response = self
+                .rpc
+                .clone()
+                .get_listing(self.request(request))
+                .await
+                .map_err(from_status)?
+                .into_inner();
+            let Some(listing) = response.dir_list else {
+                return Err(RemoteException::not_found(path));
+            };
+            let page_len = listing.partial_listing.len();
+            for entry in listing.partial_listing {
+                if entry.name.is_empty() {
+                    // A file lists as itself.
+                    entries.push(FileStatus::from_proto(path.to_string(), entry));
+                    continue;
+                }
+                start_after.clone_from(&entry.name);
+                let name = String::from_utf8_lossy(&entry.name).into_owned();
+                entries.push(FileStatus::from_proto(common::path::join(path, &name), entry));
+            }
+            if listing.remaining_entries == 0 || page_len == 0 {
+                return Ok(entries);
+            }
+        }
+    }
+
+    /// Renames `src` to `dst`. With `move_into_directory` (FileSystem#rename,
+    /// what `-mv` uses) an existing directory `dst` receives `src` inside it;
+    /// with `overwrite` an existing file or empty directory `dst` is replaced.
+    pub async fn rename(&self, src: &str, dst: &str, overwrite: bool, move_into_directory: bool) -> Result<()> {
+        let request = pb::RenameRequest {
+            src: src.to_string(),
+            dst: dst.to_string(),
+            overwrite,
+            move_into_directory,
+        };
+        self.rpc.clone().rename(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// Deletes `path` (a non-empty directory only when `recursive`). Returns
+    /// false when nothing was there.
+    pub async fn delete(&self, path: &str, recursive: bool) -> Result<bool> {
+        let request = pb::DeleteRequest { src: path.to_string(), recursive };
+        let response = self.rpc.clone().delete(self.request(request)).await.map_err(from_status)?;
+        Ok(response.into_inner().result)
+    }
+
+    /// Sets a file's replication; false when `path` is a directory.
+    pub async fn set_replication(&self, path: &str, replication: u16) -> Result<bool> {
+        let request = pb::SetReplicationRequest {
+            src: path.to_string(),
+            replication: replication.into(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .set_replication(self.request(request))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().result)
+    }
+
+    pub async fn set_permission(&self, path: &str, permission: FsPermission) -> Result<()> {
+        let request = pb::SetPermissionRequest {
+            src: path.to_string(),
+            permission: permission.bits().into(),
+        };
+        self.rpc.clone().set_permission(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// Changes owner and/or group; `None` leaves that one unchanged.
+    pub async fn set_owner(&self, path: &str, owner: Option<&str>, group: Option<&str>) -> Result<()> {
+        let request = pb::SetOwnerRequest {
+            src: path.to_string(),
+            username: owner.unwrap_or_default().to_string(),
+            groupname: group.unwrap_or_default().to_string(),
+        };
+        self.rpc.clone().set_owner(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// Sets modification and access times in ms; -1 leaves one unchanged.
+    pub async fn set_times(&self, path: &str, mtime: i64, atime: i64) -> Result<()> {
+        let request = pb::SetTimesRequest { src: path.to_string(), mtime, atime };
+        self.rpc.clone().set_times(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    pub async fn content_summary(&self, path: &str) -> Result<ContentSummary> {
+        let request = pb::GetContentSummaryRequest { path: path.to_string() };
+        let response = self
+            .rpc
+            .clone()
+            .get_content_summary(self.request(request))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().summary.unwrap_or_default().into())
+    }
+
+    /// Creates a file open for writing by this client and returns its status.
+    pub async fn create(&self, path: &str, options: &CreateOptions) -> Result<FileStatus> {
+        let request = pb::CreateRequest {
+            src: path.to_string(),
+            masked: options.permission.bits().into(),
+            client_name: self.client_name.clone(),
+            overwrite: options.overwrite,
+            create_parent: options.create_parent,
+            replication: options.replication.into(),
+            block_size: options.block_size,
+        };
+        let response = self.rpc.clone().create(self.request(request)).await.map_err(from_status)?;
+        let status = response
+            .into_inner()
+            .fs
+            .ok_or_else(|| RemoteException::io("create: NameNode returned no file status"))?;
+        Ok(FileStatus::from_proto(path.to_string(), status))
+    }
+
+    /// Allocates the next block of a file being written; `previous` is the
+    /// last block with its final length.
+    pub async fn add_block(&self, path: &str, file_id: u64, previous: Option<pb::Block>) -> Result<pb::LocatedBlock> {
+        let request = pb::AddBlockRequest {
+            src: path.to_string(),
+            client_name: self.client_name.clone(),
+            previous,
+            file_id,
+        };
+        let response = self.rpc.clone().add_block(self.request(request)).await.map_err(from_status)?;
+        response
+            .into_inner()
+            .block
+            .ok_or_else(|| RemoteException::io("addBlock: NameNode returned no block"))
+    }
+
+    /// Gives up the last block of a file being written.
+    pub async fn abandon_block(&self, path: &str, file_id: u64, block: pb::Block) -> Result<()> {
+        let request = pb::AbandonBlockRequest {
+            b: Some(block),
+            src: path.to_string(),
+            holder: self.client_name.clone(),
+            file_id,
+        };
+        self.rpc.clone().abandon_block(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// Closes a file being written; `last` is its last block with final length.
+    pub async fn complete(&self, path: &str, file_id: u64, last: Option<pb::Block>) -> Result<bool> {
+        let request = pb::CompleteRequest {
+            src: path.to_string(),
+            client_name: self.client_name.clone(),
+            last,
+            file_id,
+        };
+        let response = self.rpc.clone().complete(self.request(request)).await.map_err(from_status)?;
+        Ok(response.into_inner().result)
+    }
+
+    /// Creates an empty, closed file (what `-touchz` does).
+    pub async fn create_empty(&self, path: &str, options: &CreateOptions) -> Result<()> {
+        let status = self.create(path, options).await?;
+        self.complete(path, status.file_id, None).await?;
+        Ok(())
+    }
+
+    pub async fn fs_stats(&self) -> Result<FsStats> {
+        let response = self
+            .rpc
+            .clone()
+            .get_fs_stats(self.request(pb::GetFsStatsRequest {}))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().into())
+    }
+
+    /// Enters, leaves or queries safe mode; returns whether it is on.
+    pub async fn set_safe_mode(&self, action: SafeModeAction) -> Result<bool> {
+        let action = match action {
+            SafeModeAction::Get => pb::SafeModeAction::Get,
+            SafeModeAction::Enter => pb::SafeModeAction::Enter,
+            SafeModeAction::Leave => pb::SafeModeAction::Leave,
+        };
+        let request = pb::SetSafeModeRequest { action: action.into() };
+        let response = self.rpc.clone().set_safe_mode(self.request(request)).await.map_err(from_status)?;
+        Ok(response.into_inner().result)
+    }
+
+    /// Writes a new fsimage (the NameNode must be in safe mode); returns its txid.
+    pub async fn save_namespace(&self) -> Result<u64> {
+        let response = self
+            .rpc
+            .clone()
+            .save_namespace(self.request(pb::SaveNamespaceRequest {}))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().txid)
+    }
+
+    /// Finalizes the current edit segment; returns the first txid of the new one.
+    pub async fn roll_edits(&self) -> Result<u64> {
+        let response = self
+            .rpc
+            .clone()
+            .roll_edits(self.request(pb::RollEditsRequest {}))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().new_segment_txid)
+    }
+
+    pub async fn server_defaults(&self) -> Result<ServerDefaults> {
+        let response = self
+            .rpc
+            .clone()
+            .get_server_defaults(self.request(pb::GetServerDefaultsRequest {}))
+            .await
+            .map_err(from_status)?
+            .into_inner();
+        Ok(ServerDefaults {
+            block_size: response.block_size,
+            bytes_per_checksum: response.bytes_per_checksum,
+            replication: response.replication as u16,
+            trash_interval_minutes: response.trash_interval_minutes,
+        })
+    }
+}
+
+fn from_status(status: tonic::Status) -> RemoteException {
+    RemoteException::from_status(&status)
+}
+
+/// `host:port` of the NameNode in an `hdfs://` URI (port 8020 when absent).
+pub fn namenode_authority(uri: &str) -> Result<String> {
+    let Some(rest) = uri.strip_prefix("hdfs://") else {
+        return Err(RemoteException::illegal_argument(format!(
+            "fs.defaultFS is '{uri}', not an hdfs:// URI (set it in core-site.xml or with -fs)"
+        )));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(RemoteException::illegal_argument(format!(
+            "'{uri}': no NameNode host in the URI"
+        )));
+    }
+    if authority.contains(':') {
+        Ok(authority.to_string())
+    } else {
+        Ok(format!("{authority}:{DEFAULT_NAMENODE_PORT}"))
+    }
+}
+
+fn umask_from_conf(conf: &Configuration) -> Result<FsPermission> {
+    let text = conf.get_or("fs.permissions.umask-mode", "022");
+    FsPermission::from_octal(text.trim()).ok_or_else(|| {
+        RemoteException::illegal_argument(format!(
+            "invalid value for fs.permissions.umask-mode: '{text}' (expected an octal mode)"
+        ))
+    })
+}
+
+fn new_client_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "DFSClient_NONMAPREDUCE_{}_{}_{}",
+        nanos,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_from_default_fs() {
+        assert_eq!(namenode_authority("hdfs://nn:9000").unwrap(), "nn:9000");
+        assert_eq!(namenode_authority("hdfs://nn").unwrap(), "nn:8020");
+        assert_eq!(namenode_authority("hdfs://nn:9000/x").unwrap(), "nn:9000");
+        assert!(namenode_authority("file:///").is_err());
+        assert!(namenode_authority("hdfs:///x").is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! The DFS client: typed, async access to a NameNode for tools and applications.
+//!
+//! Errors are [`RemoteException`]s whose message reads after a command name
+//! (`mkdir: '/a/b': No such file or directory`); an unreachable NameNode is an
+//! I/O error saying so.
+
+mod dfs;
+mod status;
+
+pub use dfs::{CreateOptions, DfsClient, SafeModeAction};
+pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
+
+pub use common::RemoteException;
+
+/// Result of a client call.
+pub type Result<T> = std::result::Result<T, RemoteException>;

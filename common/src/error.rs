@@ -1,0 +1,202 @@
+//! The error a daemon reports to a caller, typed by Hadoop's exception classes.
+//!
+//! The message is written to follow a command name directly, as Hadoop's shell
+//! prints it: `mkdir: '/a/b': No such file or directory`.
+
+use std::fmt;
+
+use proto::EXCEPTION_METADATA;
+
+/// Which Hadoop exception a failure corresponds to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExceptionKind {
+    FileNotFound,
+    FileAlreadyExists,
+    ParentNotDirectory,
+    PathIsNotEmptyDirectory,
+    PathIsDirectory,
+    AccessControl,
+    SafeMode,
+    InvalidPath,
+    PathComponentTooLong,
+    MaxDirectoryItemsExceeded,
+    AlreadyBeingCreated,
+    LeaseExpired,
+    IllegalArgument,
+    UnsupportedOperation,
+    Io,
+}
+
+impl ExceptionKind {
+    const ALL: [ExceptionKind; 15] = [
+        Self::FileNotFound,
+        Self::FileAlreadyExists,
+        Self::ParentNotDirectory,
+        Self::PathIsNotEmptyDirectory,
+        Self::PathIsDirectory,
+        Self::AccessControl,
+        Self::SafeMode,
+        Self::InvalidPath,
+        Self::PathComponentTooLong,
+        Self::MaxDirectoryItemsExceeded,
+        Self::AlreadyBeingCreated,
+        Self::LeaseExpired,
+        Self::IllegalArgument,
+        Self::UnsupportedOperation,
+        Self::Io,
+    ];
+
+    /// The Java class name Hadoop uses for this failure.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Self::FileNotFound => "java.io.FileNotFoundException",
+            Self::FileAlreadyExists => "org.apache.hadoop.fs.FileAlreadyExistsException",
+            Self::ParentNotDirectory => "org.apache.hadoop.fs.ParentNotDirectoryException",
+            Self::PathIsNotEmptyDirectory => {
+                "org.apache.hadoop.fs.PathIsNotEmptyDirectoryException"
+            }
+            Self::PathIsDirectory => "org.apache.hadoop.fs.PathIsDirectoryException",
+            Self::AccessControl => "org.apache.hadoop.security.AccessControlException",
+            Self::SafeMode => "org.apache.hadoop.hdfs.server.namenode.SafeModeException",
+            Self::InvalidPath => "org.apache.hadoop.fs.InvalidPathException",
+            Self::PathComponentTooLong => {
+                "org.apache.hadoop.hdfs.protocol.FSLimitException$PathComponentTooLongException"
+            }
+            Self::MaxDirectoryItemsExceeded => {
+                "org.apache.hadoop.hdfs.protocol.FSLimitException$MaxDirectoryItemsExceededException"
+            }
+            Self::AlreadyBeingCreated => {
+                "org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException"
+            }
+            Self::LeaseExpired => "org.apache.hadoop.hdfs.server.namenode.LeaseExpiredException",
+            Self::IllegalArgument => "java.lang.IllegalArgumentException",
+            Self::UnsupportedOperation => "java.lang.UnsupportedOperationException",
+            Self::Io => "java.io.IOException",
+        }
+    }
+
+    /// The kind named by a Java class name; unknown names are plain I/O errors.
+    pub fn from_class_name(name: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.class_name() == name)
+            .unwrap_or(Self::Io)
+    }
+
+    fn grpc_code(self) -> tonic::Code {
+        match self {
+            Self::FileNotFound => tonic::Code::NotFound,
+            Self::FileAlreadyExists | Self::AlreadyBeingCreated => tonic::Code::AlreadyExists,
+            Self::AccessControl => tonic::Code::PermissionDenied,
+            Self::SafeMode | Self::LeaseExpired => tonic::Code::FailedPrecondition,
+            Self::InvalidPath
+            | Self::PathComponentTooLong
+            | Self::IllegalArgument
+            | Self::ParentNotDirectory
+            | Self::PathIsDirectory
+            | Self::PathIsNotEmptyDirectory => tonic::Code::InvalidArgument,
+            Self::MaxDirectoryItemsExceeded => tonic::Code::ResourceExhausted,
+            Self::UnsupportedOperation => tonic::Code::Unimplemented,
+            Self::Io => tonic::Code::Internal,
+        }
+    }
+}
+
+/// A failure as the caller sees it: its kind and a message for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteException {
+    pub kind: ExceptionKind,
+    pub message: String,
+}
+
+impl RemoteException {
+    pub fn new(kind: ExceptionKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// `'<path>': No such file or directory`
+    pub fn not_found(path: &str) -> Self {
+        Self::new(
+            ExceptionKind::FileNotFound,
+            format!("'{path}': No such file or directory"),
+        )
+    }
+
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(ExceptionKind::Io, message)
+    }
+
+    pub fn illegal_argument(message: impl Into<String>) -> Self {
+        Self::new(ExceptionKind::IllegalArgument, message)
+    }
+
+    /// Decodes a gRPC status; a status without the exception metadata (a
+    /// transport failure, an unreachable server) becomes an I/O error.
+    pub fn from_status(status: &tonic::Status) -> Self {
+        let kind = status
+            .metadata()
+            .get(EXCEPTION_METADATA)
+            .and_then(|value| value.to_str().ok())
+            .map(ExceptionKind::from_class_name);
+        match kind {
+            Some(kind) => Self::new(kind, status.message()),
+            None => Self::io(describe_transport_status(status)),
+        }
+    }
+
+    pub fn to_status(&self) -> tonic::Status {
+        let mut status = tonic::Status::new(self.kind.grpc_code(), self.message.clone());
+        status.metadata_mut().insert(
+            EXCEPTION_METADATA,
+            tonic::metadata::MetadataValue::from_static(self.kind.class_name()),
+        );
+        status
+    }
+}
+
+fn describe_transport_status(status: &tonic::Status) -> String {
+    match status.code() {
+        tonic::Code::Unavailable => format!("Connection refused: {}", status.message()),
+        tonic::Code::DeadlineExceeded => format!("Call timed out: {}", status.message()),
+        _ => format!("{:?}: {}", status.code(), status.message()),
+    }
+}
+
+impl fmt::Display for RemoteException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RemoteException {}
+
+impl From<RemoteException> for tonic::Status {
+    fn from(error: RemoteException) -> Self {
+        error.to_status()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trip_keeps_kind_and_message() {
+        for kind in ExceptionKind::ALL {
+            let error = RemoteException::new(kind, "'/a': something");
+            let back = RemoteException::from_status(&error.to_status());
+            assert_eq!(back, error);
+        }
+    }
+
+    #[test]
+    fn status_without_metadata_is_io() {
+        let status = tonic::Status::unavailable("tcp connect error");
+        let error = RemoteException::from_status(&status);
+        assert_eq!(error.kind, ExceptionKind::Io);
+        assert!(error.message.contains("Connection refused"));
+    }
+}

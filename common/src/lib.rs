@@ -1,0 +1,14 @@
+//! Foundations shared by every Tusk crate: Hadoop XML configuration, the error
+//! type that crosses the wire, path and permission rules, users, logging.
+
+pub mod conf;
+pub mod error;
+pub mod logging;
+pub mod path;
+pub mod permission;
+pub mod time;
+pub mod user;
+
+pub use conf::Configuration;
+pub use error::{ExceptionKind, RemoteException};
+pub use permission::FsPermission;

@@ -1,0 +1,90 @@
+//! The NameNode's typed configuration, read and validated once at start.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use common::conf::ConfError;
+use common::Configuration;
+
+use crate::namespace::Limits;
+use crate::namesystem::NamesystemConfig;
+
+/// Where the NameNode listens and how its namesystem behaves.
+#[derive(Clone, Debug)]
+pub struct NameNodeConfig {
+    /// ClientProtocol (gRPC): `dfs.namenode.rpc-address`, else the authority
+    /// of `fs.defaultFS`; `dfs.namenode.rpc-bind-host` overrides the host.
+    pub rpc_address: SocketAddr,
+    /// Web UI and JMX: `dfs.namenode.http-address`.
+    pub http_address: SocketAddr,
+    pub namesystem: NamesystemConfig,
+}
+
+impl NameNodeConfig {
+    pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
+        let rpc_key = "dfs.namenode.rpc-address";
+        let rpc_text = match conf.get_trimmed(rpc_key) {
+            Some(address) => address,
+            None => default_fs_authority(conf)?,
+        };
+        let (rpc_host, rpc_port) = split_host_port(rpc_key, &rpc_text)?;
+        let rpc_host = conf.get_trimmed("dfs.namenode.rpc-bind-host").unwrap_or(rpc_host);
+        let rpc_address = resolve(rpc_key, &rpc_host, rpc_port)?;
+        let http_key = "dfs.namenode.http-address";
+        let (http_host, http_port) = conf.get_socket_addr(http_key, "0.0.0.0:9870")?;
+        let http_address = resolve(http_key, &http_host, http_port)?;
+
+        let superuser = common::user::os_user();
+        let namesystem = NamesystemConfig {
+            name_dirs: conf.get_local_dirs("dfs.namenode.name.dir")?,
+            superuser,
+            supergroup: conf.get_or("dfs.permissions.superusergroup", "supergroup"),
+            limits: Limits {
+                max_component_length: conf.get_u64("dfs.namenode.fs-limits.max-component-length", 255)? as usize,
+                max_directory_items: conf.get_u64("dfs.namenode.fs-limits.max-directory-items", 1024 * 1024)? as usize,
+                min_block_size: conf.get_size_bytes("dfs.namenode.fs-limits.min-block-size", 1024 * 1024)?,
+                max_blocks_per_file: conf.get_u64("dfs.namenode.fs-limits.max-blocks-per-file", 10_000)? as usize,
+                min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
+                max_replication: conf.get_u16("dfs.replication.max", 512)?,
+                permissions_enabled: conf.get_bool("dfs.permissions.enabled", true)?,
+            },
+            listing_limit: conf.get_u32("dfs.ls.limit", 1000)?.max(1) as usize,
+            default_block_size: conf.get_size_bytes("dfs.blocksize", 128 * 1024 * 1024)?,
+            default_replication: conf.get_u16("dfs.replication", 3)?,
+            bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
+            trash_interval_minutes: conf.get_u64("fs.trash.interval", 0)?,
+        };
+        Ok(Self { rpc_address, http_address, namesystem })
+    }
+}
+
+fn default_fs_authority(conf: &Configuration) -> Result<String, ConfError> {
+    let key = "fs.defaultFS";
+    let value = conf.get_or(key, "file:///");
+    let invalid = || ConfError::Invalid {
+        key: key.into(),
+        value: value.clone(),
+        expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
+    };
+    let rest = value.strip_prefix("hdfs://").ok_or_else(invalid)?;
+    let authority = rest.split('/').next().filter(|authority| !authority.is_empty()).ok_or_else(invalid)?;
+    Ok(if authority.contains(':') { authority.to_string() } else { format!("{authority}:8020") })
+}
+
+fn split_host_port(key: &str, text: &str) -> Result<(String, u16), ConfError> {
+    let invalid = || ConfError::Invalid { key: key.into(), value: text.into(), expected: "host:port".into() };
+    let (host, port) = text.rsplit_once(':').ok_or_else(invalid)?;
+    let port = port.parse().map_err(|_| invalid())?;
+    Ok((host.trim_matches(['[', ']']).to_string(), port))
+}
+
+fn resolve(key: &str, host: &str, port: u16) -> Result<SocketAddr, ConfError> {
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| ConfError::Invalid {
+            key: key.into(),
+            value: format!("{host}:{port}"),
+            expected: "a resolvable host:port".into(),
+        })
+}

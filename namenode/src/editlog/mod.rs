@@ -1,0 +1,204 @@
+//! The edit log: every namespace mutation, durable before it is acknowledged.
+//!
+//! Group commit with a double buffer: mutations append their record to the
+//! pending buffer under the namespace write lock (cheap, in memory), then wait
+//! for their txid outside any lock. A dedicated syncer thread swaps the
+//! buffer out, writes it and fsyncs once for every record in it, while new
+//! records fill the other buffer. Rolls are markers in the buffer, so the
+//! syncer splits segments exactly where they were asked for.
+
+mod journal;
+pub mod record;
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+
+use common::RemoteException;
+use proto::namenode_storage::EditRecord;
+use proto::namenode_storage::edit_record::Op;
+use tokio::sync::watch;
+use tracing::error;
+
+pub use journal::{finalize_segment, Journal};
+
+/// Durability progress as seen by waiters.
+#[derive(Clone, Debug, Default)]
+struct SyncState {
+    synced_txid: u64,
+    failure: Option<Arc<str>>,
+}
+
+struct Pending {
+    buffer: Vec<u8>,
+    next_txid: u64,
+    /// Byte offsets in `buffer` where a segment ends, with its last txid.
+    rolls: Vec<(usize, u64)>,
+    /// Start txid of the segment that records now go to.
+    segment_start: u64,
+    closing: bool,
+    failed: bool,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    wakeup: Condvar,
+    synced: watch::Sender<SyncState>,
+}
+
+/// The NameNode's edit log.
+pub struct EditLog {
+    shared: Arc<Shared>,
+    syncer: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl EditLog {
+    /// Starts logging into `journal`'s open segment; `last_txid` is the last
+    /// durable txid before it.
+    pub fn start(journal: Journal, last_txid: u64) -> Self {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending {
+                buffer: Vec::with_capacity(1 << 20),
+                next_txid: last_txid + 1,
+                rolls: Vec::new(),
+                segment_start: journal.segment_start(),
+                closing: false,
+                failed: false,
+            }),
+            wakeup: Condvar::new(),
+            synced: watch::Sender::new(SyncState { synced_txid: last_txid, failure: None }),
+        });
+        let syncer_shared = shared.clone();
+        let syncer = thread::Builder::new()
+            .name("edit-log-syncer".into())
+            .spawn(move || run_syncer(&syncer_shared, journal))
+            .expect("spawning the edit log syncer thread");
+        Self { shared, syncer: Mutex::new(Some(syncer)) }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Buffers `op` as the next transaction and returns its txid. Call it
+    /// under the namespace write lock so txids follow the order of changes.
+    pub fn append(&self, op: Op) -> Result<u64, RemoteException> {
+        let mut pending = self.pending();
+        if pending.failed || pending.closing {
+            return Err(RemoteException::io("edit log is not writable (a previous sync failed or the NameNode is stopping)"));
+        }
+        let txid = pending.next_txid;
+        pending.next_txid += 1;
+        record::encode(&EditRecord { txid, op: Some(op) }, &mut pending.buffer);
+        drop(pending);
+        self.shared.wakeup.notify_one();
+        Ok(txid)
+    }
+
+    /// The txid of the last buffered transaction.
+    pub fn last_txid(&self) -> u64 {
+        self.pending().next_txid - 1
+    }
+
+    /// Start txid of the segment new records go to.
+    pub fn segment_start(&self) -> u64 {
+        self.pending().segment_start
+    }
+
+    /// Ends the current segment after the last buffered record; records
+    /// appended later start a new one. Returns the new segment's first txid
+    /// (the current one's when it is still empty). Call it under the
+    /// namespace write lock, then wait for [`EditLog::wait_synced`] of
+    /// `first txid - 1`.
+    pub fn roll(&self) -> u64 {
+        let mut pending = self.pending();
+        let next = pending.next_txid;
+        if pending.segment_start == next {
+            return next;
+        }
+        let at = pending.buffer.len();
+        pending.rolls.push((at, next - 1));
+        pending.segment_start = next;
+        drop(pending);
+        self.shared.wakeup.notify_one();
+        next
+    }
+
+    /// Waits until `txid` is durable in every healthy name dir.
+    pub async fn wait_synced(&self, txid: u64) -> Result<(), RemoteException> {
+        let mut receiver = self.shared.synced.subscribe();
+        let state = receiver
+            .wait_for(|state| state.synced_txid >= txid || state.failure.is_some())
+            .await
+            .map_err(|_| RemoteException::io("edit log syncer stopped"))?;
+        match &state.failure {
+            Some(failure) if state.synced_txid < txid => Err(RemoteException::io(failure.to_string())),
+            _ => Ok(()),
+        }
+    }
+
+    /// The last durable txid.
+    pub fn synced_txid(&self) -> u64 {
+        self.shared.synced.borrow().synced_txid
+    }
+
+    /// Flushes what is buffered, finalizes the open segment and stops the
+    /// syncer. Later appends fail.
+    pub fn close(&self) {
+        self.pending().closing = true;
+        self.shared.wakeup.notify_one();
+        let handle = self.syncer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for EditLog {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn run_syncer(shared: &Shared, mut journal: Journal) {
+    let mut spare = Vec::with_capacity(1 << 20);
+    loop {
+        let (bytes, rolls, last_txid, closing) = {
+            let mut pending = shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            while pending.buffer.is_empty() && pending.rolls.is_empty() && !pending.closing {
+                pending = shared.wakeup.wait(pending).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            std::mem::swap(&mut pending.buffer, &mut spare);
+            (std::mem::take(&mut spare), std::mem::take(&mut pending.rolls), pending.next_txid - 1, pending.closing)
+        };
+        let mut result = write_with_rolls(&mut journal, &bytes, &rolls);
+        if result.is_ok() && closing {
+            result = journal.close(last_txid);
+        }
+        match result {
+            Ok(()) => {
+                shared.synced.send_modify(|state| state.synced_txid = last_txid);
+            }
+            Err(failure) => {
+                error!(error = %failure, "edit log sync failed; the NameNode stops accepting writes");
+                shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).failed = true;
+                shared.synced.send_modify(|state| state.failure = Some(failure.to_string().into()));
+                return;
+            }
+        }
+        spare = bytes;
+        spare.clear();
+        if closing {
+            return;
+        }
+    }
+}
+
+fn write_with_rolls(journal: &mut Journal, bytes: &[u8], rolls: &[(usize, u64)]) -> std::io::Result<()> {
+    let mut written = 0;
+    for &(offset, last_txid) in rolls {
+        journal.write_and_sync(&bytes[written..offset])?;
+        journal.roll(last_txid)?;
+        written = offset;
+    }
+    journal.write_and_sync(&bytes[written..])
+}

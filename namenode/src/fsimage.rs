@@ -1,0 +1,268 @@
+//! The fsimage: a checkpoint of the whole namespace at one txid.
+//!
+//! `TUSKIMG1`, then `[u32 LE length][protobuf]` records: an `ImageHeader`, the
+//! `ImageStringTable` of owner and group names, and one `ImageINode` per inode,
+//! parents before children. Written to `<name>.tmp`, fsynced, renamed and the
+//! directory fsynced; `<name>.md5` (`<hex> *<name>`, Hadoop's form) beside it
+//! is checked on load, so a damaged image is refused, never half-used.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use md5::{Digest, Md5};
+use prost::Message;
+use proto::namenode_storage::{ImageHeader, ImageINode, ImageStringTable};
+
+use crate::namespace::{
+    FileData, INode, INodeKind, IdCounters, Limits, Namespace, NamespaceBuilder, UnderConstruction,
+};
+use crate::storage::sync_dir;
+
+const MAGIC: &[u8; 8] = b"TUSKIMG1";
+const LAYOUT_VERSION: u32 = 1;
+const MAX_RECORD_LEN: usize = 64 * 1024 * 1024;
+
+/// Why an image cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("cannot read fsimage {file}: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("fsimage {file} is corrupt: {reason}")]
+    Corrupt { file: String, reason: String },
+}
+
+/// A loaded image.
+pub struct LoadedImage {
+    pub namespace: Namespace,
+    pub txid: u64,
+    pub namespace_id: u64,
+}
+
+/// Writes `namespace` as of `txid` to `path` durably, with its `.md5`.
+pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let file = File::create(&tmp)?;
+    let mut writer = Md5Writer { inner: BufWriter::with_capacity(1 << 20, file), md5: Md5::new() };
+    writer.write_all(MAGIC)?;
+    let counters = namespace.counters();
+    let mut record = Vec::with_capacity(256);
+    let header = ImageHeader {
+        layout_version: LAYOUT_VERSION,
+        namespace_id,
+        last_txid: txid,
+        last_inode_id: counters.last_inode_id,
+        last_block_id: counters.last_block_id,
+        generation_stamp: counters.generation_stamp,
+        num_inodes: namespace.num_inodes(),
+    };
+    write_record(&mut writer, &header, &mut record)?;
+    let strings = ImageStringTable { strings: namespace.strings().all().map(str::to_string).collect() };
+    write_record(&mut writer, &strings, &mut record)?;
+
+    let mut image_inode = ImageINode::default();
+    let mut result = Ok(());
+    namespace.walk(|parent_id, inode| {
+        if result.is_err() {
+            return;
+        }
+        fill_image_inode(&mut image_inode, parent_id, inode);
+        result = write_record(&mut writer, &image_inode, &mut record);
+    });
+    result?;
+
+    let Md5Writer { inner, md5 } = writer;
+    let file = inner.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&tmp, path)?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    write_md5_file(path, &hex(&md5.finalize()), &name)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Loads the image at `path`, verifying it against its `.md5`.
+pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
+    let file_name = path.display().to_string();
+    let io_error = |source| ImageError::Io { file: file_name.clone(), source };
+    let corrupt = |reason: String| ImageError::Corrupt { file: file_name.clone(), reason };
+    let expected_md5 = read_md5_file(path).map_err(|error| corrupt(format!("cannot read its .md5 file: {error}")))?;
+    let file = File::open(path).map_err(io_error)?;
+    let mut reader = Md5Reader { inner: BufReader::with_capacity(1 << 20, file), md5: Md5::new() };
+
+    let mut magic = [0u8; 8];
+    reader.read_exact(&mut magic).map_err(|error| corrupt(format!("truncated: {error}")))?;
+    if &magic != MAGIC {
+        return Err(corrupt("not an fsimage (bad magic)".into()));
+    }
+    let mut buffer = Vec::new();
+    let header: ImageHeader = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+    if header.layout_version != LAYOUT_VERSION {
+        return Err(corrupt(format!("unsupported layout version {}", header.layout_version)));
+    }
+    let strings: ImageStringTable = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+    let counters = IdCounters {
+        last_inode_id: header.last_inode_id,
+        last_block_id: header.last_block_id,
+        generation_stamp: header.generation_stamp,
+    };
+    let mut builder = NamespaceBuilder::new(strings.strings, counters, limits);
+    for _ in 0..header.num_inodes {
+        let record: ImageINode = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+        let parent_id = record.parent_id;
+        builder.add(parent_id, inode_from_image(record)).map_err(corrupt)?;
+    }
+    let mut trailing = [0u8; 1];
+    if reader.read(&mut trailing).map_err(io_error)? != 0 {
+        return Err(corrupt("unexpected data after the last inode".into()));
+    }
+    let actual_md5 = hex(&reader.md5.finalize());
+    if actual_md5 != expected_md5 {
+        return Err(corrupt(format!("MD5 mismatch (expected {expected_md5}, computed {actual_md5})")));
+    }
+    Ok(LoadedImage { namespace: builder.finish(), txid: header.last_txid, namespace_id: header.namespace_id })
+}
+
+fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
+    record.id = inode.id;
+    record.parent_id = parent_id;
+    record.name.clear();
+    record.name.extend_from_slice(&inode.name);
+    record.permission = inode.permission.bits().into();
+    record.owner = inode.owner;
+    record.group = inode.group;
+    record.mtime = inode.mtime;
+    record.atime = inode.atime;
+    record.blocks.clear();
+    record.client_name.clear();
+    match &inode.kind {
+        INodeKind::Directory(_) => {
+            record.is_directory = true;
+            record.replication = 0;
+            record.block_size = 0;
+        }
+        INodeKind::File(file) => {
+            record.is_directory = false;
+            record.replication = file.replication.into();
+            record.block_size = file.block_size;
+            record.blocks.extend(file.blocks.iter().map(|block| proto::hdfs::Block {
+                block_id: block.id,
+                generation_stamp: block.generation_stamp,
+                num_bytes: block.num_bytes,
+            }));
+            if let Some(open) = &file.under_construction {
+                record.client_name.push_str(&open.client_name);
+            }
+        }
+    }
+}
+
+fn inode_from_image(record: ImageINode) -> INode {
+    let kind = if record.is_directory {
+        INodeKind::Directory(Vec::new())
+    } else {
+        INodeKind::File(FileData {
+            replication: record.replication as u16,
+            block_size: record.block_size,
+            blocks: record
+                .blocks
+                .iter()
+                .map(|block| crate::namespace::Block {
+                    id: block.block_id,
+                    generation_stamp: block.generation_stamp,
+                    num_bytes: block.num_bytes,
+                })
+                .collect(),
+            under_construction: (!record.client_name.is_empty())
+                .then(|| Box::new(UnderConstruction { client_name: record.client_name })),
+        })
+    };
+    INode {
+        id: record.id,
+        name: record.name.into_boxed_slice(),
+        mtime: record.mtime,
+        atime: record.atime,
+        owner: record.owner,
+        group: record.group,
+        permission: common::FsPermission::new(record.permission as u16),
+        kind,
+    }
+}
+
+fn write_record(writer: &mut impl Write, message: &impl Message, buffer: &mut Vec<u8>) -> io::Result<()> {
+    buffer.clear();
+    message.encode(buffer).map_err(io::Error::other)?;
+    writer.write_all(&(buffer.len() as u32).to_le_bytes())?;
+    writer.write_all(buffer)
+}
+
+fn read_record<M: Message + Default>(reader: &mut impl Read, buffer: &mut Vec<u8>) -> Result<M, String> {
+    let mut len = [0u8; 4];
+    reader.read_exact(&mut len).map_err(|error| format!("truncated: {error}"))?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_RECORD_LEN {
+        return Err(format!("record of {len} bytes is larger than any valid one"));
+    }
+    buffer.resize(len, 0);
+    reader.read_exact(buffer).map_err(|error| format!("truncated: {error}"))?;
+    M::decode(buffer.as_slice()).map_err(|error| format!("undecodable record: {error}"))
+}
+
+/// The path of the `.md5` file that goes with an image.
+pub fn md5_path(image: &Path) -> std::path::PathBuf {
+    let mut name = image.as_os_str().to_owned();
+    name.push(".md5");
+    name.into()
+}
+
+fn write_md5_file(image: &Path, md5_hex: &str, image_name: &str) -> io::Result<()> {
+    let path = md5_path(image);
+    let tmp = path.with_extension("md5.tmp");
+    let mut file = File::create(&tmp)?;
+    writeln!(file, "{md5_hex} *{image_name}")?;
+    file.sync_all()?;
+    fs::rename(tmp, path)
+}
+
+fn read_md5_file(image: &Path) -> io::Result<String> {
+    let text = fs::read_to_string(md5_path(image))?;
+    let digest = text.split_whitespace().next().unwrap_or_default();
+    if digest.len() != 32 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("malformed MD5 line '{}'", text.trim())));
+    }
+    Ok(digest.to_ascii_lowercase())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+struct Md5Writer<W> {
+    inner: W,
+    md5: Md5,
+}
+
+impl<W: Write> Write for Md5Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.md5.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+struct Md5Reader<R> {
+    inner: R,
+    md5: Md5,
+}
+
+impl<R: Read> Read for Md5Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.md5.update(&buf[..read]);
+        Ok(read)
+    }
+}

@@ -1,0 +1,19 @@
+//! The NameNode: the namespace in memory, made durable by an fsimage and an
+//! edit log, served to clients over gRPC (ClientProtocol) and HTTP.
+//!
+//! Layers: [`namespace`] is the pure domain (inode tree, checks, records);
+//! [`editlog`], [`fsimage`], [`storage`] and [`namesystem`] own state and
+//! I/O; [`rpc`] and [`web`] are thin adapters; [`server`] runs it all.
+
+pub mod config;
+pub mod editlog;
+pub mod fsimage;
+pub mod namespace;
+pub mod namesystem;
+pub mod rpc;
+pub mod server;
+pub mod storage;
+pub mod web;
+
+pub use config::NameNodeConfig;
+pub use server::{NameNode, NameNodeError};

@@ -1,0 +1,349 @@
+//! The namesystem: the namespace behind a read/write lock, its edit log and
+//! name dirs, and safe mode.
+//!
+//! A mutation plans and applies its records and appends them to the edit log
+//! under the write lock (memory only), releases the lock, then waits for its
+//! txid to be durable (group commit). Nothing is acknowledged before that.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use common::{ExceptionKind, FsPermission, RemoteException};
+use proto::namenode_storage::edit_record::Op;
+
+use crate::editlog::{EditLog, Journal};
+use crate::namespace::{
+    Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
+};
+use crate::storage::{NameDirs, StorageError, StorageInfo};
+
+/// What the namesystem needs from the NameNode's configuration.
+#[derive(Clone, Debug)]
+pub struct NamesystemConfig {
+    pub name_dirs: Vec<PathBuf>,
+    /// The NameNode's own user: the HDFS superuser.
+    pub superuser: String,
+    pub supergroup: String,
+    pub limits: Limits,
+    /// `dfs.ls.limit`: entries per listing page.
+    pub listing_limit: usize,
+    pub default_block_size: u64,
+    pub default_replication: u16,
+    pub bytes_per_checksum: u32,
+    pub trash_interval_minutes: u64,
+}
+
+/// Cluster-wide counts for `getFsStats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FsCounts {
+    pub files_total: u64,
+    pub blocks_total: u64,
+}
+
+/// The NameNode's state and its durability.
+pub struct Namesystem {
+    namespace: RwLock<Namespace>,
+    editlog: EditLog,
+    dirs: NameDirs,
+    info: StorageInfo,
+    config: NamesystemConfig,
+    safe_mode: AtomicBool,
+}
+
+impl Namesystem {
+    /// `hdfs namenode -format`.
+    pub fn format(config: &NamesystemConfig, cluster_id: Option<&str>, force: bool) -> Result<StorageInfo, StorageError> {
+        let dirs = NameDirs::lock(&config.name_dirs)?;
+        dirs.format(cluster_id, force, &config.superuser, &config.supergroup)
+    }
+
+    /// Loads the namespace from the name dirs and opens a new edit segment.
+    pub fn open(config: NamesystemConfig) -> Result<Arc<Self>, StorageError> {
+        let dirs = NameDirs::lock(&config.name_dirs)?;
+        let loaded = dirs.load(config.limits.clone())?;
+        let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(|source| {
+            StorageError::Io { context: "cannot open a new edit segment".into(), source }
+        })?;
+        Ok(Arc::new(Self {
+            namespace: RwLock::new(loaded.namespace),
+            editlog: EditLog::start(journal, loaded.last_txid),
+            dirs,
+            info: loaded.info,
+            config,
+            safe_mode: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn config(&self) -> &NamesystemConfig {
+        &self.config
+    }
+
+    pub fn storage_info(&self) -> &StorageInfo {
+        &self.info
+    }
+
+    /// Flushes and finalizes the edit log; later mutations fail.
+    pub fn close(&self) {
+        self.editlog.close();
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Namespace> {
+        self.namespace.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Namespace> {
+        self.namespace.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The caller as the NameNode sees it (simple authentication).
+    pub fn caller(&self, user: &str) -> Caller {
+        Caller {
+            user: user.to_string(),
+            groups: vec![user.to_string()],
+            is_superuser: user == self.config.superuser,
+        }
+    }
+
+    /// Runs a planned mutation: plan + apply + append under the write lock,
+    /// then wait for durability outside it. A plan with no records (nothing
+    /// to change) still waits for what is already logged, so its answer never
+    /// rests on a change that could yet be lost.
+    async fn mutate<T>(
+        &self,
+        refused_in_safe_mode: impl FnOnce() -> String,
+        plan: impl FnOnce(&Namespace) -> Result<(Vec<Op>, T), RemoteException>,
+    ) -> Result<T, RemoteException> {
+        let (txid, output) = {
+            let mut namespace = self.write();
+            if self.in_safe_mode() {
+                return Err(self.safe_mode_error(&refused_in_safe_mode()));
+            }
+            let (ops, output) = plan(&namespace)?;
+            let mut txid = self.editlog.last_txid();
+            for op in ops {
+                namespace.apply(&op)?;
+                txid = self.editlog.append(op)?;
+            }
+            (txid, output)
+        };
+        self.editlog.wait_synced(txid).await?;
+        Ok(output)
+    }
+
+    pub async fn mkdirs(&self, path: &str, permission: FsPermission, create_parent: bool, caller: &Caller) -> Result<(), RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot create directory {path}"),
+            |ns| Ok((ns.plan_mkdirs(path, permission, create_parent, caller, now)?, ())),
+        )
+        .await
+    }
+
+    pub async fn create(&self, request: &CreateRequest<'_>, caller: &Caller) -> Result<INodeStatus, RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot create file{}", request.path),
+            |ns| Ok((ns.plan_create(request, caller, now)?, ())),
+        )
+        .await?;
+        self.file_info(request.path, caller)?
+            .ok_or_else(|| RemoteException::io(format!("'{}': created file vanished", request.path)))
+    }
+
+    pub async fn add_block(&self, path: &str, client_name: &str, file_id: u64, previous: Option<Block>) -> Result<Block, RemoteException> {
+        self.mutate(
+            || format!("Cannot add block to {path}"),
+            |ns| {
+                let (op, block) = ns.plan_add_block(path, client_name, file_id, previous)?;
+                Ok((vec![op], block))
+            },
+        )
+        .await
+    }
+
+    pub async fn abandon_block(&self, path: &str, client_name: &str, file_id: u64, block_id: u64) -> Result<(), RemoteException> {
+        self.mutate(
+            || format!("Cannot abandon block {block_id} for file{path}"),
+            |ns| Ok((ns.plan_abandon_block(path, client_name, file_id, block_id)?.into_iter().collect(), ())),
+        )
+        .await
+    }
+
+    pub async fn complete(&self, path: &str, client_name: &str, file_id: u64, last: Option<Block>) -> Result<(), RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot complete file {path}"),
+            |ns| Ok((ns.plan_complete(path, client_name, file_id, last, now)?.into_iter().collect(), ())),
+        )
+        .await
+    }
+
+    pub async fn rename(&self, src: &str, dst: &str, overwrite: bool, move_into_directory: bool, caller: &Caller) -> Result<(), RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot rename {src}"),
+            |ns| Ok((vec![ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?], ())),
+        )
+        .await
+    }
+
+    /// Returns false when nothing was at `path`.
+    pub async fn delete(&self, path: &str, recursive: bool, caller: &Caller) -> Result<bool, RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot delete {path}"),
+            |ns| {
+                let op = ns.plan_delete(path, recursive, caller, now)?;
+                let deleted = op.is_some();
+                Ok((op.into_iter().collect(), deleted))
+            },
+        )
+        .await
+    }
+
+    /// Returns false for a directory.
+    pub async fn set_replication(&self, path: &str, replication: u16, caller: &Caller) -> Result<bool, RemoteException> {
+        self.mutate(
+            || format!("Cannot set replication for {path}"),
+            |ns| {
+                let op = ns.plan_set_replication(path, replication, caller)?;
+                let is_file = op.is_some();
+                Ok((op.into_iter().collect(), is_file))
+            },
+        )
+        .await
+    }
+
+    pub async fn set_permission(&self, path: &str, permission: FsPermission, caller: &Caller) -> Result<(), RemoteException> {
+        self.mutate(
+            || format!("Cannot set permission for {path}"),
+            |ns| Ok((vec![ns.plan_set_permission(path, permission, caller)?], ())),
+        )
+        .await
+    }
+
+    pub async fn set_owner(&self, path: &str, owner: &str, group: &str, caller: &Caller) -> Result<(), RemoteException> {
+        self.mutate(
+            || format!("Cannot set owner for {path}"),
+            |ns| Ok((vec![ns.plan_set_owner(path, owner, group, caller)?], ())),
+        )
+        .await
+    }
+
+    pub async fn set_times(&self, path: &str, mtime: i64, atime: i64, caller: &Caller) -> Result<(), RemoteException> {
+        self.mutate(
+            || format!("Cannot set times {path}"),
+            |ns| Ok((vec![ns.plan_set_times(path, mtime, atime, caller)?], ())),
+        )
+        .await
+    }
+
+    pub fn file_info(&self, path: &str, caller: &Caller) -> Result<Option<INodeStatus>, RemoteException> {
+        self.read().file_info(path, caller)
+    }
+
+    pub fn listing(&self, path: &str, start_after: &[u8], caller: &Caller) -> Result<Option<Listing>, RemoteException> {
+        self.read().listing(path, start_after, self.config.listing_limit, caller)
+    }
+
+    pub fn content_summary(&self, path: &str, caller: &Caller) -> Result<ContentSummary, RemoteException> {
+        self.read().content_summary(path, caller)
+    }
+
+    /// A file's blocks and whether it is still being written.
+    pub fn file_blocks(&self, path: &str, caller: &Caller) -> Result<(Vec<Block>, bool), RemoteException> {
+        self.read().file_blocks(path, caller)
+    }
+
+    pub fn counts(&self) -> FsCounts {
+        let namespace = self.read();
+        FsCounts {
+            files_total: namespace.num_inodes(),
+            blocks_total: namespace.num_blocks(),
+        }
+    }
+
+    pub fn in_safe_mode(&self) -> bool {
+        self.safe_mode.load(Ordering::SeqCst)
+    }
+
+    fn safe_mode_error(&self, refused: &str) -> RemoteException {
+        RemoteException::new(
+            ExceptionKind::SafeMode,
+            format!(
+                "{refused}. Name node is in safe mode.\nIt was turned on manually. \
+                 Use \"hdfs dfsadmin -safemode leave\" to turn safe mode off."
+            ),
+        )
+    }
+
+    fn require_superuser(&self, caller: &Caller, operation: &str) -> Result<(), RemoteException> {
+        if caller.is_superuser || !self.config.limits.permissions_enabled {
+            return Ok(());
+        }
+        Err(RemoteException::new(
+            ExceptionKind::AccessControl,
+            format!("Access denied for user {}. Superuser privilege is required for {operation}", caller.user),
+        ))
+    }
+
+    /// Enters or leaves safe mode (under the write lock, so no mutation is
+    /// half-way through); returns whether it is now on.
+    pub fn set_safe_mode(&self, enter: Option<bool>, caller: &Caller) -> Result<bool, RemoteException> {
+        let Some(enter) = enter else {
+            return Ok(self.in_safe_mode());
+        };
+        self.require_superuser(caller, "setSafeMode")?;
+        let _namespace = self.write();
+        self.safe_mode.store(enter, Ordering::SeqCst);
+        tracing::info!(safe_mode = enter, user = %caller.user, "safe mode changed");
+        Ok(enter)
+    }
+
+    /// `dfsadmin -saveNamespace`: an fsimage at the last txid, then a new edit
+    /// segment. Needs safe mode, as in Hadoop, so the image is consistent.
+    pub async fn save_namespace(self: &Arc<Self>, caller: &Caller) -> Result<u64, RemoteException> {
+        self.require_superuser(caller, "saveNamespace")?;
+        if !self.in_safe_mode() {
+            return Err(RemoteException::io("Safe mode should be turned ON in order to create namespace image."));
+        }
+        let txid = self.editlog.last_txid();
+        self.editlog.wait_synced(txid).await?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let namespace = this.read();
+            this.dirs.save_image(&namespace, txid, this.info.namespace_id)
+        })
+        .await
+        .map_err(|error| RemoteException::io(format!("saveNamespace failed: {error}")))?
+        .map_err(|error| RemoteException::io(format!("saveNamespace failed: {error}")))?;
+        let first = {
+            let _namespace = self.write();
+            self.editlog.roll()
+        };
+        self.editlog.wait_synced(first - 1).await?;
+        tracing::info!(txid, "saved namespace");
+        Ok(txid)
+    }
+
+    /// `dfsadmin -rollEdits`: finalizes the segment; returns the new one's
+    /// first txid.
+    pub async fn roll_edits(&self, caller: &Caller) -> Result<u64, RemoteException> {
+        self.require_superuser(caller, "rollEdits")?;
+        let first = {
+            let _namespace = self.write();
+            if self.in_safe_mode() {
+                return Err(self.safe_mode_error("Log not rolled"));
+            }
+            self.editlog.roll()
+        };
+        self.editlog.wait_synced(first - 1).await?;
+        Ok(first)
+    }
+
+    /// The last txid written to the edit log.
+    pub fn last_txid(&self) -> u64 {
+        self.editlog.last_txid()
+    }
+}

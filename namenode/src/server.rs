@@ -1,0 +1,119 @@
+//! A running NameNode: its namesystem behind a gRPC and an HTTP listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use common::conf::ConfError;
+use proto::hdfs::client_protocol_server::ClientProtocolServer;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use crate::config::NameNodeConfig;
+use crate::namesystem::Namesystem;
+use crate::rpc::ClientRpc;
+use crate::storage::StorageError;
+
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Why a NameNode could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NameNodeError {
+    #[error(transparent)]
+    Config(#[from] ConfError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+}
+
+/// A NameNode serving on its ports until [`NameNode::stop`].
+pub struct NameNode {
+    namesystem: Arc<Namesystem>,
+    rpc_address: SocketAddr,
+    http_address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl NameNode {
+    /// Loads the namespace and starts serving. Port 0 picks a free port.
+    pub async fn start(config: NameNodeConfig) -> Result<Self, NameNodeError> {
+        let rpc_listener = bind(config.rpc_address).await?;
+        let http_listener = bind(config.http_address).await?;
+        let rpc_address = rpc_listener.local_addr().map_err(|source| NameNodeError::Bind { address: config.rpc_address, source })?;
+        let http_address = http_listener.local_addr().map_err(|source| NameNodeError::Bind { address: config.http_address, source })?;
+        let namesystem_config = config.namesystem.clone();
+        let namesystem = tokio::task::spawn_blocking(move || Namesystem::open(namesystem_config))
+            .await
+            .map_err(|error| StorageError::Invalid(format!("namespace loading failed: {error}")))??;
+
+        let (shutdown, _) = watch::channel(false);
+        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let mut rpc_stop = shutdown.subscribe();
+        let rpc_server = tokio::spawn(async move {
+            let incoming = tokio_stream::wrappers::TcpListenerStream::new(rpc_listener);
+            let result = tonic::transport::Server::builder()
+                .tcp_nodelay(true)
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, async move {
+                    let _ = rpc_stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = result {
+                tracing::error!(%error, "NameNode RPC server failed");
+            }
+        });
+        let mut http_stop = shutdown.subscribe();
+        let router = crate::web::router(namesystem.clone());
+        let http_server = tokio::spawn(async move {
+            let result = axum::serve(http_listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = result {
+                tracing::error!(%error, "NameNode HTTP server failed");
+            }
+        });
+        info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
+        Ok(Self { namesystem, rpc_address, http_address, shutdown, servers: vec![rpc_server, http_server] })
+    }
+
+    pub fn rpc_address(&self) -> SocketAddr {
+        self.rpc_address
+    }
+
+    pub fn http_address(&self) -> SocketAddr {
+        self.http_address
+    }
+
+    pub fn namesystem(&self) -> &Arc<Namesystem> {
+        &self.namesystem
+    }
+
+    /// Stops serving, waits for the servers, and finalizes the edit log.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for server in self.servers {
+            let _ = server.await;
+        }
+        let namesystem = self.namesystem;
+        let _ = tokio::task::spawn_blocking(move || namesystem.close()).await;
+        info!("NameNode stopped");
+    }
+
+    /// Waits until the servers end (they end on [`NameNode::stop`] or failure).
+    pub async fn wait(&mut self) {
+        for server in &mut self.servers {
+            let _ = server.await;
+        }
+    }
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, NameNodeError> {
+    TcpListener::bind(address).await.map_err(|source| NameNodeError::Bind { address, source })
+}

@@ -1,0 +1,63 @@
+//! The NameNode's HTTP port: an overview page and `/jmx`, shaped like Hadoop's
+//! (`{"beans": [...]}` with the FSNamesystem bean's names).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::{Html, Json};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::namesystem::Namesystem;
+
+pub fn router(namesystem: Arc<Namesystem>) -> Router {
+    Router::new()
+        .route("/", get(overview))
+        .route("/jmx", get(jmx))
+        .with_state(namesystem)
+}
+
+async fn overview(State(namesystem): State<Arc<Namesystem>>) -> Html<String> {
+    let counts = namesystem.counts();
+    let info = namesystem.storage_info();
+    let safe_mode = if namesystem.in_safe_mode() { "ON" } else { "OFF" };
+    Html(format!(
+        "<!doctype html><html><head><title>Tusk NameNode</title></head><body>\
+         <h1>NameNode overview</h1><table>\
+         <tr><th>Cluster ID</th><td>{}</td></tr>\
+         <tr><th>Block pool</th><td>{}</td></tr>\
+         <tr><th>Safe mode</th><td>{safe_mode}</td></tr>\
+         <tr><th>Files and directories</th><td>{}</td></tr>\
+         <tr><th>Blocks</th><td>{}</td></tr>\
+         <tr><th>Last txid</th><td>{}</td></tr>\
+         </table></body></html>",
+        info.cluster_id,
+        info.block_pool_id,
+        counts.files_total,
+        counts.blocks_total,
+        namesystem.last_txid()
+    ))
+}
+
+async fn jmx(State(namesystem): State<Arc<Namesystem>>) -> Json<Value> {
+    let counts = namesystem.counts();
+    let info = namesystem.storage_info();
+    Json(json!({
+        "beans": [
+            {
+                "name": "Hadoop:service=NameNode,name=FSNamesystem",
+                "FilesTotal": counts.files_total,
+                "BlocksTotal": counts.blocks_total,
+                "LastWrittenTransactionId": namesystem.last_txid(),
+                "FSState": if namesystem.in_safe_mode() { "safeMode" } else { "Operational" },
+            },
+            {
+                "name": "Hadoop:service=NameNode,name=NameNodeInfo",
+                "ClusterId": info.cluster_id,
+                "BlockPoolId": info.block_pool_id,
+                "Safemode": if namesystem.in_safe_mode() { "Safe mode is ON." } else { "" },
+            }
+        ]
+    }))
+}

@@ -1,0 +1,15 @@
+//! Compiles the protocol definitions with protox (pure Rust): no system `protoc`.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protos = [
+        "protos/hdfs.proto",
+        "protos/client_protocol.proto",
+        "protos/namenode_storage.proto",
+    ];
+    for proto in protos {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let descriptors = protox::compile(protos, ["protos"])?;
+    tonic_prost_build::configure().compile_fds(descriptors)?;
+    Ok(())
+}
