@@ -1,1 +1,134 @@
-//! End-to-end tests live in `tests/`; this library only names the crate.
+//! Helpers for end-to-end tests that run real daemon processes.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A Tusk binary built next to the test executable (`target/<profile>/NAME`).
+/// The README's test command builds them first (`cargo build --bins`).
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps");
+    let path = profile_dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the binaries first (cargo build --workspace --bins)",
+        path.display()
+    );
+    path
+}
+
+/// Writes a conf dir for a NameNode process with its name dir under `base`.
+pub fn write_namenode_conf(base: &Path) -> PathBuf {
+    let conf_dir = base.join("conf");
+    std::fs::create_dir_all(&conf_dir).expect("create conf dir");
+    let name_dir = base.join("name");
+    let hdfs_site = format!(
+        "<configuration>\n\
+         <property><name>dfs.namenode.name.dir</name><value>{}</value></property>\n\
+         <property><name>dfs.namenode.rpc-address</name><value>127.0.0.1:0</value></property>\n\
+         <property><name>dfs.namenode.http-address</name><value>127.0.0.1:0</value></property>\n\
+         <property><name>dfs.namenode.fs-limits.min-block-size</name><value>0</value></property>\n\
+         </configuration>\n",
+        name_dir.display()
+    );
+    std::fs::write(conf_dir.join("hdfs-site.xml"), hdfs_site).expect("write hdfs-site.xml");
+    conf_dir
+}
+
+/// Runs `hdfs ARGS` with `conf_dir` as HADOOP_CONF_DIR; returns (exit code, stdout, stderr).
+pub fn hdfs(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(binary("hdfs"))
+        .args(args)
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .output()
+        .expect("run hdfs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A `hdfs namenode` child process.
+pub struct NameNodeProcess {
+    child: Child,
+    /// `host:port` of its RPC server.
+    pub rpc_address: String,
+}
+
+impl NameNodeProcess {
+    /// Starts the NameNode and waits (up to 60 s) for its "started" log line,
+    /// which names the RPC address it bound. On failure returns its stderr.
+    pub fn start(conf_dir: &Path) -> Result<Self, String> {
+        let mut child = Command::new(binary("hdfs"))
+            .arg("namenode")
+            .env("HADOOP_CONF_DIR", conf_dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot spawn hdfs namenode: {error}"))?;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (lines_tx, lines_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut log = String::new();
+        loop {
+            match lines_rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    if line.contains("NameNode started")
+                        && let Some(address) = field(&line, "rpc=")
+                    {
+                        // Keep draining the pipe so the process never blocks on it.
+                        std::thread::spawn(move || for _ in lines_rx {});
+                        return Ok(Self { child, rpc_address: address });
+                    }
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    return Err(format!("NameNode did not start ({status:?}):\n{log}"));
+                }
+            }
+        }
+    }
+
+    /// SIGKILL, then reap. Returns once the process is really gone.
+    pub fn kill(mut self) {
+        self.child.kill().expect("send SIGKILL");
+        let status = self.child.wait().expect("reap NameNode");
+        assert!(!status.success(), "NameNode exited on its own before the kill");
+    }
+}
+
+impl Drop for NameNodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn field(line: &str, key: &str) -> Option<String> {
+    let start = line.find(key)? + key.len();
+    let value: String = line[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .filter(|c| !c.is_control())
+        .collect();
+    // Strip ANSI colour codes if any slipped in.
+    let value = value.split('\u{1b}').next().unwrap_or_default().to_string();
+    (!value.is_empty()).then_some(value)
+}

@@ -7,6 +7,7 @@ use super::CommandInfo;
 use super::options::{CommandFormat, UsageError};
 use super::shell::Shell;
 
+/// `-count`.
 pub const COUNT: CommandInfo = CommandInfo {
     name: "count",
     usage: "[-q] [-h] [-v] [-u] [-x] [-e] <path> ...",
@@ -23,6 +24,7 @@ QUOTA REM_QUOTA SPACE_QUOTA REM_SPACE_QUOTA PATHNAME
   -e  Show the erasure coding policy.",
 };
 
+/// `-du`.
 pub const DU: CommandInfo = CommandInfo {
     name: "du",
     usage: "[-s] [-h] [-v] [-x] <path> ...",
@@ -52,9 +54,13 @@ const REPLICATED: &str = "Replicated";
 /// What `-count` shows.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CountOptions {
+    /// -q: quotas, then the counts.
     pub quotas: bool,
+    /// -u: quotas only.
     pub quotas_and_usage_only: bool,
+    /// -h: human-readable sizes.
     pub human: bool,
+    /// -e: the erasure coding policy.
     pub ec_policy: bool,
 }
 
@@ -79,7 +85,11 @@ pub async fn count(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, 
             continue;
         }
         match item.fs.content_summary(&item.path).await {
-            Ok(summary) => shell.print(format!("{}{}", count_line(&summary, &options), item.display)),
+            Ok(summary) => shell.print(format!(
+                "{}{}",
+                count_line(&summary, &options),
+                item.display
+            )),
             Err(error) => shell.error(error),
         }
     }
@@ -160,7 +170,12 @@ pub fn count_line(summary: &ContentSummary, options: &CountOptions) -> String {
             space_remaining =
                 format_size(summary.space_quota - summary.space_consumed as i64, human);
         }
-        line.push_str(&quota_columns([quota, remaining, space_quota, space_remaining]));
+        line.push_str(&quota_columns([
+            quota,
+            remaining,
+            space_quota,
+            space_remaining,
+        ]));
     }
     if !options.quotas_and_usage_only {
         line.push_str(&summary_columns([
@@ -193,7 +208,11 @@ pub fn du_table(rows: &[[String; 3]], with_header: bool) -> Vec<String> {
         return Vec::new();
     }
     let header = DU_HEADER.map(String::from);
-    let all: Vec<&[String; 3]> = with_header.then_some(&header).into_iter().chain(rows).collect();
+    let all: Vec<&[String; 3]> = with_header
+        .then_some(&header)
+        .into_iter()
+        .chain(rows)
+        .collect();
     let width = |column: usize| all.iter().map(|row| row[column].chars().count()).max();
     let (size_width, consumed_width) = (width(0).unwrap_or(0), width(1).unwrap_or(0));
     all.iter()
@@ -283,26 +302,40 @@ mod tests {
             count_line(&summary(), &options),
             "           2            3               1536 "
         );
-        let human = CountOptions { human: true, ..options };
+        let human = CountOptions {
+            human: true,
+            ..options
+        };
         assert_eq!(
             count_line(&summary(), &human),
             "           2            3              1.5 K "
         );
-        let quotas = CountOptions { quotas: true, ..options };
+        let quotas = CountOptions {
+            quotas: true,
+            ..options
+        };
         assert_eq!(
             count_line(&summary(), &quotas),
-            "        none             inf            none             inf \
-                        2            3               1536 "
+            concat!(
+                "        none             inf            none             inf ",
+                "           2            3               1536 "
+            )
         );
         let mut limited = summary();
         limited.quota = 10;
         limited.space_quota = 0;
         assert_eq!(
             count_line(&limited, &quotas),
-            "          10               5               0           -4608 \
-                        2            3               1536 "
+            concat!(
+                "          10               5               0           -4608 ",
+                "           2            3               1536 "
+            )
         );
-        let usage = CountOptions { quotas_and_usage_only: true, ec_policy: true, ..options };
+        let usage = CountOptions {
+            quotas_and_usage_only: true,
+            ec_policy: true,
+            ..options
+        };
         assert_eq!(
             count_line(&limited, &usage),
             "          10               5               0           -4608 Replicated "
@@ -315,13 +348,20 @@ mod tests {
             count_header(&CountOptions::default()),
             "   DIR_COUNT   FILE_COUNT       CONTENT_SIZE PATHNAME"
         );
-        let quotas = CountOptions { quotas: true, ..Default::default() };
+        let quotas = CountOptions {
+            quotas: true,
+            ..Default::default()
+        };
         assert_eq!(
             count_header(&quotas),
             "       QUOTA       REM_QUOTA     SPACE_QUOTA REM_SPACE_QUOTA    DIR_COUNT   \
              FILE_COUNT       CONTENT_SIZE PATHNAME"
         );
-        let usage = CountOptions { quotas_and_usage_only: true, ec_policy: true, ..Default::default() };
+        let usage = CountOptions {
+            quotas_and_usage_only: true,
+            ec_policy: true,
+            ..Default::default()
+        };
         assert_eq!(
             count_header(&usage),
             "       QUOTA       REM_QUOTA     SPACE_QUOTA REM_SPACE_QUOTA ERASURECODING_POLICY PATHNAME"
@@ -334,7 +374,10 @@ mod tests {
             ["0".to_string(), "0".to_string(), "/a/empty".to_string()],
             ["1536".to_string(), "4608".to_string(), "/a/f".to_string()],
         ];
-        assert_eq!(du_table(&rows, false), ["0     0     /a/empty", "1536  4608  /a/f"]);
+        assert_eq!(
+            du_table(&rows, false),
+            ["0     0     /a/empty", "1536  4608  /a/f"]
+        );
         assert_eq!(
             du_table(&rows, true),
             [

@@ -7,6 +7,7 @@ use super::count_du::format_size;
 use super::options::{CommandFormat, UsageError};
 use super::shell::{PathItem, Shell, TreeWalk};
 
+/// `-ls`.
 pub const LS: CommandInfo = CommandInfo {
     name: "ls",
     usage: "[-C] [-d] [-h] [-q] [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]",
@@ -38,15 +39,25 @@ const REPLICATED: &str = "Replicated";
 /// How `-ls` lists and prints.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LsOptions {
+    /// -C: paths only.
     pub path_only: bool,
+    /// Not -d: a directory argument lists its entries.
     pub list_directories: bool,
+    /// -h: human-readable sizes.
     pub human: bool,
+    /// -q: `?` for non-printable characters.
     pub hide_non_printable: bool,
+    /// -R (without -d).
     pub recursive: bool,
+    /// -r: reverse the sort.
     pub reverse: bool,
+    /// -t: newest first.
     pub by_time: bool,
+    /// -S (without -t): largest first.
     pub by_size: bool,
+    /// -u: access instead of modification time.
     pub use_atime: bool,
+    /// -e: the erasure coding policy column.
     pub show_ec_policy: bool,
 }
 
@@ -108,15 +119,13 @@ async fn print_tree(
     let mut walk = TreeWalk::new(items);
     while let Some(item) = walk.next() {
         let Some(status) = &item.stat else { continue };
-        let display = if options.hide_non_printable {
-            printable(&item.display)
-        } else {
-            item.display.clone()
-        };
         if options.path_only {
-            shell.print(display);
+            // As in Hadoop, -q applies to long listings only.
+            shell.print(&item.display);
+        } else if options.hide_non_printable {
+            shell.print(columns.line(status, &printable(&item.display), options));
         } else {
-            shell.print(columns.line(status, &display, options));
+            shell.print(columns.line(status, &item.display, options));
         }
         if options.recursive && status.is_dir {
             match shell.children(&item).await {
@@ -152,7 +161,11 @@ pub fn sort_listing(items: &mut [PathItem], options: &LsOptions) {
         } else {
             a.path.cmp(&b.path)
         };
-        if options.reverse { order.reverse() } else { order }
+        if options.reverse {
+            order.reverse()
+        } else {
+            order
+        }
     });
 }
 
@@ -307,12 +320,18 @@ mod tests {
             columns.line(&file, "/f", &options),
             format!("-rw-r--r--   3 alice supergroup       1536 {time} /f")
         );
-        let human = LsOptions { human: true, ..options };
+        let human = LsOptions {
+            human: true,
+            ..options
+        };
         assert_eq!(
             columns.line(&file, "f", &human),
             format!("-rw-r--r--   3 alice supergroup      1.5 K {time} f")
         );
-        let ec = LsOptions { show_ec_policy: true, ..options };
+        let ec = LsOptions {
+            show_ec_policy: true,
+            ..options
+        };
         assert_eq!(
             columns.line(&file, "/f", &ec),
             format!("-rw-r--r--   3  alice supergroup Replicated       1536 {time} /f")
@@ -334,8 +353,15 @@ mod tests {
             group: 10,
         };
         assert_eq!(columns, expected);
-        let line = columns.line(&status("/small", false, 1, 0), "/small", &LsOptions::default());
-        assert!(line.starts_with("-rw-r--r--    3 alice        supergroup           1 "), "{line}");
+        let line = columns.line(
+            &status("/small", false, 1, 0),
+            "/small",
+            &LsOptions::default(),
+        );
+        assert!(
+            line.starts_with("-rw-r--r--    3 alice        supergroup           1 "),
+            "{line}"
+        );
     }
 
     #[test]
@@ -347,8 +373,8 @@ mod tests {
         assert!(line.starts_with("-rw-r--r--   3          1 "), "{line}");
     }
 
-    #[test]
-    fn sorts_listings() {
+    #[tokio::test]
+    async fn sorts_listings() {
         let listing = || {
             vec![
                 item(status("/a", false, 10, 300)),
@@ -359,25 +385,51 @@ mod tests {
         let order = |items: &[PathItem]| items.iter().map(|i| i.path.clone()).collect::<Vec<_>>();
 
         let mut items = listing();
-        sort_listing(&mut items, &LsOptions { reverse: true, ..Default::default() });
+        sort_listing(
+            &mut items,
+            &LsOptions {
+                reverse: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(order(&items), ["/c", "/b", "/a"]);
 
         let mut items = listing();
-        sort_listing(&mut items, &LsOptions { by_time: true, ..Default::default() });
+        sort_listing(
+            &mut items,
+            &LsOptions {
+                by_time: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(order(&items), ["/a", "/c", "/b"]);
 
         // Equal times keep name order even reversed, as Java's stable sort does.
         let mut items = listing();
-        let options = LsOptions { by_time: true, reverse: true, ..Default::default() };
+        let options = LsOptions {
+            by_time: true,
+            reverse: true,
+            ..Default::default()
+        };
         sort_listing(&mut items, &options);
         assert_eq!(order(&items), ["/b", "/a", "/c"]);
 
         let mut items = listing();
-        sort_listing(&mut items, &LsOptions { by_size: true, ..Default::default() });
+        sort_listing(
+            &mut items,
+            &LsOptions {
+                by_size: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(order(&items), ["/b", "/c", "/a"]);
 
         let mut items = listing();
-        let options = LsOptions { by_time: true, use_atime: true, ..Default::default() };
+        let options = LsOptions {
+            by_time: true,
+            use_atime: true,
+            ..Default::default()
+        };
         sort_listing(&mut items, &options);
         assert_eq!(order(&items), ["/a", "/c", "/b"]);
     }

@@ -21,8 +21,6 @@ use common::Configuration;
 use self::options::UsageError;
 use self::shell::Shell;
 
-/// Exit code of bad usage (Hadoop's -1).
-const USAGE_EXIT: i32 = 255;
 const USAGE_PREFIX: &str = "Usage: hadoop fs [generic options]";
 const GENERIC_OPTIONS: &str = "Generic options supported are:
 -conf <configuration file>        specify an application configuration file
@@ -34,8 +32,11 @@ command [genericOptions] [commandOptions]";
 
 /// A command's name (without its dash), usage synopsis and help text.
 pub struct CommandInfo {
+    /// `ls` for `-ls`.
     pub name: &'static str,
+    /// Options and arguments, as in `Usage: hadoop fs [generic options] -ls <usage>`.
     pub usage: &'static str,
+    /// The `-help` text; lines after the first are indented.
     pub description: &'static str,
 }
 
@@ -82,7 +83,7 @@ pub async fn run(
 ) -> i32 {
     let Some((command, rest)) = args.split_first() else {
         print_info(err, None, false);
-        return USAGE_EXIT;
+        return crate::EXIT_USAGE;
     };
     let Some(info) = find_command(command) else {
         let _ = writeln!(err, "{command}: Unknown command");
@@ -93,7 +94,7 @@ pub async fn run(
             );
         }
         print_info(err, None, false);
-        return USAGE_EXIT;
+        return crate::EXIT_USAGE;
     };
     let mut shell = Shell::new(conf, info.name, out, err);
     let rest = rest.to_vec();
@@ -123,7 +124,7 @@ pub async fn run(
                 let _ = writeln!(shell.err, "{command}: {line}");
             }
             let _ = writeln!(shell.err, "{USAGE_PREFIX} {}", synopsis(info));
-            USAGE_EXIT
+            crate::EXIT_USAGE
         }
     }
 }
@@ -217,7 +218,12 @@ mod tests {
     #[test]
     fn commands_are_sorted_and_unique() {
         for pair in COMMANDS.windows(2) {
-            assert!(pair[0].name < pair[1].name, "{} >= {}", pair[0].name, pair[1].name);
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} >= {}",
+                pair[0].name,
+                pair[1].name
+            );
         }
     }
 
@@ -226,8 +232,14 @@ mod tests {
         let (code, out, err) = run_shell(&[]).await;
         assert_eq!(code, 255);
         assert!(out.is_empty());
-        assert!(err.starts_with("Usage: hadoop fs [generic options]\n\t[-chgrp [-R] GROUP PATH...]\n"));
-        assert!(err.contains("\t[-ls [-C] [-d] [-h] [-q] [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]]\n"));
+        assert!(
+            err.starts_with("Usage: hadoop fs [generic options]\n\t[-chgrp [-R] GROUP PATH...]\n")
+        );
+        assert!(
+            err.contains(
+                "\t[-ls [-C] [-d] [-h] [-q] [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]]\n"
+            )
+        );
         assert!(err.contains("Generic options supported are:"));
     }
 
@@ -263,7 +275,10 @@ mod tests {
     async fn help_and_usage_describe_commands() {
         let (code, out, _) = run_shell(&["-usage", "mkdir"]).await;
         assert_eq!(code, 0);
-        assert_eq!(out, "Usage: hadoop fs [generic options] -mkdir [-p] <path> ...\n");
+        assert_eq!(
+            out,
+            "Usage: hadoop fs [generic options] -mkdir [-p] <path> ...\n"
+        );
 
         let (code, out, _) = run_shell(&["-help", "-rmdir"]).await;
         assert_eq!(code, 0);

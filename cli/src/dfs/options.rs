@@ -10,7 +10,9 @@ pub struct UsageError(pub String);
 
 /// The flags a command accepts and how many arguments must remain after them.
 pub struct CommandFormat {
+    /// Fewest arguments allowed after the options.
     pub min: usize,
+    /// Most arguments allowed after the options.
     pub max: usize,
     /// Flag names without the leading dash (`"R"`, `"skipTrash"`).
     pub flags: &'static [&'static str],
@@ -75,6 +77,7 @@ impl CommandFormat {
 pub struct Flags(BTreeSet<&'static str>);
 
 impl Flags {
+    /// Whether `flag` (without its dash) was given.
     pub fn has(&self, flag: &str) -> bool {
         self.0.contains(flag)
     }
@@ -96,7 +99,11 @@ pub fn pop_option_with_argument(
     option: &str,
     args: &mut Vec<String>,
 ) -> Result<Option<String>, UsageError> {
-    let Some(at) = args.iter().take_while(|arg| *arg != "--").position(|arg| arg == option) else {
+    let Some(at) = args
+        .iter()
+        .take_while(|arg| *arg != "--")
+        .position(|arg| arg == option)
+    else {
         return Ok(None);
     };
     if at + 1 >= args.len() {

@@ -18,6 +18,7 @@ pub enum PathKind {
 pub struct PathArg {
     /// The argument as typed.
     pub raw: String,
+    /// How the argument named its file system.
     pub kind: PathKind,
     /// Absolute and normalized: no `//`, `.`, `..` or trailing `/`.
     pub absolute: String,
@@ -346,7 +347,8 @@ fn compile_class(chars: &[char], open: usize) -> Result<(Token, usize), String> 
             at += 1;
             c = *chars.get(at).ok_or_else(unclosed)?;
         }
-        let is_range = chars.get(at + 1) == Some(&'-') && chars.get(at + 2).is_some_and(|&e| e != ']');
+        let is_range =
+            chars.get(at + 1) == Some(&'-') && chars.get(at + 2).is_some_and(|&e| e != ']');
         if is_range {
             let mut end_at = at + 2;
             if chars[end_at] == '\\' {
@@ -376,7 +378,9 @@ fn match_tokens(tokens: &[Token], name: &[char]) -> bool {
             Some(Token::AnyChar) => true,
             Some(Token::Literal(c)) => *c == name[n],
             Some(Token::Class { negated, ranges }) => {
-                let inside = ranges.iter().any(|&(lo, hi)| lo <= name[n] && name[n] <= hi);
+                let inside = ranges
+                    .iter()
+                    .any(|&(lo, hi)| lo <= name[n] && name[n] <= hi);
                 inside != *negated
             }
             None => false,
@@ -392,7 +396,9 @@ fn match_tokens(tokens: &[Token], name: &[char]) -> bool {
             return false;
         }
     }
-    tokens[t..].iter().all(|token| matches!(token, Token::AnyString))
+    tokens[t..]
+        .iter()
+        .all(|token| matches!(token, Token::AnyString))
 }
 
 #[cfg(test)]
@@ -507,12 +513,17 @@ mod tests {
         );
         assert_eq!(expand_braces("/a\\{b,c}").unwrap(), vec!["/a\\{b,c}"]);
         assert_eq!(expand_braces("/a}").unwrap(), vec!["/a}"]);
-        assert!(expand_braces("/a{b").unwrap_err().contains("Unclosed group"));
+        assert!(
+            expand_braces("/a{b")
+                .unwrap_err()
+                .contains("Unclosed group")
+        );
     }
 
     #[test]
     fn matches_glob_components() {
-        let matches = |pattern: &str, name: &str| GlobComponent::compile(pattern).unwrap().matches(name);
+        let matches =
+            |pattern: &str, name: &str| GlobComponent::compile(pattern).unwrap().matches(name);
         assert!(matches("*", ""));
         assert!(matches("*", ".hidden"));
         assert!(matches("f*.txt", "file.txt"));
@@ -534,8 +545,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_components() {
-        assert!(GlobComponent::compile("[ab").unwrap_err().contains("Unclosed character class"));
-        assert!(GlobComponent::compile("a\\").unwrap_err().contains("Missing escaped character"));
+        assert!(
+            GlobComponent::compile("[ab")
+                .unwrap_err()
+                .contains("Unclosed character class")
+        );
+        assert!(
+            GlobComponent::compile("a\\")
+                .unwrap_err()
+                .contains("Missing escaped character")
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ const DEFAULT_NAMENODE_PORT: u16 = 8020;
 /// A path a command works on: where it lives, how to show it, and its status if it exists.
 #[derive(Clone)]
 pub struct PathItem {
+    /// The client of the file system the path is on.
     pub fs: DfsClient,
     /// The path as Hadoop prints it (relative, absolute or a URI, like the argument).
     pub display: String,
@@ -29,6 +30,7 @@ pub struct PathItem {
 }
 
 impl PathItem {
+    /// Whether it exists and is a directory.
     pub fn is_dir(&self) -> bool {
         self.stat.as_ref().is_some_and(|status| status.is_dir)
     }
@@ -46,6 +48,7 @@ impl PathItem {
 
 /// The state of one command run: file systems, output streams and the errors seen so far.
 pub struct Shell<'a> {
+    /// The configuration the shell runs with.
     pub conf: &'a Configuration,
     default_fs: Result<DfsClient, RemoteException>,
     other_fs: HashMap<String, DfsClient>,
@@ -53,7 +56,9 @@ pub struct Shell<'a> {
     umask: FsPermission,
     /// `/user/<user>`, against which relative paths resolve.
     pub working_dir: String,
+    /// Standard output: listings and results.
     pub out: &'a mut dyn Write,
+    /// Standard error: errors and warnings.
     pub err: &'a mut dyn Write,
     /// The command name without its dash, prefixed to every error.
     name: &'static str,
@@ -74,7 +79,10 @@ impl<'a> Shell<'a> {
             Err(_) => {
                 let umask = conf.get_or(keys::FS_PERMISSIONS_UMASK_MODE, "022");
                 let umask = FsPermission::from_octal(umask.trim());
-                (common::user::current_user(), umask.unwrap_or(FsPermission::new(0o022)))
+                (
+                    common::user::current_user(),
+                    umask.unwrap_or(FsPermission::new(0o022)),
+                )
             }
         };
         Self {
@@ -160,7 +168,13 @@ impl<'a> Shell<'a> {
                 Some(status) => arg.display(&path, status.is_dir, &self.working_dir),
                 None => arg.display_missing(),
             };
-            let item = PathItem { fs, display, path, stat, represents_directory };
+            let item = PathItem {
+                fs,
+                display,
+                path,
+                stat,
+                represents_directory,
+            };
             return Ok(vec![item]);
         }
         let alternatives = paths::compile_glob(&arg.absolute).map_err(RemoteException::io)?;
@@ -293,8 +307,11 @@ pub struct TreeWalk {
 }
 
 impl TreeWalk {
+    /// A walk starting with `items`, in order.
     pub fn new(items: Vec<PathItem>) -> Self {
-        Self { stack: vec![items.into()] }
+        Self {
+            stack: vec![items.into()],
+        }
     }
 
     /// The next item: the first child of the last visited directory if one was pushed, else
@@ -371,6 +388,10 @@ mod tests {
         assert_eq!(error.message, "No FileSystem for scheme \"s3\"");
         // The default file system of an empty configuration is file:///.
         let error = shell.expand("/x").await.err().unwrap();
-        assert!(error.message.contains("not an hdfs:// URI"), "{}", error.message);
+        assert!(
+            error.message.contains("not an hdfs:// URI"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -7,6 +7,7 @@ use super::CommandInfo;
 use super::options::{CommandFormat, UsageError};
 use super::shell::{Shell, TreeWalk};
 
+/// `-stat`.
 pub const STAT: CommandInfo = CommandInfo {
     name: "stat",
     usage: "[format] <path> ...",
@@ -20,6 +21,7 @@ pub const STAT: CommandInfo = CommandInfo {
   %y  modification time (UTC)                   %Y  modification time in ms since the epoch",
 };
 
+/// `-test`.
 pub const TEST: CommandInfo = CommandInfo {
     name: "test",
     usage: "-[defswrz] <path>",
@@ -187,7 +189,10 @@ mod tests {
             "2020-09-13 12:26:40|1600000000000|2023-11-14 22:13:20|1700000000123"
         );
         let dir = status("/d", true, 0);
-        assert_eq!(format_stat("%F %a %A %r %o", &dir), "directory 1755 rwxr-xr-t 0 0");
+        assert_eq!(
+            format_stat("%F %a %A %r %o", &dir),
+            "directory 1755 rwxr-xr-t 0 0"
+        );
         assert_eq!(format_stat("%y", &dir), "2023-11-14 22:13:20");
     }
 

@@ -1,0 +1,50 @@
+//! `hdfs`: the HDFS daemons and user commands.
+
+use std::process::ExitCode;
+
+use tusk_cli::launcher::{self, exit};
+
+const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+
+  namenode          run the NameNode (-format to create a new namespace)
+  dfs               run a filesystem command on the file system
+  dfsadmin          run a DFS admin client
+  getconf           get config values from configuration
+  nnbench           benchmark the NameNode (NNThroughputBenchmark-style)
+  version           print the version
+
+Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
+
+fn main() -> ExitCode {
+    let invocation = match launcher::parse("hdfs", std::env::args().skip(1).collect()) {
+        Ok(Some(invocation)) => invocation,
+        Ok(None) => {
+            eprintln!("{USAGE}");
+            return exit(tusk_cli::EXIT_USAGE);
+        }
+        Err(code) => return code,
+    };
+    let conf = &invocation.conf;
+    let args = &invocation.args;
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match invocation.command.as_str() {
+        "namenode" => tusk_cli::namenode_cmd::run(conf, args),
+        "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
+        "dfsadmin" => launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err)),
+        "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),
+        "nnbench" => tusk_cli::nnbench::run(conf, args),
+        "version" => {
+            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            0
+        }
+        other => {
+            eprintln!("hdfs: unknown command '{other}'\n{USAGE}");
+            tusk_cli::EXIT_USAGE
+        }
+    };
+    exit(code)
+}

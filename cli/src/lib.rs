@@ -1,0 +1,14 @@
+//! The `hdfs`, `yarn` and `mapred` command lines: daemon launchers and user
+//! commands, with Hadoop's syntax, output and exit codes.
+
+pub mod dfs;
+pub mod dfsadmin;
+pub mod getconf;
+pub mod launcher;
+pub mod namenode_cmd;
+pub mod nnbench;
+
+/// Exit code of a failed command, as Hadoop's.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code of a usage error (Hadoop returns -1).
+pub const EXIT_USAGE: i32 = 255;

@@ -1,0 +1,116 @@
+//! `hdfs namenode [-format [-clusterid ID] [-force] [-nonInteractive]]`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use common::Configuration;
+use namenode::namesystem::Namesystem;
+use namenode::{NameNode, NameNodeConfig};
+
+const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid] [-force] [-nonInteractive]]";
+
+/// Runs `hdfs namenode ARGS` and returns the exit code.
+pub fn run(conf: &Configuration, args: &[String]) -> i32 {
+    let config = match NameNodeConfig::from_conf(conf) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("namenode: {error}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    match args.first().map(String::as_str) {
+        None => serve(config),
+        Some("-format") => format(config, &args[1..]),
+        Some(other) => {
+            eprintln!("namenode: unknown option {other}\n{USAGE}");
+            crate::EXIT_USAGE
+        }
+    }
+}
+
+fn format(config: NameNodeConfig, args: &[String]) -> i32 {
+    let mut cluster_id = None;
+    let mut force = false;
+    let mut interactive = true;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "-force" => force = true,
+            "-nonInteractive" => interactive = false,
+            "-clusterid" => match rest.next() {
+                Some(id) if !id.is_empty() => cluster_id = Some(id.clone()),
+                _ => {
+                    eprintln!("namenode: -clusterid needs a cluster ID\n{USAGE}");
+                    return crate::EXIT_USAGE;
+                }
+            },
+            other => {
+                eprintln!("namenode: unknown option {other}\n{USAGE}");
+                return crate::EXIT_USAGE;
+            }
+        }
+    }
+    let dirs = &config.namesystem.name_dirs;
+    let formatted = dirs.iter().any(|dir| dir.join("current").join("VERSION").exists());
+    if formatted && !force {
+        if !interactive || !std::io::stdin().is_terminal() {
+            eprintln!("namenode: name dir is already formatted: {}; use -force to format it again", list(dirs));
+            return crate::EXIT_FAILURE;
+        }
+        print!("Re-format filesystem in {} ? (Y or N) ", list(dirs));
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            eprintln!("Format aborted in {}", list(dirs));
+            return crate::EXIT_FAILURE;
+        }
+    }
+    match Namesystem::format(&config.namesystem, cluster_id.as_deref(), true) {
+        Ok(info) => {
+            for dir in dirs {
+                println!("Storage directory {} has been successfully formatted.", dir.display());
+            }
+            println!("clusterID: {}", info.cluster_id);
+            0
+        }
+        Err(error) => {
+            eprintln!("namenode: format failed: {error}");
+            crate::EXIT_FAILURE
+        }
+    }
+}
+
+fn serve(config: NameNodeConfig) -> i32 {
+    common::logging::init("info");
+    crate::launcher::runtime().block_on(async move {
+        let namenode = match NameNode::start(config).await {
+            Ok(namenode) => namenode,
+            Err(error) => {
+                eprintln!("namenode: {error}");
+                return crate::EXIT_FAILURE;
+            }
+        };
+        wait_for_termination().await;
+        namenode.stop().await;
+        0
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn wait_for_termination() {
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(signal) => signal,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+fn list(dirs: &[std::path::PathBuf]) -> String {
+    dirs.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
+}
