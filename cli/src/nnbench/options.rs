@@ -1,0 +1,203 @@
+//! The command line of `hdfs nnbench`, in Hadoop's single-dash style.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Usage text printed on a bad command line.
+pub const USAGE: &str = "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
+\t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
+\t[-filesPerDir N] [-connections N] [-syncs N] [-memory N]
+
+  -op           operations to time, in this order (default all); ops an op needs
+                (files for fileStatus, rename, delete) are set up untimed
+  -threads      concurrent clients (default 64)
+  -ops          operations per op (default 100000)
+  -mode         against the namesystem in-process, over gRPC, or both (default both)
+  -baseDir      local dir for the name dirs and the fdatasync baseline
+                (default a new dir under the system temp dir, removed at the end)
+  -filesPerDir  entries per benchmark directory (default 1000)
+  -connections  gRPC connections shared by the clients (default threads / 16)
+  -syncs        4 KiB write + fdatasync iterations of the baseline (default 2000)
+  -memory       build N one-block files in-process: resident bytes per file,
+                fsimage save and load time; alone (without -op), only this runs";
+
+/// A timed namespace operation, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BenchOp {
+    Mkdirs,
+    Create,
+    FileStatus,
+    Rename,
+    Delete,
+}
+
+impl BenchOp {
+    /// Every op, in run order.
+    pub const ALL: [BenchOp; 5] = [Self::Mkdirs, Self::Create, Self::FileStatus, Self::Rename, Self::Delete];
+
+    /// The op's name on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mkdirs => "mkdirs",
+            Self::Create => "create",
+            Self::FileStatus => "fileStatus",
+            Self::Rename => "rename",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// Whether the op changes the namespace, so that it waits for the edit
+    /// log to be synced before it returns.
+    pub fn is_durable(self) -> bool {
+        self != Self::FileStatus
+    }
+}
+
+impl fmt::Display for BenchOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the operations are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Calls on the `Namesystem` in this process: no RPC.
+    InProcess,
+    /// `DfsClient` calls over gRPC to a NameNode on a loopback port.
+    Rpc,
+}
+
+impl Mode {
+    /// The mode's name on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InProcess => "inprocess",
+            Self::Rpc => "rpc",
+        }
+    }
+}
+
+/// What one `hdfs nnbench` run does.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Ops to time, sorted in run order, without duplicates.
+    pub ops: Vec<BenchOp>,
+    pub threads: usize,
+    pub ops_per_op: u64,
+    pub modes: Vec<Mode>,
+    pub base_dir: Option<PathBuf>,
+    pub files_per_dir: u64,
+    pub connections: usize,
+    pub baseline_syncs: u64,
+    /// Files of the memory benchmark; `None` skips it.
+    pub memory_files: Option<u64>,
+}
+
+impl Options {
+    /// Parses the arguments after `nnbench`; the error is the message to print.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mut ops = None;
+        let mut threads = 64;
+        let mut ops_per_op = 100_000;
+        let mut modes = vec![Mode::InProcess, Mode::Rpc];
+        let mut base_dir = None;
+        let mut files_per_dir = 1000;
+        let mut connections = None;
+        let mut baseline_syncs = 2000;
+        let mut memory_files = None;
+        let mut rest = args.iter();
+        while let Some(flag) = rest.next() {
+            let mut value = || rest.next().map(String::as_str).ok_or_else(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "-op" => ops = Some(parse_ops(value()?)?),
+                "-threads" => threads = positive(flag, value()?)? as usize,
+                "-ops" => ops_per_op = positive(flag, value()?)?,
+                "-mode" => modes = parse_modes(value()?)?,
+                "-baseDir" => base_dir = Some(PathBuf::from(value()?)),
+                "-filesPerDir" => files_per_dir = positive(flag, value()?)?,
+                "-connections" => connections = Some(positive(flag, value()?)? as usize),
+                "-syncs" => baseline_syncs = positive(flag, value()?)?,
+                "-memory" => memory_files = Some(positive(flag, value()?)?),
+                other => return Err(format!("unknown option '{other}'")),
+            }
+        }
+        // `-memory N` alone measures memory only; `-op` adds throughput back.
+        let ops = match (ops, memory_files) {
+            (Some(ops), _) => ops,
+            (None, Some(_)) => Vec::new(),
+            (None, None) => BenchOp::ALL.to_vec(),
+        };
+        let connections = connections.unwrap_or(threads.div_ceil(16)).min(threads);
+        Ok(Self { ops, threads, ops_per_op, modes, base_dir, files_per_dir, connections, baseline_syncs, memory_files })
+    }
+}
+
+fn positive(flag: &str, text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(number) if number > 0 => Ok(number),
+        _ => Err(format!("{flag}: '{text}': expected a positive integer")),
+    }
+}
+
+fn parse_ops(text: &str) -> Result<Vec<BenchOp>, String> {
+    let mut ops = Vec::new();
+    for word in text.split(',') {
+        match word {
+            "all" => ops.extend(BenchOp::ALL),
+            "none" => {}
+            _ => match BenchOp::ALL.iter().find(|op| op.name().eq_ignore_ascii_case(word)) {
+                Some(&op) => ops.push(op),
+                None => return Err(format!("-op: '{word}': unknown operation")),
+            },
+        }
+    }
+    ops.sort();
+    ops.dedup();
+    Ok(ops)
+}
+
+fn parse_modes(text: &str) -> Result<Vec<Mode>, String> {
+    match text {
+        "inprocess" => Ok(vec![Mode::InProcess]),
+        "rpc" => Ok(vec![Mode::Rpc]),
+        "both" => Ok(vec![Mode::InProcess, Mode::Rpc]),
+        other => Err(format!("-mode: '{other}': expected inprocess, rpc or both")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        Options::parse(&args.iter().map(|arg| arg.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn defaults_run_every_op_in_both_modes() {
+        let options = parse(&[]).expect("defaults parse");
+        assert_eq!(options.ops, BenchOp::ALL.to_vec());
+        assert_eq!(options.modes, vec![Mode::InProcess, Mode::Rpc]);
+        assert_eq!((options.threads, options.ops_per_op, options.connections), (64, 100_000, 4));
+        assert_eq!(options.memory_files, None);
+    }
+
+    #[test]
+    fn ops_are_sorted_in_run_order_and_memory_alone_skips_them() {
+        let options = parse(&["-op", "delete,mkdirs,delete", "-mode", "rpc"]).expect("parses");
+        assert_eq!(options.ops, vec![BenchOp::Mkdirs, BenchOp::Delete]);
+        assert_eq!(options.modes, vec![Mode::Rpc]);
+        assert!(parse(&["-memory", "10"]).expect("parses").ops.is_empty());
+        assert_eq!(parse(&["-memory", "10", "-op", "all"]).expect("parses").ops.len(), 5);
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        assert!(parse(&["-threads", "0"]).unwrap_err().contains("positive"));
+        assert!(parse(&["-ops"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["-op", "chmod"]).unwrap_err().contains("unknown operation"));
+        assert!(parse(&["-mode", "remote"]).unwrap_err().contains("inprocess, rpc or both"));
+        assert!(parse(&["-bogus"]).unwrap_err().contains("unknown option"));
+    }
+}
