@@ -15,6 +15,9 @@ pub fn components(path: &str) -> Result<Vec<&str>, RemoteException> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(invalid("not an absolute path"));
     };
+    if rest.starts_with('/') {
+        return Err(invalid("empty path component"));
+    }
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.is_empty() {
         return Ok(Vec::new());

@@ -31,7 +31,11 @@ impl SyncBaseline {
 /// `dir` (removed afterwards).
 pub fn measure(dir: &Path, iterations: u64) -> std::io::Result<SyncBaseline> {
     let path = dir.join("fdatasync-baseline.dat");
-    let mut file = OpenOptions::new().create(true).truncate(true).write(true).open(&path)?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)?;
     file.sync_all()?;
     let block = [0x5au8; WRITE_BYTES];
     let started = Instant::now();
@@ -42,7 +46,10 @@ pub fn measure(dir: &Path, iterations: u64) -> std::io::Result<SyncBaseline> {
     let elapsed = started.elapsed();
     drop(file);
     fs::remove_file(&path)?;
-    Ok(SyncBaseline { iterations, elapsed })
+    Ok(SyncBaseline {
+        iterations,
+        elapsed,
+    })
 }
 
 /// The file system type of `dir` (from `statfs`), for the report; tmpfs is
@@ -78,12 +85,16 @@ mod tests {
 
     #[test]
     fn baseline_counts_its_iterations_and_cleans_up() {
-        let dir = std::env::temp_dir().join(format!("nnbench-baseline-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("nnbench-baseline-test-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("creating the test dir");
         let baseline = measure(&dir, 5).expect("measuring");
         assert_eq!(baseline.iterations, 5);
         assert!(baseline.ops_per_sec() > 0.0);
-        assert!(fs::read_dir(&dir).expect("listing").next().is_none(), "scratch file left behind");
+        assert!(
+            fs::read_dir(&dir).expect("listing").next().is_none(),
+            "scratch file left behind"
+        );
         assert_ne!(filesystem_type(&dir), "unknown");
         fs::remove_dir_all(&dir).expect("removing the test dir");
     }

@@ -60,7 +60,12 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
         }
     }
     for index in 0..files {
-        add_one_block_file(&mut namespace, &caller, &layout.entry(Area::Files, "file", index), now)?;
+        add_one_block_file(
+            &mut namespace,
+            &caller,
+            &layout.entry(Area::Files, "file", index),
+            now,
+        )?;
     }
     let build_time = started.elapsed();
     let resident_after = resident_bytes()?;
@@ -70,9 +75,12 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
 
     let image = dir.join("fsimage_memory");
     let started = Instant::now();
-    fsimage::save(&namespace, 0, 1, &image).with_context(|| format!("saving {}", image.display()))?;
+    fsimage::save(&namespace, 0, 1, &image)
+        .with_context(|| format!("saving {}", image.display()))?;
     let save_time = started.elapsed();
-    let image_bytes = std::fs::metadata(&image).map(|metadata| metadata.len()).unwrap_or(0);
+    let image_bytes = std::fs::metadata(&image)
+        .map(|metadata| metadata.len())
+        .unwrap_or(0);
     drop(namespace);
     release_free_memory();
 
@@ -82,7 +90,10 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
     let load_time = started.elapsed();
     let resident_after_load = resident_bytes()?;
     if loaded.namespace.num_files() != files {
-        bail!("loaded {} files instead of {files}", loaded.namespace.num_files());
+        bail!(
+            "loaded {} files instead of {files}",
+            loaded.namespace.num_files()
+        );
     }
     drop(loaded);
     let _ = std::fs::remove_file(&image);
@@ -96,12 +107,18 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
         save_time,
         image_bytes,
         load_time,
-        loaded_bytes_per_file: resident_after_load.saturating_sub(resident_before_load) as f64 / files.max(1) as f64,
+        loaded_bytes_per_file: resident_after_load.saturating_sub(resident_before_load) as f64
+            / files.max(1) as f64,
     })
 }
 
 /// create, addBlock, complete: what a client writing one block does.
-fn add_one_block_file(namespace: &mut Namespace, caller: &Caller, path: &str, now: i64) -> anyhow::Result<()> {
+fn add_one_block_file(
+    namespace: &mut Namespace,
+    caller: &Caller,
+    path: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     let request = CreateRequest {
         path,
         permission: FsPermission::new(0o644),
@@ -117,7 +134,10 @@ fn add_one_block_file(namespace: &mut Namespace, caller: &Caller, path: &str, no
     let file_id = namespace.counters().last_inode_id;
     let (op, block) = namespace.plan_add_block(path, CLIENT_NAME, file_id, None)?;
     namespace.apply(&op)?;
-    let written = Block { num_bytes: BLOCK_SIZE / 2, ..block };
+    let written = Block {
+        num_bytes: BLOCK_SIZE / 2,
+        ..block
+    };
     if let Some(op) = namespace.plan_complete(path, CLIENT_NAME, file_id, Some(written), now)? {
         namespace.apply(&op)?;
     }
@@ -126,7 +146,8 @@ fn add_one_block_file(namespace: &mut Namespace, caller: &Caller, path: &str, no
 
 /// The process's resident set size, from `/proc/self/statm`.
 pub fn resident_bytes() -> anyhow::Result<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").context("the memory figure needs /proc/self/statm (Linux)")?;
+    let statm = std::fs::read_to_string("/proc/self/statm")
+        .context("the memory figure needs /proc/self/statm (Linux)")?;
     let resident_pages: u64 = statm
         .split_whitespace()
         .nth(1)

@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Usage text printed on a bad command line.
-pub const USAGE: &str = "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
+pub const USAGE: &str =
+    "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
 \t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
 \t[-filesPerDir N] [-connections N] [-syncs N] [-memory N]
 
@@ -33,7 +34,13 @@ pub enum BenchOp {
 
 impl BenchOp {
     /// Every op, in run order.
-    pub const ALL: [BenchOp; 5] = [Self::Mkdirs, Self::Create, Self::FileStatus, Self::Rename, Self::Delete];
+    pub const ALL: [BenchOp; 5] = [
+        Self::Mkdirs,
+        Self::Create,
+        Self::FileStatus,
+        Self::Rename,
+        Self::Delete,
+    ];
 
     /// The op's name on the command line and in the report.
     pub fn name(self) -> &'static str {
@@ -108,7 +115,11 @@ impl Options {
         let mut memory_files = None;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
-            let mut value = || rest.next().map(String::as_str).ok_or_else(|| format!("{flag} needs a value"));
+            let mut value = || {
+                rest.next()
+                    .map(String::as_str)
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
             match flag.as_str() {
                 "-op" => ops = Some(parse_ops(value()?)?),
                 "-threads" => threads = positive(flag, value()?)? as usize,
@@ -129,7 +140,17 @@ impl Options {
             (None, None) => BenchOp::ALL.to_vec(),
         };
         let connections = connections.unwrap_or(threads.div_ceil(16)).min(threads);
-        Ok(Self { ops, threads, ops_per_op, modes, base_dir, files_per_dir, connections, baseline_syncs, memory_files })
+        Ok(Self {
+            ops,
+            threads,
+            ops_per_op,
+            modes,
+            base_dir,
+            files_per_dir,
+            connections,
+            baseline_syncs,
+            memory_files,
+        })
     }
 }
 
@@ -146,7 +167,10 @@ fn parse_ops(text: &str) -> Result<Vec<BenchOp>, String> {
         match word {
             "all" => ops.extend(BenchOp::ALL),
             "none" => {}
-            _ => match BenchOp::ALL.iter().find(|op| op.name().eq_ignore_ascii_case(word)) {
+            _ => match BenchOp::ALL
+                .iter()
+                .find(|op| op.name().eq_ignore_ascii_case(word))
+            {
                 Some(&op) => ops.push(op),
                 None => return Err(format!("-op: '{word}': unknown operation")),
             },
@@ -179,7 +203,10 @@ mod tests {
         let options = parse(&[]).expect("defaults parse");
         assert_eq!(options.ops, BenchOp::ALL.to_vec());
         assert_eq!(options.modes, vec![Mode::InProcess, Mode::Rpc]);
-        assert_eq!((options.threads, options.ops_per_op, options.connections), (64, 100_000, 4));
+        assert_eq!(
+            (options.threads, options.ops_per_op, options.connections),
+            (64, 100_000, 4)
+        );
         assert_eq!(options.memory_files, None);
     }
 
@@ -189,15 +216,29 @@ mod tests {
         assert_eq!(options.ops, vec![BenchOp::Mkdirs, BenchOp::Delete]);
         assert_eq!(options.modes, vec![Mode::Rpc]);
         assert!(parse(&["-memory", "10"]).expect("parses").ops.is_empty());
-        assert_eq!(parse(&["-memory", "10", "-op", "all"]).expect("parses").ops.len(), 5);
+        assert_eq!(
+            parse(&["-memory", "10", "-op", "all"])
+                .expect("parses")
+                .ops
+                .len(),
+            5
+        );
     }
 
     #[test]
     fn bad_values_are_reported() {
         assert!(parse(&["-threads", "0"]).unwrap_err().contains("positive"));
         assert!(parse(&["-ops"]).unwrap_err().contains("needs a value"));
-        assert!(parse(&["-op", "chmod"]).unwrap_err().contains("unknown operation"));
-        assert!(parse(&["-mode", "remote"]).unwrap_err().contains("inprocess, rpc or both"));
+        assert!(
+            parse(&["-op", "chmod"])
+                .unwrap_err()
+                .contains("unknown operation")
+        );
+        assert!(
+            parse(&["-mode", "remote"])
+                .unwrap_err()
+                .contains("inprocess, rpc or both")
+        );
         assert!(parse(&["-bogus"]).unwrap_err().contains("unknown option"));
     }
 }

@@ -37,7 +37,13 @@ impl Batch {
 /// Runs `task` on indices `0..count` with `workers` concurrent tasks that
 /// each take the next index until none is left. Stops at the first failure
 /// and returns it.
-pub async fn run_batch(target: &Arc<Target>, task: Task, count: u64, workers: usize, layout: Layout) -> Result<Batch, String> {
+pub async fn run_batch(
+    target: &Arc<Target>,
+    task: Task,
+    count: u64,
+    workers: usize,
+    layout: Layout,
+) -> Result<Batch, String> {
     let next_index = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicBool::new(false));
     let worker_count = (workers as u64).min(count) as usize;
@@ -64,7 +70,11 @@ pub async fn run_batch(target: &Arc<Target>, task: Task, count: u64, workers: us
             Ok((operations, total_latency))
         });
     }
-    let mut batch = Batch { operations: 0, elapsed: Duration::ZERO, total_latency: Duration::ZERO };
+    let mut batch = Batch {
+        operations: 0,
+        elapsed: Duration::ZERO,
+        total_latency: Duration::ZERO,
+    };
     let mut first_error = None;
     while let Some(joined) = running.join_next().await {
         match joined {

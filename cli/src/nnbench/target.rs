@@ -44,7 +44,9 @@ pub enum Task {
     /// `file<k>` to `renamed<k>` in the same directory.
     Rename,
     /// Deletes `renamed<k>` if the files were renamed, else `file<k>`.
-    Delete { renamed: bool },
+    Delete {
+        renamed: bool,
+    },
 }
 
 /// How the benchmark spreads its entries over directories.
@@ -74,7 +76,10 @@ impl Layout {
 
 /// The namesystem called directly, or gRPC clients of a NameNode.
 pub enum Target {
-    InProcess { namesystem: Arc<Namesystem>, caller: Caller },
+    InProcess {
+        namesystem: Arc<Namesystem>,
+        caller: Caller,
+    },
     /// Worker `w` uses `clients[w % len]`: clients are separate connections.
     Rpc { clients: Vec<DfsClient> },
 }
@@ -82,10 +87,20 @@ pub enum Target {
 impl Target {
     /// Runs `task` on its `index`-th path as worker `worker`. The error is
     /// Hadoop-style: `op 'path': reason`.
-    pub async fn execute(&self, worker: usize, task: Task, index: u64, layout: &Layout) -> Result<(), String> {
+    pub async fn execute(
+        &self,
+        worker: usize,
+        task: Task,
+        index: u64,
+        layout: &Layout,
+    ) -> Result<(), String> {
         match self {
-            Self::InProcess { namesystem, caller } => in_process(namesystem, caller, worker, task, index, layout).await,
-            Self::Rpc { clients } => over_rpc(&clients[worker % clients.len()], task, index, layout).await,
+            Self::InProcess { namesystem, caller } => {
+                in_process(namesystem, caller, worker, task, index, layout).await
+            }
+            Self::Rpc { clients } => {
+                over_rpc(&clients[worker % clients.len()], task, index, layout).await
+            }
         }
     }
 }
@@ -106,11 +121,17 @@ async fn in_process(
     match task {
         Task::MakeParent(area) => {
             let path = layout.parent(area, index);
-            namesystem.mkdirs(&path, directory_mode, true, caller).await.map_err(|error| failure("mkdirs", &path, error))
+            namesystem
+                .mkdirs(&path, directory_mode, true, caller)
+                .await
+                .map_err(|error| failure("mkdirs", &path, error))
         }
         Task::Mkdir => {
             let path = layout.entry(Area::Dirs, "sub", index);
-            namesystem.mkdirs(&path, directory_mode, false, caller).await.map_err(|error| failure("mkdirs", &path, error))
+            namesystem
+                .mkdirs(&path, directory_mode, false, caller)
+                .await
+                .map_err(|error| failure("mkdirs", &path, error))
         }
         Task::Create => {
             let path = layout.entry(Area::Files, "file", index);
@@ -124,7 +145,10 @@ async fn in_process(
                 replication: REPLICATION,
                 block_size: BLOCK_SIZE,
             };
-            let status = namesystem.create(&request, caller).await.map_err(|error| failure("create", &path, error))?;
+            let status = namesystem
+                .create(&request, caller)
+                .await
+                .map_err(|error| failure("create", &path, error))?;
             namesystem
                 .complete(&path, &client_name, status.id, None)
                 .await
@@ -139,7 +163,10 @@ async fn in_process(
             }
         }
         Task::Rename => {
-            let (source, destination) = (layout.entry(Area::Files, "file", index), layout.entry(Area::Files, "renamed", index));
+            let (source, destination) = (
+                layout.entry(Area::Files, "file", index),
+                layout.entry(Area::Files, "renamed", index),
+            );
             namesystem
                 .rename(&source, &destination, false, false, caller)
                 .await
@@ -156,16 +183,27 @@ async fn in_process(
     }
 }
 
-async fn over_rpc(client: &DfsClient, task: Task, index: u64, layout: &Layout) -> Result<(), String> {
+async fn over_rpc(
+    client: &DfsClient,
+    task: Task,
+    index: u64,
+    layout: &Layout,
+) -> Result<(), String> {
     let directory_mode = FsPermission::new(DIRECTORY_MODE);
     match task {
         Task::MakeParent(area) => {
             let path = layout.parent(area, index);
-            client.mkdirs(&path, directory_mode, true).await.map_err(|error| failure("mkdirs", &path, error))
+            client
+                .mkdirs(&path, directory_mode, true)
+                .await
+                .map_err(|error| failure("mkdirs", &path, error))
         }
         Task::Mkdir => {
             let path = layout.entry(Area::Dirs, "sub", index);
-            client.mkdirs(&path, directory_mode, false).await.map_err(|error| failure("mkdirs", &path, error))
+            client
+                .mkdirs(&path, directory_mode, false)
+                .await
+                .map_err(|error| failure("mkdirs", &path, error))
         }
         Task::Create => {
             let path = layout.entry(Area::Files, "file", index);
@@ -176,10 +214,17 @@ async fn over_rpc(client: &DfsClient, task: Task, index: u64, layout: &Layout) -
                 replication: REPLICATION,
                 block_size: BLOCK_SIZE,
             };
-            let status = client.create(&path, &options).await.map_err(|error| failure("create", &path, error))?;
+            let status = client
+                .create(&path, &options)
+                .await
+                .map_err(|error| failure("create", &path, error))?;
             match client.complete(&path, status.file_id, None).await {
                 Ok(true) => Ok(()),
-                Ok(false) => Err(failure("complete", &path, "the NameNode did not close the file")),
+                Ok(false) => Err(failure(
+                    "complete",
+                    &path,
+                    "the NameNode did not close the file",
+                )),
                 Err(error) => Err(failure("complete", &path, error)),
             }
         }
@@ -192,8 +237,14 @@ async fn over_rpc(client: &DfsClient, task: Task, index: u64, layout: &Layout) -
             }
         }
         Task::Rename => {
-            let (source, destination) = (layout.entry(Area::Files, "file", index), layout.entry(Area::Files, "renamed", index));
-            client.rename(&source, &destination, false, false).await.map_err(|error| failure("rename", &source, error))
+            let (source, destination) = (
+                layout.entry(Area::Files, "file", index),
+                layout.entry(Area::Files, "renamed", index),
+            );
+            client
+                .rename(&source, &destination, false, false)
+                .await
+                .map_err(|error| failure("rename", &source, error))
         }
         Task::Delete { renamed } => {
             let path = layout.entry(Area::Files, if renamed { "renamed" } else { "file" }, index);
@@ -212,10 +263,21 @@ mod tests {
 
     #[test]
     fn entries_fill_directories_of_files_per_dir() {
-        let layout = Layout { files_per_dir: 1000 };
-        assert_eq!(layout.entry(Area::Files, "file", 0), "/nnbench/files/dir0/file0");
-        assert_eq!(layout.entry(Area::Files, "file", 1999), "/nnbench/files/dir1/file999");
-        assert_eq!(layout.entry(Area::Dirs, "sub", 2000), "/nnbench/mkdirs/dir2/sub0");
+        let layout = Layout {
+            files_per_dir: 1000,
+        };
+        assert_eq!(
+            layout.entry(Area::Files, "file", 0),
+            "/nnbench/files/dir0/file0"
+        );
+        assert_eq!(
+            layout.entry(Area::Files, "file", 1999),
+            "/nnbench/files/dir1/file999"
+        );
+        assert_eq!(
+            layout.entry(Area::Dirs, "sub", 2000),
+            "/nnbench/mkdirs/dir2/sub0"
+        );
         assert_eq!(layout.parent(Area::Dirs, 2), "/nnbench/mkdirs/dir2");
         assert_eq!((layout.parents_for(1000), layout.parents_for(1001)), (1, 2));
     }

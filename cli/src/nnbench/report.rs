@@ -1,0 +1,151 @@
+//! The benchmark's output, in NNThroughputBenchmark's format where it has one.
+
+use std::io::{self, Write};
+
+use super::baseline::SyncBaseline;
+use super::memory::MemoryReport;
+use super::options::{BenchOp, Mode, Options};
+use super::runner::Batch;
+
+/// One timed batch.
+#[derive(Clone, Copy, Debug)]
+pub struct Measurement {
+    pub mode: Mode,
+    pub op: BenchOp,
+    pub batch: Batch,
+    /// Edit-log transactions the batch wrote.
+    pub edit_records: u64,
+}
+
+/// Everything one run measured.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub baseline: Option<SyncBaseline>,
+    pub throughput: Vec<Measurement>,
+    pub memory: Option<MemoryReport>,
+}
+
+/// `--- mkdirs inputs (rpc) ---` and the parameters of the batch.
+pub fn print_inputs(
+    out: &mut dyn Write,
+    mode: Mode,
+    op: BenchOp,
+    options: &Options,
+) -> io::Result<()> {
+    let (count_name, per_dir_name) = match op {
+        BenchOp::Mkdirs => ("nrDirs", "nrDirsPerDir"),
+        _ => ("nrFiles", "nrFilesPerDir"),
+    };
+    writeln!(out, "--- {op} inputs ({}) ---", mode.name())?;
+    writeln!(out, "{count_name} = {}", options.ops_per_op)?;
+    writeln!(out, "nrThreads = {}", options.threads)?;
+    writeln!(out, "{per_dir_name} = {}", options.files_per_dir)?;
+    if mode == Mode::Rpc {
+        writeln!(out, "nrConnections = {}", options.connections)?;
+    }
+    Ok(())
+}
+
+/// `--- mkdirs stats (rpc) ---`, the figures, and for durable ops the ratio
+/// to the fdatasync baseline.
+pub fn print_stats(
+    out: &mut dyn Write,
+    measurement: &Measurement,
+    baseline: &SyncBaseline,
+) -> io::Result<()> {
+    let Measurement {
+        mode,
+        op,
+        batch,
+        edit_records,
+    } = measurement;
+    writeln!(out, "--- {op} stats ({}) ---", mode.name())?;
+    writeln!(out, "# operations: {}", batch.operations)?;
+    writeln!(out, "Elapsed Time: {} ms", batch.elapsed.as_millis())?;
+    writeln!(out, " Ops per sec: {:.1}", batch.ops_per_sec())?;
+    writeln!(out, "Average Time: {:.3} ms", batch.average_millis())?;
+    if op.is_durable() {
+        let per_op = *edit_records as f64 / batch.operations.max(1) as f64;
+        writeln!(
+            out,
+            "Edit log txns: {edit_records} ({per_op:.1} per op, each synced before the op returned)"
+        )?;
+        writeln!(
+            out,
+            "vs fdatasync baseline: {:.1}x",
+            batch.ops_per_sec() / baseline.ops_per_sec()
+        )?;
+    }
+    Ok(())
+}
+
+/// The machine's durable-write rate.
+pub fn print_baseline(out: &mut dyn Write, baseline: &SyncBaseline) -> io::Result<()> {
+    writeln!(
+        out,
+        "fdatasync baseline: {:.0} ops/s ({:.0} us per 4 KiB append + fdatasync, {} iterations, 1 thread)",
+        baseline.ops_per_sec(),
+        baseline.average_micros(),
+        baseline.iterations
+    )
+}
+
+/// The memory benchmark's figures.
+pub fn print_memory(out: &mut dyn Write, report: &MemoryReport) -> io::Result<()> {
+    const MIB: f64 = 1024.0 * 1024.0;
+    writeln!(out, "--- memory inputs ---")?;
+    writeln!(out, "nrFiles = {} (one block each)", report.files)?;
+    writeln!(out, "nrDirs = {}", report.directories)?;
+    writeln!(out, "--- memory stats ---")?;
+    writeln!(
+        out,
+        "Build Time: {} ms ({:.0} files/s: create + addBlock + complete, plan + apply, no edit log)",
+        report.build_time.as_millis(),
+        report.files as f64 / report.build_time.as_secs_f64().max(1e-9)
+    )?;
+    writeln!(
+        out,
+        "Resident memory: {:.1} MiB before, {:.1} MiB after",
+        report.resident_before as f64 / MIB,
+        report.resident_after as f64 / MIB
+    )?;
+    writeln!(out, "Bytes per file: {:.1}", report.bytes_per_file())?;
+    writeln!(
+        out,
+        "fsimage size: {:.1} MiB",
+        report.image_bytes as f64 / MIB
+    )?;
+    writeln!(out, "fsimage save: {} ms", report.save_time.as_millis())?;
+    writeln!(out, "fsimage load: {} ms", report.load_time.as_millis())?;
+    writeln!(
+        out,
+        "Bytes per file after load: {:.1}",
+        report.loaded_bytes_per_file
+    )
+}
+
+/// A table of every timed batch, for BENCHMARKS.md.
+pub fn print_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    writeln!(out, "\n=== nnbench summary ===")?;
+    if let Some(baseline) = &summary.baseline {
+        print_baseline(out, baseline)?;
+    }
+    writeln!(
+        out,
+        "{:<10} {:<11} {:>10} {:>10} {:>12}",
+        "mode", "op", "ops", "ms", "ops/s"
+    )?;
+    for measurement in &summary.throughput {
+        let batch = &measurement.batch;
+        writeln!(
+            out,
+            "{:<10} {:<11} {:>10} {:>10} {:>12.1}",
+            measurement.mode.name(),
+            measurement.op.name(),
+            batch.operations,
+            batch.elapsed.as_millis(),
+            batch.ops_per_sec()
+        )?;
+    }
+    Ok(())
+}
