@@ -10,15 +10,17 @@ pub fn current_user() -> String {
 
 /// The operating-system user of this process (effective uid).
 pub fn os_user() -> String {
-    // SAFETY: getpwuid returns a pointer into static storage or null; we copy
-    // the name out before any other call could overwrite it.
+    // SAFETY: getpwuid_r writes into the buffers we pass and, on success,
+    // points `result` at `entry`, whose strings live in `buffer`.
     unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
-        if entry.is_null() || (*entry).pw_name.is_null() {
-            return format!("uid{}", libc::geteuid());
+        let uid = libc::geteuid();
+        let mut entry: libc::passwd = std::mem::zeroed();
+        let mut buffer = vec![0 as libc::c_char; 4096];
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let status = libc::getpwuid_r(uid, &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut result);
+        if status != 0 || result.is_null() || entry.pw_name.is_null() {
+            return format!("uid{uid}");
         }
-        std::ffi::CStr::from_ptr((*entry).pw_name)
-            .to_string_lossy()
-            .into_owned()
+        std::ffi::CStr::from_ptr(entry.pw_name).to_string_lossy().into_owned()
     }
 }
