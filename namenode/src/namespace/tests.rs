@@ -57,6 +57,23 @@ fn create(namespace: &mut Namespace, path: &str, caller: &Caller) -> Result<(), 
     Ok(())
 }
 
+fn open_request<'a>(path: &'a str, client_name: &'a str) -> CreateRequest<'a> {
+    CreateRequest {
+        path,
+        permission: FsPermission::new(0o644),
+        client_name,
+        overwrite: false,
+        create_parent: false,
+        replication: 1,
+        block_size: 1024,
+    }
+}
+
+fn open_for_writing(namespace: &mut Namespace, path: &str, client_name: &str) {
+    let ops = namespace.plan_create(&open_request(path, client_name), &admin(), NOW).unwrap();
+    run(namespace, ops);
+}
+
 fn names(namespace: &Namespace, path: &str) -> Vec<String> {
     let listing = namespace.listing(path, b"", 1000, &admin()).unwrap().unwrap();
     listing
@@ -130,17 +147,8 @@ fn create_rules() {
 #[test]
 fn blocks_are_allocated_and_completed() {
     let mut ns = namespace();
-    let request = CreateRequest {
-        path: "/f",
-        permission: FsPermission::new(0o644),
-        client_name: "writer",
-        overwrite: false,
-        create_parent: true,
-        replication: 1,
-        block_size: 1024,
-    };
-    let ops = ns.plan_create(&request, &admin(), NOW).unwrap();
-    run(&mut ns, ops);
+    open_for_writing(&mut ns, "/f", "writer");
+    let request = open_request("/f", "writer");
     let other = ns.plan_create(&CreateRequest { client_name: "other", overwrite: true, ..request.clone() }, &admin(), NOW);
     assert_eq!(other.unwrap_err().kind, ExceptionKind::AlreadyBeingCreated);
     let (op, first) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
@@ -163,17 +171,7 @@ fn blocks_are_allocated_and_completed() {
 #[test]
 fn abandon_block_drops_only_the_last() {
     let mut ns = namespace();
-    let request = CreateRequest {
-        path: "/f",
-        permission: FsPermission::new(0o644),
-        client_name: "writer",
-        overwrite: false,
-        create_parent: false,
-        replication: 1,
-        block_size: 1024,
-    };
-    let ops = ns.plan_create(&request, &admin(), NOW).unwrap();
-    run(&mut ns, ops);
+    open_for_writing(&mut ns, "/f", "writer");
     let (op, block) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
     ns.apply(&op).unwrap();
     assert!(ns.plan_abandon_block("/f", "writer", 0, block.id + 7).unwrap().is_none());
