@@ -5,6 +5,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/hdfs.proto",
         "protos/client_protocol.proto",
         "protos/namenode_storage.proto",
+        "protos/datanode_protocol.proto",
+        "protos/data_transfer.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

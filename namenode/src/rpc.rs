@@ -290,4 +290,32 @@ impl ClientProtocol for ClientRpc {
             trash_interval_minutes: config.trash_interval_minutes,
         }))
     }
+
+    async fn update_block_for_pipeline(&self, _request: Request<pb::UpdateBlockForPipelineRequest>) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
+        Err(Status::unimplemented("updateBlockForPipeline"))
+    }
+
+    async fn update_pipeline(&self, _request: Request<pb::UpdatePipelineRequest>) -> RpcResult<pb::UpdatePipelineResponse> {
+        Err(Status::unimplemented("updatePipeline"))
+    }
+
+    async fn report_bad_blocks(&self, _request: Request<pb::ClientReportBadBlocksRequest>) -> RpcResult<pb::ClientReportBadBlocksResponse> {
+        Err(Status::unimplemented("reportBadBlocks"))
+    }
+
+    async fn renew_lease(&self, _request: Request<pb::RenewLeaseRequest>) -> RpcResult<pb::RenewLeaseResponse> {
+        Err(Status::unimplemented("renewLease"))
+    }
+
+    async fn recover_lease(&self, _request: Request<pb::RecoverLeaseRequest>) -> RpcResult<pb::RecoverLeaseResponse> {
+        Err(Status::unimplemented("recoverLease"))
+    }
+
+    async fn get_datanode_report(&self, _request: Request<pb::GetDatanodeReportRequest>) -> RpcResult<pb::GetDatanodeReportResponse> {
+        Err(Status::unimplemented("getDatanodeReport"))
+    }
+
+    async fn refresh_nodes(&self, _request: Request<pb::RefreshNodesRequest>) -> RpcResult<pb::RefreshNodesResponse> {
+        Err(Status::unimplemented("refreshNodes"))
+    }
 }

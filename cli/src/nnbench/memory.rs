@@ -2,8 +2,13 @@
 //! the NameNode does it, without the edit log), the resident memory they
 //! take, and the time to save and load them as an fsimage.
 //!
-//! Run it before anything else in the process: memory freed earlier would be
-//! reused by the namespace and hide part of its cost.
+//! Two figures per file: resident memory (`/proc/self/statm`, what the
+//! machine pays, allocator fragmentation included) and, with glibc, heap
+//! bytes allocated (`mallinfo2`, what the namespace holds, spare capacity
+//! included). Run it before anything else in the process: memory freed
+//! earlier would be reused by the namespace and hide part of its cost. After
+//! the image is loaded only the heap figure is meaningful: the load reuses
+//! the heap the built namespace left behind.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,14 +34,23 @@ pub struct MemoryReport {
     pub save_time: Duration,
     pub image_bytes: u64,
     pub load_time: Duration,
-    /// Resident bytes per file of the namespace as loaded from the image.
-    pub loaded_bytes_per_file: f64,
+    /// Heap bytes allocated before and after the build (glibc only).
+    pub heap_before_after: Option<(u64, u64)>,
+    /// Heap bytes allocated per file of the namespace as loaded from the image
+    /// (glibc only).
+    pub loaded_heap_per_file: Option<f64>,
 }
 
 impl MemoryReport {
     /// Resident bytes the built namespace takes, per file.
     pub fn bytes_per_file(&self) -> f64 {
         self.resident_after.saturating_sub(self.resident_before) as f64 / self.files.max(1) as f64
+    }
+
+    /// Heap bytes the built namespace has allocated, per file (glibc only).
+    pub fn heap_bytes_per_file(&self) -> Option<f64> {
+        let (before, after) = self.heap_before_after?;
+        Some(after.saturating_sub(before) as f64 / self.files.max(1) as f64)
     }
 }
 
@@ -49,6 +63,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
     let now = common::time::now_millis();
     release_free_memory();
     let resident_before = resident_bytes()?;
+    let heap_before = live_heap_bytes();
     let mut namespace = Namespace::new(&user, "supergroup", now, Limits::default());
     let started = Instant::now();
     let directories = layout.parents_for(files);
@@ -69,6 +84,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
     }
     let build_time = started.elapsed();
     let resident_after = resident_bytes()?;
+    let heap_after = live_heap_bytes();
     if namespace.num_files() != files {
         bail!("built {} files instead of {files}", namespace.num_files());
     }
@@ -84,11 +100,11 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
     drop(namespace);
     release_free_memory();
 
-    let resident_before_load = resident_bytes()?;
+    let heap_before_load = live_heap_bytes();
     let started = Instant::now();
     let loaded = fsimage::load(&image, Limits::default())?;
     let load_time = started.elapsed();
-    let resident_after_load = resident_bytes()?;
+    let heap_after_load = live_heap_bytes();
     if loaded.namespace.num_files() != files {
         bail!(
             "loaded {} files instead of {files}",
@@ -107,8 +123,10 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
         save_time,
         image_bytes,
         load_time,
-        loaded_bytes_per_file: resident_after_load.saturating_sub(resident_before_load) as f64
-            / files.max(1) as f64,
+        heap_before_after: heap_before.zip(heap_after),
+        loaded_heap_per_file: heap_before_load
+            .zip(heap_after_load)
+            .map(|(before, after)| after.saturating_sub(before) as f64 / files.max(1) as f64),
     })
 }
 
@@ -156,6 +174,19 @@ pub fn resident_bytes() -> anyhow::Result<u64> {
     // SAFETY: sysconf has no preconditions.
     let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     Ok(resident_pages * u64::try_from(page_size).unwrap_or(4096))
+}
+
+/// Bytes the allocator has handed out and not got back, chunk headers
+/// included (glibc's `mallinfo2`); `None` with another allocator.
+fn live_heap_bytes() -> Option<u64> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's statistics.
+        let info = unsafe { libc::mallinfo2() };
+        Some((info.uordblks + info.hblkhd) as u64)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    None
 }
 
 /// Gives freed heap memory back to the kernel, so that resident figures

@@ -109,7 +109,17 @@ pub fn print_memory(out: &mut dyn Write, report: &MemoryReport) -> io::Result<()
         report.resident_before as f64 / MIB,
         report.resident_after as f64 / MIB
     )?;
-    writeln!(out, "Bytes per file: {:.1}", report.bytes_per_file())?;
+    writeln!(
+        out,
+        "Bytes per file: {:.1} (resident, /proc/self/statm)",
+        report.bytes_per_file()
+    )?;
+    if let Some(heap) = report.heap_bytes_per_file() {
+        writeln!(
+            out,
+            "Heap allocated per file: {heap:.1} (mallinfo2, spare Vec capacity included)"
+        )?;
+    }
     writeln!(
         out,
         "fsimage size: {:.1} MiB",
@@ -117,11 +127,13 @@ pub fn print_memory(out: &mut dyn Write, report: &MemoryReport) -> io::Result<()
     )?;
     writeln!(out, "fsimage save: {} ms", report.save_time.as_millis())?;
     writeln!(out, "fsimage load: {} ms", report.load_time.as_millis())?;
-    writeln!(
-        out,
-        "Bytes per file after load: {:.1}",
-        report.loaded_bytes_per_file
-    )
+    if let Some(heap) = report.loaded_heap_per_file {
+        writeln!(
+            out,
+            "Heap allocated per file after load: {heap:.1} (mallinfo2)"
+        )?;
+    }
+    Ok(())
 }
 
 /// A table of every timed batch, for BENCHMARKS.md.
