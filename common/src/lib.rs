@@ -2,6 +2,7 @@
 //! type that crosses the wire, path and permission rules, users, logging.
 
 pub mod conf;
+pub mod datatransfer;
 pub mod error;
 pub mod logging;
 pub mod path;
@@ -12,3 +13,4 @@ pub mod user;
 pub use conf::Configuration;
 pub use error::{ExceptionKind, RemoteException};
 pub use permission::FsPermission;
+pub mod topology;

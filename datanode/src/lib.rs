@@ -1,3 +1,13 @@
-//! DataNode: stores checksummed block replicas and serves them over the data-transfer protocol.
-//!
-//! Filled by the DataNode issue; the crate exists so the workspace has its final shape.
+//! The DataNode: stores checksummed block replicas on local volumes, serves
+//! them over the data-transfer protocol, and keeps the NameNode informed
+//! (registration, heartbeats, block reports) while carrying out its commands.
+
+pub mod config;
+pub mod namenode;
+pub mod scanner;
+pub mod server;
+pub mod storage;
+pub mod xfer;
+
+pub use config::DataNodeConfig;
+pub use server::{DataNode, DataNodeError};

@@ -5,7 +5,13 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use common::conf::ConfError;
 use common::Configuration;
 
+use std::time::Duration;
+
+use common::conf::TimeUnit;
+
+use crate::blockmanager::BlockManagerConfig;
 use crate::namespace::Limits;
+use crate::placement::PlacementPolicy;
 use crate::namesystem::NamesystemConfig;
 
 /// Where the NameNode listens and how its namesystem behaves.
@@ -52,6 +58,36 @@ impl NameNodeConfig {
             default_replication: conf.get_u16("dfs.replication", 3)?,
             bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
             trash_interval_minutes: conf.get_u64("fs.trash.interval", 0)?,
+            block_manager: BlockManagerConfig {
+                heartbeat_interval: conf.get_duration("dfs.heartbeat.interval", Duration::from_secs(3), TimeUnit::Seconds)?,
+                recheck_interval: conf.get_duration(
+                    "dfs.namenode.heartbeat.recheck-interval",
+                    Duration::from_secs(300),
+                    TimeUnit::Milliseconds,
+                )?,
+                redundancy_interval: conf.get_duration(
+                    "dfs.namenode.redundancy.interval.seconds",
+                    Duration::from_secs(3),
+                    TimeUnit::Seconds,
+                )?,
+                pending_timeout: conf.get_duration(
+                    "dfs.namenode.reconstruction.pending.timeout-sec",
+                    Duration::from_secs(300),
+                    TimeUnit::Seconds,
+                )?,
+                max_streams: conf.get_u32("dfs.namenode.replication.max-streams", 2)?.max(1) as usize,
+                invalidate_limit: conf.get_u32("dfs.block.invalidate.limit", 1000)?.max(1) as usize,
+                min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
+            },
+            placement: PlacementPolicy {
+                consider_load: conf.get_bool("dfs.namenode.redundancy.considerLoad", true)?,
+                load_factor: conf.get_f64("dfs.namenode.redundancy.considerLoad.factor", 2.0)?,
+            },
+            racks: common::topology::RackResolver::from_conf(conf).map_err(|error| ConfError::Invalid {
+                key: "net.topology.script.file.name".into(),
+                value: String::new(),
+                expected: error.to_string(),
+            })?,
         };
         Ok(Self { rpc_address, http_address, namesystem })
     }

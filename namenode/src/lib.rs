@@ -5,7 +5,9 @@
 //! [`editlog`], [`fsimage`], [`storage`] and [`namesystem`] own state and
 //! I/O; [`rpc`] and [`web`] are thin adapters; [`server`] runs it all.
 
+pub mod blockmanager;
 pub mod config;
+pub mod datanode_rpc;
 pub mod editlog;
 pub mod fsimage;
 pub mod namespace;
@@ -17,3 +19,4 @@ pub mod web;
 
 pub use config::NameNodeConfig;
 pub use server::{NameNode, NameNodeError};
+pub mod placement;

@@ -12,7 +12,9 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use common::{ExceptionKind, FsPermission, RemoteException};
 use proto::namenode_storage::edit_record::Op;
 
+use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
+use crate::placement::PlacementPolicy;
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
@@ -32,6 +34,9 @@ pub struct NamesystemConfig {
     pub default_replication: u16,
     pub bytes_per_checksum: u32,
     pub trash_interval_minutes: u64,
+    pub block_manager: BlockManagerConfig,
+    pub placement: PlacementPolicy,
+    pub racks: common::topology::RackResolver,
 }
 
 /// Cluster-wide counts for `getFsStats`.
@@ -49,6 +54,24 @@ pub struct Namesystem {
     info: StorageInfo,
     config: NamesystemConfig,
     safe_mode: AtomicBool,
+    blocks: BlockManager,
+}
+
+/// A newly allocated block and the DataNodes to write it to.
+#[derive(Clone, Debug)]
+pub struct AllocatedBlock {
+    pub block: Block,
+    /// Offset of the block in the file.
+    pub offset: u64,
+    pub targets: Vec<DatanodeLocation>,
+}
+
+/// A block of a file with where its replicas are.
+#[derive(Clone, Debug)]
+pub struct LocatedBlock {
+    pub block: Block,
+    pub offset: u64,
+    pub locations: crate::blockmanager::BlockLocations,
 }
 
 impl Namesystem {
@@ -61,7 +84,14 @@ impl Namesystem {
     /// Loads the namespace from the name dirs and opens a new edit segment.
     pub fn open(config: NamesystemConfig) -> Result<Arc<Self>, StorageError> {
         let dirs = NameDirs::lock(&config.name_dirs)?;
-        let loaded = dirs.load(config.limits.clone())?;
+        let mut loaded = dirs.load(config.limits.clone())?;
+        loaded.namespace.take_removed_blocks();
+        let blocks = BlockManager::new(config.block_manager.clone(), config.placement.clone(), config.racks.clone());
+        loaded.namespace.walk(|_, inode| {
+            if let Some(file) = inode.file() {
+                blocks.add_file_blocks(&file.blocks, file.replication, file.is_under_construction());
+            }
+        });
         let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(|source| {
             StorageError::Io { context: "cannot open a new edit segment".into(), source }
         })?;
@@ -72,7 +102,13 @@ impl Namesystem {
             info: loaded.info,
             config,
             safe_mode: AtomicBool::new(false),
+            blocks,
         }))
+    }
+
+    /// Block management (DataNodes, replicas, redundancy work).
+    pub fn blocks(&self) -> &BlockManager {
+        &self.blocks
     }
 
     pub fn config(&self) -> &NamesystemConfig {
@@ -125,6 +161,10 @@ impl Namesystem {
                 namespace.apply(&op)?;
                 txid = self.editlog.append(op)?;
             }
+            let removed = namespace.take_removed_blocks();
+            if !removed.is_empty() {
+                self.blocks.remove_blocks(&removed);
+            }
             (txid, output)
         };
         self.editlog.wait_synced(txid).await?;
@@ -151,12 +191,28 @@ impl Namesystem {
             .ok_or_else(|| RemoteException::io(format!("'{}': created file vanished", request.path)))
     }
 
-    pub async fn add_block(&self, path: &str, client_name: &str, file_id: u64, previous: Option<Block>) -> Result<Block, RemoteException> {
+    /// Allocates the next block of a file and chooses its DataNodes;
+    /// `previous` (the last block, as written) is committed.
+    pub async fn add_block(
+        &self,
+        path: &str,
+        client_name: &str,
+        file_id: u64,
+        previous: Option<Block>,
+        writer_host: Option<&str>,
+        excluded: &[String],
+    ) -> Result<AllocatedBlock, RemoteException> {
         self.mutate(
             || format!("Cannot add block to {path}"),
             |ns| {
                 let (op, block) = ns.plan_add_block(path, client_name, file_id, previous)?;
-                Ok((vec![op], block))
+                let (replication, block_size, length_before_last) = ns.open_file_layout(path)?;
+                let offset = length_before_last + previous.map_or(0, |previous| previous.num_bytes);
+                let targets = self.blocks.allocate(block, replication, block_size, writer_host, excluded)?;
+                if let Some(previous) = previous {
+                    self.blocks.commit(previous);
+                }
+                Ok((vec![op], AllocatedBlock { block, offset, targets }))
             },
         )
         .await
@@ -170,13 +226,38 @@ impl Namesystem {
         .await
     }
 
-    pub async fn complete(&self, path: &str, client_name: &str, file_id: u64, last: Option<Block>) -> Result<(), RemoteException> {
+    /// Closes a file once its last block has its minimum replicas; `false`
+    /// means "not yet, retry" (the DataNodes have not reported it).
+    pub async fn complete(&self, path: &str, client_name: &str, file_id: u64, last: Option<Block>) -> Result<bool, RemoteException> {
+        if let Some(last) = last {
+            self.blocks.commit(last);
+            if !self.blocks.has_min_replicas(last.id) {
+                return Ok(false);
+            }
+        }
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot complete file {path}"),
-            |ns| Ok((ns.plan_complete(path, client_name, file_id, last, now)?.into_iter().collect(), ())),
+            |ns| Ok((ns.plan_complete(path, client_name, file_id, last, now)?.into_iter().collect(), true)),
         )
         .await
+    }
+
+    /// Pipeline recovery: a new generation stamp for the block being written.
+    pub async fn update_block_for_pipeline(&self, path: &str, client_name: &str, block_id: u64) -> Result<Block, RemoteException> {
+        self.mutate(
+            || format!("Cannot update block {block_id} of {path}"),
+            |ns| {
+                let (op, block) = ns.plan_bump_generation_stamp(path, client_name, block_id)?;
+                Ok((vec![op], block))
+            },
+        )
+        .await
+    }
+
+    /// Pipeline recovery: the block goes on with `nodes` at its new stamp.
+    pub fn update_pipeline(&self, block: Block, nodes: &[String]) {
+        self.blocks.update_pipeline(block.id, block.generation_stamp, nodes);
     }
 
     pub async fn rename(&self, src: &str, dst: &str, overwrite: bool, move_into_directory: bool, caller: &Caller) -> Result<(), RemoteException> {
@@ -209,6 +290,10 @@ impl Namesystem {
             |ns| {
                 let op = ns.plan_set_replication(path, replication, caller)?;
                 let is_file = op.is_some();
+                if is_file {
+                    let (blocks, _) = ns.file_blocks(path, caller)?;
+                    self.blocks.set_replication(&blocks, replication);
+                }
                 Ok((op.into_iter().collect(), is_file))
             },
         )
@@ -251,9 +336,29 @@ impl Namesystem {
         self.read().content_summary(path, caller)
     }
 
-    /// A file's blocks and whether it is still being written.
-    pub fn file_blocks(&self, path: &str, caller: &Caller) -> Result<(Vec<Block>, bool), RemoteException> {
-        self.read().file_blocks(path, caller)
+    /// A file's blocks overlapping `[offset, offset + length)` with their
+    /// locations nearest `reader_host` first; its length; whether it is open.
+    pub fn block_locations(
+        &self,
+        path: &str,
+        offset: u64,
+        length: u64,
+        reader_host: &str,
+        caller: &Caller,
+    ) -> Result<(Vec<LocatedBlock>, u64, bool), RemoteException> {
+        let (blocks, under_construction) = self.read().file_blocks(path, caller)?;
+        let mut start = 0;
+        let mut located = Vec::new();
+        for block in blocks {
+            let end = start + block.num_bytes;
+            let overlaps = end > offset && start < offset.saturating_add(length.max(1));
+            let open_last = under_construction && block.num_bytes == 0;
+            if overlaps || open_last {
+                located.push(LocatedBlock { block, offset: start, locations: self.blocks.locations(block.id, reader_host) });
+            }
+            start = end;
+        }
+        Ok((located, start, under_construction))
     }
 
     pub fn counts(&self) -> FsCounts {

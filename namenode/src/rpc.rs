@@ -7,8 +7,9 @@ use proto::hdfs as pb;
 use proto::hdfs::client_protocol_server::ClientProtocol;
 use tonic::{Request, Response, Status};
 
+use crate::blockmanager::{AdminState, DatanodeLocation};
 use crate::namespace::{Block, Caller, CreateRequest, INodeStatus};
-use crate::namesystem::Namesystem;
+use crate::namesystem::{LocatedBlock, Namesystem};
 
 /// The user name of a request that names none (Hadoop's anonymous web user).
 const ANONYMOUS_USER: &str = "dr.who";
@@ -62,6 +63,32 @@ fn block_proto(block: Block) -> pb::Block {
         generation_stamp: block.generation_stamp,
         num_bytes: block.num_bytes,
     }
+}
+
+fn datanode_proto(location: &DatanodeLocation) -> pb::DatanodeInfo {
+    let address = &location.address;
+    pb::DatanodeInfo {
+        datanode_uuid: address.uuid.clone(),
+        host: address.host.clone(),
+        xfer_port: address.xfer_port.into(),
+        ipc_port: address.ipc_port.into(),
+        http_port: address.http_port.into(),
+        rack: location.rack.clone(),
+    }
+}
+
+fn located_proto(located: LocatedBlock) -> pb::LocatedBlock {
+    pb::LocatedBlock {
+        block: Some(block_proto(located.block)),
+        offset: located.offset,
+        locations: located.locations.locations.iter().map(datanode_proto).collect(),
+        corrupt: located.locations.corrupt,
+    }
+}
+
+/// The caller's IP, to place replicas near a writer and sort them for a reader.
+fn peer_host<T>(request: &Request<T>) -> String {
+    request.remote_addr().map(|address| address.ip().to_string()).unwrap_or_default()
 }
 
 fn status_proto(status: INodeStatus) -> pb::FileStatus {
@@ -198,14 +225,18 @@ impl ClientProtocol for ClientRpc {
     }
 
     async fn add_block(&self, request: Request<pb::AddBlockRequest>) -> RpcResult<pb::AddBlockResponse> {
+        let writer = peer_host(&request);
         let r = request.into_inner();
         let previous = r.previous.as_ref().map(block);
-        let result = self.namesystem.add_block(&r.src, &r.client_name, r.file_id, previous).await;
-        reply(result.map(|block| pb::AddBlockResponse {
+        let result = self
+            .namesystem
+            .add_block(&r.src, &r.client_name, r.file_id, previous, Some(&writer), &r.excluded_node_uuids)
+            .await;
+        reply(result.map(|allocated| pb::AddBlockResponse {
             block: Some(pb::LocatedBlock {
-                block: Some(block_proto(block)),
-                offset: 0,
-                locations: Vec::new(),
+                block: Some(block_proto(allocated.block)),
+                offset: allocated.offset,
+                locations: allocated.targets.iter().map(datanode_proto).collect(),
                 corrupt: false,
             }),
         }))
@@ -222,39 +253,33 @@ impl ClientProtocol for ClientRpc {
         let r = request.into_inner();
         let last = r.last.as_ref().map(block);
         let result = self.namesystem.complete(&r.src, &r.client_name, r.file_id, last).await;
-        reply(result.map(|()| pb::CompleteResponse { result: true }))
+        reply(result.map(|result| pb::CompleteResponse { result }))
     }
 
     async fn get_block_locations(&self, request: Request<pb::GetBlockLocationsRequest>) -> RpcResult<pb::GetBlockLocationsResponse> {
         let caller = self.caller(&request);
+        let reader = peer_host(&request);
         let r = request.into_inner();
-        let result = self.namesystem.file_blocks(&r.src, &caller).map(|(blocks, under_construction)| {
-            let mut offset = 0;
-            let mut located = Vec::new();
-            for block in &blocks {
-                let end = offset + block.num_bytes;
-                let overlaps = end > r.offset && offset < r.offset.saturating_add(r.length.max(1));
-                if overlaps {
-                    located.push(pb::LocatedBlock {
-                        block: Some(block_proto(*block)),
-                        offset,
-                        locations: Vec::new(),
-                        corrupt: false,
-                    });
-                }
-                offset = end;
-            }
-            pb::GetBlockLocationsResponse { file_length: offset, blocks: located, under_construction }
-        });
-        reply(result)
+        let result = self.namesystem.block_locations(&r.src, r.offset, r.length, &reader, &caller);
+        reply(result.map(|(blocks, file_length, under_construction)| pb::GetBlockLocationsResponse {
+            file_length,
+            blocks: blocks.into_iter().map(located_proto).collect(),
+            under_construction,
+        }))
     }
 
     async fn get_fs_stats(&self, _request: Request<pb::GetFsStatsRequest>) -> RpcResult<pb::GetFsStatsResponse> {
         let counts = self.namesystem.counts();
+        let stats = self.namesystem.blocks().stats();
         Ok(Response::new(pb::GetFsStatsResponse {
+            capacity: stats.capacity,
+            used: stats.used,
+            remaining: stats.remaining,
+            under_replicated: stats.under_replicated,
+            corrupt_blocks: stats.corrupt_blocks,
+            missing_blocks: stats.missing_blocks,
             files_total: counts.files_total,
             blocks_total: counts.blocks_total,
-            ..Default::default()
         }))
     }
 
@@ -291,31 +316,80 @@ impl ClientProtocol for ClientRpc {
         }))
     }
 
-    async fn update_block_for_pipeline(&self, _request: Request<pb::UpdateBlockForPipelineRequest>) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
-        Err(Status::unimplemented("updateBlockForPipeline"))
+    async fn update_block_for_pipeline(&self, request: Request<pb::UpdateBlockForPipelineRequest>) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
+        let r = request.into_inner();
+        let block_id = r.block.map(|block| block.block_id).unwrap_or_default();
+        let result = self.namesystem.update_block_for_pipeline(&r.src, &r.client_name, block_id).await;
+        reply(result.map(|block| pb::UpdateBlockForPipelineResponse {
+            block: Some(pb::LocatedBlock { block: Some(block_proto(block)), offset: 0, locations: Vec::new(), corrupt: false }),
+        }))
     }
 
-    async fn update_pipeline(&self, _request: Request<pb::UpdatePipelineRequest>) -> RpcResult<pb::UpdatePipelineResponse> {
-        Err(Status::unimplemented("updatePipeline"))
+    async fn update_pipeline(&self, request: Request<pb::UpdatePipelineRequest>) -> RpcResult<pb::UpdatePipelineResponse> {
+        let r = request.into_inner();
+        if let Some(new_block) = r.new_block.as_ref() {
+            self.namesystem.update_pipeline(block(new_block), &r.new_node_uuids);
+        }
+        Ok(Response::new(pb::UpdatePipelineResponse {}))
     }
 
-    async fn report_bad_blocks(&self, _request: Request<pb::ClientReportBadBlocksRequest>) -> RpcResult<pb::ClientReportBadBlocksResponse> {
-        Err(Status::unimplemented("reportBadBlocks"))
+    async fn report_bad_blocks(&self, request: Request<pb::ClientReportBadBlocksRequest>) -> RpcResult<pb::ClientReportBadBlocksResponse> {
+        for bad in request.into_inner().blocks {
+            let reported = block(&bad.block.unwrap_or_default());
+            if let Err(error) = self.namesystem.blocks().report_bad_block(&bad.datanode_uuid, reported, &bad.reason) {
+                return Err(error.into());
+            }
+        }
+        Ok(Response::new(pb::ClientReportBadBlocksResponse {}))
     }
 
+    /// Leases do not expire yet (a later issue adds lease recovery), so
+    /// renewing one always succeeds.
     async fn renew_lease(&self, _request: Request<pb::RenewLeaseRequest>) -> RpcResult<pb::RenewLeaseResponse> {
-        Err(Status::unimplemented("renewLease"))
+        Ok(Response::new(pb::RenewLeaseResponse {}))
     }
 
     async fn recover_lease(&self, _request: Request<pb::RecoverLeaseRequest>) -> RpcResult<pb::RecoverLeaseResponse> {
-        Err(Status::unimplemented("recoverLease"))
+        Err(RemoteException::new(common::ExceptionKind::UnsupportedOperation, "recoverLease is not supported yet").into())
     }
 
-    async fn get_datanode_report(&self, _request: Request<pb::GetDatanodeReportRequest>) -> RpcResult<pb::GetDatanodeReportResponse> {
-        Err(Status::unimplemented("getDatanodeReport"))
+    async fn get_datanode_report(&self, request: Request<pb::GetDatanodeReportRequest>) -> RpcResult<pb::GetDatanodeReportResponse> {
+        let kind = request.into_inner().r#type();
+        let reports = self
+            .namesystem
+            .blocks()
+            .datanode_report()
+            .into_iter()
+            .filter(|node| match kind {
+                pb::DatanodeReportType::All => true,
+                pb::DatanodeReportType::Live => node.alive,
+                pb::DatanodeReportType::Dead => !node.alive,
+                pb::DatanodeReportType::Decommissioning => node.admin_state == AdminState::DecommissionInProgress,
+            })
+            .map(|node| pb::DatanodeReport {
+                info: Some(datanode_proto(&node.location)),
+                storage: Some(pb::StorageReport {
+                    capacity: node.capacity,
+                    dfs_used: node.dfs_used,
+                    remaining: node.remaining,
+                    failed_volumes: 0,
+                }),
+                live: node.alive,
+                admin_state: match node.admin_state {
+                    AdminState::Normal => pb::AdminState::Normal,
+                    AdminState::DecommissionInProgress => pb::AdminState::DecommissionInProgress,
+                    AdminState::Decommissioned => pb::AdminState::Decommissioned,
+                }
+                .into(),
+                last_heartbeat_millis: node.last_heartbeat_millis,
+                num_blocks: node.num_blocks,
+                xceiver_count: node.xceivers,
+            })
+            .collect();
+        Ok(Response::new(pb::GetDatanodeReportResponse { reports }))
     }
 
     async fn refresh_nodes(&self, _request: Request<pb::RefreshNodesRequest>) -> RpcResult<pb::RefreshNodesResponse> {
-        Err(Status::unimplemented("refreshNodes"))
+        Err(RemoteException::new(common::ExceptionKind::UnsupportedOperation, "refreshNodes (decommissioning) is not supported yet").into())
     }
 }

@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use common::conf::ConfError;
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
+use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
 use crate::config::NameNodeConfig;
+use crate::datanode_rpc::DatanodeRpc;
 use crate::namesystem::Namesystem;
 use crate::rpc::ClientRpc;
 use crate::storage::StorageError;
@@ -53,12 +55,16 @@ impl NameNode {
         let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let mut rpc_stop = shutdown.subscribe();
         let rpc_server = tokio::spawn(async move {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(rpc_listener);
             let result = tonic::transport::Server::builder()
                 .tcp_nodelay(true)
                 .add_service(service)
+                .add_service(datanode_service)
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = rpc_stop.wait_for(|stop| *stop).await;
                 })
@@ -79,8 +85,9 @@ impl NameNode {
                 tracing::error!(%error, "NameNode HTTP server failed");
             }
         });
+        let monitor = tokio::spawn(run_block_monitor(namesystem.clone(), shutdown.subscribe()));
         info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
-        Ok(Self { namesystem, rpc_address, http_address, shutdown, servers: vec![rpc_server, http_server] })
+        Ok(Self { namesystem, rpc_address, http_address, shutdown, servers: vec![rpc_server, http_server, monitor] })
     }
 
     pub fn rpc_address(&self) -> SocketAddr {
@@ -110,6 +117,22 @@ impl NameNode {
     pub async fn wait(&mut self) {
         for server in &mut self.servers {
             let _ = server.await;
+        }
+    }
+}
+
+/// Liveness and redundancy work, every `dfs.namenode.redundancy.interval.seconds`.
+async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receiver<bool>) {
+    let period = namesystem.blocks().config().redundancy_interval;
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let round = namesystem.blocks().run_monitor(std::time::Instant::now());
+        if round.transfers_scheduled + round.replicas_to_delete + round.newly_dead > 0 {
+            tracing::info!(dead = round.newly_dead, transfers = round.transfers_scheduled, deletions = round.replicas_to_delete, "block redundancy work scheduled");
         }
     }
 }

@@ -65,9 +65,19 @@ impl Namespace {
             Op::UpdateBlocks(op) => {
                 let file = self.file_mut(&op.path)?;
                 let before = file.blocks.len() as u64;
-                file.blocks = op.blocks.iter().map(block_from_record).collect();
+                let blocks: Box<[super::Block]> = op.blocks.iter().map(block_from_record).collect();
+                let dropped: Vec<super::Block> = file
+                    .blocks
+                    .iter()
+                    .filter(|old| !blocks.iter().any(|new| new.id == old.id))
+                    .copied()
+                    .collect();
+                let newest_stamp = blocks.iter().map(|block| block.generation_stamp).max().unwrap_or(0);
+                file.blocks = blocks;
                 let after = file.blocks.len() as u64;
                 self.num_blocks = self.num_blocks + after - before;
+                self.removed_blocks.extend(dropped);
+                self.counters.generation_stamp = self.counters.generation_stamp.max(newest_stamp);
             }
             Op::Rename(op) => {
                 self.existing_slot(&op.src)?;
@@ -199,6 +209,7 @@ impl Namespace {
                 INodeKind::File(file) => {
                     self.num_files -= 1;
                     self.num_blocks -= file.blocks.len() as u64;
+                    self.removed_blocks.extend_from_slice(&file.blocks);
                 }
             }
         }

@@ -135,6 +135,9 @@ pub struct Namespace {
     num_files: u64,
     num_directories: u64,
     num_blocks: u64,
+    /// Blocks dropped by applied records (deleted or overwritten files,
+    /// abandoned blocks), until the namesystem takes them for invalidation.
+    removed_blocks: Vec<Block>,
 }
 
 impl Namespace {
@@ -153,6 +156,7 @@ impl Namespace {
             num_files: 0,
             num_directories: 1,
             num_blocks: 0,
+            removed_blocks: Vec::new(),
         };
         let owner = namespace.strings.intern(owner);
         let group = namespace.strings.intern(group);
@@ -187,6 +191,11 @@ impl Namespace {
 
     pub fn num_blocks(&self) -> u64 {
         self.num_blocks
+    }
+
+    /// Takes the blocks that applied records dropped since the last call.
+    pub fn take_removed_blocks(&mut self) -> Vec<Block> {
+        std::mem::take(&mut self.removed_blocks)
     }
 
     /// Number of live inodes (files and directories).

@@ -187,6 +187,31 @@ impl Namespace {
         Ok((op, block))
     }
 
+    /// Pipeline recovery: the last block of a file open by `client_name`
+    /// moves to a new generation stamp.
+    pub fn plan_bump_generation_stamp(&self, path: &str, client_name: &str, block_id: u64) -> Result<(Op, Block), RemoteException> {
+        let slot = self.open_file(path, client_name, 0)?;
+        let file = self.inode(slot).file().expect("open_file returns a file");
+        let Some(last) = file.blocks.last().filter(|last| last.id == block_id) else {
+            return Err(RemoteException::io(format!("'{path}': block {block_id} is not the block being written")));
+        };
+        let bumped = Block { generation_stamp: self.counters.generation_stamp + 1, ..*last };
+        let mut blocks: Vec<pb::Block> = file.blocks.iter().copied().map(block_to_record).collect();
+        if let Some(stored) = blocks.last_mut() {
+            *stored = block_to_record(bumped);
+        }
+        Ok((Op::UpdateBlocks(rec::UpdateBlocksOp { path: path.to_string(), blocks }), bumped))
+    }
+
+    /// Replication, block size, and the bytes in all blocks but the last, of
+    /// a file being written.
+    pub fn open_file_layout(&self, path: &str) -> Result<(u16, u64, u64), RemoteException> {
+        let slot = self.resolve(path)?.last().ok_or_else(|| RemoteException::not_found(path))?;
+        let file = self.inode(slot).file().ok_or_else(|| RemoteException::io(format!("'{path}': Is a directory")))?;
+        let before_last = file.blocks.iter().rev().skip(1).map(|block| block.num_bytes).sum();
+        Ok((file.replication, file.block_size, before_last))
+    }
+
     /// `abandonBlock`: drops the last block if it is `block_id`.
     pub fn plan_abandon_block(
         &self,

@@ -1,0 +1,93 @@
+//! The DataNode's side of DatanodeProtocol: one lazily connected channel.
+
+use proto::hdfs as pb;
+use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
+use tonic::transport::{Channel, Endpoint};
+use tracing::warn;
+
+use crate::storage::{ReplicaInfo, ReplicaState};
+
+/// A handle on the NameNode for one DataNode. Cheap to clone.
+#[derive(Clone)]
+pub struct NamenodeLink {
+    rpc: DatanodeProtocolClient<Channel>,
+    uuid: String,
+}
+
+fn block_of(replica: &ReplicaInfo) -> pb::Block {
+    pb::Block { block_id: replica.block_id, generation_stamp: replica.generation_stamp, num_bytes: replica.length }
+}
+
+impl NamenodeLink {
+    pub fn connect(namenode_address: &str, uuid: String) -> Result<Self, String> {
+        let endpoint = Endpoint::from_shared(format!("http://{namenode_address}"))
+            .map_err(|error| format!("invalid NameNode address '{namenode_address}': {error}"))?
+            .tcp_nodelay(true);
+        let rpc = DatanodeProtocolClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(256 * 1024 * 1024)
+            .max_encoding_message_size(256 * 1024 * 1024);
+        Ok(Self { rpc, uuid })
+    }
+
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    pub async fn register(&self, registration: pb::DatanodeRegistration) -> Result<pb::RegisterDatanodeResponse, tonic::Status> {
+        let request = pb::RegisterDatanodeRequest { registration: Some(registration) };
+        Ok(self.rpc.clone().register_datanode(request).await?.into_inner())
+    }
+
+    pub async fn heartbeat(&self, storage: pb::StorageReport, xceiver_count: u32) -> Result<Vec<pb::DatanodeCommand>, tonic::Status> {
+        let request = pb::HeartbeatRequest { datanode_uuid: self.uuid.clone(), storage: Some(storage), xceiver_count };
+        Ok(self.rpc.clone().send_heartbeat(request).await?.into_inner().commands)
+    }
+
+    pub async fn block_report(&self, replicas: &[ReplicaInfo]) -> Result<(), tonic::Status> {
+        let replicas = replicas
+            .iter()
+            .map(|replica| pb::ReplicaReport {
+                block: Some(block_of(replica)),
+                state: match replica.state {
+                    ReplicaState::Finalized => pb::ReplicaState::Finalized,
+                    ReplicaState::Rbw => pb::ReplicaState::Rbw,
+                }
+                .into(),
+            })
+            .collect();
+        let request = pb::BlockReportRequest { datanode_uuid: self.uuid.clone(), replicas };
+        self.rpc.clone().block_report(request).await?;
+        Ok(())
+    }
+
+    async fn incremental(&self, block: pb::Block, status: pb::ReceivedDeletedStatus) {
+        let request = pb::BlockReceivedAndDeletedRequest {
+            datanode_uuid: self.uuid.clone(),
+            blocks: vec![pb::ReceivedDeletedBlock { block: Some(block), status: status.into() }],
+        };
+        if let Err(error) = self.rpc.clone().block_received_and_deleted(request).await {
+            // The next full block report carries it anyway.
+            warn!(block = block.block_id, %error, "incremental block report failed");
+        }
+    }
+
+    /// Tells the NameNode a replica was finalized here.
+    pub async fn block_received(&self, replica: &ReplicaInfo) {
+        self.incremental(block_of(replica), pb::ReceivedDeletedStatus::Received).await;
+    }
+
+    /// Tells the NameNode a replica was deleted here.
+    pub async fn block_deleted(&self, block: pb::Block) {
+        self.incremental(block, pb::ReceivedDeletedStatus::Deleted).await;
+    }
+
+    /// Reports a corrupt local replica.
+    pub async fn report_bad_block(&self, replica: &ReplicaInfo, reason: String) {
+        let request = pb::ReportBadBlocksRequest {
+            blocks: vec![pb::BadBlock { block: Some(block_of(replica)), datanode_uuid: self.uuid.clone(), reason }],
+        };
+        if let Err(error) = self.rpc.clone().report_bad_blocks(request).await {
+            warn!(block = replica.block_id, %error, "reporting a bad block failed");
+        }
+    }
+}

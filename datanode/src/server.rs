@@ -1,0 +1,204 @@
+//! A running DataNode: block store, data-transfer server, and the service
+//! loop that registers with the NameNode, reports blocks, heartbeats and
+//! carries out the commands it gets back.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use proto::hdfs as pb;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::config::DataNodeConfig;
+use crate::namenode::NamenodeLink;
+use crate::scanner;
+use crate::storage::{BlockStore, StorageError};
+use crate::xfer::{self, TransferContext};
+
+/// Why a DataNode could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DataNodeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error("cannot register with the NameNode at {address}: {reason}")]
+    Register { address: String, reason: String },
+}
+
+/// A DataNode serving until [`DataNode::stop`].
+pub struct DataNode {
+    uuid: String,
+    xfer_address: SocketAddr,
+    advertised_host: String,
+    store: Arc<BlockStore>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    scanner: Option<scanner::ScannerHandle>,
+}
+
+impl DataNode {
+    pub async fn start(config: DataNodeConfig) -> Result<Self, DataNodeError> {
+        let dirs = config.data_dirs.clone();
+        let bytes_per_checksum = config.bytes_per_checksum;
+        let store = tokio::task::spawn_blocking(move || BlockStore::open(&dirs, bytes_per_checksum))
+            .await
+            .map_err(|error| StorageError::Io { context: "opening the block store".into(), source: std::io::Error::other(error) })??;
+        let store = Arc::new(store);
+        let listener = TcpListener::bind(config.xfer_address)
+            .await
+            .map_err(|source| DataNodeError::Bind { address: config.xfer_address, source })?;
+        let xfer_address = listener.local_addr().map_err(|source| DataNodeError::Bind { address: config.xfer_address, source })?;
+        let advertised_host = match &config.hostname {
+            Some(host) => host.clone(),
+            None if xfer_address.ip().is_unspecified() => "127.0.0.1".to_string(),
+            None => xfer_address.ip().to_string(),
+        };
+        let uuid = store.datanode_uuid();
+        let namenode = NamenodeLink::connect(&config.namenode_address, uuid.clone())
+            .map_err(|reason| DataNodeError::Register { address: config.namenode_address.clone(), reason })?;
+        let registration = pb::DatanodeRegistration {
+            datanode_uuid: uuid.clone(),
+            host: advertised_host.clone(),
+            xfer_port: u32::from(xfer_address.port()),
+            ipc_port: 0,
+            http_port: 0,
+            cluster_id: store.cluster_id().unwrap_or_default(),
+        };
+        register(&namenode, &store, &registration)
+            .await
+            .map_err(|reason| DataNodeError::Register { address: config.namenode_address.clone(), reason })?;
+
+        let context = Arc::new(TransferContext {
+            store: store.clone(),
+            namenode: namenode.clone(),
+            bytes_per_checksum,
+            xceivers: AtomicU32::new(0),
+        });
+        let (stop, _) = watch::channel(false);
+        let mut tasks = vec![tokio::spawn(xfer::serve(listener, context.clone(), stop.subscribe()))];
+        tasks.push(tokio::spawn(service_loop(config.clone(), context.clone(), registration, stop.subscribe())));
+        let scanner = (config.scanner_bytes_per_second > 0).then(|| {
+            let namenode = namenode.clone();
+            let runtime = tokio::runtime::Handle::current();
+            scanner::start(store.clone(), config.scanner_bytes_per_second, config.scan_period, move |replica, reason| {
+                let namenode = namenode.clone();
+                runtime.spawn(async move { namenode.report_bad_block(&replica, reason).await });
+            })
+        });
+        info!(datanode = %uuid, xfer = %xfer_address, host = %advertised_host, "DataNode started");
+        Ok(Self { uuid, xfer_address, advertised_host, store, stop, tasks, scanner })
+    }
+
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    pub fn xfer_address(&self) -> SocketAddr {
+        self.xfer_address
+    }
+
+    /// The host name the DataNode advertises to the NameNode.
+    pub fn host(&self) -> &str {
+        &self.advertised_host
+    }
+
+    pub fn store(&self) -> &Arc<BlockStore> {
+        &self.store
+    }
+
+    /// Stops serving (transfers under way are cut) and releases the volumes.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(scanner) = self.scanner.take() {
+            let _ = tokio::task::spawn_blocking(move || scanner.stop()).await;
+        }
+        info!(datanode = %self.uuid, "DataNode stopped");
+    }
+}
+
+/// Registers, binds the store to the NameNode's cluster, sends a full report.
+async fn register(namenode: &NamenodeLink, store: &Arc<BlockStore>, registration: &pb::DatanodeRegistration) -> Result<(), String> {
+    let response = namenode.register(registration.clone()).await.map_err(|status| status.message().to_string())?;
+    let store_for_cluster = store.clone();
+    tokio::task::spawn_blocking(move || store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())?;
+    let replicas = store.replicas();
+    namenode.block_report(&replicas).await.map_err(|status| status.message().to_string())
+}
+
+async fn service_loop(config: DataNodeConfig, context: Arc<TransferContext>, registration: pb::DatanodeRegistration, mut stop: watch::Receiver<bool>) {
+    let mut heartbeat = tokio::time::interval(config.heartbeat_interval);
+    let mut last_report = Instant::now();
+    loop {
+        tokio::select! {
+            _ = heartbeat.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let usage = context.store.usage();
+        let storage = pb::StorageReport {
+            capacity: usage.capacity,
+            dfs_used: usage.dfs_used,
+            remaining: usage.remaining,
+            failed_volumes: usage.failed_volumes,
+        };
+        let commands = match context.namenode.heartbeat(storage, context.xceivers.load(Ordering::Relaxed)).await {
+            Ok(commands) => commands,
+            Err(status) => {
+                warn!(error = %status.message(), "heartbeat failed");
+                continue;
+            }
+        };
+        for command in commands {
+            execute(command, &context, &registration).await;
+        }
+        if last_report.elapsed() >= config.block_report_interval {
+            last_report = Instant::now();
+            if let Err(status) = context.namenode.block_report(&context.store.replicas()).await {
+                warn!(error = %status.message(), "block report failed");
+            }
+        }
+    }
+}
+
+async fn execute(command: pb::DatanodeCommand, context: &Arc<TransferContext>, registration: &pb::DatanodeRegistration) {
+    match command.command {
+        Some(pb::datanode_command::Command::Invalidate(invalidate)) => {
+            for block in invalidate.blocks {
+                let store = context.store.clone();
+                let deleted = tokio::task::spawn_blocking(move || store.delete(block.block_id)).await;
+                match deleted {
+                    Ok(Ok(_)) => context.namenode.block_deleted(block).await,
+                    Ok(Err(error)) => warn!(block = block.block_id, %error, "deleting a replica failed"),
+                    Err(error) => warn!(block = block.block_id, %error, "deleting a replica failed"),
+                }
+            }
+        }
+        Some(pb::datanode_command::Command::Transfer(transfer)) => {
+            let context = context.clone();
+            tokio::spawn(async move {
+                let block = transfer.block.unwrap_or_default();
+                if let Err(error) = xfer::send_replica(&context, block, transfer.targets).await {
+                    warn!(block = block.block_id, %error, "replica transfer failed");
+                }
+            });
+        }
+        Some(pb::datanode_command::Command::Reregister(_)) => {
+            info!("NameNode asked this DataNode to register again");
+            if let Err(error) = register(&context.namenode, &context.store, registration).await {
+                warn!(%error, "re-registration failed");
+            }
+        }
+        Some(pb::datanode_command::Command::Recover(_)) | None => {}
+    }
+}

@@ -1,0 +1,268 @@
+//! WRITE_BLOCK: receive a block through a pipeline, and send a replica to
+//! other DataNodes (re-replication).
+//!
+//! Receiving: packets from upstream are checked (CRC32C per chunk), mirrored
+//! to the next DataNode, and handed to a blocking disk writer. An ack task
+//! waits for each packet's local write and the downstream ack (in seqno
+//! order) and sends upstream one status per DataNode from here on. The last
+//! packet finalizes the replica and tells the NameNode before it is acked,
+//! so a client that saw its last ack can close the file at once.
+
+use std::net::ToSocketAddrs;
+use std::time::Duration;
+
+use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use proto::hdfs as pb;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::read::stream_packets;
+use super::{TransferContext, error_response, success_response};
+use crate::storage::{BlockKey, ReplicaInfo, ReplicaWriter};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the disk writer is asked to do.
+enum DiskWork {
+    Packet(PacketBuffer),
+    /// Stop: this DataNode failed the packet with `seqno`.
+    Fail { seqno: i64, status: pb::Status },
+}
+
+/// What the disk writer did with one packet.
+struct DiskDone {
+    seqno: i64,
+    status: pb::Status,
+    last: bool,
+    finalized: Option<ReplicaInfo>,
+}
+
+/// `host:port` of a DataNode's data-transfer server.
+pub fn transfer_address(node: &pb::DatanodeInfo) -> String {
+    format!("{}:{}", node.host, node.xfer_port)
+}
+
+/// Connects to a DataNode and sends it `op`; returns the connection after a
+/// successful reply, or the reply's failure.
+pub async fn connect_and_send(node: &pb::DatanodeInfo, op: pb::DataTransferOp) -> Result<(TcpStream, pb::BlockOpResponse), String> {
+    let address = transfer_address(node);
+    let resolved = address
+        .to_socket_addrs()
+        .map_err(|error| format!("cannot resolve {address}: {error}"))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve {address}"))?;
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(resolved))
+        .await
+        .map_err(|_| format!("connect to {address} timed out"))?
+        .map_err(|error| format!("cannot connect to {address}: {error}"))?;
+    stream.set_nodelay(true).map_err(|error| error.to_string())?;
+    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(|error| error.to_string())?;
+    datatransfer::write_message(&mut stream, &op).await.map_err(|error| format!("{address}: {error}"))?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(|error| format!("{address}: {error}"))?;
+    Ok((stream, response))
+}
+
+pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &TransferContext) -> std::io::Result<()> {
+    let (mut upstream_read, mut upstream_write) = stream.into_split();
+    let block = op.block.clone().unwrap_or_default();
+    let stage = op.stage();
+    let bytes_per_checksum = if op.bytes_per_checksum == 0 { context.bytes_per_checksum } else { op.bytes_per_checksum };
+    let store = context.store.clone();
+    let (new_generation_stamp, bytes_acked) = (op.new_generation_stamp, op.bytes_acked);
+    let opened = tokio::task::spawn_blocking(move || match stage {
+        pb::PipelineStage::SetupStreamingRecovery => store.recover_rbw(block.block_id, new_generation_stamp, bytes_acked),
+        _ => store.create_rbw(BlockKey { id: block.block_id, generation_stamp: block.generation_stamp }),
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    let writer = match opened {
+        Ok(writer) => writer,
+        Err(error) => {
+            let status = pb::Status::Error;
+            return datatransfer::write_message(&mut upstream_write, &error_response(status, error.to_string())).await;
+        }
+    };
+    let key = writer.block();
+
+    // Set up the rest of the pipeline before answering upstream.
+    let mut downstream = None;
+    if let Some((next, rest)) = op.targets.split_first() {
+        let mut forwarded = op.clone();
+        forwarded.block = Some(pb::Block { generation_stamp: key.generation_stamp, ..block });
+        forwarded.targets = rest.to_vec();
+        let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)) };
+        match connect_and_send(next, request).await {
+            Ok((stream, response)) if response.status() == pb::Status::Success => downstream = Some(stream.into_split()),
+            Ok((_, response)) => {
+                let bad = if response.first_bad_link.is_empty() { transfer_address(next) } else { response.first_bad_link };
+                return refuse(&mut upstream_write, writer, format!("downstream failed: {}", response.message), bad).await;
+            }
+            Err(error) => return refuse(&mut upstream_write, writer, error, transfer_address(next)).await,
+        }
+    }
+    datatransfer::write_message(&mut upstream_write, &success_response()).await?;
+
+    let (disk_sender, disk_receiver) = std::sync::mpsc::sync_channel::<DiskWork>(32);
+    let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
+    let disk = tokio::task::spawn_blocking(move || write_to_disk(writer, disk_receiver, done_sender));
+    let (downstream_read, mut downstream_write) = match downstream {
+        Some((read, write)) => (Some(read), Some(write)),
+        None => (None, None),
+    };
+    let acks = tokio::spawn(send_acks(done_receiver, downstream_read, upstream_write, context.namenode.clone()));
+
+    let mut next_seqno_failed = None;
+    loop {
+        let mut packet = PacketBuffer::default();
+        if let Err(error) = packet.read_from(&mut upstream_read, bytes_per_checksum).await {
+            debug!(block = key.id, %error, "upstream closed the write pipeline");
+            break;
+        }
+        let seqno = packet.header.seqno;
+        if datatransfer::verify_chunks(&packet.data, bytes_per_checksum, &packet.checksums).is_err() {
+            warn!(block = key.id, seqno, "checksum error in received packet");
+            next_seqno_failed = Some((seqno, pb::Status::ErrorChecksum));
+            break;
+        }
+        if let Some(mirror) = downstream_write.as_mut()
+            && let Err(error) = packet.write_to(mirror).await
+        {
+            // The ack task reports the downstream failure from its side.
+            debug!(block = key.id, %error, "mirroring to the next datanode failed");
+            downstream_write = None;
+        }
+        let last = packet.header.last_packet_in_block;
+        if disk_sender.send(DiskWork::Packet(packet)).is_err() || last {
+            break;
+        }
+    }
+    if let Some((seqno, status)) = next_seqno_failed {
+        let _ = disk_sender.send(DiskWork::Fail { seqno, status });
+    }
+    drop(disk_sender);
+    drop(downstream_write);
+    let _ = disk.await;
+    let _ = acks.await;
+    Ok(())
+}
+
+async fn refuse(upstream: &mut OwnedWriteHalf, writer: ReplicaWriter, message: String, first_bad_link: String) -> std::io::Result<()> {
+    let _ = tokio::task::spawn_blocking(move || writer.abandon()).await;
+    let response = pb::BlockOpResponse { first_bad_link, ..error_response(pb::Status::Error, message) };
+    datatransfer::write_message(upstream, &response).await
+}
+
+fn write_to_disk(mut writer: ReplicaWriter, work: std::sync::mpsc::Receiver<DiskWork>, done: mpsc::UnboundedSender<DiskDone>) {
+    for item in work {
+        match item {
+            DiskWork::Packet(packet) => {
+                let header = &packet.header;
+                let mut result = Ok(());
+                if !packet.data.is_empty() {
+                    result = writer.write_packet(header.offset_in_block, &packet.data, &packet.checksums);
+                }
+                if let Err(error) = result {
+                    warn!(block = writer.block().id, %error, "writing a replica failed");
+                    let _ = done.send(DiskDone { seqno: header.seqno, status: pb::Status::Error, last: true, finalized: None });
+                    return;
+                }
+                if header.last_packet_in_block {
+                    let seqno = header.seqno;
+                    let (status, finalized) = match writer.finalize() {
+                        Ok(replica) => (pb::Status::Success, Some(replica)),
+                        Err(error) => {
+                            warn!(%error, "finalizing a replica failed");
+                            (pb::Status::Error, None)
+                        }
+                    };
+                    let _ = done.send(DiskDone { seqno, status, last: true, finalized });
+                    return;
+                }
+                let _ = done.send(DiskDone { seqno: header.seqno, status: pb::Status::Success, last: false, finalized: None });
+            }
+            DiskWork::Fail { seqno, status } => {
+                let _ = done.send(DiskDone { seqno, status, last: true, finalized: None });
+                return;
+            }
+        }
+    }
+}
+
+async fn send_acks(
+    mut done: mpsc::UnboundedReceiver<DiskDone>,
+    mut downstream: Option<OwnedReadHalf>,
+    mut upstream: OwnedWriteHalf,
+    namenode: crate::namenode::NamenodeLink,
+) {
+    let mut downstream_failed = false;
+    while let Some(local) = done.recv().await {
+        let mut replies = vec![local.status as i32];
+        if let Some(reader) = downstream.as_mut() {
+            let ack = if downstream_failed { None } else { datatransfer::read_message::<pb::PipelineAck, _>(reader).await.ok() };
+            match ack {
+                Some(ack) if ack.seqno == local.seqno => replies.extend(ack.replies),
+                _ => {
+                    downstream_failed = true;
+                    replies.push(pb::Status::Error as i32);
+                }
+            }
+        }
+        if let Some(replica) = &local.finalized {
+            namenode.block_received(replica).await;
+        }
+        let ack = pb::PipelineAck { seqno: local.seqno, replies };
+        let failed = ack.replies.iter().any(|&status| status != pb::Status::Success as i32);
+        if datatransfer::write_message(&mut upstream, &ack).await.is_err() || local.last || failed {
+            return;
+        }
+    }
+}
+
+/// Copies a local finalized replica to `targets` (a pipeline), as the
+/// NameNode's transfer command asks.
+pub async fn send_replica(context: &TransferContext, block: pb::Block, targets: Vec<pb::DatanodeInfo>) -> Result<(), String> {
+    let Some((first, rest)) = targets.split_first() else {
+        return Ok(());
+    };
+    let store = context.store.clone();
+    let reader = tokio::task::spawn_blocking(move || store.open_replica(block.block_id, block.generation_stamp))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())?;
+    let length = reader.length();
+    let op = pb::OpWriteBlock {
+        block: Some(block),
+        targets: rest.to_vec(),
+        client_name: String::new(),
+        stage: pb::PipelineStage::Transfer.into(),
+        bytes_per_checksum: reader.bytes_per_checksum(),
+        ..Default::default()
+    };
+    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(op)) };
+    let (stream, response) = connect_and_send(first, request).await?;
+    if response.status() != pb::Status::Success {
+        return Err(format!("{} refused the transfer: {}", transfer_address(first), response.message));
+    }
+    let (mut acks_from, mut packets_to) = stream.into_split();
+    // The target closes the connection after acking the last packet.
+    let acks = tokio::spawn(async move {
+        let mut last_acked = -1;
+        while let Ok(ack) = datatransfer::read_message::<pb::PipelineAck, _>(&mut acks_from).await {
+            if ack.replies.iter().any(|&status| status != pb::Status::Success as i32) {
+                return Err(format!("transfer failed downstream: {:?}", ack.replies));
+            }
+            last_acked = ack.seqno;
+        }
+        Ok(last_acked)
+    });
+    let _guard = super::XceiverGuard::new(&context.xceivers);
+    let next_seqno = stream_packets(&mut packets_to, reader, 0, length, 0).await.map_err(|error| error.to_string())?;
+    let last_acked = acks.await.map_err(|error| error.to_string())??;
+    if last_acked != next_seqno - 1 {
+        return Err(format!("transfer to {} ended before its last packet was acknowledged", transfer_address(first)));
+    }
+    Ok(())
+}

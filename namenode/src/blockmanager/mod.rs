@@ -1,0 +1,490 @@
+//! Block management: which DataNodes hold which blocks, DataNode liveness,
+//! placement of new replicas, and the work that keeps every block at its
+//! replication (re-replication, deletion of excess and corrupt replicas).
+//!
+//! One mutex guards the state; it is taken after the namespace lock, never
+//! before, and never held across I/O. DataNodes learn their work from the
+//! commands queued here, returned on their heartbeats.
+
+mod monitor;
+mod state;
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use common::topology::RackResolver;
+use common::RemoteException;
+
+use crate::namespace::Block;
+use crate::placement::{CandidateNode, PlacementPolicy};
+
+pub use state::{AdminState, DatanodeAddress};
+use state::{BlockInfo, BlockState, DatanodeDescriptor};
+
+/// Timings and limits of block management.
+#[derive(Clone, Debug)]
+pub struct BlockManagerConfig {
+    /// `dfs.heartbeat.interval`
+    pub heartbeat_interval: Duration,
+    /// `dfs.namenode.heartbeat.recheck-interval`
+    pub recheck_interval: Duration,
+    /// `dfs.namenode.redundancy.interval.seconds`: how often work is computed.
+    pub redundancy_interval: Duration,
+    /// `dfs.namenode.reconstruction.pending.timeout-sec`
+    pub pending_timeout: Duration,
+    /// `dfs.namenode.replication.max-streams`: transfers per source per round.
+    pub max_streams: usize,
+    /// `dfs.block.invalidate.limit`: deletions per heartbeat.
+    pub invalidate_limit: usize,
+    pub min_replication: u16,
+}
+
+impl BlockManagerConfig {
+    /// A DataNode silent this long is dead (HDFS: 2 x recheck + 10 x heartbeat).
+    pub fn dead_after(&self) -> Duration {
+        2 * self.recheck_interval + 10 * self.heartbeat_interval
+    }
+}
+
+/// A command for one DataNode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatanodeCommand {
+    Transfer { block: Block, targets: Vec<DatanodeLocation> },
+    Invalidate(Vec<Block>),
+    Reregister,
+}
+
+/// Where a replica lives, as clients see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatanodeLocation {
+    pub address: DatanodeAddress,
+    pub rack: String,
+}
+
+/// A replica as a DataNode reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportedReplica {
+    pub block: Block,
+    pub finalized: bool,
+}
+
+/// One line of `dfsadmin -report`.
+#[derive(Clone, Debug)]
+pub struct DatanodeStatus {
+    pub location: DatanodeLocation,
+    pub capacity: u64,
+    pub dfs_used: u64,
+    pub remaining: u64,
+    pub xceivers: u32,
+    pub alive: bool,
+    pub admin_state: AdminState,
+    pub last_heartbeat_millis: i64,
+    pub num_blocks: u64,
+}
+
+/// Cluster totals for `getFsStats` and the web UI.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockStats {
+    pub capacity: u64,
+    pub used: u64,
+    pub remaining: u64,
+    pub under_replicated: u64,
+    pub corrupt_blocks: u64,
+    pub missing_blocks: u64,
+}
+
+/// Replica locations of one block, for readers and fsck.
+#[derive(Clone, Debug)]
+pub struct BlockLocations {
+    pub locations: Vec<DatanodeLocation>,
+    /// Every known replica is corrupt.
+    pub corrupt: bool,
+    pub corrupt_replicas: usize,
+    pub expected_replication: u16,
+}
+
+pub struct BlockManager {
+    state: Mutex<BlockState>,
+    config: BlockManagerConfig,
+    policy: PlacementPolicy,
+    resolver: RackResolver,
+}
+
+impl BlockManager {
+    pub fn new(config: BlockManagerConfig, policy: PlacementPolicy, resolver: RackResolver) -> Self {
+        Self { state: Mutex::new(BlockState::default()), config, policy, resolver }
+    }
+
+    pub fn config(&self) -> &BlockManagerConfig {
+        &self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BlockState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a file's blocks (at startup, or when a file is created); the
+    /// last one is under construction while the file is open.
+    pub fn add_file_blocks(&self, blocks: &[Block], replication: u16, last_under_construction: bool) {
+        let mut state = self.lock();
+        for (index, block) in blocks.iter().enumerate() {
+            let under_construction = last_under_construction && index + 1 == blocks.len();
+            state.blocks.entry(block.id).or_insert_with(|| BlockInfo {
+                generation_stamp: block.generation_stamp,
+                num_bytes: block.num_bytes,
+                replication,
+                under_construction,
+                replicas: Vec::new(),
+                corrupt: Vec::new(),
+                pipeline: Vec::new(),
+            });
+        }
+    }
+
+    /// Registers (or re-registers) a DataNode; returns its rack. A new
+    /// registration from the same address replaces the old node entry's address.
+    pub fn register(&self, address: DatanodeAddress) -> String {
+        let rack = self.resolver.resolve(std::slice::from_ref(&address.host)).pop().unwrap_or_else(|| common::topology::DEFAULT_RACK.to_string());
+        let mut state = self.lock();
+        let now = Instant::now();
+        let millis = common::time::now_millis();
+        if let Some(&index) = state.node_by_uuid.get(&address.uuid) {
+            let node = &mut state.nodes[index];
+            node.address = address;
+            node.rack = rack.clone();
+            node.alive = true;
+            node.needs_reregister = false;
+            node.last_heartbeat = now;
+            node.last_heartbeat_millis = millis;
+            return rack;
+        }
+        let index = state.nodes.len();
+        state.node_by_uuid.insert(address.uuid.clone(), index);
+        tracing::info!(datanode = %address.uuid, host = %address.host, port = address.xfer_port, rack = %rack, "datanode registered");
+        state.nodes.push(DatanodeDescriptor {
+            address,
+            rack: rack.clone(),
+            capacity: 0,
+            dfs_used: 0,
+            remaining: 0,
+            xceivers: 0,
+            last_heartbeat: now,
+            last_heartbeat_millis: millis,
+            alive: true,
+            admin_state: AdminState::Normal,
+            blocks: Default::default(),
+            invalidate: Vec::new(),
+            transfers: Vec::new(),
+            needs_reregister: false,
+        });
+        rack
+    }
+
+    /// Records a heartbeat and hands out the node's queued commands. An
+    /// unknown node is told to register again.
+    pub fn heartbeat(&self, uuid: &str, capacity: u64, dfs_used: u64, remaining: u64, xceivers: u32) -> Vec<DatanodeCommand> {
+        let mut state = self.lock();
+        let Some(&index) = state.node_by_uuid.get(uuid) else {
+            return vec![DatanodeCommand::Reregister];
+        };
+        if !state.nodes[index].alive || state.nodes[index].needs_reregister {
+            // Declared dead meanwhile: its replicas were forgotten, so it must
+            // register and report them again.
+            state.nodes[index].needs_reregister = true;
+            return vec![DatanodeCommand::Reregister];
+        }
+        let limit = self.config.invalidate_limit;
+        let node = &mut state.nodes[index];
+        node.capacity = capacity;
+        node.dfs_used = dfs_used;
+        node.remaining = remaining;
+        node.xceivers = xceivers;
+        node.last_heartbeat = Instant::now();
+        node.last_heartbeat_millis = common::time::now_millis();
+        let mut commands = Vec::new();
+        let transfers = std::mem::take(&mut node.transfers);
+        if !node.invalidate.is_empty() {
+            let count = node.invalidate.len().min(limit);
+            commands.push(DatanodeCommand::Invalidate(node.invalidate.drain(..count).collect()));
+        }
+        for (block, targets) in transfers {
+            let targets = targets.iter().map(|&target| location(&state.nodes[target])).collect();
+            commands.push(DatanodeCommand::Transfer { block, targets });
+        }
+        commands
+    }
+
+    fn node_index(&self, state: &BlockState, uuid: &str) -> Result<usize, RemoteException> {
+        state.node_by_uuid.get(uuid).copied().ok_or_else(|| {
+            RemoteException::io(format!("Data node {uuid} is not registered (UnregisteredNodeException)"))
+        })
+    }
+
+    /// A full block report: the node holds exactly these replicas.
+    pub fn block_report(&self, uuid: &str, replicas: &[ReportedReplica]) -> Result<(), RemoteException> {
+        let mut state = self.lock();
+        let node = self.node_index(&state, uuid)?;
+        let reported: std::collections::HashSet<u64> = replicas.iter().map(|replica| replica.block.id).collect();
+        let forgotten: Vec<u64> = state.nodes[node].blocks.iter().filter(|id| !reported.contains(id)).copied().collect();
+        for block_id in forgotten {
+            state.remove_replica(block_id, node);
+        }
+        for replica in replicas {
+            self.process_reported(&mut state, node, *replica);
+        }
+        tracing::debug!(datanode = uuid, replicas = replicas.len(), "processed block report");
+        Ok(())
+    }
+
+    /// Incremental report: replicas received (finalized) or deleted.
+    pub fn block_received(&self, uuid: &str, block: Block, received: bool) -> Result<(), RemoteException> {
+        let mut state = self.lock();
+        let node = self.node_index(&state, uuid)?;
+        if received {
+            self.process_reported(&mut state, node, ReportedReplica { block, finalized: true });
+            if let Some((targets, _)) = state.pending.get_mut(&block.id) {
+                targets.retain(|&target| target != node);
+                if targets.is_empty() {
+                    state.pending.remove(&block.id);
+                }
+            }
+        } else {
+            state.remove_replica(block.id, node);
+        }
+        Ok(())
+    }
+
+    fn process_reported(&self, state: &mut BlockState, node: usize, replica: ReportedReplica) {
+        let block = replica.block;
+        let Some(info) = state.blocks.get(&block.id) else {
+            // A replica of a deleted block.
+            state.nodes[node].invalidate.push(block);
+            return;
+        };
+        if !replica.finalized {
+            return;
+        }
+        let stale = block.generation_stamp < info.generation_stamp;
+        let wrong_length = !info.under_construction && info.num_bytes != block.num_bytes;
+        if stale || wrong_length {
+            tracing::warn!(block = block.id, datanode = %state.nodes[node].address.uuid, stale, wrong_length, "reported replica is corrupt");
+            state.mark_corrupt(block.id, node);
+            return;
+        }
+        state.add_replica(block.id, node);
+    }
+
+    /// A reader or scanner found `uuid`'s replica of `block` bad.
+    pub fn report_bad_block(&self, uuid: &str, block: Block, reason: &str) -> Result<(), RemoteException> {
+        let mut state = self.lock();
+        let node = self.node_index(&state, uuid)?;
+        tracing::warn!(block = block.id, datanode = uuid, reason, "bad replica reported");
+        state.mark_corrupt(block.id, node);
+        Ok(())
+    }
+
+    /// Chooses DataNodes for a new block of a file being written and
+    /// records it as under construction.
+    pub fn allocate(
+        &self,
+        block: Block,
+        replication: u16,
+        block_size: u64,
+        writer_host: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Vec<DatanodeLocation>, RemoteException> {
+        let mut state = self.lock();
+        let excluded: Vec<usize> = excluded.iter().filter_map(|uuid| state.node_by_uuid.get(uuid).copied()).collect();
+        let candidates = candidates(&state);
+        let targets = self.policy.choose_targets(
+            usize::from(replication),
+            writer_host,
+            &[],
+            &excluded,
+            &candidates,
+            block_size,
+            &mut rand::rng(),
+        );
+        if targets.is_empty() {
+            let live = state.nodes.iter().filter(|node| node.alive).count();
+            return Err(RemoteException::io(format!(
+                "File could only be written to 0 of the {} minReplication nodes. There are {live} datanode(s) running and {} node(s) are excluded in this operation.",
+                self.config.min_replication,
+                excluded.len()
+            )));
+        }
+        state.blocks.insert(
+            block.id,
+            BlockInfo {
+                generation_stamp: block.generation_stamp,
+                num_bytes: 0,
+                replication,
+                under_construction: true,
+                replicas: Vec::new(),
+                corrupt: Vec::new(),
+                pipeline: targets.clone(),
+            },
+        );
+        Ok(targets.iter().map(|&target| location(&state.nodes[target])).collect())
+    }
+
+    /// The client finished a block: its final length and stamp.
+    pub fn commit(&self, block: Block) {
+        let mut state = self.lock();
+        let Some(info) = state.blocks.get_mut(&block.id) else {
+            return;
+        };
+        info.num_bytes = block.num_bytes;
+        info.generation_stamp = info.generation_stamp.max(block.generation_stamp);
+        info.under_construction = false;
+        info.pipeline.clear();
+    }
+
+    /// Whether a committed block has its minimum number of good replicas.
+    pub fn has_min_replicas(&self, block_id: u64) -> bool {
+        let state = self.lock();
+        state.blocks.get(&block_id).is_some_and(|info| state.live_replicas(info) >= usize::from(self.config.min_replication))
+    }
+
+    /// Forgets blocks of deleted files and queues their replicas for deletion.
+    pub fn remove_blocks(&self, blocks: &[Block]) {
+        let mut state = self.lock();
+        for block in blocks {
+            let Some(info) = state.blocks.remove(&block.id) else {
+                continue;
+            };
+            state.pending.remove(&block.id);
+            for node in info.replicas.iter().chain(&info.corrupt).chain(&info.pipeline) {
+                let node = &mut state.nodes[*node];
+                node.blocks.remove(&block.id);
+                node.invalidate.push(Block { generation_stamp: info.generation_stamp, num_bytes: info.num_bytes, ..*block });
+            }
+        }
+    }
+
+    /// A file's replication changed.
+    pub fn set_replication(&self, blocks: &[Block], replication: u16) {
+        let mut state = self.lock();
+        for block in blocks {
+            if let Some(info) = state.blocks.get_mut(&block.id) {
+                info.replication = replication;
+            }
+        }
+    }
+
+    /// Pipeline recovery: the block moves to a new generation stamp on the
+    /// surviving DataNodes.
+    pub fn update_pipeline(&self, block_id: u64, generation_stamp: u64, nodes: &[String]) {
+        let mut state = self.lock();
+        let pipeline: Vec<usize> = nodes.iter().filter_map(|uuid| state.node_by_uuid.get(uuid).copied()).collect();
+        if let Some(info) = state.blocks.get_mut(&block_id) {
+            info.generation_stamp = generation_stamp;
+            info.pipeline = pipeline;
+        }
+    }
+
+    /// Replica locations, nearest to `reader_host` first; corrupt replicas
+    /// only when no good one is left (so a reader can still try).
+    pub fn locations(&self, block_id: u64, reader_host: &str) -> BlockLocations {
+        let state = self.lock();
+        let Some(info) = state.blocks.get(&block_id) else {
+            return BlockLocations { locations: Vec::new(), corrupt: false, corrupt_replicas: 0, expected_replication: 0 };
+        };
+        let mut good: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+        if good.is_empty() && info.under_construction {
+            good = info.pipeline.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+        }
+        let corrupt = good.is_empty() && !info.corrupt.is_empty();
+        if corrupt {
+            good = info.corrupt.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+        }
+        let candidates = candidates(&state);
+        let reader_rack = state
+            .nodes
+            .iter()
+            .find(|node| node.address.host == reader_host)
+            .map_or(common::topology::DEFAULT_RACK, |node| node.rack.as_str());
+        self.policy.sort_for_reader(reader_host, reader_rack, &mut good, &candidates, &mut rand::rng());
+        BlockLocations {
+            locations: good.iter().map(|&node| location(&state.nodes[node])).collect(),
+            corrupt,
+            corrupt_replicas: info.corrupt.len(),
+            expected_replication: info.replication,
+        }
+    }
+
+    /// Nodes for `dfsadmin -report`.
+    pub fn datanode_report(&self) -> Vec<DatanodeStatus> {
+        let state = self.lock();
+        state
+            .nodes
+            .iter()
+            .map(|node| DatanodeStatus {
+                location: location(node),
+                capacity: node.capacity,
+                dfs_used: node.dfs_used,
+                remaining: node.remaining,
+                xceivers: node.xceivers,
+                alive: node.alive,
+                admin_state: node.admin_state,
+                last_heartbeat_millis: node.last_heartbeat_millis,
+                num_blocks: node.blocks.len() as u64,
+            })
+            .collect()
+    }
+
+    pub fn stats(&self) -> BlockStats {
+        let state = self.lock();
+        let mut stats = BlockStats::default();
+        for node in state.nodes.iter().filter(|node| node.alive) {
+            stats.capacity += node.capacity;
+            stats.used += node.dfs_used;
+            stats.remaining += node.remaining;
+        }
+        for info in state.blocks.values().filter(|info| !info.under_construction) {
+            let live = state.live_replicas(info);
+            if live == 0 {
+                stats.missing_blocks += 1;
+            } else if live < usize::from(info.replication) {
+                stats.under_replicated += 1;
+            }
+            if !info.corrupt.is_empty() {
+                stats.corrupt_blocks += 1;
+            }
+        }
+        stats
+    }
+
+    /// Host of the DataNode with this uuid (for pipeline recovery checks).
+    pub fn is_registered(&self, uuid: &str) -> bool {
+        self.lock().node_by_uuid.contains_key(uuid)
+    }
+}
+
+fn location(node: &DatanodeDescriptor) -> DatanodeLocation {
+    DatanodeLocation { address: node.address.clone(), rack: node.rack.clone() }
+}
+
+fn candidates(state: &BlockState) -> Vec<CandidateNode> {
+    state
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| CandidateNode {
+            index,
+            host: node.address.host.clone(),
+            rack: node.rack.clone(),
+            remaining: node.remaining,
+            xceivers: node.xceivers,
+            usable: node.is_writable(),
+        })
+        .collect()
+}
+
+/// Used by tests and the monitor to judge time without sleeping.
+pub(crate) fn elapsed_since(instant: Instant, now: Instant) -> Duration {
+    now.saturating_duration_since(instant)
+}
+
+#[cfg(test)]
+mod tests;

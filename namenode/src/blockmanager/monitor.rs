@@ -1,0 +1,133 @@
+//! The periodic work of block management (HDFS's HeartbeatManager and
+//! RedundancyMonitor): declare silent DataNodes dead, then schedule
+//! re-replication of under-replicated blocks (fewest live replicas first),
+//! deletion of excess replicas, and deletion of corrupt replicas once enough
+//! good ones exist. A block with no good replica is reported missing and
+//! kept, never dropped.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::state::BlockState;
+use super::{candidates, elapsed_since, BlockManager};
+use crate::namespace::Block;
+
+/// What one round did, for logs and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonitorRound {
+    pub newly_dead: usize,
+    pub transfers_scheduled: usize,
+    pub replicas_to_delete: usize,
+}
+
+impl BlockManager {
+    /// One round of liveness and redundancy work, as of `now`.
+    pub fn run_monitor(&self, now: Instant) -> MonitorRound {
+        let mut state = self.lock();
+        let mut round = MonitorRound { newly_dead: self.expire_dead_nodes(&mut state, now), ..Default::default() };
+        state.pending.retain(|_, (_, deadline)| *deadline > now);
+        self.schedule_redundancy_work(&mut state, now, &mut round);
+        round
+    }
+
+    fn expire_dead_nodes(&self, state: &mut BlockState, now: Instant) -> usize {
+        let dead_after = self.config.dead_after();
+        let mut newly_dead = Vec::new();
+        for (index, node) in state.nodes.iter_mut().enumerate() {
+            if node.alive && elapsed_since(node.last_heartbeat, now) > dead_after {
+                node.alive = false;
+                node.invalidate.clear();
+                node.transfers.clear();
+                tracing::warn!(datanode = %node.address.uuid, host = %node.address.host, "datanode is dead: no heartbeat for {dead_after:?}");
+                newly_dead.push(index);
+            }
+        }
+        for &index in &newly_dead {
+            let blocks: Vec<u64> = state.nodes[index].blocks.drain().collect();
+            for block_id in blocks {
+                if let Some(info) = state.blocks.get_mut(&block_id) {
+                    info.replicas.retain(|&node| node != index);
+                    info.corrupt.retain(|&node| node != index);
+                }
+            }
+        }
+        newly_dead.len()
+    }
+
+    fn schedule_redundancy_work(&self, state: &mut BlockState, now: Instant, round: &mut MonitorRound) {
+        let mut under_replicated: Vec<(usize, u64)> = Vec::new();
+        let mut over_replicated = Vec::new();
+        let mut corrupt_to_clear = Vec::new();
+        for (&block_id, info) in &state.blocks {
+            if info.under_construction {
+                continue;
+            }
+            let live = state.live_replicas(info);
+            let pending = state.pending.get(&block_id).map_or(0, |(targets, _)| targets.len());
+            let wanted = usize::from(info.replication);
+            if live == 0 {
+                continue;
+            }
+            if live + pending < wanted {
+                under_replicated.push((live, block_id));
+            } else if live > wanted {
+                over_replicated.push(block_id);
+            }
+            if live >= wanted && !info.corrupt.is_empty() {
+                corrupt_to_clear.push(block_id);
+            }
+        }
+        // Priority: blocks with the fewest live replicas first.
+        under_replicated.sort_unstable();
+        let candidates = candidates(state);
+        let mut streams: HashMap<usize, usize> = HashMap::new();
+        let mut rng = rand::rng();
+        for (_, block_id) in under_replicated {
+            let info = &state.blocks[&block_id];
+            let live_nodes: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            let Some(&source) = live_nodes
+                .iter()
+                .filter(|&&node| streams.get(&node).copied().unwrap_or(0) < self.config.max_streams)
+                .min_by_key(|&&node| state.nodes[node].xceivers)
+            else {
+                continue;
+            };
+            let pending = state.pending.get(&block_id).map_or(&[][..], |(targets, _)| targets.as_slice());
+            let mut existing = live_nodes.clone();
+            existing.extend_from_slice(pending);
+            let excluded: Vec<usize> = info.corrupt.clone();
+            let needed = usize::from(info.replication).saturating_sub(existing.len());
+            let targets = self.policy.choose_targets(needed, None, &existing, &excluded, &candidates, info.num_bytes.max(1), &mut rng);
+            if targets.is_empty() {
+                continue;
+            }
+            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            *streams.entry(source).or_default() += 1;
+            state.nodes[source].transfers.push((block, targets.clone()));
+            let deadline = now + self.config.pending_timeout;
+            state.pending.entry(block_id).or_insert_with(|| (Vec::new(), deadline)).0.extend(targets);
+            round.transfers_scheduled += 1;
+        }
+        for block_id in over_replicated {
+            let info = &state.blocks[&block_id];
+            let live_nodes: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            let excess = live_nodes.len() - usize::from(info.replication);
+            let victims = self.policy.choose_excess_replicas(&live_nodes, &candidates, excess);
+            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            for node in victims {
+                state.remove_replica(block_id, node);
+                state.nodes[node].invalidate.push(block);
+                round.replicas_to_delete += 1;
+            }
+        }
+        for block_id in corrupt_to_clear {
+            let info = &state.blocks[&block_id];
+            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            for node in info.corrupt.clone() {
+                state.remove_replica(block_id, node);
+                state.nodes[node].invalidate.push(block);
+                round.replicas_to_delete += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! What the block manager knows: DataNodes and the block map.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use crate::namespace::Block;
+
+/// A DataNode's address as clients and other DataNodes need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatanodeAddress {
+    pub uuid: String,
+    pub host: String,
+    pub xfer_port: u16,
+    pub ipc_port: u16,
+    pub http_port: u16,
+}
+
+/// Whether a DataNode serves normally or is being taken out of service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminState {
+    Normal,
+    DecommissionInProgress,
+    Decommissioned,
+}
+
+/// The NameNode's view of one DataNode.
+#[derive(Debug)]
+pub struct DatanodeDescriptor {
+    pub address: DatanodeAddress,
+    pub rack: String,
+    pub capacity: u64,
+    pub dfs_used: u64,
+    pub remaining: u64,
+    pub xceivers: u32,
+    pub last_heartbeat: Instant,
+    pub last_heartbeat_millis: i64,
+    pub alive: bool,
+    pub admin_state: AdminState,
+    /// Finalized replicas this node holds, by block id.
+    pub blocks: HashSet<u64>,
+    /// Replicas to delete, sent on the next heartbeats.
+    pub invalidate: Vec<Block>,
+    /// Replicas to copy elsewhere, sent on the next heartbeat.
+    pub transfers: Vec<(Block, Vec<usize>)>,
+    /// The node must register again (the NameNode lost track of it).
+    pub needs_reregister: bool,
+}
+
+impl DatanodeDescriptor {
+    /// Alive and not (being) decommissioned: may hold new replicas.
+    pub fn is_writable(&self) -> bool {
+        self.alive && self.admin_state == AdminState::Normal
+    }
+}
+
+/// A block as the block manager tracks it.
+#[derive(Debug)]
+pub struct BlockInfo {
+    pub generation_stamp: u64,
+    pub num_bytes: u64,
+    pub replication: u16,
+    /// Still being written (the last block of an open file).
+    pub under_construction: bool,
+    /// Nodes with a good finalized replica.
+    pub replicas: Vec<usize>,
+    /// Nodes whose replica is known bad (checksum, stale stamp, wrong length).
+    pub corrupt: Vec<usize>,
+    /// The write pipeline, while under construction.
+    pub pipeline: Vec<usize>,
+}
+
+/// The mutable state behind the block manager's lock.
+#[derive(Debug, Default)]
+pub struct BlockState {
+    pub nodes: Vec<DatanodeDescriptor>,
+    pub node_by_uuid: HashMap<String, usize>,
+    pub blocks: HashMap<u64, BlockInfo>,
+    /// Re-replications under way: block -> (targets, deadline).
+    pub pending: HashMap<u64, (Vec<usize>, Instant)>,
+}
+
+impl BlockState {
+    /// Live replicas that count towards the block's replication.
+    pub fn live_replicas(&self, info: &BlockInfo) -> usize {
+        info.replicas
+            .iter()
+            .filter(|&&node| {
+                let node = &self.nodes[node];
+                node.alive && node.admin_state != AdminState::Decommissioned
+            })
+            .count()
+    }
+
+    pub fn add_replica(&mut self, block_id: u64, node: usize) {
+        let Some(info) = self.blocks.get_mut(&block_id) else {
+            return;
+        };
+        if !info.replicas.contains(&node) && !info.corrupt.contains(&node) {
+            info.replicas.push(node);
+        }
+        self.nodes[node].blocks.insert(block_id);
+    }
+
+    pub fn remove_replica(&mut self, block_id: u64, node: usize) {
+        if let Some(info) = self.blocks.get_mut(&block_id) {
+            info.replicas.retain(|&n| n != node);
+            info.corrupt.retain(|&n| n != node);
+        }
+        self.nodes[node].blocks.remove(&block_id);
+    }
+
+    /// Marks `node`'s replica of `block_id` corrupt: it no longer counts, and
+    /// is deleted once enough good replicas exist.
+    pub fn mark_corrupt(&mut self, block_id: u64, node: usize) {
+        let Some(info) = self.blocks.get_mut(&block_id) else {
+            return;
+        };
+        info.replicas.retain(|&n| n != node);
+        if !info.corrupt.contains(&node) {
+            info.corrupt.push(node);
+        }
+        self.nodes[node].blocks.insert(block_id);
+    }
+}

@@ -1,0 +1,195 @@
+use std::time::{Duration, Instant};
+
+use common::topology::RackResolver;
+
+use super::*;
+use crate::namespace::Block;
+
+const GB: u64 = 1 << 30;
+
+fn manager() -> BlockManager {
+    let config = BlockManagerConfig {
+        heartbeat_interval: Duration::from_secs(3),
+        recheck_interval: Duration::from_secs(300),
+        redundancy_interval: Duration::from_secs(3),
+        pending_timeout: Duration::from_secs(300),
+        max_streams: 2,
+        invalidate_limit: 1000,
+        min_replication: 1,
+    };
+    let policy = PlacementPolicy { consider_load: true, load_factor: 2.0 };
+    BlockManager::new(config, policy, RackResolver::Default)
+}
+
+fn add_nodes(manager: &BlockManager, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let uuid = format!("dn-{i}");
+            manager.register(DatanodeAddress {
+                uuid: uuid.clone(),
+                host: format!("127.0.0.{}", i + 2),
+                xfer_port: 9866,
+                ipc_port: 9867,
+                http_port: 9864,
+            });
+            manager.heartbeat(&uuid, 10 * GB, 0, 10 * GB, 0);
+            uuid
+        })
+        .collect()
+}
+
+fn block(id: u64) -> Block {
+    Block { id, generation_stamp: 1001, num_bytes: 1000 }
+}
+
+/// Writes a block through the normal path: allocate, replicas received, commit.
+fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<String> {
+    let targets = manager.allocate(Block { num_bytes: 0, ..block(id) }, replication, 1000, None, &[]).unwrap();
+    assert_eq!(targets.len(), usize::from(replication));
+    for target in &targets {
+        manager.block_received(&target.address.uuid, block(id), true).unwrap();
+    }
+    manager.commit(block(id));
+    targets.into_iter().map(|target| target.address.uuid).collect()
+}
+
+fn commands_for(manager: &BlockManager, uuid: &str) -> Vec<DatanodeCommand> {
+    manager.heartbeat(uuid, 10 * GB, 0, 10 * GB, 0)
+}
+
+#[test]
+fn unknown_datanodes_are_told_to_register() {
+    let manager = manager();
+    assert_eq!(manager.heartbeat("stranger", 0, 0, 0, 0), vec![DatanodeCommand::Reregister]);
+    assert!(manager.block_report("stranger", &[]).is_err());
+}
+
+#[test]
+fn no_datanodes_is_a_clear_allocation_error() {
+    let manager = manager();
+    let error = manager.allocate(block(1), 3, 1000, None, &[]).unwrap_err();
+    assert!(error.message.contains("could only be written to 0"), "{}", error.message);
+}
+
+#[test]
+fn a_dead_node_gets_its_blocks_re_replicated() {
+    let manager = manager();
+    let nodes = add_nodes(&manager, 4);
+    let holders = written_block(&manager, 7, 3);
+    assert!(manager.has_min_replicas(7));
+    let spare = nodes.iter().find(|uuid| !holders.contains(uuid)).unwrap().clone();
+
+    // Everyone but holders[0] keeps heartbeating; time passes past the expiry.
+    let later = Instant::now() + manager.config().dead_after() + Duration::from_secs(1);
+    {
+        let mut state = manager.lock();
+        for node in state.nodes.iter_mut() {
+            if node.address.uuid != holders[0] {
+                node.last_heartbeat = later;
+            }
+        }
+    }
+    let round = manager.run_monitor(later);
+    assert_eq!(round.newly_dead, 1);
+    assert_eq!(round.transfers_scheduled, 1);
+    assert_eq!(manager.stats().under_replicated, 1);
+
+    let source = {
+        let state = manager.lock();
+        holders[1..]
+            .iter()
+            .find(|uuid| state.nodes[state.node_by_uuid[*uuid]].transfers.len() == 1)
+            .expect("a live holder was asked to copy")
+            .clone()
+    };
+    let commands = commands_for(&manager, &source);
+    let [DatanodeCommand::Transfer { block: copied, targets }] = commands.as_slice() else {
+        panic!("expected one transfer, got {commands:?}");
+    };
+    assert_eq!(copied.id, 7);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].address.uuid, spare);
+
+    // Nothing is scheduled twice while the copy is pending; it completes on receipt.
+    assert_eq!(manager.run_monitor(Instant::now()).transfers_scheduled, 0);
+    manager.block_received(&spare, block(7), true).unwrap();
+    assert_eq!(manager.stats().under_replicated, 0);
+    // The dead node is told to re-register when it comes back.
+    assert_eq!(commands_for(&manager, &holders[0]), vec![DatanodeCommand::Reregister]);
+}
+
+#[test]
+fn corrupt_replicas_are_replaced_then_deleted() {
+    let manager = manager();
+    add_nodes(&manager, 4);
+    let holders = written_block(&manager, 9, 3);
+    manager.report_bad_block(&holders[0], block(9), "checksum").unwrap();
+    assert_eq!(manager.stats().corrupt_blocks, 1);
+    let locations = manager.locations(9, "elsewhere");
+    assert_eq!(locations.locations.len(), 2, "corrupt replica is not offered to readers");
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.transfers_scheduled, 1);
+    let target_uuid = {
+        let state = manager.lock();
+        state.nodes[state.pending[&9].0[0]].address.uuid.clone()
+    };
+    manager.block_received(&target_uuid, block(9), true).unwrap();
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.replicas_to_delete, 1, "the corrupt replica goes once 3 good ones exist");
+    let commands = commands_for(&manager, &holders[0]);
+    assert_eq!(commands, vec![DatanodeCommand::Invalidate(vec![block(9)])]);
+    assert_eq!(manager.stats().corrupt_blocks, 0);
+}
+
+#[test]
+fn a_block_with_only_corrupt_replicas_is_kept_and_reported() {
+    let manager = manager();
+    add_nodes(&manager, 2);
+    let holders = written_block(&manager, 5, 1);
+    manager.report_bad_block(&holders[0], block(5), "checksum").unwrap();
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.replicas_to_delete, 0, "the last copy is never deleted");
+    let locations = manager.locations(5, "x");
+    assert!(locations.corrupt);
+    assert_eq!(locations.locations.len(), 1);
+    assert_eq!(manager.stats().missing_blocks, 1);
+}
+
+#[test]
+fn excess_replicas_are_trimmed_and_deleted_files_invalidated() {
+    let manager = manager();
+    add_nodes(&manager, 4);
+    let holders = written_block(&manager, 3, 3);
+    manager.set_replication(&[block(3)], 1);
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.replicas_to_delete, 2);
+    assert_eq!(manager.locations(3, "x").locations.len(), 1);
+
+    manager.remove_blocks(&[block(3)]);
+    let invalidations: usize = holders
+        .iter()
+        .map(|uuid| {
+            commands_for(&manager, uuid)
+                .into_iter()
+                .map(|command| match command {
+                    DatanodeCommand::Invalidate(blocks) => blocks.len(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(invalidations, 3, "two excess + one after deletion");
+    // A replica of a block nobody knows is deleted when reported.
+    manager.block_report(&holders[0], &[ReportedReplica { block: block(99), finalized: true }]).unwrap();
+    assert_eq!(commands_for(&manager, &holders[0]), vec![DatanodeCommand::Invalidate(vec![block(99)])]);
+}
+
+#[test]
+fn stale_generation_stamps_are_corrupt() {
+    let manager = manager();
+    add_nodes(&manager, 3);
+    let holders = written_block(&manager, 4, 2);
+    let old = Block { generation_stamp: 1000, ..block(4) };
+    manager.block_report(&holders[0], &[ReportedReplica { block: old, finalized: true }]).unwrap();
+    assert_eq!(manager.stats().corrupt_blocks, 1);
+}

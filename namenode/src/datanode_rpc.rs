@@ -1,0 +1,150 @@
+//! DatanodeProtocol over gRPC: DataNodes register, heartbeat, report. Thin.
+
+use std::sync::Arc;
+
+use common::{ExceptionKind, RemoteException};
+use proto::hdfs as pb;
+use proto::hdfs::datanode_protocol_server::DatanodeProtocol;
+use tonic::{Request, Response, Status};
+
+use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica};
+use crate::namespace::Block;
+use crate::namesystem::Namesystem;
+
+/// The DatanodeProtocol service of one NameNode.
+pub struct DatanodeRpc {
+    namesystem: Arc<Namesystem>,
+}
+
+impl DatanodeRpc {
+    pub fn new(namesystem: Arc<Namesystem>) -> Self {
+        Self { namesystem }
+    }
+}
+
+fn block(block: Option<pb::Block>) -> Block {
+    let block = block.unwrap_or_default();
+    Block { id: block.block_id, generation_stamp: block.generation_stamp, num_bytes: block.num_bytes }
+}
+
+fn block_proto(block: Block) -> pb::Block {
+    pb::Block { block_id: block.id, generation_stamp: block.generation_stamp, num_bytes: block.num_bytes }
+}
+
+fn port(value: u32) -> Result<u16, Status> {
+    u16::try_from(value).map_err(|_| Status::invalid_argument(format!("port {value} is out of range")))
+}
+
+fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
+    use pb::datanode_command::Command;
+    let command = match command {
+        DatanodeCommand::Transfer { block, targets } => Command::Transfer(pb::TransferCommand {
+            block: Some(block_proto(block)),
+            targets: targets
+                .into_iter()
+                .map(|target| pb::DatanodeInfo {
+                    datanode_uuid: target.address.uuid,
+                    host: target.address.host,
+                    xfer_port: target.address.xfer_port.into(),
+                    ipc_port: target.address.ipc_port.into(),
+                    http_port: target.address.http_port.into(),
+                    rack: target.rack,
+                })
+                .collect(),
+        }),
+        DatanodeCommand::Invalidate(blocks) => {
+            Command::Invalidate(pb::InvalidateCommand { blocks: blocks.into_iter().map(block_proto).collect() })
+        }
+        DatanodeCommand::Reregister => Command::Reregister(true),
+    };
+    pb::DatanodeCommand { command: Some(command) }
+}
+
+#[tonic::async_trait]
+impl DatanodeProtocol for DatanodeRpc {
+    async fn register_datanode(&self, request: Request<pb::RegisterDatanodeRequest>) -> Result<Response<pb::RegisterDatanodeResponse>, Status> {
+        let registration = request.into_inner().registration.unwrap_or_default();
+        let info = self.namesystem.storage_info();
+        if !registration.cluster_id.is_empty() && registration.cluster_id != info.cluster_id {
+            let message = format!(
+                "Incompatible clusterIDs: namenode clusterID = {}; datanode clusterID = {}",
+                info.cluster_id, registration.cluster_id
+            );
+            return Err(RemoteException::new(ExceptionKind::Io, message).into());
+        }
+        if registration.datanode_uuid.is_empty() || registration.host.is_empty() {
+            return Err(RemoteException::illegal_argument("registration needs a datanode uuid and a host").into());
+        }
+        let address = DatanodeAddress {
+            uuid: registration.datanode_uuid,
+            host: registration.host,
+            xfer_port: port(registration.xfer_port)?,
+            ipc_port: port(registration.ipc_port)?,
+            http_port: port(registration.http_port)?,
+        };
+        let rack = self.namesystem.blocks().register(address);
+        Ok(Response::new(pb::RegisterDatanodeResponse {
+            cluster_id: info.cluster_id.clone(),
+            block_pool_id: info.block_pool_id.clone(),
+            rack,
+        }))
+    }
+
+    async fn send_heartbeat(&self, request: Request<pb::HeartbeatRequest>) -> Result<Response<pb::HeartbeatResponse>, Status> {
+        let heartbeat = request.into_inner();
+        let storage = heartbeat.storage.unwrap_or_default();
+        let commands = self.namesystem.blocks().heartbeat(
+            &heartbeat.datanode_uuid,
+            storage.capacity,
+            storage.dfs_used,
+            storage.remaining,
+            heartbeat.xceiver_count,
+        );
+        Ok(Response::new(pb::HeartbeatResponse { commands: commands.into_iter().map(command_proto).collect() }))
+    }
+
+    async fn block_report(&self, request: Request<pb::BlockReportRequest>) -> Result<Response<pb::BlockReportResponse>, Status> {
+        let report = request.into_inner();
+        let replicas: Vec<ReportedReplica> = report
+            .replicas
+            .into_iter()
+            .map(|replica| {
+                let finalized = replica.state() == pb::ReplicaState::Finalized;
+                ReportedReplica { block: block(replica.block), finalized }
+            })
+            .collect();
+        self.namesystem.blocks().block_report(&report.datanode_uuid, &replicas)?;
+        Ok(Response::new(pb::BlockReportResponse { commands: Vec::new() }))
+    }
+
+    async fn block_received_and_deleted(
+        &self,
+        request: Request<pb::BlockReceivedAndDeletedRequest>,
+    ) -> Result<Response<pb::BlockReceivedAndDeletedResponse>, Status> {
+        let report = request.into_inner();
+        for item in report.blocks {
+            let status = item.status();
+            let reported = block(item.block);
+            match status {
+                pb::ReceivedDeletedStatus::Received => self.namesystem.blocks().block_received(&report.datanode_uuid, reported, true)?,
+                pb::ReceivedDeletedStatus::Deleted => self.namesystem.blocks().block_received(&report.datanode_uuid, reported, false)?,
+                pb::ReceivedDeletedStatus::Receiving | pb::ReceivedDeletedStatus::Unspecified => {}
+            }
+        }
+        Ok(Response::new(pb::BlockReceivedAndDeletedResponse {}))
+    }
+
+    async fn report_bad_blocks(&self, request: Request<pb::ReportBadBlocksRequest>) -> Result<Response<pb::ReportBadBlocksResponse>, Status> {
+        for bad in request.into_inner().blocks {
+            self.namesystem.blocks().report_bad_block(&bad.datanode_uuid, block(bad.block), &bad.reason)?;
+        }
+        Ok(Response::new(pb::ReportBadBlocksResponse {}))
+    }
+
+    async fn commit_block_synchronization(
+        &self,
+        _request: Request<pb::CommitBlockSynchronizationRequest>,
+    ) -> Result<Response<pb::CommitBlockSynchronizationResponse>, Status> {
+        Err(RemoteException::new(ExceptionKind::UnsupportedOperation, "block recovery is not supported yet").into())
+    }
+}
