@@ -271,19 +271,84 @@ impl DfsClient {
     }
 
     /// Allocates the next block of a file being written; `previous` is the
-    /// last block with its final length.
-    pub async fn add_block(&self, path: &str, file_id: u64, previous: Option<pb::Block>) -> Result<pb::LocatedBlock> {
+    /// last block with its final length; `excluded` DataNodes are avoided.
+    pub async fn add_block(&self, path: &str, file_id: u64, previous: Option<pb::Block>, excluded: &[String]) -> Result<pb::LocatedBlock> {
         let request = pb::AddBlockRequest {
             src: path.to_string(),
             client_name: self.client_name.clone(),
             previous,
             file_id,
+            excluded_node_uuids: excluded.to_vec(),
         };
         let response = self.rpc.clone().add_block(self.request(request)).await.map_err(from_status)?;
         response
             .into_inner()
             .block
             .ok_or_else(|| RemoteException::io("addBlock: NameNode returned no block"))
+    }
+
+    /// Pipeline recovery: a new generation stamp for the block being written.
+    pub async fn update_block_for_pipeline(&self, path: &str, block: pb::Block) -> Result<pb::Block> {
+        let request = pb::UpdateBlockForPipelineRequest { block: Some(block), client_name: self.client_name.clone(), src: path.to_string() };
+        let response = self.rpc.clone().update_block_for_pipeline(self.request(request)).await.map_err(from_status)?;
+        response
+            .into_inner()
+            .block
+            .and_then(|located| located.block)
+            .ok_or_else(|| RemoteException::io("updateBlockForPipeline: NameNode returned no block"))
+    }
+
+    /// Pipeline recovery: the block continues on `nodes` with its new stamp.
+    pub async fn update_pipeline(&self, path: &str, old_block: pb::Block, new_block: pb::Block, nodes: &[String]) -> Result<()> {
+        let request = pb::UpdatePipelineRequest {
+            client_name: self.client_name.clone(),
+            old_block: Some(old_block),
+            new_block: Some(new_block),
+            new_node_uuids: nodes.to_vec(),
+            src: path.to_string(),
+        };
+        self.rpc.clone().update_pipeline(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// Tells the NameNode a replica is bad.
+    pub async fn report_bad_block(&self, block: pb::Block, datanode_uuid: &str, reason: &str) -> Result<()> {
+        let bad = pb::BadBlock { block: Some(block), datanode_uuid: datanode_uuid.to_string(), reason: reason.to_string() };
+        let request = pb::ClientReportBadBlocksRequest { blocks: vec![bad] };
+        self.rpc.clone().report_bad_blocks(self.request(request)).await.map_err(from_status)?;
+        Ok(())
+    }
+
+    /// A file's length, its blocks overlapping `[offset, offset + length)`
+    /// with their locations (nearest first), and whether it is still open.
+    pub async fn block_locations(&self, path: &str, offset: u64, length: u64) -> Result<(u64, Vec<pb::LocatedBlock>, bool)> {
+        let request = pb::GetBlockLocationsRequest { src: path.to_string(), offset, length };
+        let response = self.rpc.clone().get_block_locations(self.request(request)).await.map_err(from_status)?.into_inner();
+        Ok((response.file_length, response.blocks, response.under_construction))
+    }
+
+    /// DataNodes as the NameNode sees them (`dfsadmin -report`).
+    pub async fn datanode_report(&self, kind: pb::DatanodeReportType) -> Result<Vec<pb::DatanodeReport>> {
+        let request = pb::GetDatanodeReportRequest { r#type: kind.into() };
+        let response = self.rpc.clone().get_datanode_report(self.request(request)).await.map_err(from_status)?;
+        Ok(response.into_inner().reports)
+    }
+
+    /// The file's MD5-of-MD5s checksum (`hdfs dfs -checksum`).
+    pub async fn file_checksum(&self, path: &str) -> Result<crate::FileChecksum> {
+        crate::read::file_checksum(self, path).await
+    }
+
+    /// Opens a file for reading.
+    pub async fn open(&self, path: &str) -> Result<crate::FileReader> {
+        crate::FileReader::open(self.clone(), path).await
+    }
+
+    /// Creates a file and returns a writer for its data (close it to finish).
+    pub async fn create_writer(&self, path: &str, options: &CreateOptions) -> Result<crate::FileWriter> {
+        let status = self.create(path, options).await?;
+        let defaults = self.server_defaults().await?;
+        Ok(crate::FileWriter::new(self.clone(), path.to_string(), status.file_id, status.block_size, defaults.bytes_per_checksum.max(1)))
     }
 
     /// Gives up the last block of a file being written.

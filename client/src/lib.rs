@@ -5,9 +5,13 @@
 //! I/O error saying so.
 
 mod dfs;
+pub(crate) mod read;
 mod status;
+mod write;
 
 pub use dfs::{CreateOptions, DfsClient, SafeModeAction};
+pub use read::{FileChecksum, FileReader};
+pub use write::FileWriter;
 pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 
 pub use common::RemoteException;

@@ -19,6 +19,8 @@ const FLAG_DIGESTS: u8 = 1;
 /// Where the flags byte, then MD5 and SHA-1, start.
 const DIGESTS_OFFSET: u64 = 7;
 const DIGESTS_LEN: usize = 1 + 16 + 20;
+/// Bytes read at a time when hashing an existing replica.
+const HASH_RUN: u64 = 64 * 1024;
 
 /// MD5 and SHA-1 of a whole replica.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +150,20 @@ impl BlockHasher {
     pub fn update(&mut self, data: &[u8]) {
         self.md5.update(data);
         self.sha1.update(data);
+    }
+
+    /// Hashes the first `length` bytes of a data file, a run at a time.
+    pub fn of_prefix(file: &File, length: u64, path: &Path) -> Result<Self, StorageError> {
+        let mut hasher = Self::default();
+        let mut buffer = vec![0u8; HASH_RUN.min(length) as usize];
+        let mut offset = 0;
+        while offset < length {
+            let run = &mut buffer[..HASH_RUN.min(length - offset) as usize];
+            file.read_exact_at(run, offset).map_err(io_error(format!("cannot read {}", path.display())))?;
+            hasher.update(run);
+            offset += run.len() as u64;
+        }
+        Ok(hasher)
     }
 
     pub fn finish(self) -> Digests {

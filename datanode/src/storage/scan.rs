@@ -203,7 +203,6 @@ fn recover_rbw(pair: &FilePair) -> Result<(u64, u32), String> {
     let mut length = data_len.min(crc_count * bytes_per_checksum);
     if length > 0 {
         let last_start = (length - 1) / bytes_per_checksum * bytes_per_checksum;
-        let read_error = |path: &Path| move |err| format!("cannot read {}: {err}", path.display());
         let mut chunk = vec![0u8; (length - last_start) as usize];
         data.read_exact_at(&mut chunk, last_start).map_err(read_error(&pair.data))?;
         let mut stored = [0u8; meta::CRC_LEN as usize];
@@ -223,6 +222,10 @@ fn recover_rbw(pair: &FilePair) -> Result<(u64, u32), String> {
         info!(block_id = pair.block_id, data_len, length, "cut rbw replica to its valid prefix");
     }
     Ok((length, header.bytes_per_checksum))
+}
+
+fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> String + '_ {
+    move |err| format!("cannot read {}: {err}", path.display())
 }
 
 fn file_len(path: &Path) -> Result<u64, String> {

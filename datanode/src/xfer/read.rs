@@ -31,12 +31,21 @@ pub async fn send_block(mut stream: TcpStream, op: pb::OpReadBlock, context: &Tr
     let bytes_per_checksum = u64::from(reader.bytes_per_checksum());
     let start = op.offset - op.offset % bytes_per_checksum;
     let end = op.offset.saturating_add(op.length).min(length);
-    let response = pb::BlockOpResponse {
+    let mut response = pb::BlockOpResponse {
         first_chunk_offset: start,
         replica_length: length,
         bytes_per_checksum: reader.bytes_per_checksum(),
         ..success_response()
     };
+    if start == 0 && end == length {
+        // A whole-block read: the reader checks the digests recorded at finalize.
+        let store = context.store.clone();
+        let digests = tokio::task::spawn_blocking(move || store.digests(block.block_id)).await.map_err(std::io::Error::other)?;
+        if let Ok((md5, sha1)) = digests {
+            response.md5 = md5.to_vec();
+            response.sha1 = sha1.to_vec();
+        }
+    }
     datatransfer::write_message(&mut stream, &response).await?;
     stream_packets(&mut stream, reader, start, end, 0).await?;
     Ok(())

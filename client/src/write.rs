@@ -1,0 +1,357 @@
+//! Writing a file: blocks streamed through DataNode pipelines.
+//!
+//! Data is cut into packets of at most 64 KiB with one CRC32C per chunk.
+//! Packets stay queued until every DataNode of the pipeline acknowledged
+//! them, so that when a DataNode fails the client can recover: drop the bad
+//! node, get a new generation stamp from the NameNode, resume the block on
+//! the survivors from the acknowledged length, and resend what was not yet
+//! acknowledged. The NameNode re-replicates the block to full strength later.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
+use common::RemoteException;
+use proto::hdfs as pb;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+
+use crate::dfs::DfsClient;
+use crate::Result;
+
+/// Packets in flight before the writer waits for acks.
+const MAX_UNACKED_PACKETS: usize = 80;
+/// How often `complete` is retried while the DataNodes' reports arrive.
+const COMPLETE_RETRIES: u32 = 50;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Packet {
+    seqno: i64,
+    offset: u64,
+    last: bool,
+    checksums: Vec<u32>,
+    data: Vec<u8>,
+}
+
+/// A block being written through a pipeline.
+struct BlockPipeline {
+    block: pb::Block,
+    nodes: Vec<pb::DatanodeInfo>,
+    connection: OwnedWriteHalf,
+    acks: mpsc::UnboundedReceiver<std::io::Result<pb::PipelineAck>>,
+    unacked: VecDeque<Packet>,
+    next_seqno: i64,
+    bytes_sent: u64,
+    bytes_acked: u64,
+}
+
+/// Why a pipeline failed, and which node to blame.
+struct PipelineFailure {
+    bad_node: Option<usize>,
+    reason: String,
+}
+
+/// An open file being written. Call [`FileWriter::close`] to finish it.
+pub struct FileWriter {
+    client: DfsClient,
+    path: String,
+    file_id: u64,
+    block_size: u64,
+    bytes_per_checksum: u32,
+    packet: Vec<u8>,
+    pipeline: Option<BlockPipeline>,
+    previous: Option<pb::Block>,
+    excluded: Vec<String>,
+    bytes_written: u64,
+}
+
+impl FileWriter {
+    pub(crate) fn new(client: DfsClient, path: String, file_id: u64, block_size: u64, bytes_per_checksum: u32) -> Self {
+        Self {
+            client,
+            path,
+            file_id,
+            block_size,
+            bytes_per_checksum,
+            packet: Vec::with_capacity(MAX_PACKET_DATA),
+            pipeline: None,
+            previous: None,
+            excluded: Vec::new(),
+            bytes_written: 0,
+        }
+    }
+
+    fn packet_len(&self) -> usize {
+        MAX_PACKET_DATA - MAX_PACKET_DATA % self.bytes_per_checksum.max(1) as usize
+    }
+
+    /// Bytes accepted so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes_written
+    }
+
+    /// Appends `data` to the file.
+    pub async fn write(&mut self, mut data: &[u8]) -> Result<()> {
+        while !data.is_empty() {
+            let block_used = self.pipeline.as_ref().map_or(0, |pipeline| pipeline.bytes_sent) + self.packet.len() as u64;
+            let block_room = (self.block_size - block_used) as usize;
+            let packet_room = self.packet_len() - self.packet.len();
+            let take = data.len().min(packet_room).min(block_room.max(1));
+            self.packet.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            self.bytes_written += take as u64;
+            let block_full = block_used + take as u64 >= self.block_size;
+            if self.packet.len() == self.packet_len() || block_full {
+                self.send_packet(false).await?;
+            }
+            if block_full {
+                self.end_block().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes, ends the last block and closes the file on the NameNode.
+    pub async fn close(mut self) -> Result<()> {
+        if !self.packet.is_empty() {
+            self.send_packet(false).await?;
+        }
+        if self.pipeline.is_some() {
+            self.end_block().await?;
+        }
+        let last = self.previous;
+        for attempt in 0..COMPLETE_RETRIES {
+            if self.client.complete(&self.path, self.file_id, last).await? {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt + 1).min(10))).await;
+        }
+        Err(RemoteException::io(format!(
+            "Unable to close file because the last block {} does not have enough number of replicas",
+            last.map_or(0, |block| block.block_id)
+        )))
+    }
+
+    /// Sends the buffered data as one packet (opening a block first if needed).
+    async fn send_packet(&mut self, last: bool) -> Result<()> {
+        if self.pipeline.is_none() {
+            self.start_block().await?;
+        }
+        let packet_len = self.packet_len();
+        let data = std::mem::replace(&mut self.packet, Vec::with_capacity(packet_len));
+        let mut checksums = Vec::new();
+        datatransfer::checksum_chunks(&data, self.bytes_per_checksum, &mut checksums);
+        let pipeline = self.pipeline.as_mut().expect("a block is open");
+        let packet = Packet { seqno: pipeline.next_seqno, offset: pipeline.bytes_sent, last, checksums, data };
+        pipeline.next_seqno += 1;
+        pipeline.bytes_sent += packet.data.len() as u64;
+        let sent = send(&mut pipeline.connection, &packet).await;
+        pipeline.unacked.push_back(packet);
+        let mut outcome = sent.map_err(|error| PipelineFailure { bad_node: None, reason: error.to_string() });
+        if outcome.is_ok() {
+            outcome = drain_acks(pipeline, MAX_UNACKED_PACKETS).await;
+        }
+        if let Err(failure) = outcome {
+            self.recover(failure).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the empty last packet and waits until every packet is acked.
+    async fn end_block(&mut self) -> Result<()> {
+        self.send_packet(true).await?;
+        loop {
+            let pipeline = self.pipeline.as_mut().expect("a block is open");
+            match drain_acks(pipeline, 0).await {
+                Ok(()) => break,
+                Err(failure) => self.recover(failure).await?,
+            }
+        }
+        let pipeline = self.pipeline.take().expect("a block is open");
+        self.previous = Some(pb::Block { num_bytes: pipeline.bytes_sent, ..pipeline.block });
+        Ok(())
+    }
+
+    async fn start_block(&mut self) -> Result<()> {
+        loop {
+            let located = self.client.add_block(&self.path, self.file_id, self.previous, &self.excluded).await?;
+            let block = located.block.unwrap_or_default();
+            match connect_pipeline(&block, &located.locations, pb::PipelineStage::SetupCreate, 0, self.bytes_per_checksum).await {
+                Ok((connection, acks)) => {
+                    self.pipeline = Some(BlockPipeline {
+                        block,
+                        nodes: located.locations,
+                        connection,
+                        acks,
+                        unacked: VecDeque::new(),
+                        next_seqno: 0,
+                        bytes_sent: 0,
+                        bytes_acked: 0,
+                    });
+                    return Ok(());
+                }
+                Err(failure) => {
+                    // As HDFS: give the block up and ask again without the bad node.
+                    let bad = failure.bad_node.and_then(|index| located.locations.get(index));
+                    let Some(bad) = bad.or(located.locations.first()) else {
+                        return Err(RemoteException::io(format!("no DataNode to write {}: {}", self.path, failure.reason)));
+                    };
+                    tracing::warn!(block = block.block_id, datanode = %bad.host, reason = %failure.reason, "abandoning block");
+                    self.excluded.push(bad.datanode_uuid.clone());
+                    self.client.abandon_block(&self.path, self.file_id, block).await?;
+                }
+            }
+        }
+    }
+
+    /// Pipeline recovery (see the module docs).
+    async fn recover(&mut self, failure: PipelineFailure) -> Result<()> {
+        let mut failure = failure;
+        loop {
+            let pipeline = self.pipeline.as_mut().expect("a block is open");
+            let bad = failure.bad_node.unwrap_or(0).min(pipeline.nodes.len().saturating_sub(1));
+            let removed = pipeline.nodes.remove(bad);
+            tracing::warn!(block = pipeline.block.block_id, datanode = %removed.host, reason = %failure.reason, "pipeline recovery: dropping datanode");
+            self.excluded.push(removed.datanode_uuid);
+            if pipeline.nodes.is_empty() {
+                return Err(RemoteException::io(format!(
+                    "All datanodes are bad for block {} of {}: {}",
+                    pipeline.block.block_id, self.path, failure.reason
+                )));
+            }
+            let old_block = pipeline.block;
+            let bumped = self.client.update_block_for_pipeline(&self.path, old_block).await?;
+            let new_block = pb::Block { num_bytes: pipeline.bytes_acked, ..bumped };
+            let connected = connect_pipeline(
+                &pb::Block { generation_stamp: old_block.generation_stamp, ..new_block },
+                &pipeline.nodes,
+                pb::PipelineStage::SetupStreamingRecovery,
+                new_block.generation_stamp,
+                self.bytes_per_checksum,
+            )
+            .await;
+            let (connection, acks) = match connected {
+                Ok(connected) => connected,
+                Err(next_failure) => {
+                    failure = next_failure;
+                    continue;
+                }
+            };
+            let node_uuids: Vec<String> = pipeline.nodes.iter().map(|node| node.datanode_uuid.clone()).collect();
+            self.client.update_pipeline(&self.path, old_block, new_block, &node_uuids).await?;
+            pipeline.block = pb::Block { num_bytes: 0, ..new_block };
+            pipeline.connection = connection;
+            pipeline.acks = acks;
+            let mut resent = Ok(());
+            for packet in &pipeline.unacked {
+                resent = send(&mut pipeline.connection, packet).await;
+                if resent.is_err() {
+                    break;
+                }
+            }
+            match resent {
+                Ok(()) => return Ok(()),
+                Err(error) => failure = PipelineFailure { bad_node: None, reason: error.to_string() },
+            }
+        }
+    }
+}
+
+async fn send(connection: &mut OwnedWriteHalf, packet: &Packet) -> std::io::Result<()> {
+    let header = pb::PacketHeader {
+        offset_in_block: packet.offset,
+        seqno: packet.seqno,
+        last_packet_in_block: packet.last,
+        data_len: packet.data.len() as u32,
+        checksum_len: (packet.checksums.len() * 4) as u32,
+    };
+    datatransfer::write_packet(connection, &header, &packet.checksums, &packet.data).await?;
+    connection.flush().await
+}
+
+/// Processes acks until at most `max_unacked` packets remain unacknowledged.
+async fn drain_acks(pipeline: &mut BlockPipeline, max_unacked: usize) -> std::result::Result<(), PipelineFailure> {
+    loop {
+        let ack = if pipeline.unacked.len() > max_unacked {
+            pipeline.acks.recv().await
+        } else {
+            match pipeline.acks.try_recv() {
+                Ok(ack) => Some(ack),
+                Err(mpsc::error::TryRecvError::Empty) => return Ok(()),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        };
+        let ack = match ack {
+            Some(Ok(ack)) => ack,
+            Some(Err(error)) => return Err(PipelineFailure { bad_node: None, reason: error.to_string() }),
+            None => return Err(PipelineFailure { bad_node: None, reason: "pipeline closed".into() }),
+        };
+        if let Some(bad) = ack.replies.iter().position(|&status| status != pb::Status::Success as i32) {
+            return Err(PipelineFailure { bad_node: Some(bad), reason: format!("datanode {bad} of the pipeline failed the packet") });
+        }
+        let Some(front) = pipeline.unacked.front() else {
+            continue;
+        };
+        if front.seqno != ack.seqno {
+            return Err(PipelineFailure { bad_node: None, reason: format!("ack for seqno {} while {} was expected", ack.seqno, front.seqno) });
+        }
+        let packet = pipeline.unacked.pop_front().expect("checked front");
+        pipeline.bytes_acked = packet.offset + packet.data.len() as u64;
+    }
+}
+
+type Connected = (OwnedWriteHalf, mpsc::UnboundedReceiver<std::io::Result<pb::PipelineAck>>);
+
+/// Opens a write pipeline at `nodes[0]`; acks arrive on the returned channel.
+async fn connect_pipeline(
+    block: &pb::Block,
+    nodes: &[pb::DatanodeInfo],
+    stage: pb::PipelineStage,
+    new_generation_stamp: u64,
+    bytes_per_checksum: u32,
+) -> std::result::Result<Connected, PipelineFailure> {
+    let Some(first) = nodes.first() else {
+        return Err(PipelineFailure { bad_node: None, reason: "no datanode to write to".into() });
+    };
+    let fail_first = |reason: String| PipelineFailure { bad_node: Some(0), reason };
+    let address = format!("{}:{}", first.host, first.xfer_port);
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
+        .await
+        .map_err(|_| fail_first(format!("connect to {address} timed out")))?
+        .map_err(|error| fail_first(format!("cannot connect to {address}: {error}")))?;
+    stream.set_nodelay(true).map_err(|error| fail_first(error.to_string()))?;
+    let op = pb::OpWriteBlock {
+        block: Some(*block),
+        targets: nodes[1..].to_vec(),
+        client_name: String::new(),
+        stage: stage.into(),
+        new_generation_stamp,
+        bytes_per_checksum,
+        bytes_acked: block.num_bytes,
+    };
+    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(|error| fail_first(error.to_string()))?;
+    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(op)) };
+    datatransfer::write_message(&mut stream, &request).await.map_err(|error| fail_first(error.to_string()))?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(|error| fail_first(error.to_string()))?;
+    if response.status() != pb::Status::Success {
+        let bad_node = nodes
+            .iter()
+            .position(|node| format!("{}:{}", node.host, node.xfer_port) == response.first_bad_link)
+            .or(Some(0));
+        return Err(PipelineFailure { bad_node, reason: format!("{address}: {}", response.message) });
+    }
+    let (mut reader, writer) = stream.into_split();
+    let (sender, receiver) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let ack = datatransfer::read_message::<pb::PipelineAck, _>(&mut reader).await;
+            let failed = ack.is_err();
+            if sender.send(ack).is_err() || failed {
+                return;
+            }
+        }
+    });
+    Ok((writer, receiver))
+}

@@ -1,0 +1,186 @@
+//! The block scanner: a background thread that re-reads every finalized
+//! replica once per scan period (`dfs.datanode.scan.period.hours`), least
+//! recently scanned first, at most `dfs.block.scanner.volume.bytes.per.second`,
+//! and reports each corrupt one. It does not quarantine: the report's
+//! receiver decides (the NameNode re-replicates, then orders a delete).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tracing::{error, info, warn};
+
+use crate::storage::{BlockStore, ReplicaInfo, ReplicaState, StorageError, VerifyOutcome};
+
+/// The shortest pause between two passes, so a zero period cannot spin.
+const MIN_SCAN_PERIOD: Duration = Duration::from_secs(1);
+
+/// Starts the scanner thread. `bytes_per_second == 0` disables the scanner
+/// (the handle then has nothing to stop). The first pass starts at once;
+/// `on_corrupt` runs on the scanner thread with the replica and the reason.
+pub fn start(
+    store: Arc<BlockStore>,
+    bytes_per_second: u64,
+    scan_period: Duration,
+    on_corrupt: impl Fn(ReplicaInfo, String) + Send + 'static,
+) -> ScannerHandle {
+    let stop = Arc::new(StopSignal::default());
+    if bytes_per_second == 0 {
+        info!("block scanner disabled (dfs.block.scanner.volume.bytes.per.second = 0)");
+        return ScannerHandle { stop, thread: None };
+    }
+    let scanner = BlockScanner {
+        store,
+        bytes_per_second,
+        scan_period: scan_period.max(MIN_SCAN_PERIOD),
+        on_corrupt: Box::new(on_corrupt),
+        last_scanned: HashMap::new(),
+        scans: 0,
+        stop: Arc::clone(&stop),
+    };
+    let thread = std::thread::Builder::new().name("block-scanner".into()).spawn(move || scanner.run());
+    let thread = match thread {
+        Ok(thread) => Some(thread),
+        Err(err) => {
+            error!(error = %err, "cannot start the block scanner thread");
+            None
+        }
+    };
+    ScannerHandle { stop, thread }
+}
+
+/// Stops the scanner when asked or dropped.
+pub struct ScannerHandle {
+    stop: Arc<StopSignal>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ScannerHandle {
+    /// Asks the scanner to stop and waits for its thread. A replica being
+    /// verified is finished first, without throttling.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.raise();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            error!("the block scanner thread panicked");
+        }
+    }
+}
+
+impl Drop for ScannerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A stop flag that sleepers can wait on.
+#[derive(Default)]
+struct StopSignal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl StopSignal {
+    fn raise(&self) {
+        *self.stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.wake.notify_all();
+    }
+
+    fn is_raised(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps for `timeout` unless raised first; true if raised.
+    fn wait(&self, timeout: Duration) -> bool {
+        let stopped = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
+        let (stopped, _) =
+            self.wake.wait_timeout_while(stopped, timeout, |stopped| !*stopped).unwrap_or_else(PoisonError::into_inner);
+        *stopped
+    }
+}
+
+/// The state of the scanner thread.
+struct BlockScanner {
+    store: Arc<BlockStore>,
+    bytes_per_second: u64,
+    scan_period: Duration,
+    on_corrupt: Box<dyn Fn(ReplicaInfo, String) + Send>,
+    /// Block id -> sequence number of its last scan.
+    last_scanned: HashMap<u64, u64>,
+    scans: u64,
+    stop: Arc<StopSignal>,
+}
+
+impl BlockScanner {
+    fn run(mut self) {
+        info!(bytes_per_second = self.bytes_per_second, period = ?self.scan_period, "block scanner started");
+        loop {
+            let pass_started = Instant::now();
+            self.scan_pass();
+            let next_pass = pass_started + self.scan_period;
+            if self.stop.wait(next_pass.saturating_duration_since(Instant::now())) {
+                info!("block scanner stopped");
+                return;
+            }
+        }
+    }
+
+    /// Verifies every finalized replica once, least recently scanned first.
+    fn scan_pass(&mut self) {
+        let mut due: Vec<ReplicaInfo> =
+            self.store.replicas().into_iter().filter(|replica| replica.state == ReplicaState::Finalized).collect();
+        // Never-scanned replicas (None) sort first.
+        due.sort_by_key(|replica| (self.last_scanned.get(&replica.block_id).copied(), replica.block_id));
+        let present: HashSet<u64> = due.iter().map(|replica| replica.block_id).collect();
+        self.last_scanned.retain(|block_id, _| present.contains(block_id));
+
+        let mut pacer = Pacer { bytes_per_second: self.bytes_per_second, next_read: Instant::now() };
+        let (mut healthy, mut corrupt) = (0u64, 0u64);
+        for replica in due {
+            if self.stop.is_raised() {
+                return;
+            }
+            let stop = &self.stop;
+            let outcome = self.store.verify(replica.block_id, &mut |bytes| pacer.admit(bytes, stop));
+            self.scans += 1;
+            self.last_scanned.insert(replica.block_id, self.scans);
+            match outcome {
+                Ok(VerifyOutcome::Healthy) => healthy += 1,
+                Ok(VerifyOutcome::Corrupt(reason)) => {
+                    corrupt += 1;
+                    warn!(block_id = replica.block_id, %reason, "block scanner found a corrupt replica");
+                    (self.on_corrupt)(replica, reason);
+                }
+                // Deleted since the listing.
+                Err(StorageError::ReplicaNotFound(_)) => {}
+                Err(err) => warn!(block_id = replica.block_id, error = %err, "block scanner cannot verify replica"),
+            }
+        }
+        info!(healthy, corrupt, "block scanner pass done");
+    }
+}
+
+/// Spaces reads out to at most `bytes_per_second`, without saving up credit
+/// while idle.
+struct Pacer {
+    bytes_per_second: u64,
+    next_read: Instant,
+}
+
+impl Pacer {
+    /// Waits until `bytes` more may be read (returns at once once stopped).
+    fn admit(&mut self, bytes: u64, stop: &StopSignal) {
+        let now = Instant::now();
+        if self.next_read > now {
+            stop.wait(self.next_read - now);
+        }
+        let cost = Duration::from_secs_f64(bytes as f64 / self.bytes_per_second as f64);
+        self.next_read = self.next_read.max(Instant::now()) + cost;
+    }
+}

@@ -1,0 +1,204 @@
+//! `ReplicaWriter`: appends packets to an rbw replica and finalizes it.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tracing::{debug, info, warn};
+
+use super::meta::{self, BlockHasher};
+use super::store::{Located, StoreInner};
+use super::volume;
+use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError, io_error, write_error};
+
+/// Writes one replica being written. Dropping it without `finalize` or
+/// `abandon` leaves the rbw replica on disk, as a crash would.
+pub struct ReplicaWriter {
+    store: Arc<StoreInner>,
+    block: BlockKey,
+    /// Proves this writer still owns the replica's map entry.
+    epoch: u64,
+    volume: usize,
+    bytes_per_checksum: u32,
+    data_path: PathBuf,
+    meta_path: PathBuf,
+    data: File,
+    meta: File,
+    bytes_written: u64,
+    hasher: BlockHasher,
+    crc_bytes: Vec<u8>,
+}
+
+impl ReplicaWriter {
+    /// A writer positioned at `located.info.length`; `hasher` has hashed that prefix.
+    pub(super) fn new(store: Arc<StoreInner>, located: Located, data: File, meta: File, hasher: BlockHasher) -> Self {
+        Self {
+            store,
+            block: BlockKey { id: located.info.block_id, generation_stamp: located.info.generation_stamp },
+            epoch: located.epoch,
+            volume: located.volume,
+            bytes_per_checksum: located.bytes_per_checksum,
+            data_path: located.data,
+            meta_path: located.meta,
+            data,
+            meta,
+            bytes_written: located.info.length,
+            hasher,
+            crc_bytes: Vec::new(),
+        }
+    }
+
+    /// The block being written.
+    pub fn block(&self) -> BlockKey {
+        self.block
+    }
+
+    /// Bytes of data in the replica so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes_written
+    }
+
+    /// Appends one packet: `data` at `offset_in_block` with one CRC per chunk
+    /// (`checksums.len() == ceil(data.len() / bpc)`). The offset must be
+    /// chunk-aligned and at most `bytes_written()`; the part of a resent
+    /// packet already written is skipped. Only a block's last packet may end
+    /// in a partial chunk. The checksums are trusted (the caller verified them).
+    pub fn write_packet(&mut self, offset_in_block: u64, data: &[u8], checksums: &[u32]) -> Result<(), StorageError> {
+        let bytes_per_checksum = u64::from(self.bytes_per_checksum);
+        let block_id = self.block.id;
+        if !offset_in_block.is_multiple_of(bytes_per_checksum) {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{block_id}: packet offset {offset_in_block} is not a multiple of {bytes_per_checksum} bytes per checksum"
+            )));
+        }
+        if offset_in_block > self.bytes_written {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{block_id}: packet at offset {offset_in_block} leaves a gap after {} bytes written",
+                self.bytes_written
+            )));
+        }
+        let chunks = meta::chunk_count(data.len() as u64, self.bytes_per_checksum);
+        if checksums.len() as u64 != chunks {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{block_id}: packet of {} bytes has {} checksums, {chunks} expected",
+                data.len(),
+                checksums.len()
+            )));
+        }
+        let end = offset_in_block + data.len() as u64;
+        if end <= self.bytes_written {
+            return Ok(());
+        }
+        self.store.check_owned(block_id, self.epoch)?;
+        let fresh = &data[(self.bytes_written - offset_in_block) as usize..];
+        // The chunk holding `bytes_written` gets a new CRC, even if it is partial on disk.
+        let first_chunk = self.bytes_written / bytes_per_checksum;
+        let first_checksum = (first_chunk - offset_in_block / bytes_per_checksum) as usize;
+        let volume_root = &self.store.volumes[self.volume].root;
+        self.data.write_all_at(fresh, self.bytes_written).map_err(write_error(volume_root, &self.data_path))?;
+        self.crc_bytes.clear();
+        meta::encode_crcs(&checksums[first_checksum..], &mut self.crc_bytes);
+        self.meta
+            .write_all_at(&self.crc_bytes, meta::crc_offset(first_chunk))
+            .map_err(write_error(volume_root, &self.meta_path))?;
+        self.hasher.update(fresh);
+        self.bytes_written = end;
+        self.store.publish_length(block_id, self.epoch, end)
+    }
+
+    /// Makes the replica durable and final: fsyncs data and meta, records the
+    /// digests in the meta header, and moves both files into
+    /// `finalized/subdirA/subdirB` (fsyncing the directories).
+    pub fn finalize(self) -> Result<ReplicaInfo, StorageError> {
+        let block_id = self.block.id;
+        self.store.check_owned(block_id, self.epoch)?;
+        let volume = &self.store.volumes[self.volume];
+        let sync = |file: &File, path: &Path| file.sync_all().map_err(io_error(format!("cannot fsync {}", path.display())));
+        sync(&self.data, &self.data_path)?;
+        meta::write_digests(&self.meta, &self.hasher.finish()).map_err(write_error(&volume.root, &self.meta_path))?;
+        sync(&self.meta, &self.meta_path)?;
+
+        let pool = self.store.block_pool()?;
+        let (final_data, final_meta) = self.store.replica_paths(&pool, self.volume, self.block, ReplicaState::Finalized);
+        // Hard links first, so the files are always where the map says; the
+        // rbw names go once the map points at finalized/.
+        let links = [(self.data_path.as_path(), final_data.as_path()), (&self.meta_path, &final_meta)];
+        link_into_finalized(&volume.root, &volume.finalized_dir(&pool), links)?;
+        if let Err(err) = self.store.mark_finalized(block_id, self.epoch, self.bytes_written) {
+            remove_quietly(&[&final_data, &final_meta]);
+            return Err(err);
+        }
+        remove_quietly(&[&self.data_path, &self.meta_path]);
+        let rbw_dir = volume.rbw_dir(&pool);
+        if let Err(err) = volume::sync_dir(&rbw_dir) {
+            warn!(dir = %rbw_dir.display(), error = %err, "cannot fsync rbw dir after finalize");
+        }
+        info!(block_id, generation_stamp = self.block.generation_stamp, length = self.bytes_written, "finalized replica");
+        Ok(ReplicaInfo {
+            block_id,
+            generation_stamp: self.block.generation_stamp,
+            length: self.bytes_written,
+            state: ReplicaState::Finalized,
+        })
+    }
+
+    /// Deletes the partial replica (unless another writer took it over).
+    pub fn abandon(self) -> Result<(), StorageError> {
+        if !self.store.forget_owned(self.block.id, self.epoch) {
+            debug!(block_id = self.block.id, "abandoned writer no longer owns its replica");
+            return Ok(());
+        }
+        for path in [&self.data_path, &self.meta_path] {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(io_error(format!("cannot delete {}", path.display()))(err)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hard-links each (rbw, finalized) pair and fsyncs the directories that
+/// changed; on failure no link made here is left behind.
+fn link_into_finalized(volume_root: &Path, finalized: &Path, links: [(&Path, &Path); 2]) -> Result<(), StorageError> {
+    let leaf = links[0].1.parent().unwrap_or(finalized);
+    let new_dirs = !leaf.is_dir();
+    fs::create_dir_all(leaf).map_err(write_error(volume_root, leaf))?;
+    let mut made: Vec<&Path> = Vec::new();
+    let mut linked = Ok(());
+    for (from, to) in links {
+        linked = fs::hard_link(from, to).map_err(|err| match err.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => write_error(volume_root, to)(err),
+            _ => io_error(format!("cannot link {} to {}", from.display(), to.display()))(err),
+        });
+        if linked.is_err() {
+            break;
+        }
+        made.push(to);
+    }
+    let mut dirs = vec![leaf];
+    if new_dirs {
+        dirs.extend(leaf.parent());
+        dirs.push(finalized);
+    }
+    let synced = linked.and_then(|()| {
+        dirs.into_iter().try_for_each(|dir| volume::sync_dir(dir).map_err(io_error(format!("cannot fsync {}", dir.display()))))
+    });
+    if synced.is_err() {
+        remove_quietly(&made);
+    }
+    synced
+}
+
+fn remove_quietly(paths: &[&Path]) {
+    for path in paths {
+        if let Err(err) = fs::remove_file(path)
+            && err.kind() != io::ErrorKind::NotFound
+        {
+            warn!(file = %path.display(), error = %err, "cannot remove replica file");
+        }
+    }
+}
