@@ -274,6 +274,10 @@ async fn send(connection: &mut OwnedWriteHalf, packet: &Packet) -> std::io::Resu
 /// Processes acks until at most `max_unacked` packets remain unacknowledged.
 async fn drain_acks(pipeline: &mut BlockPipeline, max_unacked: usize) -> std::result::Result<(), PipelineFailure> {
     loop {
+        // Once everything is acknowledged the DataNode may close: not a failure.
+        if pipeline.unacked.is_empty() {
+            return Ok(());
+        }
         let ack = if pipeline.unacked.len() > max_unacked {
             pipeline.acks.recv().await
         } else {

@@ -39,7 +39,9 @@ pub fn start(
         scans: 0,
         stop: Arc::clone(&stop),
     };
-    let thread = std::thread::Builder::new().name("block-scanner".into()).spawn(move || scanner.run());
+    let thread = std::thread::Builder::new()
+        .name("block-scanner".into())
+        .spawn(move || scanner.run());
     let thread = match thread {
         Ok(thread) => Some(thread),
         Err(err) => {
@@ -99,8 +101,10 @@ impl StopSignal {
     /// Sleeps for `timeout` unless raised first; true if raised.
     fn wait(&self, timeout: Duration) -> bool {
         let stopped = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
-        let (stopped, _) =
-            self.wake.wait_timeout_while(stopped, timeout, |stopped| !*stopped).unwrap_or_else(PoisonError::into_inner);
+        let (stopped, _) = self
+            .wake
+            .wait_timeout_while(stopped, timeout, |stopped| !*stopped)
+            .unwrap_or_else(PoisonError::into_inner);
         *stopped
     }
 }
@@ -124,7 +128,10 @@ impl BlockScanner {
             let pass_started = Instant::now();
             self.scan_pass();
             let next_pass = pass_started + self.scan_period;
-            if self.stop.wait(next_pass.saturating_duration_since(Instant::now())) {
+            if self
+                .stop
+                .wait(next_pass.saturating_duration_since(Instant::now()))
+            {
                 info!("block scanner stopped");
                 return;
             }
@@ -133,21 +140,36 @@ impl BlockScanner {
 
     /// Verifies every finalized replica once, least recently scanned first.
     fn scan_pass(&mut self) {
-        let mut due: Vec<ReplicaInfo> =
-            self.store.replicas().into_iter().filter(|replica| replica.state == ReplicaState::Finalized).collect();
+        let mut due: Vec<ReplicaInfo> = self
+            .store
+            .replicas()
+            .into_iter()
+            .filter(|replica| replica.state == ReplicaState::Finalized)
+            .collect();
         // Never-scanned replicas (None) sort first.
-        due.sort_by_key(|replica| (self.last_scanned.get(&replica.block_id).copied(), replica.block_id));
+        due.sort_by_key(|replica| {
+            (
+                self.last_scanned.get(&replica.block_id).copied(),
+                replica.block_id,
+            )
+        });
         let present: HashSet<u64> = due.iter().map(|replica| replica.block_id).collect();
-        self.last_scanned.retain(|block_id, _| present.contains(block_id));
+        self.last_scanned
+            .retain(|block_id, _| present.contains(block_id));
 
-        let mut pacer = Pacer { bytes_per_second: self.bytes_per_second, next_read: Instant::now() };
+        let mut pacer = Pacer {
+            bytes_per_second: self.bytes_per_second,
+            next_read: Instant::now(),
+        };
         let (mut healthy, mut corrupt) = (0u64, 0u64);
         for replica in due {
             if self.stop.is_raised() {
                 return;
             }
             let stop = &self.stop;
-            let outcome = self.store.verify(replica.block_id, &mut |bytes| pacer.admit(bytes, stop));
+            let outcome = self
+                .store
+                .verify(replica.block_id, &mut |bytes| pacer.admit(bytes, stop));
             self.scans += 1;
             self.last_scanned.insert(replica.block_id, self.scans);
             match outcome {
@@ -159,7 +181,9 @@ impl BlockScanner {
                 }
                 // Deleted since the listing.
                 Err(StorageError::ReplicaNotFound(_)) => {}
-                Err(err) => warn!(block_id = replica.block_id, error = %err, "block scanner cannot verify replica"),
+                Err(err) => {
+                    warn!(block_id = replica.block_id, error = %err, "block scanner cannot verify replica")
+                }
             }
         }
         info!(healthy, corrupt, "block scanner pass done");
@@ -182,5 +206,94 @@ impl Pacer {
         }
         let cost = Duration::from_secs_f64(bytes as f64 / self.bytes_per_second as f64);
         self.next_read = self.next_read.max(Instant::now()) + cost;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::OpenOptions;
+    use std::os::unix::fs::FileExt;
+    use std::path::PathBuf;
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::storage::BlockKey;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// A store holding finalized blocks 1..=count of 2000 bytes each.
+    fn store_with_blocks(count: u64) -> (tempfile::TempDir, PathBuf, Arc<BlockStore>) {
+        let temp = tempfile::tempdir().unwrap();
+        let volume = temp.path().join("vol");
+        let store = BlockStore::open(std::slice::from_ref(&volume), 512).unwrap();
+        store.set_cluster("CID-1", "BP-1").unwrap();
+        let data: Vec<u8> = (0..2000u32).map(|index| (index % 251) as u8).collect();
+        let checksums: Vec<u32> = data.chunks(512).map(crc32c::crc32c).collect();
+        for id in 1..=count {
+            let mut writer = store
+                .create_rbw(BlockKey {
+                    id,
+                    generation_stamp: 1,
+                })
+                .unwrap();
+            writer.write_packet(0, &data, &checksums).unwrap();
+            writer.finalize().unwrap();
+        }
+        (temp, volume, Arc::new(store))
+    }
+
+    #[test]
+    fn scanner_reports_a_flipped_byte() {
+        let (_temp, volume, store) = store_with_blocks(3);
+        let path = volume.join("current/BP-1/finalized/subdir0/subdir0/blk_2");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let mut byte = [0u8];
+        file.read_exact_at(&mut byte, 1100).unwrap();
+        file.write_all_at(&[byte[0] ^ 0x10], 1100).unwrap();
+        let mut flipped = [0u8];
+        file.read_exact_at(&mut flipped, 1100).unwrap();
+        assert_ne!(flipped, byte, "the byte really flipped");
+
+        let (sender, reports) = mpsc::channel();
+        let handle = start(
+            Arc::clone(&store),
+            64 << 20,
+            HOUR,
+            move |replica, reason| {
+                let _ = sender.send((replica, reason));
+            },
+        );
+        let (replica, reason) = reports.recv_timeout(Duration::from_secs(60)).unwrap();
+        handle.stop();
+        assert_eq!((replica.block_id, replica.length), (2, 2000));
+        assert!(reason.contains("chunk 2 at offset 1024"), "{reason}");
+        assert!(
+            reports.try_recv().is_err(),
+            "only the flipped block is corrupt"
+        );
+    }
+
+    #[test]
+    fn stop_interrupts_a_throttled_pass() {
+        let (_temp, _volume, store) = store_with_blocks(2);
+        // At one byte per second the second block would wait half an hour.
+        let handle = start(store, 1, HOUR, |replica, reason| {
+            panic!("blk_{} reported: {reason}", replica.block_id)
+        });
+        handle.stop();
+    }
+
+    #[test]
+    fn zero_rate_disables_the_scanner() {
+        let (_temp, _volume, store) = store_with_blocks(1);
+        let handle = start(store, 0, HOUR, |_, _| {
+            panic!("a disabled scanner reports nothing")
+        });
+        assert!(handle.thread.is_none());
+        handle.stop();
     }
 }

@@ -1,6 +1,8 @@
-//! An in-process cluster for tests and demos: a NameNode on port 0 in a
-//! temporary directory (DataNodes and YARN come with later issues), with a
-//! `HADOOP_CONF_DIR` written for command-line tools.
+//! An in-process cluster for tests and demos: a NameNode and DataNodes on
+//! port 0 in a temporary directory, with a `HADOOP_CONF_DIR` written for
+//! command-line tools. DataNode `i` binds its own loopback address
+//! (127.0.0.`i+2`) and is placed on its rack through a topology table file,
+//! so placement and distances behave as on a real multi-rack cluster.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use client::DfsClient;
+use datanode::{DataNode, DataNodeConfig};
 use common::{Configuration, FsPermission};
 use namenode::namesystem::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
@@ -26,6 +29,7 @@ pub struct MiniClusterBuilder {
     base_dir: Option<PathBuf>,
     overrides: Vec<(String, String)>,
     bind_host: Option<String>,
+    racks: Vec<String>,
 }
 
 impl MiniClusterBuilder {
@@ -42,7 +46,19 @@ impl MiniClusterBuilder {
         self
     }
 
-    /// Host the daemons bind to and advertise (default 127.0.0.1).
+    /// Starts `count` DataNodes, all on /default-rack.
+    pub fn datanodes(mut self, count: usize) -> Self {
+        self.racks = vec![common::topology::DEFAULT_RACK.to_string(); count];
+        self
+    }
+
+    /// Starts one DataNode per entry, on that rack.
+    pub fn racks(mut self, racks: &[&str]) -> Self {
+        self.racks = racks.iter().map(|rack| rack.to_string()).collect();
+        self
+    }
+
+    /// Host the NameNode binds to and advertises (default 127.0.0.1).
     pub fn bind_host(mut self, host: &str) -> Self {
         self.bind_host = Some(host.to_string());
         self
@@ -65,6 +81,17 @@ impl MiniClusterBuilder {
         conf.set("dfs.namenode.rpc-address", format!("{host}:0"));
         conf.set("dfs.namenode.http-address", format!("{host}:0"));
         conf.set("dfs.namenode.fs-limits.min-block-size", "0");
+        // Fast liveness by default: tests and demos should not wait minutes.
+        conf.set("dfs.heartbeat.interval", "1s");
+        conf.set("dfs.namenode.redundancy.interval.seconds", "1s");
+        conf.set("dfs.namenode.reconstruction.pending.timeout-sec", "30s");
+        if !self.racks.is_empty() {
+            std::fs::create_dir_all(&base_dir)?;
+            let table = base_dir.join("topology.table");
+            let lines: String = self.racks.iter().enumerate().map(|(index, rack)| format!("{} {rack}\n", datanode_host(index))).collect();
+            std::fs::write(&table, lines)?;
+            conf.set("net.topology.table.file.name", table.display().to_string());
+        }
         for (key, value) in &self.overrides {
             conf.set(key, value.clone());
         }
@@ -77,8 +104,14 @@ impl MiniClusterBuilder {
             conf,
             config,
             namenode: Some(namenode),
+            datanodes: Vec::new(),
         };
         cluster.pin_addresses()?;
+        for _ in &self.racks {
+            let index = cluster.datanodes.len();
+            cluster.datanodes.push(None);
+            cluster.start_datanode(index).await?;
+        }
         Ok(cluster)
     }
 }
@@ -91,6 +124,12 @@ pub struct MiniCluster {
     conf: Configuration,
     config: NameNodeConfig,
     namenode: Option<NameNode>,
+    datanodes: Vec<Option<DataNode>>,
+}
+
+/// The loopback address DataNode `index` binds and advertises.
+pub fn datanode_host(index: usize) -> String {
+    format!("127.0.0.{}", index + 2)
 }
 
 impl MiniCluster {
@@ -204,8 +243,106 @@ impl MiniCluster {
         Ok(())
     }
 
+    fn datanode_config(&self, index: usize) -> anyhow::Result<DataNodeConfig> {
+        let mut conf = self.conf.clone();
+        let host = datanode_host(index);
+        conf.set("dfs.datanode.data.dir", self.base_dir.join(format!("data{index}")).display().to_string());
+        conf.set("dfs.datanode.address", format!("{host}:0"));
+        conf.set("dfs.datanode.http.address", format!("{host}:0"));
+        conf.set("dfs.datanode.hostname", host);
+        Ok(DataNodeConfig::from_conf(&conf)?)
+    }
+
+    /// Starts (or restarts) DataNode `index` on its data dir.
+    pub async fn start_datanode(&mut self, index: usize) -> anyhow::Result<()> {
+        let config = self.datanode_config(index)?;
+        let datanode = DataNode::start(config).await.with_context(|| format!("starting DataNode {index}"))?;
+        self.datanodes[index] = Some(datanode);
+        Ok(())
+    }
+
+    /// Stops DataNode `index` at once, cutting its transfers (as a crash
+    /// would, but its files stay); the NameNode notices by missed heartbeats.
+    pub async fn stop_datanode(&mut self, index: usize) {
+        if let Some(datanode) = self.datanodes.get_mut(index).and_then(Option::take) {
+            datanode.stop().await;
+        }
+    }
+
+    /// The running DataNode `index`.
+    pub fn datanode(&self, index: usize) -> anyhow::Result<&DataNode> {
+        self.datanodes.get(index).and_then(Option::as_ref).with_context(|| format!("DataNode {index} is not running"))
+    }
+
+    pub fn num_datanodes(&self) -> usize {
+        self.datanodes.len()
+    }
+
+    /// The data dir of DataNode `index`.
+    pub fn datanode_dir(&self, index: usize) -> PathBuf {
+        self.base_dir.join(format!("data{index}"))
+    }
+
+    /// The block file of a finalized replica of `block_id` on DataNode
+    /// `index`, if it has one.
+    pub fn replica_file(&self, index: usize, block_id: u64) -> Option<PathBuf> {
+        let name = format!("blk_{block_id}");
+        let mut pending = vec![self.datanode_dir(index)];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.file_name().is_some_and(|file| file.to_string_lossy() == name) && path.to_string_lossy().contains("finalized") {
+                    return Some(path);
+                }
+            }
+        }
+        None
+    }
+
+    /// Waits until every block of every file has its full replication on
+    /// live DataNodes and none is corrupt or missing; errors after `timeout`.
+    pub async fn wait_fully_replicated(&self, timeout: std::time::Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let client = self.client()?;
+        loop {
+            let stats = client.fs_stats().await?;
+            if stats.under_replicated == 0 && stats.missing_blocks == 0 && stats.corrupt_blocks == 0 && self.all_blocks_replicated(&client).await? {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                anyhow::bail!("cluster not fully replicated after {timeout:?}: {stats:?}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn all_blocks_replicated(&self, client: &DfsClient) -> anyhow::Result<bool> {
+        let mut pending = vec!["/".to_string()];
+        while let Some(dir) = pending.pop() {
+            for entry in client.list(&dir).await? {
+                if entry.is_dir {
+                    pending.push(entry.path);
+                    continue;
+                }
+                let (_, blocks, under_construction) = client.block_locations(&entry.path, 0, u64::MAX).await?;
+                if under_construction {
+                    continue;
+                }
+                if blocks.iter().any(|block| block.locations.len() < usize::from(entry.replication) || block.corrupt) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
     /// Stops every daemon.
     pub async fn shutdown(mut self) {
+        for index in 0..self.datanodes.len() {
+            self.stop_datanode(index).await;
+        }
         self.stop_namenode().await;
     }
 }

@@ -82,7 +82,11 @@ impl DatanodeProtocol for DatanodeRpc {
             ipc_port: port(registration.ipc_port)?,
             http_port: port(registration.http_port)?,
         };
-        let rack = self.namesystem.blocks().register(address);
+        // A topology script may run: keep it off the async workers.
+        let namesystem = self.namesystem.clone();
+        let rack = tokio::task::spawn_blocking(move || namesystem.blocks().register(address))
+            .await
+            .map_err(|error| Status::internal(format!("registration failed: {error}")))?;
         Ok(Response::new(pb::RegisterDatanodeResponse {
             cluster_id: info.cluster_id.clone(),
             block_pool_id: info.block_pool_id.clone(),

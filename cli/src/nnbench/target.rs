@@ -152,6 +152,7 @@ async fn in_process(
             namesystem
                 .complete(&path, &client_name, status.id, None)
                 .await
+                .map(|_closed| ())
                 .map_err(|error| failure("complete", &path, error))
         }
         Task::FileStatus => {

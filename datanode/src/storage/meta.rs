@@ -40,7 +40,10 @@ pub struct MetaHeader {
 impl MetaHeader {
     /// The header of a new replica: no digests yet.
     pub fn new(bytes_per_checksum: u32) -> Self {
-        Self { bytes_per_checksum, digests: None }
+        Self {
+            bytes_per_checksum,
+            digests: None,
+        }
     }
 
     pub fn encode(&self) -> [u8; HEADER_LEN as usize] {
@@ -61,7 +64,10 @@ impl MetaHeader {
             return Err(format!("unsupported meta version {version}"));
         }
         if bytes[2] != CHECKSUM_CRC32C {
-            return Err(format!("unsupported checksum type {} (only CRC32C = 2)", bytes[2]));
+            return Err(format!(
+                "unsupported checksum type {} (only CRC32C = 2)",
+                bytes[2]
+            ));
         }
         let bytes_per_checksum = u32::from_be_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]);
         if bytes_per_checksum == 0 {
@@ -78,22 +84,29 @@ impl MetaHeader {
             }
             flags => return Err(format!("unknown flags {flags:#x}")),
         };
-        Ok(Self { bytes_per_checksum, digests })
+        Ok(Self {
+            bytes_per_checksum,
+            digests,
+        })
     }
 
     /// Reads and decodes the header of an open meta file.
     pub fn read(file: &File, path: &Path) -> Result<Self, StorageError> {
         let mut bytes = [0u8; HEADER_LEN as usize];
-        file.read_exact_at(&mut bytes, 0).map_err(|err| match err.kind() {
-            std::io::ErrorKind::UnexpectedEof => malformed(path, "shorter than its header"),
-            _ => io_error(format!("cannot read {}", path.display()))(err),
-        })?;
+        file.read_exact_at(&mut bytes, 0)
+            .map_err(|err| match err.kind() {
+                std::io::ErrorKind::UnexpectedEof => malformed(path, "shorter than its header"),
+                _ => io_error(format!("cannot read {}", path.display()))(err),
+            })?;
         Self::decode(&bytes).map_err(|reason| malformed(path, reason))
     }
 }
 
 fn malformed(path: &Path, reason: impl Into<String>) -> StorageError {
-    StorageError::Malformed { path: path.to_path_buf(), reason: reason.into() }
+    StorageError::Malformed {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 fn encode_digests(digests: &Digests) -> [u8; DIGESTS_LEN] {
@@ -159,7 +172,8 @@ impl BlockHasher {
         let mut offset = 0;
         while offset < length {
             let run = &mut buffer[..HASH_RUN.min(length - offset) as usize];
-            file.read_exact_at(run, offset).map_err(io_error(format!("cannot read {}", path.display())))?;
+            file.read_exact_at(run, offset)
+                .map_err(io_error(format!("cannot read {}", path.display())))?;
             hasher.update(run);
             offset += run.len() as u64;
         }
@@ -167,7 +181,10 @@ impl BlockHasher {
     }
 
     pub fn finish(self) -> Digests {
-        Digests { md5: self.md5.finalize().into(), sha1: self.sha1.finalize().into() }
+        Digests {
+            md5: self.md5.finalize().into(),
+            sha1: self.sha1.finalize().into(),
+        }
     }
 }
 
@@ -182,8 +199,14 @@ mod tests {
         assert_eq!(&bytes[..7], &[0, 1, 2, 0, 0, 2, 0]);
         assert_eq!(MetaHeader::decode(&bytes), Ok(plain));
 
-        let digests = Digests { md5: [7; 16], sha1: [9; 20] };
-        let full = MetaHeader { bytes_per_checksum: 4096, digests: Some(digests) };
+        let digests = Digests {
+            md5: [7; 16],
+            sha1: [9; 20],
+        };
+        let full = MetaHeader {
+            bytes_per_checksum: 4096,
+            digests: Some(digests),
+        };
         assert_eq!(MetaHeader::decode(&full.encode()), Ok(full));
     }
 
@@ -191,12 +214,20 @@ mod tests {
     fn malformed_headers_are_rejected_with_a_reason() {
         let mut bytes = MetaHeader::new(512).encode();
         bytes[2] = 1;
-        assert!(MetaHeader::decode(&bytes).unwrap_err().contains("checksum type 1"));
+        assert!(
+            MetaHeader::decode(&bytes)
+                .unwrap_err()
+                .contains("checksum type 1")
+        );
         let mut bytes = MetaHeader::new(512).encode();
         bytes[7] = 9;
         assert!(MetaHeader::decode(&bytes).unwrap_err().contains("flags"));
         let bytes = MetaHeader::new(0).encode();
-        assert!(MetaHeader::decode(&bytes).unwrap_err().contains("bytes per checksum"));
+        assert!(
+            MetaHeader::decode(&bytes)
+                .unwrap_err()
+                .contains("bytes per checksum")
+        );
     }
 
     #[test]

@@ -172,7 +172,9 @@ pub enum StorageError {
         path: PathBuf,
     },
     /// `create_rbw` of a block that already has a replica here.
-    #[error("replica blk_{block_id} already exists ({state:?}, generation stamp {generation_stamp})")]
+    #[error(
+        "replica blk_{block_id} already exists ({state:?}, generation stamp {generation_stamp})"
+    )]
     ReplicaAlreadyExists {
         /// The block id.
         block_id: u64,
@@ -197,7 +199,9 @@ pub enum StorageError {
         operation: &'static str,
     },
     /// The replica's generation stamp is not acceptable for the operation.
-    #[error("replica blk_{block_id} has generation stamp {replica}, {operation} asked for {requested}")]
+    #[error(
+        "replica blk_{block_id} has generation stamp {replica}, {operation} asked for {requested}"
+    )]
     GenerationStamp {
         /// The block id.
         block_id: u64,
@@ -231,6 +235,9 @@ fn write_error(volume: &Path, path: &Path) -> impl FnOnce(io::Error) -> StorageE
     let path = path.to_path_buf();
     move |source| match source.raw_os_error() {
         Some(libc::ENOSPC) | Some(libc::EDQUOT) => StorageError::DiskFull { volume, path },
-        _ => StorageError::Io { context: format!("cannot write {}", path.display()), source },
+        _ => StorageError::Io {
+            context: format!("cannot write {}", path.display()),
+            source,
+        },
     }
 }

@@ -39,7 +39,10 @@ impl ReplicaReader {
             });
         }
         Ok(Self {
-            block: BlockKey { id: located.info.block_id, generation_stamp: located.info.generation_stamp },
+            block: BlockKey {
+                id: located.info.block_id,
+                generation_stamp: located.info.generation_stamp,
+            },
             length: located.info.length,
             bytes_per_checksum: header.bytes_per_checksum,
             data,
@@ -68,10 +71,18 @@ impl ReplicaReader {
     /// Reads data from `offset` (chunk-aligned) into `data`, whole chunks
     /// unless the replica ends first, and the stored CRCs of those chunks into
     /// `checksums` (cleared first). Returns the bytes read, 0 at the end.
-    pub fn read_chunks(&mut self, offset: u64, data: &mut [u8], checksums: &mut Vec<u32>) -> Result<usize, StorageError> {
+    pub fn read_chunks(
+        &mut self,
+        offset: u64,
+        data: &mut [u8],
+        checksums: &mut Vec<u32>,
+    ) -> Result<usize, StorageError> {
         checksums.clear();
         let bytes_per_checksum = u64::from(self.bytes_per_checksum);
         let block_id = self.block.id;
+        if offset == self.length {
+            return Ok(0);
+        }
         if !offset.is_multiple_of(bytes_per_checksum) || offset > self.length {
             return Err(StorageError::InvalidArgument(format!(
                 "blk_{block_id}: cannot read at offset {offset}: not a multiple of {bytes_per_checksum} \
@@ -84,21 +95,22 @@ impl ReplicaReader {
         if count < remaining {
             count -= count % bytes_per_checksum;
         }
-        if count == 0 && remaining > 0 {
+        if count == 0 {
             return Err(StorageError::InvalidArgument(format!(
                 "blk_{block_id}: a buffer of {} bytes cannot hold a chunk of {bytes_per_checksum}",
                 data.len()
             )));
         }
-        if count == 0 {
-            return Ok(0);
-        }
         let data = &mut data[..count as usize];
-        self.data.read_exact_at(data, offset).map_err(read_error(&self.data_path, self.length))?;
+        self.data
+            .read_exact_at(data, offset)
+            .map_err(read_error(&self.data_path, self.length))?;
         let chunks = meta::chunk_count(count, self.bytes_per_checksum);
         self.crc_bytes.resize((chunks * meta::CRC_LEN) as usize, 0);
         let crc_at = meta::crc_offset(offset / bytes_per_checksum);
-        self.meta.read_exact_at(&mut self.crc_bytes, crc_at).map_err(read_error(&self.meta_path, self.length))?;
+        self.meta
+            .read_exact_at(&mut self.crc_bytes, crc_at)
+            .map_err(read_error(&self.meta_path, self.length))?;
         meta::decode_crcs(&self.crc_bytes, checksums);
         Ok(count as usize)
     }
@@ -131,18 +143,29 @@ pub(super) fn verify(
     let bytes_per_checksum = u64::from(header.bytes_per_checksum);
     let length = located.info.length;
     let finalized = located.info.state == ReplicaState::Finalized;
+    if finalized && header.digests.is_none() {
+        return corrupt(format!("{} records no digests", located.meta.display()));
+    }
     if finalized {
         let file_len = |file: &File, path: &Path| {
-            file.metadata().map(|metadata| metadata.len()).map_err(io_error(format!("cannot stat {}", path.display())))
+            file.metadata()
+                .map(|metadata| metadata.len())
+                .map_err(io_error(format!("cannot stat {}", path.display())))
         };
         let data_len = file_len(data, &located.data)?;
         if data_len != length {
-            return corrupt(format!("{} has {data_len} bytes, the replica has {length}", located.data.display()));
+            return corrupt(format!(
+                "{} has {data_len} bytes, the replica has {length}",
+                located.data.display()
+            ));
         }
         let meta_len = file_len(meta, &located.meta)?;
         let expected = meta::meta_file_len(length, header.bytes_per_checksum);
         if meta_len != expected {
-            return corrupt(format!("{} has {meta_len} bytes, {expected} expected", located.meta.display()));
+            return corrupt(format!(
+                "{} has {meta_len} bytes, {expected} expected",
+                located.meta.display()
+            ));
         }
     }
     let run_len = (VERIFY_RUN / bytes_per_checksum).max(1) * bytes_per_checksum;
@@ -158,20 +181,33 @@ pub(super) fn verify(
         let chunks = meta::chunk_count(count, header.bytes_per_checksum);
         crc_bytes.resize((chunks * meta::CRC_LEN) as usize, 0);
         let first_chunk = offset / bytes_per_checksum;
-        for (file, buf, at, path) in
-            [(data, &mut *run, offset, &located.data), (meta, &mut crc_bytes[..], meta::crc_offset(first_chunk), &located.meta)]
-        {
+        for (file, buf, at, path) in [
+            (data, &mut *run, offset, &located.data),
+            (
+                meta,
+                &mut crc_bytes[..],
+                meta::crc_offset(first_chunk),
+                &located.meta,
+            ),
+        ] {
             match file.read_exact_at(buf, at) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
-                    return corrupt(format!("{} ends before the replica's {length} bytes", path.display()));
+                    return corrupt(format!(
+                        "{} ends before the replica's {length} bytes",
+                        path.display()
+                    ));
                 }
                 Err(err) => return Err(io_error(format!("cannot read {}", path.display()))(err)),
             }
         }
         crcs.clear();
         meta::decode_crcs(&crc_bytes, &mut crcs);
-        for (index, (chunk, stored)) in run.chunks(bytes_per_checksum as usize).zip(&crcs).enumerate() {
+        for (index, (chunk, stored)) in run
+            .chunks(bytes_per_checksum as usize)
+            .zip(&crcs)
+            .enumerate()
+        {
             if crc32c::crc32c(chunk) != *stored {
                 let chunk_index = first_chunk + index as u64;
                 return corrupt(format!(
@@ -184,15 +220,17 @@ pub(super) fn verify(
         hasher.update(run);
         offset += count;
     }
-    if !finalized {
+    let Some(recorded) = header.digests.filter(|_| finalized) else {
         return Ok(VerifyOutcome::Healthy);
-    }
-    let Some(recorded) = header.digests else {
-        return corrupt(format!("{} records no digests", located.meta.display()));
     };
     let computed = hasher.finish();
     if computed.md5 != recorded.md5 {
-        return corrupt(format!("MD5 of {} is {}, {} recorded", located.data.display(), hex(&computed.md5), hex(&recorded.md5)));
+        return corrupt(format!(
+            "MD5 of {} is {}, {} recorded",
+            located.data.display(),
+            hex(&computed.md5),
+            hex(&recorded.md5)
+        ));
     }
     if computed.sha1 != recorded.sha1 {
         return corrupt(format!(

@@ -31,7 +31,10 @@ struct FilePair {
 }
 
 /// Every replica of `pool`, one per block id; duplicates are set aside.
-pub fn scan_volumes(volumes: &[Volume], pool: &str) -> Result<HashMap<u64, FoundReplica>, StorageError> {
+pub fn scan_volumes(
+    volumes: &[Volume],
+    pool: &str,
+) -> Result<HashMap<u64, FoundReplica>, StorageError> {
     let mut replicas: HashMap<u64, FoundReplica> = HashMap::new();
     for (index, volume) in volumes.iter().enumerate() {
         for found in scan_volume(volume, index, pool)? {
@@ -39,7 +42,11 @@ pub fn scan_volumes(volumes: &[Volume], pool: &str) -> Result<HashMap<u64, Found
                 replicas.insert(found.info.block_id, found);
                 continue;
             };
-            let (winner, loser) = if rank(&found) > rank(&kept) { (found, kept) } else { (kept, found) };
+            let (winner, loser) = if rank(&found) > rank(&kept) {
+                (found, kept)
+            } else {
+                (kept, found)
+            };
             if same_file(&winner.data, &loser.data) && same_file(&winner.meta, &loser.meta) {
                 // A finalize interrupted after linking the files into finalized/.
                 remove_links(&loser);
@@ -66,7 +73,9 @@ fn remove_links(replica: &FoundReplica) {
     for path in [&replica.data, &replica.meta] {
         match fs::remove_file(path) {
             Ok(()) => info!(file = %path.display(), "removed the rbw link of a finalized replica"),
-            Err(err) => warn!(file = %path.display(), error = %err, "cannot remove the rbw link of a finalized replica"),
+            Err(err) => {
+                warn!(file = %path.display(), error = %err, "cannot remove the rbw link of a finalized replica")
+            }
         }
     }
 }
@@ -74,10 +83,18 @@ fn remove_links(replica: &FoundReplica) {
 /// Which of two replicas of one block to keep: newest stamp, then finalized, then longest.
 fn rank(replica: &FoundReplica) -> (u64, bool, u64) {
     let info = &replica.info;
-    (info.generation_stamp, info.state == ReplicaState::Finalized, info.length)
+    (
+        info.generation_stamp,
+        info.state == ReplicaState::Finalized,
+        info.length,
+    )
 }
 
-fn scan_volume(volume: &Volume, index: usize, pool: &str) -> Result<Vec<FoundReplica>, StorageError> {
+fn scan_volume(
+    volume: &Volume,
+    index: usize,
+    pool: &str,
+) -> Result<Vec<FoundReplica>, StorageError> {
     let mut found = Vec::new();
     for pair in pair_files(&volume.rbw_dir(pool))? {
         match recover_rbw(&pair) {
@@ -94,7 +111,9 @@ fn scan_volume(volume: &Volume, index: usize, pool: &str) -> Result<Vec<FoundRep
                     continue;
                 }
                 match check_finalized(&pair) {
-                    Ok(length) => found.push(pair.into_found(index, length, ReplicaState::Finalized)),
+                    Ok(length) => {
+                        found.push(pair.into_found(index, length, ReplicaState::Finalized))
+                    }
                     Err(reason) => set_aside_pair(&pair.data, &pair.meta, &reason),
                 }
             }
@@ -104,9 +123,19 @@ fn scan_volume(volume: &Volume, index: usize, pool: &str) -> Result<Vec<FoundRep
 }
 
 impl FilePair {
-    fn into_found(self, volume: usize, (length, bytes_per_checksum): (u64, u32), state: ReplicaState) -> FoundReplica {
+    fn into_found(
+        self,
+        volume: usize,
+        (length, bytes_per_checksum): (u64, u32),
+        state: ReplicaState,
+    ) -> FoundReplica {
         FoundReplica {
-            info: ReplicaInfo { block_id: self.block_id, generation_stamp: self.generation_stamp, length, state },
+            info: ReplicaInfo {
+                block_id: self.block_id,
+                generation_stamp: self.generation_stamp,
+                length,
+                state,
+            },
             volume,
             bytes_per_checksum,
             data: self.data,
@@ -144,13 +173,23 @@ fn pair_files(dir: &Path) -> Result<Vec<FilePair>, StorageError> {
             Some(BlockFileName::Data { block_id }) => {
                 data_files.insert(block_id, entry.path());
             }
-            Some(BlockFileName::Meta { block_id, generation_stamp }) => {
-                meta_files.entry(block_id).or_default().push((generation_stamp, entry.path()));
+            Some(BlockFileName::Meta {
+                block_id,
+                generation_stamp,
+            }) => {
+                meta_files
+                    .entry(block_id)
+                    .or_default()
+                    .push((generation_stamp, entry.path()));
             }
             None => {}
         }
     }
-    let block_ids: BTreeSet<u64> = data_files.keys().chain(meta_files.keys()).copied().collect();
+    let block_ids: BTreeSet<u64> = data_files
+        .keys()
+        .chain(meta_files.keys())
+        .copied()
+        .collect();
     let mut pairs = Vec::new();
     for block_id in block_ids {
         let mut metas = meta_files.remove(&block_id).unwrap_or_default();
@@ -160,9 +199,12 @@ fn pair_files(dir: &Path) -> Result<Vec<FilePair>, StorageError> {
             set_aside(stale, "a newer meta file exists");
         }
         match (data_files.remove(&block_id), newest) {
-            (Some(data), Some((generation_stamp, meta))) => {
-                pairs.push(FilePair { block_id, generation_stamp, data, meta })
-            }
+            (Some(data), Some((generation_stamp, meta))) => pairs.push(FilePair {
+                block_id,
+                generation_stamp,
+                data,
+                meta,
+            }),
             (Some(data), None) => set_aside(&data, "no meta file"),
             (None, Some((_, meta))) => set_aside(&meta, "no data file"),
             (None, None) => {}
@@ -173,7 +215,8 @@ fn pair_files(dir: &Path) -> Result<Vec<FilePair>, StorageError> {
 
 /// (length, bytes per checksum) of a finalized replica, or why it is corrupt.
 fn check_finalized(pair: &FilePair) -> Result<(u64, u32), String> {
-    let meta_file = File::open(&pair.meta).map_err(|err| format!("cannot open {}: {err}", pair.meta.display()))?;
+    let meta_file = File::open(&pair.meta)
+        .map_err(|err| format!("cannot open {}: {err}", pair.meta.display()))?;
     let header = MetaHeader::read(&meta_file, &pair.meta).map_err(|err| err.to_string())?;
     if header.digests.is_none() {
         return Err("finalized replica without digests".to_string());
@@ -182,17 +225,24 @@ fn check_finalized(pair: &FilePair) -> Result<(u64, u32), String> {
     let meta_len = file_len(&pair.meta)?;
     let expected = meta::meta_file_len(data_len, header.bytes_per_checksum);
     if meta_len != expected {
-        return Err(format!("meta file has {meta_len} bytes, {expected} expected for {data_len} bytes of data"));
+        return Err(format!(
+            "meta file has {meta_len} bytes, {expected} expected for {data_len} bytes of data"
+        ));
     }
     Ok((data_len, header.bytes_per_checksum))
 }
 
 /// Cuts an rbw replica to its longest valid prefix: whole chunks that have a
-/// CRC, and the last chunk only if it matches its CRC. Returns
+/// CRC, then the longest prefix of the last chunk that matches its CRC (a
+/// crash may leave bytes past the last acknowledged partial chunk). Returns
 /// (length, bytes per checksum), or why the replica is unusable.
 fn recover_rbw(pair: &FilePair) -> Result<(u64, u32), String> {
     let open = |path: &Path| {
-        OpenOptions::new().read(true).write(true).open(path).map_err(|err| format!("cannot open {}: {err}", path.display()))
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|err| format!("cannot open {}: {err}", path.display()))
     };
     let (data, meta_file) = (open(&pair.data)?, open(&pair.meta)?);
     let header = MetaHeader::read(&meta_file, &pair.meta).map_err(|err| err.to_string())?;
@@ -204,24 +254,43 @@ fn recover_rbw(pair: &FilePair) -> Result<(u64, u32), String> {
     if length > 0 {
         let last_start = (length - 1) / bytes_per_checksum * bytes_per_checksum;
         let mut chunk = vec![0u8; (length - last_start) as usize];
-        data.read_exact_at(&mut chunk, last_start).map_err(read_error(&pair.data))?;
+        data.read_exact_at(&mut chunk, last_start)
+            .map_err(read_error(&pair.data))?;
         let mut stored = [0u8; meta::CRC_LEN as usize];
         let crc_at = meta::crc_offset(last_start / bytes_per_checksum);
-        meta_file.read_exact_at(&mut stored, crc_at).map_err(read_error(&pair.meta))?;
-        if crc32c::crc32c(&chunk) != u32::from_be_bytes(stored) {
-            length = last_start;
-        }
+        meta_file
+            .read_exact_at(&mut stored, crc_at)
+            .map_err(read_error(&pair.meta))?;
+        length = last_start + valid_prefix(&chunk, u32::from_be_bytes(stored));
     }
     let meta_wanted = meta::meta_file_len(length, header.bytes_per_checksum);
     if data_len > length || meta_len > meta_wanted {
         let truncate = |file: &File, len: u64, path: &Path| {
-            file.set_len(len).and_then(|()| file.sync_all()).map_err(|err| format!("cannot truncate {}: {err}", path.display()))
+            file.set_len(len)
+                .and_then(|()| file.sync_all())
+                .map_err(|err| format!("cannot truncate {}: {err}", path.display()))
         };
         truncate(&data, length, &pair.data)?;
         truncate(&meta_file, meta_wanted, &pair.meta)?;
-        info!(block_id = pair.block_id, data_len, length, "cut rbw replica to its valid prefix");
+        info!(
+            block_id = pair.block_id,
+            data_len, length, "cut rbw replica to its valid prefix"
+        );
     }
     Ok((length, header.bytes_per_checksum))
+}
+
+/// The length of the longest prefix of `chunk` whose CRC32C is `stored` (0 if none).
+fn valid_prefix(chunk: &[u8], stored: u32) -> u64 {
+    let mut crc = 0;
+    let mut valid = 0;
+    for (index, byte) in chunk.iter().enumerate() {
+        crc = crc32c::crc32c_append(crc, std::slice::from_ref(byte));
+        if crc == stored {
+            valid = index as u64 + 1;
+        }
+    }
+    valid
 }
 
 fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> String + '_ {
@@ -229,7 +298,9 @@ fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> String + '_ {
 }
 
 fn file_len(path: &Path) -> Result<u64, String> {
-    fs::metadata(path).map(|metadata| metadata.len()).map_err(|err| format!("cannot stat {}: {err}", path.display()))
+    fs::metadata(path)
+        .map(|metadata| metadata.len())
+        .map_err(|err| format!("cannot stat {}: {err}", path.display()))
 }
 
 fn set_aside_pair(data: &Path, meta: &Path, reason: &str) {
@@ -240,7 +311,11 @@ fn set_aside_pair(data: &Path, meta: &Path, reason: &str) {
 /// Renames a file aside as `.corrupt`, logging why; failures are logged too.
 fn set_aside(path: &Path, reason: &str) {
     match volume::set_aside(path) {
-        Ok(aside) => warn!(file = %path.display(), aside = %aside.display(), reason, "set corrupt replica file aside"),
-        Err(err) => warn!(file = %path.display(), reason, error = %err, "cannot set corrupt replica file aside"),
+        Ok(aside) => {
+            warn!(file = %path.display(), aside = %aside.display(), reason, "set corrupt replica file aside")
+        }
+        Err(err) => {
+            warn!(file = %path.display(), reason, error = %err, "cannot set corrupt replica file aside")
+        }
     }
 }

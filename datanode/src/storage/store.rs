@@ -21,7 +21,8 @@ use super::scan;
 use super::volume::{self, VersionFile, Volume};
 use super::writer::ReplicaWriter;
 use super::{
-    BlockKey, ReplicaInfo, ReplicaState, StorageError, StorageUsage, VerifyOutcome, io_error, write_error,
+    BlockKey, ReplicaInfo, ReplicaState, StorageError, StorageUsage, VerifyOutcome, io_error,
+    write_error,
 };
 
 /// How often a reader re-looks a replica up when its files moved under it
@@ -84,24 +85,45 @@ impl StoreInner {
     }
 
     /// The paths of a replica's files.
-    pub fn replica_paths(&self, pool: &str, volume: usize, block: BlockKey, state: ReplicaState) -> (PathBuf, PathBuf) {
+    pub fn replica_paths(
+        &self,
+        pool: &str,
+        volume: usize,
+        block: BlockKey,
+        state: ReplicaState,
+    ) -> (PathBuf, PathBuf) {
         let dir = self.volumes[volume].replica_dir(pool, block.id, state);
-        (dir.join(volume::data_file_name(block.id)), dir.join(volume::meta_file_name(block.id, block.generation_stamp)))
+        (
+            dir.join(volume::data_file_name(block.id)),
+            dir.join(volume::meta_file_name(block.id, block.generation_stamp)),
+        )
     }
 
     pub fn block_pool(&self) -> Result<String, StorageError> {
-        self.state().block_pool.clone().ok_or(StorageError::NoBlockPool)
+        self.state()
+            .block_pool
+            .clone()
+            .ok_or(StorageError::NoBlockPool)
     }
 
     fn locate(&self, block_id: u64) -> Result<Located, StorageError> {
         let state = self.state();
-        let replica = state.replicas.get(&block_id).ok_or(StorageError::ReplicaNotFound(block_id))?;
-        let pool = state.block_pool.as_deref().ok_or(StorageError::NoBlockPool)?;
+        let replica = state
+            .replicas
+            .get(&block_id)
+            .ok_or(StorageError::ReplicaNotFound(block_id))?;
+        let pool = state
+            .block_pool
+            .as_deref()
+            .ok_or(StorageError::NoBlockPool)?;
         Ok(self.located(pool, block_id, replica))
     }
 
     fn located(&self, pool: &str, block_id: u64, replica: &Replica) -> Located {
-        let block = BlockKey { id: block_id, generation_stamp: replica.generation_stamp };
+        let block = BlockKey {
+            id: block_id,
+            generation_stamp: replica.generation_stamp,
+        };
         let (data, meta) = self.replica_paths(pool, replica.volume, block, replica.state);
         Located {
             info: replica.info(block_id),
@@ -114,7 +136,12 @@ impl StoreInner {
     }
 
     /// Applies `change` to the entry if the writer of `epoch` still owns it.
-    fn update_owned(&self, block_id: u64, epoch: u64, change: impl FnOnce(&mut Replica)) -> Result<(), StorageError> {
+    fn update_owned(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        change: impl FnOnce(&mut Replica),
+    ) -> Result<(), StorageError> {
         let mut state = self.state();
         match state.replicas.get_mut(&block_id) {
             Some(replica) if replica.epoch == epoch => {
@@ -131,12 +158,22 @@ impl StoreInner {
     }
 
     /// Makes an rbw replica readable up to `length`.
-    pub fn publish_length(&self, block_id: u64, epoch: u64, length: u64) -> Result<(), StorageError> {
+    pub fn publish_length(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        length: u64,
+    ) -> Result<(), StorageError> {
         self.update_owned(block_id, epoch, |replica| replica.length = length)
     }
 
     /// Records that the writer of `epoch` moved the replica into finalized/.
-    pub fn mark_finalized(&self, block_id: u64, epoch: u64, length: u64) -> Result<(), StorageError> {
+    pub fn mark_finalized(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        length: u64,
+    ) -> Result<(), StorageError> {
         self.update_owned(block_id, epoch, |replica| {
             replica.length = length;
             replica.state = ReplicaState::Finalized;
@@ -146,7 +183,10 @@ impl StoreInner {
     /// Removes the entry if the writer of `epoch` still owns it.
     pub fn forget_owned(&self, block_id: u64, epoch: u64) -> bool {
         let mut state = self.state();
-        let owned = state.replicas.get(&block_id).is_some_and(|replica| replica.epoch == epoch);
+        let owned = state
+            .replicas
+            .get(&block_id)
+            .is_some_and(|replica| replica.epoch == epoch);
         if owned {
             state.replicas.remove(&block_id);
         }
@@ -156,21 +196,31 @@ impl StoreInner {
     /// The volume with the most free space; round-robin among volumes within
     /// 1% of it (volumes sharing a file system always tie).
     fn choose_volume(&self) -> usize {
-        let free: Vec<Option<u64>> = self.volumes.iter().map(|volume| volume.space().ok().map(|(_, free)| free)).collect();
+        let free: Vec<Option<u64>> = self
+            .volumes
+            .iter()
+            .map(|volume| volume.space().ok().map(|(_, free)| free))
+            .collect();
         let turn = self.next_volume.fetch_add(1, Ordering::Relaxed);
         let Some(most) = free.iter().flatten().max().copied() else {
             return turn % self.volumes.len();
         };
         let enough = most - most / 100;
-        let candidates: Vec<usize> =
-            (0..self.volumes.len()).filter(|index| free[*index].is_some_and(|space| space >= enough)).collect();
+        let candidates: Vec<usize> = (0..self.volumes.len())
+            .filter(|index| free[*index].is_some_and(|space| space >= enough))
+            .collect();
         candidates[turn % candidates.len()]
     }
 }
 
 impl Replica {
     fn info(&self, block_id: u64) -> ReplicaInfo {
-        ReplicaInfo { block_id, generation_stamp: self.generation_stamp, length: self.length, state: self.state }
+        ReplicaInfo {
+            block_id,
+            generation_stamp: self.generation_stamp,
+            length: self.length,
+            state: self.state,
+        }
     }
 }
 
@@ -182,10 +232,14 @@ impl BlockStore {
     /// anything inconsistent is renamed aside (`.corrupt`) and logged.
     pub fn open(data_dirs: &[PathBuf], bytes_per_checksum: u32) -> Result<Self, StorageError> {
         if data_dirs.is_empty() {
-            return Err(StorageError::InvalidArgument("dfs.datanode.data.dir lists no directory".into()));
+            return Err(StorageError::InvalidArgument(
+                "dfs.datanode.data.dir lists no directory".into(),
+            ));
         }
         if bytes_per_checksum == 0 {
-            return Err(StorageError::InvalidArgument("bytes per checksum must be positive".into()));
+            return Err(StorageError::InvalidArgument(
+                "bytes per checksum must be positive".into(),
+            ));
         }
         let mut volumes = Vec::new();
         for dir in data_dirs {
@@ -232,7 +286,12 @@ impl BlockStore {
             block_pool = block_pool.as_deref().unwrap_or(""),
             "opened block store"
         );
-        let state = StoreState { cluster_id: identity.cluster_id, block_pool, replicas, next_epoch };
+        let state = StoreState {
+            cluster_id: identity.cluster_id,
+            block_pool,
+            replicas,
+            next_epoch,
+        };
         let inner = StoreInner {
             volumes,
             bytes_per_checksum,
@@ -241,7 +300,9 @@ impl BlockStore {
             binding: Mutex::new(()),
             next_volume: AtomicUsize::new(0),
         };
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The DataNode's permanent identity, shared by all its volumes.
@@ -264,11 +325,17 @@ impl BlockStore {
                 "invalid cluster {cluster_id:?} or block pool {block_pool_id:?}"
             )));
         }
-        let _binding = self.inner.binding.lock().unwrap_or_else(PoisonError::into_inner);
+        let _binding = self
+            .inner
+            .binding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut versions = Vec::new();
         for volume in &self.inner.volumes {
             let version = volume.read_version()?;
-            if let Some(existing) = version.as_ref().and_then(|version| version.cluster_id.as_deref())
+            if let Some(existing) = version
+                .as_ref()
+                .and_then(|version| version.cluster_id.as_deref())
                 && existing != cluster_id
             {
                 return Err(StorageError::IncompatibleClusterId {
@@ -288,8 +355,10 @@ impl BlockStore {
                 datanode: existing,
             });
         }
-        let wanted =
-            VersionFile { datanode_uuid: self.inner.datanode_uuid.clone(), cluster_id: Some(cluster_id.to_string()) };
+        let wanted = VersionFile {
+            datanode_uuid: self.inner.datanode_uuid.clone(),
+            cluster_id: Some(cluster_id.to_string()),
+        };
         for (volume, version) in self.inner.volumes.iter().zip(versions) {
             if version.as_ref() != Some(&wanted) {
                 volume.write_version(&wanted)?;
@@ -328,8 +397,15 @@ impl BlockStore {
             state.replicas.insert(block.id, replica);
             (pool, epoch)
         };
-        let (data_path, meta_path) = self.inner.replica_paths(&pool, volume, block, ReplicaState::Rbw);
-        let files = create_replica_files(&self.inner.volumes[volume].root, &data_path, &meta_path, self.inner.bytes_per_checksum);
+        let (data_path, meta_path) =
+            self.inner
+                .replica_paths(&pool, volume, block, ReplicaState::Rbw);
+        let files = create_replica_files(
+            &self.inner.volumes[volume].root,
+            &data_path,
+            &meta_path,
+            self.inner.bytes_per_checksum,
+        );
         let (data, meta) = match files {
             Ok(files) => files,
             Err(err) => {
@@ -338,14 +414,25 @@ impl BlockStore {
             }
         };
         let located = Located {
-            info: ReplicaInfo { block_id: block.id, generation_stamp: block.generation_stamp, length: 0, state: ReplicaState::Rbw },
+            info: ReplicaInfo {
+                block_id: block.id,
+                generation_stamp: block.generation_stamp,
+                length: 0,
+                state: ReplicaState::Rbw,
+            },
             volume,
             bytes_per_checksum: self.inner.bytes_per_checksum,
             epoch,
             data: data_path,
             meta: meta_path,
         };
-        Ok(ReplicaWriter::new(Arc::clone(&self.inner), located, data, meta, BlockHasher::default()))
+        Ok(ReplicaWriter::new(
+            Arc::clone(&self.inner),
+            located,
+            data,
+            meta,
+            BlockHasher::default(),
+        ))
     }
 
     /// Pipeline recovery or append: takes the rbw replica of `block_id` over
@@ -353,12 +440,20 @@ impl BlockStore {
     /// `bytes_acked` if it is longer, renames its meta file to the new stamp,
     /// and returns a writer positioned at the resulting length. Any earlier
     /// writer of the replica is superseded.
-    pub fn recover_rbw(&self, block_id: u64, new_generation_stamp: u64, bytes_acked: u64) -> Result<ReplicaWriter, StorageError> {
+    pub fn recover_rbw(
+        &self,
+        block_id: u64,
+        new_generation_stamp: u64,
+        bytes_acked: u64,
+    ) -> Result<ReplicaWriter, StorageError> {
         let mut located = {
             let mut state = self.inner.state();
             let epoch = state.new_epoch();
             let pool = state.block_pool.clone().ok_or(StorageError::NoBlockPool)?;
-            let replica = state.replicas.get_mut(&block_id).ok_or(StorageError::ReplicaNotFound(block_id))?;
+            let replica = state
+                .replicas
+                .get_mut(&block_id)
+                .ok_or(StorageError::ReplicaNotFound(block_id))?;
             if replica.state != ReplicaState::Rbw {
                 return Err(StorageError::WrongState {
                     block_id,
@@ -381,28 +476,60 @@ impl BlockStore {
             self.inner.located(&pool, block_id, replica)
         };
         let open = |path: &Path| {
-            OpenOptions::new().read(true).write(true).open(path).map_err(|err| open_error(block_id, path, err))
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|err| open_error(block_id, path, err))
         };
         let (data, meta) = (open(&located.data)?, open(&located.meta)?);
-        let hasher = cut_rbw(&self.inner.volumes[located.volume].root, &located, &data, &meta)?;
+        let hasher = cut_rbw(
+            &self.inner.volumes[located.volume].root,
+            &located,
+            &data,
+            &meta,
+        )?;
         let old_meta = located.meta.clone();
         if located.info.generation_stamp != new_generation_stamp {
-            located.meta.set_file_name(volume::meta_file_name(block_id, new_generation_stamp));
-            fs::rename(&old_meta, &located.meta)
-                .map_err(io_error(format!("cannot rename {} to {}", old_meta.display(), located.meta.display())))?;
+            located
+                .meta
+                .set_file_name(volume::meta_file_name(block_id, new_generation_stamp));
+            fs::rename(&old_meta, &located.meta).map_err(io_error(format!(
+                "cannot rename {} to {}",
+                old_meta.display(),
+                located.meta.display()
+            )))?;
             let dir = located.meta.parent().unwrap_or(Path::new("."));
             volume::sync_dir(dir).map_err(io_error(format!("cannot sync {}", dir.display())))?;
         }
-        self.inner.update_owned(block_id, located.epoch, |replica| replica.generation_stamp = new_generation_stamp)?;
+        self.inner
+            .update_owned(block_id, located.epoch, |replica| {
+                replica.generation_stamp = new_generation_stamp
+            })?;
         located.info.generation_stamp = new_generation_stamp;
-        info!(block_id, generation_stamp = new_generation_stamp, length = located.info.length, "recovered rbw replica");
-        Ok(ReplicaWriter::new(Arc::clone(&self.inner), located, data, meta, hasher))
+        info!(
+            block_id,
+            generation_stamp = new_generation_stamp,
+            length = located.info.length,
+            "recovered rbw replica"
+        );
+        Ok(ReplicaWriter::new(
+            Arc::clone(&self.inner),
+            located,
+            data,
+            meta,
+            hasher,
+        ))
     }
 
     /// A reader of the replica of `block_id`, finalized or being written
     /// (readable up to its length now), whose generation stamp is at least
     /// `min_generation_stamp`.
-    pub fn open_replica(&self, block_id: u64, min_generation_stamp: u64) -> Result<ReplicaReader, StorageError> {
+    pub fn open_replica(
+        &self,
+        block_id: u64,
+        min_generation_stamp: u64,
+    ) -> Result<ReplicaReader, StorageError> {
         let (located, data, meta) = self.open_files(block_id)?;
         if located.info.generation_stamp < min_generation_stamp {
             return Err(StorageError::GenerationStamp {
@@ -434,12 +561,20 @@ impl BlockStore {
     /// Every replica, for full block reports.
     pub fn replicas(&self) -> Vec<ReplicaInfo> {
         let state = self.inner.state();
-        state.replicas.iter().map(|(block_id, replica)| replica.info(*block_id)).collect()
+        state
+            .replicas
+            .iter()
+            .map(|(block_id, replica)| replica.info(*block_id))
+            .collect()
     }
 
     /// One replica, if it is here.
     pub fn replica(&self, block_id: u64) -> Option<ReplicaInfo> {
-        self.inner.state().replicas.get(&block_id).map(|replica| replica.info(block_id))
+        self.inner
+            .state()
+            .replicas
+            .get(&block_id)
+            .map(|replica| replica.info(block_id))
     }
 
     /// Capacity and remaining space (statvfs of each volume) and the bytes
@@ -448,11 +583,15 @@ impl BlockStore {
     pub fn usage(&self) -> StorageUsage {
         let dfs_used = {
             let state = self.inner.state();
-            let replica_bytes =
-                |replica: &Replica| replica.length + meta::meta_file_len(replica.length, replica.bytes_per_checksum);
+            let replica_bytes = |replica: &Replica| {
+                replica.length + meta::meta_file_len(replica.length, replica.bytes_per_checksum)
+            };
             state.replicas.values().map(replica_bytes).sum()
         };
-        let mut usage = StorageUsage { dfs_used, ..StorageUsage::default() };
+        let mut usage = StorageUsage {
+            dfs_used,
+            ..StorageUsage::default()
+        };
         for volume in &self.inner.volumes {
             match volume.space() {
                 Ok((capacity, remaining)) => {
@@ -490,24 +629,37 @@ impl BlockStore {
     /// Re-reads a replica: every chunk against its CRC, then (finalized) the
     /// MD5 and SHA-1 against the header. `throttle` gets each run's byte count
     /// before the run is read.
-    pub fn verify(&self, block_id: u64, throttle: &mut dyn FnMut(u64)) -> Result<VerifyOutcome, StorageError> {
+    pub fn verify(
+        &self,
+        block_id: u64,
+        throttle: &mut dyn FnMut(u64),
+    ) -> Result<VerifyOutcome, StorageError> {
         match self.open_files(block_id) {
             Ok((located, data, meta)) => reader::verify(&located, &data, &meta, throttle),
-            Err(StorageError::MissingFile { path, .. }) => {
-                Ok(VerifyOutcome::Corrupt(format!("{} is missing", path.display())))
-            }
+            Err(StorageError::MissingFile { path, .. }) => Ok(VerifyOutcome::Corrupt(format!(
+                "{} is missing",
+                path.display()
+            ))),
             Err(err) => Err(err),
         }
     }
 
     /// Renames a corrupt replica's files aside (`.corrupt`) and forgets it.
     pub fn quarantine(&self, block_id: u64) -> Result<(), StorageError> {
-        let located = self.take(block_id)?.ok_or(StorageError::ReplicaNotFound(block_id))?;
+        let located = self
+            .take(block_id)?
+            .ok_or(StorageError::ReplicaNotFound(block_id))?;
         for path in [&located.data, &located.meta] {
             match volume::set_aside(path) {
-                Ok(aside) => warn!(block_id, file = %aside.display(), "quarantined corrupt replica file"),
+                Ok(aside) => {
+                    warn!(block_id, file = %aside.display(), "quarantined corrupt replica file")
+                }
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => return Err(io_error(format!("cannot set {} aside", path.display()))(err)),
+                Err(err) => {
+                    return Err(io_error(format!("cannot set {} aside", path.display()))(
+                        err,
+                    ));
+                }
             }
         }
         Ok(())
@@ -519,7 +671,10 @@ impl BlockStore {
         let Some(replica) = state.replicas.remove(&block_id) else {
             return Ok(None);
         };
-        let pool = state.block_pool.as_deref().ok_or(StorageError::NoBlockPool)?;
+        let pool = state
+            .block_pool
+            .as_deref()
+            .ok_or(StorageError::NoBlockPool)?;
         Ok(Some(self.inner.located(pool, block_id, &replica)))
     }
 
@@ -530,7 +685,11 @@ impl BlockStore {
         for _ in 0..OPEN_ATTEMPTS {
             let opened = File::open(&located.data)
                 .map_err(|err| (located.data.clone(), err))
-                .and_then(|data| File::open(&located.meta).map(|meta| (data, meta)).map_err(|err| (located.meta.clone(), err)));
+                .and_then(|data| {
+                    File::open(&located.meta)
+                        .map(|meta| (data, meta))
+                        .map_err(|err| (located.meta.clone(), err))
+                });
             match opened {
                 Ok((data, meta)) => return Ok((located, data, meta)),
                 Err((path, err)) if err.kind() == io::ErrorKind::NotFound => {
@@ -560,23 +719,34 @@ fn load_identity(volumes: &[Volume]) -> Result<VersionFile, StorageError> {
             identity = Some((version.clone(), &volume.root));
             continue;
         };
-        let differs = |what: &str, mine: &str, theirs: &str| StorageError::InvalidArgument(format!(
-            "{} has {what} {mine} but {} has {theirs}: the data dirs belong to different DataNodes",
-            volume.root.display(),
-            known_dir.display()
-        ));
+        let differs = |what: &str, mine: &str, theirs: &str| {
+            StorageError::InvalidArgument(format!(
+                "{} has {what} {mine} but {} has {theirs}: the data dirs belong to different DataNodes",
+                volume.root.display(),
+                known_dir.display()
+            ))
+        };
         if version.datanode_uuid != known.datanode_uuid {
-            return Err(differs("datanodeUuid", &version.datanode_uuid, &known.datanode_uuid));
+            return Err(differs(
+                "datanodeUuid",
+                &version.datanode_uuid,
+                &known.datanode_uuid,
+            ));
         }
         match (&version.cluster_id, &known.cluster_id) {
-            (Some(mine), Some(theirs)) if mine != theirs => return Err(differs("clusterID", mine, theirs)),
+            (Some(mine), Some(theirs)) if mine != theirs => {
+                return Err(differs("clusterID", mine, theirs));
+            }
             (Some(mine), None) => known.cluster_id = Some(mine.clone()),
             _ => {}
         }
     }
     let identity = match identity {
         Some((identity, _)) => identity,
-        None => VersionFile { datanode_uuid: volume::random_uuid(), cluster_id: None },
+        None => VersionFile {
+            datanode_uuid: volume::random_uuid(),
+            cluster_id: None,
+        },
     };
     for (volume, version) in volumes.iter().zip(versions) {
         if version.as_ref() != Some(&identity) {
@@ -587,13 +757,26 @@ fn load_identity(volumes: &[Volume]) -> Result<VersionFile, StorageError> {
 }
 
 /// Creates the meta file (header only) and the empty data file of a new rbw replica.
-fn create_replica_files(volume_root: &Path, data: &Path, meta: &Path, bytes_per_checksum: u32) -> Result<(File, File), StorageError> {
+fn create_replica_files(
+    volume_root: &Path,
+    data: &Path,
+    meta: &Path,
+    bytes_per_checksum: u32,
+) -> Result<(File, File), StorageError> {
     let create = |path: &Path| {
-        OpenOptions::new().read(true).write(true).create_new(true).open(path).map_err(write_error(volume_root, path))
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(write_error(volume_root, path))
     };
     let meta_file = create(meta)?;
     let header = MetaHeader::new(bytes_per_checksum).encode();
-    let data_file = meta_file.write_all_at(&header, 0).map_err(write_error(volume_root, meta)).and_then(|()| create(data));
+    let data_file = meta_file
+        .write_all_at(&header, 0)
+        .map_err(write_error(volume_root, meta))
+        .and_then(|()| create(data));
     match data_file {
         Ok(data_file) => Ok((data_file, meta_file)),
         Err(err) => {
@@ -607,12 +790,19 @@ fn create_replica_files(volume_root: &Path, data: &Path, meta: &Path, bytes_per_
 
 /// Cuts a recovered rbw replica's files to `located.info.length` (fixing the
 /// CRC of a now-partial last chunk) and hashes the remaining prefix.
-fn cut_rbw(volume_root: &Path, located: &Located, data: &File, meta: &File) -> Result<BlockHasher, StorageError> {
+fn cut_rbw(
+    volume_root: &Path,
+    located: &Located,
+    data: &File,
+    meta: &File,
+) -> Result<BlockHasher, StorageError> {
     let header = MetaHeader::read(meta, &located.meta)?;
     let bytes_per_checksum = header.bytes_per_checksum;
     let length = located.info.length;
     let file_len = |file: &File, path: &Path| {
-        file.metadata().map(|metadata| metadata.len()).map_err(io_error(format!("cannot stat {}", path.display())))
+        file.metadata()
+            .map(|metadata| metadata.len())
+            .map_err(io_error(format!("cannot stat {}", path.display())))
     };
     let data_len = file_len(data, &located.data)?;
     let meta_len = file_len(meta, &located.meta)?;
@@ -620,11 +810,14 @@ fn cut_rbw(volume_root: &Path, located: &Located, data: &File, meta: &File) -> R
     if data_len < length || meta_len < meta_wanted {
         return Err(StorageError::Malformed {
             path: located.data.clone(),
-            reason: format!("{data_len} data and {meta_len} meta bytes are too few for a replica of {length} bytes"),
+            reason: format!(
+                "{data_len} data and {meta_len} meta bytes are too few for a replica of {length} bytes"
+            ),
         });
     }
     if data_len > length {
-        data.set_len(length).map_err(write_error(volume_root, &located.data))?;
+        data.set_len(length)
+            .map_err(write_error(volume_root, &located.data))?;
         let partial = length % u64::from(bytes_per_checksum);
         if partial != 0 {
             let last_start = length - partial;
@@ -633,18 +826,23 @@ fn cut_rbw(volume_root: &Path, located: &Located, data: &File, meta: &File) -> R
                 .map_err(io_error(format!("cannot read {}", located.data.display())))?;
             let crc = crc32c::crc32c(&chunk).to_be_bytes();
             let crc_at = meta::crc_offset(last_start / u64::from(bytes_per_checksum));
-            meta.write_all_at(&crc, crc_at).map_err(write_error(volume_root, &located.meta))?;
+            meta.write_all_at(&crc, crc_at)
+                .map_err(write_error(volume_root, &located.meta))?;
         }
     }
     if meta_len > meta_wanted {
-        meta.set_len(meta_wanted).map_err(write_error(volume_root, &located.meta))?;
+        meta.set_len(meta_wanted)
+            .map_err(write_error(volume_root, &located.meta))?;
     }
     BlockHasher::of_prefix(data, length, &located.data)
 }
 
 fn open_error(block_id: u64, path: &Path, err: io::Error) -> StorageError {
     if err.kind() == io::ErrorKind::NotFound {
-        return StorageError::MissingFile { block_id, path: path.to_path_buf() };
+        return StorageError::MissingFile {
+            block_id,
+            path: path.to_path_buf(),
+        };
     }
     io_error(format!("cannot open {}", path.display()))(err)
 }

@@ -1,0 +1,600 @@
+//! BlockStore tests on temp dirs: round trips, restarts, crashes, damage.
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+use sha1::Sha1;
+use tempfile::TempDir;
+
+use super::*;
+
+const BPC: u32 = 512;
+const POOL: &str = "BP-1-127.0.0.1-1";
+const CLUSTER: &str = "CID-test";
+
+fn open(dirs: &[PathBuf]) -> BlockStore {
+    let store = BlockStore::open(dirs, BPC).unwrap();
+    store.set_cluster(CLUSTER, POOL).unwrap();
+    store
+}
+
+fn one_volume() -> (TempDir, Vec<PathBuf>) {
+    let temp = tempfile::tempdir().unwrap();
+    let dirs = vec![temp.path().join("data1")];
+    (temp, dirs)
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|index| (index * 31 + index / 7) as u8)
+        .collect()
+}
+
+fn crcs(data: &[u8]) -> Vec<u32> {
+    data.chunks(BPC as usize).map(crc32c::crc32c).collect()
+}
+
+fn key(id: u64, generation_stamp: u64) -> BlockKey {
+    BlockKey {
+        id,
+        generation_stamp,
+    }
+}
+
+/// Writes `data` in packets of `packet` bytes (a multiple of BPC).
+fn write_packets(writer: &mut ReplicaWriter, start: usize, data: &[u8], packet: usize) {
+    for (index, chunk) in data.chunks(packet).enumerate() {
+        let offset = (start + index * packet) as u64;
+        writer.write_packet(offset, chunk, &crcs(chunk)).unwrap();
+    }
+}
+
+fn write_block(store: &BlockStore, block: BlockKey, data: &[u8]) -> ReplicaInfo {
+    let mut writer = store.create_rbw(block).unwrap();
+    write_packets(&mut writer, 0, data, 4 * BPC as usize);
+    writer.finalize().unwrap()
+}
+
+/// Reads a replica back, checking the stored CRCs against the data.
+fn read_all(store: &BlockStore, block_id: u64) -> Vec<u8> {
+    let mut reader = store.open_replica(block_id, 0).unwrap();
+    let mut out = Vec::new();
+    let mut buffer = vec![0u8; 3 * BPC as usize];
+    let mut checksums = Vec::new();
+    loop {
+        let count = reader
+            .read_chunks(out.len() as u64, &mut buffer, &mut checksums)
+            .unwrap();
+        if count == 0 {
+            return out;
+        }
+        assert_eq!(checksums, crcs(&buffer[..count]));
+        out.extend_from_slice(&buffer[..count]);
+    }
+}
+
+/// The path of a file named `name` anywhere under `dir`.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in fs::read_dir(dir).ok()? {
+        let path = entry.ok()?.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|file| file == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn flip_byte(path: &Path, offset: u64) {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let mut byte = [0u8];
+    file.read_exact_at(&mut byte, offset).unwrap();
+    file.write_all_at(&[!byte[0]], offset).unwrap();
+    let mut after = [0u8];
+    file.read_exact_at(&mut after, offset).unwrap();
+    assert_ne!(after, byte, "the byte really flipped");
+}
+
+fn no_throttle() -> impl FnMut(u64) {
+    |_| {}
+}
+
+#[test]
+fn store_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<BlockStore>();
+    assert_send_sync::<ReplicaWriter>();
+    assert_send_sync::<ReplicaReader>();
+}
+
+#[test]
+fn replicas_of_edge_sizes_round_trip_with_digests() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    for (id, len) in [0usize, 1, 511, 512, 513, 5 * 512 + 17]
+        .into_iter()
+        .enumerate()
+    {
+        let data = pattern(len);
+        let info = write_block(&store, key(id as u64, 1001), &data);
+        assert_eq!(
+            info,
+            ReplicaInfo {
+                block_id: id as u64,
+                generation_stamp: 1001,
+                length: len as u64,
+                state: ReplicaState::Finalized
+            }
+        );
+        assert_eq!(store.replica(id as u64), Some(info));
+        assert_eq!(read_all(&store, id as u64), data, "{len} bytes");
+        assert_eq!(
+            store.verify(id as u64, &mut no_throttle()).unwrap(),
+            VerifyOutcome::Healthy
+        );
+        let (md5, sha1) = store.digests(id as u64).unwrap();
+        assert_eq!(md5, <[u8; 16]>::from(Md5::digest(&data)));
+        assert_eq!(sha1, <[u8; 20]>::from(Sha1::digest(&data)));
+    }
+}
+
+#[test]
+fn finalized_replicas_survive_a_restart() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let uuid = store.datanode_uuid();
+    let data = pattern(3000);
+    write_block(&store, key(70_000, 5), &data);
+    let digests = store.digests(70_000).unwrap();
+    let used = store.usage().dfs_used;
+    assert_eq!(used, 3000 + 44 + 4 * 6);
+    drop(store);
+
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.datanode_uuid(), uuid);
+    assert_eq!(store.cluster_id().as_deref(), Some(CLUSTER));
+    assert_eq!(
+        store.replicas(),
+        vec![ReplicaInfo {
+            block_id: 70_000,
+            generation_stamp: 5,
+            length: 3000,
+            state: ReplicaState::Finalized
+        }]
+    );
+    assert_eq!(store.digests(70_000).unwrap(), digests);
+    assert_eq!(read_all(&store, 70_000), data);
+    assert_eq!(store.usage().dfs_used, used);
+    let finalized = find_file(&dirs[0], "blk_70000").unwrap();
+    assert!(
+        finalized.ends_with("current/BP-1-127.0.0.1-1/finalized/subdir1/subdir17/blk_70000"),
+        "{finalized:?}"
+    );
+}
+
+#[test]
+fn rbw_after_a_crash_keeps_its_longest_valid_prefix() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(1500);
+    let mut writer = store.create_rbw(key(1, 1)).unwrap();
+    write_packets(&mut writer, 0, &data, 1024);
+    assert_eq!(store.replica(1).unwrap().length, 1500);
+    drop(writer);
+    drop(store);
+    // The crash tore the tail: data beyond the last CRC and half a CRC.
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    let data_file = OpenOptions::new()
+        .append(true)
+        .open(rbw.join("blk_1"))
+        .unwrap();
+    data_file.write_all_at(&[0xAB; 700], 1500).unwrap();
+    let meta_file = OpenOptions::new()
+        .append(true)
+        .open(rbw.join("blk_1_1.meta"))
+        .unwrap();
+    meta_file.write_all_at(&[0xCD; 2], 44 + 12).unwrap();
+
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(
+        store.replica(1),
+        Some(ReplicaInfo {
+            block_id: 1,
+            generation_stamp: 1,
+            length: 1500,
+            state: ReplicaState::Rbw
+        })
+    );
+    assert_eq!(read_all(&store, 1), data);
+    assert_eq!(fs::metadata(rbw.join("blk_1")).unwrap().len(), 1500);
+    assert_eq!(
+        fs::metadata(rbw.join("blk_1_1.meta")).unwrap().len(),
+        44 + 12
+    );
+    drop(store);
+
+    // A partial last chunk that no longer matches its CRC is dropped.
+    flip_byte(&rbw.join("blk_1"), 1400);
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.replica(1).unwrap().length, 1024);
+    assert_eq!(read_all(&store, 1), data[..1024]);
+}
+
+#[test]
+fn inconsistent_files_are_set_aside_at_open() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(2, 1), &pattern(2000));
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    drop(store.create_rbw(key(3, 1)).unwrap());
+    drop(store);
+    let data_file = find_file(&dirs[0], "blk_2").unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&data_file)
+        .unwrap()
+        .set_len(1500)
+        .unwrap();
+    fs::remove_file(rbw.join("blk_3_1.meta")).unwrap();
+
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.replicas(), vec![]);
+    assert!(find_file(&dirs[0], "blk_2.corrupt").is_some());
+    assert!(find_file(&dirs[0], "blk_2_1.meta.corrupt").is_some());
+    assert!(rbw.join("blk_3.corrupt").exists());
+}
+
+#[test]
+fn truncated_finalized_block_fails_verification() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(4, 1), &pattern(2000));
+    let data_file = find_file(&dirs[0], "blk_4").unwrap();
+    OpenOptions::new()
+        .write(true)
+        .open(&data_file)
+        .unwrap()
+        .set_len(1500)
+        .unwrap();
+    let VerifyOutcome::Corrupt(reason) = store.verify(4, &mut no_throttle()).unwrap() else {
+        panic!("a truncated block must be corrupt");
+    };
+    assert!(
+        reason.contains("1500 bytes") && reason.contains("2000"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn flipped_byte_is_found_with_its_chunk_and_offset() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(5, 1), &pattern(3000));
+    flip_byte(&find_file(&dirs[0], "blk_5").unwrap(), 1600);
+    let mut throttled = 0;
+    let outcome = store.verify(5, &mut |bytes| throttled += bytes).unwrap();
+    assert_eq!(throttled, 3000);
+    let VerifyOutcome::Corrupt(reason) = outcome else {
+        panic!("a flipped byte must be found")
+    };
+    assert!(reason.contains("chunk 3 at offset 1536"), "{reason}");
+}
+
+#[test]
+fn flipped_checksum_or_digest_is_found() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(6, 1), &pattern(1000));
+    let meta = find_file(&dirs[0], "blk_6_1.meta").unwrap();
+    flip_byte(&meta, 10);
+    let VerifyOutcome::Corrupt(reason) = store.verify(6, &mut no_throttle()).unwrap() else {
+        panic!("MD5 mismatch")
+    };
+    assert!(reason.starts_with("MD5"), "{reason}");
+    flip_byte(&meta, 10);
+    flip_byte(&meta, 44);
+    let VerifyOutcome::Corrupt(reason) = store.verify(6, &mut no_throttle()).unwrap() else {
+        panic!("CRC mismatch")
+    };
+    assert!(reason.contains("chunk 0 at offset 0"), "{reason}");
+}
+
+#[test]
+fn quarantine_keeps_the_evidence_and_forgets_the_replica() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(7, 3), &pattern(800));
+    let data_file = find_file(&dirs[0], "blk_7").unwrap();
+    flip_byte(&data_file, 0);
+    store.quarantine(7).unwrap();
+    assert_eq!(store.replica(7), None);
+    assert!(!data_file.exists());
+    assert!(data_file.with_file_name("blk_7.corrupt").exists());
+    assert!(data_file.with_file_name("blk_7_3.meta.corrupt").exists());
+    assert!(matches!(
+        store.open_replica(7, 0),
+        Err(StorageError::ReplicaNotFound(7))
+    ));
+    assert!(matches!(
+        store.quarantine(7),
+        Err(StorageError::ReplicaNotFound(7))
+    ));
+    drop(store);
+    assert_eq!(BlockStore::open(&dirs, BPC).unwrap().replicas(), vec![]);
+}
+
+#[test]
+fn another_cluster_is_refused_with_hadoops_message() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    store.set_cluster(CLUSTER, POOL).unwrap();
+    let expected = format!(
+        "Incompatible clusterIDs in {}: namenode clusterID = CID-other; datanode clusterID = {CLUSTER}",
+        dirs[0].display()
+    );
+    assert_eq!(
+        store
+            .set_cluster("CID-other", POOL)
+            .unwrap_err()
+            .to_string(),
+        expected
+    );
+    drop(store);
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(
+        store
+            .set_cluster("CID-other", POOL)
+            .unwrap_err()
+            .to_string(),
+        expected
+    );
+    assert!(matches!(
+        store.set_cluster(CLUSTER, "BP-2"),
+        Err(StorageError::IncompatibleBlockPool { .. })
+    ));
+}
+
+#[test]
+fn nothing_is_written_before_registration() {
+    let (_temp, dirs) = one_volume();
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.cluster_id(), None);
+    assert!(matches!(
+        store.create_rbw(key(1, 1)),
+        Err(StorageError::NoBlockPool)
+    ));
+    let version = fs::read_to_string(dirs[0].join("current/VERSION")).unwrap();
+    assert!(
+        version.contains(&format!("datanodeUuid={}", store.datanode_uuid())),
+        "{version}"
+    );
+    assert!(
+        version.contains("layoutVersion=-57") && version.contains("storageType=DATA_NODE"),
+        "{version}"
+    );
+}
+
+#[test]
+fn delete_removes_replicas_in_any_state() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_block(&store, key(8, 1), &pattern(600));
+    let mut writer = store.create_rbw(key(9, 1)).unwrap();
+    write_packets(&mut writer, 0, &pattern(100), 512);
+    let data_file = find_file(&dirs[0], "blk_8").unwrap();
+    assert!(store.delete(8).unwrap());
+    assert!(store.delete(9).unwrap());
+    assert!(!store.delete(8).unwrap());
+    assert!(!data_file.exists() && find_file(&dirs[0], "blk_8_1.meta").is_none());
+    assert!(find_file(&dirs[0], "blk_9").is_none());
+    assert_eq!(store.replicas(), vec![]);
+    let more = pattern(200);
+    assert!(matches!(
+        writer.write_packet(0, &more, &crcs(&more)),
+        Err(StorageError::Superseded(9))
+    ));
+    assert!(matches!(
+        writer.finalize(),
+        Err(StorageError::Superseded(9))
+    ));
+    assert_eq!(store.usage().dfs_used, 0);
+}
+
+#[test]
+fn recover_rbw_cuts_to_the_acked_bytes_and_renames_the_meta() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(2000);
+    let mut old_writer = store.create_rbw(key(10, 1)).unwrap();
+    write_packets(&mut old_writer, 0, &data[..1500], 1024);
+
+    assert!(matches!(
+        store.recover_rbw(10, 0, 1000),
+        Err(StorageError::GenerationStamp { .. })
+    ));
+    let mut writer = store.recover_rbw(10, 2, 1000).unwrap();
+    assert_eq!(writer.block(), key(10, 2));
+    assert_eq!(writer.bytes_written(), 1000);
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    assert!(rbw.join("blk_10_2.meta").exists() && !rbw.join("blk_10_1.meta").exists());
+    assert_eq!(fs::metadata(rbw.join("blk_10")).unwrap().len(), 1000);
+    assert_eq!(store.replica(10).unwrap().generation_stamp, 2);
+    let late = &data[1024..];
+    assert!(matches!(
+        old_writer.write_packet(1024, late, &crcs(late)),
+        Err(StorageError::Superseded(10))
+    ));
+
+    // The client resends from the start of the partial chunk.
+    write_packets(&mut writer, 512, &data[512..], 1024);
+    assert_eq!(writer.finalize().unwrap().length, 2000);
+    assert_eq!(read_all(&store, 10), data);
+    assert_eq!(
+        store.verify(10, &mut no_throttle()).unwrap(),
+        VerifyOutcome::Healthy
+    );
+    assert_eq!(
+        store.digests(10).unwrap().0,
+        <[u8; 16]>::from(Md5::digest(&data))
+    );
+    assert!(matches!(
+        store.recover_rbw(10, 3, 0),
+        Err(StorageError::WrongState { .. })
+    ));
+    assert!(matches!(
+        store.open_replica(10, 3),
+        Err(StorageError::GenerationStamp { .. })
+    ));
+}
+
+#[test]
+fn recover_rbw_never_extends() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let mut writer = store.create_rbw(key(11, 1)).unwrap();
+    write_packets(&mut writer, 0, &pattern(700), 1024);
+    let writer = store.recover_rbw(11, 1, 5000).unwrap();
+    assert_eq!(writer.bytes_written(), 700);
+    assert_eq!(writer.finalize().unwrap().length, 700);
+    assert_eq!(read_all(&store, 11), pattern(700));
+}
+
+#[test]
+fn rbw_replicas_are_readable_while_written() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(1800);
+    let mut writer = store.create_rbw(key(12, 4)).unwrap();
+    write_packets(&mut writer, 0, &data[..1024], 1024);
+    let mut reader = store.open_replica(12, 4).unwrap();
+    assert_eq!(
+        (reader.length(), reader.bytes_per_checksum(), reader.block()),
+        (1024, BPC, key(12, 4))
+    );
+    write_packets(&mut writer, 1024, &data[1024..], 1024);
+    writer.finalize().unwrap();
+    // The old reader still reads its snapshot after the files moved.
+    let mut buffer = vec![0u8; 2048];
+    let mut checksums = Vec::new();
+    assert_eq!(
+        reader.read_chunks(0, &mut buffer, &mut checksums).unwrap(),
+        1024
+    );
+    assert_eq!(buffer[..1024], data[..1024]);
+    assert_eq!(
+        reader
+            .read_chunks(1024, &mut buffer, &mut checksums)
+            .unwrap(),
+        0
+    );
+    assert!(checksums.is_empty());
+    assert_eq!(read_all(&store, 12), data);
+}
+
+#[test]
+fn packets_breaking_the_contract_are_refused() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let mut writer = store.create_rbw(key(13, 1)).unwrap();
+    let data = pattern(1024);
+    assert!(matches!(
+        writer.write_packet(100, &data, &crcs(&data)),
+        Err(StorageError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        writer.write_packet(512, &data, &crcs(&data)),
+        Err(StorageError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        writer.write_packet(0, &data, &[1]),
+        Err(StorageError::InvalidArgument(_))
+    ));
+    writer.write_packet(0, &data, &crcs(&data)).unwrap();
+    // A full resend is a no-op.
+    writer.write_packet(0, &data, &crcs(&data)).unwrap();
+    assert_eq!(writer.bytes_written(), 1024);
+    assert!(matches!(
+        store.create_rbw(key(13, 2)),
+        Err(StorageError::ReplicaAlreadyExists { block_id: 13, .. })
+    ));
+    let mut reader = store.open_replica(13, 0).unwrap();
+    assert!(
+        reader
+            .read_chunks(10, &mut [0u8; 512], &mut Vec::new())
+            .is_err()
+    );
+    assert!(
+        reader
+            .read_chunks(0, &mut [0u8; 100], &mut Vec::new())
+            .is_err()
+    );
+    writer.abandon().unwrap();
+    assert_eq!(store.replica(13), None);
+    assert!(find_file(&dirs[0], "blk_13").is_none());
+}
+
+#[test]
+fn a_second_store_on_the_same_dir_is_refused() {
+    let (_temp, dirs) = one_volume();
+    let _store = open(&dirs);
+    let Err(err) = BlockStore::open(&dirs, BPC) else {
+        panic!("the volume must be locked")
+    };
+    assert!(matches!(err, StorageError::AlreadyLocked { .. }));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Cannot lock storage {}. The directory is already locked",
+            dirs[0].display()
+        )
+    );
+}
+
+#[test]
+fn volumes_share_one_identity_and_take_turns() {
+    let temp = tempfile::tempdir().unwrap();
+    let dirs = vec![temp.path().join("a"), temp.path().join("b")];
+    let store = open(&dirs);
+    for id in 0..4 {
+        write_block(&store, key(id, 1), &pattern(100));
+    }
+    for dir in &dirs {
+        let version = fs::read_to_string(dir.join("current/VERSION")).unwrap();
+        assert!(
+            version.contains(&format!(
+                "datanodeUuid={}\nclusterID={CLUSTER}\n",
+                store.datanode_uuid()
+            )),
+            "{version}"
+        );
+        let blocks = (0..4)
+            .filter(|id| find_file(dir, &format!("blk_{id}")).is_some())
+            .count();
+        assert_eq!(blocks, 2, "{dir:?}");
+    }
+    let usage = store.usage();
+    assert!(usage.capacity >= usage.remaining && usage.remaining > 0);
+    assert_eq!(
+        (usage.dfs_used, usage.failed_volumes),
+        (4 * (100 + 44 + 4), 0)
+    );
+    drop(store);
+    let mut replicas = BlockStore::open(&dirs, BPC).unwrap().replicas();
+    replicas.sort_by_key(|replica| replica.block_id);
+    assert_eq!(
+        replicas
+            .iter()
+            .map(|replica| replica.block_id)
+            .collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+}

@@ -31,30 +31,44 @@ impl VersionFile {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Self, StorageError> {
-        let malformed = |reason: String| StorageError::Malformed { path: path.to_path_buf(), reason };
+        let malformed = |reason: String| StorageError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
         let mut properties = BTreeMap::new();
         for line in text.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (key, value) =
-                line.split_once('=').ok_or_else(|| malformed(format!("line without '=': {line:?}")))?;
+            let (key, value) = line
+                .split_once('=')
+                .ok_or_else(|| malformed(format!("line without '=': {line:?}")))?;
             properties.insert(key.trim(), value.trim());
         }
         let storage_type = properties.get("storageType").copied().unwrap_or("");
         if storage_type != "DATA_NODE" {
-            return Err(malformed(format!("storageType is {storage_type:?}, not DATA_NODE")));
+            return Err(malformed(format!(
+                "storageType is {storage_type:?}, not DATA_NODE"
+            )));
         }
         let layout = properties.get("layoutVersion").copied().unwrap_or("");
         if layout != LAYOUT_VERSION.to_string() {
-            return Err(malformed(format!("unsupported layoutVersion {layout:?} (expected {LAYOUT_VERSION})")));
+            return Err(malformed(format!(
+                "unsupported layoutVersion {layout:?} (expected {LAYOUT_VERSION})"
+            )));
         }
         let datanode_uuid = properties.get("datanodeUuid").copied().unwrap_or("");
         if datanode_uuid.is_empty() {
             return Err(malformed("no datanodeUuid".to_string()));
         }
-        let cluster_id = properties.get("clusterID").copied().filter(|id| !id.is_empty());
-        Ok(Self { datanode_uuid: datanode_uuid.to_string(), cluster_id: cluster_id.map(str::to_string) })
+        let cluster_id = properties
+            .get("clusterID")
+            .copied()
+            .filter(|id| !id.is_empty());
+        Ok(Self {
+            datanode_uuid: datanode_uuid.to_string(),
+            cluster_id: cluster_id.map(str::to_string),
+        })
     }
 }
 
@@ -70,14 +84,24 @@ impl Volume {
     /// Creates the volume's directories if needed and locks it.
     pub fn lock(root: &Path) -> Result<Self, StorageError> {
         let current = root.join("current");
-        fs::create_dir_all(&current).map_err(io_error(format!("cannot create data dir {}", current.display())))?;
+        fs::create_dir_all(&current).map_err(io_error(format!(
+            "cannot create data dir {}",
+            current.display()
+        )))?;
         let lock_path = root.join("in_use.lock");
-        let lock = File::create(&lock_path).map_err(io_error(format!("cannot create {}", lock_path.display())))?;
+        let lock = File::create(&lock_path)
+            .map_err(io_error(format!("cannot create {}", lock_path.display())))?;
         // SAFETY: flock on a descriptor we own; the lock goes with the descriptor.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            return Err(StorageError::AlreadyLocked { dir: root.to_path_buf() });
+            return Err(StorageError::AlreadyLocked {
+                dir: root.to_path_buf(),
+            });
         }
-        Ok(Self { root: root.to_path_buf(), current, _lock: lock })
+        Ok(Self {
+            root: root.to_path_buf(),
+            current,
+            _lock: lock,
+        })
     }
 
     fn version_path(&self) -> PathBuf {
@@ -127,7 +151,8 @@ impl Volume {
 
     pub fn create_pool_dirs(&self, pool: &str) -> Result<(), StorageError> {
         for dir in [self.rbw_dir(pool), self.finalized_dir(pool)] {
-            fs::create_dir_all(&dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
+            fs::create_dir_all(&dir)
+                .map_err(io_error(format!("cannot create {}", dir.display())))?;
         }
         Ok(())
     }
@@ -151,7 +176,10 @@ impl Volume {
             return Err(io::Error::last_os_error());
         }
         let fragment = stats.f_frsize as u64;
-        Ok((stats.f_blocks as u64 * fragment, stats.f_bavail as u64 * fragment))
+        Ok((
+            stats.f_blocks as u64 * fragment,
+            stats.f_bavail as u64 * fragment,
+        ))
     }
 }
 
@@ -159,7 +187,9 @@ impl Volume {
 pub fn finalized_subdir(finalized: &Path, block_id: u64) -> PathBuf {
     let first = (block_id >> 16) & 0x1F;
     let second = (block_id >> 8) & 0x1F;
-    finalized.join(format!("subdir{first}")).join(format!("subdir{second}"))
+    finalized
+        .join(format!("subdir{first}"))
+        .join(format!("subdir{second}"))
 }
 
 pub fn data_file_name(block_id: u64) -> String {
@@ -173,8 +203,13 @@ pub fn meta_file_name(block_id: u64, generation_stamp: u64) -> String {
 /// What a file name in a replica directory denotes.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BlockFileName {
-    Data { block_id: u64 },
-    Meta { block_id: u64, generation_stamp: u64 },
+    Data {
+        block_id: u64,
+    },
+    Meta {
+        block_id: u64,
+        generation_stamp: u64,
+    },
 }
 
 /// Parses `blk_<id>` and `blk_<id>_<gs>.meta`; anything else is None.
@@ -182,9 +217,14 @@ pub fn parse_block_file_name(name: &str) -> Option<BlockFileName> {
     let rest = name.strip_prefix("blk_")?;
     if let Some(stem) = rest.strip_suffix(".meta") {
         let (id, gs) = stem.split_once('_')?;
-        return Some(BlockFileName::Meta { block_id: parse_decimal(id)?, generation_stamp: parse_decimal(gs)? });
+        return Some(BlockFileName::Meta {
+            block_id: parse_decimal(id)?,
+            generation_stamp: parse_decimal(gs)?,
+        });
     }
-    Some(BlockFileName::Data { block_id: parse_decimal(rest)? })
+    Some(BlockFileName::Data {
+        block_id: parse_decimal(rest)?,
+    })
 }
 
 fn parse_decimal(text: &str) -> Option<u64> {
@@ -228,7 +268,14 @@ pub fn random_uuid() -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 #[cfg(test)]
@@ -237,12 +284,25 @@ mod tests {
 
     #[test]
     fn block_file_names_parse_strictly() {
-        assert_eq!(parse_block_file_name("blk_42"), Some(BlockFileName::Data { block_id: 42 }));
+        assert_eq!(
+            parse_block_file_name("blk_42"),
+            Some(BlockFileName::Data { block_id: 42 })
+        );
         assert_eq!(
             parse_block_file_name("blk_42_1007.meta"),
-            Some(BlockFileName::Meta { block_id: 42, generation_stamp: 1007 })
+            Some(BlockFileName::Meta {
+                block_id: 42,
+                generation_stamp: 1007
+            })
         );
-        for other in ["blk_42.corrupt", "blk_42_7.meta.corrupt", "blk_", "blk_-1", "blk_1_.meta", "VERSION"] {
+        for other in [
+            "blk_42.corrupt",
+            "blk_42_7.meta.corrupt",
+            "blk_",
+            "blk_-1",
+            "blk_1_.meta",
+            "VERSION",
+        ] {
             assert_eq!(parse_block_file_name(other), None, "{other}");
         }
     }
@@ -256,10 +316,22 @@ mod tests {
     #[test]
     fn version_file_round_trips_and_rejects_other_layouts() {
         let path = Path::new("VERSION");
-        let version = VersionFile { datanode_uuid: random_uuid(), cluster_id: None };
-        assert_eq!(VersionFile::parse(&version.to_properties(), path).unwrap(), version);
-        let bound = VersionFile { cluster_id: Some("CID-1".into()), ..version };
-        assert_eq!(VersionFile::parse(&bound.to_properties(), path).unwrap(), bound);
+        let version = VersionFile {
+            datanode_uuid: random_uuid(),
+            cluster_id: None,
+        };
+        assert_eq!(
+            VersionFile::parse(&version.to_properties(), path).unwrap(),
+            version
+        );
+        let bound = VersionFile {
+            cluster_id: Some("CID-1".into()),
+            ..version
+        };
+        assert_eq!(
+            VersionFile::parse(&bound.to_properties(), path).unwrap(),
+            bound
+        );
         let other = bound.to_properties().replace("-57", "-56");
         let err = VersionFile::parse(&other, path).unwrap_err().to_string();
         assert!(err.contains("layoutVersion"), "{err}");

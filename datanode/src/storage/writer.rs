@@ -33,10 +33,19 @@ pub struct ReplicaWriter {
 
 impl ReplicaWriter {
     /// A writer positioned at `located.info.length`; `hasher` has hashed that prefix.
-    pub(super) fn new(store: Arc<StoreInner>, located: Located, data: File, meta: File, hasher: BlockHasher) -> Self {
+    pub(super) fn new(
+        store: Arc<StoreInner>,
+        located: Located,
+        data: File,
+        meta: File,
+        hasher: BlockHasher,
+    ) -> Self {
         Self {
             store,
-            block: BlockKey { id: located.info.block_id, generation_stamp: located.info.generation_stamp },
+            block: BlockKey {
+                id: located.info.block_id,
+                generation_stamp: located.info.generation_stamp,
+            },
             epoch: located.epoch,
             volume: located.volume,
             bytes_per_checksum: located.bytes_per_checksum,
@@ -65,7 +74,12 @@ impl ReplicaWriter {
     /// chunk-aligned and at most `bytes_written()`; the part of a resent
     /// packet already written is skipped. Only a block's last packet may end
     /// in a partial chunk. The checksums are trusted (the caller verified them).
-    pub fn write_packet(&mut self, offset_in_block: u64, data: &[u8], checksums: &[u32]) -> Result<(), StorageError> {
+    pub fn write_packet(
+        &mut self,
+        offset_in_block: u64,
+        data: &[u8],
+        checksums: &[u32],
+    ) -> Result<(), StorageError> {
         let bytes_per_checksum = u64::from(self.bytes_per_checksum);
         let block_id = self.block.id;
         if !offset_in_block.is_multiple_of(bytes_per_checksum) {
@@ -87,17 +101,19 @@ impl ReplicaWriter {
                 checksums.len()
             )));
         }
+        self.store.check_owned(block_id, self.epoch)?;
         let end = offset_in_block + data.len() as u64;
         if end <= self.bytes_written {
             return Ok(());
         }
-        self.store.check_owned(block_id, self.epoch)?;
         let fresh = &data[(self.bytes_written - offset_in_block) as usize..];
         // The chunk holding `bytes_written` gets a new CRC, even if it is partial on disk.
         let first_chunk = self.bytes_written / bytes_per_checksum;
         let first_checksum = (first_chunk - offset_in_block / bytes_per_checksum) as usize;
         let volume_root = &self.store.volumes[self.volume].root;
-        self.data.write_all_at(fresh, self.bytes_written).map_err(write_error(volume_root, &self.data_path))?;
+        self.data
+            .write_all_at(fresh, self.bytes_written)
+            .map_err(write_error(volume_root, &self.data_path))?;
         self.crc_bytes.clear();
         meta::encode_crcs(&checksums[first_checksum..], &mut self.crc_bytes);
         self.meta
@@ -115,18 +131,30 @@ impl ReplicaWriter {
         let block_id = self.block.id;
         self.store.check_owned(block_id, self.epoch)?;
         let volume = &self.store.volumes[self.volume];
-        let sync = |file: &File, path: &Path| file.sync_all().map_err(io_error(format!("cannot fsync {}", path.display())));
+        let sync = |file: &File, path: &Path| {
+            file.sync_all()
+                .map_err(io_error(format!("cannot fsync {}", path.display())))
+        };
         sync(&self.data, &self.data_path)?;
-        meta::write_digests(&self.meta, &self.hasher.finish()).map_err(write_error(&volume.root, &self.meta_path))?;
+        meta::write_digests(&self.meta, &self.hasher.finish())
+            .map_err(write_error(&volume.root, &self.meta_path))?;
         sync(&self.meta, &self.meta_path)?;
 
         let pool = self.store.block_pool()?;
-        let (final_data, final_meta) = self.store.replica_paths(&pool, self.volume, self.block, ReplicaState::Finalized);
+        let (final_data, final_meta) =
+            self.store
+                .replica_paths(&pool, self.volume, self.block, ReplicaState::Finalized);
         // Hard links first, so the files are always where the map says; the
         // rbw names go once the map points at finalized/.
-        let links = [(self.data_path.as_path(), final_data.as_path()), (&self.meta_path, &final_meta)];
+        let links = [
+            (self.data_path.as_path(), final_data.as_path()),
+            (&self.meta_path, &final_meta),
+        ];
         link_into_finalized(&volume.root, &volume.finalized_dir(&pool), links)?;
-        if let Err(err) = self.store.mark_finalized(block_id, self.epoch, self.bytes_written) {
+        if let Err(err) = self
+            .store
+            .mark_finalized(block_id, self.epoch, self.bytes_written)
+        {
             remove_quietly(&[&final_data, &final_meta]);
             return Err(err);
         }
@@ -135,7 +163,12 @@ impl ReplicaWriter {
         if let Err(err) = volume::sync_dir(&rbw_dir) {
             warn!(dir = %rbw_dir.display(), error = %err, "cannot fsync rbw dir after finalize");
         }
-        info!(block_id, generation_stamp = self.block.generation_stamp, length = self.bytes_written, "finalized replica");
+        info!(
+            block_id,
+            generation_stamp = self.block.generation_stamp,
+            length = self.bytes_written,
+            "finalized replica"
+        );
         Ok(ReplicaInfo {
             block_id,
             generation_stamp: self.block.generation_stamp,
@@ -147,7 +180,10 @@ impl ReplicaWriter {
     /// Deletes the partial replica (unless another writer took it over).
     pub fn abandon(self) -> Result<(), StorageError> {
         if !self.store.forget_owned(self.block.id, self.epoch) {
-            debug!(block_id = self.block.id, "abandoned writer no longer owns its replica");
+            debug!(
+                block_id = self.block.id,
+                "abandoned writer no longer owns its replica"
+            );
             return Ok(());
         }
         for path in [&self.data_path, &self.meta_path] {
@@ -163,7 +199,11 @@ impl ReplicaWriter {
 
 /// Hard-links each (rbw, finalized) pair and fsyncs the directories that
 /// changed; on failure no link made here is left behind.
-fn link_into_finalized(volume_root: &Path, finalized: &Path, links: [(&Path, &Path); 2]) -> Result<(), StorageError> {
+fn link_into_finalized(
+    volume_root: &Path,
+    finalized: &Path,
+    links: [(&Path, &Path); 2],
+) -> Result<(), StorageError> {
     let leaf = links[0].1.parent().unwrap_or(finalized);
     let new_dirs = !leaf.is_dir();
     fs::create_dir_all(leaf).map_err(write_error(volume_root, leaf))?;
@@ -172,7 +212,11 @@ fn link_into_finalized(volume_root: &Path, finalized: &Path, links: [(&Path, &Pa
     for (from, to) in links {
         linked = fs::hard_link(from, to).map_err(|err| match err.raw_os_error() {
             Some(libc::ENOSPC) | Some(libc::EDQUOT) => write_error(volume_root, to)(err),
-            _ => io_error(format!("cannot link {} to {}", from.display(), to.display()))(err),
+            _ => io_error(format!(
+                "cannot link {} to {}",
+                from.display(),
+                to.display()
+            ))(err),
         });
         if linked.is_err() {
             break;
@@ -185,7 +229,9 @@ fn link_into_finalized(volume_root: &Path, finalized: &Path, links: [(&Path, &Pa
         dirs.push(finalized);
     }
     let synced = linked.and_then(|()| {
-        dirs.into_iter().try_for_each(|dir| volume::sync_dir(dir).map_err(io_error(format!("cannot fsync {}", dir.display()))))
+        dirs.into_iter().try_for_each(|dir| {
+            volume::sync_dir(dir).map_err(io_error(format!("cannot fsync {}", dir.display())))
+        })
     });
     if synced.is_err() {
         remove_quietly(&made);
@@ -200,5 +246,44 @@ fn remove_quietly(paths: &[&Path]) {
         {
             warn!(file = %path.display(), error = %err, "cannot remove replica file");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::OpenOptions;
+
+    use super::*;
+    use crate::storage::BlockStore;
+
+    #[test]
+    fn a_full_disk_is_a_clear_error_naming_the_volume() {
+        let temp = tempfile::tempdir().unwrap();
+        let dirs = vec![temp.path().join("vol")];
+        let store = BlockStore::open(&dirs, 512).unwrap();
+        store.set_cluster("CID-1", "BP-1").unwrap();
+        let mut writer = store
+            .create_rbw(BlockKey {
+                id: 1,
+                generation_stamp: 1,
+            })
+            .unwrap();
+        // /dev/full fails every write with ENOSPC, as a full file system does.
+        writer.data = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let data = [7u8; 100];
+        let err = writer
+            .write_packet(0, &data, &[crc32c::crc32c(&data)])
+            .unwrap_err();
+        assert!(matches!(err, StorageError::DiskFull { .. }), "{err:?}");
+        let expected = format!(
+            "volume {} is full: cannot write {}",
+            dirs[0].display(),
+            writer.data_path.display()
+        );
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(
+            (writer.bytes_written(), store.replica(1).unwrap().length),
+            (0, 0)
+        );
     }
 }

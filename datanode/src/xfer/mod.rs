@@ -47,9 +47,12 @@ impl Drop for XceiverGuard<'_> {
     }
 }
 
-/// Accepts connections until `stop` turns true.
+/// Accepts connections until `stop` turns true; transfers under way end
+/// with it (their tasks live in a set dropped on return).
 pub async fn serve(listener: TcpListener, context: Arc<TransferContext>, mut stop: watch::Receiver<bool>) {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.wait_for(|stop| *stop) => return,
@@ -57,7 +60,7 @@ pub async fn serve(listener: TcpListener, context: Arc<TransferContext>, mut sto
         match accepted {
             Ok((stream, peer)) => {
                 let context = context.clone();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     if let Err(error) = handle(stream, &context).await {
                         debug!(%peer, %error, "data transfer ended with an error");
                     }

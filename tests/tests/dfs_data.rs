@@ -1,0 +1,94 @@
+//! Files hold data: writes through rack-aware 3-replica pipelines, reads that
+//! verify, compared byte for byte, on a mini-cluster of 3 racks x 2 nodes.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use client::{CreateOptions, DfsClient};
+use common::FsPermission;
+use minicluster::MiniCluster;
+
+const BLOCK: u64 = 64 * 1024;
+
+fn options(replication: u16) -> CreateOptions {
+    CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication, block_size: BLOCK }
+}
+
+/// Deterministic bytes that differ at every offset of interest.
+fn content(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed).collect()
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8], replication: u16) {
+    let mut writer = client.create_writer(path, &options(replication)).await.unwrap();
+    // Uneven pieces, so packet and block edges fall mid-write.
+    for piece in data.chunks(10_007) {
+        writer.write(piece).await.unwrap();
+    }
+    writer.close().await.unwrap();
+}
+
+async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
+    let mut reader = client.open(path).await.unwrap();
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).await.unwrap();
+    out
+}
+
+async fn six_node_cluster() -> MiniCluster {
+    MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2", "/r2", "/r3", "/r3"])
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_of_every_edge_size_round_trip() {
+    let cluster = six_node_cluster().await;
+    let client = cluster.client().unwrap();
+    let block = BLOCK as usize;
+    let sizes = [0, 1, 511, 512, 513, block, block + 1, 5 * block + 777];
+    for (index, size) in sizes.into_iter().enumerate() {
+        let path = format!("/data/f{size}");
+        let data = content(size, index as u8);
+        write(&client, &path, &data, 3).await;
+        let status = client.stat(&path).await.unwrap();
+        assert_eq!(status.length, size as u64, "{path}");
+        assert!(!status.under_construction);
+        assert!(read(&client, &path).await == data, "{path} reads back byte for byte");
+    }
+    // Reads from the middle, across a block edge.
+    let data = content(5 * block + 777, 7);
+    let mut reader = client.open("/data/f328457").await.unwrap();
+    reader.seek(block as u64 - 100);
+    let mut buf = vec![0u8; 300];
+    let mut got = 0;
+    while got < buf.len() {
+        got += reader.read(&mut buf[got..]).await.unwrap();
+    }
+    assert_eq!(&buf[..], &data[block - 100..block + 200]);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_land_on_two_racks_in_the_design_pattern() {
+    let cluster = six_node_cluster().await;
+    let client = cluster.client().unwrap();
+    let data = content(4 * BLOCK as usize, 1);
+    write(&client, "/placed", &data, 3).await;
+    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
+    let (_, blocks, _) = client.block_locations("/placed", 0, u64::MAX).await.unwrap();
+    assert_eq!(blocks.len(), 4);
+    for block in &blocks {
+        assert_eq!(block.locations.len(), 3);
+        let hosts: BTreeSet<&str> = block.locations.iter().map(|node| node.host.as_str()).collect();
+        assert_eq!(hosts.len(), 3, "three distinct nodes");
+        let racks: Vec<&str> = block.locations.iter().map(|node| node.rack.as_str()).collect();
+        let distinct: BTreeSet<&str> = racks.iter().copied().collect();
+        assert_eq!(distinct.len(), 2, "exactly two racks: {racks:?}");
+        let max_on_one = distinct.iter().map(|rack| racks.iter().filter(|r| *r == rack).count()).max();
+        assert_eq!(max_on_one, Some(2), "two replicas on one rack, one on another: {racks:?}");
+    }
+    cluster.shutdown().await;
+}
