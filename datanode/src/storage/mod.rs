@@ -35,7 +35,9 @@
 //! `.corrupt` suffix and logged, never deleted.
 
 mod meta;
+mod rbw;
 mod reader;
+mod replica_map;
 mod scan;
 mod store;
 mod volume;
@@ -240,4 +242,15 @@ fn write_error(volume: &Path, path: &Path) -> impl FnOnce(io::Error) -> StorageE
             source,
         },
     }
+}
+
+/// Wraps an error from opening a replica's file; a missing file gets its own variant.
+fn open_error(block_id: u64, path: &Path, err: io::Error) -> StorageError {
+    if err.kind() == io::ErrorKind::NotFound {
+        return StorageError::MissingFile {
+            block_id,
+            path: path.to_path_buf(),
+        };
+    }
+    io_error(format!("cannot open {}", path.display()))(err)
 }

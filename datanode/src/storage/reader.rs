@@ -7,7 +7,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::meta::{self, BlockHasher, MetaHeader};
-use super::store::Located;
+use super::replica_map::Located;
 use super::{BlockKey, ReplicaState, StorageError, VerifyOutcome, io_error};
 
 /// Bytes verified per run (and per throttle call).
@@ -18,6 +18,7 @@ pub struct ReplicaReader {
     block: BlockKey,
     length: u64,
     bytes_per_checksum: u32,
+    last_chunk_crc: Option<u32>,
     data: File,
     meta: File,
     data_path: PathBuf,
@@ -45,6 +46,7 @@ impl ReplicaReader {
             },
             length: located.info.length,
             bytes_per_checksum: header.bytes_per_checksum,
+            last_chunk_crc: located.last_chunk_crc,
             data,
             meta,
             data_path: located.data,
@@ -112,7 +114,21 @@ impl ReplicaReader {
             .read_exact_at(&mut self.crc_bytes, crc_at)
             .map_err(read_error(&self.meta_path, self.length))?;
         meta::decode_crcs(&self.crc_bytes, checksums);
+        use_published_crc(
+            self.last_chunk_crc,
+            offset + count == self.length,
+            checksums,
+        );
         Ok(count as usize)
+    }
+}
+
+/// For reads reaching the end of an rbw replica whose last chunk is partial:
+/// the CRC its writer published for that length, since the one on disk may
+/// already cover bytes written since.
+fn use_published_crc(last_chunk_crc: Option<u32>, reaches_end: bool, crcs: &mut [u32]) {
+    if let (true, Some(published), Some(last)) = (reaches_end, last_chunk_crc, crcs.last_mut()) {
+        *last = published;
     }
 }
 
@@ -203,6 +219,7 @@ pub(super) fn verify(
         }
         crcs.clear();
         meta::decode_crcs(&crc_bytes, &mut crcs);
+        use_published_crc(located.last_chunk_crc, offset + count == length, &mut crcs);
         for (index, (chunk, stored)) in run
             .chunks(bytes_per_checksum as usize)
             .zip(&crcs)

@@ -254,6 +254,24 @@ fn inconsistent_files_are_set_aside_at_open() {
 }
 
 #[test]
+fn an_interrupted_finalize_is_completed_at_open() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(900);
+    write_block(&store, key(15, 2), &data);
+    drop(store);
+    // A crash after linking into finalized/ but before unlinking from rbw/.
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    for name in ["blk_15", "blk_15_2.meta"] {
+        fs::hard_link(find_file(&dirs[0], name).unwrap(), rbw.join(name)).unwrap();
+    }
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.replica(15).unwrap().state, ReplicaState::Finalized);
+    assert_eq!(fs::read_dir(&rbw).unwrap().count(), 0);
+    assert_eq!(read_all(&store, 15), data);
+}
+
+#[test]
 fn truncated_finalized_block_fails_verification() {
     let (_temp, dirs) = one_volume();
     let store = open(&dirs);
@@ -498,6 +516,33 @@ fn rbw_replicas_are_readable_while_written() {
     );
     assert!(checksums.is_empty());
     assert_eq!(read_all(&store, 12), data);
+}
+
+#[test]
+fn a_partial_last_chunk_reads_consistently_while_it_grows() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(1500);
+    let mut writer = store.create_rbw(key(14, 1)).unwrap();
+    write_packets(&mut writer, 0, &data[..700], 1024);
+    let mut reader = store.open_replica(14, 1).unwrap();
+    // An hflush-style resend extends the partial chunk; its CRC on disk changes.
+    write_packets(&mut writer, 512, &data[512..], 1024);
+    let mut buffer = vec![0u8; 2048];
+    let mut checksums = Vec::new();
+    assert_eq!(
+        reader.read_chunks(0, &mut buffer, &mut checksums).unwrap(),
+        700
+    );
+    assert_eq!(checksums, crcs(&data[..700]));
+    assert_eq!(
+        store.verify(14, &mut no_throttle()).unwrap(),
+        VerifyOutcome::Healthy
+    );
+    // The empty packet that ends a block is accepted at its unaligned offset.
+    writer.write_packet(1500, &[], &[]).unwrap();
+    writer.finalize().unwrap();
+    assert_eq!(read_all(&store, 14), data);
 }
 
 #[test]

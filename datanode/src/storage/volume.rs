@@ -183,6 +183,56 @@ impl Volume {
     }
 }
 
+/// The VERSION identity shared by all volumes; fresh volumes get it written.
+pub fn load_identity(volumes: &[Volume]) -> Result<VersionFile, StorageError> {
+    let mut versions = Vec::new();
+    for volume in volumes {
+        versions.push(volume.read_version()?);
+    }
+    let mut identity: Option<(VersionFile, &Path)> = None;
+    for (volume, version) in volumes.iter().zip(&versions) {
+        let Some(version) = version else { continue };
+        let Some((known, known_dir)) = &mut identity else {
+            identity = Some((version.clone(), &volume.root));
+            continue;
+        };
+        let differs = |what: &str, mine: &str, theirs: &str| {
+            StorageError::InvalidArgument(format!(
+                "{} has {what} {mine} but {} has {theirs}: the data dirs belong to different DataNodes",
+                volume.root.display(),
+                known_dir.display()
+            ))
+        };
+        if version.datanode_uuid != known.datanode_uuid {
+            return Err(differs(
+                "datanodeUuid",
+                &version.datanode_uuid,
+                &known.datanode_uuid,
+            ));
+        }
+        match (&version.cluster_id, &known.cluster_id) {
+            (Some(mine), Some(theirs)) if mine != theirs => {
+                return Err(differs("clusterID", mine, theirs));
+            }
+            (Some(mine), None) => known.cluster_id = Some(mine.clone()),
+            _ => {}
+        }
+    }
+    let identity = match identity {
+        Some((identity, _)) => identity,
+        None => VersionFile {
+            datanode_uuid: random_uuid(),
+            cluster_id: None,
+        },
+    };
+    for (volume, version) in volumes.iter().zip(versions) {
+        if version.as_ref() != Some(&identity) {
+            volume.write_version(&identity)?;
+        }
+    }
+    Ok(identity)
+}
+
 /// `finalized/subdir<A>/subdir<B>` for a block id.
 pub fn finalized_subdir(finalized: &Path, block_id: u64) -> PathBuf {
     let first = (block_id >> 16) & 0x1F;

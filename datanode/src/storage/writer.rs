@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tracing::{debug, info, warn};
 
 use super::meta::{self, BlockHasher};
-use super::store::{Located, StoreInner};
+use super::replica_map::{Located, StoreInner};
 use super::volume;
 use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError, io_error, write_error};
 
@@ -82,6 +82,10 @@ impl ReplicaWriter {
     ) -> Result<(), StorageError> {
         let bytes_per_checksum = u64::from(self.bytes_per_checksum);
         let block_id = self.block.id;
+        // The empty packet ending a block carries no data, at a maybe unaligned offset.
+        if data.is_empty() && checksums.is_empty() && offset_in_block <= self.bytes_written {
+            return Ok(());
+        }
         if !offset_in_block.is_multiple_of(bytes_per_checksum) {
             return Err(StorageError::InvalidArgument(format!(
                 "blk_{block_id}: packet offset {offset_in_block} is not a multiple of {bytes_per_checksum} bytes per checksum"
@@ -121,7 +125,12 @@ impl ReplicaWriter {
             .map_err(write_error(volume_root, &self.meta_path))?;
         self.hasher.update(fresh);
         self.bytes_written = end;
-        self.store.publish_length(block_id, self.epoch, end)
+        let partial_last_crc = checksums
+            .last()
+            .copied()
+            .filter(|_| !end.is_multiple_of(bytes_per_checksum));
+        self.store
+            .publish_length(block_id, self.epoch, end, partial_last_crc)
     }
 
     /// Makes the replica durable and final: fsyncs data and meta, records the

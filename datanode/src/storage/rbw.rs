@@ -1,0 +1,165 @@
+//! Opening writers: new rbw replicas (`create_rbw`) and recovered ones
+//! (`recover_rbw`).
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use tracing::{info, warn};
+
+use super::meta::{self, BlockHasher, MetaHeader};
+use super::replica_map::{Located, StoreInner};
+use super::volume;
+use super::writer::ReplicaWriter;
+use super::{BlockKey, StorageError, io_error, open_error, write_error};
+
+/// A new empty replica on the volume with the most free space.
+pub(super) fn create(
+    store: &Arc<StoreInner>,
+    block: BlockKey,
+) -> Result<ReplicaWriter, StorageError> {
+    let located = store.reserve_rbw(block, store.choose_volume())?;
+    let volume_root = &store.volumes[located.volume].root;
+    match create_files(volume_root, &located, store.bytes_per_checksum) {
+        Ok((data, meta)) => Ok(ReplicaWriter::new(
+            Arc::clone(store),
+            located,
+            data,
+            meta,
+            BlockHasher::default(),
+        )),
+        Err(err) => {
+            store.forget_owned(block.id, located.epoch);
+            Err(err)
+        }
+    }
+}
+
+/// Takes an rbw replica over at `new_generation_stamp`, cut to `bytes_acked`.
+pub(super) fn recover(
+    store: &Arc<StoreInner>,
+    block_id: u64,
+    new_generation_stamp: u64,
+    bytes_acked: u64,
+) -> Result<ReplicaWriter, StorageError> {
+    let mut located = store.take_over_rbw(block_id, new_generation_stamp, bytes_acked)?;
+    let open = |path: &Path| {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|err| open_error(block_id, path, err))
+    };
+    let (data, meta) = (open(&located.data)?, open(&located.meta)?);
+    let volume_root = &store.volumes[located.volume].root;
+    let hasher = cut(volume_root, &located, &data, &meta)?;
+    if located.info.generation_stamp != new_generation_stamp {
+        let old_meta = located.meta.clone();
+        located
+            .meta
+            .set_file_name(volume::meta_file_name(block_id, new_generation_stamp));
+        fs::rename(&old_meta, &located.meta).map_err(io_error(format!(
+            "cannot rename {} to {}",
+            old_meta.display(),
+            located.meta.display()
+        )))?;
+        let dir = located.meta.parent().unwrap_or(Path::new("."));
+        volume::sync_dir(dir).map_err(io_error(format!("cannot fsync {}", dir.display())))?;
+    }
+    store.set_generation_stamp(block_id, located.epoch, new_generation_stamp)?;
+    located.info.generation_stamp = new_generation_stamp;
+    info!(
+        block_id,
+        generation_stamp = new_generation_stamp,
+        length = located.info.length,
+        "recovered rbw replica"
+    );
+    Ok(ReplicaWriter::new(
+        Arc::clone(store),
+        located,
+        data,
+        meta,
+        hasher,
+    ))
+}
+
+/// Creates the meta file (header only) and the empty data file.
+fn create_files(
+    volume_root: &Path,
+    located: &Located,
+    bytes_per_checksum: u32,
+) -> Result<(File, File), StorageError> {
+    let create = |path: &Path| {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(write_error(volume_root, path))
+    };
+    let meta_file = create(&located.meta)?;
+    let header = MetaHeader::new(bytes_per_checksum).encode();
+    let data_file = meta_file
+        .write_all_at(&header, 0)
+        .map_err(write_error(volume_root, &located.meta))
+        .and_then(|()| create(&located.data));
+    match data_file {
+        Ok(data_file) => Ok((data_file, meta_file)),
+        Err(err) => {
+            if let Err(remove) = fs::remove_file(&located.meta) {
+                warn!(file = %located.meta.display(), error = %remove, "cannot remove the meta file of a failed create");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Cuts a recovered replica's files to `located.info.length` (fixing the CRC
+/// of a now-partial last chunk) and hashes the remaining prefix.
+fn cut(
+    volume_root: &Path,
+    located: &Located,
+    data: &File,
+    meta: &File,
+) -> Result<BlockHasher, StorageError> {
+    let header = MetaHeader::read(meta, &located.meta)?;
+    let bytes_per_checksum = u64::from(header.bytes_per_checksum);
+    let length = located.info.length;
+    let file_len = |file: &File, path: &Path| {
+        file.metadata()
+            .map(|metadata| metadata.len())
+            .map_err(io_error(format!("cannot stat {}", path.display())))
+    };
+    let data_len = file_len(data, &located.data)?;
+    let meta_len = file_len(meta, &located.meta)?;
+    let meta_wanted = meta::meta_file_len(length, header.bytes_per_checksum);
+    if data_len < length || meta_len < meta_wanted {
+        return Err(StorageError::Malformed {
+            path: located.data.clone(),
+            reason: format!(
+                "{data_len} data and {meta_len} meta bytes are too few for a replica of {length} bytes"
+            ),
+        });
+    }
+    if data_len > length {
+        data.set_len(length)
+            .map_err(write_error(volume_root, &located.data))?;
+        let partial = length % bytes_per_checksum;
+        if partial != 0 {
+            let last_start = length - partial;
+            let mut chunk = vec![0u8; partial as usize];
+            data.read_exact_at(&mut chunk, last_start)
+                .map_err(io_error(format!("cannot read {}", located.data.display())))?;
+            let crc = crc32c::crc32c(&chunk).to_be_bytes();
+            let crc_at = meta::crc_offset(last_start / bytes_per_checksum);
+            meta.write_all_at(&crc, crc_at)
+                .map_err(write_error(volume_root, &located.meta))?;
+        }
+    }
+    if meta_len > meta_wanted {
+        meta.set_len(meta_wanted)
+            .map_err(write_error(volume_root, &located.meta))?;
+    }
+    BlockHasher::of_prefix(data, length, &located.data)
+}

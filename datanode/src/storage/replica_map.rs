@@ -1,0 +1,340 @@
+//! The replica map, shared by the store and its writers.
+//!
+//! The map's mutex is held only for in-memory changes: every file operation
+//! runs after it is released. A writer owns its replica through an `epoch`
+//! stamped into the map entry; recovery or deletion replaces or removes the
+//! entry, and the old writer's later calls then fail with `Superseded`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::scan::FoundReplica;
+use super::volume::{self, Volume};
+use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError};
+
+/// The state shared by the store and its writers.
+pub(super) struct StoreInner {
+    pub volumes: Vec<Volume>,
+    pub bytes_per_checksum: u32,
+    pub datanode_uuid: String,
+    state: Mutex<StoreState>,
+    /// Serializes `set_cluster` (which rewrites VERSION files) without the map lock.
+    pub binding: Mutex<()>,
+    next_volume: AtomicUsize,
+}
+
+pub(super) struct StoreState {
+    pub cluster_id: Option<String>,
+    pub block_pool: Option<String>,
+    pub replicas: HashMap<u64, Replica>,
+    next_epoch: u64,
+}
+
+pub(super) struct Replica {
+    generation_stamp: u64,
+    pub length: u64,
+    state: ReplicaState,
+    volume: usize,
+    pub bytes_per_checksum: u32,
+    /// Which writer (or loaded instance) owns the entry.
+    epoch: u64,
+    /// The CRC of an rbw replica's partial last chunk as of `length`, as its
+    /// writer published it: the CRC on disk may already cover later bytes.
+    last_chunk_crc: Option<u32>,
+}
+
+/// A replica's entry and the paths of its files, copied out of the map.
+pub(super) struct Located {
+    pub info: ReplicaInfo,
+    pub volume: usize,
+    pub bytes_per_checksum: u32,
+    pub epoch: u64,
+    pub last_chunk_crc: Option<u32>,
+    pub data: PathBuf,
+    pub meta: PathBuf,
+}
+
+impl StoreState {
+    fn new_epoch(&mut self) -> u64 {
+        self.next_epoch += 1;
+        self.next_epoch
+    }
+}
+
+impl Replica {
+    pub fn info(&self, block_id: u64) -> ReplicaInfo {
+        ReplicaInfo {
+            block_id,
+            generation_stamp: self.generation_stamp,
+            length: self.length,
+            state: self.state,
+        }
+    }
+}
+
+impl StoreInner {
+    pub fn new(
+        volumes: Vec<Volume>,
+        bytes_per_checksum: u32,
+        identity: volume::VersionFile,
+        block_pool: Option<String>,
+        found: HashMap<u64, FoundReplica>,
+    ) -> Self {
+        let mut state = StoreState {
+            cluster_id: identity.cluster_id,
+            block_pool,
+            replicas: HashMap::with_capacity(found.len()),
+            next_epoch: 0,
+        };
+        for (block_id, found) in found {
+            let replica = Replica {
+                generation_stamp: found.info.generation_stamp,
+                length: found.info.length,
+                state: found.info.state,
+                volume: found.volume,
+                bytes_per_checksum: found.bytes_per_checksum,
+                epoch: state.new_epoch(),
+                last_chunk_crc: None,
+            };
+            state.replicas.insert(block_id, replica);
+        }
+        Self {
+            volumes,
+            bytes_per_checksum,
+            datanode_uuid: identity.datanode_uuid,
+            state: Mutex::new(state),
+            binding: Mutex::new(()),
+            next_volume: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, StoreState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The paths of a replica's files.
+    pub fn replica_paths(
+        &self,
+        pool: &str,
+        volume: usize,
+        block: BlockKey,
+        state: ReplicaState,
+    ) -> (PathBuf, PathBuf) {
+        let dir = self.volumes[volume].replica_dir(pool, block.id, state);
+        (
+            dir.join(volume::data_file_name(block.id)),
+            dir.join(volume::meta_file_name(block.id, block.generation_stamp)),
+        )
+    }
+
+    pub fn block_pool(&self) -> Result<String, StorageError> {
+        self.state()
+            .block_pool
+            .clone()
+            .ok_or(StorageError::NoBlockPool)
+    }
+
+    pub fn locate(&self, block_id: u64) -> Result<Located, StorageError> {
+        let state = self.state();
+        let replica = state
+            .replicas
+            .get(&block_id)
+            .ok_or(StorageError::ReplicaNotFound(block_id))?;
+        let pool = state
+            .block_pool
+            .as_deref()
+            .ok_or(StorageError::NoBlockPool)?;
+        Ok(self.located(pool, block_id, replica))
+    }
+
+    fn located(&self, pool: &str, block_id: u64, replica: &Replica) -> Located {
+        let block = BlockKey {
+            id: block_id,
+            generation_stamp: replica.generation_stamp,
+        };
+        let (data, meta) = self.replica_paths(pool, replica.volume, block, replica.state);
+        Located {
+            info: replica.info(block_id),
+            volume: replica.volume,
+            bytes_per_checksum: replica.bytes_per_checksum,
+            epoch: replica.epoch,
+            last_chunk_crc: replica.last_chunk_crc,
+            data,
+            meta,
+        }
+    }
+
+    /// Adds an empty rbw entry on `volume` for a new writer, or says why not.
+    pub fn reserve_rbw(&self, block: BlockKey, volume: usize) -> Result<Located, StorageError> {
+        let mut state = self.state();
+        let pool = state.block_pool.clone().ok_or(StorageError::NoBlockPool)?;
+        if let Some(existing) = state.replicas.get(&block.id) {
+            return Err(StorageError::ReplicaAlreadyExists {
+                block_id: block.id,
+                generation_stamp: existing.generation_stamp,
+                state: existing.state,
+            });
+        }
+        let replica = Replica {
+            generation_stamp: block.generation_stamp,
+            length: 0,
+            state: ReplicaState::Rbw,
+            volume,
+            bytes_per_checksum: self.bytes_per_checksum,
+            epoch: state.new_epoch(),
+            last_chunk_crc: None,
+        };
+        let located = self.located(&pool, block.id, &replica);
+        state.replicas.insert(block.id, replica);
+        Ok(located)
+    }
+
+    /// Gives an rbw replica to a recovering writer: checks its state and
+    /// stamp, and stops readers at `bytes_acked` at once if it is longer.
+    pub fn take_over_rbw(
+        &self,
+        block_id: u64,
+        new_generation_stamp: u64,
+        bytes_acked: u64,
+    ) -> Result<Located, StorageError> {
+        let mut state = self.state();
+        let epoch = state.new_epoch();
+        let pool = state.block_pool.clone().ok_or(StorageError::NoBlockPool)?;
+        let replica = state
+            .replicas
+            .get_mut(&block_id)
+            .ok_or(StorageError::ReplicaNotFound(block_id))?;
+        if replica.state != ReplicaState::Rbw {
+            return Err(StorageError::WrongState {
+                block_id,
+                state: replica.state,
+                needed: ReplicaState::Rbw,
+                operation: "recovery",
+            });
+        }
+        if replica.generation_stamp > new_generation_stamp {
+            return Err(StorageError::GenerationStamp {
+                block_id,
+                replica: replica.generation_stamp,
+                requested: new_generation_stamp,
+                operation: "recovery needs at most",
+            });
+        }
+        if bytes_acked < replica.length {
+            replica.length = bytes_acked;
+            replica.last_chunk_crc = None;
+        }
+        replica.epoch = epoch;
+        Ok(self.located(&pool, block_id, replica))
+    }
+
+    /// Removes a replica from the map, returning where its files are.
+    pub fn take(&self, block_id: u64) -> Result<Option<Located>, StorageError> {
+        let mut state = self.state();
+        let Some(replica) = state.replicas.remove(&block_id) else {
+            return Ok(None);
+        };
+        let pool = state
+            .block_pool
+            .as_deref()
+            .ok_or(StorageError::NoBlockPool)?;
+        Ok(Some(self.located(pool, block_id, &replica)))
+    }
+
+    /// Applies `change` to the entry if the writer of `epoch` still owns it.
+    fn update_owned(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        change: impl FnOnce(&mut Replica),
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        match state.replicas.get_mut(&block_id) {
+            Some(replica) if replica.epoch == epoch => {
+                change(replica);
+                Ok(())
+            }
+            _ => Err(StorageError::Superseded(block_id)),
+        }
+    }
+
+    /// `Superseded` unless the writer of `epoch` still owns the replica.
+    pub fn check_owned(&self, block_id: u64, epoch: u64) -> Result<(), StorageError> {
+        self.update_owned(block_id, epoch, |_| {})
+    }
+
+    /// Makes an rbw replica readable up to `length`; `last_chunk_crc` is the
+    /// CRC of its last chunk if that is partial.
+    pub fn publish_length(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        length: u64,
+        last_chunk_crc: Option<u32>,
+    ) -> Result<(), StorageError> {
+        self.update_owned(block_id, epoch, |replica| {
+            replica.length = length;
+            replica.last_chunk_crc = last_chunk_crc;
+        })
+    }
+
+    /// Records the new stamp of a recovered replica whose meta file was renamed.
+    pub fn set_generation_stamp(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        generation_stamp: u64,
+    ) -> Result<(), StorageError> {
+        self.update_owned(block_id, epoch, |replica| {
+            replica.generation_stamp = generation_stamp
+        })
+    }
+
+    /// Records that the writer of `epoch` moved the replica into finalized/.
+    pub fn mark_finalized(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        length: u64,
+    ) -> Result<(), StorageError> {
+        self.update_owned(block_id, epoch, |replica| {
+            replica.length = length;
+            replica.state = ReplicaState::Finalized;
+            replica.last_chunk_crc = None;
+        })
+    }
+
+    /// Removes the entry if the writer of `epoch` still owns it.
+    pub fn forget_owned(&self, block_id: u64, epoch: u64) -> bool {
+        let mut state = self.state();
+        let owned = state
+            .replicas
+            .get(&block_id)
+            .is_some_and(|replica| replica.epoch == epoch);
+        if owned {
+            state.replicas.remove(&block_id);
+        }
+        owned
+    }
+
+    /// The volume with the most free space; round-robin among volumes within
+    /// 1% of it (volumes sharing a file system always tie).
+    pub fn choose_volume(&self) -> usize {
+        let free: Vec<Option<u64>> = self
+            .volumes
+            .iter()
+            .map(|volume| volume.space().ok().map(|(_, free)| free))
+            .collect();
+        let turn = self.next_volume.fetch_add(1, Ordering::Relaxed);
+        let Some(most) = free.iter().flatten().max().copied() else {
+            return turn % self.volumes.len();
+        };
+        let enough = most - most / 100;
+        let candidates: Vec<usize> = (0..self.volumes.len())
+            .filter(|index| free[*index].is_some_and(|space| space >= enough))
+            .collect();
+        candidates[turn % candidates.len()]
+    }
+}

@@ -1,0 +1,158 @@
+//! DataNode faults: a dead node, a rotten replica, a node lost mid-write.
+//! Each test first checks the fault really happened, then that the cluster
+//! healed and the data is intact.
+
+use std::time::Duration;
+
+use client::{CreateOptions, DfsClient};
+use common::FsPermission;
+use minicluster::MiniCluster;
+
+const BLOCK: u64 = 64 * 1024;
+
+fn content(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed).collect()
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    let options = CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication: 3, block_size: BLOCK };
+    let mut writer = client.create_writer(path, &options).await.unwrap();
+    writer.write(data).await.unwrap();
+    writer.close().await.unwrap();
+}
+
+async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    client.open(path).await.unwrap().read_to_end(&mut out).await.unwrap();
+    out
+}
+
+/// Short liveness so that a dead DataNode is noticed in about three seconds.
+async fn cluster(datanodes: usize) -> MiniCluster {
+    MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2", "/r2", "/r3"][..datanodes])
+        .set("dfs.heartbeat.interval", "200ms")
+        .set("dfs.namenode.heartbeat.recheck-interval", "500ms")
+        .set("dfs.namenode.redundancy.interval.seconds", "200ms")
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_datanode_is_replaced_to_full_replication() {
+    let mut cluster = cluster(5).await;
+    let client = cluster.client().unwrap();
+    let data = content(6 * BLOCK as usize, 3);
+    write(&client, "/f", &data).await;
+    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
+
+    // Stop the DataNode that holds the most replicas.
+    let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
+    let victim = (0..cluster.num_datanodes())
+        .max_by_key(|&index| {
+            let host = minicluster::datanode_host(index);
+            blocks.iter().filter(|block| block.locations.iter().any(|node| node.host == host)).count()
+        })
+        .unwrap();
+    let victim_host = minicluster::datanode_host(victim);
+    cluster.stop_datanode(victim).await;
+    assert!(std::net::TcpStream::connect((victim_host.as_str(), cluster_port(&blocks, &victim_host))).is_err(), "the DataNode is really down");
+
+    // The NameNode declares it dead after missed heartbeats...
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let dead = client.datanode_report(proto::hdfs::DatanodeReportType::Dead).await.unwrap();
+        if dead.iter().any(|node| node.info.as_ref().is_some_and(|info| info.host == victim_host)) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the NameNode never noticed the dead DataNode");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // ...and re-creates its replicas elsewhere.
+    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
+    for block in &blocks {
+        assert_eq!(block.locations.len(), 3);
+        assert!(block.locations.iter().all(|node| node.host != victim_host), "no replica counted on the dead node");
+    }
+    assert!(read(&client, "/f").await == data);
+    cluster.shutdown().await;
+}
+
+fn cluster_port(blocks: &[proto::hdfs::LocatedBlock], host: &str) -> u16 {
+    blocks
+        .iter()
+        .flat_map(|block| &block.locations)
+        .find(|node| node.host == host)
+        .map(|node| node.xfer_port as u16)
+        .expect("the victim held a replica")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flipped_byte_is_caught_reported_and_replaced() {
+    // The block scanner re-reads every replica each second here; a reader
+    // that happens to hit the bad replica reports it too.
+    let cluster = MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2", "/r2"])
+        .set("dfs.heartbeat.interval", "200ms")
+        .set("dfs.namenode.redundancy.interval.seconds", "200ms")
+        .set("dfs.datanode.scan.period.hours", "1s")
+        .set("dfs.block.scanner.volume.bytes.per.second", "100m")
+        .build()
+        .await
+        .unwrap();
+    let client = cluster.client().unwrap();
+    let data = content(BLOCK as usize / 2, 9);
+    write(&client, "/rot", &data).await;
+    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
+
+    let (_, blocks, _) = client.block_locations("/rot", 0, u64::MAX).await.unwrap();
+    let block = blocks[0].block.unwrap();
+    // Corrupt the replica the reader will try first.
+    let first = &blocks[0].locations[0];
+    let index = (0..cluster.num_datanodes()).find(|&i| minicluster::datanode_host(i) == first.host).unwrap();
+    let file = cluster.replica_file(index, block.block_id).expect("replica file on disk");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[1000] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    assert_ne!(std::fs::read(&file).unwrap()[1000], data[1000], "the byte really flipped");
+
+    // The read still returns the right data, from another replica.
+    assert!(read(&client, "/rot").await == data);
+    // The bad replica was reported, replaced, then deleted.
+    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while cluster.replica_file(index, block.block_id).is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "the corrupt replica was never deleted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, blocks, _) = client.block_locations("/rot", 0, u64::MAX).await.unwrap();
+    assert_eq!(blocks[0].locations.len(), 3);
+    assert!(blocks[0].locations.iter().all(|node| node.host != first.host));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
+    let mut cluster = cluster(4).await;
+    let client = cluster.client().unwrap();
+    let data = content(40 * BLOCK as usize, 5);
+    let options = CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication: 3, block_size: BLOCK };
+    let mut writer = client.create_writer("/big", &options).await.unwrap();
+    let (first_half, second_half) = data.split_at(data.len() / 2 + 12_345);
+    writer.write(first_half).await.unwrap();
+    // The pipeline of the block being written now includes some DataNode;
+    // stop one that is in it.
+    let (_, blocks, _) = client.block_locations("/big", 0, u64::MAX).await.unwrap();
+    let writing = blocks.last().expect("a block is being written");
+    let victim_host = writing.locations.first().map(|node| node.host.clone()).expect("the open block has a pipeline");
+    let victim = (0..cluster.num_datanodes()).find(|&i| minicluster::datanode_host(i) == victim_host).unwrap();
+    cluster.stop_datanode(victim).await;
+    writer.write(second_half).await.unwrap();
+    writer.close().await.unwrap();
+
+    assert!(read(&client, "/big").await == data, "every byte survived the lost DataNode");
+    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    cluster.shutdown().await;
+}
