@@ -67,7 +67,7 @@ pub async fn connect_and_send(node: &pb::DatanodeInfo, op: pb::DataTransferOp) -
 
 pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &TransferContext) -> std::io::Result<()> {
     let (mut upstream_read, mut upstream_write) = stream.into_split();
-    let block = op.block.clone().unwrap_or_default();
+    let block = op.block.unwrap_or_default();
     let stage = op.stage();
     let bytes_per_checksum = if op.bytes_per_checksum == 0 { context.bytes_per_checksum } else { op.bytes_per_checksum };
     let store = context.store.clone();
