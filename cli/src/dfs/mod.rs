@@ -4,15 +4,24 @@
 //! failed (the remaining paths are still processed), 255 for an unknown command or bad usage.
 
 mod count_du;
+mod cp;
+mod destination;
+mod df;
+mod display;
+pub mod format;
+mod get;
 mod ls;
 mod modify;
 mod options;
 mod paths;
 mod perms;
+mod put;
+mod replication_wait;
 mod setrep;
 mod shell;
 mod stat_test;
 mod touch;
+mod transfer;
 
 use std::io::Write;
 
@@ -53,20 +62,32 @@ const USAGE: CommandInfo = CommandInfo {
 };
 
 /// Every command, in name order (the order of the usage summary).
-const COMMANDS: [&CommandInfo; 17] = [
+const COMMANDS: [&CommandInfo; 29] = [
+    &put::APPEND_TO_FILE,
+    &display::CAT,
+    &display::CHECKSUM,
     &perms::CHGRP,
     &perms::CHMOD,
     &perms::CHOWN,
+    &put::COPY_FROM_LOCAL,
+    &get::COPY_TO_LOCAL,
     &count_du::COUNT,
+    &cp::CP,
+    &df::DF,
     &count_du::DU,
+    &get::GET,
+    &get::GETMERGE,
+    &display::HEAD,
     &HELP,
     &ls::LS,
     &modify::MKDIR,
     &modify::MV,
+    &put::PUT,
     &modify::RM,
     &modify::RMDIR,
     &setrep::SETREP,
     &stat_test::STAT,
+    &display::TAIL,
     &stat_test::TEST,
     &touch::TOUCH,
     &touch::TOUCHZ,
@@ -99,19 +120,30 @@ pub async fn run(
     let mut shell = Shell::new(conf, info.name, out, err);
     let rest = rest.to_vec();
     let result = match info.name {
+        "appendToFile" => put::append_to_file(&mut shell, rest).await,
+        "cat" => display::cat(&mut shell, rest).await,
+        "checksum" => display::checksum(&mut shell, rest).await,
         "chgrp" => perms::chgrp(&mut shell, rest).await,
         "chmod" => perms::chmod(&mut shell, rest).await,
         "chown" => perms::chown(&mut shell, rest).await,
+        "copyFromLocal" => put::copy_from_local(&mut shell, rest).await,
+        "copyToLocal" | "get" => get::get(&mut shell, rest).await,
         "count" => count_du::count(&mut shell, rest).await,
+        "cp" => cp::cp(&mut shell, rest).await,
+        "df" => df::df(&mut shell, rest).await,
         "du" => count_du::du(&mut shell, rest).await,
+        "getmerge" => get::getmerge(&mut shell, rest).await,
+        "head" => display::head(&mut shell, rest).await,
         "help" => help(&mut shell, &rest, true),
         "ls" => ls::ls(&mut shell, rest).await,
         "mkdir" => modify::mkdir(&mut shell, rest).await,
         "mv" => modify::mv(&mut shell, rest).await,
+        "put" => put::put(&mut shell, rest).await,
         "rm" => modify::rm(&mut shell, rest).await,
         "rmdir" => modify::rmdir(&mut shell, rest).await,
         "setrep" => setrep::setrep(&mut shell, rest).await,
         "stat" => stat_test::stat(&mut shell, rest).await,
+        "tail" => display::tail(&mut shell, rest).await,
         "test" => stat_test::test(&mut shell, rest).await,
         "touch" => touch::touch(&mut shell, rest).await,
         "touchz" => touch::touchz(&mut shell, rest).await,
@@ -233,7 +265,9 @@ mod tests {
         assert_eq!(code, 255);
         assert!(out.is_empty());
         assert!(
-            err.starts_with("Usage: hadoop fs [generic options]\n\t[-chgrp [-R] GROUP PATH...]\n")
+            err.starts_with(
+                "Usage: hadoop fs [generic options]\n\t[-appendToFile <localsrc> ... <dst>]\n"
+            )
         );
         assert!(
             err.contains(

@@ -2,6 +2,7 @@
 
 use super::CommandInfo;
 use super::options::{CommandFormat, UsageError};
+use super::replication_wait;
 use super::shell::{Shell, TreeWalk};
 
 /// `-setrep`.
@@ -41,7 +42,7 @@ pub async fn setrep(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32,
                         entry.display
                     ));
                     if wait {
-                        waiting.push(entry.display);
+                        waiting.push(entry);
                     }
                 }
                 Ok(false) => shell.error(format_args!(
@@ -52,10 +53,7 @@ pub async fn setrep(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32,
             }
         }
     }
-    // Without DataNodes there are no block replicas to wait for.
-    for display in waiting {
-        shell.print(format_args!("Waiting for {display} ... done"));
-    }
+    replication_wait::wait_for_replication(shell, &waiting, replication).await;
     Ok(shell.exit_code(0))
 }
 

@@ -149,11 +149,18 @@ async fn in_process(
                 .create(&request, caller)
                 .await
                 .map_err(|error| failure("create", &path, error))?;
-            namesystem
+            match namesystem
                 .complete(&path, &client_name, status.id, None)
                 .await
-                .map(|_closed| ())
-                .map_err(|error| failure("complete", &path, error))
+            {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(failure(
+                    "complete",
+                    &path,
+                    "the NameNode did not close the file",
+                )),
+                Err(error) => Err(failure("complete", &path, error)),
+            }
         }
         Task::FileStatus => {
             let path = layout.entry(Area::Files, "file", index);

@@ -18,13 +18,17 @@ struct Args {
     /// Exit after the demo instead of serving until Ctrl-C.
     #[arg(long)]
     exit: bool,
+    /// Racks of the DataNodes, one entry per DataNode.
+    #[arg(long, value_delimiter = ',', default_value = "/rack1,/rack1,/rack2")]
+    racks: Vec<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     common::logging::init("warn");
     let args = Args::parse();
-    let mut builder = MiniCluster::builder();
+    let racks: Vec<&str> = args.racks.iter().map(String::as_str).collect();
+    let mut builder = MiniCluster::builder().racks(&racks);
     if let Some(dir) = args.base_dir {
         builder = builder.base_dir(dir);
     }
@@ -43,6 +47,10 @@ async fn main() -> anyhow::Result<()> {
     println!("  fs.defaultFS          {}", cluster.default_fs());
     println!("  NameNode web UI       http://{}/", cluster.namenode_http_address());
     println!("  NameNode JMX          http://{}/jmx", cluster.namenode_http_address());
+    for index in 0..cluster.num_datanodes() {
+        let datanode = cluster.datanode(index)?;
+        println!("  DataNode {index}            {} (data transfer), rack {}", datanode.xfer_address(), racks[index]);
+    }
     println!("Use it from another shell:");
     println!("  export HADOOP_CONF_DIR={}", cluster.conf_dir().display());
     println!("  target/release/hdfs dfs -ls -R /");
@@ -56,31 +64,35 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A first walk through the namespace: directories, an empty file, a rename,
-/// and what the NameNode now reports.
+/// A first walk through the file system: directories, a file written
+/// through a 3-replica pipeline and read back, a rename, and where the
+/// replicas went.
 async fn run_demo(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> {
     let client = cluster.client()?;
-    let home = format!("/user/{user}");
-    let demo = format!("{home}/demo");
+    let demo = format!("/user/{user}/demo");
     client.mkdirs(&format!("{demo}/input"), FsPermission::new(0o755), true).await?;
     let options = client::CreateOptions {
         permission: FsPermission::new(0o644),
         overwrite: true,
         create_parent: false,
         replication: 3,
-        block_size: 128 * 1024 * 1024,
+        block_size: 1024 * 1024,
     };
-    client.create_empty(&format!("{demo}/input/part-0"), &options).await?;
+    let text: String = (0..20_000).map(|line| format!("line {line}: the quick brown fox jumps over the lazy dog\n")).collect();
+    let path = format!("{demo}/input/sample.txt");
+    let mut writer = client.create_writer(&path, &options).await?;
+    writer.write(text.as_bytes()).await?;
+    writer.close().await?;
+    let mut read_back = Vec::new();
+    client.open(&path).await?.read_to_end(&mut read_back).await?;
+    anyhow::ensure!(read_back == text.as_bytes(), "the sample file did not read back intact");
     client.rename(&format!("{demo}/input"), &format!("{demo}/data"), false, false).await?;
-    println!("Demo namespace under {demo}:");
-    for entry in client.list(&demo).await? {
-        let kind = if entry.is_dir { 'd' } else { '-' };
-        println!("  {kind}{} {} {}", entry.permission, entry.owner, entry.path);
+    let moved = format!("{demo}/data/sample.txt");
+    let (length, blocks, _) = client.block_locations(&moved, 0, u64::MAX).await?;
+    println!("Wrote and read back {moved}: {length} bytes in {} blocks of 1 MiB, checksum {}", blocks.len(), client.file_checksum(&moved).await?.hex());
+    for block in &blocks {
+        let replicas: Vec<String> = block.locations.iter().map(|node| format!("{}{}", node.host, node.rack)).collect();
+        println!("  block {} -> {}", block.block.map_or(0, |b| b.block_id), replicas.join(", "));
     }
-    let summary = client.content_summary("/").await?;
-    println!(
-        "NameNode holds {} directories and {} files.",
-        summary.directory_count, summary.file_count
-    );
     Ok(())
 }

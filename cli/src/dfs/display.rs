@@ -1,0 +1,301 @@
+//! `-cat`, `-head`, `-tail` and `-checksum`: file contents and checksums on stdout (Hadoop's
+//! `Display.Cat`, `Display.Checksum`, `Head` and `Tail`).
+
+use std::io::Write;
+use std::time::Duration;
+
+use client::{DfsClient, FileChecksum, FileReader};
+use common::RemoteException;
+
+use super::CommandInfo;
+use super::options::{CommandFormat, UsageError};
+use super::shell::{self, PathItem, Shell};
+use super::transfer::BUFFER_SIZE;
+
+/// `-cat`.
+pub const CAT: CommandInfo = CommandInfo {
+    name: "cat",
+    usage: "[-ignoreCrc] <src> ...",
+    description: "Fetch all files that match the file pattern <src> and display their content \
+on stdout. Checksums are always verified: -ignoreCrc is accepted for compatibility.",
+};
+
+/// `-head`.
+pub const HEAD: CommandInfo = CommandInfo {
+    name: "head",
+    usage: "<file>",
+    description: "Show the first 1KB of the file.",
+};
+
+/// `-tail`.
+pub const TAIL: CommandInfo = CommandInfo {
+    name: "tail",
+    usage: "[-f] <file>",
+    description: "Show the last 1KB of the file.
+  -f  Shows appended data as the file grows.",
+};
+
+/// `-checksum`.
+pub const CHECKSUM: CommandInfo = CommandInfo {
+    name: "checksum",
+    usage: "<src> ...",
+    description: "Dump checksum information for files that match the file pattern <src> to \
+stdout. Note that this requires a round-trip to a datanode storing each block of the file, \
+and thus is not efficient to run on a large number of files. The checksum of a file depends \
+on its content, block size and the checksum algorithm and parameters used for creating the \
+file.",
+};
+
+const CAT_FORMAT: CommandFormat = CommandFormat::new(1, usize::MAX, &["ignoreCrc"]);
+const HEAD_FORMAT: CommandFormat = CommandFormat::new(1, 1, &[]);
+const TAIL_FORMAT: CommandFormat = CommandFormat::new(1, 1, &["f"]);
+const CHECKSUM_FORMAT: CommandFormat = CommandFormat::new(1, usize::MAX, &[]);
+
+/// How much `-head` and `-tail` show.
+const SHOWN_BYTES: u64 = 1024;
+/// How often `-tail -f` looks for new data.
+const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Whether stdout still takes output.
+#[derive(Debug, PartialEq, Eq)]
+enum Output {
+    Open,
+    /// Closed (`| head`): stop quietly, as that is no error of the command.
+    Closed,
+}
+
+/// The files among `args`: a missing path or a directory is reported.
+async fn files(shell: &mut Shell<'_>, args: &[String]) -> Vec<PathItem> {
+    let mut files = Vec::new();
+    for item in shell.expand_all(args).await {
+        match &item.stat {
+            None => shell.error(item.not_found()),
+            Some(status) if status.is_dir => shell.error(item.error("Is a directory")),
+            Some(_) => files.push(item),
+        }
+    }
+    files
+}
+
+/// Copies what `reader` has from its position to `out`, at most `limit` bytes.
+async fn copy_out(reader: &mut FileReader, out: &mut dyn Write, limit: u64) -> Result<Output, RemoteException> {
+    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let mut left = limit;
+    while left > 0 {
+        let want = buffer.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let read = reader.read(&mut buffer[..want]).await?;
+        if read == 0 {
+            break;
+        }
+        if out.write_all(&buffer[..read]).is_err() {
+            return Ok(Output::Closed);
+        }
+        left -= read as u64;
+    }
+    match out.flush() {
+        Ok(()) => Ok(Output::Open),
+        Err(_) => Ok(Output::Closed),
+    }
+}
+
+/// Runs `-cat`.
+pub async fn cat(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    CAT_FORMAT.parse(&mut args)?;
+    for item in files(shell, &args).await {
+        let copied = match item.fs.open(&item.path).await {
+            Ok(mut reader) => copy_out(&mut reader, shell.out, u64::MAX).await,
+            Err(error) => Err(error),
+        };
+        match copied {
+            Ok(Output::Open) => {}
+            Ok(Output::Closed) => break,
+            Err(error) => shell.error(error),
+        }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// Runs `-head`.
+pub async fn head(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    HEAD_FORMAT.parse(&mut args)?;
+    for item in files(shell, &args).await {
+        let copied = match item.fs.open(&item.path).await {
+            Ok(mut reader) => copy_out(&mut reader, shell.out, SHOWN_BYTES).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = copied {
+            shell.error(error);
+        }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// Runs `-tail`.
+pub async fn tail(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    let follow = TAIL_FORMAT.parse(&mut args)?.has("f");
+    let interval = follow.then_some(FOLLOW_INTERVAL);
+    for item in files(shell, &args).await {
+        let mut source = DfsTail {
+            fs: item.fs.clone(),
+            path: item.path.clone(),
+        };
+        let result = tail_file(&mut source, shell.out, interval, &mut || false).await;
+        if let Err(error) = result {
+            shell.error(error);
+        }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// A file `-tail` reads, whose length may grow.
+trait TailSource {
+    /// The current length, `'path': No such file or directory` once the file is gone.
+    async fn length(&mut self) -> Result<u64, RemoteException>;
+    /// Copies the bytes from `offset` to the end to `out`; returns the offset after them.
+    async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException>;
+}
+
+/// A DFS file to tail.
+struct DfsTail {
+    fs: DfsClient,
+    path: String,
+}
+
+impl TailSource for DfsTail {
+    async fn length(&mut self) -> Result<u64, RemoteException> {
+        match shell::lookup(&self.fs, &self.path).await? {
+            Some(status) => Ok(status.length),
+            None => Err(RemoteException::not_found(&self.path)),
+        }
+    }
+
+    async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException> {
+        let mut reader = self.fs.open(&self.path).await?;
+        reader.seek(offset);
+        let output = copy_out(&mut reader, out, u64::MAX).await?;
+        Ok((reader.position(), output))
+    }
+}
+
+/// Hadoop's `Tail.processPath`: the last 1 KiB, then with `follow` every new byte, polling at
+/// that interval until `stop` says so, stdout closes or the file goes away.
+async fn tail_file(
+    source: &mut impl TailSource,
+    out: &mut dyn Write,
+    follow: Option<Duration>,
+    stop: &mut dyn FnMut() -> bool,
+) -> Result<(), RemoteException> {
+    let length = source.length().await?;
+    let (mut offset, mut output) = source.dump_from(length.saturating_sub(SHOWN_BYTES), out).await?;
+    let Some(interval) = follow else {
+        return Ok(());
+    };
+    while output == Output::Open && !stop() {
+        tokio::time::sleep(interval).await;
+        let length = source.length().await?;
+        if offset > length {
+            // Truncated or replaced: follow on from its new end.
+            offset = length;
+            continue;
+        }
+        (offset, output) = source.dump_from(offset, out).await?;
+    }
+    Ok(())
+}
+
+/// Runs `-checksum`.
+pub async fn checksum(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    CHECKSUM_FORMAT.parse(&mut args)?;
+    for item in files(shell, &args).await {
+        match item.fs.file_checksum(&item.path).await {
+            Ok(checksum) => shell.print(checksum_line(&item.display, &checksum)),
+            Err(error) => shell.error(error),
+        }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// `<path>\t<algorithm>\t<hex>`, as Hadoop prints a checksum.
+pub fn checksum_line(display: &str, checksum: &FileChecksum) -> String {
+    format!("{display}\t{}\t{}", FileChecksum::ALGORITHM, checksum.hex())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that grows by `growth[i]` bytes before poll `i`.
+    struct GrowingFile {
+        data: Vec<u8>,
+        growth: Vec<Vec<u8>>,
+        polls: usize,
+    }
+
+    impl TailSource for GrowingFile {
+        async fn length(&mut self) -> Result<u64, RemoteException> {
+            if let Some(more) = self.growth.get(self.polls) {
+                self.data.extend_from_slice(more);
+            }
+            self.polls += 1;
+            Ok(self.data.len() as u64)
+        }
+
+        async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException> {
+            out.write_all(&self.data[offset as usize..]).unwrap();
+            Ok((self.data.len() as u64, Output::Open))
+        }
+    }
+
+    #[tokio::test]
+    async fn tails_the_last_kilobyte() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 256) as u8).collect();
+        let mut file = GrowingFile {
+            data: data.clone(),
+            growth: Vec::new(),
+            polls: 0,
+        };
+        let mut out = Vec::new();
+        tail_file(&mut file, &mut out, None, &mut || false).await.unwrap();
+        assert_eq!(out, &data[3000 - 1024..]);
+
+        let mut small = GrowingFile {
+            data: b"short".to_vec(),
+            growth: Vec::new(),
+            polls: 0,
+        };
+        let mut out = Vec::new();
+        tail_file(&mut small, &mut out, None, &mut || false).await.unwrap();
+        assert_eq!(out, b"short");
+    }
+
+    #[tokio::test]
+    async fn follows_a_growing_file_until_stopped() {
+        let mut file = GrowingFile {
+            data: b"start\n".to_vec(),
+            growth: vec![Vec::new(), b"one\n".to_vec(), Vec::new(), b"two\n".to_vec()],
+            polls: 0,
+        };
+        let mut out = Vec::new();
+        let mut polls_left = 4;
+        let mut stop = || {
+            polls_left -= 1;
+            polls_left < 0
+        };
+        let interval = Some(Duration::from_millis(1));
+        tail_file(&mut file, &mut out, interval, &mut stop).await.unwrap();
+        assert_eq!(out, b"start\none\ntwo\n");
+        assert_eq!(file.polls, 5);
+    }
+
+    #[test]
+    fn prints_checksums_like_hadoop() {
+        let checksum = FileChecksum {
+            md5_of_md5s: [0xab; 16],
+            length: 3,
+        };
+        assert_eq!(
+            checksum_line("/f", &checksum),
+            format!("/f\tMD5-of-MD5s\t{}", "ab".repeat(16))
+        );
+    }
+}
