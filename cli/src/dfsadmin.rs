@@ -1,18 +1,27 @@
-//! `hdfs dfsadmin`: administration of the NameNode.
+//! `hdfs dfsadmin`: administration of the NameNode and a view of its DataNodes.
+
+mod report;
 
 use std::io::Write;
 
-use client::{DfsClient, SafeModeAction};
+use client::{DfsClient, RemoteException, SafeModeAction};
 use common::Configuration;
+use proto::hdfs::DatanodeReportType;
 
 const USAGE: &str = "Usage: hdfs dfsadmin\n\
+\t[-report [-live] [-dead] [-decommissioning]]\n\
 \t[-safemode <enter | leave | get | wait>]\n\
 \t[-saveNamespace]\n\
 \t[-rollEdits]\n\
-\t[-report]";
+\t[-printTopology]";
 
 /// Runs `hdfs dfsadmin ARGS` and returns the exit code.
-pub async fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub async fn run(
+    conf: &Configuration,
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let client = match DfsClient::from_conf(conf) {
         Ok(client) => client,
         Err(error) => {
@@ -23,17 +32,14 @@ pub async fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let (command, result) = match words.as_slice() {
         ["-safemode", action] => ("safemode", safe_mode(&client, action, out).await),
-        ["-saveNamespace"] => ("saveNamespace", client.save_namespace().await.map(|_| {
-            let _ = writeln!(out, "Save namespace successful");
-        })),
-        ["-rollEdits"] => ("rollEdits", client.roll_edits().await.map(|txid| {
-            let _ = writeln!(out, "Successfully rolled edit logs.\nNew segment starts at txid {txid}");
-        })),
-        ["-report"] => ("report", report(&client, out).await),
-        _ => {
-            let _ = writeln!(err, "{USAGE}");
-            return crate::EXIT_USAGE;
-        }
+        ["-saveNamespace"] => ("saveNamespace", save_namespace(&client, out).await),
+        ["-rollEdits"] => ("rollEdits", roll_edits(&client, out).await),
+        ["-report", filters @ ..] => match ReportFilter::parse(filters) {
+            Some(filter) => ("report", report(&client, filter, out).await),
+            None => return usage(err),
+        },
+        ["-printTopology"] => ("printTopology", print_topology(&client, out).await),
+        _ => return usage(err),
     };
     match result {
         Ok(()) => 0,
@@ -44,13 +50,22 @@ pub async fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err
     }
 }
 
-async fn safe_mode(client: &DfsClient, action: &str, out: &mut dyn Write) -> Result<(), client::RemoteException> {
+fn usage(err: &mut dyn Write) -> i32 {
+    let _ = writeln!(err, "{USAGE}");
+    crate::EXIT_USAGE
+}
+
+async fn safe_mode(
+    client: &DfsClient,
+    action: &str,
+    out: &mut dyn Write,
+) -> Result<(), RemoteException> {
     let action = match action {
         "enter" => SafeModeAction::Enter,
         "leave" => SafeModeAction::Leave,
         "get" | "wait" => SafeModeAction::Get,
         other => {
-            return Err(client::RemoteException::illegal_argument(format!(
+            return Err(RemoteException::illegal_argument(format!(
                 "unknown safemode action '{other}' (expected enter, leave, get or wait)"
             )));
         }
@@ -60,20 +75,120 @@ async fn safe_mode(client: &DfsClient, action: &str, out: &mut dyn Write) -> Res
     Ok(())
 }
 
-async fn report(client: &DfsClient, out: &mut dyn Write) -> Result<(), client::RemoteException> {
-    let stats = client.fs_stats().await?;
+async fn save_namespace(client: &DfsClient, out: &mut dyn Write) -> Result<(), RemoteException> {
+    client.save_namespace().await?;
+    let _ = writeln!(out, "Save namespace successful");
+    Ok(())
+}
+
+async fn roll_edits(client: &DfsClient, out: &mut dyn Write) -> Result<(), RemoteException> {
+    let txid = client.roll_edits().await?;
     let _ = writeln!(
         out,
-        "Configured Capacity: {}\nDFS Used: {}\nDFS Remaining: {}\nUnder replicated blocks: {}\n\
-         Blocks with corrupt replicas: {}\nMissing blocks: {}\nFiles and directories: {}\nBlocks: {}",
-        stats.capacity,
-        stats.used,
-        stats.remaining,
-        stats.under_replicated,
-        stats.corrupt_blocks,
-        stats.missing_blocks,
-        stats.files_total,
-        stats.blocks_total
+        "Successfully rolled edit logs.\nNew segment starts at txid {txid}"
     );
     Ok(())
+}
+
+/// Which DataNodes `-report` lists: all kinds when no filter is given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ReportFilter {
+    live: bool,
+    dead: bool,
+    decommissioning: bool,
+}
+
+impl ReportFilter {
+    /// `-live`, `-dead` and `-decommissioning`, in any order; `None` for anything else.
+    fn parse(words: &[&str]) -> Option<Self> {
+        let mut filter = Self::default();
+        for word in words {
+            match *word {
+                "-live" => filter.live = true,
+                "-dead" => filter.dead = true,
+                "-decommissioning" => filter.decommissioning = true,
+                _ => return None,
+            }
+        }
+        Some(filter)
+    }
+
+    /// The sections to print: (title, kind of node, whether asked for explicitly).
+    fn sections(self) -> Vec<(&'static str, DatanodeReportType, bool)> {
+        let all = self == Self::default();
+        let candidates = [
+            ("Live", DatanodeReportType::Live, self.live),
+            ("Dead", DatanodeReportType::Dead, self.dead),
+            (
+                "Decommissioning",
+                DatanodeReportType::Decommissioning,
+                self.decommissioning,
+            ),
+        ];
+        candidates
+            .into_iter()
+            .filter(|(_, _, asked_for)| all || *asked_for)
+            .collect()
+    }
+}
+
+async fn report(
+    client: &DfsClient,
+    filter: ReportFilter,
+    out: &mut dyn Write,
+) -> Result<(), RemoteException> {
+    let stats = client.fs_stats().await?;
+    let safe_mode = client.set_safe_mode(SafeModeAction::Get).await?;
+    let mut text = report::cluster_summary(&stats, safe_mode);
+    for (state, kind, asked_for) in filter.sections() {
+        let nodes = client.datanode_report(kind).await?;
+        text.push_str(&report::node_section(state, &nodes, asked_for));
+    }
+    let _ = out.write_all(text.as_bytes());
+    Ok(())
+}
+
+async fn print_topology(client: &DfsClient, out: &mut dyn Write) -> Result<(), RemoteException> {
+    let nodes = client.datanode_report(DatanodeReportType::All).await?;
+    let _ = out.write_all(report::topology(&nodes).as_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_filters_choose_sections() {
+        let all = ReportFilter::parse(&[]).unwrap();
+        let titles: Vec<_> = all
+            .sections()
+            .into_iter()
+            .map(|(title, _, asked)| (title, asked))
+            .collect();
+        assert_eq!(
+            titles,
+            [("Live", false), ("Dead", false), ("Decommissioning", false)]
+        );
+        let dead = ReportFilter::parse(&["-dead"]).unwrap();
+        let sections = dead.sections();
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0], ("Dead", DatanodeReportType::Dead, true));
+        assert_eq!(ReportFilter::parse(&["-live", "-x"]), None);
+    }
+
+    #[tokio::test]
+    async fn bad_arguments_print_the_usage() {
+        let mut conf = Configuration::new();
+        conf.set("fs.defaultFS", "hdfs://127.0.0.1:1");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = vec!["-report".to_string(), "-bogus".to_string()];
+        assert_eq!(run(&conf, &args, &mut out, &mut err).await, 255);
+        assert!(
+            String::from_utf8(err)
+                .unwrap()
+                .starts_with("Usage: hdfs dfsadmin\n")
+        );
+        assert!(out.is_empty());
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod dfs;
 pub mod dfsadmin;
+pub mod fsck;
 pub mod getconf;
 pub mod launcher;
 pub mod namenode_cmd;

@@ -9,6 +9,7 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   namenode          run the NameNode (-format to create a new namespace)
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
+  fsck              run a DFS filesystem checking utility
   getconf           get config values from configuration
   nnbench           benchmark the NameNode (NNThroughputBenchmark-style)
   version           print the version
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         "namenode" => tusk_cli::namenode_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err)),
+        "fsck" => launcher::runtime().block_on(tusk_cli::fsck::run(conf, args, &mut out, &mut err)),
         "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),
         "nnbench" => tusk_cli::nnbench::run(conf, args),
         "version" => {

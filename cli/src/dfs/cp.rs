@@ -87,7 +87,8 @@ pub async fn cp(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Usa
     };
     let sources = shell.expand_all(&args).await;
     let overwrite = flags.has("f");
-    let checked = destination::check_remote_destination(shell, &destination, sources.len(), overwrite);
+    let checked =
+        destination::check_remote_destination(shell, &destination, sources.len(), overwrite);
     let options = match checked.await {
         Ok(()) => transfer::create_options(shell.conf, &destination.fs),
         Err(error) => Err(error),
@@ -149,7 +150,12 @@ fn check_source(source: &PathItem, target: &PathItem) -> Result<(), RemoteExcept
 
 /// Copies `source` to `target`, a directory with everything below it, in pre-order; each
 /// failure is reported and the rest still copied.
-async fn copy_tree(shell: &mut Shell<'_>, source: PathItem, target: PathItem, options: &CopyOptions) {
+async fn copy_tree(
+    shell: &mut Shell<'_>,
+    source: PathItem,
+    target: PathItem,
+    options: &CopyOptions,
+) {
     let mut pending = vec![(source, target)];
     while let Some((source, target)) = pending.pop() {
         if !source.is_dir() {
@@ -190,12 +196,16 @@ async fn make_directory(target: &PathItem) -> Result<(), RemoteException> {
     }
 }
 
-async fn copy_file(source: &PathItem, target: &PathItem, options: &CopyOptions) -> Result<(), RemoteException> {
+async fn copy_file(
+    source: &PathItem,
+    target: &PathItem,
+    options: &CopyOptions,
+) -> Result<(), RemoteException> {
     let is_dir = target.stat.as_ref().map(|status| status.is_dir);
     destination::check_target(&target.display, is_dir, options.overwrite)?;
     let reader = source.fs.open(&source.path).await?;
     let total = Some(reader.length());
-    let mut input = CopySource::Dfs(reader);
+    let mut input = CopySource::Dfs(Box::new(reader));
     transfer::write_to_dfs(&mut input, target, &options.create, options.direct, total).await?;
     let Some(status) = &source.stat else {
         return Ok(());
@@ -210,7 +220,10 @@ async fn copy_file(source: &PathItem, target: &PathItem, options: &CopyOptions) 
         target.fs.set_owner(&target.path, owner, group).await?;
     }
     if preserve.permission {
-        target.fs.set_permission(&target.path, status.permission).await?;
+        target
+            .fs
+            .set_permission(&target.path, status.permission)
+            .await?;
     }
     Ok(())
 }
@@ -287,9 +300,15 @@ mod tests {
     async fn refuses_to_copy_a_directory_into_itself() {
         let source = item("/a", Some(true));
         let error = check_source(&source, &item("/a", Some(true))).unwrap_err();
-        assert_eq!(error.message, "'/a' to 'hdfs://127.0.0.1:1/a': are identical");
+        assert_eq!(
+            error.message,
+            "'/a' to 'hdfs://127.0.0.1:1/a': are identical"
+        );
         let error = check_source(&source, &item("/a/b/a", None)).unwrap_err();
-        assert_eq!(error.message, "'/a' to '/a/b/a': is a subdirectory of itself");
+        assert_eq!(
+            error.message,
+            "'/a' to '/a/b/a': is a subdirectory of itself"
+        );
         assert!(check_source(&source, &item("/ab", None)).is_ok());
         assert!(check_source(&item("/f", Some(false)), &item("/f", Some(false))).is_ok());
         let error = check_source(&item("/x", None), &item("/y", None)).unwrap_err();

@@ -40,7 +40,11 @@ pub fn check_destination(
 
 /// Hadoop's `copyStreamToTarget` check: a file may only be replaced with `overwrite`, a
 /// directory never.
-pub fn check_target(display: &str, is_dir: Option<bool>, overwrite: bool) -> Result<(), RemoteException> {
+pub fn check_target(
+    display: &str,
+    is_dir: Option<bool>,
+    overwrite: bool,
+) -> Result<(), RemoteException> {
     match is_dir {
         Some(true) => Err(RemoteException::io(format!("'{display}': File exists"))),
         Some(false) if !overwrite => Err(RemoteException::io(format!("'{display}': File exists"))),
@@ -56,7 +60,10 @@ pub fn goes_inside(depth: usize, destination_is_dir: bool, represents_directory:
 }
 
 /// The DFS destination argument: the one path it names (a glob must match exactly one).
-pub async fn remote_destination(shell: &mut Shell<'_>, raw: &str) -> Result<PathItem, RemoteException> {
+pub async fn remote_destination(
+    shell: &mut Shell<'_>,
+    raw: &str,
+) -> Result<PathItem, RemoteException> {
     let mut items = shell.expand(raw).await?;
     if items.len() != 1 {
         return Err(RemoteException::io(format!("'{raw}': Too many matches")));
@@ -98,7 +105,11 @@ pub async fn remote_target(
     name: &str,
     depth: usize,
 ) -> Result<PathItem, RemoteException> {
-    if goes_inside(depth, destination.is_dir(), destination.represents_directory) {
+    if goes_inside(
+        depth,
+        destination.is_dir(),
+        destination.represents_directory,
+    ) {
         remote_child(destination, name).await
     } else {
         Ok(destination.clone())
@@ -198,7 +209,12 @@ pub async fn check_local_destination(
     source_count: usize,
     overwrite: bool,
 ) -> Result<(), RemoteException> {
-    let check = check_destination(&destination.display, destination.is_dir(), source_count, overwrite)?;
+    let check = check_destination(
+        &destination.display,
+        destination.is_dir(),
+        source_count,
+        overwrite,
+    )?;
     if check == DestinationCheck::ParentMustExist && !destination.parent_exists().await {
         return Err(destination.not_found());
     }
@@ -214,10 +230,19 @@ mod tests {
         let check = |is_dir, count, overwrite| {
             check_destination("/d", is_dir, count, overwrite).map_err(|error| error.message)
         };
-        assert_eq!(check(None, 2, false), Err("'/d': No such file or directory".into()));
-        assert_eq!(check(Some(false), 2, true), Err("'/d': Is not a directory".into()));
+        assert_eq!(
+            check(None, 2, false),
+            Err("'/d': No such file or directory".into())
+        );
+        assert_eq!(
+            check(Some(false), 2, true),
+            Err("'/d': Is not a directory".into())
+        );
         assert_eq!(check(Some(true), 2, false), Ok(DestinationCheck::Valid));
-        assert_eq!(check(Some(false), 1, false), Err("'/d': File exists".into()));
+        assert_eq!(
+            check(Some(false), 1, false),
+            Err("'/d': File exists".into())
+        );
         assert_eq!(check(Some(false), 1, true), Ok(DestinationCheck::Valid));
         assert_eq!(check(Some(true), 1, false), Ok(DestinationCheck::Valid));
         assert_eq!(check(None, 1, false), Ok(DestinationCheck::ParentMustExist));
@@ -255,7 +280,9 @@ mod tests {
         let here = LocalItem::lookup(".").await;
         assert!(here.represents_directory && here.is_dir() == Some(true));
         let cwd = std::env::current_dir().unwrap();
-        let expected = cwd.file_name().map(|name| name.to_string_lossy().into_owned());
+        let expected = cwd
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
         assert_eq!(Some(here.name()), expected);
         assert_eq!(here.child("f").await.display, "f");
     }

@@ -103,7 +103,11 @@ mod tests {
         let row = df_row("hdfs://nn:8020", &stats(4096, 1024, 2048), false);
         assert_eq!(row, ["hdfs://nn:8020", "4096", "1024", "2048", "25%"]);
         let gib = 1u64 << 30;
-        let row = df_row("hdfs://nn:8020", &stats(10 * gib, gib + gib / 2, 8 * gib), true);
+        let row = df_row(
+            "hdfs://nn:8020",
+            &stats(10 * gib, gib + gib / 2, 8 * gib),
+            true,
+        );
         assert_eq!(row, ["hdfs://nn:8020", "10 G", "1.5 G", "8 G", "15%"]);
         let row = df_row("hdfs://nn:8020", &stats(0, 0, 0), false);
         assert_eq!(row[4], "NaN%");
@@ -111,7 +115,11 @@ mod tests {
 
     #[test]
     fn table_aligns_like_hadoop() {
-        let rows = [df_row("hdfs://nn:8020", &stats(1_000_000, 123, 999_000), false)];
+        let rows = [df_row(
+            "hdfs://nn:8020",
+            &stats(1_000_000, 123, 999_000),
+            false,
+        )];
         assert_eq!(
             df_table(&rows),
             [

@@ -78,11 +78,17 @@ async fn files(shell: &mut Shell<'_>, args: &[String]) -> Vec<PathItem> {
 }
 
 /// Copies what `reader` has from its position to `out`, at most `limit` bytes.
-async fn copy_out(reader: &mut FileReader, out: &mut dyn Write, limit: u64) -> Result<Output, RemoteException> {
+async fn copy_out(
+    reader: &mut FileReader,
+    out: &mut dyn Write,
+    limit: u64,
+) -> Result<Output, RemoteException> {
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut left = limit;
     while left > 0 {
-        let want = buffer.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
         let read = reader.read(&mut buffer[..want]).await?;
         if read == 0 {
             break;
@@ -152,7 +158,11 @@ trait TailSource {
     /// The current length, `'path': No such file or directory` once the file is gone.
     async fn length(&mut self) -> Result<u64, RemoteException>;
     /// Copies the bytes from `offset` to the end to `out`; returns the offset after them.
-    async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException>;
+    async fn dump_from(
+        &mut self,
+        offset: u64,
+        out: &mut dyn Write,
+    ) -> Result<(u64, Output), RemoteException>;
 }
 
 /// A DFS file to tail.
@@ -169,7 +179,11 @@ impl TailSource for DfsTail {
         }
     }
 
-    async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException> {
+    async fn dump_from(
+        &mut self,
+        offset: u64,
+        out: &mut dyn Write,
+    ) -> Result<(u64, Output), RemoteException> {
         let mut reader = self.fs.open(&self.path).await?;
         reader.seek(offset);
         let output = copy_out(&mut reader, out, u64::MAX).await?;
@@ -186,7 +200,9 @@ async fn tail_file(
     stop: &mut dyn FnMut() -> bool,
 ) -> Result<(), RemoteException> {
     let length = source.length().await?;
-    let (mut offset, mut output) = source.dump_from(length.saturating_sub(SHOWN_BYTES), out).await?;
+    let (mut offset, mut output) = source
+        .dump_from(length.saturating_sub(SHOWN_BYTES), out)
+        .await?;
     let Some(interval) = follow else {
         return Ok(());
     };
@@ -240,7 +256,11 @@ mod tests {
             Ok(self.data.len() as u64)
         }
 
-        async fn dump_from(&mut self, offset: u64, out: &mut dyn Write) -> Result<(u64, Output), RemoteException> {
+        async fn dump_from(
+            &mut self,
+            offset: u64,
+            out: &mut dyn Write,
+        ) -> Result<(u64, Output), RemoteException> {
             out.write_all(&self.data[offset as usize..]).unwrap();
             Ok((self.data.len() as u64, Output::Open))
         }
@@ -255,7 +275,9 @@ mod tests {
             polls: 0,
         };
         let mut out = Vec::new();
-        tail_file(&mut file, &mut out, None, &mut || false).await.unwrap();
+        tail_file(&mut file, &mut out, None, &mut || false)
+            .await
+            .unwrap();
         assert_eq!(out, &data[3000 - 1024..]);
 
         let mut small = GrowingFile {
@@ -264,7 +286,9 @@ mod tests {
             polls: 0,
         };
         let mut out = Vec::new();
-        tail_file(&mut small, &mut out, None, &mut || false).await.unwrap();
+        tail_file(&mut small, &mut out, None, &mut || false)
+            .await
+            .unwrap();
         assert_eq!(out, b"short");
     }
 
@@ -282,7 +306,9 @@ mod tests {
             polls_left < 0
         };
         let interval = Some(Duration::from_millis(1));
-        tail_file(&mut file, &mut out, interval, &mut stop).await.unwrap();
+        tail_file(&mut file, &mut out, interval, &mut stop)
+            .await
+            .unwrap();
         assert_eq!(out, b"start\none\ntwo\n");
         assert_eq!(file.polls, 5);
     }

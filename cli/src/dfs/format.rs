@@ -16,7 +16,12 @@ pub fn java_fixed(value: f64, decimals: usize) -> String {
     let shortest = format!("{}", value.abs());
     let (integer, fraction) = shortest.split_once('.').unwrap_or((&shortest, ""));
     let mut digits: Vec<u8> = integer.bytes().collect();
-    digits.extend(fraction.bytes().chain(std::iter::repeat(b'0')).take(decimals));
+    digits.extend(
+        fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(decimals),
+    );
     let rounds_up = fraction
         .as_bytes()
         .get(decimals)
@@ -178,7 +183,7 @@ mod tests {
     fn floats_print_like_java() {
         assert_eq!(java_float(100.0), "100.0");
         assert_eq!(java_float(0.0), "0.0");
-        assert_eq!(java_float(1.0 / 3.0 * 100.0), "33.333332");
+        assert_eq!(java_float(100.0 / 3.0), "33.333332");
         assert_eq!(java_float(3.0), "3.0");
         assert_eq!(java_float(0.0001), "1.0E-4");
         assert_eq!(java_float(1.5e7), "1.5E7");

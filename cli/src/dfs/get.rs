@@ -77,7 +77,13 @@ pub async fn get(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Us
 
 /// Copies `source` to `target`, a directory with everything below it, in pre-order; each
 /// failure is reported and the rest still copied.
-async fn get_tree(shell: &mut Shell<'_>, source: PathItem, target: LocalItem, overwrite: bool, preserve: bool) {
+async fn get_tree(
+    shell: &mut Shell<'_>,
+    source: PathItem,
+    target: LocalItem,
+    overwrite: bool,
+    preserve: bool,
+) {
     let mut pending = vec![(source, target)];
     while let Some((source, target)) = pending.pop() {
         if !source.is_dir() {
@@ -115,11 +121,16 @@ async fn make_local_directory(target: &LocalItem) -> Result<(), RemoteException>
     }
 }
 
-async fn get_file(source: &PathItem, target: &LocalItem, overwrite: bool, preserve: bool) -> Result<(), RemoteException> {
+async fn get_file(
+    source: &PathItem,
+    target: &LocalItem,
+    overwrite: bool,
+    preserve: bool,
+) -> Result<(), RemoteException> {
     destination::check_target(&target.display, target.is_dir(), overwrite)?;
     let reader = source.fs.open(&source.path).await?;
     let total = Some(reader.length());
-    let mut input = CopySource::Dfs(reader);
+    let mut input = CopySource::Dfs(Box::new(reader));
     transfer::write_to_local(&mut input, &target.path, &target.display, total).await?;
     let Some(status) = source.stat.as_ref().filter(|_| preserve) else {
         return Ok(());
@@ -134,12 +145,20 @@ async fn get_file(source: &PathItem, target: &LocalItem, overwrite: bool, preser
 }
 
 /// Sets a local file's times (ms since the epoch) and mode, as `-get -p` does.
-fn preserve_local(path: &std::path::Path, mtime: i64, atime: i64, mode: u16) -> std::io::Result<()> {
+fn preserve_local(
+    path: &std::path::Path,
+    mtime: i64,
+    atime: i64,
+    mode: u16,
+) -> std::io::Result<()> {
     let time = |millis: i64| SystemTime::UNIX_EPOCH + Duration::from_millis(millis.max(0) as u64);
     let times = std::fs::FileTimes::new()
         .set_modified(time(mtime))
         .set_accessed(time(atime));
-    std::fs::File::options().write(true).open(path)?.set_times(times)?;
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_times(times)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(u32::from(mode)))
 }
 
@@ -184,8 +203,17 @@ pub async fn getmerge(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i3
         // A bad source aborts the merge before anything is written.
         return Ok(shell.exit_code(0));
     }
-    let lengths: Vec<u64> = sources.iter().map(|source| source.stat.as_ref().map_or(0, |status| status.length)).collect();
-    if let Err(error) = write_merge(&sources, &merge_plan(&lengths, newline, skip_empty), &destination).await {
+    let lengths: Vec<u64> = sources
+        .iter()
+        .map(|source| source.stat.as_ref().map_or(0, |status| status.length))
+        .collect();
+    if let Err(error) = write_merge(
+        &sources,
+        &merge_plan(&lengths, newline, skip_empty),
+        &destination,
+    )
+    .await
+    {
         shell.error(error);
     }
     Ok(shell.exit_code(0))
@@ -199,7 +227,9 @@ async fn merge_sources(shell: &mut Shell<'_>, args: &[String]) -> Vec<PathItem> 
             shell.error(item.not_found());
         } else if item.is_dir() {
             match shell.children(&item).await {
-                Ok(children) => sources.extend(children.into_iter().filter(|child| !child.is_dir())),
+                Ok(children) => {
+                    sources.extend(children.into_iter().filter(|child| !child.is_dir()))
+                }
                 Err(error) => shell.error(error),
             }
         } else {
@@ -209,9 +239,15 @@ async fn merge_sources(shell: &mut Shell<'_>, args: &[String]) -> Vec<PathItem> 
     sources
 }
 
-async fn write_merge(sources: &[PathItem], plan: &[MergePiece], destination: &LocalItem) -> Result<(), RemoteException> {
+async fn write_merge(
+    sources: &[PathItem],
+    plan: &[MergePiece],
+    destination: &LocalItem,
+) -> Result<(), RemoteException> {
     let local_error = |error: std::io::Error| transfer::local_error(&destination.display, &error);
-    let file = tokio::fs::File::create(&destination.path).await.map_err(local_error)?;
+    let file = tokio::fs::File::create(&destination.path)
+        .await
+        .map_err(local_error)?;
     let mut sink = CopySink::Local {
         output: Box::new(file),
         display: destination.display.clone(),
@@ -220,7 +256,7 @@ async fn write_merge(sources: &[PathItem], plan: &[MergePiece], destination: &Lo
         match *piece {
             MergePiece::File(index) => {
                 let source = &sources[index];
-                let mut input = CopySource::Dfs(source.fs.open(&source.path).await?);
+                let mut input = CopySource::Dfs(Box::new(source.fs.open(&source.path).await?));
                 transfer::pump(&mut input, &mut sink, &Progress::none()).await?;
             }
             MergePiece::Delimiter => sink.write(b"\n").await?,
@@ -262,7 +298,10 @@ mod tests {
         std::fs::write(&path, b"x").unwrap();
         preserve_local(&path, 1_000_000, 2_000_000, 0o640).unwrap();
         let metadata = std::fs::metadata(&path).unwrap();
-        let modified = metadata.modified().unwrap().duration_since(SystemTime::UNIX_EPOCH);
+        let modified = metadata
+            .modified()
+            .unwrap()
+            .duration_since(SystemTime::UNIX_EPOCH);
         assert_eq!(modified.unwrap(), Duration::from_millis(1_000_000));
         assert_eq!(metadata.permissions().mode() & 0o777, 0o640);
         std::fs::remove_file(&path).unwrap();

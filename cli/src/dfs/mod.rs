@@ -264,11 +264,9 @@ mod tests {
         let (code, out, err) = run_shell(&[]).await;
         assert_eq!(code, 255);
         assert!(out.is_empty());
-        assert!(
-            err.starts_with(
-                "Usage: hadoop fs [generic options]\n\t[-appendToFile <localsrc> ... <dst>]\n"
-            )
-        );
+        assert!(err.starts_with(
+            "Usage: hadoop fs [generic options]\n\t[-appendToFile <localsrc> ... <dst>]\n"
+        ));
         assert!(
             err.contains(
                 "\t[-ls [-C] [-d] [-h] [-q] [-R] [-t] [-S] [-r] [-u] [-e] [<path> ...]]\n"

@@ -60,7 +60,10 @@ pub async fn put(shell: &mut Shell<'_>, args: Vec<String>) -> Result<i32, UsageE
 }
 
 /// Runs `-copyFromLocal`.
-pub async fn copy_from_local(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+pub async fn copy_from_local(
+    shell: &mut Shell<'_>,
+    mut args: Vec<String>,
+) -> Result<i32, UsageError> {
     if let Some(threads) = options::pop_option_with_argument("-t", &mut args)?
         && threads.parse::<i32>().is_err()
     {
@@ -134,7 +137,12 @@ async fn put_stdin(destination: &PathItem, options: &PutOptions) -> Result<(), R
 
 /// Copies `source` to `target`, a directory with everything below it, in pre-order; each
 /// failure is reported and the rest still copied.
-async fn put_tree(shell: &mut Shell<'_>, source: LocalItem, target: PathItem, options: &PutOptions) {
+async fn put_tree(
+    shell: &mut Shell<'_>,
+    source: LocalItem,
+    target: PathItem,
+    options: &PutOptions,
+) {
     let mut pending = vec![(source, target)];
     while let Some((source, target)) = pending.pop() {
         let is_dir = source.is_dir() == Some(true);
@@ -161,7 +169,10 @@ async fn put_tree(shell: &mut Shell<'_>, source: LocalItem, target: PathItem, op
 }
 
 /// Creates directory `target` if needed and returns the sorted entry names of `source`.
-async fn put_directory(source: &LocalItem, target: &PathItem) -> Result<Vec<String>, RemoteException> {
+async fn put_directory(
+    source: &LocalItem,
+    target: &PathItem,
+) -> Result<Vec<String>, RemoteException> {
     match &target.stat {
         Some(status) if !status.is_dir => return Err(target.error("Is not a directory")),
         Some(_) => {}
@@ -176,7 +187,9 @@ async fn put_directory(source: &LocalItem, target: &PathItem) -> Result<Vec<Stri
 /// The entry names of a local directory, sorted.
 pub async fn local_children(directory: &LocalItem) -> Result<Vec<String>, RemoteException> {
     let read_error = |error: std::io::Error| transfer::local_error(&directory.display, &error);
-    let mut entries = tokio::fs::read_dir(&directory.path).await.map_err(read_error)?;
+    let mut entries = tokio::fs::read_dir(&directory.path)
+        .await
+        .map_err(read_error)?;
     let mut names = Vec::new();
     while let Some(entry) = entries.next_entry().await.map_err(read_error)? {
         names.push(entry.file_name().to_string_lossy().into_owned());
@@ -185,7 +198,11 @@ pub async fn local_children(directory: &LocalItem) -> Result<Vec<String>, Remote
     Ok(names)
 }
 
-async fn put_file(source: &LocalItem, target: &PathItem, options: &PutOptions) -> Result<(), RemoteException> {
+async fn put_file(
+    source: &LocalItem,
+    target: &PathItem,
+    options: &PutOptions,
+) -> Result<(), RemoteException> {
     let is_dir = target.stat.as_ref().map(|status| status.is_dir);
     destination::check_target(&target.display, is_dir, options.overwrite)?;
     let mut input = CopySource::open_local(&source.path, &source.display).await?;
@@ -197,7 +214,10 @@ async fn put_file(source: &LocalItem, target: &PathItem, options: &PutOptions) -
         let (mtime, atime) = (millis(metadata.modified()), millis(metadata.accessed()));
         target.fs.set_times(&target.path, mtime, atime).await?;
         let mode = (metadata.permissions().mode() & 0o1777) as u16;
-        target.fs.set_permission(&target.path, FsPermission::new(mode)).await?;
+        target
+            .fs
+            .set_permission(&target.path, FsPermission::new(mode))
+            .await?;
     }
     Ok(())
 }
@@ -211,7 +231,10 @@ fn millis(time: std::io::Result<SystemTime>) -> i64 {
 
 /// Runs `-appendToFile`. The NameNode cannot append yet: a missing dst is created with the
 /// data, as Hadoop does; an existing one is refused.
-pub async fn append_to_file(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+pub async fn append_to_file(
+    shell: &mut Shell<'_>,
+    mut args: Vec<String>,
+) -> Result<i32, UsageError> {
     APPEND_FORMAT.parse(&mut args)?;
     let Some(raw_destination) = args.pop().filter(|_| !args.is_empty()) else {
         shell.error("missing destination argument");
@@ -223,7 +246,11 @@ pub async fn append_to_file(shell: &mut Shell<'_>, mut args: Vec<String>) -> Res
     Ok(shell.exit_code(0))
 }
 
-async fn append(shell: &mut Shell<'_>, raw_destination: &str, args: &[String]) -> Result<(), RemoteException> {
+async fn append(
+    shell: &mut Shell<'_>,
+    raw_destination: &str,
+    args: &[String],
+) -> Result<(), RemoteException> {
     let destination = destination::remote_destination(shell, raw_destination).await?;
     match &destination.stat {
         Some(status) if status.is_dir => return Err(destination.error("Is a directory")),
@@ -246,8 +273,11 @@ async fn append(shell: &mut Shell<'_>, raw_destination: &str, args: &[String]) -
         }
     }
     let options = transfer::create_options(shell.conf, &destination.fs)?;
-    let writer = destination.fs.create_writer(&destination.path, &options).await?;
-    let mut sink = CopySink::Dfs(writer);
+    let writer = destination
+        .fs
+        .create_writer(&destination.path, &options)
+        .await?;
+    let mut sink = CopySink::Dfs(Box::new(writer));
     if reads_stdin {
         transfer::pump(&mut CopySource::stdin(), &mut sink, &Progress::none()).await?;
     }

@@ -45,13 +45,18 @@ pub fn local_error(display: &str, error: &std::io::Error) -> RemoteException {
 
 /// How new DFS files are created: the configured replication and block size, the umask
 /// applied, parents created.
-pub fn create_options(conf: &Configuration, fs: &DfsClient) -> Result<CreateOptions, RemoteException> {
+pub fn create_options(
+    conf: &Configuration,
+    fs: &DfsClient,
+) -> Result<CreateOptions, RemoteException> {
     let config_error = |error: common::conf::ConfError| RemoteException::io(error.to_string());
     Ok(CreateOptions {
         permission: FsPermission::default_for(false, fs.umask()),
         overwrite: true,
         create_parent: true,
-        replication: conf.get_u16(keys::DFS_REPLICATION, 3).map_err(config_error)?,
+        replication: conf
+            .get_u16(keys::DFS_REPLICATION, 3)
+            .map_err(config_error)?,
         block_size: conf
             .get_size_bytes(keys::DFS_BLOCKSIZE, 128 * 1024 * 1024)
             .map_err(config_error)?,
@@ -69,7 +74,8 @@ pub struct Progress(Option<indicatif::ProgressBar>);
 impl Progress {
     /// Starts a bar labelled `label` for `total` bytes (`None`: unknown, no bar).
     pub fn start(label: &str, total: Option<u64>) -> Self {
-        let Some(total) = total.filter(|&total| shows_progress(total, std::io::stderr().is_terminal()))
+        let Some(total) =
+            total.filter(|&total| shows_progress(total, std::io::stderr().is_terminal()))
         else {
             return Self(None);
         };
@@ -112,7 +118,7 @@ pub enum CopySource {
         display: String,
     },
     /// A DFS file.
-    Dfs(FileReader),
+    Dfs(Box<FileReader>),
 }
 
 impl CopySource {
@@ -154,7 +160,7 @@ pub enum CopySink {
         display: String,
     },
     /// A DFS file being written.
-    Dfs(FileWriter),
+    Dfs(Box<FileWriter>),
 }
 
 impl CopySink {
@@ -179,7 +185,7 @@ impl CopySink {
                 .shutdown()
                 .await
                 .map_err(|error| local_error(&display, &error)),
-            Self::Dfs(writer) => writer.close().await,
+            Self::Dfs(writer) => (*writer).close().await,
         }
     }
 }
@@ -221,7 +227,7 @@ pub async fn write_to_dfs(
     };
     let progress = Progress::start(&target.display, total);
     let copied = async {
-        let mut sink = CopySink::Dfs(fs.create_writer(&written, options).await?);
+        let mut sink = CopySink::Dfs(Box::new(fs.create_writer(&written, options).await?));
         pump(source, &mut sink, &progress).await?;
         sink.finish().await?;
         if !direct {
@@ -311,7 +317,9 @@ mod tests {
             input: Box::new(std::io::Cursor::new(data.clone())),
             display: "in".to_string(),
         };
-        write_to_local(&mut source, &target, "out", None).await.unwrap();
+        write_to_local(&mut source, &target, "out", None)
+            .await
+            .unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), data);
         assert!(!copying_path(&target).exists());
 

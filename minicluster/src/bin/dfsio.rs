@@ -1,0 +1,147 @@
+//! `dfsio`: a TestDFSIO-style throughput benchmark on a mini-cluster of 3
+//! DataNodes, beside `dd` writing (conv=fdatasync) and reading the same bytes
+//! on the same disk, in the same run.
+//!
+//! `cargo run --release -p tusk-minicluster --bin dfsio -- --total-mib 1024`
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use clap::Parser;
+use client::{CreateOptions, DfsClient};
+use common::FsPermission;
+use tusk_minicluster::MiniCluster;
+
+/// Write then read files through the DFS and report MB/s.
+#[derive(Parser)]
+struct Args {
+    /// Bytes written in total by each run, in MiB (split among the writers).
+    #[arg(long, default_value_t = 1024)]
+    total_mib: u64,
+    /// Writer counts to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1,4")]
+    writers: Vec<usize>,
+    /// Replication factors to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1,3")]
+    replication: Vec<u16>,
+    /// Where the cluster and the dd file live (default: a temp dir).
+    #[arg(long)]
+    base_dir: Option<std::path::PathBuf>,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3]).collect()
+}
+
+async fn write_file(client: DfsClient, path: String, bytes: u64, replication: u16) -> anyhow::Result<()> {
+    let options = CreateOptions {
+        permission: FsPermission::new(0o644),
+        overwrite: true,
+        create_parent: true,
+        replication,
+        block_size: 128 * MIB,
+    };
+    let buffer = pattern(MIB as usize);
+    let mut writer = client.create_writer(&path, &options).await?;
+    let mut left = bytes;
+    while left > 0 {
+        let take = left.min(MIB) as usize;
+        writer.write(&buffer[..take]).await?;
+        left -= take as u64;
+    }
+    writer.close().await?;
+    Ok(())
+}
+
+async fn read_file(client: DfsClient, path: String) -> anyhow::Result<u64> {
+    let mut reader = client.open(&path).await?;
+    let mut buffer = vec![0u8; MIB as usize];
+    let mut total = 0u64;
+    loop {
+        let read = reader.read(&mut buffer).await?;
+        if read == 0 {
+            return Ok(total);
+        }
+        total += read as u64;
+    }
+}
+
+fn mb_per_second(bytes: u64, seconds: f64) -> f64 {
+    bytes as f64 / 1e6 / seconds
+}
+
+/// `dd` of the same bytes: write with conv=fdatasync, then read back.
+fn dd_baseline(dir: &Path, total_mib: u64) -> anyhow::Result<(f64, f64)> {
+    let file = dir.join("dd.bin");
+    let started = Instant::now();
+    let status = Command::new("dd")
+        .arg("if=/dev/zero")
+        .arg(format!("of={}", file.display()))
+        .arg("bs=1M")
+        .arg(format!("count={total_mib}"))
+        .arg("conv=fdatasync")
+        .arg("status=none")
+        .status()?;
+    anyhow::ensure!(status.success(), "dd write failed");
+    let write = mb_per_second(total_mib * MIB, started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let status = Command::new("dd").arg(format!("if={}", file.display())).arg("of=/dev/null").arg("bs=1M").arg("status=none").status()?;
+    anyhow::ensure!(status.success(), "dd read failed");
+    let read = mb_per_second(total_mib * MIB, started.elapsed().as_secs_f64());
+    std::fs::remove_file(file)?;
+    Ok((write, read))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    common::logging::init("warn");
+    let args = Args::parse();
+    let mut builder = MiniCluster::builder().racks(&["/r1", "/r1", "/r2"]).set("dfs.block.scanner.volume.bytes.per.second", "0");
+    if let Some(dir) = &args.base_dir {
+        builder = builder.base_dir(dir);
+    }
+    let cluster = builder.build().await?;
+    let total = args.total_mib * MIB;
+    let (dd_write, dd_read) = dd_baseline(cluster.base_dir(), args.total_mib)?;
+    println!("dfsio: {} MiB per run on 3 DataNodes (2 racks), block size 128 MiB", args.total_mib);
+    println!("baseline dd (same disk, same bytes): write {dd_write:.0} MB/s (conv=fdatasync), read {dd_read:.0} MB/s");
+    println!("{:<12} {:>8} {:>14} {:>10} {:>14} {:>10}", "replication", "streams", "write MB/s", "vs dd", "read MB/s", "vs dd");
+    for &replication in &args.replication {
+        for &streams in &args.writers {
+            let per_stream = total / streams as u64;
+            let client = cluster.client()?;
+            let paths: Vec<String> = (0..streams).map(|i| format!("/benchmarks/dfsio/r{replication}-s{streams}/f{i}")).collect();
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for path in &paths {
+                tasks.push(tokio::spawn(write_file(client.clone(), path.clone(), per_stream, replication)));
+            }
+            for task in tasks {
+                task.await??;
+            }
+            let write = mb_per_second(per_stream * streams as u64, started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for path in &paths {
+                tasks.push(tokio::spawn(read_file(client.clone(), path.clone())));
+            }
+            let mut read_bytes = 0;
+            for task in tasks {
+                read_bytes += task.await??;
+            }
+            anyhow::ensure!(read_bytes == per_stream * streams as u64, "read {read_bytes} bytes, wrote {}", per_stream * streams as u64);
+            let read = mb_per_second(read_bytes, started.elapsed().as_secs_f64());
+            println!(
+                "{replication:<12} {streams:>8} {write:>14.0} {:>9.0}% {read:>14.0} {:>9.0}%",
+                100.0 * write / dd_write,
+                100.0 * read / dd_read
+            );
+            client.delete(&format!("/benchmarks/dfsio/r{replication}-s{streams}"), true).await?;
+        }
+    }
+    cluster.shutdown().await;
+    Ok(())
+}
