@@ -15,6 +15,9 @@ use proto::hdfs as pb;
 use crate::dfs::format::java_date;
 use report::{AdminState, Cluster, Show, Totals};
 
+/// Exit code of a check that failed or listed corrupt blocks (Hadoop's `DFSck` returns -1).
+const EXIT_FAILED: i32 = 255;
+
 const USAGE: &str = "Usage: hdfs fsck <path> [-list-corruptfileblocks | \
 [-files [-blocks [-locations | -racks]]]] [-showprogress]
 \t<path>\tstart checking from this path
@@ -176,7 +179,7 @@ impl Checker<'_> {
             Err(error) => {
                 let _ = writeln!(self.out, "{}{}", ended(started), error.message);
                 let _ = writeln!(self.out, "\n\nFsck on path '{path}' FAILED");
-                crate::EXIT_USAGE
+                EXIT_FAILED
             }
         }
     }
@@ -192,7 +195,7 @@ impl Checker<'_> {
     ) -> i32 {
         if let Err(error) = self.check(conf, path).await {
             let _ = writeln!(err, "fsck: {}", error.message);
-            return crate::EXIT_USAGE;
+            return EXIT_FAILED;
         }
         self.corrupt_blocks.sort();
         let count = self.corrupt_blocks.len();
@@ -209,8 +212,7 @@ impl Checker<'_> {
             self.out,
             "The filesystem under path '{raw}' has {count} CORRUPT files"
         );
-        // Hadoop's DFSck returns -1 when it listed any.
-        if count == 0 { 0 } else { crate::EXIT_USAGE }
+        if count == 0 { 0 } else { EXIT_FAILED }
     }
 
     /// Learns the cluster, then checks `path` and everything below it in pre-order (entries by

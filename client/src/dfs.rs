@@ -10,6 +10,10 @@ use tonic::transport::{Channel, Endpoint};
 use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 use crate::Result;
 
+/// Whether readers check a whole block's MD5 and SHA-1 (on by default;
+/// per-chunk CRC32C is always checked). Tusk's own key.
+pub const VERIFY_BLOCK_DIGESTS_KEY: &str = "dfs.client.read.verify-block-digests";
+
 /// The NameNode RPC port when `fs.defaultFS` names none.
 pub const DEFAULT_NAMENODE_PORT: u16 = 8020;
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -40,6 +44,7 @@ pub struct DfsClient {
     user: String,
     client_name: String,
     umask: FsPermission,
+    verify_block_digests: bool,
 }
 
 impl DfsClient {
@@ -50,7 +55,11 @@ impl DfsClient {
         let default_fs = conf.get_or("fs.defaultFS", "file:///");
         let authority = namenode_authority(&default_fs)?;
         let umask = umask_from_conf(conf)?;
-        Self::connect(&authority, &common::user::current_user(), umask)
+        let mut client = Self::connect(&authority, &common::user::current_user(), umask)?;
+        client.verify_block_digests = conf
+            .get_bool(VERIFY_BLOCK_DIGESTS_KEY, true)
+            .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        Ok(client)
     }
 
     /// Connects (lazily) to `host:port` as `user`.
@@ -71,6 +80,7 @@ impl DfsClient {
             user: user.to_string(),
             client_name: new_client_name(),
             umask,
+            verify_block_digests: true,
         })
     }
 
@@ -87,6 +97,11 @@ impl DfsClient {
     /// The name this client holds leases under.
     pub fn client_name(&self) -> &str {
         &self.client_name
+    }
+
+    /// Whether readers check whole-block digests ([`VERIFY_BLOCK_DIGESTS_KEY`]).
+    pub fn verify_block_digests(&self) -> bool {
+        self.verify_block_digests
     }
 
     /// The umask applied to new files and directories (`fs.permissions.umask-mode`).

@@ -9,7 +9,7 @@ pub(crate) mod read;
 mod status;
 mod write;
 
-pub use dfs::{CreateOptions, DfsClient, SafeModeAction};
+pub use dfs::{CreateOptions, DfsClient, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY};
 pub use read::{FileChecksum, FileReader};
 pub use write::FileWriter;
 pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};

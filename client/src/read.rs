@@ -10,7 +10,7 @@ use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use common::RemoteException;
 use md5::Digest;
 use proto::hdfs as pb;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::dfs::DfsClient;
@@ -20,7 +20,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An open block read from one DataNode.
 struct BlockRead {
-    stream: TcpStream,
+    stream: BufReader<TcpStream>,
     node: pb::DatanodeInfo,
     block: pb::Block,
     /// Offset in the file of the next byte to hand out.
@@ -137,7 +137,7 @@ impl FileReader {
             if self.failed.contains(&(block.block_id, node.datanode_uuid.clone())) {
                 continue;
             }
-            match connect_read(node, block, located.offset, self.position).await {
+            match connect_read(node, block, located.offset, self.position, self.client.verify_block_digests()).await {
                 Ok(read) => return Ok(read),
                 Err(failure) => {
                     last_error = failure.reason;
@@ -146,8 +146,8 @@ impl FileReader {
             }
         }
         Err(RemoteException::io(format!(
-            "Could not obtain block: BP-{} file={}: {} (No live nodes contain current block; last error: {last_error})",
-            block.block_id, self.path, block.block_id
+            "Could not obtain block: blk_{}_{} file={} (No live nodes contain current block; last error: {last_error})",
+            block.block_id, block.generation_stamp, self.path
         )))
     }
 }
@@ -161,7 +161,13 @@ fn io_failure(error: impl std::fmt::Display) -> ReadFailure {
     ReadFailure { corrupt: false, reason: error.to_string() }
 }
 
-async fn connect_read(node: &pb::DatanodeInfo, block: pb::Block, block_offset: u64, position: u64) -> std::result::Result<BlockRead, ReadFailure> {
+async fn connect_read(
+    node: &pb::DatanodeInfo,
+    block: pb::Block,
+    block_offset: u64,
+    position: u64,
+    verify_digests: bool,
+) -> std::result::Result<BlockRead, ReadFailure> {
     let address = format!("{}:{}", node.host, node.xfer_port);
     let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
         .await
@@ -183,7 +189,7 @@ async fn connect_read(node: &pb::DatanodeInfo, block: pb::Block, block_offset: u
             reason: format!("replica on {address} has {} bytes, the block {}", response.replica_length, block.num_bytes),
         });
     }
-    let whole_block = response.first_chunk_offset == 0 && !response.md5.is_empty();
+    let whole_block = verify_digests && response.first_chunk_offset == 0 && !response.md5.is_empty();
     let digests = whole_block.then(|| WholeBlockDigests {
         expected_md5: response.md5.clone(),
         expected_sha1: response.sha1.clone(),
@@ -191,7 +197,7 @@ async fn connect_read(node: &pb::DatanodeInfo, block: pb::Block, block_offset: u
         sha1: sha1::Sha1::new(),
     });
     let mut read = BlockRead {
-        stream,
+        stream: BufReader::with_capacity(256 * 1024, stream),
         node: node.clone(),
         block,
         position: block_offset + response.first_chunk_offset,

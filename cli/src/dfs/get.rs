@@ -207,13 +207,8 @@ pub async fn getmerge(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i3
         .iter()
         .map(|source| source.stat.as_ref().map_or(0, |status| status.length))
         .collect();
-    if let Err(error) = write_merge(
-        &sources,
-        &merge_plan(&lengths, newline, skip_empty),
-        &destination,
-    )
-    .await
-    {
+    let plan = merge_plan(&lengths, newline, skip_empty);
+    if let Err(error) = write_merge(&sources, &plan, &destination).await {
         shell.error(error);
     }
     Ok(shell.exit_code(0))

@@ -211,7 +211,8 @@ pub async fn pump(
 
 /// Writes `source` to the DFS file `target` (which the caller checked may be replaced): into
 /// `target._COPYING_`, renamed over `target` once complete, or with `direct` straight into
-/// `target`. A failed copy leaves nothing behind.
+/// `target`. A failed copy leaves nothing behind (not even, with `direct`, the old `target`
+/// it had begun to replace).
 pub async fn write_to_dfs(
     source: &mut CopySource,
     target: &PathItem,
@@ -225,9 +226,10 @@ pub async fn write_to_dfs(
     } else {
         copying_name(&target.path)
     };
+    // Nothing to clean up when the file cannot even be created.
+    let mut sink = CopySink::Dfs(Box::new(fs.create_writer(&written, options).await?));
     let progress = Progress::start(&target.display, total);
     let copied = async {
-        let mut sink = CopySink::Dfs(Box::new(fs.create_writer(&written, options).await?));
         pump(source, &mut sink, &progress).await?;
         sink.finish().await?;
         if !direct {
@@ -253,15 +255,15 @@ pub async fn write_to_local(
 ) -> Result<(), RemoteException> {
     let written = copying_path(target);
     let written_display = copying_name(display);
+    let file = tokio::fs::File::create(&written)
+        .await
+        .map_err(|error| local_error(&written_display, &error))?;
+    let mut sink = CopySink::Local {
+        output: Box::new(file),
+        display: written_display.clone(),
+    };
     let progress = Progress::start(display, total);
     let copied = async {
-        let file = tokio::fs::File::create(&written)
-            .await
-            .map_err(|error| local_error(&written_display, &error))?;
-        let mut sink = CopySink::Local {
-            output: Box::new(file),
-            display: written_display.clone(),
-        };
         pump(source, &mut sink, &progress).await?;
         sink.finish().await?;
         tokio::fs::rename(&written, target)

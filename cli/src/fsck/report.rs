@@ -200,12 +200,11 @@ pub fn check_file(file: &File, show: Show, cluster: &Cluster, totals: &mut Total
             totals.corrupt_size += block.length;
             corrupt += 1;
             corrupt_size += block.length;
-            let pool = cluster.block_pool.as_deref().unwrap_or("");
-            let _ = write!(
-                out,
-                "\n{path}: CORRUPT blockpool {pool} block blk_{}\n",
-                block.id
-            );
+            let pool = match &cluster.block_pool {
+                Some(pool) => format!("blockpool {pool} "),
+                None => String::new(),
+            };
+            let _ = write!(out, "\n{path}: CORRUPT {pool}block blk_{}\n", block.id);
         }
         if replicas >= u64::from(cluster.min_replication) {
             totals.min_replicated += 1;

@@ -192,6 +192,15 @@ fn files_being_written_are_only_counted() {
 fn block_names_need_no_pool() {
     let unknown = Cluster::default();
     assert_eq!(unknown.block_name(&block(9, 0, Vec::new())), "blk_9_1001");
+    let mut corrupt = block(9, 1, Vec::new());
+    corrupt.corrupt = true;
+    let text = check_file(
+        &file("/f", 1, vec![corrupt]),
+        Show::default(),
+        &unknown,
+        &mut Totals::default(),
+    );
+    assert!(text.starts_with("\n/f: CORRUPT block blk_9\n"), "{text}");
 }
 
 #[test]

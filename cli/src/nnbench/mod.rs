@@ -11,6 +11,7 @@
 //! and the fsimage save and load times.
 
 mod baseline;
+mod cpu;
 mod deploy;
 mod memory;
 mod options;
@@ -172,14 +173,19 @@ async fn run_ops(
         };
         report::print_inputs(out, mode, op, options)?;
         let (txid_before, inodes_before) = (deployment.last_txid(), deployment.inode_count());
+        let cpu_before = cpu::CpuSnapshot::take();
         let batch = run_batch(&deployment.target, task, count, options.threads, layout)
             .await
             .map_err(anyhow::Error::msg)?;
+        let cpu_after = cpu::CpuSnapshot::take();
         let measurement = Measurement {
             mode,
             op,
             batch,
             edit_records: deployment.last_txid() - txid_before,
+            cpu: cpu_before
+                .zip(cpu_after)
+                .map(|(before, after)| before.usage_until(&after)),
         };
         report::print_stats(out, &measurement, baseline)?;
         check_inode_count(op, count, inodes_before, deployment.inode_count())?;

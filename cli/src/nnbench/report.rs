@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::baseline::SyncBaseline;
+use super::cpu::CpuUsage;
 use super::memory::MemoryReport;
 use super::options::{BenchOp, Mode, Options};
 use super::runner::Batch;
@@ -15,6 +16,15 @@ pub struct Measurement {
     pub batch: Batch,
     /// Edit-log transactions the batch wrote.
     pub edit_records: u64,
+    /// CPU used during the batch, where the platform tells.
+    pub cpu: Option<CpuUsage>,
+}
+
+impl Measurement {
+    /// This process's CPU time per operation, in microseconds.
+    pub fn cpu_micros_per_op(&self) -> Option<f64> {
+        Some(self.cpu?.process_micros / self.batch.operations.max(1) as f64)
+    }
 }
 
 /// Everything one run measured.
@@ -58,6 +68,7 @@ pub fn print_stats(
         op,
         batch,
         edit_records,
+        cpu,
     } = measurement;
     writeln!(out, "--- {op} stats ({}) ---", mode.name())?;
     writeln!(out, "# operations: {}", batch.operations)?;
@@ -74,6 +85,13 @@ pub fn print_stats(
             out,
             "vs fdatasync baseline: {:.1}x",
             batch.ops_per_sec() / baseline.ops_per_sec()
+        )?;
+    }
+    if let (Some(cpu), Some(micros_per_op)) = (cpu, measurement.cpu_micros_per_op()) {
+        writeln!(
+            out,
+            "CPU: {:.2} cores in this process ({micros_per_op:.1} us per op), {:.2} cores in other processes",
+            cpu.process_cores, cpu.other_cores
         )?;
     }
     Ok(())
@@ -136,7 +154,9 @@ pub fn print_memory(out: &mut dyn Write, report: &MemoryReport) -> io::Result<()
     Ok(())
 }
 
-/// A table of every timed batch, for BENCHMARKS.md.
+/// A table of every timed batch, for BENCHMARKS.md: CPU us/op is this
+/// process's CPU time per op (clients included), "others" the cores other
+/// processes kept busy meanwhile.
 pub fn print_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     writeln!(out, "\n=== nnbench summary ===")?;
     if let Some(baseline) = &summary.baseline {
@@ -144,19 +164,27 @@ pub fn print_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{:<10} {:<11} {:>10} {:>10} {:>12}",
-        "mode", "op", "ops", "ms", "ops/s"
+        "{:<10} {:<11} {:>10} {:>10} {:>12} {:>10} {:>7}",
+        "mode", "op", "ops", "ms", "ops/s", "CPU us/op", "others"
     )?;
     for measurement in &summary.throughput {
         let batch = &measurement.batch;
+        let cpu_per_op = measurement
+            .cpu_micros_per_op()
+            .map_or("-".to_string(), |micros| format!("{micros:.1}"));
+        let others = measurement
+            .cpu
+            .map_or("-".to_string(), |cpu| format!("{:.2}", cpu.other_cores));
         writeln!(
             out,
-            "{:<10} {:<11} {:>10} {:>10} {:>12.1}",
+            "{:<10} {:<11} {:>10} {:>10} {:>12.1} {:>10} {:>7}",
             measurement.mode.name(),
             measurement.op.name(),
             batch.operations,
             batch.elapsed.as_millis(),
-            batch.ops_per_sec()
+            batch.ops_per_sec(),
+            cpu_per_op,
+            others
         )?;
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use common::datatransfer::{self, MAX_PACKET_DATA};
 use proto::hdfs as pb;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::{TransferContext, error_response, success_response};
@@ -47,8 +48,9 @@ pub async fn send_block(mut stream: TcpStream, op: pb::OpReadBlock, context: &Tr
         }
     }
     datatransfer::write_message(&mut stream, &response).await?;
-    stream_packets(&mut stream, reader, start, end, 0).await?;
-    Ok(())
+    let mut buffered = tokio::io::BufWriter::with_capacity(256 * 1024, &mut stream);
+    stream_packets(&mut buffered, reader, start, end, 0).await?;
+    buffered.flush().await
 }
 
 /// Sends `[start, end)` of a replica as packets numbered from `first_seqno`,
