@@ -107,7 +107,9 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
 
     let (disk_sender, disk_receiver) = std::sync::mpsc::sync_channel::<DiskWork>(32);
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
-    let disk = tokio::task::spawn_blocking(move || write_to_disk(writer, disk_receiver, done_sender));
+    // Written packets come back for reuse: no allocation per packet.
+    let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
+    let disk = tokio::task::spawn_blocking(move || write_to_disk(writer, disk_receiver, done_sender, recycle_sender));
     let (downstream_read, mut downstream_write) = match downstream {
         Some((read, write)) => (Some(read), Some(write)),
         None => (None, None),
@@ -116,7 +118,7 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
 
     let mut next_seqno_failed = None;
     loop {
-        let mut packet = PacketBuffer::default();
+        let mut packet = recycle_receiver.try_recv().unwrap_or_default();
         if let Err(error) = packet.read_from(&mut upstream_read, bytes_per_checksum).await {
             debug!(block = key.id, %error, "upstream closed the write pipeline");
             break;
@@ -155,7 +157,12 @@ async fn refuse(upstream: &mut OwnedWriteHalf, writer: ReplicaWriter, message: S
     datatransfer::write_message(upstream, &response).await
 }
 
-fn write_to_disk(mut writer: ReplicaWriter, work: std::sync::mpsc::Receiver<DiskWork>, done: mpsc::UnboundedSender<DiskDone>) {
+fn write_to_disk(
+    mut writer: ReplicaWriter,
+    work: std::sync::mpsc::Receiver<DiskWork>,
+    done: mpsc::UnboundedSender<DiskDone>,
+    recycle: std::sync::mpsc::Sender<PacketBuffer>,
+) {
     for item in work {
         match item {
             DiskWork::Packet(packet) => {
@@ -182,6 +189,7 @@ fn write_to_disk(mut writer: ReplicaWriter, work: std::sync::mpsc::Receiver<Disk
                     return;
                 }
                 let _ = done.send(DiskDone { seqno: header.seqno, status: pb::Status::Success, last: false, finalized: None });
+                let _ = recycle.send(packet);
             }
             DiskWork::Fail { seqno, status } => {
                 let _ = done.send(DiskDone { seqno, status, last: true, finalized: None });
