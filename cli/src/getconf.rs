@@ -18,11 +18,20 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
         },
         Some("-namenodes") | Some("-nnRpcAddresses") => match namenode_address(conf) {
             Some(address) if args[0] == "-namenodes" => {
-                writeln!(out, "{}", address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host))
+                writeln!(
+                    out,
+                    "{}",
+                    address
+                        .rsplit_once(':')
+                        .map_or(address.as_str(), |(host, _)| host)
+                )
             }
             Some(address) => writeln!(out, "{address}"),
             None => {
-                let _ = writeln!(err, "Incorrect configuration: namenode address dfs.namenode.rpc-address is not configured.");
+                let _ = writeln!(
+                    err,
+                    "Incorrect configuration: namenode address dfs.namenode.rpc-address is not configured."
+                );
                 return crate::EXIT_FAILURE;
             }
         },
@@ -38,8 +47,11 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
 }
 
 fn namenode_address(conf: &Configuration) -> Option<String> {
-    conf.get_trimmed("dfs.namenode.rpc-address")
-        .or_else(|| client::DfsClient::from_conf(conf).ok().map(|client| client.authority().to_string()))
+    conf.get_trimmed("dfs.namenode.rpc-address").or_else(|| {
+        client::DfsClient::from_conf(conf)
+            .ok()
+            .map(|client| client.authority().to_string())
+    })
 }
 
 #[cfg(test)]
@@ -50,16 +62,26 @@ mod tests {
         let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run(conf, &args, &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     }
 
     #[test]
     fn prints_effective_values_and_missing_keys() {
         let mut conf = Configuration::new();
         conf.set("dfs.replication", "2");
-        assert_eq!(run_to_strings(&conf, &["-confKey", "dfs.replication"]), (0, "2\n".into(), String::new()));
+        assert_eq!(
+            run_to_strings(&conf, &["-confKey", "dfs.replication"]),
+            (0, "2\n".into(), String::new())
+        );
         let (code, _, err) = run_to_strings(&conf, &["-confKey", "no.such.key"]);
-        assert_eq!((code, err.as_str()), (1, "Configuration no.such.key is missing.\n"));
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "Configuration no.such.key is missing.\n")
+        );
         assert_eq!(run_to_strings(&conf, &[]).0, 255);
     }
 }

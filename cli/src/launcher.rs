@@ -37,7 +37,11 @@ pub fn parse(program: &str, mut args: Vec<String>) -> Result<Option<Invocation>,
         eprintln!("{program} {command}: {error}");
         ExitCode::from(crate::EXIT_USAGE as u8)
     })?;
-    Ok(Some(Invocation { command, conf, args }))
+    Ok(Some(Invocation {
+        command,
+        conf,
+        args,
+    }))
 }
 
 /// A multi-threaded runtime for one command.

@@ -50,10 +50,15 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
         }
     }
     let dirs = &config.namesystem.name_dirs;
-    let formatted = dirs.iter().any(|dir| dir.join("current").join("VERSION").exists());
+    let formatted = dirs
+        .iter()
+        .any(|dir| dir.join("current").join("VERSION").exists());
     if formatted && !force {
         if !interactive || !std::io::stdin().is_terminal() {
-            eprintln!("namenode: name dir is already formatted: {}; use -force to format it again", list(dirs));
+            eprintln!(
+                "namenode: name dir is already formatted: {}; use -force to format it again",
+                list(dirs)
+            );
             return crate::EXIT_FAILURE;
         }
         print!("Re-format filesystem in {} ? (Y or N) ", list(dirs));
@@ -68,7 +73,10 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
     match Namesystem::format(&config.namesystem, cluster_id.as_deref(), true) {
         Ok(info) => {
             for dir in dirs {
-                println!("Storage directory {} has been successfully formatted.", dir.display());
+                println!(
+                    "Storage directory {} has been successfully formatted.",
+                    dir.display()
+                );
             }
             println!("clusterID: {}", info.cluster_id);
             0
@@ -98,13 +106,14 @@ fn serve(config: NameNodeConfig) -> i32 {
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn wait_for_termination() {
-    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(signal) => signal,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
@@ -112,5 +121,8 @@ pub async fn wait_for_termination() {
 }
 
 fn list(dirs: &[std::path::PathBuf]) -> String {
-    dirs.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
+    dirs.iter()
+        .map(|dir| dir.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

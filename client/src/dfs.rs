@@ -7,8 +7,8 @@ use proto::hdfs as pb;
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 use crate::Result;
+use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 
 /// Whether readers check a whole block's MD5 and SHA-1 (on by default;
 /// per-chunk CRC32C is always checked). Tusk's own key.
@@ -124,19 +124,30 @@ impl DfsClient {
 
     /// Creates a directory; with `create_parent`, missing ancestors too.
     /// `permission` is applied as given (callers mask it with the umask).
-    pub async fn mkdirs(&self, path: &str, permission: FsPermission, create_parent: bool) -> Result<()> {
+    pub async fn mkdirs(
+        &self,
+        path: &str,
+        permission: FsPermission,
+        create_parent: bool,
+    ) -> Result<()> {
         let request = pb::MkdirsRequest {
             src: path.to_string(),
             masked: permission.bits().into(),
             create_parent,
         };
-        self.rpc.clone().mkdirs(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .mkdirs(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// The status of `path`, or `None` when it does not exist.
     pub async fn get_file_info(&self, path: &str) -> Result<Option<FileStatus>> {
-        let request = pb::GetFileInfoRequest { src: path.to_string() };
+        let request = pb::GetFileInfoRequest {
+            src: path.to_string(),
+        };
         let response = self
             .rpc
             .clone()
@@ -144,7 +155,9 @@ impl DfsClient {
             .await
             .map_err(from_status)?
             .into_inner();
-        Ok(response.fs.map(|status| FileStatus::from_proto(path.to_string(), status)))
+        Ok(response
+            .fs
+            .map(|status| FileStatus::from_proto(path.to_string(), status)))
     }
 
     /// The status of `path`; `'path': No such file or directory` when absent.
@@ -183,7 +196,10 @@ impl DfsClient {
                 }
                 start_after.clone_from(&entry.name);
                 let name = String::from_utf8_lossy(&entry.name).into_owned();
-                entries.push(FileStatus::from_proto(common::path::join(path, &name), entry));
+                entries.push(FileStatus::from_proto(
+                    common::path::join(path, &name),
+                    entry,
+                ));
             }
             if listing.remaining_entries == 0 || page_len == 0 {
                 return Ok(entries);
@@ -194,22 +210,40 @@ impl DfsClient {
     /// Renames `src` to `dst`. With `move_into_directory` (FileSystem#rename,
     /// what `-mv` uses) an existing directory `dst` receives `src` inside it;
     /// with `overwrite` an existing file or empty directory `dst` is replaced.
-    pub async fn rename(&self, src: &str, dst: &str, overwrite: bool, move_into_directory: bool) -> Result<()> {
+    pub async fn rename(
+        &self,
+        src: &str,
+        dst: &str,
+        overwrite: bool,
+        move_into_directory: bool,
+    ) -> Result<()> {
         let request = pb::RenameRequest {
             src: src.to_string(),
             dst: dst.to_string(),
             overwrite,
             move_into_directory,
         };
-        self.rpc.clone().rename(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .rename(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// Deletes `path` (a non-empty directory only when `recursive`). Returns
     /// false when nothing was there.
     pub async fn delete(&self, path: &str, recursive: bool) -> Result<bool> {
-        let request = pb::DeleteRequest { src: path.to_string(), recursive };
-        let response = self.rpc.clone().delete(self.request(request)).await.map_err(from_status)?;
+        let request = pb::DeleteRequest {
+            src: path.to_string(),
+            recursive,
+        };
+        let response = self
+            .rpc
+            .clone()
+            .delete(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(response.into_inner().result)
     }
 
@@ -233,30 +267,53 @@ impl DfsClient {
             src: path.to_string(),
             permission: permission.bits().into(),
         };
-        self.rpc.clone().set_permission(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .set_permission(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// Changes owner and/or group; `None` leaves that one unchanged.
-    pub async fn set_owner(&self, path: &str, owner: Option<&str>, group: Option<&str>) -> Result<()> {
+    pub async fn set_owner(
+        &self,
+        path: &str,
+        owner: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<()> {
         let request = pb::SetOwnerRequest {
             src: path.to_string(),
             username: owner.unwrap_or_default().to_string(),
             groupname: group.unwrap_or_default().to_string(),
         };
-        self.rpc.clone().set_owner(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .set_owner(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// Sets modification and access times in ms; -1 leaves one unchanged.
     pub async fn set_times(&self, path: &str, mtime: i64, atime: i64) -> Result<()> {
-        let request = pb::SetTimesRequest { src: path.to_string(), mtime, atime };
-        self.rpc.clone().set_times(self.request(request)).await.map_err(from_status)?;
+        let request = pb::SetTimesRequest {
+            src: path.to_string(),
+            mtime,
+            atime,
+        };
+        self.rpc
+            .clone()
+            .set_times(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     pub async fn content_summary(&self, path: &str) -> Result<ContentSummary> {
-        let request = pb::GetContentSummaryRequest { path: path.to_string() };
+        let request = pb::GetContentSummaryRequest {
+            path: path.to_string(),
+        };
         let response = self
             .rpc
             .clone()
@@ -277,7 +334,12 @@ impl DfsClient {
             replication: options.replication.into(),
             block_size: options.block_size,
         };
-        let response = self.rpc.clone().create(self.request(request)).await.map_err(from_status)?;
+        let response = self
+            .rpc
+            .clone()
+            .create(self.request(request))
+            .await
+            .map_err(from_status)?;
         let status = response
             .into_inner()
             .fs
@@ -287,7 +349,13 @@ impl DfsClient {
 
     /// Allocates the next block of a file being written; `previous` is the
     /// last block with its final length; `excluded` DataNodes are avoided.
-    pub async fn add_block(&self, path: &str, file_id: u64, previous: Option<pb::Block>, excluded: &[String]) -> Result<pb::LocatedBlock> {
+    pub async fn add_block(
+        &self,
+        path: &str,
+        file_id: u64,
+        previous: Option<pb::Block>,
+        excluded: &[String],
+    ) -> Result<pb::LocatedBlock> {
         let request = pb::AddBlockRequest {
             src: path.to_string(),
             client_name: self.client_name.clone(),
@@ -295,7 +363,12 @@ impl DfsClient {
             file_id,
             excluded_node_uuids: excluded.to_vec(),
         };
-        let response = self.rpc.clone().add_block(self.request(request)).await.map_err(from_status)?;
+        let response = self
+            .rpc
+            .clone()
+            .add_block(self.request(request))
+            .await
+            .map_err(from_status)?;
         response
             .into_inner()
             .block
@@ -303,18 +376,39 @@ impl DfsClient {
     }
 
     /// Pipeline recovery: a new generation stamp for the block being written.
-    pub async fn update_block_for_pipeline(&self, path: &str, block: pb::Block) -> Result<pb::Block> {
-        let request = pb::UpdateBlockForPipelineRequest { block: Some(block), client_name: self.client_name.clone(), src: path.to_string() };
-        let response = self.rpc.clone().update_block_for_pipeline(self.request(request)).await.map_err(from_status)?;
+    pub async fn update_block_for_pipeline(
+        &self,
+        path: &str,
+        block: pb::Block,
+    ) -> Result<pb::Block> {
+        let request = pb::UpdateBlockForPipelineRequest {
+            block: Some(block),
+            client_name: self.client_name.clone(),
+            src: path.to_string(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .update_block_for_pipeline(self.request(request))
+            .await
+            .map_err(from_status)?;
         response
             .into_inner()
             .block
             .and_then(|located| located.block)
-            .ok_or_else(|| RemoteException::io("updateBlockForPipeline: NameNode returned no block"))
+            .ok_or_else(|| {
+                RemoteException::io("updateBlockForPipeline: NameNode returned no block")
+            })
     }
 
     /// Pipeline recovery: the block continues on `nodes` with its new stamp.
-    pub async fn update_pipeline(&self, path: &str, old_block: pb::Block, new_block: pb::Block, nodes: &[String]) -> Result<()> {
+    pub async fn update_pipeline(
+        &self,
+        path: &str,
+        old_block: pb::Block,
+        new_block: pb::Block,
+        nodes: &[String],
+    ) -> Result<()> {
         let request = pb::UpdatePipelineRequest {
             client_name: self.client_name.clone(),
             old_block: Some(old_block),
@@ -322,30 +416,76 @@ impl DfsClient {
             new_node_uuids: nodes.to_vec(),
             src: path.to_string(),
         };
-        self.rpc.clone().update_pipeline(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .update_pipeline(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// Tells the NameNode a replica is bad.
-    pub async fn report_bad_block(&self, block: pb::Block, datanode_uuid: &str, reason: &str) -> Result<()> {
-        let bad = pb::BadBlock { block: Some(block), datanode_uuid: datanode_uuid.to_string(), reason: reason.to_string() };
+    pub async fn report_bad_block(
+        &self,
+        block: pb::Block,
+        datanode_uuid: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let bad = pb::BadBlock {
+            block: Some(block),
+            datanode_uuid: datanode_uuid.to_string(),
+            reason: reason.to_string(),
+        };
         let request = pb::ClientReportBadBlocksRequest { blocks: vec![bad] };
-        self.rpc.clone().report_bad_blocks(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .report_bad_blocks(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// A file's length, its blocks overlapping `[offset, offset + length)`
     /// with their locations (nearest first), and whether it is still open.
-    pub async fn block_locations(&self, path: &str, offset: u64, length: u64) -> Result<(u64, Vec<pb::LocatedBlock>, bool)> {
-        let request = pb::GetBlockLocationsRequest { src: path.to_string(), offset, length };
-        let response = self.rpc.clone().get_block_locations(self.request(request)).await.map_err(from_status)?.into_inner();
-        Ok((response.file_length, response.blocks, response.under_construction))
+    pub async fn block_locations(
+        &self,
+        path: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<(u64, Vec<pb::LocatedBlock>, bool)> {
+        let request = pb::GetBlockLocationsRequest {
+            src: path.to_string(),
+            offset,
+            length,
+        };
+        let response = self
+            .rpc
+            .clone()
+            .get_block_locations(self.request(request))
+            .await
+            .map_err(from_status)?
+            .into_inner();
+        Ok((
+            response.file_length,
+            response.blocks,
+            response.under_construction,
+        ))
     }
 
     /// DataNodes as the NameNode sees them (`dfsadmin -report`).
-    pub async fn datanode_report(&self, kind: pb::DatanodeReportType) -> Result<Vec<pb::DatanodeReport>> {
-        let request = pb::GetDatanodeReportRequest { r#type: kind.into() };
-        let response = self.rpc.clone().get_datanode_report(self.request(request)).await.map_err(from_status)?;
+    pub async fn datanode_report(
+        &self,
+        kind: pb::DatanodeReportType,
+    ) -> Result<Vec<pb::DatanodeReport>> {
+        let request = pb::GetDatanodeReportRequest {
+            r#type: kind.into(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .get_datanode_report(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(response.into_inner().reports)
     }
 
@@ -360,10 +500,20 @@ impl DfsClient {
     }
 
     /// Creates a file and returns a writer for its data (close it to finish).
-    pub async fn create_writer(&self, path: &str, options: &CreateOptions) -> Result<crate::FileWriter> {
+    pub async fn create_writer(
+        &self,
+        path: &str,
+        options: &CreateOptions,
+    ) -> Result<crate::FileWriter> {
         let status = self.create(path, options).await?;
         let defaults = self.server_defaults().await?;
-        Ok(crate::FileWriter::new(self.clone(), path.to_string(), status.file_id, status.block_size, defaults.bytes_per_checksum.max(1)))
+        Ok(crate::FileWriter::new(
+            self.clone(),
+            path.to_string(),
+            status.file_id,
+            status.block_size,
+            defaults.bytes_per_checksum.max(1),
+        ))
     }
 
     /// Gives up the last block of a file being written.
@@ -374,19 +524,33 @@ impl DfsClient {
             holder: self.client_name.clone(),
             file_id,
         };
-        self.rpc.clone().abandon_block(self.request(request)).await.map_err(from_status)?;
+        self.rpc
+            .clone()
+            .abandon_block(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(())
     }
 
     /// Closes a file being written; `last` is its last block with final length.
-    pub async fn complete(&self, path: &str, file_id: u64, last: Option<pb::Block>) -> Result<bool> {
+    pub async fn complete(
+        &self,
+        path: &str,
+        file_id: u64,
+        last: Option<pb::Block>,
+    ) -> Result<bool> {
         let request = pb::CompleteRequest {
             src: path.to_string(),
             client_name: self.client_name.clone(),
             last,
             file_id,
         };
-        let response = self.rpc.clone().complete(self.request(request)).await.map_err(from_status)?;
+        let response = self
+            .rpc
+            .clone()
+            .complete(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(response.into_inner().result)
     }
 
@@ -414,8 +578,15 @@ impl DfsClient {
             SafeModeAction::Enter => pb::SafeModeAction::Enter,
             SafeModeAction::Leave => pb::SafeModeAction::Leave,
         };
-        let request = pb::SetSafeModeRequest { action: action.into() };
-        let response = self.rpc.clone().set_safe_mode(self.request(request)).await.map_err(from_status)?;
+        let request = pb::SetSafeModeRequest {
+            action: action.into(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .set_safe_mode(self.request(request))
+            .await
+            .map_err(from_status)?;
         Ok(response.into_inner().result)
     }
 

@@ -11,8 +11,8 @@ mod write;
 
 pub use dfs::{CreateOptions, DfsClient, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY};
 pub use read::{FileChecksum, FileReader};
-pub use write::FileWriter;
 pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
+pub use write::FileWriter;
 
 pub use common::RemoteException;
 

@@ -6,15 +6,15 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use common::RemoteException;
+use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use md5::Digest;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::dfs::DfsClient;
 use crate::Result;
+use crate::dfs::DfsClient;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -56,7 +56,15 @@ pub struct FileReader {
 impl FileReader {
     pub(crate) async fn open(client: DfsClient, path: &str) -> Result<Self> {
         let (length, blocks, _) = client.block_locations(path, 0, u64::MAX).await?;
-        Ok(Self { client, path: path.to_string(), length, blocks, position: 0, current: None, failed: HashSet::new() })
+        Ok(Self {
+            client,
+            path: path.to_string(),
+            length,
+            blocks,
+            position: 0,
+            current: None,
+            failed: HashSet::new(),
+        })
     }
 
     pub fn length(&self) -> u64 {
@@ -98,7 +106,9 @@ impl FileReader {
                     self.current = None;
                     tracing::warn!(path = %self.path, block = block.block_id, datanode = %node.host, reason = %failure.reason, "read failed; trying another replica");
                     if failure.corrupt {
-                        self.client.report_bad_block(block, &node.datanode_uuid, &failure.reason).await?;
+                        self.client
+                            .report_bad_block(block, &node.datanode_uuid, &failure.reason)
+                            .await?;
                     }
                     self.failed.insert((block.block_id, node.datanode_uuid));
                 }
@@ -126,7 +136,12 @@ impl FileReader {
                 let length = located.block.map_or(0, |block| block.num_bytes);
                 located.offset <= self.position && self.position < located.offset + length
             })
-            .ok_or_else(|| RemoteException::io(format!("'{}': no block holds offset {}", self.path, self.position)))
+            .ok_or_else(|| {
+                RemoteException::io(format!(
+                    "'{}': no block holds offset {}",
+                    self.path, self.position
+                ))
+            })
     }
 
     async fn open_block(&mut self) -> Result<BlockRead> {
@@ -134,14 +149,26 @@ impl FileReader {
         let block = located.block.unwrap_or_default();
         let mut last_error = String::from("no replica locations");
         for node in &located.locations {
-            if self.failed.contains(&(block.block_id, node.datanode_uuid.clone())) {
+            if self
+                .failed
+                .contains(&(block.block_id, node.datanode_uuid.clone()))
+            {
                 continue;
             }
-            match connect_read(node, block, located.offset, self.position, self.client.verify_block_digests()).await {
+            match connect_read(
+                node,
+                block,
+                located.offset,
+                self.position,
+                self.client.verify_block_digests(),
+            )
+            .await
+            {
                 Ok(read) => return Ok(read),
                 Err(failure) => {
                     last_error = failure.reason;
-                    self.failed.insert((block.block_id, node.datanode_uuid.clone()));
+                    self.failed
+                        .insert((block.block_id, node.datanode_uuid.clone()));
                 }
             }
         }
@@ -158,7 +185,10 @@ struct ReadFailure {
 }
 
 fn io_failure(error: impl std::fmt::Display) -> ReadFailure {
-    ReadFailure { corrupt: false, reason: error.to_string() }
+    ReadFailure {
+        corrupt: false,
+        reason: error.to_string(),
+    }
 }
 
 async fn connect_read(
@@ -175,21 +205,39 @@ async fn connect_read(
         .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
     stream.set_nodelay(true).map_err(io_failure)?;
     let offset_in_block = position - block_offset;
-    let op = pb::OpReadBlock { block: Some(block), offset: offset_in_block, length: block.num_bytes - offset_in_block, client_name: String::new() };
-    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(io_failure)?;
-    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::ReadBlock(op)) };
-    datatransfer::write_message(&mut stream, &request).await.map_err(io_failure)?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(io_failure)?;
+    let op = pb::OpReadBlock {
+        block: Some(block),
+        offset: offset_in_block,
+        length: block.num_bytes - offset_in_block,
+        client_name: String::new(),
+    };
+    stream
+        .write_u8(DATA_TRANSFER_VERSION)
+        .await
+        .map_err(io_failure)?;
+    let request = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::ReadBlock(op)),
+    };
+    datatransfer::write_message(&mut stream, &request)
+        .await
+        .map_err(io_failure)?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
+        .await
+        .map_err(io_failure)?;
     if response.status() != pb::Status::Success {
         return Err(io_failure(format!("{address}: {}", response.message)));
     }
     if response.replica_length < block.num_bytes {
         return Err(ReadFailure {
             corrupt: true,
-            reason: format!("replica on {address} has {} bytes, the block {}", response.replica_length, block.num_bytes),
+            reason: format!(
+                "replica on {address} has {} bytes, the block {}",
+                response.replica_length, block.num_bytes
+            ),
         });
     }
-    let whole_block = verify_digests && response.first_chunk_offset == 0 && !response.md5.is_empty();
+    let whole_block =
+        verify_digests && response.first_chunk_offset == 0 && !response.md5.is_empty();
     let digests = whole_block.then(|| WholeBlockDigests {
         expected_md5: response.md5.clone(),
         expected_sha1: response.sha1.clone(),
@@ -221,16 +269,33 @@ async fn connect_read(
 
 /// Copies the next bytes of the block into `buf`, fetching and verifying
 /// packets as needed; 0 at the end of the block.
-async fn read_from_block(read: &mut BlockRead, buf: &mut [u8]) -> std::result::Result<usize, ReadFailure> {
+async fn read_from_block(
+    read: &mut BlockRead,
+    buf: &mut [u8],
+) -> std::result::Result<usize, ReadFailure> {
     while read.consumed >= read.packet.data.len() {
         if read.finished {
             return Ok(0);
         }
-        read.packet.read_from(&mut read.stream, read.bytes_per_checksum).await.map_err(io_failure)?;
+        read.packet
+            .read_from(&mut read.stream, read.bytes_per_checksum)
+            .await
+            .map_err(io_failure)?;
         read.consumed = 0;
-        if let Err(chunk) = datatransfer::verify_chunks(&read.packet.data, read.bytes_per_checksum, &read.packet.checksums) {
-            let offset = read.packet.header.offset_in_block + (chunk as u64) * u64::from(read.bytes_per_checksum);
-            return Err(ReadFailure { corrupt: true, reason: format!("checksum error at offset {offset} of block {}", read.block.block_id) });
+        if let Err(chunk) = datatransfer::verify_chunks(
+            &read.packet.data,
+            read.bytes_per_checksum,
+            &read.packet.checksums,
+        ) {
+            let offset = read.packet.header.offset_in_block
+                + (chunk as u64) * u64::from(read.bytes_per_checksum);
+            return Err(ReadFailure {
+                corrupt: true,
+                reason: format!(
+                    "checksum error at offset {offset} of block {}",
+                    read.block.block_id
+                ),
+            });
         }
         if let Some(digests) = read.digests.as_mut() {
             digests.md5.update(&read.packet.data);
@@ -241,8 +306,13 @@ async fn read_from_block(read: &mut BlockRead, buf: &mut [u8]) -> std::result::R
             if let Some(digests) = read.digests.take() {
                 let md5 = digests.md5.finalize();
                 let sha1 = digests.sha1.finalize();
-                if md5.as_slice() != digests.expected_md5.as_slice() || sha1.as_slice() != digests.expected_sha1.as_slice() {
-                    return Err(ReadFailure { corrupt: true, reason: format!("MD5/SHA-1 mismatch for block {}", read.block.block_id) });
+                if md5.as_slice() != digests.expected_md5.as_slice()
+                    || sha1.as_slice() != digests.expected_sha1.as_slice()
+                {
+                    return Err(ReadFailure {
+                        corrupt: true,
+                        reason: format!("MD5/SHA-1 mismatch for block {}", read.block.block_id),
+                    });
                 }
             }
         }
@@ -268,7 +338,10 @@ impl FileChecksum {
     pub const ALGORITHM: &'static str = "MD5-of-MD5s";
 
     pub fn hex(&self) -> String {
-        self.md5_of_md5s.iter().map(|byte| format!("{byte:02x}")).collect()
+        self.md5_of_md5s
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 }
 
@@ -289,25 +362,45 @@ pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<File
             }
         }
         let md5 = found.ok_or_else(|| {
-            RemoteException::io(format!("'{path}': cannot get the checksum of block {}: {last_error}", block.block_id))
+            RemoteException::io(format!(
+                "'{path}': cannot get the checksum of block {}: {last_error}",
+                block.block_id
+            ))
         })?;
         all.update(&md5);
     }
     let mut md5_of_md5s = [0u8; 16];
     md5_of_md5s.copy_from_slice(&all.finalize());
-    Ok(FileChecksum { md5_of_md5s, length })
+    Ok(FileChecksum {
+        md5_of_md5s,
+        length,
+    })
 }
 
-async fn block_md5(node: &pb::DatanodeInfo, block: pb::Block) -> std::result::Result<Vec<u8>, String> {
+async fn block_md5(
+    node: &pb::DatanodeInfo,
+    block: pb::Block,
+) -> std::result::Result<Vec<u8>, String> {
     let address = format!("{}:{}", node.host, node.xfer_port);
     let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
         .await
         .map_err(|_| format!("connect to {address} timed out"))?
         .map_err(|error| format!("cannot connect to {address}: {error}"))?;
-    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(|error| error.to_string())?;
-    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::BlockChecksum(pb::OpBlockChecksum { block: Some(block) })) };
-    datatransfer::write_message(&mut stream, &request).await.map_err(|error| error.to_string())?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(|error| error.to_string())?;
+    stream
+        .write_u8(DATA_TRANSFER_VERSION)
+        .await
+        .map_err(|error| error.to_string())?;
+    let request = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::BlockChecksum(
+            pb::OpBlockChecksum { block: Some(block) },
+        )),
+    };
+    datatransfer::write_message(&mut stream, &request)
+        .await
+        .map_err(|error| error.to_string())?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
+        .await
+        .map_err(|error| error.to_string())?;
     if response.status() != pb::Status::Success || response.md5.len() != 16 {
         return Err(format!("{address}: {}", response.message));
     }

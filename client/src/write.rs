@@ -10,16 +10,16 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
 use common::RemoteException;
+use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
 use proto::hdfs as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
-use crate::dfs::DfsClient;
 use crate::Result;
+use crate::dfs::DfsClient;
 
 /// Packets in flight before the writer waits for acks.
 const MAX_UNACKED_PACKETS: usize = 80;
@@ -68,7 +68,13 @@ pub struct FileWriter {
 }
 
 impl FileWriter {
-    pub(crate) fn new(client: DfsClient, path: String, file_id: u64, block_size: u64, bytes_per_checksum: u32) -> Self {
+    pub(crate) fn new(
+        client: DfsClient,
+        path: String,
+        file_id: u64,
+        block_size: u64,
+        bytes_per_checksum: u32,
+    ) -> Self {
         Self {
             client,
             path,
@@ -95,7 +101,11 @@ impl FileWriter {
     /// Appends `data` to the file.
     pub async fn write(&mut self, mut data: &[u8]) -> Result<()> {
         while !data.is_empty() {
-            let block_used = self.pipeline.as_ref().map_or(0, |pipeline| pipeline.bytes_sent) + self.packet.len() as u64;
+            let block_used = self
+                .pipeline
+                .as_ref()
+                .map_or(0, |pipeline| pipeline.bytes_sent)
+                + self.packet.len() as u64;
             let block_room = (self.block_size - block_used) as usize;
             let packet_room = self.packet_len() - self.packet.len();
             let take = data.len().min(packet_room).min(block_room.max(1));
@@ -144,12 +154,21 @@ impl FileWriter {
         let mut checksums = Vec::new();
         datatransfer::checksum_chunks(&data, self.bytes_per_checksum, &mut checksums);
         let pipeline = self.pipeline.as_mut().expect("a block is open");
-        let packet = Packet { seqno: pipeline.next_seqno, offset: pipeline.bytes_sent, last, checksums, data };
+        let packet = Packet {
+            seqno: pipeline.next_seqno,
+            offset: pipeline.bytes_sent,
+            last,
+            checksums,
+            data,
+        };
         pipeline.next_seqno += 1;
         pipeline.bytes_sent += packet.data.len() as u64;
         let sent = send(&mut pipeline.connection, &packet).await;
         pipeline.unacked.push_back(packet);
-        let mut outcome = sent.map_err(|error| PipelineFailure { bad_node: None, reason: error.to_string() });
+        let mut outcome = sent.map_err(|error| PipelineFailure {
+            bad_node: None,
+            reason: error.to_string(),
+        });
         if outcome.is_ok() {
             outcome = drain_acks(pipeline, MAX_UNACKED_PACKETS).await;
         }
@@ -170,15 +189,29 @@ impl FileWriter {
             }
         }
         let pipeline = self.pipeline.take().expect("a block is open");
-        self.previous = Some(pb::Block { num_bytes: pipeline.bytes_sent, ..pipeline.block });
+        self.previous = Some(pb::Block {
+            num_bytes: pipeline.bytes_sent,
+            ..pipeline.block
+        });
         Ok(())
     }
 
     async fn start_block(&mut self) -> Result<()> {
         loop {
-            let located = self.client.add_block(&self.path, self.file_id, self.previous, &self.excluded).await?;
+            let located = self
+                .client
+                .add_block(&self.path, self.file_id, self.previous, &self.excluded)
+                .await?;
             let block = located.block.unwrap_or_default();
-            match connect_pipeline(&block, &located.locations, pb::PipelineStage::SetupCreate, 0, self.bytes_per_checksum).await {
+            match connect_pipeline(
+                &block,
+                &located.locations,
+                pb::PipelineStage::SetupCreate,
+                0,
+                self.bytes_per_checksum,
+            )
+            .await
+            {
                 Ok((connection, acks)) => {
                     self.pipeline = Some(BlockPipeline {
                         block,
@@ -194,13 +227,20 @@ impl FileWriter {
                 }
                 Err(failure) => {
                     // As HDFS: give the block up and ask again without the bad node.
-                    let bad = failure.bad_node.and_then(|index| located.locations.get(index));
+                    let bad = failure
+                        .bad_node
+                        .and_then(|index| located.locations.get(index));
                     let Some(bad) = bad.or(located.locations.first()) else {
-                        return Err(RemoteException::io(format!("no DataNode to write {}: {}", self.path, failure.reason)));
+                        return Err(RemoteException::io(format!(
+                            "no DataNode to write {}: {}",
+                            self.path, failure.reason
+                        )));
                     };
                     tracing::warn!(block = block.block_id, datanode = %bad.host, reason = %failure.reason, "abandoning block");
                     self.excluded.push(bad.datanode_uuid.clone());
-                    self.client.abandon_block(&self.path, self.file_id, block).await?;
+                    self.client
+                        .abandon_block(&self.path, self.file_id, block)
+                        .await?;
                 }
             }
         }
@@ -211,7 +251,10 @@ impl FileWriter {
         let mut failure = failure;
         loop {
             let pipeline = self.pipeline.as_mut().expect("a block is open");
-            let bad = failure.bad_node.unwrap_or(0).min(pipeline.nodes.len().saturating_sub(1));
+            let bad = failure
+                .bad_node
+                .unwrap_or(0)
+                .min(pipeline.nodes.len().saturating_sub(1));
             let removed = pipeline.nodes.remove(bad);
             tracing::warn!(block = pipeline.block.block_id, datanode = %removed.host, reason = %failure.reason, "pipeline recovery: dropping datanode");
             self.excluded.push(removed.datanode_uuid);
@@ -222,10 +265,19 @@ impl FileWriter {
                 )));
             }
             let old_block = pipeline.block;
-            let bumped = self.client.update_block_for_pipeline(&self.path, old_block).await?;
-            let new_block = pb::Block { num_bytes: pipeline.bytes_acked, ..bumped };
+            let bumped = self
+                .client
+                .update_block_for_pipeline(&self.path, old_block)
+                .await?;
+            let new_block = pb::Block {
+                num_bytes: pipeline.bytes_acked,
+                ..bumped
+            };
             let connected = connect_pipeline(
-                &pb::Block { generation_stamp: old_block.generation_stamp, ..new_block },
+                &pb::Block {
+                    generation_stamp: old_block.generation_stamp,
+                    ..new_block
+                },
                 &pipeline.nodes,
                 pb::PipelineStage::SetupStreamingRecovery,
                 new_block.generation_stamp,
@@ -239,9 +291,18 @@ impl FileWriter {
                     continue;
                 }
             };
-            let node_uuids: Vec<String> = pipeline.nodes.iter().map(|node| node.datanode_uuid.clone()).collect();
-            self.client.update_pipeline(&self.path, old_block, new_block, &node_uuids).await?;
-            pipeline.block = pb::Block { num_bytes: 0, ..new_block };
+            let node_uuids: Vec<String> = pipeline
+                .nodes
+                .iter()
+                .map(|node| node.datanode_uuid.clone())
+                .collect();
+            self.client
+                .update_pipeline(&self.path, old_block, new_block, &node_uuids)
+                .await?;
+            pipeline.block = pb::Block {
+                num_bytes: 0,
+                ..new_block
+            };
             pipeline.connection = connection;
             pipeline.acks = acks;
             let mut resent = Ok(());
@@ -253,7 +314,12 @@ impl FileWriter {
             }
             match resent {
                 Ok(()) => return Ok(()),
-                Err(error) => failure = PipelineFailure { bad_node: None, reason: error.to_string() },
+                Err(error) => {
+                    failure = PipelineFailure {
+                        bad_node: None,
+                        reason: error.to_string(),
+                    }
+                }
             }
         }
     }
@@ -272,7 +338,10 @@ async fn send(connection: &mut OwnedWriteHalf, packet: &Packet) -> std::io::Resu
 }
 
 /// Processes acks until at most `max_unacked` packets remain unacknowledged.
-async fn drain_acks(pipeline: &mut BlockPipeline, max_unacked: usize) -> std::result::Result<(), PipelineFailure> {
+async fn drain_acks(
+    pipeline: &mut BlockPipeline,
+    max_unacked: usize,
+) -> std::result::Result<(), PipelineFailure> {
     loop {
         // Once everything is acknowledged the DataNode may close: not a failure.
         if pipeline.unacked.is_empty() {
@@ -289,24 +358,50 @@ async fn drain_acks(pipeline: &mut BlockPipeline, max_unacked: usize) -> std::re
         };
         let ack = match ack {
             Some(Ok(ack)) => ack,
-            Some(Err(error)) => return Err(PipelineFailure { bad_node: None, reason: error.to_string() }),
-            None => return Err(PipelineFailure { bad_node: None, reason: "pipeline closed".into() }),
+            Some(Err(error)) => {
+                return Err(PipelineFailure {
+                    bad_node: None,
+                    reason: error.to_string(),
+                });
+            }
+            None => {
+                return Err(PipelineFailure {
+                    bad_node: None,
+                    reason: "pipeline closed".into(),
+                });
+            }
         };
-        if let Some(bad) = ack.replies.iter().position(|&status| status != pb::Status::Success as i32) {
-            return Err(PipelineFailure { bad_node: Some(bad), reason: format!("datanode {bad} of the pipeline failed the packet") });
+        if let Some(bad) = ack
+            .replies
+            .iter()
+            .position(|&status| status != pb::Status::Success as i32)
+        {
+            return Err(PipelineFailure {
+                bad_node: Some(bad),
+                reason: format!("datanode {bad} of the pipeline failed the packet"),
+            });
         }
         let Some(front) = pipeline.unacked.front() else {
             continue;
         };
         if front.seqno != ack.seqno {
-            return Err(PipelineFailure { bad_node: None, reason: format!("ack for seqno {} while {} was expected", ack.seqno, front.seqno) });
+            return Err(PipelineFailure {
+                bad_node: None,
+                reason: format!(
+                    "ack for seqno {} while {} was expected",
+                    ack.seqno, front.seqno
+                ),
+            });
         }
         let packet = pipeline.unacked.pop_front().expect("checked front");
         pipeline.bytes_acked = packet.offset + packet.data.len() as u64;
     }
 }
 
-type Connected = (OwnedWriteHalf, mpsc::UnboundedReceiver<std::io::Result<pb::PipelineAck>>);
+type Connected = (
+    OwnedWriteHalf,
+    mpsc::UnboundedReceiver<std::io::Result<pb::PipelineAck>>,
+);
 
 /// Opens a write pipeline at `nodes[0]`; acks arrive on the returned channel.
 async fn connect_pipeline(
@@ -317,15 +412,23 @@ async fn connect_pipeline(
     bytes_per_checksum: u32,
 ) -> std::result::Result<Connected, PipelineFailure> {
     let Some(first) = nodes.first() else {
-        return Err(PipelineFailure { bad_node: None, reason: "no datanode to write to".into() });
+        return Err(PipelineFailure {
+            bad_node: None,
+            reason: "no datanode to write to".into(),
+        });
     };
-    let fail_first = |reason: String| PipelineFailure { bad_node: Some(0), reason };
+    let fail_first = |reason: String| PipelineFailure {
+        bad_node: Some(0),
+        reason,
+    };
     let address = format!("{}:{}", first.host, first.xfer_port);
     let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
         .await
         .map_err(|_| fail_first(format!("connect to {address} timed out")))?
         .map_err(|error| fail_first(format!("cannot connect to {address}: {error}")))?;
-    stream.set_nodelay(true).map_err(|error| fail_first(error.to_string()))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| fail_first(error.to_string()))?;
     let op = pb::OpWriteBlock {
         block: Some(*block),
         targets: nodes[1..].to_vec(),
@@ -335,16 +438,28 @@ async fn connect_pipeline(
         bytes_per_checksum,
         bytes_acked: block.num_bytes,
     };
-    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(|error| fail_first(error.to_string()))?;
-    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(op)) };
-    datatransfer::write_message(&mut stream, &request).await.map_err(|error| fail_first(error.to_string()))?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(|error| fail_first(error.to_string()))?;
+    stream
+        .write_u8(DATA_TRANSFER_VERSION)
+        .await
+        .map_err(|error| fail_first(error.to_string()))?;
+    let request = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::WriteBlock(op)),
+    };
+    datatransfer::write_message(&mut stream, &request)
+        .await
+        .map_err(|error| fail_first(error.to_string()))?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
+        .await
+        .map_err(|error| fail_first(error.to_string()))?;
     if response.status() != pb::Status::Success {
         let bad_node = nodes
             .iter()
             .position(|node| format!("{}:{}", node.host, node.xfer_port) == response.first_bad_link)
             .or(Some(0));
-        return Err(PipelineFailure { bad_node, reason: format!("{address}: {}", response.message) });
+        return Err(PipelineFailure {
+            bad_node,
+            reason: format!("{address}: {}", response.message),
+        });
     }
     let (mut reader, writer) = stream.into_split();
     let (sender, receiver) = mpsc::unbounded_channel();

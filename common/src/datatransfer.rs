@@ -20,7 +20,10 @@ pub const MAX_PACKET_DATA: usize = 64 * 1024;
 pub const MAX_MESSAGE_LEN: usize = 1024 * 1024;
 
 /// Writes one length-prefixed message.
-pub async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &impl Message) -> io::Result<()> {
+pub async fn write_message<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    message: &impl Message,
+) -> io::Result<()> {
     let mut bytes = Vec::with_capacity(4 + message.encoded_len());
     bytes.extend_from_slice(&(message.encoded_len() as u32).to_be_bytes());
     message.encode(&mut bytes).map_err(io::Error::other)?;
@@ -28,10 +31,14 @@ pub async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &impl
 }
 
 /// Reads one length-prefixed message, refusing lengths above `MAX_MESSAGE_LEN`.
-pub async fn read_message<M: Message + Default, R: AsyncRead + Unpin>(reader: &mut R) -> io::Result<M> {
+pub async fn read_message<M: Message + Default, R: AsyncRead + Unpin>(
+    reader: &mut R,
+) -> io::Result<M> {
     let len = reader.read_u32().await? as usize;
     if len > MAX_MESSAGE_LEN {
-        return Err(invalid(format!("message of {len} bytes exceeds the {MAX_MESSAGE_LEN}-byte limit")));
+        return Err(invalid(format!(
+            "message of {len} bytes exceeds the {MAX_MESSAGE_LEN}-byte limit"
+        )));
     }
     let mut bytes = vec![0u8; len];
     reader.read_exact(&mut bytes).await?;
@@ -49,12 +56,18 @@ pub struct PacketBuffer {
 
 impl PacketBuffer {
     /// Reads the next packet into this buffer.
-    pub async fn read_from<R: AsyncRead + Unpin>(&mut self, reader: &mut R, bytes_per_checksum: u32) -> io::Result<()> {
+    pub async fn read_from<R: AsyncRead + Unpin>(
+        &mut self,
+        reader: &mut R,
+        bytes_per_checksum: u32,
+    ) -> io::Result<()> {
         let header: PacketHeader = read_message(reader).await?;
         let data_len = header.data_len as usize;
         let checksum_len = header.checksum_len as usize;
         if data_len > MAX_PACKET_DATA {
-            return Err(invalid(format!("packet of {data_len} bytes exceeds {MAX_PACKET_DATA}")));
+            return Err(invalid(format!(
+                "packet of {data_len} bytes exceeds {MAX_PACKET_DATA}"
+            )));
         }
         let chunks = data_len.div_ceil(bytes_per_checksum.max(1) as usize);
         if checksum_len != chunks * 4 {
@@ -107,7 +120,10 @@ pub async fn write_packet<W: AsyncWrite + Unpin>(
 /// One CRC32C per `bytes_per_checksum` chunk of `data` (the last may be partial).
 pub fn checksum_chunks(data: &[u8], bytes_per_checksum: u32, out: &mut Vec<u32>) {
     out.clear();
-    out.extend(data.chunks(bytes_per_checksum.max(1) as usize).map(crc32c::crc32c));
+    out.extend(
+        data.chunks(bytes_per_checksum.max(1) as usize)
+            .map(crc32c::crc32c),
+    );
 }
 
 /// Checks `data` against its chunk checksums; `Err(i)` names the first bad chunk.
@@ -139,7 +155,12 @@ mod tests {
         checksum_chunks(&data, 512, &mut checksums);
         assert_eq!(checksums.len(), 3);
         let mut sent = PacketBuffer {
-            header: PacketHeader { offset_in_block: 4096, seqno: 7, last_packet_in_block: false, ..Default::default() },
+            header: PacketHeader {
+                offset_in_block: 4096,
+                seqno: 7,
+                last_packet_in_block: false,
+                ..Default::default()
+            },
             checksums: checksums.clone(),
             data: data.clone(),
             ..Default::default()
@@ -148,11 +169,20 @@ mod tests {
         sent.write_to(&mut wire).await.unwrap();
         let mut received = PacketBuffer::default();
         received.read_from(&mut wire.as_slice(), 512).await.unwrap();
-        assert_eq!((received.header.seqno, received.header.offset_in_block), (7, 4096));
+        assert_eq!(
+            (received.header.seqno, received.header.offset_in_block),
+            (7, 4096)
+        );
         assert_eq!(received.data, data);
-        assert_eq!(verify_chunks(&received.data, 512, &received.checksums), Ok(()));
+        assert_eq!(
+            verify_chunks(&received.data, 512, &received.checksums),
+            Ok(())
+        );
         received.data[700] ^= 1;
-        assert_eq!(verify_chunks(&received.data, 512, &received.checksums), Err(1));
+        assert_eq!(
+            verify_chunks(&received.data, 512, &received.checksums),
+            Err(1)
+        );
     }
 
     #[tokio::test]
@@ -161,11 +191,18 @@ mod tests {
         wire.extend_from_slice(&(MAX_MESSAGE_LEN as u32 + 1).to_be_bytes());
         let result: io::Result<PacketHeader> = read_message(&mut wire.as_slice()).await;
         assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidData);
-        let header = PacketHeader { data_len: 100, checksum_len: 4 * 5, ..Default::default() };
+        let header = PacketHeader {
+            data_len: 100,
+            checksum_len: 4 * 5,
+            ..Default::default()
+        };
         let mut wire = Vec::new();
         write_message(&mut wire, &header).await.unwrap();
         let mut packet = PacketBuffer::default();
-        let error = packet.read_from(&mut wire.as_slice(), 512).await.unwrap_err();
+        let error = packet
+            .read_from(&mut wire.as_slice(), 512)
+            .await
+            .unwrap_err();
         assert!(error.to_string().contains("checksum bytes"), "{error}");
     }
 }

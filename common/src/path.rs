@@ -81,7 +81,9 @@ mod tests {
 
     #[test]
     fn rejects_invalid_paths() {
-        for bad in ["", "a/b", "/a//b", "/a/./b", "/a/../b", "/a:b", "/a\0b", "//"] {
+        for bad in [
+            "", "a/b", "/a//b", "/a/./b", "/a/../b", "/a:b", "/a\0b", "//",
+        ] {
             let error = components(bad).unwrap_err();
             assert_eq!(error.kind, ExceptionKind::InvalidPath, "{bad:?}");
         }

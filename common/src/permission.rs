@@ -92,8 +92,9 @@ impl FsPermission {
         }
         let mut mode = self.0;
         for clause in spec.split(',') {
-            mode = apply_symbolic_clause(mode, clause, is_directory)
-                .ok_or_else(|| format!("chmod : mode '{spec}' does not match the expected pattern."))?;
+            mode = apply_symbolic_clause(mode, clause, is_directory).ok_or_else(|| {
+                format!("chmod : mode '{spec}' does not match the expected pattern.")
+            })?;
         }
         Ok(Self::new(mode))
     }

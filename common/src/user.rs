@@ -17,10 +17,18 @@ pub fn os_user() -> String {
         let mut entry: libc::passwd = std::mem::zeroed();
         let mut buffer = vec![0 as libc::c_char; 4096];
         let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let status = libc::getpwuid_r(uid, &mut entry, buffer.as_mut_ptr(), buffer.len(), &mut result);
+        let status = libc::getpwuid_r(
+            uid,
+            &mut entry,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut result,
+        );
         if status != 0 || result.is_null() || entry.pw_name.is_null() {
             return format!("uid{uid}");
         }
-        std::ffi::CStr::from_ptr(entry.pw_name).to_string_lossy().into_owned()
+        std::ffi::CStr::from_ptr(entry.pw_name)
+            .to_string_lossy()
+            .into_owned()
     }
 }

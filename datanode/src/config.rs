@@ -38,13 +38,20 @@ impl DataNodeConfig {
             Some(address) => address,
             None => {
                 let default_fs = conf.get_or("fs.defaultFS", "file:///");
-                let authority = default_fs.strip_prefix("hdfs://").and_then(|rest| rest.split('/').next()).filter(|a| !a.is_empty());
+                let authority = default_fs
+                    .strip_prefix("hdfs://")
+                    .and_then(|rest| rest.split('/').next())
+                    .filter(|a| !a.is_empty());
                 let authority = authority.ok_or_else(|| ConfError::Invalid {
                     key: "fs.defaultFS".into(),
                     value: default_fs.clone(),
                     expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
                 })?;
-                if authority.contains(':') { authority.to_string() } else { format!("{authority}:8020") }
+                if authority.contains(':') {
+                    authority.to_string()
+                } else {
+                    format!("{authority}:8020")
+                }
             }
         };
         Ok(Self {
@@ -53,24 +60,37 @@ impl DataNodeConfig {
             http_address: socket_address(conf, "dfs.datanode.http.address", "0.0.0.0:9864")?,
             hostname: conf.get_trimmed("dfs.datanode.hostname"),
             namenode_address,
-            heartbeat_interval: conf.get_duration("dfs.heartbeat.interval", Duration::from_secs(3), TimeUnit::Seconds)?,
+            heartbeat_interval: conf.get_duration(
+                "dfs.heartbeat.interval",
+                Duration::from_secs(3),
+                TimeUnit::Seconds,
+            )?,
             block_report_interval: conf.get_duration(
                 "dfs.blockreport.intervalMsec",
                 Duration::from_secs(6 * 3600),
                 TimeUnit::Milliseconds,
             )?,
             bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?.max(1),
-            scanner_bytes_per_second: conf.get_size_bytes("dfs.block.scanner.volume.bytes.per.second", 1024 * 1024)?,
-            scan_period: conf.get_duration("dfs.datanode.scan.period.hours", Duration::from_secs(21 * 24 * 3600), TimeUnit::Hours)?,
+            scanner_bytes_per_second: conf
+                .get_size_bytes("dfs.block.scanner.volume.bytes.per.second", 1024 * 1024)?,
+            scan_period: conf.get_duration(
+                "dfs.datanode.scan.period.hours",
+                Duration::from_secs(21 * 24 * 3600),
+                TimeUnit::Hours,
+            )?,
         })
     }
 }
 
 fn socket_address(conf: &Configuration, key: &str, default: &str) -> Result<SocketAddr, ConfError> {
     let (host, port) = conf.get_socket_addr(key, default)?;
-    (host.as_str(), port).to_socket_addrs().ok().and_then(|mut addresses| addresses.next()).ok_or_else(|| ConfError::Invalid {
-        key: key.into(),
-        value: format!("{host}:{port}"),
-        expected: "a resolvable host:port".into(),
-    })
+    (host.as_str(), port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| ConfError::Invalid {
+            key: key.into(),
+            value: format!("{host}:{port}"),
+            expected: "a resolvable host:port".into(),
+        })
 }

@@ -15,7 +15,11 @@ pub struct NamenodeLink {
 }
 
 fn block_of(replica: &ReplicaInfo) -> pb::Block {
-    pb::Block { block_id: replica.block_id, generation_stamp: replica.generation_stamp, num_bytes: replica.length }
+    pb::Block {
+        block_id: replica.block_id,
+        generation_stamp: replica.generation_stamp,
+        num_bytes: replica.length,
+    }
 }
 
 impl NamenodeLink {
@@ -33,14 +37,38 @@ impl NamenodeLink {
         &self.uuid
     }
 
-    pub async fn register(&self, registration: pb::DatanodeRegistration) -> Result<pb::RegisterDatanodeResponse, tonic::Status> {
-        let request = pb::RegisterDatanodeRequest { registration: Some(registration) };
-        Ok(self.rpc.clone().register_datanode(request).await?.into_inner())
+    pub async fn register(
+        &self,
+        registration: pb::DatanodeRegistration,
+    ) -> Result<pb::RegisterDatanodeResponse, tonic::Status> {
+        let request = pb::RegisterDatanodeRequest {
+            registration: Some(registration),
+        };
+        Ok(self
+            .rpc
+            .clone()
+            .register_datanode(request)
+            .await?
+            .into_inner())
     }
 
-    pub async fn heartbeat(&self, storage: pb::StorageReport, xceiver_count: u32) -> Result<Vec<pb::DatanodeCommand>, tonic::Status> {
-        let request = pb::HeartbeatRequest { datanode_uuid: self.uuid.clone(), storage: Some(storage), xceiver_count };
-        Ok(self.rpc.clone().send_heartbeat(request).await?.into_inner().commands)
+    pub async fn heartbeat(
+        &self,
+        storage: pb::StorageReport,
+        xceiver_count: u32,
+    ) -> Result<Vec<pb::DatanodeCommand>, tonic::Status> {
+        let request = pb::HeartbeatRequest {
+            datanode_uuid: self.uuid.clone(),
+            storage: Some(storage),
+            xceiver_count,
+        };
+        Ok(self
+            .rpc
+            .clone()
+            .send_heartbeat(request)
+            .await?
+            .into_inner()
+            .commands)
     }
 
     pub async fn block_report(&self, replicas: &[ReplicaInfo]) -> Result<(), tonic::Status> {
@@ -55,7 +83,10 @@ impl NamenodeLink {
                 .into(),
             })
             .collect();
-        let request = pb::BlockReportRequest { datanode_uuid: self.uuid.clone(), replicas };
+        let request = pb::BlockReportRequest {
+            datanode_uuid: self.uuid.clone(),
+            replicas,
+        };
         self.rpc.clone().block_report(request).await?;
         Ok(())
     }
@@ -63,7 +94,10 @@ impl NamenodeLink {
     async fn incremental(&self, block: pb::Block, status: pb::ReceivedDeletedStatus) {
         let request = pb::BlockReceivedAndDeletedRequest {
             datanode_uuid: self.uuid.clone(),
-            blocks: vec![pb::ReceivedDeletedBlock { block: Some(block), status: status.into() }],
+            blocks: vec![pb::ReceivedDeletedBlock {
+                block: Some(block),
+                status: status.into(),
+            }],
         };
         if let Err(error) = self.rpc.clone().block_received_and_deleted(request).await {
             // The next full block report carries it anyway.
@@ -73,18 +107,24 @@ impl NamenodeLink {
 
     /// Tells the NameNode a replica was finalized here.
     pub async fn block_received(&self, replica: &ReplicaInfo) {
-        self.incremental(block_of(replica), pb::ReceivedDeletedStatus::Received).await;
+        self.incremental(block_of(replica), pb::ReceivedDeletedStatus::Received)
+            .await;
     }
 
     /// Tells the NameNode a replica was deleted here.
     pub async fn block_deleted(&self, block: pb::Block) {
-        self.incremental(block, pb::ReceivedDeletedStatus::Deleted).await;
+        self.incremental(block, pb::ReceivedDeletedStatus::Deleted)
+            .await;
     }
 
     /// Reports a corrupt local replica.
     pub async fn report_bad_block(&self, replica: &ReplicaInfo, reason: String) {
         let request = pb::ReportBadBlocksRequest {
-            blocks: vec![pb::BadBlock { block: Some(block_of(replica)), datanode_uuid: self.uuid.clone(), reason }],
+            blocks: vec![pb::BadBlock {
+                block: Some(block_of(replica)),
+                datanode_uuid: self.uuid.clone(),
+                reason,
+            }],
         };
         if let Err(error) = self.rpc.clone().report_bad_blocks(request).await {
             warn!(block = replica.block_id, %error, "reporting a bad block failed");

@@ -25,7 +25,10 @@ pub enum DataNodeError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("cannot listen on {address}: {source}")]
-    Bind { address: SocketAddr, source: std::io::Error },
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot register with the NameNode at {address}: {reason}")]
     Register { address: String, reason: String },
 }
@@ -45,22 +48,39 @@ impl DataNode {
     pub async fn start(config: DataNodeConfig) -> Result<Self, DataNodeError> {
         let dirs = config.data_dirs.clone();
         let bytes_per_checksum = config.bytes_per_checksum;
-        let store = tokio::task::spawn_blocking(move || BlockStore::open(&dirs, bytes_per_checksum))
-            .await
-            .map_err(|error| StorageError::Io { context: "opening the block store".into(), source: std::io::Error::other(error) })??;
+        let store =
+            tokio::task::spawn_blocking(move || BlockStore::open(&dirs, bytes_per_checksum))
+                .await
+                .map_err(|error| StorageError::Io {
+                    context: "opening the block store".into(),
+                    source: std::io::Error::other(error),
+                })??;
         let store = Arc::new(store);
         let listener = TcpListener::bind(config.xfer_address)
             .await
-            .map_err(|source| DataNodeError::Bind { address: config.xfer_address, source })?;
-        let xfer_address = listener.local_addr().map_err(|source| DataNodeError::Bind { address: config.xfer_address, source })?;
+            .map_err(|source| DataNodeError::Bind {
+                address: config.xfer_address,
+                source,
+            })?;
+        let xfer_address = listener
+            .local_addr()
+            .map_err(|source| DataNodeError::Bind {
+                address: config.xfer_address,
+                source,
+            })?;
         let advertised_host = match &config.hostname {
             Some(host) => host.clone(),
             None if xfer_address.ip().is_unspecified() => "127.0.0.1".to_string(),
             None => xfer_address.ip().to_string(),
         };
         let uuid = store.datanode_uuid();
-        let namenode = NamenodeLink::connect(&config.namenode_address, uuid.clone())
-            .map_err(|reason| DataNodeError::Register { address: config.namenode_address.clone(), reason })?;
+        let namenode =
+            NamenodeLink::connect(&config.namenode_address, uuid.clone()).map_err(|reason| {
+                DataNodeError::Register {
+                    address: config.namenode_address.clone(),
+                    reason,
+                }
+            })?;
         let registration = pb::DatanodeRegistration {
             datanode_uuid: uuid.clone(),
             host: advertised_host.clone(),
@@ -71,7 +91,10 @@ impl DataNode {
         };
         register(&namenode, &store, &registration)
             .await
-            .map_err(|reason| DataNodeError::Register { address: config.namenode_address.clone(), reason })?;
+            .map_err(|reason| DataNodeError::Register {
+                address: config.namenode_address.clone(),
+                reason,
+            })?;
 
         let context = Arc::new(TransferContext {
             store: store.clone(),
@@ -80,18 +103,40 @@ impl DataNode {
             xceivers: AtomicU32::new(0),
         });
         let (stop, _) = watch::channel(false);
-        let mut tasks = vec![tokio::spawn(xfer::serve(listener, context.clone(), stop.subscribe()))];
-        tasks.push(tokio::spawn(service_loop(config.clone(), context.clone(), registration, stop.subscribe())));
+        let mut tasks = vec![tokio::spawn(xfer::serve(
+            listener,
+            context.clone(),
+            stop.subscribe(),
+        ))];
+        tasks.push(tokio::spawn(service_loop(
+            config.clone(),
+            context.clone(),
+            registration,
+            stop.subscribe(),
+        )));
         let scanner = (config.scanner_bytes_per_second > 0).then(|| {
             let namenode = namenode.clone();
             let runtime = tokio::runtime::Handle::current();
-            scanner::start(store.clone(), config.scanner_bytes_per_second, config.scan_period, move |replica, reason| {
-                let namenode = namenode.clone();
-                runtime.spawn(async move { namenode.report_bad_block(&replica, reason).await });
-            })
+            scanner::start(
+                store.clone(),
+                config.scanner_bytes_per_second,
+                config.scan_period,
+                move |replica, reason| {
+                    let namenode = namenode.clone();
+                    runtime.spawn(async move { namenode.report_bad_block(&replica, reason).await });
+                },
+            )
         });
         info!(datanode = %uuid, xfer = %xfer_address, host = %advertised_host, "DataNode started");
-        Ok(Self { uuid, xfer_address, advertised_host, store, stop, tasks, scanner })
+        Ok(Self {
+            uuid,
+            xfer_address,
+            advertised_host,
+            store,
+            stop,
+            tasks,
+            scanner,
+        })
     }
 
     pub fn uuid(&self) -> &str {
@@ -126,18 +171,35 @@ impl DataNode {
 }
 
 /// Registers, binds the store to the NameNode's cluster, sends a full report.
-async fn register(namenode: &NamenodeLink, store: &Arc<BlockStore>, registration: &pb::DatanodeRegistration) -> Result<(), String> {
-    let response = namenode.register(registration.clone()).await.map_err(|status| status.message().to_string())?;
-    let store_for_cluster = store.clone();
-    tokio::task::spawn_blocking(move || store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id))
+async fn register(
+    namenode: &NamenodeLink,
+    store: &Arc<BlockStore>,
+    registration: &pb::DatanodeRegistration,
+) -> Result<(), String> {
+    let response = namenode
+        .register(registration.clone())
         .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())?;
+        .map_err(|status| status.message().to_string())?;
+    let store_for_cluster = store.clone();
+    tokio::task::spawn_blocking(move || {
+        store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id)
+    })
+    .await
+    .map_err(|error| error.to_string())?
+    .map_err(|error| error.to_string())?;
     let replicas = store.replicas();
-    namenode.block_report(&replicas).await.map_err(|status| status.message().to_string())
+    namenode
+        .block_report(&replicas)
+        .await
+        .map_err(|status| status.message().to_string())
 }
 
-async fn service_loop(config: DataNodeConfig, context: Arc<TransferContext>, registration: pb::DatanodeRegistration, mut stop: watch::Receiver<bool>) {
+async fn service_loop(
+    config: DataNodeConfig,
+    context: Arc<TransferContext>,
+    registration: pb::DatanodeRegistration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut heartbeat = tokio::time::interval(config.heartbeat_interval);
     let mut last_report = Instant::now();
     loop {
@@ -152,7 +214,11 @@ async fn service_loop(config: DataNodeConfig, context: Arc<TransferContext>, reg
             remaining: usage.remaining,
             failed_volumes: usage.failed_volumes,
         };
-        let commands = match context.namenode.heartbeat(storage, context.xceivers.load(Ordering::Relaxed)).await {
+        let commands = match context
+            .namenode
+            .heartbeat(storage, context.xceivers.load(Ordering::Relaxed))
+            .await
+        {
             Ok(commands) => commands,
             Err(status) => {
                 warn!(error = %status.message(), "heartbeat failed");
@@ -164,23 +230,36 @@ async fn service_loop(config: DataNodeConfig, context: Arc<TransferContext>, reg
         }
         if last_report.elapsed() >= config.block_report_interval {
             last_report = Instant::now();
-            if let Err(status) = context.namenode.block_report(&context.store.replicas()).await {
+            if let Err(status) = context
+                .namenode
+                .block_report(&context.store.replicas())
+                .await
+            {
                 warn!(error = %status.message(), "block report failed");
             }
         }
     }
 }
 
-async fn execute(command: pb::DatanodeCommand, context: &Arc<TransferContext>, registration: &pb::DatanodeRegistration) {
+async fn execute(
+    command: pb::DatanodeCommand,
+    context: &Arc<TransferContext>,
+    registration: &pb::DatanodeRegistration,
+) {
     match command.command {
         Some(pb::datanode_command::Command::Invalidate(invalidate)) => {
             for block in invalidate.blocks {
                 let store = context.store.clone();
-                let deleted = tokio::task::spawn_blocking(move || store.delete(block.block_id)).await;
+                let deleted =
+                    tokio::task::spawn_blocking(move || store.delete(block.block_id)).await;
                 match deleted {
                     Ok(Ok(_)) => context.namenode.block_deleted(block).await,
-                    Ok(Err(error)) => warn!(block = block.block_id, %error, "deleting a replica failed"),
-                    Err(error) => warn!(block = block.block_id, %error, "deleting a replica failed"),
+                    Ok(Err(error)) => {
+                        warn!(block = block.block_id, %error, "deleting a replica failed")
+                    }
+                    Err(error) => {
+                        warn!(block = block.block_id, %error, "deleting a replica failed")
+                    }
                 }
             }
         }

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use client::DfsClient;
-use datanode::{DataNode, DataNodeConfig};
 use common::{Configuration, FsPermission};
+use datanode::{DataNode, DataNodeConfig};
 use namenode::namesystem::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
@@ -69,7 +69,9 @@ impl MiniClusterBuilder {
         let (temp_dir, base_dir) = match self.base_dir {
             Some(dir) => (None, dir),
             None => {
-                let temp = tempfile::Builder::new().prefix("tusk-minicluster-").tempdir()?;
+                let temp = tempfile::Builder::new()
+                    .prefix("tusk-minicluster-")
+                    .tempdir()?;
                 let path = temp.path().to_path_buf();
                 (Some(temp), path)
             }
@@ -77,7 +79,10 @@ impl MiniClusterBuilder {
         let host = self.bind_host.unwrap_or_else(|| "127.0.0.1".to_string());
         let mut conf = Configuration::new();
         conf.set("hadoop.tmp.dir", base_dir.join("tmp").display().to_string());
-        conf.set("dfs.namenode.name.dir", base_dir.join("name").display().to_string());
+        conf.set(
+            "dfs.namenode.name.dir",
+            base_dir.join("name").display().to_string(),
+        );
         conf.set("dfs.namenode.rpc-address", format!("{host}:0"));
         conf.set("dfs.namenode.http-address", format!("{host}:0"));
         conf.set("dfs.namenode.fs-limits.min-block-size", "0");
@@ -88,7 +93,12 @@ impl MiniClusterBuilder {
         if !self.racks.is_empty() {
             std::fs::create_dir_all(&base_dir)?;
             let table = base_dir.join("topology.table");
-            let lines: String = self.racks.iter().enumerate().map(|(index, rack)| format!("{} {rack}\n", datanode_host(index))).collect();
+            let lines: String = self
+                .racks
+                .iter()
+                .enumerate()
+                .map(|(index, rack)| format!("{} {rack}\n", datanode_host(index)))
+                .collect();
             std::fs::write(&table, lines)?;
             conf.set("net.topology.table.file.name", table.display().to_string());
         }
@@ -96,7 +106,8 @@ impl MiniClusterBuilder {
             conf.set(key, value.clone());
         }
         let config = NameNodeConfig::from_conf(&conf)?;
-        Namesystem::format(&config.namesystem, None, true).context("formatting the mini-cluster's NameNode")?;
+        Namesystem::format(&config.namesystem, None, true)
+            .context("formatting the mini-cluster's NameNode")?;
         let namenode = NameNode::start(config.clone()).await?;
         let mut cluster = MiniCluster {
             _temp_dir: temp_dir,
@@ -153,13 +164,18 @@ impl MiniCluster {
     fn write_conf_dir(&self) -> anyhow::Result<()> {
         let dir = self.conf_dir();
         std::fs::create_dir_all(&dir)?;
-        write_site(&dir.join("core-site.xml"), &[("fs.defaultFS".to_string(), self.default_fs())])?;
+        write_site(
+            &dir.join("core-site.xml"),
+            &[("fs.defaultFS".to_string(), self.default_fs())],
+        )?;
         // Every key that differs from the defaults, so tools see what the daemons see.
         let defaults = Configuration::new();
         let hdfs: Vec<(String, String)> = self
             .conf
             .iter()
-            .filter(|(key, value)| key != "fs.defaultFS" && defaults.get(key).as_ref() != Some(value))
+            .filter(|(key, value)| {
+                key != "fs.defaultFS" && defaults.get(key).as_ref() != Some(value)
+            })
             .collect();
         write_site(&dir.join("hdfs-site.xml"), &hdfs)?;
         Ok(())
@@ -214,7 +230,11 @@ impl MiniCluster {
 
     /// A client acting as `user`.
     pub fn client_as(&self, user: &str) -> anyhow::Result<DfsClient> {
-        Ok(DfsClient::connect(&self.config.rpc_address.to_string(), user, FsPermission::new(0o022))?)
+        Ok(DfsClient::connect(
+            &self.config.rpc_address.to_string(),
+            user,
+            FsPermission::new(0o022),
+        )?)
     }
 
     /// Stops the NameNode (clean shutdown: the edit log is finalized).
@@ -239,14 +259,22 @@ impl MiniCluster {
         admin.mkdirs(&home, FsPermission::new(0o755), true).await?;
         admin.set_owner(&home, Some(user), None).await?;
         admin.mkdirs("/tmp", FsPermission::new(0o777), true).await?;
-        admin.set_permission("/tmp", FsPermission::new(0o1777)).await?;
+        admin
+            .set_permission("/tmp", FsPermission::new(0o1777))
+            .await?;
         Ok(())
     }
 
     fn datanode_config(&self, index: usize) -> anyhow::Result<DataNodeConfig> {
         let mut conf = self.conf.clone();
         let host = datanode_host(index);
-        conf.set("dfs.datanode.data.dir", self.base_dir.join(format!("data{index}")).display().to_string());
+        conf.set(
+            "dfs.datanode.data.dir",
+            self.base_dir
+                .join(format!("data{index}"))
+                .display()
+                .to_string(),
+        );
         conf.set("dfs.datanode.address", format!("{host}:0"));
         conf.set("dfs.datanode.http.address", format!("{host}:0"));
         conf.set("dfs.datanode.hostname", host);
@@ -256,7 +284,9 @@ impl MiniCluster {
     /// Starts (or restarts) DataNode `index` on its data dir.
     pub async fn start_datanode(&mut self, index: usize) -> anyhow::Result<()> {
         let config = self.datanode_config(index)?;
-        let datanode = DataNode::start(config).await.with_context(|| format!("starting DataNode {index}"))?;
+        let datanode = DataNode::start(config)
+            .await
+            .with_context(|| format!("starting DataNode {index}"))?;
         self.datanodes[index] = Some(datanode);
         Ok(())
     }
@@ -271,7 +301,10 @@ impl MiniCluster {
 
     /// The running DataNode `index`.
     pub fn datanode(&self, index: usize) -> anyhow::Result<&DataNode> {
-        self.datanodes.get(index).and_then(Option::as_ref).with_context(|| format!("DataNode {index} is not running"))
+        self.datanodes
+            .get(index)
+            .and_then(Option::as_ref)
+            .with_context(|| format!("DataNode {index} is not running"))
     }
 
     pub fn num_datanodes(&self) -> usize {
@@ -293,7 +326,11 @@ impl MiniCluster {
                 let path = entry.path();
                 if path.is_dir() {
                     pending.push(path);
-                } else if path.file_name().is_some_and(|file| file.to_string_lossy() == name) && path.to_string_lossy().contains("finalized") {
+                } else if path
+                    .file_name()
+                    .is_some_and(|file| file.to_string_lossy() == name)
+                    && path.to_string_lossy().contains("finalized")
+                {
                     return Some(path);
                 }
             }
@@ -308,7 +345,11 @@ impl MiniCluster {
         let client = self.client()?;
         loop {
             let stats = client.fs_stats().await?;
-            if stats.under_replicated == 0 && stats.missing_blocks == 0 && stats.corrupt_blocks == 0 && self.all_blocks_replicated(&client).await? {
+            if stats.under_replicated == 0
+                && stats.missing_blocks == 0
+                && stats.corrupt_blocks == 0
+                && self.all_blocks_replicated(&client).await?
+            {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
@@ -326,11 +367,14 @@ impl MiniCluster {
                     pending.push(entry.path);
                     continue;
                 }
-                let (_, blocks, under_construction) = client.block_locations(&entry.path, 0, u64::MAX).await?;
+                let (_, blocks, under_construction) =
+                    client.block_locations(&entry.path, 0, u64::MAX).await?;
                 if under_construction {
                     continue;
                 }
-                if blocks.iter().any(|block| block.locations.len() < usize::from(entry.replication) || block.corrupt) {
+                if blocks.iter().any(|block| {
+                    block.locations.len() < usize::from(entry.replication) || block.corrupt
+                }) {
                     return Ok(false);
                 }
             }
@@ -348,6 +392,10 @@ impl MiniCluster {
 }
 
 fn write_site(path: &Path, properties: &[(String, String)]) -> anyhow::Result<()> {
-    let pairs: Vec<(&str, &str)> = properties.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
-    Configuration::write_site_file(path, &pairs).with_context(|| format!("writing {}", path.display()))
+    let pairs: Vec<(&str, &str)> = properties
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    Configuration::write_site_file(path, &pairs)
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -2,8 +2,8 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use common::conf::ConfError;
 use common::Configuration;
+use common::conf::ConfError;
 
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ use common::conf::TimeUnit;
 
 use crate::blockmanager::BlockManagerConfig;
 use crate::namespace::Limits;
-use crate::placement::PlacementPolicy;
 use crate::namesystem::NamesystemConfig;
+use crate::placement::PlacementPolicy;
 
 /// Where the NameNode listens and how its namesystem behaves.
 #[derive(Clone, Debug)]
@@ -33,7 +33,9 @@ impl NameNodeConfig {
             None => default_fs_authority(conf)?,
         };
         let (rpc_host, rpc_port) = split_host_port(rpc_key, &rpc_text)?;
-        let rpc_host = conf.get_trimmed("dfs.namenode.rpc-bind-host").unwrap_or(rpc_host);
+        let rpc_host = conf
+            .get_trimmed("dfs.namenode.rpc-bind-host")
+            .unwrap_or(rpc_host);
         let rpc_address = resolve(rpc_key, &rpc_host, rpc_port)?;
         let http_key = "dfs.namenode.http-address";
         let (http_host, http_port) = conf.get_socket_addr(http_key, "0.0.0.0:9870")?;
@@ -45,10 +47,17 @@ impl NameNodeConfig {
             superuser,
             supergroup: conf.get_or("dfs.permissions.superusergroup", "supergroup"),
             limits: Limits {
-                max_component_length: conf.get_u64("dfs.namenode.fs-limits.max-component-length", 255)? as usize,
-                max_directory_items: conf.get_u64("dfs.namenode.fs-limits.max-directory-items", 1024 * 1024)? as usize,
-                min_block_size: conf.get_size_bytes("dfs.namenode.fs-limits.min-block-size", 1024 * 1024)?,
-                max_blocks_per_file: conf.get_u64("dfs.namenode.fs-limits.max-blocks-per-file", 10_000)? as usize,
+                max_component_length: conf
+                    .get_u64("dfs.namenode.fs-limits.max-component-length", 255)?
+                    as usize,
+                max_directory_items: conf
+                    .get_u64("dfs.namenode.fs-limits.max-directory-items", 1024 * 1024)?
+                    as usize,
+                min_block_size: conf
+                    .get_size_bytes("dfs.namenode.fs-limits.min-block-size", 1024 * 1024)?,
+                max_blocks_per_file: conf
+                    .get_u64("dfs.namenode.fs-limits.max-blocks-per-file", 10_000)?
+                    as usize,
                 min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
                 max_replication: conf.get_u16("dfs.replication.max", 512)?,
                 permissions_enabled: conf.get_bool("dfs.permissions.enabled", true)?,
@@ -59,7 +68,11 @@ impl NameNodeConfig {
             bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
             trash_interval_minutes: conf.get_u64("fs.trash.interval", 0)?,
             block_manager: BlockManagerConfig {
-                heartbeat_interval: conf.get_duration("dfs.heartbeat.interval", Duration::from_secs(3), TimeUnit::Seconds)?,
+                heartbeat_interval: conf.get_duration(
+                    "dfs.heartbeat.interval",
+                    Duration::from_secs(3),
+                    TimeUnit::Seconds,
+                )?,
                 recheck_interval: conf.get_duration(
                     "dfs.namenode.heartbeat.recheck-interval",
                     Duration::from_secs(300),
@@ -75,7 +88,9 @@ impl NameNodeConfig {
                     Duration::from_secs(300),
                     TimeUnit::Seconds,
                 )?,
-                max_streams: conf.get_u32("dfs.namenode.replication.max-streams", 2)?.max(1) as usize,
+                max_streams: conf
+                    .get_u32("dfs.namenode.replication.max-streams", 2)?
+                    .max(1) as usize,
                 invalidate_limit: conf.get_u32("dfs.block.invalidate.limit", 1000)?.max(1) as usize,
                 min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
             },
@@ -83,13 +98,19 @@ impl NameNodeConfig {
                 consider_load: conf.get_bool("dfs.namenode.redundancy.considerLoad", true)?,
                 load_factor: conf.get_f64("dfs.namenode.redundancy.considerLoad.factor", 2.0)?,
             },
-            racks: common::topology::RackResolver::from_conf(conf).map_err(|error| ConfError::Invalid {
-                key: "net.topology.script.file.name".into(),
-                value: String::new(),
-                expected: error.to_string(),
+            racks: common::topology::RackResolver::from_conf(conf).map_err(|error| {
+                ConfError::Invalid {
+                    key: "net.topology.script.file.name".into(),
+                    value: String::new(),
+                    expected: error.to_string(),
+                }
             })?,
         };
-        Ok(Self { rpc_address, http_address, namesystem })
+        Ok(Self {
+            rpc_address,
+            http_address,
+            namesystem,
+        })
     }
 }
 
@@ -102,12 +123,24 @@ fn default_fs_authority(conf: &Configuration) -> Result<String, ConfError> {
         expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
     };
     let rest = value.strip_prefix("hdfs://").ok_or_else(invalid)?;
-    let authority = rest.split('/').next().filter(|authority| !authority.is_empty()).ok_or_else(invalid)?;
-    Ok(if authority.contains(':') { authority.to_string() } else { format!("{authority}:8020") })
+    let authority = rest
+        .split('/')
+        .next()
+        .filter(|authority| !authority.is_empty())
+        .ok_or_else(invalid)?;
+    Ok(if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:8020")
+    })
 }
 
 fn split_host_port(key: &str, text: &str) -> Result<(String, u16), ConfError> {
-    let invalid = || ConfError::Invalid { key: key.into(), value: text.into(), expected: "host:port".into() };
+    let invalid = || ConfError::Invalid {
+        key: key.into(),
+        value: text.into(),
+        expected: "host:port".into(),
+    };
     let (host, port) = text.rsplit_once(':').ok_or_else(invalid)?;
     let port = port.parse().map_err(|_| invalid())?;
     Ok((host.trim_matches(['[', ']']).to_string(), port))

@@ -24,15 +24,24 @@ impl DatanodeRpc {
 
 fn block(block: Option<pb::Block>) -> Block {
     let block = block.unwrap_or_default();
-    Block { id: block.block_id, generation_stamp: block.generation_stamp, num_bytes: block.num_bytes }
+    Block {
+        id: block.block_id,
+        generation_stamp: block.generation_stamp,
+        num_bytes: block.num_bytes,
+    }
 }
 
 fn block_proto(block: Block) -> pb::Block {
-    pb::Block { block_id: block.id, generation_stamp: block.generation_stamp, num_bytes: block.num_bytes }
+    pb::Block {
+        block_id: block.id,
+        generation_stamp: block.generation_stamp,
+        num_bytes: block.num_bytes,
+    }
 }
 
 fn port(value: u32) -> Result<u16, Status> {
-    u16::try_from(value).map_err(|_| Status::invalid_argument(format!("port {value} is out of range")))
+    u16::try_from(value)
+        .map_err(|_| Status::invalid_argument(format!("port {value} is out of range")))
 }
 
 fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
@@ -52,17 +61,22 @@ fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
                 })
                 .collect(),
         }),
-        DatanodeCommand::Invalidate(blocks) => {
-            Command::Invalidate(pb::InvalidateCommand { blocks: blocks.into_iter().map(block_proto).collect() })
-        }
+        DatanodeCommand::Invalidate(blocks) => Command::Invalidate(pb::InvalidateCommand {
+            blocks: blocks.into_iter().map(block_proto).collect(),
+        }),
         DatanodeCommand::Reregister => Command::Reregister(true),
     };
-    pb::DatanodeCommand { command: Some(command) }
+    pb::DatanodeCommand {
+        command: Some(command),
+    }
 }
 
 #[tonic::async_trait]
 impl DatanodeProtocol for DatanodeRpc {
-    async fn register_datanode(&self, request: Request<pb::RegisterDatanodeRequest>) -> Result<Response<pb::RegisterDatanodeResponse>, Status> {
+    async fn register_datanode(
+        &self,
+        request: Request<pb::RegisterDatanodeRequest>,
+    ) -> Result<Response<pb::RegisterDatanodeResponse>, Status> {
         let registration = request.into_inner().registration.unwrap_or_default();
         let info = self.namesystem.storage_info();
         if !registration.cluster_id.is_empty() && registration.cluster_id != info.cluster_id {
@@ -73,7 +87,10 @@ impl DatanodeProtocol for DatanodeRpc {
             return Err(RemoteException::new(ExceptionKind::Io, message).into());
         }
         if registration.datanode_uuid.is_empty() || registration.host.is_empty() {
-            return Err(RemoteException::illegal_argument("registration needs a datanode uuid and a host").into());
+            return Err(RemoteException::illegal_argument(
+                "registration needs a datanode uuid and a host",
+            )
+            .into());
         }
         let address = DatanodeAddress {
             uuid: registration.datanode_uuid,
@@ -94,7 +111,10 @@ impl DatanodeProtocol for DatanodeRpc {
         }))
     }
 
-    async fn send_heartbeat(&self, request: Request<pb::HeartbeatRequest>) -> Result<Response<pb::HeartbeatResponse>, Status> {
+    async fn send_heartbeat(
+        &self,
+        request: Request<pb::HeartbeatRequest>,
+    ) -> Result<Response<pb::HeartbeatResponse>, Status> {
         let heartbeat = request.into_inner();
         let storage = heartbeat.storage.unwrap_or_default();
         let commands = self.namesystem.blocks().heartbeat(
@@ -104,21 +124,33 @@ impl DatanodeProtocol for DatanodeRpc {
             storage.remaining,
             heartbeat.xceiver_count,
         );
-        Ok(Response::new(pb::HeartbeatResponse { commands: commands.into_iter().map(command_proto).collect() }))
+        Ok(Response::new(pb::HeartbeatResponse {
+            commands: commands.into_iter().map(command_proto).collect(),
+        }))
     }
 
-    async fn block_report(&self, request: Request<pb::BlockReportRequest>) -> Result<Response<pb::BlockReportResponse>, Status> {
+    async fn block_report(
+        &self,
+        request: Request<pb::BlockReportRequest>,
+    ) -> Result<Response<pb::BlockReportResponse>, Status> {
         let report = request.into_inner();
         let replicas: Vec<ReportedReplica> = report
             .replicas
             .into_iter()
             .map(|replica| {
                 let finalized = replica.state() == pb::ReplicaState::Finalized;
-                ReportedReplica { block: block(replica.block), finalized }
+                ReportedReplica {
+                    block: block(replica.block),
+                    finalized,
+                }
             })
             .collect();
-        self.namesystem.blocks().block_report(&report.datanode_uuid, &replicas)?;
-        Ok(Response::new(pb::BlockReportResponse { commands: Vec::new() }))
+        self.namesystem
+            .blocks()
+            .block_report(&report.datanode_uuid, &replicas)?;
+        Ok(Response::new(pb::BlockReportResponse {
+            commands: Vec::new(),
+        }))
     }
 
     async fn block_received_and_deleted(
@@ -130,17 +162,32 @@ impl DatanodeProtocol for DatanodeRpc {
             let status = item.status();
             let reported = block(item.block);
             match status {
-                pb::ReceivedDeletedStatus::Received => self.namesystem.blocks().block_received(&report.datanode_uuid, reported, true)?,
-                pb::ReceivedDeletedStatus::Deleted => self.namesystem.blocks().block_received(&report.datanode_uuid, reported, false)?,
+                pb::ReceivedDeletedStatus::Received => self.namesystem.blocks().block_received(
+                    &report.datanode_uuid,
+                    reported,
+                    true,
+                )?,
+                pb::ReceivedDeletedStatus::Deleted => self.namesystem.blocks().block_received(
+                    &report.datanode_uuid,
+                    reported,
+                    false,
+                )?,
                 pb::ReceivedDeletedStatus::Receiving | pb::ReceivedDeletedStatus::Unspecified => {}
             }
         }
         Ok(Response::new(pb::BlockReceivedAndDeletedResponse {}))
     }
 
-    async fn report_bad_blocks(&self, request: Request<pb::ReportBadBlocksRequest>) -> Result<Response<pb::ReportBadBlocksResponse>, Status> {
+    async fn report_bad_blocks(
+        &self,
+        request: Request<pb::ReportBadBlocksRequest>,
+    ) -> Result<Response<pb::ReportBadBlocksResponse>, Status> {
         for bad in request.into_inner().blocks {
-            self.namesystem.blocks().report_bad_block(&bad.datanode_uuid, block(bad.block), &bad.reason)?;
+            self.namesystem.blocks().report_bad_block(
+                &bad.datanode_uuid,
+                block(bad.block),
+                &bad.reason,
+            )?;
         }
         Ok(Response::new(pb::ReportBadBlocksResponse {}))
     }
@@ -149,6 +196,10 @@ impl DatanodeProtocol for DatanodeRpc {
         &self,
         _request: Request<pb::CommitBlockSynchronizationRequest>,
     ) -> Result<Response<pb::CommitBlockSynchronizationResponse>, Status> {
-        Err(RemoteException::new(ExceptionKind::UnsupportedOperation, "block recovery is not supported yet").into())
+        Err(RemoteException::new(
+            ExceptionKind::UnsupportedOperation,
+            "block recovery is not supported yet",
+        )
+        .into())
     }
 }

@@ -43,7 +43,10 @@ pub struct LoadedImage {
 pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
     let file = File::create(&tmp)?;
-    let mut writer = Md5Writer { inner: BufWriter::with_capacity(1 << 20, file), md5: Md5::new() };
+    let mut writer = Md5Writer {
+        inner: BufWriter::with_capacity(1 << 20, file),
+        md5: Md5::new(),
+    };
     writer.write_all(MAGIC)?;
     let counters = namespace.counters();
     let mut record = Vec::with_capacity(256);
@@ -57,7 +60,9 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
         num_inodes: namespace.num_inodes(),
     };
     write_record(&mut writer, &header, &mut record)?;
-    let strings = ImageStringTable { strings: namespace.strings().all().map(str::to_string).collect() };
+    let strings = ImageStringTable {
+        strings: namespace.strings().all().map(str::to_string).collect(),
+    };
     write_record(&mut writer, &strings, &mut record)?;
 
     let mut image_inode = ImageINode::default();
@@ -76,7 +81,10 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
     file.sync_all()?;
     drop(file);
     fs::rename(&tmp, path)?;
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     write_md5_file(path, &hex(&md5.finalize()), &name)?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
@@ -84,21 +92,36 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
 /// Loads the image at `path`, verifying it against its `.md5`.
 pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
     let file_name = path.display().to_string();
-    let io_error = |source| ImageError::Io { file: file_name.clone(), source };
-    let corrupt = |reason: String| ImageError::Corrupt { file: file_name.clone(), reason };
-    let expected_md5 = read_md5_file(path).map_err(|error| corrupt(format!("cannot read its .md5 file: {error}")))?;
+    let io_error = |source| ImageError::Io {
+        file: file_name.clone(),
+        source,
+    };
+    let corrupt = |reason: String| ImageError::Corrupt {
+        file: file_name.clone(),
+        reason,
+    };
+    let expected_md5 = read_md5_file(path)
+        .map_err(|error| corrupt(format!("cannot read its .md5 file: {error}")))?;
     let file = File::open(path).map_err(io_error)?;
-    let mut reader = Md5Reader { inner: BufReader::with_capacity(1 << 20, file), md5: Md5::new() };
+    let mut reader = Md5Reader {
+        inner: BufReader::with_capacity(1 << 20, file),
+        md5: Md5::new(),
+    };
 
     let mut magic = [0u8; 8];
-    reader.read_exact(&mut magic).map_err(|error| corrupt(format!("truncated: {error}")))?;
+    reader
+        .read_exact(&mut magic)
+        .map_err(|error| corrupt(format!("truncated: {error}")))?;
     if &magic != MAGIC {
         return Err(corrupt("not an fsimage (bad magic)".into()));
     }
     let mut buffer = Vec::new();
     let header: ImageHeader = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
     if header.layout_version != LAYOUT_VERSION {
-        return Err(corrupt(format!("unsupported layout version {}", header.layout_version)));
+        return Err(corrupt(format!(
+            "unsupported layout version {}",
+            header.layout_version
+        )));
     }
     let strings: ImageStringTable = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
     let counters = IdCounters {
@@ -110,7 +133,9 @@ pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
     for _ in 0..header.num_inodes {
         let record: ImageINode = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
         let parent_id = record.parent_id;
-        builder.add(parent_id, inode_from_image(record)).map_err(corrupt)?;
+        builder
+            .add(parent_id, inode_from_image(record))
+            .map_err(corrupt)?;
     }
     let mut trailing = [0u8; 1];
     if reader.read(&mut trailing).map_err(io_error)? != 0 {
@@ -118,9 +143,15 @@ pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
     }
     let actual_md5 = hex(&reader.md5.finalize());
     if actual_md5 != expected_md5 {
-        return Err(corrupt(format!("MD5 mismatch (expected {expected_md5}, computed {actual_md5})")));
+        return Err(corrupt(format!(
+            "MD5 mismatch (expected {expected_md5}, computed {actual_md5})"
+        )));
     }
-    Ok(LoadedImage { namespace: builder.finish(), txid: header.last_txid, namespace_id: header.namespace_id })
+    Ok(LoadedImage {
+        namespace: builder.finish(),
+        txid: header.last_txid,
+        namespace_id: header.namespace_id,
+    })
 }
 
 fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
@@ -145,11 +176,13 @@ fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
             record.is_directory = false;
             record.replication = file.replication.into();
             record.block_size = file.block_size;
-            record.blocks.extend(file.blocks.iter().map(|block| proto::hdfs::Block {
-                block_id: block.id,
-                generation_stamp: block.generation_stamp,
-                num_bytes: block.num_bytes,
-            }));
+            record
+                .blocks
+                .extend(file.blocks.iter().map(|block| proto::hdfs::Block {
+                    block_id: block.id,
+                    generation_stamp: block.generation_stamp,
+                    num_bytes: block.num_bytes,
+                }));
             if let Some(open) = &file.under_construction {
                 record.client_name.push_str(&open.client_name);
             }
@@ -173,8 +206,11 @@ fn inode_from_image(record: ImageINode) -> INode {
                     num_bytes: block.num_bytes,
                 })
                 .collect(),
-            under_construction: (!record.client_name.is_empty())
-                .then(|| Box::new(UnderConstruction { client_name: record.client_name })),
+            under_construction: (!record.client_name.is_empty()).then(|| {
+                Box::new(UnderConstruction {
+                    client_name: record.client_name,
+                })
+            }),
         })
     };
     INode {
@@ -189,22 +225,35 @@ fn inode_from_image(record: ImageINode) -> INode {
     }
 }
 
-fn write_record(writer: &mut impl Write, message: &impl Message, buffer: &mut Vec<u8>) -> io::Result<()> {
+fn write_record(
+    writer: &mut impl Write,
+    message: &impl Message,
+    buffer: &mut Vec<u8>,
+) -> io::Result<()> {
     buffer.clear();
     message.encode(buffer).map_err(io::Error::other)?;
     writer.write_all(&(buffer.len() as u32).to_le_bytes())?;
     writer.write_all(buffer)
 }
 
-fn read_record<M: Message + Default>(reader: &mut impl Read, buffer: &mut Vec<u8>) -> Result<M, String> {
+fn read_record<M: Message + Default>(
+    reader: &mut impl Read,
+    buffer: &mut Vec<u8>,
+) -> Result<M, String> {
     let mut len = [0u8; 4];
-    reader.read_exact(&mut len).map_err(|error| format!("truncated: {error}"))?;
+    reader
+        .read_exact(&mut len)
+        .map_err(|error| format!("truncated: {error}"))?;
     let len = u32::from_le_bytes(len) as usize;
     if len > MAX_RECORD_LEN {
-        return Err(format!("record of {len} bytes is larger than any valid one"));
+        return Err(format!(
+            "record of {len} bytes is larger than any valid one"
+        ));
     }
     buffer.resize(len, 0);
-    reader.read_exact(buffer).map_err(|error| format!("truncated: {error}"))?;
+    reader
+        .read_exact(buffer)
+        .map_err(|error| format!("truncated: {error}"))?;
     M::decode(buffer.as_slice()).map_err(|error| format!("undecodable record: {error}"))
 }
 
@@ -228,7 +277,10 @@ fn read_md5_file(image: &Path) -> io::Result<String> {
     let text = fs::read_to_string(md5_path(image))?;
     let digest = text.split_whitespace().next().unwrap_or_default();
     if digest.len() != 32 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("malformed MD5 line '{}'", text.trim())));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("malformed MD5 line '{}'", text.trim()),
+        ));
     }
     Ok(digest.to_ascii_lowercase())
 }

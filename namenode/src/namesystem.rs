@@ -14,10 +14,10 @@ use proto::namenode_storage::edit_record::Op;
 
 use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
-use crate::placement::PlacementPolicy;
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
+use crate::placement::PlacementPolicy;
 use crate::storage::{NameDirs, StorageError, StorageInfo};
 
 /// What the namesystem needs from the NameNode's configuration.
@@ -76,7 +76,11 @@ pub struct LocatedBlock {
 
 impl Namesystem {
     /// `hdfs namenode -format`.
-    pub fn format(config: &NamesystemConfig, cluster_id: Option<&str>, force: bool) -> Result<StorageInfo, StorageError> {
+    pub fn format(
+        config: &NamesystemConfig,
+        cluster_id: Option<&str>,
+        force: bool,
+    ) -> Result<StorageInfo, StorageError> {
         let dirs = NameDirs::lock(&config.name_dirs)?;
         dirs.format(cluster_id, force, &config.superuser, &config.supergroup)
     }
@@ -86,15 +90,26 @@ impl Namesystem {
         let dirs = NameDirs::lock(&config.name_dirs)?;
         let mut loaded = dirs.load(config.limits.clone())?;
         loaded.namespace.take_removed_blocks();
-        let blocks = BlockManager::new(config.block_manager.clone(), config.placement.clone(), config.racks.clone());
+        let blocks = BlockManager::new(
+            config.block_manager.clone(),
+            config.placement.clone(),
+            config.racks.clone(),
+        );
         loaded.namespace.walk(|_, inode| {
             if let Some(file) = inode.file() {
-                blocks.add_file_blocks(&file.blocks, file.replication, file.is_under_construction());
+                blocks.add_file_blocks(
+                    &file.blocks,
+                    file.replication,
+                    file.is_under_construction(),
+                );
             }
         });
-        let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(|source| {
-            StorageError::Io { context: "cannot open a new edit segment".into(), source }
-        })?;
+        let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(
+            |source| StorageError::Io {
+                context: "cannot open a new edit segment".into(),
+                source,
+            },
+        )?;
         Ok(Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
             editlog: EditLog::start(journal, loaded.last_txid),
@@ -125,11 +140,15 @@ impl Namesystem {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Namespace> {
-        self.namespace.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.namespace
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Namespace> {
-        self.namespace.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.namespace
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The caller as the NameNode sees it (simple authentication).
@@ -171,24 +190,40 @@ impl Namesystem {
         Ok(output)
     }
 
-    pub async fn mkdirs(&self, path: &str, permission: FsPermission, create_parent: bool, caller: &Caller) -> Result<(), RemoteException> {
+    pub async fn mkdirs(
+        &self,
+        path: &str,
+        permission: FsPermission,
+        create_parent: bool,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot create directory {path}"),
-            |ns| Ok((ns.plan_mkdirs(path, permission, create_parent, caller, now)?, ())),
+            |ns| {
+                Ok((
+                    ns.plan_mkdirs(path, permission, create_parent, caller, now)?,
+                    (),
+                ))
+            },
         )
         .await
     }
 
-    pub async fn create(&self, request: &CreateRequest<'_>, caller: &Caller) -> Result<INodeStatus, RemoteException> {
+    pub async fn create(
+        &self,
+        request: &CreateRequest<'_>,
+        caller: &Caller,
+    ) -> Result<INodeStatus, RemoteException> {
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot create file{}", request.path),
             |ns| Ok((ns.plan_create(request, caller, now)?, ())),
         )
         .await?;
-        self.file_info(request.path, caller)?
-            .ok_or_else(|| RemoteException::io(format!("'{}': created file vanished", request.path)))
+        self.file_info(request.path, caller)?.ok_or_else(|| {
+            RemoteException::io(format!("'{}': created file vanished", request.path))
+        })
     }
 
     /// Allocates the next block of a file and chooses its DataNodes;
@@ -208,27 +243,55 @@ impl Namesystem {
                 let (op, block) = ns.plan_add_block(path, client_name, file_id, previous)?;
                 let (replication, block_size, length_before_last) = ns.open_file_layout(path)?;
                 let offset = length_before_last + previous.map_or(0, |previous| previous.num_bytes);
-                let targets = self.blocks.allocate(block, replication, block_size, writer_host, excluded)?;
+                let targets =
+                    self.blocks
+                        .allocate(block, replication, block_size, writer_host, excluded)?;
                 if let Some(previous) = previous {
                     self.blocks.commit(previous);
                 }
-                Ok((vec![op], AllocatedBlock { block, offset, targets }))
+                Ok((
+                    vec![op],
+                    AllocatedBlock {
+                        block,
+                        offset,
+                        targets,
+                    },
+                ))
             },
         )
         .await
     }
 
-    pub async fn abandon_block(&self, path: &str, client_name: &str, file_id: u64, block_id: u64) -> Result<(), RemoteException> {
+    pub async fn abandon_block(
+        &self,
+        path: &str,
+        client_name: &str,
+        file_id: u64,
+        block_id: u64,
+    ) -> Result<(), RemoteException> {
         self.mutate(
             || format!("Cannot abandon block {block_id} for file{path}"),
-            |ns| Ok((ns.plan_abandon_block(path, client_name, file_id, block_id)?.into_iter().collect(), ())),
+            |ns| {
+                Ok((
+                    ns.plan_abandon_block(path, client_name, file_id, block_id)?
+                        .into_iter()
+                        .collect(),
+                    (),
+                ))
+            },
         )
         .await
     }
 
     /// Closes a file once its last block has its minimum replicas; `false`
     /// means "not yet, retry" (the DataNodes have not reported it).
-    pub async fn complete(&self, path: &str, client_name: &str, file_id: u64, last: Option<Block>) -> Result<bool, RemoteException> {
+    pub async fn complete(
+        &self,
+        path: &str,
+        client_name: &str,
+        file_id: u64,
+        last: Option<Block>,
+    ) -> Result<bool, RemoteException> {
         if let Some(last) = last {
             self.blocks.commit(last);
             if !self.blocks.has_min_replicas(last.id) {
@@ -238,13 +301,25 @@ impl Namesystem {
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot complete file {path}"),
-            |ns| Ok((ns.plan_complete(path, client_name, file_id, last, now)?.into_iter().collect(), true)),
+            |ns| {
+                Ok((
+                    ns.plan_complete(path, client_name, file_id, last, now)?
+                        .into_iter()
+                        .collect(),
+                    true,
+                ))
+            },
         )
         .await
     }
 
     /// Pipeline recovery: a new generation stamp for the block being written.
-    pub async fn update_block_for_pipeline(&self, path: &str, client_name: &str, block_id: u64) -> Result<Block, RemoteException> {
+    pub async fn update_block_for_pipeline(
+        &self,
+        path: &str,
+        client_name: &str,
+        block_id: u64,
+    ) -> Result<Block, RemoteException> {
         self.mutate(
             || format!("Cannot update block {block_id} of {path}"),
             |ns| {
@@ -257,20 +332,38 @@ impl Namesystem {
 
     /// Pipeline recovery: the block goes on with `nodes` at its new stamp.
     pub fn update_pipeline(&self, block: Block, nodes: &[String]) {
-        self.blocks.update_pipeline(block.id, block.generation_stamp, nodes);
+        self.blocks
+            .update_pipeline(block.id, block.generation_stamp, nodes);
     }
 
-    pub async fn rename(&self, src: &str, dst: &str, overwrite: bool, move_into_directory: bool, caller: &Caller) -> Result<(), RemoteException> {
+    pub async fn rename(
+        &self,
+        src: &str,
+        dst: &str,
+        overwrite: bool,
+        move_into_directory: bool,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot rename {src}"),
-            |ns| Ok((vec![ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?], ())),
+            |ns| {
+                Ok((
+                    vec![ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?],
+                    (),
+                ))
+            },
         )
         .await
     }
 
     /// Returns false when nothing was at `path`.
-    pub async fn delete(&self, path: &str, recursive: bool, caller: &Caller) -> Result<bool, RemoteException> {
+    pub async fn delete(
+        &self,
+        path: &str,
+        recursive: bool,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
         let now = common::time::now_millis();
         self.mutate(
             || format!("Cannot delete {path}"),
@@ -284,7 +377,12 @@ impl Namesystem {
     }
 
     /// Returns false for a directory.
-    pub async fn set_replication(&self, path: &str, replication: u16, caller: &Caller) -> Result<bool, RemoteException> {
+    pub async fn set_replication(
+        &self,
+        path: &str,
+        replication: u16,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
         self.mutate(
             || format!("Cannot set replication for {path}"),
             |ns| {
@@ -300,7 +398,12 @@ impl Namesystem {
         .await
     }
 
-    pub async fn set_permission(&self, path: &str, permission: FsPermission, caller: &Caller) -> Result<(), RemoteException> {
+    pub async fn set_permission(
+        &self,
+        path: &str,
+        permission: FsPermission,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
         self.mutate(
             || format!("Cannot set permission for {path}"),
             |ns| Ok((vec![ns.plan_set_permission(path, permission, caller)?], ())),
@@ -308,7 +411,13 @@ impl Namesystem {
         .await
     }
 
-    pub async fn set_owner(&self, path: &str, owner: &str, group: &str, caller: &Caller) -> Result<(), RemoteException> {
+    pub async fn set_owner(
+        &self,
+        path: &str,
+        owner: &str,
+        group: &str,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
         self.mutate(
             || format!("Cannot set owner for {path}"),
             |ns| Ok((vec![ns.plan_set_owner(path, owner, group, caller)?], ())),
@@ -316,7 +425,13 @@ impl Namesystem {
         .await
     }
 
-    pub async fn set_times(&self, path: &str, mtime: i64, atime: i64, caller: &Caller) -> Result<(), RemoteException> {
+    pub async fn set_times(
+        &self,
+        path: &str,
+        mtime: i64,
+        atime: i64,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
         self.mutate(
             || format!("Cannot set times {path}"),
             |ns| Ok((vec![ns.plan_set_times(path, mtime, atime, caller)?], ())),
@@ -324,15 +439,29 @@ impl Namesystem {
         .await
     }
 
-    pub fn file_info(&self, path: &str, caller: &Caller) -> Result<Option<INodeStatus>, RemoteException> {
+    pub fn file_info(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<Option<INodeStatus>, RemoteException> {
         self.read().file_info(path, caller)
     }
 
-    pub fn listing(&self, path: &str, start_after: &[u8], caller: &Caller) -> Result<Option<Listing>, RemoteException> {
-        self.read().listing(path, start_after, self.config.listing_limit, caller)
+    pub fn listing(
+        &self,
+        path: &str,
+        start_after: &[u8],
+        caller: &Caller,
+    ) -> Result<Option<Listing>, RemoteException> {
+        self.read()
+            .listing(path, start_after, self.config.listing_limit, caller)
     }
 
-    pub fn content_summary(&self, path: &str, caller: &Caller) -> Result<ContentSummary, RemoteException> {
+    pub fn content_summary(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<ContentSummary, RemoteException> {
         self.read().content_summary(path, caller)
     }
 
@@ -354,7 +483,11 @@ impl Namesystem {
             let overlaps = end > offset && start < offset.saturating_add(length.max(1));
             let open_last = under_construction && block.num_bytes == 0;
             if overlaps || open_last {
-                located.push(LocatedBlock { block, offset: start, locations: self.blocks.locations(block.id, reader_host) });
+                located.push(LocatedBlock {
+                    block,
+                    offset: start,
+                    locations: self.blocks.locations(block.id, reader_host),
+                });
             }
             start = end;
         }
@@ -389,13 +522,20 @@ impl Namesystem {
         }
         Err(RemoteException::new(
             ExceptionKind::AccessControl,
-            format!("Access denied for user {}. Superuser privilege is required for {operation}", caller.user),
+            format!(
+                "Access denied for user {}. Superuser privilege is required for {operation}",
+                caller.user
+            ),
         ))
     }
 
     /// Enters or leaves safe mode (under the write lock, so no mutation is
     /// half-way through); returns whether it is now on.
-    pub fn set_safe_mode(&self, enter: Option<bool>, caller: &Caller) -> Result<bool, RemoteException> {
+    pub fn set_safe_mode(
+        &self,
+        enter: Option<bool>,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
         let Some(enter) = enter else {
             return Ok(self.in_safe_mode());
         };
@@ -411,14 +551,17 @@ impl Namesystem {
     pub async fn save_namespace(self: &Arc<Self>, caller: &Caller) -> Result<u64, RemoteException> {
         self.require_superuser(caller, "saveNamespace")?;
         if !self.in_safe_mode() {
-            return Err(RemoteException::io("Safe mode should be turned ON in order to create namespace image."));
+            return Err(RemoteException::io(
+                "Safe mode should be turned ON in order to create namespace image.",
+            ));
         }
         let txid = self.editlog.last_txid();
         self.editlog.wait_synced(txid).await?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let namespace = this.read();
-            this.dirs.save_image(&namespace, txid, this.info.namespace_id)
+            this.dirs
+                .save_image(&namespace, txid, this.info.namespace_id)
         })
         .await
         .map_err(|error| RemoteException::io(format!("saveNamespace failed: {error}")))?

@@ -46,7 +46,9 @@ fn permission(bits: u32) -> FsPermission {
 }
 
 fn replication(value: u32) -> Result<u16, RemoteException> {
-    u16::try_from(value).map_err(|_| RemoteException::illegal_argument(format!("replication {value} is out of range")))
+    u16::try_from(value).map_err(|_| {
+        RemoteException::illegal_argument(format!("replication {value} is out of range"))
+    })
 }
 
 fn block(block: &pb::Block) -> Block {
@@ -81,18 +83,30 @@ fn located_proto(located: LocatedBlock) -> pb::LocatedBlock {
     pb::LocatedBlock {
         block: Some(block_proto(located.block)),
         offset: located.offset,
-        locations: located.locations.locations.iter().map(datanode_proto).collect(),
+        locations: located
+            .locations
+            .locations
+            .iter()
+            .map(datanode_proto)
+            .collect(),
         corrupt: located.locations.corrupt,
     }
 }
 
 /// The caller's IP, to place replicas near a writer and sort them for a reader.
 fn peer_host<T>(request: &Request<T>) -> String {
-    request.remote_addr().map(|address| address.ip().to_string()).unwrap_or_default()
+    request
+        .remote_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default()
 }
 
 fn status_proto(status: INodeStatus) -> pb::FileStatus {
-    let file_type = if status.is_directory { pb::FileType::Directory } else { pb::FileType::File };
+    let file_type = if status.is_directory {
+        pb::FileType::Directory
+    } else {
+        pb::FileType::File
+    };
     pb::FileStatus {
         file_type: file_type.into(),
         name: status.name,
@@ -115,17 +129,30 @@ impl ClientProtocol for ClientRpc {
     async fn mkdirs(&self, request: Request<pb::MkdirsRequest>) -> RpcResult<pb::MkdirsResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
-        let result = self.namesystem.mkdirs(&r.src, permission(r.masked), r.create_parent, &caller).await;
+        let result = self
+            .namesystem
+            .mkdirs(&r.src, permission(r.masked), r.create_parent, &caller)
+            .await;
         reply(result.map(|()| pb::MkdirsResponse { result: true }))
     }
 
-    async fn get_file_info(&self, request: Request<pb::GetFileInfoRequest>) -> RpcResult<pb::GetFileInfoResponse> {
+    async fn get_file_info(
+        &self,
+        request: Request<pb::GetFileInfoRequest>,
+    ) -> RpcResult<pb::GetFileInfoResponse> {
         let caller = self.caller(&request);
-        let result = self.namesystem.file_info(&request.into_inner().src, &caller);
-        reply(result.map(|status| pb::GetFileInfoResponse { fs: status.map(status_proto) }))
+        let result = self
+            .namesystem
+            .file_info(&request.into_inner().src, &caller);
+        reply(result.map(|status| pb::GetFileInfoResponse {
+            fs: status.map(status_proto),
+        }))
     }
 
-    async fn get_listing(&self, request: Request<pb::GetListingRequest>) -> RpcResult<pb::GetListingResponse> {
+    async fn get_listing(
+        &self,
+        request: Request<pb::GetListingRequest>,
+    ) -> RpcResult<pb::GetListingResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
         let result = self.namesystem.listing(&r.src, &r.start_after, &caller);
@@ -140,7 +167,10 @@ impl ClientProtocol for ClientRpc {
     async fn rename(&self, request: Request<pb::RenameRequest>) -> RpcResult<pb::RenameResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
-        let result = self.namesystem.rename(&r.src, &r.dst, r.overwrite, r.move_into_directory, &caller).await;
+        let result = self
+            .namesystem
+            .rename(&r.src, &r.dst, r.overwrite, r.move_into_directory, &caller)
+            .await;
         reply(result.map(|()| pb::RenameResponse {}))
     }
 
@@ -151,40 +181,70 @@ impl ClientProtocol for ClientRpc {
         reply(result.map(|result| pb::DeleteResponse { result }))
     }
 
-    async fn set_replication(&self, request: Request<pb::SetReplicationRequest>) -> RpcResult<pb::SetReplicationResponse> {
+    async fn set_replication(
+        &self,
+        request: Request<pb::SetReplicationRequest>,
+    ) -> RpcResult<pb::SetReplicationResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
         let result = match replication(r.replication) {
-            Ok(replication) => self.namesystem.set_replication(&r.src, replication, &caller).await,
+            Ok(replication) => {
+                self.namesystem
+                    .set_replication(&r.src, replication, &caller)
+                    .await
+            }
             Err(error) => Err(error),
         };
         reply(result.map(|result| pb::SetReplicationResponse { result }))
     }
 
-    async fn set_permission(&self, request: Request<pb::SetPermissionRequest>) -> RpcResult<pb::SetPermissionResponse> {
+    async fn set_permission(
+        &self,
+        request: Request<pb::SetPermissionRequest>,
+    ) -> RpcResult<pb::SetPermissionResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
-        let result = self.namesystem.set_permission(&r.src, permission(r.permission), &caller).await;
+        let result = self
+            .namesystem
+            .set_permission(&r.src, permission(r.permission), &caller)
+            .await;
         reply(result.map(|()| pb::SetPermissionResponse {}))
     }
 
-    async fn set_owner(&self, request: Request<pb::SetOwnerRequest>) -> RpcResult<pb::SetOwnerResponse> {
+    async fn set_owner(
+        &self,
+        request: Request<pb::SetOwnerRequest>,
+    ) -> RpcResult<pb::SetOwnerResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
-        let result = self.namesystem.set_owner(&r.src, &r.username, &r.groupname, &caller).await;
+        let result = self
+            .namesystem
+            .set_owner(&r.src, &r.username, &r.groupname, &caller)
+            .await;
         reply(result.map(|()| pb::SetOwnerResponse {}))
     }
 
-    async fn set_times(&self, request: Request<pb::SetTimesRequest>) -> RpcResult<pb::SetTimesResponse> {
+    async fn set_times(
+        &self,
+        request: Request<pb::SetTimesRequest>,
+    ) -> RpcResult<pb::SetTimesResponse> {
         let caller = self.caller(&request);
         let r = request.into_inner();
-        let result = self.namesystem.set_times(&r.src, r.mtime, r.atime, &caller).await;
+        let result = self
+            .namesystem
+            .set_times(&r.src, r.mtime, r.atime, &caller)
+            .await;
         reply(result.map(|()| pb::SetTimesResponse {}))
     }
 
-    async fn get_content_summary(&self, request: Request<pb::GetContentSummaryRequest>) -> RpcResult<pb::GetContentSummaryResponse> {
+    async fn get_content_summary(
+        &self,
+        request: Request<pb::GetContentSummaryRequest>,
+    ) -> RpcResult<pb::GetContentSummaryResponse> {
         let caller = self.caller(&request);
-        let result = self.namesystem.content_summary(&request.into_inner().path, &caller);
+        let result = self
+            .namesystem
+            .content_summary(&request.into_inner().path, &caller);
         reply(result.map(|summary| pb::GetContentSummaryResponse {
             summary: Some(pb::ContentSummary {
                 length: summary.length,
@@ -205,7 +265,11 @@ impl ClientProtocol for ClientRpc {
             0 => Ok(config.default_replication),
             value => replication(value),
         };
-        let block_size = if r.block_size == 0 { config.default_block_size } else { r.block_size };
+        let block_size = if r.block_size == 0 {
+            config.default_block_size
+        } else {
+            r.block_size
+        };
         let result = match replication {
             Ok(replication) => {
                 let create = CreateRequest {
@@ -221,16 +285,28 @@ impl ClientProtocol for ClientRpc {
             }
             Err(error) => Err(error),
         };
-        reply(result.map(|status| pb::CreateResponse { fs: Some(status_proto(status)) }))
+        reply(result.map(|status| pb::CreateResponse {
+            fs: Some(status_proto(status)),
+        }))
     }
 
-    async fn add_block(&self, request: Request<pb::AddBlockRequest>) -> RpcResult<pb::AddBlockResponse> {
+    async fn add_block(
+        &self,
+        request: Request<pb::AddBlockRequest>,
+    ) -> RpcResult<pb::AddBlockResponse> {
         let writer = peer_host(&request);
         let r = request.into_inner();
         let previous = r.previous.as_ref().map(block);
         let result = self
             .namesystem
-            .add_block(&r.src, &r.client_name, r.file_id, previous, Some(&writer), &r.excluded_node_uuids)
+            .add_block(
+                &r.src,
+                &r.client_name,
+                r.file_id,
+                previous,
+                Some(&writer),
+                &r.excluded_node_uuids,
+            )
             .await;
         reply(result.map(|allocated| pb::AddBlockResponse {
             block: Some(pb::LocatedBlock {
@@ -242,33 +318,55 @@ impl ClientProtocol for ClientRpc {
         }))
     }
 
-    async fn abandon_block(&self, request: Request<pb::AbandonBlockRequest>) -> RpcResult<pb::AbandonBlockResponse> {
+    async fn abandon_block(
+        &self,
+        request: Request<pb::AbandonBlockRequest>,
+    ) -> RpcResult<pb::AbandonBlockResponse> {
         let r = request.into_inner();
         let block_id = r.b.map(|block| block.block_id).unwrap_or_default();
-        let result = self.namesystem.abandon_block(&r.src, &r.holder, r.file_id, block_id).await;
+        let result = self
+            .namesystem
+            .abandon_block(&r.src, &r.holder, r.file_id, block_id)
+            .await;
         reply(result.map(|()| pb::AbandonBlockResponse {}))
     }
 
-    async fn complete(&self, request: Request<pb::CompleteRequest>) -> RpcResult<pb::CompleteResponse> {
+    async fn complete(
+        &self,
+        request: Request<pb::CompleteRequest>,
+    ) -> RpcResult<pb::CompleteResponse> {
         let r = request.into_inner();
         let last = r.last.as_ref().map(block);
-        let result = self.namesystem.complete(&r.src, &r.client_name, r.file_id, last).await;
+        let result = self
+            .namesystem
+            .complete(&r.src, &r.client_name, r.file_id, last)
+            .await;
         reply(result.map(|result| pb::CompleteResponse { result }))
     }
 
-    async fn get_block_locations(&self, request: Request<pb::GetBlockLocationsRequest>) -> RpcResult<pb::GetBlockLocationsResponse> {
+    async fn get_block_locations(
+        &self,
+        request: Request<pb::GetBlockLocationsRequest>,
+    ) -> RpcResult<pb::GetBlockLocationsResponse> {
         let caller = self.caller(&request);
         let reader = peer_host(&request);
         let r = request.into_inner();
-        let result = self.namesystem.block_locations(&r.src, r.offset, r.length, &reader, &caller);
-        reply(result.map(|(blocks, file_length, under_construction)| pb::GetBlockLocationsResponse {
-            file_length,
-            blocks: blocks.into_iter().map(located_proto).collect(),
-            under_construction,
+        let result = self
+            .namesystem
+            .block_locations(&r.src, r.offset, r.length, &reader, &caller);
+        reply(result.map(|(blocks, file_length, under_construction)| {
+            pb::GetBlockLocationsResponse {
+                file_length,
+                blocks: blocks.into_iter().map(located_proto).collect(),
+                under_construction,
+            }
         }))
     }
 
-    async fn get_fs_stats(&self, _request: Request<pb::GetFsStatsRequest>) -> RpcResult<pb::GetFsStatsResponse> {
+    async fn get_fs_stats(
+        &self,
+        _request: Request<pb::GetFsStatsRequest>,
+    ) -> RpcResult<pb::GetFsStatsResponse> {
         let counts = self.namesystem.counts();
         let stats = self.namesystem.blocks().stats();
         Ok(Response::new(pb::GetFsStatsResponse {
@@ -283,7 +381,10 @@ impl ClientProtocol for ClientRpc {
         }))
     }
 
-    async fn set_safe_mode(&self, request: Request<pb::SetSafeModeRequest>) -> RpcResult<pb::SetSafeModeResponse> {
+    async fn set_safe_mode(
+        &self,
+        request: Request<pb::SetSafeModeRequest>,
+    ) -> RpcResult<pb::SetSafeModeResponse> {
         let caller = self.caller(&request);
         let enter = match request.into_inner().action() {
             pb::SafeModeAction::Enter => Some(true),
@@ -294,19 +395,28 @@ impl ClientProtocol for ClientRpc {
         reply(result.map(|result| pb::SetSafeModeResponse { result }))
     }
 
-    async fn save_namespace(&self, request: Request<pb::SaveNamespaceRequest>) -> RpcResult<pb::SaveNamespaceResponse> {
+    async fn save_namespace(
+        &self,
+        request: Request<pb::SaveNamespaceRequest>,
+    ) -> RpcResult<pb::SaveNamespaceResponse> {
         let caller = self.caller(&request);
         let result = self.namesystem.save_namespace(&caller).await;
         reply(result.map(|txid| pb::SaveNamespaceResponse { txid }))
     }
 
-    async fn roll_edits(&self, request: Request<pb::RollEditsRequest>) -> RpcResult<pb::RollEditsResponse> {
+    async fn roll_edits(
+        &self,
+        request: Request<pb::RollEditsRequest>,
+    ) -> RpcResult<pb::RollEditsResponse> {
         let caller = self.caller(&request);
         let result = self.namesystem.roll_edits(&caller).await;
         reply(result.map(|new_segment_txid| pb::RollEditsResponse { new_segment_txid }))
     }
 
-    async fn get_server_defaults(&self, _request: Request<pb::GetServerDefaultsRequest>) -> RpcResult<pb::GetServerDefaultsResponse> {
+    async fn get_server_defaults(
+        &self,
+        _request: Request<pb::GetServerDefaultsRequest>,
+    ) -> RpcResult<pb::GetServerDefaultsResponse> {
         let config = self.namesystem.config();
         Ok(Response::new(pb::GetServerDefaultsResponse {
             block_size: config.default_block_size,
@@ -316,27 +426,49 @@ impl ClientProtocol for ClientRpc {
         }))
     }
 
-    async fn update_block_for_pipeline(&self, request: Request<pb::UpdateBlockForPipelineRequest>) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
+    async fn update_block_for_pipeline(
+        &self,
+        request: Request<pb::UpdateBlockForPipelineRequest>,
+    ) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
         let r = request.into_inner();
         let block_id = r.block.map(|block| block.block_id).unwrap_or_default();
-        let result = self.namesystem.update_block_for_pipeline(&r.src, &r.client_name, block_id).await;
+        let result = self
+            .namesystem
+            .update_block_for_pipeline(&r.src, &r.client_name, block_id)
+            .await;
         reply(result.map(|block| pb::UpdateBlockForPipelineResponse {
-            block: Some(pb::LocatedBlock { block: Some(block_proto(block)), offset: 0, locations: Vec::new(), corrupt: false }),
+            block: Some(pb::LocatedBlock {
+                block: Some(block_proto(block)),
+                offset: 0,
+                locations: Vec::new(),
+                corrupt: false,
+            }),
         }))
     }
 
-    async fn update_pipeline(&self, request: Request<pb::UpdatePipelineRequest>) -> RpcResult<pb::UpdatePipelineResponse> {
+    async fn update_pipeline(
+        &self,
+        request: Request<pb::UpdatePipelineRequest>,
+    ) -> RpcResult<pb::UpdatePipelineResponse> {
         let r = request.into_inner();
         if let Some(new_block) = r.new_block.as_ref() {
-            self.namesystem.update_pipeline(block(new_block), &r.new_node_uuids);
+            self.namesystem
+                .update_pipeline(block(new_block), &r.new_node_uuids);
         }
         Ok(Response::new(pb::UpdatePipelineResponse {}))
     }
 
-    async fn report_bad_blocks(&self, request: Request<pb::ClientReportBadBlocksRequest>) -> RpcResult<pb::ClientReportBadBlocksResponse> {
+    async fn report_bad_blocks(
+        &self,
+        request: Request<pb::ClientReportBadBlocksRequest>,
+    ) -> RpcResult<pb::ClientReportBadBlocksResponse> {
         for bad in request.into_inner().blocks {
             let reported = block(&bad.block.unwrap_or_default());
-            if let Err(error) = self.namesystem.blocks().report_bad_block(&bad.datanode_uuid, reported, &bad.reason) {
+            if let Err(error) =
+                self.namesystem
+                    .blocks()
+                    .report_bad_block(&bad.datanode_uuid, reported, &bad.reason)
+            {
                 return Err(error.into());
             }
         }
@@ -345,15 +477,28 @@ impl ClientProtocol for ClientRpc {
 
     /// Leases do not expire yet (a later issue adds lease recovery), so
     /// renewing one always succeeds.
-    async fn renew_lease(&self, _request: Request<pb::RenewLeaseRequest>) -> RpcResult<pb::RenewLeaseResponse> {
+    async fn renew_lease(
+        &self,
+        _request: Request<pb::RenewLeaseRequest>,
+    ) -> RpcResult<pb::RenewLeaseResponse> {
         Ok(Response::new(pb::RenewLeaseResponse {}))
     }
 
-    async fn recover_lease(&self, _request: Request<pb::RecoverLeaseRequest>) -> RpcResult<pb::RecoverLeaseResponse> {
-        Err(RemoteException::new(common::ExceptionKind::UnsupportedOperation, "recoverLease is not supported yet").into())
+    async fn recover_lease(
+        &self,
+        _request: Request<pb::RecoverLeaseRequest>,
+    ) -> RpcResult<pb::RecoverLeaseResponse> {
+        Err(RemoteException::new(
+            common::ExceptionKind::UnsupportedOperation,
+            "recoverLease is not supported yet",
+        )
+        .into())
     }
 
-    async fn get_datanode_report(&self, request: Request<pb::GetDatanodeReportRequest>) -> RpcResult<pb::GetDatanodeReportResponse> {
+    async fn get_datanode_report(
+        &self,
+        request: Request<pb::GetDatanodeReportRequest>,
+    ) -> RpcResult<pb::GetDatanodeReportResponse> {
         let kind = request.into_inner().r#type();
         let reports = self
             .namesystem
@@ -364,7 +509,9 @@ impl ClientProtocol for ClientRpc {
                 pb::DatanodeReportType::All => true,
                 pb::DatanodeReportType::Live => node.alive,
                 pb::DatanodeReportType::Dead => !node.alive,
-                pb::DatanodeReportType::Decommissioning => node.admin_state == AdminState::DecommissionInProgress,
+                pb::DatanodeReportType::Decommissioning => {
+                    node.admin_state == AdminState::DecommissionInProgress
+                }
             })
             .map(|node| pb::DatanodeReport {
                 info: Some(datanode_proto(&node.location)),
@@ -389,7 +536,14 @@ impl ClientProtocol for ClientRpc {
         Ok(Response::new(pb::GetDatanodeReportResponse { reports }))
     }
 
-    async fn refresh_nodes(&self, _request: Request<pb::RefreshNodesRequest>) -> RpcResult<pb::RefreshNodesResponse> {
-        Err(RemoteException::new(common::ExceptionKind::UnsupportedOperation, "refreshNodes (decommissioning) is not supported yet").into())
+    async fn refresh_nodes(
+        &self,
+        _request: Request<pb::RefreshNodesRequest>,
+    ) -> RpcResult<pb::RefreshNodesResponse> {
+        Err(RemoteException::new(
+            common::ExceptionKind::UnsupportedOperation,
+            "refreshNodes (decommissioning) is not supported yet",
+        )
+        .into())
     }
 }

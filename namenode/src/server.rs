@@ -27,7 +27,10 @@ pub enum NameNodeError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("cannot listen on {address}: {source}")]
-    Bind { address: SocketAddr, source: std::io::Error },
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A NameNode serving on its ports until [`NameNode::stop`].
@@ -44,12 +47,24 @@ impl NameNode {
     pub async fn start(config: NameNodeConfig) -> Result<Self, NameNodeError> {
         let rpc_listener = bind(config.rpc_address).await?;
         let http_listener = bind(config.http_address).await?;
-        let rpc_address = rpc_listener.local_addr().map_err(|source| NameNodeError::Bind { address: config.rpc_address, source })?;
-        let http_address = http_listener.local_addr().map_err(|source| NameNodeError::Bind { address: config.http_address, source })?;
+        let rpc_address = rpc_listener
+            .local_addr()
+            .map_err(|source| NameNodeError::Bind {
+                address: config.rpc_address,
+                source,
+            })?;
+        let http_address = http_listener
+            .local_addr()
+            .map_err(|source| NameNodeError::Bind {
+                address: config.http_address,
+                source,
+            })?;
         let namesystem_config = config.namesystem.clone();
         let namesystem = tokio::task::spawn_blocking(move || Namesystem::open(namesystem_config))
             .await
-            .map_err(|error| StorageError::Invalid(format!("namespace loading failed: {error}")))??;
+            .map_err(|error| {
+                StorageError::Invalid(format!("namespace loading failed: {error}"))
+            })??;
 
         let (shutdown, _) = watch::channel(false);
         let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone()))
@@ -87,7 +102,13 @@ impl NameNode {
         });
         let monitor = tokio::spawn(run_block_monitor(namesystem.clone(), shutdown.subscribe()));
         info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
-        Ok(Self { namesystem, rpc_address, http_address, shutdown, servers: vec![rpc_server, http_server, monitor] })
+        Ok(Self {
+            namesystem,
+            rpc_address,
+            http_address,
+            shutdown,
+            servers: vec![rpc_server, http_server, monitor],
+        })
     }
 
     pub fn rpc_address(&self) -> SocketAddr {
@@ -132,11 +153,18 @@ async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
         }
         let round = namesystem.blocks().run_monitor(std::time::Instant::now());
         if round.transfers_scheduled + round.replicas_to_delete + round.newly_dead > 0 {
-            tracing::info!(dead = round.newly_dead, transfers = round.transfers_scheduled, deletions = round.replicas_to_delete, "block redundancy work scheduled");
+            tracing::info!(
+                dead = round.newly_dead,
+                transfers = round.transfers_scheduled,
+                deletions = round.replicas_to_delete,
+                "block redundancy work scheduled"
+            );
         }
     }
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, NameNodeError> {
-    TcpListener::bind(address).await.map_err(|source| NameNodeError::Bind { address, source })
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| NameNodeError::Bind { address, source })
 }

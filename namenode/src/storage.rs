@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use tracing::{info, warn};
 
-use crate::editlog::record::{self, SegmentError, SegmentScan};
 use crate::editlog::finalize_segment;
+use crate::editlog::record::{self, SegmentError, SegmentScan};
 use crate::fsimage::{self, ImageError};
 use crate::namespace::{Limits, Namespace};
 
@@ -63,7 +63,10 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Writes `seen_txid` durably (temp file + rename).
 pub fn write_seen_txid(current_dir: &Path, txid: u64) -> io::Result<()> {
-    write_file_durably(&current_dir.join("seen_txid"), format!("{txid}\n").as_bytes())
+    write_file_durably(
+        &current_dir.join("seen_txid"),
+        format!("{txid}\n").as_bytes(),
+    )
 }
 
 fn write_file_durably(path: &Path, contents: &[u8]) -> io::Result<()> {
@@ -105,7 +108,10 @@ impl StorageInfo {
                     path.display()
                 ))
             } else {
-                StorageError::Io { context: format!("cannot read {}", path.display()), source }
+                StorageError::Io {
+                    context: format!("cannot read {}", path.display()),
+                    source,
+                }
             }
         })?;
         let mut properties = BTreeMap::new();
@@ -121,12 +127,15 @@ impl StorageInfo {
                 .ok_or_else(|| StorageError::Invalid(format!("{}: missing {key}", path.display())))
         };
         let number = |key: &str| {
-            field(key)?
-                .parse::<i64>()
-                .map_err(|_| StorageError::Invalid(format!("{}: {key} is not a number", path.display())))
+            field(key)?.parse::<i64>().map_err(|_| {
+                StorageError::Invalid(format!("{}: {key} is not a number", path.display()))
+            })
         };
         if number("layoutVersion")? != i64::from(LAYOUT_VERSION) {
-            return Err(StorageError::Invalid(format!("{}: unsupported layoutVersion", path.display())));
+            return Err(StorageError::Invalid(format!(
+                "{}: unsupported layoutVersion",
+                path.display()
+            )));
         }
         Ok(Self {
             namespace_id: number("namespaceID")? as u64,
@@ -148,13 +157,19 @@ impl NameDirs {
     /// NameNodes never share one.
     pub fn lock(roots: &[PathBuf]) -> Result<Self, StorageError> {
         if roots.is_empty() {
-            return Err(StorageError::Invalid("dfs.namenode.name.dir lists no directory".into()));
+            return Err(StorageError::Invalid(
+                "dfs.namenode.name.dir lists no directory".into(),
+            ));
         }
         let mut locks = Vec::new();
         for root in roots {
-            fs::create_dir_all(root).map_err(io_context(format!("cannot create name dir {}", root.display())))?;
+            fs::create_dir_all(root).map_err(io_context(format!(
+                "cannot create name dir {}",
+                root.display()
+            )))?;
             let lock_path = root.join("in_use.lock");
-            let file = File::create(&lock_path).map_err(io_context(format!("cannot create {}", lock_path.display())))?;
+            let file = File::create(&lock_path)
+                .map_err(io_context(format!("cannot create {}", lock_path.display())))?;
             // SAFETY: flock on a file descriptor we own.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
                 return Err(StorageError::Invalid(format!(
@@ -164,7 +179,10 @@ impl NameDirs {
             }
             locks.push(file);
         }
-        Ok(Self { roots: roots.to_vec(), _locks: locks })
+        Ok(Self {
+            roots: roots.to_vec(),
+            _locks: locks,
+        })
     }
 
     /// Every `current/` directory.
@@ -174,9 +192,17 @@ impl NameDirs {
 
     /// `hdfs namenode -format`: a fresh empty namespace in every dir. Refuses
     /// to touch a formatted dir unless `force`.
-    pub fn format(&self, cluster_id: Option<&str>, force: bool, superuser: &str, supergroup: &str) -> Result<StorageInfo, StorageError> {
+    pub fn format(
+        &self,
+        cluster_id: Option<&str>,
+        force: bool,
+        superuser: &str,
+        supergroup: &str,
+    ) -> Result<StorageInfo, StorageError> {
         for current in self.current_dirs() {
-            let formatted = fs::read_dir(&current).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+            let formatted = fs::read_dir(&current)
+                .map(|mut entries| entries.next().is_some())
+                .unwrap_or(false);
             if formatted && !force {
                 return Err(StorageError::Invalid(format!(
                     "NameNode is already formatted at {}: use -force to format it again",
@@ -195,14 +221,22 @@ impl NameDirs {
             block_pool_id: format!("BP-{namespace_id}-127.0.0.1-{}", common::time::now_millis()),
             ctime: 0,
         };
-        let namespace = Namespace::new(superuser, supergroup, common::time::now_millis(), Limits::default());
+        let namespace = Namespace::new(
+            superuser,
+            supergroup,
+            common::time::now_millis(),
+            Limits::default(),
+        );
         for current in self.current_dirs() {
             if current.exists() {
-                fs::remove_dir_all(&current).map_err(io_context(format!("cannot clear {}", current.display())))?;
+                fs::remove_dir_all(&current)
+                    .map_err(io_context(format!("cannot clear {}", current.display())))?;
             }
-            fs::create_dir_all(&current).map_err(io_context(format!("cannot create {}", current.display())))?;
-            fsimage::save(&namespace, 0, namespace_id, &current.join(image_name(0)))
-                .map_err(io_context(format!("cannot write fsimage in {}", current.display())))?;
+            fs::create_dir_all(&current)
+                .map_err(io_context(format!("cannot create {}", current.display())))?;
+            fsimage::save(&namespace, 0, namespace_id, &current.join(image_name(0))).map_err(
+                io_context(format!("cannot write fsimage in {}", current.display())),
+            )?;
             write_seen_txid(&current, 0).map_err(io_context("cannot write seen_txid"))?;
             write_file_durably(&current.join("VERSION"), info.to_properties().as_bytes())
                 .map_err(io_context("cannot write VERSION"))?;
@@ -217,11 +251,9 @@ impl NameDirs {
         let currents = self.current_dirs();
         let info = self.read_consistent_version(&currents)?;
         let listing = list_files(&currents)?;
-        let image_txid = *listing
-            .images
-            .keys()
-            .next_back()
-            .ok_or_else(|| StorageError::Invalid(format!("no fsimage found in {}", join_dirs(&currents))))?;
+        let image_txid = *listing.images.keys().next_back().ok_or_else(|| {
+            StorageError::Invalid(format!("no fsimage found in {}", join_dirs(&currents)))
+        })?;
         let image = load_image_copies(&listing.images[&image_txid], image_txid, limits)?;
         let mut namespace = image.namespace;
         let mut next_txid = image_txid + 1;
@@ -236,8 +268,15 @@ impl NameDirs {
             next_txid = scan.last_txid + 1;
         }
         let last_txid = next_txid - 1;
-        let beyond = listing.inprogress.keys().chain(listing.finalized.keys()).find(|start| **start > next_txid);
-        if let Some(start) = beyond.copied().or((listing.seen_txid > next_txid).then_some(listing.seen_txid)) {
+        let beyond = listing
+            .inprogress
+            .keys()
+            .chain(listing.finalized.keys())
+            .find(|start| **start > next_txid);
+        if let Some(start) = beyond
+            .copied()
+            .or((listing.seen_txid > next_txid).then_some(listing.seen_txid))
+        {
             return Err(StorageError::Invalid(format!(
                 "There appears to be a gap in the edit log: it ends at txid {last_txid} but txid {start} was recorded ({})",
                 join_dirs(&currents)
@@ -250,8 +289,18 @@ impl NameDirs {
                 }
             }
         }
-        info!(image_txid, last_txid, inodes = namespace.num_inodes(), "loaded namespace");
-        Ok(LoadedState { namespace, last_txid, image_txid, info })
+        info!(
+            image_txid,
+            last_txid,
+            inodes = namespace.num_inodes(),
+            "loaded namespace"
+        );
+        Ok(LoadedState {
+            namespace,
+            last_txid,
+            image_txid,
+            info,
+        })
     }
 
     fn read_consistent_version(&self, currents: &[PathBuf]) -> Result<StorageInfo, StorageError> {
@@ -274,11 +323,18 @@ impl NameDirs {
     }
 
     /// Writes an fsimage of `namespace` at `txid` into every dir.
-    pub fn save_image(&self, namespace: &Namespace, txid: u64, namespace_id: u64) -> Result<(), StorageError> {
+    pub fn save_image(
+        &self,
+        namespace: &Namespace,
+        txid: u64,
+        namespace_id: u64,
+    ) -> Result<(), StorageError> {
         for current in self.current_dirs() {
             let path = current.join(image_name(txid));
-            fsimage::save(namespace, txid, namespace_id, &path)
-                .map_err(io_context(format!("cannot save fsimage {}", path.display())))?;
+            fsimage::save(namespace, txid, namespace_id, &path).map_err(io_context(format!(
+                "cannot save fsimage {}",
+                path.display()
+            )))?;
         }
         Ok(())
     }
@@ -306,27 +362,44 @@ struct FileListing {
 fn list_files(currents: &[PathBuf]) -> Result<FileListing, StorageError> {
     let mut listing = FileListing::default();
     for current in currents {
-        let entries = fs::read_dir(current).map_err(io_context(format!("cannot list {}", current.display())))?;
+        let entries = fs::read_dir(current)
+            .map_err(io_context(format!("cannot list {}", current.display())))?;
         for entry in entries {
             let entry = entry.map_err(io_context(format!("cannot list {}", current.display())))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if let Some(txid) = name.strip_prefix("fsimage_").and_then(|rest| rest.parse::<u64>().ok()) {
+            if let Some(txid) = name
+                .strip_prefix("fsimage_")
+                .and_then(|rest| rest.parse::<u64>().ok())
+            {
                 listing.images.entry(txid).or_default().push(path);
-            } else if let Some(start) = name.strip_prefix("edits_inprogress_").and_then(|rest| rest.parse::<u64>().ok()) {
+            } else if let Some(start) = name
+                .strip_prefix("edits_inprogress_")
+                .and_then(|rest| rest.parse::<u64>().ok())
+            {
                 listing.inprogress.entry(start).or_default().push(path);
             } else if let Some((start, end)) = name
                 .strip_prefix("edits_")
                 .and_then(|rest| rest.split_once('-'))
-                .and_then(|(start, end)| Some((start.parse::<u64>().ok()?, end.parse::<u64>().ok()?)))
+                .and_then(|(start, end)| {
+                    Some((start.parse::<u64>().ok()?, end.parse::<u64>().ok()?))
+                })
             {
-                listing.finalized.entry(start).or_default().push((end, path));
+                listing
+                    .finalized
+                    .entry(start)
+                    .or_default()
+                    .push((end, path));
             } else if name == "seen_txid" {
-                let text = fs::read_to_string(&path).map_err(io_context(format!("cannot read {}", path.display())))?;
-                let seen = text
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| StorageError::Invalid(format!("{}: not a txid: '{}'", path.display(), text.trim())))?;
+                let text = fs::read_to_string(&path)
+                    .map_err(io_context(format!("cannot read {}", path.display())))?;
+                let seen = text.trim().parse::<u64>().map_err(|_| {
+                    StorageError::Invalid(format!(
+                        "{}: not a txid: '{}'",
+                        path.display(),
+                        text.trim()
+                    ))
+                })?;
                 listing.seen_txid = listing.seen_txid.max(seen);
             }
         }
@@ -334,7 +407,11 @@ fn list_files(currents: &[PathBuf]) -> Result<FileListing, StorageError> {
     Ok(listing)
 }
 
-fn load_image_copies(copies: &[PathBuf], txid: u64, limits: Limits) -> Result<fsimage::LoadedImage, StorageError> {
+fn load_image_copies(
+    copies: &[PathBuf],
+    txid: u64,
+    limits: Limits,
+) -> Result<fsimage::LoadedImage, StorageError> {
     let mut first_error = None;
     for path in copies {
         match fsimage::load(path, limits.clone()) {
@@ -355,7 +432,12 @@ fn load_image_copies(copies: &[PathBuf], txid: u64, limits: Limits) -> Result<fs
     Err(first_error.unwrap_or_else(|| StorageError::Invalid(format!("no copy of fsimage {txid}"))))
 }
 
-fn replay_finalized(namespace: &mut Namespace, copies: &[(u64, PathBuf)], start: u64, end: u64) -> Result<(), StorageError> {
+fn replay_finalized(
+    namespace: &mut Namespace,
+    copies: &[(u64, PathBuf)],
+    start: u64,
+    end: u64,
+) -> Result<(), StorageError> {
     // Check a copy end to end before applying anything from it.
     let mut chosen = None;
     let mut first_error = None;
@@ -378,7 +460,8 @@ fn replay_finalized(namespace: &mut Namespace, copies: &[(u64, PathBuf)], start:
         }
     }
     let Some(path) = chosen else {
-        return Err(first_error.unwrap_or_else(|| StorageError::Invalid(format!("no copy of edits {start}-{end}"))));
+        return Err(first_error
+            .unwrap_or_else(|| StorageError::Invalid(format!("no copy of edits {start}-{end}"))));
     };
     apply_segment(namespace, path, start)?;
     Ok(())
@@ -386,13 +469,20 @@ fn replay_finalized(namespace: &mut Namespace, copies: &[(u64, PathBuf)], start:
 
 /// Replays the longest valid copy of an in-progress segment, then cuts every
 /// copy to that valid prefix and finalizes it.
-fn replay_inprogress(namespace: &mut Namespace, copies: &[PathBuf], start: u64) -> Result<SegmentScan, StorageError> {
+fn replay_inprogress(
+    namespace: &mut Namespace,
+    copies: &[PathBuf],
+    start: u64,
+) -> Result<SegmentScan, StorageError> {
     let mut best: Option<(SegmentScan, &PathBuf)> = None;
     let mut first_error = None;
     for path in copies {
         match record::read_segment(path, start, |_| Ok(())) {
             Ok(scan) => {
-                if best.as_ref().is_none_or(|(found, _)| scan.last_txid > found.last_txid) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(found, _)| scan.last_txid > found.last_txid)
+                {
                     best = Some((scan, path));
                 }
             }
@@ -402,7 +492,9 @@ fn replay_inprogress(namespace: &mut Namespace, copies: &[PathBuf], start: u64) 
         }
     }
     let Some((scan, chosen)) = best else {
-        return Err(first_error.map(StorageError::from).unwrap_or_else(|| StorageError::Invalid("no in-progress segment".into())));
+        return Err(first_error
+            .map(StorageError::from)
+            .unwrap_or_else(|| StorageError::Invalid("no in-progress segment".into())));
     };
     if let Some(error) = first_error {
         warn!(%error, "ignoring a damaged copy of the in-progress edit segment");
@@ -414,27 +506,38 @@ fn replay_inprogress(namespace: &mut Namespace, copies: &[PathBuf], start: u64) 
     let valid = if scan.valid_len == 0 {
         record::file_header().to_vec()
     } else {
-        let mut bytes = fs::read(chosen).map_err(io_context(format!("cannot read {}", chosen.display())))?;
+        let mut bytes =
+            fs::read(chosen).map_err(io_context(format!("cannot read {}", chosen.display())))?;
         bytes.truncate(scan.valid_len as usize);
         bytes
     };
     for path in copies {
         let current = path.parent().unwrap_or(Path::new("."));
         if scan.last_txid < start {
-            fs::remove_file(path).map_err(io_context(format!("cannot remove empty segment {}", path.display())))?;
+            fs::remove_file(path).map_err(io_context(format!(
+                "cannot remove empty segment {}",
+                path.display()
+            )))?;
             sync_dir(current).map_err(io_context("cannot sync name dir"))?;
             continue;
         }
-        write_file_durably(path, &valid).map_err(io_context(format!("cannot repair {}", path.display())))?;
+        write_file_durably(path, &valid)
+            .map_err(io_context(format!("cannot repair {}", path.display())))?;
         finalize_segment(current, start, scan.last_txid)
             .map_err(io_context(format!("cannot finalize {}", path.display())))?;
     }
     Ok(scan)
 }
 
-fn apply_segment(namespace: &mut Namespace, path: &Path, start: u64) -> Result<SegmentScan, StorageError> {
+fn apply_segment(
+    namespace: &mut Namespace,
+    path: &Path,
+    start: u64,
+) -> Result<SegmentScan, StorageError> {
     let scan = record::read_segment(path, start, |record| {
-        let op = record.op.ok_or_else(|| "record without an operation".to_string())?;
+        let op = record
+            .op
+            .ok_or_else(|| "record without an operation".to_string())?;
         namespace.apply(&op).map_err(|error| error.message)
     })?;
     Ok(scan)
@@ -445,17 +548,29 @@ fn set_aside(path: &Path, suffix: &str) {
     aside.push(".");
     aside.push(suffix);
     match fs::rename(path, &aside) {
-        Ok(()) => warn!(file = %path.display(), "set aside an edit segment that is not part of the log"),
+        Ok(()) => {
+            warn!(file = %path.display(), "set aside an edit segment that is not part of the log")
+        }
         Err(error) => warn!(file = %path.display(), %error, "cannot set aside edit segment"),
     }
 }
 
 fn join_dirs(dirs: &[PathBuf]) -> String {
-    dirs.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
+    dirs.iter()
+        .map(|dir| dir.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn random_uuid() -> String {
     let bytes: [u8; 16] = rand::random();
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, Json};
 use axum::routing::get;
-use axum::Router;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::namesystem::Namesystem;
 
@@ -21,7 +21,11 @@ pub fn router(namesystem: Arc<Namesystem>) -> Router {
 async fn overview(State(namesystem): State<Arc<Namesystem>>) -> Html<String> {
     let counts = namesystem.counts();
     let info = namesystem.storage_info();
-    let safe_mode = if namesystem.in_safe_mode() { "ON" } else { "OFF" };
+    let safe_mode = if namesystem.in_safe_mode() {
+        "ON"
+    } else {
+        "OFF"
+    };
     Html(format!(
         "<!doctype html><html><head><title>Tusk NameNode</title></head><body>\
          <h1>NameNode overview</h1><table>\

@@ -92,7 +92,10 @@ impl NameNodeProcess {
                     {
                         // Keep draining the pipe so the process never blocks on it.
                         std::thread::spawn(move || for _ in lines_rx {});
-                        return Ok(Self { child, rpc_address: address });
+                        return Ok(Self {
+                            child,
+                            rpc_address: address,
+                        });
                     }
                     log.push_str(&line);
                     log.push('\n');
@@ -110,7 +113,10 @@ impl NameNodeProcess {
     pub fn kill(mut self) {
         self.child.kill().expect("send SIGKILL");
         let status = self.child.wait().expect("reap NameNode");
-        assert!(!status.success(), "NameNode exited on its own before the kill");
+        assert!(
+            !status.success(),
+            "NameNode exited on its own before the kill"
+        );
     }
 }
 

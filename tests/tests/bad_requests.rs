@@ -21,19 +21,28 @@ async fn malformed_paths_and_arguments_are_clear_errors() {
         ("/a/./b", ExceptionKind::InvalidPath),
         ("/a//b", ExceptionKind::InvalidPath),
         ("/a:b", ExceptionKind::InvalidPath),
-        ("/this-name-is-longer-than-sixteen", ExceptionKind::PathComponentTooLong),
+        (
+            "/this-name-is-longer-than-sixteen",
+            ExceptionKind::PathComponentTooLong,
+        ),
     ];
     for (path, kind) in cases {
         let error = client.mkdirs(path, perm, true).await.unwrap_err();
         assert_eq!(error.kind, kind, "{path:?}: {error}");
         assert!(!error.message.is_empty());
         let error = client.get_file_info(path).await;
-        assert!(error.is_err() || kind == ExceptionKind::PathComponentTooLong, "{path:?}");
+        assert!(
+            error.is_err() || kind == ExceptionKind::PathComponentTooLong,
+            "{path:?}"
+        );
     }
     let error = client.rename("/", "/x", false, false).await.unwrap_err();
     assert!(error.message.contains("root"), "{error}");
     let error = client.set_replication("/", 0).await.unwrap_err();
-    assert!(error.message.contains("less than the required minimum"), "{error}");
+    assert!(
+        error.message.contains("less than the required minimum"),
+        "{error}"
+    );
     let error = client.complete("/nope", 1, None).await.unwrap_err();
     assert_eq!(error.kind, ExceptionKind::LeaseExpired);
 
@@ -46,9 +55,15 @@ async fn malformed_paths_and_arguments_are_clear_errors() {
 async fn garbage_on_the_rpc_port_does_not_hurt_the_namenode() {
     let cluster = MiniCluster::builder().build().await.unwrap();
     let address = cluster.namenode_rpc_address();
-    for garbage in [&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..], &[0xffu8; 4096][..], b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00"] {
+    for garbage in [
+        &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        &[0xffu8; 4096][..],
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00",
+    ] {
         let mut stream = std::net::TcpStream::connect(address).unwrap();
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
         stream.write_all(garbage).unwrap();
         let _ = stream.shutdown(std::net::Shutdown::Write);
         let mut reply = Vec::new();
@@ -57,18 +72,37 @@ async fn garbage_on_the_rpc_port_does_not_hurt_the_namenode() {
     // A gRPC call whose path string is not UTF-8 is refused, not fatal.
     // Field 1 (src), two bytes, invalid UTF-8.
     let message = vec![0x0a, 0x02, 0xff, 0xfe];
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}")).unwrap().connect().await.unwrap();
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.unwrap();
-    let path = tonic::codegen::http::uri::PathAndQuery::from_static("/tusk.hdfs.ClientProtocol/GetFileInfo");
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+        "/tusk.hdfs.ClientProtocol/GetFileInfo",
+    );
     let request = tonic::Request::new(message);
-    let result: Result<tonic::Response<Vec<u8>>, tonic::Status> = grpc.unary(request, path, RawCodec).await;
+    let result: Result<tonic::Response<Vec<u8>>, tonic::Status> =
+        grpc.unary(request, path, RawCodec).await;
     let status = result.expect_err("invalid UTF-8 must be refused");
-    assert!(status.message().to_lowercase().contains("utf-8"), "{status:?}");
+    assert!(
+        status.message().to_lowercase().contains("utf-8"),
+        "{status:?}"
+    );
 
     let client = cluster.client().unwrap();
-    client.mkdirs("/still-serving", FsPermission::new(0o755), false).await.unwrap();
-    assert!(client.get_file_info("/still-serving").await.unwrap().is_some());
+    client
+        .mkdirs("/still-serving", FsPermission::new(0o755), false)
+        .await
+        .unwrap();
+    assert!(
+        client
+            .get_file_info("/still-serving")
+            .await
+            .unwrap()
+            .is_some()
+    );
     cluster.shutdown().await;
 }
 
@@ -95,7 +129,11 @@ impl tonic::codec::Encoder for RawCodec {
     type Item = Vec<u8>;
     type Error = tonic::Status;
 
-    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
         use bytes::BufMut;
         dst.put_slice(&item);
         Ok(())
@@ -106,7 +144,10 @@ impl tonic::codec::Decoder for RawCodec {
     type Item = Vec<u8>;
     type Error = tonic::Status;
 
-    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
         use bytes::Buf;
         let mut bytes = vec![0u8; src.remaining()];
         src.copy_to_slice(&mut bytes);

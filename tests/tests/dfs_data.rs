@@ -11,16 +11,27 @@ use minicluster::MiniCluster;
 const BLOCK: u64 = 64 * 1024;
 
 fn options(replication: u16) -> CreateOptions {
-    CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication, block_size: BLOCK }
+    CreateOptions {
+        permission: FsPermission::new(0o644),
+        overwrite: false,
+        create_parent: true,
+        replication,
+        block_size: BLOCK,
+    }
 }
 
 /// Deterministic bytes that differ at every offset of interest.
 fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed).collect()
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed)
+        .collect()
 }
 
 async fn write(client: &DfsClient, path: &str, data: &[u8], replication: u16) {
-    let mut writer = client.create_writer(path, &options(replication)).await.unwrap();
+    let mut writer = client
+        .create_writer(path, &options(replication))
+        .await
+        .unwrap();
     // Uneven pieces, so packet and block edges fall mid-write.
     for piece in data.chunks(10_007) {
         writer.write(piece).await.unwrap();
@@ -56,7 +67,10 @@ async fn files_of_every_edge_size_round_trip() {
         let status = client.stat(&path).await.unwrap();
         assert_eq!(status.length, size as u64, "{path}");
         assert!(!status.under_construction);
-        assert!(read(&client, &path).await == data, "{path} reads back byte for byte");
+        assert!(
+            read(&client, &path).await == data,
+            "{path} reads back byte for byte"
+        );
     }
     // Reads from the middle, across a block edge.
     let data = content(5 * block + 777, 7);
@@ -77,18 +91,39 @@ async fn three_replicas_land_on_two_racks_in_the_design_pattern() {
     let client = cluster.client().unwrap();
     let data = content(4 * BLOCK as usize, 1);
     write(&client, "/placed", &data, 3).await;
-    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
-    let (_, blocks, _) = client.block_locations("/placed", 0, u64::MAX).await.unwrap();
+    cluster
+        .wait_fully_replicated(Duration::from_secs(30))
+        .await
+        .unwrap();
+    let (_, blocks, _) = client
+        .block_locations("/placed", 0, u64::MAX)
+        .await
+        .unwrap();
     assert_eq!(blocks.len(), 4);
     for block in &blocks {
         assert_eq!(block.locations.len(), 3);
-        let hosts: BTreeSet<&str> = block.locations.iter().map(|node| node.host.as_str()).collect();
+        let hosts: BTreeSet<&str> = block
+            .locations
+            .iter()
+            .map(|node| node.host.as_str())
+            .collect();
         assert_eq!(hosts.len(), 3, "three distinct nodes");
-        let racks: Vec<&str> = block.locations.iter().map(|node| node.rack.as_str()).collect();
+        let racks: Vec<&str> = block
+            .locations
+            .iter()
+            .map(|node| node.rack.as_str())
+            .collect();
         let distinct: BTreeSet<&str> = racks.iter().copied().collect();
         assert_eq!(distinct.len(), 2, "exactly two racks: {racks:?}");
-        let max_on_one = distinct.iter().map(|rack| racks.iter().filter(|r| *r == rack).count()).max();
-        assert_eq!(max_on_one, Some(2), "two replicas on one rack, one on another: {racks:?}");
+        let max_on_one = distinct
+            .iter()
+            .map(|rack| racks.iter().filter(|r| *r == rack).count())
+            .max();
+        assert_eq!(
+            max_on_one,
+            Some(2),
+            "two replicas on one rack, one on another: {racks:?}"
+        );
     }
     cluster.shutdown().await;
 }

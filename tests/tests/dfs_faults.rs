@@ -11,11 +11,19 @@ use minicluster::MiniCluster;
 const BLOCK: u64 = 64 * 1024;
 
 fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed).collect()
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed)
+        .collect()
 }
 
 async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication: 3, block_size: BLOCK };
+    let options = CreateOptions {
+        permission: FsPermission::new(0o644),
+        overwrite: false,
+        create_parent: true,
+        replication: 3,
+        block_size: BLOCK,
+    };
     let mut writer = client.create_writer(path, &options).await.unwrap();
     writer.write(data).await.unwrap();
     writer.close().await.unwrap();
@@ -23,7 +31,13 @@ async fn write(client: &DfsClient, path: &str, data: &[u8]) {
 
 async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    client.open(path).await.unwrap().read_to_end(&mut out).await.unwrap();
+    client
+        .open(path)
+        .await
+        .unwrap()
+        .read_to_end(&mut out)
+        .await
+        .unwrap();
     out
 }
 
@@ -45,36 +59,62 @@ async fn a_dead_datanode_is_replaced_to_full_replication() {
     let client = cluster.client().unwrap();
     let data = content(6 * BLOCK as usize, 3);
     write(&client, "/f", &data).await;
-    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
+    cluster
+        .wait_fully_replicated(Duration::from_secs(30))
+        .await
+        .unwrap();
 
     // Stop the DataNode that holds the most replicas.
     let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
     let victim = (0..cluster.num_datanodes())
         .max_by_key(|&index| {
             let host = minicluster::datanode_host(index);
-            blocks.iter().filter(|block| block.locations.iter().any(|node| node.host == host)).count()
+            blocks
+                .iter()
+                .filter(|block| block.locations.iter().any(|node| node.host == host))
+                .count()
         })
         .unwrap();
     let victim_host = minicluster::datanode_host(victim);
     cluster.stop_datanode(victim).await;
-    assert!(std::net::TcpStream::connect((victim_host.as_str(), cluster_port(&blocks, &victim_host))).is_err(), "the DataNode is really down");
+    assert!(
+        std::net::TcpStream::connect((victim_host.as_str(), cluster_port(&blocks, &victim_host)))
+            .is_err(),
+        "the DataNode is really down"
+    );
 
     // The NameNode declares it dead after missed heartbeats...
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let dead = client.datanode_report(proto::hdfs::DatanodeReportType::Dead).await.unwrap();
-        if dead.iter().any(|node| node.info.as_ref().is_some_and(|info| info.host == victim_host)) {
+        let dead = client
+            .datanode_report(proto::hdfs::DatanodeReportType::Dead)
+            .await
+            .unwrap();
+        if dead.iter().any(|node| {
+            node.info
+                .as_ref()
+                .is_some_and(|info| info.host == victim_host)
+        }) {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the NameNode never noticed the dead DataNode");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the NameNode never noticed the dead DataNode"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // ...and re-creates its replicas elsewhere.
-    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    cluster
+        .wait_fully_replicated(Duration::from_secs(60))
+        .await
+        .unwrap();
     let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
     for block in &blocks {
         assert_eq!(block.locations.len(), 3);
-        assert!(block.locations.iter().all(|node| node.host != victim_host), "no replica counted on the dead node");
+        assert!(
+            block.locations.iter().all(|node| node.host != victim_host),
+            "no replica counted on the dead node"
+        );
     }
     assert!(read(&client, "/f").await == data);
     cluster.shutdown().await;
@@ -105,31 +145,53 @@ async fn a_flipped_byte_is_caught_reported_and_replaced() {
     let client = cluster.client().unwrap();
     let data = content(BLOCK as usize / 2, 9);
     write(&client, "/rot", &data).await;
-    cluster.wait_fully_replicated(Duration::from_secs(30)).await.unwrap();
+    cluster
+        .wait_fully_replicated(Duration::from_secs(30))
+        .await
+        .unwrap();
 
     let (_, blocks, _) = client.block_locations("/rot", 0, u64::MAX).await.unwrap();
     let block = blocks[0].block.unwrap();
     // Corrupt the replica the reader will try first.
     let first = &blocks[0].locations[0];
-    let index = (0..cluster.num_datanodes()).find(|&i| minicluster::datanode_host(i) == first.host).unwrap();
-    let file = cluster.replica_file(index, block.block_id).expect("replica file on disk");
+    let index = (0..cluster.num_datanodes())
+        .find(|&i| minicluster::datanode_host(i) == first.host)
+        .unwrap();
+    let file = cluster
+        .replica_file(index, block.block_id)
+        .expect("replica file on disk");
     let mut bytes = std::fs::read(&file).unwrap();
     bytes[1000] ^= 0xff;
     std::fs::write(&file, &bytes).unwrap();
-    assert_ne!(std::fs::read(&file).unwrap()[1000], data[1000], "the byte really flipped");
+    assert_ne!(
+        std::fs::read(&file).unwrap()[1000],
+        data[1000],
+        "the byte really flipped"
+    );
 
     // The read still returns the right data, from another replica.
     assert!(read(&client, "/rot").await == data);
     // The bad replica was reported, replaced, then deleted.
-    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    cluster
+        .wait_fully_replicated(Duration::from_secs(60))
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while cluster.replica_file(index, block.block_id).is_some() {
-        assert!(tokio::time::Instant::now() < deadline, "the corrupt replica was never deleted");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the corrupt replica was never deleted"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (_, blocks, _) = client.block_locations("/rot", 0, u64::MAX).await.unwrap();
     assert_eq!(blocks[0].locations.len(), 3);
-    assert!(blocks[0].locations.iter().all(|node| node.host != first.host));
+    assert!(
+        blocks[0]
+            .locations
+            .iter()
+            .all(|node| node.host != first.host)
+    );
     cluster.shutdown().await;
 }
 
@@ -138,7 +200,13 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
     let mut cluster = cluster(4).await;
     let client = cluster.client().unwrap();
     let data = content(40 * BLOCK as usize, 5);
-    let options = CreateOptions { permission: FsPermission::new(0o644), overwrite: false, create_parent: true, replication: 3, block_size: BLOCK };
+    let options = CreateOptions {
+        permission: FsPermission::new(0o644),
+        overwrite: false,
+        create_parent: true,
+        replication: 3,
+        block_size: BLOCK,
+    };
     let mut writer = client.create_writer("/big", &options).await.unwrap();
     let (first_half, second_half) = data.split_at(data.len() / 2 + 12_345);
     writer.write(first_half).await.unwrap();
@@ -146,13 +214,25 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
     // stop one that is in it.
     let (_, blocks, _) = client.block_locations("/big", 0, u64::MAX).await.unwrap();
     let writing = blocks.last().expect("a block is being written");
-    let victim_host = writing.locations.first().map(|node| node.host.clone()).expect("the open block has a pipeline");
-    let victim = (0..cluster.num_datanodes()).find(|&i| minicluster::datanode_host(i) == victim_host).unwrap();
+    let victim_host = writing
+        .locations
+        .first()
+        .map(|node| node.host.clone())
+        .expect("the open block has a pipeline");
+    let victim = (0..cluster.num_datanodes())
+        .find(|&i| minicluster::datanode_host(i) == victim_host)
+        .unwrap();
     cluster.stop_datanode(victim).await;
     writer.write(second_half).await.unwrap();
     writer.close().await.unwrap();
 
-    assert!(read(&client, "/big").await == data, "every byte survived the lost DataNode");
-    cluster.wait_fully_replicated(Duration::from_secs(60)).await.unwrap();
+    assert!(
+        read(&client, "/big").await == data,
+        "every byte survived the lost DataNode"
+    );
+    cluster
+        .wait_fully_replicated(Duration::from_secs(60))
+        .await
+        .unwrap();
     cluster.shutdown().await;
 }

@@ -18,7 +18,9 @@ fn newest(dir: &Path, prefix: &str) -> PathBuf {
         })
         .collect();
     matching.sort();
-    matching.pop().unwrap_or_else(|| panic!("no {prefix}* in {}", dir.display()))
+    matching
+        .pop()
+        .unwrap_or_else(|| panic!("no {prefix}* in {}", dir.display()))
 }
 
 fn flip_byte(path: &Path, offset: usize) {
@@ -26,19 +28,34 @@ fn flip_byte(path: &Path, offset: usize) {
     let before = bytes[offset];
     bytes[offset] ^= 0x5a;
     std::fs::write(path, &bytes).unwrap();
-    assert_ne!(std::fs::read(path).unwrap()[offset], before, "the byte really flipped");
+    assert_ne!(
+        std::fs::read(path).unwrap()[offset],
+        before,
+        "the byte really flipped"
+    );
 }
 
 async fn populate(namenode: &NameNodeProcess, count: usize) {
-    let client = DfsClient::connect(&namenode.rpc_address, &common::user::os_user(), FsPermission::new(0o022)).unwrap();
+    let client = DfsClient::connect(
+        &namenode.rpc_address,
+        &common::user::os_user(),
+        FsPermission::new(0o022),
+    )
+    .unwrap();
     for i in 0..count {
-        client.mkdirs(&format!("/data/d{i}"), FsPermission::new(0o755), true).await.unwrap();
+        client
+            .mkdirs(&format!("/data/d{i}"), FsPermission::new(0o755), true)
+            .await
+            .unwrap();
     }
 }
 
 fn conf_with_address(conf_dir: &Path, namenode: &NameNodeProcess) -> Vec<String> {
     let _ = conf_dir;
-    vec!["-fs".to_string(), format!("hdfs://{}", namenode.rpc_address)]
+    vec![
+        "-fs".to_string(),
+        format!("hdfs://{}", namenode.rpc_address),
+    ]
 }
 
 #[tokio::test]
@@ -54,17 +71,31 @@ async fn corrupt_fsimage_is_refused_with_its_name() {
         all.extend_from_slice(args);
         hdfs(&conf_dir, &all)
     };
-    assert_eq!(run(&["-safemode", "enter"]), (0, "Safe mode is ON\n".into(), String::new()));
+    assert_eq!(
+        run(&["-safemode", "enter"]),
+        (0, "Safe mode is ON\n".into(), String::new())
+    );
     assert_eq!(run(&["-saveNamespace"]).1, "Save namespace successful\n");
     namenode.kill();
 
     let image = newest(&base.path().join("name/current"), "fsimage_");
-    assert!(!image.ends_with("fsimage_0000000000000000000"), "a new image was saved");
+    assert!(
+        !image.ends_with("fsimage_0000000000000000000"),
+        "a new image was saved"
+    );
     let size = std::fs::metadata(&image).unwrap().len() as usize;
     flip_byte(&image, size / 2);
-    let log = NameNodeProcess::start(&conf_dir).err().expect("NameNode must refuse a corrupt fsimage");
-    assert!(log.contains(&image.display().to_string()), "error names the file:\n{log}");
-    assert!(log.contains("MD5 mismatch") || log.contains("corrupt"), "error says why:\n{log}");
+    let log = NameNodeProcess::start(&conf_dir)
+        .err()
+        .expect("NameNode must refuse a corrupt fsimage");
+    assert!(
+        log.contains(&image.display().to_string()),
+        "error names the file:\n{log}"
+    );
+    assert!(
+        log.contains("MD5 mismatch") || log.contains("corrupt"),
+        "error says why:\n{log}"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +108,10 @@ async fn corrupt_edit_in_the_middle_is_refused_with_its_name() {
     let fs = conf_with_address(&conf_dir, &namenode);
     let (code, out, err) = hdfs(&conf_dir, &["dfsadmin", &fs[0], &fs[1], "-rollEdits"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("Successfully rolled edit logs.\nNew segment starts at txid "), "{out}");
+    assert!(
+        out.starts_with("Successfully rolled edit logs.\nNew segment starts at txid "),
+        "{out}"
+    );
     populate(&namenode, 5).await;
     namenode.kill();
 
@@ -85,7 +119,15 @@ async fn corrupt_edit_in_the_middle_is_refused_with_its_name() {
     let segment = newest(&current, "edits_0");
     let size = std::fs::metadata(&segment).unwrap().len() as usize;
     flip_byte(&segment, size / 2);
-    let log = NameNodeProcess::start(&conf_dir).err().expect("NameNode must refuse a corrupt edit log");
-    assert!(log.contains(&segment.display().to_string()), "error names the file:\n{log}");
-    assert!(log.contains("is corrupt at offset"), "error says why:\n{log}");
+    let log = NameNodeProcess::start(&conf_dir)
+        .err()
+        .expect("NameNode must refuse a corrupt edit log");
+    assert!(
+        log.contains(&segment.display().to_string()),
+        "error names the file:\n{log}"
+    );
+    assert!(
+        log.contains("is corrupt at offset"),
+        "error says why:\n{log}"
+    );
 }

@@ -76,9 +76,19 @@ fn subtree(paths: &BTreeSet<String>, root: &str) -> Vec<String> {
 
 /// Picks an operation that is valid against `paths` (entries under `root`).
 fn pick(rng: &mut Rng, root: &str, paths: &BTreeSet<String>, serial: u64) -> Op {
-    let dirs: Vec<&String> = paths.iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('d'))).collect();
-    let files: Vec<&String> = paths.iter().filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('f'))).collect();
-    let parent = if dirs.is_empty() || rng.below(4) == 0 { root.to_string() } else { dirs[rng.below(dirs.len())].clone() };
+    let dirs: Vec<&String> = paths
+        .iter()
+        .filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('d')))
+        .collect();
+    let files: Vec<&String> = paths
+        .iter()
+        .filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('f')))
+        .collect();
+    let parent = if dirs.is_empty() || rng.below(4) == 0 {
+        root.to_string()
+    } else {
+        dirs[rng.below(dirs.len())].clone()
+    };
     match rng.below(10) {
         0..=2 => Op::Mkdir(format!("{parent}/d{serial}")),
         3..=5 => Op::Create(format!("{parent}/f{serial}")),
@@ -93,7 +103,9 @@ fn pick(rng: &mut Rng, root: &str, paths: &BTreeSet<String>, serial: u64) -> Op 
             }
             Op::Rename(src, format!("{parent}/d{serial}"))
         }
-        _ if !files.is_empty() && rng.below(2) == 0 => Op::Delete(files[rng.below(files.len())].clone()),
+        _ if !files.is_empty() && rng.below(2) == 0 => {
+            Op::Delete(files[rng.below(files.len())].clone())
+        }
         _ if !dirs.is_empty() => Op::Delete(dirs[rng.below(dirs.len())].clone()),
         _ => Op::Mkdir(format!("{parent}/d{serial}")),
     }
@@ -141,7 +153,13 @@ struct ClientModel {
     acknowledged: u64,
 }
 
-async fn run_client(client: DfsClient, mut model: ClientModel, seed: u64, stop: Arc<AtomicBool>, serial_base: u64) -> ClientModel {
+async fn run_client(
+    client: DfsClient,
+    mut model: ClientModel,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    serial_base: u64,
+) -> ClientModel {
     let mut rng = Rng(seed | 1);
     let mut serial = serial_base;
     while !stop.load(Ordering::Relaxed) {
@@ -168,7 +186,10 @@ fn tear_edit_log(name_dir: &Path) {
         .expect("list name dir")
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("edits_inprogress_")))
+        .find(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("edits_inprogress_"))
+        })
         .expect("an in-progress segment after a kill");
     let mut bytes = std::fs::read(&inprogress).expect("read segment");
     let len_before = bytes.len();
@@ -176,14 +197,24 @@ fn tear_edit_log(name_dir: &Path) {
     bytes.extend_from_slice(&200u32.to_le_bytes());
     bytes.extend_from_slice(&[0xab, 0xcd]);
     std::fs::write(&inprogress, &bytes).expect("write torn segment");
-    assert_eq!(std::fs::metadata(&inprogress).unwrap().len() as usize, len_before + 6, "torn bytes really appended");
+    assert_eq!(
+        std::fs::metadata(&inprogress).unwrap().len() as usize,
+        len_before + 6,
+        "torn bytes really appended"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_operations_survive_sigkill() {
-    let seed = std::env::var("TUSK_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-    });
+    let seed = std::env::var("TUSK_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
     eprintln!("crash test seed: {seed} (TUSK_CRASH_SEED={seed} replays it)");
     let mut rng = Rng(seed | 1);
     let base = tempfile::tempdir().unwrap();
@@ -192,19 +223,29 @@ async fn acknowledged_operations_survive_sigkill() {
     assert_eq!(code, 0, "format failed: {stderr}");
 
     let mut models: Vec<ClientModel> = (0..CLIENTS)
-        .map(|k| ClientModel { root: format!("/c{k}"), paths: BTreeSet::new(), in_flight: None, acknowledged: 0 })
+        .map(|k| ClientModel {
+            root: format!("/c{k}"),
+            paths: BTreeSet::new(),
+            in_flight: None,
+            acknowledged: 0,
+        })
         .collect();
     let mut total_acknowledged = 0;
     for cycle in 0..CYCLES {
-        let namenode = NameNodeProcess::start(&conf_dir).unwrap_or_else(|log| panic!("cycle {cycle}: {log}"));
+        let namenode =
+            NameNodeProcess::start(&conf_dir).unwrap_or_else(|log| panic!("cycle {cycle}: {log}"));
         let user = common::user::os_user();
-        let client = DfsClient::connect(&namenode.rpc_address, &user, FsPermission::new(0o022)).unwrap();
+        let client =
+            DfsClient::connect(&namenode.rpc_address, &user, FsPermission::new(0o022)).unwrap();
 
         // Every acknowledged path is back, and nothing else but the outcome of
         // each client's unacknowledged operation.
         for model in &mut models {
             if cycle == 0 {
-                client.mkdirs(&model.root, FsPermission::new(0o755), true).await.unwrap();
+                client
+                    .mkdirs(&model.root, FsPermission::new(0o755), true)
+                    .await
+                    .unwrap();
             }
             let actual = actual_paths(&client, &model.root).await;
             let mut with_in_flight = model.paths.clone();
@@ -224,9 +265,16 @@ async fn acknowledged_operations_survive_sigkill() {
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         for (k, model) in models.drain(..).enumerate() {
-            let client = DfsClient::connect(&namenode.rpc_address, &user, FsPermission::new(0o022)).unwrap();
+            let client =
+                DfsClient::connect(&namenode.rpc_address, &user, FsPermission::new(0o022)).unwrap();
             let serial_base = (cycle as u64 + 1) * 1_000_000;
-            tasks.push(tokio::spawn(run_client(client, model, rng.next() ^ k as u64, stop.clone(), serial_base)));
+            tasks.push(tokio::spawn(run_client(
+                client,
+                model,
+                rng.next() ^ k as u64,
+                stop.clone(),
+                serial_base,
+            )));
         }
         tokio::time::sleep(Duration::from_millis(150 + rng.below(600) as u64)).await;
         namenode.kill();
@@ -234,23 +282,38 @@ async fn acknowledged_operations_survive_sigkill() {
         for task in tasks {
             let model = task.await.expect("client task");
             total_acknowledged += model.acknowledged;
-            models.push(ClientModel { acknowledged: 0, ..model });
+            models.push(ClientModel {
+                acknowledged: 0,
+                ..model
+            });
         }
         if cycle == CYCLES / 2 {
             tear_edit_log(&base.path().join("name"));
         }
     }
-    assert!(total_acknowledged > 100, "the load really ran ({total_acknowledged} acknowledged operations)");
+    assert!(
+        total_acknowledged > 100,
+        "the load really ran ({total_acknowledged} acknowledged operations)"
+    );
 
     // A clean restart after the last kill still holds everything.
     let namenode = NameNodeProcess::start(&conf_dir).expect("final restart");
-    let client = DfsClient::connect(&namenode.rpc_address, &common::user::os_user(), FsPermission::new(0o022)).unwrap();
+    let client = DfsClient::connect(
+        &namenode.rpc_address,
+        &common::user::os_user(),
+        FsPermission::new(0o022),
+    )
+    .unwrap();
     for model in &models {
         let actual = actual_paths(&client, &model.root).await;
         let mut with_in_flight = model.paths.clone();
         if let Some(op) = &model.in_flight {
             op.apply(&mut with_in_flight);
         }
-        assert!(actual == model.paths || actual == with_in_flight, "final check of {}", model.root);
+        assert!(
+            actual == model.paths || actual == with_in_flight,
+            "final check of {}",
+            model.root
+        );
     }
 }

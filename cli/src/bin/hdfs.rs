@@ -31,7 +31,9 @@ fn main() -> ExitCode {
     let code = match invocation.command.as_str() {
         "namenode" => tusk_cli::namenode_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
-        "dfsadmin" => launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err)),
+        "dfsadmin" => {
+            launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err))
+        }
         "fsck" => launcher::runtime().block_on(tusk_cli::fsck::run(conf, args, &mut out, &mut err)),
         "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),
         "nnbench" => tusk_cli::nnbench::run(conf, args),

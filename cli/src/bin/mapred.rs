@@ -2,5 +2,8 @@
 //! MapReduce issue.
 
 fn main() -> std::process::ExitCode {
-    tusk_cli::launcher::placeholder_main("mapred", "Usage: mapred [--config confdir] COMMAND\n\n  version           print the version")
+    tusk_cli::launcher::placeholder_main(
+        "mapred",
+        "Usage: mapred [--config confdir] COMMAND\n\n  version           print the version",
+    )
 }

@@ -2,5 +2,8 @@
 //! and `yarn application` arrive with the YARN issue.
 
 fn main() -> std::process::ExitCode {
-    tusk_cli::launcher::placeholder_main("yarn", "Usage: yarn [--config confdir] COMMAND\n\n  version           print the version")
+    tusk_cli::launcher::placeholder_main(
+        "yarn",
+        "Usage: yarn [--config confdir] COMMAND\n\n  version           print the version",
+    )
 }

@@ -49,7 +49,11 @@ impl Drop for XceiverGuard<'_> {
 
 /// Accepts connections until `stop` turns true; transfers under way end
 /// with it (their tasks live in a set dropped on return).
-pub async fn serve(listener: TcpListener, context: Arc<TransferContext>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    context: Arc<TransferContext>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
@@ -79,25 +83,44 @@ async fn handle(mut stream: TcpStream, context: &TransferContext) -> std::io::Re
     let _guard = XceiverGuard::new(&context.xceivers);
     let version = stream.read_u8().await?;
     if version != DATA_TRANSFER_VERSION {
-        let response = error_response(pb::Status::ErrorInvalid, format!("unsupported data transfer version {version}"));
+        let response = error_response(
+            pb::Status::ErrorInvalid,
+            format!("unsupported data transfer version {version}"),
+        );
         return datatransfer::write_message(&mut stream, &response).await;
     }
     let op: pb::DataTransferOp = datatransfer::read_message(&mut stream).await?;
     match op.op {
-        Some(pb::data_transfer_op::Op::WriteBlock(op)) => write::receive_block(stream, op, context).await,
-        Some(pb::data_transfer_op::Op::ReadBlock(op)) => read::send_block(stream, op, context).await,
-        Some(pb::data_transfer_op::Op::BlockChecksum(op)) => read::block_checksum(stream, op, context).await,
+        Some(pb::data_transfer_op::Op::WriteBlock(op)) => {
+            write::receive_block(stream, op, context).await
+        }
+        Some(pb::data_transfer_op::Op::ReadBlock(op)) => {
+            read::send_block(stream, op, context).await
+        }
+        Some(pb::data_transfer_op::Op::BlockChecksum(op)) => {
+            read::block_checksum(stream, op, context).await
+        }
         Some(pb::data_transfer_op::Op::TransferBlock(_)) | None => {
-            let response = error_response(pb::Status::ErrorInvalid, "unsupported data transfer op".into());
+            let response = error_response(
+                pb::Status::ErrorInvalid,
+                "unsupported data transfer op".into(),
+            );
             datatransfer::write_message(&mut stream, &response).await
         }
     }
 }
 
 pub(crate) fn error_response(status: pb::Status, message: String) -> pb::BlockOpResponse {
-    pb::BlockOpResponse { status: status.into(), message, ..Default::default() }
+    pb::BlockOpResponse {
+        status: status.into(),
+        message,
+        ..Default::default()
+    }
 }
 
 pub(crate) fn success_response() -> pb::BlockOpResponse {
-    pb::BlockOpResponse { status: pb::Status::Success.into(), ..Default::default() }
+    pb::BlockOpResponse {
+        status: pb::Status::Success.into(),
+        ..Default::default()
+    }
 }

@@ -13,21 +13,39 @@ const READ_BATCH: usize = 16 * MAX_PACKET_DATA;
 
 /// Streams `[offset, offset + length)` of a replica, from the chunk boundary
 /// at or before `offset`, in packets; ends with an empty last packet.
-pub async fn send_block(mut stream: TcpStream, op: pb::OpReadBlock, context: &TransferContext) -> std::io::Result<()> {
+pub async fn send_block(
+    mut stream: TcpStream,
+    op: pb::OpReadBlock,
+    context: &TransferContext,
+) -> std::io::Result<()> {
     let block = op.block.unwrap_or_default();
     let store = context.store.clone();
-    let opened = tokio::task::spawn_blocking(move || store.open_replica(block.block_id, block.generation_stamp)).await;
+    let opened = tokio::task::spawn_blocking(move || {
+        store.open_replica(block.block_id, block.generation_stamp)
+    })
+    .await;
     let reader = match opened {
         Ok(Ok(reader)) => reader,
         Ok(Err(error)) => {
-            return datatransfer::write_message(&mut stream, &error_response(pb::Status::Error, error.to_string())).await;
+            return datatransfer::write_message(
+                &mut stream,
+                &error_response(pb::Status::Error, error.to_string()),
+            )
+            .await;
         }
         Err(error) => return Err(std::io::Error::other(error)),
     };
     let length = reader.length();
     if op.offset > length {
-        let message = format!("offset {} is beyond the replica's length {length}", op.offset);
-        return datatransfer::write_message(&mut stream, &error_response(pb::Status::ErrorInvalid, message)).await;
+        let message = format!(
+            "offset {} is beyond the replica's length {length}",
+            op.offset
+        );
+        return datatransfer::write_message(
+            &mut stream,
+            &error_response(pb::Status::ErrorInvalid, message),
+        )
+        .await;
     }
     let bytes_per_checksum = u64::from(reader.bytes_per_checksum());
     let start = op.offset - op.offset % bytes_per_checksum;
@@ -41,7 +59,9 @@ pub async fn send_block(mut stream: TcpStream, op: pb::OpReadBlock, context: &Tr
     if start == 0 && end == length {
         // A whole-block read: the reader checks the digests recorded at finalize.
         let store = context.store.clone();
-        let digests = tokio::task::spawn_blocking(move || store.digests(block.block_id)).await.map_err(std::io::Error::other)?;
+        let digests = tokio::task::spawn_blocking(move || store.digests(block.block_id))
+            .await
+            .map_err(std::io::Error::other)?;
         if let Ok((md5, sha1)) = digests {
             response.md5 = md5.to_vec();
             response.sha1 = sha1.to_vec();
@@ -73,12 +93,13 @@ pub async fn stream_packets<W: tokio::io::AsyncWrite + Unpin>(
         let want = (end - offset).min(data.len() as u64) as usize;
         let want = want.div_ceil(bytes_per_checksum) * bytes_per_checksum;
         let want = want.min(data.len());
-        let (returned_reader, returned_data, returned_checksums, read) = tokio::task::spawn_blocking(move || {
-            let result = reader.read_chunks(offset, &mut data[..want], &mut checksums);
-            (reader, data, checksums, result)
-        })
-        .await
-        .map_err(std::io::Error::other)?;
+        let (returned_reader, returned_data, returned_checksums, read) =
+            tokio::task::spawn_blocking(move || {
+                let result = reader.read_chunks(offset, &mut data[..want], &mut checksums);
+                (reader, data, checksums, result)
+            })
+            .await
+            .map_err(std::io::Error::other)?;
         reader = returned_reader;
         data = returned_data;
         checksums = returned_checksums;
@@ -96,23 +117,41 @@ pub async fn stream_packets<W: tokio::io::AsyncWrite + Unpin>(
                 data_len: packet.len() as u32,
                 checksum_len: (chunk_count * 4) as u32,
             };
-            datatransfer::write_packet(stream, &header, &checksums[first_chunk..first_chunk + chunk_count], packet).await?;
+            datatransfer::write_packet(
+                stream,
+                &header,
+                &checksums[first_chunk..first_chunk + chunk_count],
+                packet,
+            )
+            .await?;
             seqno += 1;
         }
         offset += read as u64;
     }
-    let last = pb::PacketHeader { offset_in_block: offset, seqno, last_packet_in_block: true, data_len: 0, checksum_len: 0 };
+    let last = pb::PacketHeader {
+        offset_in_block: offset,
+        seqno,
+        last_packet_in_block: true,
+        data_len: 0,
+        checksum_len: 0,
+    };
     datatransfer::write_packet(stream, &last, &[], &[]).await?;
     Ok(seqno + 1)
 }
 
 /// BLOCK_CHECKSUM: the replica's recorded MD5 and SHA-1.
-pub async fn block_checksum(mut stream: TcpStream, op: pb::OpBlockChecksum, context: &TransferContext) -> std::io::Result<()> {
+pub async fn block_checksum(
+    mut stream: TcpStream,
+    op: pb::OpBlockChecksum,
+    context: &TransferContext,
+) -> std::io::Result<()> {
     let block = op.block.unwrap_or_default();
     let store = context.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let length = store.replica(block.block_id).map(|replica| replica.length);
-        store.digests(block.block_id).map(|digests| (digests, length.unwrap_or_default()))
+        store
+            .digests(block.block_id)
+            .map(|digests| (digests, length.unwrap_or_default()))
     })
     .await
     .map_err(std::io::Error::other)?;

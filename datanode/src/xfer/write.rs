@@ -29,7 +29,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 enum DiskWork {
     Packet(PacketBuffer),
     /// Stop: this DataNode failed the packet with `seqno`.
-    Fail { seqno: i64, status: pb::Status },
+    Fail {
+        seqno: i64,
+        status: pb::Status,
+    },
 }
 
 /// What the disk writer did with one packet.
@@ -47,7 +50,10 @@ pub fn transfer_address(node: &pb::DatanodeInfo) -> String {
 
 /// Connects to a DataNode and sends it `op`; returns the connection after a
 /// successful reply, or the reply's failure.
-pub async fn connect_and_send(node: &pb::DatanodeInfo, op: pb::DataTransferOp) -> Result<(TcpStream, pb::BlockOpResponse), String> {
+pub async fn connect_and_send(
+    node: &pb::DatanodeInfo,
+    op: pb::DataTransferOp,
+) -> Result<(TcpStream, pb::BlockOpResponse), String> {
     let address = transfer_address(node);
     let resolved = address
         .to_socket_addrs()
@@ -58,23 +64,45 @@ pub async fn connect_and_send(node: &pb::DatanodeInfo, op: pb::DataTransferOp) -
         .await
         .map_err(|_| format!("connect to {address} timed out"))?
         .map_err(|error| format!("cannot connect to {address}: {error}"))?;
-    stream.set_nodelay(true).map_err(|error| error.to_string())?;
-    stream.write_u8(DATA_TRANSFER_VERSION).await.map_err(|error| error.to_string())?;
-    datatransfer::write_message(&mut stream, &op).await.map_err(|error| format!("{address}: {error}"))?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.map_err(|error| format!("{address}: {error}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| error.to_string())?;
+    stream
+        .write_u8(DATA_TRANSFER_VERSION)
+        .await
+        .map_err(|error| error.to_string())?;
+    datatransfer::write_message(&mut stream, &op)
+        .await
+        .map_err(|error| format!("{address}: {error}"))?;
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
+        .await
+        .map_err(|error| format!("{address}: {error}"))?;
     Ok((stream, response))
 }
 
-pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &TransferContext) -> std::io::Result<()> {
+pub async fn receive_block(
+    stream: TcpStream,
+    op: pb::OpWriteBlock,
+    context: &TransferContext,
+) -> std::io::Result<()> {
     let (mut upstream_read, mut upstream_write) = stream.into_split();
     let block = op.block.unwrap_or_default();
     let stage = op.stage();
-    let bytes_per_checksum = if op.bytes_per_checksum == 0 { context.bytes_per_checksum } else { op.bytes_per_checksum };
+    let bytes_per_checksum = if op.bytes_per_checksum == 0 {
+        context.bytes_per_checksum
+    } else {
+        op.bytes_per_checksum
+    };
     let store = context.store.clone();
     let (new_generation_stamp, bytes_acked) = (op.new_generation_stamp, op.bytes_acked);
     let opened = tokio::task::spawn_blocking(move || match stage {
-        pb::PipelineStage::SetupStreamingRecovery => store.recover_rbw(block.block_id, new_generation_stamp, bytes_acked),
-        _ => store.create_rbw(BlockKey { id: block.block_id, generation_stamp: block.generation_stamp }),
+        pb::PipelineStage::SetupStreamingRecovery => {
+            store.recover_rbw(block.block_id, new_generation_stamp, bytes_acked)
+        }
+        _ => store.create_rbw(BlockKey {
+            id: block.block_id,
+            generation_stamp: block.generation_stamp,
+        }),
     })
     .await
     .map_err(std::io::Error::other)?;
@@ -82,7 +110,11 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
         Ok(writer) => writer,
         Err(error) => {
             let status = pb::Status::Error;
-            return datatransfer::write_message(&mut upstream_write, &error_response(status, error.to_string())).await;
+            return datatransfer::write_message(
+                &mut upstream_write,
+                &error_response(status, error.to_string()),
+            )
+            .await;
         }
     };
     let key = writer.block();
@@ -91,16 +123,35 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
     let mut downstream = None;
     if let Some((next, rest)) = op.targets.split_first() {
         let mut forwarded = op.clone();
-        forwarded.block = Some(pb::Block { generation_stamp: key.generation_stamp, ..block });
+        forwarded.block = Some(pb::Block {
+            generation_stamp: key.generation_stamp,
+            ..block
+        });
         forwarded.targets = rest.to_vec();
-        let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)) };
+        let request = pb::DataTransferOp {
+            op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
+        };
         match connect_and_send(next, request).await {
-            Ok((stream, response)) if response.status() == pb::Status::Success => downstream = Some(stream.into_split()),
-            Ok((_, response)) => {
-                let bad = if response.first_bad_link.is_empty() { transfer_address(next) } else { response.first_bad_link };
-                return refuse(&mut upstream_write, writer, format!("downstream failed: {}", response.message), bad).await;
+            Ok((stream, response)) if response.status() == pb::Status::Success => {
+                downstream = Some(stream.into_split())
             }
-            Err(error) => return refuse(&mut upstream_write, writer, error, transfer_address(next)).await,
+            Ok((_, response)) => {
+                let bad = if response.first_bad_link.is_empty() {
+                    transfer_address(next)
+                } else {
+                    response.first_bad_link
+                };
+                return refuse(
+                    &mut upstream_write,
+                    writer,
+                    format!("downstream failed: {}", response.message),
+                    bad,
+                )
+                .await;
+            }
+            Err(error) => {
+                return refuse(&mut upstream_write, writer, error, transfer_address(next)).await;
+            }
         }
     }
     datatransfer::write_message(&mut upstream_write, &success_response()).await?;
@@ -109,22 +160,33 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
     // Written packets come back for reuse: no allocation per packet.
     let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
-    let disk = tokio::task::spawn_blocking(move || write_to_disk(writer, disk_receiver, done_sender, recycle_sender));
+    let disk = tokio::task::spawn_blocking(move || {
+        write_to_disk(writer, disk_receiver, done_sender, recycle_sender)
+    });
     let (downstream_read, mut downstream_write) = match downstream {
         Some((read, write)) => (Some(read), Some(write)),
         None => (None, None),
     };
-    let acks = tokio::spawn(send_acks(done_receiver, downstream_read, upstream_write, context.namenode.clone()));
+    let acks = tokio::spawn(send_acks(
+        done_receiver,
+        downstream_read,
+        upstream_write,
+        context.namenode.clone(),
+    ));
 
     let mut next_seqno_failed = None;
     loop {
         let mut packet = recycle_receiver.try_recv().unwrap_or_default();
-        if let Err(error) = packet.read_from(&mut upstream_read, bytes_per_checksum).await {
+        if let Err(error) = packet
+            .read_from(&mut upstream_read, bytes_per_checksum)
+            .await
+        {
             debug!(block = key.id, %error, "upstream closed the write pipeline");
             break;
         }
         let seqno = packet.header.seqno;
-        if datatransfer::verify_chunks(&packet.data, bytes_per_checksum, &packet.checksums).is_err() {
+        if datatransfer::verify_chunks(&packet.data, bytes_per_checksum, &packet.checksums).is_err()
+        {
             warn!(block = key.id, seqno, "checksum error in received packet");
             next_seqno_failed = Some((seqno, pb::Status::ErrorChecksum));
             break;
@@ -151,9 +213,17 @@ pub async fn receive_block(stream: TcpStream, op: pb::OpWriteBlock, context: &Tr
     Ok(())
 }
 
-async fn refuse(upstream: &mut OwnedWriteHalf, writer: ReplicaWriter, message: String, first_bad_link: String) -> std::io::Result<()> {
+async fn refuse(
+    upstream: &mut OwnedWriteHalf,
+    writer: ReplicaWriter,
+    message: String,
+    first_bad_link: String,
+) -> std::io::Result<()> {
     let _ = tokio::task::spawn_blocking(move || writer.abandon()).await;
-    let response = pb::BlockOpResponse { first_bad_link, ..error_response(pb::Status::Error, message) };
+    let response = pb::BlockOpResponse {
+        first_bad_link,
+        ..error_response(pb::Status::Error, message)
+    };
     datatransfer::write_message(upstream, &response).await
 }
 
@@ -169,11 +239,20 @@ fn write_to_disk(
                 let header = &packet.header;
                 let mut result = Ok(());
                 if !packet.data.is_empty() {
-                    result = writer.write_packet(header.offset_in_block, &packet.data, &packet.checksums);
+                    result = writer.write_packet(
+                        header.offset_in_block,
+                        &packet.data,
+                        &packet.checksums,
+                    );
                 }
                 if let Err(error) = result {
                     warn!(block = writer.block().id, %error, "writing a replica failed");
-                    let _ = done.send(DiskDone { seqno: header.seqno, status: pb::Status::Error, last: true, finalized: None });
+                    let _ = done.send(DiskDone {
+                        seqno: header.seqno,
+                        status: pb::Status::Error,
+                        last: true,
+                        finalized: None,
+                    });
                     return;
                 }
                 if header.last_packet_in_block {
@@ -185,14 +264,29 @@ fn write_to_disk(
                             (pb::Status::Error, None)
                         }
                     };
-                    let _ = done.send(DiskDone { seqno, status, last: true, finalized });
+                    let _ = done.send(DiskDone {
+                        seqno,
+                        status,
+                        last: true,
+                        finalized,
+                    });
                     return;
                 }
-                let _ = done.send(DiskDone { seqno: header.seqno, status: pb::Status::Success, last: false, finalized: None });
+                let _ = done.send(DiskDone {
+                    seqno: header.seqno,
+                    status: pb::Status::Success,
+                    last: false,
+                    finalized: None,
+                });
                 let _ = recycle.send(packet);
             }
             DiskWork::Fail { seqno, status } => {
-                let _ = done.send(DiskDone { seqno, status, last: true, finalized: None });
+                let _ = done.send(DiskDone {
+                    seqno,
+                    status,
+                    last: true,
+                    finalized: None,
+                });
                 return;
             }
         }
@@ -209,7 +303,13 @@ async fn send_acks(
     while let Some(local) = done.recv().await {
         let mut replies = vec![local.status as i32];
         if let Some(reader) = downstream.as_mut() {
-            let ack = if downstream_failed { None } else { datatransfer::read_message::<pb::PipelineAck, _>(reader).await.ok() };
+            let ack = if downstream_failed {
+                None
+            } else {
+                datatransfer::read_message::<pb::PipelineAck, _>(reader)
+                    .await
+                    .ok()
+            };
             match ack {
                 Some(ack) if ack.seqno == local.seqno => replies.extend(ack.replies),
                 _ => {
@@ -221,9 +321,20 @@ async fn send_acks(
         if let Some(replica) = &local.finalized {
             namenode.block_received(replica).await;
         }
-        let ack = pb::PipelineAck { seqno: local.seqno, replies };
-        let failed = ack.replies.iter().any(|&status| status != pb::Status::Success as i32);
-        if datatransfer::write_message(&mut upstream, &ack).await.is_err() || local.last || failed {
+        let ack = pb::PipelineAck {
+            seqno: local.seqno,
+            replies,
+        };
+        let failed = ack
+            .replies
+            .iter()
+            .any(|&status| status != pb::Status::Success as i32);
+        if datatransfer::write_message(&mut upstream, &ack)
+            .await
+            .is_err()
+            || local.last
+            || failed
+        {
             return;
         }
     }
@@ -231,15 +342,21 @@ async fn send_acks(
 
 /// Copies a local finalized replica to `targets` (a pipeline), as the
 /// NameNode's transfer command asks.
-pub async fn send_replica(context: &TransferContext, block: pb::Block, targets: Vec<pb::DatanodeInfo>) -> Result<(), String> {
+pub async fn send_replica(
+    context: &TransferContext,
+    block: pb::Block,
+    targets: Vec<pb::DatanodeInfo>,
+) -> Result<(), String> {
     let Some((first, rest)) = targets.split_first() else {
         return Ok(());
     };
     let store = context.store.clone();
-    let reader = tokio::task::spawn_blocking(move || store.open_replica(block.block_id, block.generation_stamp))
-        .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())?;
+    let reader = tokio::task::spawn_blocking(move || {
+        store.open_replica(block.block_id, block.generation_stamp)
+    })
+    .await
+    .map_err(|error| error.to_string())?
+    .map_err(|error| error.to_string())?;
     let length = reader.length();
     let op = pb::OpWriteBlock {
         block: Some(block),
@@ -249,17 +366,27 @@ pub async fn send_replica(context: &TransferContext, block: pb::Block, targets: 
         bytes_per_checksum: reader.bytes_per_checksum(),
         ..Default::default()
     };
-    let request = pb::DataTransferOp { op: Some(pb::data_transfer_op::Op::WriteBlock(op)) };
+    let request = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::WriteBlock(op)),
+    };
     let (stream, response) = connect_and_send(first, request).await?;
     if response.status() != pb::Status::Success {
-        return Err(format!("{} refused the transfer: {}", transfer_address(first), response.message));
+        return Err(format!(
+            "{} refused the transfer: {}",
+            transfer_address(first),
+            response.message
+        ));
     }
     let (mut acks_from, mut packets_to) = stream.into_split();
     // The target closes the connection after acking the last packet.
     let acks = tokio::spawn(async move {
         let mut last_acked = -1;
         while let Ok(ack) = datatransfer::read_message::<pb::PipelineAck, _>(&mut acks_from).await {
-            if ack.replies.iter().any(|&status| status != pb::Status::Success as i32) {
+            if ack
+                .replies
+                .iter()
+                .any(|&status| status != pb::Status::Success as i32)
+            {
                 return Err(format!("transfer failed downstream: {:?}", ack.replies));
             }
             last_acked = ack.seqno;
@@ -267,10 +394,15 @@ pub async fn send_replica(context: &TransferContext, block: pb::Block, targets: 
         Ok(last_acked)
     });
     let _guard = super::XceiverGuard::new(&context.xceivers);
-    let next_seqno = stream_packets(&mut packets_to, reader, 0, length, 0).await.map_err(|error| error.to_string())?;
+    let next_seqno = stream_packets(&mut packets_to, reader, 0, length, 0)
+        .await
+        .map_err(|error| error.to_string())?;
     let last_acked = acks.await.map_err(|error| error.to_string())??;
     if last_acked != next_seqno - 1 {
-        return Err(format!("transfer to {} ended before its last packet was acknowledged", transfer_address(first)));
+        return Err(format!(
+            "transfer to {} ended before its last packet was acknowledged",
+            transfer_address(first)
+        ));
     }
     Ok(())
 }

@@ -33,10 +33,17 @@ struct Args {
 const MIB: u64 = 1024 * 1024;
 
 fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3]).collect()
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3])
+        .collect()
 }
 
-async fn write_file(client: DfsClient, path: String, bytes: u64, replication: u16) -> anyhow::Result<()> {
+async fn write_file(
+    client: DfsClient,
+    path: String,
+    bytes: u64,
+    replication: u16,
+) -> anyhow::Result<()> {
     let options = CreateOptions {
         permission: FsPermission::new(0o644),
         overwrite: true,
@@ -80,7 +87,10 @@ async fn read_all(client: &DfsClient, paths: &[String], expected: u64) -> anyhow
     for task in tasks {
         read_bytes += task.await??;
     }
-    anyhow::ensure!(read_bytes == expected, "read {read_bytes} bytes, wrote {expected}");
+    anyhow::ensure!(
+        read_bytes == expected,
+        "read {read_bytes} bytes, wrote {expected}"
+    );
     Ok(mb_per_second(read_bytes, started.elapsed().as_secs_f64()))
 }
 
@@ -103,7 +113,12 @@ fn dd_baseline(dir: &Path, total_mib: u64) -> anyhow::Result<(f64, f64)> {
     anyhow::ensure!(status.success(), "dd write failed");
     let write = mb_per_second(total_mib * MIB, started.elapsed().as_secs_f64());
     let started = Instant::now();
-    let status = Command::new("dd").arg(format!("if={}", file.display())).arg("of=/dev/null").arg("bs=1M").arg("status=none").status()?;
+    let status = Command::new("dd")
+        .arg(format!("if={}", file.display()))
+        .arg("of=/dev/null")
+        .arg("bs=1M")
+        .arg("status=none")
+        .status()?;
     anyhow::ensure!(status.success(), "dd read failed");
     let read = mb_per_second(total_mib * MIB, started.elapsed().as_secs_f64());
     std::fs::remove_file(file)?;
@@ -114,15 +129,22 @@ fn dd_baseline(dir: &Path, total_mib: u64) -> anyhow::Result<(f64, f64)> {
 async fn main() -> anyhow::Result<()> {
     common::logging::init("warn");
     let args = Args::parse();
-    let mut builder = MiniCluster::builder().racks(&["/r1", "/r1", "/r2"]).set("dfs.block.scanner.volume.bytes.per.second", "0");
+    let mut builder = MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2"])
+        .set("dfs.block.scanner.volume.bytes.per.second", "0");
     if let Some(dir) = &args.base_dir {
         builder = builder.base_dir(dir);
     }
     let cluster = builder.build().await?;
     let total = args.total_mib * MIB;
     let (dd_write, dd_read) = dd_baseline(cluster.base_dir(), args.total_mib)?;
-    println!("dfsio: {} MiB per run on 3 DataNodes (2 racks), block size 128 MiB", args.total_mib);
-    println!("baseline dd (same disk, same bytes): write {dd_write:.0} MB/s (conv=fdatasync), read {dd_read:.0} MB/s (page cache)");
+    println!(
+        "dfsio: {} MiB per run on 3 DataNodes (2 racks), block size 128 MiB",
+        args.total_mib
+    );
+    println!(
+        "baseline dd (same disk, same bytes): write {dd_write:.0} MB/s (conv=fdatasync), read {dd_read:.0} MB/s (page cache)"
+    );
     // Readers check every chunk's CRC32C; the second reader also checks each
     // whole block's MD5 and SHA-1 (the default).
     let mut crc_only_conf = cluster.conf().clone();
@@ -130,17 +152,29 @@ async fn main() -> anyhow::Result<()> {
     let crc_only = DfsClient::from_conf(&crc_only_conf)?;
     println!(
         "{:<12} {:>8} {:>12} {:>7} {:>16} {:>22}",
-        "replication", "streams", "write MB/s", "vs dd", "read MB/s (CRC)", "read MB/s (CRC+MD5+SHA1)"
+        "replication",
+        "streams",
+        "write MB/s",
+        "vs dd",
+        "read MB/s (CRC)",
+        "read MB/s (CRC+MD5+SHA1)"
     );
     for &replication in &args.replication {
         for &streams in &args.writers {
             let per_stream = total / streams as u64;
             let client = cluster.client()?;
-            let paths: Vec<String> = (0..streams).map(|i| format!("/benchmarks/dfsio/r{replication}-s{streams}/f{i}")).collect();
+            let paths: Vec<String> = (0..streams)
+                .map(|i| format!("/benchmarks/dfsio/r{replication}-s{streams}/f{i}"))
+                .collect();
             let started = Instant::now();
             let mut tasks = Vec::new();
             for path in &paths {
-                tasks.push(tokio::spawn(write_file(client.clone(), path.clone(), per_stream, replication)));
+                tasks.push(tokio::spawn(write_file(
+                    client.clone(),
+                    path.clone(),
+                    per_stream,
+                    replication,
+                )));
             }
             for task in tasks {
                 task.await??;
@@ -152,7 +186,12 @@ async fn main() -> anyhow::Result<()> {
                 "{replication:<12} {streams:>8} {write:>12.0} {:>6.0}% {read_crc:>16.0} {read_digests:>22.0}",
                 100.0 * write / dd_write
             );
-            client.delete(&format!("/benchmarks/dfsio/r{replication}-s{streams}"), true).await?;
+            client
+                .delete(
+                    &format!("/benchmarks/dfsio/r{replication}-s{streams}"),
+                    true,
+                )
+                .await?;
         }
     }
     cluster.shutdown().await;

@@ -45,11 +45,20 @@ async fn main() -> anyhow::Result<()> {
 
     println!("Tusk mini-cluster is running.");
     println!("  fs.defaultFS          {}", cluster.default_fs());
-    println!("  NameNode web UI       http://{}/", cluster.namenode_http_address());
-    println!("  NameNode JMX          http://{}/jmx", cluster.namenode_http_address());
-    for index in 0..cluster.num_datanodes() {
+    println!(
+        "  NameNode web UI       http://{}/",
+        cluster.namenode_http_address()
+    );
+    println!(
+        "  NameNode JMX          http://{}/jmx",
+        cluster.namenode_http_address()
+    );
+    for (index, rack) in racks.iter().enumerate() {
         let datanode = cluster.datanode(index)?;
-        println!("  DataNode {index}            {} (data transfer), rack {}", datanode.xfer_address(), racks[index]);
+        println!(
+            "  DataNode {index}            {} (data transfer), rack {rack}",
+            datanode.xfer_address()
+        );
     }
     println!("Use it from another shell:");
     println!("  export HADOOP_CONF_DIR={}", cluster.conf_dir().display());
@@ -70,7 +79,9 @@ async fn main() -> anyhow::Result<()> {
 async fn run_demo(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> {
     let client = cluster.client()?;
     let demo = format!("/user/{user}/demo");
-    client.mkdirs(&format!("{demo}/input"), FsPermission::new(0o755), true).await?;
+    client
+        .mkdirs(&format!("{demo}/input"), FsPermission::new(0o755), true)
+        .await?;
     let options = client::CreateOptions {
         permission: FsPermission::new(0o644),
         overwrite: true,
@@ -78,21 +89,49 @@ async fn run_demo(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> {
         replication: 3,
         block_size: 1024 * 1024,
     };
-    let text: String = (0..20_000).map(|line| format!("line {line}: the quick brown fox jumps over the lazy dog\n")).collect();
+    let text: String = (0..20_000)
+        .map(|line| format!("line {line}: the quick brown fox jumps over the lazy dog\n"))
+        .collect();
     let path = format!("{demo}/input/sample.txt");
     let mut writer = client.create_writer(&path, &options).await?;
     writer.write(text.as_bytes()).await?;
     writer.close().await?;
     let mut read_back = Vec::new();
-    client.open(&path).await?.read_to_end(&mut read_back).await?;
-    anyhow::ensure!(read_back == text.as_bytes(), "the sample file did not read back intact");
-    client.rename(&format!("{demo}/input"), &format!("{demo}/data"), false, false).await?;
+    client
+        .open(&path)
+        .await?
+        .read_to_end(&mut read_back)
+        .await?;
+    anyhow::ensure!(
+        read_back == text.as_bytes(),
+        "the sample file did not read back intact"
+    );
+    client
+        .rename(
+            &format!("{demo}/input"),
+            &format!("{demo}/data"),
+            false,
+            false,
+        )
+        .await?;
     let moved = format!("{demo}/data/sample.txt");
     let (length, blocks, _) = client.block_locations(&moved, 0, u64::MAX).await?;
-    println!("Wrote and read back {moved}: {length} bytes in {} blocks of 1 MiB, checksum {}", blocks.len(), client.file_checksum(&moved).await?.hex());
+    println!(
+        "Wrote and read back {moved}: {length} bytes in {} blocks of 1 MiB, checksum {}",
+        blocks.len(),
+        client.file_checksum(&moved).await?.hex()
+    );
     for block in &blocks {
-        let replicas: Vec<String> = block.locations.iter().map(|node| format!("{}{}", node.host, node.rack)).collect();
-        println!("  block {} -> {}", block.block.map_or(0, |b| b.block_id), replicas.join(", "));
+        let replicas: Vec<String> = block
+            .locations
+            .iter()
+            .map(|node| format!("{}{}", node.host, node.rack))
+            .collect();
+        println!(
+            "  block {} -> {}",
+            block.block.map_or(0, |b| b.block_id),
+            replicas.join(", ")
+        );
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ mod state;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::topology::RackResolver;
 use common::RemoteException;
+use common::topology::RackResolver;
 
 use crate::namespace::Block;
 use crate::placement::{CandidateNode, PlacementPolicy};
@@ -49,7 +49,10 @@ impl BlockManagerConfig {
 /// A command for one DataNode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatanodeCommand {
-    Transfer { block: Block, targets: Vec<DatanodeLocation> },
+    Transfer {
+        block: Block,
+        targets: Vec<DatanodeLocation>,
+    },
     Invalidate(Vec<Block>),
     Reregister,
 }
@@ -111,8 +114,17 @@ pub struct BlockManager {
 }
 
 impl BlockManager {
-    pub fn new(config: BlockManagerConfig, policy: PlacementPolicy, resolver: RackResolver) -> Self {
-        Self { state: Mutex::new(BlockState::default()), config, policy, resolver }
+    pub fn new(
+        config: BlockManagerConfig,
+        policy: PlacementPolicy,
+        resolver: RackResolver,
+    ) -> Self {
+        Self {
+            state: Mutex::new(BlockState::default()),
+            config,
+            policy,
+            resolver,
+        }
     }
 
     pub fn config(&self) -> &BlockManagerConfig {
@@ -120,12 +132,19 @@ impl BlockManager {
     }
 
     fn lock(&self) -> MutexGuard<'_, BlockState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a file's blocks (at startup, or when a file is created); the
     /// last one is under construction while the file is open.
-    pub fn add_file_blocks(&self, blocks: &[Block], replication: u16, last_under_construction: bool) {
+    pub fn add_file_blocks(
+        &self,
+        blocks: &[Block],
+        replication: u16,
+        last_under_construction: bool,
+    ) {
         let mut state = self.lock();
         for (index, block) in blocks.iter().enumerate() {
             let under_construction = last_under_construction && index + 1 == blocks.len();
@@ -144,7 +163,11 @@ impl BlockManager {
     /// Registers (or re-registers) a DataNode; returns its rack. A new
     /// registration from the same address replaces the old node entry's address.
     pub fn register(&self, address: DatanodeAddress) -> String {
-        let rack = self.resolver.resolve(std::slice::from_ref(&address.host)).pop().unwrap_or_else(|| common::topology::DEFAULT_RACK.to_string());
+        let rack = self
+            .resolver
+            .resolve(std::slice::from_ref(&address.host))
+            .pop()
+            .unwrap_or_else(|| common::topology::DEFAULT_RACK.to_string());
         let mut state = self.lock();
         let now = Instant::now();
         let millis = common::time::now_millis();
@@ -182,7 +205,14 @@ impl BlockManager {
 
     /// Records a heartbeat and hands out the node's queued commands. An
     /// unknown node is told to register again.
-    pub fn heartbeat(&self, uuid: &str, capacity: u64, dfs_used: u64, remaining: u64, xceivers: u32) -> Vec<DatanodeCommand> {
+    pub fn heartbeat(
+        &self,
+        uuid: &str,
+        capacity: u64,
+        dfs_used: u64,
+        remaining: u64,
+        xceivers: u32,
+    ) -> Vec<DatanodeCommand> {
         let mut state = self.lock();
         let Some(&index) = state.node_by_uuid.get(uuid) else {
             return vec![DatanodeCommand::Reregister];
@@ -205,10 +235,15 @@ impl BlockManager {
         let transfers = std::mem::take(&mut node.transfers);
         if !node.invalidate.is_empty() {
             let count = node.invalidate.len().min(limit);
-            commands.push(DatanodeCommand::Invalidate(node.invalidate.drain(..count).collect()));
+            commands.push(DatanodeCommand::Invalidate(
+                node.invalidate.drain(..count).collect(),
+            ));
         }
         for (block, targets) in transfers {
-            let targets = targets.iter().map(|&target| location(&state.nodes[target])).collect();
+            let targets = targets
+                .iter()
+                .map(|&target| location(&state.nodes[target]))
+                .collect();
             commands.push(DatanodeCommand::Transfer { block, targets });
         }
         commands
@@ -216,32 +251,60 @@ impl BlockManager {
 
     fn node_index(&self, state: &BlockState, uuid: &str) -> Result<usize, RemoteException> {
         state.node_by_uuid.get(uuid).copied().ok_or_else(|| {
-            RemoteException::io(format!("Data node {uuid} is not registered (UnregisteredNodeException)"))
+            RemoteException::io(format!(
+                "Data node {uuid} is not registered (UnregisteredNodeException)"
+            ))
         })
     }
 
     /// A full block report: the node holds exactly these replicas.
-    pub fn block_report(&self, uuid: &str, replicas: &[ReportedReplica]) -> Result<(), RemoteException> {
+    pub fn block_report(
+        &self,
+        uuid: &str,
+        replicas: &[ReportedReplica],
+    ) -> Result<(), RemoteException> {
         let mut state = self.lock();
         let node = self.node_index(&state, uuid)?;
-        let reported: std::collections::HashSet<u64> = replicas.iter().map(|replica| replica.block.id).collect();
-        let forgotten: Vec<u64> = state.nodes[node].blocks.iter().filter(|id| !reported.contains(id)).copied().collect();
+        let reported: std::collections::HashSet<u64> =
+            replicas.iter().map(|replica| replica.block.id).collect();
+        let forgotten: Vec<u64> = state.nodes[node]
+            .blocks
+            .iter()
+            .filter(|id| !reported.contains(id))
+            .copied()
+            .collect();
         for block_id in forgotten {
             state.remove_replica(block_id, node);
         }
         for replica in replicas {
             self.process_reported(&mut state, node, *replica);
         }
-        tracing::debug!(datanode = uuid, replicas = replicas.len(), "processed block report");
+        tracing::debug!(
+            datanode = uuid,
+            replicas = replicas.len(),
+            "processed block report"
+        );
         Ok(())
     }
 
     /// Incremental report: replicas received (finalized) or deleted.
-    pub fn block_received(&self, uuid: &str, block: Block, received: bool) -> Result<(), RemoteException> {
+    pub fn block_received(
+        &self,
+        uuid: &str,
+        block: Block,
+        received: bool,
+    ) -> Result<(), RemoteException> {
         let mut state = self.lock();
         let node = self.node_index(&state, uuid)?;
         if received {
-            self.process_reported(&mut state, node, ReportedReplica { block, finalized: true });
+            self.process_reported(
+                &mut state,
+                node,
+                ReportedReplica {
+                    block,
+                    finalized: true,
+                },
+            );
             if let Some((targets, _)) = state.pending.get_mut(&block.id) {
                 targets.retain(|&target| target != node);
                 if targets.is_empty() {
@@ -275,10 +338,20 @@ impl BlockManager {
     }
 
     /// A reader or scanner found `uuid`'s replica of `block` bad.
-    pub fn report_bad_block(&self, uuid: &str, block: Block, reason: &str) -> Result<(), RemoteException> {
+    pub fn report_bad_block(
+        &self,
+        uuid: &str,
+        block: Block,
+        reason: &str,
+    ) -> Result<(), RemoteException> {
         let mut state = self.lock();
         let node = self.node_index(&state, uuid)?;
-        tracing::warn!(block = block.id, datanode = uuid, reason, "bad replica reported");
+        tracing::warn!(
+            block = block.id,
+            datanode = uuid,
+            reason,
+            "bad replica reported"
+        );
         state.mark_corrupt(block.id, node);
         Ok(())
     }
@@ -294,7 +367,10 @@ impl BlockManager {
         excluded: &[String],
     ) -> Result<Vec<DatanodeLocation>, RemoteException> {
         let mut state = self.lock();
-        let excluded: Vec<usize> = excluded.iter().filter_map(|uuid| state.node_by_uuid.get(uuid).copied()).collect();
+        let excluded: Vec<usize> = excluded
+            .iter()
+            .filter_map(|uuid| state.node_by_uuid.get(uuid).copied())
+            .collect();
         let candidates = candidates(&state);
         let targets = self.policy.choose_targets(
             usize::from(replication),
@@ -325,7 +401,10 @@ impl BlockManager {
                 pipeline: targets.clone(),
             },
         );
-        Ok(targets.iter().map(|&target| location(&state.nodes[target])).collect())
+        Ok(targets
+            .iter()
+            .map(|&target| location(&state.nodes[target]))
+            .collect())
     }
 
     /// The client finished a block: its final length and stamp.
@@ -343,7 +422,9 @@ impl BlockManager {
     /// Whether a committed block has its minimum number of good replicas.
     pub fn has_min_replicas(&self, block_id: u64) -> bool {
         let state = self.lock();
-        state.blocks.get(&block_id).is_some_and(|info| state.live_replicas(info) >= usize::from(self.config.min_replication))
+        state.blocks.get(&block_id).is_some_and(|info| {
+            state.live_replicas(info) >= usize::from(self.config.min_replication)
+        })
     }
 
     /// Forgets blocks of deleted files and queues their replicas for deletion.
@@ -354,10 +435,19 @@ impl BlockManager {
                 continue;
             };
             state.pending.remove(&block.id);
-            for node in info.replicas.iter().chain(&info.corrupt).chain(&info.pipeline) {
+            for node in info
+                .replicas
+                .iter()
+                .chain(&info.corrupt)
+                .chain(&info.pipeline)
+            {
                 let node = &mut state.nodes[*node];
                 node.blocks.remove(&block.id);
-                node.invalidate.push(Block { generation_stamp: info.generation_stamp, num_bytes: info.num_bytes, ..*block });
+                node.invalidate.push(Block {
+                    generation_stamp: info.generation_stamp,
+                    num_bytes: info.num_bytes,
+                    ..*block
+                });
             }
         }
     }
@@ -376,7 +466,10 @@ impl BlockManager {
     /// surviving DataNodes.
     pub fn update_pipeline(&self, block_id: u64, generation_stamp: u64, nodes: &[String]) {
         let mut state = self.lock();
-        let pipeline: Vec<usize> = nodes.iter().filter_map(|uuid| state.node_by_uuid.get(uuid).copied()).collect();
+        let pipeline: Vec<usize> = nodes
+            .iter()
+            .filter_map(|uuid| state.node_by_uuid.get(uuid).copied())
+            .collect();
         if let Some(info) = state.blocks.get_mut(&block_id) {
             info.generation_stamp = generation_stamp;
             info.pipeline = pipeline;
@@ -388,15 +481,35 @@ impl BlockManager {
     pub fn locations(&self, block_id: u64, reader_host: &str) -> BlockLocations {
         let state = self.lock();
         let Some(info) = state.blocks.get(&block_id) else {
-            return BlockLocations { locations: Vec::new(), corrupt: false, corrupt_replicas: 0, expected_replication: 0 };
+            return BlockLocations {
+                locations: Vec::new(),
+                corrupt: false,
+                corrupt_replicas: 0,
+                expected_replication: 0,
+            };
         };
-        let mut good: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+        let mut good: Vec<usize> = info
+            .replicas
+            .iter()
+            .copied()
+            .filter(|&node| state.nodes[node].alive)
+            .collect();
         if good.is_empty() && info.under_construction {
-            good = info.pipeline.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            good = info
+                .pipeline
+                .iter()
+                .copied()
+                .filter(|&node| state.nodes[node].alive)
+                .collect();
         }
         let corrupt = good.is_empty() && !info.corrupt.is_empty();
         if corrupt {
-            good = info.corrupt.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            good = info
+                .corrupt
+                .iter()
+                .copied()
+                .filter(|&node| state.nodes[node].alive)
+                .collect();
         }
         let candidates = candidates(&state);
         let reader_rack = state
@@ -404,9 +517,18 @@ impl BlockManager {
             .iter()
             .find(|node| node.address.host == reader_host)
             .map_or(common::topology::DEFAULT_RACK, |node| node.rack.as_str());
-        self.policy.sort_for_reader(reader_host, reader_rack, &mut good, &candidates, &mut rand::rng());
+        self.policy.sort_for_reader(
+            reader_host,
+            reader_rack,
+            &mut good,
+            &candidates,
+            &mut rand::rng(),
+        );
         BlockLocations {
-            locations: good.iter().map(|&node| location(&state.nodes[node])).collect(),
+            locations: good
+                .iter()
+                .map(|&node| location(&state.nodes[node]))
+                .collect(),
             corrupt,
             corrupt_replicas: info.corrupt.len(),
             expected_replication: info.replication,
@@ -441,7 +563,11 @@ impl BlockManager {
             stats.used += node.dfs_used;
             stats.remaining += node.remaining;
         }
-        for info in state.blocks.values().filter(|info| !info.under_construction) {
+        for info in state
+            .blocks
+            .values()
+            .filter(|info| !info.under_construction)
+        {
             let live = state.live_replicas(info);
             if live == 0 {
                 stats.missing_blocks += 1;
@@ -462,7 +588,10 @@ impl BlockManager {
 }
 
 fn location(node: &DatanodeDescriptor) -> DatanodeLocation {
-    DatanodeLocation { address: node.address.clone(), rack: node.rack.clone() }
+    DatanodeLocation {
+        address: node.address.clone(),
+        rack: node.rack.clone(),
+    }
 }
 
 fn candidates(state: &BlockState) -> Vec<CandidateNode> {

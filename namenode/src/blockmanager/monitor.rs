@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::state::BlockState;
-use super::{candidates, elapsed_since, BlockManager};
+use super::{BlockManager, candidates, elapsed_since};
 use crate::namespace::Block;
 
 /// What one round did, for logs and tests.
@@ -24,7 +24,10 @@ impl BlockManager {
     /// One round of liveness and redundancy work, as of `now`.
     pub fn run_monitor(&self, now: Instant) -> MonitorRound {
         let mut state = self.lock();
-        let mut round = MonitorRound { newly_dead: self.expire_dead_nodes(&mut state, now), ..Default::default() };
+        let mut round = MonitorRound {
+            newly_dead: self.expire_dead_nodes(&mut state, now),
+            ..Default::default()
+        };
         state.pending.retain(|_, (_, deadline)| *deadline > now);
         self.schedule_redundancy_work(&mut state, now, &mut round);
         round
@@ -54,7 +57,12 @@ impl BlockManager {
         newly_dead.len()
     }
 
-    fn schedule_redundancy_work(&self, state: &mut BlockState, now: Instant, round: &mut MonitorRound) {
+    fn schedule_redundancy_work(
+        &self,
+        state: &mut BlockState,
+        now: Instant,
+        round: &mut MonitorRound,
+    ) {
         let mut under_replicated: Vec<(usize, u64)> = Vec::new();
         let mut over_replicated = Vec::new();
         let mut corrupt_to_clear = Vec::new();
@@ -63,7 +71,10 @@ impl BlockManager {
                 continue;
             }
             let live = state.live_replicas(info);
-            let pending = state.pending.get(&block_id).map_or(0, |(targets, _)| targets.len());
+            let pending = state
+                .pending
+                .get(&block_id)
+                .map_or(0, |(targets, _)| targets.len());
             let wanted = usize::from(info.replication);
             if live == 0 {
                 continue;
@@ -84,7 +95,12 @@ impl BlockManager {
         let mut rng = rand::rng();
         for (_, block_id) in under_replicated {
             let info = &state.blocks[&block_id];
-            let live_nodes: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            let live_nodes: Vec<usize> = info
+                .replicas
+                .iter()
+                .copied()
+                .filter(|&node| state.nodes[node].alive)
+                .collect();
             let Some(&source) = live_nodes
                 .iter()
                 .filter(|&&node| streams.get(&node).copied().unwrap_or(0) < self.config.max_streams)
@@ -92,28 +108,59 @@ impl BlockManager {
             else {
                 continue;
             };
-            let pending = state.pending.get(&block_id).map_or(&[][..], |(targets, _)| targets.as_slice());
+            let pending = state
+                .pending
+                .get(&block_id)
+                .map_or(&[][..], |(targets, _)| targets.as_slice());
             let mut existing = live_nodes.clone();
             existing.extend_from_slice(pending);
             let excluded: Vec<usize> = info.corrupt.clone();
             let needed = usize::from(info.replication).saturating_sub(existing.len());
-            let targets = self.policy.choose_targets(needed, None, &existing, &excluded, &candidates, info.num_bytes.max(1), &mut rng);
+            let targets = self.policy.choose_targets(
+                needed,
+                None,
+                &existing,
+                &excluded,
+                &candidates,
+                info.num_bytes.max(1),
+                &mut rng,
+            );
             if targets.is_empty() {
                 continue;
             }
-            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            let block = Block {
+                id: block_id,
+                generation_stamp: info.generation_stamp,
+                num_bytes: info.num_bytes,
+            };
             *streams.entry(source).or_default() += 1;
             state.nodes[source].transfers.push((block, targets.clone()));
             let deadline = now + self.config.pending_timeout;
-            state.pending.entry(block_id).or_insert_with(|| (Vec::new(), deadline)).0.extend(targets);
+            state
+                .pending
+                .entry(block_id)
+                .or_insert_with(|| (Vec::new(), deadline))
+                .0
+                .extend(targets);
             round.transfers_scheduled += 1;
         }
         for block_id in over_replicated {
             let info = &state.blocks[&block_id];
-            let live_nodes: Vec<usize> = info.replicas.iter().copied().filter(|&node| state.nodes[node].alive).collect();
+            let live_nodes: Vec<usize> = info
+                .replicas
+                .iter()
+                .copied()
+                .filter(|&node| state.nodes[node].alive)
+                .collect();
             let excess = live_nodes.len() - usize::from(info.replication);
-            let victims = self.policy.choose_excess_replicas(&live_nodes, &candidates, excess);
-            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            let victims = self
+                .policy
+                .choose_excess_replicas(&live_nodes, &candidates, excess);
+            let block = Block {
+                id: block_id,
+                generation_stamp: info.generation_stamp,
+                num_bytes: info.num_bytes,
+            };
             for node in victims {
                 state.remove_replica(block_id, node);
                 state.nodes[node].invalidate.push(block);
@@ -122,7 +169,11 @@ impl BlockManager {
         }
         for block_id in corrupt_to_clear {
             let info = &state.blocks[&block_id];
-            let block = Block { id: block_id, generation_stamp: info.generation_stamp, num_bytes: info.num_bytes };
+            let block = Block {
+                id: block_id,
+                generation_stamp: info.generation_stamp,
+                num_bytes: info.num_bytes,
+            };
             for node in info.corrupt.clone() {
                 state.remove_replica(block_id, node);
                 state.nodes[node].invalidate.push(block);

@@ -17,7 +17,10 @@ fn manager() -> BlockManager {
         invalidate_limit: 1000,
         min_replication: 1,
     };
-    let policy = PlacementPolicy { consider_load: true, load_factor: 2.0 };
+    let policy = PlacementPolicy {
+        consider_load: true,
+        load_factor: 2.0,
+    };
     BlockManager::new(config, policy, RackResolver::Default)
 }
 
@@ -39,18 +42,38 @@ fn add_nodes(manager: &BlockManager, count: usize) -> Vec<String> {
 }
 
 fn block(id: u64) -> Block {
-    Block { id, generation_stamp: 1001, num_bytes: 1000 }
+    Block {
+        id,
+        generation_stamp: 1001,
+        num_bytes: 1000,
+    }
 }
 
 /// Writes a block through the normal path: allocate, replicas received, commit.
 fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<String> {
-    let targets = manager.allocate(Block { num_bytes: 0, ..block(id) }, replication, 1000, None, &[]).unwrap();
+    let targets = manager
+        .allocate(
+            Block {
+                num_bytes: 0,
+                ..block(id)
+            },
+            replication,
+            1000,
+            None,
+            &[],
+        )
+        .unwrap();
     assert_eq!(targets.len(), usize::from(replication));
     for target in &targets {
-        manager.block_received(&target.address.uuid, block(id), true).unwrap();
+        manager
+            .block_received(&target.address.uuid, block(id), true)
+            .unwrap();
     }
     manager.commit(block(id));
-    targets.into_iter().map(|target| target.address.uuid).collect()
+    targets
+        .into_iter()
+        .map(|target| target.address.uuid)
+        .collect()
 }
 
 fn commands_for(manager: &BlockManager, uuid: &str) -> Vec<DatanodeCommand> {
@@ -60,7 +83,10 @@ fn commands_for(manager: &BlockManager, uuid: &str) -> Vec<DatanodeCommand> {
 #[test]
 fn unknown_datanodes_are_told_to_register() {
     let manager = manager();
-    assert_eq!(manager.heartbeat("stranger", 0, 0, 0, 0), vec![DatanodeCommand::Reregister]);
+    assert_eq!(
+        manager.heartbeat("stranger", 0, 0, 0, 0),
+        vec![DatanodeCommand::Reregister]
+    );
     assert!(manager.block_report("stranger", &[]).is_err());
 }
 
@@ -68,7 +94,11 @@ fn unknown_datanodes_are_told_to_register() {
 fn no_datanodes_is_a_clear_allocation_error() {
     let manager = manager();
     let error = manager.allocate(block(1), 3, 1000, None, &[]).unwrap_err();
-    assert!(error.message.contains("could only be written to 0"), "{}", error.message);
+    assert!(
+        error.message.contains("could only be written to 0"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -77,7 +107,11 @@ fn a_dead_node_gets_its_blocks_re_replicated() {
     let nodes = add_nodes(&manager, 4);
     let holders = written_block(&manager, 7, 3);
     assert!(manager.has_min_replicas(7));
-    let spare = nodes.iter().find(|uuid| !holders.contains(uuid)).unwrap().clone();
+    let spare = nodes
+        .iter()
+        .find(|uuid| !holders.contains(uuid))
+        .unwrap()
+        .clone();
 
     // Everyone but holders[0] keeps heartbeating; time passes past the expiry.
     let later = Instant::now() + manager.config().dead_after() + Duration::from_secs(1);
@@ -103,7 +137,13 @@ fn a_dead_node_gets_its_blocks_re_replicated() {
             .clone()
     };
     let commands = commands_for(&manager, &source);
-    let [DatanodeCommand::Transfer { block: copied, targets }] = commands.as_slice() else {
+    let [
+        DatanodeCommand::Transfer {
+            block: copied,
+            targets,
+        },
+    ] = commands.as_slice()
+    else {
         panic!("expected one transfer, got {commands:?}");
     };
     assert_eq!(copied.id, 7);
@@ -115,7 +155,10 @@ fn a_dead_node_gets_its_blocks_re_replicated() {
     manager.block_received(&spare, block(7), true).unwrap();
     assert_eq!(manager.stats().under_replicated, 0);
     // The dead node is told to re-register when it comes back.
-    assert_eq!(commands_for(&manager, &holders[0]), vec![DatanodeCommand::Reregister]);
+    assert_eq!(
+        commands_for(&manager, &holders[0]),
+        vec![DatanodeCommand::Reregister]
+    );
 }
 
 #[test]
@@ -123,19 +166,30 @@ fn corrupt_replicas_are_replaced_then_deleted() {
     let manager = manager();
     add_nodes(&manager, 4);
     let holders = written_block(&manager, 9, 3);
-    manager.report_bad_block(&holders[0], block(9), "checksum").unwrap();
+    manager
+        .report_bad_block(&holders[0], block(9), "checksum")
+        .unwrap();
     assert_eq!(manager.stats().corrupt_blocks, 1);
     let locations = manager.locations(9, "elsewhere");
-    assert_eq!(locations.locations.len(), 2, "corrupt replica is not offered to readers");
+    assert_eq!(
+        locations.locations.len(),
+        2,
+        "corrupt replica is not offered to readers"
+    );
     let round = manager.run_monitor(Instant::now());
     assert_eq!(round.transfers_scheduled, 1);
     let target_uuid = {
         let state = manager.lock();
         state.nodes[state.pending[&9].0[0]].address.uuid.clone()
     };
-    manager.block_received(&target_uuid, block(9), true).unwrap();
+    manager
+        .block_received(&target_uuid, block(9), true)
+        .unwrap();
     let round = manager.run_monitor(Instant::now());
-    assert_eq!(round.replicas_to_delete, 1, "the corrupt replica goes once 3 good ones exist");
+    assert_eq!(
+        round.replicas_to_delete, 1,
+        "the corrupt replica goes once 3 good ones exist"
+    );
     let commands = commands_for(&manager, &holders[0]);
     assert_eq!(commands, vec![DatanodeCommand::Invalidate(vec![block(9)])]);
     assert_eq!(manager.stats().corrupt_blocks, 0);
@@ -146,9 +200,14 @@ fn a_block_with_only_corrupt_replicas_is_kept_and_reported() {
     let manager = manager();
     add_nodes(&manager, 2);
     let holders = written_block(&manager, 5, 1);
-    manager.report_bad_block(&holders[0], block(5), "checksum").unwrap();
+    manager
+        .report_bad_block(&holders[0], block(5), "checksum")
+        .unwrap();
     let round = manager.run_monitor(Instant::now());
-    assert_eq!(round.replicas_to_delete, 0, "the last copy is never deleted");
+    assert_eq!(
+        round.replicas_to_delete, 0,
+        "the last copy is never deleted"
+    );
     let locations = manager.locations(5, "x");
     assert!(locations.corrupt);
     assert_eq!(locations.locations.len(), 1);
@@ -180,8 +239,19 @@ fn excess_replicas_are_trimmed_and_deleted_files_invalidated() {
         .sum();
     assert_eq!(invalidations, 3, "two excess + one after deletion");
     // A replica of a block nobody knows is deleted when reported.
-    manager.block_report(&holders[0], &[ReportedReplica { block: block(99), finalized: true }]).unwrap();
-    assert_eq!(commands_for(&manager, &holders[0]), vec![DatanodeCommand::Invalidate(vec![block(99)])]);
+    manager
+        .block_report(
+            &holders[0],
+            &[ReportedReplica {
+                block: block(99),
+                finalized: true,
+            }],
+        )
+        .unwrap();
+    assert_eq!(
+        commands_for(&manager, &holders[0]),
+        vec![DatanodeCommand::Invalidate(vec![block(99)])]
+    );
 }
 
 #[test]
@@ -189,7 +259,18 @@ fn stale_generation_stamps_are_corrupt() {
     let manager = manager();
     add_nodes(&manager, 3);
     let holders = written_block(&manager, 4, 2);
-    let old = Block { generation_stamp: 1000, ..block(4) };
-    manager.block_report(&holders[0], &[ReportedReplica { block: old, finalized: true }]).unwrap();
+    let old = Block {
+        generation_stamp: 1000,
+        ..block(4)
+    };
+    manager
+        .block_report(
+            &holders[0],
+            &[ReportedReplica {
+                block: old,
+                finalized: true,
+            }],
+        )
+        .unwrap();
     assert_eq!(manager.stats().corrupt_blocks, 1);
 }

@@ -32,7 +32,10 @@ impl Journal {
             write_seen_txid(dir, start_txid)?;
             copies.push((dir.clone(), file));
         }
-        Ok(Self { copies, segment_start: start_txid })
+        Ok(Self {
+            copies,
+            segment_start: start_txid,
+        })
     }
 
     pub fn segment_start(&self) -> u64 {
@@ -58,7 +61,9 @@ impl Journal {
         if last_txid < start {
             return Ok(());
         }
-        self.for_each_copy("finalize edit segment", |dir, _| finalize_segment(dir, start, last_txid))?;
+        self.for_each_copy("finalize edit segment", |dir, _| {
+            finalize_segment(dir, start, last_txid)
+        })?;
         let dirs: Vec<PathBuf> = self.copies.iter().map(|(dir, _)| dir.clone()).collect();
         *self = Self::open_segment(&dirs, last_txid + 1)?;
         info!(segment_start = last_txid + 1, "rolled edit log");
@@ -77,7 +82,11 @@ impl Journal {
         })
     }
 
-    fn for_each_copy(&mut self, what: &str, mut action: impl FnMut(&Path, &mut File) -> io::Result<()>) -> io::Result<()> {
+    fn for_each_copy(
+        &mut self,
+        what: &str,
+        mut action: impl FnMut(&Path, &mut File) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut last_error = None;
         self.copies.retain_mut(|(dir, file)| match action(dir, file) {
             Ok(()) => true,

@@ -19,7 +19,7 @@ use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
 use tracing::error;
 
-pub use journal::{finalize_segment, Journal};
+pub use journal::{Journal, finalize_segment};
 
 /// Durability progress as seen by waiters.
 #[derive(Clone, Debug, Default)]
@@ -65,18 +65,27 @@ impl EditLog {
                 failed: false,
             }),
             wakeup: Condvar::new(),
-            synced: watch::Sender::new(SyncState { synced_txid: last_txid, failure: None }),
+            synced: watch::Sender::new(SyncState {
+                synced_txid: last_txid,
+                failure: None,
+            }),
         });
         let syncer_shared = shared.clone();
         let syncer = thread::Builder::new()
             .name("edit-log-syncer".into())
             .spawn(move || run_syncer(&syncer_shared, journal))
             .expect("spawning the edit log syncer thread");
-        Self { shared, syncer: Mutex::new(Some(syncer)) }
+        Self {
+            shared,
+            syncer: Mutex::new(Some(syncer)),
+        }
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Buffers `op` as the next transaction and returns its txid. Call it
@@ -84,7 +93,9 @@ impl EditLog {
     pub fn append(&self, op: Op) -> Result<u64, RemoteException> {
         let mut pending = self.pending();
         if pending.failed || pending.closing {
-            return Err(RemoteException::io("edit log is not writable (a previous sync failed or the NameNode is stopping)"));
+            return Err(RemoteException::io(
+                "edit log is not writable (a previous sync failed or the NameNode is stopping)",
+            ));
         }
         let txid = pending.next_txid;
         pending.next_txid += 1;
@@ -131,7 +142,9 @@ impl EditLog {
             .await
             .map_err(|_| RemoteException::io("edit log syncer stopped"))?;
         match &state.failure {
-            Some(failure) if state.synced_txid < txid => Err(RemoteException::io(failure.to_string())),
+            Some(failure) if state.synced_txid < txid => {
+                Err(RemoteException::io(failure.to_string()))
+            }
             _ => Ok(()),
         }
     }
@@ -146,7 +159,11 @@ impl EditLog {
     pub fn close(&self) {
         self.pending().closing = true;
         self.shared.wakeup.notify_one();
-        let handle = self.syncer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let handle = self
+            .syncer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
         if let Some(handle) = handle {
             let _ = handle.join();
         }
@@ -163,12 +180,23 @@ fn run_syncer(shared: &Shared, mut journal: Journal) {
     let mut spare = Vec::with_capacity(1 << 20);
     loop {
         let (bytes, rolls, last_txid, closing) = {
-            let mut pending = shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut pending = shared
+                .pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             while pending.buffer.is_empty() && pending.rolls.is_empty() && !pending.closing {
-                pending = shared.wakeup.wait(pending).unwrap_or_else(|poisoned| poisoned.into_inner());
+                pending = shared
+                    .wakeup
+                    .wait(pending)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
             std::mem::swap(&mut pending.buffer, &mut spare);
-            (std::mem::take(&mut spare), std::mem::take(&mut pending.rolls), pending.next_txid - 1, pending.closing)
+            (
+                std::mem::take(&mut spare),
+                std::mem::take(&mut pending.rolls),
+                pending.next_txid - 1,
+                pending.closing,
+            )
         };
         let mut result = write_with_rolls(&mut journal, &bytes, &rolls);
         if result.is_ok() && closing {
@@ -176,12 +204,20 @@ fn run_syncer(shared: &Shared, mut journal: Journal) {
         }
         match result {
             Ok(()) => {
-                shared.synced.send_modify(|state| state.synced_txid = last_txid);
+                shared
+                    .synced
+                    .send_modify(|state| state.synced_txid = last_txid);
             }
             Err(failure) => {
                 error!(error = %failure, "edit log sync failed; the NameNode stops accepting writes");
-                shared.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).failed = true;
-                shared.synced.send_modify(|state| state.failure = Some(failure.to_string().into()));
+                shared
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .failed = true;
+                shared
+                    .synced
+                    .send_modify(|state| state.failure = Some(failure.to_string().into()));
                 return;
             }
         }
@@ -193,7 +229,11 @@ fn run_syncer(shared: &Shared, mut journal: Journal) {
     }
 }
 
-fn write_with_rolls(journal: &mut Journal, bytes: &[u8], rolls: &[(usize, u64)]) -> std::io::Result<()> {
+fn write_with_rolls(
+    journal: &mut Journal,
+    bytes: &[u8],
+    rolls: &[(usize, u64)],
+) -> std::io::Result<()> {
     let mut written = 0;
     for &(offset, last_txid) in rolls {
         journal.write_and_sync(&bytes[written..offset])?;

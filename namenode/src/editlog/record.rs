@@ -60,7 +60,12 @@ pub enum SegmentError {
     #[error("cannot read edit log {file}: {source}")]
     Io { file: String, source: io::Error },
     #[error("edit log {file} is corrupt at offset {offset} (expected txid {txid}): {reason}")]
-    Corrupt { file: String, offset: u64, txid: u64, reason: String },
+    Corrupt {
+        file: String,
+        offset: u64,
+        txid: u64,
+        reason: String,
+    },
     #[error("{0}")]
     Apply(String),
 }
@@ -73,7 +78,10 @@ pub fn read_segment(
     mut apply: impl FnMut(EditRecord) -> Result<(), String>,
 ) -> Result<SegmentScan, SegmentError> {
     let file_name = path.display().to_string();
-    let io_error = |source| SegmentError::Io { file: file_name.clone(), source };
+    let io_error = |source| SegmentError::Io {
+        file: file_name.clone(),
+        source,
+    };
     let file = File::open(path).map_err(io_error)?;
     let file_len = file.metadata().map_err(io_error)?.len();
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -89,20 +97,36 @@ pub fn read_segment(
     let header_read = read_full(&mut reader, &mut header).map_err(io_error)?;
     if header_read < header.len() {
         // A crash right after creating the file: no record can be in it.
-        return Ok(SegmentScan { last_txid: first_txid - 1, valid_len: 0, torn_tail: true });
+        return Ok(SegmentScan {
+            last_txid: first_txid - 1,
+            valid_len: 0,
+            torn_tail: true,
+        });
     }
     if header != file_header() {
-        return Err(corrupt(0, first_txid, "not an edit log file (bad magic or layout version)".into()));
+        return Err(corrupt(
+            0,
+            first_txid,
+            "not an edit log file (bad magic or layout version)".into(),
+        ));
     }
 
     let mut offset = FILE_HEADER_LEN;
     let mut payload = Vec::new();
     loop {
-        let torn = |offset| SegmentScan { last_txid: expected_txid - 1, valid_len: offset, torn_tail: true };
+        let torn = |offset| SegmentScan {
+            last_txid: expected_txid - 1,
+            valid_len: offset,
+            torn_tail: true,
+        };
         let mut record_header = [0u8; RECORD_HEADER_LEN];
         let got = read_full(&mut reader, &mut record_header).map_err(io_error)?;
         if got == 0 {
-            return Ok(SegmentScan { last_txid: expected_txid - 1, valid_len: offset, torn_tail: false });
+            return Ok(SegmentScan {
+                last_txid: expected_txid - 1,
+                valid_len: offset,
+                torn_tail: false,
+            });
         }
         if got < RECORD_HEADER_LEN {
             return Ok(torn(offset));
@@ -111,10 +135,16 @@ pub fn read_segment(
         let payload_crc = u32::from_le_bytes(record_header[4..8].try_into().expect("4 bytes"));
         let header_crc = u32::from_le_bytes(record_header[8..12].try_into().expect("4 bytes"));
         if crc32c::crc32c(&record_header[..8]) != header_crc || len > MAX_RECORD_LEN {
-            if record_header.iter().all(|&b| b == 0) && rest_is_zero(&mut reader).map_err(io_error)? {
+            if record_header.iter().all(|&b| b == 0)
+                && rest_is_zero(&mut reader).map_err(io_error)?
+            {
                 return Ok(torn(offset));
             }
-            return Err(corrupt(offset, expected_txid, "record header checksum mismatch".into()));
+            return Err(corrupt(
+                offset,
+                expected_txid,
+                "record header checksum mismatch".into(),
+            ));
         }
         let record_end = offset + (RECORD_HEADER_LEN + len) as u64;
         payload.resize(len, 0);
@@ -125,14 +155,29 @@ pub fn read_segment(
             if record_end == file_len {
                 return Ok(torn(offset));
             }
-            return Err(corrupt(offset, expected_txid, "record checksum mismatch".into()));
+            return Err(corrupt(
+                offset,
+                expected_txid,
+                "record checksum mismatch".into(),
+            ));
         }
-        let record = EditRecord::decode(payload.as_slice())
-            .map_err(|error| corrupt(offset, expected_txid, format!("undecodable record: {error}")))?;
+        let record = EditRecord::decode(payload.as_slice()).map_err(|error| {
+            corrupt(
+                offset,
+                expected_txid,
+                format!("undecodable record: {error}"),
+            )
+        })?;
         if record.txid != expected_txid {
-            return Err(corrupt(offset, expected_txid, format!("found txid {}", record.txid)));
+            return Err(corrupt(
+                offset,
+                expected_txid,
+                format!("found txid {}", record.txid),
+            ));
         }
-        apply(record).map_err(|reason| SegmentError::Apply(format!("{file_name}: txid {expected_txid}: {reason}")))?;
+        apply(record).map_err(|reason| {
+            SegmentError::Apply(format!("{file_name}: txid {expected_txid}: {reason}"))
+        })?;
         expected_txid += 1;
         offset = record_end;
     }
@@ -168,13 +213,16 @@ fn rest_is_zero(reader: &mut impl Read) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proto::namenode_storage::edit_record::Op;
     use proto::namenode_storage::DeleteOp;
+    use proto::namenode_storage::edit_record::Op;
 
     fn record(txid: u64) -> EditRecord {
         EditRecord {
             txid,
-            op: Some(Op::Delete(DeleteOp { path: format!("/f{txid}"), timestamp: 1 })),
+            op: Some(Op::Delete(DeleteOp {
+                path: format!("/f{txid}"),
+                timestamp: 1,
+            })),
         }
     }
 
@@ -204,7 +252,14 @@ mod tests {
         let (result, seen) = scan(&bytes, 5);
         let scan = result.unwrap();
         assert_eq!(seen, vec![5, 6, 7, 8, 9]);
-        assert_eq!(scan, SegmentScan { last_txid: 9, valid_len: bytes.len() as u64, torn_tail: false });
+        assert_eq!(
+            scan,
+            SegmentScan {
+                last_txid: 9,
+                valid_len: bytes.len() as u64,
+                torn_tail: false
+            }
+        );
     }
 
     #[test]
@@ -226,11 +281,17 @@ mod tests {
         let middle = segment(1..=1).len() + 14;
         bytes[middle] ^= 0x40;
         let (result, seen) = scan(&bytes, 1);
-        assert!(matches!(result, Err(SegmentError::Corrupt { txid: 2, .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(SegmentError::Corrupt { txid: 2, .. })),
+            "{result:?}"
+        );
         assert_eq!(seen, vec![1]);
         let mut bytes = segment(1..=3);
         bytes[segment(1..=1).len() + 1] ^= 0x01; // the length field
-        assert!(matches!(scan(&bytes, 1).0, Err(SegmentError::Corrupt { .. })));
+        assert!(matches!(
+            scan(&bytes, 1).0,
+            Err(SegmentError::Corrupt { .. })
+        ));
     }
 
     #[test]
@@ -239,7 +300,10 @@ mod tests {
         let valid = bytes.len() as u64;
         bytes.extend_from_slice(&[0u8; 100]);
         let scan_result = scan(&bytes, 1).0.unwrap();
-        assert_eq!((scan_result.valid_len, scan_result.torn_tail), (valid, true));
+        assert_eq!(
+            (scan_result.valid_len, scan_result.torn_tail),
+            (valid, true)
+        );
         let (result, _) = scan(&segment(1..=2), 4);
         assert!(matches!(result, Err(SegmentError::Corrupt { .. })));
     }

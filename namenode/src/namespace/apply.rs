@@ -16,7 +16,15 @@ impl Namespace {
     pub fn apply(&mut self, op: &Op) -> Result<(), RemoteException> {
         match op {
             Op::Mkdir(op) => {
-                let inode = self.new_inode(op.inode_id, &op.path, op.permission, &op.owner, &op.group, op.mtime, INodeKind::Directory(Vec::new()));
+                let inode = self.new_inode(
+                    op.inode_id,
+                    &op.path,
+                    op.permission,
+                    &op.owner,
+                    &op.group,
+                    op.mtime,
+                    INodeKind::Directory(Vec::new()),
+                );
                 self.attach(&op.path, inode, op.mtime)?;
                 self.num_directories += 1;
             }
@@ -32,12 +40,23 @@ impl Namespace {
                         client_name: op.client_name.clone(),
                     })),
                 };
-                let inode = self.new_inode(op.inode_id, &op.path, op.permission, &op.owner, &op.group, op.mtime, INodeKind::File(file));
+                let inode = self.new_inode(
+                    op.inode_id,
+                    &op.path,
+                    op.permission,
+                    &op.owner,
+                    &op.group,
+                    op.mtime,
+                    INodeKind::File(file),
+                );
                 self.attach(&op.path, inode, op.mtime)?;
                 self.num_files += 1;
             }
             Op::AddBlock(op) => {
-                let last = op.last.as_ref().ok_or_else(|| replay_error("add block without a block", &op.path))?;
+                let last = op
+                    .last
+                    .as_ref()
+                    .ok_or_else(|| replay_error("add block without a block", &op.path))?;
                 let last = block_from_record(last);
                 let file = self.file_mut(&op.path)?;
                 let mut blocks = std::mem::take(&mut file.blocks).into_vec();
@@ -48,7 +67,8 @@ impl Namespace {
                 file.blocks = blocks.into_boxed_slice();
                 self.num_blocks += 1;
                 self.counters.last_block_id = self.counters.last_block_id.max(last.id);
-                self.counters.generation_stamp = self.counters.generation_stamp.max(last.generation_stamp);
+                self.counters.generation_stamp =
+                    self.counters.generation_stamp.max(last.generation_stamp);
             }
             Op::CloseFile(op) => {
                 let file = self.file_mut(&op.path)?;
@@ -72,7 +92,11 @@ impl Namespace {
                     .filter(|old| !blocks.iter().any(|new| new.id == old.id))
                     .copied()
                     .collect();
-                let newest_stamp = blocks.iter().map(|block| block.generation_stamp).max().unwrap_or(0);
+                let newest_stamp = blocks
+                    .iter()
+                    .map(|block| block.generation_stamp)
+                    .max()
+                    .unwrap_or(0);
                 file.blocks = blocks;
                 let after = file.blocks.len() as u64;
                 self.num_blocks = self.num_blocks + after - before;
@@ -126,7 +150,16 @@ impl Namespace {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn new_inode(&mut self, id: u64, path: &str, permission: u32, owner: &str, group: &str, mtime: i64, kind: INodeKind) -> INode {
+    fn new_inode(
+        &mut self,
+        id: u64,
+        path: &str,
+        permission: u32,
+        owner: &str,
+        group: &str,
+        mtime: i64,
+        kind: INodeKind,
+    ) -> INode {
         self.counters.last_inode_id = self.counters.last_inode_id.max(id);
         INode {
             id,
@@ -141,18 +174,25 @@ impl Namespace {
     }
 
     fn existing_slot(&self, path: &str) -> Result<Slot, RemoteException> {
-        self.resolve(path)?.last().ok_or_else(|| replay_error("no such path", path))
+        self.resolve(path)?
+            .last()
+            .ok_or_else(|| replay_error("no such path", path))
     }
 
     fn file_mut(&mut self, path: &str) -> Result<&mut FileData, RemoteException> {
         let slot = self.existing_slot(path)?;
-        self.inode_mut(slot).file_mut().ok_or_else(|| replay_error("not a file", path))
+        self.inode_mut(slot)
+            .file_mut()
+            .ok_or_else(|| replay_error("not a file", path))
     }
 
     /// Adds `inode` under the parent directory of `path`.
     fn attach(&mut self, path: &str, inode: INode, mtime: i64) -> Result<(), RemoteException> {
         let parent_path = path::parent(path);
-        let parent = self.resolve(parent_path)?.last().ok_or_else(|| replay_error("no parent directory", path))?;
+        let parent = self
+            .resolve(parent_path)?
+            .last()
+            .ok_or_else(|| replay_error("no parent directory", path))?;
         let INodeKind::Directory(children) = &self.inode(parent).kind else {
             return Err(replay_error("parent is not a directory", path));
         };
@@ -187,7 +227,9 @@ impl Namespace {
             children.remove(at);
         }
         self.free_slots.push(slot);
-        Ok(self.inodes[slot as usize].take().expect("resolved slot is live"))
+        Ok(self.inodes[slot as usize]
+            .take()
+            .expect("resolved slot is live"))
     }
 
     /// Deletes the subtree at `path`, if there is one.
@@ -203,7 +245,11 @@ impl Namespace {
                     self.num_directories -= 1;
                     for child in children {
                         self.free_slots.push(child);
-                        pending.push(self.inodes[child as usize].take().expect("child slot is live"));
+                        pending.push(
+                            self.inodes[child as usize]
+                                .take()
+                                .expect("child slot is live"),
+                        );
                     }
                 }
                 INodeKind::File(file) => {
@@ -227,7 +273,9 @@ impl Namespace {
 }
 
 fn replay_error(reason: &str, path: &str) -> RemoteException {
-    RemoteException::io(format!("edit does not apply to the namespace: {reason}: {path}"))
+    RemoteException::io(format!(
+        "edit does not apply to the namespace: {reason}: {path}"
+    ))
 }
 
 /// Rebuilds a namespace from fsimage records: parents before children,
@@ -287,13 +335,17 @@ impl NamespaceBuilder {
         }
         let namespace = &self.namespace;
         let in_order = match &namespace.inode(parent).kind {
-            INodeKind::Directory(children) => children
-                .last()
-                .is_none_or(|&previous| namespace.inode(previous).name < namespace.inode(slot).name),
-            INodeKind::File(_) => return Err(format!("parent {parent_id} of inode {id} is a file")),
+            INodeKind::Directory(children) => children.last().is_none_or(|&previous| {
+                namespace.inode(previous).name < namespace.inode(slot).name
+            }),
+            INodeKind::File(_) => {
+                return Err(format!("parent {parent_id} of inode {id} is a file"));
+            }
         };
         if !in_order {
-            return Err(format!("children of inode {parent_id} are not in name order"));
+            return Err(format!(
+                "children of inode {parent_id} are not in name order"
+            ));
         }
         if let INodeKind::Directory(children) = &mut self.namespace.inode_mut(parent).kind {
             children.push(slot);

@@ -95,7 +95,11 @@ mod tests {
     #[test]
     fn inode_stays_small() {
         // Memory per file is a target of the design: keep the struct tight.
-        assert!(std::mem::size_of::<INode>() <= 96, "{}", std::mem::size_of::<INode>());
+        assert!(
+            std::mem::size_of::<INode>() <= 96,
+            "{}",
+            std::mem::size_of::<INode>()
+        );
         assert_eq!(
             std::mem::size_of::<Option<INode>>(),
             std::mem::size_of::<INode>()

@@ -120,7 +120,8 @@ impl ResolvedPath<'_> {
 
     /// The parent directory of the last component, if it exists.
     pub fn parent(&self) -> Option<Slot> {
-        (self.slots.len() >= self.components.len()).then(|| self.slots[self.components.len().saturating_sub(1)])
+        (self.slots.len() >= self.components.len())
+            .then(|| self.slots[self.components.len().saturating_sub(1)])
     }
 }
 
@@ -262,7 +263,11 @@ impl Namespace {
     }
 
     /// The status of `path`, or `None` if it does not exist.
-    pub fn file_info(&self, path: &str, caller: &Caller) -> Result<Option<INodeStatus>, RemoteException> {
+    pub fn file_info(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<Option<INodeStatus>, RemoteException> {
         let resolved = self.resolve(path)?;
         self.checker(caller).check_traverse(&resolved)?;
         Ok(resolved.last().map(|slot| self.status(slot, false)))
@@ -307,11 +312,17 @@ impl Namespace {
 
     /// Sizes and counts of everything below `path` (needs read+execute on
     /// every directory in it, as HDFS).
-    pub fn content_summary(&self, path: &str, caller: &Caller) -> Result<ContentSummary, RemoteException> {
+    pub fn content_summary(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<ContentSummary, RemoteException> {
         let resolved = self.resolve(path)?;
         let checker = self.checker(caller);
         checker.check_traverse(&resolved)?;
-        let slot = resolved.last().ok_or_else(|| RemoteException::not_found(path))?;
+        let slot = resolved
+            .last()
+            .ok_or_else(|| RemoteException::not_found(path))?;
         checker.check_subtree(&resolved, slot, common::permission::FsAction::READ_EXECUTE)?;
         let mut summary = ContentSummary::default();
         let mut stack = vec![slot];
@@ -333,21 +344,31 @@ impl Namespace {
     }
 
     /// The blocks of a file with their offsets, and whether it is still open.
-    pub fn file_blocks(&self, path: &str, caller: &Caller) -> Result<(Vec<Block>, bool), RemoteException> {
+    pub fn file_blocks(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<(Vec<Block>, bool), RemoteException> {
         let resolved = self.resolve(path)?;
         let checker = self.checker(caller);
         checker.check_traverse(&resolved)?;
-        let slot = resolved.last().ok_or_else(|| RemoteException::not_found(path))?;
+        let slot = resolved
+            .last()
+            .ok_or_else(|| RemoteException::not_found(path))?;
         checker.check_access(&resolved, slot, common::permission::FsAction::READ)?;
         let file = self.inode(slot).file().ok_or_else(|| {
-            RemoteException::new(ExceptionKind::FileNotFound, format!("'{path}': Is a directory"))
+            RemoteException::new(
+                ExceptionKind::FileNotFound,
+                format!("'{path}': Is a directory"),
+            )
         })?;
         Ok((file.blocks.to_vec(), file.is_under_construction()))
     }
 
     pub(crate) fn status(&self, slot: Slot, with_name: bool) -> INodeStatus {
         let inode = self.inode(slot);
-        let (length, replication, block_size, children_num, under_construction) = match &inode.kind {
+        let (length, replication, block_size, children_num, under_construction) = match &inode.kind
+        {
             INodeKind::Directory(children) => (0, 0, 0, children.len() as u32, false),
             INodeKind::File(file) => (
                 file.length(),
@@ -358,7 +379,11 @@ impl Namespace {
             ),
         };
         INodeStatus {
-            name: if with_name { inode.name.to_vec() } else { Vec::new() },
+            name: if with_name {
+                inode.name.to_vec()
+            } else {
+                Vec::new()
+            },
             is_directory: inode.is_directory(),
             length,
             permission: inode.permission,
@@ -402,7 +427,10 @@ pub(crate) fn prefix_path(components: &[&str], depth: usize) -> String {
 }
 
 pub(crate) fn not_a_directory(path: &str) -> RemoteException {
-    RemoteException::new(ExceptionKind::ParentNotDirectory, format!("'{path}': Not a directory"))
+    RemoteException::new(
+        ExceptionKind::ParentNotDirectory,
+        format!("'{path}': Not a directory"),
+    )
 }
 
 #[cfg(test)]

@@ -55,7 +55,11 @@ impl<'a> PermissionChecker<'a> {
     }
 
     /// `action` on the deepest existing ancestor of the last component.
-    pub fn check_ancestor(&self, resolved: &ResolvedPath<'_>, action: FsAction) -> Result<(), RemoteException> {
+    pub fn check_ancestor(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        action: FsAction,
+    ) -> Result<(), RemoteException> {
         if self.bypass {
             return Ok(());
         }
@@ -64,7 +68,12 @@ impl<'a> PermissionChecker<'a> {
     }
 
     /// `action` on the inode at `slot`, which the whole path names.
-    pub fn check_access(&self, resolved: &ResolvedPath<'_>, slot: Slot, action: FsAction) -> Result<(), RemoteException> {
+    pub fn check_access(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        slot: Slot,
+        action: FsAction,
+    ) -> Result<(), RemoteException> {
         if self.bypass {
             return Ok(());
         }
@@ -72,7 +81,12 @@ impl<'a> PermissionChecker<'a> {
     }
 
     /// `action` on every directory of the subtree at `slot`.
-    pub fn check_subtree(&self, resolved: &ResolvedPath<'_>, slot: Slot, action: FsAction) -> Result<(), RemoteException> {
+    pub fn check_subtree(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        slot: Slot,
+        action: FsAction,
+    ) -> Result<(), RemoteException> {
         if self.bypass {
             return Ok(());
         }
@@ -86,7 +100,8 @@ impl<'a> PermissionChecker<'a> {
                 return Err(self.denied(&path, inode, action));
             }
             for &child in children {
-                let child_name = String::from_utf8_lossy(&self.namespace.inode(child).name).into_owned();
+                let child_name =
+                    String::from_utf8_lossy(&self.namespace.inode(child).name).into_owned();
                 stack.push((common::path::join(&path, &child_name), child));
             }
         }
@@ -94,7 +109,11 @@ impl<'a> PermissionChecker<'a> {
     }
 
     /// Owner (or superuser) only: setPermission, setOwner's group change.
-    pub fn check_owner(&self, resolved: &ResolvedPath<'_>, slot: Slot) -> Result<(), RemoteException> {
+    pub fn check_owner(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        slot: Slot,
+    ) -> Result<(), RemoteException> {
         if self.bypass {
             return Ok(());
         }
@@ -113,7 +132,12 @@ impl<'a> PermissionChecker<'a> {
 
     /// The sticky bit: in a sticky directory only the owner of an entry (or
     /// of the directory) may delete or rename it.
-    pub fn check_sticky(&self, resolved: &ResolvedPath<'_>, parent: Slot, slot: Slot) -> Result<(), RemoteException> {
+    pub fn check_sticky(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        parent: Slot,
+        slot: Slot,
+    ) -> Result<(), RemoteException> {
         if self.bypass {
             return Ok(());
         }
@@ -123,7 +147,9 @@ impl<'a> PermissionChecker<'a> {
         }
         let strings = self.namespace.strings();
         let user = self.caller.user.as_str();
-        if strings.get(parent_inode.owner) == user || strings.get(self.namespace.inode(slot).owner) == user {
+        if strings.get(parent_inode.owner) == user
+            || strings.get(self.namespace.inode(slot).owner) == user
+        {
             return Ok(());
         }
         Err(RemoteException::new(
@@ -137,7 +163,13 @@ impl<'a> PermissionChecker<'a> {
         ))
     }
 
-    fn check_inode(&self, resolved: &ResolvedPath<'_>, depth: usize, slot: Slot, action: FsAction) -> Result<(), RemoteException> {
+    fn check_inode(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        depth: usize,
+        slot: Slot,
+        action: FsAction,
+    ) -> Result<(), RemoteException> {
         let inode = self.namespace.inode(slot);
         if self.granted(inode, action) {
             return Ok(());
@@ -150,7 +182,12 @@ impl<'a> PermissionChecker<'a> {
         let strings = self.namespace.strings();
         let bits = if strings.get(inode.owner) == self.caller.user {
             inode.permission.user_action()
-        } else if self.caller.groups.iter().any(|group| group == strings.get(inode.group)) {
+        } else if self
+            .caller
+            .groups
+            .iter()
+            .any(|group| group == strings.get(inode.group))
+        {
             inode.permission.group_action()
         } else {
             inode.permission.other_action()

@@ -51,12 +51,19 @@ impl Namespace {
         let group = self.strings.get(self.inode(ancestor).group).to_string();
         let mut ops = Vec::with_capacity(missing);
         let mut directory = prefix_path(&resolved.components, resolved.slots.len() - 1);
-        for (offset, name) in resolved.components[resolved.slots.len() - 1..].iter().enumerate() {
+        for (offset, name) in resolved.components[resolved.slots.len() - 1..]
+            .iter()
+            .enumerate()
+        {
             self.check_component_length(&directory, name)?;
             directory = path::join(&directory, name);
             let is_last = offset + 1 == missing;
             // Implicit parents stay writable and traversable by their owner, as in HDFS.
-            let mode = if is_last { permission.bits() } else { permission.bits() | 0o300 };
+            let mode = if is_last {
+                permission.bits()
+            } else {
+                permission.bits() | 0o300
+            };
             ops.push(Op::Mkdir(rec::MkdirOp {
                 path: directory.clone(),
                 inode_id: self.counters.last_inode_id + 1 + offset as u64,
@@ -71,7 +78,12 @@ impl Namespace {
 
     /// `create`: parents (with `create_parent`) and the new file, open for
     /// writing by `request.client_name`.
-    pub fn plan_create(&self, request: &CreateRequest<'_>, caller: &Caller, now: i64) -> Result<Vec<Op>, RemoteException> {
+    pub fn plan_create(
+        &self,
+        request: &CreateRequest<'_>,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<Vec<Op>, RemoteException> {
         let path = request.path;
         self.check_replication(path, request.replication)?;
         if request.block_size < self.limits.min_block_size {
@@ -91,7 +103,10 @@ impl Namespace {
         if let Some(slot) = resolved.last() {
             let inode = self.inode(slot);
             let INodeKind::File(file) = &inode.kind else {
-                return Err(RemoteException::new(ExceptionKind::FileAlreadyExists, format!("'{path}': Is a directory")));
+                return Err(RemoteException::new(
+                    ExceptionKind::FileAlreadyExists,
+                    format!("'{path}': Is a directory"),
+                ));
             };
             if let Some(open) = &file.under_construction {
                 return Err(RemoteException::new(
@@ -189,26 +204,54 @@ impl Namespace {
 
     /// Pipeline recovery: the last block of a file open by `client_name`
     /// moves to a new generation stamp.
-    pub fn plan_bump_generation_stamp(&self, path: &str, client_name: &str, block_id: u64) -> Result<(Op, Block), RemoteException> {
+    pub fn plan_bump_generation_stamp(
+        &self,
+        path: &str,
+        client_name: &str,
+        block_id: u64,
+    ) -> Result<(Op, Block), RemoteException> {
         let slot = self.open_file(path, client_name, 0)?;
         let file = self.inode(slot).file().expect("open_file returns a file");
         let Some(last) = file.blocks.last().filter(|last| last.id == block_id) else {
-            return Err(RemoteException::io(format!("'{path}': block {block_id} is not the block being written")));
+            return Err(RemoteException::io(format!(
+                "'{path}': block {block_id} is not the block being written"
+            )));
         };
-        let bumped = Block { generation_stamp: self.counters.generation_stamp + 1, ..*last };
+        let bumped = Block {
+            generation_stamp: self.counters.generation_stamp + 1,
+            ..*last
+        };
         let mut blocks: Vec<pb::Block> = file.blocks.iter().copied().map(block_to_record).collect();
         if let Some(stored) = blocks.last_mut() {
             *stored = block_to_record(bumped);
         }
-        Ok((Op::UpdateBlocks(rec::UpdateBlocksOp { path: path.to_string(), blocks }), bumped))
+        Ok((
+            Op::UpdateBlocks(rec::UpdateBlocksOp {
+                path: path.to_string(),
+                blocks,
+            }),
+            bumped,
+        ))
     }
 
     /// Replication, block size, and the bytes in all blocks but the last, of
     /// a file being written.
     pub fn open_file_layout(&self, path: &str) -> Result<(u16, u64, u64), RemoteException> {
-        let slot = self.resolve(path)?.last().ok_or_else(|| RemoteException::not_found(path))?;
-        let file = self.inode(slot).file().ok_or_else(|| RemoteException::io(format!("'{path}': Is a directory")))?;
-        let before_last = file.blocks.iter().rev().skip(1).map(|block| block.num_bytes).sum();
+        let slot = self
+            .resolve(path)?
+            .last()
+            .ok_or_else(|| RemoteException::not_found(path))?;
+        let file = self
+            .inode(slot)
+            .file()
+            .ok_or_else(|| RemoteException::io(format!("'{path}': Is a directory")))?;
+        let before_last = file
+            .blocks
+            .iter()
+            .rev()
+            .skip(1)
+            .map(|block| block.num_bytes)
+            .sum();
         Ok((file.replication, file.block_size, before_last))
     }
 
@@ -290,7 +333,9 @@ impl Namespace {
         caller: &Caller,
         now: i64,
     ) -> Result<Op, RemoteException> {
-        let failure = |kind, reason: &str, dst: &str| RemoteException::new(kind, format!("'{src}' to '{dst}': {reason}"));
+        let failure = |kind, reason: &str, dst: &str| {
+            RemoteException::new(kind, format!("'{src}' to '{dst}': {reason}"))
+        };
         let source = self.resolve(src)?;
         let checker = self.checker(caller);
         checker.check_traverse(&source)?;
@@ -298,7 +343,11 @@ impl Namespace {
             return Err(RemoteException::not_found(src));
         };
         if source.components.is_empty() {
-            return Err(failure(ExceptionKind::Io, "cannot rename the root directory", dst));
+            return Err(failure(
+                ExceptionKind::Io,
+                "cannot rename the root directory",
+                dst,
+            ));
         }
         let mut target_path = dst.to_string();
         let mut target = self.resolve(dst)?;
@@ -312,10 +361,18 @@ impl Namespace {
         let dst = target_path.as_str();
         checker.check_traverse(&target)?;
         if path::components(src)? == target.components {
-            return Err(failure(ExceptionKind::FileAlreadyExists, "source and destination are the same", dst));
+            return Err(failure(
+                ExceptionKind::FileAlreadyExists,
+                "source and destination are the same",
+                dst,
+            ));
         }
         if path::is_same_or_descendant(dst, src) {
-            return Err(failure(ExceptionKind::Io, "cannot move a directory into itself", dst));
+            return Err(failure(
+                ExceptionKind::Io,
+                "cannot move a directory into itself",
+                dst,
+            ));
         }
         let Some(target_parent) = target.parent() else {
             return Err(RemoteException::not_found(path::parent(dst)));
@@ -332,10 +389,18 @@ impl Namespace {
             let source_is_dir = self.inode(source_slot).is_directory();
             match &self.inode(existing).kind {
                 INodeKind::Directory(children) if !source_is_dir => {
-                    return Err(failure(ExceptionKind::Io, "source is a file but destination is a directory", dst));
+                    return Err(failure(
+                        ExceptionKind::Io,
+                        "source is a file but destination is a directory",
+                        dst,
+                    ));
                 }
                 INodeKind::File(_) if source_is_dir => {
-                    return Err(failure(ExceptionKind::Io, "source is a directory but destination is a file", dst));
+                    return Err(failure(
+                        ExceptionKind::Io,
+                        "source is a directory but destination is a file",
+                        dst,
+                    ));
                 }
                 INodeKind::Directory(children) if !children.is_empty() => {
                     return Err(RemoteException::new(
@@ -360,7 +425,13 @@ impl Namespace {
     }
 
     /// `delete`: `None` when nothing is at `path`.
-    pub fn plan_delete(&self, path: &str, recursive: bool, caller: &Caller, now: i64) -> Result<Option<Op>, RemoteException> {
+    pub fn plan_delete(
+        &self,
+        path: &str,
+        recursive: bool,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<Option<Op>, RemoteException> {
         let resolved = self.resolve(path)?;
         let checker = self.checker(caller);
         checker.check_traverse(&resolved)?;
@@ -368,9 +439,14 @@ impl Namespace {
             return Ok(None);
         };
         if resolved.components.is_empty() {
-            return Err(RemoteException::io(format!("'{path}': Cannot delete the root directory")));
+            return Err(RemoteException::io(format!(
+                "'{path}': Cannot delete the root directory"
+            )));
         }
-        let non_empty = self.inode(slot).children().is_some_and(|children| !children.is_empty());
+        let non_empty = self
+            .inode(slot)
+            .children()
+            .is_some_and(|children| !children.is_empty());
         if non_empty && !recursive {
             return Err(RemoteException::new(
                 ExceptionKind::PathIsNotEmptyDirectory,
@@ -390,20 +466,31 @@ impl Namespace {
     }
 
     /// `setReplication`: `None` for a directory (HDFS returns false).
-    pub fn plan_set_replication(&self, path: &str, replication: u16, caller: &Caller) -> Result<Option<Op>, RemoteException> {
+    pub fn plan_set_replication(
+        &self,
+        path: &str,
+        replication: u16,
+        caller: &Caller,
+    ) -> Result<Option<Op>, RemoteException> {
         self.check_replication(path, replication)?;
         let (resolved, slot) = self.existing(path, caller)?;
         if self.inode(slot).is_directory() {
             return Ok(None);
         }
-        self.checker(caller).check_access(&resolved, slot, FsAction::WRITE)?;
+        self.checker(caller)
+            .check_access(&resolved, slot, FsAction::WRITE)?;
         Ok(Some(Op::SetReplication(rec::SetReplicationOp {
             path: path.to_string(),
             replication: replication.into(),
         })))
     }
 
-    pub fn plan_set_permission(&self, path: &str, permission: FsPermission, caller: &Caller) -> Result<Op, RemoteException> {
+    pub fn plan_set_permission(
+        &self,
+        path: &str,
+        permission: FsPermission,
+        caller: &Caller,
+    ) -> Result<Op, RemoteException> {
         let (resolved, slot) = self.existing(path, caller)?;
         self.checker(caller).check_owner(&resolved, slot)?;
         Ok(Op::SetPermission(rec::SetPermissionOp {
@@ -414,9 +501,17 @@ impl Namespace {
 
     /// `setOwner`: only the superuser changes owners; an owner may change the
     /// group to one of its own groups.
-    pub fn plan_set_owner(&self, path: &str, owner: &str, group: &str, caller: &Caller) -> Result<Op, RemoteException> {
+    pub fn plan_set_owner(
+        &self,
+        path: &str,
+        owner: &str,
+        group: &str,
+        caller: &Caller,
+    ) -> Result<Op, RemoteException> {
         if owner.is_empty() && group.is_empty() {
-            return Err(RemoteException::illegal_argument(format!("'{path}': username == null && groupname == null")));
+            return Err(RemoteException::illegal_argument(format!(
+                "'{path}': username == null && groupname == null"
+            )));
         }
         let (resolved, slot) = self.existing(path, caller)?;
         let checks_apply = self.limits.permissions_enabled && !caller.is_superuser;
@@ -424,9 +519,17 @@ impl Namespace {
             self.checker(caller).check_owner(&resolved, slot)?;
             let inode = self.inode(slot);
             if !owner.is_empty() && owner != self.strings.get(inode.owner) {
-                return Err(RemoteException::new(ExceptionKind::AccessControl, "User ".to_string() + &caller.user + " is not a super user (non-super user cannot change owner)."));
+                return Err(RemoteException::new(
+                    ExceptionKind::AccessControl,
+                    "User ".to_string()
+                        + &caller.user
+                        + " is not a super user (non-super user cannot change owner).",
+                ));
             }
-            if !group.is_empty() && group != self.strings.get(inode.group) && !caller.groups.iter().any(|g| g == group) {
+            if !group.is_empty()
+                && group != self.strings.get(inode.group)
+                && !caller.groups.iter().any(|g| g == group)
+            {
                 return Err(RemoteException::new(
                     ExceptionKind::AccessControl,
                     format!("User {} does not belong to {group}", caller.user),
@@ -441,7 +544,13 @@ impl Namespace {
     }
 
     /// `setTimes`: -1 keeps a time; needs write access (or ownership).
-    pub fn plan_set_times(&self, path: &str, mtime: i64, atime: i64, caller: &Caller) -> Result<Op, RemoteException> {
+    pub fn plan_set_times(
+        &self,
+        path: &str,
+        mtime: i64,
+        atime: i64,
+        caller: &Caller,
+    ) -> Result<Op, RemoteException> {
         let (resolved, slot) = self.existing(path, caller)?;
         let checker = self.checker(caller);
         if checker.check_owner(&resolved, slot).is_err() {
@@ -454,27 +563,45 @@ impl Namespace {
         }))
     }
 
-    fn existing<'p>(&self, path: &'p str, caller: &Caller) -> Result<(ResolvedPath<'p>, Slot), RemoteException> {
+    fn existing<'p>(
+        &self,
+        path: &'p str,
+        caller: &Caller,
+    ) -> Result<(ResolvedPath<'p>, Slot), RemoteException> {
         let resolved = self.resolve(path)?;
         self.checker(caller).check_traverse(&resolved)?;
-        let slot = resolved.last().ok_or_else(|| RemoteException::not_found(path))?;
+        let slot = resolved
+            .last()
+            .ok_or_else(|| RemoteException::not_found(path))?;
         Ok((resolved, slot))
     }
 
     /// The file at `path`, open for writing by `client_name`.
-    fn open_file(&self, path: &str, client_name: &str, file_id: u64) -> Result<Slot, RemoteException> {
+    fn open_file(
+        &self,
+        path: &str,
+        client_name: &str,
+        file_id: u64,
+    ) -> Result<Slot, RemoteException> {
         let no_lease = |detail: &str| {
             RemoteException::new(
                 ExceptionKind::LeaseExpired,
-                format!("No lease on {path}: {detail}. Holder {client_name} does not have any open files."),
+                format!(
+                    "No lease on {path}: {detail}. Holder {client_name} does not have any open files."
+                ),
             )
         };
-        let slot = self.resolve(path)?.last().ok_or_else(|| no_lease("File does not exist"))?;
+        let slot = self
+            .resolve(path)?
+            .last()
+            .ok_or_else(|| no_lease("File does not exist"))?;
         let inode = self.inode(slot);
         if file_id != 0 && file_id != inode.id {
             return Err(no_lease(&format!("File does not exist (inode {file_id})")));
         }
-        let file = inode.file().ok_or_else(|| no_lease("Path is a directory"))?;
+        let file = inode
+            .file()
+            .ok_or_else(|| no_lease("Path is a directory"))?;
         match &file.under_construction {
             Some(open) if open.client_name == client_name => Ok(slot),
             Some(open) => Err(no_lease(&format!("Lease is owned by {}", open.client_name))),
@@ -512,11 +639,19 @@ impl Namespace {
         Ok(())
     }
 
-    fn check_new_child(&self, resolved: &ResolvedPath<'_>, directory: Slot) -> Result<(), RemoteException> {
+    fn check_new_child(
+        &self,
+        resolved: &ResolvedPath<'_>,
+        directory: Slot,
+    ) -> Result<(), RemoteException> {
         let limit = self.limits.max_directory_items;
         let items = self.inode(directory).children().map_or(0, <[Slot]>::len);
         if limit > 0 && items >= limit {
-            let depth = resolved.slots.iter().position(|&slot| slot == directory).unwrap_or(0);
+            let depth = resolved
+                .slots
+                .iter()
+                .position(|&slot| slot == directory)
+                .unwrap_or(0);
             return Err(RemoteException::new(
                 ExceptionKind::MaxDirectoryItemsExceeded,
                 format!(
@@ -530,7 +665,10 @@ impl Namespace {
 }
 
 fn file_exists(path: &str) -> RemoteException {
-    RemoteException::new(ExceptionKind::FileAlreadyExists, format!("'{path}': File exists"))
+    RemoteException::new(
+        ExceptionKind::FileAlreadyExists,
+        format!("'{path}': File exists"),
+    )
 }
 
 pub(crate) fn block_to_record(block: Block) -> pb::Block {

@@ -34,13 +34,21 @@ mod rec_op {
     pub use proto::namenode_storage::edit_record::Op;
 }
 
-fn mkdirs(namespace: &mut Namespace, path: &str, caller: &Caller) -> Result<(), common::RemoteException> {
+fn mkdirs(
+    namespace: &mut Namespace,
+    path: &str,
+    caller: &Caller,
+) -> Result<(), common::RemoteException> {
     let ops = namespace.plan_mkdirs(path, FsPermission::new(0o755), true, caller, NOW)?;
     run(namespace, ops);
     Ok(())
 }
 
-fn create(namespace: &mut Namespace, path: &str, caller: &Caller) -> Result<(), common::RemoteException> {
+fn create(
+    namespace: &mut Namespace,
+    path: &str,
+    caller: &Caller,
+) -> Result<(), common::RemoteException> {
     let request = CreateRequest {
         path,
         permission: FsPermission::new(0o644),
@@ -70,12 +78,17 @@ fn open_request<'a>(path: &'a str, client_name: &'a str) -> CreateRequest<'a> {
 }
 
 fn open_for_writing(namespace: &mut Namespace, path: &str, client_name: &str) {
-    let ops = namespace.plan_create(&open_request(path, client_name), &admin(), NOW).unwrap();
+    let ops = namespace
+        .plan_create(&open_request(path, client_name), &admin(), NOW)
+        .unwrap();
     run(namespace, ops);
 }
 
 fn names(namespace: &Namespace, path: &str) -> Vec<String> {
-    let listing = namespace.listing(path, b"", 1000, &admin()).unwrap().unwrap();
+    let listing = namespace
+        .listing(path, b"", 1000, &admin())
+        .unwrap()
+        .unwrap();
     listing
         .entries
         .into_iter()
@@ -87,16 +100,25 @@ fn names(namespace: &Namespace, path: &str) -> Vec<String> {
 fn mkdirs_creates_parents_and_is_idempotent() {
     let mut ns = namespace();
     mkdirs(&mut ns, "/a/b/c", &admin()).unwrap();
-    assert!(ns.file_info("/a/b/c", &admin()).unwrap().unwrap().is_directory);
+    assert!(
+        ns.file_info("/a/b/c", &admin())
+            .unwrap()
+            .unwrap()
+            .is_directory
+    );
     assert_eq!(ns.num_directories(), 4);
-    let again = ns.plan_mkdirs("/a/b/c", FsPermission::new(0o755), true, &admin(), NOW).unwrap();
+    let again = ns
+        .plan_mkdirs("/a/b/c", FsPermission::new(0o755), true, &admin(), NOW)
+        .unwrap();
     assert!(again.is_empty());
 }
 
 #[test]
 fn mkdir_without_parent_fails_with_hadoop_message() {
     let ns = namespace();
-    let error = ns.plan_mkdirs("/a/b", FsPermission::new(0o755), false, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_mkdirs("/a/b", FsPermission::new(0o755), false, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.kind, ExceptionKind::FileNotFound);
     assert_eq!(error.message, "'/a/b': No such file or directory");
 }
@@ -106,9 +128,13 @@ fn file_in_the_middle_is_not_a_directory() {
     let mut ns = namespace();
     mkdirs(&mut ns, "/a", &admin()).unwrap();
     create(&mut ns, "/a/f", &admin()).unwrap();
-    let error = ns.plan_mkdirs("/a/f/b", FsPermission::new(0o755), true, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_mkdirs("/a/f/b", FsPermission::new(0o755), true, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.message, "'/a/f/b': Not a directory");
-    let error = ns.plan_mkdirs("/a/f", FsPermission::new(0o755), true, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_mkdirs("/a/f", FsPermission::new(0o755), true, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.message, "'/a/f': File exists");
 }
 
@@ -140,7 +166,10 @@ fn create_rules() {
     let error = create(&mut ns, "/d", &admin()).unwrap_err();
     assert_eq!(error.kind, ExceptionKind::FileAlreadyExists);
     let status = ns.file_info("/d/f", &admin()).unwrap().unwrap();
-    assert_eq!((status.replication, status.block_size, status.length), (3, 1024, 0));
+    assert_eq!(
+        (status.replication, status.block_size, status.length),
+        (3, 1024, 0)
+    );
     assert!(!status.under_construction);
 }
 
@@ -149,23 +178,56 @@ fn blocks_are_allocated_and_completed() {
     let mut ns = namespace();
     open_for_writing(&mut ns, "/f", "writer");
     let request = open_request("/f", "writer");
-    let other = ns.plan_create(&CreateRequest { client_name: "other", overwrite: true, ..request.clone() }, &admin(), NOW);
+    let other = ns.plan_create(
+        &CreateRequest {
+            client_name: "other",
+            overwrite: true,
+            ..request.clone()
+        },
+        &admin(),
+        NOW,
+    );
     assert_eq!(other.unwrap_err().kind, ExceptionKind::AlreadyBeingCreated);
     let (op, first) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
     ns.apply(&op).unwrap();
     assert_eq!(first.id, LAST_RESERVED_BLOCK_ID + 1);
     let wrong_holder = ns.plan_add_block("/f", "intruder", 0, Some(first));
     assert_eq!(wrong_holder.unwrap_err().kind, ExceptionKind::LeaseExpired);
-    let (op, second) = ns.plan_add_block("/f", "writer", 0, Some(Block { num_bytes: 1024, ..first })).unwrap();
+    let (op, second) = ns
+        .plan_add_block(
+            "/f",
+            "writer",
+            0,
+            Some(Block {
+                num_bytes: 1024,
+                ..first
+            }),
+        )
+        .unwrap();
     ns.apply(&op).unwrap();
     assert_eq!(second.id, first.id + 1);
     assert!(second.generation_stamp > first.generation_stamp);
-    let close = ns.plan_complete("/f", "writer", 0, Some(Block { num_bytes: 100, ..second }), NOW).unwrap();
+    let close = ns
+        .plan_complete(
+            "/f",
+            "writer",
+            0,
+            Some(Block {
+                num_bytes: 100,
+                ..second
+            }),
+            NOW,
+        )
+        .unwrap();
     ns.apply(&close.unwrap()).unwrap();
     let status = ns.file_info("/f", &admin()).unwrap().unwrap();
     assert_eq!(status.length, 1124);
     assert_eq!(ns.num_blocks(), 2);
-    assert!(ns.plan_complete("/f", "writer", 0, None, NOW).unwrap().is_none());
+    assert!(
+        ns.plan_complete("/f", "writer", 0, None, NOW)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -174,8 +236,15 @@ fn abandon_block_drops_only_the_last() {
     open_for_writing(&mut ns, "/f", "writer");
     let (op, block) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
     ns.apply(&op).unwrap();
-    assert!(ns.plan_abandon_block("/f", "writer", 0, block.id + 7).unwrap().is_none());
-    let op = ns.plan_abandon_block("/f", "writer", 0, block.id).unwrap().unwrap();
+    assert!(
+        ns.plan_abandon_block("/f", "writer", 0, block.id + 7)
+            .unwrap()
+            .is_none()
+    );
+    let op = ns
+        .plan_abandon_block("/f", "writer", 0, block.id)
+        .unwrap()
+        .unwrap();
     ns.apply(&op).unwrap();
     assert_eq!(ns.num_blocks(), 0);
 }
@@ -188,26 +257,47 @@ fn rename_semantics() {
     create(&mut ns, "/a/f", &admin()).unwrap();
     create(&mut ns, "/b/g", &admin()).unwrap();
 
-    let error = ns.plan_rename("/a", "/a/sub/x", false, false, &admin(), NOW).unwrap_err();
-    assert_eq!(error.message, "'/a' to '/a/sub/x': cannot move a directory into itself");
-    let error = ns.plan_rename("/a/f", "/b/g", false, false, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_rename("/a", "/a/sub/x", false, false, &admin(), NOW)
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "'/a' to '/a/sub/x': cannot move a directory into itself"
+    );
+    let error = ns
+        .plan_rename("/a/f", "/b/g", false, false, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.message, "'/b/g': File exists");
-    let error = ns.plan_rename("/nope", "/x", false, false, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_rename("/nope", "/x", false, false, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.kind, ExceptionKind::FileNotFound);
-    let error = ns.plan_rename("/a/f", "/x/y", false, false, &admin(), NOW).unwrap_err();
+    let error = ns
+        .plan_rename("/a/f", "/x/y", false, false, &admin(), NOW)
+        .unwrap_err();
     assert_eq!(error.kind, ExceptionKind::FileNotFound);
-    let error = ns.plan_rename("/a/sub", "/b/g", true, false, &admin(), NOW).unwrap_err();
-    assert!(error.message.contains("source is a directory but destination is a file"));
+    let error = ns
+        .plan_rename("/a/sub", "/b/g", true, false, &admin(), NOW)
+        .unwrap_err();
+    assert!(
+        error
+            .message
+            .contains("source is a directory but destination is a file")
+    );
 
     // Overwrite replaces a file of the same kind.
-    let op = ns.plan_rename("/a/f", "/b/g", true, false, &admin(), NOW).unwrap();
+    let op = ns
+        .plan_rename("/a/f", "/b/g", true, false, &admin(), NOW)
+        .unwrap();
     ns.apply(&op).unwrap();
     assert_eq!(names(&ns, "/b"), ["g"]);
     assert_eq!(names(&ns, "/a"), ["sub"]);
     assert_eq!(ns.num_files(), 1);
 
     // FileSystem#rename moves into an existing directory.
-    let op = ns.plan_rename("/a/sub", "/b", false, true, &admin(), NOW).unwrap();
+    let op = ns
+        .plan_rename("/a/sub", "/b", false, true, &admin(), NOW)
+        .unwrap();
     ns.apply(&op).unwrap();
     assert_eq!(names(&ns, "/b"), ["g", "sub"]);
     assert!(names(&ns, "/a").is_empty());
@@ -220,7 +310,11 @@ fn delete_semantics_and_counts() {
     create(&mut ns, "/d/e/f", &admin()).unwrap();
     let error = ns.plan_delete("/d", false, &admin(), NOW).unwrap_err();
     assert_eq!(error.message, "'/d': Directory is not empty");
-    assert!(ns.plan_delete("/nope", true, &admin(), NOW).unwrap().is_none());
+    assert!(
+        ns.plan_delete("/nope", true, &admin(), NOW)
+            .unwrap()
+            .is_none()
+    );
     assert!(ns.plan_delete("/", true, &admin(), NOW).is_err());
     let op = ns.plan_delete("/d", true, &admin(), NOW).unwrap().unwrap();
     ns.apply(&op).unwrap();
@@ -234,38 +328,73 @@ fn delete_semantics_and_counts() {
 fn permissions_are_enforced_for_other_users() {
     let mut ns = namespace();
     mkdirs(&mut ns, "/private", &admin()).unwrap();
-    let op = ns.plan_set_permission("/private", FsPermission::new(0o700), &admin()).unwrap();
+    let op = ns
+        .plan_set_permission("/private", FsPermission::new(0o700), &admin())
+        .unwrap();
     ns.apply(&op).unwrap();
-    let error = ns.plan_mkdirs("/private/x", FsPermission::new(0o755), true, &user("bob"), NOW).unwrap_err();
+    let error = ns
+        .plan_mkdirs(
+            "/private/x",
+            FsPermission::new(0o755),
+            true,
+            &user("bob"),
+            NOW,
+        )
+        .unwrap_err();
     assert_eq!(error.kind, ExceptionKind::AccessControl);
     assert_eq!(
         error.message,
         "Permission denied: user=bob, access=EXECUTE, inode=\"/private\":hdfs:supergroup:drwx------"
     );
-    let error = ns.plan_mkdirs("/top", FsPermission::new(0o755), true, &user("bob"), NOW).unwrap_err();
-    assert!(error.message.contains("access=WRITE_EXECUTE, inode=\"/\""), "{}", error.message);
+    let error = ns
+        .plan_mkdirs("/top", FsPermission::new(0o755), true, &user("bob"), NOW)
+        .unwrap_err();
+    assert!(
+        error.message.contains("access=WRITE_EXECUTE, inode=\"/\""),
+        "{}",
+        error.message
+    );
 
     // A user's own directory is theirs.
     mkdirs(&mut ns, "/user/bob", &admin()).unwrap();
-    let op = ns.plan_set_owner("/user/bob", "bob", "bob", &admin()).unwrap();
+    let op = ns
+        .plan_set_owner("/user/bob", "bob", "bob", &admin())
+        .unwrap();
     ns.apply(&op).unwrap();
     mkdirs(&mut ns, "/user/bob/work", &user("bob")).unwrap();
     let status = ns.file_info("/user/bob/work", &admin()).unwrap().unwrap();
-    assert_eq!((status.owner.as_str(), status.group.as_str()), ("bob", "bob"));
-    assert!(ns.plan_set_owner("/user/bob", "alice", "", &user("bob")).is_err());
-    assert!(ns.plan_set_permission("/user", FsPermission::new(0o777), &user("bob")).is_err());
+    assert_eq!(
+        (status.owner.as_str(), status.group.as_str()),
+        ("bob", "bob")
+    );
+    assert!(
+        ns.plan_set_owner("/user/bob", "alice", "", &user("bob"))
+            .is_err()
+    );
+    assert!(
+        ns.plan_set_permission("/user", FsPermission::new(0o777), &user("bob"))
+            .is_err()
+    );
 }
 
 #[test]
 fn sticky_bit_protects_other_users_entries() {
     let mut ns = namespace();
     mkdirs(&mut ns, "/tmp", &admin()).unwrap();
-    let op = ns.plan_set_permission("/tmp", FsPermission::new(0o1777), &admin()).unwrap();
+    let op = ns
+        .plan_set_permission("/tmp", FsPermission::new(0o1777), &admin())
+        .unwrap();
     ns.apply(&op).unwrap();
     mkdirs(&mut ns, "/tmp/alice", &user("alice")).unwrap();
-    let error = ns.plan_delete("/tmp/alice", true, &user("bob"), NOW).unwrap_err();
+    let error = ns
+        .plan_delete("/tmp/alice", true, &user("bob"), NOW)
+        .unwrap_err();
     assert!(error.message.contains("sticky bit"), "{}", error.message);
-    assert!(ns.plan_delete("/tmp/alice", true, &user("alice"), NOW).unwrap().is_some());
+    assert!(
+        ns.plan_delete("/tmp/alice", true, &user("alice"), NOW)
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -292,7 +421,10 @@ fn content_summary_counts_subtree() {
     create(&mut ns, "/s/f", &admin()).unwrap();
     create(&mut ns, "/s/t/g", &admin()).unwrap();
     let summary = ns.content_summary("/s", &admin()).unwrap();
-    assert_eq!((summary.directory_count, summary.file_count, summary.length), (2, 2, 0));
+    assert_eq!(
+        (summary.directory_count, summary.file_count, summary.length),
+        (2, 2, 0)
+    );
 }
 
 #[test]
@@ -305,13 +437,22 @@ fn replayed_records_rebuild_the_same_namespace() {
             log.push(op);
         }
     };
-    let ops = live.plan_mkdirs("/a/b", FsPermission::new(0o755), true, &admin(), NOW).unwrap();
+    let ops = live
+        .plan_mkdirs("/a/b", FsPermission::new(0o755), true, &admin(), NOW)
+        .unwrap();
     record(&mut live, ops);
-    let ops = live.plan_mkdirs("/c", FsPermission::new(0o700), true, &admin(), NOW).unwrap();
+    let ops = live
+        .plan_mkdirs("/c", FsPermission::new(0o700), true, &admin(), NOW)
+        .unwrap();
     record(&mut live, ops);
-    let op = live.plan_rename("/a/b", "/c/b", false, false, &admin(), NOW + 1).unwrap();
+    let op = live
+        .plan_rename("/a/b", "/c/b", false, false, &admin(), NOW + 1)
+        .unwrap();
     record(&mut live, vec![op]);
-    let op = live.plan_delete("/a", true, &admin(), NOW + 2).unwrap().unwrap();
+    let op = live
+        .plan_delete("/a", true, &admin(), NOW + 2)
+        .unwrap()
+        .unwrap();
     record(&mut live, vec![op]);
 
     let mut replayed = namespace();
@@ -319,6 +460,9 @@ fn replayed_records_rebuild_the_same_namespace() {
         replayed.apply(op).unwrap();
     }
     assert_eq!(names(&replayed, "/"), names(&live, "/"));
-    assert_eq!(replayed.file_info("/c/b", &admin()).unwrap(), live.file_info("/c/b", &admin()).unwrap());
+    assert_eq!(
+        replayed.file_info("/c/b", &admin()).unwrap(),
+        live.file_info("/c/b", &admin()).unwrap()
+    );
     assert_eq!(replayed.counters(), live.counters());
 }
