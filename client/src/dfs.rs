@@ -14,8 +14,6 @@ use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 /// per-chunk CRC32C is always checked). Tusk's own key.
 pub const VERIFY_BLOCK_DIGESTS_KEY: &str = "dfs.client.read.verify-block-digests";
 
-/// The NameNode RPC port when `fs.defaultFS` names none.
-pub const DEFAULT_NAMENODE_PORT: u16 = 8020;
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
 /// What `hdfs dfsadmin -safemode` asks for.
@@ -635,22 +633,11 @@ fn from_status(status: tonic::Status) -> RemoteException {
 
 /// `host:port` of the NameNode in an `hdfs://` URI (port 8020 when absent).
 pub fn namenode_authority(uri: &str) -> Result<String> {
-    let Some(rest) = uri.strip_prefix("hdfs://") else {
-        return Err(RemoteException::illegal_argument(format!(
-            "fs.defaultFS is '{uri}', not an hdfs:// URI (set it in core-site.xml or with -fs)"
-        )));
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err(RemoteException::illegal_argument(format!(
-            "'{uri}': no NameNode host in the URI"
-        )));
-    }
-    if authority.contains(':') {
-        Ok(authority.to_string())
-    } else {
-        Ok(format!("{authority}:{DEFAULT_NAMENODE_PORT}"))
-    }
+    common::conf::hdfs_authority(uri).ok_or_else(|| {
+        RemoteException::illegal_argument(format!(
+            "fs.defaultFS is '{uri}', not an hdfs://host:port URI (set it in core-site.xml or with -fs)"
+        ))
+    })
 }
 
 fn umask_from_conf(conf: &Configuration) -> Result<FsPermission> {

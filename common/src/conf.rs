@@ -1920,3 +1920,91 @@ mod tests {
         assert!(matches!(error, ConfError::Io { .. }), "{error:?}");
     }
 }
+
+/// The NameNode RPC port when an `hdfs://` URI names none.
+pub const DEFAULT_NAMENODE_PORT: u16 = 8020;
+
+/// `host:port` of the NameNode in an `hdfs://host[:port][/path]` URI (port
+/// 8020 when absent); `None` for any other URI.
+pub fn hdfs_authority(uri: &str) -> Option<String> {
+    let authority = uri.strip_prefix("hdfs://")?.split('/').next()?;
+    if authority.is_empty() {
+        return None;
+    }
+    Some(if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:{DEFAULT_NAMENODE_PORT}")
+    })
+}
+
+impl Configuration {
+    /// The NameNode's RPC `host:port` as daemons find it: `dfs.namenode.rpc-address`,
+    /// else the authority of `fs.defaultFS`.
+    pub fn namenode_rpc_address(&self) -> Result<String, ConfError> {
+        if let Some(address) = self.get_trimmed("dfs.namenode.rpc-address") {
+            return Ok(address);
+        }
+        let default_fs = self.get_or("fs.defaultFS", "file:///");
+        hdfs_authority(&default_fs).ok_or_else(|| ConfError::Invalid {
+            key: "fs.defaultFS".into(),
+            value: default_fs,
+            expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
+        })
+    }
+
+    /// [`Configuration::get_socket_addr`], resolved to an address to bind.
+    pub fn get_resolved_socket_addr(
+        &self,
+        key: &str,
+        default: &str,
+    ) -> Result<std::net::SocketAddr, ConfError> {
+        let (host, port) = self.get_socket_addr(key, default)?;
+        resolve_socket_addr(key, &host, port)
+    }
+}
+
+/// Resolves `host:port` (named by `key` in errors) to one socket address.
+pub fn resolve_socket_addr(
+    key: &str,
+    host: &str,
+    port: u16,
+) -> Result<std::net::SocketAddr, ConfError> {
+    use std::net::ToSocketAddrs;
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| ConfError::Invalid {
+            key: key.into(),
+            value: format!("{host}:{port}"),
+            expected: "a resolvable host:port".into(),
+        })
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn hdfs_authorities() {
+        assert_eq!(hdfs_authority("hdfs://nn:9000").as_deref(), Some("nn:9000"));
+        assert_eq!(hdfs_authority("hdfs://nn").as_deref(), Some("nn:8020"));
+        assert_eq!(
+            hdfs_authority("hdfs://nn:9000/x").as_deref(),
+            Some("nn:9000")
+        );
+        assert_eq!(hdfs_authority("file:///"), None);
+        assert_eq!(hdfs_authority("hdfs:///x"), None);
+    }
+
+    #[test]
+    fn namenode_address_prefers_the_rpc_key() {
+        let mut conf = Configuration::new();
+        assert!(conf.namenode_rpc_address().is_err());
+        conf.set("fs.defaultFS", "hdfs://nn");
+        assert_eq!(conf.namenode_rpc_address().unwrap(), "nn:8020");
+        conf.set("dfs.namenode.rpc-address", "other:1234");
+        assert_eq!(conf.namenode_rpc_address().unwrap(), "other:1234");
+    }
+}

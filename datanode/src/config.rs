@@ -1,6 +1,6 @@
 //! The DataNode's typed configuration, read and validated once at start.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,30 +34,12 @@ pub struct DataNodeConfig {
 
 impl DataNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
-        let namenode_address = match conf.get_trimmed("dfs.namenode.rpc-address") {
-            Some(address) => address,
-            None => {
-                let default_fs = conf.get_or("fs.defaultFS", "file:///");
-                let authority = default_fs
-                    .strip_prefix("hdfs://")
-                    .and_then(|rest| rest.split('/').next())
-                    .filter(|a| !a.is_empty());
-                let authority = authority.ok_or_else(|| ConfError::Invalid {
-                    key: "fs.defaultFS".into(),
-                    value: default_fs.clone(),
-                    expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
-                })?;
-                if authority.contains(':') {
-                    authority.to_string()
-                } else {
-                    format!("{authority}:8020")
-                }
-            }
-        };
+        let namenode_address = conf.namenode_rpc_address()?;
         Ok(Self {
             data_dirs: conf.get_local_dirs("dfs.datanode.data.dir")?,
-            xfer_address: socket_address(conf, "dfs.datanode.address", "0.0.0.0:9866")?,
-            http_address: socket_address(conf, "dfs.datanode.http.address", "0.0.0.0:9864")?,
+            xfer_address: conf.get_resolved_socket_addr("dfs.datanode.address", "0.0.0.0:9866")?,
+            http_address: conf
+                .get_resolved_socket_addr("dfs.datanode.http.address", "0.0.0.0:9864")?,
             hostname: conf.get_trimmed("dfs.datanode.hostname"),
             namenode_address,
             heartbeat_interval: conf.get_duration(
@@ -80,17 +62,4 @@ impl DataNodeConfig {
             )?,
         })
     }
-}
-
-fn socket_address(conf: &Configuration, key: &str, default: &str) -> Result<SocketAddr, ConfError> {
-    let (host, port) = conf.get_socket_addr(key, default)?;
-    (host.as_str(), port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addresses| addresses.next())
-        .ok_or_else(|| ConfError::Invalid {
-            key: key.into(),
-            value: format!("{host}:{port}"),
-            expected: "a resolvable host:port".into(),
-        })
 }

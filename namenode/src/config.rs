@@ -1,6 +1,6 @@
 //! The NameNode's typed configuration, read and validated once at start.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 use common::Configuration;
 use common::conf::ConfError;
@@ -28,18 +28,14 @@ pub struct NameNodeConfig {
 impl NameNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
         let rpc_key = "dfs.namenode.rpc-address";
-        let rpc_text = match conf.get_trimmed(rpc_key) {
-            Some(address) => address,
-            None => default_fs_authority(conf)?,
-        };
+        let rpc_text = conf.namenode_rpc_address()?;
         let (rpc_host, rpc_port) = split_host_port(rpc_key, &rpc_text)?;
         let rpc_host = conf
             .get_trimmed("dfs.namenode.rpc-bind-host")
             .unwrap_or(rpc_host);
-        let rpc_address = resolve(rpc_key, &rpc_host, rpc_port)?;
+        let rpc_address = common::conf::resolve_socket_addr(rpc_key, &rpc_host, rpc_port)?;
         let http_key = "dfs.namenode.http-address";
-        let (http_host, http_port) = conf.get_socket_addr(http_key, "0.0.0.0:9870")?;
-        let http_address = resolve(http_key, &http_host, http_port)?;
+        let http_address = conf.get_resolved_socket_addr(http_key, "0.0.0.0:9870")?;
 
         let superuser = common::user::os_user();
         let namesystem = NamesystemConfig {
@@ -114,27 +110,6 @@ impl NameNodeConfig {
     }
 }
 
-fn default_fs_authority(conf: &Configuration) -> Result<String, ConfError> {
-    let key = "fs.defaultFS";
-    let value = conf.get_or(key, "file:///");
-    let invalid = || ConfError::Invalid {
-        key: key.into(),
-        value: value.clone(),
-        expected: "an hdfs://host:port URI, or set dfs.namenode.rpc-address".into(),
-    };
-    let rest = value.strip_prefix("hdfs://").ok_or_else(invalid)?;
-    let authority = rest
-        .split('/')
-        .next()
-        .filter(|authority| !authority.is_empty())
-        .ok_or_else(invalid)?;
-    Ok(if authority.contains(':') {
-        authority.to_string()
-    } else {
-        format!("{authority}:8020")
-    })
-}
-
 fn split_host_port(key: &str, text: &str) -> Result<(String, u16), ConfError> {
     let invalid = || ConfError::Invalid {
         key: key.into(),
@@ -144,16 +119,4 @@ fn split_host_port(key: &str, text: &str) -> Result<(String, u16), ConfError> {
     let (host, port) = text.rsplit_once(':').ok_or_else(invalid)?;
     let port = port.parse().map_err(|_| invalid())?;
     Ok((host.trim_matches(['[', ']']).to_string(), port))
-}
-
-fn resolve(key: &str, host: &str, port: u16) -> Result<SocketAddr, ConfError> {
-    (host, port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addresses| addresses.next())
-        .ok_or_else(|| ConfError::Invalid {
-            key: key.into(),
-            value: format!("{host}:{port}"),
-            expected: "a resolvable host:port".into(),
-        })
 }

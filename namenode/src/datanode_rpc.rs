@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status};
 use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica};
 use crate::namespace::Block;
 use crate::namesystem::Namesystem;
+use crate::rpc::block_proto;
 
 /// The DatanodeProtocol service of one NameNode.
 pub struct DatanodeRpc {
@@ -23,20 +24,7 @@ impl DatanodeRpc {
 }
 
 fn block(block: Option<pb::Block>) -> Block {
-    let block = block.unwrap_or_default();
-    Block {
-        id: block.block_id,
-        generation_stamp: block.generation_stamp,
-        num_bytes: block.num_bytes,
-    }
-}
-
-fn block_proto(block: Block) -> pb::Block {
-    pb::Block {
-        block_id: block.id,
-        generation_stamp: block.generation_stamp,
-        num_bytes: block.num_bytes,
-    }
+    crate::rpc::block(&block.unwrap_or_default())
 }
 
 fn port(value: u32) -> Result<u16, Status> {

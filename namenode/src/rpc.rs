@@ -51,7 +51,7 @@ fn replication(value: u32) -> Result<u16, RemoteException> {
     })
 }
 
-fn block(block: &pb::Block) -> Block {
+pub(crate) fn block(block: &pb::Block) -> Block {
     Block {
         id: block.block_id,
         generation_stamp: block.generation_stamp,
@@ -59,7 +59,7 @@ fn block(block: &pb::Block) -> Block {
     }
 }
 
-fn block_proto(block: Block) -> pb::Block {
+pub(crate) fn block_proto(block: Block) -> pb::Block {
     pb::Block {
         block_id: block.id,
         generation_stamp: block.generation_stamp,
