@@ -1,6 +1,7 @@
 //! The `hdfs`, `yarn` and `mapred` command lines: daemon launchers and user
 //! commands, with Hadoop's syntax, output and exit codes.
 
+pub mod datanode_cmd;
 pub mod dfs;
 pub mod dfsadmin;
 pub mod fsck;

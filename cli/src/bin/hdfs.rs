@@ -7,6 +7,7 @@ use tusk_cli::launcher::{self, exit};
 const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
   namenode          run the NameNode (-format to create a new namespace)
+  datanode          run a DataNode
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
   fsck              run a DFS filesystem checking utility
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let code = match invocation.command.as_str() {
         "namenode" => tusk_cli::namenode_cmd::run(conf, args),
+        "datanode" => tusk_cli::datanode_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => {
             launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err))
