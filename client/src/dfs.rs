@@ -635,7 +635,7 @@ fn from_status(status: tonic::Status) -> RemoteException {
 pub fn namenode_authority(uri: &str) -> Result<String> {
     common::conf::hdfs_authority(uri).ok_or_else(|| {
         RemoteException::illegal_argument(format!(
-            "fs.defaultFS is '{uri}', not an hdfs://host:port URI (set it in core-site.xml or with -fs)"
+            "fs.defaultFS is '{uri}', not an hdfs:// URI (set it in core-site.xml or with -fs)"
         ))
     })
 }

@@ -90,12 +90,19 @@ impl Mode {
 pub struct Options {
     /// Ops to time, sorted in run order, without duplicates.
     pub ops: Vec<BenchOp>,
+    /// Concurrent workers (`-threads`).
     pub threads: usize,
+    /// Operations in each op's batch (`-ops`).
     pub ops_per_op: u64,
+    /// Modes to run, in order.
     pub modes: Vec<Mode>,
+    /// Where the run's directory goes; `None` is the system temp dir.
     pub base_dir: Option<PathBuf>,
+    /// Entries per benchmark directory (`-filesPerDir`).
     pub files_per_dir: u64,
+    /// gRPC connections the workers share (`-connections`).
     pub connections: usize,
+    /// Iterations of the fdatasync baseline (`-syncs`).
     pub baseline_syncs: u64,
     /// Files of the memory benchmark; `None` skips it.
     pub memory_files: Option<u64>,

@@ -37,21 +37,22 @@ impl Area {
 pub enum Task {
     /// Creates `dir<index>` of an area (with its ancestors): setup, untimed.
     MakeParent(Area),
+    /// `mkdirs` of `sub<k>` in the `Dirs` area.
     Mkdir,
     /// Create and complete: an empty, closed file.
     Create,
+    /// `getFileInfo` of a created file.
     FileStatus,
     /// `file<k>` to `renamed<k>` in the same directory.
     Rename,
     /// Deletes `renamed<k>` if the files were renamed, else `file<k>`.
-    Delete {
-        renamed: bool,
-    },
+    Delete { renamed: bool },
 }
 
 /// How the benchmark spreads its entries over directories.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
+    /// Entries per directory.
     pub files_per_dir: u64,
 }
 
@@ -76,6 +77,7 @@ impl Layout {
 
 /// The namesystem called directly, or gRPC clients of a NameNode.
 pub enum Target {
+    /// The namesystem of this process, called as `caller`.
     InProcess {
         namesystem: Arc<Namesystem>,
         caller: Caller,
