@@ -13,8 +13,6 @@ pub struct DataNodeConfig {
     pub data_dirs: Vec<PathBuf>,
     /// `dfs.datanode.address`: data transfer.
     pub xfer_address: SocketAddr,
-    /// `dfs.datanode.http.address`
-    pub http_address: SocketAddr,
     /// `dfs.datanode.hostname`: the host the DataNode advertises (else the
     /// IP it binds, or 127.0.0.1 when it binds every address).
     pub hostname: Option<String>,
@@ -38,8 +36,6 @@ impl DataNodeConfig {
         Ok(Self {
             data_dirs: conf.get_local_dirs("dfs.datanode.data.dir")?,
             xfer_address: conf.get_resolved_socket_addr("dfs.datanode.address", "0.0.0.0:9866")?,
-            http_address: conf
-                .get_resolved_socket_addr("dfs.datanode.http.address", "0.0.0.0:9864")?,
             hostname: conf.get_trimmed("dfs.datanode.hostname"),
             namenode_address,
             heartbeat_interval: conf.get_duration(

@@ -580,11 +580,6 @@ impl BlockManager {
         }
         stats
     }
-
-    /// Host of the DataNode with this uuid (for pipeline recovery checks).
-    pub fn is_registered(&self, uuid: &str) -> bool {
-        self.lock().node_by_uuid.contains_key(uuid)
-    }
 }
 
 fn location(node: &DatanodeDescriptor) -> DatanodeLocation {
