@@ -230,9 +230,8 @@ async fn copy_file(
 
 #[cfg(test)]
 mod tests {
-    use client::{DfsClient, FileStatus};
-
     use super::*;
+    use crate::dfs::test_item;
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|arg| arg.to_string()).collect()
@@ -270,48 +269,29 @@ mod tests {
         );
     }
 
-    fn item(path: &str, is_dir: Option<bool>) -> PathItem {
-        let fs = DfsClient::connect("127.0.0.1:1", "alice", FsPermission::new(0o022)).unwrap();
-        let stat = is_dir.map(|is_dir| FileStatus {
-            path: path.to_string(),
-            is_dir,
-            length: 0,
-            permission: FsPermission::new(0o755),
-            owner: "alice".to_string(),
-            group: "supergroup".to_string(),
-            modification_time: 0,
-            access_time: 0,
-            replication: 0,
-            block_size: 0,
-            file_id: 1,
-            children_num: 0,
-            under_construction: false,
-        });
-        PathItem {
-            fs,
-            display: path.to_string(),
-            path: path.to_string(),
-            stat,
-            represents_directory: false,
-        }
-    }
-
     #[tokio::test]
     async fn refuses_to_copy_a_directory_into_itself() {
-        let source = item("/a", Some(true));
-        let error = check_source(&source, &item("/a", Some(true))).unwrap_err();
+        let source = test_item("/a", "/a", Some(true));
+        let error = check_source(&source, &test_item("/a", "/a", Some(true))).unwrap_err();
         assert_eq!(
             error.message,
             "'/a' to 'hdfs://127.0.0.1:1/a': are identical"
         );
-        let error = check_source(&source, &item("/a/b/a", None)).unwrap_err();
+        let error = check_source(&source, &test_item("/a/b/a", "/a/b/a", None)).unwrap_err();
         assert_eq!(
             error.message,
             "'/a' to '/a/b/a': is a subdirectory of itself"
         );
-        assert!(check_source(&source, &item("/ab", None)).is_ok());
-        assert!(check_source(&item("/f", Some(false)), &item("/f", Some(false))).is_ok());
-        let error = check_source(&item("/x", None), &item("/y", None)).unwrap_err();
+        assert!(check_source(&source, &test_item("/ab", "/ab", None)).is_ok());
+        assert!(
+            check_source(
+                &test_item("/f", "/f", Some(false)),
+                &test_item("/f", "/f", Some(false))
+            )
+            .is_ok()
+        );
+        let error =
+            check_source(&test_item("/x", "/x", None), &test_item("/y", "/y", None)).unwrap_err();
         assert_eq!(error.message, "'/x': No such file or directory");
     }
 }

@@ -234,6 +234,36 @@ fn command_help(info: &CommandInfo) -> String {
     text
 }
 
+/// A path item for unit tests: `display` as typed, `path` resolved, and a
+/// status when `is_dir` is given (the client is never contacted).
+#[cfg(test)]
+pub(crate) fn test_item(display: &str, path: &str, is_dir: Option<bool>) -> shell::PathItem {
+    let fs = client::DfsClient::connect("127.0.0.1:1", "alice", common::FsPermission::new(0o022))
+        .unwrap();
+    let stat = is_dir.map(|is_dir| client::FileStatus {
+        path: path.to_string(),
+        is_dir,
+        length: 0,
+        permission: common::FsPermission::new(0o755),
+        owner: "alice".to_string(),
+        group: "supergroup".to_string(),
+        modification_time: 0,
+        access_time: 0,
+        replication: 0,
+        block_size: 0,
+        file_id: 1,
+        children_num: 0,
+        under_construction: false,
+    });
+    shell::PathItem {
+        fs,
+        display: display.to_string(),
+        path: path.to_string(),
+        stat,
+        represents_directory: display.ends_with('/'),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -319,47 +319,20 @@ async fn rmdir_one(
 
 #[cfg(test)]
 mod tests {
-    use client::{DfsClient, FileStatus};
-
     use super::*;
-
-    fn item(display: &str, path: &str, is_dir: Option<bool>) -> PathItem {
-        let fs = DfsClient::connect("127.0.0.1:1", "alice", FsPermission::new(0o022)).unwrap();
-        let stat = is_dir.map(|is_dir| FileStatus {
-            path: path.to_string(),
-            is_dir,
-            length: 0,
-            permission: FsPermission::new(0o755),
-            owner: "alice".to_string(),
-            group: "supergroup".to_string(),
-            modification_time: 0,
-            access_time: 0,
-            replication: 0,
-            block_size: 0,
-            file_id: 1,
-            children_num: 0,
-            under_construction: false,
-        });
-        PathItem {
-            fs,
-            display: display.to_string(),
-            path: path.to_string(),
-            stat,
-            represents_directory: display.ends_with('/'),
-        }
-    }
+    use crate::dfs::test_item;
 
     #[tokio::test]
     async fn moves_into_an_existing_directory() {
-        let source = item("/a/f", "/a/f", Some(false));
-        let target = target_path(&item("d", "/user/alice/d", Some(true)), &source).unwrap();
+        let source = test_item("/a/f", "/a/f", Some(false));
+        let target = target_path(&test_item("d", "/user/alice/d", Some(true)), &source).unwrap();
         assert_eq!(target.path, "/user/alice/d/f");
         assert_eq!(target.display, "d/f");
 
-        let target = target_path(&item("/g", "/g", None), &source).unwrap();
+        let target = target_path(&test_item("/g", "/g", None), &source).unwrap();
         assert_eq!(target.path, "/g");
 
-        let error = target_path(&item("/missing/", "/missing", None), &source)
+        let error = target_path(&test_item("/missing/", "/missing", None), &source)
             .err()
             .unwrap();
         assert_eq!(error.message, "'/missing/': No such file or directory");
@@ -367,22 +340,22 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_to_move_a_directory_into_itself() {
-        let source = item("/a", "/a", Some(true));
-        let error = move_one(&source, &item("/a/b", "/a/b", Some(true)))
+        let source = test_item("/a", "/a", Some(true));
+        let error = move_one(&source, &test_item("/a/b", "/a/b", Some(true)))
             .await
             .unwrap_err();
         assert_eq!(
             error.message,
             "'/a' to '/a/b/a': is a subdirectory of itself"
         );
-        let error = move_one(&source, &item("/", "/", Some(true)))
+        let error = move_one(&source, &test_item("/", "/", Some(true)))
             .await
             .unwrap_err();
         assert_eq!(
             error.message,
             "'/a' to 'hdfs://127.0.0.1:1/a': are identical"
         );
-        let missing = item("/x", "/x", None);
+        let missing = test_item("/x", "/x", None);
         let error = move_one(&missing, &source).await.unwrap_err();
         assert_eq!(error.message, "'/x': No such file or directory");
     }
@@ -392,20 +365,20 @@ mod tests {
         let conf = common::Configuration::new();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let shell = Shell::new(&conf, "mv", &mut out, &mut err);
-        let error = check_destination(&shell, &item("/f", "/f", Some(false)), 2)
+        let error = check_destination(&shell, &test_item("/f", "/f", Some(false)), 2)
             .await
             .unwrap_err();
         assert_eq!(error.message, "'/f': Is not a directory");
-        let error = check_destination(&shell, &item("/n", "/n", None), 2)
+        let error = check_destination(&shell, &test_item("/n", "/n", None), 2)
             .await
             .unwrap_err();
         assert_eq!(error.message, "'/n': No such file or directory");
-        let error = check_destination(&shell, &item("/f", "/f", Some(false)), 1)
+        let error = check_destination(&shell, &test_item("/f", "/f", Some(false)), 1)
             .await
             .unwrap_err();
         assert_eq!(error.message, "'/f': File exists");
         assert!(
-            check_destination(&shell, &item("/d", "/d", Some(true)), 2)
+            check_destination(&shell, &test_item("/d", "/d", Some(true)), 2)
                 .await
                 .is_ok()
         );
