@@ -59,7 +59,10 @@ impl Namespace {
                     .ok_or_else(|| replay_error("add block without a block", &op.path))?;
                 let last = block_from_record(last);
                 let file = self.file_mut(&op.path)?;
-                let mut blocks = std::mem::take(&mut file.blocks).into_vec();
+                // Exactly one more slot: growing a Vec and shrinking it back
+                // would leave a freed chunk behind per block (fragmentation).
+                let mut blocks = Vec::with_capacity(file.blocks.len() + 1);
+                blocks.extend_from_slice(&file.blocks);
                 if let (Some(stored), Some(penultimate)) = (blocks.last_mut(), &op.penultimate) {
                     *stored = block_from_record(penultimate);
                 }
@@ -73,7 +76,13 @@ impl Namespace {
             Op::CloseFile(op) => {
                 let file = self.file_mut(&op.path)?;
                 let before = file.blocks.len() as u64;
-                file.blocks = op.blocks.iter().map(block_from_record).collect();
+                if file.blocks.len() == op.blocks.len() {
+                    for (stored, closed) in file.blocks.iter_mut().zip(&op.blocks) {
+                        *stored = block_from_record(closed);
+                    }
+                } else {
+                    file.blocks = op.blocks.iter().map(block_from_record).collect();
+                }
                 file.under_construction = None;
                 let after = file.blocks.len() as u64;
                 self.num_blocks = self.num_blocks + after - before;
