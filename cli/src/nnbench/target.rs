@@ -111,6 +111,19 @@ fn failure(op: &str, path: &str, reason: impl std::fmt::Display) -> String {
     format!("{op} '{path}': {reason}")
 }
 
+/// A create op's `complete`: the file must really be closed.
+fn completed<E: std::fmt::Display>(path: &str, closed: Result<bool, E>) -> Result<(), String> {
+    match closed {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(failure(
+            "complete",
+            path,
+            "the NameNode did not close the file",
+        )),
+        Err(error) => Err(failure("complete", path, error)),
+    }
+}
+
 async fn in_process(
     namesystem: &Namesystem,
     caller: &Caller,
@@ -151,18 +164,10 @@ async fn in_process(
                 .create(&request, caller)
                 .await
                 .map_err(|error| failure("create", &path, error))?;
-            match namesystem
+            let closed = namesystem
                 .complete(&path, &client_name, status.id, None)
-                .await
-            {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(failure(
-                    "complete",
-                    &path,
-                    "the NameNode did not close the file",
-                )),
-                Err(error) => Err(failure("complete", &path, error)),
-            }
+                .await;
+            completed(&path, closed)
         }
         Task::FileStatus => {
             let path = layout.entry(Area::Files, "file", index);
@@ -228,15 +233,7 @@ async fn over_rpc(
                 .create(&path, &options)
                 .await
                 .map_err(|error| failure("create", &path, error))?;
-            match client.complete(&path, status.file_id, None).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(failure(
-                    "complete",
-                    &path,
-                    "the NameNode did not close the file",
-                )),
-                Err(error) => Err(failure("complete", &path, error)),
-            }
+            completed(&path, client.complete(&path, status.file_id, None).await)
         }
         Task::FileStatus => {
             let path = layout.entry(Area::Files, "file", index);
