@@ -13,7 +13,8 @@ const USAGE: &str = "Usage: hdfs dfsadmin\n\
 \t[-safemode <enter | leave | get | wait>]\n\
 \t[-saveNamespace]\n\
 \t[-rollEdits]\n\
-\t[-printTopology]";
+\t[-printTopology]\n\
+\t[-refreshNodes]";
 
 /// Runs `hdfs dfsadmin ARGS` and returns the exit code.
 pub async fn run(
@@ -39,6 +40,7 @@ pub async fn run(
             None => return usage(err),
         },
         ["-printTopology"] => ("printTopology", print_topology(&client, out).await),
+        ["-refreshNodes"] => ("refreshNodes", refresh_nodes(&client, out).await),
         _ => return usage(err),
     };
     match result {
@@ -78,6 +80,12 @@ async fn safe_mode(
 async fn save_namespace(client: &DfsClient, out: &mut dyn Write) -> Result<(), RemoteException> {
     client.save_namespace().await?;
     let _ = writeln!(out, "Save namespace successful");
+    Ok(())
+}
+
+async fn refresh_nodes(client: &DfsClient, out: &mut dyn Write) -> Result<(), RemoteException> {
+    client.refresh_nodes().await?;
+    let _ = writeln!(out, "Refresh nodes successful");
     Ok(())
 }
 

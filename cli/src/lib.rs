@@ -2,6 +2,7 @@
 //! commands, with Hadoop's syntax, output and exit codes.
 
 pub mod datanode_cmd;
+pub mod debug;
 pub mod dfs;
 pub mod dfsadmin;
 pub mod fsck;

@@ -13,6 +13,9 @@ use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 /// Whether readers check a whole block's MD5 and SHA-1 (on by default;
 /// per-chunk CRC32C is always checked). Tusk's own key.
 pub const VERIFY_BLOCK_DIGESTS_KEY: &str = "dfs.client.read.verify-block-digests";
+/// How often a client writing files renews its leases (HDFS's LeaseRenewer
+/// renews at half the 60 s soft limit). Milliseconds.
+pub const LEASE_RENEW_INTERVAL_KEY: &str = "dfs.client.lease.renew-interval-ms";
 
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
@@ -23,6 +26,8 @@ pub enum SafeModeAction {
     Enter,
     Leave,
 }
+
+const DEFAULT_LEASE_RENEW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How to create a file.
 #[derive(Clone, Debug)]
@@ -43,6 +48,7 @@ pub struct DfsClient {
     client_name: String,
     umask: FsPermission,
     verify_block_digests: bool,
+    lease_renew_interval: std::time::Duration,
 }
 
 impl DfsClient {
@@ -56,6 +62,13 @@ impl DfsClient {
         let mut client = Self::connect(&authority, &common::user::current_user(), umask)?;
         client.verify_block_digests = conf
             .get_bool(VERIFY_BLOCK_DIGESTS_KEY, true)
+            .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        client.lease_renew_interval = conf
+            .get_duration(
+                LEASE_RENEW_INTERVAL_KEY,
+                DEFAULT_LEASE_RENEW_INTERVAL,
+                common::conf::TimeUnit::Milliseconds,
+            )
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
         Ok(client)
     }
@@ -79,6 +92,7 @@ impl DfsClient {
             client_name: new_client_name(),
             umask,
             verify_block_digests: true,
+            lease_renew_interval: DEFAULT_LEASE_RENEW_INTERVAL,
         })
     }
 
@@ -511,7 +525,78 @@ impl DfsClient {
             status.file_id,
             status.block_size,
             defaults.bytes_per_checksum.max(1),
+            None,
         ))
+    }
+
+    /// Reopens a closed file and returns a writer appending to it (new data
+    /// starts a new block).
+    pub async fn append_writer(&self, path: &str) -> Result<crate::FileWriter> {
+        let request = pb::AppendRequest {
+            src: path.to_string(),
+            client_name: self.client_name.clone(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .append(self.request(request))
+            .await
+            .map_err(from_status)?
+            .into_inner();
+        let status = FileStatus::from_proto(path.to_string(), response.fs.unwrap_or_default());
+        let defaults = self.server_defaults().await?;
+        Ok(crate::FileWriter::new(
+            self.clone(),
+            path.to_string(),
+            status.file_id,
+            status.block_size,
+            defaults.bytes_per_checksum.max(1),
+            response.last_block,
+        ))
+    }
+
+    /// Renews every lease this client holds.
+    pub async fn renew_lease(&self) -> Result<()> {
+        let request = pb::RenewLeaseRequest {
+            client_name: self.client_name.clone(),
+        };
+        self.rpc
+            .clone()
+            .renew_lease(self.request(request))
+            .await
+            .map_err(from_status)?;
+        Ok(())
+    }
+
+    /// How often writers renew this client's leases.
+    pub fn lease_renew_interval(&self) -> std::time::Duration {
+        self.lease_renew_interval
+    }
+
+    /// `dfsadmin -refreshNodes`: the NameNode rereads `dfs.hosts.exclude`.
+    pub async fn refresh_nodes(&self) -> Result<()> {
+        self.rpc
+            .clone()
+            .refresh_nodes(self.request(pb::RefreshNodesRequest {}))
+            .await
+            .map_err(from_status)?;
+        Ok(())
+    }
+
+    /// `recoverLease` (`hdfs debug recoverLease`): true once the file is
+    /// closed; otherwise its recovery started and the caller asks again.
+    pub async fn recover_lease(&self, path: &str) -> Result<bool> {
+        let request = pb::RecoverLeaseRequest {
+            src: path.to_string(),
+            client_name: self.client_name.clone(),
+        };
+        let response = self
+            .rpc
+            .clone()
+            .recover_lease(self.request(request))
+            .await
+            .map_err(from_status)?;
+        Ok(response.into_inner().closed)
     }
 
     /// Gives up the last block of a file being written.

@@ -9,7 +9,9 @@ pub(crate) mod read;
 mod status;
 mod write;
 
-pub use dfs::{CreateOptions, DfsClient, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY};
+pub use dfs::{
+    CreateOptions, DfsClient, LEASE_RENEW_INTERVAL_KEY, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY,
+};
 pub use read::{FileChecksum, FileReader};
 pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 pub use write::FileWriter;

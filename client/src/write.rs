@@ -65,6 +65,33 @@ pub struct FileWriter {
     previous: Option<pb::Block>,
     excluded: Vec<String>,
     bytes_written: u64,
+    _lease_renewal: LeaseRenewal,
+}
+
+/// Renews the client's leases while a writer lives (HDFS's LeaseRenewer),
+/// so a slow writer keeps its file; a client that dies stops renewing and
+/// the NameNode recovers the file after the lease limits.
+struct LeaseRenewal(tokio::task::JoinHandle<()>);
+
+impl LeaseRenewal {
+    fn start(client: DfsClient) -> Self {
+        Self(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(client.lease_renew_interval());
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                if let Err(error) = client.renew_lease().await {
+                    tracing::warn!(client = client.client_name(), error = %error.message, "lease renewal failed");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseRenewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl FileWriter {
@@ -74,8 +101,10 @@ impl FileWriter {
         file_id: u64,
         block_size: u64,
         bytes_per_checksum: u32,
+        previous: Option<pb::Block>,
     ) -> Self {
         Self {
+            _lease_renewal: LeaseRenewal::start(client.clone()),
             client,
             path,
             file_id,
@@ -83,7 +112,7 @@ impl FileWriter {
             bytes_per_checksum,
             packet: Vec::with_capacity(MAX_PACKET_DATA),
             pipeline: None,
-            previous: None,
+            previous,
             excluded: Vec::new(),
             bytes_written: 0,
         }

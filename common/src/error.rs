@@ -22,13 +22,14 @@ pub enum ExceptionKind {
     MaxDirectoryItemsExceeded,
     AlreadyBeingCreated,
     LeaseExpired,
+    RecoveryInProgress,
     IllegalArgument,
     UnsupportedOperation,
     Io,
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 15] = [
+    const ALL: [ExceptionKind; 16] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
@@ -41,6 +42,7 @@ impl ExceptionKind {
         Self::MaxDirectoryItemsExceeded,
         Self::AlreadyBeingCreated,
         Self::LeaseExpired,
+        Self::RecoveryInProgress,
         Self::IllegalArgument,
         Self::UnsupportedOperation,
         Self::Io,
@@ -69,6 +71,9 @@ impl ExceptionKind {
                 "org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException"
             }
             Self::LeaseExpired => "org.apache.hadoop.hdfs.server.namenode.LeaseExpiredException",
+            Self::RecoveryInProgress => {
+                "org.apache.hadoop.hdfs.protocol.RecoveryInProgressException"
+            }
             Self::IllegalArgument => "java.lang.IllegalArgumentException",
             Self::UnsupportedOperation => "java.lang.UnsupportedOperationException",
             Self::Io => "java.io.IOException",
@@ -88,7 +93,9 @@ impl ExceptionKind {
             Self::FileNotFound => tonic::Code::NotFound,
             Self::FileAlreadyExists | Self::AlreadyBeingCreated => tonic::Code::AlreadyExists,
             Self::AccessControl => tonic::Code::PermissionDenied,
-            Self::SafeMode | Self::LeaseExpired => tonic::Code::FailedPrecondition,
+            Self::SafeMode | Self::LeaseExpired | Self::RecoveryInProgress => {
+                tonic::Code::FailedPrecondition
+            }
             Self::InvalidPath
             | Self::PathComponentTooLong
             | Self::IllegalArgument

@@ -13,6 +13,10 @@ pub struct DataNodeConfig {
     pub data_dirs: Vec<PathBuf>,
     /// `dfs.datanode.address`: data transfer.
     pub xfer_address: SocketAddr,
+    /// `dfs.datanode.ipc.address`: InterDatanodeProtocol (block recovery).
+    pub ipc_address: SocketAddr,
+    /// `dfs.datanode.http.address`: status page and `/jmx`.
+    pub http_address: SocketAddr,
     /// `dfs.datanode.hostname`: the host the DataNode advertises (else the
     /// IP it binds, or 127.0.0.1 when it binds every address).
     pub hostname: Option<String>,
@@ -36,6 +40,10 @@ impl DataNodeConfig {
         Ok(Self {
             data_dirs: conf.get_local_dirs("dfs.datanode.data.dir")?,
             xfer_address: conf.get_resolved_socket_addr("dfs.datanode.address", "0.0.0.0:9866")?,
+            ipc_address: conf
+                .get_resolved_socket_addr("dfs.datanode.ipc.address", "0.0.0.0:9867")?,
+            http_address: conf
+                .get_resolved_socket_addr("dfs.datanode.http.address", "0.0.0.0:9864")?,
             hostname: conf.get_trimmed("dfs.datanode.hostname"),
             namenode_address,
             heartbeat_interval: conf.get_duration(

@@ -4,9 +4,11 @@
 
 pub mod config;
 pub mod namenode;
+pub mod recovery;
 pub mod scanner;
 pub mod server;
 pub mod storage;
+pub mod web;
 pub mod xfer;
 
 pub use config::DataNodeConfig;

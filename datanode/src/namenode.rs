@@ -130,4 +130,28 @@ impl NamenodeLink {
             warn!(block = replica.block_id, %error, "reporting a bad block failed");
         }
     }
+
+    /// Reports the outcome of a block recovery this node led; the NameNode
+    /// closes the file.
+    pub async fn commit_block_synchronization(
+        &self,
+        block: pb::Block,
+        new_generation_stamp: u64,
+        new_length: u64,
+        new_target_uuids: Vec<String>,
+    ) -> Result<(), tonic::Status> {
+        let request = pb::CommitBlockSynchronizationRequest {
+            block: Some(block),
+            new_generation_stamp,
+            new_length,
+            close_file: true,
+            delete_block: false,
+            new_target_uuids,
+        };
+        self.rpc
+            .clone()
+            .commit_block_synchronization(request)
+            .await?;
+        Ok(())
+    }
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use proto::hdfs as pb;
+use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocolServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -15,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::config::DataNodeConfig;
 use crate::namenode::NamenodeLink;
+use crate::recovery::{self, InterDatanodeService};
 use crate::scanner;
 use crate::storage::{BlockStore, StorageError};
 use crate::xfer::{self, TransferContext};
@@ -56,18 +58,9 @@ impl DataNode {
                     source: std::io::Error::other(error),
                 })??;
         let store = Arc::new(store);
-        let listener = TcpListener::bind(config.xfer_address)
-            .await
-            .map_err(|source| DataNodeError::Bind {
-                address: config.xfer_address,
-                source,
-            })?;
-        let xfer_address = listener
-            .local_addr()
-            .map_err(|source| DataNodeError::Bind {
-                address: config.xfer_address,
-                source,
-            })?;
+        let (listener, xfer_address) = bind(config.xfer_address).await?;
+        let (ipc_listener, ipc_address) = bind(config.ipc_address).await?;
+        let (http_listener, http_address) = bind(config.http_address).await?;
         let advertised_host = match &config.hostname {
             Some(host) => host.clone(),
             None if xfer_address.ip().is_unspecified() => "127.0.0.1".to_string(),
@@ -85,8 +78,8 @@ impl DataNode {
             datanode_uuid: uuid.clone(),
             host: advertised_host.clone(),
             xfer_port: u32::from(xfer_address.port()),
-            ipc_port: 0,
-            http_port: 0,
+            ipc_port: u32::from(ipc_address.port()),
+            http_port: u32::from(http_address.port()),
             cluster_id: store.cluster_id().unwrap_or_default(),
         };
         register(&namenode, &store, &registration)
@@ -108,6 +101,35 @@ impl DataNode {
             context.clone(),
             stop.subscribe(),
         ))];
+        let ipc_service = InterDatanodeProtocolServer::new(InterDatanodeService::new(
+            store.clone(),
+            namenode.clone(),
+        ));
+        let mut ipc_stop = stop.subscribe();
+        tasks.push(tokio::spawn(async move {
+            let incoming = tokio_stream::wrappers::TcpListenerStream::new(ipc_listener);
+            let result = tonic::transport::Server::builder()
+                .add_service(ipc_service)
+                .serve_with_incoming_shutdown(incoming, async move {
+                    let _ = ipc_stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = result {
+                warn!(%error, "DataNode IPC server failed");
+            }
+        }));
+        let mut http_stop = stop.subscribe();
+        let router = crate::web::router(context.clone(), uuid.clone());
+        tasks.push(tokio::spawn(async move {
+            let result = axum::serve(http_listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = result {
+                warn!(%error, "DataNode HTTP server failed");
+            }
+        }));
         tasks.push(tokio::spawn(service_loop(
             config.clone(),
             context.clone(),
@@ -127,7 +149,7 @@ impl DataNode {
                 },
             )
         });
-        info!(datanode = %uuid, xfer = %xfer_address, host = %advertised_host, "DataNode started");
+        info!(datanode = %uuid, xfer = %xfer_address, ipc = %ipc_address, http = %http_address, host = %advertised_host, "DataNode started");
         Ok(Self {
             uuid,
             xfer_address,
@@ -168,6 +190,14 @@ impl DataNode {
         }
         info!(datanode = %self.uuid, "DataNode stopped");
     }
+}
+
+/// Binds `address`; port 0 picks a free one, hence the bound address back.
+async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), DataNodeError> {
+    let error = |source| DataNodeError::Bind { address, source };
+    let listener = TcpListener::bind(address).await.map_err(error)?;
+    let bound = listener.local_addr().map_err(error)?;
+    Ok((listener, bound))
 }
 
 /// Registers, binds the store to the NameNode's cluster, sends a full report.
@@ -278,6 +308,22 @@ async fn execute(
                 warn!(%error, "re-registration failed");
             }
         }
-        Some(pb::datanode_command::Command::Recover(_)) | None => {}
+        Some(pb::datanode_command::Command::Recover(recover)) => {
+            let namenode = context.namenode.clone();
+            tokio::spawn(async move {
+                let block = recover.block.unwrap_or_default();
+                if let Err(error) = recovery::recover_block(
+                    &namenode,
+                    block,
+                    recover.new_generation_stamp,
+                    recover.replicas,
+                )
+                .await
+                {
+                    warn!(block = block.block_id, %error, "block recovery failed");
+                }
+            });
+        }
+        None => {}
     }
 }

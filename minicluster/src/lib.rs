@@ -276,6 +276,8 @@ impl MiniCluster {
                 .to_string(),
         );
         conf.set("dfs.datanode.address", format!("{host}:0"));
+        conf.set("dfs.datanode.ipc.address", format!("{host}:0"));
+        conf.set("dfs.datanode.http.address", format!("{host}:0"));
         conf.set("dfs.datanode.hostname", host);
         Ok(DataNodeConfig::from_conf(&conf)?)
     }

@@ -1,6 +1,7 @@
 //! The NameNode's typed configuration, read and validated once at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use common::Configuration;
 use common::conf::ConfError;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use common::conf::TimeUnit;
 
 use crate::blockmanager::BlockManagerConfig;
+use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
 use crate::placement::PlacementPolicy;
@@ -63,6 +65,27 @@ impl NameNodeConfig {
             default_replication: conf.get_u16("dfs.replication", 3)?,
             bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
             trash_interval_minutes: conf.get_u64("fs.trash.interval", 0)?,
+            lease_limits: LeaseLimits {
+                soft: conf.get_duration(
+                    "dfs.namenode.lease-soft-limit-sec",
+                    Duration::from_secs(60),
+                    TimeUnit::Seconds,
+                )?,
+                hard: conf.get_duration(
+                    "dfs.namenode.lease-hard-limit-sec",
+                    Duration::from_secs(20 * 60),
+                    TimeUnit::Seconds,
+                )?,
+            },
+            lease_recheck_interval: conf.get_duration(
+                "dfs.namenode.lease-recheck-interval-ms",
+                Duration::from_secs(2),
+                TimeUnit::Milliseconds,
+            )?,
+            hosts_exclude: conf
+                .get_trimmed("dfs.hosts.exclude")
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from),
             block_manager: BlockManagerConfig {
                 heartbeat_interval: conf.get_duration(
                     "dfs.heartbeat.interval",

@@ -10,7 +10,7 @@ use tonic::{Request, Response, Status};
 use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica};
 use crate::namespace::Block;
 use crate::namesystem::Namesystem;
-use crate::rpc::block_proto;
+use crate::rpc::{block_proto, datanode_proto};
 
 /// The DatanodeProtocol service of one NameNode.
 pub struct DatanodeRpc {
@@ -37,17 +37,16 @@ fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
     let command = match command {
         DatanodeCommand::Transfer { block, targets } => Command::Transfer(pb::TransferCommand {
             block: Some(block_proto(block)),
-            targets: targets
-                .into_iter()
-                .map(|target| pb::DatanodeInfo {
-                    datanode_uuid: target.address.uuid,
-                    host: target.address.host,
-                    xfer_port: target.address.xfer_port.into(),
-                    ipc_port: target.address.ipc_port.into(),
-                    http_port: target.address.http_port.into(),
-                    rack: target.rack,
-                })
-                .collect(),
+            targets: targets.iter().map(datanode_proto).collect(),
+        }),
+        DatanodeCommand::Recover {
+            block,
+            recovery_id,
+            replicas,
+        } => Command::Recover(pb::RecoverBlockCommand {
+            block: Some(block_proto(block)),
+            new_generation_stamp: recovery_id,
+            replicas: replicas.iter().map(datanode_proto).collect(),
         }),
         DatanodeCommand::Invalidate(blocks) => Command::Invalidate(pb::InvalidateCommand {
             blocks: blocks.into_iter().map(block_proto).collect(),
@@ -182,12 +181,22 @@ impl DatanodeProtocol for DatanodeRpc {
 
     async fn commit_block_synchronization(
         &self,
-        _request: Request<pb::CommitBlockSynchronizationRequest>,
+        request: Request<pb::CommitBlockSynchronizationRequest>,
     ) -> Result<Response<pb::CommitBlockSynchronizationResponse>, Status> {
-        Err(RemoteException::new(
-            ExceptionKind::UnsupportedOperation,
-            "block recovery is not supported yet",
-        )
-        .into())
+        let request = request.into_inner();
+        let old = block(request.block);
+        let recovered = Block {
+            generation_stamp: request.new_generation_stamp,
+            num_bytes: if request.delete_block {
+                0
+            } else {
+                request.new_length
+            },
+            ..old
+        };
+        self.namesystem
+            .commit_block_synchronization(recovered, &request.new_target_uuids)
+            .await?;
+        Ok(Response::new(pb::CommitBlockSynchronizationResponse {}))
     }
 }

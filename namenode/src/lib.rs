@@ -10,6 +10,8 @@ pub mod config;
 pub mod datanode_rpc;
 pub mod editlog;
 pub mod fsimage;
+pub mod lease;
+pub mod lease_recovery;
 pub mod namespace;
 pub mod namesystem;
 pub mod rpc;

@@ -12,8 +12,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use common::{ExceptionKind, FsPermission, RemoteException};
 use proto::namenode_storage::edit_record::Op;
 
+use crate::blockmanager::ExcludedHosts;
 use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
+use crate::lease::{LeaseLimits, LeaseManager};
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
@@ -34,6 +36,11 @@ pub struct NamesystemConfig {
     pub default_replication: u16,
     pub bytes_per_checksum: u32,
     pub trash_interval_minutes: u64,
+    pub lease_limits: LeaseLimits,
+    /// `dfs.namenode.lease-recheck-interval-ms`: how often expired leases are recovered.
+    pub lease_recheck_interval: std::time::Duration,
+    /// `dfs.hosts.exclude`: DataNodes to decommission.
+    pub hosts_exclude: Option<PathBuf>,
     pub block_manager: BlockManagerConfig,
     pub placement: PlacementPolicy,
     pub racks: common::topology::RackResolver,
@@ -55,6 +62,7 @@ pub struct Namesystem {
     config: NamesystemConfig,
     safe_mode: AtomicBool,
     blocks: BlockManager,
+    pub(crate) leases: LeaseManager,
 }
 
 /// A newly allocated block and the DataNodes to write it to.
@@ -104,6 +112,14 @@ impl Namesystem {
                 );
             }
         });
+        let leases = LeaseManager::default();
+        let now = std::time::Instant::now();
+        for (path, holder) in loaded.namespace.open_files() {
+            leases.add(&holder, &path, now);
+        }
+        if let Some(exclude) = &config.hosts_exclude {
+            blocks.refresh_nodes(&ExcludedHosts::read(exclude).map_err(StorageError::Invalid)?);
+        }
         let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(
             |source| StorageError::Io {
                 context: "cannot open a new edit segment".into(),
@@ -118,6 +134,7 @@ impl Namesystem {
             config,
             safe_mode: AtomicBool::new(false),
             blocks,
+            leases,
         }))
     }
 
@@ -139,7 +156,7 @@ impl Namesystem {
         self.editlog.close();
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Namespace> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Namespace> {
         self.namespace
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -164,7 +181,7 @@ impl Namesystem {
     /// then wait for durability outside it. A plan with no records (nothing
     /// to change) still waits for what is already logged, so its answer never
     /// rests on a change that could yet be lost.
-    async fn mutate<T>(
+    pub(crate) async fn mutate<T>(
         &self,
         refused_in_safe_mode: impl FnOnce() -> String,
         plan: impl FnOnce(&Namespace) -> Result<(Vec<Op>, T), RemoteException>,
@@ -216,11 +233,22 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<INodeStatus, RemoteException> {
         let now = common::time::now_millis();
-        self.mutate(
-            || format!("Cannot create file{}", request.path),
-            |ns| Ok((ns.plan_create(request, caller, now)?, ())),
-        )
-        .await?;
+        let created = self
+            .mutate(
+                || format!("Cannot create file{}", request.path),
+                |ns| {
+                    let ops = ns.plan_create(request, caller, now)?;
+                    self.leases
+                        .add(request.client_name, request.path, std::time::Instant::now());
+                    Ok((ops, ()))
+                },
+            )
+            .await;
+        if let Err(error) = created {
+            return Err(self
+                .take_over_abandoned(request.path, request.client_name, error)
+                .await);
+        }
         self.file_info(request.path, caller)?.ok_or_else(|| {
             RemoteException::io(format!("'{}': created file vanished", request.path))
         })
@@ -302,12 +330,9 @@ impl Namesystem {
         self.mutate(
             || format!("Cannot complete file {path}"),
             |ns| {
-                Ok((
-                    ns.plan_complete(path, client_name, file_id, last, now)?
-                        .into_iter()
-                        .collect(),
-                    true,
-                ))
+                let op = ns.plan_complete(path, client_name, file_id, last, now)?;
+                self.leases.remove(path);
+                Ok((op.into_iter().collect(), true))
             },
         )
         .await
@@ -348,10 +373,14 @@ impl Namesystem {
         self.mutate(
             || format!("Cannot rename {src}"),
             |ns| {
-                Ok((
-                    vec![ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?],
-                    (),
-                ))
+                let op = ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?;
+                if let Op::Rename(rename) = &op {
+                    if rename.overwrite {
+                        self.leases.remove_under(&rename.dst);
+                    }
+                    self.leases.rename(&rename.src, &rename.dst);
+                }
+                Ok((vec![op], ()))
             },
         )
         .await
@@ -370,6 +399,9 @@ impl Namesystem {
             |ns| {
                 let op = ns.plan_delete(path, recursive, caller, now)?;
                 let deleted = op.is_some();
+                if deleted {
+                    self.leases.remove_under(path);
+                }
                 Ok((op.into_iter().collect(), deleted))
             },
         )
@@ -548,6 +580,17 @@ impl Namesystem {
 
     /// `dfsadmin -saveNamespace`: an fsimage at the last txid, then a new edit
     /// segment. Needs safe mode, as in Hadoop, so the image is consistent.
+    /// `dfsadmin -refreshNodes`: rereads `dfs.hosts.exclude` and starts or
+    /// stops decommissioning. Returns how many nodes changed state.
+    pub fn refresh_nodes(&self, caller: &Caller) -> Result<usize, RemoteException> {
+        self.require_superuser(caller, "refreshNodes")?;
+        let excluded = match &self.config.hosts_exclude {
+            Some(path) => ExcludedHosts::read(path).map_err(RemoteException::io)?,
+            None => ExcludedHosts::default(),
+        };
+        Ok(self.blocks.refresh_nodes(&excluded))
+    }
+
     pub async fn save_namespace(self: &Arc<Self>, caller: &Caller) -> Result<u64, RemoteException> {
         self.require_superuser(caller, "saveNamespace")?;
         if !self.in_safe_mode() {

@@ -67,7 +67,7 @@ pub(crate) fn block_proto(block: Block) -> pb::Block {
     }
 }
 
-fn datanode_proto(location: &DatanodeLocation) -> pb::DatanodeInfo {
+pub(crate) fn datanode_proto(location: &DatanodeLocation) -> pb::DatanodeInfo {
     let address = &location.address;
     pb::DatanodeInfo {
         datanode_uuid: address.uuid.clone(),
@@ -475,24 +475,36 @@ impl ClientProtocol for ClientRpc {
         Ok(Response::new(pb::ClientReportBadBlocksResponse {}))
     }
 
-    /// Leases do not expire yet (a later issue adds lease recovery), so
-    /// renewing one always succeeds.
     async fn renew_lease(
         &self,
-        _request: Request<pb::RenewLeaseRequest>,
+        request: Request<pb::RenewLeaseRequest>,
     ) -> RpcResult<pb::RenewLeaseResponse> {
+        self.namesystem
+            .renew_lease(&request.into_inner().client_name);
         Ok(Response::new(pb::RenewLeaseResponse {}))
     }
 
     async fn recover_lease(
         &self,
-        _request: Request<pb::RecoverLeaseRequest>,
+        request: Request<pb::RecoverLeaseRequest>,
     ) -> RpcResult<pb::RecoverLeaseResponse> {
-        Err(RemoteException::new(
-            common::ExceptionKind::UnsupportedOperation,
-            "recoverLease is not supported yet",
-        )
-        .into())
+        let caller = self.caller(&request);
+        let r = request.into_inner();
+        let closed = self.namesystem.recover_lease(&r.src, &caller).await;
+        reply(closed.map(|closed| pb::RecoverLeaseResponse { closed }))
+    }
+
+    async fn append(&self, request: Request<pb::AppendRequest>) -> RpcResult<pb::AppendResponse> {
+        let caller = self.caller(&request);
+        let r = request.into_inner();
+        let status = self
+            .namesystem
+            .append(&r.src, &r.client_name, &caller)
+            .await;
+        reply(status.map(|(status, last)| pb::AppendResponse {
+            fs: Some(status_proto(status)),
+            last_block: last.map(block_proto),
+        }))
     }
 
     async fn get_datanode_report(
@@ -538,12 +550,13 @@ impl ClientProtocol for ClientRpc {
 
     async fn refresh_nodes(
         &self,
-        _request: Request<pb::RefreshNodesRequest>,
+        request: Request<pb::RefreshNodesRequest>,
     ) -> RpcResult<pb::RefreshNodesResponse> {
-        Err(RemoteException::new(
-            common::ExceptionKind::UnsupportedOperation,
-            "refreshNodes (decommissioning) is not supported yet",
+        let caller = self.caller(&request);
+        reply(
+            self.namesystem
+                .refresh_nodes(&caller)
+                .map(|_| pb::RefreshNodesResponse {}),
         )
-        .into())
     }
 }

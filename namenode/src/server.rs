@@ -101,13 +101,15 @@ impl NameNode {
             }
         });
         let monitor = tokio::spawn(run_block_monitor(namesystem.clone(), shutdown.subscribe()));
+        let lease_monitor =
+            tokio::spawn(run_lease_monitor(namesystem.clone(), shutdown.subscribe()));
         info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
         Ok(Self {
             namesystem,
             rpc_address,
             http_address,
             shutdown,
-            servers: vec![rpc_server, http_server, monitor],
+            servers: vec![rpc_server, http_server, monitor, lease_monitor],
         })
     }
 
@@ -159,6 +161,21 @@ async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
                 deletions = round.replicas_to_delete,
                 "block redundancy work scheduled"
             );
+        }
+    }
+}
+
+/// Recovers files whose lease passed the hard limit, every
+/// `dfs.namenode.lease-recheck-interval-ms`.
+async fn run_lease_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(namesystem.config().lease_recheck_interval);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        if !namesystem.in_safe_mode() {
+            namesystem.recover_expired_leases().await;
         }
     }
 }

@@ -10,6 +10,7 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   datanode          run a DataNode
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
+  debug             run a debug admin command (recoverLease)
   fsck              run a DFS filesystem checking utility
   getconf           get config values from configuration
   nnbench           benchmark the NameNode (NNThroughputBenchmark-style)
@@ -35,6 +36,9 @@ fn main() -> ExitCode {
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => {
             launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err))
+        }
+        "debug" => {
+            launcher::runtime().block_on(tusk_cli::debug::run(conf, args, &mut out, &mut err))
         }
         "fsck" => launcher::runtime().block_on(tusk_cli::fsck::run(conf, args, &mut out, &mut err)),
         "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),

@@ -39,8 +39,7 @@ pub const APPEND_TO_FILE: CommandInfo = CommandInfo {
     usage: "<localsrc> ... <dst>",
     description: "Appends the contents of all the given local files to the given dst file. The \
 dst file will be created if it does not exist. If <localSrc> is -, then the input is read from \
-stdin.
-Tusk's NameNode cannot append yet: an existing dst is refused.",
+stdin.",
 };
 
 const PUT_FORMAT: CommandFormat = CommandFormat::new(1, usize::MAX, &["f", "p", "d"]);
@@ -229,8 +228,8 @@ fn millis(time: std::io::Result<SystemTime>) -> i64 {
         .map_or(-1, |elapsed| elapsed.as_millis() as i64)
 }
 
-/// Runs `-appendToFile`. The NameNode cannot append yet: a missing dst is created with the
-/// data, as Hadoop does; an existing one is refused.
+/// Runs `-appendToFile`: a missing dst is created with the data, as Hadoop does; an existing
+/// one is reopened and the data goes to new blocks at its end.
 pub async fn append_to_file(
     shell: &mut Shell<'_>,
     mut args: Vec<String>,
@@ -252,10 +251,12 @@ async fn append(
     args: &[String],
 ) -> Result<(), RemoteException> {
     let destination = destination::remote_destination(shell, raw_destination).await?;
-    match &destination.stat {
-        Some(status) if status.is_dir => return Err(destination.error("Is a directory")),
-        Some(_) => return Err(destination.error("append is not supported yet")),
-        None => {}
+    if destination
+        .stat
+        .as_ref()
+        .is_some_and(|status| status.is_dir)
+    {
+        return Err(destination.error("Is a directory"));
     }
     let reads_stdin = args.iter().any(|arg| arg == "-");
     if reads_stdin && args.len() > 1 {
@@ -272,11 +273,15 @@ async fn append(
             Some(false) => sources.push(source),
         }
     }
-    let options = transfer::create_options(shell.conf, &destination.fs)?;
-    let writer = destination
-        .fs
-        .create_writer(&destination.path, &options)
-        .await?;
+    let writer = if destination.stat.is_some() {
+        destination.fs.append_writer(&destination.path).await?
+    } else {
+        let options = transfer::create_options(shell.conf, &destination.fs)?;
+        destination
+            .fs
+            .create_writer(&destination.path, &options)
+            .await?
+    };
     let mut sink = CopySink::Dfs(Box::new(writer));
     if reads_stdin {
         transfer::pump(&mut CopySource::stdin(), &mut sink, &Progress::none()).await?;

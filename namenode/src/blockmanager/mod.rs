@@ -6,7 +6,9 @@
 //! before, and never held across I/O. DataNodes learn their work from the
 //! commands queued here, returned on their heartbeats.
 
+mod decommission;
 mod monitor;
+mod recovery;
 mod state;
 
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +20,7 @@ use common::topology::RackResolver;
 use crate::namespace::Block;
 use crate::placement::{CandidateNode, PlacementPolicy};
 
+pub use decommission::ExcludedHosts;
 pub use state::{AdminState, DatanodeAddress};
 use state::{BlockInfo, BlockState, DatanodeDescriptor};
 
@@ -55,6 +58,12 @@ pub enum DatanodeCommand {
     },
     Invalidate(Vec<Block>),
     Reregister,
+    /// Lead the recovery of `block` to `recovery_id` with the replicas on `replicas`.
+    Recover {
+        block: Block,
+        recovery_id: u64,
+        replicas: Vec<DatanodeLocation>,
+    },
 }
 
 /// Where a replica lives, as clients see it.
@@ -179,6 +188,7 @@ impl BlockManager {
             node.needs_reregister = false;
             node.last_heartbeat = now;
             node.last_heartbeat_millis = millis;
+            self.admit(&mut state, index);
             return rack;
         }
         let index = state.nodes.len();
@@ -198,8 +208,10 @@ impl BlockManager {
             blocks: Default::default(),
             invalidate: Vec::new(),
             transfers: Vec::new(),
+            recoveries: Vec::new(),
             needs_reregister: false,
         });
+        self.admit(&mut state, index);
         rack
     }
 
@@ -233,6 +245,7 @@ impl BlockManager {
         node.last_heartbeat_millis = common::time::now_millis();
         let mut commands = Vec::new();
         let transfers = std::mem::take(&mut node.transfers);
+        let recoveries = std::mem::take(&mut node.recoveries);
         if !node.invalidate.is_empty() {
             let count = node.invalidate.len().min(limit);
             commands.push(DatanodeCommand::Invalidate(
@@ -245,6 +258,17 @@ impl BlockManager {
                 .map(|&target| location(&state.nodes[target]))
                 .collect();
             commands.push(DatanodeCommand::Transfer { block, targets });
+        }
+        for (block, recovery_id, replicas) in recoveries {
+            let replicas = replicas
+                .iter()
+                .map(|&node| location(&state.nodes[node]))
+                .collect();
+            commands.push(DatanodeCommand::Recover {
+                block,
+                recovery_id,
+                replicas,
+            });
         }
         commands
     }
@@ -325,6 +349,14 @@ impl BlockManager {
             return;
         };
         if !replica.finalized {
+            // A replica being written: it is part of the block's pipeline,
+            // which lease recovery needs after a NameNode restart.
+            if info.under_construction && block.generation_stamp >= info.generation_stamp {
+                let info = state.blocks.get_mut(&block.id).expect("looked up above");
+                if !info.pipeline.contains(&node) {
+                    info.pipeline.push(node);
+                }
+            }
             return;
         }
         let stale = block.generation_stamp < info.generation_stamp;
@@ -423,7 +455,7 @@ impl BlockManager {
     pub fn has_min_replicas(&self, block_id: u64) -> bool {
         let state = self.lock();
         state.blocks.get(&block_id).is_some_and(|info| {
-            state.live_replicas(info) >= usize::from(self.config.min_replication)
+            state.readable_replicas(info) >= usize::from(self.config.min_replication)
         })
     }
 
@@ -569,7 +601,7 @@ impl BlockManager {
             .filter(|info| !info.under_construction)
         {
             let live = state.live_replicas(info);
-            if live == 0 {
+            if state.readable_replicas(info) == 0 {
                 stats.missing_blocks += 1;
             } else if live < usize::from(info.replication) {
                 stats.under_replicated += 1;

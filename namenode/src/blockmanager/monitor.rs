@@ -18,6 +18,7 @@ pub struct MonitorRound {
     pub newly_dead: usize,
     pub transfers_scheduled: usize,
     pub replicas_to_delete: usize,
+    pub newly_decommissioned: usize,
 }
 
 impl BlockManager {
@@ -30,6 +31,7 @@ impl BlockManager {
         };
         state.pending.retain(|_, (_, deadline)| *deadline > now);
         self.schedule_redundancy_work(&mut state, now, &mut round);
+        round.newly_decommissioned = self.finish_decommissions(&mut state);
         round
     }
 
@@ -76,7 +78,7 @@ impl BlockManager {
                 .get(&block_id)
                 .map_or(0, |(targets, _)| targets.len());
             let wanted = usize::from(info.replication);
-            if live == 0 {
+            if state.readable_replicas(info) == 0 {
                 continue;
             }
             if live + pending < wanted {
@@ -95,13 +97,18 @@ impl BlockManager {
         let mut rng = rand::rng();
         for (_, block_id) in under_replicated {
             let info = &state.blocks[&block_id];
-            let live_nodes: Vec<usize> = info
+            let source_nodes: Vec<usize> = info
                 .replicas
                 .iter()
                 .copied()
                 .filter(|&node| state.nodes[node].alive)
                 .collect();
-            let Some(&source) = live_nodes
+            let live_nodes: Vec<usize> = source_nodes
+                .iter()
+                .copied()
+                .filter(|&node| state.nodes[node].is_writable())
+                .collect();
+            let Some(&source) = source_nodes
                 .iter()
                 .filter(|&&node| streams.get(&node).copied().unwrap_or(0) < self.config.max_streams)
                 .min_by_key(|&&node| state.nodes[node].xceivers)
@@ -150,7 +157,7 @@ impl BlockManager {
                 .replicas
                 .iter()
                 .copied()
-                .filter(|&node| state.nodes[node].alive)
+                .filter(|&node| state.nodes[node].is_writable())
                 .collect();
             let excess = live_nodes.len() - usize::from(info.replication);
             let victims = self

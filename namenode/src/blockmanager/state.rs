@@ -42,6 +42,9 @@ pub struct DatanodeDescriptor {
     pub invalidate: Vec<Block>,
     /// Replicas to copy elsewhere, sent on the next heartbeat.
     pub transfers: Vec<(Block, Vec<usize>)>,
+    /// Block recoveries this node leads: the block, its recovery id (new
+    /// generation stamp) and the nodes holding replicas.
+    pub recoveries: Vec<(Block, u64, Vec<usize>)>,
     /// The node must register again (the NameNode lost track of it).
     pub needs_reregister: bool,
 }
@@ -77,11 +80,22 @@ pub struct BlockState {
     pub blocks: HashMap<u64, BlockInfo>,
     /// Re-replications under way: block -> (targets, deadline).
     pub pending: HashMap<u64, (Vec<usize>, Instant)>,
+    /// `dfs.hosts.exclude` as last read: these nodes are to leave.
+    pub excluded_hosts: super::ExcludedHosts,
 }
 
 impl BlockState {
-    /// Live replicas that count towards the block's replication.
+    /// Live replicas that count towards the block's replication: replicas on
+    /// nodes being decommissioned do not, since those nodes are leaving.
     pub fn live_replicas(&self, info: &BlockInfo) -> usize {
+        info.replicas
+            .iter()
+            .filter(|&&node| self.nodes[node].is_writable())
+            .count()
+    }
+
+    /// Live replicas a reader or a copy can use, decommissioning nodes included.
+    pub fn readable_replicas(&self, info: &BlockInfo) -> usize {
         info.replicas
             .iter()
             .filter(|&&node| {

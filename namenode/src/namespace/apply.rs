@@ -144,6 +144,25 @@ impl Namespace {
                     self.inode_mut(slot).group = group;
                 }
             }
+            Op::ReassignLease(op) => {
+                let file = self.file_mut(&op.path)?;
+                let open = file
+                    .under_construction
+                    .as_mut()
+                    .ok_or_else(|| replay_error("file is not open for writing", &op.path))?;
+                open.client_name.clone_from(&op.new_holder);
+            }
+            Op::Append(op) => {
+                let file = self.file_mut(&op.path)?;
+                if file.under_construction.is_some() {
+                    return Err(replay_error("file is already open for writing", &op.path));
+                }
+                file.under_construction = Some(Box::new(UnderConstruction {
+                    client_name: op.client_name.clone(),
+                }));
+                let slot = self.existing_slot(&op.path)?;
+                self.inode_mut(slot).mtime = op.mtime;
+            }
             Op::SetTimes(op) => {
                 let slot = self.existing_slot(&op.path)?;
                 let inode = self.inode_mut(slot);

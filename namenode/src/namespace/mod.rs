@@ -7,6 +7,7 @@
 
 mod apply;
 mod inode;
+mod lease_plan;
 mod permission;
 mod plan;
 mod strings;
@@ -16,6 +17,7 @@ use common::{ExceptionKind, FsPermission, RemoteException};
 
 pub use apply::NamespaceBuilder;
 pub use inode::{Block, FileData, INode, INodeKind, Slot, UnderConstruction};
+pub use lease_plan::LeaseRecoveryPlan;
 pub use permission::Caller;
 pub use plan::CreateRequest;
 pub use strings::StringTable;

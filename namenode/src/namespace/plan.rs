@@ -577,7 +577,7 @@ impl Namespace {
     }
 
     /// The file at `path`, open for writing by `client_name`.
-    fn open_file(
+    pub(super) fn open_file(
         &self,
         path: &str,
         client_name: &str,

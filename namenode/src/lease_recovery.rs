@@ -1,0 +1,255 @@
+//! Lease recovery and append in the namesystem: renewing leases, taking an
+//! abandoned file over (after the soft limit on another client's request,
+//! after the hard limit on the NameNode's own), recovering its last block
+//! through the DataNodes, and closing it at the length they agreed on.
+
+use std::time::Instant;
+
+use common::{ExceptionKind, RemoteException};
+
+use crate::lease::NAMENODE_LEASE_HOLDER;
+use crate::namespace::{Block, Caller, INodeStatus, LeaseRecoveryPlan};
+use crate::namesystem::Namesystem;
+
+/// How a lease recovery attempt left the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecoveryOutcome {
+    /// The file is closed.
+    Closed,
+    /// DataNodes are recovering its last block; it closes when they report.
+    InProgress,
+}
+
+impl Namesystem {
+    /// `renewLease`: the client's leases start over.
+    pub fn renew_lease(&self, client_name: &str) {
+        self.leases.renew(client_name, Instant::now());
+    }
+
+    /// `append`: reopens the closed file at `path` for `client_name`.
+    pub async fn append(
+        &self,
+        path: &str,
+        client_name: &str,
+        caller: &Caller,
+    ) -> Result<(INodeStatus, Option<Block>), RemoteException> {
+        let now = common::time::now_millis();
+        let appended = self
+            .mutate(
+                || format!("Cannot append to file{path}"),
+                |ns| {
+                    let (op, last) = ns.plan_append(path, client_name, caller, now)?;
+                    self.leases.add(client_name, path, Instant::now());
+                    Ok((vec![op], last))
+                },
+            )
+            .await;
+        let last = match appended {
+            Ok(last) => last,
+            Err(error) => return Err(self.take_over_abandoned(path, client_name, error).await),
+        };
+        let status = self
+            .file_info(path, caller)?
+            .ok_or_else(|| RemoteException::io(format!("'{path}': appended file vanished")))?;
+        Ok((status, last))
+    }
+
+    /// After a create or append refused because the file is open: when the
+    /// writer's lease passed the soft limit, starts recovering the file and
+    /// says so; otherwise returns `refusal` unchanged.
+    pub(crate) async fn take_over_abandoned(
+        &self,
+        path: &str,
+        client_name: &str,
+        refusal: RemoteException,
+    ) -> RemoteException {
+        if refusal.kind != ExceptionKind::AlreadyBeingCreated {
+            return refusal;
+        }
+        let limits = self.config().lease_limits;
+        let Some((holder, soft_expired)) = self.leases.holder(path, limits, Instant::now()) else {
+            return refusal;
+        };
+        if holder == client_name || !(soft_expired || holder == NAMENODE_LEASE_HOLDER) {
+            return refusal;
+        }
+        if holder != NAMENODE_LEASE_HOLDER
+            && let Err(error) = self.recover_file(path, &holder).await
+        {
+            return error;
+        }
+        RemoteException::new(
+            ExceptionKind::RecoveryInProgress,
+            format!(
+                "Failed to open {path} for {client_name} because lease recovery is in progress. Try again later."
+            ),
+        )
+    }
+
+    /// `recoverLease`: true if the file is closed (or was never open); else
+    /// recovery starts now, whoever holds the lease, and the caller polls.
+    pub async fn recover_lease(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
+        let status = self
+            .file_info(path, caller)?
+            .ok_or_else(|| RemoteException::not_found(path))?;
+        if status.is_directory {
+            return Err(RemoteException::new(
+                ExceptionKind::FileNotFound,
+                format!("'{path}': Is a directory (recoverLease needs a file)"),
+            ));
+        }
+        if !status.under_construction {
+            return Ok(true);
+        }
+        let limits = self.config().lease_limits;
+        let holder = self
+            .leases
+            .holder(path, limits, Instant::now())
+            .map(|(holder, _)| holder)
+            .unwrap_or_default();
+        Ok(self.recover_file(path, &holder).await? == RecoveryOutcome::Closed)
+    }
+
+    /// Recovers every file whose lease passed the hard limit. Returns how
+    /// many were closed or put under block recovery.
+    pub async fn recover_expired_leases(&self) -> usize {
+        let expired = self
+            .leases
+            .expired(self.config().lease_limits, Instant::now());
+        let mut recovered = 0;
+        for (path, holder) in expired {
+            tracing::info!(
+                path,
+                holder,
+                "lease passed the hard limit: recovering the file"
+            );
+            match self.recover_file(&path, &holder).await {
+                Ok(_) => recovered += 1,
+                Err(error) => {
+                    tracing::warn!(path, holder, error = %error.message, "lease recovery failed");
+                    if matches!(
+                        error.kind,
+                        ExceptionKind::LeaseExpired | ExceptionKind::FileNotFound
+                    ) {
+                        // The file is gone or no longer open: the lease is stale.
+                        self.leases.remove(&path);
+                    }
+                }
+            }
+        }
+        recovered
+    }
+
+    /// Takes the file at `path` from `holder`: closes it if its blocks allow,
+    /// otherwise hands the lease to the NameNode and starts block recovery.
+    async fn recover_file(
+        &self,
+        path: &str,
+        holder: &str,
+    ) -> Result<RecoveryOutcome, RemoteException> {
+        let now = common::time::now_millis();
+        let (outcome, recovery) = self
+            .mutate(
+                || format!("Cannot recover the lease of {path}"),
+                |ns| {
+                    let last = ns.open_file_last_block(path)?;
+                    let last_state = last.map(|block| self.blocks().last_block_state(block.id));
+                    let plan = ns.plan_lease_recovery(
+                        path,
+                        holder,
+                        NAMENODE_LEASE_HOLDER,
+                        last_state.is_some_and(|state| state.written),
+                        last_state.is_none_or(|state| state.complete),
+                        now,
+                    )?;
+                    Ok(match plan {
+                        LeaseRecoveryPlan::Close(ops) => {
+                            self.leases.remove(path);
+                            (ops, (RecoveryOutcome::Closed, None))
+                        }
+                        LeaseRecoveryPlan::RecoverBlock { ops, block } => {
+                            self.leases.add(NAMENODE_LEASE_HOLDER, path, Instant::now());
+                            let stored = last.expect("a block to recover is the last block");
+                            (ops, (RecoveryOutcome::InProgress, Some((stored, block))))
+                        }
+                    })
+                },
+            )
+            .await?;
+        if let Some((stored, recovering)) = recovery
+            && !self
+                .blocks()
+                .start_recovery(stored, recovering.generation_stamp)
+        {
+            tracing::warn!(
+                path,
+                block = stored.id,
+                "no live DataNode holds the block to recover; retrying at the next lease check"
+            );
+        }
+        Ok(outcome)
+    }
+
+    /// `commitBlockSynchronization`: the DataNodes agreed on `recovered` (the
+    /// block at its recovery id and final length) on `holders`; the file it
+    /// ends is closed.
+    pub async fn commit_block_synchronization(
+        &self,
+        recovered: Block,
+        holders: &[String],
+    ) -> Result<(), RemoteException> {
+        let now = common::time::now_millis();
+        let path = self
+            .mutate(
+                || format!("Cannot commit the recovery of block {}", recovered.id),
+                |ns| {
+                    let path = self
+                        .leases
+                        .paths_of(NAMENODE_LEASE_HOLDER)
+                        .into_iter()
+                        .find(|path| {
+                            ns.open_file_last_block(path)
+                                .ok()
+                                .flatten()
+                                .is_some_and(|last| last.id == recovered.id)
+                        })
+                        .ok_or_else(|| {
+                            RemoteException::io(format!(
+                                "commitBlockSynchronization: block {} is not being recovered",
+                                recovered.id
+                            ))
+                        })?;
+                    let open = ns.open_file_last_block(&path)?.expect("found above");
+                    // A finalized replica keeps its stamp; others take the recovery id.
+                    if recovered.generation_stamp > open.generation_stamp {
+                        return Err(RemoteException::io(format!(
+                            "commitBlockSynchronization: block {} has recovery id {}, older than {}",
+                            recovered.id, open.generation_stamp, recovered.generation_stamp
+                        )));
+                    }
+                    let ops = ns.plan_recovered_close(
+                        &path,
+                        NAMENODE_LEASE_HOLDER,
+                        recovered.id,
+                        recovered,
+                        now,
+                    )?;
+                    self.blocks().commit_recovered(recovered, holders);
+                    self.leases.remove(&path);
+                    Ok((ops, path))
+                },
+            )
+            .await?;
+        tracing::info!(
+            path,
+            block = recovered.id,
+            length = recovered.num_bytes,
+            "lease recovery closed the file"
+        );
+        Ok(())
+    }
+}
