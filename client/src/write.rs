@@ -298,8 +298,19 @@ impl FileWriter {
                 .client
                 .update_block_for_pipeline(&self.path, old_block)
                 .await?;
+            // Once the block's last packet was sent the survivors may have
+            // finalized it: they only need the new stamp (close recovery).
+            let closing = pipeline.unacked.back().is_some_and(|packet| packet.last);
+            let (stage, recovered_length) = if closing {
+                (pb::PipelineStage::SetupCloseRecovery, pipeline.bytes_sent)
+            } else {
+                (
+                    pb::PipelineStage::SetupStreamingRecovery,
+                    pipeline.bytes_acked,
+                )
+            };
             let new_block = pb::Block {
-                num_bytes: pipeline.bytes_acked,
+                num_bytes: recovered_length,
                 ..bumped
             };
             let connected = connect_pipeline(
@@ -308,7 +319,7 @@ impl FileWriter {
                     ..new_block
                 },
                 &pipeline.nodes,
-                pb::PipelineStage::SetupStreamingRecovery,
+                stage,
                 new_block.generation_stamp,
                 self.bytes_per_checksum,
             )
@@ -334,6 +345,12 @@ impl FileWriter {
             };
             pipeline.connection = connection;
             pipeline.acks = acks;
+            if closing {
+                // Every survivor holds the whole block, finalized: done.
+                pipeline.unacked.clear();
+                pipeline.bytes_acked = pipeline.bytes_sent;
+                return Ok(());
+            }
             let mut resent = Ok(());
             for packet in &pipeline.unacked {
                 resent = send(&mut pipeline.connection, packet).await;

@@ -292,6 +292,21 @@ impl StoreInner {
         })
     }
 
+    /// Records the new stamp of a finalized replica whose meta file was
+    /// renamed from `old` to `new`, if nothing changed it meanwhile.
+    pub fn restamp_finalized(&self, block_id: u64, old: u64, new: u64) -> Result<(), StorageError> {
+        let mut state = self.state();
+        match state.replicas.get_mut(&block_id) {
+            Some(replica)
+                if replica.state == ReplicaState::Finalized && replica.generation_stamp == old =>
+            {
+                replica.generation_stamp = new;
+                Ok(())
+            }
+            _ => Err(StorageError::Superseded(block_id)),
+        }
+    }
+
     /// Records that the writer of `epoch` moved the replica into finalized/.
     pub fn mark_finalized(
         &self,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
 
 use tracing::{info, warn};
@@ -166,6 +166,67 @@ impl BlockStore {
         bytes_acked: u64,
     ) -> Result<ReplicaWriter, StorageError> {
         rbw::recover(&self.inner, block_id, new_generation_stamp, bytes_acked)
+    }
+
+    /// Close recovery: the pipeline failed after the block's last packet was
+    /// sent, so this replica must hold all `length` bytes. It ends finalized
+    /// at `new_generation_stamp`, whether it was still being written or
+    /// already finalized (its meta file is then renamed to the new stamp).
+    pub fn recover_close(
+        &self,
+        block_id: u64,
+        new_generation_stamp: u64,
+        length: u64,
+    ) -> Result<ReplicaInfo, StorageError> {
+        let located = self.inner.locate(block_id)?;
+        let short = |had: u64| {
+            StorageError::InvalidArgument(format!(
+                "blk_{block_id}: close recovery needs {length} bytes, the replica has {had}"
+            ))
+        };
+        if located.info.state == ReplicaState::Rbw {
+            let writer = self.recover_rbw(block_id, new_generation_stamp, length)?;
+            if writer.bytes_written() != length {
+                return Err(short(writer.bytes_written()));
+            }
+            return writer.finalize();
+        }
+        let old_stamp = located.info.generation_stamp;
+        if located.info.length != length {
+            return Err(short(located.info.length));
+        }
+        if old_stamp > new_generation_stamp {
+            return Err(StorageError::GenerationStamp {
+                block_id,
+                replica: old_stamp,
+                requested: new_generation_stamp,
+                operation: "close recovery needs at most",
+            });
+        }
+        if old_stamp < new_generation_stamp {
+            let renamed = located
+                .meta
+                .with_file_name(volume::meta_file_name(block_id, new_generation_stamp));
+            fs::rename(&located.meta, &renamed).map_err(io_error(format!(
+                "cannot rename {} to {}",
+                located.meta.display(),
+                renamed.display()
+            )))?;
+            let dir = renamed.parent().unwrap_or(Path::new("."));
+            volume::sync_dir(dir).map_err(io_error(format!("cannot fsync {}", dir.display())))?;
+            self.inner
+                .restamp_finalized(block_id, old_stamp, new_generation_stamp)?;
+        }
+        info!(
+            block_id,
+            generation_stamp = new_generation_stamp,
+            length,
+            "close recovery"
+        );
+        Ok(ReplicaInfo {
+            generation_stamp: new_generation_stamp,
+            ..located.info
+        })
     }
 
     /// A reader of the replica of `block_id`, finalized or being written

@@ -21,9 +21,11 @@ use tracing::{debug, warn};
 
 use super::read::stream_packets;
 use super::{TransferContext, error_response, success_response};
-use crate::storage::{BlockKey, ReplicaInfo, ReplicaWriter};
+use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long close recovery waits for a replica still being flushed.
+const CLOSE_RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
 /// What the disk writer is asked to do.
 enum DiskWork {
@@ -85,6 +87,9 @@ pub async fn receive_block(
     op: pb::OpWriteBlock,
     context: &TransferContext,
 ) -> std::io::Result<()> {
+    if op.stage() == pb::PipelineStage::SetupCloseRecovery {
+        return recover_close(stream, op, context).await;
+    }
     let (mut upstream_read, mut upstream_write) = stream.into_split();
     let block = op.block.unwrap_or_default();
     let stage = op.stage();
@@ -211,6 +216,71 @@ pub async fn receive_block(
     let _ = disk.await;
     let _ = acks.await;
     Ok(())
+}
+
+/// Close recovery (`SetupCloseRecovery`): finalizes the local replica at
+/// the new stamp, then the rest of the pipeline, then answers upstream.
+async fn recover_close(
+    mut stream: TcpStream,
+    op: pb::OpWriteBlock,
+    context: &TransferContext,
+) -> std::io::Result<()> {
+    let block = op.block.unwrap_or_default();
+    let (generation_stamp, length) = (op.new_generation_stamp, op.bytes_acked);
+    // The writer of the failed pipeline may still be flushing the block's
+    // last packets: give it the time to finish before taking over.
+    let deadline = tokio::time::Instant::now() + CLOSE_RECOVERY_WAIT;
+    while tokio::time::Instant::now() < deadline
+        && context
+            .store
+            .replica(block.block_id)
+            .is_some_and(|replica| replica.state == ReplicaState::Rbw && replica.length < length)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let store = context.store.clone();
+    let recovered = tokio::task::spawn_blocking(move || {
+        store.recover_close(block.block_id, generation_stamp, length)
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    let replica = match recovered {
+        Ok(replica) => replica,
+        Err(error) => {
+            let response = error_response(pb::Status::Error, error.to_string());
+            return datatransfer::write_message(&mut stream, &response).await;
+        }
+    };
+    context.namenode.block_received(&replica).await;
+    if let Some((next, rest)) = op.targets.split_first() {
+        let forwarded = pb::OpWriteBlock {
+            targets: rest.to_vec(),
+            ..op.clone()
+        };
+        let request = pb::DataTransferOp {
+            op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
+        };
+        let failure = match connect_and_send(next, request).await {
+            Ok((_, response)) if response.status() == pb::Status::Success => None,
+            Ok((_, response)) => Some((
+                format!("downstream failed: {}", response.message),
+                if response.first_bad_link.is_empty() {
+                    transfer_address(next)
+                } else {
+                    response.first_bad_link
+                },
+            )),
+            Err(error) => Some((error, transfer_address(next))),
+        };
+        if let Some((message, first_bad_link)) = failure {
+            let response = pb::BlockOpResponse {
+                first_bad_link,
+                ..error_response(pb::Status::Error, message)
+            };
+            return datatransfer::write_message(&mut stream, &response).await;
+        }
+    }
+    datatransfer::write_message(&mut stream, &success_response()).await
 }
 
 async fn refuse(
