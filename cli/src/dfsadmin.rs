@@ -59,10 +59,10 @@ fn usage(err: &mut dyn Write) -> i32 {
 
 async fn safe_mode(
     client: &DfsClient,
-    action: &str,
+    action_name: &str,
     out: &mut dyn Write,
 ) -> Result<(), RemoteException> {
-    let action = match action {
+    let action = match action_name {
         "enter" => SafeModeAction::Enter,
         "leave" => SafeModeAction::Leave,
         "get" | "wait" => SafeModeAction::Get,
@@ -72,7 +72,11 @@ async fn safe_mode(
             )));
         }
     };
-    let on = client.set_safe_mode(action).await?;
+    let mut on = client.set_safe_mode(action).await?;
+    while on && action_name == "wait" {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        on = client.set_safe_mode(SafeModeAction::Get).await?;
+    }
     let _ = writeln!(out, "Safe mode is {}", if on { "ON" } else { "OFF" });
     Ok(())
 }

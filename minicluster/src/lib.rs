@@ -90,6 +90,8 @@ impl MiniClusterBuilder {
         conf.set("dfs.heartbeat.interval", "1s");
         conf.set("dfs.namenode.redundancy.interval.seconds", "1s");
         conf.set("dfs.namenode.reconstruction.pending.timeout-sec", "30s");
+        // As Hadoop's MiniDFSCluster: leave safe mode as soon as the blocks are reported.
+        conf.set("dfs.namenode.safemode.extension", "0");
         if !self.racks.is_empty() {
             std::fs::create_dir_all(&base_dir)?;
             let table = base_dir.join("topology.table");

@@ -15,6 +15,7 @@ use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
 use crate::placement::PlacementPolicy;
+use crate::safemode::SafeModeConfig;
 
 /// Where the NameNode listens and how its namesystem behaves.
 #[derive(Clone, Debug)]
@@ -82,6 +83,15 @@ impl NameNodeConfig {
                 Duration::from_secs(2),
                 TimeUnit::Milliseconds,
             )?,
+            safe_mode: SafeModeConfig {
+                threshold: conf.get_f64("dfs.namenode.safemode.threshold-pct", 0.999)?,
+                min_datanodes: conf.get_u32("dfs.namenode.safemode.min.datanodes", 0)? as usize,
+                extension: conf.get_duration(
+                    "dfs.namenode.safemode.extension",
+                    Duration::from_secs(30),
+                    TimeUnit::Milliseconds,
+                )?,
+            },
             hosts_exclude: conf
                 .get_trimmed("dfs.hosts.exclude")
                 .filter(|path| !path.is_empty())

@@ -135,6 +135,7 @@ impl DatanodeProtocol for DatanodeRpc {
         self.namesystem
             .blocks()
             .block_report(&report.datanode_uuid, &replicas)?;
+        self.namesystem.check_safe_mode();
         Ok(Response::new(pb::BlockReportResponse {
             commands: Vec::new(),
         }))

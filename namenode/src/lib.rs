@@ -15,6 +15,7 @@ pub mod lease_recovery;
 pub mod namespace;
 pub mod namesystem;
 pub mod rpc;
+pub mod safemode;
 pub mod server;
 pub mod storage;
 pub mod web;

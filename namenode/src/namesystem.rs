@@ -6,7 +6,6 @@
 //! txid to be durable (group commit). Nothing is acknowledged before that.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use common::{ExceptionKind, FsPermission, RemoteException};
@@ -20,6 +19,7 @@ use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
 use crate::placement::PlacementPolicy;
+use crate::safemode::{SafeMode, SafeModeConfig};
 use crate::storage::{NameDirs, StorageError, StorageInfo};
 
 /// What the namesystem needs from the NameNode's configuration.
@@ -41,6 +41,7 @@ pub struct NamesystemConfig {
     pub lease_recheck_interval: std::time::Duration,
     /// `dfs.hosts.exclude`: DataNodes to decommission.
     pub hosts_exclude: Option<PathBuf>,
+    pub safe_mode: SafeModeConfig,
     pub block_manager: BlockManagerConfig,
     pub placement: PlacementPolicy,
     pub racks: common::topology::RackResolver,
@@ -60,7 +61,7 @@ pub struct Namesystem {
     dirs: NameDirs,
     info: StorageInfo,
     config: NamesystemConfig,
-    safe_mode: AtomicBool,
+    safe_mode: SafeMode,
     blocks: BlockManager,
     pub(crate) leases: LeaseManager,
 }
@@ -126,16 +127,18 @@ impl Namesystem {
                 source,
             },
         )?;
-        Ok(Arc::new(Self {
+        let namesystem = Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
             editlog: EditLog::start(journal, loaded.last_txid),
             dirs,
             info: loaded.info,
+            safe_mode: SafeMode::new(config.safe_mode),
             config,
-            safe_mode: AtomicBool::new(false),
             blocks,
             leases,
-        }))
+        });
+        namesystem.check_safe_mode();
+        Ok(namesystem)
     }
 
     /// Block management (DataNodes, replicas, redundancy work).
@@ -535,16 +538,38 @@ impl Namesystem {
     }
 
     pub fn in_safe_mode(&self) -> bool {
-        self.safe_mode.load(Ordering::SeqCst)
+        self.safe_mode.is_on()
+    }
+
+    /// Why safe mode is on and what ends it (Hadoop's safe mode tip).
+    pub fn safe_mode_tip(&self) -> String {
+        self.safe_mode
+            .tip(self.blocks.safe_mode_counts(), std::time::Instant::now())
+    }
+
+    /// Leaves startup safe mode once enough blocks were reported (called
+    /// by the block monitor, and once at startup).
+    pub fn check_safe_mode(&self) {
+        if !self.in_safe_mode() {
+            return;
+        }
+        let counts = self.blocks.safe_mode_counts();
+        if self.safe_mode.update(counts, std::time::Instant::now()) {
+            tracing::info!(
+                reported_blocks = counts.safe_blocks,
+                total_blocks = counts.total_blocks,
+                live_datanodes = counts.live_datanodes,
+                "leaving safe mode"
+            );
+        }
     }
 
     fn safe_mode_error(&self, refused: &str) -> RemoteException {
+        let tip = self.safe_mode_tip();
+        let reason = tip.strip_prefix("Safe mode is ON. ").unwrap_or(&tip);
         RemoteException::new(
             ExceptionKind::SafeMode,
-            format!(
-                "{refused}. Name node is in safe mode.\nIt was turned on manually. \
-                 Use \"hdfs dfsadmin -safemode leave\" to turn safe mode off."
-            ),
+            format!("{refused}. Name node is in safe mode.\n{reason}"),
         )
     }
 
@@ -573,7 +598,7 @@ impl Namesystem {
         };
         self.require_superuser(caller, "setSafeMode")?;
         let _namespace = self.write();
-        self.safe_mode.store(enter, Ordering::SeqCst);
+        self.safe_mode.set_manual(enter);
         tracing::info!(safe_mode = enter, user = %caller.user, "safe mode changed");
         Ok(enter)
     }

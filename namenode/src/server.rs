@@ -153,6 +153,11 @@ async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
             _ = ticks.tick() => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
+        if namesystem.in_safe_mode() {
+            // As HDFS: no redundancy work until the block reports are in.
+            namesystem.check_safe_mode();
+            continue;
+        }
         let round = namesystem.blocks().run_monitor(std::time::Instant::now());
         if round.transfers_scheduled + round.replicas_to_delete + round.newly_dead > 0 {
             tracing::info!(

@@ -60,7 +60,7 @@ async fn jmx(State(namesystem): State<Arc<Namesystem>>) -> Json<Value> {
                 "name": "Hadoop:service=NameNode,name=NameNodeInfo",
                 "ClusterId": info.cluster_id,
                 "BlockPoolId": info.block_pool_id,
-                "Safemode": if namesystem.in_safe_mode() { "Safe mode is ON." } else { "" },
+                "Safemode": if namesystem.in_safe_mode() { namesystem.safe_mode_tip() } else { String::new() },
             }
         ]
     }))

@@ -587,6 +587,28 @@ impl BlockManager {
             .collect()
     }
 
+    /// Complete blocks, those with their minimum replicas reported, and live
+    /// DataNodes: what startup safe mode waits on.
+    pub fn safe_mode_counts(&self) -> crate::safemode::SafeModeCounts {
+        let state = self.lock();
+        let mut counts = crate::safemode::SafeModeCounts {
+            live_datanodes: state.nodes.iter().filter(|node| node.alive).count(),
+            ..Default::default()
+        };
+        let min = usize::from(self.config.min_replication);
+        for info in state
+            .blocks
+            .values()
+            .filter(|info| !info.under_construction)
+        {
+            counts.total_blocks += 1;
+            if state.readable_replicas(info) >= min {
+                counts.safe_blocks += 1;
+            }
+        }
+        counts
+    }
+
     pub fn stats(&self) -> BlockStats {
         let state = self.lock();
         let mut stats = BlockStats::default();
