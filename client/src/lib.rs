@@ -7,6 +7,7 @@
 mod dfs;
 pub(crate) mod read;
 mod status;
+pub mod trash;
 mod write;
 
 pub use dfs::{

@@ -593,6 +593,15 @@ impl Configuration {
         })
     }
 
+    /// Minutes as a decimal number (how Hadoop reads `fs.trash.interval`);
+    /// absent, empty or negative is zero.
+    pub fn get_minutes(&self, key: &str) -> Result<std::time::Duration, ConfError> {
+        let minutes = self.get_f64(key, 0.0)?;
+        Ok(std::time::Duration::from_secs_f64(
+            (minutes * 60.0).max(0.0),
+        ))
+    }
+
     /// Size in bytes like Hadoop's `getLongBytes`: a plain number, or one with a binary suffix
     /// `k`, `m`, `g`, `t`, `p` or `e`, case-insensitive (`128m` is 134217728). Absent or empty
     /// gives `default`.

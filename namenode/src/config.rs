@@ -65,7 +65,11 @@ impl NameNodeConfig {
             default_block_size: conf.get_size_bytes("dfs.blocksize", 128 * 1024 * 1024)?,
             default_replication: conf.get_u16("dfs.replication", 3)?,
             bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
-            trash_interval_minutes: conf.get_u64("fs.trash.interval", 0)?,
+            trash_interval: conf.get_minutes("fs.trash.interval")?,
+            trash_checkpoint_interval: match conf.get_minutes("fs.trash.checkpoint.interval")? {
+                interval if interval.is_zero() => conf.get_minutes("fs.trash.interval")?,
+                interval => interval,
+            },
             lease_limits: LeaseLimits {
                 soft: conf.get_duration(
                     "dfs.namenode.lease-soft-limit-sec",

@@ -18,6 +18,7 @@ pub mod rpc;
 pub mod safemode;
 pub mod server;
 pub mod storage;
+pub mod trash_emptier;
 pub mod web;
 
 pub use config::NameNodeConfig;

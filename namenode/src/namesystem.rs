@@ -35,7 +35,11 @@ pub struct NamesystemConfig {
     pub default_block_size: u64,
     pub default_replication: u16,
     pub bytes_per_checksum: u32,
-    pub trash_interval_minutes: u64,
+    /// `fs.trash.interval`: how long deleted paths stay in the trash.
+    pub trash_interval: std::time::Duration,
+    /// `fs.trash.checkpoint.interval` (the trash interval when 0): how often
+    /// the emptier checkpoints and purges every user's trash.
+    pub trash_checkpoint_interval: std::time::Duration,
     pub lease_limits: LeaseLimits,
     /// `dfs.namenode.lease-recheck-interval-ms`: how often expired leases are recovered.
     pub lease_recheck_interval: std::time::Duration,

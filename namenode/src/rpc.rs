@@ -422,7 +422,7 @@ impl ClientProtocol for ClientRpc {
             block_size: config.default_block_size,
             bytes_per_checksum: config.bytes_per_checksum,
             replication: config.default_replication.into(),
-            trash_interval_minutes: config.trash_interval_minutes,
+            trash_interval_minutes: config.trash_interval.as_secs() / 60,
         }))
     }
 

@@ -103,13 +103,27 @@ impl NameNode {
         let monitor = tokio::spawn(run_block_monitor(namesystem.clone(), shutdown.subscribe()));
         let lease_monitor =
             tokio::spawn(run_lease_monitor(namesystem.clone(), shutdown.subscribe()));
+        let settings = namesystem.config();
+        let trash_emptier = tokio::spawn(crate::trash_emptier::run(
+            rpc_address,
+            settings.superuser.clone(),
+            settings.trash_interval,
+            settings.trash_checkpoint_interval,
+            shutdown.subscribe(),
+        ));
         info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
         Ok(Self {
             namesystem,
             rpc_address,
             http_address,
             shutdown,
-            servers: vec![rpc_server, http_server, monitor, lease_monitor],
+            servers: vec![
+                rpc_server,
+                http_server,
+                monitor,
+                lease_monitor,
+                trash_emptier,
+            ],
         })
     }
 

@@ -72,7 +72,10 @@ async fn safe_mode_holds_writes_until_blocks_are_reported() {
         .unwrap()
         .unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Safe mode is OFF");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Safe mode is OFF"
+    );
     client
         .mkdirs("/new", FsPermission::new(0o755), true)
         .await

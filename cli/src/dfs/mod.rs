@@ -62,7 +62,7 @@ const USAGE: CommandInfo = CommandInfo {
 };
 
 /// Every command, in name order (the order of the usage summary).
-const COMMANDS: [&CommandInfo; 29] = [
+const COMMANDS: [&CommandInfo; 30] = [
     &put::APPEND_TO_FILE,
     &display::CAT,
     &display::CHECKSUM,
@@ -75,6 +75,7 @@ const COMMANDS: [&CommandInfo; 29] = [
     &cp::CP,
     &df::DF,
     &count_du::DU,
+    &modify::EXPUNGE,
     &get::GET,
     &get::GETMERGE,
     &display::HEAD,
@@ -140,6 +141,7 @@ pub async fn run(
         "mv" => modify::mv(&mut shell, rest).await,
         "put" => put::put(&mut shell, rest).await,
         "rm" => modify::rm(&mut shell, rest).await,
+        "expunge" => modify::expunge(&mut shell, rest).await,
         "rmdir" => modify::rmdir(&mut shell, rest).await,
         "setrep" => setrep::setrep(&mut shell, rest).await,
         "stat" => stat_test::stat(&mut shell, rest).await,

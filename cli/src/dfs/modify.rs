@@ -1,8 +1,9 @@
-//! `-mkdir`, `-mv`, `-rm` and `-rmdir` (Hadoop's `Mkdir`, `MoveCommands.Rename` and
-//! `Delete`).
+//! `-mkdir`, `-mv`, `-rm`, `-rmdir` and `-expunge` (Hadoop's `Mkdir`,
+//! `MoveCommands.Rename`, `Delete` and `Delete.Expunge`), with the trash.
 
 use std::io::BufRead;
 
+use client::trash::Trash;
 use common::{FsPermission, RemoteException};
 
 use super::CommandInfo;
@@ -38,6 +39,15 @@ pub const RM: CommandInfo = CommandInfo {
               hadoop.shell.delete.limit.num.files (default 100).",
 };
 
+/// `-expunge`.
+pub const EXPUNGE: CommandInfo = CommandInfo {
+    name: "expunge",
+    usage: "[-immediate]",
+    description: "Deletes files from the trash that are older than the retention threshold \
+(fs.trash.interval), and makes a new checkpoint of the current trash.
+  -immediate  Deletes everything in the trash now, checkpoints included.",
+};
+
 /// `-rmdir`.
 pub const RMDIR: CommandInfo = CommandInfo {
     name: "rmdir",
@@ -50,6 +60,7 @@ const MKDIR_FORMAT: CommandFormat = CommandFormat::new(1, usize::MAX, &["p"]);
 const MV_FORMAT: CommandFormat = CommandFormat::new(2, usize::MAX, &[]);
 const RM_FORMAT: CommandFormat =
     CommandFormat::new(1, usize::MAX, &["f", "r", "R", "skipTrash", "safely"]);
+const EXPUNGE_FORMAT: CommandFormat = CommandFormat::new(0, 0, &["immediate"]);
 const RMDIR_FORMAT: CommandFormat =
     CommandFormat::new(1, usize::MAX, &["-ignore-fail-on-non-empty"]);
 
@@ -197,6 +208,7 @@ pub async fn rm(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Usa
     let ignore_missing = flags.has("f");
     let recursive = flags.has("r") || flags.has("R");
     let safely = flags.has("safely");
+    let skip_trash = flags.has("skipTrash");
     let mut items = Vec::new();
     for arg in &args {
         match shell.expand(arg).await {
@@ -219,11 +231,50 @@ pub async fn rm(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Usa
         if safely && status.is_dir && !confirm_large_delete(shell, &item).await {
             continue;
         }
+        if !skip_trash {
+            match move_to_trash(shell, &item).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    shell.error(error);
+                    continue;
+                }
+            }
+        }
         match item.fs.delete(&item.path, recursive).await {
             Ok(true) => shell.print(format_args!("Deleted {}", item.display)),
             Ok(false) => shell.error(item.error("Input/output error")),
             Err(error) => shell.error(error),
         }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// Moves `item` to its owner's trash when the trash is on; false when it
+/// must be deleted instead (trash off, or `item` already in the trash).
+async fn move_to_trash(shell: &mut Shell<'_>, item: &PathItem) -> Result<bool, RemoteException> {
+    let trash = Trash::new(&item.fs, shell.conf).await?;
+    let Some(target) = trash.move_to_trash(&item.path).await? else {
+        return Ok(false);
+    };
+    let uri = item.fs.uri();
+    shell.print(format_args!(
+        "Moved: '{uri}{}' to trash at: {uri}{target}",
+        item.path
+    ));
+    Ok(true)
+}
+
+/// Runs `-expunge [-immediate]`.
+pub async fn expunge(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    let immediate = EXPUNGE_FORMAT.parse(&mut args)?.has("immediate");
+    let result = async {
+        let fs = shell.default_fs()?;
+        Trash::new(&fs, shell.conf).await?.expunge(immediate).await
+    }
+    .await;
+    if let Err(error) = result {
+        shell.error(error);
     }
     Ok(shell.exit_code(0))
 }

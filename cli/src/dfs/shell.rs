@@ -99,6 +99,11 @@ impl<'a> Shell<'a> {
         }
     }
 
+    /// The file system of `fs.defaultFS` (or `-fs`).
+    pub fn default_fs(&self) -> Result<DfsClient, RemoteException> {
+        self.default_fs.clone()
+    }
+
     /// The user commands run as.
     pub fn user(&self) -> &str {
         &self.user
