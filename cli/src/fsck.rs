@@ -264,7 +264,8 @@ impl Checker<'_> {
             self.admin_states.insert(info.datanode_uuid, state);
         }
         self.cluster = Cluster {
-            block_pool: None,
+            block_pool: Some(self.client.server_defaults().await?.block_pool_id)
+                .filter(|pool| !pool.is_empty()),
             live_datanodes: live.len(),
             racks: racks.len(),
             default_replication: conf

@@ -708,6 +708,7 @@ impl DfsClient {
             bytes_per_checksum: response.bytes_per_checksum,
             replication: response.replication as u16,
             trash_interval_minutes: response.trash_interval_minutes,
+            block_pool_id: response.block_pool_id,
         })
     }
 }

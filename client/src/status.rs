@@ -107,10 +107,11 @@ impl From<pb::GetFsStatsResponse> for FsStats {
 }
 
 /// The NameNode's defaults for new files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerDefaults {
     pub block_size: u64,
     pub bytes_per_checksum: u32,
     pub replication: u16,
     pub trash_interval_minutes: u64,
+    pub block_pool_id: String,
 }

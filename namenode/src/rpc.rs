@@ -423,6 +423,7 @@ impl ClientProtocol for ClientRpc {
             bytes_per_checksum: config.bytes_per_checksum,
             replication: config.default_replication.into(),
             trash_interval_minutes: config.trash_interval.as_secs() / 60,
+            block_pool_id: self.namesystem.storage_info().block_pool_id.clone(),
         }))
     }
 

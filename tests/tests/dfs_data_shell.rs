@@ -93,6 +93,11 @@ async fn put_get_cat_checksum_and_fsck() {
     let (code, out, _) = hdfs(&conf, &["fsck", "/", "-files", "-blocks", "-racks"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Status: HEALTHY"), "{out}");
+    let pool = &cluster.namesystem().unwrap().storage_info().block_pool_id;
+    assert!(
+        out.contains(&format!(" {pool}:blk_")),
+        "blocks are named with their pool: {out}"
+    );
     assert!(
         out.contains("The filesystem under path '/' is HEALTHY"),
         "{out}"
