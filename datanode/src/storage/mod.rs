@@ -49,6 +49,7 @@ mod tests;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use meta::Digests;
 pub use reader::ReplicaReader;
 pub use store::BlockStore;
 pub use writer::ReplicaWriter;

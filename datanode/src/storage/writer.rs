@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tracing::{debug, info, warn};
 
-use super::meta::{self, BlockHasher};
+use super::meta::{self, BlockHasher, Digests};
 use super::replica_map::{Located, StoreInner};
 use super::volume;
 use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError, io_error, write_error};
@@ -27,7 +27,8 @@ pub struct ReplicaWriter {
     data: File,
     meta: File,
     bytes_written: u64,
-    hasher: BlockHasher,
+    /// `None` when the pipeline's last node hashes the block for everyone.
+    hasher: Option<BlockHasher>,
     crc_bytes: Vec<u8>,
     /// Data before this offset has had its writeback started.
     writeback_started_to: u64,
@@ -61,7 +62,7 @@ impl ReplicaWriter {
             data,
             meta,
             bytes_written: located.info.length,
-            hasher,
+            hasher: Some(hasher),
             crc_bytes: Vec::new(),
             writeback_started_to: located.info.length,
         }
@@ -151,7 +152,9 @@ impl ReplicaWriter {
         self.meta
             .write_all_at(&self.crc_bytes, meta::crc_offset(first_chunk))
             .map_err(write_error(volume_root, &self.meta_path))?;
-        self.hasher.update(fresh);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(fresh);
+        }
         self.bytes_written = end;
         self.start_writeback();
         let partial_last_crc = checksums
@@ -162,19 +165,41 @@ impl ReplicaWriter {
             .publish_length(block_id, self.epoch, end, partial_last_crc)
     }
 
+    /// Stops hashing as data arrives: a DataNode that forwards the block
+    /// downstream gets the digests from the pipeline's last node, which
+    /// hashed the same bytes (every node verified every chunk's CRC).
+    pub fn skip_digests(&mut self) {
+        self.hasher = None;
+    }
+
     /// Makes the replica durable and final: fsyncs data and meta, records the
     /// digests in the meta header, and moves both files into
-    /// `finalized/subdirA/subdirB` (fsyncing the directories).
+    /// `finalized/subdirA/subdirB` (fsyncing the directories). Without a
+    /// hasher ([`ReplicaWriter::skip_digests`]) the digests are computed from
+    /// the data file.
     pub fn finalize(self) -> Result<ReplicaInfo, StorageError> {
+        self.finalize_with(None)
+    }
+
+    /// [`ReplicaWriter::finalize`] recording `digests` when given (the
+    /// pipeline's last node computed them).
+    pub fn finalize_with(mut self, digests: Option<Digests>) -> Result<ReplicaInfo, StorageError> {
         let block_id = self.block.id;
         self.store.check_owned(block_id, self.epoch)?;
+        let digests = match (digests, self.hasher.take()) {
+            (Some(digests), _) => digests,
+            (None, Some(hasher)) => hasher.finish(),
+            (None, None) => {
+                BlockHasher::of_prefix(&self.data, self.bytes_written, &self.data_path)?.finish()
+            }
+        };
         let volume = &self.store.volumes[self.volume];
         let sync = |file: &File, path: &Path| {
             file.sync_all()
                 .map_err(io_error(format!("cannot fsync {}", path.display())))
         };
         sync(&self.data, &self.data_path)?;
-        meta::write_digests(&self.meta, &self.hasher.finish())
+        meta::write_digests(&self.meta, &digests)
             .map_err(write_error(&volume.root, &self.meta_path))?;
         sync(&self.meta, &self.meta_path)?;
 

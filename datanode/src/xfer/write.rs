@@ -9,6 +9,7 @@
 //! so a client that saw its last ack can close the file at once.
 
 use std::net::ToSocketAddrs;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
@@ -21,7 +22,7 @@ use tracing::{debug, warn};
 
 use super::read::stream_packets;
 use super::{TransferContext, error_response, success_response};
-use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter};
+use crate::storage::{BlockKey, BlockStore, Digests, ReplicaInfo, ReplicaState, ReplicaWriter};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long close recovery waits for a replica still being flushed.
@@ -122,6 +123,10 @@ pub async fn receive_block(
             .await;
         }
     };
+    let mut writer = writer;
+    if !op.targets.is_empty() {
+        writer.skip_digests();
+    }
     let key = writer.block();
 
     // Set up the rest of the pipeline before answering upstream.
@@ -165,8 +170,19 @@ pub async fn receive_block(
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
     // Written packets come back for reuse: no allocation per packet.
     let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
+    let has_downstream = downstream.is_some();
+    // The pipeline's last node hashes the block; its digests come back on
+    // the last ack and go to the disk writer for the finalize.
+    let (digests_sender, digests_receiver) = std::sync::mpsc::channel::<Option<Digests>>();
     let disk = tokio::task::spawn_blocking(move || {
-        write_to_disk(writer, disk_receiver, done_sender, recycle_sender)
+        write_to_disk(
+            writer,
+            disk_receiver,
+            done_sender,
+            recycle_sender,
+            digests_receiver,
+            has_downstream,
+        )
     });
     let (downstream_read, mut downstream_write) = match downstream {
         Some((read, write)) => (Some(read), Some(write)),
@@ -176,6 +192,8 @@ pub async fn receive_block(
         done_receiver,
         downstream_read,
         upstream_write,
+        digests_sender,
+        context.store.clone(),
         context.namenode.clone(),
     ));
 
@@ -302,6 +320,8 @@ fn write_to_disk(
     work: std::sync::mpsc::Receiver<DiskWork>,
     done: mpsc::UnboundedSender<DiskDone>,
     recycle: std::sync::mpsc::Sender<PacketBuffer>,
+    digests: std::sync::mpsc::Receiver<Option<Digests>>,
+    has_downstream: bool,
 ) {
     for item in work {
         match item {
@@ -327,7 +347,14 @@ fn write_to_disk(
                 }
                 if header.last_packet_in_block {
                     let seqno = header.seqno;
-                    let (status, finalized) = match writer.finalize() {
+                    // From downstream when this node forwards the block
+                    // (`None`, or a closed channel: hash the file instead).
+                    let downstream_digests = if has_downstream {
+                        digests.recv().ok().flatten()
+                    } else {
+                        None
+                    };
+                    let (status, finalized) = match writer.finalize_with(downstream_digests) {
                         Ok(replica) => (pb::Status::Success, Some(replica)),
                         Err(error) => {
                             warn!(%error, "finalizing a replica failed");
@@ -363,24 +390,43 @@ fn write_to_disk(
     }
 }
 
+/// Acks each packet upstream once it is on the local disk and acked by the
+/// rest of the pipeline, one status per node. The downstream ack is read
+/// first: the last one carries the digests the local finalize waits for.
 async fn send_acks(
     mut done: mpsc::UnboundedReceiver<DiskDone>,
     mut downstream: Option<OwnedReadHalf>,
     mut upstream: OwnedWriteHalf,
+    digests: std::sync::mpsc::Sender<Option<Digests>>,
+    store: Arc<BlockStore>,
     namenode: crate::namenode::NamenodeLink,
 ) {
     let mut downstream_failed = false;
-    while let Some(local) = done.recv().await {
-        let mut replies = vec![local.status as i32];
-        if let Some(reader) = downstream.as_mut() {
-            let ack = if downstream_failed {
-                None
-            } else {
-                datatransfer::read_message::<pb::PipelineAck, _>(reader)
+    loop {
+        let downstream_ack = match downstream.as_mut() {
+            Some(reader) if !downstream_failed => {
+                let ack = datatransfer::read_message::<pb::PipelineAck, _>(reader)
                     .await
-                    .ok()
-            };
-            match ack {
+                    .ok();
+                if let Some(ack) = &ack
+                    && let Some(received) = received_digests(ack)
+                {
+                    let _ = digests.send(Some(received));
+                }
+                if ack.is_none() {
+                    downstream_failed = true;
+                    let _ = digests.send(None);
+                }
+                ack
+            }
+            _ => None,
+        };
+        let Some(local) = done.recv().await else {
+            return;
+        };
+        let mut replies = vec![local.status as i32];
+        if downstream.is_some() {
+            match downstream_ack {
                 Some(ack) if ack.seqno == local.seqno => replies.extend(ack.replies),
                 _ => {
                     downstream_failed = true;
@@ -388,13 +434,21 @@ async fn send_acks(
                 }
             }
         }
-        if let Some(replica) = &local.finalized {
-            namenode.block_received(replica).await;
-        }
-        let ack = pb::PipelineAck {
+        let mut ack = pb::PipelineAck {
             seqno: local.seqno,
             replies,
+            ..Default::default()
         };
+        if let Some(replica) = &local.finalized {
+            namenode.block_received(replica).await;
+            let (store, block_id) = (store.clone(), replica.block_id);
+            if let Ok(Ok((md5, sha1))) =
+                tokio::task::spawn_blocking(move || store.digests(block_id)).await
+            {
+                ack.md5 = md5.to_vec();
+                ack.sha1 = sha1.to_vec();
+            }
+        }
         let failed = ack
             .replies
             .iter()
@@ -408,6 +462,14 @@ async fn send_acks(
             return;
         }
     }
+}
+
+/// The digests on a downstream ack, if it carries well-formed ones.
+fn received_digests(ack: &pb::PipelineAck) -> Option<Digests> {
+    Some(Digests {
+        md5: ack.md5.as_slice().try_into().ok()?,
+        sha1: ack.sha1.as_slice().try_into().ok()?,
+    })
 }
 
 /// Copies a local finalized replica to `targets` (a pipeline), as the
