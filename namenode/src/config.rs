@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::conf::TimeUnit;
 
 use crate::blockmanager::BlockManagerConfig;
+use crate::checkpoint::CheckpointConfig;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
 use crate::placement::PlacementPolicy;
@@ -23,6 +24,8 @@ pub struct NameNodeConfig {
     /// Web UI and JMX: `dfs.namenode.http-address`.
     pub http_address: SocketAddr,
     pub namesystem: NamesystemConfig,
+    /// Image transfer and retention of old images and edits.
+    pub checkpoint: CheckpointConfig,
 }
 
 impl NameNodeConfig {
@@ -106,6 +109,7 @@ impl NameNodeConfig {
             rpc_address,
             http_address,
             namesystem,
+            checkpoint: CheckpointConfig::from_conf(conf)?,
         })
     }
 }

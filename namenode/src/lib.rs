@@ -6,6 +6,7 @@
 //! I/O; [`rpc`] and [`web`] are thin adapters; [`server`] runs it all.
 
 pub mod blockmanager;
+pub mod checkpoint;
 pub mod config;
 pub mod datanode_rpc;
 pub mod editlog;
@@ -13,6 +14,7 @@ pub mod fsimage;
 pub mod namespace;
 pub mod namesystem;
 pub mod rpc;
+pub mod secondary;
 pub mod server;
 pub mod storage;
 pub mod web;
