@@ -99,13 +99,13 @@ pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
 /// Returns its header.
 pub fn verify(path: &Path, expected_md5: &str, limits: Limits) -> Result<ImageHeader, ImageError> {
     let reader = ImageReader::open(path, Md5Check::Expected(expected_md5.to_ascii_lowercase()))?;
-    let header = reader.header().clone();
+    let header = *reader.header();
     build(reader, limits)?;
     Ok(header)
 }
 
 fn build(mut reader: ImageReader, limits: Limits) -> Result<LoadedImage, ImageError> {
-    let header = reader.header().clone();
+    let header = *reader.header();
     let counters = IdCounters {
         last_inode_id: header.last_inode_id,
         last_block_id: header.last_block_id,

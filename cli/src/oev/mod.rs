@@ -132,10 +132,7 @@ fn process(input: &Path, processor: Processor, out: &mut dyn Write) -> Result<()
         }
         Ok(())
     };
-    let scan = match first_txid(input)? {
-        Some(start) => Some(record::read_segment(input, start, &mut visit)),
-        None => None,
-    };
+    let scan = first_txid(input)?.map(|start| record::read_segment(input, start, &mut visit));
     if let Some(error) = write_error {
         return Err(failed(error));
     }

@@ -16,7 +16,7 @@ const NO_NAMESPACE_QUOTA: i64 = i64::MAX;
 
 pub fn write(mut reader: ImageReader, out: &mut dyn Write) -> Result<(), String> {
     let failed = |error: std::io::Error| format!("cannot write output: {error}");
-    let header = reader.header().clone();
+    let header = *reader.header();
     let strings = reader.strings().to_vec();
     let name_of = |index: u32| {
         strings
@@ -34,17 +34,17 @@ pub fn write(mut reader: ImageReader, out: &mut dyn Write) -> Result<(), String>
         env!("CARGO_PKG_VERSION")
     )
     .map_err(failed)?;
-    write!(
+    writeln!(
         out,
         "<NameSection><namespaceId>{}</namespaceId><genstampV1>1000</genstampV1>\
          <genstampV2>{}</genstampV2><genstampV1Limit>0</genstampV1Limit>\
-         <lastAllocatedBlockId>{}</lastAllocatedBlockId><txid>{}</txid></NameSection>\n",
+         <lastAllocatedBlockId>{}</lastAllocatedBlockId><txid>{}</txid></NameSection>",
         header.namespace_id, header.generation_stamp, header.last_block_id, header.last_txid
     )
     .map_err(failed)?;
-    write!(
+    writeln!(
         out,
-        "<INodeSection><lastInodeId>{}</lastInodeId><numInodes>{}</numInodes>\n",
+        "<INodeSection><lastInodeId>{}</lastInodeId><numInodes>{}</numInodes>",
         header.last_inode_id, header.num_inodes
     )
     .map_err(failed)?;

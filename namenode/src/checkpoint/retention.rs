@@ -86,8 +86,8 @@ mod tests {
     fn extra_edits_keep_older_segments_they_reach() {
         // The oldest kept image is 20: txids 16..=20 are extra, so (11, 20)
         // stays while (1, 10) goes.
-        let plan = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 5));
-        assert_eq!(plan.segments, vec![(1, 10)]);
+        let some_extra = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 5));
+        assert_eq!(some_extra.segments, vec![(1, 10)]);
         let everything = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 1_000_000));
         assert!(everything.segments.is_empty());
     }
@@ -102,11 +102,11 @@ mod tests {
 
     #[test]
     fn segment_straddling_the_oldest_image_is_kept() {
-        let plan = plan(&[15, 30], &SEGMENTS, policy(1, 0));
-        assert_eq!(plan.images, vec![15]);
-        assert_eq!(plan.segments, vec![(1, 10), (11, 20), (21, 30)]);
-        let plan = plan(&[15, 30], &SEGMENTS, policy(2, 0));
-        assert_eq!(plan.segments, vec![(1, 10)]);
+        let one_image = plan(&[15, 30], &SEGMENTS, policy(1, 0));
+        assert_eq!(one_image.images, vec![15]);
+        assert_eq!(one_image.segments, vec![(1, 10), (11, 20), (21, 30)]);
+        let two_images = plan(&[15, 30], &SEGMENTS, policy(2, 0));
+        assert_eq!(two_images.segments, vec![(1, 10)]);
     }
 
     #[test]

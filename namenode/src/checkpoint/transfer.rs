@@ -59,11 +59,23 @@ fn parse_storage_info_param(text: &str) -> Option<StorageInfo> {
     })
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, message.into()).into_response()
+/// A refused request: its status and the reason, as the response body.
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
 }
 
-fn txid_param(params: &HashMap<String, String>, key: &str) -> Result<u64, Response> {
+fn error(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal(status, message.into())
+}
+
+/// A file to send and the headers that go with it.
+type Located = (PathBuf, Vec<(&'static str, String)>);
+
+fn txid_param(params: &HashMap<String, String>, key: &str) -> Result<u64, Refusal> {
     params
         .get(key)
         .and_then(|value| value.parse().ok())
@@ -84,7 +96,7 @@ async fn download(
             Some("latest") => Wanted::LatestImage,
             _ => match txid_param(&params, "txid") {
                 Ok(txid) => Wanted::Image(txid),
-                Err(response) => return response,
+                Err(refusal) => return refusal.into_response(),
             },
         }
     } else if params.get("getedit").map(String::as_str) == Some("1") {
@@ -93,17 +105,19 @@ async fn download(
             txid_param(&params, "endTxId"),
         ) {
             (Ok(start), Ok(end)) => Wanted::Segment(start, end),
-            (Err(response), _) | (_, Err(response)) => return response,
+            (Err(refusal), _) | (_, Err(refusal)) => return refusal.into_response(),
         }
     } else {
-        return error(StatusCode::BAD_REQUEST, "expected getimage=1 or getedit=1");
+        return error(StatusCode::BAD_REQUEST, "expected getimage=1 or getedit=1").into_response();
     };
     let lookup = checkpoints.clone();
     let found = tokio::task::spawn_blocking(move || lookup.locate(wanted)).await;
     let (path, headers) = match found {
         Ok(Ok(found)) => found,
-        Ok(Err(response)) => return response,
-        Err(join) => return error(StatusCode::INTERNAL_SERVER_ERROR, join.to_string()),
+        Ok(Err(refusal)) => return refusal.into_response(),
+        Err(join) => {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, join.to_string()).into_response();
+        }
     };
     let (file, len) = match File::open(&path).and_then(|file| {
         let len = file.metadata()?.len();
@@ -114,7 +128,8 @@ async fn download(
             return error(
                 StatusCode::NOT_FOUND,
                 format!("cannot open {}: {open}", path.display()),
-            );
+            )
+            .into_response();
         }
     };
     let body = Body::from_stream(stream::file_chunks(
@@ -144,7 +159,7 @@ enum Wanted {
 }
 
 impl Checkpoints {
-    fn locate(&self, wanted: Wanted) -> Result<(PathBuf, Vec<(&'static str, String)>), Response> {
+    fn locate(&self, wanted: Wanted) -> Result<Located, Refusal> {
         let storage_error = |failure: crate::storage::StorageError| {
             error(StatusCode::INTERNAL_SERVER_ERROR, failure.to_string())
         };
@@ -195,7 +210,7 @@ async fn upload(
 ) -> Response {
     let txid = match txid_param(&params, "txid") {
         Ok(txid) => txid,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(uploader) = params
         .get("storageInfo")
@@ -204,7 +219,8 @@ async fn upload(
         return error(
             StatusCode::BAD_REQUEST,
             "missing or invalid parameter storageInfo",
-        );
+        )
+        .into_response();
     };
     let Some(md5) = headers
         .get(MD5_HEADER)
@@ -214,7 +230,8 @@ async fn upload(
         return error(
             StatusCode::BAD_REQUEST,
             format!("missing header {MD5_HEADER}"),
-        );
+        )
+        .into_response();
     };
     match checkpoints
         .receive_image(txid, &md5, &uploader, body.into_data_stream())
@@ -228,7 +245,7 @@ async fn upload(
                 UploadError::Invalid(_) => StatusCode::BAD_REQUEST,
                 UploadError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            error(status, refused.to_string())
+            error(status, refused.to_string()).into_response()
         }
     }
 }
