@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/namenode_storage.proto",
         "protos/datanode_protocol.proto",
         "protos/data_transfer.proto",
+        "protos/namenode_protocol.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

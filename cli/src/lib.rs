@@ -10,6 +10,9 @@ pub mod getconf;
 pub mod launcher;
 pub mod namenode_cmd;
 pub mod nnbench;
+pub mod oev;
+pub mod oiv;
+pub mod secondarynamenode;
 
 /// Exit code of a failed command, as Hadoop's.
 pub const EXIT_FAILURE: i32 = 1;

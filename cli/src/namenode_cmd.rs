@@ -1,4 +1,5 @@
-//! `hdfs namenode [-format [-clusterid ID] [-force] [-nonInteractive]]`.
+//! `hdfs namenode [-format [-clusterid ID] [-force] [-nonInteractive]] |
+//! [-importCheckpoint]`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -6,7 +7,7 @@ use common::Configuration;
 use namenode::namesystem::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
-const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid] [-force] [-nonInteractive]]";
+const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid] [-force] [-nonInteractive]] | [-importCheckpoint]";
 
 /// Runs `hdfs namenode ARGS` and returns the exit code.
 pub fn run(conf: &Configuration, args: &[String]) -> i32 {
@@ -20,6 +21,7 @@ pub fn run(conf: &Configuration, args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
         None => serve(config),
         Some("-format") => format(config, &args[1..]),
+        Some("-importCheckpoint") if args.len() == 1 => import_checkpoint(conf, config),
         Some(other) => {
             eprintln!("namenode: unknown option {other}\n{USAGE}");
             crate::EXIT_USAGE
@@ -86,6 +88,35 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
             crate::EXIT_FAILURE
         }
     }
+}
+
+/// Rebuilds the name dirs from the SecondaryNameNode's checkpoint dir, then
+/// serves from them.
+fn import_checkpoint(conf: &Configuration, config: NameNodeConfig) -> i32 {
+    common::logging::init("info");
+    let checkpoint_dirs = match conf.get_local_dirs("dfs.namenode.checkpoint.dir") {
+        Ok(dirs) => dirs,
+        Err(error) => {
+            eprintln!("namenode: {error}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    match namenode::checkpoint::import::import_checkpoint(
+        &config.namesystem.name_dirs,
+        &checkpoint_dirs,
+        config.namesystem.limits.clone(),
+    ) {
+        Ok(txid) => println!(
+            "Imported the checkpoint at txid {txid} from {} into {}",
+            list(&checkpoint_dirs),
+            list(&config.namesystem.name_dirs)
+        ),
+        Err(error) => {
+            eprintln!("namenode: cannot import checkpoint: {error}");
+            return crate::EXIT_FAILURE;
+        }
+    }
+    serve(config)
 }
 
 fn serve(config: NameNodeConfig) -> i32 {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::conf::TimeUnit;
 
 use crate::blockmanager::BlockManagerConfig;
+use crate::checkpoint::CheckpointConfig;
 use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
@@ -26,6 +27,8 @@ pub struct NameNodeConfig {
     /// Web UI and JMX: `dfs.namenode.http-address`.
     pub http_address: SocketAddr,
     pub namesystem: NamesystemConfig,
+    /// Image transfer and retention of old images and edits.
+    pub checkpoint: CheckpointConfig,
 }
 
 impl NameNodeConfig {
@@ -143,6 +146,7 @@ impl NameNodeConfig {
             rpc_address,
             http_address,
             namesystem,
+            checkpoint: CheckpointConfig::from_conf(conf)?,
         })
     }
 }

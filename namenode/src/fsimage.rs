@@ -91,67 +91,166 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
 
 /// Loads the image at `path`, verifying it against its `.md5`.
 pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
-    let file_name = path.display().to_string();
-    let io_error = |source| ImageError::Io {
-        file: file_name.clone(),
-        source,
-    };
-    let corrupt = |reason: String| ImageError::Corrupt {
-        file: file_name.clone(),
-        reason,
-    };
-    let expected_md5 = read_md5_file(path)
-        .map_err(|error| corrupt(format!("cannot read its .md5 file: {error}")))?;
-    let file = File::open(path).map_err(io_error)?;
-    let mut reader = Md5Reader {
-        inner: BufReader::with_capacity(1 << 20, file),
-        md5: Md5::new(),
-    };
+    build(ImageReader::open(path, Md5Check::Sidecar)?, limits)
+}
 
-    let mut magic = [0u8; 8];
-    reader
-        .read_exact(&mut magic)
-        .map_err(|error| corrupt(format!("truncated: {error}")))?;
-    if &magic != MAGIC {
-        return Err(corrupt("not an fsimage (bad magic)".into()));
-    }
-    let mut buffer = Vec::new();
-    let header: ImageHeader = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
-    if header.layout_version != LAYOUT_VERSION {
-        return Err(corrupt(format!(
-            "unsupported layout version {}",
-            header.layout_version
-        )));
-    }
-    let strings: ImageStringTable = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+/// Checks that the image at `path` has the MD5 `expected_md5` and loads
+/// cleanly (the same code a restart runs), without keeping the namespace.
+/// Returns its header.
+pub fn verify(path: &Path, expected_md5: &str, limits: Limits) -> Result<ImageHeader, ImageError> {
+    let reader = ImageReader::open(path, Md5Check::Expected(expected_md5.to_ascii_lowercase()))?;
+    let header = *reader.header();
+    build(reader, limits)?;
+    Ok(header)
+}
+
+fn build(mut reader: ImageReader, limits: Limits) -> Result<LoadedImage, ImageError> {
+    let header = *reader.header();
     let counters = IdCounters {
         last_inode_id: header.last_inode_id,
         last_block_id: header.last_block_id,
         generation_stamp: header.generation_stamp,
     };
-    let mut builder = NamespaceBuilder::new(strings.strings, counters, limits);
-    for _ in 0..header.num_inodes {
-        let record: ImageINode = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+    let mut builder = NamespaceBuilder::new(reader.strings().to_vec(), counters, limits);
+    while let Some(record) = reader.next_inode()? {
         let parent_id = record.parent_id;
         builder
             .add(parent_id, inode_from_image(record))
-            .map_err(corrupt)?;
-    }
-    let mut trailing = [0u8; 1];
-    if reader.read(&mut trailing).map_err(io_error)? != 0 {
-        return Err(corrupt("unexpected data after the last inode".into()));
-    }
-    let actual_md5 = hex(&reader.md5.finalize());
-    if actual_md5 != expected_md5 {
-        return Err(corrupt(format!(
-            "MD5 mismatch (expected {expected_md5}, computed {actual_md5})"
-        )));
+            .map_err(|reason| reader.corrupt(reason))?;
     }
     Ok(LoadedImage {
         namespace: builder.finish(),
         txid: header.last_txid,
         namespace_id: header.namespace_id,
     })
+}
+
+/// Which MD5 an [`ImageReader`] checks the image against.
+pub enum Md5Check {
+    /// The `.md5` file beside the image (it must exist).
+    Sidecar,
+    /// The `.md5` file beside the image when there is one (offline tools).
+    SidecarIfPresent,
+    /// A digest given by the caller (an upload's advertised MD5).
+    Expected(String),
+}
+
+/// Reads an fsimage record by record, so tools can stream images of any
+/// size; the MD5 is checked when the last inode has been read.
+pub struct ImageReader {
+    reader: Md5Reader<BufReader<File>>,
+    file: String,
+    expected_md5: Option<String>,
+    header: ImageHeader,
+    strings: Vec<String>,
+    remaining: u64,
+    buffer: Vec<u8>,
+}
+
+impl ImageReader {
+    /// Opens `path` and reads its header and string table.
+    pub fn open(path: &Path, md5_check: Md5Check) -> Result<Self, ImageError> {
+        let file_name = path.display().to_string();
+        let corrupt = |reason: String| ImageError::Corrupt {
+            file: file_name.clone(),
+            reason,
+        };
+        let expected_md5 = match md5_check {
+            Md5Check::Sidecar => Some(
+                read_md5_file(path)
+                    .map_err(|error| corrupt(format!("cannot read its .md5 file: {error}")))?,
+            ),
+            Md5Check::SidecarIfPresent => match read_md5_file(path) {
+                Ok(digest) => Some(digest),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+                Err(error) => return Err(corrupt(format!("cannot read its .md5 file: {error}"))),
+            },
+            Md5Check::Expected(digest) => Some(digest),
+        };
+        let file = File::open(path).map_err(|source| ImageError::Io {
+            file: file_name.clone(),
+            source,
+        })?;
+        let mut reader = Md5Reader {
+            inner: BufReader::with_capacity(1 << 20, file),
+            md5: Md5::new(),
+        };
+        let mut magic = [0u8; 8];
+        reader
+            .read_exact(&mut magic)
+            .map_err(|error| corrupt(format!("truncated: {error}")))?;
+        if &magic != MAGIC {
+            return Err(corrupt("not an fsimage (bad magic)".into()));
+        }
+        let mut buffer = Vec::new();
+        let header: ImageHeader = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+        if header.layout_version != LAYOUT_VERSION {
+            return Err(corrupt(format!(
+                "unsupported layout version {}",
+                header.layout_version
+            )));
+        }
+        let strings: ImageStringTable = read_record(&mut reader, &mut buffer).map_err(corrupt)?;
+        Ok(Self {
+            reader,
+            file: file_name,
+            expected_md5,
+            remaining: header.num_inodes,
+            header,
+            strings: strings.strings,
+            buffer,
+        })
+    }
+
+    pub fn header(&self) -> &ImageHeader {
+        &self.header
+    }
+
+    /// Owner and group names, indexed by the inodes' `owner` and `group`.
+    pub fn strings(&self) -> &[String] {
+        &self.strings
+    }
+
+    /// The next inode (parents before children), or `None` after the last
+    /// one once the file has been checked to end there with the right MD5.
+    pub fn next_inode(&mut self) -> Result<Option<ImageINode>, ImageError> {
+        if self.remaining == 0 {
+            self.finish()?;
+            return Ok(None);
+        }
+        self.remaining -= 1;
+        let record = read_record(&mut self.reader, &mut self.buffer)
+            .map_err(|reason| self.corrupt(reason))?;
+        Ok(Some(record))
+    }
+
+    fn finish(&mut self) -> Result<(), ImageError> {
+        let mut trailing = [0u8; 1];
+        let read = self
+            .reader
+            .read(&mut trailing)
+            .map_err(|source| ImageError::Io {
+                file: self.file.clone(),
+                source,
+            })?;
+        if read != 0 {
+            return Err(self.corrupt("unexpected data after the last inode".into()));
+        }
+        let actual_md5 = hex(&std::mem::take(&mut self.reader.md5).finalize());
+        match self.expected_md5.take() {
+            Some(expected) if expected != actual_md5 => Err(self.corrupt(format!(
+                "MD5 mismatch (expected {expected}, computed {actual_md5})"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn corrupt(&self, reason: String) -> ImageError {
+        ImageError::Corrupt {
+            file: self.file.clone(),
+            reason,
+        }
+    }
 }
 
 fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
@@ -264,7 +363,8 @@ pub fn md5_path(image: &Path) -> std::path::PathBuf {
     name.into()
 }
 
-fn write_md5_file(image: &Path, md5_hex: &str, image_name: &str) -> io::Result<()> {
+/// Writes `<image>.md5` durably in Hadoop's `<hex> *<name>` form.
+pub fn write_md5_file(image: &Path, md5_hex: &str, image_name: &str) -> io::Result<()> {
     let path = md5_path(image);
     let tmp = path.with_extension("md5.tmp");
     let mut file = File::create(&tmp)?;
@@ -273,7 +373,8 @@ fn write_md5_file(image: &Path, md5_hex: &str, image_name: &str) -> io::Result<(
     fs::rename(tmp, path)
 }
 
-fn read_md5_file(image: &Path) -> io::Result<String> {
+/// The hex MD5 recorded in `<image>.md5`.
+pub fn read_md5_file(image: &Path) -> io::Result<String> {
     let text = fs::read_to_string(md5_path(image))?;
     let digest = text.split_whitespace().next().unwrap_or_default();
     if digest.len() != 32 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -285,7 +386,8 @@ fn read_md5_file(image: &Path) -> io::Result<String> {
     Ok(digest.to_ascii_lowercase())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

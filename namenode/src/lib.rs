@@ -6,6 +6,7 @@
 //! I/O; [`rpc`] and [`web`] are thin adapters; [`server`] runs it all.
 
 pub mod blockmanager;
+pub mod checkpoint;
 pub mod config;
 pub mod datanode_rpc;
 pub mod editlog;
@@ -16,6 +17,7 @@ pub mod namespace;
 pub mod namesystem;
 pub mod rpc;
 pub mod safemode;
+pub mod secondary;
 pub mod server;
 pub mod storage;
 pub mod trash_emptier;

@@ -666,4 +666,14 @@ impl Namesystem {
     pub fn last_txid(&self) -> u64 {
         self.editlog.last_txid()
     }
+
+    /// The last txid durable in the name dirs.
+    pub fn synced_txid(&self) -> u64 {
+        self.editlog.synced_txid()
+    }
+
+    /// Every name dir's `current/` directory.
+    pub fn current_dirs(&self) -> Vec<PathBuf> {
+        self.dirs.current_dirs()
+    }
 }

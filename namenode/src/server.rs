@@ -6,11 +6,14 @@ use std::sync::Arc;
 use common::conf::ConfError;
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
+use proto::hdfs::namenode_protocol_server::NamenodeProtocolServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use crate::checkpoint::Checkpoints;
+use crate::checkpoint::protocol::NamenodeRpc;
 use crate::config::NameNodeConfig;
 use crate::datanode_rpc::DatanodeRpc;
 use crate::namesystem::Namesystem;
@@ -73,6 +76,8 @@ impl NameNode {
         let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let checkpoints = Checkpoints::new(namesystem.clone(), config.checkpoint);
+        let namenode_service = NamenodeProtocolServer::new(NamenodeRpc::new(checkpoints.clone()));
         let mut rpc_stop = shutdown.subscribe();
         let rpc_server = tokio::spawn(async move {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(rpc_listener);
@@ -80,6 +85,7 @@ impl NameNode {
                 .tcp_nodelay(true)
                 .add_service(service)
                 .add_service(datanode_service)
+                .add_service(namenode_service)
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = rpc_stop.wait_for(|stop| *stop).await;
                 })
@@ -89,7 +95,9 @@ impl NameNode {
             }
         });
         let mut http_stop = shutdown.subscribe();
-        let router = crate::web::router(namesystem.clone());
+        let router = crate::web::router(namesystem.clone())
+            .merge(crate::checkpoint::transfer::router(checkpoints.clone()));
+        checkpoints.purge().await;
         let http_server = tokio::spawn(async move {
             let result = axum::serve(http_listener, router)
                 .with_graceful_shutdown(async move {

@@ -24,7 +24,7 @@ use crate::fsimage::{self, ImageError};
 use crate::namespace::{Limits, Namespace};
 
 /// HDFS's layout version for the VERSION file (Hadoop 3.3).
-const LAYOUT_VERSION: i32 = -66;
+pub const LAYOUT_VERSION: i32 = -66;
 
 /// Why the name dirs cannot be formatted or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +99,16 @@ impl StorageInfo {
         )
     }
 
-    fn read(current_dir: &Path) -> Result<Self, StorageError> {
+    /// Writes `current/VERSION` durably.
+    pub fn write(&self, current_dir: &Path) -> io::Result<()> {
+        write_file_durably(
+            &current_dir.join("VERSION"),
+            self.to_properties().as_bytes(),
+        )
+    }
+
+    /// Reads `current/VERSION`.
+    pub fn read(current_dir: &Path) -> Result<Self, StorageError> {
         let path = current_dir.join("VERSION");
         let text = fs::read_to_string(&path).map_err(|source| {
             if source.kind() == io::ErrorKind::NotFound {
@@ -238,7 +247,7 @@ impl NameDirs {
                 io_context(format!("cannot write fsimage in {}", current.display())),
             )?;
             write_seen_txid(&current, 0).map_err(io_context("cannot write seen_txid"))?;
-            write_file_durably(&current.join("VERSION"), info.to_properties().as_bytes())
+            info.write(&current)
                 .map_err(io_context("cannot write VERSION"))?;
             info!(dir = %current.display(), cluster_id = %info.cluster_id, "formatted name dir");
         }
@@ -348,18 +357,20 @@ pub struct LoadedState {
     pub info: StorageInfo,
 }
 
+/// The images and edit segments found in a set of `current/` dirs.
 #[derive(Default)]
-struct FileListing {
+pub struct FileListing {
     /// txid -> copies of that image.
-    images: BTreeMap<u64, Vec<PathBuf>>,
+    pub images: BTreeMap<u64, Vec<PathBuf>>,
     /// start -> (end, path) copies.
-    finalized: BTreeMap<u64, Vec<(u64, PathBuf)>>,
+    pub finalized: BTreeMap<u64, Vec<(u64, PathBuf)>>,
     /// start -> copies.
-    inprogress: BTreeMap<u64, Vec<PathBuf>>,
-    seen_txid: u64,
+    pub inprogress: BTreeMap<u64, Vec<PathBuf>>,
+    pub seen_txid: u64,
 }
 
-fn list_files(currents: &[PathBuf]) -> Result<FileListing, StorageError> {
+/// Lists the images and edit segments of `currents` by their txids.
+pub fn list_files(currents: &[PathBuf]) -> Result<FileListing, StorageError> {
     let mut listing = FileListing::default();
     for current in currents {
         let entries = fs::read_dir(current)
@@ -432,7 +443,7 @@ fn load_image_copies(
     Err(first_error.unwrap_or_else(|| StorageError::Invalid(format!("no copy of fsimage {txid}"))))
 }
 
-fn replay_finalized(
+pub(crate) fn replay_finalized(
     namespace: &mut Namespace,
     copies: &[(u64, PathBuf)],
     start: u64,

@@ -60,6 +60,10 @@ pub struct NameNodeProcess {
     child: Child,
     /// `host:port` of its RPC server.
     pub rpc_address: String,
+    /// `host:port` of its HTTP server.
+    pub http_address: String,
+    /// What it logged up to "NameNode started" (loading, replay).
+    pub startup_log: String,
 }
 
 impl NameNodeProcess {
@@ -95,6 +99,8 @@ impl NameNodeProcess {
                         return Ok(Self {
                             child,
                             rpc_address: address,
+                            http_address: field(&line, "http=").unwrap_or_default(),
+                            startup_log: log,
                         });
                     }
                     log.push_str(&line);
@@ -127,7 +133,9 @@ impl Drop for NameNodeProcess {
     }
 }
 
-fn field(line: &str, key: &str) -> Option<String> {
+/// The value after `key` in a log line (up to the next space), e.g.
+/// `field(line, "rpc=")`.
+pub fn field(line: &str, key: &str) -> Option<String> {
     let start = line.find(key)? + key.len();
     let value: String = line[start..]
         .chars()

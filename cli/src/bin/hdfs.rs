@@ -7,6 +7,7 @@ use tusk_cli::launcher::{self, exit};
 const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
   namenode          run the NameNode (-format to create a new namespace)
+  secondarynamenode run the SecondaryNameNode (checkpoints the NameNode)
   datanode          run a DataNode
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
@@ -14,6 +15,8 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   fsck              run a DFS filesystem checking utility
   getconf           get config values from configuration
   nnbench           benchmark the NameNode (NNThroughputBenchmark-style)
+  oiv               apply the offline fsimage viewer to an fsimage
+  oev               apply the offline edits viewer to an edits file
   version           print the version
 
 Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let code = match invocation.command.as_str() {
         "namenode" => tusk_cli::namenode_cmd::run(conf, args),
+        "secondarynamenode" => tusk_cli::secondarynamenode::run(conf, args),
         "datanode" => tusk_cli::datanode_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => {
@@ -43,6 +47,8 @@ fn main() -> ExitCode {
         "fsck" => launcher::runtime().block_on(tusk_cli::fsck::run(conf, args, &mut out, &mut err)),
         "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),
         "nnbench" => tusk_cli::nnbench::run(conf, args),
+        "oiv" => tusk_cli::oiv::run(args, &mut out, &mut err),
+        "oev" => tusk_cli::oev::run(args, &mut out, &mut err),
         "version" => {
             println!("Tusk {}", env!("CARGO_PKG_VERSION"));
             0

@@ -131,7 +131,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
 }
 
 /// create, addBlock, complete: what a client writing one block does.
-fn add_one_block_file(
+pub(super) fn add_one_block_file(
     namespace: &mut Namespace,
     caller: &Caller,
     path: &str,

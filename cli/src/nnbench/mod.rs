@@ -11,6 +11,7 @@
 //! and the fsimage save and load times.
 
 mod baseline;
+mod checkpoint;
 mod cpu;
 mod deploy;
 mod memory;
@@ -75,6 +76,10 @@ pub fn benchmark(
         let report = memory::measure(dir, files, options.files_per_dir)?;
         report::print_memory(out, &report)?;
         summary.memory = Some(report);
+    }
+    if let Some(files) = options.checkpoint_files {
+        let report = checkpoint::measure(dir, files, options.files_per_dir, options.threads)?;
+        checkpoint::print(out, &report)?;
     }
     if options.ops.is_empty() || options.modes.is_empty() {
         return Ok(summary);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub const USAGE: &str =
     "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
 \t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
-\t[-filesPerDir N] [-connections N] [-syncs N] [-memory N]
+\t[-filesPerDir N] [-connections N] [-syncs N] [-memory N] [-checkpoint N]
 
   -op           operations to time, in this order (default all); ops an op needs
                 (files for fileStatus, rename, delete) are set up untimed
@@ -20,7 +20,10 @@ pub const USAGE: &str =
   -connections  gRPC connections shared by the clients (default threads / 16)
   -syncs        4 KiB write + fdatasync iterations of the baseline (default 2000)
   -memory       build N one-block files in-process: resident bytes per file,
-                fsimage save and load time; alone (without -op), only this runs";
+                fsimage save and load time; alone (without -op), only this runs
+  -checkpoint   with N one-block files: NameNode restart time from an fsimage
+                alone and with N edits after it, a SecondaryNameNode checkpoint's
+                duration, and mkdirs/s during it against without one";
 
 /// A timed namespace operation, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,6 +109,8 @@ pub struct Options {
     pub baseline_syncs: u64,
     /// Files of the memory benchmark; `None` skips it.
     pub memory_files: Option<u64>,
+    /// Files of the checkpoint benchmark; `None` skips it.
+    pub checkpoint_files: Option<u64>,
 }
 
 impl Options {
@@ -120,6 +125,7 @@ impl Options {
         let mut connections = None;
         let mut baseline_syncs = 2000;
         let mut memory_files = None;
+        let mut checkpoint_files = None;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let mut value = || {
@@ -137,11 +143,12 @@ impl Options {
                 "-connections" => connections = Some(positive(flag, value()?)? as usize),
                 "-syncs" => baseline_syncs = positive(flag, value()?)?,
                 "-memory" => memory_files = Some(positive(flag, value()?)?),
+                "-checkpoint" => checkpoint_files = Some(positive(flag, value()?)?),
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
         // `-memory N` alone measures memory only; `-op` adds throughput back.
-        let ops = match (ops, memory_files) {
+        let ops = match (ops, memory_files.or(checkpoint_files)) {
             (Some(ops), _) => ops,
             (None, Some(_)) => Vec::new(),
             (None, None) => BenchOp::ALL.to_vec(),
@@ -157,6 +164,7 @@ impl Options {
             connections,
             baseline_syncs,
             memory_files,
+            checkpoint_files,
         })
     }
 }

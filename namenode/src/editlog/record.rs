@@ -183,6 +183,32 @@ pub fn read_segment(
     }
 }
 
+/// The txid of the first record of `path`, `None` when it holds none: for
+/// tools reading a segment whose file name does not say where it starts.
+pub fn first_txid(path: &Path) -> Result<Option<u64>, SegmentError> {
+    let file_name = path.display().to_string();
+    let io_error = |source| SegmentError::Io {
+        file: file_name.clone(),
+        source,
+    };
+    let mut reader = BufReader::new(File::open(path).map_err(io_error)?);
+    let mut header = [0u8; FILE_HEADER_LEN as usize + RECORD_HEADER_LEN];
+    if read_full(&mut reader, &mut header).map_err(io_error)? < header.len() {
+        return Ok(None);
+    }
+    let len = u32::from_le_bytes(header[12..16].try_into().expect("4 bytes")) as usize;
+    if len > MAX_RECORD_LEN {
+        return Ok(None);
+    }
+    let mut payload = vec![0u8; len];
+    if read_full(&mut reader, &mut payload).map_err(io_error)? < len {
+        return Ok(None);
+    }
+    Ok(EditRecord::decode(payload.as_slice())
+        .ok()
+        .map(|record| record.txid))
+}
+
 /// Reads until `buf` is full or the file ends; returns the bytes read.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;

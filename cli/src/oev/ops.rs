@@ -1,0 +1,254 @@
+//! Tusk's edit operations under Hadoop's opcode names and numbers, with the
+//! fields Hadoop's XML shows for them.
+
+use proto::hdfs::Block;
+use proto::namenode_storage::edit_record::Op;
+
+/// The opcodes Tusk writes, in Hadoop's numbering order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpCode {
+    Add,
+    RenameOld,
+    Delete,
+    Mkdir,
+    SetReplication,
+    SetPermissions,
+    SetOwner,
+    Close,
+    Times,
+    Rename,
+    ReassignLease,
+    UpdateBlocks,
+    AddBlock,
+    Append,
+}
+
+impl OpCode {
+    pub const ALL: [OpCode; 14] = [
+        OpCode::Add,
+        OpCode::RenameOld,
+        OpCode::Delete,
+        OpCode::Mkdir,
+        OpCode::SetReplication,
+        OpCode::SetPermissions,
+        OpCode::SetOwner,
+        OpCode::Close,
+        OpCode::Times,
+        OpCode::Rename,
+        OpCode::ReassignLease,
+        OpCode::UpdateBlocks,
+        OpCode::AddBlock,
+        OpCode::Append,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OpCode::Add => "OP_ADD",
+            OpCode::RenameOld => "OP_RENAME_OLD",
+            OpCode::Delete => "OP_DELETE",
+            OpCode::Mkdir => "OP_MKDIR",
+            OpCode::SetReplication => "OP_SET_REPLICATION",
+            OpCode::SetPermissions => "OP_SET_PERMISSIONS",
+            OpCode::SetOwner => "OP_SET_OWNER",
+            OpCode::Close => "OP_CLOSE",
+            OpCode::Times => "OP_TIMES",
+            OpCode::Rename => "OP_RENAME",
+            OpCode::UpdateBlocks => "OP_UPDATE_BLOCKS",
+            OpCode::AddBlock => "OP_ADD_BLOCK",
+            OpCode::ReassignLease => "OP_REASSIGN_LEASE",
+            OpCode::Append => "OP_APPEND",
+        }
+    }
+
+    /// Hadoop's FSEditLogOpCodes byte.
+    pub fn hadoop_opcode(self) -> u8 {
+        match self {
+            OpCode::Add => 0,
+            OpCode::RenameOld => 1,
+            OpCode::Delete => 2,
+            OpCode::Mkdir => 3,
+            OpCode::SetReplication => 4,
+            OpCode::SetPermissions => 7,
+            OpCode::SetOwner => 8,
+            OpCode::Close => 9,
+            OpCode::Times => 13,
+            OpCode::Rename => 15,
+            OpCode::UpdateBlocks => 25,
+            OpCode::AddBlock => 36,
+            OpCode::ReassignLease => 22,
+            OpCode::Append => 47,
+        }
+    }
+}
+
+/// One XML element of a record's DATA.
+pub enum Field {
+    Value(&'static str, String),
+    Group(&'static str, Vec<Field>),
+}
+
+fn value(name: &'static str, value: impl ToString) -> Field {
+    Field::Value(name, value.to_string())
+}
+
+fn permission_status(owner: &str, group: &str, mode: u32) -> Field {
+    Field::Group(
+        "PERMISSION_STATUS",
+        vec![
+            value("USERNAME", owner),
+            value("GROUPNAME", group),
+            value("MODE", mode),
+        ],
+    )
+}
+
+fn block(block: &Block) -> Field {
+    Field::Group(
+        "BLOCK",
+        vec![
+            value("BLOCK_ID", block.block_id),
+            value("NUM_BYTES", block.num_bytes),
+            value("GENSTAMP", block.generation_stamp),
+        ],
+    )
+}
+
+/// The opcode of `op` and its fields, TXID first.
+pub fn describe(txid: u64, op: &Op) -> (OpCode, Vec<Field>) {
+    let mut fields = vec![value("TXID", txid)];
+    let code = match op {
+        Op::Mkdir(mkdir) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("INODEID", mkdir.inode_id),
+                value("PATH", &mkdir.path),
+                value("TIMESTAMP", mkdir.mtime),
+                permission_status(&mkdir.owner, &mkdir.group, mkdir.permission),
+            ]);
+            OpCode::Mkdir
+        }
+        Op::AddFile(add) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("INODEID", add.inode_id),
+                value("PATH", &add.path),
+                value("REPLICATION", add.replication),
+                value("MTIME", add.mtime),
+                value("ATIME", add.mtime),
+                value("BLOCKSIZE", add.block_size),
+                value("CLIENT_NAME", &add.client_name),
+                value("CLIENT_MACHINE", ""),
+                value("OVERWRITE", add.overwrite),
+                permission_status(&add.owner, &add.group, add.permission),
+            ]);
+            OpCode::Add
+        }
+        Op::AddBlock(add) => {
+            fields.push(value("PATH", &add.path));
+            fields.extend(add.penultimate.iter().map(block));
+            fields.extend(add.last.iter().map(block));
+            OpCode::AddBlock
+        }
+        Op::CloseFile(close) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("PATH", &close.path),
+                value("MTIME", close.mtime),
+                value("ATIME", close.atime),
+            ]);
+            fields.extend(close.blocks.iter().map(block));
+            OpCode::Close
+        }
+        Op::UpdateBlocks(update) => {
+            fields.push(value("PATH", &update.path));
+            fields.extend(update.blocks.iter().map(block));
+            OpCode::UpdateBlocks
+        }
+        Op::Rename(rename) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("SRC", &rename.src),
+                value("DST", &rename.dst),
+                value("TIMESTAMP", rename.timestamp),
+            ]);
+            if rename.overwrite {
+                fields.push(value("OPTIONS", "OVERWRITE"));
+                OpCode::Rename
+            } else {
+                OpCode::RenameOld
+            }
+        }
+        Op::Delete(delete) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("PATH", &delete.path),
+                value("TIMESTAMP", delete.timestamp),
+            ]);
+            OpCode::Delete
+        }
+        Op::SetReplication(set) => {
+            fields.extend([
+                value("PATH", &set.path),
+                value("REPLICATION", set.replication),
+            ]);
+            OpCode::SetReplication
+        }
+        Op::SetPermission(set) => {
+            fields.extend([value("SRC", &set.path), value("MODE", set.permission)]);
+            OpCode::SetPermissions
+        }
+        Op::SetOwner(set) => {
+            fields.extend([
+                value("SRC", &set.path),
+                value("USERNAME", &set.owner),
+                value("GROUPNAME", &set.group),
+            ]);
+            OpCode::SetOwner
+        }
+        Op::ReassignLease(reassign) => {
+            fields.extend([
+                value("PATH", &reassign.path),
+                value("NEWHOLDER", &reassign.new_holder),
+            ]);
+            OpCode::ReassignLease
+        }
+        Op::Append(append) => {
+            fields.extend([
+                value("PATH", &append.path),
+                value("CLIENT_NAME", &append.client_name),
+                value("CLIENT_MACHINE", ""),
+                value("NEWBLOCK", true),
+            ]);
+            OpCode::Append
+        }
+        Op::SetTimes(set) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("PATH", &set.path),
+                value("MTIME", set.mtime),
+                value("ATIME", set.atime),
+            ]);
+            OpCode::Times
+        }
+    };
+    (code, fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcodes_are_in_hadoop_order() {
+        let numbers: Vec<u8> = OpCode::ALL
+            .iter()
+            .map(|code| code.hadoop_opcode())
+            .collect();
+        let mut sorted = numbers.clone();
+        sorted.sort_unstable();
+        assert_eq!(numbers, sorted);
+        for (index, code) in OpCode::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, index);
+        }
+    }
+}
