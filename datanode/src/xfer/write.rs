@@ -105,10 +105,20 @@ pub async fn receive_block(
         pb::PipelineStage::SetupStreamingRecovery => {
             store.recover_rbw(block.block_id, new_generation_stamp, bytes_acked)
         }
-        _ => store.create_rbw(BlockKey {
-            id: block.block_id,
-            generation_stamp: block.generation_stamp,
-        }),
+        _ => {
+            let key = BlockKey {
+                id: block.block_id,
+                generation_stamp: block.generation_stamp,
+            };
+            // A re-replication replaces what a failed write left behind here.
+            let leftover = store
+                .replica(block.block_id)
+                .is_some_and(|replica| replica.state == ReplicaState::Rbw);
+            if stage == pb::PipelineStage::Transfer && leftover {
+                store.delete(block.block_id)?;
+            }
+            store.create_rbw(key)
+        }
     })
     .await
     .map_err(std::io::Error::other)?;
