@@ -21,6 +21,7 @@ pub struct TaskContext {
     conf: Arc<Configuration>,
     pub(crate) counters: Counters,
     status: String,
+    input_split: Option<crate::input::InputSplit>,
     /// The first failure writing output; the framework fails the attempt with it.
     pub(crate) failure: Option<Error>,
 }
@@ -32,6 +33,7 @@ impl TaskContext {
             conf,
             counters: Counters::new(),
             status: String::new(),
+            input_split: None,
             failure: None,
         }
     }
@@ -59,6 +61,15 @@ impl TaskContext {
     /// The job's configuration (site files, `-D` options and the job's settings).
     pub fn conf(&self) -> &Configuration {
         &self.conf
+    }
+
+    /// The split a map task reads (None in reduce tasks).
+    pub fn input_split(&self) -> Option<&crate::input::InputSplit> {
+        self.input_split.as_ref()
+    }
+
+    pub(crate) fn set_input_split(&mut self, split: crate::input::InputSplit) {
+        self.input_split = Some(split);
     }
 
     /// `attempt_<job>_m_000003_0` and the like.
@@ -233,6 +244,39 @@ impl Partitioner for HashPartitioner {
 /// A comparator over serialized keys.
 pub type CompareFn = Arc<dyn Fn(&[u8], &[u8]) -> Ordering + Send + Sync>;
 
+/// A total order over reducers: partition i gets the keys from cut point
+/// i-1 (inclusive) to cut point i (exclusive), so the concatenated reduce
+/// outputs are sorted (TeraSort's partitioner).
+#[derive(Clone, Debug)]
+pub struct TotalOrderPartitioner {
+    cut_points: Vec<Vec<u8>>,
+}
+
+impl TotalOrderPartitioner {
+    /// Cut points from a sample of serialized keys: `partitions - 1` keys
+    /// evenly spaced through the sorted sample.
+    pub fn from_sample(mut sample: Vec<Vec<u8>>, partitions: u32) -> Self {
+        sample.sort_unstable();
+        let partitions = partitions.max(1) as usize;
+        let cut_points = (1..partitions)
+            .filter_map(|index| sample.get(index * sample.len() / partitions).cloned())
+            .collect();
+        Self { cut_points }
+    }
+
+    /// The cut points, sorted.
+    pub fn cut_points(&self) -> &[Vec<u8>] {
+        &self.cut_points
+    }
+}
+
+impl Partitioner for TotalOrderPartitioner {
+    fn partition(&self, key: &[u8], partitions: u32) -> u32 {
+        let index = self.cut_points.partition_point(|cut| cut.as_slice() <= key) as u32;
+        index.min(partitions.saturating_sub(1))
+    }
+}
+
 /// The order of keys: their serialized bytes, unless the job supplies a
 /// comparator over those bytes.
 #[derive(Clone, Default)]
@@ -394,6 +438,23 @@ mod tests {
         assert_eq!(HashPartitioner.partition(b"", 7), 1);
         for key in [&b"x"[..], b"\xff\xfe", b"long key with bytes"] {
             assert!(HashPartitioner.partition(key, 3) < 3);
+        }
+    }
+
+    #[test]
+    fn total_order_partitions_are_ordered_ranges() {
+        let sample: Vec<Vec<u8>> = (0..100u8).rev().map(|i| vec![i]).collect();
+        let partitioner = TotalOrderPartitioner::from_sample(sample, 4);
+        assert_eq!(partitioner.cut_points(), [vec![25], vec![50], vec![75]]);
+        assert_eq!(partitioner.partition(&[0], 4), 0);
+        assert_eq!(partitioner.partition(&[24, 9], 4), 0);
+        assert_eq!(partitioner.partition(&[25], 4), 1);
+        assert_eq!(partitioner.partition(&[99], 4), 3);
+        let mut previous = 0;
+        for key in 0..=255u8 {
+            let partition = partitioner.partition(&[key], 4);
+            assert!(partition >= previous);
+            previous = partition;
         }
     }
 

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod counters;
 mod dfs_io;
+pub mod fs;
 pub mod ifile;
 pub mod input;
 mod job;
@@ -29,9 +30,10 @@ pub mod writable;
 
 pub use api::{
     CompareFn, HashPartitioner, IdentityReducer, KeyOrder, Mapper, Output, Partitioner, Reducer,
-    TaskContext, Values,
+    TaskContext, TotalOrderPartitioner, Values,
 };
 pub use counters::Counters;
+pub use fs::FileSystem;
 pub use job::{InputFormat, Job, OutputFormat};
 pub use runner::{JobFailure, JobReport, parse_command_line, run, submit};
 pub use writable::{Encode, Writable};

@@ -66,6 +66,7 @@ pub(crate) fn run_map_attempt(
         .ok_or_else(|| Error::Config("the job has no mapper".into()))?;
     let mut mapper = factory();
     let mut context = TaskContext::new(attempt_id, env.conf.clone());
+    context.set_input_split(split.clone());
     let mut counters = Counters::new();
 
     if env.settings.reduces == 0 {
