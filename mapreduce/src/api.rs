@@ -188,7 +188,8 @@ pub trait Reducer: Clone + Send + Sync + 'static {
         output: &mut Output<'_, Self::KeyOut, Self::ValueOut>,
     );
 
-    /// Called once after the last key.
+    /// Called once after the last key. Not called when the reducer runs as a
+    /// combiner (a combine has no place for records that belong to no key).
     fn cleanup(&mut self, _output: &mut Output<'_, Self::KeyOut, Self::ValueOut>) {}
 }
 
