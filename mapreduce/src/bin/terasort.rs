@@ -1,0 +1,108 @@
+//! `terasort IN OUT`: sorts teragen rows by their 10-byte key with a
+//! sampled total-order partitioner, so the reduce outputs in order are one
+//! sorted sequence (`-D mapreduce.job.reduces=N`).
+
+use std::io::Read;
+
+use mapreduce::input::LineRecordReader;
+use mapreduce::{FileSystem, Job, Mapper, Output, TotalOrderPartitioner};
+
+const KEY_LENGTH: usize = 10;
+/// Keys sampled to choose the cut points (TeraSort's default).
+const SAMPLE_SIZE_KEY: &str = "mapreduce.terasort.partitions.sample";
+/// Places in the input the sample is read from.
+const SAMPLE_PLACES: u64 = 10;
+
+/// A row -> (its key, the rest of it).
+#[derive(Clone, Default)]
+struct RowMapper {
+    key: Vec<u8>,
+    rest: Vec<u8>,
+}
+
+impl Mapper for RowMapper {
+    type KeyIn = u64;
+    type ValueIn = Vec<u8>;
+    type KeyOut = Vec<u8>;
+    type ValueOut = Vec<u8>;
+
+    fn map(&mut self, _offset: &u64, row: &Vec<u8>, output: &mut Output<'_, Vec<u8>, Vec<u8>>) {
+        let split = KEY_LENGTH.min(row.len());
+        self.key.clear();
+        self.key.extend_from_slice(&row[..split]);
+        self.rest.clear();
+        self.rest.extend_from_slice(&row[split..]);
+        output.emit(&self.key, &self.rest);
+    }
+}
+
+/// Reads `wanted` keys from evenly spaced places of the input files.
+fn sample_keys(
+    fs: &FileSystem,
+    input: &str,
+    wanted: u64,
+) -> Result<Vec<Vec<u8>>, mapreduce::Error> {
+    let files: Vec<_> = fs
+        .list(input)?
+        .into_iter()
+        .filter(|file| !file.is_dir && !mapreduce::input::is_hidden(file.name()))
+        .collect();
+    let total: u64 = files.iter().map(|file| file.length).sum();
+    let mut keys = Vec::new();
+    if total == 0 {
+        return Ok(keys);
+    }
+    let per_place = wanted.div_ceil(SAMPLE_PLACES);
+    for place in 0..SAMPLE_PLACES {
+        let mut offset = total * place / SAMPLE_PLACES;
+        let Some(file) = files.iter().find(|file| {
+            if offset < file.length {
+                return true;
+            }
+            offset -= file.length;
+            false
+        }) else {
+            continue;
+        };
+        let input: Box<dyn Read + Send> = Box::new(fs.open(&file.path, offset)?);
+        let mut lines =
+            LineRecordReader::new(input, offset, file.length - offset, 1 << 16, usize::MAX)?;
+        let (mut position, mut line) = (0, Vec::new());
+        let mut taken = 0;
+        while taken < per_place && lines.next_line(&mut position, &mut line)? {
+            keys.push(line[..KEY_LENGTH.min(line.len())].to_vec());
+            taken += 1;
+        }
+    }
+    Ok(keys)
+}
+
+fn main() {
+    let (conf, args) = mapreduce::parse_command_line();
+    if args.len() != 2 {
+        eprintln!("Usage: terasort [generic options] <in> <out>");
+        std::process::exit(2);
+    }
+    let reduces = conf.get_u32("mapreduce.job.reduces", 1).unwrap_or(1).max(1);
+    let sample_size = conf.get_u64(SAMPLE_SIZE_KEY, 100_000).unwrap_or(100_000);
+    let sampled =
+        FileSystem::from_conf(&conf).and_then(|fs| sample_keys(&fs, &args[0], sample_size));
+    let sample = match sampled {
+        Ok(sample) => sample,
+        Err(error) => {
+            eprintln!("terasort: {error}");
+            std::process::exit(1);
+        }
+    };
+    eprintln!(
+        "INFO terasort.TeraSort: sampled {} keys for {reduces} partitions",
+        sample.len()
+    );
+    let job = Job::new("TeraSort")
+        .mapper(RowMapper::default())
+        .partitioner(TotalOrderPartitioner::from_sample(sample, reduces))
+        .set("mapreduce.output.textoutputformat.separator", "")
+        .input(&args[0])
+        .output(&args[1]);
+    mapreduce::runner::exit_with(&mapreduce::submit(job, &conf))
+}

@@ -1,0 +1,145 @@
+//! The reduce side: a [`ShuffleSource`] supplies the sorted segments of one
+//! partition from every map, merge passes bring them down to
+//! `io.sort.factor`, and a final k-way merge feeds reduce() grouped by key,
+//! whose output goes through the committer's attempt directory.
+//!
+//! The local runner reads map outputs from local disk
+//! ([`LocalMapOutputs`]); on YARN a fetcher pulling from the NodeManagers'
+//! shuffle service (port 13562) implements the same trait.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::Error;
+use crate::api::TaskContext;
+use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::ifile::{FileSegment, read_index};
+use crate::map::MapOutputFiles;
+use crate::merge::{MergeStats, Merger, merge_to_factor, reduce_groups};
+use crate::output::{RecordWriter, part_name};
+use crate::records::RecordSource;
+use crate::task::TaskEnv;
+
+/// A reducer's input: one sorted segment per map.
+pub struct ShuffledSegments {
+    pub sources: Vec<Box<dyn RecordSource>>,
+    /// Records in all segments (for progress).
+    pub records: u64,
+    /// Bytes shuffled (REDUCE_SHUFFLE_BYTES).
+    pub bytes: u64,
+}
+
+/// Where a reducer's sorted segments come from.
+pub trait ShuffleSource: Send + Sync {
+    /// Every map's segment for `partition`.
+    fn segments(&self, partition: u32) -> Result<ShuffledSegments, Error>;
+}
+
+/// Map outputs on this machine's disk (the local runner's shuffle).
+pub struct LocalMapOutputs {
+    outputs: Vec<MapOutputFiles>,
+}
+
+impl LocalMapOutputs {
+    /// The outputs of every map of the job.
+    pub fn new(outputs: Vec<MapOutputFiles>) -> Self {
+        Self { outputs }
+    }
+}
+
+impl ShuffleSource for LocalMapOutputs {
+    fn segments(&self, partition: u32) -> Result<ShuffledSegments, Error> {
+        let mut shuffled = ShuffledSegments {
+            sources: Vec::with_capacity(self.outputs.len()),
+            records: 0,
+            bytes: 0,
+        };
+        for output in &self.outputs {
+            let index = read_index(&output.index)?;
+            let entry = *index.get(partition as usize).ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "{}: no partition {partition}",
+                    output.index.display()
+                ))
+            })?;
+            shuffled.records += entry.records;
+            shuffled.bytes += entry.length;
+            shuffled
+                .sources
+                .push(Box::new(FileSegment::open(&output.data, entry)?));
+        }
+        Ok(shuffled)
+    }
+}
+
+/// Runs one reduce attempt; `progress` counts records reduced, `total` is
+/// set to the records expected.
+pub(crate) fn run_reduce_attempt(
+    env: &TaskEnv,
+    partition: u32,
+    attempt_id: &str,
+    shuffle: &dyn ShuffleSource,
+    progress: &AtomicU64,
+    total: &AtomicU64,
+) -> Result<Counters, Error> {
+    let attempt_dir = env.local_dir.join(attempt_id);
+    std::fs::create_dir_all(&attempt_dir)?;
+    let shuffled = shuffle.segments(partition)?;
+    total.store(shuffled.records, Ordering::Relaxed);
+    let mut counters = Counters::new();
+    counters.increment_task("REDUCE_SHUFFLE_BYTES", shuffled.bytes);
+    counters.increment_task("SHUFFLED_MAPS", shuffled.sources.len() as u64);
+    let mut stats = MergeStats::default();
+    let order = &env.spec.key_order;
+    let segments = merge_to_factor(
+        shuffled.sources,
+        env.settings.sort_factor,
+        order,
+        &attempt_dir,
+        "reduce",
+        &mut stats,
+    )?;
+    let mut merger = Merger::new(segments, order.clone());
+    let path = format!(
+        "{}/{}",
+        env.committer.task_attempt_path(attempt_id),
+        part_name(false, partition as usize)
+    );
+    let mut writer = RecordWriter::create(
+        &env.dfs,
+        &path,
+        env.spec.output_format,
+        &env.settings.text_separator,
+        env.settings.output_replication,
+        env.settings.output_block_size,
+    )?;
+    let factory = env
+        .spec
+        .reducer
+        .as_ref()
+        .ok_or_else(|| Error::Config("the job has no reducer".into()))?;
+    let mut reducer = factory();
+    let mut context = TaskContext::new(attempt_id, env.conf.clone());
+    reducer.setup(&mut context);
+    let grouped = reduce_groups(
+        &mut merger,
+        order,
+        &mut *reducer,
+        &mut writer,
+        &mut context,
+        |records| {
+            progress.fetch_add(records, Ordering::Relaxed);
+        },
+    )?;
+    reducer.cleanup(&mut writer, &mut context);
+    context.take_failure()?;
+    let output_records = writer.records;
+    let written = writer.close()?;
+    counters.increment_task("REDUCE_INPUT_GROUPS", grouped.groups);
+    counters.increment_task("REDUCE_INPUT_RECORDS", grouped.records);
+    counters.increment_task("REDUCE_OUTPUT_RECORDS", output_records);
+    counters.increment_task("SPILLED_RECORDS", stats.records_written);
+    counters.increment_task("MERGE_PASSES", stats.passes);
+    counters.increment(FILE_SYSTEM_GROUP, "HDFS_BYTES_WRITTEN", written);
+    counters.merge(&context.counters);
+    Ok(counters)
+}

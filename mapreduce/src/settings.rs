@@ -1,0 +1,171 @@
+//! The job's configuration keys (Hadoop's names and defaults), read once
+//! into [`JobSettings`]; code below it never reads raw keys.
+
+use std::path::PathBuf;
+
+use common::Configuration;
+
+use crate::Error;
+
+/// Number of reduce tasks; 0 makes a map-only job.
+pub const JOB_REDUCES: &str = "mapreduce.job.reduces";
+/// `local` (in-process LocalJobRunner) or `yarn`.
+pub const FRAMEWORK_NAME: &str = "mapreduce.framework.name";
+/// Map-side sort buffer, MiB.
+pub const SORT_MB: &str = "mapreduce.task.io.sort.mb";
+/// Fill fraction of the sort buffer that starts a background spill.
+pub const SPILL_PERCENT: &str = "mapreduce.map.sort.spill.percent";
+/// Segments merged at once.
+pub const SORT_FACTOR: &str = "mapreduce.task.io.sort.factor";
+/// Spills from which the final map-side merge runs the combiner again.
+pub const COMBINE_MIN_SPILLS: &str = "mapreduce.map.combine.minspills";
+/// Attempts per map task.
+pub const MAP_MAX_ATTEMPTS: &str = "mapreduce.map.maxattempts";
+/// Attempts per reduce task.
+pub const REDUCE_MAX_ATTEMPTS: &str = "mapreduce.reduce.maxattempts";
+/// Maps the local runner runs at once.
+pub const LOCAL_MAPS_MAXIMUM: &str = "mapreduce.local.map.tasks.maximum";
+/// Reduces the local runner runs at once.
+pub const LOCAL_REDUCES_MAXIMUM: &str = "mapreduce.local.reduce.tasks.maximum";
+/// Smallest split, bytes.
+pub const SPLIT_MINSIZE: &str = "mapreduce.input.fileinputformat.split.minsize";
+/// Largest split, bytes.
+pub const SPLIT_MAXSIZE: &str = "mapreduce.input.fileinputformat.split.maxsize";
+/// Local directories for spills and map outputs.
+pub const LOCAL_DIR: &str = "mapreduce.cluster.local.dir";
+/// What TextOutputFormat puts between key and value.
+pub const TEXT_OUTPUT_SEPARATOR: &str = "mapreduce.output.textoutputformat.separator";
+/// What KeyValueTextInputFormat splits lines at (its first byte).
+pub const KEY_VALUE_SEPARATOR: &str =
+    "mapreduce.input.keyvaluelinerecordreader.key.value.separator";
+/// Longest line a LineRecordReader returns; longer lines are skipped.
+pub const LINE_MAX_LENGTH: &str = "mapreduce.input.linerecordreader.line.maxlength";
+/// Replication of output files (Tusk reads dfs.replication like Hadoop).
+pub const OUTPUT_REPLICATION: &str = "dfs.replication";
+
+/// Largest sort buffer: offsets in it are 32-bit (Hadoop's limit too).
+const MAX_SORT_MB: u64 = 2047;
+
+/// Every setting the runtime uses, validated.
+#[derive(Clone, Debug)]
+pub struct JobSettings {
+    pub reduces: u32,
+    pub framework: String,
+    pub sort_buffer_bytes: usize,
+    pub spill_percent: f64,
+    pub sort_factor: usize,
+    pub combine_min_spills: usize,
+    pub map_max_attempts: u32,
+    pub reduce_max_attempts: u32,
+    pub local_maps_maximum: usize,
+    pub local_reduces_maximum: usize,
+    pub split_min_size: u64,
+    pub split_max_size: u64,
+    pub local_dir: PathBuf,
+    pub text_separator: Vec<u8>,
+    pub key_value_separator: u8,
+    pub line_max_length: usize,
+    pub output_replication: u16,
+    pub output_block_size: u64,
+}
+
+fn invalid(key: &str, value: impl std::fmt::Display, why: &str) -> Error {
+    Error::Config(format!("{key}: invalid value '{value}': {why}"))
+}
+
+fn conf_error(error: common::conf::ConfError) -> Error {
+    Error::Config(error.to_string())
+}
+
+impl JobSettings {
+    /// Reads and checks the settings; a bad value names its key.
+    pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
+        let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let sort_mb = conf.get_u64(SORT_MB, 100).map_err(conf_error)?;
+        if sort_mb == 0 || sort_mb > MAX_SORT_MB {
+            return Err(invalid(SORT_MB, sort_mb, "must be in 1..=2047"));
+        }
+        let spill_percent = conf.get_f64(SPILL_PERCENT, 0.8).map_err(conf_error)?;
+        if !(spill_percent > 0.0 && spill_percent <= 1.0) {
+            return Err(invalid(SPILL_PERCENT, spill_percent, "must be in (0, 1]"));
+        }
+        let sort_factor = conf.get_u32(SORT_FACTOR, 10).map_err(conf_error)? as usize;
+        if sort_factor < 2 {
+            return Err(invalid(SORT_FACTOR, sort_factor, "must be at least 2"));
+        }
+        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS, 4).map_err(conf_error)?;
+        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS, 4).map_err(conf_error)?;
+        if map_max_attempts == 0 {
+            return Err(invalid(MAP_MAX_ATTEMPTS, 0, "must be at least 1"));
+        }
+        if reduce_max_attempts == 0 {
+            return Err(invalid(REDUCE_MAX_ATTEMPTS, 0, "must be at least 1"));
+        }
+        let local_dir = match conf.get_trimmed(LOCAL_DIR) {
+            Some(dir) => PathBuf::from(dir.split(',').next().unwrap_or_default()),
+            None => PathBuf::from(conf.get_or("hadoop.tmp.dir", "/tmp")).join("mapred/local"),
+        };
+        let key_value_separator = conf.get_or(KEY_VALUE_SEPARATOR, "\t");
+        Ok(Self {
+            reduces: conf.get_u32(JOB_REDUCES, 1).map_err(conf_error)?,
+            framework: conf.get_or(FRAMEWORK_NAME, "local"),
+            sort_buffer_bytes: (sort_mb as usize) << 20,
+            spill_percent,
+            sort_factor,
+            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS, 3).map_err(conf_error)? as usize,
+            map_max_attempts,
+            reduce_max_attempts,
+            local_maps_maximum: (conf
+                .get_u32(LOCAL_MAPS_MAXIMUM, parallelism as u32)
+                .map_err(conf_error)? as usize)
+                .max(1),
+            local_reduces_maximum: (conf
+                .get_u32(LOCAL_REDUCES_MAXIMUM, parallelism as u32)
+                .map_err(conf_error)? as usize)
+                .max(1),
+            split_min_size: conf.get_u64(SPLIT_MINSIZE, 0).map_err(conf_error)?.max(1),
+            split_max_size: conf.get_u64(SPLIT_MAXSIZE, u64::MAX).map_err(conf_error)?,
+            local_dir,
+            text_separator: conf.get_or(TEXT_OUTPUT_SEPARATOR, "\t").into_bytes(),
+            key_value_separator: key_value_separator.bytes().next().unwrap_or(b'\t'),
+            line_max_length: conf
+                .get_u64(LINE_MAX_LENGTH, i32::MAX as u64)
+                .map_err(conf_error)? as usize,
+            output_replication: conf.get_u16(OUTPUT_REPLICATION, 3).map_err(conf_error)?,
+            output_block_size: conf
+                .get_size_bytes("dfs.blocksize", 128 << 20)
+                .map_err(conf_error)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_hadoops() {
+        let settings = JobSettings::from_conf(&Configuration::new()).unwrap();
+        assert_eq!(settings.reduces, 1);
+        assert_eq!(settings.sort_buffer_bytes, 100 << 20);
+        assert_eq!(settings.sort_factor, 10);
+        assert_eq!(settings.map_max_attempts, 4);
+        assert_eq!(settings.framework, "local");
+        assert_eq!(settings.text_separator, b"\t");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut conf = Configuration::new();
+        conf.set(SORT_MB, "0");
+        let error = JobSettings::from_conf(&conf).unwrap_err().to_string();
+        assert!(
+            error.starts_with("mapreduce.task.io.sort.mb: invalid value '0'"),
+            "{error}"
+        );
+        let mut conf = Configuration::new();
+        conf.set(SPILL_PERCENT, "1.5");
+        let error = JobSettings::from_conf(&conf).unwrap_err().to_string();
+        assert!(error.contains(SPILL_PERCENT), "{error}");
+    }
+}

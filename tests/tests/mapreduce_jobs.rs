@@ -1,0 +1,280 @@
+//! MapReduce jobs end to end on a mini-cluster with tiny blocks: the example
+//! binaries (wordcount, teragen/terasort/teravalidate) as real processes,
+//! and in-process jobs for failure and spill behaviour.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use client::{CreateOptions, DfsClient};
+use common::FsPermission;
+use minicluster::MiniCluster;
+
+const BLOCK: u64 = 16 * 1024;
+
+async fn cluster() -> MiniCluster {
+    MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2"])
+        .build()
+        .await
+        .unwrap()
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    let options = CreateOptions {
+        permission: FsPermission::new(0o644),
+        overwrite: false,
+        create_parent: true,
+        replication: 2,
+        block_size: BLOCK,
+    };
+    let mut writer = client.create_writer(path, &options).await.unwrap();
+    for piece in data.chunks(7_001) {
+        writer.write(piece).await.unwrap();
+    }
+    writer.close().await.unwrap();
+}
+
+async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
+    let mut reader = client.open(path).await.unwrap();
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).await.unwrap();
+    out
+}
+
+/// The `part-*` files of a job's output, concatenated in name order.
+async fn job_output(client: &DfsClient, dir: &str) -> Vec<u8> {
+    let entries = client.list(dir).await.unwrap();
+    let names: Vec<&str> = entries.iter().map(|entry| entry.name()).collect();
+    assert!(names.contains(&"_SUCCESS"), "no _SUCCESS in {names:?}");
+    assert!(
+        !names.contains(&"_temporary"),
+        "_temporary left in {names:?}"
+    );
+    let mut out = Vec::new();
+    for entry in &entries {
+        if entry.name().starts_with("part-") {
+            out.extend(read(client, &entry.path).await);
+        }
+    }
+    out
+}
+
+/// Runs a job binary against the cluster; returns (exit code, stderr).
+async fn run_binary(conf_dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
+    let output = tokio::process::Command::new(tusk_tests::binary(name))
+        .args(args)
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+/// A corpus with UTF-8 words, empty lines, CRLF and CR endings, tabs and
+/// form feeds, and one line longer than 64 KiB, over several tiny blocks.
+fn corpus(seed: u64) -> Vec<u8> {
+    let words = [
+        "alpha",
+        "beta",
+        "γάμμα",
+        "délta",
+        "ε",
+        "日本語",
+        "naïve",
+        "Zürich",
+        "a",
+        "the",
+        "the",
+        "the",
+        "of",
+        "x-y",
+        "123",
+    ];
+    let separators: [&[u8]; 6] = [b" ", b" ", b"\t", b"  ", b"\x0c", b" \t "];
+    let endings: [&[u8]; 4] = [b"\n", b"\r\n", b"\r", b"\n\n"];
+    let mut state = seed;
+    let mut next = |bound: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % bound
+    };
+    let mut text = Vec::new();
+    for line in 0..3_000 {
+        if line == 1_234 {
+            for index in 0..14_000 {
+                text.extend_from_slice(words[index % words.len()].as_bytes());
+                text.push(b' ');
+            }
+        }
+        for _ in 0..next(12) {
+            text.extend_from_slice(words[next(words.len())].as_bytes());
+            text.extend_from_slice(separators[next(separators.len())]);
+        }
+        text.extend_from_slice(endings[next(endings.len())]);
+    }
+    text
+}
+
+fn reference_count(texts: &[&[u8]]) -> BTreeMap<Vec<u8>, u64> {
+    let mut counts = BTreeMap::new();
+    for text in texts {
+        for word in text
+            .split(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | 0x0c))
+            .filter(|word| !word.is_empty())
+        {
+            *counts.entry(word.to_vec()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn parse_counts(output: &[u8]) -> BTreeMap<Vec<u8>, u64> {
+    let mut counts = BTreeMap::new();
+    for line in output
+        .split(|&byte| byte == b'\n')
+        .filter(|line| !line.is_empty())
+    {
+        let tab = line.iter().rposition(|&byte| byte == b'\t').unwrap();
+        let count = std::str::from_utf8(&line[tab + 1..])
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            counts.insert(line[..tab].to_vec(), count).is_none(),
+            "duplicate word"
+        );
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wordcount_counts_a_tricky_corpus_exactly() {
+    let cluster = cluster().await;
+    let client = cluster.client().unwrap();
+    let first = corpus(1);
+    let second = corpus(2);
+    assert!(
+        first.len() as u64 > 8 * BLOCK,
+        "the corpus spans many blocks"
+    );
+    write(&client, "/in/one.txt", &first).await;
+    write(&client, "/in/two.txt", &second).await;
+    write(&client, "/in/_ignored", b"hidden hidden hidden\n").await;
+    write(&client, "/in/.also-ignored", b"hidden\n").await;
+
+    let (code, stderr) = run_binary(
+        &cluster.conf_dir(),
+        "wordcount",
+        &["-D", "mapreduce.job.reduces=3", "/in", "/out"],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("map 100% reduce 100%"), "{stderr}");
+    assert!(stderr.contains("Map input records="), "{stderr}");
+    let splits: usize = stderr
+        .split("number of splits:")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap();
+    assert!(splits > 8, "expected a split per block, got {splits}");
+
+    let counted = parse_counts(&job_output(&client, "/out").await);
+    assert_eq!(counted, reference_count(&[&first, &second]));
+    assert!(!counted.contains_key(&b"hidden"[..]));
+
+    // An existing output directory is refused before anything runs.
+    let (code, stderr) = run_binary(&cluster.conf_dir(), "wordcount", &["/in", "/out"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Output directory hdfs://"), "{stderr}");
+    assert!(stderr.contains("/out already exists"), "{stderr}");
+    cluster.shutdown().await;
+}
+
+fn report_value<'a>(report: &'a str, key: &str) -> Option<&'a str> {
+    report
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('\t'))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terasort_of_100000_rows_with_3_reducers_validates() {
+    let cluster = cluster().await;
+    let client = cluster.client().unwrap();
+    let conf_dir = cluster.conf_dir();
+    let small_blocks = "dfs.blocksize=1m";
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "teragen",
+        &[
+            "-D",
+            small_blocks,
+            "-D",
+            "mapreduce.job.maps=3",
+            "100000",
+            "/tera/in",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let generated = job_output(&client, "/tera/in").await;
+    assert_eq!(generated.len(), 100_000 * 100);
+
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "terasort",
+        &["-D", "mapreduce.job.reduces=3", "/tera/in", "/tera/out"],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let parts: Vec<String> = client
+        .list("/tera/out")
+        .await
+        .unwrap()
+        .iter()
+        .map(|entry| entry.name().to_string())
+        .filter(|name| name.starts_with("part-r-"))
+        .collect();
+    assert_eq!(parts, ["part-r-00000", "part-r-00001", "part-r-00002"]);
+    for part in &parts {
+        let length = client
+            .stat(&format!("/tera/out/{part}"))
+            .await
+            .unwrap()
+            .length;
+        assert!(
+            length > 0,
+            "{part} is empty: the partitioner did not spread keys"
+        );
+    }
+    let sorted = job_output(&client, "/tera/out").await;
+    let mut expected: Vec<&[u8]> = generated.chunks(100).collect();
+    expected.sort_by(|left, right| left[..10].cmp(&right[..10]));
+    let sorted_keys: Vec<&[u8]> = sorted.chunks(100).map(|row| &row[..10]).collect();
+    let expected_keys: Vec<&[u8]> = expected.iter().map(|row| &row[..10]).collect();
+    assert_eq!(sorted_keys, expected_keys);
+
+    let (code, stderr) =
+        run_binary(&conf_dir, "teravalidate", &["/tera/out", "/tera/report"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let report = String::from_utf8(job_output(&client, "/tera/report").await).unwrap();
+    assert!(!report.contains("error"), "{report}");
+    assert_eq!(report_value(&report, "rows"), Some("100000"));
+
+    // The same checksum over the unsorted input: nothing lost or changed.
+    let (code, stderr) =
+        run_binary(&conf_dir, "teravalidate", &["/tera/in", "/tera/in-report"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let input_report = String::from_utf8(job_output(&client, "/tera/in-report").await).unwrap();
+    assert!(
+        input_report.contains("error\tmisorder"),
+        "unsorted input must be flagged"
+    );
+    assert_eq!(
+        report_value(&input_report, "checksum"),
+        report_value(&report, "checksum")
+    );
+    cluster.shutdown().await;
+}
