@@ -7,6 +7,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/namenode_storage.proto",
         "protos/datanode_protocol.proto",
         "protos/data_transfer.proto",
+        "protos/yarn_records.proto",
+        "protos/yarn_protocols.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

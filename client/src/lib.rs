@@ -8,6 +8,7 @@ mod dfs;
 pub(crate) mod read;
 mod status;
 mod write;
+pub mod yarn;
 
 pub use dfs::{CreateOptions, DfsClient, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY};
 pub use read::{FileChecksum, FileReader};
