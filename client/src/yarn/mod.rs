@@ -91,7 +91,10 @@ impl YarnClient {
         Ok(response.await.map_err(remote)?.into_inner())
     }
 
-    pub async fn submit_application(&self, context: pb::ApplicationSubmissionContext) -> Result<()> {
+    pub async fn submit_application(
+        &self,
+        context: pb::ApplicationSubmissionContext,
+    ) -> Result<()> {
         let message = pb::SubmitApplicationRequest {
             context: Some(context),
         };
@@ -132,7 +135,11 @@ impl YarnClient {
         };
         let mut rpc = self.rpc.clone();
         let response = rpc.kill_application(request(&self.user, message));
-        Ok(response.await.map_err(remote)?.into_inner().is_kill_completed)
+        Ok(response
+            .await
+            .map_err(remote)?
+            .into_inner()
+            .is_kill_completed)
     }
 
     pub async fn cluster_metrics(&self) -> Result<pb::GetClusterMetricsResponse> {
@@ -296,5 +303,14 @@ impl NmClient {
         let mut rpc = self.rpc.clone();
         let response = rpc.get_container_statuses(request(&self.user, message));
         Ok(response.await.map_err(remote)?.into_inner())
+    }
+}
+
+/// The path part of a DFS URI (`hdfs://host:port/a/b` -> `/a/b`); a plain
+/// path is returned as it is. Local resources live on the default file system.
+pub fn dfs_path(uri: &str) -> &str {
+    match uri.strip_prefix("hdfs://") {
+        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => uri,
     }
 }

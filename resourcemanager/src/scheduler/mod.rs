@@ -192,6 +192,19 @@ impl Scheduler {
         Some((node.used, node.containers.len()))
     }
 
+    /// What an application's attempts have in use, and how many containers.
+    pub fn app_usage(&self, application: client::yarn::ApplicationId) -> Option<(Resource, usize)> {
+        let mut used = Resource::ZERO;
+        let mut count = 0;
+        for live in self.containers.values() {
+            if live.attempt.application == application {
+                used += live.resource;
+                count += 1;
+            }
+        }
+        Some((used, count))
+    }
+
     /// Normalizes a request, refusing one above the maximum allocation or negative.
     pub fn normalize(&self, request: Resource) -> Result<Resource, SchedulerError> {
         let maximum = self.config.maximum_allocation;
@@ -256,15 +269,16 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Removes an attempt; returns its containers still running, now released.
-    pub fn remove_attempt(&mut self, attempt: ApplicationAttemptId) -> Vec<ContainerId> {
-        let mine: Vec<ContainerId> = self
+    /// Removes an attempt; returns its containers still running (with their
+    /// nodes), now released.
+    pub fn remove_attempt(&mut self, attempt: ApplicationAttemptId) -> Vec<(ContainerId, String)> {
+        let mine: Vec<(ContainerId, String)> = self
             .containers
             .iter()
             .filter(|(_, live)| live.attempt == attempt)
-            .map(|(id, _)| *id)
+            .map(|(id, live)| (*id, live.node_id.clone()))
             .collect();
-        for container_id in &mine {
+        for (container_id, _) in &mine {
             self.release(*container_id);
         }
         self.apps.remove(&attempt);
@@ -429,7 +443,11 @@ impl Scheduler {
         }
         let missed = pending.missed_opportunities;
         let node_delay = self.config.node_locality_delay;
-        let rack_wanted = ask.racks.iter().chain(host_racks).any(|wanted| wanted == rack);
+        let rack_wanted = ask
+            .racks
+            .iter()
+            .chain(host_racks)
+            .any(|wanted| wanted == rack);
         let hosts_strict = !ask.hosts.is_empty() && !ask.relax_locality;
         if rack_wanted && !hosts_strict && (ask.hosts.is_empty() || missed >= node_delay) {
             return Some(Locality::RackLocal);

@@ -109,6 +109,9 @@ mod tests {
         assert!(free.fits(&Resource::new(2048, 2)));
         assert!(!free.fits(&Resource::new(2049, 1)));
         assert!(!free.fits(&Resource::new(1024, 3)));
-        assert_eq!(Resource::new(1024, 1).to_string(), "<memory:1024, vCores:1>");
+        assert_eq!(
+            Resource::new(1024, 1).to_string(),
+            "<memory:1024, vCores:1>"
+        );
     }
 }

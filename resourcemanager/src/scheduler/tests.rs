@@ -68,7 +68,9 @@ fn start_app(scheduler: &mut Scheduler, attempt: ApplicationAttemptId, queue: &s
 fn never_hands_out_more_than_a_node_has() {
     let mut scheduler = scheduler_with_nodes(2, 3, 1);
     start_app(&mut scheduler, attempt(1), "default");
-    scheduler.add_asks(attempt(1), vec![ask(10, &[], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(10, &[], &[])])
+        .unwrap();
     let granted = scheduler.schedule();
     assert_eq!(granted.len(), 5, "6 GB of nodes, 1 GB taken by the AM");
     for node in ["h0:1", "h1:1"] {
@@ -116,7 +118,10 @@ fn unknown_and_parent_queues_are_refused() {
     let error = scheduler
         .add_attempt(attempt(1), "bob", "root", GIG)
         .unwrap_err();
-    assert_eq!(error.to_string(), "submitted by user bob to non-leaf queue: root");
+    assert_eq!(
+        error.to_string(),
+        "submitted by user bob to non-leaf queue: root"
+    );
     assert!(scheduler.schedule().is_empty());
 }
 
@@ -124,8 +129,12 @@ fn unknown_and_parent_queues_are_refused() {
 fn fifo_inside_a_leaf() {
     let mut scheduler = scheduler_with_nodes(1, 4, 1);
     start_app(&mut scheduler, attempt(1), "default");
-    scheduler.add_attempt(attempt(2), "alice", "default", GIG).unwrap();
-    scheduler.add_asks(attempt(1), vec![ask(10, &[], &[])]).unwrap();
+    scheduler
+        .add_attempt(attempt(2), "alice", "default", GIG)
+        .unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(10, &[], &[])])
+        .unwrap();
     let granted = scheduler.schedule();
     // The first application takes what is free before the second's AM.
     assert_eq!(granted.len(), 3);
@@ -155,8 +164,12 @@ fn busy_queues_share_the_cluster_by_capacity() {
     scheduler.add_node("h0:1", "h0", "/r0", Resource::new(2048, 8));
     start_app(&mut scheduler, attempt(1), "a");
     start_app(&mut scheduler, attempt(2), "b");
-    scheduler.add_asks(attempt(1), vec![ask(100, &[], &[])]).unwrap();
-    scheduler.add_asks(attempt(2), vec![ask(100, &[], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(100, &[], &[])])
+        .unwrap();
+    scheduler
+        .add_asks(attempt(2), vec![ask(100, &[], &[])])
+        .unwrap();
     for index in 1..=4 {
         let host = format!("h{index}");
         scheduler.add_node(&format!("{host}:1"), &host, "/r0", Resource::new(2048, 8));
@@ -168,7 +181,12 @@ fn busy_queues_share_the_cluster_by_capacity() {
     };
     let total = used("a") + used("b");
     assert_eq!(total, 10.0);
-    assert!((used("a") - 0.7 * total).abs() <= 1.0, "a={} b={}", used("a"), used("b"));
+    assert!(
+        (used("a") - 0.7 * total).abs() <= 1.0,
+        "a={} b={}",
+        used("a"),
+        used("b")
+    );
 }
 
 #[test]
@@ -181,7 +199,9 @@ fn a_queue_stops_at_its_maximum_capacity() {
         scheduler.add_node(&format!("{host}:1"), &host, "/r0", Resource::new(2048, 8));
     }
     start_app(&mut scheduler, attempt(1), "b");
-    scheduler.add_asks(attempt(1), vec![ask(100, &[], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(100, &[], &[])])
+        .unwrap();
     scheduler.schedule();
     let queues = scheduler.queues();
     assert_eq!(queues.get(queues.find("b").unwrap()).num_containers, 4);
@@ -192,7 +212,9 @@ fn node_local_first_then_rack_after_the_delay_then_anywhere() {
     // h0, h2 on /r0; h1, h3 on /r1.
     let mut scheduler = scheduler_with_nodes(4, 8, 2);
     start_app(&mut scheduler, attempt(1), "default");
-    scheduler.add_asks(attempt(1), vec![ask(1, &["h3"], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(1, &["h3"], &[])])
+        .unwrap();
     let granted = scheduler.schedule();
     assert_eq!(granted[0].node_id, "h3:1");
     assert_eq!(granted[0].locality, Locality::NodeLocal);
@@ -204,7 +226,9 @@ fn node_local_first_then_rack_after_the_delay_then_anywhere() {
     filler.relax_locality = false;
     scheduler.add_asks(attempt(1), vec![filler]).unwrap();
     assert_eq!(scheduler.schedule()[0].node_id, "h3:1");
-    scheduler.add_asks(attempt(1), vec![ask(1, &["h3"], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(1, &["h3"], &[])])
+        .unwrap();
     let mut rounds = 0;
     let granted = loop {
         let granted = scheduler.schedule();
@@ -238,7 +262,9 @@ fn strict_locality_waits_for_its_host() {
 fn off_switch_after_both_delays_when_relaxed() {
     let mut scheduler = scheduler_with_nodes(2, 4, 2);
     start_app(&mut scheduler, attempt(1), "default");
-    scheduler.add_asks(attempt(1), vec![ask(1, &["elsewhere"], &["/nowhere"])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(1, &["elsewhere"], &["/nowhere"])])
+        .unwrap();
     let mut passes = 0;
     let granted = loop {
         let granted = scheduler.schedule();
@@ -256,7 +282,9 @@ fn off_switch_after_both_delays_when_relaxed() {
 fn a_lost_node_releases_its_containers() {
     let mut scheduler = scheduler_with_nodes(2, 2, 1);
     let am_node = start_app(&mut scheduler, attempt(1), "default");
-    scheduler.add_asks(attempt(1), vec![ask(3, &[], &[])]).unwrap();
+    scheduler
+        .add_asks(attempt(1), vec![ask(3, &[], &[])])
+        .unwrap();
     let granted = scheduler.schedule();
     assert_eq!(granted.len(), 3);
     let other = if am_node == "h0:1" { "h1:1" } else { "h0:1" };
