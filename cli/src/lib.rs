@@ -9,6 +9,7 @@ pub mod getconf;
 pub mod launcher;
 pub mod namenode_cmd;
 pub mod nnbench;
+pub mod yarn;
 
 /// Exit code of a failed command, as Hadoop's.
 pub const EXIT_FAILURE: i32 = 1;
