@@ -156,10 +156,14 @@ impl NodeManager {
         &self.manager
     }
 
-    /// Kills every container, stops heartbeating and serving. The RM finds
-    /// out by the missing heartbeats.
+    /// Stops heartbeating and serving, then kills every container, as a
+    /// crash would look to the RM: it finds out by the missing heartbeats.
     pub async fn stop(self) {
         self.manager.stop_accepting();
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
         self.manager.kill_all(
             exit_status::KILLED_BY_RESOURCEMANAGER,
             "Container killed on NodeManager shutdown",
@@ -167,10 +171,6 @@ impl NodeManager {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !self.manager.all_complete() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let _ = self.shutdown.send(true);
-        for task in self.tasks {
-            let _ = task.await;
         }
         for service in &self.manager.aux_services {
             service.stop();

@@ -302,6 +302,7 @@ impl ApplicationMasterProtocol for MasterService {
                     asks,
                     &request.cancel_asks,
                     &request.release,
+                    (&request.blacklist_additions, &request.blacklist_removals),
                     request.progress,
                 )
                 .map_err(status)?;

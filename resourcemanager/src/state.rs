@@ -363,7 +363,8 @@ impl RmState {
     }
 
     /// The AM heartbeat: takes releases, cancellations and asks, schedules,
-    /// and empties the attempt's inbox into the answer. An attempt that is
+    /// blacklist changes (additions, removals), and empties the attempt's
+    /// inbox into the answer. An attempt that is
     /// no longer current gets `Ok(None)`: it must shut down.
     #[allow(clippy::type_complexity)]
     pub fn allocate(
@@ -372,6 +373,7 @@ impl RmState {
         asks: Vec<Ask>,
         cancel: &[i64],
         release: &[String],
+        blacklist: (&[String], &[String]),
         progress: f32,
     ) -> Result<(Option<AttemptInbox>, Vec<AmLaunch>), StateError> {
         let attempt_id: ApplicationAttemptId = match attempt_text.parse() {
@@ -406,6 +408,8 @@ impl RmState {
             }
         }
         self.scheduler.cancel_asks(attempt_id, cancel);
+        self.scheduler
+            .update_blacklist(attempt_id, &blacklist.0, &blacklist.1);
         self.scheduler.add_asks(attempt_id, asks)?;
         let launches = self.schedule();
         let attempt = self.attempt_mut(attempt_id).expect("attempt checked above");
@@ -471,7 +475,17 @@ impl RmState {
         app.state = state;
         app.final_status = final_status;
         app.finish_time = common::time::now_millis();
-        app.logs_pending = app.nodes.clone();
+        let nodes = &self.nodes;
+        app.logs_pending = app
+            .nodes
+            .iter()
+            .filter(|node_id| {
+                nodes
+                    .get(*node_id)
+                    .is_some_and(|node| node.state != NodeState::Lost)
+            })
+            .cloned()
+            .collect();
         let attempt = app.current_attempt().map(|attempt| attempt.id);
         let nodes = app.nodes.clone();
         // The nodes kill what is left through apps_to_cleanup.

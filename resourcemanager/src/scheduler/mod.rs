@@ -6,7 +6,7 @@
 mod queues;
 mod resource;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use client::yarn::{ApplicationAttemptId, ContainerId};
 
@@ -107,6 +107,8 @@ struct SchedulerApp {
     leaf: usize,
     asks: Vec<PendingAsk>,
     next_container: u64,
+    /// Hosts the attempt does not want containers on.
+    blacklist: HashSet<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -264,6 +266,7 @@ impl Scheduler {
                     missed_opportunities: 0,
                 }],
                 next_container: 1,
+                blacklist: HashSet::new(),
             },
         );
         Ok(())
@@ -312,6 +315,21 @@ impl Scheduler {
         }
         app.asks.sort_by_key(|pending| pending.ask.priority);
         Ok(())
+    }
+
+    /// Changes the hosts an attempt gets no containers on.
+    pub fn update_blacklist(
+        &mut self,
+        attempt: ApplicationAttemptId,
+        additions: &[String],
+        removals: &[String],
+    ) {
+        if let Some(app) = self.apps.get_mut(&attempt) {
+            app.blacklist.extend(additions.iter().cloned());
+            for host in removals {
+                app.blacklist.remove(host);
+            }
+        }
     }
 
     /// Drops outstanding asks by their allocation request id.
@@ -392,7 +410,11 @@ impl Scheduler {
         let mut choice = None;
         let mut passed_up = Vec::new();
         'queues: for leaf in self.queues.leaves_by_need() {
-            for (attempt, app) in self.apps.iter().filter(|(_, app)| app.leaf == leaf) {
+            let candidates = self
+                .apps
+                .iter()
+                .filter(|(_, app)| app.leaf == leaf && !app.blacklist.contains(&host));
+            for (attempt, app) in candidates {
                 for (ask_index, pending) in app.asks.iter().enumerate() {
                     let ask = &pending.ask;
                     if ask.count == 0

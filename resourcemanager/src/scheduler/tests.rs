@@ -296,3 +296,18 @@ fn a_lost_node_releases_its_containers() {
     assert_eq!(removed.len(), 2);
     assert_eq!(scheduler.used_resource(), Resource::ZERO);
 }
+
+#[test]
+fn a_blacklisted_host_gets_no_containers() {
+    let mut scheduler = scheduler_with_nodes(2, 4, 1);
+    assert_eq!(start_app(&mut scheduler, attempt(1), "default"), "h0:1");
+    scheduler.update_blacklist(attempt(1), &["h1".to_string()], &[]);
+    scheduler
+        .add_asks(attempt(1), vec![ask(5, &[], &[])])
+        .unwrap();
+    let granted = scheduler.schedule();
+    assert_eq!(granted.len(), 3);
+    assert!(granted.iter().all(|a| a.node_id == "h0:1"));
+    scheduler.update_blacklist(attempt(1), &[], &["h1".to_string()]);
+    assert_eq!(scheduler.schedule().len(), 2);
+}

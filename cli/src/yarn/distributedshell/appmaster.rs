@@ -96,6 +96,9 @@ struct Progress {
     succeeded: u32,
     failed: u32,
     failures: Vec<String>,
+    /// Containers that could not be started (their node went away, say);
+    /// their hosts are blacklisted for this attempt.
+    start_failures: u32,
 }
 
 async fn run_am(conf: &Configuration) -> Result<bool, String> {
@@ -129,6 +132,7 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
             return Ok(false);
         }
         let mut release = Vec::new();
+        let mut blacklist = Vec::new();
         for container in response.allocated {
             let wanted = progress.launched.len() as u32 + progress.succeeded + progress.failed;
             if wanted >= total {
@@ -146,6 +150,17 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
                 Ok(_) => {
                     println!("Launched shell command on {id} at {}", container.node_id);
                     progress.launched.insert(id);
+                }
+                Err(error) if progress.start_failures < total => {
+                    println!("Failed to start {id}: {error}; requesting a replacement elsewhere");
+                    progress.start_failures += 1;
+                    release.push(id);
+                    asks.push(ask(&plan, 1));
+                    let host = container
+                        .node_id
+                        .rsplit_once(':')
+                        .map_or("", |(host, _)| host);
+                    blacklist.push(host.to_string());
                 }
                 Err(error) => {
                     println!("Failed to start {id}: {error}");
@@ -190,6 +205,7 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
         if !release.is_empty() {
             let request = pb::AllocateRequest {
                 release,
+                blacklist_additions: blacklist,
                 ..Default::default()
             };
             rm.allocate(request).await.map_err(|e| e.to_string())?;
