@@ -9,7 +9,7 @@ use std::time::Duration;
 use client::yarn::ContainerId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
-use yarn_support::{aggregated_logs, app_named, finish, spawn_yarn, wait_final, wait_for, yarn};
+use yarn_support::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, wait_for, yarn};
 
 async fn cluster(nodemanagers: usize, extra: &[(&str, &str)]) -> MiniCluster {
     let mut builder = MiniCluster::builder()
@@ -132,7 +132,7 @@ async fn a_killed_am_is_restarted_then_the_application_fails_past_max_attempts()
     let (code, out, _) = yarn(&conf_dir, &["application", "-status", &id]);
     assert_eq!(code, 0);
     assert!(out.contains("\tState : FAILED\n"), "{out}");
-    assert_eq!(finish(ds), Some(2));
+    assert_eq!(wait_exit(ds, Duration::from_secs(30)).await, Some(2));
     cluster.shutdown().await;
 }
 
@@ -222,6 +222,6 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
         logs.contains(&format!("Node {node_id} is now LOST")),
         "{logs}"
     );
-    assert_eq!(finish(ds), Some(0));
+    assert_eq!(wait_exit(ds, Duration::from_secs(30)).await, Some(0));
     cluster.shutdown().await;
 }

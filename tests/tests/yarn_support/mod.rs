@@ -1,6 +1,7 @@
 //! What the YARN tests share: running the `yarn` binary against a
 //! mini-cluster, and polling for conditions with a deadline.
 
+// Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -111,8 +112,12 @@ pub async fn aggregated_logs(conf_dir: &Path, id: &str) -> String {
     .await
 }
 
-/// Reaps a background client, killing it if it still runs.
-pub fn finish(mut child: Child) -> Option<i32> {
-    let _ = child.kill();
-    child.wait().ok().and_then(|status| status.code())
+/// Waits for a background client to exit on its own; its exit code.
+pub async fn wait_exit(mut child: Child, timeout: Duration) -> Option<i32> {
+    let status = wait_for("the client to exit", timeout, || {
+        let status = child.try_wait().ok().flatten();
+        async move { status }
+    })
+    .await;
+    status.code()
 }
