@@ -55,12 +55,8 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
         start_time: app.start_time,
         finish_time: app.finish_time,
         am_host: attempt
-            .and_then(|a| a.am_container.as_ref())
-            .map(|c| {
-                c.node_id
-                    .rsplit_once(':')
-                    .map_or(c.node_id.clone(), |(host, _)| host.to_string())
-            })
+            .map(|a| a.host.clone())
+            .filter(|host| !host.is_empty())
             .unwrap_or_else(|| "N/A".to_string()),
         am_container_id: attempt
             .and_then(|a| a.am_container.as_ref())

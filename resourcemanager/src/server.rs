@@ -198,7 +198,18 @@ where
     S::Future: Send + 'static,
 {
     tokio::spawn(async move {
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Nagle would hold back the tail of multi-packet answers for the
+        // peer's delayed ACK (40 ms); the builder's tcp_nodelay does not
+        // reach sockets accepted here.
+        let incoming = tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            |stream| {
+                if let Ok(stream) = &stream {
+                    let _ = stream.set_nodelay(true);
+                }
+                stream
+            },
+        );
         let result = tonic::transport::Server::builder()
             .tcp_nodelay(true)
             .add_service(service)

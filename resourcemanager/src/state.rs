@@ -70,7 +70,6 @@ pub struct AttemptInbox {
 pub struct Attempt {
     pub id: ApplicationAttemptId,
     pub am_container: Option<pb::Container>,
-    pub registered: bool,
     /// Since launch; refreshed by every AM call.
     pub last_heartbeat: Option<Instant>,
     pub host: String,
@@ -288,8 +287,6 @@ impl RmState {
         };
         let app = self.apps.get_mut(&attempt_id.application)?;
         app.nodes.insert(allocation.node_id.clone());
-        let user = app.submission.user.clone();
-        let mut launch_context = app.submission.am_launch_context.clone();
         let attempt = app
             .attempts
             .iter_mut()
@@ -299,6 +296,8 @@ impl RmState {
             return None;
         }
         attempt.am_container = Some(container.clone());
+        let user = app.submission.user.clone();
+        let mut launch_context = app.submission.am_launch_context.clone();
         launch_context.environment.insert(
             "MAX_APP_ATTEMPTS".to_string(),
             app.submission.max_attempts.to_string(),
@@ -348,7 +347,6 @@ impl RmState {
         tracking_url: &str,
     ) -> Result<String, StateError> {
         let attempt = self.live_attempt(attempt_text)?;
-        attempt.registered = true;
         attempt.host = host.to_string();
         attempt.last_heartbeat = Some(Instant::now());
         let app_id = attempt.id.application;
@@ -409,7 +407,7 @@ impl RmState {
         }
         self.scheduler.cancel_asks(attempt_id, cancel);
         self.scheduler
-            .update_blacklist(attempt_id, &blacklist.0, &blacklist.1);
+            .update_blacklist(attempt_id, blacklist.0, blacklist.1);
         self.scheduler.add_asks(attempt_id, asks)?;
         let launches = self.schedule();
         let attempt = self.attempt_mut(attempt_id).expect("attempt checked above");
@@ -790,7 +788,6 @@ fn new_attempt(id: ApplicationAttemptId) -> Attempt {
     Attempt {
         id,
         am_container: None,
-        registered: false,
         last_heartbeat: None,
         host: String::new(),
         inbox: AttemptInbox::default(),

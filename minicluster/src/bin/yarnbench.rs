@@ -30,6 +30,9 @@ struct Args {
     /// Containers the throughput AM asks for.
     #[arg(long, default_value_t = 1000)]
     containers: u32,
+    /// Throughput rounds (a new application each).
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
 }
 
 fn yarn_binary() -> anyhow::Result<PathBuf> {
@@ -37,7 +40,11 @@ fn yarn_binary() -> anyhow::Result<PathBuf> {
         .parent()
         .map(|dir| dir.join("yarn"))
         .ok_or_else(|| anyhow::anyhow!("no directory for this program"))?;
-    anyhow::ensure!(path.exists(), "{} is missing: build tusk-cli", path.display());
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: build tusk-cli",
+        path.display()
+    );
     Ok(path)
 }
 
@@ -55,11 +62,16 @@ async fn main() -> anyhow::Result<()> {
     let cluster = MiniCluster::builder()
         .datanodes(1)
         .nodemanagers(2)
-        .set("yarn.nodemanager.resource.memory-mb", &per_node_mb.to_string())
+        .set(
+            "yarn.nodemanager.resource.memory-mb",
+            &per_node_mb.to_string(),
+        )
         .set("yarn.nodemanager.resource.cpu-vcores", "10000")
         .build()
         .await?;
-    cluster.wait_nodemanagers(2, Duration::from_secs(30)).await?;
+    cluster
+        .wait_nodemanagers(2, Duration::from_secs(30))
+        .await?;
     let client = cluster.yarn_client()?;
 
     println!("== submit to FINISHED: DistributedShell, 1 container running `true` ==");
@@ -87,15 +99,21 @@ async fn main() -> anyhow::Result<()> {
         median(floors)
     );
 
-    println!("== allocation throughput: one AM, {} containers of 128 MB, 2 NodeManagers ==", args.containers);
-    let (rpc_seconds, responses) = allocation_throughput(&client, &cluster, args.containers).await?;
     println!(
-        "through the RM: {} containers in {:.1} ms = {:.0} containers/s ({} allocate calls)",
-        args.containers,
-        rpc_seconds * 1000.0,
-        f64::from(args.containers) / rpc_seconds,
-        responses
+        "== allocation throughput: one AM, {} containers of 128 MB, 2 NodeManagers ==",
+        args.containers
     );
+    for round in 0..args.rounds {
+        let (seconds, responses) =
+            allocation_throughput(&client, &cluster, args.containers).await?;
+        println!(
+            "round {round}: through the RM: {} containers in {:.1} ms = {:.0} containers/s ({} allocate calls)",
+            args.containers,
+            seconds * 1000.0,
+            f64::from(args.containers) / seconds,
+            responses
+        );
+    }
     let domain_seconds = domain_throughput(args.containers, per_node_mb);
     println!(
         "baseline (scheduler domain alone, in-process): {:.1} ms = {:.0} containers/s",
@@ -230,7 +248,12 @@ fn domain_throughput(count: u32, per_node_mb: i64) -> f64 {
     let mut scheduler = Scheduler::new(config, &QueueSpec::default_root()).expect("default queues");
     for index in 0..2 {
         let host = format!("127.0.0.{}", index + 2);
-        scheduler.add_node(&format!("{host}:1"), &host, "/default-rack", Resource::new(per_node_mb, 10_000));
+        scheduler.add_node(
+            &format!("{host}:1"),
+            &host,
+            "/default-rack",
+            Resource::new(per_node_mb, 10_000),
+        );
     }
     let attempt = client::yarn::ApplicationId {
         cluster_timestamp: 1,
