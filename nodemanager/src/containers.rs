@@ -30,7 +30,6 @@ pub mod exit_status {
 
 #[derive(Debug)]
 struct Container {
-    user: String,
     memory_limit_bytes: u64,
     pid: Option<u32>,
     complete: bool,
@@ -131,7 +130,6 @@ impl ContainerManager {
             state.containers.insert(
                 id,
                 Container {
-                    user: user.clone(),
                     memory_limit_bytes: memory_mb << 20,
                     pid: None,
                     complete: false,
@@ -543,11 +541,6 @@ impl ContainerManager {
     /// Whether every container has ended.
     pub fn all_complete(&self) -> bool {
         self.lock().containers.values().all(|c| c.complete)
-    }
-
-    /// The user a container runs as.
-    pub fn container_user(&self, id: ContainerId) -> Option<String> {
-        self.lock().containers.get(&id).map(|c| c.user.clone())
     }
 }
 

@@ -35,10 +35,7 @@ pub fn final_status(status: FinalStatus) -> pb::FinalApplicationStatus {
 pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
     let submission = &app.submission;
     let attempt = app.current_attempt();
-    let (used, running) = state
-        .scheduler
-        .app_usage(submission.id)
-        .unwrap_or((Resource::ZERO, 0));
+    let (used, running) = state.scheduler.app_usage(submission.id);
     pb::ApplicationReport {
         application_id: submission.id.to_string(),
         current_attempt_id: attempt.map(|a| a.id.to_string()).unwrap_or_default(),

@@ -195,7 +195,7 @@ impl Scheduler {
     }
 
     /// What an application's attempts have in use, and how many containers.
-    pub fn app_usage(&self, application: client::yarn::ApplicationId) -> Option<(Resource, usize)> {
+    pub fn app_usage(&self, application: client::yarn::ApplicationId) -> (Resource, usize) {
         let mut used = Resource::ZERO;
         let mut count = 0;
         for live in self.containers.values() {
@@ -204,7 +204,7 @@ impl Scheduler {
                 count += 1;
             }
         }
-        Some((used, count))
+        (used, count)
     }
 
     /// Normalizes a request, refusing one above the maximum allocation or negative.
