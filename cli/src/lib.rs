@@ -13,6 +13,7 @@ pub mod nnbench;
 pub mod oev;
 pub mod oiv;
 pub mod secondarynamenode;
+pub mod yarn;
 
 /// Exit code of a failed command, as Hadoop's.
 pub const EXIT_FAILURE: i32 = 1;

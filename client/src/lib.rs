@@ -9,6 +9,7 @@ pub(crate) mod read;
 mod status;
 pub mod trash;
 mod write;
+pub mod yarn;
 
 pub use dfs::{
     CreateOptions, DfsClient, LEASE_RENEW_INTERVAL_KEY, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY,

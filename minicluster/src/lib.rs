@@ -23,6 +23,8 @@ use datanode::{DataNode, DataNodeConfig};
 use namenode::namesystem::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
+pub mod yarn;
+
 /// Configures a [`MiniCluster`].
 #[derive(Default)]
 pub struct MiniClusterBuilder {
@@ -30,6 +32,8 @@ pub struct MiniClusterBuilder {
     overrides: Vec<(String, String)>,
     bind_host: Option<String>,
     racks: Vec<String>,
+    nodemanagers: usize,
+    aux_services: Vec<yarn::AuxService>,
 }
 
 impl MiniClusterBuilder {
@@ -55,6 +59,20 @@ impl MiniClusterBuilder {
     /// Starts one DataNode per entry, on that rack.
     pub fn racks(mut self, racks: &[&str]) -> Self {
         self.racks = racks.iter().map(|rack| rack.to_string()).collect();
+        self
+    }
+
+    /// Starts a ResourceManager and `count` NodeManagers (NodeManager `i`
+    /// beside DataNode `i`, on its rack).
+    pub fn nodemanagers(mut self, count: usize) -> Self {
+        self.nodemanagers = count;
+        self
+    }
+
+    /// Gives every NodeManager an auxiliary service (run when named in
+    /// `yarn.nodemanager.aux-services`).
+    pub fn aux_service(mut self, service: yarn::AuxService) -> Self {
+        self.aux_services.push(service);
         self
     }
 
@@ -118,12 +136,18 @@ impl MiniClusterBuilder {
             config,
             namenode: Some(namenode),
             datanodes: Vec::new(),
+            yarn: None,
         };
         cluster.pin_addresses()?;
         for _ in &self.racks {
             let index = cluster.datanodes.len();
             cluster.datanodes.push(None);
             cluster.start_datanode(index).await?;
+        }
+        if self.nodemanagers > 0 {
+            cluster
+                .start_yarn(self.nodemanagers, self.aux_services, &self.overrides)
+                .await?;
         }
         Ok(cluster)
     }
@@ -138,6 +162,7 @@ pub struct MiniCluster {
     config: NameNodeConfig,
     namenode: Option<NameNode>,
     datanodes: Vec<Option<DataNode>>,
+    yarn: Option<yarn::MiniYarn>,
 }
 
 /// The loopback address DataNode `index` binds and advertises.
@@ -387,6 +412,7 @@ impl MiniCluster {
 
     /// Stops every daemon.
     pub async fn shutdown(mut self) {
+        self.stop_yarn().await;
         for index in 0..self.datanodes.len() {
             self.stop_datanode(index).await;
         }

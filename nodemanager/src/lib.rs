@@ -1,3 +1,20 @@
-//! NodeManager: runs containers as real OS processes and serves map outputs.
-//!
-//! Filled by the YARN issue; the crate exists so the workspace has its final shape.
+//! NodeManager: runs containers as real OS processes for the ResourceManager
+//! and ApplicationMasters, localizes their files from the DFS, watches their
+//! memory, aggregates their logs, and hosts auxiliary services (the
+//! MapReduce shuffle).
+
+pub mod aux_services;
+pub mod config;
+pub mod containers;
+pub mod layout;
+pub mod localizer;
+pub mod logs;
+pub mod monitor;
+pub mod resources;
+pub mod rpc;
+pub mod server;
+pub mod web;
+
+pub use aux_services::{AuxServiceContext, AuxServices, AuxiliaryService};
+pub use config::NodeManagerConfig;
+pub use server::{NodeManager, NodeManagerError};

@@ -10,6 +10,12 @@ pub mod namenode_storage {
     tonic::include_proto!("tusk.namenode_storage");
 }
 
+/// YARN records and services: ApplicationClientProtocol, ResourceTracker,
+/// ApplicationMasterProtocol and ContainerManagement.
+pub mod yarn {
+    tonic::include_proto!("tusk.yarn");
+}
+
 /// Metadata key carrying the Hadoop exception class of a failed call.
 pub const EXCEPTION_METADATA: &str = "x-tusk-exception";
 /// Metadata key carrying the caller's user name (simple authentication).

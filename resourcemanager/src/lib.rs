@@ -1,3 +1,16 @@
 //! ResourceManager: grants containers on NodeManagers to applications.
 //!
-//! Filled by the YARN issue; the crate exists so the workspace has its final shape.
+//! Three layers: the pure [`scheduler`] (capacity queues, locality), the
+//! [`state`] machine of applications, attempts and nodes, and thin adapters
+//! ([`rpc`], [`web`]) around them; [`server`] runs it all.
+
+pub mod config;
+pub mod reports;
+pub mod rpc;
+pub mod scheduler;
+pub mod server;
+pub mod state;
+pub mod web;
+
+pub use config::ResourceManagerConfig;
+pub use server::{ResourceManager, ResourceManagerError, RmAddresses};

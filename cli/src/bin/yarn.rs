@@ -1,9 +1,61 @@
-//! `yarn`: the resource layer's commands. The ResourceManager, NodeManager
-//! and `yarn application` arrive with the YARN issue.
+//! `yarn`: the resource layer's daemons and user commands.
 
-fn main() -> std::process::ExitCode {
-    tusk_cli::launcher::placeholder_main(
-        "yarn",
-        "Usage: yarn [--config confdir] COMMAND\n\n  version           print the version",
-    )
+use std::process::ExitCode;
+
+use tusk_cli::launcher::{self, exit};
+use tusk_cli::yarn;
+
+const USAGE: &str = "Usage: yarn [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+
+  resourcemanager   run the ResourceManager
+  nodemanager       run a NodeManager on each worker
+  application       prints application(s) report/kill application
+  node              prints node report(s)
+  logs              dump container logs
+  distributedshell  run a shell command in N containers (YARN's example application)
+  version           print the version
+
+Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
+
+fn main() -> ExitCode {
+    let invocation = match launcher::parse("yarn", std::env::args().skip(1).collect()) {
+        Ok(Some(invocation)) => invocation,
+        Ok(None) => {
+            eprintln!("{USAGE}");
+            return exit(tusk_cli::EXIT_USAGE);
+        }
+        Err(code) => return code,
+    };
+    let conf = &invocation.conf;
+    let args = &invocation.args;
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match invocation.command.as_str() {
+        "resourcemanager" => yarn::daemons::resourcemanager(conf, args),
+        "nodemanager" => yarn::daemons::nodemanager(conf, args),
+        "application" | "app" => {
+            launcher::runtime().block_on(yarn::application::run(conf, args, &mut out, &mut err))
+        }
+        "node" => launcher::runtime().block_on(yarn::node::run(conf, args, &mut out, &mut err)),
+        "logs" => launcher::runtime().block_on(yarn::logs::run(conf, args, &mut out, &mut err)),
+        "distributedshell" => {
+            launcher::runtime().block_on(yarn::distributedshell::client::run(conf, args, &mut err))
+        }
+        "distributedshell-am" => {
+            common::logging::init("info");
+            launcher::runtime().block_on(yarn::distributedshell::appmaster::run(conf))
+        }
+        "version" => {
+            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            0
+        }
+        other => {
+            eprintln!("yarn: unknown command '{other}'\n{USAGE}");
+            tusk_cli::EXIT_USAGE
+        }
+    };
+    exit(code)
 }

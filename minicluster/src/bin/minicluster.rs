@@ -21,6 +21,9 @@ struct Args {
     /// Racks of the DataNodes, one entry per DataNode.
     #[arg(long, value_delimiter = ',', default_value = "/rack1,/rack1,/rack2")]
     racks: Vec<String>,
+    /// NodeManagers to start beside the first DataNodes (with a ResourceManager).
+    #[arg(long, default_value_t = 2)]
+    nodemanagers: usize,
 }
 
 #[tokio::main]
@@ -28,7 +31,9 @@ async fn main() -> anyhow::Result<()> {
     common::logging::init("warn");
     let args = Args::parse();
     let racks: Vec<&str> = args.racks.iter().map(String::as_str).collect();
-    let mut builder = MiniCluster::builder().racks(&racks);
+    let mut builder = MiniCluster::builder()
+        .racks(&racks)
+        .nodemanagers(args.nodemanagers);
     if let Some(dir) = args.base_dir {
         builder = builder.base_dir(dir);
     }
@@ -60,9 +65,24 @@ async fn main() -> anyhow::Result<()> {
             datanode.xfer_address()
         );
     }
+    if args.nodemanagers > 0 {
+        println!(
+            "  ResourceManager web   {}/ws/v1/cluster/info",
+            cluster.resourcemanager_web_url()?
+        );
+        for index in 0..args.nodemanagers {
+            let nodemanager = cluster.nodemanager(index)?;
+            println!("  NodeManager {index}         {}", nodemanager.node_id());
+        }
+    }
     println!("Use it from another shell:");
     println!("  export HADOOP_CONF_DIR={}", cluster.conf_dir().display());
     println!("  target/release/hdfs dfs -ls -R /");
+    if args.nodemanagers > 0 {
+        println!(
+            "  target/release/yarn distributedshell -shell_command 'uname -n' -num_containers 2"
+        );
+    }
     if args.exit {
         cluster.shutdown().await;
         return Ok(());

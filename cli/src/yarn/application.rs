@@ -1,0 +1,244 @@
+//! `yarn application -list [-appStates S] [-appTypes T] | -status ID | -kill ID`
+//! with Hadoop's ApplicationCLI output.
+
+use std::io::Write;
+
+use client::yarn::YarnClient;
+use common::Configuration;
+use proto::yarn as pb;
+
+use super::{final_status_name, parse_state, state_name};
+
+const USAGE: &str = "usage: application
+ -appStates <States>   Works with -list to filter applications based on
+                       input comma-separated list of application states.
+ -appTypes <Types>     Works with -list to filter applications based on
+                       input comma-separated list of application types.
+ -kill <Application ID>  Kills the application.
+ -list                 List applications.
+ -status <Application ID>  Prints the status of the application.";
+
+/// Runs `yarn application ARGS` and returns the exit code.
+pub async fn run(
+    conf: &Configuration,
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let client = match YarnClient::from_conf(conf) {
+        Ok(client) => client,
+        Err(error) => {
+            let _ = writeln!(err, "{error}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    let mut states: Vec<String> = Vec::new();
+    let mut types: Vec<String> = Vec::new();
+    let mut action = None;
+    let mut index = 0;
+    while index < args.len() {
+        let value = args.get(index + 1).cloned();
+        match (args[index].as_str(), value) {
+            ("-list", _) => action = Some(("list", String::new())),
+            ("-appStates", Some(value)) => {
+                states.extend(value.split(',').map(|s| s.trim().to_string()));
+                index += 1;
+            }
+            ("-appTypes", Some(value)) => {
+                types.extend(value.split(',').map(|s| s.trim().to_string()));
+                index += 1;
+            }
+            ("-status", Some(id)) => {
+                action = Some(("status", id));
+                index += 1;
+            }
+            ("-kill", Some(id)) => {
+                action = Some(("kill", id));
+                index += 1;
+            }
+            _ => {
+                let _ = writeln!(err, "{USAGE}");
+                return crate::EXIT_USAGE;
+            }
+        }
+        index += 1;
+    }
+    let result = match action {
+        Some(("list", _)) => list(&client, &states, &types, out, err).await,
+        Some(("status", id)) => status(&client, &id, out).await,
+        Some(("kill", id)) => kill(&client, &id, out).await,
+        _ => {
+            let _ = writeln!(err, "{USAGE}");
+            return crate::EXIT_USAGE;
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "{message}");
+            crate::EXIT_FAILURE
+        }
+    }
+}
+
+async fn list(
+    client: &YarnClient,
+    states: &[String],
+    types: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let all = states.iter().any(|state| state.eq_ignore_ascii_case("ALL"));
+    let mut wanted = Vec::new();
+    if states.is_empty() {
+        wanted = vec![
+            pb::YarnApplicationState::Submitted,
+            pb::YarnApplicationState::Accepted,
+            pb::YarnApplicationState::Running,
+        ];
+    } else if !all {
+        for name in states {
+            match parse_state(name) {
+                Some(state) => wanted.push(state),
+                None => {
+                    let _ = writeln!(
+                        err,
+                        "The application state {name} is invalid.\nThe valid application state can be one of the following: ALL,NEW,NEW_SAVING,SUBMITTED,ACCEPTED,RUNNING,FINISHED,FAILED,KILLED"
+                    );
+                    return Ok(crate::EXIT_USAGE);
+                }
+            }
+        }
+    }
+    let filter = pb::GetApplicationsRequest {
+        states: wanted.iter().map(|state| *state as i32).collect(),
+        application_types: types.to_vec(),
+        ..Default::default()
+    };
+    let apps = client
+        .applications(filter)
+        .await
+        .map_err(|e| e.to_string())?;
+    let state_list = if all {
+        "NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED".to_string()
+    } else {
+        wanted
+            .iter()
+            .map(|state| state_name(*state as i32))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(
+        out,
+        "Total number of applications (application-types: [{}] and states: [{state_list}]):{}",
+        types.join(", "),
+        apps.len()
+    )
+    .map_err(|e| e.to_string())?;
+    writeln!(
+        out,
+        "{:>30}\t{:>20}\t{:>20}\t{:>10}\t{:>10}\t{:>18}\t{:>18}\t{:>15}\t{:>35}",
+        "Application-Id",
+        "Application-Name",
+        "Application-Type",
+        "User",
+        "Queue",
+        "State",
+        "Final-State",
+        "Progress",
+        "Tracking-URL"
+    )
+    .map_err(|e| e.to_string())?;
+    for app in apps {
+        let tracking = if app.tracking_url.is_empty() {
+            "N/A".to_string()
+        } else {
+            app.tracking_url.clone()
+        };
+        writeln!(
+            out,
+            "{:>30}\t{:>20}\t{:>20}\t{:>10}\t{:>10}\t{:>18}\t{:>18}\t{:>15}\t{:>35}",
+            app.application_id,
+            app.name,
+            app.application_type,
+            app.user,
+            app.queue,
+            state_name(app.state),
+            final_status_name(app.final_status),
+            format!("{}%", (app.progress * 100.0).round() as i64),
+            tracking
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(0)
+}
+
+async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i32, String> {
+    let app = client
+        .application_report(id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let used = app.used_resources.unwrap_or_default();
+    let text = format!(
+        "Application Report : \n\
+         \tApplication-Id : {}\n\
+         \tApplication-Name : {}\n\
+         \tApplication-Type : {}\n\
+         \tUser : {}\n\
+         \tQueue : {}\n\
+         \tApplication Priority : 0\n\
+         \tStart-Time : {}\n\
+         \tFinish-Time : {}\n\
+         \tProgress : {}%\n\
+         \tState : {}\n\
+         \tFinal-State : {}\n\
+         \tTracking-URL : {}\n\
+         \tRPC Port : -1\n\
+         \tAM Host : {}\n\
+         \tAggregate Resource Allocation : {} MB-seconds, {} vcore-seconds\n\
+         \tLog Aggregation Status : {}\n\
+         \tDiagnostics : {}\n\
+         \tUnmanaged Application : false\n\
+         \tApplication Node Label Expression : <Not set>\n\
+         \tAM container Node Label Expression : <DEFAULT_PARTITION>\n",
+        app.application_id,
+        app.name,
+        app.application_type,
+        app.user,
+        app.queue,
+        app.start_time,
+        app.finish_time,
+        (app.progress * 100.0).round() as i64,
+        state_name(app.state),
+        final_status_name(app.final_status),
+        if app.tracking_url.is_empty() {
+            "N/A"
+        } else {
+            &app.tracking_url
+        },
+        app.am_host,
+        used.memory_mb,
+        used.vcores,
+        app.log_aggregation_status,
+        app.diagnostics,
+    );
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+async fn kill(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i32, String> {
+    let app = client
+        .application_report(id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if super::is_final(app.state) {
+        writeln!(out, "Application {id} has already finished ").map_err(|e| e.to_string())?;
+        return Ok(0);
+    }
+    writeln!(out, "Killing application {id}").map_err(|e| e.to_string())?;
+    client
+        .kill_application(id)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(0)
+}

@@ -1,0 +1,144 @@
+//! Log aggregation: when an application ends, every container log it left
+//! on this node is uploaded as one file,
+//! `<remote-app-log-dir>/<user>/<suffix>/<app>/<host>_<port>`, in the
+//! layout `yarn logs` prints.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use client::CreateOptions;
+use client::yarn::{ApplicationId, ContainerId};
+use common::FsPermission;
+use tokio::io::AsyncReadExt;
+
+use crate::containers::ContainerManager;
+use crate::layout;
+
+/// The aggregated log file of `application` from node `node_id`.
+pub fn remote_log_file(
+    remote_dir: &str,
+    suffix: &str,
+    user: &str,
+    application: ApplicationId,
+    node_id: &str,
+) -> String {
+    format!(
+        "{}/{user}/{suffix}/{application}/{}",
+        remote_dir.trim_end_matches('/'),
+        node_id.replace(':', "_")
+    )
+}
+
+/// Uploads the logs of `containers` to the DFS.
+pub async fn aggregate(
+    manager: &ContainerManager,
+    application: ApplicationId,
+    user: &str,
+    containers: &BTreeSet<ContainerId>,
+) -> Result<(), String> {
+    let Some(dfs) = &manager.dfs else {
+        return Err("no distributed file system configured (fs.defaultFS)".to_string());
+    };
+    let config = &manager.config;
+    let path = remote_log_file(
+        &config.remote_app_log_dir,
+        &config.remote_app_log_dir_suffix,
+        user,
+        application,
+        &manager.node_id,
+    );
+    let defaults = dfs.server_defaults().await.map_err(|e| e.to_string())?;
+    let options = CreateOptions {
+        permission: FsPermission::new(0o640),
+        overwrite: true,
+        create_parent: true,
+        replication: defaults.replication,
+        block_size: defaults.block_size,
+    };
+    let mut writer = dfs
+        .create_writer(&path, &options)
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    let node_label = manager.node_id.replace(':', "_");
+    for container in containers {
+        let header = format!(
+            "Container: {container} on {node_label}\nLogAggregationType: AGGREGATED\n{}\n",
+            "=".repeat(74)
+        );
+        writer
+            .write(header.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        for log_dir in &config.log_dirs {
+            let dir = layout::container_log_dir(log_dir, *container);
+            for file in sorted_files(&dir) {
+                append_log(&mut writer, &file).await?;
+            }
+        }
+    }
+    writer.close().await.map_err(|e| format!("{path}: {e}"))?;
+    tracing::info!(%application, %path, "container logs aggregated");
+    Ok(())
+}
+
+fn sorted_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+async fn append_log(writer: &mut client::FileWriter, file: &Path) -> Result<(), String> {
+    let mut input = tokio::fs::File::open(file)
+        .await
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let metadata = input.metadata().await.map_err(|e| e.to_string())?;
+    let modified = metadata
+        .modified()
+        .ok()
+        .map(chrono::DateTime::<chrono::Local>::from)
+        .map(|time| time.format("%a %b %d %H:%M:%S %z %Y").to_string())
+        .unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let length = metadata.len();
+    let header = format!(
+        "LogType:{name}\nLogLastModifiedTime:{modified}\nLogLength:{length}\nLogContents:\n"
+    );
+    writer
+        .write(header.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    // Copy exactly the length announced, even if the file grew meanwhile.
+    let mut remaining = length;
+    let mut buffer = vec![0u8; 256 * 1024];
+    while remaining > 0 {
+        let want = buffer.len().min(remaining as usize);
+        let read = input
+            .read(&mut buffer[..want])
+            .await
+            .map_err(|e| e.to_string())?;
+        if read == 0 {
+            break;
+        }
+        writer
+            .write(&buffer[..read])
+            .await
+            .map_err(|e| e.to_string())?;
+        remaining -= read as u64;
+    }
+    let footer = format!("\nEnd of LogType:{name}\n{}\n\n", "*".repeat(74));
+    writer
+        .write(footer.as_bytes())
+        .await
+        .map_err(|e| e.to_string())
+}
