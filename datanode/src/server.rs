@@ -107,7 +107,7 @@ impl DataNode {
         ));
         let mut ipc_stop = stop.subscribe();
         tasks.push(tokio::spawn(async move {
-            let incoming = tokio_stream::wrappers::TcpListenerStream::new(ipc_listener);
+            let incoming = common::net::nodelay_incoming(ipc_listener);
             let result = tonic::transport::Server::builder()
                 .add_service(ipc_service)
                 .serve_with_incoming_shutdown(incoming, async move {

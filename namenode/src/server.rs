@@ -80,9 +80,8 @@ impl NameNode {
         let namenode_service = NamenodeProtocolServer::new(NamenodeRpc::new(checkpoints.clone()));
         let mut rpc_stop = shutdown.subscribe();
         let rpc_server = tokio::spawn(async move {
-            let incoming = tokio_stream::wrappers::TcpListenerStream::new(rpc_listener);
+            let incoming = common::net::nodelay_incoming(rpc_listener);
             let result = tonic::transport::Server::builder()
-                .tcp_nodelay(true)
                 .add_service(service)
                 .add_service(datanode_service)
                 .add_service(namenode_service)

@@ -198,20 +198,8 @@ where
     S::Future: Send + 'static,
 {
     tokio::spawn(async move {
-        // Nagle would hold back the tail of multi-packet answers for the
-        // peer's delayed ACK (40 ms); the builder's tcp_nodelay does not
-        // reach sockets accepted here.
-        let incoming = tokio_stream::StreamExt::map(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            |stream| {
-                if let Ok(stream) = &stream {
-                    let _ = stream.set_nodelay(true);
-                }
-                stream
-            },
-        );
+        let incoming = common::net::nodelay_incoming(listener);
         let result = tonic::transport::Server::builder()
-            .tcp_nodelay(true)
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = stop.wait_for(|stop| *stop).await;
