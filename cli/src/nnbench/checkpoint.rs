@@ -53,6 +53,9 @@ fn conf_for(name_dir: &Path, checkpoint_dir: &Path) -> Configuration {
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.namenode.secondary.http-address", "127.0.0.1:0");
+    // The benchmark's files have blocks but it runs no DataNodes: startup
+    // safe mode would never end.
+    conf.set("dfs.namenode.safemode.threshold-pct", "0");
     conf
 }
 
