@@ -1,5 +1,9 @@
 //! Helpers for end-to-end tests that run real daemon processes.
 
+mod data;
+
+pub use data::{content, create_options, read_file, write_file};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -7,45 +7,13 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use client::{CreateOptions, DfsClient};
-use common::FsPermission;
+use client::DfsClient;
 use minicluster::MiniCluster;
 use proto::hdfs as pb;
-use tusk_tests::binary;
+use tusk_tests::{binary, content, read_file as read};
 
 const BLOCK: u64 = 1024 * 1024;
 const FULL_HOST: &str = "127.0.0.9";
-
-fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed)
-        .collect()
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 3,
-        block_size: BLOCK,
-    };
-    let mut writer = client.create_writer(path, &options).await.unwrap();
-    writer.write(data).await.unwrap();
-    writer.close().await.unwrap();
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    client
-        .open(path)
-        .await
-        .unwrap()
-        .read_to_end(&mut out)
-        .await
-        .unwrap();
-    out
-}
 
 /// `hdfs datanode` on a fresh 3 MiB tmpfs. It heartbeats rarely, so the
 /// NameNode keeps believing the space it reported at registration.
@@ -133,4 +101,8 @@ async fn a_full_volume_fails_its_replicas_not_the_write() {
         "the DataNode log names the full volume:\n{log}"
     );
     cluster.shutdown().await;
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
 use minicluster::MiniCluster;
+use tusk_tests::{content, read_file as read};
 
 const BLOCK: u64 = 64 * 1024;
 
@@ -21,12 +22,6 @@ fn options(replication: u16) -> CreateOptions {
 }
 
 /// Deterministic bytes that differ at every offset of interest.
-fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed)
-        .collect()
-}
-
 async fn write(client: &DfsClient, path: &str, data: &[u8], replication: u16) {
     let mut writer = client
         .create_writer(path, &options(replication))
@@ -37,13 +32,6 @@ async fn write(client: &DfsClient, path: &str, data: &[u8], replication: u16) {
         writer.write(piece).await.unwrap();
     }
     writer.close().await.unwrap();
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut reader = client.open(path).await.unwrap();
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).await.unwrap();
-    out
 }
 
 async fn six_node_cluster() -> MiniCluster {

@@ -5,32 +5,12 @@
 
 use std::time::Duration;
 
-use client::{CreateOptions, DfsClient};
-use common::FsPermission;
+use client::DfsClient;
 use minicluster::{MiniCluster, datanode_host};
 use proto::hdfs as pb;
-use tusk_tests::hdfs;
+use tusk_tests::{content, hdfs};
 
 const BLOCK: u64 = 64 * 1024;
-
-fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed)
-        .collect()
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 3,
-        block_size: BLOCK,
-    };
-    let mut writer = client.create_writer(path, &options).await.unwrap();
-    writer.write(data).await.unwrap();
-    writer.close().await.unwrap();
-}
 
 /// Replicas per block held by nodes other than `host`, and by `host`.
 async fn replicas_off_and_on(client: &DfsClient, path: &str, host: &str) -> (Vec<usize>, usize) {
@@ -134,4 +114,8 @@ async fn an_excluded_datanode_is_drained_then_decommissioned() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(admin_state(&client, &leaving).await, pb::AdminState::Normal);
     cluster.shutdown().await;
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

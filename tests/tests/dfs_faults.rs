@@ -7,39 +7,9 @@ use std::time::Duration;
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
 use minicluster::MiniCluster;
+use tusk_tests::{content, read_file as read};
 
 const BLOCK: u64 = 64 * 1024;
-
-fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed)
-        .collect()
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 3,
-        block_size: BLOCK,
-    };
-    let mut writer = client.create_writer(path, &options).await.unwrap();
-    writer.write(data).await.unwrap();
-    writer.close().await.unwrap();
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    client
-        .open(path)
-        .await
-        .unwrap()
-        .read_to_end(&mut out)
-        .await
-        .unwrap();
-    out
-}
 
 /// Short liveness so that a dead DataNode is noticed in about three seconds.
 async fn cluster(datanodes: usize) -> MiniCluster {
@@ -235,4 +205,8 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
         .await
         .unwrap();
     cluster.shutdown().await;
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

@@ -10,15 +10,9 @@ use std::time::Duration;
 use client::{CreateOptions, DfsClient, RemoteException};
 use common::{ExceptionKind, FsPermission};
 use minicluster::MiniCluster;
-use tusk_tests::binary;
+use tusk_tests::{binary, content, read_file as read};
 
 const BLOCK: u64 = 1024 * 1024;
-
-fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2] ^ seed)
-        .collect()
-}
 
 fn options() -> CreateOptions {
     CreateOptions {
@@ -28,18 +22,6 @@ fn options() -> CreateOptions {
         replication: 3,
         block_size: BLOCK,
     }
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    client
-        .open(path)
-        .await
-        .unwrap()
-        .read_to_end(&mut out)
-        .await
-        .unwrap();
-    out
 }
 
 /// Leases of a second and three seconds, checked five times a second.

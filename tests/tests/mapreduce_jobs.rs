@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use client::{CreateOptions, DfsClient};
-use common::FsPermission;
+use client::DfsClient;
 use minicluster::MiniCluster;
+use tusk_tests::read_file as read;
 
 const BLOCK: u64 = 16 * 1024;
 
@@ -17,28 +17,6 @@ async fn cluster() -> MiniCluster {
         .build()
         .await
         .unwrap()
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 2,
-        block_size: BLOCK,
-    };
-    let mut writer = client.create_writer(path, &options).await.unwrap();
-    for piece in data.chunks(7_001) {
-        writer.write(piece).await.unwrap();
-    }
-    writer.close().await.unwrap();
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut reader = client.open(path).await.unwrap();
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).await.unwrap();
-    out
 }
 
 /// The `part-*` files of a job's output, concatenated in name order.
@@ -277,4 +255,8 @@ async fn terasort_of_100000_rows_with_3_reducers_validates() {
         report_value(&report, "checksum")
     );
     cluster.shutdown().await;
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    tusk_tests::write_file(client, path, data, 2, BLOCK).await;
 }

@@ -2,10 +2,11 @@
 //! and then fails the job with its message and no output; a tiny sort
 //! buffer forces many spills and merge passes without changing the output.
 
-use client::{CreateOptions, DfsClient};
-use common::{Configuration, FsPermission};
+use client::DfsClient;
+use common::Configuration;
 use mapreduce::{Job, JobFailure, JobReport, Mapper, Output, Reducer, Values};
 use minicluster::MiniCluster;
+use tusk_tests::read_file as read;
 
 async fn cluster() -> MiniCluster {
     MiniCluster::builder()
@@ -13,26 +14,6 @@ async fn cluster() -> MiniCluster {
         .build()
         .await
         .unwrap()
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 2,
-        block_size: 64 * 1024,
-    };
-    let mut writer = client.create_writer(path, &options).await.unwrap();
-    writer.write(data).await.unwrap();
-    writer.close().await.unwrap();
-}
-
-async fn read(client: &DfsClient, path: &str) -> Vec<u8> {
-    let mut reader = client.open(path).await.unwrap();
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).await.unwrap();
-    out
 }
 
 /// Runs a job off the test's runtime, as a job client would.
@@ -203,4 +184,8 @@ async fn a_tiny_sort_buffer_spills_and_merges_without_changing_the_output() {
         "{counts}"
     );
     cluster.shutdown().await;
+}
+
+async fn write(client: &DfsClient, path: &str, data: &[u8]) {
+    tusk_tests::write_file(client, path, data, 2, 64 * 1024).await;
 }
