@@ -44,6 +44,18 @@ pub fn parse(program: &str, mut args: Vec<String>) -> Result<Option<Invocation>,
     }))
 }
 
+/// The process's own invocation; with no command, `usage` is printed and the
+/// exit code returned.
+pub fn invocation(program: &str, usage: &str) -> Result<Invocation, ExitCode> {
+    match parse(program, std::env::args().skip(1).collect())? {
+        Some(invocation) => Ok(invocation),
+        None => {
+            eprintln!("{usage}");
+            Err(exit(crate::EXIT_USAGE))
+        }
+    }
+}
+
 /// A multi-threaded runtime for one command.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -221,6 +221,33 @@ impl<K: Writable, V: Writable> Reducer for IdentityReducer<K, V> {
     }
 }
 
+/// Sums the `u64` values of each key (Hadoop's `LongSumReducer`); a combiner
+/// too, as its input and output types agree.
+pub struct LongSumReducer<K>(PhantomData<fn() -> K>);
+
+impl<K> Default for LongSumReducer<K> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<K> Clone for LongSumReducer<K> {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl<K: Writable> Reducer for LongSumReducer<K> {
+    type KeyIn = K;
+    type ValueIn = u64;
+    type KeyOut = K;
+    type ValueOut = u64;
+
+    fn reduce(&mut self, key: &K, values: &mut Values<'_, u64>, output: &mut Output<'_, K, u64>) {
+        output.emit(key, &values.sum());
+    }
+}
+
 /// Chooses the reduce partition of a serialized key.
 pub trait Partitioner: Send + Sync + 'static {
     /// A partition in `0..partitions` for `key` (its serialized bytes).

@@ -29,8 +29,8 @@ mod task;
 pub mod writable;
 
 pub use api::{
-    CompareFn, HashPartitioner, IdentityReducer, KeyOrder, Mapper, Output, Partitioner, Reducer,
-    TaskContext, TotalOrderPartitioner, Values,
+    CompareFn, HashPartitioner, IdentityReducer, KeyOrder, LongSumReducer, Mapper, Output,
+    Partitioner, Reducer, TaskContext, TotalOrderPartitioner, Values,
 };
 pub use counters::Counters;
 pub use fs::FileSystem;

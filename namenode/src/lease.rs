@@ -29,14 +29,44 @@ struct Lease {
     paths: BTreeSet<String>,
 }
 
+/// Leases by holder, and the holder of each open file.
+#[derive(Debug, Default)]
+struct Leases {
+    by_holder: HashMap<String, Lease>,
+    holder_of: HashMap<String, String>,
+}
+
+impl Leases {
+    /// Takes `path` out of its holder's lease; a lease left empty ends.
+    fn release(&mut self, path: &str) {
+        let Some(holder) = self.holder_of.remove(path) else {
+            return;
+        };
+        if let Some(lease) = self.by_holder.get_mut(&holder) {
+            lease.paths.remove(path);
+            if lease.paths.is_empty() {
+                self.by_holder.remove(&holder);
+            }
+        }
+    }
+
+    fn open_at_or_under(&self, ancestor: &str) -> Vec<String> {
+        self.holder_of
+            .keys()
+            .filter(|open| is_at_or_under(open, ancestor))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Every lease, behind one mutex taken after the namespace lock, never before.
 #[derive(Debug, Default)]
 pub struct LeaseManager {
-    leases: Mutex<HashMap<String, Lease>>,
+    leases: Mutex<Leases>,
 }
 
 impl LeaseManager {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Lease>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Leases> {
         self.leases
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -45,21 +75,24 @@ impl LeaseManager {
     /// `holder` now writes `path` (create, append, or a recovery takeover).
     pub fn add(&self, holder: &str, path: &str, now: Instant) {
         let mut leases = self.lock();
-        for lease in leases.values_mut() {
-            lease.paths.remove(path);
-        }
-        let lease = leases.entry(holder.to_string()).or_insert_with(|| Lease {
-            last_renewed: now,
-            paths: BTreeSet::new(),
-        });
+        leases.release(path);
+        let lease = leases
+            .by_holder
+            .entry(holder.to_string())
+            .or_insert_with(|| Lease {
+                last_renewed: now,
+                paths: BTreeSet::new(),
+            });
         lease.last_renewed = now;
         lease.paths.insert(path.to_string());
-        leases.retain(|_, lease| !lease.paths.is_empty());
+        leases
+            .holder_of
+            .insert(path.to_string(), holder.to_string());
     }
 
     /// A client's renewal: all its leases start over. False if it holds none.
     pub fn renew(&self, holder: &str, now: Instant) -> bool {
-        match self.lock().get_mut(holder) {
+        match self.lock().by_holder.get_mut(holder) {
             Some(lease) => {
                 lease.last_renewed = now;
                 true
@@ -70,52 +103,46 @@ impl LeaseManager {
 
     /// The file at `path` was closed (or deleted).
     pub fn remove(&self, path: &str) {
-        let mut leases = self.lock();
-        for lease in leases.values_mut() {
-            lease.paths.remove(path);
-        }
-        leases.retain(|_, lease| !lease.paths.is_empty());
+        self.lock().release(path);
     }
 
     /// Everything at or under `path` was deleted.
     pub fn remove_under(&self, path: &str) {
         let mut leases = self.lock();
-        for lease in leases.values_mut() {
-            lease.paths.retain(|open| !is_at_or_under(open, path));
+        for open in leases.open_at_or_under(path) {
+            leases.release(&open);
         }
-        leases.retain(|_, lease| !lease.paths.is_empty());
     }
 
     /// `src` (a file or a directory) was renamed to `dst`.
     pub fn rename(&self, src: &str, dst: &str) {
         let mut leases = self.lock();
-        for lease in leases.values_mut() {
-            let moved: Vec<String> = lease
-                .paths
-                .iter()
-                .filter(|open| is_at_or_under(open, src))
-                .cloned()
-                .collect();
-            for old in moved {
+        for old in leases.open_at_or_under(src) {
+            let Some(holder) = leases.holder_of.remove(&old) else {
+                continue;
+            };
+            let new = format!("{dst}{}", &old[src.len()..]);
+            if let Some(lease) = leases.by_holder.get_mut(&holder) {
                 lease.paths.remove(&old);
-                lease.paths.insert(format!("{dst}{}", &old[src.len()..]));
+                lease.paths.insert(new.clone());
             }
+            leases.holder_of.insert(new, holder);
         }
     }
 
     /// The holder of the lease on `path` and whether it passed the soft limit.
     pub fn holder(&self, path: &str, limits: LeaseLimits, now: Instant) -> Option<(String, bool)> {
-        self.lock().iter().find_map(|(holder, lease)| {
-            lease.paths.contains(path).then(|| {
-                let expired = now.saturating_duration_since(lease.last_renewed) > limits.soft;
-                (holder.clone(), expired)
-            })
-        })
+        let leases = self.lock();
+        let holder = leases.holder_of.get(path)?;
+        let lease = leases.by_holder.get(holder)?;
+        let expired = now.saturating_duration_since(lease.last_renewed) > limits.soft;
+        Some((holder.clone(), expired))
     }
 
     /// The files `holder` writes.
     pub fn paths_of(&self, holder: &str) -> Vec<String> {
         self.lock()
+            .by_holder
             .get(holder)
             .map(|lease| lease.paths.iter().cloned().collect())
             .unwrap_or_default()
@@ -125,7 +152,7 @@ impl LeaseManager {
     pub fn expired(&self, limits: LeaseLimits, now: Instant) -> Vec<(String, String)> {
         let leases = self.lock();
         let mut expired = Vec::new();
-        for (holder, lease) in leases.iter() {
+        for (holder, lease) in &leases.by_holder {
             if now.saturating_duration_since(lease.last_renewed) > limits.hard {
                 expired.extend(
                     lease
@@ -140,7 +167,7 @@ impl LeaseManager {
 
     /// Number of open files, for the web UI.
     pub fn open_files(&self) -> usize {
-        self.lock().values().map(|lease| lease.paths.len()).sum()
+        self.lock().holder_of.len()
     }
 }
 

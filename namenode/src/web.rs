@@ -54,6 +54,7 @@ async fn jmx(State(namesystem): State<Arc<Namesystem>>) -> Json<Value> {
                 "FilesTotal": counts.files_total,
                 "BlocksTotal": counts.blocks_total,
                 "LastWrittenTransactionId": namesystem.last_txid(),
+                "FilesUnderConstruction": namesystem.leases.open_files(),
                 "FSState": if namesystem.in_safe_mode() { "safeMode" } else { "Operational" },
             },
             {

@@ -4,7 +4,7 @@
 
 use client::DfsClient;
 use common::Configuration;
-use mapreduce::{Job, JobFailure, JobReport, Mapper, Output, Reducer, Values};
+use mapreduce::{Job, JobFailure, JobReport, LongSumReducer, Mapper, Output};
 use minicluster::MiniCluster;
 use tusk_tests::read_file as read;
 
@@ -49,25 +49,6 @@ impl Mapper for Words {
     }
 }
 
-#[derive(Clone)]
-struct Sum;
-
-impl Reducer for Sum {
-    type KeyIn = String;
-    type ValueIn = u64;
-    type KeyOut = String;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        key: &String,
-        values: &mut Values<'_, u64>,
-        output: &mut Output<'_, String, u64>,
-    ) {
-        output.emit(key, &values.sum());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_map_is_retried_then_fails_the_job_cleanly() {
     let cluster = cluster().await;
@@ -79,7 +60,7 @@ async fn a_panicking_map_is_retried_then_fails_the_job_cleanly() {
         .mapper(Words {
             panic_on: Some("poison"),
         })
-        .reducer(Sum)
+        .reducer(LongSumReducer::default())
         .set("mapreduce.map.maxattempts", "3")
         .input("/in")
         .output("/out");
@@ -118,7 +99,7 @@ async fn a_panicking_map_is_retried_then_fails_the_job_cleanly() {
     // Without the poison the same job succeeds.
     let job = Job::new("clean")
         .mapper(Words { panic_on: None })
-        .reducer(Sum)
+        .reducer(LongSumReducer::default())
         .input("/in")
         .output("/out2");
     let report = submit(job, cluster.conf()).await.unwrap();
@@ -140,7 +121,7 @@ async fn a_tiny_sort_buffer_spills_and_merges_without_changing_the_output() {
     let job = |output: &str| {
         Job::new("spilly")
             .mapper(Words { panic_on: None })
-            .reducer(Sum)
+            .reducer(LongSumReducer::default())
             .reduces(2)
             .set("mapreduce.input.fileinputformat.split.minsize", "100000000")
             .input("/in")

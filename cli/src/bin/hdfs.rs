@@ -22,12 +22,8 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
 Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
 
 fn main() -> ExitCode {
-    let invocation = match launcher::parse("hdfs", std::env::args().skip(1).collect()) {
-        Ok(Some(invocation)) => invocation,
-        Ok(None) => {
-            eprintln!("{USAGE}");
-            return exit(tusk_cli::EXIT_USAGE);
-        }
+    let invocation = match launcher::invocation("hdfs", USAGE) {
+        Ok(invocation) => invocation,
         Err(code) => return code,
     };
     let conf = &invocation.conf;

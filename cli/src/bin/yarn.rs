@@ -18,12 +18,8 @@ const USAGE: &str = "Usage: yarn [--config confdir] COMMAND [GENERIC_OPTIONS] [C
 Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
 
 fn main() -> ExitCode {
-    let invocation = match launcher::parse("yarn", std::env::args().skip(1).collect()) {
-        Ok(Some(invocation)) => invocation,
-        Ok(None) => {
-            eprintln!("{USAGE}");
-            return exit(tusk_cli::EXIT_USAGE);
-        }
+    let invocation = match launcher::invocation("yarn", USAGE) {
+        Ok(invocation) => invocation,
         Err(code) => return code,
     };
     let conf = &invocation.conf;

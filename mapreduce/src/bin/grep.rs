@@ -2,7 +2,7 @@
 //! expression (or of one of its groups), then sorts them by count, highest
 //! first, into `count<TAB>match` lines (Hadoop's Grep: two chained jobs).
 
-use mapreduce::{FileSystem, InputFormat, Job, Mapper, Output, OutputFormat, Reducer, Values};
+use mapreduce::{FileSystem, InputFormat, Job, LongSumReducer, Mapper, Output, OutputFormat};
 use regex::bytes::Regex;
 
 /// Emits (match, 1) for every match in a line.
@@ -27,25 +27,6 @@ impl Mapper for RegexMapper {
                 output.emit(&self.found, &1);
             }
         }
-    }
-}
-
-#[derive(Clone)]
-struct LongSumReducer;
-
-impl Reducer for LongSumReducer {
-    type KeyIn = Vec<u8>;
-    type ValueIn = u64;
-    type KeyOut = Vec<u8>;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        key: &Vec<u8>,
-        values: &mut Values<'_, u64>,
-        output: &mut Output<'_, Vec<u8>, u64>,
-    ) {
-        output.emit(key, &values.sum());
     }
 }
 
@@ -99,8 +80,8 @@ fn main() {
             group,
             found: Vec::new(),
         })
-        .combiner(LongSumReducer)
-        .reducer(LongSumReducer)
+        .combiner(LongSumReducer::default())
+        .reducer(LongSumReducer::default())
         .input(&args[0])
         .output(&temp)
         .output_format(OutputFormat::Binary);

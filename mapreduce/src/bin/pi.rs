@@ -2,7 +2,7 @@
 //! QuasiMonteCarlo): each map places SAMPLES points of a 2-D Halton
 //! sequence in the unit square and counts those inside the circle.
 
-use mapreduce::{FileSystem, Job, Mapper, Output, Reducer, Values};
+use mapreduce::{FileSystem, Job, LongSumReducer, Mapper, Output};
 
 /// The `index`-th element of the van der Corput sequence in `base`.
 fn halton(mut index: u64, base: u64) -> f64 {
@@ -46,25 +46,6 @@ impl Mapper for QmcMapper {
     }
 }
 
-#[derive(Clone)]
-struct SumReducer;
-
-impl Reducer for SumReducer {
-    type KeyIn = String;
-    type ValueIn = u64;
-    type KeyOut = String;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        key: &String,
-        values: &mut Values<'_, u64>,
-        output: &mut Output<'_, String, u64>,
-    ) {
-        output.emit(key, &values.sum());
-    }
-}
-
 fn fail(error: impl std::fmt::Display) -> ! {
     eprintln!("pi: {error}");
     std::process::exit(1);
@@ -91,7 +72,7 @@ fn main() {
     }
     let job = Job::new("QuasiMonteCarlo")
         .mapper(QmcMapper)
-        .reducer(SumReducer)
+        .reducer(LongSumReducer::default())
         .reduces(1)
         .input(&input)
         .output(&output);

@@ -1,7 +1,7 @@
 //! `wordcount IN... OUT`: counts words (split on space, tab, CR, LF, FF, as
 //! Hadoop's example) into `word<TAB>count` lines.
 
-use mapreduce::{Job, Mapper, Output, Reducer, Values};
+use mapreduce::{Job, LongSumReducer, Mapper, Output};
 
 /// Emits (word, 1) for every word of a line.
 #[derive(Clone, Default)]
@@ -28,31 +28,11 @@ impl Mapper for TokenizerMapper {
     }
 }
 
-/// Sums the counts of a word (also the combiner).
-#[derive(Clone)]
-struct IntSumReducer;
-
-impl Reducer for IntSumReducer {
-    type KeyIn = Vec<u8>;
-    type ValueIn = u64;
-    type KeyOut = Vec<u8>;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        word: &Vec<u8>,
-        counts: &mut Values<'_, u64>,
-        output: &mut Output<'_, Vec<u8>, u64>,
-    ) {
-        output.emit(word, &counts.sum());
-    }
-}
-
 fn main() {
     mapreduce::run(
         Job::new("word count")
             .mapper(TokenizerMapper::default())
-            .combiner(IntSumReducer)
-            .reducer(IntSumReducer),
+            .combiner(LongSumReducer::default())
+            .reducer(LongSumReducer::default()),
     )
 }
