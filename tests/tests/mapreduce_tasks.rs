@@ -147,8 +147,13 @@ async fn a_tiny_sort_buffer_spills_and_merges_without_changing_the_output() {
         "{}",
         tiny.counters.report()
     );
+    // How many spills there are depends on how fast the spill thread drains
+    // the buffer, but two spills in a row never hold more than the 1 MiB
+    // buffer, so the 1.7 MB of output (records plus their 16-byte index
+    // entries) makes at least 4 spills: more than the factor of 3, so the
+    // map merges at least once on disk before its final pass.
     assert!(
-        tiny.counters.task("MERGE_PASSES") > 3,
+        tiny.counters.task("MERGE_PASSES") >= 2,
         "{}",
         tiny.counters.report()
     );
