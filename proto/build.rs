@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/namenode_protocol.proto",
         "protos/yarn_records.proto",
         "protos/yarn_protocols.proto",
+        "protos/mapreduce_protocols.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

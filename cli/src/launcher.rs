@@ -68,19 +68,3 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub fn exit(code: i32) -> ExitCode {
     ExitCode::from((code & 0xff) as u8)
 }
-
-/// `main` of a command whose subcommands arrive with a later issue: it
-/// answers `version` and prints its usage otherwise.
-pub fn placeholder_main(program: &str, usage: &str) -> ExitCode {
-    match parse(program, std::env::args().skip(1).collect()) {
-        Ok(Some(invocation)) if invocation.command == "version" => {
-            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
-            exit(0)
-        }
-        Ok(_) => {
-            eprintln!("{usage}");
-            exit(crate::EXIT_USAGE)
-        }
-        Err(code) => code,
-    }
-}

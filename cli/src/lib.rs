@@ -8,6 +8,7 @@ pub mod dfsadmin;
 pub mod fsck;
 pub mod getconf;
 pub mod launcher;
+pub mod mapred;
 pub mod namenode_cmd;
 pub mod nnbench;
 pub mod oev;

@@ -672,29 +672,18 @@ impl Configuration {
     /// Writes a Hadoop XML site file holding `props`, atomically: a temporary file is written,
     /// synced and renamed over `path`, then the directory is synced.
     pub fn write_site_file(path: &Path, props: &[(&str, &str)]) -> Result<(), ConfError> {
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration>\n");
-        for &(key, value) in props {
-            if key.trim().is_empty() {
-                return Err(ConfError::Usage(format!(
-                    "{}: cannot write a property with an empty name",
-                    path.display()
-                )));
-            }
-            if !key.chars().chain(value.chars()).all(is_xml_char) {
-                return Err(invalid(
-                    key,
-                    value,
-                    "expected text without control characters",
-                ));
-            }
-            xml.push_str("  <property>\n    <name>");
-            push_xml_escaped(&mut xml, key);
-            xml.push_str("</name>\n    <value>");
-            push_xml_escaped(&mut xml, value);
-            xml.push_str("</value>\n  </property>\n");
-        }
-        xml.push_str("</configuration>\n");
+        let xml = xml_document(&path.display().to_string(), props.iter().copied())?;
         write_atomically(path, xml.as_bytes())
+    }
+
+    /// Every key (defaults included) with its expanded value, as one Hadoop XML resource:
+    /// what a MapReduce job ships to its tasks as `job.xml`.
+    pub fn to_xml(&self) -> Result<String, ConfError> {
+        let props: Vec<(String, String)> = self.iter().collect();
+        xml_document(
+            "job.xml",
+            props.iter().map(|(key, value)| (key.as_str(), value.as_str())),
+        )
     }
 
     /// Parses the trimmed value of `key` with `parse`, whose error is the `expected` text of
@@ -1112,6 +1101,35 @@ fn push_xml_escaped(xml: &mut String, text: &str) {
             _ => xml.push(c),
         }
     }
+}
+
+/// A Hadoop XML resource holding `props`; `name` labels errors.
+fn xml_document<'a>(
+    name: &str,
+    props: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<String, ConfError> {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration>\n");
+    for (key, value) in props {
+        if key.trim().is_empty() {
+            return Err(ConfError::Usage(format!(
+                "{name}: cannot write a property with an empty name"
+            )));
+        }
+        if !key.chars().chain(value.chars()).all(is_xml_char) {
+            return Err(invalid(
+                key,
+                value,
+                "expected text without control characters",
+            ));
+        }
+        xml.push_str("  <property>\n    <name>");
+        push_xml_escaped(&mut xml, key);
+        xml.push_str("</name>\n    <value>");
+        push_xml_escaped(&mut xml, value);
+        xml.push_str("</value>\n  </property>\n");
+    }
+    xml.push_str("</configuration>\n");
+    Ok(xml)
 }
 
 /// Writes `bytes` to `path.tmp`, syncs it, renames it over `path` and syncs the directory.

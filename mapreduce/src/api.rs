@@ -296,6 +296,39 @@ impl TotalOrderPartitioner {
     pub fn cut_points(&self) -> &[Vec<u8>] {
         &self.cut_points
     }
+
+    /// The partition file (Hadoop's `_partition.lst`): one cut point per
+    /// line, hex-encoded so any key bytes fit.
+    pub fn to_partition_file(&self) -> Vec<u8> {
+        let mut file = String::new();
+        for cut in &self.cut_points {
+            for byte in cut {
+                file.push_str(&format!("{byte:02x}"));
+            }
+            file.push('\n');
+        }
+        file.into_bytes()
+    }
+
+    /// Reads a partition file written by [`Self::to_partition_file`].
+    pub fn from_partition_file(bytes: &[u8]) -> Result<Self, crate::Error> {
+        let bad = || crate::Error::Corrupt("partition file: not hex lines".into());
+        let text = std::str::from_utf8(bytes).map_err(|_| bad())?;
+        let cut_points = text
+            .lines()
+            .map(|line| {
+                (0..line.len())
+                    .step_by(2)
+                    .map(|at| {
+                        line.get(at..at + 2)
+                            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                            .ok_or_else(bad)
+                    })
+                    .collect::<Result<Vec<u8>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { cut_points })
+    }
 }
 
 impl Partitioner for TotalOrderPartitioner {
@@ -457,6 +490,18 @@ pub(crate) type ReducerFactory = Arc<dyn Fn() -> Box<dyn RawReducer> + Send + Sy
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn partition_files_round_trip() {
+        let partitioner = super::TotalOrderPartitioner::from_sample(
+            vec![b"k\x00\xff".to_vec(), b"a".to_vec(), b"z".to_vec()],
+            3,
+        );
+        let file = partitioner.to_partition_file();
+        let read = super::TotalOrderPartitioner::from_partition_file(&file).unwrap();
+        assert_eq!(read.cut_points(), partitioner.cut_points());
+        assert!(super::TotalOrderPartitioner::from_partition_file(b"zz\n").is_err());
+    }
+
     use super::*;
 
     #[test]

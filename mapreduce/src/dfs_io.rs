@@ -25,6 +25,11 @@ impl Dfs {
         Self { client, runtime }
     }
 
+    /// The async client (for code already on the runtime).
+    pub(crate) fn client(&self) -> &DfsClient {
+        &self.client
+    }
+
     /// `hdfs://host:port`.
     pub(crate) fn uri(&self) -> String {
         self.client.uri()

@@ -58,6 +58,8 @@ pub(crate) struct JobSpec {
     pub inputs: Vec<String>,
     pub output: Option<String>,
     pub settings: Vec<(String, String)>,
+    /// Files shipped to every task's working directory (name, contents).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl Job {
@@ -76,6 +78,7 @@ impl Job {
                 inputs: Vec::new(),
                 output: None,
                 settings: Vec::new(),
+                files: Vec::new(),
             },
             _types: PhantomData,
         }
@@ -177,6 +180,14 @@ impl<K, V> Job<K, V> {
     /// map-only job whose maps write the output.
     pub fn reduces(self, reduces: u32) -> Self {
         self.set(crate::settings::JOB_REDUCES, reduces.to_string())
+    }
+
+    /// Ships a file named `name` with the job: on YARN every task finds it
+    /// in its working directory ([`crate::job_file`] reads it), as files in
+    /// Hadoop's distributed cache.
+    pub fn file(mut self, name: &str, contents: Vec<u8>) -> Self {
+        self.spec.files.push((name.to_string(), contents));
+        self
     }
 
     /// Whether input and output paths are set.

@@ -2,8 +2,10 @@
 //!
 //! A job is a [`Job`] built from a [`Mapper`], an optional combiner and a
 //! [`Reducer`]; `mapreduce::run(job)` in a binary's `main` makes it a job
-//! client. Until YARN runs jobs, `mapreduce.framework.name=local` (the
-//! default) runs it in-process against the DFS, as Hadoop's LocalJobRunner.
+//! client. `mapreduce.framework.name=yarn` runs it on YARN ([`yarn`]): the
+//! same binary becomes the MRAppMaster and the tasks in their containers;
+//! `local` (the default) runs it in-process against the DFS, as Hadoop's
+//! LocalJobRunner.
 //!
 //! The pieces a YARN task will reuse unchanged: input splits and record
 //! readers ([`input`]), the map-side sort buffer with background spills and
@@ -25,8 +27,10 @@ pub mod records;
 pub mod reduce;
 pub mod runner;
 pub mod settings;
+pub mod shuffle;
 mod task;
 pub mod writable;
+pub mod yarn;
 
 pub use api::{
     CompareFn, HashPartitioner, IdentityReducer, KeyOrder, LongSumReducer, Mapper, Output,
@@ -37,6 +41,7 @@ pub use fs::FileSystem;
 pub use job::{InputFormat, Job, OutputFormat};
 pub use runner::{JobFailure, JobReport, parse_command_line, run, submit};
 pub use writable::{Encode, Writable};
+pub use yarn::{in_container, job_file};
 
 /// Why a task or job step failed.
 #[derive(Debug, thiserror::Error)]

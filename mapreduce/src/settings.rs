@@ -27,6 +27,10 @@ pub const REDUCE_MAX_ATTEMPTS: &str = "mapreduce.reduce.maxattempts";
 pub const LOCAL_MAPS_MAXIMUM: &str = "mapreduce.local.map.tasks.maximum";
 /// Reduces the local runner runs at once.
 pub const LOCAL_REDUCES_MAXIMUM: &str = "mapreduce.local.reduce.tasks.maximum";
+/// The job's input paths, comma-separated (set by the client).
+pub const INPUT_DIR: &str = "mapreduce.input.fileinputformat.inputdir";
+/// The job's output directory (set by the client).
+pub const OUTPUT_DIR: &str = "mapreduce.output.fileoutputformat.outputdir";
 /// Smallest split, bytes.
 pub const SPLIT_MINSIZE: &str = "mapreduce.input.fileinputformat.split.minsize";
 /// Largest split, bytes.

@@ -23,7 +23,7 @@ pub(crate) struct TaskEnv {
 }
 
 /// Map or reduce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum TaskKind {
     Map,
     Reduce,
@@ -50,6 +50,20 @@ pub(crate) fn attempt_id(task_id: &str, attempt: u32) -> String {
     format!("attempt_{task}_{attempt}")
 }
 
+/// What an attempt id names: (job id, kind, task index).
+pub(crate) fn parse_attempt_id(attempt_id: &str) -> Option<(String, TaskKind, usize)> {
+    let rest = attempt_id.strip_prefix("attempt_")?;
+    let mut parts = rest.rsplitn(4, '_');
+    let _number: u32 = parts.next()?.parse().ok()?;
+    let index: usize = parts.next()?.parse().ok()?;
+    let kind = match parts.next()? {
+        "m" => TaskKind::Map,
+        "r" => TaskKind::Reduce,
+        _ => return None,
+    };
+    Some((format!("job_{}", parts.next()?), kind, index))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +77,11 @@ mod tests {
             task_id("job_local42_0001", TaskKind::Reduce, 0),
             "task_local42_0001_r_000000"
         );
+        assert_eq!(
+            parse_attempt_id("attempt_1700_0002_r_000003_1"),
+            Some(("job_1700_0002".to_string(), TaskKind::Reduce, 3))
+        );
+        assert_eq!(parse_attempt_id("attempt_1700_0002_x_000003_1"), None);
+        assert_eq!(parse_attempt_id("container_1"), None);
     }
 }

@@ -29,6 +29,12 @@ const YARN_DEFAULTS: &[(&str, &str)] = &[
     ("yarn.scheduler.maximum-allocation-vcores", "8"),
     ("yarn.scheduler.capacity.node-locality-delay", "4"),
     ("yarn.log-aggregation-enable", "true"),
+    // MapReduce jobs submitted with this cluster's conf run on its YARN,
+    // in containers sized for small test jobs.
+    ("mapreduce.framework.name", "yarn"),
+    ("yarn.app.mapreduce.am.resource.mb", "256"),
+    ("mapreduce.map.memory.mb", "256"),
+    ("mapreduce.reduce.memory.mb", "512"),
 ];
 
 /// The YARN daemons of a [`MiniCluster`].

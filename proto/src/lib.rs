@@ -16,6 +16,12 @@ pub mod yarn {
     tonic::include_proto!("tusk.yarn");
 }
 
+/// The MRAppMaster's services: TaskUmbilicalProtocol (task -> AM) and
+/// MRClientProtocol (job client -> AM).
+pub mod mapreduce {
+    tonic::include_proto!("tusk.mapreduce");
+}
+
 /// Metadata key carrying the Hadoop exception class of a failed call.
 pub const EXCEPTION_METADATA: &str = "x-tusk-exception";
 /// Metadata key carrying the caller's user name (simple authentication).

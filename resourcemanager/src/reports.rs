@@ -59,7 +59,7 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
             .and_then(|a| a.am_container.as_ref())
             .map(|c| c.container_id.clone())
             .unwrap_or_default(),
-        rpc_port: 0,
+        rpc_port: attempt.map_or(0, |a| a.rpc_port),
         used_resources: Some(resource(used)),
         running_containers: running as i32,
         log_aggregation_status: app.log_aggregation_status().to_string(),

@@ -265,6 +265,7 @@ impl ApplicationMasterProtocol for MasterService {
             .register_am(
                 &request.application_attempt_id,
                 &request.host,
+                request.rpc_port,
                 &request.tracking_url,
             )
             .map_err(status)?;

@@ -73,6 +73,8 @@ pub struct Attempt {
     /// Since launch; refreshed by every AM call.
     pub last_heartbeat: Option<Instant>,
     pub host: String,
+    /// The AM's own RPC port (0 when it serves none).
+    pub rpc_port: i32,
     pub inbox: AttemptInbox,
 }
 
@@ -344,10 +346,12 @@ impl RmState {
         &mut self,
         attempt_text: &str,
         host: &str,
+        rpc_port: i32,
         tracking_url: &str,
     ) -> Result<String, StateError> {
         let attempt = self.live_attempt(attempt_text)?;
         attempt.host = host.to_string();
+        attempt.rpc_port = rpc_port;
         attempt.last_heartbeat = Some(Instant::now());
         let app_id = attempt.id.application;
         let app = self.apps.get_mut(&app_id).expect("live attempt has an app");
@@ -790,6 +794,7 @@ fn new_attempt(id: ApplicationAttemptId) -> Attempt {
         am_container: None,
         last_heartbeat: None,
         host: String::new(),
+        rpc_port: 0,
         inbox: AttemptInbox::default(),
     }
 }

@@ -1,6 +1,6 @@
-//! MapReduce jobs end to end on a mini-cluster with tiny blocks: the example
-//! binaries (wordcount, teragen/terasort/teravalidate) as real processes,
-//! and in-process jobs for failure and spill behaviour.
+//! MapReduce jobs end to end on YARN in a mini-cluster with tiny blocks:
+//! the example binaries (wordcount, teragen/terasort/teravalidate) as real
+//! job clients whose MRAppMaster and tasks run in NodeManager containers.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,6 +14,7 @@ const BLOCK: u64 = 16 * 1024;
 async fn cluster() -> MiniCluster {
     MiniCluster::builder()
         .racks(&["/r1", "/r1", "/r2"])
+        .nodemanagers(2)
         .build()
         .await
         .unwrap()
@@ -151,6 +152,7 @@ async fn wordcount_counts_a_tricky_corpus_exactly() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("map 100% reduce 100%"), "{stderr}");
     assert!(stderr.contains("Map input records="), "{stderr}");
+    assert!(stderr.contains("Data-local map tasks="), "{stderr}");
     let splits: usize = stderr
         .split("number of splits:")
         .nth(1)
@@ -259,4 +261,228 @@ async fn terasort_of_100000_rows_with_3_reducers_validates() {
 
 async fn write(client: &DfsClient, path: &str, data: &[u8]) {
     tusk_tests::write_file(client, path, data, 2, BLOCK).await;
+}
+
+/// A cluster whose NodeManagers each hold the AM and a few small tasks, so
+/// the tasks of a job spread over both.
+async fn small_nodes_cluster() -> MiniCluster {
+    MiniCluster::builder()
+        .racks(&["/r1", "/r1", "/r2"])
+        .nodemanagers(2)
+        .set("yarn.nodemanager.resource.memory-mb", "1024")
+        .build()
+        .await
+        .unwrap()
+}
+
+/// Generates `rows` teragen rows in 1 MiB blocks under `dir`; returns them.
+async fn teragen(cluster: &MiniCluster, rows: &str, dir: &str) -> Vec<u8> {
+    let client = cluster.client().unwrap();
+    let args = ["-D", "dfs.blocksize=1m", "-D", "mapreduce.job.maps=2", rows, dir];
+    let (code, stderr) = run_binary(&cluster.conf_dir(), "teragen", &args).await;
+    assert_eq!(code, 0, "{stderr}");
+    job_output(&client, dir).await
+}
+
+/// The rows of `generated` sorted by key, as terasort must output them.
+fn sorted_keys(rows: &[u8]) -> Vec<&[u8]> {
+    let mut keys: Vec<&[u8]> = rows.chunks(100).map(|row| &row[..10]).collect();
+    keys.sort();
+    keys
+}
+
+/// The value of a counter line (`\t\tName=value`) in a job client's output.
+fn counter(stderr: &str, name: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(&format!("{name}=")))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no counter {name} in {stderr}"))
+}
+
+/// A job binary started in the background.
+fn spawn_binary(conf_dir: &Path, name: &str, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(tusk_tests::binary(name))
+        .args(args)
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+async fn finish(child: tokio::process::Child) -> (i32, String) {
+    let output = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+/// Pid and attempt id of a running task process of this cluster with `role`.
+fn find_task_process(conf_dir: &Path, role: &str) -> Option<(i32, String)> {
+    let wanted_role = format!("TUSK_MR_ROLE={role}");
+    let wanted_conf = format!("HADOOP_CONF_DIR={}", conf_dir.display());
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let vars: Vec<String> = environ
+            .split(|&byte| byte == 0)
+            .map(|var| String::from_utf8_lossy(var).into_owned())
+            .collect();
+        if vars.contains(&wanted_role) && vars.contains(&wanted_conf) {
+            let attempt = vars
+                .iter()
+                .find_map(|var| var.strip_prefix("TUSK_MR_ATTEMPT="))?
+                .to_string();
+            return Some((pid, attempt));
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_attempt_killed_mid_run_is_retried_and_the_sort_stays_exact() {
+    let cluster = small_nodes_cluster().await;
+    let client = cluster.client().unwrap();
+    let conf_dir = cluster.conf_dir();
+    let generated = teragen(&cluster, "100000", "/tera/in").await;
+    let job = spawn_binary(
+        &conf_dir,
+        "terasort",
+        &["-D", "mapreduce.job.reduces=3", "-D", "mapreduce.task.io.sort.mb=1", "/tera/in", "/tera/out"],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let (pid, attempt) = loop {
+        if let Some(found) = find_task_process(&conf_dir, "map") {
+            break found;
+        }
+        assert!(std::time::Instant::now() < deadline, "no map task ever ran");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    // SAFETY: kill(2) on a pid just read from /proc; at worst it is gone.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    let (code, stderr) = finish(job).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(counter(&stderr, "Failed map tasks"), 1, "{attempt} was killed");
+    let sorted = job_output(&client, "/tera/out").await;
+    let keys: Vec<&[u8]> = sorted.chunks(100).map(|row| &row[..10]).collect();
+    assert_eq!(keys, sorted_keys(&generated));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodemanager_lost_after_the_maps_makes_the_am_run_them_again() {
+    let mut cluster = small_nodes_cluster().await;
+    let client = cluster.client().unwrap();
+    let conf_dir = cluster.conf_dir();
+    let generated = teragen(&cluster, "100000", "/tera/in").await;
+    let args = [
+        "-D",
+        "mapreduce.job.reduces=3",
+        "-D",
+        "mapreduce.job.reduce.slowstart.completedmaps=1.0",
+        "/tera/in",
+        "/tera/out",
+    ];
+    let job = spawn_binary(&conf_dir, "terasort", &args);
+    let yarn = cluster.yarn_client().unwrap();
+    let conf = cluster.conf().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let (report, am_host) = loop {
+        assert!(std::time::Instant::now() < deadline, "the maps never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let apps = mapreduce::yarn::jobclient::running_jobs(&yarn).await.unwrap();
+        let Some(app) = apps.first() else { continue };
+        let job_id = app.application_id.replacen("application_", "job_", 1);
+        let Ok(report) = mapreduce::yarn::jobclient::job_status(&conf, &client, &yarn, &job_id).await
+        else {
+            continue;
+        };
+        if report.total_maps > 0 && report.finished_maps == report.total_maps {
+            break (report, app.am_host.clone());
+        }
+    };
+    let victim = (0..2)
+        .find(|&index| minicluster::datanode_host(index) != am_host)
+        .unwrap();
+    cluster.stop_nodemanager(victim).await;
+    let (code, stderr) = finish(job).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        counter(&stderr, "Launched map tasks") > report.total_maps as u64,
+        "the maps of the lost node ran again: {stderr}"
+    );
+    let sorted = job_output(&client, "/tera/out").await;
+    let keys: Vec<&[u8]> = sorted.chunks(100).map(|row| &row[..10]).collect();
+    assert_eq!(keys, sorted_keys(&generated));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mapred_job_lists_kills_and_reports_jobs() {
+    let cluster = small_nodes_cluster().await;
+    let client = cluster.client().unwrap();
+    let conf_dir = cluster.conf_dir();
+    teragen(&cluster, "100000", "/tera/in").await;
+    let job = spawn_binary(
+        &conf_dir,
+        "terasort",
+        &["-D", "mapreduce.task.io.sort.mb=1", "/tera/in", "/tera/out"],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let job_id = loop {
+        assert!(std::time::Instant::now() < deadline, "the job never showed up");
+        let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-list"]);
+        assert_eq!(code, 0, "{stderr}");
+        if let Some(line) = stdout.lines().find(|line| line.contains("RUNNING")) {
+            break line.split_whitespace().next().unwrap().to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-kill", &job_id]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), format!("Killed job {job_id}"));
+    let (code, _) = finish(job).await;
+    assert_eq!(code, 1, "the killed job's client fails");
+    let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-status", &job_id]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Job state: KILLED"), "{stdout}");
+    let left: Vec<String> = client
+        .list("/tera/out")
+        .await
+        .map(|entries| entries.iter().map(|e| e.name().to_string()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a killed job leaves no output: {left:?}");
+
+    let (code, stderr) = run_binary(&conf_dir, "wordcount", &["/tera/in", "/counts"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let finished = stderr
+        .lines()
+        .find_map(|line| line.split("Running job: ").nth(1))
+        .unwrap()
+        .to_string();
+    let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-status", &finished]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Job state: SUCCEEDED"), "{stdout}");
+    assert!(stdout.contains("map() completion: 1.0"), "{stdout}");
+    assert!(stdout.contains("Map input records=100000"), "{stdout}");
+    let (code, _, stderr) = mapred(&conf_dir, &["job", "-status", "job_1_9999"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Could not find job job_1_9999"), "{stderr}");
+    cluster.shutdown().await;
+}
+
+fn mapred(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(tusk_tests::binary("mapred"))
+        .args(args)
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

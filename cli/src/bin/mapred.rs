@@ -1,9 +1,38 @@
-//! `mapred`: MapReduce commands. Job submission and history arrive with the
-//! MapReduce issue.
+//! `mapred`: MapReduce commands.
 
-fn main() -> std::process::ExitCode {
-    tusk_cli::launcher::placeholder_main(
-        "mapred",
-        "Usage: mapred [--config confdir] COMMAND\n\n  version           print the version",
-    )
+use std::process::ExitCode;
+
+use tusk_cli::launcher::{self, exit};
+use tusk_cli::mapred;
+
+const USAGE: &str = "Usage: mapred [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+
+  job               manipulate MapReduce jobs: -status, -list, -kill
+  version           print the version
+
+Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
+
+fn main() -> ExitCode {
+    let invocation = match launcher::invocation("mapred", USAGE) {
+        Ok(invocation) => invocation,
+        Err(code) => return code,
+    };
+    let (conf, args) = (&invocation.conf, &invocation.args);
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match invocation.command.as_str() {
+        "job" => launcher::runtime().block_on(mapred::job::run(conf, args, &mut out, &mut err)),
+        "version" => {
+            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            0
+        }
+        other => {
+            eprintln!("mapred: unknown command '{other}'\n{USAGE}");
+            tusk_cli::EXIT_USAGE
+        }
+    };
+    exit(code)
 }

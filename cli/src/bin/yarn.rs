@@ -12,6 +12,7 @@ const USAGE: &str = "Usage: yarn [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   application       prints application(s) report/kill application
   node              prints node report(s)
   logs              dump container logs
+  jar <binary>      run a MapReduce job binary as its job client
   distributedshell  run a shell command in N containers (YARN's example application)
   version           print the version
 
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
         }
         "node" => launcher::runtime().block_on(yarn::node::run(conf, args, &mut out, &mut err)),
         "logs" => launcher::runtime().block_on(yarn::logs::run(conf, args, &mut out, &mut err)),
+        "jar" => {
+            let raw: Vec<String> = std::env::args().skip_while(|arg| arg != "jar").skip(1).collect();
+            yarn::jar::run(&raw)
+        }
         "distributedshell" => {
             launcher::runtime().block_on(yarn::distributedshell::client::run(conf, args, &mut err))
         }

@@ -1,9 +1,10 @@
-//! `yarn` subcommands: the daemons, `application`, `node`, `logs` and the
-//! DistributedShell example.
+//! `yarn` subcommands: the daemons, `application`, `node`, `logs`, `jar`
+//! and the DistributedShell example.
 
 pub mod application;
 pub mod daemons;
 pub mod distributedshell;
+pub mod jar;
 pub mod logs;
 pub mod node;
 

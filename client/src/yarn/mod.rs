@@ -197,15 +197,18 @@ impl AmRmClient {
         self.attempt
     }
 
+    /// Registers this attempt: the host and RPC port it serves clients on
+    /// (0 for none), and its tracking URL.
     pub async fn register(
         &self,
         host: &str,
+        rpc_port: u16,
         tracking_url: &str,
     ) -> Result<pb::RegisterApplicationMasterResponse> {
         let message = pb::RegisterApplicationMasterRequest {
             application_attempt_id: self.attempt.to_string(),
             host: host.to_string(),
-            rpc_port: 0,
+            rpc_port: i32::from(rpc_port),
             tracking_url: tracking_url.to_string(),
         };
         let mut rpc = self.rpc.clone();

@@ -10,6 +10,8 @@ use mapreduce::{FileSystem, Job, Mapper, Output, TotalOrderPartitioner};
 const KEY_LENGTH: usize = 10;
 /// Keys sampled to choose the cut points (TeraSort's default).
 const SAMPLE_SIZE_KEY: &str = "mapreduce.terasort.partitions.sample";
+/// The cut points shipped to the tasks (TeraSort's `_partition.lst`).
+const PARTITION_FILE: &str = "_partition.lst";
 /// Places in the input the sample is read from.
 const SAMPLE_PLACES: u64 = 10;
 
@@ -84,25 +86,36 @@ fn main() {
         std::process::exit(2);
     }
     let reduces = conf.get_u32("mapreduce.job.reduces", 1).unwrap_or(1).max(1);
-    let sample_size = conf.get_u64(SAMPLE_SIZE_KEY, 100_000).unwrap_or(100_000);
-    let sampled =
-        FileSystem::from_conf(&conf).and_then(|fs| sample_keys(&fs, &args[0], sample_size));
-    let sample = match sampled {
-        Ok(sample) => sample,
-        Err(error) => {
-            eprintln!("terasort: {error}");
-            std::process::exit(1);
-        }
+    let partitioner = match mapreduce::job_file(PARTITION_FILE) {
+        // In a task on YARN: the cut points the client chose.
+        Some(file) => TotalOrderPartitioner::from_partition_file(&file),
+        None => sample_partitioner(&conf, &args[0], reduces),
     };
-    eprintln!(
-        "INFO terasort.TeraSort: sampled {} keys for {reduces} partitions",
-        sample.len()
-    );
+    let partitioner = partitioner.unwrap_or_else(|error| {
+        eprintln!("terasort: {error}");
+        std::process::exit(1);
+    });
     let job = Job::new("TeraSort")
         .mapper(RowMapper::default())
-        .partitioner(TotalOrderPartitioner::from_sample(sample, reduces))
+        .file(PARTITION_FILE, partitioner.to_partition_file())
+        .partitioner(partitioner)
         .set("mapreduce.output.textoutputformat.separator", "")
         .input(&args[0])
         .output(&args[1]);
     mapreduce::runner::exit_with(&mapreduce::submit(job, &conf))
+}
+
+/// Samples the input for `reduces` partitions (in the job client).
+fn sample_partitioner(
+    conf: &common::Configuration,
+    input: &str,
+    reduces: u32,
+) -> Result<TotalOrderPartitioner, mapreduce::Error> {
+    let sample_size = conf.get_u64(SAMPLE_SIZE_KEY, 100_000).unwrap_or(100_000);
+    let sample = sample_keys(&FileSystem::from_conf(conf)?, input, sample_size)?;
+    eprintln!(
+        "INFO terasort.TeraSort: sampled {} keys for {reduces} partitions",
+        sample.len()
+    );
+    Ok(TotalOrderPartitioner::from_sample(sample, reduces))
 }

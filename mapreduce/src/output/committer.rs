@@ -54,6 +54,12 @@ impl FileOutputCommitter {
                 self.output
             )));
         }
+        self.setup_job_attempt(dfs)
+    }
+
+    /// Makes this job attempt's temporary dir (a restarted AM's output
+    /// directory already holds the earlier attempts' `_temporary`).
+    pub(crate) fn setup_job_attempt(&self, dfs: &Dfs) -> Result<(), Error> {
         let path = self.job_attempt_path();
         dfs.call(async |client| {
             let permission = common::FsPermission::default_for(true, client.umask());

@@ -1,6 +1,6 @@
 //! The job client: reads the command line and configuration, checks the
-//! output, computes splits, runs the job (in-process with the local runner
-//! until YARN runs them), prints progress and counters, commits or aborts.
+//! output, computes splits, runs the job (in-process with the local runner,
+//! or on YARN), prints progress and counters.
 
 mod local;
 
@@ -14,11 +14,12 @@ use common::Configuration;
 use crate::Error;
 use crate::counters::Counters;
 use crate::dfs_io::{Dfs, absolute_path};
-use crate::input::{compute_splits, is_splittable, list_input_files};
-use crate::job::Job;
+use crate::input::{InputSplit, compute_splits, is_splittable, list_input_files};
+use crate::job::{Job, JobSpec};
 use crate::output::FileOutputCommitter;
-use crate::settings::JobSettings;
+use crate::settings::{FRAMEWORK_NAME, INPUT_DIR, JobSettings, OUTPUT_DIR};
 use crate::task::TaskEnv;
+use crate::yarn;
 
 /// A job that succeeded.
 #[derive(Debug)]
@@ -45,9 +46,16 @@ impl std::error::Error for JobFailure {}
 
 /// The configuration (`$HADOOP_CONF_DIR` plus `-D`, `-conf`, `-fs`) and the
 /// remaining arguments of this process. Bad generic options print the
-/// reason and exit with status 2.
+/// reason and exit with status 2. In a container of a job on YARN: the
+/// job's `job.xml` and the arguments its client had.
 pub fn parse_command_line() -> (Configuration, Vec<String>) {
     let program = program_name();
+    if yarn::in_container() {
+        return yarn::container_conf().unwrap_or_else(|error| {
+            eprintln!("{program}: {error}");
+            std::process::exit(2);
+        });
+    }
     let mut conf = match Configuration::load() {
         Ok(conf) => conf,
         Err(error) => {
@@ -56,7 +64,10 @@ pub fn parse_command_line() -> (Configuration, Vec<String>) {
         }
     };
     match conf.apply_generic_options(std::env::args().skip(1).collect()) {
-        Ok(args) => (conf, args),
+        Ok(args) => {
+            yarn::record_args(&mut conf, &args);
+            (conf, args)
+        }
         Err(error) => {
             eprintln!("{program}: {error}");
             std::process::exit(2);
@@ -105,29 +116,25 @@ pub fn exit_with<T>(result: &Result<T, JobFailure>) -> ! {
 
 /// Runs `job` with `conf` (plus the job's own settings) and waits for it,
 /// printing progress and, at the end, the counters to stderr. Must not be
-/// called from inside a tokio runtime (use `spawn_blocking`).
+/// called from inside a tokio runtime (use `spawn_blocking`). In a
+/// container of a job on YARN it plays the container's part instead and
+/// exits.
 pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, JobFailure> {
     let spec = job.spec;
+    if let Some(role) = yarn::container_role() {
+        yarn::run_in_container(spec, role);
+    }
     let mut conf = conf.clone();
     conf.set("mapreduce.job.name", spec.name.clone());
     for (key, value) in &spec.settings {
         conf.set(key, value.clone());
     }
-    let failure = |job_id: Option<&str>, reason: String| {
-        eprintln!("ERROR mapreduce.Job: {reason}");
-        JobFailure {
-            job_id: job_id.map(str::to_string),
-            reason,
-            counters: Counters::new(),
-        }
-    };
-    let settings =
-        JobSettings::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?;
-    if settings.framework != "local" {
+    let settings = JobSettings::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?;
+    if !matches!(settings.framework.as_str(), "local" | "yarn") {
         return Err(failure(
             None,
             format!(
-                "mapreduce.framework.name={}: only the local job runner is available in this build",
+                "{FRAMEWORK_NAME}={}: expected local or yarn",
                 settings.framework
             ),
         ));
@@ -145,34 +152,40 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
         DfsClient::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?
     };
     let dfs = Dfs::new(client, runtime.handle().clone());
-    let job_id = new_job_id();
     let output = absolute_path(&output, dfs.user());
     let inputs: Vec<String> = spec
         .inputs
         .iter()
         .map(|input| absolute_path(input, dfs.user()))
         .collect();
+    conf.set(INPUT_DIR, inputs.join(","));
+    conf.set(OUTPUT_DIR, output.clone());
+    let splits = |dfs: &Dfs| {
+        let files = list_input_files(dfs, &inputs)?;
+        let splits = compute_splits(
+            &files,
+            settings.split_min_size,
+            settings.split_max_size,
+            is_splittable(spec.input_format),
+        );
+        eprintln!(
+            "INFO mapreduce.JobSubmitter: number of splits:{}",
+            splits.len()
+        );
+        Ok::<_, Error>(splits)
+    };
+    if settings.framework == "yarn" {
+        return run_on_yarn(&spec, conf, &runtime, &dfs, &output, splits);
+    }
     let committer = FileOutputCommitter::new(&output, 0);
     committer
         .setup_job(&dfs)
         .map_err(|error| failure(None, error.to_string()))?;
-    let splits = list_input_files(&dfs, &inputs)
-        .map(|files| {
-            compute_splits(
-                &files,
-                settings.split_min_size,
-                settings.split_max_size,
-                is_splittable(spec.input_format),
-            )
-        })
-        .map_err(|error| {
-            let _ = committer.abort_job(&dfs);
-            failure(None, error.to_string())
-        })?;
-    eprintln!(
-        "INFO mapreduce.JobSubmitter: number of splits:{}",
-        splits.len()
-    );
+    let splits = splits(&dfs).map_err(|error| {
+        let _ = committer.abort_job(&dfs);
+        failure(None, error.to_string())
+    })?;
+    let job_id = new_job_id();
     eprintln!("INFO mapreduce.Job: Running job: {job_id}");
     let local_dir = settings
         .local_dir
@@ -196,6 +209,50 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
             .map(|()| counters.clone())
             .map_err(|error| (format!("Job commit failed: {error}"), counters))
     });
+    if outcome.is_err() {
+        let _ = committer.abort_job(&dfs);
+    }
+    finish(job_id, outcome)
+}
+
+/// Stages, submits and follows the job on YARN.
+fn run_on_yarn(
+    spec: &JobSpec,
+    conf: Configuration,
+    runtime: &tokio::runtime::Runtime,
+    dfs: &Dfs,
+    output: &str,
+    splits: impl FnOnce(&Dfs) -> Result<Vec<InputSplit>, Error>,
+) -> Result<JobReport, JobFailure> {
+    let exists = dfs
+        .call(async |client| client.get_file_info(output).await)
+        .map_err(|error| failure(None, error.to_string()))?;
+    if exists.is_some() {
+        return Err(failure(
+            None,
+            format!("Output directory {}{output} already exists", dfs.uri()),
+        ));
+    }
+    let splits = splits(dfs).map_err(|error| failure(None, error.to_string()))?;
+    let submitted = yarn::jobclient::stage_and_submit(spec, conf.clone(), runtime, dfs, &splits)
+        .map_err(|error| failure(None, error.to_string()))?;
+    eprintln!("INFO mapreduce.Job: Running job: {}", submitted.job_id);
+    let report = yarn::jobclient::monitor(&conf, runtime, dfs, &submitted)
+        .map_err(|error| failure(Some(&submitted.job_id), error.to_string()))?;
+    let counters = yarn::jobclient::report_counters(&report);
+    let outcome = match report.state.as_str() {
+        "SUCCEEDED" => Ok(counters),
+        _ if report.diagnostics.is_empty() => Err((format!("Job {}", report.state), counters)),
+        _ => Err((report.diagnostics.clone(), counters)),
+    };
+    finish(submitted.job_id, outcome)
+}
+
+/// Prints the end of a job as Hadoop's client does and makes the result.
+fn finish(
+    job_id: String,
+    outcome: Result<Counters, (String, Counters)>,
+) -> Result<JobReport, JobFailure> {
     match outcome {
         Ok(counters) => {
             eprintln!("INFO mapreduce.Job: Job {job_id} completed successfully");
@@ -203,7 +260,6 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
             Ok(JobReport { job_id, counters })
         }
         Err((reason, counters)) => {
-            let _ = committer.abort_job(&dfs);
             eprintln!("INFO mapreduce.Job: Job {job_id} failed with state FAILED due to: {reason}");
             eprint!("INFO mapreduce.Job: {}", counters.report());
             Err(JobFailure {
@@ -212,6 +268,16 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
                 counters,
             })
         }
+    }
+}
+
+/// A failure before the job ran, printed as Hadoop's client prints it.
+fn failure(job_id: Option<&str>, reason: String) -> JobFailure {
+    eprintln!("ERROR mapreduce.Job: {reason}");
+    JobFailure {
+        job_id: job_id.map(str::to_string),
+        reason,
+        counters: Counters::new(),
     }
 }
 

@@ -47,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
     let user = common::user::current_user();
     cluster.create_home_dirs(&user).await?;
     run_demo(&cluster, &user).await?;
+    if args.nodemanagers > 0 {
+        run_wordcount(&cluster, &user).await?;
+    }
 
     println!("Tusk mini-cluster is running.");
     println!("  fs.defaultFS          {}", cluster.default_fs());
@@ -82,6 +85,8 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "  target/release/yarn distributedshell -shell_command 'uname -n' -num_containers 2"
         );
+        println!("  target/release/yarn jar target/release/wordcount demo/data demo/counts2");
+        println!("  target/release/mapred job -list");
     }
     if args.exit {
         cluster.shutdown().await;
@@ -152,6 +157,45 @@ async fn run_demo(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> {
             block.block.map_or(0, |b| b.block_id),
             replicas.join(", ")
         );
+    }
+    Ok(())
+}
+
+/// Runs the `wordcount` example (built beside this binary) on YARN over
+/// the demo's text and prints the most frequent words.
+async fn run_wordcount(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> {
+    let binary = std::env::current_exe()?.with_file_name("wordcount");
+    anyhow::ensure!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build --release`",
+        binary.display()
+    );
+    let output = format!("/user/{user}/demo/counts");
+    println!("Running wordcount on YARN: {} demo/data demo/counts", binary.display());
+    let status = tokio::process::Command::new(&binary)
+        .args(["demo/data", "demo/counts"])
+        .env("HADOOP_CONF_DIR", cluster.conf_dir())
+        .status()
+        .await?;
+    anyhow::ensure!(status.success(), "wordcount failed ({status})");
+    let client = cluster.client()?;
+    let mut counts: Vec<(u64, String)> = Vec::new();
+    for file in client.list(&output).await? {
+        if !file.name().starts_with("part-") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        client.open(&file.path).await?.read_to_end(&mut bytes).await?;
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            if let Some((word, count)) = line.rsplit_once('\t') {
+                counts.push((count.parse().unwrap_or(0), word.to_string()));
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    println!("Top words in {output}:");
+    for (count, word) in counts.iter().take(10) {
+        println!("  {count:>8}  {word}");
     }
     Ok(())
 }

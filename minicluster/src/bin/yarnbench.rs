@@ -207,7 +207,7 @@ async fn allocation_throughput(
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     let am = AmRmClient::from_conf(cluster.conf(), attempt)?;
-    am.register("localhost", "").await?;
+    am.register("localhost", 0, "").await?;
     let ask = pb::ContainerAsk {
         priority: 1,
         capability: Some(pb::Resource {

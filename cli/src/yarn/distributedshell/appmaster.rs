@@ -110,7 +110,7 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
     let plan = plan_from_env()?;
     let rm = AmRmClient::from_conf(conf, attempt).map_err(|e| e.to_string())?;
     let host = env("NM_HOST").unwrap_or_else(|| "localhost".to_string());
-    rm.register(&host, "").await.map_err(|e| e.to_string())?;
+    rm.register(&host, 0, "").await.map_err(|e| e.to_string())?;
     println!(
         "Registered {attempt}; requesting {} containers",
         plan.num_containers

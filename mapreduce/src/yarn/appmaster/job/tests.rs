@@ -1,0 +1,172 @@
+use super::*;
+
+fn settings() -> AmSettings {
+    let resource = pb::Resource {
+        memory_mb: 100,
+        vcores: 1,
+    };
+    AmSettings {
+        map_max_attempts: 2,
+        reduce_max_attempts: 2,
+        slowstart: 1.0,
+        map_speculative: true,
+        reduce_speculative: true,
+        speculative_cap: 0.1,
+        map_resource: resource,
+        reduce_resource: resource,
+        fetch_failure_notifications: 3,
+    }
+}
+
+fn split(host: &str) -> InputSplit {
+    InputSplit {
+        path: "/in/f".into(),
+        start: 0,
+        length: 10,
+        hosts: vec![host.into()],
+        racks: vec!["/r1".into()],
+    }
+}
+
+fn nodes() -> Vec<(String, String)> {
+    vec![
+        ("h1:1".to_string(), "/r1".to_string()),
+        ("h2:1".to_string(), "/r1".to_string()),
+        ("h3:1".to_string(), "/r2".to_string()),
+    ]
+}
+
+/// Grants every outstanding ask on `node` and returns the attempts launched.
+fn grant_all(job: &mut JobState, node: &str) -> Vec<String> {
+    let asks = std::mem::take(&mut job.actions.asks);
+    for (n, ask) in asks.iter().enumerate() {
+        job.allocated(pb::Container {
+            container_id: format!("c{}_{n}", ask.allocation_request_id),
+            node_id: node.to_string(),
+            allocation_request_id: ask.allocation_request_id,
+            ..Default::default()
+        });
+    }
+    let launched: Vec<String> = job.actions.launch.drain(..).map(|(id, _)| id).collect();
+    for id in &launched {
+        job.launched(id, Some(format!("{}:13562", host_of(node))));
+    }
+    launched
+}
+
+fn container_of(job: &JobState, attempt: &str) -> String {
+    let (kind, index, number) = job.find(attempt).unwrap();
+    job.tasks(kind)[index].attempts[number]
+        .container
+        .as_ref()
+        .unwrap()
+        .container_id
+        .clone()
+}
+
+#[test]
+fn maps_ask_for_their_split_hosts_and_count_locality() {
+    let mut job = JobState::new("job_1_0001", &[split("h1"), split("h9")], 0, settings(), &nodes());
+    assert_eq!(job.actions.asks.len(), 2);
+    assert_eq!(job.actions.asks[0].hosts, vec!["h1".to_string()]);
+    assert_eq!(job.actions.asks[0].priority, PRIORITY_MAP);
+    let launched = grant_all(&mut job, "h1:1");
+    assert_eq!(launched.len(), 2);
+    let counters = job.counters();
+    assert_eq!(counters.get(JOB_GROUP, "DATA_LOCAL_MAPS"), 1);
+    assert_eq!(counters.get(JOB_GROUP, "RACK_LOCAL_MAPS"), 1);
+    for attempt in &launched {
+        assert_eq!(job.can_commit(attempt), (true, false));
+        job.done(attempt, Counters::new());
+    }
+    assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+}
+
+#[test]
+fn a_failed_attempt_retries_elsewhere_then_fails_the_job() {
+    let mut job = JobState::new("job_1_0001", &[split("h1")], 0, settings(), &nodes());
+    let first = grant_all(&mut job, "h1:1").remove(0);
+    job.fatal_error(&first, "task panicked: bad record");
+    job.container_completed(&container_of(&job, &first), 1, "");
+    let retry = &job.actions.asks[0];
+    assert_eq!(retry.priority, PRIORITY_FAST_FAIL_MAP);
+    assert!(!retry.hosts.contains(&"h1".to_string()), "{retry:?}");
+    assert!(!retry.relax_locality);
+    let second = grant_all(&mut job, "h2:1").remove(0);
+    assert!(second.ends_with("_m_000000_1"), "{second}");
+    job.container_completed(&container_of(&job, &second), 1, "boom");
+    let Some(Outcome::Failed(reason)) = job.outcome() else {
+        panic!("{:?}", job.outcome());
+    };
+    assert!(reason.contains("Task failed task_1_0001_m_000000"), "{reason}");
+    assert_eq!(job.counters().get(JOB_GROUP, "NUM_FAILED_MAPS"), 2);
+    let failures = job.attempt_failures();
+    assert!(failures[0].contains("bad record"), "{failures:?}");
+}
+
+#[test]
+fn a_container_killed_by_the_framework_is_not_a_failure() {
+    let mut job = JobState::new("job_1_0001", &[split("h1")], 0, settings(), &nodes());
+    for _ in 0..3 {
+        let attempt = grant_all(&mut job, "h1:1").remove(0);
+        job.container_completed(&container_of(&job, &attempt), -100, "node lost");
+    }
+    assert_eq!(job.outcome(), None);
+    assert_eq!(job.actions.asks.len(), 1);
+}
+
+#[test]
+fn only_the_first_attempt_to_ask_commits() {
+    let mut job = JobState::new("job_1_0002", &[split("h1")], 0, settings(), &nodes());
+    let a = grant_all(&mut job, "h1:1").remove(0);
+    job.new_attempt(TaskKind::Map, 0, true);
+    let b = grant_all(&mut job, "h2:1").remove(0);
+    assert_eq!(job.can_commit(&b), (true, false));
+    assert_eq!(job.can_commit(&a), (false, true));
+    job.done(&a, Counters::new());
+    assert_eq!(job.outcome(), None);
+    job.done(&b, Counters::new());
+    assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+    assert!(job.actions.stop.iter().any(|c| c.container_id == container_of(&job, &a)));
+}
+
+#[test]
+fn reducers_start_after_slowstart_and_lost_outputs_rerun_their_map() {
+    let mut job = JobState::new("job_1_0001", &[split("h1"), split("h2")], 2, settings(), &nodes());
+    let maps = grant_all(&mut job, "h1:1");
+    job.done(&maps[0], Counters::new());
+    assert!(job.actions.asks.is_empty(), "reducers wait for slowstart 1.0");
+    job.done(&maps[1], Counters::new());
+    assert_eq!(job.actions.asks.len(), 2);
+    assert_eq!(job.actions.asks[0].priority, PRIORITY_REDUCE);
+    let reduces = grant_all(&mut job, "h2:1");
+    assert_eq!(job.events_from(0).len(), 2);
+    assert_eq!(job.events_from(0)[0].shuffle_address, "h1:13562");
+
+    job.fetch_failure(&maps[0]);
+    assert!(job.actions.asks.is_empty(), "one report of two running reducers is not enough");
+    job.fetch_failure(&maps[0]);
+    let events = job.events_from(2);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, mrpb::CompletionStatus::CompletionObsolete as i32);
+    assert_eq!(events[0].attempt_id, maps[0]);
+    let rerun = grant_all(&mut job, "h3:1").remove(0);
+    assert!(rerun.ends_with("_m_000000_1"), "{rerun}");
+    job.done(&rerun, Counters::new());
+    assert_eq!(job.events_from(3)[0].shuffle_address, "h3:13562");
+
+    job.nodes_updated(&[pb::NodeReport {
+        node_id: "h1:1".into(),
+        state: pb::NodeState::NodeLost as i32,
+        ..Default::default()
+    }]);
+    let events = job.events_from(4);
+    assert_eq!(events.len(), 1, "map 1 ran on the lost node");
+    assert_eq!(events[0].attempt_id, maps[1]);
+
+    for reduce in &reduces {
+        assert_eq!(job.can_commit(reduce), (true, false));
+        job.done(reduce, Counters::new());
+    }
+    assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+}

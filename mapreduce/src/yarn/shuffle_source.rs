@@ -1,0 +1,275 @@
+//! The reduce side of the shuffle on YARN: follows the AM's map completion
+//! events and fetches this reducer's partition of every map from the
+//! NodeManagers' shuffle service with `mapreduce.reduce.shuffle.parallelcopies`
+//! fetchers. Small segments stay in memory within the shuffle budget, the
+//! rest go to local disk. A failed fetch is reported to the AM (which
+//! re-runs the map once enough reducers complain) and retried with backoff,
+//! also from the map's new attempt once it has one.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::Configuration;
+use proto::mapreduce as pb;
+
+use crate::Error;
+use crate::reduce::{ShuffleSource, ShuffledSegments};
+use crate::shuffle::{FetchLimits, FetchedSegment, MapOutputLocation, fetch_map_output};
+use crate::yarn::umbilical::Umbilical;
+
+/// How often the reducer asks the AM for new events while it waits.
+const EVENT_POLL: Duration = Duration::from_millis(100);
+/// First and largest wait before fetching a failed map output again.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Shuffle settings (Hadoop's keys).
+pub(crate) struct ShuffleSettings {
+    pub parallel_copies: usize,
+    /// Bytes of map output kept in memory in all.
+    pub memory_budget: u64,
+    /// Largest segment kept in memory.
+    pub single_segment_limit: u64,
+    pub limits: FetchLimits,
+}
+
+impl ShuffleSettings {
+    pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
+        let error = |e: common::conf::ConfError| Error::Config(e.to_string());
+        let memory_mb = conf
+            .get_u64("mapreduce.reduce.memory.mb", 1024)
+            .map_err(error)?;
+        let buffer_percent = conf
+            .get_f64("mapreduce.reduce.shuffle.input.buffer.percent", 0.70)
+            .map_err(error)?
+            .clamp(0.0, 1.0);
+        let single_percent = conf
+            .get_f64("mapreduce.reduce.shuffle.memory.limit.percent", 0.25)
+            .map_err(error)?
+            .clamp(0.0, 1.0);
+        let memory_budget = ((memory_mb << 20) as f64 * buffer_percent) as u64;
+        let single_segment_limit = (memory_budget as f64 * single_percent) as u64;
+        Ok(Self {
+            parallel_copies: conf
+                .get_u32("mapreduce.reduce.shuffle.parallelcopies", 5)
+                .map_err(error)?
+                .max(1) as usize,
+            memory_budget,
+            single_segment_limit,
+            limits: FetchLimits::from_conf(conf, single_segment_limit)?,
+        })
+    }
+}
+
+/// One map's output for this reducer: where it is and whether we have it.
+#[derive(Default)]
+struct MapSlot {
+    location: Option<MapOutputLocation>,
+    fetched: Option<FetchedSegment>,
+    in_flight: bool,
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+/// Fetches this reducer's partition from the shuffle service.
+pub(crate) struct YarnShuffle {
+    pub umbilical: Umbilical,
+    pub job_id: String,
+    pub settings: ShuffleSettings,
+    pub spill_dir: PathBuf,
+}
+
+struct FetchJob {
+    map: usize,
+    location: MapOutputLocation,
+    max_in_memory: u64,
+}
+
+type FetchResult = (usize, MapOutputLocation, Result<FetchedSegment, String>);
+
+impl ShuffleSource for YarnShuffle {
+    fn segments(&self, partition: u32) -> Result<ShuffledSegments, Error> {
+        let first = self.umbilical.events(0)?;
+        let mut slots: Vec<MapSlot> = (0..first.total_maps.max(0) as usize)
+            .map(|_| MapSlot::default())
+            .collect();
+        let mut next_event = 0;
+        let in_memory = Arc::new(AtomicU64::new(0));
+        let (jobs_tx, jobs_rx) = channel::<FetchJob>();
+        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+        let (results_tx, results) = channel::<FetchResult>();
+        std::thread::scope(|scope| {
+            for _ in 0..self.settings.parallel_copies.min(slots.len().max(1)) {
+                let (jobs, results) = (jobs_rx.clone(), results_tx.clone());
+                scope.spawn(move || self.fetcher(jobs, results, partition));
+            }
+            drop(results_tx);
+            let outcome = self.follow_events(
+                &mut slots,
+                &mut next_event,
+                &jobs_tx,
+                &results,
+                &in_memory,
+            );
+            drop(jobs_tx);
+            outcome
+        })?;
+        let mut shuffled = ShuffledSegments {
+            sources: Vec::with_capacity(slots.len()),
+            records: 0,
+            bytes: 0,
+        };
+        for slot in slots {
+            let segment = slot.fetched.expect("every map fetched");
+            shuffled.records += segment.records();
+            shuffled.bytes += segment.bytes();
+            shuffled.sources.push(segment.into_source()?);
+        }
+        Ok(shuffled)
+    }
+}
+
+impl YarnShuffle {
+    /// Dispatches fetches as events arrive until every map's output is here.
+    fn follow_events(
+        &self,
+        slots: &mut [MapSlot],
+        next_event: &mut usize,
+        jobs: &Sender<FetchJob>,
+        results: &Receiver<FetchResult>,
+        in_memory: &AtomicU64,
+    ) -> Result<(), Error> {
+        let mut last_poll = None::<Instant>;
+        while slots.iter().any(|slot| slot.fetched.is_none()) {
+            if last_poll.is_none_or(|at: Instant| at.elapsed() >= EVENT_POLL) {
+                let response = self.umbilical.events(*next_event)?;
+                if response.should_die {
+                    return Err(Error::Task("the MRAppMaster no longer wants this attempt".into()));
+                }
+                *next_event += response.events.len();
+                for event in response.events {
+                    apply_event(slots, &event);
+                }
+                last_poll = Some(Instant::now());
+            }
+            let now = Instant::now();
+            for (map, slot) in slots.iter_mut().enumerate() {
+                let due = slot.retry_at.is_none_or(|at| at <= now);
+                if slot.fetched.is_some() || slot.in_flight || !due {
+                    continue;
+                }
+                let Some(location) = slot.location.clone() else {
+                    continue;
+                };
+                let used = in_memory.load(Ordering::Relaxed);
+                let max_in_memory = self
+                    .settings
+                    .single_segment_limit
+                    .min(self.settings.memory_budget.saturating_sub(used));
+                slot.in_flight = true;
+                let job = FetchJob {
+                    map,
+                    location,
+                    max_in_memory,
+                };
+                jobs.send(job)
+                    .map_err(|_| Error::Task("the shuffle fetchers stopped".into()))?;
+            }
+            match results.recv_timeout(EVENT_POLL) {
+                Ok((map, location, result)) => {
+                    self.take_result(&mut slots[map], &location, result, in_memory)?;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Task("the shuffle fetchers stopped".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn take_result(
+        &self,
+        slot: &mut MapSlot,
+        location: &MapOutputLocation,
+        result: Result<FetchedSegment, String>,
+        in_memory: &AtomicU64,
+    ) -> Result<(), Error> {
+        slot.in_flight = false;
+        match result {
+            Ok(segment) => {
+                if matches!(segment, FetchedSegment::Memory { .. }) {
+                    in_memory.fetch_add(segment.bytes(), Ordering::Relaxed);
+                }
+                slot.fetched = Some(segment);
+            }
+            Err(reason) => {
+                tracing::warn!(map = %location.attempt_id, %reason, "fetch failed");
+                self.umbilical
+                    .fetch_failure(&location.attempt_id, &reason)?;
+                slot.failures += 1;
+                let backoff = FIRST_BACKOFF
+                    .saturating_mul(1 << slot.failures.min(8))
+                    .min(MAX_BACKOFF);
+                slot.retry_at = Some(Instant::now() + backoff);
+            }
+        }
+        Ok(())
+    }
+
+    /// A fetcher thread: fetches what it is handed until the queue closes.
+    fn fetcher(
+        &self,
+        jobs: Arc<Mutex<Receiver<FetchJob>>>,
+        results: Sender<FetchResult>,
+        partition: u32,
+    ) {
+        loop {
+            let job = match jobs.lock().expect("fetch queue").recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            };
+            let limits = FetchLimits {
+                max_in_memory: job.max_in_memory,
+                ..self.settings.limits.clone()
+            };
+            let result = fetch_map_output(
+                &job.location,
+                &self.job_id,
+                partition,
+                &limits,
+                &self.spill_dir,
+            )
+            .map_err(|error| error.to_string());
+            if results.send((job.map, job.location, result)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// A SUCCEEDED event gives a map's location; an OBSOLETE one takes away
+/// the location it names (output already fetched from it stays valid).
+fn apply_event(slots: &mut [MapSlot], event: &pb::MapCompletionEvent) {
+    let Some(slot) = slots.get_mut(event.map_index.max(0) as usize) else {
+        return;
+    };
+    if event.status == pb::CompletionStatus::CompletionObsolete as i32 {
+        if slot
+            .location
+            .as_ref()
+            .is_some_and(|location| location.attempt_id == event.attempt_id)
+        {
+            slot.location = None;
+        }
+        return;
+    }
+    slot.location = Some(MapOutputLocation {
+        address: event.shuffle_address.clone(),
+        attempt_id: event.attempt_id.clone(),
+    });
+    slot.retry_at = None;
+}
