@@ -65,7 +65,8 @@ fn main() {
     let fs = FileSystem::from_conf(&conf).unwrap_or_else(|error| fail(error));
     let base = fs.temp_dir(&conf, "QuasiMonteCarlo");
     let (input, output) = (format!("{base}/in"), format!("{base}/out"));
-    for map in 0..maps {
+    // In a task on YARN the splits of the control files are already known.
+    for map in (0..maps).filter(|_| !mapreduce::in_container()) {
         let line = format!("{} {samples}\n", map * samples);
         fs.write_file(&format!("{input}/part{map}"), line.as_bytes())
             .unwrap_or_else(|error| fail(error));

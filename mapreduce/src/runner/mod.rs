@@ -118,11 +118,19 @@ pub fn exit_with<T>(result: &Result<T, JobFailure>) -> ! {
 /// printing progress and, at the end, the counters to stderr. Must not be
 /// called from inside a tokio runtime (use `spawn_blocking`). In a
 /// container of a job on YARN it plays the container's part instead and
-/// exits.
+/// exits (the jobs of one binary must have distinct names).
 pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, JobFailure> {
     let spec = job.spec;
     if let Some(role) = yarn::container_role() {
-        yarn::run_in_container(spec, role);
+        if yarn::runs_job(&spec.name) {
+            yarn::run_in_container(spec, role);
+        }
+        // Another job of this binary's chain (grep's search, then sort):
+        // the container's own job comes later in `main`.
+        return Ok(JobReport {
+            job_id: String::new(),
+            counters: Counters::new(),
+        });
     }
     let mut conf = conf.clone();
     conf.set("mapreduce.job.name", spec.name.clone());

@@ -77,6 +77,12 @@ pub fn job_file(name: &str) -> Option<Vec<u8>> {
     std::fs::read(name).ok()
 }
 
+/// Whether this container runs the job named `name` (a binary may run
+/// several jobs one after another).
+pub(crate) fn runs_job(name: &str) -> bool {
+    container_conf().is_ok_and(|(conf, _)| conf.get("mapreduce.job.name").as_deref() == Some(name))
+}
+
 /// Plays this container's part in the job and exits.
 pub(crate) fn run_in_container(spec: crate::job::JobSpec, role: Role) -> ! {
     let code = match role {
