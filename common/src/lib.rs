@@ -5,6 +5,7 @@ pub mod conf;
 pub mod datatransfer;
 pub mod error;
 pub mod logging;
+pub mod mapoutput;
 pub mod net;
 pub mod path;
 pub mod permission;

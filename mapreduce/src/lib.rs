@@ -25,6 +25,7 @@ pub mod records;
 pub mod reduce;
 pub mod runner;
 pub mod settings;
+pub mod shuffle;
 mod task;
 pub mod writable;
 
