@@ -2,12 +2,15 @@
 //! records `varint(key length) varint(value length) key value`, then the
 //! CRC32C of those bytes (4 bytes, big-endian). A map output file is one
 //! segment per partition; its index (`file.out.index`) says where each
-//! segment is and carries its own CRC32C. The same record framing, without
-//! per-segment checksums, is the job-chaining binary format.
+//! segment is and carries its own CRC32C (a format shared with the
+//! NodeManager's shuffle service, in [`common::mapoutput`]). The same record
+//! framing, without per-segment checksums, is the job-chaining binary format.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Take, Write};
 use std::path::Path;
+
+pub use common::mapoutput::IndexEntry;
 
 use crate::Error;
 use crate::records::RecordSource;
@@ -15,19 +18,6 @@ use crate::writable::{read_varint, write_varint};
 
 /// Bytes buffered by segment readers and writers.
 const IO_BUFFER: usize = 128 * 1024;
-/// Magic at the start of a map output index.
-const INDEX_MAGIC: &[u8; 4] = b"TIX1";
-
-/// Where one partition's segment lies in a map output file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// Offset of the segment in the file.
-    pub offset: u64,
-    /// Segment length, checksum included.
-    pub length: u64,
-    /// Records in the segment.
-    pub records: u64,
-}
 
 /// Appends one record's framing and bytes to `out`.
 pub fn frame_record(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
@@ -98,50 +88,22 @@ impl SegmentFileWriter {
     }
 }
 
-/// Writes a map output index: magic, count, entries, CRC32C of all before it.
+/// Writes and syncs a map output index (see [`common::mapoutput`]).
 pub fn write_index(path: &Path, entries: &[IndexEntry]) -> Result<(), Error> {
-    let mut bytes = Vec::with_capacity(12 + entries.len() * 24);
-    bytes.extend_from_slice(INDEX_MAGIC);
-    bytes.extend_from_slice(&(entries.len() as u32).to_be_bytes());
-    for entry in entries {
-        bytes.extend_from_slice(&entry.offset.to_be_bytes());
-        bytes.extend_from_slice(&entry.length.to_be_bytes());
-        bytes.extend_from_slice(&entry.records.to_be_bytes());
-    }
-    let crc = crc32c::crc32c(&bytes);
-    bytes.extend_from_slice(&crc.to_be_bytes());
-    let mut file = File::create(path)?;
-    file.write_all(&bytes)?;
-    file.sync_data()?;
-    Ok(())
+    common::mapoutput::write_index(path, entries).map_err(index_error)
 }
 
-/// Reads and checks a map output index.
+/// Reads and checks a map output index; damage is [`Error::Corrupt`].
 pub fn read_index(path: &Path) -> Result<Vec<IndexEntry>, Error> {
-    let bytes = std::fs::read(path)?;
-    let corrupt = |why: &str| Error::Corrupt(format!("{}: {why}", path.display()));
-    if bytes.len() < 12 || &bytes[..4] != INDEX_MAGIC {
-        return Err(corrupt("not a map output index"));
+    common::mapoutput::read_index(path).map_err(index_error)
+}
+
+fn index_error(error: io::Error) -> Error {
+    if error.kind() == io::ErrorKind::InvalidData {
+        Error::Corrupt(error.to_string())
+    } else {
+        Error::Io(error)
     }
-    let (body, crc) = bytes.split_at(bytes.len() - 4);
-    if crc32c::crc32c(body).to_be_bytes() != crc {
-        return Err(corrupt("index checksum mismatch"));
-    }
-    let count = u32::from_be_bytes(body[4..8].try_into().expect("4 bytes")) as usize;
-    if body.len() != 8 + count * 24 {
-        return Err(corrupt("index length does not match its entry count"));
-    }
-    let number = |at: usize| u64::from_be_bytes(body[at..at + 8].try_into().expect("8 bytes"));
-    Ok((0..count)
-        .map(|index| {
-            let at = 8 + index * 24;
-            IndexEntry {
-                offset: number(at),
-                length: number(at + 8),
-                records: number(at + 16),
-            }
-        })
-        .collect())
 }
 
 /// Reads a varint from a buffered stream; None at a clean end.

@@ -70,7 +70,8 @@ impl MiniClusterBuilder {
     }
 
     /// Gives every NodeManager an auxiliary service (run when named in
-    /// `yarn.nodemanager.aux-services`).
+    /// `yarn.nodemanager.aux-services`). Without any, the NodeManagers run
+    /// the MapReduce shuffle (`mapreduce_shuffle`, port 0) by default.
     pub fn aux_service(mut self, service: yarn::AuxService) -> Self {
         self.aux_services.push(service);
         self

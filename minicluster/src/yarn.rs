@@ -3,12 +3,15 @@
 //! scheduler's locality sees the same topology as HDFS placement. Time-driven
 //! behaviour is fast by default (100 ms heartbeats, 3 s NodeManager expiry,
 //! 200 ms memory monitor); `.set(..)` on the builder overrides any of it.
+//! Each NodeManager runs its own MapReduce shuffle service on port 0 unless
+//! the builder was given auxiliary services of its own.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use client::yarn::YarnClient;
-use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
+use common::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME};
+use nodemanager::{AuxServices, NodeManager, NodeManagerConfig, ShuffleHandler};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
 use crate::{MiniCluster, datanode_host};
@@ -29,6 +32,7 @@ const YARN_DEFAULTS: &[(&str, &str)] = &[
     ("yarn.scheduler.maximum-allocation-vcores", "8"),
     ("yarn.scheduler.capacity.node-locality-delay", "4"),
     ("yarn.log-aggregation-enable", "true"),
+    (SHUFFLE_PORT_KEY, "0"),
     // MapReduce jobs submitted with this cluster's conf run on its YARN,
     // in containers sized for small test jobs.
     ("mapreduce.framework.name", "yarn"),
@@ -36,6 +40,8 @@ const YARN_DEFAULTS: &[(&str, &str)] = &[
     ("mapreduce.map.memory.mb", "256"),
     ("mapreduce.reduce.memory.mb", "512"),
 ];
+/// The key naming the auxiliary services NodeManagers run.
+const AUX_SERVICES_KEY: &str = "yarn.nodemanager.aux-services";
 
 /// The YARN daemons of a [`MiniCluster`].
 pub struct MiniYarn {
@@ -54,10 +60,14 @@ impl MiniCluster {
         overrides: &[(String, String)],
     ) -> anyhow::Result<()> {
         let host = "127.0.0.1";
+        let overridden = |key: &str| overrides.iter().any(|(overridden, _)| overridden == key);
         for (key, value) in YARN_DEFAULTS {
-            if !overrides.iter().any(|(overridden, _)| overridden == key) {
+            if !overridden(key) {
                 self.conf.set(key, *value);
             }
+        }
+        if aux_services.is_empty() && !overridden(AUX_SERVICES_KEY) {
+            self.conf.set(AUX_SERVICES_KEY, SHUFFLE_SERVICE_NAME);
         }
         for key in [
             "yarn.resourcemanager.address",
@@ -149,10 +159,18 @@ impl MiniCluster {
         Ok(config)
     }
 
-    /// Starts (or restarts) NodeManager `index`.
+    /// Starts (or restarts) NodeManager `index`, with the builder's
+    /// auxiliary services and, unless one of them is, a shuffle service of
+    /// its own.
     pub async fn start_nodemanager(&mut self, index: usize) -> anyhow::Result<()> {
         let config = self.nodemanager_config(index)?;
-        let aux_services = self.yarn()?.aux_services.clone();
+        let mut aux_services = self.yarn()?.aux_services.clone();
+        if !aux_services
+            .iter()
+            .any(|service| service.name() == SHUFFLE_SERVICE_NAME)
+        {
+            aux_services.push(Arc::new(ShuffleHandler::new()));
+        }
         let nodemanager = NodeManager::start(config, aux_services)
             .await
             .with_context(|| format!("starting NodeManager {index}"))?;

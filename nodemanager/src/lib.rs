@@ -13,8 +13,10 @@ pub mod monitor;
 pub mod resources;
 pub mod rpc;
 pub mod server;
+pub mod shuffle;
 pub mod web;
 
 pub use aux_services::{AuxServiceContext, AuxServices, AuxiliaryService};
 pub use config::NodeManagerConfig;
 pub use server::{NodeManager, NodeManagerError};
+pub use shuffle::ShuffleHandler;

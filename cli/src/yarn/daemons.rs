@@ -1,8 +1,11 @@
 //! `yarn resourcemanager` and `yarn nodemanager`: run a daemon in the
 //! foreground until Ctrl-C or SIGTERM.
 
+use std::sync::Arc;
+
 use common::Configuration;
-use nodemanager::{NodeManager, NodeManagerConfig};
+use common::mapoutput::SHUFFLE_SERVICE_NAME;
+use nodemanager::{AuxServices, NodeManager, NodeManagerConfig, ShuffleHandler};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
 /// Runs `yarn resourcemanager` and returns the exit code.
@@ -46,9 +49,16 @@ pub fn nodemanager(conf: &Configuration, args: &[String]) -> i32 {
             return crate::EXIT_FAILURE;
         }
     };
+    let aux_services = match aux_services(&config.aux_services) {
+        Ok(services) => services,
+        Err(error) => {
+            eprintln!("nodemanager: {error}");
+            return crate::EXIT_FAILURE;
+        }
+    };
     common::logging::init("info");
     crate::launcher::runtime().block_on(async move {
-        let nm = match NodeManager::start(config, Vec::new()).await {
+        let nm = match NodeManager::start(config, aux_services).await {
             Ok(nm) => nm,
             Err(error) => {
                 eprintln!("nodemanager: {error}");
@@ -59,4 +69,42 @@ pub fn nodemanager(conf: &Configuration, args: &[String]) -> i32 {
         nm.stop().await;
         0
     })
+}
+
+/// The auxiliary services named in `yarn.nodemanager.aux-services`.
+fn aux_services(names: &[String]) -> Result<AuxServices, String> {
+    let mut services: AuxServices = Vec::new();
+    for name in names {
+        if name != SHUFFLE_SERVICE_NAME {
+            return Err(format!(
+                "yarn.nodemanager.aux-services: unknown auxiliary service '{name}' \
+                 (this NodeManager has {SHUFFLE_SERVICE_NAME})"
+            ));
+        }
+        services.push(Arc::new(ShuffleHandler::new()));
+    }
+    Ok(services)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aux_services_are_the_named_ones() {
+        assert!(aux_services(&[]).unwrap().is_empty());
+        let services = aux_services(&[SHUFFLE_SERVICE_NAME.to_string()]).unwrap();
+        let names: Vec<&str> = services.iter().map(|service| service.name()).collect();
+        assert_eq!(names, [SHUFFLE_SERVICE_NAME]);
+        let error = aux_services(&[
+            SHUFFLE_SERVICE_NAME.to_string(),
+            "spark_shuffle".to_string(),
+        ])
+        .err()
+        .unwrap();
+        assert!(
+            error.contains("unknown auxiliary service 'spark_shuffle'"),
+            "{error}"
+        );
+    }
 }

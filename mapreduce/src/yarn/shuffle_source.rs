@@ -234,7 +234,7 @@ impl YarnShuffle {
             };
             let limits = FetchLimits {
                 max_in_memory: job.max_in_memory,
-                ..self.settings.limits.clone()
+                ..self.settings.limits
             };
             let result = fetch_map_output(
                 &job.location,
