@@ -682,7 +682,9 @@ impl Configuration {
         let props: Vec<(String, String)> = self.iter().collect();
         xml_document(
             "job.xml",
-            props.iter().map(|(key, value)| (key.as_str(), value.as_str())),
+            props
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
         )
     }
 

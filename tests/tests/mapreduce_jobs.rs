@@ -278,7 +278,14 @@ async fn small_nodes_cluster() -> MiniCluster {
 /// Generates `rows` teragen rows in 1 MiB blocks under `dir`; returns them.
 async fn teragen(cluster: &MiniCluster, rows: &str, dir: &str) -> Vec<u8> {
     let client = cluster.client().unwrap();
-    let args = ["-D", "dfs.blocksize=1m", "-D", "mapreduce.job.maps=2", rows, dir];
+    let args = [
+        "-D",
+        "dfs.blocksize=1m",
+        "-D",
+        "mapreduce.job.maps=2",
+        rows,
+        dir,
+    ];
     let (code, stderr) = run_binary(&cluster.conf_dir(), "teragen", &args).await;
     assert_eq!(code, 0, "{stderr}");
     job_output(&client, dir).await
@@ -351,7 +358,14 @@ async fn a_map_attempt_killed_mid_run_is_retried_and_the_sort_stays_exact() {
     let job = spawn_binary(
         &conf_dir,
         "terasort",
-        &["-D", "mapreduce.job.reduces=3", "-D", "mapreduce.task.io.sort.mb=1", "/tera/in", "/tera/out"],
+        &[
+            "-D",
+            "mapreduce.job.reduces=3",
+            "-D",
+            "mapreduce.task.io.sort.mb=1",
+            "/tera/in",
+            "/tera/out",
+        ],
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let (pid, attempt) = loop {
@@ -365,7 +379,11 @@ async fn a_map_attempt_killed_mid_run_is_retried_and_the_sort_stays_exact() {
     unsafe { libc::kill(pid, libc::SIGKILL) };
     let (code, stderr) = finish(job).await;
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(counter(&stderr, "Failed map tasks"), 1, "{attempt} was killed");
+    assert_eq!(
+        counter(&stderr, "Failed map tasks"),
+        1,
+        "{attempt} was killed"
+    );
     let sorted = job_output(&client, "/tera/out").await;
     let keys: Vec<&[u8]> = sorted.chunks(100).map(|row| &row[..10]).collect();
     assert_eq!(keys, sorted_keys(&generated));
@@ -391,12 +409,18 @@ async fn a_nodemanager_lost_after_the_maps_makes_the_am_run_them_again() {
     let conf = cluster.conf().clone();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let (report, am_host) = loop {
-        assert!(std::time::Instant::now() < deadline, "the maps never finished");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the maps never finished"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        let apps = mapreduce::yarn::jobclient::running_jobs(&yarn).await.unwrap();
+        let apps = mapreduce::yarn::jobclient::running_jobs(&yarn)
+            .await
+            .unwrap();
         let Some(app) = apps.first() else { continue };
         let job_id = app.application_id.replacen("application_", "job_", 1);
-        let Ok(report) = mapreduce::yarn::jobclient::job_status(&conf, &client, &yarn, &job_id).await
+        let Ok(report) =
+            mapreduce::yarn::jobclient::job_status(&conf, &client, &yarn, &job_id).await
         else {
             continue;
         };
@@ -433,7 +457,10 @@ async fn mapred_job_lists_kills_and_reports_jobs() {
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let job_id = loop {
-        assert!(std::time::Instant::now() < deadline, "the job never showed up");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never showed up"
+        );
         let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-list"]);
         assert_eq!(code, 0, "{stderr}");
         if let Some(line) = stdout.lines().find(|line| line.contains("RUNNING")) {

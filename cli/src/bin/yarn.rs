@@ -35,7 +35,10 @@ fn main() -> ExitCode {
         "node" => launcher::runtime().block_on(yarn::node::run(conf, args, &mut out, &mut err)),
         "logs" => launcher::runtime().block_on(yarn::logs::run(conf, args, &mut out, &mut err)),
         "jar" => {
-            let raw: Vec<String> = std::env::args().skip_while(|arg| arg != "jar").skip(1).collect();
+            let raw: Vec<String> = std::env::args()
+                .skip_while(|arg| arg != "jar")
+                .skip(1)
+                .collect();
             yarn::jar::run(&raw)
         }
         "distributedshell" => {

@@ -140,8 +140,14 @@ mod tests {
             ..Default::default()
         };
         let text = format_status(&report, "/done");
-        assert!(text.contains("\nJob: job_1_0001\nJob File: /done/job_1_0001_conf.xml\n"), "{text}");
-        assert!(text.contains("Number of maps: 2\nNumber of reduces: 1\n"), "{text}");
+        assert!(
+            text.contains("\nJob: job_1_0001\nJob File: /done/job_1_0001_conf.xml\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Number of maps: 2\nNumber of reduces: 1\n"),
+            "{text}"
+        );
         assert!(text.contains("map() completion: 1.0\n"), "{text}");
         assert!(text.contains("Job state: SUCCEEDED\n"), "{text}");
         assert!(text.contains("\t\tMap input records=7\n"), "{text}");

@@ -137,7 +137,8 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
     for (key, value) in &spec.settings {
         conf.set(key, value.clone());
     }
-    let settings = JobSettings::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?;
+    let settings =
+        JobSettings::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?;
     if !matches!(settings.framework.as_str(), "local" | "yarn") {
         return Err(failure(
             None,

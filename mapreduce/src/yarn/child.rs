@@ -42,23 +42,21 @@ pub(crate) fn run(spec: JobSpec, attempt_id: &str, umbilical_address: &str) -> i
             return 1;
         }
     };
-    let umbilical = match Umbilical::connect(umbilical_address, attempt_id, runtime.handle().clone())
-    {
-        Ok(umbilical) => umbilical,
-        Err(error) => {
-            eprintln!("{attempt_id}: {error}");
-            return 1;
-        }
-    };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        run_attempt(spec, &runtime, &umbilical)
-    }))
-    .unwrap_or_else(|panic| {
-        Err(Error::Task(format!(
-            "task panicked: {}",
-            panic_message(panic.as_ref())
-        )))
-    });
+    let umbilical =
+        match Umbilical::connect(umbilical_address, attempt_id, runtime.handle().clone()) {
+            Ok(umbilical) => umbilical,
+            Err(error) => {
+                eprintln!("{attempt_id}: {error}");
+                return 1;
+            }
+        };
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_attempt(spec, &runtime, &umbilical)))
+        .unwrap_or_else(|panic| {
+            Err(Error::Task(format!(
+                "task panicked: {}",
+                panic_message(panic.as_ref())
+            )))
+        });
     match outcome {
         Ok(counters) => match umbilical.done(&counters) {
             Ok(()) => 0,
@@ -81,7 +79,9 @@ fn output_dir(index: usize) -> Result<PathBuf, Error> {
     let dirs = std::env::var("LOCAL_DIRS").unwrap_or_default();
     let dirs: Vec<&str> = dirs.split(',').filter(|dir| !dir.is_empty()).collect();
     if dirs.is_empty() {
-        return Err(Error::Config("LOCAL_DIRS is not set: run by a NodeManager".into()));
+        return Err(Error::Config(
+            "LOCAL_DIRS is not set: run by a NodeManager".into(),
+        ));
     }
     Ok(PathBuf::from(dirs[index % dirs.len()]).join("output"))
 }
@@ -185,7 +185,12 @@ fn run_reduce(
 
 /// Sends progress until the attempt finishes; exits the process when the
 /// AM no longer wants the attempt (it was killed or superseded).
-fn report_status(umbilical: &Umbilical, done: &AtomicU64, total: &AtomicU64, finished: Receiver<()>) {
+fn report_status(
+    umbilical: &Umbilical,
+    done: &AtomicU64,
+    total: &AtomicU64,
+    finished: Receiver<()>,
+) {
     let counters = Counters::new();
     while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(STATUS_INTERVAL) {
         let total = total.load(Ordering::Relaxed);

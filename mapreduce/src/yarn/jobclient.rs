@@ -20,9 +20,7 @@ use crate::dfs_io::Dfs;
 use crate::input::InputSplit;
 use crate::job::JobSpec;
 use crate::yarn::appmaster::JOB_DIR_KEY;
-use crate::yarn::staging::{
-    SUBMIT_REPLICATION_KEY, done_dir, staging_dir, upload, upload_file,
-};
+use crate::yarn::staging::{SUBMIT_REPLICATION_KEY, done_dir, staging_dir, upload, upload_file};
 use crate::yarn::wire::{channel, counters_from_proto, encode_splits};
 use crate::yarn::{JOB_BINARY, JOB_CONF, JOB_SPLITS, ROLE_ENV, history, is_final, job_id_of};
 
@@ -76,7 +74,11 @@ pub(crate) fn stage_and_submit(
     let split_file = encode_splits(splits);
     let staged: Vec<(&str, &[u8])> = [(JOB_CONF, xml.as_bytes()), (JOB_SPLITS, &split_file[..])]
         .into_iter()
-        .chain(spec.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
+        .chain(
+            spec.files
+                .iter()
+                .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+        )
         .collect();
     for (name, bytes) in staged {
         let path = format!("{job_dir}/{name}");
@@ -147,7 +149,10 @@ pub(crate) fn monitor(
             return Ok(history.unwrap_or_else(|| report_from_application(&submitted.job_id, &app)));
         }
         if let Some(report) = runtime.block_on(am_report(&app, &submitted.job_id)) {
-            let now = (percent(report.map_progress), percent(report.reduce_progress));
+            let now = (
+                percent(report.map_progress),
+                percent(report.reduce_progress),
+            );
             if last != Some(now) {
                 eprintln!("INFO mapreduce.Job:  map {}% reduce {}%", now.0, now.1);
                 last = Some(now);
@@ -171,7 +176,9 @@ async fn am_report(app: &pb::ApplicationReport, job_id: &str) -> Option<mrpb::Jo
     response.await.ok()?.ok()?.into_inner().report
 }
 
-fn am_client(app: &pb::ApplicationReport) -> Option<MrClientProtocolClient<tonic::transport::Channel>> {
+fn am_client(
+    app: &pb::ApplicationReport,
+) -> Option<MrClientProtocolClient<tonic::transport::Channel>> {
     if app.rpc_port <= 0 || app.am_host.is_empty() || app.am_host == "N/A" {
         return None;
     }
@@ -218,16 +225,16 @@ pub async fn job_status(
     yarn: &YarnClient,
     job_id: &str,
 ) -> Result<mrpb::JobReport, String> {
-    let application = super::application_of(job_id)
-        .ok_or_else(|| format!("Could not find job {job_id}"))?;
+    let application =
+        super::application_of(job_id).ok_or_else(|| format!("Could not find job {job_id}"))?;
     let app = yarn
         .application_report(&application.to_string())
         .await
         .map_err(|_| format!("Could not find job {job_id}"))?;
-    if !is_final(app.state) {
-        if let Some(report) = am_report(&app, job_id).await {
-            return Ok(report);
-        }
+    if !is_final(app.state)
+        && let Some(report) = am_report(&app, job_id).await
+    {
+        return Ok(report);
     }
     match history::read(dfs, &done_dir(conf), job_id).await {
         Ok(Some(report)) => Ok(report),
@@ -240,8 +247,8 @@ pub async fn job_status(
 /// removes partial output and records KILLED); the RM kills the
 /// application when the AM does not answer.
 pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
-    let application = super::application_of(job_id)
-        .ok_or_else(|| format!("Could not find job {job_id}"))?;
+    let application =
+        super::application_of(job_id).ok_or_else(|| format!("Could not find job {job_id}"))?;
     let app = yarn
         .application_report(&application.to_string())
         .await
@@ -272,5 +279,8 @@ pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport
         })
         .await
         .map_err(|error| error.to_string())?;
-    Ok(apps.into_iter().filter(|app| !is_final(app.state)).collect())
+    Ok(apps
+        .into_iter()
+        .filter(|app| !is_final(app.state))
+        .collect())
 }

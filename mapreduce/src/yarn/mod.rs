@@ -47,7 +47,10 @@ pub const JOB_ARGS_KEY: &str = "mapreduce.job.client.args";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
     AppMaster,
-    Task { attempt_id: String, umbilical: String },
+    Task {
+        attempt_id: String,
+        umbilical: String,
+    },
 }
 
 /// The role from the environment, when this process runs in a container.

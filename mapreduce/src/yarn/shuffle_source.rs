@@ -107,13 +107,8 @@ impl ShuffleSource for YarnShuffle {
                 scope.spawn(move || self.fetcher(jobs, results, partition));
             }
             drop(results_tx);
-            let outcome = self.follow_events(
-                &mut slots,
-                &mut next_event,
-                &jobs_tx,
-                &results,
-                &in_memory,
-            );
+            let outcome =
+                self.follow_events(&mut slots, &mut next_event, &jobs_tx, &results, &in_memory);
             drop(jobs_tx);
             outcome
         })?;
@@ -147,7 +142,9 @@ impl YarnShuffle {
             if last_poll.is_none_or(|at: Instant| at.elapsed() >= EVENT_POLL) {
                 let response = self.umbilical.events(*next_event)?;
                 if response.should_die {
-                    return Err(Error::Task("the MRAppMaster no longer wants this attempt".into()));
+                    return Err(Error::Task(
+                        "the MRAppMaster no longer wants this attempt".into(),
+                    ));
                 }
                 *next_event += response.events.len();
                 for event in response.events {

@@ -18,7 +18,10 @@ pub(crate) struct Umbilical {
 }
 
 fn remote(status: tonic::Status) -> Error {
-    Error::Task(format!("the MRAppMaster did not answer: {}", status.message()))
+    Error::Task(format!(
+        "the MRAppMaster did not answer: {}",
+        status.message()
+    ))
 }
 
 impl Umbilical {
@@ -95,7 +98,9 @@ impl Umbilical {
             attempt_id: self.attempt_id.clone(),
             from_event_id: from as i32,
         };
-        let response = self.runtime.block_on(client.get_map_completion_events(request));
+        let response = self
+            .runtime
+            .block_on(client.get_map_completion_events(request));
         Ok(response.map_err(remote)?.into_inner())
     }
 

@@ -93,9 +93,6 @@ mod tests {
         let mut counters = Counters::new();
         counters.increment_task("MAP_INPUT_RECORDS", 7);
         counters.increment("Mine", "X", 1);
-        assert_eq!(
-            counters_from_proto(&counters_to_proto(&counters)),
-            counters
-        );
+        assert_eq!(counters_from_proto(&counters_to_proto(&counters)), counters);
     }
 }

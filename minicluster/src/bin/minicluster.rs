@@ -171,7 +171,10 @@ async fn run_wordcount(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> 
         binary.display()
     );
     let output = format!("/user/{user}/demo/counts");
-    println!("Running wordcount on YARN: {} demo/data demo/counts", binary.display());
+    println!(
+        "Running wordcount on YARN: {} demo/data demo/counts",
+        binary.display()
+    );
     let status = tokio::process::Command::new(&binary)
         .args(["demo/data", "demo/counts"])
         .env("HADOOP_CONF_DIR", cluster.conf_dir())
@@ -185,7 +188,11 @@ async fn run_wordcount(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> 
             continue;
         }
         let mut bytes = Vec::new();
-        client.open(&file.path).await?.read_to_end(&mut bytes).await?;
+        client
+            .open(&file.path)
+            .await?
+            .read_to_end(&mut bytes)
+            .await?;
         for line in String::from_utf8_lossy(&bytes).lines() {
             if let Some((word, count)) = line.rsplit_once('\t') {
                 counts.push((count.parse().unwrap_or(0), word.to_string()));

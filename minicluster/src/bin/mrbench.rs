@@ -38,7 +38,11 @@ struct Args {
 
 fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let path = std::env::current_exe()?.with_file_name(name);
-    anyhow::ensure!(path.exists(), "{} is missing: cargo build --release", path.display());
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: cargo build --release",
+        path.display()
+    );
     Ok(path)
 }
 
@@ -112,7 +116,13 @@ async fn main() -> anyhow::Result<()> {
 
     let rows = args.rows.to_string();
     let reduces = format!("mapreduce.job.reduces={}", args.reduces);
-    tokio::task::block_in_place(|| run_job(&conf_dir, "teragen", &["-D", "mapreduce.job.maps=4", &rows, "/bench/tera-in"]))?;
+    tokio::task::block_in_place(|| {
+        run_job(
+            &conf_dir,
+            "teragen",
+            &["-D", "mapreduce.job.maps=4", &rows, "/bench/tera-in"],
+        )
+    })?;
     let rows_file = local.path().join("rows.txt");
     let script = format!(
         "{} dfs -cat '/bench/tera-in/part-*' > {}",
@@ -125,7 +135,11 @@ async fn main() -> anyhow::Result<()> {
         .status()?;
     anyhow::ensure!(status.success(), "reading the rows back failed");
     let (terasort, stderr) = tokio::task::block_in_place(|| {
-        run_job(&conf_dir, "terasort", &["-D", &reduces, "/bench/tera-in", "/bench/tera-out"])
+        run_job(
+            &conf_dir,
+            "terasort",
+            &["-D", &reduces, "/bench/tera-in", "/bench/tera-out"],
+        )
     })?;
     let gnu_sort = run_shell(&format!(
         "LC_ALL=C sort -k1.1,1.10 {} > {}/sorted.txt",
@@ -145,7 +159,11 @@ async fn main() -> anyhow::Result<()> {
     write_text(&text_file, args.text_mb << 20)?;
     put(&client, &text_file, "/bench/text/text.txt").await?;
     let (wordcount, stderr) = tokio::task::block_in_place(|| {
-        run_job(&conf_dir, "wordcount", &["-D", &reduces, "/bench/text", "/bench/counts"])
+        run_job(
+            &conf_dir,
+            "wordcount",
+            &["-D", &reduces, "/bench/text", "/bench/counts"],
+        )
     })?;
     let pipeline = run_shell(&format!(
         "tr -s ' ' '\\n' < {} | LC_ALL=C sort | uniq -c > {}/counts.txt",

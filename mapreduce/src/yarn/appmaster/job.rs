@@ -187,7 +187,12 @@ impl JobState {
                 .iter()
                 .enumerate()
                 .map(|(index, split)| {
-                    task(TaskKind::Map, index, split.hosts.clone(), split.racks.clone())
+                    task(
+                        TaskKind::Map,
+                        index,
+                        split.hosts.clone(),
+                        split.racks.clone(),
+                    )
                 })
                 .collect(),
             reduces: (0..reduces as usize)
@@ -195,7 +200,10 @@ impl JobState {
                 .collect(),
             events: Vec::new(),
             racks: nodes.iter().cloned().collect(),
-            hosts: nodes.iter().map(|(node, _)| host_of(node).to_string()).collect(),
+            hosts: nodes
+                .iter()
+                .map(|(node, _)| host_of(node).to_string())
+                .collect(),
             next_ask_id: 1,
             reduces_requested: false,
             job_counters: Counters::new(),
@@ -285,14 +293,16 @@ impl JobState {
     /// A container the RM granted: it runs the attempt whose ask it answers.
     pub fn allocated(&mut self, container: pb::Container) {
         let ask_id = container.allocation_request_id;
-        let found = [TaskKind::Map, TaskKind::Reduce].into_iter().find_map(|kind| {
-            self.tasks(kind).iter().find_map(|task| {
-                task.attempts
-                    .iter()
-                    .position(|a| a.ask_id == ask_id && a.state == AttemptState::Waiting)
-                    .map(|number| (kind, task.index, number))
-            })
-        });
+        let found = [TaskKind::Map, TaskKind::Reduce]
+            .into_iter()
+            .find_map(|kind| {
+                self.tasks(kind).iter().find_map(|task| {
+                    task.attempts
+                        .iter()
+                        .position(|a| a.ask_id == ask_id && a.state == AttemptState::Waiting)
+                        .map(|number| (kind, task.index, number))
+                })
+            });
         let Some((kind, index, number)) = found else {
             self.actions.release.push(container.container_id);
             return;
@@ -401,10 +411,7 @@ impl JobState {
             status: mrpb::CompletionStatus::CompletionSucceeded as i32,
             shuffle_address: attempt.shuffle_address.clone().unwrap_or_default(),
         });
-        self.durations
-            .entry(kind)
-            .or_default()
-            .extend(elapsed);
+        self.durations.entry(kind).or_default().extend(elapsed);
         self.kill_other_attempts(kind, index, number);
         if let Some(mut event) = event {
             event.event_id = self.events.len() as i32;
@@ -446,18 +453,20 @@ impl JobState {
     /// A container ended. A task attempt that had not succeeded failed
     /// (or was killed, when the framework ended it).
     pub fn container_completed(&mut self, container_id: &str, exit_status: i32, diagnostics: &str) {
-        let found = [TaskKind::Map, TaskKind::Reduce].into_iter().find_map(|kind| {
-            self.tasks(kind).iter().find_map(|task| {
-                task.attempts
-                    .iter()
-                    .position(|a| {
-                        a.container
-                            .as_ref()
-                            .is_some_and(|c| c.container_id == container_id)
-                    })
-                    .map(|number| (kind, task.index, number))
-            })
-        });
+        let found = [TaskKind::Map, TaskKind::Reduce]
+            .into_iter()
+            .find_map(|kind| {
+                self.tasks(kind).iter().find_map(|task| {
+                    task.attempts
+                        .iter()
+                        .position(|a| {
+                            a.container
+                                .as_ref()
+                                .is_some_and(|c| c.container_id == container_id)
+                        })
+                        .map(|number| (kind, task.index, number))
+                })
+            });
         let Some((kind, index, number)) = found else {
             return;
         };
@@ -476,7 +485,14 @@ impl JobState {
     }
 
     /// Ends a running attempt as failed or killed and retries its task.
-    fn end_attempt(&mut self, kind: TaskKind, index: usize, number: usize, killed: bool, why: &str) {
+    fn end_attempt(
+        &mut self,
+        kind: TaskKind,
+        index: usize,
+        number: usize,
+        killed: bool,
+        why: &str,
+    ) {
         let max_attempts = match kind {
             TaskKind::Map => self.settings.map_max_attempts,
             TaskKind::Reduce => self.settings.reduce_max_attempts,
@@ -553,7 +569,11 @@ impl JobState {
         }
         attempt.fetch_failures += 1;
         if attempt.fetch_failures >= threshold {
-            self.rerun_map(index, number, "Too many fetch failures. Failing the attempt");
+            self.rerun_map(
+                index,
+                number,
+                "Too many fetch failures. Failing the attempt",
+            );
         }
     }
 
@@ -601,7 +621,11 @@ impl JobState {
                 })
                 .collect();
             for (index, number) in lost {
-                self.rerun_map(index, number, "Its NodeManager is lost: the map output is gone");
+                self.rerun_map(
+                    index,
+                    number,
+                    "Its NodeManager is lost: the map output is gone",
+                );
             }
         }
     }
@@ -663,10 +687,17 @@ impl JobState {
             return;
         }
         let straggler = tasks.iter().find(|task| {
-            if task.succeeded() || task.live_attempts() != 1 || task.attempts.iter().any(|a| a.speculative) {
+            if task.succeeded()
+                || task.live_attempts() != 1
+                || task.attempts.iter().any(|a| a.speculative)
+            {
                 return false;
             }
-            let Some(attempt) = task.attempts.iter().find(|a| a.state == AttemptState::Running) else {
+            let Some(attempt) = task
+                .attempts
+                .iter()
+                .find(|a| a.state == AttemptState::Running)
+            else {
                 return false;
             };
             let Some(elapsed) = attempt.started.map(|started| started.elapsed()) else {

@@ -324,11 +324,9 @@ impl Am {
                     continue;
                 }
             }
-            let _ = tokio::time::timeout(
-                Duration::from_millis(interval),
-                self.shared.wake.notified(),
-            )
-            .await;
+            let _ =
+                tokio::time::timeout(Duration::from_millis(interval), self.shared.wake.notified())
+                    .await;
         }
     }
 
@@ -344,7 +342,11 @@ impl Am {
 
     /// Starts a task attempt in its container.
     async fn launch(&mut self, attempt: &str, container: pb::Container) {
-        let role = if attempt.contains("_m_") { "map" } else { "reduce" };
+        let role = if attempt.contains("_m_") {
+            "map"
+        } else {
+            "reduce"
+        };
         let environment = HashMap::from([
             (ROLE_ENV.to_string(), role.to_string()),
             (ATTEMPT_ENV.to_string(), attempt.to_string()),
@@ -390,7 +392,10 @@ impl Am {
             let Ok(nm) = self.nodemanager(&container.node_id) else {
                 continue;
             };
-            if let Err(error) = nm.stop_containers(&[container.container_id.clone()]).await {
+            if let Err(error) = nm
+                .stop_containers(std::slice::from_ref(&container.container_id))
+                .await
+            {
                 warn!(container = %container.container_id, %error, "could not stop the container");
             }
         }

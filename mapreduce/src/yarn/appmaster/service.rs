@@ -76,10 +76,10 @@ impl TaskUmbilicalProtocol for AmService {
     ) -> Result<Response<pb::StatusUpdateResponse>, Status> {
         let request = request.into_inner();
         let counters = counters_from_proto(&request.counters);
-        let should_die = self
-            .0
-            .lock()
-            .status_update(&request.attempt_id, request.progress, counters);
+        let should_die =
+            self.0
+                .lock()
+                .status_update(&request.attempt_id, request.progress, counters);
         Ok(Response::new(pb::StatusUpdateResponse { should_die }))
     }
 

@@ -66,7 +66,13 @@ fn container_of(job: &JobState, attempt: &str) -> String {
 
 #[test]
 fn maps_ask_for_their_split_hosts_and_count_locality() {
-    let mut job = JobState::new("job_1_0001", &[split("h1"), split("h9")], 0, settings(), &nodes());
+    let mut job = JobState::new(
+        "job_1_0001",
+        &[split("h1"), split("h9")],
+        0,
+        settings(),
+        &nodes(),
+    );
     assert_eq!(job.actions.asks.len(), 2);
     assert_eq!(job.actions.asks[0].hosts, vec!["h1".to_string()]);
     assert_eq!(job.actions.asks[0].priority, PRIORITY_MAP);
@@ -98,7 +104,10 @@ fn a_failed_attempt_retries_elsewhere_then_fails_the_job() {
     let Some(Outcome::Failed(reason)) = job.outcome() else {
         panic!("{:?}", job.outcome());
     };
-    assert!(reason.contains("Task failed task_1_0001_m_000000"), "{reason}");
+    assert!(
+        reason.contains("Task failed task_1_0001_m_000000"),
+        "{reason}"
+    );
     assert_eq!(job.counters().get(JOB_GROUP, "NUM_FAILED_MAPS"), 2);
     let failures = job.attempt_failures();
     assert!(failures[0].contains("bad record"), "{failures:?}");
@@ -127,15 +136,29 @@ fn only_the_first_attempt_to_ask_commits() {
     assert_eq!(job.outcome(), None);
     job.done(&b, Counters::new());
     assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
-    assert!(job.actions.stop.iter().any(|c| c.container_id == container_of(&job, &a)));
+    assert!(
+        job.actions
+            .stop
+            .iter()
+            .any(|c| c.container_id == container_of(&job, &a))
+    );
 }
 
 #[test]
 fn reducers_start_after_slowstart_and_lost_outputs_rerun_their_map() {
-    let mut job = JobState::new("job_1_0001", &[split("h1"), split("h2")], 2, settings(), &nodes());
+    let mut job = JobState::new(
+        "job_1_0001",
+        &[split("h1"), split("h2")],
+        2,
+        settings(),
+        &nodes(),
+    );
     let maps = grant_all(&mut job, "h1:1");
     job.done(&maps[0], Counters::new());
-    assert!(job.actions.asks.is_empty(), "reducers wait for slowstart 1.0");
+    assert!(
+        job.actions.asks.is_empty(),
+        "reducers wait for slowstart 1.0"
+    );
     job.done(&maps[1], Counters::new());
     assert_eq!(job.actions.asks.len(), 2);
     assert_eq!(job.actions.asks[0].priority, PRIORITY_REDUCE);
@@ -144,11 +167,17 @@ fn reducers_start_after_slowstart_and_lost_outputs_rerun_their_map() {
     assert_eq!(job.events_from(0)[0].shuffle_address, "h1:13562");
 
     job.fetch_failure(&maps[0]);
-    assert!(job.actions.asks.is_empty(), "one report of two running reducers is not enough");
+    assert!(
+        job.actions.asks.is_empty(),
+        "one report of two running reducers is not enough"
+    );
     job.fetch_failure(&maps[0]);
     let events = job.events_from(2);
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].status, mrpb::CompletionStatus::CompletionObsolete as i32);
+    assert_eq!(
+        events[0].status,
+        mrpb::CompletionStatus::CompletionObsolete as i32
+    );
     assert_eq!(events[0].attempt_id, maps[0]);
     let rerun = grant_all(&mut job, "h3:1").remove(0);
     assert!(rerun.ends_with("_m_000000_1"), "{rerun}");
@@ -169,4 +198,31 @@ fn reducers_start_after_slowstart_and_lost_outputs_rerun_their_map() {
         job.done(reduce, Counters::new());
     }
     assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+}
+
+#[test]
+fn a_straggler_gets_one_speculative_attempt_and_the_loser_is_stopped() {
+    let splits: Vec<InputSplit> = (0..3).map(|_| split("h1")).collect();
+    let mut job = JobState::new("job_1_0001", &splits, 0, settings(), &nodes());
+    let maps = grant_all(&mut job, "h1:1");
+    job.tick();
+    assert!(job.actions.asks.is_empty(), "nothing finished yet to compare with");
+    for fast in &maps[..2] {
+        assert_eq!(job.can_commit(fast), (true, false));
+        job.done(fast, Counters::new());
+    }
+    // The straggler has run longer than the finished ones took, with no progress.
+    std::thread::sleep(Duration::from_millis(5));
+    job.tick();
+    assert_eq!(job.actions.asks.len(), 1);
+    let speculative = grant_all(&mut job, "h2:1").remove(0);
+    assert!(speculative.ends_with("_m_000002_1"), "{speculative}");
+    job.tick();
+    assert!(job.actions.asks.is_empty(), "one speculative attempt per task");
+    assert_eq!(job.can_commit(&speculative), (true, false));
+    job.done(&speculative, Counters::new());
+    assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+    let straggler = container_of(&job, &maps[2]);
+    assert!(job.actions.stop.iter().any(|c| c.container_id == straggler));
+    assert!(job.status_update(&maps[2], 0.5, Counters::new()), "the loser is told to die");
 }
