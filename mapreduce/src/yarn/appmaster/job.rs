@@ -34,6 +34,11 @@ pub(crate) struct AmSettings {
     pub reduce_speculative: bool,
     /// Running tasks that may have a speculative attempt at once, as a fraction.
     pub speculative_cap: f64,
+    /// A task is a straggler once it ran (1 + this) times the mean of
+    /// finished ones (`mapreduce.job.speculative.slowtaskthreshold`)...
+    pub slow_task_threshold: f64,
+    /// ...and at least this long (short tasks are cheaper to wait for).
+    pub speculative_min_runtime: Duration,
     pub map_resource: pb::Resource,
     pub reduce_resource: pb::Resource,
     /// Reducers' fetch-failure reports that declare a map's output lost.
@@ -661,9 +666,9 @@ impl JobState {
         }
     }
 
-    /// Starts a second attempt of a straggler: a task running longer than
-    /// the mean of finished ones that will not finish before a fresh
-    /// attempt would (Hadoop's default speculator estimates the same way).
+    /// Starts a second attempt of a straggler: a task running well past the
+    /// mean of finished ones that will not finish before a fresh attempt
+    /// would (Hadoop's default speculator estimates the same way).
     fn speculate(&mut self, kind: TaskKind) {
         let enabled = match kind {
             TaskKind::Map => self.settings.map_speculative,
@@ -676,6 +681,9 @@ impl JobState {
             return;
         }
         let mean = durations.iter().sum::<Duration>() / durations.len() as u32;
+        let slow = mean
+            .mul_f64(1.0 + self.settings.slow_task_threshold)
+            .max(self.settings.speculative_min_runtime);
         let tasks = self.tasks(kind);
         let running = tasks.iter().filter(|task| task.live_attempts() > 0).count();
         let speculating = tasks
@@ -708,7 +716,7 @@ impl JobState {
             } else {
                 Duration::MAX
             };
-            elapsed > mean && remaining > mean
+            elapsed > slow && remaining > mean
         });
         if let Some(index) = straggler.map(|task| task.index) {
             self.new_attempt(kind, index, true);

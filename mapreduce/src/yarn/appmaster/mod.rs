@@ -41,6 +41,8 @@ pub(crate) const JOB_DIR_KEY: &str = "mapreduce.job.dir";
 /// How often the AM heartbeats the ResourceManager (Hadoop: 1000 ms; Tusk
 /// also wakes at once when a task finishes, so this mostly paces asks).
 const HEARTBEAT_KEY: &str = "yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms";
+/// No task is speculated before it ran this long.
+const MIN_SPECULATION_RUNTIME: Duration = Duration::from_secs(1);
 /// The aux service serving map outputs.
 const SHUFFLE_SERVICE: &str = "mapreduce_shuffle";
 
@@ -95,6 +97,11 @@ fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSetting
                 0.1,
             )
             .map_err(error)?,
+        slow_task_threshold: conf
+            .get_f64("mapreduce.job.speculative.slowtaskthreshold", 1.0)
+            .map_err(error)?
+            .max(0.0),
+        speculative_min_runtime: MIN_SPECULATION_RUNTIME,
         map_resource: resource("mapreduce.map.memory.mb", "mapreduce.map.cpu.vcores")?,
         reduce_resource: resource("mapreduce.reduce.memory.mb", "mapreduce.reduce.cpu.vcores")?,
         fetch_failure_notifications: conf

@@ -12,6 +12,8 @@ fn settings() -> AmSettings {
         map_speculative: true,
         reduce_speculative: true,
         speculative_cap: 0.1,
+        slow_task_threshold: 1.0,
+        speculative_min_runtime: Duration::ZERO,
         map_resource: resource,
         reduce_resource: resource,
         fetch_failure_notifications: 3,
