@@ -13,6 +13,15 @@ use crate::Error;
 /// Bytes gathered before a write goes to the DFS writer.
 const WRITE_CHUNK: usize = 1 << 20;
 
+/// A multi-threaded runtime with `workers` threads for a job process's
+/// async I/O (DFS, RPC), driven from plain threads.
+pub(crate) fn io_runtime(workers: usize) -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+}
+
 /// A DFS client usable from plain threads (never from a runtime worker).
 #[derive(Clone)]
 pub(crate) struct Dfs {

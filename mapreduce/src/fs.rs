@@ -19,10 +19,7 @@ pub struct FileSystem {
 impl FileSystem {
     /// Connects to `fs.defaultFS` of `conf`. Not for use inside a tokio runtime.
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
+        let runtime = crate::dfs_io::io_runtime(1)?;
         let client = {
             let _entered = runtime.enter();
             DfsClient::from_conf(conf)?

@@ -151,10 +151,7 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
     let Some(output) = spec.output.clone() else {
         return Err(failure(None, "Output directory not set.".into()));
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let runtime = crate::dfs_io::io_runtime(2)
         .map_err(|error| failure(None, format!("cannot start the I/O runtime: {error}")))?;
     let client = {
         let _entered = runtime.enter();

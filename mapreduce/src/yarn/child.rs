@@ -31,11 +31,7 @@ const STATUS_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Runs attempt `attempt_id` and returns the exit code.
 pub(crate) fn run(spec: JobSpec, attempt_id: &str, umbilical_address: &str) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::dfs_io::io_runtime(2) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("{attempt_id}: cannot start its runtime: {error}");

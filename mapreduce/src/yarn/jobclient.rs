@@ -217,6 +217,18 @@ pub(crate) fn report_counters(report: &mrpb::JobReport) -> Counters {
     counters_from_proto(&report.counters)
 }
 
+/// The application report of a job's application.
+async fn application_of_job(
+    yarn: &YarnClient,
+    job_id: &str,
+) -> Result<pb::ApplicationReport, String> {
+    let not_found = || format!("Could not find job {job_id}");
+    let application = super::application_of(job_id).ok_or_else(not_found)?;
+    yarn.application_report(&application.to_string())
+        .await
+        .map_err(|_| not_found())
+}
+
 /// `mapred job -status`: the AM's report while the job runs, the history
 /// once it is over.
 pub async fn job_status(
@@ -225,12 +237,7 @@ pub async fn job_status(
     yarn: &YarnClient,
     job_id: &str,
 ) -> Result<mrpb::JobReport, String> {
-    let application =
-        super::application_of(job_id).ok_or_else(|| format!("Could not find job {job_id}"))?;
-    let app = yarn
-        .application_report(&application.to_string())
-        .await
-        .map_err(|_| format!("Could not find job {job_id}"))?;
+    let app = application_of_job(yarn, job_id).await?;
     if !is_final(app.state)
         && let Some(report) = am_report(&app, job_id).await
     {
@@ -247,12 +254,7 @@ pub async fn job_status(
 /// removes partial output and records KILLED); the RM kills the
 /// application when the AM does not answer.
 pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
-    let application =
-        super::application_of(job_id).ok_or_else(|| format!("Could not find job {job_id}"))?;
-    let app = yarn
-        .application_report(&application.to_string())
-        .await
-        .map_err(|_| format!("Could not find job {job_id}"))?;
+    let app = application_of_job(yarn, job_id).await?;
     if is_final(app.state) {
         return Err(format!("Job {job_id} is already finished"));
     }
@@ -264,7 +266,7 @@ pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
             return Ok(());
         }
     }
-    yarn.kill_application(&application.to_string())
+    yarn.kill_application(&app.application_id)
         .await
         .map(|_| ())
         .map_err(|error| error.to_string())

@@ -280,15 +280,20 @@ impl JobState {
         });
     }
 
+    /// The first attempt `matches` picks: (kind, task index, attempt number).
+    fn find_by(&self, matches: impl Fn(&Attempt) -> bool) -> Option<(TaskKind, usize, usize)> {
+        [TaskKind::Map, TaskKind::Reduce]
+            .into_iter()
+            .find_map(|kind| {
+                self.tasks(kind).iter().find_map(|task| {
+                    let number = task.attempts.iter().position(&matches)?;
+                    Some((kind, task.index, number))
+                })
+            })
+    }
+
     fn find(&self, attempt: &str) -> Option<(TaskKind, usize, usize)> {
-        for kind in [TaskKind::Map, TaskKind::Reduce] {
-            for task in self.tasks(kind) {
-                if let Some(position) = task.attempts.iter().position(|a| a.id == attempt) {
-                    return Some((kind, task.index, position));
-                }
-            }
-        }
-        None
+        self.find_by(|a| a.id == attempt)
     }
 
     fn attempt_mut(&mut self, kind: TaskKind, index: usize, number: usize) -> &mut Attempt {
@@ -298,16 +303,7 @@ impl JobState {
     /// A container the RM granted: it runs the attempt whose ask it answers.
     pub fn allocated(&mut self, container: pb::Container) {
         let ask_id = container.allocation_request_id;
-        let found = [TaskKind::Map, TaskKind::Reduce]
-            .into_iter()
-            .find_map(|kind| {
-                self.tasks(kind).iter().find_map(|task| {
-                    task.attempts
-                        .iter()
-                        .position(|a| a.ask_id == ask_id && a.state == AttemptState::Waiting)
-                        .map(|number| (kind, task.index, number))
-                })
-            });
+        let found = self.find_by(|a| a.ask_id == ask_id && a.state == AttemptState::Waiting);
         let Some((kind, index, number)) = found else {
             self.actions.release.push(container.container_id);
             return;
@@ -458,20 +454,11 @@ impl JobState {
     /// A container ended. A task attempt that had not succeeded failed
     /// (or was killed, when the framework ended it).
     pub fn container_completed(&mut self, container_id: &str, exit_status: i32, diagnostics: &str) {
-        let found = [TaskKind::Map, TaskKind::Reduce]
-            .into_iter()
-            .find_map(|kind| {
-                self.tasks(kind).iter().find_map(|task| {
-                    task.attempts
-                        .iter()
-                        .position(|a| {
-                            a.container
-                                .as_ref()
-                                .is_some_and(|c| c.container_id == container_id)
-                        })
-                        .map(|number| (kind, task.index, number))
-                })
-            });
+        let found = self.find_by(|a| {
+            a.container
+                .as_ref()
+                .is_some_and(|c| c.container_id == container_id)
+        });
         let Some((kind, index, number)) = found else {
             return;
         };

@@ -49,11 +49,7 @@ const SHUFFLE_SERVICE: &str = "mapreduce_shuffle";
 /// Runs the AM to the end of the job; the process exit code.
 pub(crate) fn run() -> i32 {
     common::logging::init("info");
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::dfs_io::io_runtime(2) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("MRAppMaster: cannot start its runtime: {error}");

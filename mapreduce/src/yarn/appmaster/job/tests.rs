@@ -208,7 +208,10 @@ fn a_straggler_gets_one_speculative_attempt_and_the_loser_is_stopped() {
     let mut job = JobState::new("job_1_0001", &splits, 0, settings(), &nodes());
     let maps = grant_all(&mut job, "h1:1");
     job.tick();
-    assert!(job.actions.asks.is_empty(), "nothing finished yet to compare with");
+    assert!(
+        job.actions.asks.is_empty(),
+        "nothing finished yet to compare with"
+    );
     for fast in &maps[..2] {
         assert_eq!(job.can_commit(fast), (true, false));
         job.done(fast, Counters::new());
@@ -220,11 +223,17 @@ fn a_straggler_gets_one_speculative_attempt_and_the_loser_is_stopped() {
     let speculative = grant_all(&mut job, "h2:1").remove(0);
     assert!(speculative.ends_with("_m_000002_1"), "{speculative}");
     job.tick();
-    assert!(job.actions.asks.is_empty(), "one speculative attempt per task");
+    assert!(
+        job.actions.asks.is_empty(),
+        "one speculative attempt per task"
+    );
     assert_eq!(job.can_commit(&speculative), (true, false));
     job.done(&speculative, Counters::new());
     assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
     let straggler = container_of(&job, &maps[2]);
     assert!(job.actions.stop.iter().any(|c| c.container_id == straggler));
-    assert!(job.status_update(&maps[2], 0.5, Counters::new()), "the loser is told to die");
+    assert!(
+        job.status_update(&maps[2], 0.5, Counters::new()),
+        "the loser is told to die"
+    );
 }
