@@ -34,6 +34,18 @@ impl Dfs {
         Self { client, runtime }
     }
 
+    /// Connects to `fs.defaultFS` of `conf`, driven on `runtime`.
+    pub(crate) fn connect(
+        conf: &common::Configuration,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<Self, Error> {
+        let client = {
+            let _entered = runtime.enter();
+            DfsClient::from_conf(conf)?
+        };
+        Ok(Self::new(client, runtime.handle().clone()))
+    }
+
     /// The async client (for code already on the runtime).
     pub(crate) fn client(&self) -> &DfsClient {
         &self.client

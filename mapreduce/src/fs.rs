@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use client::{DfsClient, FileStatus};
+use client::FileStatus;
 use common::Configuration;
 
 use crate::Error;
@@ -20,12 +20,8 @@ impl FileSystem {
     /// Connects to `fs.defaultFS` of `conf`. Not for use inside a tokio runtime.
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
         let runtime = crate::dfs_io::io_runtime(1)?;
-        let client = {
-            let _entered = runtime.enter();
-            DfsClient::from_conf(conf)?
-        };
         Ok(Self {
-            dfs: Dfs::new(client, runtime.handle().clone()),
+            dfs: Dfs::connect(conf, &runtime)?,
             _runtime: runtime,
         })
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use common::Configuration;
 
+use crate::Error;
 use crate::dfs_io::Dfs;
 use crate::job::JobSpec;
-use crate::output::FileOutputCommitter;
+use crate::output::{FileOutputCommitter, RecordWriter, part_name};
 use crate::settings::JobSettings;
 
 /// A job as its tasks see it.
@@ -20,6 +21,31 @@ pub(crate) struct TaskEnv {
     /// This job's directory on local disk (spills, map outputs).
     pub local_dir: PathBuf,
     pub committer: FileOutputCommitter,
+}
+
+impl TaskEnv {
+    /// Creates the output file `part-{m,r}-NNNNN` of task `index` in the
+    /// attempt's directory of the committer.
+    pub fn create_part(
+        &self,
+        attempt_id: &str,
+        kind: TaskKind,
+        index: usize,
+    ) -> Result<RecordWriter, Error> {
+        let path = format!(
+            "{}/{}",
+            self.committer.task_attempt_path(attempt_id),
+            part_name(kind == TaskKind::Map, index)
+        );
+        RecordWriter::create(
+            &self.dfs,
+            &path,
+            self.spec.output_format,
+            &self.settings.text_separator,
+            self.settings.output_replication,
+            self.settings.output_block_size,
+        )
+    }
 }
 
 /// Map or reduce.

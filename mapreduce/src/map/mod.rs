@@ -15,9 +15,8 @@ use crate::counters::{Counters, FILE_SYSTEM_GROUP};
 use crate::ifile::{FileSegment, SegmentFileWriter, write_index};
 use crate::input::{InputSplit, LineOptions, SplitReader};
 use crate::merge::{MergeStats, Merger, SegmentSink, merge_to_factor, reduce_groups};
-use crate::output::{RecordWriter, part_name};
 use crate::records::RecordSource;
-use crate::task::TaskEnv;
+use crate::task::{TaskEnv, TaskKind};
 use collector::{MapOutputCollector, SpillSetup};
 use spill::SpillFile;
 
@@ -70,19 +69,7 @@ pub(crate) fn run_map_attempt(
     let mut counters = Counters::new();
 
     if env.settings.reduces == 0 {
-        let path = format!(
-            "{}/{}",
-            env.committer.task_attempt_path(attempt_id),
-            part_name(true, task_index)
-        );
-        let mut writer = RecordWriter::create(
-            &env.dfs,
-            &path,
-            env.spec.output_format,
-            &env.settings.text_separator,
-            env.settings.output_replication,
-            env.settings.output_block_size,
-        )?;
+        let mut writer = env.create_part(attempt_id, TaskKind::Map, task_index)?;
         let input_records = map_all(&mut *mapper, &mut reader, &mut writer, &mut context)?;
         counters.increment_task("MAP_INPUT_RECORDS", input_records);
         counters.increment_task("MAP_OUTPUT_RECORDS", writer.records);

@@ -15,9 +15,8 @@ use crate::counters::{Counters, FILE_SYSTEM_GROUP};
 use crate::ifile::{FileSegment, read_index};
 use crate::map::MapOutputFiles;
 use crate::merge::{MergeStats, Merger, merge_to_factor, reduce_groups};
-use crate::output::{RecordWriter, part_name};
 use crate::records::RecordSource;
-use crate::task::TaskEnv;
+use crate::task::{TaskEnv, TaskKind};
 
 /// A reducer's input: one sorted segment per map.
 pub struct ShuffledSegments {
@@ -99,19 +98,7 @@ pub(crate) fn run_reduce_attempt(
         &mut stats,
     )?;
     let mut merger = Merger::new(segments, order.clone());
-    let path = format!(
-        "{}/{}",
-        env.committer.task_attempt_path(attempt_id),
-        part_name(false, partition as usize)
-    );
-    let mut writer = RecordWriter::create(
-        &env.dfs,
-        &path,
-        env.spec.output_format,
-        &env.settings.text_separator,
-        env.settings.output_replication,
-        env.settings.output_block_size,
-    )?;
+    let mut writer = env.create_part(attempt_id, TaskKind::Reduce, partition as usize)?;
     let factory = env
         .spec
         .reducer

@@ -8,7 +8,6 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use client::DfsClient;
 use common::Configuration;
 
 use crate::Error;
@@ -153,11 +152,7 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
     };
     let runtime = crate::dfs_io::io_runtime(2)
         .map_err(|error| failure(None, format!("cannot start the I/O runtime: {error}")))?;
-    let client = {
-        let _entered = runtime.enter();
-        DfsClient::from_conf(&conf).map_err(|error| failure(None, error.to_string()))?
-    };
-    let dfs = Dfs::new(client, runtime.handle().clone());
+    let dfs = Dfs::connect(&conf, &runtime).map_err(|error| failure(None, error.to_string()))?;
     let output = absolute_path(&output, dfs.user());
     let inputs: Vec<String> = spec
         .inputs

@@ -9,14 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
-use client::DfsClient;
-
 use crate::Error;
 use crate::counters::Counters;
-use crate::dfs_io::{Dfs, absolute_path};
+use crate::dfs_io::Dfs;
 use crate::job::JobSpec;
 use crate::map::run_map_attempt;
-use crate::output::FileOutputCommitter;
 use crate::reduce::run_reduce_attempt;
 use crate::runner::panic_message;
 use crate::settings::JobSettings;
@@ -24,7 +21,7 @@ use crate::task::{TaskEnv, TaskKind, parse_attempt_id, task_id};
 use crate::yarn::shuffle_source::{ShuffleSettings, YarnShuffle};
 use crate::yarn::umbilical::Umbilical;
 use crate::yarn::wire::decode_splits;
-use crate::yarn::{APP_ATTEMPT_ENV, JOB_SPLITS, container_conf};
+use crate::yarn::{APP_ATTEMPT_ENV, JOB_SPLITS, container_conf, job_committer};
 
 /// How often a task reports progress (and learns whether to stop).
 const STATUS_INTERVAL: Duration = Duration::from_millis(500);
@@ -92,19 +89,12 @@ fn run_attempt(
         .ok_or_else(|| Error::Config(format!("not a task attempt id: {attempt_id}")))?;
     let (conf, _) = container_conf()?;
     let settings = JobSettings::from_conf(&conf)?;
-    let client = {
-        let _entered = runtime.enter();
-        DfsClient::from_conf(&conf)?
-    };
-    let dfs = Dfs::new(client, runtime.handle().clone());
-    let output = absolute_path(
-        &conf.get_or("mapreduce.output.fileoutputformat.outputdir", ""),
-        dfs.user(),
-    );
+    let dfs = Dfs::connect(&conf, runtime)?;
     let app_attempt = std::env::var(APP_ATTEMPT_ENV)
         .ok()
         .and_then(|number| number.parse().ok())
         .unwrap_or(1);
+    let committer = job_committer(&conf, &dfs, app_attempt);
     let env = TaskEnv {
         job_id: job_id.clone(),
         spec,
@@ -112,7 +102,7 @@ fn run_attempt(
         conf: Arc::new(conf),
         dfs,
         local_dir: output_dir(index)?,
-        committer: FileOutputCommitter::new(&output, app_attempt),
+        committer,
     };
     let progress = Arc::new(AtomicU64::new(0));
     let total = Arc::new(AtomicU64::new(0));

@@ -112,6 +112,17 @@ pub(crate) fn container_conf() -> Result<(Configuration, Vec<String>), Error> {
     Ok((conf, args))
 }
 
+/// The committer of the job's output directory (`job.xml`'s) for AM attempt `app_attempt`.
+pub(crate) fn job_committer(
+    conf: &Configuration,
+    dfs: &crate::dfs_io::Dfs,
+    app_attempt: u32,
+) -> crate::output::FileOutputCommitter {
+    let output =
+        crate::dfs_io::absolute_path(&conf.get_or(crate::settings::OUTPUT_DIR, ""), dfs.user());
+    crate::output::FileOutputCommitter::new(&output, app_attempt)
+}
+
 /// Records `args` in `conf` for the containers.
 pub(crate) fn record_args(conf: &mut Configuration, args: &[String]) {
     let json = serde_json::to_string(args).expect("strings serialize");

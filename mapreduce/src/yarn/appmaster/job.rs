@@ -12,7 +12,7 @@ use proto::yarn as pb;
 
 use crate::counters::{Counters, JOB_GROUP};
 use crate::input::InputSplit;
-use crate::task::{TaskKind, attempt_id, task_id};
+use crate::task::{TaskKind, attempt_id, parse_attempt_id, task_id};
 use crate::yarn::host_of;
 
 /// YARN priorities (lower first), as Hadoop's RMContainerAllocator.
@@ -162,7 +162,13 @@ pub(crate) struct JobState {
     outcome: Option<Outcome>,
     pub actions: Actions,
     durations: HashMap<TaskKind, Vec<Duration>>,
+    /// Attempts by the ask that wants their container, then by the container.
+    by_ask: HashMap<i64, AttemptRef>,
+    by_container: HashMap<String, AttemptRef>,
 }
+
+/// Where an attempt is: (kind, task index, attempt number).
+type AttemptRef = (TaskKind, usize, usize);
 
 impl JobState {
     /// A job of one map per split and `reduces` reducers, on a cluster of
@@ -215,6 +221,8 @@ impl JobState {
             outcome: None,
             actions: Actions::default(),
             durations: HashMap::new(),
+            by_ask: HashMap::new(),
+            by_container: HashMap::new(),
         };
         for index in 0..job.maps.len() {
             job.new_attempt(TaskKind::Map, index, false);
@@ -269,6 +277,7 @@ impl JobState {
             fetch_failures: 0,
             diagnostics: String::new(),
         });
+        self.by_ask.insert(ask_id, (kind, index, number as usize));
         self.actions.asks.push(pb::ContainerAsk {
             priority,
             capability: Some(capability),
@@ -280,20 +289,13 @@ impl JobState {
         });
     }
 
-    /// The first attempt `matches` picks: (kind, task index, attempt number).
-    fn find_by(&self, matches: impl Fn(&Attempt) -> bool) -> Option<(TaskKind, usize, usize)> {
-        [TaskKind::Map, TaskKind::Reduce]
-            .into_iter()
-            .find_map(|kind| {
-                self.tasks(kind).iter().find_map(|task| {
-                    let number = task.attempts.iter().position(&matches)?;
-                    Some((kind, task.index, number))
-                })
-            })
-    }
-
-    fn find(&self, attempt: &str) -> Option<(TaskKind, usize, usize)> {
-        self.find_by(|a| a.id == attempt)
+    /// Where attempt `attempt` is, read from its id (`..._m_000004_1`).
+    fn find(&self, attempt: &str) -> Option<AttemptRef> {
+        let (job_id, kind, index) = parse_attempt_id(attempt)?;
+        let number: usize = attempt.rsplit('_').next()?.parse().ok()?;
+        let task = self.tasks(kind).get(index)?;
+        (job_id == self.job_id && task.attempts.get(number)?.id == attempt)
+            .then_some((kind, index, number))
     }
 
     fn attempt_mut(&mut self, kind: TaskKind, index: usize, number: usize) -> &mut Attempt {
@@ -303,8 +305,13 @@ impl JobState {
     /// A container the RM granted: it runs the attempt whose ask it answers.
     pub fn allocated(&mut self, container: pb::Container) {
         let ask_id = container.allocation_request_id;
-        let found = self.find_by(|a| a.ask_id == ask_id && a.state == AttemptState::Waiting);
-        let Some((kind, index, number)) = found else {
+        let waiting = self
+            .by_ask
+            .remove(&ask_id)
+            .filter(|&(kind, index, number)| {
+                self.tasks(kind)[index].attempts[number].state == AttemptState::Waiting
+            });
+        let Some((kind, index, number)) = waiting else {
             self.actions.release.push(container.container_id);
             return;
         };
@@ -322,6 +329,8 @@ impl JobState {
             TaskKind::Reduce => "TOTAL_LAUNCHED_REDUCES",
         };
         self.job_counters.increment(JOB_GROUP, launched, 1);
+        self.by_container
+            .insert(container.container_id.clone(), (kind, index, number));
         let attempt = self.attempt_mut(kind, index, number);
         attempt.state = AttemptState::Running;
         attempt.container = Some(container.clone());
@@ -454,12 +463,7 @@ impl JobState {
     /// A container ended. A task attempt that had not succeeded failed
     /// (or was killed, when the framework ended it).
     pub fn container_completed(&mut self, container_id: &str, exit_status: i32, diagnostics: &str) {
-        let found = self.find_by(|a| {
-            a.container
-                .as_ref()
-                .is_some_and(|c| c.container_id == container_id)
-        });
-        let Some((kind, index, number)) = found else {
+        let Some((kind, index, number)) = self.by_container.remove(container_id) else {
             return;
         };
         if self.tasks(kind)[index].attempts[number].state != AttemptState::Running {

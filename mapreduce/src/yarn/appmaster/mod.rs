@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use client::DfsClient;
 use client::yarn::{AmRmClient, ContainerId, NmClient, YarnClient};
 use common::Configuration;
 use common::mapoutput::parse_shuffle_port;
@@ -24,14 +23,14 @@ use tokio::sync::Notify;
 use tracing::{info, warn};
 
 use crate::Error;
-use crate::dfs_io::{Dfs, absolute_path};
+use crate::dfs_io::Dfs;
 use crate::output::FileOutputCommitter;
 use crate::settings::JobSettings;
 use crate::yarn::staging::done_dir;
 use crate::yarn::wire::decode_splits;
 use crate::yarn::{
     APP_ATTEMPT_ENV, ATTEMPT_ENV, JOB_BINARY, JOB_SPLITS, ROLE_ENV, UMBILICAL_ENV, container_conf,
-    history, host_of, job_id_of,
+    history, host_of, job_committer, job_id_of,
 };
 pub(crate) use job::{AmSettings, JobState, Outcome};
 use service::{AmService, Shared};
@@ -133,16 +132,8 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     let splits = decode_splits(&std::fs::read(JOB_SPLITS)?)?;
     let user = common::user::current_user();
     let host = std::env::var("NM_HOST").unwrap_or_else(|_| "localhost".to_string());
-    let client = {
-        let _entered = runtime.enter();
-        DfsClient::from_conf(&conf)?
-    };
-    let dfs = Dfs::new(client, runtime.handle().clone());
-    let output = absolute_path(
-        &conf.get_or("mapreduce.output.fileoutputformat.outputdir", ""),
-        &user,
-    );
-    let committer = FileOutputCommitter::new(&output, attempt.attempt);
+    let dfs = Dfs::connect(&conf, runtime)?;
+    let committer = job_committer(&conf, &dfs, attempt.attempt);
     if attempt.attempt <= 1 {
         committer.setup_job(&dfs)?;
     } else {
