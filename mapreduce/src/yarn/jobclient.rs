@@ -146,19 +146,29 @@ pub(crate) fn monitor(
             let client = dfs.client().clone();
             let history =
                 runtime.block_on(history::read(&client, &done_dir(conf), &submitted.job_id))?;
-            return Ok(history.unwrap_or_else(|| report_from_application(&submitted.job_id, &app)));
+            let report =
+                history.unwrap_or_else(|| report_from_application(&submitted.job_id, &app));
+            // The last progress, as Hadoop's client prints it, even when
+            // the job ended between two polls.
+            print_progress(&report, &mut last);
+            return Ok(report);
         }
         if let Some(report) = runtime.block_on(am_report(&app, &submitted.job_id)) {
-            let now = (
-                percent(report.map_progress),
-                percent(report.reduce_progress),
-            );
-            if last != Some(now) {
-                eprintln!("INFO mapreduce.Job:  map {}% reduce {}%", now.0, now.1);
-                last = Some(now);
-            }
+            print_progress(&report, &mut last);
         }
         std::thread::sleep(poll);
+    }
+}
+
+/// Prints `map M% reduce R%` when it changed since `last`.
+fn print_progress(report: &mrpb::JobReport, last: &mut Option<(u32, u32)>) {
+    let now = (
+        percent(report.map_progress),
+        percent(report.reduce_progress),
+    );
+    if *last != Some(now) {
+        eprintln!("INFO mapreduce.Job:  map {}% reduce {}%", now.0, now.1);
+        *last = Some(now);
     }
 }
 
