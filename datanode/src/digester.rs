@@ -17,7 +17,7 @@ use tracing::{error, info, warn};
 
 use crate::storage::{BlockStore, DigestOutcome, ReplicaInfo, StorageError};
 
-/// Nice value of the digester thread: the lowest priority.
+/// Nice value of the digester thread where SCHED_IDLE is refused.
 const DIGESTER_NICE: libc::c_int = 19;
 
 /// Starts the digester thread; `on_corrupt` runs on it with the replica and
@@ -100,16 +100,24 @@ fn run(store: &BlockStore, stop: &AtomicBool, on_corrupt: &dyn Fn(ReplicaInfo, S
     info!("digester stopped");
 }
 
-/// Gives the calling thread the lowest CPU priority, so hashing only uses
-/// time that writers and readers leave.
+/// Gives the calling thread the lowest CPU priority (SCHED_IDLE, else nice
+/// 19), so hashing only uses time that writers and readers leave.
 fn lower_priority() {
+    // SAFETY: sched_param is plain data; pid 0 is the calling thread.
+    let idle = unsafe {
+        let param: libc::sched_param = std::mem::zeroed();
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param)
+    };
+    if idle == 0 {
+        return;
+    }
     // SAFETY: gettid and setpriority take no pointers; PRIO_PROCESS with a
     // thread id changes that one thread on Linux.
-    let result = unsafe {
+    let niced = unsafe {
         let tid = libc::gettid();
         libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, DIGESTER_NICE)
     };
-    if result != 0 {
+    if niced != 0 {
         warn!(error = %std::io::Error::last_os_error(), "cannot lower the digester's priority");
     }
 }
@@ -243,10 +251,7 @@ mod tests {
         let (replica, reason) = reports.recv_timeout(DEADLINE).unwrap();
         assert_eq!((replica.block_id, replica.length), (2, 70_000));
         assert!(reason.contains("chunk 128 at offset 65536"), "{reason}");
-        let deadline = Instant::now() + DEADLINE;
-        while store.digests(1).unwrap().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        assert!(drained(&store), "{} still pending", store.pending_digests());
         digester.stop();
         assert_eq!(store.digests(1).unwrap(), Some(expected()));
         assert_eq!(store.digests(2).unwrap(), None, "nothing recorded");

@@ -27,21 +27,21 @@
 //!     44   4*n  CRC32C of each chunk of bpc bytes (the last chunk may be partial)
 //! ```
 //!
-//! Flags 2 (digests pending) marks a finalized replica whose digests are not
-//! recorded yet.
+//! Flags 2 (digests pending) marks a replica finalized (or being finalized)
+//! whose digests are not recorded yet.
 //!
-//! Writing appends data and CRCs; finalize fsyncs the data, sets the
-//! pending flag, fsyncs the meta file and moves both files into
-//! `finalized/`. The digester ([`crate::digester`]) then re-reads the
-//! replica, checks every chunk's CRC while hashing it, and records MD5 and
-//! SHA-1 (digests first, then the flag byte, then fdatasync), so hashing
-//! stays off the write path. Until then the replica is checked by its CRCs
-//! alone, and BLOCK_CHECKSUM computes its digests on demand. On open,
-//! finalized replicas are trusted by their header and lengths (the block
-//! scanner re-reads them later) and pending ones are queued for the
-//! digester; rbw replicas are cut to their longest valid prefix. Anything
-//! inconsistent is renamed aside with a `.corrupt` suffix and logged, never
-//! deleted.
+//! Writing appends data and CRCs (disk space allocated ahead, writeback
+//! started every few MiB); finalize sets the pending flag, fsyncs both files
+//! and moves them into `finalized/`. The digester ([`crate::digester`]) then
+//! re-reads the replica, checks every chunk's CRC while hashing it, and
+//! records MD5 and SHA-1 (digests first, then the flag byte, then
+//! fdatasync), so hashing stays off the write path. Until then the replica
+//! is checked by its CRCs alone, and BLOCK_CHECKSUM computes its digests on
+//! demand. On open, finalized replicas are trusted by their header and
+//! lengths (the block scanner re-reads them later) and pending ones are
+//! queued for the digester; rbw replicas are cut to their longest valid
+//! prefix. Anything inconsistent is renamed aside with a `.corrupt` suffix
+//! and logged, never deleted.
 
 mod meta;
 mod rbw;
@@ -124,7 +124,8 @@ pub enum DigestOutcome {
     /// The replica's MD5 and SHA-1, now recorded in its meta header.
     Recorded(Digests),
     /// The digests were pending and a chunk, a length or the header is
-    /// wrong: the replica is corrupt (nothing was recorded).
+    /// wrong, or a file is missing: the replica is corrupt (nothing was
+    /// recorded).
     Corrupt(String),
 }
 

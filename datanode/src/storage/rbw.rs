@@ -104,7 +104,7 @@ fn create_files(
 }
 
 /// Cuts a recovered replica's files to `located.info.length`, fixing the CRC
-/// of a now-partial last chunk.
+/// of a now-partial last chunk and releasing space allocated past the end.
 fn cut(
     volume_root: &Path,
     located: &Located,
@@ -130,9 +130,10 @@ fn cut(
             ),
         });
     }
+    // Also releases disk space a crashed writer allocated past the end.
+    data.set_len(length)
+        .map_err(write_error(volume_root, &located.data))?;
     if data_len > length {
-        data.set_len(length)
-            .map_err(write_error(volume_root, &located.data))?;
         let partial = length % bytes_per_checksum;
         if partial != 0 {
             let last_start = length - partial;

@@ -51,7 +51,7 @@ pub(super) struct Replica {
     /// The CRC of an rbw replica's partial last chunk as of `length`, as its
     /// writer published it: the CRC on disk may already cover later bytes.
     last_chunk_crc: Option<u32>,
-    /// Finalized, and its MD5 and SHA-1 are not recorded yet.
+    /// Finalized, and the digester has yet to record its MD5 and SHA-1.
     digests_pending: bool,
 }
 
@@ -369,9 +369,9 @@ impl StoreInner {
         Ok(())
     }
 
-    /// Clears the pending mark of a replica whose digests were recorded, if
-    /// the entry is still the one of `epoch`.
-    pub fn digests_recorded(&self, block_id: u64, epoch: u64) {
+    /// Clears the pending mark of a replica whose digests were recorded (or
+    /// that turned out corrupt), if the entry is still the one of `epoch`.
+    pub fn digests_settled(&self, block_id: u64, epoch: u64) {
         let mut state = self.state();
         if let Some(replica) = state.replicas.get_mut(&block_id)
             && replica.epoch == epoch

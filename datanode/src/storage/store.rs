@@ -340,14 +340,27 @@ impl BlockStore {
     /// The digests of a finalized replica, computing and recording them now
     /// if they are pending (the digester's work, also done on demand for
     /// BLOCK_CHECKSUM). Computing re-reads the replica and checks every
-    /// chunk's CRC; a mismatch records nothing and is `Corrupt`. Setting
-    /// `stop` ends the computation early with `Interrupted`.
+    /// chunk's CRC; a mismatch (or a missing file) records nothing and is
+    /// `Corrupt`. Setting `stop` ends the computation early with
+    /// `Interrupted`.
     pub fn record_digests(
         &self,
         block_id: u64,
         stop: &AtomicBool,
     ) -> Result<DigestOutcome, StorageError> {
-        let (located, data, meta) = self.open_files(block_id, true)?;
+        let (located, data, meta) = match self.open_files(block_id, true) {
+            Ok(opened) => opened,
+            Err(StorageError::MissingFile { path, .. }) => {
+                if let Ok(located) = self.inner.locate(block_id) {
+                    self.inner.digests_settled(block_id, located.epoch);
+                }
+                return Ok(DigestOutcome::Corrupt(format!(
+                    "{} is missing",
+                    path.display()
+                )));
+            }
+            Err(err) => return Err(err),
+        };
         if located.info.state != ReplicaState::Finalized {
             return Err(StorageError::WrongState {
                 block_id,
@@ -366,13 +379,19 @@ impl BlockStore {
                 debug!(block_id, "recorded replica digests");
                 digests
             }
-            Hashed::Corrupt(reason) => return Ok(DigestOutcome::Corrupt(reason)),
+            Hashed::Corrupt(reason) => {
+                self.inner.digests_settled(block_id, located.epoch);
+                return Ok(DigestOutcome::Corrupt(reason));
+            }
         };
-        self.inner.digests_recorded(block_id, located.epoch);
+        self.inner.digests_settled(block_id, located.epoch);
         Ok(DigestOutcome::Recorded(digests))
     }
 
-    /// Finalized replicas whose digests are not recorded yet.
+    /// Finalized replicas the digester has yet to hash: queued, or being
+    /// hashed. A replica found corrupt no longer counts (its meta header
+    /// still says pending, so a restart checks it again); one whose files
+    /// cannot be read stays counted.
     pub fn pending_digests(&self) -> usize {
         self.inner.pending_digests()
     }

@@ -245,10 +245,52 @@ fn a_pending_replica_that_fails_its_crcs_gets_no_digests() {
     };
     assert!(reason.contains("chunk 4 at offset 2048"), "{reason}");
     assert_eq!(store.digests(41).unwrap(), None, "nothing recorded");
+    assert_eq!(store.pending_digests(), 0, "nothing left to hash");
     let VerifyOutcome::Corrupt(reason) = store.verify(41, &mut no_throttle()).unwrap() else {
         panic!("the scanner's check must find it too")
     };
     assert!(reason.contains("chunk 4 at offset 2048"), "{reason}");
+
+    // A replica whose file vanished is corrupt too, not pending forever.
+    write_pending(&store, key(42, 1), &pattern(100));
+    let data_file = find_file(&dirs[0], "blk_42").unwrap();
+    fs::remove_file(&data_file).unwrap();
+    let outcome = store.record_digests(42, &AtomicBool::new(false)).unwrap();
+    assert_eq!(
+        outcome,
+        DigestOutcome::Corrupt(format!("{} is missing", data_file.display()))
+    );
+    assert_eq!(store.pending_digests(), 0);
+}
+
+#[test]
+fn space_allocated_ahead_is_released_at_finalize_and_recovery() {
+    use std::os::unix::fs::MetadataExt;
+    let allocated = |path: &Path| fs::metadata(path).unwrap().blocks() * 512;
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(3000);
+    write_block(&store, key(61, 1), &data);
+    let finalized = find_file(&dirs[0], "blk_61").unwrap();
+    assert!(
+        allocated(&finalized) < 64 * 1024,
+        "{}",
+        allocated(&finalized)
+    );
+
+    // A writer that went away mid-block (a crash) may leave space allocated
+    // past its end; recovering the replica releases it.
+    let mut writer = store.create_rbw(key(62, 1)).unwrap();
+    write_packets(&mut writer, 0, &data[..2048], 1024);
+    drop(writer);
+    let rbw = dirs[0]
+        .join("current")
+        .join(POOL)
+        .join("rbw")
+        .join("blk_62");
+    let writer = store.recover_rbw(62, 2, 2048).unwrap();
+    assert!(allocated(&rbw) < 64 * 1024, "{}", allocated(&rbw));
+    assert_eq!(writer.finalize().unwrap().length, 2048);
 }
 
 #[test]

@@ -37,8 +37,9 @@ pub struct ReplicaWriter {
 
 /// Writeback of a replica's data starts every this many bytes (Hadoop's
 /// sync-behind-writes), so the fsync at finalize has little left to flush
-/// and the disk works while the network streams.
-const WRITEBACK_INTERVAL: u64 = 8 * 1024 * 1024;
+/// (it waits for at most this much) and the disk works while the network
+/// streams.
+const WRITEBACK_INTERVAL: u64 = 4 * 1024 * 1024;
 
 /// Disk space is allocated ahead of the writes in steps of this many bytes
 /// (`fallocate` keeping the file's size): writing into allocated space
@@ -95,23 +96,15 @@ impl ReplicaWriter {
         }
     }
 
-    /// Asks the kernel to start writing back what was written since the last
-    /// call, without waiting for it. Only a hint: errors surface at fsync.
-    fn start_writeback(&mut self) {
+    /// Starts the writeback of what was written since the last call, once
+    /// that is `WRITEBACK_INTERVAL` or more.
+    fn write_behind(&mut self) {
         let from = self.writeback_started_to;
         let len = self.bytes_written.saturating_sub(from);
         if len < WRITEBACK_INTERVAL {
             return;
         }
-        // SAFETY: sync_file_range on a file descriptor this writer owns.
-        unsafe {
-            libc::sync_file_range(
-                std::os::fd::AsRawFd::as_raw_fd(&self.data),
-                from as libc::off64_t,
-                len as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
+        start_writeback(&self.data, from, len);
         self.writeback_started_to = self.bytes_written;
     }
 
@@ -181,7 +174,7 @@ impl ReplicaWriter {
             .write_all_at(&self.crc_bytes, meta::crc_offset(first_chunk))
             .map_err(write_error(volume_root, &self.meta_path))?;
         self.bytes_written = end;
-        self.start_writeback();
+        self.write_behind();
         let partial_last_crc = checksums
             .last()
             .copied()
@@ -190,11 +183,11 @@ impl ReplicaWriter {
             .publish_length(block_id, self.epoch, end, partial_last_crc)
     }
 
-    /// Makes the replica durable and final: fsyncs the data, marks its
-    /// digests pending in the meta header and fsyncs that, then moves both
-    /// files into `finalized/subdirA/subdirB` (fsyncing the directories) and
-    /// queues the replica for the digester, which records its MD5 and SHA-1
-    /// shortly after, off the write path.
+    /// Makes the replica durable and final: marks its digests pending in the
+    /// meta header, fsyncs data and meta, then moves both files into
+    /// `finalized/subdirA/subdirB` (fsyncing the directories) and queues the
+    /// replica for the digester, which records its MD5 and SHA-1 shortly
+    /// after, off the write path.
     pub fn finalize(self) -> Result<ReplicaInfo, StorageError> {
         let block_id = self.block.id;
         self.store.check_owned(block_id, self.epoch)?;
@@ -212,8 +205,11 @@ impl ReplicaWriter {
             file.sync_all()
                 .map_err(io_error(format!("cannot fsync {}", path.display())))
         };
-        sync(&self.data, &self.data_path)?;
+        // The meta file is written back while the data fsync waits, so its
+        // own fsync has little left to do.
         meta::write_pending(&self.meta).map_err(write_error(&volume.root, &self.meta_path))?;
+        start_writeback(&self.meta, 0, 0);
+        sync(&self.data, &self.data_path)?;
         sync(&self.meta, &self.meta_path)?;
 
         let pool = self.store.block_pool()?;
@@ -270,6 +266,20 @@ impl ReplicaWriter {
             }
         }
         Ok(())
+    }
+}
+
+/// Asks the kernel to start writing back `len` bytes of `file` from `from`
+/// (0: to the end), without waiting. Only a hint: errors surface at fsync.
+fn start_writeback(file: &File, from: u64, len: u64) {
+    // SAFETY: sync_file_range on an open file descriptor, no pointers.
+    unsafe {
+        libc::sync_file_range(
+            std::os::fd::AsRawFd::as_raw_fd(file),
+            from as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
     }
 }
 

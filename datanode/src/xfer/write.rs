@@ -411,6 +411,14 @@ async fn send_acks(
             let _ = upstream.flush().await;
             return;
         };
+        if let Some(replica) = &local.finalized {
+            // Before the downstream ack: the nodes of a pipeline report in
+            // parallel, not one after the other.
+            if upstream.flush().await.is_err() {
+                return;
+            }
+            namenode.block_received(replica).await;
+        }
         let downstream_ack = match downstream.as_mut() {
             Some(reader) if !downstream_failed => {
                 if reader.buffer().is_empty() && upstream.flush().await.is_err() {
@@ -436,9 +444,6 @@ async fn send_acks(
             seqno: local.seqno,
             replies,
         };
-        if let Some(replica) = &local.finalized {
-            namenode.block_received(replica).await;
-        }
         let failed = ack
             .replies
             .iter()
