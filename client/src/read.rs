@@ -1,7 +1,9 @@
 //! Reading a file: each block from the nearest good replica, every chunk
 //! checked against its CRC32C, and a whole-block read checked against the
-//! MD5 and SHA-1 the DataNode recorded at finalize. A replica that fails is
-//! reported to the NameNode and the read goes on from the next one.
+//! MD5 and SHA-1 the DataNode recorded for the replica (its digester records
+//! them shortly after finalize; a read before that checks the CRCs alone). A
+//! replica that fails is reported to the NameNode and the read goes on from
+//! the next one.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -326,7 +328,8 @@ async fn read_from_block(
 }
 
 /// A file's checksum: MD5 over the concatenated MD5s of its blocks, each
-/// taken from the digest a DataNode recorded when it finalized the replica.
+/// the digest a DataNode recorded for its replica (or computed on demand,
+/// checking every chunk's CRC, when its digester has not recorded it yet).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileChecksum {
     pub md5_of_md5s: [u8; 16],

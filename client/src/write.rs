@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
 use proto::hdfs as pb;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
@@ -26,6 +26,7 @@ const MAX_UNACKED_PACKETS: usize = 80;
 /// How often `complete` is retried while the DataNodes' reports arrive.
 const COMPLETE_RETRIES: u32 = 50;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const ACK_READ_BUFFER: usize = 16 * 1024;
 
 struct Packet {
     seqno: i64,
@@ -42,6 +43,8 @@ struct BlockPipeline {
     connection: OwnedWriteHalf,
     acks: mpsc::UnboundedReceiver<std::io::Result<pb::PipelineAck>>,
     unacked: VecDeque<Packet>,
+    /// Acknowledged packets, whose buffers the next packets reuse.
+    acked: Vec<Packet>,
     next_seqno: i64,
     bytes_sent: u64,
     bytes_acked: u64,
@@ -179,10 +182,20 @@ impl FileWriter {
             self.start_block().await?;
         }
         let packet_len = self.packet_len();
-        let data = std::mem::replace(&mut self.packet, Vec::with_capacity(packet_len));
-        let mut checksums = Vec::new();
-        datatransfer::checksum_chunks(&data, self.bytes_per_checksum, &mut checksums);
         let pipeline = self.pipeline.as_mut().expect("a block is open");
+        let (next, mut checksums) = match pipeline.acked.pop() {
+            Some(Packet {
+                mut data,
+                checksums,
+                ..
+            }) => {
+                data.clear();
+                (data, checksums)
+            }
+            None => (Vec::with_capacity(packet_len), Vec::new()),
+        };
+        let data = std::mem::replace(&mut self.packet, next);
+        datatransfer::checksum_chunks(&data, self.bytes_per_checksum, &mut checksums);
         let packet = Packet {
             seqno: pipeline.next_seqno,
             offset: pipeline.bytes_sent,
@@ -248,6 +261,7 @@ impl FileWriter {
                         connection,
                         acks,
                         unacked: VecDeque::new(),
+                        acked: Vec::new(),
                         next_seqno: 0,
                         bytes_sent: 0,
                         bytes_acked: 0,
@@ -441,6 +455,7 @@ async fn drain_acks(
         }
         let packet = pipeline.unacked.pop_front().expect("checked front");
         pipeline.bytes_acked = packet.offset + packet.data.len() as u64;
+        pipeline.acked.push(packet);
     }
 }
 
@@ -507,7 +522,9 @@ async fn connect_pipeline(
             reason: format!("{address}: {}", response.message),
         });
     }
-    let (mut reader, writer) = stream.into_split();
+    let (reader, writer) = stream.into_split();
+    // Acks are small: read several per system call.
+    let mut reader = BufReader::with_capacity(ACK_READ_BUFFER, reader);
     let (sender, receiver) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {

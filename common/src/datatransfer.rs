@@ -8,9 +8,13 @@
 
 use std::io;
 
+use std::io::IoSlice;
+
 use prost::Message;
 use proto::hdfs::PacketHeader;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::crc;
 
 /// Protocol version sent first on every connection.
 pub const DATA_TRANSFER_VERSION: u8 = 28;
@@ -98,7 +102,8 @@ impl PacketBuffer {
     }
 }
 
-/// Writes one packet: header, checksums, data.
+/// Writes one packet: header, checksums, data (in one vectored write when
+/// the writer takes it all, so a packet costs one system call).
 pub async fn write_packet<W: AsyncWrite + Unpin>(
     writer: &mut W,
     header: &PacketHeader,
@@ -113,31 +118,41 @@ pub async fn write_packet<W: AsyncWrite + Unpin>(
     for checksum in checksums {
         head.extend_from_slice(&checksum.to_be_bytes());
     }
-    writer.write_all(&head).await?;
-    writer.write_all(data).await
+    let mut parts = [IoSlice::new(&head), IoSlice::new(data)];
+    let mut parts = &mut parts[..];
+    while !parts.is_empty() {
+        let written = writer.write_vectored(parts).await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut parts, written);
+    }
+    Ok(())
 }
 
 /// One CRC32C per `bytes_per_checksum` chunk of `data` (the last may be partial).
 pub fn checksum_chunks(data: &[u8], bytes_per_checksum: u32, out: &mut Vec<u32>) {
     out.clear();
-    out.extend(
-        data.chunks(bytes_per_checksum.max(1) as usize)
-            .map(crc32c::crc32c),
-    );
+    crc::for_each_chunk_crc(data, bytes_per_checksum, &mut |_, crc| {
+        out.push(crc);
+        true
+    });
 }
 
 /// Checks `data` against its chunk checksums; `Err(i)` names the first bad chunk.
 pub fn verify_chunks(data: &[u8], bytes_per_checksum: u32, checksums: &[u32]) -> Result<(), usize> {
-    let chunks = data.chunks(bytes_per_checksum.max(1) as usize);
-    if chunks.len() != checksums.len() {
-        return Err(checksums.len().min(chunks.len()));
+    let chunks = data.len().div_ceil(bytes_per_checksum.max(1) as usize);
+    if chunks != checksums.len() {
+        return Err(checksums.len().min(chunks));
     }
-    for (index, (chunk, expected)) in chunks.zip(checksums).enumerate() {
-        if crc32c::crc32c(chunk) != *expected {
-            return Err(index);
+    let mut bad = None;
+    crc::for_each_chunk_crc(data, bytes_per_checksum, &mut |index, crc| {
+        if crc != checksums[index] {
+            bad = Some(index);
         }
-    }
-    Ok(())
+        bad.is_none()
+    });
+    bad.map_or(Ok(()), Err)
 }
 
 fn invalid(message: String) -> io::Error {

@@ -3,6 +3,7 @@
 //! (registration, heartbeats, block reports) while carrying out its commands.
 
 pub mod config;
+pub mod digester;
 pub mod namenode;
 pub mod recovery;
 pub mod scanner;

@@ -221,7 +221,8 @@ mod tests {
 
     const HOUR: Duration = Duration::from_secs(3600);
 
-    /// A store holding finalized blocks 1..=count of 2000 bytes each.
+    /// A store holding finalized blocks 1..=count of 2000 bytes each, their
+    /// digests pending (no digester runs).
     fn store_with_blocks(count: u64) -> (tempfile::TempDir, PathBuf, Arc<BlockStore>) {
         let temp = tempfile::tempdir().unwrap();
         let volume = temp.path().join("vol");
@@ -242,39 +243,61 @@ mod tests {
         (temp, volume, Arc::new(store))
     }
 
-    #[test]
-    fn scanner_reports_a_flipped_byte() {
-        let (_temp, volume, store) = store_with_blocks(3);
-        let path = volume.join("current/BP-1/finalized/subdir0/subdir0/blk_2");
+    /// Flips one bit of the byte at `offset` of `path`.
+    fn flip_bit(path: &std::path::Path, offset: u64) {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .open(&path)
+            .open(path)
             .unwrap();
         let mut byte = [0u8];
-        file.read_exact_at(&mut byte, 1100).unwrap();
-        file.write_all_at(&[byte[0] ^ 0x10], 1100).unwrap();
+        file.read_exact_at(&mut byte, offset).unwrap();
+        file.write_all_at(&[byte[0] ^ 0x10], offset).unwrap();
         let mut flipped = [0u8];
-        file.read_exact_at(&mut flipped, 1100).unwrap();
+        file.read_exact_at(&mut flipped, offset).unwrap();
         assert_ne!(flipped, byte, "the byte really flipped");
+    }
 
+    /// The first report of a scanner over `store`.
+    fn first_report(store: &Arc<BlockStore>) -> (ReplicaInfo, String) {
         let (sender, reports) = mpsc::channel();
-        let handle = start(
-            Arc::clone(&store),
-            64 << 20,
-            HOUR,
-            move |replica, reason| {
-                let _ = sender.send((replica, reason));
-            },
-        );
-        let (replica, reason) = reports.recv_timeout(Duration::from_secs(60)).unwrap();
+        let handle = start(Arc::clone(store), 64 << 20, HOUR, move |replica, reason| {
+            let _ = sender.send((replica, reason));
+        });
+        let report = reports.recv_timeout(Duration::from_secs(60)).unwrap();
         handle.stop();
+        assert!(reports.try_recv().is_err(), "only one block is corrupt");
+        report
+    }
+
+    #[test]
+    fn scanner_reports_a_flipped_byte_in_a_replica_whose_digests_are_pending() {
+        let (_temp, volume, store) = store_with_blocks(3);
+        assert_eq!(store.pending_digests(), 3, "no digester ran");
+        flip_bit(
+            &volume.join("current/BP-1/finalized/subdir0/subdir0/blk_2"),
+            1100,
+        );
+        let (replica, reason) = first_report(&store);
         assert_eq!((replica.block_id, replica.length), (2, 2000));
         assert!(reason.contains("chunk 2 at offset 1024"), "{reason}");
-        assert!(
-            reports.try_recv().is_err(),
-            "only the flipped block is corrupt"
+    }
+
+    #[test]
+    fn scanner_checks_recorded_digests() {
+        let (_temp, volume, store) = store_with_blocks(2);
+        let no_stop = std::sync::atomic::AtomicBool::new(false);
+        for id in 1..=2 {
+            store.record_digests(id, &no_stop).unwrap();
+        }
+        // Byte 9 of the meta file is the second byte of the recorded MD5.
+        flip_bit(
+            &volume.join("current/BP-1/finalized/subdir0/subdir0/blk_1_1.meta"),
+            9,
         );
+        let (replica, reason) = first_report(&store);
+        assert_eq!(replica.block_id, 1);
+        assert!(reason.starts_with("MD5 of "), "{reason}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::config::DataNodeConfig;
+use crate::digester;
 use crate::namenode::NamenodeLink;
 use crate::recovery::{self, InterDatanodeService};
 use crate::scanner;
@@ -44,6 +45,7 @@ pub struct DataNode {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     scanner: Option<scanner::ScannerHandle>,
+    digester: Option<digester::DigesterHandle>,
 }
 
 impl DataNode {
@@ -136,19 +138,23 @@ impl DataNode {
             registration,
             stop.subscribe(),
         )));
-        let scanner = (config.scanner_bytes_per_second > 0).then(|| {
+        let report_corrupt = || {
             let namenode = namenode.clone();
             let runtime = tokio::runtime::Handle::current();
+            move |replica, reason| {
+                let namenode = namenode.clone();
+                runtime.spawn(async move { namenode.report_bad_block(&replica, reason).await });
+            }
+        };
+        let scanner = (config.scanner_bytes_per_second > 0).then(|| {
             scanner::start(
                 store.clone(),
                 config.scanner_bytes_per_second,
                 config.scan_period,
-                move |replica, reason| {
-                    let namenode = namenode.clone();
-                    runtime.spawn(async move { namenode.report_bad_block(&replica, reason).await });
-                },
+                report_corrupt(),
             )
         });
+        let digester = Some(digester::start(store.clone(), report_corrupt()));
         info!(datanode = %uuid, xfer = %xfer_address, ipc = %ipc_address, http = %http_address, host = %advertised_host, "DataNode started");
         Ok(Self {
             uuid,
@@ -158,6 +164,7 @@ impl DataNode {
             stop,
             tasks,
             scanner,
+            digester,
         })
     }
 
@@ -187,6 +194,9 @@ impl DataNode {
         }
         if let Some(scanner) = self.scanner.take() {
             let _ = tokio::task::spawn_blocking(move || scanner.stop()).await;
+        }
+        if let Some(digester) = self.digester.take() {
+            let _ = tokio::task::spawn_blocking(move || digester.stop()).await;
         }
         info!(datanode = %self.uuid, "DataNode stopped");
     }

@@ -15,12 +15,12 @@ pub const HEADER_LEN: u64 = 44;
 pub const CRC_LEN: u64 = 4;
 const META_VERSION: u16 = 1;
 const CHECKSUM_CRC32C: u8 = 2;
+/// Flags: the MD5 and SHA-1 after the flags byte are the replica's.
 const FLAG_DIGESTS: u8 = 1;
-/// Where the flags byte, then MD5 and SHA-1, start.
-const DIGESTS_OFFSET: u64 = 7;
-const DIGESTS_LEN: usize = 1 + 16 + 20;
-/// Bytes read at a time when hashing an existing replica.
-const HASH_RUN: u64 = 64 * 1024;
+/// Flags: the replica is finalized; its digests are still being computed.
+const FLAG_DIGESTS_PENDING: u8 = 2;
+/// Where the flags byte is; MD5 and SHA-1 follow it.
+const FLAGS_OFFSET: u64 = 7;
 
 /// MD5 and SHA-1 of a whole replica.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,12 +29,22 @@ pub struct Digests {
     pub sha1: [u8; 20],
 }
 
+/// What a meta header says about the replica's MD5 and SHA-1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestState {
+    /// Being written: no digests yet.
+    Unset,
+    /// Finalized; the digester has not recorded the digests yet.
+    Pending,
+    /// Finalized, with its digests.
+    Recorded(Digests),
+}
+
 /// A decoded meta header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MetaHeader {
     pub bytes_per_checksum: u32,
-    /// None until the replica is finalized.
-    pub digests: Option<Digests>,
+    pub digests: DigestState,
 }
 
 impl MetaHeader {
@@ -42,7 +52,7 @@ impl MetaHeader {
     pub fn new(bytes_per_checksum: u32) -> Self {
         Self {
             bytes_per_checksum,
-            digests: None,
+            digests: DigestState::Unset,
         }
     }
 
@@ -51,8 +61,13 @@ impl MetaHeader {
         bytes[0..2].copy_from_slice(&META_VERSION.to_be_bytes());
         bytes[2] = CHECKSUM_CRC32C;
         bytes[3..7].copy_from_slice(&self.bytes_per_checksum.to_be_bytes());
-        if let Some(digests) = &self.digests {
-            bytes[7..].copy_from_slice(&encode_digests(digests));
+        match &self.digests {
+            DigestState::Unset => {}
+            DigestState::Pending => bytes[7] = FLAG_DIGESTS_PENDING,
+            DigestState::Recorded(digests) => {
+                bytes[7] = FLAG_DIGESTS;
+                bytes[8..].copy_from_slice(&encode_digests(digests));
+            }
         }
         bytes
     }
@@ -74,13 +89,14 @@ impl MetaHeader {
             return Err("bytes per checksum is 0".to_string());
         }
         let digests = match bytes[7] {
-            0 => None,
+            0 => DigestState::Unset,
+            FLAG_DIGESTS_PENDING => DigestState::Pending,
             FLAG_DIGESTS => {
                 let mut md5 = [0u8; 16];
                 let mut sha1 = [0u8; 20];
                 md5.copy_from_slice(&bytes[8..24]);
                 sha1.copy_from_slice(&bytes[24..44]);
-                Some(Digests { md5, sha1 })
+                DigestState::Recorded(Digests { md5, sha1 })
             }
             flags => return Err(format!("unknown flags {flags:#x}")),
         };
@@ -109,17 +125,25 @@ fn malformed(path: &Path, reason: impl Into<String>) -> StorageError {
     }
 }
 
-fn encode_digests(digests: &Digests) -> [u8; DIGESTS_LEN] {
-    let mut bytes = [0u8; DIGESTS_LEN];
-    bytes[0] = FLAG_DIGESTS;
-    bytes[1..17].copy_from_slice(&digests.md5);
-    bytes[17..].copy_from_slice(&digests.sha1);
+fn encode_digests(digests: &Digests) -> [u8; 36] {
+    let mut bytes = [0u8; 36];
+    bytes[..16].copy_from_slice(&digests.md5);
+    bytes[16..].copy_from_slice(&digests.sha1);
     bytes
 }
 
-/// Records the digests in a meta file's header (the caller fsyncs).
+/// Marks a finalized replica's digests as pending (the caller fsyncs).
+pub fn write_pending(file: &File) -> std::io::Result<()> {
+    file.write_all_at(&[FLAG_DIGESTS_PENDING], FLAGS_OFFSET)
+}
+
+/// Records the digests in a meta file's header (the caller fsyncs): the
+/// digests first, under the pending flag, then the one-byte flag, so a
+/// concurrent reader of the header never takes half-written digests for
+/// recorded ones.
 pub fn write_digests(file: &File, digests: &Digests) -> std::io::Result<()> {
-    file.write_all_at(&encode_digests(digests), DIGESTS_OFFSET)
+    file.write_all_at(&encode_digests(digests), FLAGS_OFFSET + 1)?;
+    file.write_all_at(&[FLAG_DIGESTS], FLAGS_OFFSET)
 }
 
 /// Chunks covering `length` bytes (the last one may be partial).
@@ -165,21 +189,6 @@ impl BlockHasher {
         self.sha1.update(data);
     }
 
-    /// Hashes the first `length` bytes of a data file, a run at a time.
-    pub fn of_prefix(file: &File, length: u64, path: &Path) -> Result<Self, StorageError> {
-        let mut hasher = Self::default();
-        let mut buffer = vec![0u8; HASH_RUN.min(length) as usize];
-        let mut offset = 0;
-        while offset < length {
-            let run = &mut buffer[..HASH_RUN.min(length - offset) as usize];
-            file.read_exact_at(run, offset)
-                .map_err(io_error(format!("cannot read {}", path.display())))?;
-            hasher.update(run);
-            offset += run.len() as u64;
-        }
-        Ok(hasher)
-    }
-
     pub fn finish(self) -> Digests {
         Digests {
             md5: self.md5.finalize().into(),
@@ -205,9 +214,15 @@ mod tests {
         };
         let full = MetaHeader {
             bytes_per_checksum: 4096,
-            digests: Some(digests),
+            digests: DigestState::Recorded(digests),
         };
         assert_eq!(MetaHeader::decode(&full.encode()), Ok(full));
+        let pending = MetaHeader {
+            bytes_per_checksum: 512,
+            digests: DigestState::Pending,
+        };
+        assert_eq!(pending.encode()[7], 2);
+        assert_eq!(MetaHeader::decode(&pending.encode()), Ok(pending));
     }
 
     #[test]

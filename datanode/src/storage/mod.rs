@@ -21,18 +21,27 @@
 //!      0     2  version = 1                       \
 //!      2     1  checksum type = 2 (CRC32C)         > Hadoop's 7-byte header
 //!      3     4  bytes per checksum (bpc)          /
-//!      7     1  flags: 1 = digests present        \
-//!      8    16  MD5 of the whole replica data      > Tusk extension, zeros until finalize
+//!      7     1  flags: 1 = digests, 2 = pending   \
+//!      8    16  MD5 of the whole replica data      > Tusk extension, zeros until recorded
 //!     24    20  SHA-1 of the whole replica data   /
 //!     44   4*n  CRC32C of each chunk of bpc bytes (the last chunk may be partial)
 //! ```
 //!
-//! Writing appends data and CRCs; finalize fsyncs both files, writes the
-//! digests into the header (pwrite), fsyncs again and moves both files into
-//! `finalized/`. On open, finalized replicas are trusted by their header and
-//! lengths (the block scanner re-reads them later); rbw replicas are cut to
-//! their longest valid prefix. Anything inconsistent is renamed aside with a
-//! `.corrupt` suffix and logged, never deleted.
+//! Flags 2 (digests pending) marks a replica finalized (or being finalized)
+//! whose digests are not recorded yet.
+//!
+//! Writing appends data and CRCs (disk space allocated ahead, writeback
+//! started every few MiB); finalize sets the pending flag, fsyncs both files
+//! and moves them into `finalized/`. The digester ([`crate::digester`]) then
+//! re-reads the replica, checks every chunk's CRC while hashing it, and
+//! records MD5 and SHA-1 (digests first, then the flag byte, then
+//! fdatasync), so hashing stays off the write path. Until then the replica
+//! is checked by its CRCs alone, and BLOCK_CHECKSUM computes its digests on
+//! demand. On open, finalized replicas are trusted by their header and
+//! lengths (the block scanner re-reads them later) and pending ones are
+//! queued for the digester; rbw replicas are cut to their longest valid
+//! prefix. Anything inconsistent is renamed aside with a `.corrupt` suffix
+//! and logged, never deleted.
 
 mod meta;
 mod rbw;
@@ -66,7 +75,8 @@ pub struct BlockKey {
 /// Where a replica is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplicaState {
-    /// Complete, checksummed and digested; never changes again.
+    /// Complete and checksummed (its digests recorded, or pending); its
+    /// data never changes again.
     Finalized,
     /// Being written (or left behind by a writer that went away).
     Rbw,
@@ -101,9 +111,21 @@ pub struct StorageUsage {
 /// The result of re-reading a replica.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VerifyOutcome {
-    /// Every chunk matches its CRC and (finalized) the digests match.
+    /// Every chunk matches its CRC and (finalized, digests recorded) the
+    /// digests match.
     Healthy,
     /// Why not: which chunk and offset, or which digest, mismatched.
+    Corrupt(String),
+}
+
+/// A finalized replica's digests, recorded or computed on demand.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DigestOutcome {
+    /// The replica's MD5 and SHA-1, now recorded in its meta header.
+    Recorded(Digests),
+    /// The digests were pending and a chunk, a length or the header is
+    /// wrong, or a file is missing: the replica is corrupt (nothing was
+    /// recorded).
     Corrupt(String),
 }
 
@@ -218,6 +240,9 @@ pub enum StorageError {
     /// The replica was deleted, finalized or taken over by another writer.
     #[error("replica blk_{0} was deleted or taken over by another writer")]
     Superseded(u64),
+    /// The work on the replica stopped because its caller is stopping.
+    #[error("replica blk_{0}: stopped before the work on it was done")]
+    Interrupted(u64),
     /// No block pool yet: the DataNode has not registered with a NameNode.
     #[error("no block pool: the DataNode has not registered with a NameNode yet")]
     NoBlockPool,

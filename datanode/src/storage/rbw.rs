@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tracing::{info, warn};
 
-use super::meta::{self, BlockHasher, MetaHeader};
+use super::meta::{self, MetaHeader};
 use super::replica_map::{Located, StoreInner};
 use super::volume;
 use super::writer::ReplicaWriter;
@@ -22,13 +22,7 @@ pub(super) fn create(
     let located = store.reserve_rbw(block, store.choose_volume())?;
     let volume_root = &store.volumes[located.volume].root;
     match create_files(volume_root, &located, store.bytes_per_checksum) {
-        Ok((data, meta)) => Ok(ReplicaWriter::new(
-            Arc::clone(store),
-            located,
-            data,
-            meta,
-            BlockHasher::default(),
-        )),
+        Ok((data, meta)) => Ok(ReplicaWriter::new(Arc::clone(store), located, data, meta)),
         Err(err) => {
             store.forget_owned(block.id, located.epoch);
             Err(err)
@@ -53,7 +47,7 @@ pub(super) fn recover(
     };
     let (data, meta) = (open(&located.data)?, open(&located.meta)?);
     let volume_root = &store.volumes[located.volume].root;
-    let hasher = cut(volume_root, &located, &data, &meta)?;
+    cut(volume_root, &located, &data, &meta)?;
     if located.info.generation_stamp != new_generation_stamp {
         let old_meta = located.meta.clone();
         located
@@ -75,13 +69,7 @@ pub(super) fn recover(
         length = located.info.length,
         "recovered rbw replica"
     );
-    Ok(ReplicaWriter::new(
-        Arc::clone(store),
-        located,
-        data,
-        meta,
-        hasher,
-    ))
+    Ok(ReplicaWriter::new(Arc::clone(store), located, data, meta))
 }
 
 /// Creates the meta file (header only) and the empty data file.
@@ -115,14 +103,14 @@ fn create_files(
     }
 }
 
-/// Cuts a recovered replica's files to `located.info.length` (fixing the CRC
-/// of a now-partial last chunk) and hashes the remaining prefix.
+/// Cuts a recovered replica's files to `located.info.length`, fixing the CRC
+/// of a now-partial last chunk and releasing space allocated past the end.
 fn cut(
     volume_root: &Path,
     located: &Located,
     data: &File,
     meta: &File,
-) -> Result<BlockHasher, StorageError> {
+) -> Result<(), StorageError> {
     let header = MetaHeader::read(meta, &located.meta)?;
     let bytes_per_checksum = u64::from(header.bytes_per_checksum);
     let length = located.info.length;
@@ -142,9 +130,10 @@ fn cut(
             ),
         });
     }
+    // Also releases disk space a crashed writer allocated past the end.
+    data.set_len(length)
+        .map_err(write_error(volume_root, &located.data))?;
     if data_len > length {
-        data.set_len(length)
-            .map_err(write_error(volume_root, &located.data))?;
         let partial = length % bytes_per_checksum;
         if partial != 0 {
             let last_start = length - partial;
@@ -161,5 +150,5 @@ fn cut(
         meta.set_len(meta_wanted)
             .map_err(write_error(volume_root, &located.meta))?;
     }
-    BlockHasher::of_prefix(data, length, &located.data)
+    Ok(())
 }

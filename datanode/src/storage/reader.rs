@@ -1,12 +1,13 @@
 //! `ReplicaReader` (chunks and their stored CRCs, for READ_BLOCK) and the
-//! full re-read behind `BlockStore::verify`.
+//! full re-reads behind `BlockStore::verify` and the digester.
 
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::meta::{self, BlockHasher, MetaHeader};
+use super::meta::{self, BlockHasher, DigestState, Digests, MetaHeader};
 use super::replica_map::Located;
 use super::{BlockKey, ReplicaState, StorageError, VerifyOutcome, io_error};
 
@@ -142,57 +143,145 @@ fn read_error(path: &Path, length: u64) -> impl FnOnce(io::Error) -> StorageErro
     }
 }
 
-/// Re-reads a replica: every chunk against its CRC, then (finalized) the
-/// digests against the header. Damage is an outcome; only I/O failures are errors.
+/// Re-reads a replica: every chunk against its CRC, then (finalized, digests
+/// recorded) the digests against the header. A finalized replica whose
+/// digests are pending is checked by its CRCs alone. Damage is an outcome;
+/// only I/O failures are errors.
 pub(super) fn verify(
     located: &Located,
     data: &File,
     meta: &File,
     throttle: &mut dyn FnMut(u64),
 ) -> Result<VerifyOutcome, StorageError> {
-    let corrupt = |reason: String| Ok(VerifyOutcome::Corrupt(reason));
+    let header = match checked_header(located, data, meta)? {
+        Ok(header) => header,
+        Err(reason) => return Ok(VerifyOutcome::Corrupt(reason)),
+    };
+    let recorded = match header.digests {
+        DigestState::Recorded(digests) if located.info.state == ReplicaState::Finalized => {
+            Some(digests)
+        }
+        _ => None,
+    };
+    let mut hasher = BlockHasher::default();
+    let hashing = recorded.is_some().then_some(&mut hasher);
+    let mut paced = |bytes| {
+        throttle(bytes);
+        true
+    };
+    if let Err(reason) = reread(located, data, meta, &header, hashing, &mut paced)? {
+        return Ok(VerifyOutcome::Corrupt(reason));
+    }
+    Ok(recorded
+        .and_then(|recorded| compare(located, &recorded, &hasher.finish()))
+        .map_or(VerifyOutcome::Healthy, VerifyOutcome::Corrupt))
+}
+
+/// The digests of a finalized replica, as [`digests`] found them.
+pub(super) enum Hashed {
+    /// Already in the meta header.
+    Recorded(Digests),
+    /// Pending, computed now from data whose every chunk matched its CRC:
+    /// the caller records them.
+    Computed(Digests),
+    /// Why the replica is corrupt.
+    Corrupt(String),
+}
+
+/// The digests of a finalized replica: the recorded ones, or (pending) the
+/// ones computed now. Hashing stops with `Interrupted` once `stop` is set.
+pub(super) fn digests(
+    located: &Located,
+    data: &File,
+    meta: &File,
+    stop: &AtomicBool,
+) -> Result<Hashed, StorageError> {
+    let header = match checked_header(located, data, meta)? {
+        Ok(header) => header,
+        Err(reason) => return Ok(Hashed::Corrupt(reason)),
+    };
+    if let DigestState::Recorded(digests) = header.digests {
+        return Ok(Hashed::Recorded(digests));
+    }
+    let mut hasher = BlockHasher::default();
+    let mut go_on = |_| !stop.load(Ordering::Relaxed);
+    Ok(
+        match reread(located, data, meta, &header, Some(&mut hasher), &mut go_on)? {
+            Ok(()) => Hashed::Computed(hasher.finish()),
+            Err(reason) => Hashed::Corrupt(reason),
+        },
+    )
+}
+
+/// The meta header, if it is readable and (finalized) the files have the
+/// replica's lengths and the header marks it finalized; else why not.
+fn checked_header(
+    located: &Located,
+    data: &File,
+    meta: &File,
+) -> Result<Result<MetaHeader, String>, StorageError> {
     let header = match MetaHeader::read(meta, &located.meta) {
         Ok(header) => header,
-        Err(err @ StorageError::Malformed { .. }) => return corrupt(err.to_string()),
+        Err(err @ StorageError::Malformed { .. }) => return Ok(Err(err.to_string())),
         Err(err) => return Err(err),
     };
+    if located.info.state != ReplicaState::Finalized {
+        return Ok(Ok(header));
+    }
+    if header.digests == DigestState::Unset {
+        return Ok(Err(format!(
+            "{} records no digests",
+            located.meta.display()
+        )));
+    }
+    let length = located.info.length;
+    let file_len = |file: &File, path: &Path| {
+        file.metadata()
+            .map(|metadata| metadata.len())
+            .map_err(io_error(format!("cannot stat {}", path.display())))
+    };
+    let data_len = file_len(data, &located.data)?;
+    if data_len != length {
+        return Ok(Err(format!(
+            "{} has {data_len} bytes, the replica has {length}",
+            located.data.display()
+        )));
+    }
+    let meta_len = file_len(meta, &located.meta)?;
+    let expected = meta::meta_file_len(length, header.bytes_per_checksum);
+    if meta_len != expected {
+        return Ok(Err(format!(
+            "{} has {meta_len} bytes, {expected} expected",
+            located.meta.display()
+        )));
+    }
+    Ok(Ok(header))
+}
+
+/// Reads the replica's `length` bytes, checking every chunk against its CRC
+/// and feeding them to `hasher` if given. `Err` says which chunk failed.
+/// `go_on` gets each run's byte count before the run is read; false stops
+/// the re-read with `Interrupted`.
+fn reread(
+    located: &Located,
+    data: &File,
+    meta: &File,
+    header: &MetaHeader,
+    mut hasher: Option<&mut BlockHasher>,
+    go_on: &mut dyn FnMut(u64) -> bool,
+) -> Result<Result<(), String>, StorageError> {
     let bytes_per_checksum = u64::from(header.bytes_per_checksum);
     let length = located.info.length;
-    let finalized = located.info.state == ReplicaState::Finalized;
-    if finalized && header.digests.is_none() {
-        return corrupt(format!("{} records no digests", located.meta.display()));
-    }
-    if finalized {
-        let file_len = |file: &File, path: &Path| {
-            file.metadata()
-                .map(|metadata| metadata.len())
-                .map_err(io_error(format!("cannot stat {}", path.display())))
-        };
-        let data_len = file_len(data, &located.data)?;
-        if data_len != length {
-            return corrupt(format!(
-                "{} has {data_len} bytes, the replica has {length}",
-                located.data.display()
-            ));
-        }
-        let meta_len = file_len(meta, &located.meta)?;
-        let expected = meta::meta_file_len(length, header.bytes_per_checksum);
-        if meta_len != expected {
-            return corrupt(format!(
-                "{} has {meta_len} bytes, {expected} expected",
-                located.meta.display()
-            ));
-        }
-    }
     let run_len = (VERIFY_RUN / bytes_per_checksum).max(1) * bytes_per_checksum;
     let mut buffer = vec![0u8; run_len.min(length) as usize];
     let mut crc_bytes = Vec::new();
     let mut crcs = Vec::new();
-    let mut hasher = BlockHasher::default();
     let mut offset = 0;
     while offset < length {
         let count = run_len.min(length - offset);
-        throttle(count);
+        if !go_on(count) {
+            return Err(StorageError::Interrupted(located.info.block_id));
+        }
         let run = &mut buffer[..count as usize];
         let chunks = meta::chunk_count(count, header.bytes_per_checksum);
         crc_bytes.resize((chunks * meta::CRC_LEN) as usize, 0);
@@ -209,10 +298,10 @@ pub(super) fn verify(
             match file.read_exact_at(buf, at) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
-                    return corrupt(format!(
+                    return Ok(Err(format!(
                         "{} ends before the replica's {length} bytes",
                         path.display()
-                    ));
+                    )));
                 }
                 Err(err) => return Err(io_error(format!("cannot read {}", path.display()))(err)),
             }
@@ -227,22 +316,25 @@ pub(super) fn verify(
         {
             if crc32c::crc32c(chunk) != *stored {
                 let chunk_index = first_chunk + index as u64;
-                return corrupt(format!(
+                return Ok(Err(format!(
                     "checksum mismatch in chunk {chunk_index} at offset {} of {}",
                     chunk_index * bytes_per_checksum,
                     located.data.display()
-                ));
+                )));
             }
         }
-        hasher.update(run);
+        if let Some(hasher) = hasher.as_deref_mut() {
+            hasher.update(run);
+        }
         offset += count;
     }
-    let Some(recorded) = header.digests.filter(|_| finalized) else {
-        return Ok(VerifyOutcome::Healthy);
-    };
-    let computed = hasher.finish();
+    Ok(Ok(()))
+}
+
+/// Why `computed` does not match `recorded`, if it does not.
+fn compare(located: &Located, recorded: &Digests, computed: &Digests) -> Option<String> {
     if computed.md5 != recorded.md5 {
-        return corrupt(format!(
+        return Some(format!(
             "MD5 of {} is {}, {} recorded",
             located.data.display(),
             hex(&computed.md5),
@@ -250,14 +342,14 @@ pub(super) fn verify(
         ));
     }
     if computed.sha1 != recorded.sha1 {
-        return corrupt(format!(
+        return Some(format!(
             "SHA-1 of {} is {}, {} recorded",
             located.data.display(),
             hex(&computed.sha1),
             hex(&recorded.sha1)
         ));
     }
-    Ok(VerifyOutcome::Healthy)
+    None
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,10 +5,10 @@
 //! stamped into the map entry; recovery or deletion replaces or removes the
 //! entry, and the old writer's later calls then fail with `Superseded`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::scan::FoundReplica;
 use super::volume::{self, Volume};
@@ -23,6 +23,8 @@ pub(super) struct StoreInner {
     /// Serializes `set_cluster` (which rewrites VERSION files) without the map lock.
     pub binding: Mutex<()>,
     next_volume: AtomicUsize,
+    /// Signalled when a replica is queued for the digester (or to stop it).
+    digests_queued: Condvar,
 }
 
 pub(super) struct StoreState {
@@ -30,6 +32,12 @@ pub(super) struct StoreState {
     pub block_pool: Option<String>,
     pub replicas: HashMap<u64, Replica>,
     next_epoch: u64,
+    /// Finalized replicas whose digests are pending, oldest first: block ids
+    /// only, one per finalize, so it is bounded by the replicas finalized
+    /// since the digester last caught up.
+    digest_queue: VecDeque<u64>,
+    /// Replicas whose `digests_pending` is set.
+    pending_digests: usize,
 }
 
 pub(super) struct Replica {
@@ -43,6 +51,8 @@ pub(super) struct Replica {
     /// The CRC of an rbw replica's partial last chunk as of `length`, as its
     /// writer published it: the CRC on disk may already cover later bytes.
     last_chunk_crc: Option<u32>,
+    /// Finalized, and the digester has yet to record its MD5 and SHA-1.
+    digests_pending: bool,
 }
 
 /// A replica's entry and the paths of its files, copied out of the map.
@@ -60,6 +70,27 @@ impl StoreState {
     fn new_epoch(&mut self) -> u64 {
         self.next_epoch += 1;
         self.next_epoch
+    }
+
+    /// Marks a finalized replica's digests pending and queues it.
+    fn queue_digests(&mut self, block_id: u64) {
+        let Some(replica) = self.replicas.get_mut(&block_id) else {
+            return;
+        };
+        if !replica.digests_pending {
+            replica.digests_pending = true;
+            self.pending_digests += 1;
+            self.digest_queue.push_back(block_id);
+        }
+    }
+
+    /// Removes a replica, keeping the pending count right.
+    fn remove(&mut self, block_id: u64) -> Option<Replica> {
+        let replica = self.replicas.remove(&block_id)?;
+        if replica.digests_pending {
+            self.pending_digests -= 1;
+        }
+        Some(replica)
     }
 }
 
@@ -87,6 +118,8 @@ impl StoreInner {
             block_pool,
             replicas: HashMap::with_capacity(found.len()),
             next_epoch: 0,
+            digest_queue: VecDeque::new(),
+            pending_digests: 0,
         };
         for (block_id, found) in found {
             let replica = Replica {
@@ -97,8 +130,12 @@ impl StoreInner {
                 bytes_per_checksum: found.bytes_per_checksum,
                 epoch: state.new_epoch(),
                 last_chunk_crc: None,
+                digests_pending: false,
             };
             state.replicas.insert(block_id, replica);
+            if found.digests_pending {
+                state.queue_digests(block_id);
+            }
         }
         Self {
             volumes,
@@ -107,6 +144,7 @@ impl StoreInner {
             state: Mutex::new(state),
             binding: Mutex::new(()),
             next_volume: AtomicUsize::new(0),
+            digests_queued: Condvar::new(),
         }
     }
 
@@ -185,6 +223,7 @@ impl StoreInner {
             bytes_per_checksum: self.bytes_per_checksum,
             epoch: state.new_epoch(),
             last_chunk_crc: None,
+            digests_pending: false,
         };
         let located = self.located(&pool, block.id, &replica);
         state.replicas.insert(block.id, replica);
@@ -233,7 +272,7 @@ impl StoreInner {
     /// Removes a replica from the map, returning where its files are.
     pub fn take(&self, block_id: u64) -> Result<Option<Located>, StorageError> {
         let mut state = self.state();
-        let Some(replica) = state.replicas.remove(&block_id) else {
+        let Some(replica) = state.remove(block_id) else {
             return Ok(None);
         };
         let pool = state
@@ -307,18 +346,76 @@ impl StoreInner {
         }
     }
 
-    /// Records that the writer of `epoch` moved the replica into finalized/.
+    /// Records that the writer of `epoch` moved the replica into finalized/,
+    /// and queues it for the digester.
     pub fn mark_finalized(
         &self,
         block_id: u64,
         epoch: u64,
         length: u64,
     ) -> Result<(), StorageError> {
-        self.update_owned(block_id, epoch, |replica| {
-            replica.length = length;
-            replica.state = ReplicaState::Finalized;
-            replica.last_chunk_crc = None;
-        })
+        let mut state = self.state();
+        match state.replicas.get_mut(&block_id) {
+            Some(replica) if replica.epoch == epoch => {
+                replica.length = length;
+                replica.state = ReplicaState::Finalized;
+                replica.last_chunk_crc = None;
+            }
+            _ => return Err(StorageError::Superseded(block_id)),
+        }
+        state.queue_digests(block_id);
+        drop(state);
+        self.digests_queued.notify_one();
+        Ok(())
+    }
+
+    /// Clears the pending mark of a replica whose digests were recorded (or
+    /// that turned out corrupt), if the entry is still the one of `epoch`.
+    pub fn digests_settled(&self, block_id: u64, epoch: u64) {
+        let mut state = self.state();
+        if let Some(replica) = state.replicas.get_mut(&block_id)
+            && replica.epoch == epoch
+            && replica.digests_pending
+        {
+            replica.digests_pending = false;
+            state.pending_digests -= 1;
+        }
+    }
+
+    /// Finalized replicas whose digests are not recorded yet.
+    pub fn pending_digests(&self) -> usize {
+        self.state().pending_digests
+    }
+
+    /// Waits for the next replica queued for the digester; None once `stop`
+    /// is set (see [`StoreInner::wake_digester`]).
+    pub fn next_pending_digests(&self, stop: &AtomicBool) -> Option<u64> {
+        let mut state = self.state();
+        loop {
+            if stop.load(Ordering::Acquire) {
+                return None;
+            }
+            while let Some(block_id) = state.digest_queue.pop_front() {
+                let pending = state
+                    .replicas
+                    .get(&block_id)
+                    .is_some_and(|replica| replica.digests_pending);
+                if pending {
+                    return Some(block_id);
+                }
+            }
+            state = self
+                .digests_queued
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Wakes a digester waiting in `next_pending_digests` (after setting its
+    /// stop flag: taking the lock orders the two).
+    pub fn wake_digester(&self) {
+        let _state = self.state();
+        self.digests_queued.notify_all();
     }
 
     /// Removes the entry if the writer of `epoch` still owns it.
@@ -329,7 +426,7 @@ impl StoreInner {
             .get(&block_id)
             .is_some_and(|replica| replica.epoch == epoch);
         if owned {
-            state.replicas.remove(&block_id);
+            state.remove(block_id);
         }
         owned
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use tracing::{info, warn};
 
-use super::meta::{self, MetaHeader};
+use super::meta::{self, DigestState, MetaHeader};
 use super::volume::{self, BlockFileName, Volume};
 use super::{ReplicaInfo, ReplicaState, StorageError, io_error};
 
@@ -18,6 +18,8 @@ pub struct FoundReplica {
     pub info: ReplicaInfo,
     pub volume: usize,
     pub bytes_per_checksum: u32,
+    /// Finalized before its digests were recorded: the digester owes them.
+    pub digests_pending: bool,
     data: PathBuf,
     meta: PathBuf,
 }
@@ -98,7 +100,11 @@ fn scan_volume(
     let mut found = Vec::new();
     for pair in pair_files(&volume.rbw_dir(pool))? {
         match recover_rbw(&pair) {
-            Ok(length) => found.push(pair.into_found(index, length, ReplicaState::Rbw)),
+            Ok((length, bytes_per_checksum)) => found.push(pair.into_found(
+                index,
+                (length, bytes_per_checksum, false),
+                ReplicaState::Rbw,
+            )),
             Err(reason) => set_aside_pair(&pair.data, &pair.meta, &reason),
         }
     }
@@ -126,7 +132,7 @@ impl FilePair {
     fn into_found(
         self,
         volume: usize,
-        (length, bytes_per_checksum): (u64, u32),
+        (length, bytes_per_checksum, digests_pending): (u64, u32, bool),
         state: ReplicaState,
     ) -> FoundReplica {
         FoundReplica {
@@ -138,6 +144,7 @@ impl FilePair {
             },
             volume,
             bytes_per_checksum,
+            digests_pending,
             data: self.data,
             meta: self.meta,
         }
@@ -213,14 +220,17 @@ fn pair_files(dir: &Path) -> Result<Vec<FilePair>, StorageError> {
     Ok(pairs)
 }
 
-/// (length, bytes per checksum) of a finalized replica, or why it is corrupt.
-fn check_finalized(pair: &FilePair) -> Result<(u64, u32), String> {
+/// (length, bytes per checksum, digests pending) of a finalized replica, or
+/// why it is corrupt.
+fn check_finalized(pair: &FilePair) -> Result<(u64, u32, bool), String> {
     let meta_file = File::open(&pair.meta)
         .map_err(|err| format!("cannot open {}: {err}", pair.meta.display()))?;
     let header = MetaHeader::read(&meta_file, &pair.meta).map_err(|err| err.to_string())?;
-    if header.digests.is_none() {
-        return Err("finalized replica without digests".to_string());
-    }
+    let digests_pending = match header.digests {
+        DigestState::Unset => return Err("finalized replica without digests".to_string()),
+        DigestState::Pending => true,
+        DigestState::Recorded(_) => false,
+    };
     let data_len = file_len(&pair.data)?;
     let meta_len = file_len(&pair.meta)?;
     let expected = meta::meta_file_len(data_len, header.bytes_per_checksum);
@@ -229,7 +239,7 @@ fn check_finalized(pair: &FilePair) -> Result<(u64, u32), String> {
             "meta file has {meta_len} bytes, {expected} expected for {data_len} bytes of data"
         ));
     }
-    Ok((data_len, header.bytes_per_checksum))
+    Ok((data_len, header.bytes_per_checksum, digests_pending))
 }
 
 /// Cuts an rbw replica to its longest valid prefix: whole chunks that have a

@@ -1,21 +1,22 @@
 //! `BlockStore`: the DataNode's replicas on its volumes.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, PoisonError};
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use super::meta::{self, MetaHeader};
-use super::reader::{self, ReplicaReader};
+use super::meta::{self, DigestState, Digests, MetaHeader};
+use super::reader::{self, Hashed, ReplicaReader};
 use super::replica_map::{Located, Replica, StoreInner};
 use super::volume::{self, VersionFile, Volume};
 use super::writer::ReplicaWriter;
 use super::{
-    BlockKey, ReplicaInfo, ReplicaState, StorageError, StorageUsage, VerifyOutcome, io_error,
-    open_error, rbw, scan,
+    BlockKey, DigestOutcome, ReplicaInfo, ReplicaState, StorageError, StorageUsage, VerifyOutcome,
+    io_error, open_error, rbw, scan, write_error,
 };
 
 /// How often a reader looks a replica up again when its files moved under
@@ -237,7 +238,7 @@ impl BlockStore {
         block_id: u64,
         min_generation_stamp: u64,
     ) -> Result<ReplicaReader, StorageError> {
-        let (located, data, meta) = self.open_files(block_id)?;
+        let (located, data, meta) = self.open_files(block_id, false)?;
         if located.info.generation_stamp < min_generation_stamp {
             return Err(StorageError::GenerationStamp {
                 block_id,
@@ -314,9 +315,10 @@ impl BlockStore {
         usage
     }
 
-    /// The MD5 and SHA-1 recorded when the replica was finalized.
-    pub fn digests(&self, block_id: u64) -> Result<([u8; 16], [u8; 20]), StorageError> {
-        let (located, _data, meta) = self.open_files(block_id)?;
+    /// The MD5 and SHA-1 recorded for a finalized replica; None while the
+    /// digester has yet to record them.
+    pub fn digests(&self, block_id: u64) -> Result<Option<Digests>, StorageError> {
+        let (located, _data, meta) = self.open_files(block_id, false)?;
         if located.info.state != ReplicaState::Finalized {
             return Err(StorageError::WrongState {
                 block_id,
@@ -325,23 +327,96 @@ impl BlockStore {
                 operation: "digests",
             });
         }
-        let header = MetaHeader::read(&meta, &located.meta)?;
-        let digests = header.digests.ok_or_else(|| StorageError::Malformed {
-            path: located.meta.clone(),
-            reason: "finalized replica without digests".into(),
-        })?;
-        Ok((digests.md5, digests.sha1))
+        match MetaHeader::read(&meta, &located.meta)?.digests {
+            DigestState::Recorded(digests) => Ok(Some(digests)),
+            DigestState::Pending => Ok(None),
+            DigestState::Unset => Err(StorageError::Malformed {
+                path: located.meta.clone(),
+                reason: "finalized replica without digests".into(),
+            }),
+        }
+    }
+
+    /// The digests of a finalized replica, computing and recording them now
+    /// if they are pending (the digester's work, also done on demand for
+    /// BLOCK_CHECKSUM). Computing re-reads the replica and checks every
+    /// chunk's CRC; a mismatch (or a missing file) records nothing and is
+    /// `Corrupt`. Setting `stop` ends the computation early with
+    /// `Interrupted`.
+    pub fn record_digests(
+        &self,
+        block_id: u64,
+        stop: &AtomicBool,
+    ) -> Result<DigestOutcome, StorageError> {
+        let (located, data, meta) = match self.open_files(block_id, true) {
+            Ok(opened) => opened,
+            Err(StorageError::MissingFile { path, .. }) => {
+                if let Ok(located) = self.inner.locate(block_id) {
+                    self.inner.digests_settled(block_id, located.epoch);
+                }
+                return Ok(DigestOutcome::Corrupt(format!(
+                    "{} is missing",
+                    path.display()
+                )));
+            }
+            Err(err) => return Err(err),
+        };
+        if located.info.state != ReplicaState::Finalized {
+            return Err(StorageError::WrongState {
+                block_id,
+                state: located.info.state,
+                needed: ReplicaState::Finalized,
+                operation: "recording digests",
+            });
+        }
+        let digests = match reader::digests(&located, &data, &meta, stop)? {
+            Hashed::Recorded(digests) => digests,
+            Hashed::Computed(digests) => {
+                let volume_root = &self.inner.volumes[located.volume].root;
+                meta::write_digests(&meta, &digests)
+                    .and_then(|()| meta.sync_data())
+                    .map_err(write_error(volume_root, &located.meta))?;
+                debug!(block_id, "recorded replica digests");
+                digests
+            }
+            Hashed::Corrupt(reason) => {
+                self.inner.digests_settled(block_id, located.epoch);
+                return Ok(DigestOutcome::Corrupt(reason));
+            }
+        };
+        self.inner.digests_settled(block_id, located.epoch);
+        Ok(DigestOutcome::Recorded(digests))
+    }
+
+    /// Finalized replicas the digester has yet to hash: queued, or being
+    /// hashed. A replica found corrupt no longer counts (its meta header
+    /// still says pending, so a restart checks it again); one whose files
+    /// cannot be read stays counted.
+    pub fn pending_digests(&self) -> usize {
+        self.inner.pending_digests()
+    }
+
+    /// For the digester: waits for the next finalized replica whose digests
+    /// are pending; None once `stop` is set and [`BlockStore::wake_digester`]
+    /// called.
+    pub fn next_pending_digests(&self, stop: &AtomicBool) -> Option<u64> {
+        self.inner.next_pending_digests(stop)
+    }
+
+    /// Wakes a digester waiting for work, to see its stop flag.
+    pub fn wake_digester(&self) {
+        self.inner.wake_digester();
     }
 
     /// Re-reads a replica: every chunk against its CRC, then (finalized) the
-    /// MD5 and SHA-1 against the header. `throttle` gets each run's byte count
-    /// before the run is read.
+    /// MD5 and SHA-1 against the header if they are recorded yet. `throttle`
+    /// gets each run's byte count before the run is read.
     pub fn verify(
         &self,
         block_id: u64,
         throttle: &mut dyn FnMut(u64),
     ) -> Result<VerifyOutcome, StorageError> {
-        match self.open_files(block_id) {
+        match self.open_files(block_id, false) {
             Ok((located, data, meta)) => reader::verify(&located, &data, &meta, throttle),
             Err(StorageError::MissingFile { path, .. }) => Ok(VerifyOutcome::Corrupt(format!(
                 "{} is missing",
@@ -373,15 +448,23 @@ impl BlockStore {
         Ok(())
     }
 
-    /// Opens a replica's data and meta files, looking it up again if a
-    /// finalize or recovery moved them in between.
-    fn open_files(&self, block_id: u64) -> Result<(Located, File, File), StorageError> {
+    /// Opens a replica's data and meta files (the meta file writable when
+    /// asked), looking it up again if a finalize or recovery moved them in
+    /// between.
+    fn open_files(
+        &self,
+        block_id: u64,
+        writable_meta: bool,
+    ) -> Result<(Located, File, File), StorageError> {
         let mut located = self.inner.locate(block_id)?;
         for _ in 0..OPEN_ATTEMPTS {
             let opened = File::open(&located.data)
                 .map_err(|err| (located.data.clone(), err))
                 .and_then(|data| {
-                    File::open(&located.meta)
+                    OpenOptions::new()
+                        .read(true)
+                        .write(writable_meta)
+                        .open(&located.meta)
                         .map(|meta| (data, meta))
                         .map_err(|err| (located.meta.clone(), err))
                 });

@@ -3,6 +3,7 @@
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use md5::{Digest, Md5};
 use sha1::Sha1;
@@ -51,10 +52,41 @@ fn write_packets(writer: &mut ReplicaWriter, start: usize, data: &[u8], packet: 
     }
 }
 
-fn write_block(store: &BlockStore, block: BlockKey, data: &[u8]) -> ReplicaInfo {
+/// Writes and finalizes a replica, leaving its digests pending.
+fn write_pending(store: &BlockStore, block: BlockKey, data: &[u8]) -> ReplicaInfo {
     let mut writer = store.create_rbw(block).unwrap();
     write_packets(&mut writer, 0, data, 4 * BPC as usize);
     writer.finalize().unwrap()
+}
+
+/// Records a finalized replica's digests, as the digester does.
+fn record(store: &BlockStore, block_id: u64) -> Digests {
+    match store
+        .record_digests(block_id, &AtomicBool::new(false))
+        .unwrap()
+    {
+        DigestOutcome::Recorded(digests) => digests,
+        DigestOutcome::Corrupt(reason) => panic!("blk_{block_id} is corrupt: {reason}"),
+    }
+}
+
+/// Writes and finalizes a replica and records its digests.
+fn write_block(store: &BlockStore, block: BlockKey, data: &[u8]) -> ReplicaInfo {
+    let info = write_pending(store, block, data);
+    record(store, block.id);
+    info
+}
+
+fn digests_of(data: &[u8]) -> Digests {
+    Digests {
+        md5: Md5::digest(data).into(),
+        sha1: Sha1::digest(data).into(),
+    }
+}
+
+/// The flags byte of a meta file's header.
+fn meta_flags(path: &Path) -> u8 {
+    fs::read(path).unwrap()[7]
 }
 
 /// Reads a replica back, checking the stored CRCs against the data.
@@ -141,10 +173,137 @@ fn replicas_of_edge_sizes_round_trip_with_digests() {
             store.verify(id as u64, &mut no_throttle()).unwrap(),
             VerifyOutcome::Healthy
         );
-        let (md5, sha1) = store.digests(id as u64).unwrap();
-        assert_eq!(md5, <[u8; 16]>::from(Md5::digest(&data)));
-        assert_eq!(sha1, <[u8; 20]>::from(Sha1::digest(&data)));
+        assert_eq!(store.digests(id as u64).unwrap(), Some(digests_of(&data)));
     }
+}
+
+#[test]
+fn finalize_leaves_digests_pending_until_recorded() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(5000);
+    write_pending(&store, key(21, 3), &data);
+    let meta = find_file(&dirs[0], "blk_21_3.meta").unwrap();
+    assert_eq!(meta_flags(&meta), 2, "pending is marked on disk");
+    assert_eq!(store.digests(21).unwrap(), None);
+    assert_eq!(store.pending_digests(), 1);
+    // Checked by its CRCs alone meanwhile.
+    assert_eq!(
+        store.verify(21, &mut no_throttle()).unwrap(),
+        VerifyOutcome::Healthy
+    );
+    assert_eq!(read_all(&store, 21), data);
+
+    assert_eq!(record(&store, 21), digests_of(&data));
+    assert_eq!(meta_flags(&meta), 1);
+    assert_eq!(store.digests(21).unwrap(), Some(digests_of(&data)));
+    assert_eq!(store.pending_digests(), 0);
+    assert_eq!(
+        record(&store, 21),
+        digests_of(&data),
+        "recording is idempotent"
+    );
+    assert_eq!(
+        store.verify(21, &mut no_throttle()).unwrap(),
+        VerifyOutcome::Healthy
+    );
+}
+
+#[test]
+fn pending_digests_are_queued_again_after_a_restart() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let (pending, recorded) = (pattern(1500), pattern(700));
+    write_pending(&store, key(31, 1), &pending);
+    write_block(&store, key(32, 1), &recorded);
+    drop(store);
+
+    let store = BlockStore::open(&dirs, BPC).unwrap();
+    assert_eq!(store.pending_digests(), 1);
+    assert_eq!(store.digests(31).unwrap(), None);
+    assert_eq!(
+        store.next_pending_digests(&AtomicBool::new(false)),
+        Some(31)
+    );
+    assert_eq!(record(&store, 31), digests_of(&pending));
+    assert_eq!(store.pending_digests(), 0);
+    assert_eq!(store.digests(32).unwrap(), Some(digests_of(&recorded)));
+    // A stopped digester gets nothing, even with work queued.
+    write_pending(&store, key(33, 1), &pending);
+    assert_eq!(store.next_pending_digests(&AtomicBool::new(true)), None);
+}
+
+#[test]
+fn a_pending_replica_that_fails_its_crcs_gets_no_digests() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_pending(&store, key(41, 1), &pattern(3000));
+    flip_byte(&find_file(&dirs[0], "blk_41").unwrap(), 2100);
+    let outcome = store.record_digests(41, &AtomicBool::new(false)).unwrap();
+    let DigestOutcome::Corrupt(reason) = outcome else {
+        panic!("a flipped byte must be found: {outcome:?}")
+    };
+    assert!(reason.contains("chunk 4 at offset 2048"), "{reason}");
+    assert_eq!(store.digests(41).unwrap(), None, "nothing recorded");
+    assert_eq!(store.pending_digests(), 0, "nothing left to hash");
+    let VerifyOutcome::Corrupt(reason) = store.verify(41, &mut no_throttle()).unwrap() else {
+        panic!("the scanner's check must find it too")
+    };
+    assert!(reason.contains("chunk 4 at offset 2048"), "{reason}");
+
+    // A replica whose file vanished is corrupt too, not pending forever.
+    write_pending(&store, key(42, 1), &pattern(100));
+    let data_file = find_file(&dirs[0], "blk_42").unwrap();
+    fs::remove_file(&data_file).unwrap();
+    let outcome = store.record_digests(42, &AtomicBool::new(false)).unwrap();
+    assert_eq!(
+        outcome,
+        DigestOutcome::Corrupt(format!("{} is missing", data_file.display()))
+    );
+    assert_eq!(store.pending_digests(), 0);
+}
+
+#[test]
+fn space_allocated_ahead_is_released_at_finalize_and_recovery() {
+    use std::os::unix::fs::MetadataExt;
+    let allocated = |path: &Path| fs::metadata(path).unwrap().blocks() * 512;
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(3000);
+    write_block(&store, key(61, 1), &data);
+    let finalized = find_file(&dirs[0], "blk_61").unwrap();
+    assert!(
+        allocated(&finalized) < 64 * 1024,
+        "{}",
+        allocated(&finalized)
+    );
+
+    // A writer that went away mid-block (a crash) may leave space allocated
+    // past its end; recovering the replica releases it.
+    let mut writer = store.create_rbw(key(62, 1)).unwrap();
+    write_packets(&mut writer, 0, &data[..2048], 1024);
+    drop(writer);
+    let rbw = dirs[0]
+        .join("current")
+        .join(POOL)
+        .join("rbw")
+        .join("blk_62");
+    let writer = store.recover_rbw(62, 2, 2048).unwrap();
+    assert!(allocated(&rbw) < 64 * 1024, "{}", allocated(&rbw));
+    assert_eq!(writer.finalize().unwrap().length, 2048);
+}
+
+#[test]
+fn recording_digests_stops_when_asked() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    write_pending(&store, key(51, 1), &pattern(1000));
+    assert!(matches!(
+        store.record_digests(51, &AtomicBool::new(true)),
+        Err(StorageError::Interrupted(51))
+    ));
+    assert_eq!(store.pending_digests(), 1);
+    assert_eq!(store.digests(51).unwrap(), None);
 }
 
 #[test]
@@ -460,10 +619,7 @@ fn recover_rbw_cuts_to_the_acked_bytes_and_renames_the_meta() {
         store.verify(10, &mut no_throttle()).unwrap(),
         VerifyOutcome::Healthy
     );
-    assert_eq!(
-        store.digests(10).unwrap().0,
-        <[u8; 16]>::from(Md5::digest(&data))
-    );
+    assert_eq!(record(&store, 10), digests_of(&data));
     assert!(matches!(
         store.recover_rbw(10, 3, 0),
         Err(StorageError::WrongState { .. })

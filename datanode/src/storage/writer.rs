@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tracing::{debug, info, warn};
 
-use super::meta::{self, BlockHasher, Digests};
+use super::meta;
 use super::replica_map::{Located, StoreInner};
 use super::volume;
 use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError, io_error, write_error};
@@ -27,27 +27,29 @@ pub struct ReplicaWriter {
     data: File,
     meta: File,
     bytes_written: u64,
-    /// `None` when the pipeline's last node hashes the block for everyone.
-    hasher: Option<BlockHasher>,
     crc_bytes: Vec<u8>,
     /// Data before this offset has had its writeback started.
     writeback_started_to: u64,
+    /// Disk space is allocated up to here (beyond the file's length, which
+    /// it does not change); None once allocating ahead failed.
+    allocated_to: Option<u64>,
 }
 
 /// Writeback of a replica's data starts every this many bytes (Hadoop's
 /// sync-behind-writes), so the fsync at finalize has little left to flush
-/// and the disk works while the network streams.
-const WRITEBACK_INTERVAL: u64 = 8 * 1024 * 1024;
+/// (it waits for at most this much) and the disk works while the network
+/// streams.
+const WRITEBACK_INTERVAL: u64 = 4 * 1024 * 1024;
+
+/// Disk space is allocated ahead of the writes in steps of this many bytes
+/// (`fallocate` keeping the file's size): writing into allocated space
+/// spares the file system its per-page delayed-allocation work. Finalize
+/// releases what the replica did not use.
+const ALLOCATION_STEP: u64 = 8 * 1024 * 1024;
 
 impl ReplicaWriter {
-    /// A writer positioned at `located.info.length`; `hasher` has hashed that prefix.
-    pub(super) fn new(
-        store: Arc<StoreInner>,
-        located: Located,
-        data: File,
-        meta: File,
-        hasher: BlockHasher,
-    ) -> Self {
+    /// A writer positioned at `located.info.length`.
+    pub(super) fn new(store: Arc<StoreInner>, located: Located, data: File, meta: File) -> Self {
         Self {
             store,
             block: BlockKey {
@@ -62,29 +64,47 @@ impl ReplicaWriter {
             data,
             meta,
             bytes_written: located.info.length,
-            hasher: Some(hasher),
             crc_bytes: Vec::new(),
             writeback_started_to: located.info.length,
+            allocated_to: Some(located.info.length),
         }
     }
 
-    /// Asks the kernel to start writing back what was written since the last
-    /// call, without waiting for it. Only a hint: errors surface at fsync.
-    fn start_writeback(&mut self) {
+    /// Allocates disk space for the data up to `end` ahead, a step at a
+    /// time. Only a hint: a failure (no space, no support) stops it, and the
+    /// writes themselves report a full disk.
+    fn allocate_ahead(&mut self, end: u64) {
+        let Some(allocated_to) = self.allocated_to.filter(|allocated| end > *allocated) else {
+            return;
+        };
+        let from = allocated_to.max(self.bytes_written);
+        let to = end.next_multiple_of(ALLOCATION_STEP);
+        // SAFETY: fallocate on a file descriptor this writer owns.
+        let result = unsafe {
+            libc::fallocate(
+                std::os::fd::AsRawFd::as_raw_fd(&self.data),
+                libc::FALLOC_FL_KEEP_SIZE,
+                from as libc::off_t,
+                (to - from) as libc::off_t,
+            )
+        };
+        if result == 0 {
+            self.allocated_to = Some(to);
+        } else {
+            debug!(block_id = self.block.id, error = %io::Error::last_os_error(), "cannot allocate replica space ahead");
+            self.allocated_to = None;
+        }
+    }
+
+    /// Starts the writeback of what was written since the last call, once
+    /// that is `WRITEBACK_INTERVAL` or more.
+    fn write_behind(&mut self) {
         let from = self.writeback_started_to;
         let len = self.bytes_written.saturating_sub(from);
         if len < WRITEBACK_INTERVAL {
             return;
         }
-        // SAFETY: sync_file_range on a file descriptor this writer owns.
-        unsafe {
-            libc::sync_file_range(
-                std::os::fd::AsRawFd::as_raw_fd(&self.data),
-                from as libc::off64_t,
-                len as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
+        start_writeback(&self.data, from, len);
         self.writeback_started_to = self.bytes_written;
     }
 
@@ -143,6 +163,7 @@ impl ReplicaWriter {
         // The chunk holding `bytes_written` gets a new CRC, even if it is partial on disk.
         let first_chunk = self.bytes_written / bytes_per_checksum;
         let first_checksum = (first_chunk - offset_in_block / bytes_per_checksum) as usize;
+        self.allocate_ahead(end);
         let volume_root = &self.store.volumes[self.volume].root;
         self.data
             .write_all_at(fresh, self.bytes_written)
@@ -152,11 +173,8 @@ impl ReplicaWriter {
         self.meta
             .write_all_at(&self.crc_bytes, meta::crc_offset(first_chunk))
             .map_err(write_error(volume_root, &self.meta_path))?;
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(fresh);
-        }
         self.bytes_written = end;
-        self.start_writeback();
+        self.write_behind();
         let partial_last_crc = checksums
             .last()
             .copied()
@@ -165,42 +183,33 @@ impl ReplicaWriter {
             .publish_length(block_id, self.epoch, end, partial_last_crc)
     }
 
-    /// Stops hashing as data arrives: a DataNode that forwards the block
-    /// downstream gets the digests from the pipeline's last node, which
-    /// hashed the same bytes (every node verified every chunk's CRC).
-    pub fn skip_digests(&mut self) {
-        self.hasher = None;
-    }
-
-    /// Makes the replica durable and final: fsyncs data and meta, records the
-    /// digests in the meta header, and moves both files into
-    /// `finalized/subdirA/subdirB` (fsyncing the directories). Without a
-    /// hasher ([`ReplicaWriter::skip_digests`]) the digests are computed from
-    /// the data file.
+    /// Makes the replica durable and final: marks its digests pending in the
+    /// meta header, fsyncs data and meta, then moves both files into
+    /// `finalized/subdirA/subdirB` (fsyncing the directories) and queues the
+    /// replica for the digester, which records its MD5 and SHA-1 shortly
+    /// after, off the write path.
     pub fn finalize(self) -> Result<ReplicaInfo, StorageError> {
-        self.finalize_with(None)
-    }
-
-    /// [`ReplicaWriter::finalize`] recording `digests` when given (the
-    /// pipeline's last node computed them).
-    pub fn finalize_with(mut self, digests: Option<Digests>) -> Result<ReplicaInfo, StorageError> {
         let block_id = self.block.id;
         self.store.check_owned(block_id, self.epoch)?;
-        let digests = match (digests, self.hasher.take()) {
-            (Some(digests), _) => digests,
-            (None, Some(hasher)) => hasher.finish(),
-            (None, None) => {
-                BlockHasher::of_prefix(&self.data, self.bytes_written, &self.data_path)?.finish()
-            }
-        };
         let volume = &self.store.volumes[self.volume];
+        if self
+            .allocated_to
+            .is_some_and(|allocated| allocated > self.bytes_written)
+        {
+            // Releases the space allocated ahead but not written.
+            self.data
+                .set_len(self.bytes_written)
+                .map_err(write_error(&volume.root, &self.data_path))?;
+        }
         let sync = |file: &File, path: &Path| {
             file.sync_all()
                 .map_err(io_error(format!("cannot fsync {}", path.display())))
         };
+        // The meta file is written back while the data fsync waits, so its
+        // own fsync has little left to do.
+        meta::write_pending(&self.meta).map_err(write_error(&volume.root, &self.meta_path))?;
+        start_writeback(&self.meta, 0, 0);
         sync(&self.data, &self.data_path)?;
-        meta::write_digests(&self.meta, &digests)
-            .map_err(write_error(&volume.root, &self.meta_path))?;
         sync(&self.meta, &self.meta_path)?;
 
         let pool = self.store.block_pool()?;
@@ -257,6 +266,20 @@ impl ReplicaWriter {
             }
         }
         Ok(())
+    }
+}
+
+/// Asks the kernel to start writing back `len` bytes of `file` from `from`
+/// (0: to the end), without waiting. Only a hint: errors surface at fsync.
+fn start_writeback(file: &File, from: u64, len: u64) {
+    // SAFETY: sync_file_range on an open file descriptor, no pointers.
+    unsafe {
+        libc::sync_file_range(
+            std::os::fd::AsRawFd::as_raw_fd(file),
+            from as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
     }
 }
 

@@ -1,12 +1,14 @@
 //! READ_BLOCK and BLOCK_CHECKSUM.
 
+use std::sync::atomic::AtomicBool;
+
 use common::datatransfer::{self, MAX_PACKET_DATA};
 use proto::hdfs as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::{TransferContext, error_response, success_response};
-use crate::storage::ReplicaReader;
+use crate::storage::{DigestOutcome, ReplicaReader};
 
 /// How much one disk read fetches before it is sent as packets.
 const READ_BATCH: usize = 16 * MAX_PACKET_DATA;
@@ -57,14 +59,15 @@ pub async fn send_block(
         ..success_response()
     };
     if start == 0 && end == length {
-        // A whole-block read: the reader checks the digests recorded at finalize.
+        // A whole-block read: the reader checks the recorded digests (none
+        // while they are pending: the reader checks the CRCs only).
         let store = context.store.clone();
         let digests = tokio::task::spawn_blocking(move || store.digests(block.block_id))
             .await
             .map_err(std::io::Error::other)?;
-        if let Ok((md5, sha1)) = digests {
-            response.md5 = md5.to_vec();
-            response.sha1 = sha1.to_vec();
+        if let Ok(Some(digests)) = digests {
+            response.md5 = digests.md5.to_vec();
+            response.sha1 = digests.sha1.to_vec();
         }
     }
     datatransfer::write_message(&mut stream, &response).await?;
@@ -139,7 +142,8 @@ pub async fn stream_packets<W: tokio::io::AsyncWrite + Unpin>(
     Ok(seqno + 1)
 }
 
-/// BLOCK_CHECKSUM: the replica's recorded MD5 and SHA-1.
+/// BLOCK_CHECKSUM: the replica's MD5 and SHA-1, computed (and recorded)
+/// now if the digester has not recorded them yet.
 pub async fn block_checksum(
     mut stream: TcpStream,
     op: pb::OpBlockChecksum,
@@ -150,18 +154,22 @@ pub async fn block_checksum(
     let result = tokio::task::spawn_blocking(move || {
         let length = store.replica(block.block_id).map(|replica| replica.length);
         store
-            .digests(block.block_id)
-            .map(|digests| (digests, length.unwrap_or_default()))
+            .record_digests(block.block_id, &AtomicBool::new(false))
+            .map(|outcome| (outcome, length.unwrap_or_default()))
     })
     .await
     .map_err(std::io::Error::other)?;
     let response = match result {
-        Ok(((md5, sha1), length)) => pb::BlockOpResponse {
-            md5: md5.to_vec(),
-            sha1: sha1.to_vec(),
+        Ok((DigestOutcome::Recorded(digests), length)) => pb::BlockOpResponse {
+            md5: digests.md5.to_vec(),
+            sha1: digests.sha1.to_vec(),
             replica_length: length,
             ..success_response()
         },
+        Ok((DigestOutcome::Corrupt(reason), _)) => error_response(
+            pb::Status::ErrorChecksum,
+            format!("replica blk_{} is corrupt: {reason}", block.block_id),
+        ),
         Err(error) => error_response(pb::Status::Error, error.to_string()),
     };
     datatransfer::write_message(&mut stream, &response).await

@@ -1,20 +1,21 @@
 //! WRITE_BLOCK: receive a block through a pipeline, and send a replica to
 //! other DataNodes (re-replication).
 //!
-//! Receiving: packets from upstream are checked (CRC32C per chunk), mirrored
-//! to the next DataNode, and handed to a blocking disk writer. An ack task
-//! waits for each packet's local write and the downstream ack (in seqno
-//! order) and sends upstream one status per DataNode from here on. The last
-//! packet finalizes the replica and tells the NameNode before it is acked,
-//! so a client that saw its last ack can close the file at once.
+//! Receiving: packets from upstream are mirrored to the next DataNode (the
+//! pipeline's last node checks every chunk's CRC32C instead) and handed to a
+//! blocking disk writer. An ack task waits for each packet's local write and
+//! the downstream ack (in seqno order) and sends upstream one status per
+//! DataNode from here on. The last packet finalizes the replica and tells
+//! the NameNode before it is acked, so a client that saw its last ack can
+//! close the file at once. Replica digests are not computed here: the
+//! DataNode's digester records them after finalize.
 
 use std::net::ToSocketAddrs;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use proto::hdfs as pb;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
@@ -22,9 +23,15 @@ use tracing::{debug, warn};
 
 use super::read::stream_packets;
 use super::{TransferContext, error_response, success_response};
-use crate::storage::{BlockKey, BlockStore, Digests, ReplicaInfo, ReplicaState, ReplicaWriter};
+use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read buffer of a pipeline's incoming packets (and of the acks coming
+/// back): a few packets per system call instead of a call per header,
+/// checksum table and data part.
+const RECEIVE_BUFFER: usize = 256 * 1024;
+/// Write buffer of the acks sent upstream (an ack is a few bytes).
+const ACK_BUFFER: usize = 8 * 1024;
 /// How long close recovery waits for a replica still being flushed.
 const CLOSE_RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
@@ -91,7 +98,8 @@ pub async fn receive_block(
     if op.stage() == pb::PipelineStage::SetupCloseRecovery {
         return recover_close(stream, op, context).await;
     }
-    let (mut upstream_read, mut upstream_write) = stream.into_split();
+    let (upstream_read, mut upstream_write) = stream.into_split();
+    let mut upstream_read = BufReader::with_capacity(RECEIVE_BUFFER, upstream_read);
     let block = op.block.unwrap_or_default();
     let stage = op.stage();
     let bytes_per_checksum = if op.bytes_per_checksum == 0 {
@@ -133,10 +141,6 @@ pub async fn receive_block(
             .await;
         }
     };
-    let mut writer = writer;
-    if !op.targets.is_empty() {
-        writer.skip_digests();
-    }
     let key = writer.block();
 
     // Set up the rest of the pipeline before answering upstream.
@@ -180,30 +184,20 @@ pub async fn receive_block(
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
     // Written packets come back for reuse: no allocation per packet.
     let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
-    let has_downstream = downstream.is_some();
-    // The pipeline's last node hashes the block; its digests come back on
-    // the last ack and go to the disk writer for the finalize.
-    let (digests_sender, digests_receiver) = std::sync::mpsc::channel::<Option<Digests>>();
     let disk = tokio::task::spawn_blocking(move || {
-        write_to_disk(
-            writer,
-            disk_receiver,
-            done_sender,
-            recycle_sender,
-            digests_receiver,
-            has_downstream,
-        )
+        write_to_disk(writer, disk_receiver, done_sender, recycle_sender)
     });
     let (downstream_read, mut downstream_write) = match downstream {
-        Some((read, write)) => (Some(read), Some(write)),
+        Some((read, write)) => (
+            Some(BufReader::with_capacity(RECEIVE_BUFFER, read)),
+            Some(write),
+        ),
         None => (None, None),
     };
     let acks = tokio::spawn(send_acks(
         done_receiver,
         downstream_read,
         upstream_write,
-        digests_sender,
-        context.store.clone(),
         context.namenode.clone(),
     ));
 
@@ -218,7 +212,13 @@ pub async fn receive_block(
             break;
         }
         let seqno = packet.header.seqno;
-        if datatransfer::verify_chunks(&packet.data, bytes_per_checksum, &packet.checksums).is_err()
+        // The pipeline's last node verifies the chunks (as HDFS does): the
+        // nodes before it forward the same bytes, and nothing is acked
+        // before the last node checked it. A node whose mirror failed is
+        // the last one from then on.
+        if downstream_write.is_none()
+            && datatransfer::verify_chunks(&packet.data, bytes_per_checksum, &packet.checksums)
+                .is_err()
         {
             warn!(block = key.id, seqno, "checksum error in received packet");
             next_seqno_failed = Some((seqno, pb::Status::ErrorChecksum));
@@ -330,8 +330,6 @@ fn write_to_disk(
     work: std::sync::mpsc::Receiver<DiskWork>,
     done: mpsc::UnboundedSender<DiskDone>,
     recycle: std::sync::mpsc::Sender<PacketBuffer>,
-    digests: std::sync::mpsc::Receiver<Option<Digests>>,
-    has_downstream: bool,
 ) {
     for item in work {
         match item {
@@ -357,14 +355,7 @@ fn write_to_disk(
                 }
                 if header.last_packet_in_block {
                     let seqno = header.seqno;
-                    // From downstream when this node forwards the block
-                    // (`None`, or a closed channel: hash the file instead).
-                    let downstream_digests = if has_downstream {
-                        digests.recv().ok().flatten()
-                    } else {
-                        None
-                    };
-                    let (status, finalized) = match writer.finalize_with(downstream_digests) {
+                    let (status, finalized) = match writer.finalize() {
                         Ok(replica) => (pb::Status::Success, Some(replica)),
                         Err(error) => {
                             warn!(%error, "finalizing a replica failed");
@@ -401,38 +392,43 @@ fn write_to_disk(
 }
 
 /// Acks each packet upstream once it is on the local disk and acked by the
-/// rest of the pipeline, one status per node. The downstream ack is read
-/// first: the last one carries the digests the local finalize waits for.
+/// rest of the pipeline, one status per node. Acks that are ready together
+/// leave in one write: they are buffered while the next local completion
+/// and downstream ack are already at hand, and flushed before any wait.
 async fn send_acks(
     mut done: mpsc::UnboundedReceiver<DiskDone>,
-    mut downstream: Option<OwnedReadHalf>,
-    mut upstream: OwnedWriteHalf,
-    digests: std::sync::mpsc::Sender<Option<Digests>>,
-    store: Arc<BlockStore>,
+    mut downstream: Option<BufReader<OwnedReadHalf>>,
+    upstream: OwnedWriteHalf,
     namenode: crate::namenode::NamenodeLink,
 ) {
+    let mut upstream = BufWriter::with_capacity(ACK_BUFFER, upstream);
     let mut downstream_failed = false;
     loop {
+        if done.is_empty() && upstream.flush().await.is_err() {
+            return;
+        }
+        let Some(local) = done.recv().await else {
+            let _ = upstream.flush().await;
+            return;
+        };
+        if let Some(replica) = &local.finalized {
+            // Before the downstream ack: the nodes of a pipeline report in
+            // parallel, not one after the other.
+            if upstream.flush().await.is_err() {
+                return;
+            }
+            namenode.block_received(replica).await;
+        }
         let downstream_ack = match downstream.as_mut() {
             Some(reader) if !downstream_failed => {
-                let ack = datatransfer::read_message::<pb::PipelineAck, _>(reader)
+                if reader.buffer().is_empty() && upstream.flush().await.is_err() {
+                    return;
+                }
+                datatransfer::read_message::<pb::PipelineAck, _>(reader)
                     .await
-                    .ok();
-                if let Some(ack) = &ack
-                    && let Some(received) = received_digests(ack)
-                {
-                    let _ = digests.send(Some(received));
-                }
-                if ack.is_none() {
-                    downstream_failed = true;
-                    let _ = digests.send(None);
-                }
-                ack
+                    .ok()
             }
             _ => None,
-        };
-        let Some(local) = done.recv().await else {
-            return;
         };
         let mut replies = vec![local.status as i32];
         if downstream.is_some() {
@@ -444,21 +440,10 @@ async fn send_acks(
                 }
             }
         }
-        let mut ack = pb::PipelineAck {
+        let ack = pb::PipelineAck {
             seqno: local.seqno,
             replies,
-            ..Default::default()
         };
-        if let Some(replica) = &local.finalized {
-            namenode.block_received(replica).await;
-            let (store, block_id) = (store.clone(), replica.block_id);
-            if let Ok(Ok((md5, sha1))) =
-                tokio::task::spawn_blocking(move || store.digests(block_id)).await
-            {
-                ack.md5 = md5.to_vec();
-                ack.sha1 = sha1.to_vec();
-            }
-        }
         let failed = ack
             .replies
             .iter()
@@ -466,20 +451,14 @@ async fn send_acks(
         if datatransfer::write_message(&mut upstream, &ack)
             .await
             .is_err()
-            || local.last
-            || failed
         {
             return;
         }
+        if local.last || failed {
+            let _ = upstream.flush().await;
+            return;
+        }
     }
-}
-
-/// The digests on a downstream ack, if it carries well-formed ones.
-fn received_digests(ack: &pb::PipelineAck) -> Option<Digests> {
-    Some(Digests {
-        md5: ack.md5.as_slice().try_into().ok()?,
-        sha1: ack.sha1.as_slice().try_into().ok()?,
-    })
 }
 
 /// Copies a local finalized replica to `targets` (a pipeline), as the
