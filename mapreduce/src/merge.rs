@@ -390,7 +390,9 @@ pub(crate) mod tests {
         }
     }
 
-    struct Collect(Vec<(Vec<u8>, Vec<u8>)>);
+    /// A sink keeping every record it is given, serialized.
+    #[derive(Default)]
+    pub(crate) struct Collect(pub Vec<(Vec<u8>, Vec<u8>)>);
 
     impl RecordSink for Collect {
         fn emit(&mut self, key: &dyn Encode, value: &dyn Encode) -> Result<(), Error> {

@@ -19,6 +19,9 @@ pub const SPILL_PERCENT: &str = "mapreduce.map.sort.spill.percent";
 pub const SORT_FACTOR: &str = "mapreduce.task.io.sort.factor";
 /// Spills from which the final map-side merge runs the combiner again.
 pub const COMBINE_MIN_SPILLS: &str = "mapreduce.map.combine.minspills";
+/// Memory of the map-side combining table, as a fraction of the sort
+/// buffer (Tusk's own key; 0 turns in-map combining off).
+pub const COMBINE_TABLE_PERCENT: &str = "tusk.map.combine.table.percent";
 /// Attempts per map task.
 pub const MAP_MAX_ATTEMPTS: &str = "mapreduce.map.maxattempts";
 /// Attempts per reduce task.
@@ -59,6 +62,8 @@ pub struct JobSettings {
     pub spill_percent: f64,
     pub sort_factor: usize,
     pub combine_min_spills: usize,
+    /// Bytes of the in-map combining table (0: off).
+    pub combine_table_bytes: usize,
     pub map_max_attempts: u32,
     pub reduce_max_attempts: u32,
     pub local_maps_maximum: usize,
@@ -97,6 +102,16 @@ impl JobSettings {
         if sort_factor < 2 {
             return Err(invalid(SORT_FACTOR, sort_factor, "must be at least 2"));
         }
+        let combine_table_percent = conf
+            .get_f64(COMBINE_TABLE_PERCENT, 0.25)
+            .map_err(conf_error)?;
+        if !(0.0..=1.0).contains(&combine_table_percent) {
+            return Err(invalid(
+                COMBINE_TABLE_PERCENT,
+                combine_table_percent,
+                "must be in [0, 1]",
+            ));
+        }
         let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS, 4).map_err(conf_error)?;
         let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS, 4).map_err(conf_error)?;
         if map_max_attempts == 0 {
@@ -117,6 +132,8 @@ impl JobSettings {
             spill_percent,
             sort_factor,
             combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS, 3).map_err(conf_error)? as usize,
+            combine_table_bytes: (((sort_mb as usize) << 20) as f64 * combine_table_percent)
+                as usize,
             map_max_attempts,
             reduce_max_attempts,
             local_maps_maximum: (conf

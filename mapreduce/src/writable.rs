@@ -68,6 +68,19 @@ impl Writable for String {
     }
 }
 
+/// Bytes already serialized, passed on as they are (the framework moving
+/// records between buffers).
+pub(crate) struct RawBytes<'a>(pub &'a [u8]);
+
+impl Encode for RawBytes<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+    fn write_text(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+}
+
 /// NullWritable: no bytes at all.
 impl Encode for () {
     fn write(&self, _out: &mut Vec<u8>) {}

@@ -3,6 +3,7 @@
 //! Map-only jobs write straight to the output format instead.
 
 pub mod collector;
+pub mod combining;
 pub mod spill;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::merge::{MergeStats, Merger, SegmentSink, merge_to_factor, reduce_grou
 use crate::records::RecordSource;
 use crate::task::{TaskEnv, TaskKind};
 use collector::{MapOutputCollector, SpillSetup};
+use combining::{CombiningCollector, CombiningStats};
 use spill::SpillFile;
 
 /// A map's output on local disk: `file.out` and `file.out.index`.
@@ -101,15 +103,40 @@ pub(crate) fn run_map_attempt(
         env.spec.partitioner.clone(),
         setup,
     )?;
-    let input_records = map_all(&mut *mapper, &mut reader, &mut collector, &mut context)?;
+    let (input_records, combined) = match &env.spec.combiner {
+        Some(factory) if env.settings.combine_table_bytes > 0 => {
+            let mut combining = CombiningCollector::new(
+                &mut collector,
+                factory(),
+                TaskContext::new(attempt_id, env.conf.clone()),
+                env.settings.combine_table_bytes,
+            );
+            let input_records = map_all(&mut *mapper, &mut reader, &mut combining, &mut context)?;
+            let (stats, combiner_counters) = combining.finish()?;
+            counters.merge(&combiner_counters);
+            (input_records, Some(stats))
+        }
+        _ => (
+            map_all(&mut *mapper, &mut reader, &mut collector, &mut context)?,
+            None,
+        ),
+    };
     let spills = collector.finish()?;
+    let combined = combined.unwrap_or(CombiningStats {
+        output_records: collector.output_records,
+        output_bytes: collector.output_bytes,
+        ..CombiningStats::default()
+    });
     counters.increment_task("MAP_INPUT_RECORDS", input_records);
-    counters.increment_task("MAP_OUTPUT_RECORDS", collector.output_records);
-    counters.increment_task("MAP_OUTPUT_BYTES", collector.output_bytes);
-    counters.increment_task("COMBINE_INPUT_RECORDS", collector.spill_stats.combine_input);
+    counters.increment_task("MAP_OUTPUT_RECORDS", combined.output_records);
+    counters.increment_task("MAP_OUTPUT_BYTES", combined.output_bytes);
+    counters.increment_task(
+        "COMBINE_INPUT_RECORDS",
+        combined.combine_input + collector.spill_stats.combine_input,
+    );
     counters.increment_task(
         "COMBINE_OUTPUT_RECORDS",
-        collector.spill_stats.combine_output,
+        combined.combine_output + collector.spill_stats.combine_output,
     );
     counters.increment_task("SPILLED_RECORDS", collector.spill_stats.records_written);
     counters.merge(&collector.combiner_counters);
