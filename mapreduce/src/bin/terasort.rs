@@ -10,6 +10,8 @@ use mapreduce::{FileSystem, Job, Mapper, Output, TotalOrderPartitioner};
 const KEY_LENGTH: usize = 10;
 /// Keys sampled to choose the cut points (TeraSort's default).
 const SAMPLE_SIZE_KEY: &str = "mapreduce.terasort.partitions.sample";
+/// Replicas of the sorted output (Hadoop's key; its default is 1).
+const OUTPUT_REPLICATION_KEY: &str = "mapreduce.terasort.output.replication";
 /// The cut points shipped to the tasks (TeraSort's `_partition.lst`).
 const PARTITION_FILE: &str = "_partition.lst";
 /// Places in the input the sample is read from.
@@ -95,8 +97,16 @@ fn main() {
         eprintln!("terasort: {error}");
         std::process::exit(1);
     });
+    // Hadoop's TeraSort writes its output with one replica unless told.
+    let replication = conf
+        .get_u16(OUTPUT_REPLICATION_KEY, 1)
+        .unwrap_or_else(|error| {
+            eprintln!("terasort: {error}");
+            std::process::exit(2);
+        });
     let job = Job::new("TeraSort")
         .mapper(RowMapper::default())
+        .set("dfs.replication", replication.to_string())
         .file(PARTITION_FILE, partitioner.to_partition_file())
         .partitioner(partitioner)
         .set("mapreduce.output.textoutputformat.separator", "")

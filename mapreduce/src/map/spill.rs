@@ -34,11 +34,38 @@ impl RecordMeta {
     }
 }
 
+/// A record's place in a byte-order sort: its partition and the first 8
+/// bytes of its key (big-endian, zero-padded) settle most comparisons
+/// without reaching into the record data.
+#[derive(Clone, Copy)]
+struct SortKey {
+    prefix: u64,
+    partition: u32,
+    record: u32,
+}
+
+impl SortKey {
+    fn new(meta: &RecordMeta, record: usize, data: &[u8]) -> Self {
+        let key = meta.key(data);
+        let mut prefix = [0u8; 8];
+        let length = key.len().min(8);
+        prefix[..length].copy_from_slice(&key[..length]);
+        Self {
+            prefix: u64::from_be_bytes(prefix),
+            partition: meta.partition,
+            record: record as u32,
+        }
+    }
+}
+
 /// Serialized records and their metadata.
 #[derive(Default)]
 pub(crate) struct SortBuffer {
     pub data: Vec<u8>,
     pub meta: Vec<RecordMeta>,
+    /// Scratch of the sort, kept with the buffer so spills reuse it.
+    sort_keys: Vec<SortKey>,
+    sorted: Vec<RecordMeta>,
 }
 
 impl SortBuffer {
@@ -91,6 +118,40 @@ impl RecordSource for SortedRun<'_> {
     }
 }
 
+/// Sorts the records of `buffer` by (partition, key).
+fn sort(buffer: &mut SortBuffer, order: &KeyOrder) {
+    let data = buffer.data.as_slice();
+    if let KeyOrder::Custom(_) = order {
+        buffer.meta.sort_unstable_by(|left, right| {
+            left.partition
+                .cmp(&right.partition)
+                .then_with(|| order.compare(left.key(data), right.key(data)))
+        });
+        return;
+    }
+    let meta = &buffer.meta;
+    let keys = &mut buffer.sort_keys;
+    keys.clear();
+    keys.extend(
+        meta.iter()
+            .enumerate()
+            .map(|(record, meta)| SortKey::new(meta, record, data)),
+    );
+    keys.sort_unstable_by(|left, right| {
+        (left.partition, left.prefix)
+            .cmp(&(right.partition, right.prefix))
+            .then_with(|| {
+                let (left, right) = (&meta[left.record as usize], &meta[right.record as usize]);
+                left.key(data).cmp(right.key(data))
+            })
+    });
+    buffer.sorted.clear();
+    buffer
+        .sorted
+        .extend(keys.iter().map(|key| meta[key.record as usize]));
+    std::mem::swap(&mut buffer.meta, &mut buffer.sorted);
+}
+
 /// Sorts `buffer` and writes it to `path` as one segment per partition.
 pub(crate) fn write_spill(
     buffer: &mut SortBuffer,
@@ -100,12 +161,8 @@ pub(crate) fn write_spill(
     context: &mut TaskContext,
     path: &Path,
 ) -> Result<(SpillFile, SpillStats), Error> {
+    sort(buffer, order);
     let data = buffer.data.as_slice();
-    buffer.meta.sort_unstable_by(|left, right| {
-        left.partition
-            .cmp(&right.partition)
-            .then_with(|| order.compare(left.key(data), right.key(data)))
-    });
     let mut writer = SegmentFileWriter::create(path)?;
     let mut entries = Vec::with_capacity(partitions as usize);
     let mut stats = SpillStats::default();
@@ -170,6 +227,32 @@ mod tests {
             key_length: key.len() as u32,
             value_length: value.len() as u32,
         });
+    }
+
+    #[test]
+    fn keys_sharing_their_first_eight_bytes_sort_in_byte_order() {
+        let keys: [&[u8]; 7] = [
+            b"abcdefgh1",
+            b"abcdefgh",
+            b"abcdefgh0",
+            b"ab",
+            b"ab\0",
+            b"",
+            b"abcdefgh\0\xff",
+        ];
+        let mut buffer = SortBuffer::default();
+        for key in keys {
+            push(&mut buffer, 0, key, b"");
+        }
+        sort(&mut buffer, &KeyOrder::Bytes);
+        let sorted: Vec<&[u8]> = buffer
+            .meta
+            .iter()
+            .map(|meta| meta.key(&buffer.data))
+            .collect();
+        let mut expected = keys.to_vec();
+        expected.sort();
+        assert_eq!(sorted, expected);
     }
 
     #[test]

@@ -22,13 +22,13 @@ use tusk_minicluster::MiniCluster;
 
 #[derive(Parser)]
 struct Args {
-    /// Empty jobs to time.
+    /// Empty jobs to time (0: skip).
     #[arg(long, default_value_t = 5)]
     empty_runs: usize,
-    /// teragen rows for terasort (100 bytes each).
+    /// teragen rows for terasort (100 bytes each; 0: skip).
     #[arg(long, default_value_t = 10_000_000)]
     rows: u64,
-    /// Megabytes of text for wordcount.
+    /// Megabytes of text for wordcount (0: skip).
     #[arg(long, default_value_t = 200)]
     text_mb: usize,
     /// Reducers of terasort and wordcount.
@@ -92,92 +92,126 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let user = common::user::current_user();
     cluster.create_home_dirs(&user).await?;
-    let conf_dir = cluster.conf_dir();
-    let local = tempfile::tempdir()?;
-
-    let tiny = local.path().join("tiny.txt");
-    std::fs::write(&tiny, "one tiny line\n")?;
-    let client = cluster.client()?;
-    put(&client, &tiny, "/bench/tiny/tiny.txt").await?;
-    let mut empty = Vec::new();
-    for run in 0..args.empty_runs {
-        let output = format!("/bench/empty{run}");
-        let (seconds, _) = tokio::task::block_in_place(|| {
-            run_job(&conf_dir, "wordcount", &["/bench/tiny", &output])
-        })?;
-        empty.push(seconds);
+    let bench = Bench {
+        cluster: &cluster,
+        conf_dir: cluster.conf_dir(),
+        local: tempfile::tempdir()?,
+        reduces: format!("mapreduce.job.reduces={}", args.reduces),
+    };
+    if args.empty_runs > 0 {
+        bench.empty_job(args.empty_runs).await?;
     }
-    println!(
-        "empty job (1 tiny split, 1 reducer), submit to success: median {:.3} s over {} runs (min {:.3} s)",
-        median(empty.clone()),
-        empty.len(),
-        empty.iter().copied().fold(f64::MAX, f64::min)
-    );
-
-    let rows = args.rows.to_string();
-    let reduces = format!("mapreduce.job.reduces={}", args.reduces);
-    tokio::task::block_in_place(|| {
-        run_job(
-            &conf_dir,
-            "teragen",
-            &["-D", "mapreduce.job.maps=4", &rows, "/bench/tera-in"],
-        )
-    })?;
-    let rows_file = local.path().join("rows.txt");
-    let script = format!(
-        "{} dfs -cat '/bench/tera-in/part-*' > {}",
-        sibling("hdfs")?.display(),
-        rows_file.display()
-    );
-    let status = Command::new("bash")
-        .args(["-c", &script])
-        .env("HADOOP_CONF_DIR", &conf_dir)
-        .status()?;
-    anyhow::ensure!(status.success(), "reading the rows back failed");
-    let (terasort, stderr) = tokio::task::block_in_place(|| {
-        run_job(
-            &conf_dir,
-            "terasort",
-            &["-D", &reduces, "/bench/tera-in", "/bench/tera-out"],
-        )
-    })?;
-    let gnu_sort = run_shell(&format!(
-        "LC_ALL=C sort -k1.1,1.10 {} > {}/sorted.txt",
-        rows_file.display(),
-        local.path().display()
-    ))?;
-    println!(
-        "terasort of {} rows ({} MB): {terasort:.2} s; LC_ALL=C sort -k1.1,1.10: {gnu_sort:.2} s; ratio {:.2}x (target <= 1.0x)",
-        args.rows,
-        args.rows * 100 / 1_000_000,
-        terasort / gnu_sort
-    );
-    println!("{}", counters(&stderr));
-    std::fs::remove_file(&rows_file)?;
-
-    let text_file = local.path().join("text.txt");
-    write_text(&text_file, args.text_mb << 20)?;
-    put(&client, &text_file, "/bench/text/text.txt").await?;
-    let (wordcount, stderr) = tokio::task::block_in_place(|| {
-        run_job(
-            &conf_dir,
-            "wordcount",
-            &["-D", &reduces, "/bench/text", "/bench/counts"],
-        )
-    })?;
-    let pipeline = run_shell(&format!(
-        "tr -s ' ' '\\n' < {} | LC_ALL=C sort | uniq -c > {}/counts.txt",
-        text_file.display(),
-        local.path().display()
-    ))?;
-    println!(
-        "wordcount of {} MB: {wordcount:.2} s; tr | sort | uniq -c: {pipeline:.2} s; ratio {:.2}x (target <= 0.3x)",
-        args.text_mb,
-        wordcount / pipeline
-    );
-    println!("{}", counters(&stderr));
+    if args.rows > 0 {
+        bench.terasort(args.rows)?;
+    }
+    if args.text_mb > 0 {
+        bench.wordcount(args.text_mb).await?;
+    }
     cluster.shutdown().await;
     Ok(())
+}
+
+/// The cluster and scratch space the benchmarks share.
+struct Bench<'a> {
+    cluster: &'a MiniCluster,
+    conf_dir: PathBuf,
+    local: tempfile::TempDir,
+    reduces: String,
+}
+
+impl Bench<'_> {
+    /// Times `runs` wordcounts of one tiny file.
+    async fn empty_job(&self, runs: usize) -> anyhow::Result<()> {
+        let tiny = self.local.path().join("tiny.txt");
+        std::fs::write(&tiny, "one tiny line\n")?;
+        let client = self.cluster.client()?;
+        put(&client, &tiny, "/bench/tiny/tiny.txt").await?;
+        let mut empty = Vec::new();
+        for run in 0..runs {
+            let output = format!("/bench/empty{run}");
+            let (seconds, _) = tokio::task::block_in_place(|| {
+                run_job(&self.conf_dir, "wordcount", &["/bench/tiny", &output])
+            })?;
+            empty.push(seconds);
+        }
+        println!(
+            "empty job (1 tiny split, 1 reducer), submit to success: median {:.3} s over {} runs (min {:.3} s)",
+            median(empty.clone()),
+            empty.len(),
+            empty.iter().copied().fold(f64::MAX, f64::min)
+        );
+        Ok(())
+    }
+
+    /// terasort of `rows` teragen rows beside GNU sort of the same rows.
+    fn terasort(&self, rows: u64) -> anyhow::Result<()> {
+        let rows_arg = rows.to_string();
+        tokio::task::block_in_place(|| {
+            run_job(
+                &self.conf_dir,
+                "teragen",
+                &["-D", "mapreduce.job.maps=4", &rows_arg, "/bench/tera-in"],
+            )
+        })?;
+        let rows_file = self.local.path().join("rows.txt");
+        let script = format!(
+            "{} dfs -cat '/bench/tera-in/part-*' > {}",
+            sibling("hdfs")?.display(),
+            rows_file.display()
+        );
+        let status = Command::new("bash")
+            .args(["-c", &script])
+            .env("HADOOP_CONF_DIR", &self.conf_dir)
+            .status()?;
+        anyhow::ensure!(status.success(), "reading the rows back failed");
+        let (terasort, stderr) = tokio::task::block_in_place(|| {
+            run_job(
+                &self.conf_dir,
+                "terasort",
+                &["-D", &self.reduces, "/bench/tera-in", "/bench/tera-out"],
+            )
+        })?;
+        let gnu_sort = run_shell(&format!(
+            "LC_ALL=C sort -k1.1,1.10 {} > {}/sorted.txt",
+            rows_file.display(),
+            self.local.path().display()
+        ))?;
+        println!(
+            "terasort of {} rows ({} MB): {terasort:.2} s; LC_ALL=C sort -k1.1,1.10: {gnu_sort:.2} s; ratio {:.2}x (target <= 1.0x)",
+            rows,
+            rows * 100 / 1_000_000,
+            terasort / gnu_sort
+        );
+        println!("{}", counters(&stderr));
+        std::fs::remove_file(&rows_file)?;
+        Ok(())
+    }
+
+    /// wordcount of `text_mb` MB of text beside `tr | sort | uniq -c`.
+    async fn wordcount(&self, text_mb: usize) -> anyhow::Result<()> {
+        let text_file = self.local.path().join("text.txt");
+        write_text(&text_file, text_mb << 20)?;
+        put(&self.cluster.client()?, &text_file, "/bench/text/text.txt").await?;
+        let (wordcount, stderr) = tokio::task::block_in_place(|| {
+            run_job(
+                &self.conf_dir,
+                "wordcount",
+                &["-D", &self.reduces, "/bench/text", "/bench/counts"],
+            )
+        })?;
+        let pipeline = run_shell(&format!(
+            "tr -s ' ' '\\n' < {} | LC_ALL=C sort | uniq -c > {}/counts.txt",
+            text_file.display(),
+            self.local.path().display()
+        ))?;
+        println!(
+            "wordcount of {} MB: {wordcount:.2} s; tr | sort | uniq -c: {pipeline:.2} s; ratio {:.2}x (target <= 0.3x)",
+            text_mb,
+            wordcount / pipeline
+        );
+        println!("{}", counters(&stderr));
+        Ok(())
+    }
 }
 
 /// Copies a local file into the DFS.
