@@ -8,6 +8,7 @@ pub mod error;
 pub mod logging;
 pub mod mapoutput;
 pub mod net;
+pub mod os;
 pub mod path;
 pub mod permission;
 pub mod time;

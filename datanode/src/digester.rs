@@ -18,7 +18,7 @@ use tracing::{error, info, warn};
 use crate::storage::{BlockStore, DigestOutcome, ReplicaInfo, StorageError};
 
 /// Nice value of the digester thread where SCHED_IDLE is refused.
-const DIGESTER_NICE: libc::c_int = 19;
+const DIGESTER_NICE: i32 = 19;
 
 /// Starts the digester thread; `on_corrupt` runs on it with the replica and
 /// the reason when a pending replica fails its CRCs.
@@ -111,14 +111,8 @@ fn lower_priority() {
     if idle == 0 {
         return;
     }
-    // SAFETY: gettid and setpriority take no pointers; PRIO_PROCESS with a
-    // thread id changes that one thread on Linux.
-    let niced = unsafe {
-        let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, DIGESTER_NICE)
-    };
-    if niced != 0 {
-        warn!(error = %std::io::Error::last_os_error(), "cannot lower the digester's priority");
+    if let Err(error) = common::os::set_thread_nice(DIGESTER_NICE) {
+        warn!(%error, "cannot lower the digester's priority");
     }
 }
 

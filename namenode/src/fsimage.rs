@@ -8,6 +8,8 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
+
+use common::os::WritebackFile;
 use std::path::Path;
 
 use md5::{Digest, Md5};
@@ -44,7 +46,7 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
     let tmp = path.with_extension("tmp");
     let file = File::create(&tmp)?;
     let mut writer = Md5Writer {
-        inner: BufWriter::with_capacity(1 << 20, file),
+        inner: BufWriter::with_capacity(1 << 20, WritebackFile::new(file)),
         md5: Md5::new(),
     };
     writer.write_all(MAGIC)?;
@@ -77,7 +79,10 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
     result?;
 
     let Md5Writer { inner, md5 } = writer;
-    let file = inner.into_inner().map_err(io::IntoInnerError::into_error)?;
+    let file = inner
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .into_inner();
     file.sync_all()?;
     drop(file);
     fs::rename(&tmp, path)?;

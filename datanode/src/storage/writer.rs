@@ -104,7 +104,7 @@ impl ReplicaWriter {
         if len < WRITEBACK_INTERVAL {
             return;
         }
-        start_writeback(&self.data, from, len);
+        common::os::start_writeback(&self.data, from, len);
         self.writeback_started_to = self.bytes_written;
     }
 
@@ -208,7 +208,7 @@ impl ReplicaWriter {
         // The meta file is written back while the data fsync waits, so its
         // own fsync has little left to do.
         meta::write_pending(&self.meta).map_err(write_error(&volume.root, &self.meta_path))?;
-        start_writeback(&self.meta, 0, 0);
+        common::os::start_writeback(&self.meta, 0, 0);
         sync(&self.data, &self.data_path)?;
         sync(&self.meta, &self.meta_path)?;
 
@@ -266,20 +266,6 @@ impl ReplicaWriter {
             }
         }
         Ok(())
-    }
-}
-
-/// Asks the kernel to start writing back `len` bytes of `file` from `from`
-/// (0: to the end), without waiting. Only a hint: errors surface at fsync.
-fn start_writeback(file: &File, from: u64, len: u64) {
-    // SAFETY: sync_file_range on an open file descriptor, no pointers.
-    unsafe {
-        libc::sync_file_range(
-            std::os::fd::AsRawFd::as_raw_fd(file),
-            from as libc::off64_t,
-            len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
     }
 }
 

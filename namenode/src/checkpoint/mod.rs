@@ -257,7 +257,7 @@ impl Checkpoints {
         let namespace_id = info.namespace_id;
         let first = uploads[0].clone();
         let md5 = written.md5_hex.clone();
-        let verified = tokio::task::spawn_blocking(move || {
+        let verified = in_background(move || {
             let header = fsimage::verify(&first, &md5, limits).map_err(|error| error.to_string())?;
             if header.last_txid != txid || header.namespace_id != namespace_id {
                 return Err(format!(
@@ -268,7 +268,7 @@ impl Checkpoints {
             Ok(())
         })
         .await
-        .map_err(|error| UploadError::Io(error.to_string()))?;
+        .map_err(UploadError::Io)?;
         if let Err(reason) = verified {
             for upload in &uploads {
                 set_aside_corrupt(upload);
@@ -304,6 +304,29 @@ impl Checkpoints {
         let retention = self.config.retention;
         let _ = tokio::task::spawn_blocking(move || purge(&currents, retention)).await;
     }
+}
+
+/// Nice value of the thread that verifies an uploaded image.
+const VERIFY_NICE: i32 = 10;
+
+/// Runs `work` on a thread of its own at a lower CPU priority: verifying an
+/// image loads it whole, and must not slow the NameNode's clients down.
+async fn in_background<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("checkpoint-verify".into())
+        .spawn(move || {
+            if let Err(error) = common::os::set_thread_nice(VERIFY_NICE) {
+                warn!(%error, "cannot lower the priority of the checkpoint verification");
+            }
+            let _ = sender.send(work());
+        })
+        .map_err(|error| format!("cannot start the checkpoint verification: {error}"))?;
+    receiver
+        .await
+        .map_err(|_| "the checkpoint verification stopped".to_string())
 }
 
 fn upload_name(txid: u64) -> String {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::os::WritebackFile;
 use md5::{Digest, Md5};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
@@ -105,7 +106,7 @@ impl FileSink {
     pub fn create(paths: Vec<PathBuf>) -> io::Result<Self> {
         let mut files = Vec::with_capacity(paths.len());
         for path in &paths {
-            files.push(File::create(path)?);
+            files.push(WritebackFile::new(File::create(path)?));
         }
         let (sender, mut receiver) = mpsc::channel::<SinkMessage>(4);
         tokio::task::spawn_blocking(move || {
@@ -171,9 +172,9 @@ impl FileSink {
     }
 }
 
-fn sync_all(files: &[File]) -> io::Result<()> {
+fn sync_all(files: &[WritebackFile]) -> io::Result<()> {
     for file in files {
-        file.sync_all()?;
+        file.file().sync_all()?;
     }
     Ok(())
 }
