@@ -336,6 +336,29 @@ impl MiniCluster {
             .with_context(|| format!("DataNode {index} is not running"))
     }
 
+    /// Waits until every running DataNode's digester recorded the digests
+    /// of the replicas written so far (whole-block reads then check them);
+    /// returns how long that took.
+    pub async fn wait_for_digests(&self) -> anyhow::Result<std::time::Duration> {
+        let started = std::time::Instant::now();
+        loop {
+            let pending: usize = self
+                .datanodes
+                .iter()
+                .flatten()
+                .map(|datanode| datanode.store().pending_digests())
+                .sum();
+            if pending == 0 {
+                return Ok(started.elapsed());
+            }
+            anyhow::ensure!(
+                started.elapsed().as_secs() < 600,
+                "{pending} replicas still wait for their digests after 10 minutes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn num_datanodes(&self) -> usize {
         self.datanodes.len()
     }

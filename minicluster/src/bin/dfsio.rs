@@ -135,27 +135,6 @@ fn dd_baseline(dir: &Path, total_mib: u64) -> anyhow::Result<(f64, f64, f64)> {
     Ok((write, writes[0], read))
 }
 
-/// Waits until every DataNode's digester recorded the digests of the
-/// replicas written so far (reads then check them); returns the seconds
-/// waited.
-async fn wait_for_digests(cluster: &MiniCluster) -> anyhow::Result<f64> {
-    let started = Instant::now();
-    loop {
-        let mut pending = 0;
-        for index in 0..cluster.num_datanodes() {
-            pending += cluster.datanode(index)?.store().pending_digests();
-        }
-        if pending == 0 {
-            return Ok(started.elapsed().as_secs_f64());
-        }
-        anyhow::ensure!(
-            started.elapsed().as_secs() < 600,
-            "{pending} replicas still wait for their digests after 10 minutes"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     common::logging::init("warn");
@@ -213,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
                 task.await??;
             }
             let write = mb_per_second(per_stream * streams as u64, started.elapsed().as_secs_f64());
-            let digests = wait_for_digests(&cluster).await?;
+            let digests = cluster.wait_for_digests().await?.as_secs_f64();
             let read_crc = read_all(&crc_only, &paths, per_stream * streams as u64).await?;
             let read_digests = read_all(&client, &paths, per_stream * streams as u64).await?;
             println!(
