@@ -4,7 +4,7 @@ mod data;
 
 pub use data::{content, create_options, read_file, write_file};
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -149,4 +149,35 @@ pub fn field(line: &str, key: &str) -> Option<String> {
     // Strip ANSI colour codes if any slipped in.
     let value = value.split('\u{1b}').next().unwrap_or_default().to_string();
     (!value.is_empty()).then_some(value)
+}
+
+/// One raw HTTP/1.1 exchange; returns (status, body).
+pub fn http(address: &str, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    stream
+        .write_all(
+            format!(
+                "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stream.write_all(body).unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -4,7 +4,7 @@
 //! mid-upload, corrupt uploads refused, and the offline viewers.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
 use md5::{Digest, Md5};
-use tusk_tests::{NameNodeProcess, binary, field, hdfs};
+use tusk_tests::{NameNodeProcess, binary, field, hdfs, http};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -188,35 +188,6 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// One raw HTTP/1.1 exchange; returns (status, body).
-fn http(address: &str, head: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    stream
-        .write_all(
-            format!(
-                "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    stream.write_all(body).unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8_lossy(&reply).into_owned();
-    let status = reply
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let body = reply
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 /// The NameNode's last written txid, from `/jmx`.

@@ -498,7 +498,83 @@ async fn mapred_job_lists_kills_and_reports_jobs() {
     let (code, _, stderr) = mapred(&conf_dir, &["job", "-status", "job_1_9999"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("Could not find job job_1_9999"), "{stderr}");
+    the_history_server_serves(&conf_dir, &finished, &job_id);
     cluster.shutdown().await;
+}
+
+/// `mapred historyserver` lists both finished jobs and serves the report
+/// and counters of `succeeded` over Hadoop's REST API.
+fn the_history_server_serves(conf_dir: &Path, succeeded: &str, killed: &str) {
+    let mut server = std::process::Command::new(tusk_tests::binary("mapred"))
+        .args([
+            "historyserver",
+            "-D",
+            "mapreduce.jobhistory.webapp.address=127.0.0.1:0",
+        ])
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let address = std::io::BufRead::lines(stderr)
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.contains("JobHistoryServer started")
+                .then(|| tusk_tests::field(&line, "web_address="))
+                .flatten()
+        })
+        .expect("the history server printed its address");
+
+    let (status, body) =
+        tusk_tests::http(&address, "GET /ws/v1/history/mapreduce/jobs HTTP/1.1", b"");
+    assert_eq!(status, 200, "{body}");
+    let jobs: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let jobs = jobs["jobs"]["job"].as_array().unwrap();
+    let state_of = |id: &str| {
+        jobs.iter()
+            .find(|job| job["id"] == id)
+            .map(|job| job["state"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(state_of(succeeded).as_deref(), Some("SUCCEEDED"), "{body}");
+    assert_eq!(state_of(killed).as_deref(), Some("KILLED"), "{body}");
+
+    let (status, body) = tusk_tests::http(
+        &address,
+        "GET /ws/v1/history/mapreduce/jobs?state=KILLED HTTP/1.1",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(killed) && !body.contains(succeeded), "{body}");
+
+    let path = format!("/ws/v1/history/mapreduce/jobs/{succeeded}");
+    let (status, body) = tusk_tests::http(&address, &format!("GET {path} HTTP/1.1"), b"");
+    assert_eq!(status, 200, "{body}");
+    let job: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(job["job"]["mapsTotal"].as_u64().unwrap() > 0, "{body}");
+    assert_eq!(job["job"]["mapsCompleted"], job["job"]["mapsTotal"], "{body}");
+    assert_eq!(job["job"]["name"], "word count", "{body}");
+
+    let (status, body) = tusk_tests::http(&address, &format!("GET {path}/counters HTTP/1.1"), b"");
+    assert_eq!(status, 200, "{body}");
+    let counters: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let input_records = counters["jobCounters"]["counterGroup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|group| group["counter"].as_array().unwrap())
+        .find(|counter| counter["name"] == "MAP_INPUT_RECORDS")
+        .map(|counter| counter["totalCounterValue"].clone());
+    assert_eq!(input_records, Some(serde_json::json!(100000)), "{body}");
+
+    let (status, body) = tusk_tests::http(
+        &address,
+        "GET /ws/v1/history/mapreduce/jobs/job_1_9999 HTTP/1.1",
+        b"",
+    );
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("job, job_1_9999, is not found"), "{body}");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }
 
 fn mapred(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {

@@ -7,6 +7,7 @@ use tusk_cli::mapred;
 
 const USAGE: &str = "Usage: mapred [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
+  historyserver     run the JobHistoryServer (REST on mapreduce.jobhistory.webapp.address)
   job               manipulate MapReduce jobs: -status, -list, -kill
   version           print the version
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let (conf, args) = (&invocation.conf, &invocation.args);
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let code = match invocation.command.as_str() {
+        "historyserver" => mapred::historyserver::run(conf, args),
         "job" => launcher::runtime().block_on(mapred::job::run(conf, args, &mut out, &mut err)),
         "version" => {
             println!("Tusk {}", env!("CARGO_PKG_VERSION"));

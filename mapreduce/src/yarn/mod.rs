@@ -11,6 +11,7 @@
 pub(crate) mod appmaster;
 mod child;
 pub mod history;
+pub mod historyserver;
 pub mod jobclient;
 mod shuffle_source;
 pub mod staging;
