@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::Error;
 use crate::api::{KeyOrder, RawReducer, RawValues, RecordSink, TaskContext};
-use crate::ifile::{FileSegment, SegmentFileWriter};
+use crate::ifile::{FileSegment, IndexEntry, SegmentFileWriter};
 use crate::records::RecordSource;
 use crate::writable::Encode;
 
@@ -130,18 +130,28 @@ pub fn merge_to_factor(
         let take = pass_factor(factor, stats.passes, segments.len());
         let inputs: Vec<_> = segments.drain(..take).collect();
         let path = dir.join(format!("{name}.merged{}", stats.passes));
-        let mut writer = SegmentFileWriter::create(&path)?;
-        let mut merger = Merger::new(inputs, order.clone());
-        while merger.next()? {
-            writer.append(merger.key(), merger.value())?;
-            stats.records_written += 1;
-        }
-        let entry = writer.finish_segment()?;
-        writer.close()?;
+        let entry = merge_into_file(inputs, order, &path)?;
+        stats.records_written += entry.records;
         stats.passes += 1;
         segments.push(Box::new(FileSegment::open(&path, entry)?));
     }
     Ok(segments)
+}
+
+/// Merges `sources` into one segment, the only one of a new file at `path`.
+pub(crate) fn merge_into_file(
+    sources: Vec<Box<dyn RecordSource>>,
+    order: &KeyOrder,
+    path: &Path,
+) -> Result<IndexEntry, Error> {
+    let mut writer = SegmentFileWriter::create(path)?;
+    let mut merger = Merger::new(sources, order.clone());
+    while merger.next()? {
+        writer.append(merger.key(), merger.value())?;
+    }
+    let entry = writer.finish_segment()?;
+    writer.close()?;
+    Ok(entry)
 }
 
 /// Counts of a grouping run.

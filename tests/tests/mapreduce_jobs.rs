@@ -202,13 +202,26 @@ async fn terasort_of_100000_rows_with_3_reducers_validates() {
     let generated = job_output(&client, "/tera/in").await;
     assert_eq!(generated.len(), 100_000 * 100);
 
+    // A tiny merge threshold: the reducers merge segments held in memory to
+    // disk while their fetches go on.
     let (code, stderr) = run_binary(
         &conf_dir,
         "terasort",
-        &["-D", "mapreduce.job.reduces=3", "/tera/in", "/tera/out"],
+        &[
+            "-D",
+            "mapreduce.job.reduces=3",
+            "-D",
+            "mapreduce.reduce.shuffle.merge.percent=0.001",
+            "/tera/in",
+            "/tera/out",
+        ],
     )
     .await;
     assert_eq!(code, 0, "{stderr}");
+    // Each map spills once (no map-side merge), so the passes are the
+    // reducers': at least one each.
+    assert!(counter(&stderr, "Merge passes") >= 3, "{stderr}");
+    assert!(counter(&stderr, "Spilled Records") > 100_000, "{stderr}");
     let parts: Vec<String> = client
         .list("/tera/out")
         .await
@@ -551,7 +564,10 @@ fn the_history_server_serves(conf_dir: &Path, succeeded: &str, killed: &str) {
     assert_eq!(status, 200, "{body}");
     let job: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(job["job"]["mapsTotal"].as_u64().unwrap() > 0, "{body}");
-    assert_eq!(job["job"]["mapsCompleted"], job["job"]["mapsTotal"], "{body}");
+    assert_eq!(
+        job["job"]["mapsCompleted"], job["job"]["mapsTotal"],
+        "{body}"
+    );
     assert_eq!(job["job"]["name"], "word count", "{body}");
 
     let (status, body) = tusk_tests::http(&address, &format!("GET {path}/counters HTTP/1.1"), b"");

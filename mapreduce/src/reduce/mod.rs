@@ -25,6 +25,10 @@ pub struct ShuffledSegments {
     pub records: u64,
     /// Bytes shuffled (REDUCE_SHUFFLE_BYTES).
     pub bytes: u64,
+    /// Map outputs shuffled (SHUFFLED_MAPS).
+    pub maps: u64,
+    /// Merges done while fetching (in-memory segments merged to disk).
+    pub merges: MergeStats,
 }
 
 /// Where a reducer's sorted segments come from.
@@ -51,6 +55,8 @@ impl ShuffleSource for LocalMapOutputs {
             sources: Vec::with_capacity(self.outputs.len()),
             records: 0,
             bytes: 0,
+            maps: self.outputs.len() as u64,
+            merges: MergeStats::default(),
         };
         for output in &self.outputs {
             let index = read_index(&output.index)?;
@@ -86,8 +92,8 @@ pub(crate) fn run_reduce_attempt(
     total.store(shuffled.records, Ordering::Relaxed);
     let mut counters = Counters::new();
     counters.increment_task("REDUCE_SHUFFLE_BYTES", shuffled.bytes);
-    counters.increment_task("SHUFFLED_MAPS", shuffled.sources.len() as u64);
-    let mut stats = MergeStats::default();
+    counters.increment_task("SHUFFLED_MAPS", shuffled.maps);
+    let mut stats = shuffled.merges;
     let order = &env.spec.key_order;
     let segments = merge_to_factor(
         shuffled.sources,

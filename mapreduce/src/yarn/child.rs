@@ -158,6 +158,7 @@ fn run_reduce(
         job_id: env.job_id.clone(),
         settings: ShuffleSettings::from_conf(&env.conf)?,
         spill_dir,
+        order: env.spec.key_order.clone(),
     };
     run_reduce_attempt(
         env,

@@ -2,20 +2,26 @@
 //! events and fetches this reducer's partition of every map from the
 //! NodeManagers' shuffle service with `mapreduce.reduce.shuffle.parallelcopies`
 //! fetchers. Small segments stay in memory within the shuffle budget, the
-//! rest go to local disk. A failed fetch is reported to the AM (which
+//! rest go to local disk. Once the segments in memory fill
+//! `mapreduce.reduce.shuffle.merge.percent` of the budget, a merge thread
+//! writes them into one sorted file while fetching goes on (Hadoop's
+//! in-memory merger), so the budget never stops the fetchers for long and
+//! the final merge has fewer inputs. A failed fetch is reported to the AM (which
 //! re-runs the map once enough reducers complain) and retried with backoff,
 //! also from the map's new attempt once it has one.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::Configuration;
 use proto::mapreduce as pb;
 
 use crate::Error;
+use crate::api::KeyOrder;
+use crate::merge::{MergeStats, merge_into_file};
 use crate::reduce::{ShuffleSource, ShuffledSegments};
 use crate::shuffle::{FetchLimits, FetchedSegment, MapOutputLocation, fetch_map_output};
 use crate::yarn::umbilical::Umbilical;
@@ -33,6 +39,8 @@ pub(crate) struct ShuffleSettings {
     pub memory_budget: u64,
     /// Largest segment kept in memory.
     pub single_segment_limit: u64,
+    /// Bytes in memory from which they are merged to disk.
+    pub merge_threshold: u64,
     pub limits: FetchLimits,
 }
 
@@ -50,6 +58,10 @@ impl ShuffleSettings {
             .get_f64("mapreduce.reduce.shuffle.memory.limit.percent", 0.25)
             .map_err(error)?
             .clamp(0.0, 1.0);
+        let merge_percent = conf
+            .get_f64("mapreduce.reduce.shuffle.merge.percent", 0.66)
+            .map_err(error)?
+            .clamp(0.0, 1.0);
         let memory_budget = ((memory_mb << 20) as f64 * buffer_percent) as u64;
         let single_segment_limit = (memory_budget as f64 * single_percent) as u64;
         Ok(Self {
@@ -59,6 +71,7 @@ impl ShuffleSettings {
                 .max(1) as usize,
             memory_budget,
             single_segment_limit,
+            merge_threshold: (memory_budget as f64 * merge_percent) as u64,
             limits: FetchLimits::from_conf(conf, single_segment_limit)?,
         })
     }
@@ -68,7 +81,7 @@ impl ShuffleSettings {
 #[derive(Default)]
 struct MapSlot {
     location: Option<MapOutputLocation>,
-    fetched: Option<FetchedSegment>,
+    fetched: bool,
     in_flight: bool,
     failures: u32,
     retry_at: Option<Instant>,
@@ -80,6 +93,20 @@ pub(crate) struct YarnShuffle {
     pub job_id: String,
     pub settings: ShuffleSettings,
     pub spill_dir: PathBuf,
+    /// The job's key order, for merges during the fetch.
+    pub order: KeyOrder,
+}
+
+/// Segments fetched so far, and the merge of in-memory ones under way.
+#[derive(Default)]
+struct Fetched {
+    segments: Vec<FetchedSegment>,
+    /// Bytes of the segments held in memory (merging ones included).
+    in_memory: u64,
+    records: u64,
+    bytes: u64,
+    merging: Option<(u64, JoinHandle<Result<FetchedSegment, Error>>)>,
+    merges: MergeStats,
 }
 
 struct FetchJob {
@@ -97,7 +124,7 @@ impl ShuffleSource for YarnShuffle {
             .map(|_| MapSlot::default())
             .collect();
         let mut next_event = 0;
-        let in_memory = Arc::new(AtomicU64::new(0));
+        let mut fetched = Fetched::default();
         let (jobs_tx, jobs_rx) = channel::<FetchJob>();
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         let (results_tx, results) = channel::<FetchResult>();
@@ -107,23 +134,29 @@ impl ShuffleSource for YarnShuffle {
                 scope.spawn(move || self.fetcher(jobs, results, partition));
             }
             drop(results_tx);
-            let outcome =
-                self.follow_events(&mut slots, &mut next_event, &jobs_tx, &results, &in_memory);
+            let outcome = self.follow_events(
+                &mut slots,
+                &mut next_event,
+                &jobs_tx,
+                &results,
+                &mut fetched,
+            );
             drop(jobs_tx);
             outcome
         })?;
-        let mut shuffled = ShuffledSegments {
-            sources: Vec::with_capacity(slots.len()),
-            records: 0,
-            bytes: 0,
-        };
-        for slot in slots {
-            let segment = slot.fetched.expect("every map fetched");
-            shuffled.records += segment.records();
-            shuffled.bytes += segment.bytes();
-            shuffled.sources.push(segment.into_source()?);
-        }
-        Ok(shuffled)
+        self.merge_finished(&mut fetched, true)?;
+        let sources = fetched
+            .segments
+            .into_iter()
+            .map(FetchedSegment::into_source)
+            .collect::<Result<_, _>>()?;
+        Ok(ShuffledSegments {
+            sources,
+            records: fetched.records,
+            bytes: fetched.bytes,
+            maps: slots.len() as u64,
+            merges: fetched.merges,
+        })
     }
 }
 
@@ -135,10 +168,10 @@ impl YarnShuffle {
         next_event: &mut usize,
         jobs: &Sender<FetchJob>,
         results: &Receiver<FetchResult>,
-        in_memory: &AtomicU64,
+        fetched: &mut Fetched,
     ) -> Result<(), Error> {
         let mut last_poll = None::<Instant>;
-        while slots.iter().any(|slot| slot.fetched.is_none()) {
+        while slots.iter().any(|slot| !slot.fetched) {
             if last_poll.is_none_or(|at: Instant| at.elapsed() >= EVENT_POLL) {
                 let response = self.umbilical.events(*next_event)?;
                 if response.should_die {
@@ -155,13 +188,13 @@ impl YarnShuffle {
             let now = Instant::now();
             for (map, slot) in slots.iter_mut().enumerate() {
                 let due = slot.retry_at.is_none_or(|at| at <= now);
-                if slot.fetched.is_some() || slot.in_flight || !due {
+                if slot.fetched || slot.in_flight || !due {
                     continue;
                 }
                 let Some(location) = slot.location.clone() else {
                     continue;
                 };
-                let used = in_memory.load(Ordering::Relaxed);
+                let used = fetched.in_memory;
                 let max_in_memory = self
                     .settings
                     .single_segment_limit
@@ -177,14 +210,62 @@ impl YarnShuffle {
             }
             match results.recv_timeout(EVENT_POLL) {
                 Ok((map, location, result)) => {
-                    self.take_result(&mut slots[map], &location, result, in_memory)?;
+                    self.take_result(&mut slots[map], &location, result, fetched)?;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(Error::Task("the shuffle fetchers stopped".into()));
                 }
             }
+            self.merge_finished(fetched, false)?;
+            if fetched.merging.is_none() && fetched.in_memory >= self.settings.merge_threshold {
+                self.start_memory_merge(fetched);
+            }
         }
+        Ok(())
+    }
+
+    /// Moves every in-memory segment to a merge thread that writes them
+    /// into one sorted file.
+    fn start_memory_merge(&self, fetched: &mut Fetched) {
+        let (memory, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut fetched.segments)
+            .into_iter()
+            .partition(|segment| matches!(segment, FetchedSegment::Memory { .. }));
+        fetched.segments = rest;
+        if memory.len() < 2 {
+            fetched.segments.extend(memory);
+            return;
+        }
+        let bytes = memory.iter().map(FetchedSegment::bytes).sum();
+        let path = self
+            .spill_dir
+            .join(format!("memory-merge{}.out", fetched.merges.passes));
+        let order = self.order.clone();
+        let merge = std::thread::spawn(move || merge_to_file(memory, &order, &path));
+        fetched.merging = Some((bytes, merge));
+    }
+
+    /// Takes in the result of the merge under way once it ended (or, with
+    /// `wait`, when it ends).
+    fn merge_finished(&self, fetched: &mut Fetched, wait: bool) -> Result<(), Error> {
+        if !wait
+            && !fetched
+                .merging
+                .as_ref()
+                .is_some_and(|(_, merge)| merge.is_finished())
+        {
+            return Ok(());
+        }
+        let Some((bytes, merge)) = fetched.merging.take() else {
+            return Ok(());
+        };
+        let merged = merge
+            .join()
+            .map_err(|_| Error::Task("the in-memory merge panicked".into()))??;
+        fetched.in_memory -= bytes;
+        fetched.merges.passes += 1;
+        fetched.merges.records_written += merged.records();
+        fetched.segments.push(merged);
         Ok(())
     }
 
@@ -193,15 +274,18 @@ impl YarnShuffle {
         slot: &mut MapSlot,
         location: &MapOutputLocation,
         result: Result<FetchedSegment, String>,
-        in_memory: &AtomicU64,
+        fetched: &mut Fetched,
     ) -> Result<(), Error> {
         slot.in_flight = false;
         match result {
             Ok(segment) => {
                 if matches!(segment, FetchedSegment::Memory { .. }) {
-                    in_memory.fetch_add(segment.bytes(), Ordering::Relaxed);
+                    fetched.in_memory += segment.bytes();
                 }
-                slot.fetched = Some(segment);
+                fetched.records += segment.records();
+                fetched.bytes += segment.bytes();
+                fetched.segments.push(segment);
+                slot.fetched = true;
             }
             Err(reason) => {
                 tracing::warn!(map = %location.attempt_id, %reason, "fetch failed");
@@ -246,6 +330,24 @@ impl YarnShuffle {
             }
         }
     }
+}
+
+/// Merges `segments` into one sorted segment file at `path`.
+fn merge_to_file(
+    segments: Vec<FetchedSegment>,
+    order: &KeyOrder,
+    path: &Path,
+) -> Result<FetchedSegment, Error> {
+    let sources = segments
+        .into_iter()
+        .map(FetchedSegment::into_source)
+        .collect::<Result<_, _>>()?;
+    let entry = merge_into_file(sources, order, path)?;
+    Ok(FetchedSegment::Disk {
+        path: path.to_path_buf(),
+        records: entry.records,
+        bytes: entry.length,
+    })
 }
 
 /// A SUCCEEDED event gives a map's location; an OBSOLETE one takes away
