@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use tusk_minicluster::MiniCluster;
+use tusk_minicluster::timings::{fastest, median};
 
 #[derive(Parser)]
 struct Args {
@@ -73,11 +74,6 @@ fn counters(stderr: &str) -> String {
         .split_once("Counters:")
         .map(|(_, rest)| format!("Counters:{rest}"))
         .unwrap_or_default()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 #[tokio::main]
@@ -136,9 +132,9 @@ impl Bench<'_> {
         }
         println!(
             "empty job (1 tiny split, 1 reducer), submit to success: median {:.3} s over {} runs (min {:.3} s)",
-            median(empty.clone()),
+            median(&empty),
             empty.len(),
-            empty.iter().copied().fold(f64::MAX, f64::min)
+            fastest(&empty)
         );
         Ok(())
     }
@@ -256,7 +252,7 @@ struct Runs(Vec<f64>);
 
 impl Runs {
     fn best(&self) -> f64 {
-        self.0.iter().copied().fold(f64::MAX, f64::min)
+        fastest(&self.0)
     }
 }
 

@@ -21,6 +21,7 @@ use client::yarn::{AmRmClient, ApplicationAttemptId, YarnClient};
 use proto::yarn as pb;
 use resourcemanager::scheduler::{Ask, QueueSpec, Resource, Scheduler, SchedulerConfig};
 use tusk_minicluster::MiniCluster;
+use tusk_minicluster::timings::{fastest, median};
 
 #[derive(Parser)]
 struct Args {
@@ -46,11 +47,6 @@ fn yarn_binary() -> anyhow::Result<PathBuf> {
         path.display()
     );
     Ok(path)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 #[tokio::main]
@@ -89,14 +85,14 @@ async fn main() -> anyhow::Result<()> {
     }
     println!(
         "submit->FINISHED: median {:.1} ms, min {:.1}, max {:.1} over {} runs",
-        median(latencies.clone()),
-        latencies.iter().copied().fold(f64::MAX, f64::min),
+        median(&latencies),
+        fastest(&latencies),
         latencies.iter().copied().fold(0.0, f64::max),
         latencies.len()
     );
     println!(
         "baseline (start `yarn version` and `bash -c true` directly): median {:.1} ms",
-        median(floors)
+        median(&floors)
     );
 
     println!(
