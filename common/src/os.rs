@@ -1,5 +1,6 @@
 //! Thin wrappers over Linux calls the daemons use as hints: writeback of
-//! written file ranges and the CPU priority of background threads.
+//! written file ranges, dropping them from the page cache, and the CPU
+//! priority of background threads.
 
 use std::fs::File;
 use std::io;
@@ -21,14 +22,38 @@ pub fn start_writeback(file: &File, from: u64, len: u64) {
     }
 }
 
-/// Sets the nice value of the calling thread (not its whole process), so
-/// background work yields the CPU to request handling.
-pub fn set_thread_nice(nice: i32) -> io::Result<()> {
+/// Asks the kernel to drop `len` bytes of `file` from `from` (`len` 0: to
+/// the end) out of the page cache. Only clean pages go: call it on ranges
+/// whose writeback is done or under way. Only a hint.
+pub fn drop_from_cache(file: &File, from: u64, len: u64) {
+    // SAFETY: posix_fadvise on an open file descriptor, no pointers.
+    unsafe {
+        libc::posix_fadvise(
+            file.as_raw_fd(),
+            from as libc::off_t,
+            len as libc::off_t,
+            libc::POSIX_FADV_DONTNEED,
+        );
+    }
+}
+
+/// Gives the calling thread (not its whole process) the lowest CPU
+/// priority, so background work only uses time that request handling leaves:
+/// SCHED_IDLE, else nice 19 where that is refused.
+pub fn set_thread_idle() -> io::Result<()> {
+    // SAFETY: sched_param is plain data; pid 0 is the calling thread.
+    let idle = unsafe {
+        let param: libc::sched_param = std::mem::zeroed();
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param)
+    };
+    if idle == 0 {
+        return Ok(());
+    }
     // SAFETY: gettid and setpriority take no pointers; PRIO_PROCESS with a
     // thread id changes that one thread on Linux.
     let result = unsafe {
         let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice)
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
     };
     if result == 0 {
         Ok(())

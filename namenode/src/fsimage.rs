@@ -99,14 +99,15 @@ pub fn load(path: &Path, limits: Limits) -> Result<LoadedImage, ImageError> {
     build(ImageReader::open(path, Md5Check::Sidecar)?, limits)
 }
 
-/// Checks that the image at `path` has the MD5 `expected_md5` and loads
-/// cleanly (the same code a restart runs), without keeping the namespace.
-/// Returns its header.
-pub fn verify(path: &Path, expected_md5: &str, limits: Limits) -> Result<ImageHeader, ImageError> {
-    let reader = ImageReader::open(path, Md5Check::Expected(expected_md5.to_ascii_lowercase()))?;
-    let header = *reader.header();
-    build(reader, limits)?;
-    Ok(header)
+/// Checks the structure of an image whose MD5 was already checked as it
+/// arrived (an upload), without loading it: the magic, a header and string
+/// table that decode, exactly the header's count of inode records, each
+/// whole, and nothing after them. Cheap enough to run while the NameNode
+/// serves: records are framed, not decoded. Returns the header.
+pub fn check_structure(path: &Path) -> Result<ImageHeader, ImageError> {
+    let mut reader = ImageReader::open(path, Md5Check::AlreadyChecked)?;
+    while reader.skip_inode()? {}
+    Ok(*reader.header())
 }
 
 fn build(mut reader: ImageReader, limits: Limits) -> Result<LoadedImage, ImageError> {
@@ -136,8 +137,8 @@ pub enum Md5Check {
     Sidecar,
     /// The `.md5` file beside the image when there is one (offline tools).
     SidecarIfPresent,
-    /// A digest given by the caller (an upload's advertised MD5).
-    Expected(String),
+    /// None: the caller checked the MD5 as the file arrived.
+    AlreadyChecked,
 }
 
 /// Reads an fsimage record by record, so tools can stream images of any
@@ -170,7 +171,7 @@ impl ImageReader {
                 Err(error) if error.kind() == io::ErrorKind::NotFound => None,
                 Err(error) => return Err(corrupt(format!("cannot read its .md5 file: {error}"))),
             },
-            Md5Check::Expected(digest) => Some(digest),
+            Md5Check::AlreadyChecked => None,
         };
         let file = File::open(path).map_err(|source| ImageError::Io {
             file: file_name.clone(),
@@ -178,7 +179,7 @@ impl ImageReader {
         })?;
         let mut reader = Md5Reader {
             inner: BufReader::with_capacity(1 << 20, file),
-            md5: Md5::new(),
+            md5: expected_md5.as_ref().map(|_| Md5::new()),
         };
         let mut magic = [0u8; 8];
         reader
@@ -229,6 +230,18 @@ impl ImageReader {
         Ok(Some(record))
     }
 
+    /// Reads past the next inode record without decoding it; `false` after
+    /// the last one, as [`ImageReader::next_inode`]'s `None`.
+    pub fn skip_inode(&mut self) -> Result<bool, ImageError> {
+        if self.remaining == 0 {
+            self.finish()?;
+            return Ok(false);
+        }
+        self.remaining -= 1;
+        read_frame(&mut self.reader, &mut self.buffer).map_err(|reason| self.corrupt(reason))?;
+        Ok(true)
+    }
+
     fn finish(&mut self) -> Result<(), ImageError> {
         let mut trailing = [0u8; 1];
         let read = self
@@ -241,13 +254,16 @@ impl ImageReader {
         if read != 0 {
             return Err(self.corrupt("unexpected data after the last inode".into()));
         }
-        let actual_md5 = hex(&std::mem::take(&mut self.reader.md5).finalize());
-        match self.expected_md5.take() {
-            Some(expected) if expected != actual_md5 => Err(self.corrupt(format!(
+        let (Some(expected), Some(md5)) = (self.expected_md5.take(), self.reader.md5.take()) else {
+            return Ok(());
+        };
+        let actual_md5 = hex(&md5.finalize());
+        if expected != actual_md5 {
+            return Err(self.corrupt(format!(
                 "MD5 mismatch (expected {expected}, computed {actual_md5})"
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
 
     fn corrupt(&self, reason: String) -> ImageError {
@@ -344,6 +360,12 @@ fn read_record<M: Message + Default>(
     reader: &mut impl Read,
     buffer: &mut Vec<u8>,
 ) -> Result<M, String> {
+    read_frame(reader, buffer)?;
+    M::decode(buffer.as_slice()).map_err(|error| format!("undecodable record: {error}"))
+}
+
+/// Reads one length-prefixed record into `buffer`.
+fn read_frame(reader: &mut impl Read, buffer: &mut Vec<u8>) -> Result<(), String> {
     let mut len = [0u8; 4];
     reader
         .read_exact(&mut len)
@@ -357,8 +379,7 @@ fn read_record<M: Message + Default>(
     buffer.resize(len, 0);
     reader
         .read_exact(buffer)
-        .map_err(|error| format!("truncated: {error}"))?;
-    M::decode(buffer.as_slice()).map_err(|error| format!("undecodable record: {error}"))
+        .map_err(|error| format!("truncated: {error}"))
 }
 
 /// The path of the `.md5` file that goes with an image.
@@ -413,15 +434,70 @@ impl<W: Write> Write for Md5Writer<W> {
     }
 }
 
+/// Hashes what it reads, unless the MD5 is not to be checked.
 struct Md5Reader<R> {
     inner: R,
-    md5: Md5,
+    md5: Option<Md5>,
 }
 
 impl<R: Read> Read for Md5Reader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
-        self.md5.update(&buf[..read]);
+        if let Some(md5) = &mut self.md5 {
+            md5.update(&buf[..read]);
+        }
         Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::OpenOptions;
+
+    use common::FsPermission;
+
+    use super::*;
+    use crate::namespace::Caller;
+
+    fn saved_image(dir: &Path) -> std::path::PathBuf {
+        let mut namespace = Namespace::new("hdfs", "supergroup", 0, Limits::default());
+        let caller = Caller::superuser("hdfs");
+        for path in ["/a/b", "/a/c", "/d"] {
+            for op in namespace
+                .plan_mkdirs(path, FsPermission::new(0o755), true, &caller, 0)
+                .unwrap()
+            {
+                namespace.apply(&op).unwrap();
+            }
+        }
+        let path = dir.join("fsimage_0000000000000000007");
+        save(&namespace, 7, 42, &path).unwrap();
+        path
+    }
+
+    #[test]
+    fn check_structure_accepts_a_whole_image_and_refuses_a_cut_or_padded_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = saved_image(dir.path());
+        let header = check_structure(&path).unwrap();
+        assert_eq!((header.last_txid, header.namespace_id), (7, 42));
+        assert_eq!(header.num_inodes, 5);
+
+        let whole = fs::read(&path).unwrap();
+        let cut = dir.path().join("cut");
+        fs::write(&cut, &whole[..whole.len() - 3]).unwrap();
+        let error = check_structure(&cut).unwrap_err().to_string();
+        assert!(error.contains("truncated"), "{error}");
+
+        let padded = dir.path().join("padded");
+        fs::write(&padded, &whole).unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(&padded)
+            .unwrap()
+            .write_all(&[0])
+            .unwrap();
+        let error = check_structure(&padded).unwrap_err().to_string();
+        assert!(error.contains("unexpected data after the last inode"), "{error}");
     }
 }

@@ -5,21 +5,28 @@
 //!    segment) of a name dir holding (a) an fsimage of the N files alone and
 //!    (b) that fsimage plus N logged mkdirs after it.
 //! 2. A real NameNode on (a) under a continuous mkdirs load from `-threads`
-//!    clients: mkdirs/s over 10 s without a checkpoint, then while a
-//!    SecondaryNameNode process (`nice -n 19`, standing in for its own
-//!    machine) takes one, then over 10 s after it, in the same run.
+//!    clients, all in the same run: mkdirs/s over 10 s without a checkpoint;
+//!    while a fresh SecondaryNameNode takes its first checkpoint (download
+//!    and load the image, merge, save, upload); over 10 s after it; while
+//!    the same SecondaryNameNode takes its next one (it keeps the merged
+//!    namespace, so only the new edits travel); over 10 s after that. The
+//!    SecondaryNameNode runs on threads of its own at idle CPU priority,
+//!    standing in for its own machine.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use tokio::runtime::Runtime;
+
+use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
 use namenode::editlog::record;
 use namenode::namespace::{Caller, Limits, Namespace};
 use namenode::namesystem::Namesystem;
+use namenode::secondary::{SecondaryConfig, SecondaryNameNode};
 use namenode::storage::{NameDirs, finalized_segment_name};
 use namenode::{NameNode, NameNodeConfig};
 use proto::namenode_storage::EditRecord;
@@ -37,9 +44,20 @@ pub struct CheckpointReport {
     pub restart_image_only: Duration,
     pub restart_image_plus_edits: Duration,
     pub edits: u64,
-    pub checkpoint_wall: Duration,
+    /// mkdirs/s before the first checkpoint.
     pub mkdirs_per_sec_before: f64,
+    /// The first checkpoint of a fresh SecondaryNameNode.
+    pub first: CheckpointRun,
+    /// The next checkpoint, in the steady state of a running one.
+    pub next: CheckpointRun,
+}
+
+/// One checkpoint under the mkdirs load.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointRun {
+    pub wall: Duration,
     pub mkdirs_per_sec_during: f64,
+    /// Over the window right after it.
     pub mkdirs_per_sec_after: f64,
 }
 
@@ -130,28 +148,47 @@ pub fn measure(
         .context("restarting from the image and edits")?;
 
     let runtime = crate::launcher::runtime();
-    let (checkpoint_wall, before, during, after) =
-        runtime.block_on(checkpoint_under_load(&conf_a, &checkpoint_dir, threads))?;
+    let (mkdirs_per_sec_before, first, next) =
+        runtime.block_on(checkpoints_under_load(&conf_a, threads))?;
     Ok(CheckpointReport {
         files,
         restart_image_only,
         restart_image_plus_edits,
         edits,
-        checkpoint_wall,
-        mkdirs_per_sec_before: before,
-        mkdirs_per_sec_during: during,
-        mkdirs_per_sec_after: after,
+        mkdirs_per_sec_before,
+        first,
+        next,
     })
 }
 
-async fn checkpoint_under_load(
+/// A runtime whose threads all run at idle CPU priority, for the
+/// SecondaryNameNode.
+fn idle_runtime() -> anyhow::Result<Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("secondarynamenode")
+        .on_thread_start(|| {
+            if let Err(error) = common::os::set_thread_idle() {
+                eprintln!("nnbench: cannot lower the SecondaryNameNode's priority: {error}");
+            }
+        })
+        .enable_all()
+        .build()?)
+}
+
+async fn checkpoints_under_load(
     conf: &Configuration,
-    checkpoint_dir: &Path,
     threads: usize,
-) -> anyhow::Result<(Duration, f64, f64, f64)> {
+) -> anyhow::Result<(f64, CheckpointRun, CheckpointRun)> {
     let namenode = NameNode::start(NameNodeConfig::from_conf(conf)?).await?;
     let rpc = namenode.rpc_address().to_string();
-    let http = namenode.http_address().to_string();
+    let mut secondary_conf = conf.clone();
+    secondary_conf.set("dfs.namenode.rpc-address", &rpc);
+    secondary_conf.set(
+        "dfs.namenode.http-address",
+        namenode.http_address().to_string(),
+    );
+    let secondary_config = SecondaryConfig::from_conf(&secondary_conf)?;
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
@@ -178,46 +215,43 @@ async fn checkpoint_under_load(
             (done.load(Ordering::Relaxed) - start_count) as f64 / started.elapsed().as_secs_f64()
         }
     };
-    // Warm up; the load without a checkpoint; during one; right after it.
+    let secondary_runtime = idle_runtime()?;
+    let secondary = secondary_runtime
+        .spawn(async move { SecondaryNameNode::new(secondary_config) })
+        .await??;
+    let checkpoint = || {
+        let secondary = secondary.clone();
+        let done = done.clone();
+        let task = secondary_runtime.spawn(async move { secondary.checkpoint().await });
+        async move {
+            let counted_from = done.load(Ordering::Relaxed);
+            let started = Instant::now();
+            task.await?.context("the checkpoint failed")?;
+            let wall = started.elapsed();
+            let during = (done.load(Ordering::Relaxed) - counted_from) as f64 / wall.as_secs_f64();
+            anyhow::Ok((wall, during))
+        }
+    };
+    // Warm up; the load without a checkpoint; then each checkpoint and the
+    // window right after it.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = rate_over(RATE_WINDOW).await;
-    let exe = std::env::current_exe()?;
-    let checkpoint_dir = checkpoint_dir.display().to_string();
-    let counted_from = done.load(Ordering::Relaxed);
-    let started = Instant::now();
-    let output = tokio::process::Command::new("nice")
-        .arg("-n")
-        .arg("19")
-        .arg(&exe)
-        .args([
-            "secondarynamenode",
-            "-D",
-            &format!("dfs.namenode.rpc-address={rpc}"),
-            "-D",
-            &format!("dfs.namenode.http-address={http}"),
-            "-D",
-            &format!("dfs.namenode.checkpoint.dir={checkpoint_dir}"),
-            "-checkpoint",
-            "force",
-        ])
-        .output()
-        .await?;
-    let checkpoint_wall = started.elapsed();
-    let during =
-        (done.load(Ordering::Relaxed) - counted_from) as f64 / checkpoint_wall.as_secs_f64();
-    if !output.status.success() {
-        bail!(
-            "the checkpoint failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (wall, mkdirs_per_sec_during) = checkpoint().await?;
+        runs.push(CheckpointRun {
+            wall,
+            mkdirs_per_sec_during,
+            mkdirs_per_sec_after: rate_over(RATE_WINDOW).await,
+        });
     }
-    let after = rate_over(RATE_WINDOW).await;
     stop.store(true, Ordering::Relaxed);
     for worker in workers {
         worker.await??;
     }
+    secondary_runtime.shutdown_background();
     namenode.stop().await;
-    Ok((checkpoint_wall, before, during, after))
+    Ok((before, runs[0], runs[1]))
 }
 
 /// Prints the report.
@@ -238,17 +272,30 @@ pub fn print(out: &mut dyn std::io::Write, report: &CheckpointReport) -> std::io
         report.edits,
         report.restart_image_plus_edits.as_secs_f64()
     )?;
+    let change = |rate: f64| (rate / report.mkdirs_per_sec_before - 1.0) * 100.0;
     writeln!(
         out,
-        "checkpoint (SNN process: roll, download, merge, save, upload, verify, install): {:.2} s",
-        report.checkpoint_wall.as_secs_f64()
+        "mkdirs/s before a checkpoint: {:.0}",
+        report.mkdirs_per_sec_before
     )?;
-    writeln!(
-        out,
-        "mkdirs/s before a checkpoint: {:.0}; during the checkpoint: {:.0} ({:+.1}%); after it: {:.0}",
-        report.mkdirs_per_sec_before,
-        report.mkdirs_per_sec_during,
-        (report.mkdirs_per_sec_during / report.mkdirs_per_sec_before - 1.0) * 100.0,
-        report.mkdirs_per_sec_after
-    )
+    for (name, run) in [
+        (
+            "first checkpoint (fresh SNN: download and load the image, merge, save, upload)",
+            report.first,
+        ),
+        (
+            "next checkpoint (the SNN holds the namespace: download the new edits, merge, save, upload)",
+            report.next,
+        ),
+    ] {
+        writeln!(
+            out,
+            "{name}: {:.2} s; mkdirs/s during it: {:.0} ({:+.1}%); after it: {:.0}",
+            run.wall.as_secs_f64(),
+            run.mkdirs_per_sec_during,
+            change(run.mkdirs_per_sec_during),
+            run.mkdirs_per_sec_after
+        )?;
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The NameNode's side of checkpointing: it hands out its newest fsimage and
 //! finalized edit segments, rolls its edit log on request, receives a merged
-//! image, verifies it (advertised MD5, then a full load) before installing
-//! it in every name dir, and purges images and edits no longer needed.
+//! image, verifies it (the advertised MD5 as it arrives, then the header and
+//! the framing of every record) before installing it in every name dir, and purges images and edits no longer needed.
 //!
 //! An upload is written to `fsimage.ckpt_<txid>` in each dir; only a verified
 //! image is renamed to `fsimage_<txid>`, so a checkpointer that dies or sends
@@ -182,7 +182,7 @@ impl Checkpoints {
     }
 
     /// Receives the image a checkpointer merged at `txid`, checks it against
-    /// `advertised_md5` and loads it in full before installing it in every
+    /// `advertised_md5` and its structure before installing it in every
     /// name dir; then purges what is no longer needed.
     pub async fn receive_image<S, E>(
         &self,
@@ -253,12 +253,10 @@ impl Checkpoints {
             )));
         }
 
-        let limits = self.namesystem.config().limits.clone();
         let namespace_id = info.namespace_id;
         let first = uploads[0].clone();
-        let md5 = written.md5_hex.clone();
-        let verified = in_background(move || {
-            let header = fsimage::verify(&first, &md5, limits).map_err(|error| error.to_string())?;
+        let verified = tokio::task::spawn_blocking(move || {
+            let header = fsimage::check_structure(&first).map_err(|error| error.to_string())?;
             if header.last_txid != txid || header.namespace_id != namespace_id {
                 return Err(format!(
                     "the image holds txid {} of namespace {} instead of txid {txid} of namespace {namespace_id}",
@@ -268,7 +266,7 @@ impl Checkpoints {
             Ok(())
         })
         .await
-        .map_err(UploadError::Io)?;
+        .map_err(|error| UploadError::Io(error.to_string()))?;
         if let Err(reason) = verified {
             for upload in &uploads {
                 set_aside_corrupt(upload);
@@ -304,29 +302,6 @@ impl Checkpoints {
         let retention = self.config.retention;
         let _ = tokio::task::spawn_blocking(move || purge(&currents, retention)).await;
     }
-}
-
-/// Nice value of the thread that verifies an uploaded image.
-const VERIFY_NICE: i32 = 10;
-
-/// Runs `work` on a thread of its own at a lower CPU priority: verifying an
-/// image loads it whole, and must not slow the NameNode's clients down.
-async fn in_background<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    let (sender, receiver) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("checkpoint-verify".into())
-        .spawn(move || {
-            if let Err(error) = common::os::set_thread_nice(VERIFY_NICE) {
-                warn!(%error, "cannot lower the priority of the checkpoint verification");
-            }
-            let _ = sender.send(work());
-        })
-        .map_err(|error| format!("cannot start the checkpoint verification: {error}"))?;
-    receiver
-        .await
-        .map_err(|_| "the checkpoint verification stopped".to_string())
 }
 
 fn upload_name(txid: u64) -> String {
