@@ -3,8 +3,10 @@
 //!
 //! Hashing a block inline would bound every write stream by MD5's speed on
 //! one core; instead finalize marks the replica's digests pending and the
-//! digester re-reads it (usually from the page cache), checks every chunk's
-//! CRC while hashing, and records the digests in its meta header. Replicas
+//! digester re-reads it, checks every chunk's CRC while hashing, and records
+//! the digests in its meta header. It waits for a pause in the node's writes
+//! (at most 10 s) before taking a replica, so it does not compete with them
+//! for CPU and disk. Replicas
 //! left pending by a restart are queued again when the store opens. A
 //! replica whose CRCs no longer match is reported, like the block scanner
 //! does, and nothing is recorded for it.
@@ -16,9 +18,6 @@ use std::thread::JoinHandle;
 use tracing::{error, info, warn};
 
 use crate::storage::{BlockStore, DigestOutcome, ReplicaInfo, StorageError};
-
-/// Nice value of the digester thread where SCHED_IDLE is refused.
-const DIGESTER_NICE: i32 = 19;
 
 /// Starts the digester thread; `on_corrupt` runs on it with the replica and
 /// the reason when a pending replica fails its CRCs.
@@ -79,7 +78,9 @@ impl Drop for DigesterHandle {
 }
 
 fn run(store: &BlockStore, stop: &AtomicBool, on_corrupt: &dyn Fn(ReplicaInfo, String)) {
-    lower_priority();
+    if let Err(error) = common::os::set_thread_idle() {
+        warn!(%error, "cannot lower the digester's priority");
+    }
     info!(pending = store.pending_digests(), "digester started");
     while let Some(block_id) = store.next_pending_digests(stop) {
         match store.record_digests(block_id, stop) {
@@ -98,22 +99,6 @@ fn run(store: &BlockStore, stop: &AtomicBool, on_corrupt: &dyn Fn(ReplicaInfo, S
         }
     }
     info!("digester stopped");
-}
-
-/// Gives the calling thread the lowest CPU priority (SCHED_IDLE, else nice
-/// 19), so hashing only uses time that writers and readers leave.
-fn lower_priority() {
-    // SAFETY: sched_param is plain data; pid 0 is the calling thread.
-    let idle = unsafe {
-        let param: libc::sched_param = std::mem::zeroed();
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param)
-    };
-    if idle == 0 {
-        return;
-    }
-    if let Err(error) = common::os::set_thread_nice(DIGESTER_NICE) {
-        warn!(%error, "cannot lower the digester's priority");
-    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ impl DataNode {
                     context: "opening the block store".into(),
                     source: std::io::Error::other(error),
                 })??;
+        store.set_drop_cache_behind_writes(config.drop_cache_behind_writes);
         let store = Arc::new(store);
         let (listener, xfer_address) = bind(config.xfer_address).await?;
         let (ipc_listener, ipc_address) = bind(config.ipc_address).await?;

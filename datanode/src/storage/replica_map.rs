@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::scan::FoundReplica;
 use super::volume::{self, Volume};
@@ -23,9 +24,21 @@ pub(super) struct StoreInner {
     /// Serializes `set_cluster` (which rewrites VERSION files) without the map lock.
     pub binding: Mutex<()>,
     next_volume: AtomicUsize,
-    /// Signalled when a replica is queued for the digester (or to stop it).
+    /// Signalled when a replica is queued for the digester, when the last
+    /// writer closes, or to stop the digester.
     digests_queued: Condvar,
+    /// `dfs.datanode.drop.cache.behind.writes`.
+    drop_cache_behind_writes: AtomicBool,
 }
+
+/// How long the digester leaves a finalized replica alone while other
+/// replicas are being written: hashing competes with the writes for CPU and
+/// disk, so it waits for a pause, but not longer than this.
+const DIGEST_DEFERRAL: Duration = Duration::from_secs(10);
+
+/// How long no replica must have been written for a pause to count: a
+/// client moving on to its next block leaves a gap of a few milliseconds.
+const WRITES_PAUSE: Duration = Duration::from_millis(500);
 
 pub(super) struct StoreState {
     pub cluster_id: Option<String>,
@@ -35,9 +48,13 @@ pub(super) struct StoreState {
     /// Finalized replicas whose digests are pending, oldest first: block ids
     /// only, one per finalize, so it is bounded by the replicas finalized
     /// since the digester last caught up.
-    digest_queue: VecDeque<u64>,
+    digest_queue: VecDeque<(u64, Instant)>,
     /// Replicas whose `digests_pending` is set.
     pending_digests: usize,
+    /// Open replica writers.
+    writers: usize,
+    /// When the last writer closed (None while any is open).
+    writers_closed_at: Option<Instant>,
 }
 
 pub(super) struct Replica {
@@ -66,6 +83,17 @@ pub(super) struct Located {
     pub meta: PathBuf,
 }
 
+/// How much longer the digester leaves alone a replica queued at
+/// `queued_at`, given when the last writer closed (None: writes go on).
+fn digest_wait(queued_at: Instant, writers_closed_at: Option<Instant>, now: Instant) -> Duration {
+    let deferral_left = DIGEST_DEFERRAL.saturating_sub(now.saturating_duration_since(queued_at));
+    let pause_left = match writers_closed_at {
+        Some(closed_at) => WRITES_PAUSE.saturating_sub(now.saturating_duration_since(closed_at)),
+        None => DIGEST_DEFERRAL,
+    };
+    deferral_left.min(pause_left)
+}
+
 impl StoreState {
     fn new_epoch(&mut self) -> u64 {
         self.next_epoch += 1;
@@ -80,7 +108,7 @@ impl StoreState {
         if !replica.digests_pending {
             replica.digests_pending = true;
             self.pending_digests += 1;
-            self.digest_queue.push_back(block_id);
+            self.digest_queue.push_back((block_id, Instant::now()));
         }
     }
 
@@ -120,6 +148,8 @@ impl StoreInner {
             next_epoch: 0,
             digest_queue: VecDeque::new(),
             pending_digests: 0,
+            writers: 0,
+            writers_closed_at: Some(Instant::now()),
         };
         for (block_id, found) in found {
             let replica = Replica {
@@ -145,6 +175,34 @@ impl StoreInner {
             binding: Mutex::new(()),
             next_volume: AtomicUsize::new(0),
             digests_queued: Condvar::new(),
+            drop_cache_behind_writes: AtomicBool::new(false),
+        }
+    }
+
+    pub fn drop_cache_behind_writes(&self) -> bool {
+        self.drop_cache_behind_writes.load(Ordering::Relaxed)
+    }
+
+    pub fn set_drop_cache_behind_writes(&self, on: bool) {
+        self.drop_cache_behind_writes.store(on, Ordering::Relaxed);
+    }
+
+    /// Counts a new replica writer (see `DIGEST_DEFERRAL`).
+    pub fn writer_opened(&self) {
+        let mut state = self.state();
+        state.writers += 1;
+        state.writers_closed_at = None;
+    }
+
+    /// Uncounts a replica writer; after the last one the digester goes on
+    /// once `WRITES_PAUSE` has passed.
+    pub fn writer_closed(&self) {
+        let mut state = self.state();
+        state.writers -= 1;
+        if state.writers == 0 {
+            state.writers_closed_at = Some(Instant::now());
+            drop(state);
+            self.digests_queued.notify_all();
         }
     }
 
@@ -387,27 +445,46 @@ impl StoreInner {
         self.state().pending_digests
     }
 
-    /// Waits for the next replica queued for the digester; None once `stop`
-    /// is set (see [`StoreInner::wake_digester`]).
+    /// Waits for the next replica queued for the digester, and for a pause
+    /// in the writes (`WRITES_PAUSE`), but at most `DIGEST_DEFERRAL` after
+    /// it was queued; None
+    /// once `stop` is set (see [`StoreInner::wake_digester`]).
     pub fn next_pending_digests(&self, stop: &AtomicBool) -> Option<u64> {
         let mut state = self.state();
         loop {
             if stop.load(Ordering::Acquire) {
                 return None;
             }
-            while let Some(block_id) = state.digest_queue.pop_front() {
+            let mut wait = None;
+            while let Some(&(block_id, queued_at)) = state.digest_queue.front() {
                 let pending = state
                     .replicas
                     .get(&block_id)
                     .is_some_and(|replica| replica.digests_pending);
-                if pending {
-                    return Some(block_id);
+                if !pending {
+                    state.digest_queue.pop_front();
+                    continue;
                 }
+                let wait_left = digest_wait(queued_at, state.writers_closed_at, Instant::now());
+                if !wait_left.is_zero() {
+                    wait = Some(wait_left);
+                    break;
+                }
+                state.digest_queue.pop_front();
+                return Some(block_id);
             }
-            state = self
-                .digests_queued
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            state = match wait {
+                Some(timeout) => {
+                    self.digests_queued
+                        .wait_timeout(state, timeout)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self
+                    .digests_queued
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
         }
     }
 
@@ -448,5 +525,31 @@ impl StoreInner {
             .filter(|index| free[*index].is_some_and(|space| space >= enough))
             .collect();
         candidates[turn % candidates.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digester_waits_for_a_pause_in_the_writes_but_not_forever() {
+        let now = Instant::now() + DIGEST_DEFERRAL;
+        let ago = |millis| now - Duration::from_millis(millis);
+        // Writes go on: a replica just queued waits the whole deferral, one
+        // queued longer ago only what is left of it.
+        assert_eq!(digest_wait(now, None, now), DIGEST_DEFERRAL);
+        assert_eq!(
+            digest_wait(ago(4_000), None, now),
+            DIGEST_DEFERRAL - Duration::from_secs(4)
+        );
+        assert_eq!(digest_wait(ago(10_000), None, now), Duration::ZERO);
+        // The writes paused 100 ms ago: wait for the rest of the pause.
+        assert_eq!(
+            digest_wait(ago(1_000), Some(ago(100)), now),
+            WRITES_PAUSE - Duration::from_millis(100)
+        );
+        // Long enough since the last writer closed: hash now.
+        assert_eq!(digest_wait(now, Some(ago(1_000)), now), Duration::ZERO);
     }
 }

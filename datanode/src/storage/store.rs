@@ -388,6 +388,12 @@ impl BlockStore {
         Ok(DigestOutcome::Recorded(digests))
     }
 
+    /// Whether writers drop their data from the page cache behind them
+    /// (`dfs.datanode.drop.cache.behind.writes`; off until set).
+    pub fn set_drop_cache_behind_writes(&self, on: bool) {
+        self.inner.set_drop_cache_behind_writes(on);
+    }
+
     /// Finalized replicas the digester has yet to hash: queued, or being
     /// hashed. A replica found corrupt no longer counts (its meta header
     /// still says pending, so a restart checks it again); one whose files

@@ -799,3 +799,47 @@ fn volumes_share_one_identity_and_take_turns() {
         vec![0, 1, 2, 3]
     );
 }
+
+/// Pages of `path` in the page cache.
+fn resident_pages(path: &Path) -> usize {
+    let file = fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len() as usize;
+    let page = 4096;
+    let mut residency = vec![0u8; len.div_ceil(page)];
+    // SAFETY: a read-only shared mapping of `len` bytes of an open file,
+    // unmapped before returning; mincore writes one byte per page into a
+    // vector of exactly that many bytes.
+    unsafe {
+        let mapping = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            std::os::fd::AsRawFd::as_raw_fd(&file),
+            0,
+        );
+        assert_ne!(mapping, libc::MAP_FAILED);
+        assert_eq!(libc::mincore(mapping, len, residency.as_mut_ptr()), 0);
+        libc::munmap(mapping, len);
+    }
+    residency.iter().filter(|page| *page & 1 == 1).count()
+}
+
+#[test]
+fn drop_behind_leaves_finalized_replicas_out_of_the_page_cache() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(3 << 20);
+    write_pending(&store, key(1, 1), &data);
+    let kept = find_file(&dirs[0], "blk_1").unwrap();
+    assert!(
+        resident_pages(&kept) > 0,
+        "written data stays cached by default"
+    );
+
+    store.set_drop_cache_behind_writes(true);
+    write_pending(&store, key(2, 1), &data);
+    let dropped = find_file(&dirs[0], "blk_2").unwrap();
+    assert_eq!(resident_pages(&dropped), 0);
+    assert_eq!(fs::read(&dropped).unwrap(), data);
+}

@@ -41,6 +41,11 @@ pub struct ReplicaWriter {
 /// streams.
 const WRITEBACK_INTERVAL: u64 = 4 * 1024 * 1024;
 
+/// With drop-behind, data this far behind the newest writeback stays in the
+/// page cache (Hadoop's CACHE_DROP_LAG_BYTES): its writeback is likely still
+/// running, and the kernel keeps dirty pages anyway.
+const DROP_BEHIND_LAG: u64 = 8 * 1024 * 1024;
+
 /// Disk space is allocated ahead of the writes in steps of this many bytes
 /// (`fallocate` keeping the file's size): writing into allocated space
 /// spares the file system its per-page delayed-allocation work. Finalize
@@ -50,6 +55,7 @@ const ALLOCATION_STEP: u64 = 8 * 1024 * 1024;
 impl ReplicaWriter {
     /// A writer positioned at `located.info.length`.
     pub(super) fn new(store: Arc<StoreInner>, located: Located, data: File, meta: File) -> Self {
+        store.writer_opened();
         Self {
             store,
             block: BlockKey {
@@ -97,7 +103,8 @@ impl ReplicaWriter {
     }
 
     /// Starts the writeback of what was written since the last call, once
-    /// that is `WRITEBACK_INTERVAL` or more.
+    /// that is `WRITEBACK_INTERVAL` or more, and with drop-behind drops what
+    /// lies `DROP_BEHIND_LAG` before it from the page cache.
     fn write_behind(&mut self) {
         let from = self.writeback_started_to;
         let len = self.bytes_written.saturating_sub(from);
@@ -106,6 +113,9 @@ impl ReplicaWriter {
         }
         common::os::start_writeback(&self.data, from, len);
         self.writeback_started_to = self.bytes_written;
+        if self.store.drop_cache_behind_writes() && from > DROP_BEHIND_LAG {
+            common::os::drop_from_cache(&self.data, 0, from - DROP_BEHIND_LAG);
+        }
     }
 
     /// The block being written.
@@ -211,6 +221,9 @@ impl ReplicaWriter {
         common::os::start_writeback(&self.meta, 0, 0);
         sync(&self.data, &self.data_path)?;
         sync(&self.meta, &self.meta_path)?;
+        if self.store.drop_cache_behind_writes() {
+            common::os::drop_from_cache(&self.data, 0, 0);
+        }
 
         let pool = self.store.block_pool()?;
         let (final_data, final_meta) =
@@ -266,6 +279,12 @@ impl ReplicaWriter {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for ReplicaWriter {
+    fn drop(&mut self) {
+        self.store.writer_closed();
     }
 }
 
