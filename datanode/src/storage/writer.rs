@@ -243,11 +243,9 @@ impl ReplicaWriter {
             remove_quietly(&[&final_data, &final_meta]);
             return Err(err);
         }
+        // No fsync of rbw/ after this: a crash that undoes the unlinks leaves
+        // rbw links to the finalized files, which the startup scan removes.
         remove_quietly(&[&self.data_path, &self.meta_path]);
-        let rbw_dir = volume.rbw_dir(&pool);
-        if let Err(err) = volume::sync_dir(&rbw_dir) {
-            warn!(dir = %rbw_dir.display(), error = %err, "cannot fsync rbw dir after finalize");
-        }
         info!(
             block_id,
             generation_stamp = self.block.generation_stamp,
