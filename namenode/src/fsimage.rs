@@ -498,6 +498,9 @@ mod tests {
             .write_all(&[0])
             .unwrap();
         let error = check_structure(&padded).unwrap_err().to_string();
-        assert!(error.contains("unexpected data after the last inode"), "{error}");
+        assert!(
+            error.contains("unexpected data after the last inode"),
+            "{error}"
+        );
     }
 }

@@ -149,7 +149,12 @@ impl StoreInner {
             digest_queue: VecDeque::new(),
             pending_digests: 0,
             writers: 0,
-            writers_closed_at: Some(Instant::now()),
+            // No writes yet: replicas pending since before a restart go at once.
+            writers_closed_at: Some(
+                Instant::now()
+                    .checked_sub(WRITES_PAUSE)
+                    .unwrap_or_else(Instant::now),
+            ),
         };
         for (block_id, found) in found {
             let replica = Replica {

@@ -843,3 +843,28 @@ fn drop_behind_leaves_finalized_replicas_out_of_the_page_cache() {
     assert_eq!(resident_pages(&dropped), 0);
     assert_eq!(fs::read(&dropped).unwrap(), data);
 }
+
+#[test]
+fn rbw_links_left_by_an_interrupted_finalize_are_removed_at_start() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(5000);
+    write_block(&store, key(51, 3), &data);
+    drop(store);
+    // A crash after the links into finalized/ but before the rbw unlinks
+    // reached the disk (finalize does not fsync rbw/ after them).
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    for name in ["blk_51", "blk_51_3.meta"] {
+        fs::hard_link(find_file(&dirs[0], name).unwrap(), rbw.join(name)).unwrap();
+    }
+
+    let store = open(&dirs);
+    let replica = store.replica(51).unwrap();
+    assert_eq!(
+        (replica.state, replica.length, replica.generation_stamp),
+        (ReplicaState::Finalized, 5000, 3)
+    );
+    assert_eq!(read_all(&store, 51), data);
+    assert_eq!(fs::read_dir(&rbw).unwrap().count(), 0);
+    assert_eq!(store.digests(51).unwrap(), Some(digests_of(&data)));
+}
