@@ -10,6 +10,20 @@ use tonic::transport::{Channel, Endpoint};
 use crate::Result;
 use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 
+/// Calls the ClientProtocol method `$method` with `$message` as the
+/// client's user: the reply's message, or the NameNode's RemoteException.
+macro_rules! call {
+    ($client:expr, $method:ident, $message:expr) => {
+        $client
+            .rpc
+            .clone()
+            .$method($client.request($message))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(from_status)
+    };
+}
+
 /// Whether readers check a whole block's MD5 and SHA-1 (on by default;
 /// per-chunk CRC32C is always checked). Tusk's own key.
 pub const VERIFY_BLOCK_DIGESTS_KEY: &str = "dfs.client.read.verify-block-digests";
@@ -147,11 +161,7 @@ impl DfsClient {
             masked: permission.bits().into(),
             create_parent,
         };
-        self.rpc
-            .clone()
-            .mkdirs(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, mkdirs, request)?;
         Ok(())
     }
 
@@ -160,13 +170,7 @@ impl DfsClient {
         let request = pb::GetFileInfoRequest {
             src: path.to_string(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .get_file_info(self.request(request))
-            .await
-            .map_err(from_status)?
-            .into_inner();
+        let response = call!(self, get_file_info, request)?;
         Ok(response
             .fs
             .map(|status| FileStatus::from_proto(path.to_string(), status)))
@@ -189,13 +193,7 @@ impl DfsClient {
                 src: path.to_string(),
                 start_after: std::mem::take(&mut start_after),
             };
-            let response = self
-                .rpc
-                .clone()
-                .get_listing(self.request(request))
-                .await
-                .map_err(from_status)?
-                .into_inner();
+            let response = call!(self, get_listing, request)?;
             let Some(listing) = response.dir_list else {
                 return Err(RemoteException::not_found(path));
             };
@@ -235,11 +233,7 @@ impl DfsClient {
             overwrite,
             move_into_directory,
         };
-        self.rpc
-            .clone()
-            .rename(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, rename, request)?;
         Ok(())
     }
 
@@ -250,13 +244,8 @@ impl DfsClient {
             src: path.to_string(),
             recursive,
         };
-        let response = self
-            .rpc
-            .clone()
-            .delete(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().result)
+        let response = call!(self, delete, request)?;
+        Ok(response.result)
     }
 
     /// Sets a file's replication; false when `path` is a directory.
@@ -265,13 +254,8 @@ impl DfsClient {
             src: path.to_string(),
             replication: replication.into(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .set_replication(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().result)
+        let response = call!(self, set_replication, request)?;
+        Ok(response.result)
     }
 
     pub async fn set_permission(&self, path: &str, permission: FsPermission) -> Result<()> {
@@ -279,11 +263,7 @@ impl DfsClient {
             src: path.to_string(),
             permission: permission.bits().into(),
         };
-        self.rpc
-            .clone()
-            .set_permission(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, set_permission, request)?;
         Ok(())
     }
 
@@ -299,11 +279,7 @@ impl DfsClient {
             username: owner.unwrap_or_default().to_string(),
             groupname: group.unwrap_or_default().to_string(),
         };
-        self.rpc
-            .clone()
-            .set_owner(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, set_owner, request)?;
         Ok(())
     }
 
@@ -314,11 +290,7 @@ impl DfsClient {
             mtime,
             atime,
         };
-        self.rpc
-            .clone()
-            .set_times(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, set_times, request)?;
         Ok(())
     }
 
@@ -326,13 +298,8 @@ impl DfsClient {
         let request = pb::GetContentSummaryRequest {
             path: path.to_string(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .get_content_summary(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().summary.unwrap_or_default().into())
+        let response = call!(self, get_content_summary, request)?;
+        Ok(response.summary.unwrap_or_default().into())
     }
 
     /// Creates a file open for writing by this client and returns its status.
@@ -346,14 +313,8 @@ impl DfsClient {
             replication: options.replication.into(),
             block_size: options.block_size,
         };
-        let response = self
-            .rpc
-            .clone()
-            .create(self.request(request))
-            .await
-            .map_err(from_status)?;
+        let response = call!(self, create, request)?;
         let status = response
-            .into_inner()
             .fs
             .ok_or_else(|| RemoteException::io("create: NameNode returned no file status"))?;
         Ok(FileStatus::from_proto(path.to_string(), status))
@@ -375,14 +336,8 @@ impl DfsClient {
             file_id,
             excluded_node_uuids: excluded.to_vec(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .add_block(self.request(request))
-            .await
-            .map_err(from_status)?;
+        let response = call!(self, add_block, request)?;
         response
-            .into_inner()
             .block
             .ok_or_else(|| RemoteException::io("addBlock: NameNode returned no block"))
     }
@@ -398,14 +353,8 @@ impl DfsClient {
             client_name: self.client_name.clone(),
             src: path.to_string(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .update_block_for_pipeline(self.request(request))
-            .await
-            .map_err(from_status)?;
+        let response = call!(self, update_block_for_pipeline, request)?;
         response
-            .into_inner()
             .block
             .and_then(|located| located.block)
             .ok_or_else(|| {
@@ -428,11 +377,7 @@ impl DfsClient {
             new_node_uuids: nodes.to_vec(),
             src: path.to_string(),
         };
-        self.rpc
-            .clone()
-            .update_pipeline(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, update_pipeline, request)?;
         Ok(())
     }
 
@@ -449,11 +394,7 @@ impl DfsClient {
             reason: reason.to_string(),
         };
         let request = pb::ClientReportBadBlocksRequest { blocks: vec![bad] };
-        self.rpc
-            .clone()
-            .report_bad_blocks(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, report_bad_blocks, request)?;
         Ok(())
     }
 
@@ -470,13 +411,7 @@ impl DfsClient {
             offset,
             length,
         };
-        let response = self
-            .rpc
-            .clone()
-            .get_block_locations(self.request(request))
-            .await
-            .map_err(from_status)?
-            .into_inner();
+        let response = call!(self, get_block_locations, request)?;
         Ok((
             response.file_length,
             response.blocks,
@@ -492,13 +427,8 @@ impl DfsClient {
         let request = pb::GetDatanodeReportRequest {
             r#type: kind.into(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .get_datanode_report(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().reports)
+        let response = call!(self, get_datanode_report, request)?;
+        Ok(response.reports)
     }
 
     /// The file's MD5-of-MD5s checksum (`hdfs dfs -checksum`).
@@ -536,13 +466,7 @@ impl DfsClient {
             src: path.to_string(),
             client_name: self.client_name.clone(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .append(self.request(request))
-            .await
-            .map_err(from_status)?
-            .into_inner();
+        let response = call!(self, append, request)?;
         let status = FileStatus::from_proto(path.to_string(), response.fs.unwrap_or_default());
         let defaults = self.server_defaults().await?;
         Ok(crate::FileWriter::new(
@@ -560,11 +484,7 @@ impl DfsClient {
         let request = pb::RenewLeaseRequest {
             client_name: self.client_name.clone(),
         };
-        self.rpc
-            .clone()
-            .renew_lease(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, renew_lease, request)?;
         Ok(())
     }
 
@@ -575,11 +495,7 @@ impl DfsClient {
 
     /// `dfsadmin -refreshNodes`: the NameNode rereads `dfs.hosts.exclude`.
     pub async fn refresh_nodes(&self) -> Result<()> {
-        self.rpc
-            .clone()
-            .refresh_nodes(self.request(pb::RefreshNodesRequest {}))
-            .await
-            .map_err(from_status)?;
+        call!(self, refresh_nodes, pb::RefreshNodesRequest {})?;
         Ok(())
     }
 
@@ -590,13 +506,8 @@ impl DfsClient {
             src: path.to_string(),
             client_name: self.client_name.clone(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .recover_lease(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().closed)
+        let response = call!(self, recover_lease, request)?;
+        Ok(response.closed)
     }
 
     /// Gives up the last block of a file being written.
@@ -607,11 +518,7 @@ impl DfsClient {
             holder: self.client_name.clone(),
             file_id,
         };
-        self.rpc
-            .clone()
-            .abandon_block(self.request(request))
-            .await
-            .map_err(from_status)?;
+        call!(self, abandon_block, request)?;
         Ok(())
     }
 
@@ -628,13 +535,8 @@ impl DfsClient {
             last,
             file_id,
         };
-        let response = self
-            .rpc
-            .clone()
-            .complete(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().result)
+        let response = call!(self, complete, request)?;
+        Ok(response.result)
     }
 
     /// Creates an empty, closed file (what `-touchz` does).
@@ -645,13 +547,8 @@ impl DfsClient {
     }
 
     pub async fn fs_stats(&self) -> Result<FsStats> {
-        let response = self
-            .rpc
-            .clone()
-            .get_fs_stats(self.request(pb::GetFsStatsRequest {}))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().into())
+        let response = call!(self, get_fs_stats, pb::GetFsStatsRequest {})?;
+        Ok(response.into())
     }
 
     /// Enters, leaves or queries safe mode; returns whether it is on.
@@ -664,45 +561,24 @@ impl DfsClient {
         let request = pb::SetSafeModeRequest {
             action: action.into(),
         };
-        let response = self
-            .rpc
-            .clone()
-            .set_safe_mode(self.request(request))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().result)
+        let response = call!(self, set_safe_mode, request)?;
+        Ok(response.result)
     }
 
     /// Writes a new fsimage (the NameNode must be in safe mode); returns its txid.
     pub async fn save_namespace(&self) -> Result<u64> {
-        let response = self
-            .rpc
-            .clone()
-            .save_namespace(self.request(pb::SaveNamespaceRequest {}))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().txid)
+        let response = call!(self, save_namespace, pb::SaveNamespaceRequest {})?;
+        Ok(response.txid)
     }
 
     /// Finalizes the current edit segment; returns the first txid of the new one.
     pub async fn roll_edits(&self) -> Result<u64> {
-        let response = self
-            .rpc
-            .clone()
-            .roll_edits(self.request(pb::RollEditsRequest {}))
-            .await
-            .map_err(from_status)?;
-        Ok(response.into_inner().new_segment_txid)
+        let response = call!(self, roll_edits, pb::RollEditsRequest {})?;
+        Ok(response.new_segment_txid)
     }
 
     pub async fn server_defaults(&self) -> Result<ServerDefaults> {
-        let response = self
-            .rpc
-            .clone()
-            .get_server_defaults(self.request(pb::GetServerDefaultsRequest {}))
-            .await
-            .map_err(from_status)?
-            .into_inner();
+        let response = call!(self, get_server_defaults, pb::GetServerDefaultsRequest {})?;
         Ok(ServerDefaults {
             block_size: response.block_size,
             bytes_per_checksum: response.bytes_per_checksum,
