@@ -10,15 +10,14 @@
 //!    and load the image, merge, save, upload); over 10 s after it; while
 //!    the same SecondaryNameNode takes its next one (it keeps the merged
 //!    namespace, so only the new edits travel); over 10 s after that. The
-//!    SecondaryNameNode runs on threads of its own at idle CPU priority,
-//!    standing in for its own machine.
+//!    SecondaryNameNode runs on threads of its own at idle CPU priority, the
+//!    nearest this one machine has to its own machine (on 2 cores it still
+//!    takes CPU from the NameNode: see BENCHMARKS.md).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use tokio::runtime::Runtime;
 
 use anyhow::Context;
 use client::DfsClient;
@@ -30,6 +29,7 @@ use namenode::secondary::{SecondaryConfig, SecondaryNameNode};
 use namenode::storage::{NameDirs, finalized_segment_name};
 use namenode::{NameNode, NameNodeConfig};
 use proto::namenode_storage::EditRecord;
+use tokio::runtime::Runtime;
 
 use super::memory::add_one_block_file;
 
