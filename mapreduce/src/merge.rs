@@ -380,24 +380,52 @@ pub(crate) mod tests {
         assert_eq!(values, expected_values);
     }
 
+    /// A `Vec<u8>`/`u64` reducer made of a closure, for tests.
     #[derive(Clone)]
-    struct Sum;
+    pub(crate) struct ReduceFn<F>(F);
 
-    impl Reducer for Sum {
+    /// Spells out the closure's signature, so that its arguments' lifetimes
+    /// are inferred as the trait needs.
+    pub(crate) fn reduce_fn<F>(reduce: F) -> ReduceFn<F>
+    where
+        F: Fn(&Vec<u8>, &mut Values<'_, u64>, &mut Output<'_, Vec<u8>, u64>)
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+    {
+        ReduceFn(reduce)
+    }
+
+    impl<F> Reducer for ReduceFn<F>
+    where
+        F: Fn(&Vec<u8>, &mut Values<'_, u64>, &mut Output<'_, Vec<u8>, u64>)
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+    {
         type KeyIn = Vec<u8>;
         type ValueIn = u64;
         type KeyOut = Vec<u8>;
         type ValueOut = u64;
+
         fn reduce(
             &mut self,
             key: &Vec<u8>,
             values: &mut Values<'_, u64>,
             output: &mut Output<'_, Vec<u8>, u64>,
         ) {
-            // Reads only the first value itself: the framework skips the rest.
+            (self.0)(key, values, output);
+        }
+    }
+
+    /// Reads only the first value itself: the framework skips the rest.
+    fn sum() -> impl Reducer<KeyIn = Vec<u8>, ValueIn = u64, KeyOut = Vec<u8>, ValueOut = u64> {
+        reduce_fn(|key, values, output| {
             let total = values.next().unwrap_or(0) * 1000 + values.sum::<u64>();
             output.emit(key, &total);
-        }
+        })
     }
 
     /// A sink keeping every record it is given, serialized.
@@ -422,7 +450,7 @@ pub(crate) mod tests {
             .map(|key| (key.as_bytes().to_vec(), one.clone()))
             .collect();
         let mut source = VecSource::new(records);
-        let mut reducer = ReducerAdapter::new(Sum);
+        let mut reducer = ReducerAdapter::new(sum());
         let mut sink = Collect(Vec::new());
         let mut context = TaskContext::new("attempt", Arc::default());
         let mut consumed = Vec::new();
@@ -475,7 +503,7 @@ pub(crate) mod tests {
             (b"a".to_vec(), one.clone()),
             (b"b".to_vec(), one),
         ];
-        let mut reducer = ReducerAdapter::new(Sum);
+        let mut reducer = ReducerAdapter::new(sum());
         let mut sink = Collect(Vec::new());
         let mut context = TaskContext::new("attempt", Arc::default());
         let stats = reduce_groups(

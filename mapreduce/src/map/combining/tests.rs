@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::*;
-use crate::api::{LongSumReducer, Output, Reducer, ReducerAdapter, Values};
-use crate::merge::tests::Collect;
+use crate::api::{IdentityReducer, LongSumReducer, ReducerAdapter};
+use crate::merge::tests::{Collect, reduce_fn};
 
 fn context() -> TaskContext {
     TaskContext::new("attempt_test_m_000000_0", Arc::default())
@@ -69,57 +69,15 @@ fn combined_counts_equal_the_plain_counts_across_many_flushes() {
     assert!(stats.combine_input > stats.combine_output);
 }
 
-/// Passes every value on unchanged: combining it never shrinks a key.
-#[derive(Clone, Default)]
-struct Identity;
-
-impl Reducer for Identity {
-    type KeyIn = Vec<u8>;
-    type ValueIn = u64;
-    type KeyOut = Vec<u8>;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        key: &Vec<u8>,
-        values: &mut Values<'_, u64>,
-        output: &mut Output<'_, Vec<u8>, u64>,
-    ) {
-        for value in values {
-            output.emit(key, &value);
-        }
-    }
-}
-
-/// Emits each key's sum under the key with a `#` appended.
-#[derive(Clone, Default)]
-struct Renaming;
-
-impl Reducer for Renaming {
-    type KeyIn = Vec<u8>;
-    type ValueIn = u64;
-    type KeyOut = Vec<u8>;
-    type ValueOut = u64;
-
-    fn reduce(
-        &mut self,
-        key: &Vec<u8>,
-        values: &mut Values<'_, u64>,
-        output: &mut Output<'_, Vec<u8>, u64>,
-    ) {
-        let mut renamed = key.clone();
-        renamed.push(b'#');
-        output.emit(&renamed, &values.sum());
-    }
-}
-
 #[test]
 fn a_combiner_that_keeps_every_value_loses_none() {
     let input = words(20_000, 50);
     let mut sink = Collect::default();
     let mut collector = CombiningCollector::new(
         &mut sink,
-        Box::new(ReducerAdapter::new(Identity)),
+        Box::new(ReducerAdapter::new(
+            IdentityReducer::<Vec<u8>, u64>::default(),
+        )),
         context(),
         1 << 20,
     );
@@ -145,7 +103,12 @@ fn records_a_combiner_emits_under_another_key_go_on_to_the_sort_buffer() {
     let collector = {
         let mut collector = CombiningCollector::new(
             &mut sink,
-            Box::new(ReducerAdapter::new(Renaming)),
+            Box::new(ReducerAdapter::new(reduce_fn(|key, values, output| {
+                // Each key's sum under the key with a `#` appended.
+                let mut renamed = key.clone();
+                renamed.push(b'#');
+                output.emit(&renamed, &values.sum());
+            }))),
             context(),
             1 << 20,
         );
