@@ -32,6 +32,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RECEIVE_BUFFER: usize = 256 * 1024;
 /// Write buffer of the acks sent upstream (an ack is a few bytes).
 const ACK_BUFFER: usize = 8 * 1024;
+/// Packets received and not yet taken by the disk writer.
+const DISK_QUEUE: usize = 32;
 /// How long close recovery waits for a replica still being flushed.
 const CLOSE_RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
@@ -180,7 +182,9 @@ pub async fn receive_block(
     }
     datatransfer::write_message(&mut upstream_write, &success_response()).await?;
 
-    let (disk_sender, disk_receiver) = std::sync::mpsc::sync_channel::<DiskWork>(32);
+    // Bounded: a slow disk holds the upstream back, and the receiving task
+    // waits for room without blocking a runtime thread.
+    let (disk_sender, disk_receiver) = mpsc::channel::<DiskWork>(DISK_QUEUE);
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
     // Written packets come back for reuse: no allocation per packet.
     let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
@@ -232,12 +236,12 @@ pub async fn receive_block(
             downstream_write = None;
         }
         let last = packet.header.last_packet_in_block;
-        if disk_sender.send(DiskWork::Packet(packet)).is_err() || last {
+        if disk_sender.send(DiskWork::Packet(packet)).await.is_err() || last {
             break;
         }
     }
     if let Some((seqno, status)) = next_seqno_failed {
-        let _ = disk_sender.send(DiskWork::Fail { seqno, status });
+        let _ = disk_sender.send(DiskWork::Fail { seqno, status }).await;
     }
     drop(disk_sender);
     drop(downstream_write);
@@ -327,11 +331,11 @@ async fn refuse(
 
 fn write_to_disk(
     mut writer: ReplicaWriter,
-    work: std::sync::mpsc::Receiver<DiskWork>,
+    mut work: mpsc::Receiver<DiskWork>,
     done: mpsc::UnboundedSender<DiskDone>,
     recycle: std::sync::mpsc::Sender<PacketBuffer>,
 ) {
-    for item in work {
+    while let Some(item) = work.blocking_recv() {
         match item {
             DiskWork::Packet(packet) => {
                 let header = &packet.header;
