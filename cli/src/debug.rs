@@ -34,13 +34,7 @@ pub async fn run(
             return crate::EXIT_USAGE;
         }
     };
-    let client = match DfsClient::from_conf(conf) {
-        Ok(client) => client,
-        Err(error) => {
-            let _ = writeln!(err, "recoverLease: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let client = or_exit!(DfsClient::from_conf(conf), err, "recoverLease: ");
     for attempt in 1..=retries {
         match client.recover_lease(path).await {
             Ok(true) => {

@@ -23,13 +23,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let client = match DfsClient::from_conf(conf) {
-        Ok(client) => client,
-        Err(error) => {
-            let _ = writeln!(err, "dfsadmin: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let client = or_exit!(DfsClient::from_conf(conf), err, "dfsadmin: ");
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let (command, result) = match words.as_slice() {
         ["-safemode", action] => ("safemode", safe_mode(&client, action, out).await),

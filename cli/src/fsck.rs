@@ -112,13 +112,7 @@ pub async fn run(
             return crate::EXIT_USAGE;
         }
     };
-    let client = match DfsClient::from_conf(conf) {
-        Ok(client) => client,
-        Err(error) => {
-            let _ = writeln!(err, "fsck: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let client = or_exit!(DfsClient::from_conf(conf), err, "fsck: ");
     let path = resolve_path(&arguments.path, client.user());
     let _ = writeln!(err, "Connecting to namenode via {}", client.uri());
     let mut checker = Checker {

@@ -64,6 +64,59 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("creating the tokio runtime")
 }
 
+/// Runs a daemon command that takes no arguments: logging at info, then
+/// `serve` on a new runtime. An argument is a usage error naming it.
+pub fn run_daemon<D>(
+    name: &str,
+    usage: &str,
+    args: &[String],
+    start: impl AsyncFnOnce() -> Result<D, Box<dyn std::error::Error>>,
+    stop: impl AsyncFnOnce(D),
+) -> i32 {
+    if let Some(option) = args.first() {
+        eprintln!("{name}: unknown option {option}\nUsage: {usage}");
+        return crate::EXIT_USAGE;
+    }
+    common::logging::init("info");
+    runtime().block_on(serve(name, start, stop))
+}
+
+/// Serves a daemon in the foreground: starts it, waits for Ctrl-C or
+/// SIGTERM, stops it. A failure to start (its configuration included) is
+/// printed as `name: error`. Returns the exit code.
+pub async fn serve<D>(
+    name: &str,
+    start: impl AsyncFnOnce() -> Result<D, Box<dyn std::error::Error>>,
+    stop: impl AsyncFnOnce(D),
+) -> i32 {
+    let daemon = match start().await {
+        Ok(daemon) => daemon,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    wait_for_termination().await;
+    stop(daemon).await;
+    0
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn wait_for_termination() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
 /// Maps an exit code to the process's.
 pub fn exit(code: i32) -> ExitCode {
     ExitCode::from((code & 0xff) as u8)

@@ -1,6 +1,20 @@
 //! The `hdfs`, `yarn` and `mapred` command lines: daemon launchers and user
 //! commands, with Hadoop's syntax, output and exit codes.
 
+/// The value of a `Result`, or else, in a command's `run`: the error
+/// printed on `err` after `prefix`, and `EXIT_FAILURE` returned.
+macro_rules! or_exit {
+    ($result:expr, $err:expr, $prefix:literal) => {
+        match $result {
+            Ok(value) => value,
+            Err(error) => {
+                let _ = writeln!($err, concat!($prefix, "{}"), error);
+                return $crate::EXIT_FAILURE;
+            }
+        }
+    };
+}
+
 pub mod datanode_cmd;
 pub mod debug;
 pub mod dfs;

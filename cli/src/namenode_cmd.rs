@@ -121,34 +121,11 @@ fn import_checkpoint(conf: &Configuration, config: NameNodeConfig) -> i32 {
 
 fn serve(config: NameNodeConfig) -> i32 {
     common::logging::init("info");
-    crate::launcher::runtime().block_on(async move {
-        let namenode = match NameNode::start(config).await {
-            Ok(namenode) => namenode,
-            Err(error) => {
-                eprintln!("namenode: {error}");
-                return crate::EXIT_FAILURE;
-            }
-        };
-        wait_for_termination().await;
-        namenode.stop().await;
-        0
-    })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn wait_for_termination() {
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
+    crate::launcher::runtime().block_on(crate::launcher::serve(
+        "namenode",
+        async || Ok(NameNode::start(config).await?),
+        async |namenode: NameNode| namenode.stop().await,
+    ))
 }
 
 fn list(dirs: &[std::path::PathBuf]) -> String {

@@ -74,16 +74,12 @@ pub fn run(conf: &Configuration, args: &[String]) -> i32 {
 }
 
 async fn serve(config: SecondaryConfig) -> i32 {
-    let daemon = match SecondaryDaemon::start(config).await {
-        Ok(daemon) => daemon,
-        Err(error) => {
-            eprintln!("secondarynamenode: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
-    crate::namenode_cmd::wait_for_termination().await;
-    daemon.stop().await;
-    0
+    crate::launcher::serve(
+        "secondarynamenode",
+        async || Ok(SecondaryDaemon::start(config).await?),
+        async |daemon: SecondaryDaemon| daemon.stop().await,
+    )
+    .await
 }
 
 async fn checkpoint(

@@ -22,13 +22,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let yarn = match YarnClient::from_conf(conf) {
-        Ok(yarn) => yarn,
-        Err(error) => {
-            let _ = writeln!(err, "job: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let yarn = or_exit!(YarnClient::from_conf(conf), err, "job: ");
     let arg = |index: usize| args.get(index).map(String::as_str);
     let result = match (arg(0), arg(1)) {
         (Some("-status"), Some(job_id)) => status(conf, &yarn, job_id, out).await,

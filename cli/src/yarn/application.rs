@@ -25,13 +25,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let client = match YarnClient::from_conf(conf) {
-        Ok(client) => client,
-        Err(error) => {
-            let _ = writeln!(err, "{error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let client = or_exit!(YarnClient::from_conf(conf), err, "");
     let mut states: Vec<String> = Vec::new();
     let mut types: Vec<String> = Vec::new();
     let mut action = None;

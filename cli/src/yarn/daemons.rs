@@ -10,65 +10,28 @@ use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
 /// Runs `yarn resourcemanager` and returns the exit code.
 pub fn resourcemanager(conf: &Configuration, args: &[String]) -> i32 {
-    if let Some(option) = args.first() {
-        eprintln!("resourcemanager: unknown option {option}\nUsage: yarn resourcemanager");
-        return crate::EXIT_USAGE;
-    }
-    let config = match ResourceManagerConfig::from_conf(conf) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("resourcemanager: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
-    common::logging::init("info");
-    crate::launcher::runtime().block_on(async move {
-        let rm = match ResourceManager::start(config).await {
-            Ok(rm) => rm,
-            Err(error) => {
-                eprintln!("resourcemanager: {error}");
-                return crate::EXIT_FAILURE;
-            }
-        };
-        crate::namenode_cmd::wait_for_termination().await;
-        rm.stop().await;
-        0
-    })
+    crate::launcher::run_daemon(
+        "resourcemanager",
+        "yarn resourcemanager",
+        args,
+        async || Ok(ResourceManager::start(ResourceManagerConfig::from_conf(conf)?).await?),
+        async |rm: ResourceManager| rm.stop().await,
+    )
 }
 
 /// Runs `yarn nodemanager` and returns the exit code.
 pub fn nodemanager(conf: &Configuration, args: &[String]) -> i32 {
-    if let Some(option) = args.first() {
-        eprintln!("nodemanager: unknown option {option}\nUsage: yarn nodemanager");
-        return crate::EXIT_USAGE;
-    }
-    let config = match NodeManagerConfig::from_conf(conf) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("nodemanager: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
-    let aux_services = match aux_services(&config.aux_services) {
-        Ok(services) => services,
-        Err(error) => {
-            eprintln!("nodemanager: {error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
-    common::logging::init("info");
-    crate::launcher::runtime().block_on(async move {
-        let nm = match NodeManager::start(config, aux_services).await {
-            Ok(nm) => nm,
-            Err(error) => {
-                eprintln!("nodemanager: {error}");
-                return crate::EXIT_FAILURE;
-            }
-        };
-        crate::namenode_cmd::wait_for_termination().await;
-        nm.stop().await;
-        0
-    })
+    crate::launcher::run_daemon(
+        "nodemanager",
+        "yarn nodemanager",
+        args,
+        async || {
+            let config = NodeManagerConfig::from_conf(conf)?;
+            let aux_services = aux_services(&config.aux_services)?;
+            Ok(NodeManager::start(config, aux_services).await?)
+        },
+        async |nm: NodeManager| nm.stop().await,
+    )
 }
 
 /// The auxiliary services named in `yarn.nodemanager.aux-services`.

@@ -74,13 +74,7 @@ pub async fn run(
         Ok(client) => client.nodes(&states).await,
         Err(error) => Err(error),
     };
-    let nodes = match nodes {
-        Ok(nodes) => nodes,
-        Err(error) => {
-            let _ = writeln!(err, "{error}");
-            return crate::EXIT_FAILURE;
-        }
-    };
+    let nodes = or_exit!(nodes, err, "");
     let _ = writeln!(out, "Total Nodes:{}", nodes.len());
     let _ = writeln!(
         out,

@@ -3,6 +3,7 @@
 //! job's configuration beside it as `<job>_conf.xml`; `mapred job -status`
 //! and the job client read them once the AM is gone.
 
+use common::ExceptionKind;
 use prost::Message;
 use proto::mapreduce as pb;
 
@@ -42,11 +43,13 @@ pub async fn read(
     job_id: &str,
 ) -> Result<Option<pb::JobReport>, Error> {
     let path = history_file(done_dir, job_id);
-    if client.get_file_info(&path).await?.is_none() {
-        return Ok(None);
-    }
+    let mut reader = match client.open(&path).await {
+        Ok(reader) => reader,
+        Err(error) if error.kind == ExceptionKind::FileNotFound => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
     let mut bytes = Vec::new();
-    client.open(&path).await?.read_to_end(&mut bytes).await?;
+    reader.read_to_end(&mut bytes).await?;
     pb::JobReport::decode(bytes.as_slice())
         .map(Some)
         .map_err(|error| Error::Corrupt(format!("{path}: {error}")))
