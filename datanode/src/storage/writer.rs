@@ -39,7 +39,7 @@ pub struct ReplicaWriter {
 /// sync-behind-writes), so the fsync at finalize has little left to flush
 /// (it waits for at most this much) and the disk works while the network
 /// streams.
-const WRITEBACK_INTERVAL: u64 = 4 * 1024 * 1024;
+const WRITEBACK_INTERVAL: u64 = 1024 * 1024;
 
 /// With drop-behind, data this far behind the newest writeback stays in the
 /// page cache (Hadoop's CACHE_DROP_LAG_BYTES): its writeback is likely still
