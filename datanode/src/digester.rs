@@ -6,10 +6,9 @@
 //! digester re-reads it, checks every chunk's CRC while hashing, and records
 //! the digests in its meta header. It waits for a pause in the node's writes
 //! (at most 10 s) before taking a replica, so it does not compete with them
-//! for CPU and disk. Replicas
-//! left pending by a restart are queued again when the store opens. A
-//! replica whose CRCs no longer match is reported, like the block scanner
-//! does, and nothing is recorded for it.
+//! for CPU and disk. Replicas left pending by a restart are queued again
+//! when the store opens. A replica whose CRCs no longer match is reported,
+//! like the block scanner does, and nothing is recorded for it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -452,8 +452,8 @@ impl StoreInner {
 
     /// Waits for the next replica queued for the digester, and for a pause
     /// in the writes (`WRITES_PAUSE`), but at most `DIGEST_DEFERRAL` after
-    /// it was queued; None
-    /// once `stop` is set (see [`StoreInner::wake_digester`]).
+    /// it was queued; None once `stop` is set (see
+    /// [`StoreInner::wake_digester`]).
     pub fn next_pending_digests(&self, stop: &AtomicBool) -> Option<u64> {
         let mut state = self.state();
         loop {

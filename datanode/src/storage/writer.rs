@@ -30,6 +30,9 @@ pub struct ReplicaWriter {
     crc_bytes: Vec<u8>,
     /// Data before this offset has had its writeback started.
     writeback_started_to: u64,
+    /// With drop-behind, data before this offset has been dropped from the
+    /// page cache.
+    dropped_to: u64,
     /// Disk space is allocated up to here (beyond the file's length, which
     /// it does not change); None once allocating ahead failed.
     allocated_to: Option<u64>,
@@ -72,6 +75,7 @@ impl ReplicaWriter {
             bytes_written: located.info.length,
             crc_bytes: Vec::new(),
             writeback_started_to: located.info.length,
+            dropped_to: 0,
             allocated_to: Some(located.info.length),
         }
     }
@@ -113,8 +117,10 @@ impl ReplicaWriter {
         }
         common::os::start_writeback(&self.data, from, len);
         self.writeback_started_to = self.bytes_written;
-        if self.store.drop_cache_behind_writes() && from > DROP_BEHIND_LAG {
-            common::os::drop_from_cache(&self.data, 0, from - DROP_BEHIND_LAG);
+        let drop_to = from.saturating_sub(DROP_BEHIND_LAG);
+        if self.store.drop_cache_behind_writes() && drop_to > self.dropped_to {
+            common::os::drop_from_cache(&self.data, self.dropped_to, drop_to - self.dropped_to);
+            self.dropped_to = drop_to;
         }
     }
 
