@@ -2,6 +2,7 @@
 //! type that crosses the wire, path and permission rules, users, logging.
 
 pub mod conf;
+pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
 pub mod error;

@@ -15,6 +15,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use client::DfsClient;
@@ -340,23 +341,42 @@ impl MiniCluster {
     /// Waits until every running DataNode's digester recorded the digests
     /// of the replicas written so far (whole-block reads then check them);
     /// returns how long that took.
-    pub async fn wait_for_digests(&self) -> anyhow::Result<std::time::Duration> {
+    pub async fn wait_for_digests(&self) -> anyhow::Result<Duration> {
+        self.wait_for_datanodes(
+            |datanode| datanode.store().pending_digests(),
+            Duration::from_secs(600),
+            "replicas still wait for their digests",
+        )
+        .await
+    }
+
+    /// Waits until no running DataNode holds a replica (after every file
+    /// was deleted: the NameNode hands the deletions out on heartbeats);
+    /// returns how long that took.
+    pub async fn wait_for_no_replicas(&self) -> anyhow::Result<Duration> {
+        self.wait_for_datanodes(
+            |datanode| datanode.store().replicas().len(),
+            Duration::from_secs(120),
+            "replicas are still held after their files were deleted",
+        )
+        .await
+    }
+
+    /// Polls until `count` sums to 0 over the running DataNodes.
+    async fn wait_for_datanodes(
+        &self,
+        count: impl Fn(&DataNode) -> usize,
+        limit: Duration,
+        what: &str,
+    ) -> anyhow::Result<Duration> {
         let started = std::time::Instant::now();
         loop {
-            let pending: usize = self
-                .datanodes
-                .iter()
-                .flatten()
-                .map(|datanode| datanode.store().pending_digests())
-                .sum();
-            if pending == 0 {
+            let left: usize = self.datanodes.iter().flatten().map(&count).sum();
+            if left == 0 {
                 return Ok(started.elapsed());
             }
-            anyhow::ensure!(
-                started.elapsed().as_secs() < 600,
-                "{pending} replicas still wait for their digests after 10 minutes"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            anyhow::ensure!(started.elapsed() < limit, "{left} {what} after {limit:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -393,7 +413,7 @@ impl MiniCluster {
 
     /// Waits until every block of every file has its full replication on
     /// live DataNodes and none is corrupt or missing; errors after `timeout`.
-    pub async fn wait_fully_replicated(&self, timeout: std::time::Duration) -> anyhow::Result<()> {
+    pub async fn wait_fully_replicated(&self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
         let client = self.client()?;
         loop {
@@ -408,7 +428,7 @@ impl MiniCluster {
             if tokio::time::Instant::now() >= deadline {
                 anyhow::bail!("cluster not fully replicated after {timeout:?}: {stats:?}");
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -12,7 +12,6 @@
 
 mod baseline;
 mod checkpoint;
-mod cpu;
 mod deploy;
 mod memory;
 mod options;
@@ -25,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use common::Configuration;
+use common::cpu::CpuSnapshot;
 
 pub use options::{BenchOp, Mode, Options, USAGE};
 pub use report::{Measurement, Summary};
@@ -178,11 +178,11 @@ async fn run_ops(
         };
         report::print_inputs(out, mode, op, options)?;
         let (txid_before, inodes_before) = (deployment.last_txid(), deployment.inode_count());
-        let cpu_before = cpu::CpuSnapshot::take();
+        let cpu_before = CpuSnapshot::take();
         let batch = run_batch(&deployment.target, task, count, options.threads, layout)
             .await
             .map_err(anyhow::Error::msg)?;
-        let cpu_after = cpu::CpuSnapshot::take();
+        let cpu_after = CpuSnapshot::take();
         let measurement = Measurement {
             mode,
             op,

@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 
 use super::baseline::SyncBaseline;
-use super::cpu::CpuUsage;
 use super::memory::MemoryReport;
 use super::options::{BenchOp, Mode, Options};
 use super::runner::Batch;
+use common::cpu::CpuUsage;
 
 /// One timed batch.
 #[derive(Clone, Copy, Debug)]

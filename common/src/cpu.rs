@@ -1,6 +1,6 @@
-//! CPU accounting around a batch: what this process used (benchmark clients,
-//! RPC and NameNode alike) and what other processes on the machine used
-//! meanwhile, so that a figure taken on a busy, shared machine says so.
+//! CPU accounting around a benchmark step: what this process used (clients
+//! and in-process daemons alike) and what other processes on the machine
+//! used meanwhile, so that a figure taken on a busy, shared machine says so.
 
 use std::time::{Duration, Instant};
 
