@@ -115,3 +115,30 @@ async fn three_replicas_land_on_two_racks_in_the_design_pattern() {
     }
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_file_deletes_its_replicas_on_the_datanodes() {
+    let cluster = six_node_cluster().await;
+    let client = cluster.client().unwrap();
+    let data = content(3 * BLOCK as usize + 5, 9);
+    write(&client, "/gone/f", &data, 3).await;
+    let (_, blocks, _) = client
+        .block_locations("/gone/f", 0, u64::MAX)
+        .await
+        .unwrap();
+    let block_ids: Vec<u64> = blocks
+        .iter()
+        .map(|located| located.block.unwrap_or_default().block_id)
+        .collect();
+    let held = |cluster: &MiniCluster| {
+        (0..cluster.num_datanodes())
+            .flat_map(|node| block_ids.iter().map(move |&id| (node, id)))
+            .filter(|&(node, id)| cluster.replica_file(node, id).is_some())
+            .count()
+    };
+    assert_eq!(held(&cluster), 3 * block_ids.len());
+
+    client.delete("/gone", true).await.unwrap();
+    cluster.wait_for_no_replicas().await.unwrap();
+    assert_eq!(held(&cluster), 0, "no replica file is left on disk");
+}
