@@ -9,6 +9,10 @@
 //! the NameNode before it is acked, so a client that saw its last ack can
 //! close the file at once. Replica digests are not computed here: the
 //! DataNode's digester records them after finalize.
+//!
+//! Packet data passes through this process even on a middle node. Moving it
+//! between socket, pipe and file with `splice` and `tee` instead was
+//! measured slower (BENCHMARKS.md, session 8).
 
 use std::net::ToSocketAddrs;
 use std::time::Duration;
