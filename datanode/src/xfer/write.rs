@@ -2,13 +2,19 @@
 //! other DataNodes (re-replication).
 //!
 //! Receiving: packets from upstream are mirrored to the next DataNode (the
-//! pipeline's last node checks every chunk's CRC32C instead) and handed to a
-//! blocking disk writer. An ack task waits for each packet's local write and
+//! pipeline's last node checks every chunk's CRC32C instead), then written
+//! to the local replica. An ack task waits for each packet's local write and
 //! the downstream ack (in seqno order) and sends upstream one status per
 //! DataNode from here on. The last packet finalizes the replica and tells
 //! the NameNode before it is acked, so a client that saw its last ack can
 //! close the file at once. Replica digests are not computed here: the
 //! DataNode's digester records them after finalize.
+//!
+//! A packet's write goes to the page cache from the receiving task itself,
+//! as HDFS's BlockReceiver writes from its own thread: it takes tens of
+//! microseconds, and handing every packet to a disk thread and back cost
+//! more CPU per byte than the overlap gained (BENCHMARKS.md, session 9).
+//! Finalize, whose fsync waits for the disk, runs on the blocking pool.
 //!
 //! Packet data passes through this process even on a middle node. Moving it
 //! between socket, pipe and file with `splice` and `tee` instead was
@@ -27,7 +33,7 @@ use tracing::{debug, warn};
 
 use super::read::stream_packets;
 use super::{TransferContext, error_response, success_response};
-use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter};
+use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter, StorageError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Read buffer of a pipeline's incoming packets (and of the acks coming
@@ -39,27 +45,36 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RECEIVE_BUFFER: usize = 16 * 1024;
 /// Write buffer of the acks sent upstream (an ack is a few bytes).
 const ACK_BUFFER: usize = 8 * 1024;
-/// Packets received and not yet taken by the disk writer.
-const DISK_QUEUE: usize = 32;
 /// How long close recovery waits for a replica still being flushed.
 const CLOSE_RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
-/// What the disk writer is asked to do.
-enum DiskWork {
-    Packet(PacketBuffer),
-    /// Stop: this DataNode failed the packet with `seqno`.
-    Fail {
-        seqno: i64,
-        status: pb::Status,
-    },
-}
-
-/// What the disk writer did with one packet.
+/// What this DataNode did with one packet, for the ack task.
 struct DiskDone {
     seqno: i64,
     status: pb::Status,
+    /// No packet follows: the block ended or this node failed.
     last: bool,
     finalized: Option<ReplicaInfo>,
+}
+
+impl DiskDone {
+    fn written(seqno: i64) -> Self {
+        Self {
+            seqno,
+            status: pb::Status::Success,
+            last: false,
+            finalized: None,
+        }
+    }
+
+    fn failed(seqno: i64, status: pb::Status) -> Self {
+        Self {
+            seqno,
+            status,
+            last: true,
+            finalized: None,
+        }
+    }
 }
 
 /// `host:port` of a DataNode's data-transfer server.
@@ -139,7 +154,7 @@ pub async fn receive_block(
     })
     .await
     .map_err(std::io::Error::other)?;
-    let writer = match opened {
+    let mut writer = match opened {
         Ok(writer) => writer,
         Err(error) => {
             let status = pb::Status::Error;
@@ -189,15 +204,7 @@ pub async fn receive_block(
     }
     datatransfer::write_message(&mut upstream_write, &success_response()).await?;
 
-    // Bounded: a slow disk holds the upstream back, and the receiving task
-    // waits for room without blocking a runtime thread.
-    let (disk_sender, disk_receiver) = mpsc::channel::<DiskWork>(DISK_QUEUE);
     let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
-    // Written packets come back for reuse: no allocation per packet.
-    let (recycle_sender, recycle_receiver) = std::sync::mpsc::channel::<PacketBuffer>();
-    let disk = tokio::task::spawn_blocking(move || {
-        write_to_disk(writer, disk_receiver, done_sender, recycle_sender)
-    });
     let (downstream_read, mut downstream_write) = match downstream {
         Some((read, write)) => (
             Some(BufReader::with_capacity(RECEIVE_BUFFER, read)),
@@ -212,13 +219,14 @@ pub async fn receive_block(
         context.namenode.clone(),
     ));
 
-    let mut next_seqno_failed = None;
+    // One buffer, reused for every packet: no allocation per packet.
+    let mut packet = PacketBuffer::default();
     loop {
-        let mut packet = recycle_receiver.try_recv().unwrap_or_default();
         if let Err(error) = packet
             .read_from(&mut upstream_read, bytes_per_checksum)
             .await
         {
+            // The writer is dropped, leaving the rbw replica for recovery.
             debug!(block = key.id, %error, "upstream closed the write pipeline");
             break;
         }
@@ -232,7 +240,7 @@ pub async fn receive_block(
                 .is_err()
         {
             warn!(block = key.id, seqno, "checksum error in received packet");
-            next_seqno_failed = Some((seqno, pb::Status::ErrorChecksum));
+            let _ = done_sender.send(DiskDone::failed(seqno, pb::Status::ErrorChecksum));
             break;
         }
         if let Some(mirror) = downstream_write.as_mut()
@@ -242,17 +250,22 @@ pub async fn receive_block(
             debug!(block = key.id, %error, "mirroring to the next datanode failed");
             downstream_write = None;
         }
-        let last = packet.header.last_packet_in_block;
-        if disk_sender.send(DiskWork::Packet(packet)).await.is_err() || last {
+        if packet.header.last_packet_in_block {
+            let done = tokio::task::spawn_blocking(move || write_last_packet(writer, &packet))
+                .await
+                .map_err(std::io::Error::other)?;
+            let _ = done_sender.send(done);
             break;
         }
+        if let Err(error) = store_packet(&mut writer, &packet) {
+            warn!(block = key.id, %error, "writing a replica failed");
+            let _ = done_sender.send(DiskDone::failed(seqno, pb::Status::Error));
+            break;
+        }
+        let _ = done_sender.send(DiskDone::written(seqno));
     }
-    if let Some((seqno, status)) = next_seqno_failed {
-        let _ = disk_sender.send(DiskWork::Fail { seqno, status }).await;
-    }
-    drop(disk_sender);
+    drop(done_sender);
     drop(downstream_write);
-    let _ = disk.await;
     let _ = acks.await;
     Ok(())
 }
@@ -336,69 +349,35 @@ async fn refuse(
     datatransfer::write_message(upstream, &response).await
 }
 
-fn write_to_disk(
-    mut writer: ReplicaWriter,
-    mut work: mpsc::Receiver<DiskWork>,
-    done: mpsc::UnboundedSender<DiskDone>,
-    recycle: std::sync::mpsc::Sender<PacketBuffer>,
-) {
-    while let Some(item) = work.blocking_recv() {
-        match item {
-            DiskWork::Packet(packet) => {
-                let header = &packet.header;
-                let mut result = Ok(());
-                if !packet.data.is_empty() {
-                    result = writer.write_packet(
-                        header.offset_in_block,
-                        &packet.data,
-                        &packet.checksums,
-                    );
-                }
-                if let Err(error) = result {
-                    warn!(block = writer.block().id, %error, "writing a replica failed");
-                    let _ = done.send(DiskDone {
-                        seqno: header.seqno,
-                        status: pb::Status::Error,
-                        last: true,
-                        finalized: None,
-                    });
-                    return;
-                }
-                if header.last_packet_in_block {
-                    let seqno = header.seqno;
-                    let (status, finalized) = match writer.finalize() {
-                        Ok(replica) => (pb::Status::Success, Some(replica)),
-                        Err(error) => {
-                            warn!(%error, "finalizing a replica failed");
-                            (pb::Status::Error, None)
-                        }
-                    };
-                    let _ = done.send(DiskDone {
-                        seqno,
-                        status,
-                        last: true,
-                        finalized,
-                    });
-                    return;
-                }
-                let _ = done.send(DiskDone {
-                    seqno: header.seqno,
-                    status: pb::Status::Success,
-                    last: false,
-                    finalized: None,
-                });
-                let _ = recycle.send(packet);
+/// Writes a packet's data (if any) to the replica.
+fn store_packet(writer: &mut ReplicaWriter, packet: &PacketBuffer) -> Result<(), StorageError> {
+    if packet.data.is_empty() {
+        return Ok(());
+    }
+    writer.write_packet(
+        packet.header.offset_in_block,
+        &packet.data,
+        &packet.checksums,
+    )
+}
+
+/// Writes the block's last packet and finalizes the replica (blocking: it
+/// fsyncs).
+fn write_last_packet(mut writer: ReplicaWriter, packet: &PacketBuffer) -> DiskDone {
+    let seqno = packet.header.seqno;
+    let (status, finalized) =
+        match store_packet(&mut writer, packet).and_then(|()| writer.finalize()) {
+            Ok(replica) => (pb::Status::Success, Some(replica)),
+            Err(error) => {
+                warn!(%error, "finishing a replica failed");
+                (pb::Status::Error, None)
             }
-            DiskWork::Fail { seqno, status } => {
-                let _ = done.send(DiskDone {
-                    seqno,
-                    status,
-                    last: true,
-                    finalized: None,
-                });
-                return;
-            }
-        }
+        };
+    DiskDone {
+        seqno,
+        status,
+        last: true,
+        finalized,
     }
 }
 
