@@ -2,14 +2,12 @@
 //! data was corrupted on the way is refused with ERROR_CHECKSUM, the
 //! replicas stay unfinalized, and the DataNodes go on serving.
 
-use client::CreateOptions;
-use common::FsPermission;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION};
 use minicluster::MiniCluster;
 use proto::hdfs as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tusk_tests::{content, read_file as read};
+use tusk_tests::{content, read_file as read, write_file};
 
 const BYTES_PER_CHECKSUM: u32 = 512;
 /// Far above any block id the NameNode hands out in this test.
@@ -106,16 +104,7 @@ async fn a_packet_corrupted_on_the_way_is_refused_by_the_last_datanode() {
     // Both DataNodes still take a whole file.
     let client = cluster.client().unwrap();
     let content = content(300_000, 3);
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 2,
-        block_size: 128 * 1024 * 1024,
-    };
-    let mut writer = client.create_writer("/after", &options).await.unwrap();
-    writer.write(&content).await.unwrap();
-    writer.close().await.unwrap();
+    write_file(&client, "/after", &content, 2, 128 * 1024 * 1024).await;
     assert!(read(&client, "/after").await == content);
     cluster.shutdown().await;
 }

@@ -141,4 +141,5 @@ async fn deleting_a_file_deletes_its_replicas_on_the_datanodes() {
     client.delete("/gone", true).await.unwrap();
     cluster.wait_for_no_replicas().await.unwrap();
     assert_eq!(held(&cluster), 0, "no replica file is left on disk");
+    cluster.shutdown().await;
 }
