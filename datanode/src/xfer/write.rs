@@ -49,7 +49,7 @@ const ACK_BUFFER: usize = 8 * 1024;
 const CLOSE_RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
 /// What this DataNode did with one packet, for the ack task.
-struct DiskDone {
+struct PacketOutcome {
     seqno: i64,
     status: pb::Status,
     /// No packet follows: the block ended or this node failed.
@@ -57,13 +57,22 @@ struct DiskDone {
     finalized: Option<ReplicaInfo>,
 }
 
-impl DiskDone {
+impl PacketOutcome {
     fn written(seqno: i64) -> Self {
         Self {
             seqno,
             status: pb::Status::Success,
             last: false,
             finalized: None,
+        }
+    }
+
+    fn finalized(seqno: i64, replica: ReplicaInfo) -> Self {
+        Self {
+            seqno,
+            status: pb::Status::Success,
+            last: true,
+            finalized: Some(replica),
         }
     }
 
@@ -204,7 +213,7 @@ pub async fn receive_block(
     }
     datatransfer::write_message(&mut upstream_write, &success_response()).await?;
 
-    let (done_sender, done_receiver) = mpsc::unbounded_channel::<DiskDone>();
+    let (done_sender, done_receiver) = mpsc::unbounded_channel::<PacketOutcome>();
     let (downstream_read, mut downstream_write) = match downstream {
         Some((read, write)) => (
             Some(BufReader::with_capacity(RECEIVE_BUFFER, read)),
@@ -240,7 +249,7 @@ pub async fn receive_block(
                 .is_err()
         {
             warn!(block = key.id, seqno, "checksum error in received packet");
-            let _ = done_sender.send(DiskDone::failed(seqno, pb::Status::ErrorChecksum));
+            let _ = done_sender.send(PacketOutcome::failed(seqno, pb::Status::ErrorChecksum));
             break;
         }
         if let Some(mirror) = downstream_write.as_mut()
@@ -259,10 +268,10 @@ pub async fn receive_block(
         }
         if let Err(error) = store_packet(&mut writer, &packet) {
             warn!(block = key.id, %error, "writing a replica failed");
-            let _ = done_sender.send(DiskDone::failed(seqno, pb::Status::Error));
+            let _ = done_sender.send(PacketOutcome::failed(seqno, pb::Status::Error));
             break;
         }
-        let _ = done_sender.send(DiskDone::written(seqno));
+        let _ = done_sender.send(PacketOutcome::written(seqno));
     }
     drop(done_sender);
     drop(downstream_write);
@@ -363,21 +372,14 @@ fn store_packet(writer: &mut ReplicaWriter, packet: &PacketBuffer) -> Result<(),
 
 /// Writes the block's last packet and finalizes the replica (blocking: it
 /// fsyncs).
-fn write_last_packet(mut writer: ReplicaWriter, packet: &PacketBuffer) -> DiskDone {
+fn write_last_packet(mut writer: ReplicaWriter, packet: &PacketBuffer) -> PacketOutcome {
     let seqno = packet.header.seqno;
-    let (status, finalized) =
-        match store_packet(&mut writer, packet).and_then(|()| writer.finalize()) {
-            Ok(replica) => (pb::Status::Success, Some(replica)),
-            Err(error) => {
-                warn!(%error, "finishing a replica failed");
-                (pb::Status::Error, None)
-            }
-        };
-    DiskDone {
-        seqno,
-        status,
-        last: true,
-        finalized,
+    match store_packet(&mut writer, packet).and_then(|()| writer.finalize()) {
+        Ok(replica) => PacketOutcome::finalized(seqno, replica),
+        Err(error) => {
+            warn!(%error, "finishing a replica failed");
+            PacketOutcome::failed(seqno, pb::Status::Error)
+        }
     }
 }
 
@@ -386,7 +388,7 @@ fn write_last_packet(mut writer: ReplicaWriter, packet: &PacketBuffer) -> DiskDo
 /// leave in one write: they are buffered while the next local completion
 /// and downstream ack are already at hand, and flushed before any wait.
 async fn send_acks(
-    mut done: mpsc::UnboundedReceiver<DiskDone>,
+    mut done: mpsc::UnboundedReceiver<PacketOutcome>,
     mut downstream: Option<BufReader<OwnedReadHalf>>,
     upstream: OwnedWriteHalf,
     namenode: crate::namenode::NamenodeLink,
