@@ -71,26 +71,7 @@ fn parse_arguments(args: &[String]) -> Result<Arguments, String> {
 /// The absolute, normalized path an argument names: `hdfs://authority` dropped, a relative
 /// path taken below `/user/<user>`.
 fn resolve_path(raw: &str, user: &str) -> String {
-    let without_scheme = match raw.strip_prefix("hdfs://") {
-        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
-        None => raw.strip_prefix("hdfs:").unwrap_or(raw),
-    };
-    let absolute = if without_scheme.starts_with('/') {
-        without_scheme.to_string()
-    } else {
-        format!("/user/{user}/{without_scheme}")
-    };
-    let mut components: Vec<&str> = Vec::new();
-    for component in absolute.split('/') {
-        match component {
-            "" | "." => {}
-            ".." => {
-                components.pop();
-            }
-            name => components.push(name),
-        }
-    }
-    format!("/{}", components.join("/"))
+    common::path::normalize(&common::path::make_absolute(raw, user))
 }
 
 /// Runs `hdfs fsck ARGS` and returns the exit code: 0 healthy, 1 corrupt, 255 on a usage

@@ -47,7 +47,7 @@ impl Trash {
 
     /// `/user/<user>/.Trash`
     pub fn root(&self) -> String {
-        format!("/user/{}/.Trash", self.fs.user())
+        format!("{}/.Trash", common::path::home_directory(self.fs.user()))
     }
 
     /// Moves `path` into the trash; `None` when the trash is off or `path`

@@ -6,12 +6,14 @@ pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
 pub mod error;
+pub mod ids;
 pub mod logging;
 pub mod mapoutput;
 pub mod net;
 pub mod os;
 pub mod path;
 pub mod permission;
+pub mod required;
 pub mod time;
 pub mod user;
 

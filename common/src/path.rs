@@ -67,9 +67,81 @@ pub fn is_same_or_descendant(path: &str, ancestor: &str) -> bool {
         || (path.starts_with(ancestor) && path.as_bytes().get(ancestor.len()) == Some(&b'/'))
 }
 
+/// The path part of an `hdfs://authority/path` (or `hdfs:/path`) URI:
+/// `hdfs://nn:8020/a/b` is `/a/b`, `hdfs://nn:8020` is `/`. Any other text
+/// is returned as it is.
+pub fn strip_hdfs_uri(uri: &str) -> &str {
+    match uri.strip_prefix("hdfs://") {
+        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => uri.strip_prefix("hdfs:").unwrap_or(uri),
+    }
+}
+
+/// A user's home directory, `/user/<user>`: Hadoop's working directory, where
+/// relative paths resolve.
+pub fn home_directory(user: &str) -> String {
+    format!("/user/{user}")
+}
+
+/// A path as the NameNode wants it: the `hdfs://` URI part stripped, a
+/// relative path taken below the user's [`home_directory`]. Not normalized.
+pub fn make_absolute(path: &str, user: &str) -> String {
+    let path = strip_hdfs_uri(path);
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{path}", home_directory(user))
+    }
+}
+
+/// Makes an absolute path canonical: collapses `//`, drops `.` and a trailing
+/// `/`, resolves `..` (which stops at the root). An empty path is the root.
+pub fn normalize(path: &str) -> String {
+    let mut components: Vec<&str> = Vec::new();
+    for component in path.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                components.pop();
+            }
+            name => components.push(name),
+        }
+    }
+    format!("/{}", components.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strips_hdfs_uris() {
+        assert_eq!(strip_hdfs_uri("hdfs://nn:8020/a/b"), "/a/b");
+        assert_eq!(strip_hdfs_uri("hdfs://nn:8020"), "/");
+        assert_eq!(strip_hdfs_uri("hdfs:///a"), "/a");
+        assert_eq!(strip_hdfs_uri("hdfs:/a"), "/a");
+        assert_eq!(strip_hdfs_uri("/a/b"), "/a/b");
+        assert_eq!(strip_hdfs_uri("a/b"), "a/b");
+        assert_eq!(strip_hdfs_uri("file:///a"), "file:///a");
+    }
+
+    #[test]
+    fn makes_paths_absolute_below_the_home_directory() {
+        assert_eq!(home_directory("ann"), "/user/ann");
+        assert_eq!(make_absolute("/in", "ann"), "/in");
+        assert_eq!(make_absolute("in/a", "ann"), "/user/ann/in/a");
+        assert_eq!(make_absolute("hdfs://nn:8020/x/y", "ann"), "/x/y");
+        assert_eq!(make_absolute("hdfs://nn:8020", "ann"), "/");
+    }
+
+    #[test]
+    fn normalizes_absolute_paths() {
+        assert_eq!(normalize("/a//b/"), "/a/b");
+        assert_eq!(normalize("/a/./b/../c"), "/a/c");
+        assert_eq!(normalize("/../a"), "/a");
+        assert_eq!(normalize(""), "/");
+        assert_eq!(normalize("/"), "/");
+    }
 
     #[test]
     fn splits_valid_paths() {

@@ -1,5 +1,6 @@
 //! The DataNode's side of DatanodeProtocol: one lazily connected channel.
 
+use common::ids::DatanodeUuid;
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use tonic::transport::{Channel, Endpoint};
@@ -11,7 +12,7 @@ use crate::storage::{ReplicaInfo, ReplicaState};
 #[derive(Clone)]
 pub struct NamenodeLink {
     rpc: DatanodeProtocolClient<Channel>,
-    uuid: String,
+    uuid: DatanodeUuid,
 }
 
 fn block_of(replica: &ReplicaInfo) -> pb::Block {
@@ -23,7 +24,7 @@ fn block_of(replica: &ReplicaInfo) -> pb::Block {
 }
 
 impl NamenodeLink {
-    pub fn connect(namenode_address: &str, uuid: String) -> Result<Self, String> {
+    pub fn connect(namenode_address: &str, uuid: DatanodeUuid) -> Result<Self, String> {
         let endpoint = Endpoint::from_shared(format!("http://{namenode_address}"))
             .map_err(|error| format!("invalid NameNode address '{namenode_address}': {error}"))?
             .tcp_nodelay(true);
@@ -33,7 +34,7 @@ impl NamenodeLink {
         Ok(Self { rpc, uuid })
     }
 
-    pub fn uuid(&self) -> &str {
+    pub fn uuid(&self) -> &DatanodeUuid {
         &self.uuid
     }
 
@@ -58,7 +59,7 @@ impl NamenodeLink {
         xceiver_count: u32,
     ) -> Result<Vec<pb::DatanodeCommand>, tonic::Status> {
         let request = pb::HeartbeatRequest {
-            datanode_uuid: self.uuid.clone(),
+            datanode_uuid: self.uuid.to_string(),
             storage: Some(storage),
             xceiver_count,
         };
@@ -84,7 +85,7 @@ impl NamenodeLink {
             })
             .collect();
         let request = pb::BlockReportRequest {
-            datanode_uuid: self.uuid.clone(),
+            datanode_uuid: self.uuid.to_string(),
             replicas,
         };
         self.rpc.clone().block_report(request).await?;
@@ -93,7 +94,7 @@ impl NamenodeLink {
 
     async fn incremental(&self, block: pb::Block, status: pb::ReceivedDeletedStatus) {
         let request = pb::BlockReceivedAndDeletedRequest {
-            datanode_uuid: self.uuid.clone(),
+            datanode_uuid: self.uuid.to_string(),
             blocks: vec![pb::ReceivedDeletedBlock {
                 block: Some(block),
                 status: status.into(),
@@ -122,7 +123,7 @@ impl NamenodeLink {
         let request = pb::ReportBadBlocksRequest {
             blocks: vec![pb::BadBlock {
                 block: Some(block_of(replica)),
-                datanode_uuid: self.uuid.clone(),
+                datanode_uuid: self.uuid.to_string(),
                 reason,
             }],
         };

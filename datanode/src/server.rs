@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
+use common::ids::DatanodeUuid;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocolServer;
 use tokio::net::TcpListener;
@@ -38,7 +39,7 @@ pub enum DataNodeError {
 
 /// A DataNode serving until [`DataNode::stop`].
 pub struct DataNode {
-    uuid: String,
+    uuid: DatanodeUuid,
     xfer_address: SocketAddr,
     advertised_host: String,
     store: Arc<BlockStore>,
@@ -78,7 +79,7 @@ impl DataNode {
                 }
             })?;
         let registration = pb::DatanodeRegistration {
-            datanode_uuid: uuid.clone(),
+            datanode_uuid: uuid.to_string(),
             host: advertised_host.clone(),
             xfer_port: u32::from(xfer_address.port()),
             ipc_port: u32::from(ipc_address.port()),
@@ -169,7 +170,7 @@ impl DataNode {
         })
     }
 
-    pub fn uuid(&self) -> &str {
+    pub fn uuid(&self) -> &DatanodeUuid {
         &self.uuid
     }
 

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, Json};
 use axum::routing::get;
+use common::ids::DatanodeUuid;
 use serde_json::{Value, json};
 
 use crate::xfer::TransferContext;
@@ -15,10 +16,10 @@ use crate::xfer::TransferContext;
 #[derive(Clone)]
 struct WebState {
     context: Arc<TransferContext>,
-    uuid: String,
+    uuid: DatanodeUuid,
 }
 
-pub fn router(context: Arc<TransferContext>, uuid: String) -> Router {
+pub fn router(context: Arc<TransferContext>, uuid: DatanodeUuid) -> Router {
     Router::new()
         .route("/", get(overview))
         .route("/jmx", get(jmx))
@@ -52,7 +53,7 @@ async fn jmx(State(state): State<WebState>) -> Json<Value> {
     Json(json!({
         "beans": [{
             "name": "Hadoop:service=DataNode,name=DataNodeInfo",
-            "DatanodeUuid": state.uuid,
+            "DatanodeUuid": state.uuid.as_str(),
             "ClusterId": state.context.store.cluster_id().unwrap_or_default(),
             "XceiverCount": state.context.xceivers.load(Ordering::Relaxed),
             "Capacity": usage.capacity,

@@ -160,14 +160,7 @@ impl DfsOutput {
 /// A path as the NameNode wants it: `hdfs://host:port` stripped, relative
 /// paths under the user's home `/user/<user>` (Hadoop's working directory).
 pub(crate) fn absolute_path(path: &str, user: &str) -> String {
-    let without_scheme = match path.strip_prefix("hdfs://") {
-        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
-        None => path,
-    };
-    if without_scheme.starts_with('/') {
-        return without_scheme.to_string();
-    }
-    format!("/user/{user}/{without_scheme}")
+    common::path::make_absolute(path, user)
 }
 
 #[cfg(test)]

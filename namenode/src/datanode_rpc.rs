@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use common::ids::{DatanodeUuid, GenerationStamp};
+use common::required::Required;
 use common::{ExceptionKind, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocol;
@@ -10,7 +12,7 @@ use tonic::{Request, Response, Status};
 use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica};
 use crate::namespace::Block;
 use crate::namesystem::Namesystem;
-use crate::rpc::{block_proto, datanode_proto};
+use crate::rpc::{block_proto, datanode_proto, uuids};
 
 /// The DatanodeProtocol service of one NameNode.
 pub struct DatanodeRpc {
@@ -23,8 +25,9 @@ impl DatanodeRpc {
     }
 }
 
-fn block(block: Option<pb::Block>) -> Block {
-    crate::rpc::block(&block.unwrap_or_default())
+/// The required block field of a DataNode's request.
+fn block(block: Option<pb::Block>) -> Result<Block, RemoteException> {
+    Ok(crate::rpc::block(&block.required("block")?))
 }
 
 fn port(value: u32) -> Result<u16, Status> {
@@ -45,7 +48,7 @@ fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
             replicas,
         } => Command::Recover(pb::RecoverBlockCommand {
             block: Some(block_proto(block)),
-            new_generation_stamp: recovery_id,
+            new_generation_stamp: recovery_id.0,
             replicas: replicas.iter().map(datanode_proto).collect(),
         }),
         DatanodeCommand::Invalidate(blocks) => Command::Invalidate(pb::InvalidateCommand {
@@ -64,7 +67,7 @@ impl DatanodeProtocol for DatanodeRpc {
         &self,
         request: Request<pb::RegisterDatanodeRequest>,
     ) -> Result<Response<pb::RegisterDatanodeResponse>, Status> {
-        let registration = request.into_inner().registration.unwrap_or_default();
+        let registration = request.into_inner().registration.required("registration")?;
         let info = self.namesystem.storage_info();
         if !registration.cluster_id.is_empty() && registration.cluster_id != info.cluster_id {
             let message = format!(
@@ -80,7 +83,7 @@ impl DatanodeProtocol for DatanodeRpc {
             .into());
         }
         let address = DatanodeAddress {
-            uuid: registration.datanode_uuid,
+            uuid: DatanodeUuid::from(registration.datanode_uuid),
             host: registration.host,
             xfer_port: port(registration.xfer_port)?,
             ipc_port: port(registration.ipc_port)?,
@@ -103,9 +106,9 @@ impl DatanodeProtocol for DatanodeRpc {
         request: Request<pb::HeartbeatRequest>,
     ) -> Result<Response<pb::HeartbeatResponse>, Status> {
         let heartbeat = request.into_inner();
-        let storage = heartbeat.storage.unwrap_or_default();
+        let storage = heartbeat.storage.required("storage")?;
         let commands = self.namesystem.blocks().heartbeat(
-            &heartbeat.datanode_uuid,
+            &DatanodeUuid::from(heartbeat.datanode_uuid),
             storage.capacity,
             storage.dfs_used,
             storage.remaining,
@@ -121,20 +124,20 @@ impl DatanodeProtocol for DatanodeRpc {
         request: Request<pb::BlockReportRequest>,
     ) -> Result<Response<pb::BlockReportResponse>, Status> {
         let report = request.into_inner();
-        let replicas: Vec<ReportedReplica> = report
+        let replicas = report
             .replicas
             .into_iter()
             .map(|replica| {
                 let finalized = replica.state() == pb::ReplicaState::Finalized;
-                ReportedReplica {
-                    block: block(replica.block),
+                Ok(ReportedReplica {
+                    block: block(replica.block)?,
                     finalized,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, RemoteException>>()?;
         self.namesystem
             .blocks()
-            .block_report(&report.datanode_uuid, &replicas)?;
+            .block_report(&DatanodeUuid::from(report.datanode_uuid), &replicas)?;
         self.namesystem.check_safe_mode();
         Ok(Response::new(pb::BlockReportResponse {
             commands: Vec::new(),
@@ -146,20 +149,19 @@ impl DatanodeProtocol for DatanodeRpc {
         request: Request<pb::BlockReceivedAndDeletedRequest>,
     ) -> Result<Response<pb::BlockReceivedAndDeletedResponse>, Status> {
         let report = request.into_inner();
+        let uuid = DatanodeUuid::from(report.datanode_uuid);
         for item in report.blocks {
             let status = item.status();
-            let reported = block(item.block);
+            let reported = block(item.block)?;
             match status {
-                pb::ReceivedDeletedStatus::Received => self.namesystem.blocks().block_received(
-                    &report.datanode_uuid,
-                    reported,
-                    true,
-                )?,
-                pb::ReceivedDeletedStatus::Deleted => self.namesystem.blocks().block_received(
-                    &report.datanode_uuid,
-                    reported,
-                    false,
-                )?,
+                pb::ReceivedDeletedStatus::Received => self
+                    .namesystem
+                    .blocks()
+                    .block_received(&uuid, reported, true)?,
+                pb::ReceivedDeletedStatus::Deleted => self
+                    .namesystem
+                    .blocks()
+                    .block_received(&uuid, reported, false)?,
                 pb::ReceivedDeletedStatus::Receiving | pb::ReceivedDeletedStatus::Unspecified => {}
             }
         }
@@ -172,8 +174,8 @@ impl DatanodeProtocol for DatanodeRpc {
     ) -> Result<Response<pb::ReportBadBlocksResponse>, Status> {
         for bad in request.into_inner().blocks {
             self.namesystem.blocks().report_bad_block(
-                &bad.datanode_uuid,
-                block(bad.block),
+                &DatanodeUuid::from(bad.datanode_uuid),
+                block(bad.block)?,
                 &bad.reason,
             )?;
         }
@@ -185,9 +187,9 @@ impl DatanodeProtocol for DatanodeRpc {
         request: Request<pb::CommitBlockSynchronizationRequest>,
     ) -> Result<Response<pb::CommitBlockSynchronizationResponse>, Status> {
         let request = request.into_inner();
-        let old = block(request.block);
+        let old = block(request.block)?;
         let recovered = Block {
-            generation_stamp: request.new_generation_stamp,
+            generation_stamp: GenerationStamp(request.new_generation_stamp),
             num_bytes: if request.delete_block {
                 0
             } else {
@@ -196,7 +198,7 @@ impl DatanodeProtocol for DatanodeRpc {
             ..old
         };
         self.namesystem
-            .commit_block_synchronization(recovered, &request.new_target_uuids)
+            .commit_block_synchronization(recovered, &uuids(request.new_target_uuids))
             .await?;
         Ok(Response::new(pb::CommitBlockSynchronizationResponse {}))
     }

@@ -9,6 +9,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
+use common::ids::{BlockId, GenerationStamp};
 use common::os::WritebackFile;
 use std::path::Path;
 
@@ -299,8 +300,8 @@ fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
             record
                 .blocks
                 .extend(file.blocks.iter().map(|block| proto::hdfs::Block {
-                    block_id: block.id,
-                    generation_stamp: block.generation_stamp,
+                    block_id: block.id.0,
+                    generation_stamp: block.generation_stamp.0,
                     num_bytes: block.num_bytes,
                 }));
             if let Some(open) = &file.under_construction {
@@ -321,8 +322,8 @@ fn inode_from_image(record: ImageINode) -> INode {
                 .blocks
                 .iter()
                 .map(|block| crate::namespace::Block {
-                    id: block.block_id,
-                    generation_stamp: block.generation_stamp,
+                    id: BlockId(block.block_id),
+                    generation_stamp: GenerationStamp(block.generation_stamp),
                     num_bytes: block.num_bytes,
                 })
                 .collect(),

@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use common::ids::DatanodeUuid;
 use common::{ExceptionKind, RemoteException};
 
 use crate::lease::NAMENODE_LEASE_HOLDER;
@@ -187,7 +188,7 @@ impl Namesystem {
         {
             tracing::warn!(
                 path,
-                block = stored.id,
+                block = %stored.id,
                 "no live DataNode holds the block to recover; retrying at the next lease check"
             );
         }
@@ -200,7 +201,7 @@ impl Namesystem {
     pub async fn commit_block_synchronization(
         &self,
         recovered: Block,
-        holders: &[String],
+        holders: &[DatanodeUuid],
     ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
         let path = self
@@ -246,7 +247,7 @@ impl Namesystem {
             .await?;
         tracing::info!(
             path,
-            block = recovered.id,
+            block = %recovered.id,
             length = recovered.num_bytes,
             "lease recovery closed the file"
         );

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use common::ids::{BlockId, DatanodeUuid};
 use common::{ExceptionKind, FsPermission, RemoteException};
 use proto::namenode_storage::edit_record::Op;
 
@@ -270,7 +271,7 @@ impl Namesystem {
         file_id: u64,
         previous: Option<Block>,
         writer_host: Option<&str>,
-        excluded: &[String],
+        excluded: &[DatanodeUuid],
     ) -> Result<AllocatedBlock, RemoteException> {
         self.mutate(
             || format!("Cannot add block to {path}"),
@@ -302,7 +303,7 @@ impl Namesystem {
         path: &str,
         client_name: &str,
         file_id: u64,
-        block_id: u64,
+        block_id: BlockId,
     ) -> Result<(), RemoteException> {
         self.mutate(
             || format!("Cannot abandon block {block_id} for file{path}"),
@@ -350,7 +351,7 @@ impl Namesystem {
         &self,
         path: &str,
         client_name: &str,
-        block_id: u64,
+        block_id: BlockId,
     ) -> Result<Block, RemoteException> {
         self.mutate(
             || format!("Cannot update block {block_id} of {path}"),
@@ -363,7 +364,7 @@ impl Namesystem {
     }
 
     /// Pipeline recovery: the block goes on with `nodes` at its new stamp.
-    pub fn update_pipeline(&self, block: Block, nodes: &[String]) {
+    pub fn update_pipeline(&self, block: Block, nodes: &[DatanodeUuid]) {
         self.blocks
             .update_pipeline(block.id, block.generation_stamp, nodes);
     }

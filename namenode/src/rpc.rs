@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
+use common::required::Required;
 use common::{FsPermission, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::client_protocol_server::ClientProtocol;
@@ -53,24 +55,29 @@ fn replication(value: u32) -> Result<u16, RemoteException> {
 
 pub(crate) fn block(block: &pb::Block) -> Block {
     Block {
-        id: block.block_id,
-        generation_stamp: block.generation_stamp,
+        id: BlockId(block.block_id),
+        generation_stamp: GenerationStamp(block.generation_stamp),
         num_bytes: block.num_bytes,
     }
 }
 
 pub(crate) fn block_proto(block: Block) -> pb::Block {
     pb::Block {
-        block_id: block.id,
-        generation_stamp: block.generation_stamp,
+        block_id: block.id.0,
+        generation_stamp: block.generation_stamp.0,
         num_bytes: block.num_bytes,
     }
+}
+
+/// DataNode uuids as the wire carries them.
+pub(crate) fn uuids(uuids: Vec<String>) -> Vec<DatanodeUuid> {
+    uuids.into_iter().map(DatanodeUuid::from).collect()
 }
 
 pub(crate) fn datanode_proto(location: &DatanodeLocation) -> pb::DatanodeInfo {
     let address = &location.address;
     pb::DatanodeInfo {
-        datanode_uuid: address.uuid.clone(),
+        datanode_uuid: address.uuid.to_string(),
         host: address.host.clone(),
         xfer_port: address.xfer_port.into(),
         ipc_port: address.ipc_port.into(),
@@ -297,6 +304,7 @@ impl ClientProtocol for ClientRpc {
         let writer = peer_host(&request);
         let r = request.into_inner();
         let previous = r.previous.as_ref().map(block);
+        let excluded = uuids(r.excluded_node_uuids);
         let result = self
             .namesystem
             .add_block(
@@ -305,7 +313,7 @@ impl ClientProtocol for ClientRpc {
                 r.file_id,
                 previous,
                 Some(&writer),
-                &r.excluded_node_uuids,
+                &excluded,
             )
             .await;
         reply(result.map(|allocated| pb::AddBlockResponse {
@@ -323,7 +331,7 @@ impl ClientProtocol for ClientRpc {
         request: Request<pb::AbandonBlockRequest>,
     ) -> RpcResult<pb::AbandonBlockResponse> {
         let r = request.into_inner();
-        let block_id = r.b.map(|block| block.block_id).unwrap_or_default();
+        let block_id = BlockId(r.b.required("b")?.block_id);
         let result = self
             .namesystem
             .abandon_block(&r.src, &r.holder, r.file_id, block_id)
@@ -432,7 +440,7 @@ impl ClientProtocol for ClientRpc {
         request: Request<pb::UpdateBlockForPipelineRequest>,
     ) -> RpcResult<pb::UpdateBlockForPipelineResponse> {
         let r = request.into_inner();
-        let block_id = r.block.map(|block| block.block_id).unwrap_or_default();
+        let block_id = BlockId(r.block.required("block")?.block_id);
         let result = self
             .namesystem
             .update_block_for_pipeline(&r.src, &r.client_name, block_id)
@@ -452,10 +460,9 @@ impl ClientProtocol for ClientRpc {
         request: Request<pb::UpdatePipelineRequest>,
     ) -> RpcResult<pb::UpdatePipelineResponse> {
         let r = request.into_inner();
-        if let Some(new_block) = r.new_block.as_ref() {
-            self.namesystem
-                .update_pipeline(block(new_block), &r.new_node_uuids);
-        }
+        let new_block = block(&r.new_block.required("new_block")?);
+        self.namesystem
+            .update_pipeline(new_block, &uuids(r.new_node_uuids));
         Ok(Response::new(pb::UpdatePipelineResponse {}))
     }
 
@@ -464,14 +471,12 @@ impl ClientProtocol for ClientRpc {
         request: Request<pb::ClientReportBadBlocksRequest>,
     ) -> RpcResult<pb::ClientReportBadBlocksResponse> {
         for bad in request.into_inner().blocks {
-            let reported = block(&bad.block.unwrap_or_default());
-            if let Err(error) =
-                self.namesystem
-                    .blocks()
-                    .report_bad_block(&bad.datanode_uuid, reported, &bad.reason)
-            {
-                return Err(error.into());
-            }
+            let reported = block(&bad.block.required("block")?);
+            self.namesystem.blocks().report_bad_block(
+                &DatanodeUuid::from(bad.datanode_uuid),
+                reported,
+                &bad.reason,
+            )?;
         }
         Ok(Response::new(pb::ClientReportBadBlocksResponse {}))
     }

@@ -222,7 +222,7 @@ impl NameDirs {
         let namespace_id = u64::from(rand::random::<u32>() & 0x7fff_ffff);
         let cluster_id = match cluster_id {
             Some(id) => id.to_string(),
-            None => format!("CID-{}", random_uuid()),
+            None => format!("CID-{}", common::ids::random_uuid()),
         };
         let info = StorageInfo {
             namespace_id,
@@ -571,17 +571,4 @@ fn join_dirs(dirs: &[PathBuf]) -> String {
         .map(|dir| dir.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn random_uuid() -> String {
-    let bytes: [u8; 16] = rand::random();
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }

@@ -2,6 +2,8 @@
 //! system an argument names, its absolute normalized path, the string shown for what it
 //! matched, and glob patterns (`*`, `?`, `[a-z]`, `[!a]`, `{a,b}`, `\` escapes).
 
+use common::path::normalize;
+
 /// How an argument named its path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PathKind {
@@ -88,22 +90,6 @@ impl PathArg {
         let name = path_part.rsplit('/').next().unwrap_or("");
         name.is_empty() || name == "." || name == ".."
     }
-}
-
-/// Makes an absolute path canonical: collapses `//`, drops `.` and trailing `/`, resolves
-/// `..` (which stops at the root). An empty path is the root.
-pub fn normalize(path: &str) -> String {
-    let mut components: Vec<&str> = Vec::new();
-    for component in path.split('/') {
-        match component {
-            "" | "." => {}
-            ".." => {
-                components.pop();
-            }
-            name => components.push(name),
-        }
-    }
-    format!("/{}", components.join("/"))
 }
 
 /// `path` relative to `working_dir`, as Hadoop's `PathData.relativize` writes it (`.` for the

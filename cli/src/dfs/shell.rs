@@ -89,7 +89,7 @@ impl<'a> Shell<'a> {
             conf,
             default_fs,
             other_fs: HashMap::new(),
-            working_dir: format!("/user/{user}"),
+            working_dir: common::path::home_directory(&user),
             user,
             umask,
             out,

@@ -312,8 +312,5 @@ impl NmClient {
 /// The path part of a DFS URI (`hdfs://host:port/a/b` -> `/a/b`); a plain
 /// path is returned as it is. Local resources live on the default file system.
 pub fn dfs_path(uri: &str) -> &str {
-    match uri.strip_prefix("hdfs://") {
-        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
-        None => uri,
-    }
+    common::path::strip_hdfs_uri(uri)
 }

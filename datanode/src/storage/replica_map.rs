@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use common::ids::DatanodeUuid;
+
 use super::scan::FoundReplica;
 use super::volume::{self, Volume};
 use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError};
@@ -19,7 +21,7 @@ use super::{BlockKey, ReplicaInfo, ReplicaState, StorageError};
 pub(super) struct StoreInner {
     pub volumes: Vec<Volume>,
     pub bytes_per_checksum: u32,
-    pub datanode_uuid: String,
+    pub datanode_uuid: DatanodeUuid,
     state: Mutex<StoreState>,
     /// Serializes `set_cluster` (which rewrites VERSION files) without the map lock.
     pub binding: Mutex<()>,

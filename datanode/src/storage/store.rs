@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, PoisonError};
 
+use common::ids::DatanodeUuid;
 use tracing::{debug, info, warn};
 
 use super::meta::{self, DigestState, Digests, MetaHeader};
@@ -82,7 +83,7 @@ impl BlockStore {
     }
 
     /// The DataNode's permanent identity, shared by all its volumes.
-    pub fn datanode_uuid(&self) -> String {
+    pub fn datanode_uuid(&self) -> DatanodeUuid {
         self.inner.datanode_uuid.clone()
     }
 

@@ -8,6 +8,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use common::ids::DatanodeUuid;
+
 use super::{ReplicaState, StorageError, io_error};
 
 /// Hadoop's DataNode layout version.
@@ -16,7 +18,7 @@ const LAYOUT_VERSION: i32 = -57;
 /// The identity recorded in a volume's `current/VERSION`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionFile {
-    pub datanode_uuid: String,
+    pub datanode_uuid: DatanodeUuid,
     /// None until the DataNode first registers with a NameNode.
     pub cluster_id: Option<String>,
 }
@@ -66,7 +68,7 @@ impl VersionFile {
             .copied()
             .filter(|id| !id.is_empty());
         Ok(Self {
-            datanode_uuid: datanode_uuid.to_string(),
+            datanode_uuid: DatanodeUuid::from(datanode_uuid),
             cluster_id: cluster_id.map(str::to_string),
         })
     }
@@ -206,8 +208,8 @@ pub fn load_identity(volumes: &[Volume]) -> Result<VersionFile, StorageError> {
         if version.datanode_uuid != known.datanode_uuid {
             return Err(differs(
                 "datanodeUuid",
-                &version.datanode_uuid,
-                &known.datanode_uuid,
+                version.datanode_uuid.as_str(),
+                known.datanode_uuid.as_str(),
             ));
         }
         match (&version.cluster_id, &known.cluster_id) {
@@ -221,7 +223,7 @@ pub fn load_identity(volumes: &[Volume]) -> Result<VersionFile, StorageError> {
     let identity = match identity {
         Some((identity, _)) => identity,
         None => VersionFile {
-            datanode_uuid: random_uuid(),
+            datanode_uuid: DatanodeUuid::random(),
             cluster_id: None,
         },
     };
@@ -312,22 +314,6 @@ pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
     Ok(aside)
 }
 
-/// A random UUID (version 4) as text.
-pub fn random_uuid() -> String {
-    let mut bytes: [u8; 16] = rand::random();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,7 +353,7 @@ mod tests {
     fn version_file_round_trips_and_rejects_other_layouts() {
         let path = Path::new("VERSION");
         let version = VersionFile {
-            datanode_uuid: random_uuid(),
+            datanode_uuid: DatanodeUuid::random(),
             cluster_id: None,
         };
         assert_eq!(

@@ -15,6 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::RemoteException;
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
 use common::topology::RackResolver;
 
 use crate::namespace::Block;
@@ -61,7 +62,7 @@ pub enum DatanodeCommand {
     /// Lead the recovery of `block` to `recovery_id` with the replicas on `replicas`.
     Recover {
         block: Block,
-        recovery_id: u64,
+        recovery_id: GenerationStamp,
         replicas: Vec<DatanodeLocation>,
     },
 }
@@ -219,7 +220,7 @@ impl BlockManager {
     /// unknown node is told to register again.
     pub fn heartbeat(
         &self,
-        uuid: &str,
+        uuid: &DatanodeUuid,
         capacity: u64,
         dfs_used: u64,
         remaining: u64,
@@ -273,7 +274,11 @@ impl BlockManager {
         commands
     }
 
-    fn node_index(&self, state: &BlockState, uuid: &str) -> Result<usize, RemoteException> {
+    fn node_index(
+        &self,
+        state: &BlockState,
+        uuid: &DatanodeUuid,
+    ) -> Result<usize, RemoteException> {
         state.node_by_uuid.get(uuid).copied().ok_or_else(|| {
             RemoteException::io(format!(
                 "Data node {uuid} is not registered (UnregisteredNodeException)"
@@ -284,14 +289,14 @@ impl BlockManager {
     /// A full block report: the node holds exactly these replicas.
     pub fn block_report(
         &self,
-        uuid: &str,
+        uuid: &DatanodeUuid,
         replicas: &[ReportedReplica],
     ) -> Result<(), RemoteException> {
         let mut state = self.lock();
         let node = self.node_index(&state, uuid)?;
-        let reported: std::collections::HashSet<u64> =
+        let reported: std::collections::HashSet<BlockId> =
             replicas.iter().map(|replica| replica.block.id).collect();
-        let forgotten: Vec<u64> = state.nodes[node]
+        let forgotten: Vec<BlockId> = state.nodes[node]
             .blocks
             .iter()
             .filter(|id| !reported.contains(id))
@@ -304,7 +309,7 @@ impl BlockManager {
             self.process_reported(&mut state, node, *replica);
         }
         tracing::debug!(
-            datanode = uuid,
+            datanode = %uuid,
             replicas = replicas.len(),
             "processed block report"
         );
@@ -314,7 +319,7 @@ impl BlockManager {
     /// Incremental report: replicas received (finalized) or deleted.
     pub fn block_received(
         &self,
-        uuid: &str,
+        uuid: &DatanodeUuid,
         block: Block,
         received: bool,
     ) -> Result<(), RemoteException> {
@@ -362,7 +367,7 @@ impl BlockManager {
         let stale = block.generation_stamp < info.generation_stamp;
         let wrong_length = !info.under_construction && info.num_bytes != block.num_bytes;
         if stale || wrong_length {
-            tracing::warn!(block = block.id, datanode = %state.nodes[node].address.uuid, stale, wrong_length, "reported replica is corrupt");
+            tracing::warn!(block = %block.id, datanode = %state.nodes[node].address.uuid, stale, wrong_length, "reported replica is corrupt");
             state.mark_corrupt(block.id, node);
             return;
         }
@@ -372,15 +377,15 @@ impl BlockManager {
     /// A reader or scanner found `uuid`'s replica of `block` bad.
     pub fn report_bad_block(
         &self,
-        uuid: &str,
+        uuid: &DatanodeUuid,
         block: Block,
         reason: &str,
     ) -> Result<(), RemoteException> {
         let mut state = self.lock();
         let node = self.node_index(&state, uuid)?;
         tracing::warn!(
-            block = block.id,
-            datanode = uuid,
+            block = %block.id,
+            datanode = %uuid,
             reason,
             "bad replica reported"
         );
@@ -396,7 +401,7 @@ impl BlockManager {
         replication: u16,
         block_size: u64,
         writer_host: Option<&str>,
-        excluded: &[String],
+        excluded: &[DatanodeUuid],
     ) -> Result<Vec<DatanodeLocation>, RemoteException> {
         let mut state = self.lock();
         let excluded: Vec<usize> = excluded
@@ -452,7 +457,7 @@ impl BlockManager {
     }
 
     /// Whether a committed block has its minimum number of good replicas.
-    pub fn has_min_replicas(&self, block_id: u64) -> bool {
+    pub fn has_min_replicas(&self, block_id: BlockId) -> bool {
         let state = self.lock();
         state.blocks.get(&block_id).is_some_and(|info| {
             state.readable_replicas(info) >= usize::from(self.config.min_replication)
@@ -496,7 +501,12 @@ impl BlockManager {
 
     /// Pipeline recovery: the block moves to a new generation stamp on the
     /// surviving DataNodes.
-    pub fn update_pipeline(&self, block_id: u64, generation_stamp: u64, nodes: &[String]) {
+    pub fn update_pipeline(
+        &self,
+        block_id: BlockId,
+        generation_stamp: GenerationStamp,
+        nodes: &[DatanodeUuid],
+    ) {
         let mut state = self.lock();
         let pipeline: Vec<usize> = nodes
             .iter()
@@ -510,7 +520,7 @@ impl BlockManager {
 
     /// Replica locations, nearest to `reader_host` first; corrupt replicas
     /// only when no good one is left (so a reader can still try).
-    pub fn locations(&self, block_id: u64, reader_host: &str) -> BlockLocations {
+    pub fn locations(&self, block_id: BlockId, reader_host: &str) -> BlockLocations {
         let state = self.lock();
         let Some(info) = state.blocks.get(&block_id) else {
             return BlockLocations {

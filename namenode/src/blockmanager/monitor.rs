@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use common::ids::BlockId;
+
 use super::state::BlockState;
 use super::{BlockManager, candidates, elapsed_since};
 use crate::namespace::Block;
@@ -48,7 +50,7 @@ impl BlockManager {
             }
         }
         for &index in &newly_dead {
-            let blocks: Vec<u64> = state.nodes[index].blocks.drain().collect();
+            let blocks: Vec<BlockId> = state.nodes[index].blocks.drain().collect();
             for block_id in blocks {
                 if let Some(info) = state.blocks.get_mut(&block_id) {
                     info.replicas.retain(|&node| node != index);
@@ -65,7 +67,7 @@ impl BlockManager {
         now: Instant,
         round: &mut MonitorRound,
     ) {
-        let mut under_replicated: Vec<(usize, u64)> = Vec::new();
+        let mut under_replicated: Vec<(usize, BlockId)> = Vec::new();
         let mut over_replicated = Vec::new();
         let mut corrupt_to_clear = Vec::new();
         for (&block_id, info) in &state.blocks {

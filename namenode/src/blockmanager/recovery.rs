@@ -3,6 +3,8 @@
 //! which makes the replicas agree on a length; the NameNode then records the
 //! result (`commitBlockSynchronization`).
 
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
+
 use super::BlockManager;
 use crate::namespace::Block;
 
@@ -16,7 +18,7 @@ pub struct LastBlockState {
 }
 
 impl BlockManager {
-    pub fn last_block_state(&self, block_id: u64) -> LastBlockState {
+    pub fn last_block_state(&self, block_id: BlockId) -> LastBlockState {
         let state = self.lock();
         let Some(info) = state.blocks.get(&block_id) else {
             return LastBlockState {
@@ -34,7 +36,7 @@ impl BlockManager {
     /// Queues the recovery of `block` to `recovery_id` on the live node of
     /// its pipeline (or with a replica) that heartbeated last. False when
     /// none is alive: recovery waits for one to come back.
-    pub fn start_recovery(&self, block: Block, recovery_id: u64) -> bool {
+    pub fn start_recovery(&self, block: Block, recovery_id: GenerationStamp) -> bool {
         let mut state = self.lock();
         let Some(info) = state.blocks.get(&block.id) else {
             return false;
@@ -52,7 +54,7 @@ impl BlockManager {
         else {
             return false;
         };
-        tracing::info!(block = block.id, recovery_id, primary = %state.nodes[primary].address.uuid, "block recovery started");
+        tracing::info!(block = %block.id, %recovery_id, primary = %state.nodes[primary].address.uuid, "block recovery started");
         state.nodes[primary]
             .recoveries
             .push((block, recovery_id, holders));
@@ -61,7 +63,7 @@ impl BlockManager {
 
     /// `commitBlockSynchronization`: the block now has `recovered`'s stamp and
     /// length, finalized on `holders` (DataNode uuids); other replicas are stale.
-    pub fn commit_recovered(&self, recovered: Block, holders: &[String]) {
+    pub fn commit_recovered(&self, recovered: Block, holders: &[DatanodeUuid]) {
         let mut state = self.lock();
         let nodes: Vec<usize> = holders
             .iter()

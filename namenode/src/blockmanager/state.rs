@@ -3,12 +3,14 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
+
 use crate::namespace::Block;
 
 /// A DataNode's address as clients and other DataNodes need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatanodeAddress {
-    pub uuid: String,
+    pub uuid: DatanodeUuid,
     pub host: String,
     pub xfer_port: u16,
     pub ipc_port: u16,
@@ -37,14 +39,14 @@ pub struct DatanodeDescriptor {
     pub alive: bool,
     pub admin_state: AdminState,
     /// Finalized replicas this node holds, by block id.
-    pub blocks: HashSet<u64>,
+    pub blocks: HashSet<BlockId>,
     /// Replicas to delete, sent on the next heartbeats.
     pub invalidate: Vec<Block>,
     /// Replicas to copy elsewhere, sent on the next heartbeat.
     pub transfers: Vec<(Block, Vec<usize>)>,
     /// Block recoveries this node leads: the block, its recovery id (new
     /// generation stamp) and the nodes holding replicas.
-    pub recoveries: Vec<(Block, u64, Vec<usize>)>,
+    pub recoveries: Vec<(Block, GenerationStamp, Vec<usize>)>,
     /// The node must register again (the NameNode lost track of it).
     pub needs_reregister: bool,
 }
@@ -59,7 +61,7 @@ impl DatanodeDescriptor {
 /// A block as the block manager tracks it.
 #[derive(Debug)]
 pub struct BlockInfo {
-    pub generation_stamp: u64,
+    pub generation_stamp: GenerationStamp,
     pub num_bytes: u64,
     pub replication: u16,
     /// Still being written (the last block of an open file).
@@ -76,10 +78,10 @@ pub struct BlockInfo {
 #[derive(Debug, Default)]
 pub struct BlockState {
     pub nodes: Vec<DatanodeDescriptor>,
-    pub node_by_uuid: HashMap<String, usize>,
-    pub blocks: HashMap<u64, BlockInfo>,
+    pub node_by_uuid: HashMap<DatanodeUuid, usize>,
+    pub blocks: HashMap<BlockId, BlockInfo>,
     /// Re-replications under way: block -> (targets, deadline).
-    pub pending: HashMap<u64, (Vec<usize>, Instant)>,
+    pub pending: HashMap<BlockId, (Vec<usize>, Instant)>,
     /// `dfs.hosts.exclude` as last read: these nodes are to leave.
     pub excluded_hosts: super::ExcludedHosts,
 }
@@ -105,7 +107,7 @@ impl BlockState {
             .count()
     }
 
-    pub fn add_replica(&mut self, block_id: u64, node: usize) {
+    pub fn add_replica(&mut self, block_id: BlockId, node: usize) {
         let Some(info) = self.blocks.get_mut(&block_id) else {
             return;
         };
@@ -115,7 +117,7 @@ impl BlockState {
         self.nodes[node].blocks.insert(block_id);
     }
 
-    pub fn remove_replica(&mut self, block_id: u64, node: usize) {
+    pub fn remove_replica(&mut self, block_id: BlockId, node: usize) {
         if let Some(info) = self.blocks.get_mut(&block_id) {
             info.replicas.retain(|&n| n != node);
             info.corrupt.retain(|&n| n != node);
@@ -125,7 +127,7 @@ impl BlockState {
 
     /// Marks `node`'s replica of `block_id` corrupt: it no longer counts, and
     /// is deleted once enough good replicas exist.
-    pub fn mark_corrupt(&mut self, block_id: u64, node: usize) {
+    pub fn mark_corrupt(&mut self, block_id: BlockId, node: usize) {
         let Some(info) = self.blocks.get_mut(&block_id) else {
             return;
         };

@@ -24,10 +24,10 @@ fn manager() -> BlockManager {
     BlockManager::new(config, policy, RackResolver::Default)
 }
 
-fn add_nodes(manager: &BlockManager, count: usize) -> Vec<String> {
+fn add_nodes(manager: &BlockManager, count: usize) -> Vec<DatanodeUuid> {
     (0..count)
         .map(|i| {
-            let uuid = format!("dn-{i}");
+            let uuid = DatanodeUuid::from(format!("dn-{i}"));
             manager.register(DatanodeAddress {
                 uuid: uuid.clone(),
                 host: format!("127.0.0.{}", i + 2),
@@ -43,14 +43,14 @@ fn add_nodes(manager: &BlockManager, count: usize) -> Vec<String> {
 
 fn block(id: u64) -> Block {
     Block {
-        id,
-        generation_stamp: 1001,
+        id: BlockId(id),
+        generation_stamp: GenerationStamp(1001),
         num_bytes: 1000,
     }
 }
 
 /// Writes a block through the normal path: allocate, replicas received, commit.
-fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<String> {
+fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<DatanodeUuid> {
     let targets = manager
         .allocate(
             Block {
@@ -76,7 +76,7 @@ fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<Strin
         .collect()
 }
 
-fn commands_for(manager: &BlockManager, uuid: &str) -> Vec<DatanodeCommand> {
+fn commands_for(manager: &BlockManager, uuid: &DatanodeUuid) -> Vec<DatanodeCommand> {
     manager.heartbeat(uuid, 10 * GB, 0, 10 * GB, 0)
 }
 
@@ -84,10 +84,10 @@ fn commands_for(manager: &BlockManager, uuid: &str) -> Vec<DatanodeCommand> {
 fn unknown_datanodes_are_told_to_register() {
     let manager = manager();
     assert_eq!(
-        manager.heartbeat("stranger", 0, 0, 0, 0),
+        manager.heartbeat(&"stranger".into(), 0, 0, 0, 0),
         vec![DatanodeCommand::Reregister]
     );
-    assert!(manager.block_report("stranger", &[]).is_err());
+    assert!(manager.block_report(&"stranger".into(), &[]).is_err());
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_dead_node_gets_its_blocks_re_replicated() {
     let manager = manager();
     let nodes = add_nodes(&manager, 4);
     let holders = written_block(&manager, 7, 3);
-    assert!(manager.has_min_replicas(7));
+    assert!(manager.has_min_replicas(BlockId(7)));
     let spare = nodes
         .iter()
         .find(|uuid| !holders.contains(uuid))
@@ -146,7 +146,7 @@ fn a_dead_node_gets_its_blocks_re_replicated() {
     else {
         panic!("expected one transfer, got {commands:?}");
     };
-    assert_eq!(copied.id, 7);
+    assert_eq!(copied.id, BlockId(7));
     assert_eq!(targets.len(), 1);
     assert_eq!(targets[0].address.uuid, spare);
 
@@ -170,7 +170,7 @@ fn corrupt_replicas_are_replaced_then_deleted() {
         .report_bad_block(&holders[0], block(9), "checksum")
         .unwrap();
     assert_eq!(manager.stats().corrupt_blocks, 1);
-    let locations = manager.locations(9, "elsewhere");
+    let locations = manager.locations(BlockId(9), "elsewhere");
     assert_eq!(
         locations.locations.len(),
         2,
@@ -180,7 +180,10 @@ fn corrupt_replicas_are_replaced_then_deleted() {
     assert_eq!(round.transfers_scheduled, 1);
     let target_uuid = {
         let state = manager.lock();
-        state.nodes[state.pending[&9].0[0]].address.uuid.clone()
+        state.nodes[state.pending[&BlockId(9)].0[0]]
+            .address
+            .uuid
+            .clone()
     };
     manager
         .block_received(&target_uuid, block(9), true)
@@ -208,7 +211,7 @@ fn a_block_with_only_corrupt_replicas_is_kept_and_reported() {
         round.replicas_to_delete, 0,
         "the last copy is never deleted"
     );
-    let locations = manager.locations(5, "x");
+    let locations = manager.locations(BlockId(5), "x");
     assert!(locations.corrupt);
     assert_eq!(locations.locations.len(), 1);
     assert_eq!(manager.stats().missing_blocks, 1);
@@ -222,7 +225,7 @@ fn excess_replicas_are_trimmed_and_deleted_files_invalidated() {
     manager.set_replication(&[block(3)], 1);
     let round = manager.run_monitor(Instant::now());
     assert_eq!(round.replicas_to_delete, 2);
-    assert_eq!(manager.locations(3, "x").locations.len(), 1);
+    assert_eq!(manager.locations(BlockId(3), "x").locations.len(), 1);
 
     manager.remove_blocks(&[block(3)]);
     let invalidations: usize = holders
@@ -260,7 +263,7 @@ fn stale_generation_stamps_are_corrupt() {
     add_nodes(&manager, 3);
     let holders = written_block(&manager, 4, 2);
     let old = Block {
-        generation_stamp: 1000,
+        generation_stamp: GenerationStamp(1000),
         ..block(4)
     };
     manager

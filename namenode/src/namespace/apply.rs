@@ -69,9 +69,9 @@ impl Namespace {
                 blocks.push(last);
                 file.blocks = blocks.into_boxed_slice();
                 self.num_blocks += 1;
-                self.counters.last_block_id = self.counters.last_block_id.max(last.id);
+                self.counters.last_block_id = self.counters.last_block_id.max(last.id.0);
                 self.counters.generation_stamp =
-                    self.counters.generation_stamp.max(last.generation_stamp);
+                    self.counters.generation_stamp.max(last.generation_stamp.0);
             }
             Op::CloseFile(op) => {
                 let file = self.file_mut(&op.path)?;
@@ -103,7 +103,7 @@ impl Namespace {
                     .collect();
                 let newest_stamp = blocks
                     .iter()
-                    .map(|block| block.generation_stamp)
+                    .map(|block| block.generation_stamp.0)
                     .max()
                     .unwrap_or(0);
                 file.blocks = blocks;

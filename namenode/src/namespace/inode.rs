@@ -1,6 +1,7 @@
 //! Inodes: the namespace's directories and files, kept compact in an arena.
 
 use common::FsPermission;
+use common::ids::{BlockId, GenerationStamp};
 
 /// Index of an inode in the namespace arena (not its persistent id).
 pub type Slot = u32;
@@ -8,8 +9,8 @@ pub type Slot = u32;
 /// A block of a file: id, generation stamp and length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Block {
-    pub id: u64,
-    pub generation_stamp: u64,
+    pub id: BlockId,
+    pub generation_stamp: GenerationStamp,
     pub num_bytes: u64,
 }
 

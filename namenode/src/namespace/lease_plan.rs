@@ -2,6 +2,7 @@
 //! and lease recovery (the NameNode takes over an abandoned file, then closes
 //! it at the length its DataNodes agreed on).
 
+use common::ids::{BlockId, GenerationStamp};
 use common::permission::FsAction;
 use common::{ExceptionKind, RemoteException};
 use proto::namenode_storage as rec;
@@ -110,7 +111,7 @@ impl Namespace {
             return Ok(LeaseRecoveryPlan::Close(vec![update, close(kept)]));
         }
         let recovering = Block {
-            generation_stamp: self.counters.generation_stamp + 1,
+            generation_stamp: GenerationStamp(self.counters.generation_stamp + 1),
             ..last
         };
         let mut blocks: Vec<_> = kept.iter().copied().map(block_to_record).collect();
@@ -137,7 +138,7 @@ impl Namespace {
         &self,
         path: &str,
         holder: &str,
-        block_id: u64,
+        block_id: BlockId,
         recovered: Block,
         now: i64,
     ) -> Result<Vec<Op>, RemoteException> {

@@ -1,6 +1,7 @@
 //! Planning mutations: every check a request must pass, and the edit-log
 //! records that describe the change. Nothing here modifies the namespace.
 
+use common::ids::{BlockId, GenerationStamp};
 use common::path;
 use common::permission::FsAction;
 use common::{ExceptionKind, FsPermission, RemoteException};
@@ -190,8 +191,8 @@ impl Namespace {
             }
         };
         let block = Block {
-            id: self.counters.last_block_id + 1,
-            generation_stamp: self.counters.generation_stamp + 1,
+            id: BlockId(self.counters.last_block_id + 1),
+            generation_stamp: GenerationStamp(self.counters.generation_stamp + 1),
             num_bytes: 0,
         };
         let op = Op::AddBlock(rec::AddBlockOp {
@@ -208,7 +209,7 @@ impl Namespace {
         &self,
         path: &str,
         client_name: &str,
-        block_id: u64,
+        block_id: BlockId,
     ) -> Result<(Op, Block), RemoteException> {
         let slot = self.open_file(path, client_name, 0)?;
         let file = self.inode(slot).file().expect("open_file returns a file");
@@ -218,7 +219,7 @@ impl Namespace {
             )));
         };
         let bumped = Block {
-            generation_stamp: self.counters.generation_stamp + 1,
+            generation_stamp: GenerationStamp(self.counters.generation_stamp + 1),
             ..*last
         };
         let mut blocks: Vec<pb::Block> = file.blocks.iter().copied().map(block_to_record).collect();
@@ -261,7 +262,7 @@ impl Namespace {
         path: &str,
         client_name: &str,
         file_id: u64,
-        block_id: u64,
+        block_id: BlockId,
     ) -> Result<Option<Op>, RemoteException> {
         let slot = self.open_file(path, client_name, file_id)?;
         let file = self.inode(slot).file().expect("open_file returns a file");
@@ -301,7 +302,7 @@ impl Namespace {
         let mut blocks: Vec<pb::Block> = Vec::with_capacity(file.blocks.len());
         blocks.extend(file.blocks.iter().copied().map(block_to_record));
         match (blocks.last_mut(), last) {
-            (Some(stored), Some(reported)) if stored.block_id == reported.id => {
+            (Some(stored), Some(reported)) if stored.block_id == reported.id.0 => {
                 stored.num_bytes = reported.num_bytes;
             }
             (None, None) | (Some(_), None) => {}
@@ -673,16 +674,16 @@ fn file_exists(path: &str) -> RemoteException {
 
 pub(crate) fn block_to_record(block: Block) -> pb::Block {
     pb::Block {
-        block_id: block.id,
-        generation_stamp: block.generation_stamp,
+        block_id: block.id.0,
+        generation_stamp: block.generation_stamp.0,
         num_bytes: block.num_bytes,
     }
 }
 
 pub(crate) fn block_from_record(block: &pb::Block) -> Block {
     Block {
-        id: block.block_id,
-        generation_stamp: block.generation_stamp,
+        id: BlockId(block.block_id),
+        generation_stamp: GenerationStamp(block.generation_stamp),
         num_bytes: block.num_bytes,
     }
 }

@@ -1,3 +1,4 @@
+use common::ids::BlockId;
 use common::{ExceptionKind, FsPermission};
 
 use super::*;
@@ -190,7 +191,7 @@ fn blocks_are_allocated_and_completed() {
     assert_eq!(other.unwrap_err().kind, ExceptionKind::AlreadyBeingCreated);
     let (op, first) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
     ns.apply(&op).unwrap();
-    assert_eq!(first.id, LAST_RESERVED_BLOCK_ID + 1);
+    assert_eq!(first.id, BlockId(LAST_RESERVED_BLOCK_ID + 1));
     let wrong_holder = ns.plan_add_block("/f", "intruder", 0, Some(first));
     assert_eq!(wrong_holder.unwrap_err().kind, ExceptionKind::LeaseExpired);
     let (op, second) = ns
@@ -205,7 +206,7 @@ fn blocks_are_allocated_and_completed() {
         )
         .unwrap();
     ns.apply(&op).unwrap();
-    assert_eq!(second.id, first.id + 1);
+    assert_eq!(second.id, BlockId(first.id.0 + 1));
     assert!(second.generation_stamp > first.generation_stamp);
     let close = ns
         .plan_complete(
@@ -237,7 +238,7 @@ fn abandon_block_drops_only_the_last() {
     let (op, block) = ns.plan_add_block("/f", "writer", 0, None).unwrap();
     ns.apply(&op).unwrap();
     assert!(
-        ns.plan_abandon_block("/f", "writer", 0, block.id + 7)
+        ns.plan_abandon_block("/f", "writer", 0, BlockId(block.id.0 + 7))
             .unwrap()
             .is_none()
     );
