@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::ids::DatanodeUuid;
+use common::required::Required;
 use md5::Digest;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -109,7 +111,11 @@ impl FileReader {
                     tracing::warn!(path = %self.path, block = block.block_id, datanode = %node.host, reason = %failure.reason, "read failed; trying another replica");
                     if failure.corrupt {
                         self.client
-                            .report_bad_block(block, &node.datanode_uuid, &failure.reason)
+                            .report_bad_block(
+                                block,
+                                &DatanodeUuid::from(node.datanode_uuid.as_str()),
+                                &failure.reason,
+                            )
                             .await?;
                     }
                     self.failed.insert((block.block_id, node.datanode_uuid));
@@ -148,7 +154,7 @@ impl FileReader {
 
     async fn open_block(&mut self) -> Result<BlockRead> {
         let located = self.located()?.clone();
-        let block = located.block.unwrap_or_default();
+        let block = located.block.required("block")?;
         let mut last_error = String::from("no replica locations");
         for node in &located.locations {
             if self
@@ -352,7 +358,7 @@ pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<File
     let (length, blocks, _) = client.block_locations(path, 0, u64::MAX).await?;
     let mut all = md5::Md5::new();
     for located in blocks {
-        let block = located.block.unwrap_or_default();
+        let block = located.block.required("block")?;
         let mut last_error = String::from("no replica locations");
         let mut found = None;
         for node in &located.locations {

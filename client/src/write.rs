@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
+use common::ids::DatanodeUuid;
+use common::required::Required;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -66,7 +68,7 @@ pub struct FileWriter {
     packet: Vec<u8>,
     pipeline: Option<BlockPipeline>,
     previous: Option<pb::Block>,
-    excluded: Vec<String>,
+    excluded: Vec<DatanodeUuid>,
     bytes_written: u64,
     _lease_renewal: LeaseRenewal,
 }
@@ -244,7 +246,7 @@ impl FileWriter {
                 .client
                 .add_block(&self.path, self.file_id, self.previous, &self.excluded)
                 .await?;
-            let block = located.block.unwrap_or_default();
+            let block = located.block.required("block")?;
             match connect_pipeline(
                 &block,
                 &located.locations,
@@ -280,7 +282,8 @@ impl FileWriter {
                         )));
                     };
                     tracing::warn!(block = block.block_id, datanode = %bad.host, reason = %failure.reason, "abandoning block");
-                    self.excluded.push(bad.datanode_uuid.clone());
+                    self.excluded
+                        .push(DatanodeUuid::from(bad.datanode_uuid.as_str()));
                     self.client
                         .abandon_block(&self.path, self.file_id, block)
                         .await?;
@@ -300,7 +303,8 @@ impl FileWriter {
                 .min(pipeline.nodes.len().saturating_sub(1));
             let removed = pipeline.nodes.remove(bad);
             tracing::warn!(block = pipeline.block.block_id, datanode = %removed.host, reason = %failure.reason, "pipeline recovery: dropping datanode");
-            self.excluded.push(removed.datanode_uuid);
+            self.excluded
+                .push(DatanodeUuid::from(removed.datanode_uuid));
             if pipeline.nodes.is_empty() {
                 return Err(RemoteException::io(format!(
                     "All datanodes are bad for block {} of {}: {}",
@@ -345,10 +349,10 @@ impl FileWriter {
                     continue;
                 }
             };
-            let node_uuids: Vec<String> = pipeline
+            let node_uuids: Vec<DatanodeUuid> = pipeline
                 .nodes
                 .iter()
-                .map(|node| node.datanode_uuid.clone())
+                .map(|node| DatanodeUuid::from(node.datanode_uuid.as_str()))
                 .collect();
             self.client
                 .update_pipeline(&self.path, old_block, new_block, &node_uuids)

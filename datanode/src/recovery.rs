@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use common::required::Required;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_client::InterDatanodeProtocolClient;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocol;
@@ -220,10 +221,16 @@ async fn ask_holder(
         .await
         .map_err(|status| status.message().to_string())?
         .into_inner();
-    let replica = response.block.unwrap_or_default();
+    if !response.found {
+        return Ok(None);
+    }
+    let replica = response
+        .block
+        .required("block")
+        .map_err(|error| error.message)?;
     // A replica older than the block the NameNode knows missed a pipeline
     // recovery: it has no say.
-    if !response.found || replica.generation_stamp < block.generation_stamp {
+    if replica.generation_stamp < block.generation_stamp {
         return Ok(None);
     }
     Ok(Some(Holder {

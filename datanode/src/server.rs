@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use common::ids::DatanodeUuid;
+use common::required::Required;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocolServer;
 use tokio::net::TcpListener;
@@ -308,7 +309,10 @@ async fn execute(
         Some(pb::datanode_command::Command::Transfer(transfer)) => {
             let context = context.clone();
             tokio::spawn(async move {
-                let block = transfer.block.unwrap_or_default();
+                let block = match transfer.block.required("block") {
+                    Ok(block) => block,
+                    Err(error) => return warn!(%error, "ignoring a transfer command"),
+                };
                 if let Err(error) = xfer::send_replica(&context, block, transfer.targets).await {
                     warn!(block = block.block_id, %error, "replica transfer failed");
                 }
@@ -323,7 +327,10 @@ async fn execute(
         Some(pb::datanode_command::Command::Recover(recover)) => {
             let namenode = context.namenode.clone();
             tokio::spawn(async move {
-                let block = recover.block.unwrap_or_default();
+                let block = match recover.block.required("block") {
+                    Ok(block) => block,
+                    Err(error) => return warn!(%error, "ignoring a block recovery command"),
+                };
                 if let Err(error) = recovery::recover_block(
                     &namenode,
                     block,

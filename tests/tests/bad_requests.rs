@@ -2,8 +2,11 @@
 
 use std::io::{Read, Write};
 
+use common::datatransfer::{self, DATA_TRANSFER_VERSION};
 use common::{ExceptionKind, FsPermission};
 use minicluster::MiniCluster;
+use proto::hdfs as pb;
+use tokio::io::AsyncWriteExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_paths_and_arguments_are_clear_errors() {
@@ -103,6 +106,72 @@ async fn garbage_on_the_rpc_port_does_not_hurt_the_namenode() {
             .unwrap()
             .is_some()
     );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_missing_a_required_field_are_refused_by_name() {
+    let cluster = MiniCluster::builder().build().await.unwrap();
+
+    // ClientProtocol: no block to update or abandon is an invalid argument
+    // naming the field, not block 0.
+    let channel = tonic::transport::Endpoint::from_shared(format!(
+        "http://{}",
+        cluster.namenode_rpc_address()
+    ))
+    .unwrap()
+    .connect()
+    .await
+    .unwrap();
+    let mut rpc = pb::client_protocol_client::ClientProtocolClient::new(channel);
+    let status = rpc
+        .update_block_for_pipeline(pb::UpdateBlockForPipelineRequest {
+            block: None,
+            client_name: "writer".into(),
+            src: "/f".into(),
+        })
+        .await
+        .expect_err("a request without its block must be refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert_eq!(status.message(), "Message missing required fields: block");
+    let status = rpc
+        .abandon_block(pb::AbandonBlockRequest {
+            b: None,
+            src: "/f".into(),
+            holder: "writer".into(),
+            file_id: 0,
+        })
+        .await
+        .expect_err("a request without its block must be refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert_eq!(status.message(), "Message missing required fields: b");
+
+    // Data transfer: a READ_BLOCK without a block is ERROR_INVALID.
+    let mut stream = tokio::net::TcpStream::connect(cluster.datanode(0).unwrap().xfer_address())
+        .await
+        .unwrap();
+    stream.write_u8(DATA_TRANSFER_VERSION).await.unwrap();
+    let request = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::ReadBlock(pb::OpReadBlock {
+            block: None,
+            offset: 0,
+            length: 1024,
+            ..Default::default()
+        })),
+    };
+    datatransfer::write_message(&mut stream, &request)
+        .await
+        .unwrap();
+    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream).await.unwrap();
+    assert_eq!(response.status(), pb::Status::ErrorInvalid, "{response:?}");
+    assert_eq!(response.message, "Message missing required fields: block");
+
+    // Still serving.
+    let client = cluster.client().unwrap();
+    client
+        .mkdirs("/still-serving", FsPermission::new(0o755), false)
+        .await
+        .unwrap();
     cluster.shutdown().await;
 }
 

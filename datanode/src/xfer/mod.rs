@@ -10,6 +10,7 @@ mod write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION};
 use proto::hdfs as pb;
 use tokio::io::AsyncReadExt;
@@ -108,6 +109,19 @@ async fn handle(mut stream: TcpStream, context: &TransferContext) -> std::io::Re
             datatransfer::write_message(&mut stream, &response).await
         }
     }
+}
+
+/// Answers a request that lacks a required field (`ERROR_INVALID`, the
+/// message naming the field) instead of serving it with a default.
+pub(crate) async fn refuse_invalid(
+    stream: &mut TcpStream,
+    error: RemoteException,
+) -> std::io::Result<()> {
+    datatransfer::write_message(
+        stream,
+        &error_response(pb::Status::ErrorInvalid, error.message),
+    )
+    .await
 }
 
 pub(crate) fn error_response(status: pb::Status, message: String) -> pb::BlockOpResponse {

@@ -3,11 +3,12 @@
 use std::sync::atomic::AtomicBool;
 
 use common::datatransfer::{self, MAX_PACKET_DATA};
+use common::required::Required;
 use proto::hdfs as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use super::{TransferContext, error_response, success_response};
+use super::{TransferContext, error_response, refuse_invalid, success_response};
 use crate::storage::{DigestOutcome, ReplicaReader};
 
 /// How much one disk read fetches before it is sent as packets.
@@ -20,7 +21,10 @@ pub async fn send_block(
     op: pb::OpReadBlock,
     context: &TransferContext,
 ) -> std::io::Result<()> {
-    let block = op.block.unwrap_or_default();
+    let block = match op.block.required("block") {
+        Ok(block) => block,
+        Err(error) => return refuse_invalid(&mut stream, error).await,
+    };
     let store = context.store.clone();
     let opened = tokio::task::spawn_blocking(move || {
         store.open_replica(block.block_id, block.generation_stamp)
@@ -149,7 +153,10 @@ pub async fn block_checksum(
     op: pb::OpBlockChecksum,
     context: &TransferContext,
 ) -> std::io::Result<()> {
-    let block = op.block.unwrap_or_default();
+    let block = match op.block.required("block") {
+        Ok(block) => block,
+        Err(error) => return refuse_invalid(&mut stream, error).await,
+    };
     let store = context.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let length = store.replica(block.block_id).map(|replica| replica.length);

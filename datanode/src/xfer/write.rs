@@ -24,6 +24,7 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::required::Required;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
@@ -32,7 +33,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::read::stream_packets;
-use super::{TransferContext, error_response, success_response};
+use super::{TransferContext, error_response, refuse_invalid, success_response};
 use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter, StorageError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -124,16 +125,19 @@ pub async fn connect_and_send(
 }
 
 pub async fn receive_block(
-    stream: TcpStream,
+    mut stream: TcpStream,
     op: pb::OpWriteBlock,
     context: &TransferContext,
 ) -> std::io::Result<()> {
+    let block = match op.block.required("block") {
+        Ok(block) => block,
+        Err(error) => return refuse_invalid(&mut stream, error).await,
+    };
     if op.stage() == pb::PipelineStage::SetupCloseRecovery {
-        return recover_close(stream, op, context).await;
+        return recover_close(stream, block, op, context).await;
     }
     let (upstream_read, mut upstream_write) = stream.into_split();
     let mut upstream_read = BufReader::with_capacity(RECEIVE_BUFFER, upstream_read);
-    let block = op.block.unwrap_or_default();
     let stage = op.stage();
     let bytes_per_checksum = if op.bytes_per_checksum == 0 {
         context.bytes_per_checksum
@@ -283,10 +287,10 @@ pub async fn receive_block(
 /// the new stamp, then the rest of the pipeline, then answers upstream.
 async fn recover_close(
     mut stream: TcpStream,
+    block: pb::Block,
     op: pb::OpWriteBlock,
     context: &TransferContext,
 ) -> std::io::Result<()> {
-    let block = op.block.unwrap_or_default();
     let (generation_stamp, length) = (op.new_generation_stamp, op.bytes_acked);
     // The writer of the failed pipeline may still be flushing the block's
     // last packets: give it the time to finish before taking over.
