@@ -111,7 +111,7 @@ async fn garbage_on_the_rpc_port_does_not_hurt_the_namenode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_missing_a_required_field_are_refused_by_name() {
-    let cluster = MiniCluster::builder().build().await.unwrap();
+    let cluster = MiniCluster::builder().datanodes(1).build().await.unwrap();
 
     // ClientProtocol: no block to update or abandon is an invalid argument
     // naming the field, not block 0.
