@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use common::ids::{BlockId, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_client::InterDatanodeProtocolClient;
@@ -122,7 +123,7 @@ fn finalize_recovered(
         )));
     }
     let writer = store
-        .recover_rbw(block_id, generation_stamp, length)
+        .recover_rbw(BlockId(block_id), GenerationStamp(generation_stamp), length)
         .map_err(storage_status)?;
     if writer.bytes_written() < length {
         return Err(Status::failed_precondition(format!(

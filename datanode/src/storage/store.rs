@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, PoisonError};
 
-use common::ids::DatanodeUuid;
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
 use tracing::{debug, info, warn};
 
 use super::meta::{self, DigestState, Digests, MetaHeader};
@@ -163,11 +163,11 @@ impl BlockStore {
     /// length. Any earlier writer of the replica is superseded.
     pub fn recover_rbw(
         &self,
-        block_id: u64,
-        new_generation_stamp: u64,
+        block_id: BlockId,
+        new_generation_stamp: GenerationStamp,
         bytes_acked: u64,
     ) -> Result<ReplicaWriter, StorageError> {
-        rbw::recover(&self.inner, block_id, new_generation_stamp, bytes_acked)
+        rbw::recover(&self.inner, block_id.0, new_generation_stamp.0, bytes_acked)
     }
 
     /// Close recovery: the pipeline failed after the block's last packet was
@@ -176,10 +176,11 @@ impl BlockStore {
     /// already finalized (its meta file is then renamed to the new stamp).
     pub fn recover_close(
         &self,
-        block_id: u64,
-        new_generation_stamp: u64,
+        block_id: BlockId,
+        new_generation_stamp: GenerationStamp,
         length: u64,
     ) -> Result<ReplicaInfo, StorageError> {
+        let (block_id, new_generation_stamp) = (block_id.0, new_generation_stamp.0);
         let located = self.inner.locate(block_id)?;
         let short = |had: u64| {
             StorageError::InvalidArgument(format!(
@@ -187,7 +188,7 @@ impl BlockStore {
             ))
         };
         if located.info.state == ReplicaState::Rbw {
-            let writer = self.recover_rbw(block_id, new_generation_stamp, length)?;
+            let writer = rbw::recover(&self.inner, block_id, new_generation_stamp, length)?;
             if writer.bytes_written() != length {
                 return Err(short(writer.bytes_written()));
             }
@@ -236,9 +237,10 @@ impl BlockStore {
     /// `min_generation_stamp`.
     pub fn open_replica(
         &self,
-        block_id: u64,
-        min_generation_stamp: u64,
+        block_id: BlockId,
+        min_generation_stamp: GenerationStamp,
     ) -> Result<ReplicaReader, StorageError> {
+        let (block_id, min_generation_stamp) = (block_id.0, min_generation_stamp.0);
         let (located, data, meta) = self.open_files(block_id, false)?;
         if located.info.generation_stamp < min_generation_stamp {
             return Err(StorageError::GenerationStamp {

@@ -5,6 +5,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
+use common::ids::{BlockId, GenerationStamp};
 use md5::{Digest, Md5};
 use sha1::Sha1;
 use tempfile::TempDir;
@@ -91,7 +92,9 @@ fn meta_flags(path: &Path) -> u8 {
 
 /// Reads a replica back, checking the stored CRCs against the data.
 fn read_all(store: &BlockStore, block_id: u64) -> Vec<u8> {
-    let mut reader = store.open_replica(block_id, 0).unwrap();
+    let mut reader = store
+        .open_replica(BlockId(block_id), GenerationStamp(0))
+        .unwrap();
     let mut out = Vec::new();
     let mut buffer = vec![0u8; 3 * BPC as usize];
     let mut checksums = Vec::new();
@@ -288,7 +291,9 @@ fn space_allocated_ahead_is_released_at_finalize_and_recovery() {
         .join(POOL)
         .join("rbw")
         .join("blk_62");
-    let writer = store.recover_rbw(62, 2, 2048).unwrap();
+    let writer = store
+        .recover_rbw(BlockId(62), GenerationStamp(2), 2048)
+        .unwrap();
     assert!(allocated(&rbw) < 64 * 1024, "{}", allocated(&rbw));
     assert_eq!(writer.finalize().unwrap().length, 2048);
 }
@@ -498,7 +503,7 @@ fn quarantine_keeps_the_evidence_and_forgets_the_replica() {
     assert!(data_file.with_file_name("blk_7.corrupt").exists());
     assert!(data_file.with_file_name("blk_7_3.meta.corrupt").exists());
     assert!(matches!(
-        store.open_replica(7, 0),
+        store.open_replica(BlockId(7), GenerationStamp(0)),
         Err(StorageError::ReplicaNotFound(7))
     ));
     assert!(matches!(
@@ -595,10 +600,12 @@ fn recover_rbw_cuts_to_the_acked_bytes_and_renames_the_meta() {
     write_packets(&mut old_writer, 0, &data[..1500], 1024);
 
     assert!(matches!(
-        store.recover_rbw(10, 0, 1000),
+        store.recover_rbw(BlockId(10), GenerationStamp(0), 1000),
         Err(StorageError::GenerationStamp { .. })
     ));
-    let mut writer = store.recover_rbw(10, 2, 1000).unwrap();
+    let mut writer = store
+        .recover_rbw(BlockId(10), GenerationStamp(2), 1000)
+        .unwrap();
     assert_eq!(writer.block(), key(10, 2));
     assert_eq!(writer.bytes_written(), 1000);
     let rbw = dirs[0].join("current").join(POOL).join("rbw");
@@ -621,11 +628,11 @@ fn recover_rbw_cuts_to_the_acked_bytes_and_renames_the_meta() {
     );
     assert_eq!(record(&store, 10), digests_of(&data));
     assert!(matches!(
-        store.recover_rbw(10, 3, 0),
+        store.recover_rbw(BlockId(10), GenerationStamp(3), 0),
         Err(StorageError::WrongState { .. })
     ));
     assert!(matches!(
-        store.open_replica(10, 3),
+        store.open_replica(BlockId(10), GenerationStamp(3)),
         Err(StorageError::GenerationStamp { .. })
     ));
 }
@@ -636,7 +643,9 @@ fn recover_rbw_never_extends() {
     let store = open(&dirs);
     let mut writer = store.create_rbw(key(11, 1)).unwrap();
     write_packets(&mut writer, 0, &pattern(700), 1024);
-    let writer = store.recover_rbw(11, 1, 5000).unwrap();
+    let writer = store
+        .recover_rbw(BlockId(11), GenerationStamp(1), 5000)
+        .unwrap();
     assert_eq!(writer.bytes_written(), 700);
     assert_eq!(writer.finalize().unwrap().length, 700);
     assert_eq!(read_all(&store, 11), pattern(700));
@@ -649,7 +658,7 @@ fn rbw_replicas_are_readable_while_written() {
     let data = pattern(1800);
     let mut writer = store.create_rbw(key(12, 4)).unwrap();
     write_packets(&mut writer, 0, &data[..1024], 1024);
-    let mut reader = store.open_replica(12, 4).unwrap();
+    let mut reader = store.open_replica(BlockId(12), GenerationStamp(4)).unwrap();
     assert_eq!(
         (reader.length(), reader.bytes_per_checksum(), reader.block()),
         (1024, BPC, key(12, 4))
@@ -681,7 +690,7 @@ fn a_partial_last_chunk_reads_consistently_while_it_grows() {
     let data = pattern(1500);
     let mut writer = store.create_rbw(key(14, 1)).unwrap();
     write_packets(&mut writer, 0, &data[..700], 1024);
-    let mut reader = store.open_replica(14, 1).unwrap();
+    let mut reader = store.open_replica(BlockId(14), GenerationStamp(1)).unwrap();
     // An hflush-style resend extends the partial chunk; its CRC on disk changes.
     write_packets(&mut writer, 512, &data[512..], 1024);
     let mut buffer = vec![0u8; 2048];
@@ -727,7 +736,7 @@ fn packets_breaking_the_contract_are_refused() {
         store.create_rbw(key(13, 2)),
         Err(StorageError::ReplicaAlreadyExists { block_id: 13, .. })
     ));
-    let mut reader = store.open_replica(13, 0).unwrap();
+    let mut reader = store.open_replica(BlockId(13), GenerationStamp(0)).unwrap();
     assert!(
         reader
             .read_chunks(10, &mut [0u8; 512], &mut Vec::new())

@@ -3,6 +3,7 @@
 use std::sync::atomic::AtomicBool;
 
 use common::datatransfer::{self, MAX_PACKET_DATA};
+use common::ids::{BlockId, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
 use tokio::io::AsyncWriteExt;
@@ -27,7 +28,10 @@ pub async fn send_block(
     };
     let store = context.store.clone();
     let opened = tokio::task::spawn_blocking(move || {
-        store.open_replica(block.block_id, block.generation_stamp)
+        store.open_replica(
+            BlockId(block.block_id),
+            GenerationStamp(block.generation_stamp),
+        )
     })
     .await;
     let reader = match opened {

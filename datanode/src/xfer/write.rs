@@ -24,6 +24,7 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::ids::{BlockId, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
@@ -147,9 +148,11 @@ pub async fn receive_block(
     let store = context.store.clone();
     let (new_generation_stamp, bytes_acked) = (op.new_generation_stamp, op.bytes_acked);
     let opened = tokio::task::spawn_blocking(move || match stage {
-        pb::PipelineStage::SetupStreamingRecovery => {
-            store.recover_rbw(block.block_id, new_generation_stamp, bytes_acked)
-        }
+        pb::PipelineStage::SetupStreamingRecovery => store.recover_rbw(
+            BlockId(block.block_id),
+            GenerationStamp(new_generation_stamp),
+            bytes_acked,
+        ),
         _ => {
             let key = BlockKey {
                 id: block.block_id,
@@ -305,7 +308,11 @@ async fn recover_close(
     }
     let store = context.store.clone();
     let recovered = tokio::task::spawn_blocking(move || {
-        store.recover_close(block.block_id, generation_stamp, length)
+        store.recover_close(
+            BlockId(block.block_id),
+            GenerationStamp(generation_stamp),
+            length,
+        )
     })
     .await
     .map_err(std::io::Error::other)?;
@@ -469,7 +476,10 @@ pub async fn send_replica(
     };
     let store = context.store.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        store.open_replica(block.block_id, block.generation_stamp)
+        store.open_replica(
+            BlockId(block.block_id),
+            GenerationStamp(block.generation_stamp),
+        )
     })
     .await
     .map_err(|error| error.to_string())?
