@@ -18,7 +18,8 @@ use prost::Message;
 use proto::namenode_storage::{ImageHeader, ImageINode, ImageStringTable};
 
 use crate::namespace::{
-    FileData, INode, INodeKind, IdCounters, Limits, Namespace, NamespaceBuilder, UnderConstruction,
+    FileData, INode, INodeKind, IdCounters, Limits, Namespace, NamespaceBuilder, TreeError,
+    UnderConstruction,
 };
 use crate::storage::sync_dir;
 
@@ -33,6 +34,8 @@ pub enum ImageError {
     Io { file: String, source: io::Error },
     #[error("fsimage {file} is corrupt: {reason}")]
     Corrupt { file: String, reason: String },
+    #[error("fsimage {file} is corrupt: {source}")]
+    Tree { file: String, source: TreeError },
 }
 
 /// A loaded image.
@@ -123,7 +126,10 @@ fn build(mut reader: ImageReader, limits: Limits) -> Result<LoadedImage, ImageEr
         let parent_id = record.parent_id;
         builder
             .add(parent_id, inode_from_image(record))
-            .map_err(|reason| reader.corrupt(reason))?;
+            .map_err(|source| ImageError::Tree {
+                file: reader.file.clone(),
+                source,
+            })?;
     }
     Ok(LoadedImage {
         namespace: builder.finish(),

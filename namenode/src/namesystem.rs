@@ -124,7 +124,7 @@ impl Namesystem {
             leases.add(&holder, &path, now);
         }
         if let Some(exclude) = &config.hosts_exclude {
-            blocks.refresh_nodes(&ExcludedHosts::read(exclude).map_err(StorageError::Invalid)?);
+            blocks.refresh_nodes(&ExcludedHosts::read(exclude)?);
         }
         let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(
             |source| StorageError::Io {
@@ -615,7 +615,7 @@ impl Namesystem {
     pub fn refresh_nodes(&self, caller: &Caller) -> Result<usize, RemoteException> {
         self.require_superuser(caller, "refreshNodes")?;
         let excluded = match &self.config.hosts_exclude {
-            Some(path) => ExcludedHosts::read(path).map_err(RemoteException::io)?,
+            Some(path) => ExcludedHosts::read(path)?,
             None => ExcludedHosts::default(),
         };
         Ok(self.blocks.refresh_nodes(&excluded))

@@ -39,6 +39,13 @@ pub enum StorageError {
     Segment(#[from] SegmentError),
 }
 
+/// A storage failure as a client of the NameNode sees it: an `IOException`.
+impl From<StorageError> for common::RemoteException {
+    fn from(error: StorageError) -> Self {
+        common::RemoteException::io(error.to_string())
+    }
+}
+
 fn io_context(context: impl Into<String>) -> impl FnOnce(io::Error) -> StorageError {
     let context = context.into();
     move |source| StorageError::Io { context, source }
@@ -548,8 +555,8 @@ fn apply_segment(
     let scan = record::read_segment(path, start, |record| {
         let op = record
             .op
-            .ok_or_else(|| "record without an operation".to_string())?;
-        namespace.apply(&op).map_err(|error| error.message)
+            .ok_or_else(|| common::RemoteException::io("record without an operation"))?;
+        namespace.apply(&op)
     })?;
     Ok(scan)
 }

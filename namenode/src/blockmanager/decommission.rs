@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::BlockManager;
 use super::state::{AdminState, BlockState, DatanodeDescriptor};
+use crate::storage::StorageError;
 
 /// The hosts of an exclude file: one `host`, `ip` or `host:port` per line or
 /// separated by spaces; `#` starts a comment.
@@ -27,10 +28,13 @@ impl ExcludedHosts {
     }
 
     /// Reads `path`; the error names the file.
-    pub fn read(path: &Path) -> Result<Self, String> {
+    pub fn read(path: &Path) -> Result<Self, StorageError> {
         std::fs::read_to_string(path)
             .map(|text| Self::parse(&text))
-            .map_err(|error| format!("cannot read hosts file {}: {error}", path.display()))
+            .map_err(|source| StorageError::Io {
+                context: format!("cannot read hosts file {}", path.display()),
+                source,
+            })
     }
 
     fn excludes(&self, node: &DatanodeDescriptor) -> bool {

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
+use common::RemoteException;
 use prost::Message;
 use proto::namenode_storage::EditRecord;
 
@@ -66,8 +67,12 @@ pub enum SegmentError {
         txid: u64,
         reason: String,
     },
-    #[error("{0}")]
-    Apply(String),
+    #[error("{file}: txid {txid}: {source}")]
+    Apply {
+        file: String,
+        txid: u64,
+        source: RemoteException,
+    },
 }
 
 /// Reads `path` record by record, checking framing and that txids run on
@@ -75,7 +80,7 @@ pub enum SegmentError {
 pub fn read_segment(
     path: &Path,
     first_txid: u64,
-    mut apply: impl FnMut(EditRecord) -> Result<(), String>,
+    mut apply: impl FnMut(EditRecord) -> Result<(), RemoteException>,
 ) -> Result<SegmentScan, SegmentError> {
     let file_name = path.display().to_string();
     let io_error = |source| SegmentError::Io {
@@ -175,8 +180,10 @@ pub fn read_segment(
                 format!("found txid {}", record.txid),
             ));
         }
-        apply(record).map_err(|reason| {
-            SegmentError::Apply(format!("{file_name}: txid {expected_txid}: {reason}"))
+        apply(record).map_err(|source| SegmentError::Apply {
+            file: file_name.clone(),
+            txid: expected_txid,
+            source,
         })?;
         expected_txid += 1;
         offset = record_end;

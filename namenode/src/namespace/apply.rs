@@ -306,6 +306,21 @@ fn replay_error(reason: &str, path: &str) -> RemoteException {
     ))
 }
 
+/// Why an inode read from an image cannot join the tree being built.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("inode {0} refers to an unknown owner or group")]
+    UnknownOwnerOrGroup(u64),
+    #[error("the root inode is not a directory")]
+    RootNotDirectory,
+    #[error("inode {id} comes before its parent {parent_id}")]
+    ParentMissing { id: u64, parent_id: u64 },
+    #[error("parent {parent_id} of inode {id} is a file")]
+    ParentIsFile { id: u64, parent_id: u64 },
+    #[error("children of inode {parent_id} are not in name order")]
+    ChildrenOutOfOrder { parent_id: u64 },
+}
+
 /// Rebuilds a namespace from fsimage records: parents before children,
 /// children in name order.
 pub struct NamespaceBuilder {
@@ -332,16 +347,16 @@ impl NamespaceBuilder {
 
     /// Adds an inode below the directory with id `parent_id` (0 for the root
     /// itself, which replaces the placeholder root).
-    pub fn add(&mut self, parent_id: u64, inode: INode) -> Result<(), String> {
+    pub fn add(&mut self, parent_id: u64, inode: INode) -> Result<(), TreeError> {
         let is_directory = inode.is_directory();
         let id = inode.id;
         let strings = self.namespace.strings.all().count() as u32;
         if inode.owner >= strings || inode.group >= strings {
-            return Err(format!("inode {id} refers to an unknown owner or group"));
+            return Err(TreeError::UnknownOwnerOrGroup(id));
         }
         if parent_id == 0 {
             if !is_directory {
-                return Err("the root inode is not a directory".to_string());
+                return Err(TreeError::RootNotDirectory);
             }
             self.namespace.inodes[0] = Some(inode);
             self.directories.insert(id, 0);
@@ -350,7 +365,7 @@ impl NamespaceBuilder {
         let parent = *self
             .directories
             .get(&parent_id)
-            .ok_or_else(|| format!("inode {id} comes before its parent {parent_id}"))?;
+            .ok_or(TreeError::ParentMissing { id, parent_id })?;
         if let INodeKind::File(file) = &inode.kind {
             self.namespace.num_files += 1;
             self.namespace.num_blocks += file.blocks.len() as u64;
@@ -367,13 +382,11 @@ impl NamespaceBuilder {
                 namespace.inode(previous).name < namespace.inode(slot).name
             }),
             INodeKind::File(_) => {
-                return Err(format!("parent {parent_id} of inode {id} is a file"));
+                return Err(TreeError::ParentIsFile { id, parent_id });
             }
         };
         if !in_order {
-            return Err(format!(
-                "children of inode {parent_id} are not in name order"
-            ));
+            return Err(TreeError::ChildrenOutOfOrder { parent_id });
         }
         if let INodeKind::Directory(children) = &mut self.namespace.inode_mut(parent).kind {
             children.push(slot);

@@ -15,7 +15,7 @@ mod strings;
 use common::path;
 use common::{ExceptionKind, FsPermission, RemoteException};
 
-pub use apply::NamespaceBuilder;
+pub use apply::{NamespaceBuilder, TreeError};
 pub use inode::{Block, FileData, INode, INodeKind, Slot, UnderConstruction};
 pub use lease_plan::LeaseRecoveryPlan;
 pub use permission::Caller;
