@@ -6,7 +6,25 @@ use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use tonic::transport::{Channel, Endpoint};
 use tracing::warn;
 
-use crate::storage::{ReplicaInfo, ReplicaState};
+use crate::storage::{ReplicaInfo, ReplicaState, StorageError};
+
+/// Why this DataNode could not register with its NameNode.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("invalid NameNode address '{address}': {source}")]
+    Address {
+        address: String,
+        source: tonic::transport::Error,
+    },
+    /// The NameNode refused or did not answer.
+    #[error("{}", .0.message())]
+    Rpc(#[from] tonic::Status),
+    /// Binding the volumes to the NameNode's cluster failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Join(#[from] tokio::task::JoinError),
+}
 
 /// A handle on the NameNode for one DataNode. Cheap to clone.
 #[derive(Clone)]
@@ -24,9 +42,12 @@ fn block_of(replica: &ReplicaInfo) -> pb::Block {
 }
 
 impl NamenodeLink {
-    pub fn connect(namenode_address: &str, uuid: DatanodeUuid) -> Result<Self, String> {
+    pub fn connect(namenode_address: &str, uuid: DatanodeUuid) -> Result<Self, RegisterError> {
         let endpoint = Endpoint::from_shared(format!("http://{namenode_address}"))
-            .map_err(|error| format!("invalid NameNode address '{namenode_address}': {error}"))?
+            .map_err(|source| RegisterError::Address {
+                address: namenode_address.to_string(),
+                source,
+            })?
             .tcp_nodelay(true);
         let rpc = DatanodeProtocolClient::new(endpoint.connect_lazy())
             .max_decoding_message_size(256 * 1024 * 1024)

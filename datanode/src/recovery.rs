@@ -88,8 +88,8 @@ impl InterDatanodeProtocol for InterDatanodeService {
         let finalized = tokio::task::spawn_blocking(move || {
             finalize_recovered(
                 &store,
-                request.block_id,
-                request.recovery_id,
+                BlockId(request.block_id),
+                GenerationStamp(request.recovery_id),
                 request.new_length,
             )
         })
@@ -106,15 +106,15 @@ impl InterDatanodeProtocol for InterDatanodeService {
 /// replica already finalized must already be exactly that.
 fn finalize_recovered(
     store: &BlockStore,
-    block_id: u64,
-    generation_stamp: u64,
+    block_id: BlockId,
+    generation_stamp: GenerationStamp,
     length: u64,
 ) -> Result<ReplicaInfo, Status> {
     let replica = store
-        .replica(block_id)
+        .replica(block_id.0)
         .ok_or_else(|| Status::not_found(format!("blk_{block_id}: no replica here")))?;
     if replica.state == ReplicaState::Finalized {
-        if replica.length == length && replica.generation_stamp == generation_stamp {
+        if replica.length == length && replica.generation_stamp == generation_stamp.0 {
             return Ok(replica);
         }
         return Err(Status::failed_precondition(format!(
@@ -123,7 +123,7 @@ fn finalize_recovered(
         )));
     }
     let writer = store
-        .recover_rbw(BlockId(block_id), GenerationStamp(generation_stamp), length)
+        .recover_rbw(block_id, generation_stamp, length)
         .map_err(storage_status)?;
     if writer.bytes_written() < length {
         return Err(Status::failed_precondition(format!(
@@ -132,6 +132,24 @@ fn finalize_recovered(
         )));
     }
     writer.finalize().map_err(storage_status)
+}
+
+/// Why a block recovery this DataNode led failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error("blk_{0}: no replica left to recover")]
+    NoReplica(BlockId),
+    #[error("blk_{0}: no replica could be updated")]
+    NotUpdated(BlockId),
+    /// A replica holder could not be reached.
+    #[error(transparent)]
+    Connect(#[from] tonic::transport::Error),
+    /// A holder or the NameNode refused a call.
+    #[error("{}", .0.message())]
+    Rpc(#[from] Status),
+    /// A holder's answer lacked a required field.
+    #[error(transparent)]
+    Malformed(#[from] common::RemoteException),
 }
 
 /// What one holder said about its replica.
@@ -149,7 +167,7 @@ pub async fn recover_block(
     block: pb::Block,
     recovery_id: u64,
     replicas: Vec<pb::DatanodeInfo>,
-) -> Result<(), String> {
+) -> Result<(), RecoveryError> {
     let mut holders = Vec::new();
     for info in replicas {
         match ask_holder(&info, &block, recovery_id).await {
@@ -161,7 +179,7 @@ pub async fn recover_block(
         }
     }
     let (generation_stamp, length) = agreed_replica(&holders, recovery_id)
-        .ok_or_else(|| format!("blk_{}: no replica left to recover", block.block_id))?;
+        .ok_or(RecoveryError::NoReplica(BlockId(block.block_id)))?;
     let mut recovered_on = Vec::new();
     for holder in &mut holders {
         let usable = holder.block.num_bytes >= length
@@ -183,10 +201,7 @@ pub async fn recover_block(
         }
     }
     if recovered_on.is_empty() {
-        return Err(format!(
-            "blk_{}: no replica could be updated",
-            block.block_id
-        ));
+        return Err(RecoveryError::NotUpdated(BlockId(block.block_id)));
     }
     info!(
         block = block.block_id,
@@ -197,38 +212,27 @@ pub async fn recover_block(
     );
     namenode
         .commit_block_synchronization(block, generation_stamp, length, recovered_on)
-        .await
-        .map_err(|status| status.message().to_string())
+        .await?;
+    Ok(())
 }
 
 async fn ask_holder(
     info: &pb::DatanodeInfo,
     block: &pb::Block,
     recovery_id: u64,
-) -> Result<Option<Holder>, String> {
-    let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))
-        .map_err(|error| error.to_string())?;
-    let channel = endpoint
-        .connect()
-        .await
-        .map_err(|error| error.to_string())?;
+) -> Result<Option<Holder>, RecoveryError> {
+    let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))?;
+    let channel = endpoint.connect().await?;
     let mut client = InterDatanodeProtocolClient::new(channel);
     let request = pb::InitReplicaRecoveryRequest {
         block_id: block.block_id,
         recovery_id,
     };
-    let response = client
-        .init_replica_recovery(request)
-        .await
-        .map_err(|status| status.message().to_string())?
-        .into_inner();
+    let response = client.init_replica_recovery(request).await?.into_inner();
     if !response.found {
         return Ok(None);
     }
-    let replica = response
-        .block
-        .required("block")
-        .map_err(|error| error.message)?;
+    let replica = response.block.required("block")?;
     // A replica older than the block the NameNode knows missed a pipeline
     // recovery: it has no say.
     if replica.generation_stamp < block.generation_stamp {

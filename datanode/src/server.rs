@@ -18,7 +18,7 @@ use tracing::{info, warn};
 
 use crate::config::DataNodeConfig;
 use crate::digester;
-use crate::namenode::NamenodeLink;
+use crate::namenode::{NamenodeLink, RegisterError};
 use crate::recovery::{self, InterDatanodeService};
 use crate::scanner;
 use crate::storage::{BlockStore, StorageError};
@@ -34,8 +34,11 @@ pub enum DataNodeError {
         address: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot register with the NameNode at {address}: {reason}")]
-    Register { address: String, reason: String },
+    #[error("cannot register with the NameNode at {address}: {source}")]
+    Register {
+        address: String,
+        source: RegisterError,
+    },
 }
 
 /// A DataNode serving until [`DataNode::stop`].
@@ -73,10 +76,10 @@ impl DataNode {
         };
         let uuid = store.datanode_uuid();
         let namenode =
-            NamenodeLink::connect(&config.namenode_address, uuid.clone()).map_err(|reason| {
+            NamenodeLink::connect(&config.namenode_address, uuid.clone()).map_err(|source| {
                 DataNodeError::Register {
                     address: config.namenode_address.clone(),
-                    reason,
+                    source,
                 }
             })?;
         let registration = pb::DatanodeRegistration {
@@ -89,9 +92,9 @@ impl DataNode {
         };
         register(&namenode, &store, &registration)
             .await
-            .map_err(|reason| DataNodeError::Register {
+            .map_err(|source| DataNodeError::Register {
                 address: config.namenode_address.clone(),
-                reason,
+                source,
             })?;
 
         let context = Arc::new(TransferContext {
@@ -218,23 +221,16 @@ async fn register(
     namenode: &NamenodeLink,
     store: &Arc<BlockStore>,
     registration: &pb::DatanodeRegistration,
-) -> Result<(), String> {
-    let response = namenode
-        .register(registration.clone())
-        .await
-        .map_err(|status| status.message().to_string())?;
+) -> Result<(), RegisterError> {
+    let response = namenode.register(registration.clone()).await?;
     let store_for_cluster = store.clone();
     tokio::task::spawn_blocking(move || {
         store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id)
     })
-    .await
-    .map_err(|error| error.to_string())?
-    .map_err(|error| error.to_string())?;
+    .await??;
     let replicas = store.replicas();
-    namenode
-        .block_report(&replicas)
-        .await
-        .map_err(|status| status.message().to_string())
+    namenode.block_report(&replicas).await?;
+    Ok(())
 }
 
 async fn service_loop(

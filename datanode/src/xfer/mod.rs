@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tracing::{debug, warn};
 
 use crate::namenode::NamenodeLink;
-use crate::storage::BlockStore;
+use crate::storage::{BlockStore, StorageError};
 
 pub use write::send_replica;
 
@@ -109,6 +109,42 @@ async fn handle(mut stream: TcpStream, context: &TransferContext) -> std::io::Re
             datatransfer::write_message(&mut stream, &response).await
         }
     }
+}
+
+/// Why a connection to another DataNode's data-transfer server, or a
+/// replica transfer over it, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("cannot resolve {address}: {source}")]
+    Resolve {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot resolve {address}")]
+    Unresolved { address: String },
+    #[error("connect to {address} timed out")]
+    ConnectTimeout { address: String },
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        address: String,
+        source: std::io::Error,
+    },
+    /// Sending or receiving on an established connection failed.
+    #[error("{address}: {source}")]
+    Io {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{address} refused the transfer: {message}")]
+    Refused { address: String, message: String },
+    #[error("transfer failed downstream: {0:?}")]
+    Downstream(Vec<i32>),
+    #[error("transfer to {address} ended before its last packet was acknowledged")]
+    Unacknowledged { address: String },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Join(#[from] tokio::task::JoinError),
 }
 
 /// Answers a request that lacks a required field (`ERROR_INVALID`, the

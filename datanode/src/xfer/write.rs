@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::read::stream_packets;
-use super::{TransferContext, error_response, refuse_invalid, success_response};
+use super::{TransferContext, TransferError, error_response, refuse_invalid, success_response};
 use crate::storage::{BlockKey, ReplicaInfo, ReplicaState, ReplicaWriter, StorageError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,30 +98,30 @@ pub fn transfer_address(node: &pb::DatanodeInfo) -> String {
 pub async fn connect_and_send(
     node: &pb::DatanodeInfo,
     op: pb::DataTransferOp,
-) -> Result<(TcpStream, pb::BlockOpResponse), String> {
+) -> Result<(TcpStream, pb::BlockOpResponse), TransferError> {
     let address = transfer_address(node);
-    let resolved = address
-        .to_socket_addrs()
-        .map_err(|error| format!("cannot resolve {address}: {error}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {address}"))?;
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(resolved))
+    let resolved = match address.to_socket_addrs() {
+        Ok(mut resolved) => resolved.next(),
+        Err(source) => return Err(TransferError::Resolve { address, source }),
+    };
+    let Some(resolved) = resolved else {
+        return Err(TransferError::Unresolved { address });
+    };
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(resolved)).await;
+    let mut stream = match connected {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(source)) => return Err(TransferError::Connect { address, source }),
+        Err(_) => return Err(TransferError::ConnectTimeout { address }),
+    };
+    let sent = async {
+        stream.set_nodelay(true)?;
+        stream.write_u8(DATA_TRANSFER_VERSION).await?;
+        datatransfer::write_message(&mut stream, &op).await?;
+        datatransfer::read_message::<pb::BlockOpResponse, _>(&mut stream).await
+    };
+    let response = sent
         .await
-        .map_err(|_| format!("connect to {address} timed out"))?
-        .map_err(|error| format!("cannot connect to {address}: {error}"))?;
-    stream
-        .set_nodelay(true)
-        .map_err(|error| error.to_string())?;
-    stream
-        .write_u8(DATA_TRANSFER_VERSION)
-        .await
-        .map_err(|error| error.to_string())?;
-    datatransfer::write_message(&mut stream, &op)
-        .await
-        .map_err(|error| format!("{address}: {error}"))?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
-        .await
-        .map_err(|error| format!("{address}: {error}"))?;
+        .map_err(|source| TransferError::Io { address, source })?;
     Ok((stream, response))
 }
 
@@ -214,7 +214,8 @@ pub async fn receive_block(
                 .await;
             }
             Err(error) => {
-                return refuse(&mut upstream_write, writer, error, transfer_address(next)).await;
+                let reason = error.to_string();
+                return refuse(&mut upstream_write, writer, reason, transfer_address(next)).await;
             }
         }
     }
@@ -342,7 +343,7 @@ async fn recover_close(
                     response.first_bad_link
                 },
             )),
-            Err(error) => Some((error, transfer_address(next))),
+            Err(error) => Some((error.to_string(), transfer_address(next))),
         };
         if let Some((message, first_bad_link)) = failure {
             let response = pb::BlockOpResponse {
@@ -470,7 +471,7 @@ pub async fn send_replica(
     context: &TransferContext,
     block: pb::Block,
     targets: Vec<pb::DatanodeInfo>,
-) -> Result<(), String> {
+) -> Result<(), TransferError> {
     let Some((first, rest)) = targets.split_first() else {
         return Ok(());
     };
@@ -481,9 +482,7 @@ pub async fn send_replica(
             GenerationStamp(block.generation_stamp),
         )
     })
-    .await
-    .map_err(|error| error.to_string())?
-    .map_err(|error| error.to_string())?;
+    .await??;
     let length = reader.length();
     let op = pb::OpWriteBlock {
         block: Some(block),
@@ -498,11 +497,10 @@ pub async fn send_replica(
     };
     let (stream, response) = connect_and_send(first, request).await?;
     if response.status() != pb::Status::Success {
-        return Err(format!(
-            "{} refused the transfer: {}",
-            transfer_address(first),
-            response.message
-        ));
+        return Err(TransferError::Refused {
+            address: transfer_address(first),
+            message: response.message,
+        });
     }
     let (mut acks_from, mut packets_to) = stream.into_split();
     // The target closes the connection after acking the last packet.
@@ -514,7 +512,7 @@ pub async fn send_replica(
                 .iter()
                 .any(|&status| status != pb::Status::Success as i32)
             {
-                return Err(format!("transfer failed downstream: {:?}", ack.replies));
+                return Err(TransferError::Downstream(ack.replies));
             }
             last_acked = ack.seqno;
         }
@@ -523,13 +521,15 @@ pub async fn send_replica(
     let _guard = super::XceiverGuard::new(&context.xceivers);
     let next_seqno = stream_packets(&mut packets_to, reader, 0, length, 0)
         .await
-        .map_err(|error| error.to_string())?;
-    let last_acked = acks.await.map_err(|error| error.to_string())??;
+        .map_err(|source| TransferError::Io {
+            address: transfer_address(first),
+            source,
+        })?;
+    let last_acked = acks.await??;
     if last_acked != next_seqno - 1 {
-        return Err(format!(
-            "transfer to {} ended before its last packet was acknowledged",
-            transfer_address(first)
-        ));
+        return Err(TransferError::Unacknowledged {
+            address: transfer_address(first),
+        });
     }
     Ok(())
 }
