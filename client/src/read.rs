@@ -367,7 +367,7 @@ pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<File
                     found = Some(md5);
                     break;
                 }
-                Err(error) => last_error = error,
+                Err(error) => last_error = error.message,
             }
         }
         let md5 = found.ok_or_else(|| {
@@ -386,32 +386,36 @@ pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<File
     })
 }
 
-async fn block_md5(
-    node: &pb::DatanodeInfo,
-    block: pb::Block,
-) -> std::result::Result<Vec<u8>, String> {
+async fn block_md5(node: &pb::DatanodeInfo, block: pb::Block) -> Result<Vec<u8>> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
-        .await
-        .map_err(|_| format!("connect to {address} timed out"))?
-        .map_err(|error| format!("cannot connect to {address}: {error}"))?;
-    stream
-        .write_u8(DATA_TRANSFER_VERSION)
-        .await
-        .map_err(|error| error.to_string())?;
+    let failed = |reason: String| RemoteException::io(format!("{address}: {reason}"));
+    let mut stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address)).await
+    {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => {
+            return Err(RemoteException::io(format!(
+                "cannot connect to {address}: {error}"
+            )));
+        }
+        Err(_) => {
+            return Err(RemoteException::io(format!(
+                "connect to {address} timed out"
+            )));
+        }
+    };
     let request = pb::DataTransferOp {
         op: Some(pb::data_transfer_op::Op::BlockChecksum(
             pb::OpBlockChecksum { block: Some(block) },
         )),
     };
-    datatransfer::write_message(&mut stream, &request)
-        .await
-        .map_err(|error| error.to_string())?;
-    let response: pb::BlockOpResponse = datatransfer::read_message(&mut stream)
-        .await
-        .map_err(|error| error.to_string())?;
+    let exchanged = async {
+        stream.write_u8(DATA_TRANSFER_VERSION).await?;
+        datatransfer::write_message(&mut stream, &request).await?;
+        datatransfer::read_message::<pb::BlockOpResponse, _>(&mut stream).await
+    };
+    let response = exchanged.await.map_err(|error| failed(error.to_string()))?;
     if response.status() != pb::Status::Success || response.md5.len() != 16 {
-        return Err(format!("{address}: {}", response.message));
+        return Err(failed(response.message));
     }
     Ok(response.md5)
 }
