@@ -460,7 +460,7 @@ pub(crate) fn replay_finalized(
     let mut chosen = None;
     let mut first_error = None;
     for (copy_end, path) in copies {
-        match record::read_segment(path, start, |_| Ok(())) {
+        match record::read_segment(path, start, |_| Ok::<_, std::convert::Infallible>(())) {
             Ok(scan) if !scan.torn_tail && scan.last_txid == end && *copy_end == end => {
                 chosen = Some(path);
                 break;
@@ -495,7 +495,7 @@ fn replay_inprogress(
     let mut best: Option<(SegmentScan, &PathBuf)> = None;
     let mut first_error = None;
     for path in copies {
-        match record::read_segment(path, start, |_| Ok(())) {
+        match record::read_segment(path, start, |_| Ok::<_, std::convert::Infallible>(())) {
             Ok(scan) => {
                 if best
                     .as_ref()

@@ -11,7 +11,6 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use common::RemoteException;
 use prost::Message;
 use proto::namenode_storage::EditRecord;
 
@@ -71,16 +70,16 @@ pub enum SegmentError {
     Apply {
         file: String,
         txid: u64,
-        source: RemoteException,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
 /// Reads `path` record by record, checking framing and that txids run on
 /// from `first_txid`, and hands each record to `apply`.
-pub fn read_segment(
+pub fn read_segment<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
     path: &Path,
     first_txid: u64,
-    mut apply: impl FnMut(EditRecord) -> Result<(), RemoteException>,
+    mut apply: impl FnMut(EditRecord) -> Result<(), E>,
 ) -> Result<SegmentScan, SegmentError> {
     let file_name = path.display().to_string();
     let io_error = |source| SegmentError::Io {
@@ -183,7 +182,7 @@ pub fn read_segment(
         apply(record).map_err(|source| SegmentError::Apply {
             file: file_name.clone(),
             txid: expected_txid,
-            source,
+            source: source.into(),
         })?;
         expected_txid += 1;
         offset = record_end;
@@ -274,7 +273,7 @@ mod tests {
         let mut seen = Vec::new();
         let result = read_segment(&path, first, |record| {
             seen.push(record.txid);
-            Ok(())
+            Ok::<_, std::convert::Infallible>(())
         });
         (result, seen)
     }
