@@ -24,7 +24,6 @@ use datanode::{DataNode, DataNodeConfig};
 use namenode::namesystem::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
-pub mod timings;
 pub mod yarn;
 
 /// Configures a [`MiniCluster`].

@@ -147,7 +147,7 @@ pub fn measure(
     let restart_image_plus_edits = time_restart(&conf_for(&dir.join("b"), &checkpoint_dir))
         .context("restarting from the image and edits")?;
 
-    let runtime = crate::launcher::runtime();
+    let runtime = crate::runtime();
     let (mkdirs_per_sec_before, first, next) =
         runtime.block_on(checkpoints_under_load(&conf_a, threads))?;
     Ok(CheckpointReport {
