@@ -24,5 +24,6 @@ pub mod trash_emptier;
 pub mod web;
 
 pub use config::NameNodeConfig;
+pub use placement::additional_racks_required;
 pub use server::{NameNode, NameNodeError};
 pub mod placement;
