@@ -527,4 +527,6 @@ impl Scheduler {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
