@@ -21,7 +21,7 @@ use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
 use datanode::{DataNode, DataNodeConfig};
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
 pub mod yarn;
