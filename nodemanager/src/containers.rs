@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use client::yarn::{ApplicationId, ContainerId};
+use common::yarn::{ApplicationId, ContainerId, exit_status};
 use proto::yarn as pb;
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -18,15 +18,6 @@ use crate::config::NodeManagerConfig;
 use crate::layout;
 use crate::localizer::Localizer;
 use crate::monitor::{ProcessTable, over_limit_diagnostics};
-
-/// Hadoop's `ContainerExitStatus` values a NodeManager reports.
-pub mod exit_status {
-    pub const INVALID: i32 = -1000;
-    pub const KILLED_EXCEEDED_PMEM: i32 = -104;
-    pub const KILLED_BY_APPMASTER: i32 = -105;
-    pub const KILLED_BY_RESOURCEMANAGER: i32 = -106;
-    pub const KILLED_AFTER_APP_COMPLETION: i32 = -107;
-}
 
 #[derive(Debug)]
 struct Container {
@@ -110,7 +101,7 @@ impl ContainerManager {
         let id: ContainerId = container
             .container_id
             .parse()
-            .map_err(|error: client::yarn::InvalidId| error.to_string())?;
+            .map_err(|error: common::yarn::InvalidId| error.to_string())?;
         let memory_mb = container.resource.map(|r| r.memory_mb).unwrap_or(0).max(0) as u64;
         let new_app = {
             let mut state = self.lock();

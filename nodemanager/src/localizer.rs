@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use client::DfsClient;
-use client::yarn::ApplicationId;
+use common::yarn::ApplicationId;
 use proto::yarn as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::OnceCell;

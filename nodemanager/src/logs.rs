@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use client::CreateOptions;
-use client::yarn::{ApplicationId, ContainerId};
 use common::FsPermission;
+use common::yarn::{ApplicationId, ContainerId};
 use tokio::io::AsyncReadExt;
 
 use crate::containers::ContainerManager;

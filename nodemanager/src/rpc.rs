@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use client::yarn::ContainerId;
+use common::yarn::{ContainerId, exit_status};
 use proto::yarn as pb;
 use proto::yarn::container_management_server::ContainerManagement;
 use tonic::{Request, Response, Status};
 
-use crate::containers::{ContainerManager, exit_status};
+use crate::containers::ContainerManager;
 
 pub struct ContainerManagementService(pub Arc<ContainerManager>);
 
