@@ -1,14 +1,20 @@
 //! The DistributedShell ApplicationMaster (`yarn distributedshell-am`, run
 //! by the NodeManager in the AM container): registers, asks for N
 //! containers, runs the shell command in each, replaces containers lost
-//! with their node, and unregisters SUCCEEDED only if all exited 0.
+//! with their node, and unregisters SUCCEEDED only if all exited 0. The
+//! decisions are the [`Tracker`]'s; this is the allocate loop around it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
-use client::yarn::{AmRmClient, ApplicationAttemptId, ContainerId, NmClient};
+use client::yarn::names::node_state_name;
+use client::yarn::{AmRmClient, NmClient};
 use common::Configuration;
+use common::yarn::{ApplicationAttemptId, ContainerId};
 use proto::yarn as pb;
+
+use super::tracker::{Completion, Grant, StartFailure, Tracker};
+use crate::distributedshell::DistributedShellError;
 
 use super::{
     ENV_CONTAINER_MEMORY, ENV_CONTAINER_VCORES, ENV_NUM_CONTAINERS, ENV_PRIORITY,
@@ -16,9 +22,6 @@ use super::{
     SCRIPT_NAME,
 };
 
-/// Hadoop's ContainerExitStatus.ABORTED: the framework took the container
-/// away (node lost, released), so it is asked for again.
-const EXIT_ABORTED: i32 = -100;
 const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(20);
 
 struct Plan {
@@ -34,12 +37,12 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-fn plan_from_env() -> Result<Plan, String> {
-    let number = |name: &str, default: i64| -> Result<i64, String> {
+fn plan_from_env() -> Result<Plan, DistributedShellError> {
+    let number = |name: &str, default: i64| -> Result<i64, DistributedShellError> {
         match env(name) {
-            Some(value) => value
-                .parse()
-                .map_err(|_| format!("invalid {name}: {value}")),
+            Some(value) => value.parse().map_err(|_| {
+                DistributedShellError::Environment(format!("invalid {name}: {value}"))
+            }),
             None => Ok(default),
         }
     };
@@ -55,7 +58,9 @@ fn plan_from_env() -> Result<Plan, String> {
             });
             format!("/bin/bash ./{SCRIPT_NAME}")
         }
-        None => env(ENV_SHELL_COMMAND).ok_or("no shell command given")?,
+        None => env(ENV_SHELL_COMMAND).ok_or_else(|| {
+            DistributedShellError::Environment("no shell command given".to_string())
+        })?,
     };
     let environment = env(ENV_SHELL_ENV)
         .unwrap_or_default()
@@ -76,57 +81,36 @@ fn plan_from_env() -> Result<Plan, String> {
     })
 }
 
-/// Runs the AM; the exit code is 0 when the application succeeded.
-pub async fn run(conf: &Configuration) -> i32 {
-    match run_am(conf).await {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(message) => {
-            eprintln!("distributedshell-am: {message}");
-            1
-        }
-    }
-}
-
-/// What the AM has seen so far.
-#[derive(Default)]
-struct Progress {
-    requested: u32,
-    launched: HashSet<String>,
-    succeeded: u32,
-    failed: u32,
-    failures: Vec<String>,
-    /// Containers that could not be started (their node went away, say);
-    /// their hosts are blacklisted for this attempt.
-    start_failures: u32,
-}
-
-async fn run_am(conf: &Configuration) -> Result<bool, String> {
+/// Runs the AM in its container (the NodeManager's `CONTAINER_ID` names
+/// the attempt) until every command is over; true when the application
+/// SUCCEEDED, false when it failed or the RM told this attempt to stop.
+pub async fn run_application_master(conf: &Configuration) -> Result<bool, DistributedShellError> {
     let container_id: ContainerId = env("CONTAINER_ID")
-        .ok_or("CONTAINER_ID is not set: run by a NodeManager")?
-        .parse()
-        .map_err(|e: client::yarn::InvalidId| e.to_string())?;
+        .ok_or_else(|| {
+            DistributedShellError::Environment(
+                "CONTAINER_ID is not set: run by a NodeManager".to_string(),
+            )
+        })?
+        .parse()?;
     let attempt: ApplicationAttemptId = container_id.attempt;
     let plan = plan_from_env()?;
-    let rm = AmRmClient::from_conf(conf, attempt).map_err(|e| e.to_string())?;
+    let rm = AmRmClient::from_conf(conf, attempt)?;
     let host = env("NM_HOST").unwrap_or_else(|| "localhost".to_string());
-    rm.register(&host, 0, "").await.map_err(|e| e.to_string())?;
+    rm.register(&host, 0, "").await?;
     println!(
         "Registered {attempt}; requesting {} containers",
         plan.num_containers
     );
     let user = common::user::current_user();
-    let mut progress = Progress::default();
-    let mut asks = vec![ask(&plan, plan.num_containers)];
-    progress.requested = plan.num_containers;
-    let total = plan.num_containers;
-    while progress.succeeded + progress.failed < total {
+    let mut tracker = Tracker::new(plan.num_containers);
+    let mut asks = vec![ask(&plan, tracker.initial_ask())];
+    while !tracker.is_done() {
         let request = pb::AllocateRequest {
             asks: std::mem::take(&mut asks),
-            progress: (progress.succeeded + progress.failed) as f32 / total as f32,
+            progress: tracker.progress(),
             ..Default::default()
         };
-        let response = rm.allocate(request).await.map_err(|e| e.to_string())?;
+        let response = rm.allocate(request).await?;
         if response.shutdown {
             println!("The ResourceManager asked this attempt to shut down");
             return Ok(false);
@@ -134,13 +118,12 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
         let mut release = Vec::new();
         let mut blacklist = Vec::new();
         for container in response.allocated {
-            let wanted = progress.launched.len() as u32 + progress.succeeded + progress.failed;
-            if wanted >= total {
+            if tracker.on_granted() == Grant::Release {
                 release.push(container.container_id);
                 continue;
             }
             let id = container.container_id.clone();
-            let nm = NmClient::connect(&container.node_id, &user).map_err(|e| e.to_string())?;
+            let nm = NmClient::connect(&container.node_id, &user)?;
             let launch = pb::ContainerLaunchContext {
                 command: plan.command.clone(),
                 environment: plan.environment.clone(),
@@ -149,57 +132,46 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
             match nm.start_container(container.clone(), launch).await {
                 Ok(_) => {
                     println!("Launched shell command on {id} at {}", container.node_id);
-                    progress.launched.insert(id);
+                    tracker.on_started(id);
                 }
-                Err(error) if progress.start_failures < total => {
-                    println!("Failed to start {id}: {error}; requesting a replacement elsewhere");
-                    progress.start_failures += 1;
-                    release.push(id);
-                    asks.push(ask(&plan, 1));
-                    let host = container
-                        .node_id
-                        .rsplit_once(':')
-                        .map_or("", |(host, _)| host);
-                    blacklist.push(host.to_string());
-                }
-                Err(error) => {
-                    println!("Failed to start {id}: {error}");
-                    progress.failed += 1;
-                    progress.failures.push(format!("{id}: {error}"));
-                }
+                Err(error) => match tracker.on_start_failed(&id, &error.to_string()) {
+                    StartFailure::Replace => {
+                        println!(
+                            "Failed to start {id}: {error}; requesting a replacement elsewhere"
+                        );
+                        release.push(id);
+                        asks.push(ask(&plan, 1));
+                        let host = container
+                            .node_id
+                            .rsplit_once(':')
+                            .map_or("", |(host, _)| host);
+                        blacklist.push(host.to_string());
+                    }
+                    StartFailure::GiveUp => println!("Failed to start {id}: {error}"),
+                },
             }
         }
         for node in &response.updated_nodes {
             println!(
                 "Node {} is now {}",
                 node.node_id,
-                crate::yarn::node_state_name(node.state)
+                node_state_name(node.state)
             );
         }
         for status in response.completed {
-            if !progress.launched.remove(&status.container_id) {
-                continue;
-            }
-            match status.exit_status {
-                0 => progress.succeeded += 1,
-                EXIT_ABORTED => {
+            match tracker.on_completed(&status) {
+                Completion::NotOurs | Completion::Succeeded => {}
+                Completion::Replace => {
                     println!(
                         "Container {} was aborted ({}); requesting a replacement",
                         status.container_id, status.diagnostics
                     );
                     asks.push(ask(&plan, 1));
                 }
-                code => {
-                    println!(
-                        "Container {} failed with exit status {code}: {}",
-                        status.container_id, status.diagnostics
-                    );
-                    progress.failed += 1;
-                    progress.failures.push(format!(
-                        "{} exit status {code}: {}",
-                        status.container_id, status.diagnostics
-                    ));
-                }
+                Completion::Failed => println!(
+                    "Container {} failed with exit status {}: {}",
+                    status.container_id, status.exit_status, status.diagnostics
+                ),
             }
         }
         if !release.is_empty() {
@@ -208,33 +180,18 @@ async fn run_am(conf: &Configuration) -> Result<bool, String> {
                 blacklist_additions: blacklist,
                 ..Default::default()
             };
-            rm.allocate(request).await.map_err(|e| e.to_string())?;
+            rm.allocate(request).await?;
         }
         tokio::time::sleep(HEARTBEAT_INTERVAL).await;
     }
-    let success = progress.failed == 0;
-    let (final_status, diagnostics) = if success {
-        (pb::FinalApplicationStatus::Succeeded, String::new())
-    } else {
-        (
-            pb::FinalApplicationStatus::FailedStatus,
-            format!(
-                "Diagnostics., total={total}, completed={}, allocated={}, failed={}\n{}",
-                progress.succeeded + progress.failed,
-                progress.succeeded + progress.failed,
-                progress.failed,
-                progress.failures.join("\n")
-            ),
-        )
-    };
+    let (final_status, diagnostics) = tracker.outcome();
     println!(
         "Application completed: succeeded={} failed={}",
-        progress.succeeded, progress.failed
+        tracker.succeeded(),
+        tracker.failed()
     );
-    rm.finish(final_status, &diagnostics)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(success)
+    rm.finish(final_status, &diagnostics).await?;
+    Ok(final_status == pb::FinalApplicationStatus::Succeeded)
 }
 
 fn ask(plan: &Plan, count: u32) -> pb::ContainerAsk {
