@@ -52,7 +52,7 @@ impl ContainerManagement for ContainerManagementService {
                 .start_container(container, start.launch_context.unwrap_or_default(), user)
             {
                 Ok(()) => response.succeeded.push(id),
-                Err(message) => response.failed.push(failure(&id, message)),
+                Err(error) => response.failed.push(failure(&id, error.to_string())),
             }
         }
         Ok(Response::new(response))
