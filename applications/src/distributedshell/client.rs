@@ -256,3 +256,68 @@ async fn upload_script(
     let status = dfs.stat(&path).await?;
     Ok((path, status.length, status.modification_time))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    fn usage_message(list: &[&str]) -> String {
+        match parse_args(&args(list)) {
+            Err(DistributedShellError::Usage(message)) => message,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_override_hadoops_defaults() {
+        let options = parse_args(&args(&[
+            "-shell_command",
+            "date",
+            "-num_containers",
+            "3",
+            "-shell_env",
+            "A=1",
+            "-shell_env",
+            "B=2",
+            "-timeout",
+            "5000",
+        ]))
+        .unwrap();
+        assert_eq!(options.shell_command.as_deref(), Some("date"));
+        assert_eq!(options.num_containers, 3);
+        assert_eq!(options.shell_env, vec!["A=1", "B=2"]);
+        assert_eq!(options.timeout, Duration::from_millis(5000));
+        assert_eq!(options.app_name, "DistributedShell");
+        assert_eq!(options.queue, "default");
+        assert_eq!(options.container_memory, 10);
+        assert_eq!(options.master_memory, 100);
+    }
+
+    #[test]
+    fn bad_command_lines_are_usage_errors() {
+        assert_eq!(
+            usage_message(&[]),
+            "No shell command or shell script specified to be executed by application master"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command"]),
+            "Missing argument for option: shell_command"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command", "ls", "-num_containers", "x"]),
+            "Invalid value for -num_containers: x"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command", "ls", "-num_containers", "0"]),
+            "Invalid no. of containers specified, exiting. Specified numContainer=0"
+        );
+        assert_eq!(
+            usage_message(&["-bogus", "1"]),
+            "Unrecognized option: -bogus"
+        );
+    }
+}

@@ -1,9 +1,10 @@
 //! The ResourceManager's state machine: applications and their attempts
-//! ([`applications`]), NodeManagers ([`nodes`]), and the scheduler, changed
+//! (`applications`), NodeManagers (`nodes`), and the scheduler, changed
 //! under one lock by short synchronous calls. I/O (launching an AM on a
 //! NodeManager) is returned to the caller as [`AmLaunch`]es to perform after
-//! the lock is released. What it hands out are domain read-models; the rpc
-//! and web layers turn them into protos.
+//! the lock is released. The state never calls the proto adapter
+//! ([`crate::reports`]): the rpc and web layers turn its read-models (such
+//! as [`NodeReport`]) into protos.
 
 mod applications;
 mod nodes;
