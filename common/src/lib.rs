@@ -15,6 +15,7 @@ pub mod path;
 pub mod permission;
 pub mod time;
 pub mod user;
+pub mod yarn;
 
 pub use conf::Configuration;
 pub use error::{ExceptionKind, RemoteException};

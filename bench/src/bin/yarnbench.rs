@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use bench::timings::{fastest, median};
 use clap::Parser;
-use client::yarn::{AmRmClient, ApplicationAttemptId, YarnClient};
+use client::yarn::{AmRmClient, YarnClient};
+use common::yarn::ApplicationAttemptId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
 use resourcemanager::scheduler::{Ask, QueueSpec, Resource, Scheduler, SchedulerConfig};
@@ -251,7 +252,7 @@ fn domain_throughput(count: u32, per_node_mb: i64) -> f64 {
             Resource::new(per_node_mb, 10_000),
         );
     }
-    let attempt = client::yarn::ApplicationId {
+    let attempt = common::yarn::ApplicationId {
         cluster_timestamp: 1,
         id: 1,
     }

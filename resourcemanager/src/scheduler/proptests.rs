@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use client::yarn::ApplicationId;
+use common::yarn::ApplicationId;
 use proptest::prelude::*;
 
 use super::*;
