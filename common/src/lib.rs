@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
 pub mod error;
+pub mod exit_code;
 pub mod ids;
 pub mod logging;
 pub mod mapoutput;
@@ -16,6 +17,7 @@ pub mod permission;
 pub mod required;
 pub mod time;
 pub mod user;
+pub mod yarn;
 
 pub use conf::Configuration;
 pub use error::{ExceptionKind, RemoteException};

@@ -21,10 +21,9 @@ use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
 use datanode::{DataNode, DataNodeConfig};
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
-pub mod timings;
 pub mod yarn;
 
 /// Configures a [`MiniCluster`].

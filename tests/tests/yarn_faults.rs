@@ -6,7 +6,7 @@ mod yarn_support;
 
 use std::time::Duration;
 
-use client::yarn::ContainerId;
+use common::yarn::ContainerId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
 use yarn_support::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, wait_for, yarn};
