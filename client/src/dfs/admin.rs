@@ -16,6 +16,7 @@ pub enum SafeModeAction {
 }
 
 impl DfsClient {
+    /// Cluster capacity and block health totals (`-df`, `dfsadmin -report`).
     pub async fn fs_stats(&self) -> Result<FsStats> {
         let response = call!(self, get_fs_stats, pb::GetFsStatsRequest {})?;
         Ok(response.into())

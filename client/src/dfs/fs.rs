@@ -119,6 +119,7 @@ impl DfsClient {
         Ok(response.result)
     }
 
+    /// Sets the permission bits of `path` (`-chmod`).
     pub async fn set_permission(&self, path: &str, permission: FsPermission) -> Result<()> {
         let request = pb::SetPermissionRequest {
             src: path.to_string(),
@@ -155,6 +156,7 @@ impl DfsClient {
         Ok(())
     }
 
+    /// Length, file and directory counts and space consumed below `path` (`-count`, `-du -s`).
     pub async fn content_summary(&self, path: &str) -> Result<ContentSummary> {
         let request = pb::GetContentSummaryRequest {
             path: path.to_string(),
@@ -247,6 +249,7 @@ impl DfsClient {
         Ok(response.closed)
     }
 
+    /// The NameNode's block size, checksum chunk, replication and trash defaults.
     pub async fn server_defaults(&self) -> Result<ServerDefaults> {
         let response = call!(self, get_server_defaults, pb::GetServerDefaultsRequest {})?;
         Ok(ServerDefaults {
