@@ -9,7 +9,7 @@ use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocol;
 use tonic::{Request, Response, Status};
 
-use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica};
+use crate::blockmanager::{DatanodeAddress, DatanodeCommand, ReportedReplica, StorageReport};
 use crate::namespace::Block;
 use crate::namesystem::Namesystem;
 use crate::rpc::{block_proto, datanode_proto, uuids};
@@ -109,9 +109,11 @@ impl DatanodeProtocol for DatanodeRpc {
         let storage = heartbeat.storage.required("storage")?;
         let commands = self.namesystem.blocks().heartbeat(
             &DatanodeUuid::from(heartbeat.datanode_uuid),
-            storage.capacity,
-            storage.dfs_used,
-            storage.remaining,
+            StorageReport {
+                capacity: storage.capacity,
+                dfs_used: storage.dfs_used,
+                remaining: storage.remaining,
+            },
             heartbeat.xceiver_count,
         );
         Ok(Response::new(pb::HeartbeatResponse {

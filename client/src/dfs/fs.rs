@@ -1,6 +1,7 @@
 //! The file-system API of users and tools: namespace calls, file status,
 //! opening files to read and write.
 
+use common::required::Required;
 use common::{FsPermission, RemoteException};
 use proto::hdfs as pb;
 
@@ -162,7 +163,7 @@ impl DfsClient {
             path: path.to_string(),
         };
         let response = call!(self, get_content_summary, request)?;
-        Ok(response.summary.unwrap_or_default().into())
+        Ok(response.summary.required("summary")?.into())
     }
 
     /// Creates a file open for writing by this client and returns its status.
@@ -221,7 +222,7 @@ impl DfsClient {
             client_name: self.client_name.clone(),
         };
         let response = call!(self, append, request)?;
-        let status = FileStatus::from_proto(path.to_string(), response.fs.unwrap_or_default());
+        let status = FileStatus::from_proto(path.to_string(), response.fs.required("fs")?);
         let defaults = self.server_defaults().await?;
         Ok(crate::FileWriter::new(
             self.clone(),

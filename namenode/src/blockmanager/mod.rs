@@ -74,6 +74,14 @@ pub struct DatanodeLocation {
     pub rack: String,
 }
 
+/// A DataNode's space figures as its heartbeat reports them, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StorageReport {
+    pub capacity: u64,
+    pub dfs_used: u64,
+    pub remaining: u64,
+}
+
 /// A replica as a DataNode reports it.
 #[derive(Clone, Copy, Debug)]
 pub struct ReportedReplica {
@@ -221,9 +229,7 @@ impl BlockManager {
     pub fn heartbeat(
         &self,
         uuid: &DatanodeUuid,
-        capacity: u64,
-        dfs_used: u64,
-        remaining: u64,
+        storage: StorageReport,
         xceivers: u32,
     ) -> Vec<DatanodeCommand> {
         let mut state = self.lock();
@@ -238,9 +244,9 @@ impl BlockManager {
         }
         let limit = self.config.invalidate_limit;
         let node = &mut state.nodes[index];
-        node.capacity = capacity;
-        node.dfs_used = dfs_used;
-        node.remaining = remaining;
+        node.capacity = storage.capacity;
+        node.dfs_used = storage.dfs_used;
+        node.remaining = storage.remaining;
         node.xceivers = xceivers;
         node.last_heartbeat = Instant::now();
         node.last_heartbeat_millis = common::time::now_millis();

@@ -24,6 +24,15 @@ fn manager() -> BlockManager {
     BlockManager::new(config, policy, RackResolver::Default)
 }
 
+/// 10 GB of capacity, all of it free.
+fn ten_gb_free() -> StorageReport {
+    StorageReport {
+        capacity: 10 * GB,
+        dfs_used: 0,
+        remaining: 10 * GB,
+    }
+}
+
 fn add_nodes(manager: &BlockManager, count: usize) -> Vec<DatanodeUuid> {
     (0..count)
         .map(|i| {
@@ -35,7 +44,7 @@ fn add_nodes(manager: &BlockManager, count: usize) -> Vec<DatanodeUuid> {
                 ipc_port: 9867,
                 http_port: 9864,
             });
-            manager.heartbeat(&uuid, 10 * GB, 0, 10 * GB, 0);
+            manager.heartbeat(&uuid, ten_gb_free(), 0);
             uuid
         })
         .collect()
@@ -77,14 +86,14 @@ fn written_block(manager: &BlockManager, id: u64, replication: u16) -> Vec<Datan
 }
 
 fn commands_for(manager: &BlockManager, uuid: &DatanodeUuid) -> Vec<DatanodeCommand> {
-    manager.heartbeat(uuid, 10 * GB, 0, 10 * GB, 0)
+    manager.heartbeat(uuid, ten_gb_free(), 0)
 }
 
 #[test]
 fn unknown_datanodes_are_told_to_register() {
     let manager = manager();
     assert_eq!(
-        manager.heartbeat(&"stranger".into(), 0, 0, 0, 0),
+        manager.heartbeat(&"stranger".into(), StorageReport::default(), 0),
         vec![DatanodeCommand::Reregister]
     );
     assert!(manager.block_report(&"stranger".into(), &[]).is_err());
