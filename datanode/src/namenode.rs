@@ -1,6 +1,6 @@
 //! The DataNode's side of DatanodeProtocol: one lazily connected channel.
 
-use common::ids::DatanodeUuid;
+use common::ids::{DatanodeUuid, GenerationStamp};
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use tonic::transport::{Channel, Endpoint};
@@ -158,17 +158,17 @@ impl NamenodeLink {
     pub async fn commit_block_synchronization(
         &self,
         block: pb::Block,
-        new_generation_stamp: u64,
+        new_generation_stamp: GenerationStamp,
         new_length: u64,
-        new_target_uuids: Vec<String>,
+        new_target_uuids: Vec<DatanodeUuid>,
     ) -> Result<(), tonic::Status> {
         let request = pb::CommitBlockSynchronizationRequest {
             block: Some(block),
-            new_generation_stamp,
+            new_generation_stamp: new_generation_stamp.0,
             new_length,
             close_file: true,
             delete_block: false,
-            new_target_uuids,
+            new_target_uuids: new_target_uuids.into_iter().map(String::from).collect(),
         };
         self.rpc
             .clone()

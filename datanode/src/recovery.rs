@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use common::ids::{BlockId, GenerationStamp};
+use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_client::InterDatanodeProtocolClient;
@@ -165,7 +165,7 @@ struct Holder {
 pub async fn recover_block(
     namenode: &NamenodeLink,
     block: pb::Block,
-    recovery_id: u64,
+    recovery_id: GenerationStamp,
     replicas: Vec<pb::DatanodeInfo>,
 ) -> Result<(), RecoveryError> {
     let mut holders = Vec::new();
@@ -184,17 +184,17 @@ pub async fn recover_block(
     for holder in &mut holders {
         let usable = holder.block.num_bytes >= length
             && (holder.state == pb::ReplicaState::Rbw
-                || holder.block.generation_stamp == generation_stamp);
+                || GenerationStamp(holder.block.generation_stamp) == generation_stamp);
         if !usable {
             continue;
         }
         let update = pb::UpdateReplicaUnderRecoveryRequest {
             block_id: block.block_id,
-            recovery_id: generation_stamp,
+            recovery_id: generation_stamp.0,
             new_length: length,
         };
         match holder.client.update_replica_under_recovery(update).await {
-            Ok(_) => recovered_on.push(holder.info.datanode_uuid.clone()),
+            Ok(_) => recovered_on.push(DatanodeUuid::from(holder.info.datanode_uuid.as_str())),
             Err(status) => {
                 warn!(block = block.block_id, datanode = %holder.info.datanode_uuid, error = %status.message(), "replica update failed during block recovery")
             }
@@ -205,7 +205,7 @@ pub async fn recover_block(
     }
     info!(
         block = block.block_id,
-        generation_stamp,
+        %generation_stamp,
         length,
         replicas = recovered_on.len(),
         "block recovered"
@@ -219,14 +219,14 @@ pub async fn recover_block(
 async fn ask_holder(
     info: &pb::DatanodeInfo,
     block: &pb::Block,
-    recovery_id: u64,
+    recovery_id: GenerationStamp,
 ) -> Result<Option<Holder>, RecoveryError> {
     let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))?;
     let channel = endpoint.connect().await?;
     let mut client = InterDatanodeProtocolClient::new(channel);
     let request = pb::InitReplicaRecoveryRequest {
         block_id: block.block_id,
-        recovery_id,
+        recovery_id: recovery_id.0,
     };
     let response = client.init_replica_recovery(request).await?.into_inner();
     if !response.found {
@@ -247,12 +247,18 @@ async fn ask_holder(
 }
 
 /// (generation stamp, length) every usable replica can be brought to.
-fn agreed_replica(holders: &[Holder], recovery_id: u64) -> Option<(u64, u64)> {
+fn agreed_replica(
+    holders: &[Holder],
+    recovery_id: GenerationStamp,
+) -> Option<(GenerationStamp, u64)> {
     if let Some(finalized) = holders
         .iter()
         .find(|holder| holder.state == pb::ReplicaState::Finalized)
     {
-        return Some((finalized.block.generation_stamp, finalized.block.num_bytes));
+        return Some((
+            GenerationStamp(finalized.block.generation_stamp),
+            finalized.block.num_bytes,
+        ));
     }
     holders
         .iter()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
-use common::ids::DatanodeUuid;
+use common::ids::{DatanodeUuid, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocolServer;
@@ -330,7 +330,7 @@ async fn execute(
                 if let Err(error) = recovery::recover_block(
                     &namenode,
                     block,
-                    recover.new_generation_stamp,
+                    GenerationStamp(recover.new_generation_stamp),
                     recover.replicas,
                 )
                 .await
