@@ -203,15 +203,7 @@ impl DfsClient {
         options: &CreateOptions,
     ) -> Result<crate::FileWriter> {
         let status = self.create(path, options).await?;
-        let defaults = self.server_defaults().await?;
-        Ok(crate::FileWriter::new(
-            self.clone(),
-            path.to_string(),
-            status.file_id,
-            status.block_size,
-            defaults.bytes_per_checksum.max(1),
-            None,
-        ))
+        self.writer(status, None).await
     }
 
     /// Reopens a closed file and returns a writer appending to it (new data
@@ -223,14 +215,24 @@ impl DfsClient {
         };
         let response = call!(self, append, request)?;
         let status = FileStatus::from_proto(path.to_string(), response.fs.required("fs")?);
+        self.writer(status, response.last_block).await
+    }
+
+    /// A writer of the file `status` describes, open by this client;
+    /// `last_block` is the partial last block an append continues after.
+    async fn writer(
+        &self,
+        status: FileStatus,
+        last_block: Option<pb::Block>,
+    ) -> Result<crate::FileWriter> {
         let defaults = self.server_defaults().await?;
         Ok(crate::FileWriter::new(
             self.clone(),
-            path.to_string(),
+            status.path,
             status.file_id,
             status.block_size,
             defaults.bytes_per_checksum.max(1),
-            response.last_block,
+            last_block,
         ))
     }
 
