@@ -77,8 +77,10 @@ impl<'a> Shell<'a> {
         let (user, umask) = match &default_fs {
             Ok(fs) => (fs.user().to_string(), fs.umask()),
             Err(_) => {
-                let umask = conf.get_or(keys::FS_PERMISSIONS_UMASK_MODE, "022");
-                let umask = FsPermission::from_octal(umask.trim());
+                let umask = conf.get_string(keys::FS_PERMISSIONS_UMASK_MODE);
+                let umask = umask
+                    .ok()
+                    .and_then(|umask| FsPermission::from_octal(umask.trim()));
                 (
                     common::user::current_user(),
                     umask.unwrap_or(FsPermission::new(0o022)),

@@ -197,6 +197,11 @@ impl Configuration {
             .ok_or_else(|| no_default(key))
     }
 
+    /// [`Self::get_trimmed`], else the default of `key`, else [`ConfError::NoDefault`].
+    pub fn get_trimmed_or_default(&self, key: &str) -> Result<String, ConfError> {
+        self.value_or_default(key).ok_or_else(|| no_default(key))
+    }
+
     /// [`Self::get_trimmed`], or [`ConfError::Missing`] if `key` is absent or empty.
     pub fn get_required(&self, key: &str) -> Result<String, ConfError> {
         self.get_trimmed(key).ok_or_else(|| ConfError::Missing {

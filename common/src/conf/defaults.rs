@@ -150,6 +150,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MAXSIZE,
         "18446744073709551615",
     ),
+    (
+        keys::MAPREDUCE_CLUSTER_LOCAL_DIR,
+        "${hadoop.tmp.dir}/mapred/local",
+    ),
     (keys::MAPREDUCE_OUTPUT_TEXTOUTPUTFORMAT_SEPARATOR, "\t"),
     (
         keys::MAPREDUCE_INPUT_KEYVALUELINERECORDREADER_KEY_VALUE_SEPARATOR,
@@ -214,6 +218,8 @@ pub const WITHOUT_DEFAULT: &[&str] = &[
     keys::YARN_NODEMANAGER_AUX_SERVICES,
     keys::MAPREDUCE_LOCAL_MAP_TASKS_MAXIMUM,
     keys::MAPREDUCE_LOCAL_REDUCE_TASKS_MAXIMUM,
+    keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_INPUTDIR,
+    keys::MAPREDUCE_OUTPUT_FILEOUTPUTFORMAT_OUTPUTDIR,
 ];
 
 /// The default of `key` from [`DEFAULTS`], unexpanded.

@@ -258,6 +258,14 @@ pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MINSIZE: &str =
 /// Largest input split, in bytes.
 pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MAXSIZE: &str =
     "mapreduce.input.fileinputformat.split.maxsize";
+/// The job's input paths, comma-separated; no default (set by the client).
+pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_INPUTDIR: &str =
+    "mapreduce.input.fileinputformat.inputdir";
+/// The job's output directory; no default (set by the client).
+pub const MAPREDUCE_OUTPUT_FILEOUTPUTFORMAT_OUTPUTDIR: &str =
+    "mapreduce.output.fileoutputformat.outputdir";
+/// Local directories for spills and map outputs.
+pub const MAPREDUCE_CLUSTER_LOCAL_DIR: &str = "mapreduce.cluster.local.dir";
 /// What TextOutputFormat puts between key and value.
 pub const MAPREDUCE_OUTPUT_TEXTOUTPUTFORMAT_SEPARATOR: &str =
     "mapreduce.output.textoutputformat.separator";

@@ -119,8 +119,10 @@ pub(crate) fn job_committer(
     dfs: &crate::dfs_io::Dfs,
     app_attempt: u32,
 ) -> crate::output::FileOutputCommitter {
-    let output =
-        crate::dfs_io::absolute_path(&conf.get_or(crate::settings::OUTPUT_DIR, ""), dfs.user());
+    let output = crate::dfs_io::absolute_path(
+        &conf.get(crate::settings::OUTPUT_DIR).unwrap_or_default(),
+        dfs.user(),
+    );
     crate::output::FileOutputCommitter::new(&output, app_attempt)
 }
 
