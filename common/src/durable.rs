@@ -48,6 +48,18 @@ pub fn set_aside_corrupt(path: &Path) -> io::Result<PathBuf> {
     Ok(aside)
 }
 
+/// Whether `file_name` is one [`set_aside_corrupt`] gave: it ends in `.corrupt` or
+/// `.corrupt.<n>`. Cleanup that removes leftovers must keep these.
+pub fn is_set_aside(file_name: &str) -> bool {
+    if file_name.ends_with(".corrupt") {
+        return true;
+    }
+    match file_name.rsplit_once(".corrupt.") {
+        Some((_, number)) => !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()),
+        None => false,
+    }
+}
+
 /// `<name>.tmp` beside `path`; an error if `path` names no file.
 fn temporary_path(path: &Path) -> io::Result<PathBuf> {
     if path.file_name().is_none() {
@@ -134,11 +146,28 @@ mod tests {
             fs::write(&path, format!("round {round}")).unwrap();
             let aside = set_aside_corrupt(&path).unwrap();
             assert_eq!(aside, dir.path().join(expected));
+            assert!(is_set_aside(expected));
             assert!(!path.exists());
             assert_eq!(
                 fs::read_to_string(&aside).unwrap(),
                 format!("round {round}")
             );
+        }
+    }
+
+    #[test]
+    fn set_aside_names_are_recognized() {
+        for name in ["blk_1.corrupt", "fsimage.ckpt_1.corrupt.1", "x.corrupt.12"] {
+            assert!(is_set_aside(name), "{name}");
+        }
+        for name in [
+            "blk_1",
+            "x.corrupt.",
+            "x.corrupt.1a",
+            "x.corrupted",
+            "corrupt",
+        ] {
+            assert!(!is_set_aside(name), "{name}");
         }
     }
 

@@ -84,7 +84,9 @@ pub fn job_file(name: &str) -> Option<Vec<u8>> {
 /// Whether this container runs the job named `name` (a binary may run
 /// several jobs one after another).
 pub(crate) fn runs_job(name: &str) -> bool {
-    container_conf().is_ok_and(|(conf, _)| conf.get("mapreduce.job.name").as_deref() == Some(name))
+    container_conf().is_ok_and(|(conf, _)| {
+        conf.get(common::conf::keys::MAPREDUCE_JOB_NAME).as_deref() == Some(name)
+    })
 }
 
 /// Plays this container's part in the job and exits.

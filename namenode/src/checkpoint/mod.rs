@@ -344,7 +344,7 @@ pub fn purge(currents: &[PathBuf], retention: RetentionPolicy) {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(UPLOAD_PREFIX) && !name.ends_with(".corrupt") {
+            if name.starts_with(UPLOAD_PREFIX) && !common::durable::is_set_aside(&name) {
                 remove_logged(&entry.path());
             }
         }
@@ -376,9 +376,7 @@ fn remove_files(paths: &[PathBuf]) {
 }
 
 fn set_aside_corrupt(path: &Path) {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(".corrupt");
-    if let Err(error) = fs::rename(path, &aside) {
+    if let Err(error) = common::durable::set_aside_corrupt(path) {
         warn!(file = %path.display(), %error, "cannot set aside a corrupt checkpoint");
     }
 }
