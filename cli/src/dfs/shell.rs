@@ -6,13 +6,10 @@ use std::fmt::Display;
 use std::io::Write;
 
 use client::{DfsClient, FileStatus};
-use common::conf::keys;
+use common::conf::{DEFAULT_NAMENODE_PORT, keys};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 
 use super::paths::{self, PathArg, PathKind, Segment};
-
-/// The NameNode RPC port of an `hdfs://host` URI without one.
-const DEFAULT_NAMENODE_PORT: u16 = 8020;
 
 /// A path a command works on: where it lives, how to show it, and its status if it exists.
 #[derive(Clone)]
