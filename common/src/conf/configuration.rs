@@ -781,6 +781,70 @@ mod tests {
     }
 
     #[test]
+    fn typed_getters_fall_back_to_the_defaults_table() {
+        let mut conf = conf_with(&[(keys::DFS_REPLICATION, "  ")]);
+        conf.unset(keys::DFS_BLOCKSIZE);
+        assert_eq!(conf.get_u16(keys::DFS_REPLICATION).unwrap(), 3);
+        assert_eq!(conf.get(keys::DFS_BLOCKSIZE), None);
+        assert_eq!(conf.get_size_bytes(keys::DFS_BLOCKSIZE).unwrap(), 128 << 20);
+        assert_eq!(
+            conf.get_trimmed_or_default(keys::DFS_REPLICATION).unwrap(),
+            "3"
+        );
+        // A default expands against the configuration it is read from.
+        conf.set(keys::HADOOP_TMP_DIR, "/data/tmp");
+        conf.unset(keys::YARN_NODEMANAGER_LOCAL_DIRS);
+        assert_eq!(
+            conf.get_local_dirs_or_default(keys::YARN_NODEMANAGER_LOCAL_DIRS)
+                .unwrap(),
+            vec![PathBuf::from("/data/tmp/nm-local-dir")]
+        );
+        conf.set(keys::YARN_NODEMANAGER_LOG_DIRS, " ");
+        assert_eq!(
+            conf.get_local_dirs(keys::YARN_NODEMANAGER_LOG_DIRS)
+                .unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        assert_eq!(
+            conf.get_local_dirs_or_default(keys::YARN_NODEMANAGER_LOG_DIRS)
+                .unwrap(),
+            vec![PathBuf::from("/data/tmp/userlogs")]
+        );
+    }
+
+    #[test]
+    fn keys_without_a_default_read_as_none_or_a_clear_error() {
+        let conf = conf_with(&[(keys::MAPREDUCE_LOCAL_MAP_TASKS_MAXIMUM, "3")]);
+        assert_eq!(
+            conf.get_u32_opt(keys::MAPREDUCE_LOCAL_MAP_TASKS_MAXIMUM)
+                .unwrap(),
+            Some(3)
+        );
+        assert_eq!(
+            conf.get_u32_opt(keys::MAPREDUCE_LOCAL_REDUCE_TASKS_MAXIMUM)
+                .unwrap(),
+            None
+        );
+        let error = conf
+            .get_u32(keys::MAPREDUCE_LOCAL_REDUCE_TASKS_MAXIMUM)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration mapreduce.local.reduce.tasks.maximum is not set and has no default"
+        );
+        for error in [
+            conf.get_trimmed_or_default("no.such.key").unwrap_err(),
+            conf.get_local_dirs_or_default("no.such.key").unwrap_err(),
+            conf.get_string("no.such.key").unwrap_err(),
+        ] {
+            assert!(
+                matches!(error, ConfError::NoDefault { ref key } if key == "no.such.key"),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
     fn strings_getter_trims_and_drops_empties() {
         let conf = conf_with(&[("list", " a, b ,,c\n  d ,\n"), ("blank", " , ")]);
         assert_eq!(conf.get_strings("list"), args(&["a", "b", "c", "d"]));
