@@ -19,20 +19,36 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// it over `path` and syncs the directory. On failure the temporary file is removed and `path`
 /// is left as it was.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let temporary = temporary_path(path)?;
-    let written = File::create(&temporary).and_then(|mut file| {
+    write_atomically_with(path, |mut file| {
         file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(error) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(error);
-    }
+        Ok((file, ()))
+    })
+}
+
+/// [`write_atomically`] for content written as a stream: `write` gets the new `<name>.tmp`
+/// and hands back the file (possibly unwrapped from the writers it built around it) with its
+/// result; the file is then synced, renamed over `path` and the directory synced.
+pub fn write_atomically_with<T>(
+    path: &Path,
+    write: impl FnOnce(File) -> io::Result<(File, T)>,
+) -> io::Result<T> {
+    let temporary = temporary_path(path)?;
+    let written = File::create(&temporary)
+        .and_then(write)
+        .and_then(|(file, value)| file.sync_all().map(|()| value));
+    let value = match written {
+        Ok(value) => value,
+        Err(error) => {
+            let _ = fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
     if let Err(error) = fs::rename(&temporary, path) {
         let _ = fs::remove_file(&temporary);
         return Err(error);
     }
-    sync_dir(parent_dir(path))
+    sync_dir(parent_dir(path))?;
+    Ok(value)
 }
 
 /// Renames a bad file to `<name>.corrupt`, or `<name>.corrupt.1`, `.corrupt.2`, ... when that is
@@ -133,6 +149,29 @@ mod tests {
         assert!(write_atomically(&target, b"x").is_err());
         assert!(!dir.path().join("target.tmp").exists());
         assert_eq!(fs::read(target.join("inside")).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn write_atomically_with_returns_the_writers_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("image");
+        let length = write_atomically_with(&path, |mut file| {
+            file.write_all(b"streamed")?;
+            Ok((file, 8))
+        })
+        .unwrap();
+        assert_eq!(length, 8);
+        assert_eq!(fs::read(&path).unwrap(), b"streamed");
+        assert!(!dir.path().join("image.tmp").exists());
+
+        let error = write_atomically_with(&path, |mut file| {
+            file.write_all(b"half")?;
+            Err::<(File, ()), _>(io::Error::other("the writer failed"))
+        })
+        .unwrap_err();
+        assert_eq!(error.to_string(), "the writer failed");
+        assert!(!dir.path().join("image.tmp").exists());
+        assert_eq!(fs::read(&path).unwrap(), b"streamed");
     }
 
     #[test]
