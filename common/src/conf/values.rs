@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Unit of a plain number given to [`Configuration::get_duration`].
+/// Unit of a plain number given to [`super::Configuration::get_duration`].
 #[derive(Clone, Copy, Debug)]
 pub enum TimeUnit {
     Nanoseconds,
