@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
 pub mod error;
+pub mod faults;
 pub mod logging;
 pub mod mapoutput;
 pub mod net;
