@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
-use tonic::transport::{Channel, Endpoint};
+use common::faults::{self, Channel};
+use tonic::transport::Endpoint;
 
 use crate::Result;
 use crate::status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
@@ -96,7 +97,7 @@ impl DfsClient {
                 ))
             })?
             .tcp_nodelay(true);
-        let rpc = ClientProtocolClient::new(endpoint.connect_lazy())
+        let rpc = ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(Self {

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::RemoteException;
+use common::{RemoteException, faults};
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use md5::Digest;
 use proto::hdfs as pb;
@@ -201,7 +201,7 @@ async fn connect_read(
     verify_digests: bool,
 ) -> std::result::Result<BlockRead, ReadFailure> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
         .await
         .map_err(|_| io_failure(format!("connect to {address} timed out")))?
         .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
@@ -385,7 +385,7 @@ async fn block_md5(
     block: pb::Block,
 ) -> std::result::Result<Vec<u8>, String> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
         .await
         .map_err(|_| format!("connect to {address} timed out"))?
         .map_err(|error| format!("cannot connect to {address}: {error}"))?;

@@ -10,11 +10,10 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use common::RemoteException;
+use common::{RemoteException, faults};
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
@@ -483,7 +482,7 @@ async fn connect_pipeline(
         reason,
     };
     let address = format!("{}:{}", first.host, first.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
         .await
         .map_err(|_| fail_first(format!("connect to {address} timed out")))?
         .map_err(|error| fail_first(format!("cannot connect to {address}: {error}")))?;

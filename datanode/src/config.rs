@@ -39,6 +39,9 @@ pub struct DataNodeConfig {
     /// a few pages costs less than filling fresh ones (measured twice as
     /// fast for 3-replica writes on a VM whose free memory the host reclaims).
     pub drop_cache_behind_writes: bool,
+    /// The name this DataNode connects out as, for the fault rules of
+    /// tests (see [`common::faults`]): `dfs.datanode.hostname`, else `datanode`.
+    pub node_name: String,
 }
 
 impl DataNodeConfig {
@@ -73,6 +76,9 @@ impl DataNodeConfig {
             )?,
             drop_cache_behind_writes: conf
                 .get_bool("dfs.datanode.drop.cache.behind.writes", true)?,
+            node_name: conf
+                .get_trimmed("dfs.datanode.hostname")
+                .unwrap_or_else(|| "datanode".to_string()),
         })
     }
 }

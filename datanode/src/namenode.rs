@@ -2,7 +2,8 @@
 
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
-use tonic::transport::{Channel, Endpoint};
+use common::faults::{self, Channel};
+use tonic::transport::Endpoint;
 use tracing::warn;
 
 use crate::storage::{ReplicaInfo, ReplicaState};
@@ -12,6 +13,8 @@ use crate::storage::{ReplicaInfo, ReplicaState};
 pub struct NamenodeLink {
     rpc: DatanodeProtocolClient<Channel>,
     uuid: String,
+    /// This DataNode's name for the fault rules (see [`common::faults`]).
+    node_name: std::sync::Arc<str>,
 }
 
 fn block_of(replica: &ReplicaInfo) -> pb::Block {
@@ -23,18 +26,27 @@ fn block_of(replica: &ReplicaInfo) -> pb::Block {
 }
 
 impl NamenodeLink {
-    pub fn connect(namenode_address: &str, uuid: String) -> Result<Self, String> {
+    pub fn connect(namenode_address: &str, uuid: String, node_name: &str) -> Result<Self, String> {
         let endpoint = Endpoint::from_shared(format!("http://{namenode_address}"))
             .map_err(|error| format!("invalid NameNode address '{namenode_address}': {error}"))?
             .tcp_nodelay(true);
-        let rpc = DatanodeProtocolClient::new(endpoint.connect_lazy())
+        let rpc = DatanodeProtocolClient::new(faults::channel(node_name, endpoint))
             .max_decoding_message_size(256 * 1024 * 1024)
             .max_encoding_message_size(256 * 1024 * 1024);
-        Ok(Self { rpc, uuid })
+        Ok(Self {
+            rpc,
+            uuid,
+            node_name: node_name.into(),
+        })
     }
 
     pub fn uuid(&self) -> &str {
         &self.uuid
+    }
+
+    /// The name this DataNode connects out as (see [`common::faults`]).
+    pub fn node_name(&self) -> &str {
+        &self.node_name
     }
 
     pub async fn register(

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_client::InterDatanodeProtocolClient;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocol;
+use common::faults;
 use tonic::transport::Endpoint;
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
@@ -135,7 +136,7 @@ fn finalize_recovered(
 /// What one holder said about its replica.
 struct Holder {
     info: pb::DatanodeInfo,
-    client: InterDatanodeProtocolClient<tonic::transport::Channel>,
+    client: InterDatanodeProtocolClient<faults::Channel>,
     state: pb::ReplicaState,
     block: pb::Block,
 }
@@ -150,7 +151,7 @@ pub async fn recover_block(
 ) -> Result<(), String> {
     let mut holders = Vec::new();
     for info in replicas {
-        match ask_holder(&info, &block, recovery_id).await {
+        match ask_holder(namenode.node_name(), &info, &block, recovery_id).await {
             Ok(Some(holder)) => holders.push(holder),
             Ok(None) => {}
             Err(error) => {
@@ -200,17 +201,14 @@ pub async fn recover_block(
 }
 
 async fn ask_holder(
+    from: &str,
     info: &pb::DatanodeInfo,
     block: &pb::Block,
     recovery_id: u64,
 ) -> Result<Option<Holder>, String> {
     let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))
         .map_err(|error| error.to_string())?;
-    let channel = endpoint
-        .connect()
-        .await
-        .map_err(|error| error.to_string())?;
-    let mut client = InterDatanodeProtocolClient::new(channel);
+    let mut client = InterDatanodeProtocolClient::new(faults::channel(from, endpoint));
     let request = pb::InitReplicaRecoveryRequest {
         block_id: block.block_id,
         recovery_id,

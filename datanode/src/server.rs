@@ -71,7 +71,7 @@ impl DataNode {
         };
         let uuid = store.datanode_uuid();
         let namenode =
-            NamenodeLink::connect(&config.namenode_address, uuid.clone()).map_err(|reason| {
+            NamenodeLink::connect(&config.namenode_address, uuid.clone(), &config.node_name).map_err(|reason| {
                 DataNodeError::Register {
                     address: config.namenode_address.clone(),
                     reason,

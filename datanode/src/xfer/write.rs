@@ -24,6 +24,7 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::faults;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
@@ -94,6 +95,7 @@ pub fn transfer_address(node: &pb::DatanodeInfo) -> String {
 /// Connects to a DataNode and sends it `op`; returns the connection after a
 /// successful reply, or the reply's failure.
 pub async fn connect_and_send(
+    from: &str,
     node: &pb::DatanodeInfo,
     op: pb::DataTransferOp,
 ) -> Result<(TcpStream, pb::BlockOpResponse), String> {
@@ -103,7 +105,7 @@ pub async fn connect_and_send(
         .map_err(|error| format!("cannot resolve {address}: {error}"))?
         .next()
         .ok_or_else(|| format!("cannot resolve {address}"))?;
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(resolved))
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(from, resolved))
         .await
         .map_err(|_| format!("connect to {address} timed out"))?
         .map_err(|error| format!("cannot connect to {address}: {error}"))?;
@@ -188,7 +190,7 @@ pub async fn receive_block(
         let request = pb::DataTransferOp {
             op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
         };
-        match connect_and_send(next, request).await {
+        match connect_and_send(context.namenode.node_name(), next, request).await {
             Ok((stream, response)) if response.status() == pb::Status::Success => {
                 downstream = Some(stream.into_split())
             }
@@ -321,7 +323,7 @@ async fn recover_close(
         let request = pb::DataTransferOp {
             op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
         };
-        let failure = match connect_and_send(next, request).await {
+        let failure = match connect_and_send(context.namenode.node_name(), next, request).await {
             Ok((_, response)) if response.status() == pb::Status::Success => None,
             Ok((_, response)) => Some((
                 format!("downstream failed: {}", response.message),
@@ -482,7 +484,8 @@ pub async fn send_replica(
     let request = pb::DataTransferOp {
         op: Some(pb::data_transfer_op::Op::WriteBlock(op)),
     };
-    let (stream, response) = connect_and_send(first, request).await?;
+    let (stream, response) =
+        connect_and_send(context.namenode.node_name(), first, request).await?;
     if response.status() != pb::Status::Success {
         return Err(format!(
             "{} refused the transfer: {}",
