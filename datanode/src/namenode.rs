@@ -84,6 +84,9 @@ impl NamenodeLink {
     }
 
     pub async fn block_report(&self, replicas: &[ReplicaInfo]) -> Result<(), tonic::Status> {
+        fail::fail_point!("datanode::block_report", |_| Err(tonic::Status::unavailable(
+            "injected block report failure"
+        )));
         let replicas = replicas
             .iter()
             .map(|replica| pb::ReplicaReport {

@@ -237,6 +237,9 @@ fn write_with_rolls(
     bytes: &[u8],
     rolls: &[(usize, u64)],
 ) -> std::io::Result<()> {
+    fail::fail_point!("editlog::sync", |_| Err(std::io::Error::other(
+        "injected edit log sync failure"
+    )));
     let mut written = 0;
     for &(offset, last_txid) in rolls {
         journal.write_and_sync(&bytes[written..offset])?;
