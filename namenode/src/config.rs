@@ -129,6 +129,7 @@ impl NameNodeConfig {
                     .max(1) as usize,
                 invalidate_limit: conf.get_u32("dfs.block.invalidate.limit", 1000)?.max(1) as usize,
                 min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
+                clock: common::time::Clock::system(),
             },
             placement: PlacementPolicy {
                 consider_load: conf.get_bool("dfs.namenode.redundancy.considerLoad", true)?,

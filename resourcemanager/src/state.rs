@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use client::yarn::{ApplicationAttemptId, ApplicationId, ContainerId};
+use common::time::Clock;
 use proto::yarn as pb;
 use tracing::{info, warn};
 
@@ -190,10 +191,12 @@ pub struct RmState {
     next_app: u32,
     default_max_attempts: u32,
     pub containers_allocated: u64,
+    /// What NodeManager and AM liveness is measured with (manual in tests).
+    clock: Clock,
 }
 
 impl RmState {
-    pub fn new(scheduler: Scheduler, default_max_attempts: u32) -> Self {
+    pub fn new(scheduler: Scheduler, default_max_attempts: u32, clock: Clock) -> Self {
         Self {
             cluster_timestamp: common::time::now_millis(),
             scheduler,
@@ -202,6 +205,7 @@ impl RmState {
             next_app: 1,
             default_max_attempts,
             containers_allocated: 0,
+            clock,
         }
     }
 
@@ -319,8 +323,9 @@ impl RmState {
 
     /// The AM container started: its liveness clock runs from now.
     pub fn am_launched(&mut self, attempt_id: ApplicationAttemptId) {
+        let now = self.clock.now();
         if let Some(attempt) = self.attempt_mut(attempt_id) {
-            attempt.last_heartbeat = Some(Instant::now());
+            attempt.last_heartbeat = Some(now);
         }
     }
 
@@ -349,10 +354,11 @@ impl RmState {
         rpc_port: i32,
         tracking_url: &str,
     ) -> Result<String, StateError> {
+        let now = self.clock.now();
         let attempt = self.live_attempt(attempt_text)?;
         attempt.host = host.to_string();
         attempt.rpc_port = rpc_port;
-        attempt.last_heartbeat = Some(Instant::now());
+        attempt.last_heartbeat = Some(now);
         let app_id = attempt.id.application;
         let app = self.apps.get_mut(&app_id).expect("live attempt has an app");
         app.state = AppState::Running;
@@ -382,10 +388,11 @@ impl RmState {
             Ok(id) => id,
             Err(_) => return Err(StateError::UnknownAttempt(attempt_text.to_string())),
         };
+        let now = self.clock.now();
         let Some(attempt) = self.attempt_mut(attempt_id) else {
             return Ok((None, Vec::new()));
         };
-        attempt.last_heartbeat = Some(Instant::now());
+        attempt.last_heartbeat = Some(now);
         if let Some(app) = self.apps.get_mut(&attempt_id.application) {
             app.progress = progress.clamp(0.0, 1.0);
         }
@@ -584,7 +591,7 @@ impl RmState {
                 rack: rack.to_string(),
                 capability,
                 state: NodeState::Running,
-                last_heartbeat: Instant::now(),
+                last_heartbeat: self.clock.now(),
                 last_health_update: common::time::now_millis(),
                 health_report: String::new(),
                 containers_to_cleanup: BTreeSet::new(),
@@ -633,7 +640,7 @@ impl RmState {
             }
         }
         let node = self.nodes.get_mut(node_id).expect("checked above");
-        node.last_heartbeat = Instant::now();
+        node.last_heartbeat = self.clock.now();
         node.health_report = request.health_report.clone();
         node.state = if request.healthy {
             NodeState::Running
@@ -691,7 +698,7 @@ impl RmState {
 
     /// Expires silent NodeManagers and ApplicationMasters.
     pub fn check_liveness(&mut self, nm_expiry: Duration, am_expiry: Duration) -> Vec<AmLaunch> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let expired_nodes: Vec<String> = self
             .nodes
             .values()
