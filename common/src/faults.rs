@@ -58,7 +58,10 @@ impl Rule {
             && name_matches(&self.to, to)
             && (self.method == ANY
                 || self.method == method
-                || method.rsplit('/').next() == Some(self.method.as_str()))
+                || method
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|name| name.eq_ignore_ascii_case(&self.method)))
     }
 }
 
@@ -109,8 +112,9 @@ pub fn unregister(name: &str) {
 }
 
 /// Fails calls (and connections) from `from` to `to` whose method is
-/// `method` (the gRPC method's name, e.g. `sendHeartbeat`, or its full path;
-/// [`CONNECT`] for raw connections); [`ANY`] matches everything.
+/// `method`: the gRPC method's name in any case (Hadoop's `sendHeartbeat`
+/// matches `/hadoop.hdfs.DatanodeProtocol/SendHeartbeat`) or its full path;
+/// [`CONNECT`] for raw connections; [`ANY`] for everything.
 pub fn drop(from: &str, to: &str, method: &str) {
     add_rule(from, to, method, Action::Drop);
 }
@@ -281,7 +285,7 @@ mod tests {
 
         drop("dn0", "nn", "sendHeartbeat");
         assert_eq!(
-            check("dn0", "localhost:8020", "/p.S/sendHeartbeat"),
+            check("dn0", "localhost:8020", "/p.S/SendHeartbeat"),
             Some(Action::Drop)
         );
         assert_eq!(check("dn0", "127.0.0.1:8020", "/p.S/blockReport"), None);
