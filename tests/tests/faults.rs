@@ -1,7 +1,8 @@
 //! Faults injected into a mini-cluster: a network partition between named
 //! nodes (common::faults), a failpoint in the edit log's sync (the `fail`
-//! crate), and a NameNode killed in-process. Each test first checks that
-//! the fault really happened, then what the cluster made of it.
+//! crate), a NameNode killed in-process, and liveness on a manual clock.
+//! Each test first checks that the fault really happened, then what the
+//! cluster made of it.
 //!
 //! Failpoints and fault rules are process-global: nextest runs each test in
 //! its own process, so they do not leak into other tests.
@@ -15,6 +16,7 @@ use client::DfsClient;
 use common::{FsPermission, faults};
 use minicluster::{MiniCluster, NAMENODE, datanode_host, datanode_name};
 use proto::hdfs as pb;
+use proto::yarn as pb_yarn;
 use tusk_tests::{content, create_options, eventually, read_file, write_file};
 
 const BLOCK: u64 = 64 * 1024;
@@ -275,5 +277,54 @@ async fn calls_dropped_between_named_nodes_fail_and_pass_again_once_healed() {
     cluster.heal();
     write_file(&client, "/g", &data, 1, BLOCK).await;
     assert!(read_file(&client, "/g").await == data);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_nodemanager_is_lost_only_once_the_clock_passes_its_expiry() {
+    // NodeManagers expire after 3 s of the ResourceManager's clock.
+    let mut cluster = MiniCluster::builder()
+        .racks(&["/r1", "/r1"])
+        .nodemanagers(2)
+        .manual_clock()
+        .build()
+        .await
+        .unwrap();
+    cluster
+        .wait_nodemanagers(2, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let silent = cluster.nodemanager(1).unwrap().node_id().to_string();
+    cluster.stop_nodemanager(1).await;
+    let yarn = cluster.yarn_client().unwrap();
+    let state_of = async |node_id: &str| {
+        yarn.nodes(&[]).await.unwrap().into_iter().find_map(|node| {
+            (node.node_id == node_id).then(|| pb_yarn::NodeState::try_from(node.state).unwrap())
+        })
+    };
+
+    // Real time passes the expiry; the ResourceManager's clock does not.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        state_of(&silent).await,
+        Some(pb_yarn::NodeState::NodeRunning)
+    );
+
+    // A second at a time, with heartbeats from the live node in between.
+    let live = cluster.nodemanager(0).unwrap().node_id().to_string();
+    eventually(
+        Duration::from_secs(30),
+        "the silent NodeManager to be LOST",
+        async || {
+            cluster.clock().advance(Duration::from_secs(1));
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            state_of(&silent).await == Some(pb_yarn::NodeState::NodeLost)
+        },
+    )
+    .await;
+    assert_eq!(
+        state_of(&live).await,
+        Some(pb_yarn::NodeState::NodeRunning)
+    );
     cluster.shutdown().await;
 }
