@@ -2,10 +2,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use common::faults::{self, Channel};
 use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
-use common::faults::{self, Channel};
 use tonic::transport::Endpoint;
 
 use crate::Result;

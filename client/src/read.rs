@@ -8,8 +8,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{RemoteException, faults};
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::{RemoteException, faults};
 use md5::Digest;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -201,10 +201,11 @@ async fn connect_read(
     verify_digests: bool,
 ) -> std::result::Result<BlockRead, ReadFailure> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
-        .await
-        .map_err(|_| io_failure(format!("connect to {address} timed out")))?
-        .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
+    let mut stream =
+        tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
+            .await
+            .map_err(|_| io_failure(format!("connect to {address} timed out")))?
+            .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
     stream.set_nodelay(true).map_err(io_failure)?;
     let offset_in_block = position - block_offset;
     let op = pb::OpReadBlock {
@@ -385,10 +386,11 @@ async fn block_md5(
     block: pb::Block,
 ) -> std::result::Result<Vec<u8>, String> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
-        .await
-        .map_err(|_| format!("connect to {address} timed out"))?
-        .map_err(|error| format!("cannot connect to {address}: {error}"))?;
+    let mut stream =
+        tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
+            .await
+            .map_err(|_| format!("connect to {address} timed out"))?
+            .map_err(|error| format!("cannot connect to {address}: {error}"))?;
     stream
         .write_u8(DATA_TRANSFER_VERSION)
         .await

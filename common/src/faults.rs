@@ -80,7 +80,9 @@ static TABLE: RwLock<Table> = RwLock::new(Table {
 });
 
 fn with_table<T>(change: impl FnOnce(&mut Table) -> T) -> T {
-    let mut table = TABLE.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut table = TABLE
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let result = change(&mut table);
     ACTIVE.store(!table.rules.is_empty(), Ordering::Release);
     result
@@ -157,7 +159,9 @@ pub fn check(from: &str, address: &str, method: &str) -> Option<Action> {
     if !ACTIVE.load(Ordering::Acquire) {
         return None;
     }
-    let table = TABLE.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let table = TABLE
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let address = normalize(address);
     let to = table
         .names

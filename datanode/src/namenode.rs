@@ -1,8 +1,8 @@
 //! The DataNode's side of DatanodeProtocol: one lazily connected channel.
 
+use common::faults::{self, Channel};
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
-use common::faults::{self, Channel};
 use tonic::transport::Endpoint;
 use tracing::warn;
 
@@ -84,9 +84,9 @@ impl NamenodeLink {
     }
 
     pub async fn block_report(&self, replicas: &[ReplicaInfo]) -> Result<(), tonic::Status> {
-        fail::fail_point!("datanode::block_report", |_| Err(tonic::Status::unavailable(
-            "injected block report failure"
-        )));
+        fail::fail_point!("datanode::block_report", |_| Err(
+            tonic::Status::unavailable("injected block report failure")
+        ));
         let replicas = replicas
             .iter()
             .map(|replica| pb::ReplicaReport {

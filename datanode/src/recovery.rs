@@ -13,10 +13,10 @@
 
 use std::sync::Arc;
 
+use common::faults;
 use proto::hdfs as pb;
 use proto::hdfs::inter_datanode_protocol_client::InterDatanodeProtocolClient;
 use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocol;
-use common::faults;
 use tonic::transport::Endpoint;
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};

@@ -71,12 +71,11 @@ impl DataNode {
         };
         let uuid = store.datanode_uuid();
         let namenode =
-            NamenodeLink::connect(&config.namenode_address, uuid.clone(), &config.node_name).map_err(|reason| {
-                DataNodeError::Register {
+            NamenodeLink::connect(&config.namenode_address, uuid.clone(), &config.node_name)
+                .map_err(|reason| DataNodeError::Register {
                     address: config.namenode_address.clone(),
                     reason,
-                }
-            })?;
+                })?;
         let registration = pb::DatanodeRegistration {
             datanode_uuid: uuid.clone(),
             host: advertised_host.clone(),

@@ -325,10 +325,7 @@ impl MiniCluster {
 
     async fn start_namenode(&mut self) -> anyhow::Result<()> {
         let namenode = NameNode::start(self.config.clone()).await?;
-        faults::register(
-            NAMENODE,
-            [namenode.rpc_address(), namenode.http_address()],
-        );
+        faults::register(NAMENODE, [namenode.rpc_address(), namenode.http_address()]);
         self.namenode = Some(namenode);
         Ok(())
     }

@@ -299,10 +299,14 @@ async fn checkpoints_by_txns_purge_old_edits_and_restart_replays_only_newer_edit
     let name_current = current(base.path());
     let last = last_txid(&namenode);
     assert!(last >= 100_000, "only {last} transactions logged");
-    eventually(DEADLINE, "the checkpoints catch up with the edit log", async || {
-        let newest = images(&name_current).into_iter().max().unwrap_or(0);
-        newest > 0 && last - newest < TXNS && uploads_in_progress(&name_current).is_empty()
-    })
+    eventually(
+        DEADLINE,
+        "the checkpoints catch up with the edit log",
+        async || {
+            let newest = images(&name_current).into_iter().max().unwrap_or(0);
+            newest > 0 && last - newest < TXNS && uploads_in_progress(&name_current).is_empty()
+        },
+    )
     .await;
     secondary.kill();
 
@@ -358,17 +362,23 @@ async fn secondary_killed_mid_upload_leaves_namenode_serving_and_name_dir_valid(
         &["-checkpoint", "force"],
     );
     secondary.wait_for_line("uploading fsimage");
-    eventually(DEADLINE, "part of the upload reached the NameNode", async || {
-        uploads_in_progress(&name_current)
-            .iter()
-            .any(|name| std::fs::metadata(name_current.join(name)).is_ok_and(|meta| meta.len() > 0))
-    })
+    eventually(
+        DEADLINE,
+        "part of the upload reached the NameNode",
+        async || {
+            uploads_in_progress(&name_current).iter().any(|name| {
+                std::fs::metadata(name_current.join(name)).is_ok_and(|meta| meta.len() > 0)
+            })
+        },
+    )
     .await;
     secondary.kill();
 
-    eventually(DEADLINE, "the NameNode drops the broken upload", async || {
-        uploads_in_progress(&name_current).is_empty()
-    })
+    eventually(
+        DEADLINE,
+        "the NameNode drops the broken upload",
+        async || uploads_in_progress(&name_current).is_empty(),
+    )
     .await;
     assert_eq!(
         images(&name_current),

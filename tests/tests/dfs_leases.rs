@@ -75,20 +75,26 @@ async fn a_killed_writer_is_recovered_with_the_data_that_reached_the_datanodes()
             .and_then(|located| located.block.as_ref())
             .map_or(0, |block| block.block_id)
     };
-    eventually(Duration::from_secs(30), "the third block to be allocated", || async {
-        third_block().await != 0
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the third block to be allocated",
+        || async { third_block().await != 0 },
+    )
     .await;
     let last_block = third_block().await;
-    eventually(Duration::from_secs(30), "the half block on three DataNodes", || async {
-        (0..3)
-            .filter(|&index| {
-                let replica = cluster.datanode(index).unwrap().store().replica(last_block);
-                replica.is_some_and(|replica| replica.length == BLOCK / 2)
-            })
-            .count()
-            == 3
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the half block on three DataNodes",
+        || async {
+            (0..3)
+                .filter(|&index| {
+                    let replica = cluster.datanode(index).unwrap().store().replica(last_block);
+                    replica.is_some_and(|replica| replica.length == BLOCK / 2)
+                })
+                .count()
+                == 3
+        },
+    )
     .await;
     writer.kill().unwrap();
     writer.wait().unwrap();
@@ -100,9 +106,11 @@ async fn a_killed_writer_is_recovered_with_the_data_that_reached_the_datanodes()
 
     // The lease passes its hard limit; the NameNode recovers the last block
     // through the DataNodes and closes the file.
-    eventually(Duration::from_secs(60), "lease recovery to close the file", || async {
-        !is_open(&client, "/killed").await
-    })
+    eventually(
+        Duration::from_secs(60),
+        "lease recovery to close the file",
+        || async { !is_open(&client, "/killed").await },
+    )
     .await;
     let status = client.stat("/killed").await.unwrap();
     assert_eq!(status.length, data.len() as u64);
@@ -155,23 +163,29 @@ async fn another_client_takes_an_abandoned_file_over_after_the_soft_limit() {
     );
 
     // After it, asking starts recovery; recoverLease reports when it is done.
-    eventually(Duration::from_secs(10), "the soft limit to pass", || async {
-        match second.append_writer("/taken").await {
-            Err(RemoteException {
-                kind: ExceptionKind::RecoveryInProgress,
-                ..
-            }) => true,
-            Err(error) if error.kind == ExceptionKind::AlreadyBeingCreated => false,
-            other => panic!(
-                "unexpected answer while the file is held: {:?}",
-                other.err()
-            ),
-        }
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the soft limit to pass",
+        || async {
+            match second.append_writer("/taken").await {
+                Err(RemoteException {
+                    kind: ExceptionKind::RecoveryInProgress,
+                    ..
+                }) => true,
+                Err(error) if error.kind == ExceptionKind::AlreadyBeingCreated => false,
+                other => panic!(
+                    "unexpected answer while the file is held: {:?}",
+                    other.err()
+                ),
+            }
+        },
+    )
     .await;
-    eventually(Duration::from_secs(30), "recoverLease to close the file", || async {
-        second.recover_lease("/taken").await.unwrap()
-    })
+    eventually(
+        Duration::from_secs(30),
+        "recoverLease to close the file",
+        || async { second.recover_lease("/taken").await.unwrap() },
+    )
     .await;
     drop(abandoned);
     assert_eq!(read(&second, "/taken").await, data);

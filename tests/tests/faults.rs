@@ -204,7 +204,11 @@ async fn an_edit_log_sync_failure_mid_load_is_never_acknowledged() {
         acknowledged.extend(ok);
         refused.extend(failed);
     }
-    assert!(acknowledged.len() >= 100, "{} acknowledged", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 100,
+        "{} acknowledged",
+        acknowledged.len()
+    );
     assert!(
         refused.len() >= 4 * 3,
         "every writer was refused: {refused:?}"
@@ -253,10 +257,7 @@ async fn calls_dropped_between_named_nodes_fail_and_pass_again_once_healed() {
         .await
         .unwrap_err();
     assert!(refused.message.contains("Connection refused"), "{refused}");
-    assert!(
-        client.list("/").await.is_ok(),
-        "other methods still pass"
-    );
+    assert!(client.list("/").await.is_ok(), "other methods still pass");
     cluster.heal();
     client
         .mkdirs("/dropped", FsPermission::new(0o755), false)
@@ -322,9 +323,6 @@ async fn a_silent_nodemanager_is_lost_only_once_the_clock_passes_its_expiry() {
         },
     )
     .await;
-    assert_eq!(
-        state_of(&live).await,
-        Some(pb_yarn::NodeState::NodeRunning)
-    );
+    assert_eq!(state_of(&live).await, Some(pb_yarn::NodeState::NodeRunning));
     cluster.shutdown().await;
 }

@@ -55,8 +55,22 @@ impl Mapper for Words {
 async fn a_panicking_map_is_retried_then_fails_the_job_cleanly() {
     let cluster = cluster().await;
     let client = cluster.client().unwrap();
-    write_file(&client, "/in/good.txt", b"one two three\nfour five\n", 2, BLOCK).await;
-    write_file(&client, "/in/bad.txt", b"fine words\nthen poison here\n", 2, BLOCK).await;
+    write_file(
+        &client,
+        "/in/good.txt",
+        b"one two three\nfour five\n",
+        2,
+        BLOCK,
+    )
+    .await;
+    write_file(
+        &client,
+        "/in/bad.txt",
+        b"fine words\nthen poison here\n",
+        2,
+        BLOCK,
+    )
+    .await;
 
     let job = Job::new("poisoned")
         .mapper(Words {

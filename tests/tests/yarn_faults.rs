@@ -7,8 +7,8 @@ use std::time::Duration;
 use client::yarn::ContainerId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
-use tusk_tests::yarn::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, yarn};
 use tusk_tests::eventually;
+use tusk_tests::yarn::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, yarn};
 
 async fn cluster(nodemanagers: usize, extra: &[(&str, &str)]) -> MiniCluster {
     let mut builder = MiniCluster::builder()

@@ -93,7 +93,8 @@ async fn two_busy_queues_share_the_cluster_seventy_thirty() {
     }
     for app in &apps {
         let report =
-            tusk_tests::yarn::wait_final(&client, &app.application_id, Duration::from_secs(30)).await;
+            tusk_tests::yarn::wait_final(&client, &app.application_id, Duration::from_secs(30))
+                .await;
         assert_eq!(report.state, pb::YarnApplicationState::Killed as i32);
     }
     for child in clients {

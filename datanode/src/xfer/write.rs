@@ -484,8 +484,7 @@ pub async fn send_replica(
     let request = pb::DataTransferOp {
         op: Some(pb::data_transfer_op::Op::WriteBlock(op)),
     };
-    let (stream, response) =
-        connect_and_send(context.namenode.node_name(), first, request).await?;
+    let (stream, response) = connect_and_send(context.namenode.node_name(), first, request).await?;
     if response.status() != pb::Status::Success {
         return Err(format!(
             "{} refused the transfer: {}",

@@ -16,13 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::conf::{ConfError, TimeUnit};
+use common::faults::{self, Channel};
 use common::{Configuration, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use common::faults::{self, Channel};
 use tracing::{error, info, warn};
 
 use crate::checkpoint::CheckpointConfig;
