@@ -102,9 +102,9 @@ async fn a_truncated_replica_is_detected_and_the_data_survives() {
         Duration::from_secs(30),
         "the truncated replica to be dealt with",
         async || {
-            !cluster
+            cluster
                 .replica_file(holder, block.block_id)
-                .is_some_and(|file| std::fs::metadata(file).map_or(0, |m| m.len()) == 1000)
+                .is_none_or(|file| std::fs::metadata(file).map_or(0, |m| m.len()) != 1000)
         },
     )
     .await;
