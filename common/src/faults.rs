@@ -108,11 +108,6 @@ pub fn register<A: ToString>(name: &str, addresses: impl IntoIterator<Item = A>)
     });
 }
 
-/// Forgets every address registered for `name`.
-pub fn unregister(name: &str) {
-    with_table(|table| table.names.retain(|(_, known)| known != name));
-}
-
 /// Fails calls (and connections) from `from` to `to` whose method is
 /// `method`: the gRPC method's name in any case (Hadoop's `sendHeartbeat`
 /// matches `/hadoop.hdfs.DatanodeProtocol/SendHeartbeat`) or its full path;
@@ -155,7 +150,7 @@ fn add_rule(from: &str, to: &str, method: &str, action: Action) {
 
 /// What the rules do to a call from `from` to `address` for `method`; the
 /// first matching rule wins. One atomic load when no rule is set.
-pub fn check(from: &str, address: &str, method: &str) -> Option<Action> {
+fn check(from: &str, address: &str, method: &str) -> Option<Action> {
     if !ACTIVE.load(Ordering::Acquire) {
         return None;
     }
@@ -317,7 +312,6 @@ mod tests {
         connect("dn0", address.as_str()).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(50));
         heal();
-        unregister("peer");
         assert_eq!(check("x", &address, CONNECT), None);
     }
 }

@@ -5,7 +5,7 @@ mod wait;
 pub mod yarn;
 
 pub use data::{content, create_options, read_file, write_file};
-pub use wait::{Outcome, eventually, eventually_blocking};
+pub use wait::{Outcome, eventually};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -29,32 +29,6 @@ impl<T> Outcome for Option<T> {
     }
 }
 
-/// A deadline that panics naming what was awaited.
-struct Deadline<'a> {
-    at: Instant,
-    timeout: Duration,
-    what: &'a str,
-}
-
-impl<'a> Deadline<'a> {
-    fn new(timeout: Duration, what: &'a str) -> Self {
-        Self {
-            at: Instant::now() + timeout,
-            timeout,
-            what,
-        }
-    }
-
-    fn check(&self) {
-        assert!(
-            Instant::now() < self.at,
-            "timed out after {:?} waiting for {}",
-            self.timeout,
-            self.what
-        );
-    }
-}
-
 /// Polls `condition` every 20 ms until it holds (or gives a value), and
 /// returns that; panics naming `what` after `timeout`.
 pub async fn eventually<O: Outcome>(
@@ -62,29 +36,15 @@ pub async fn eventually<O: Outcome>(
     what: &str,
     mut condition: impl AsyncFnMut() -> O,
 ) -> O::Value {
-    let deadline = Deadline::new(timeout, what);
+    let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = condition().await.settled() {
             return value;
         }
-        deadline.check();
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// [`eventually`] for tests without an async runtime (they drive daemon
-/// processes): polls on the calling thread.
-pub fn eventually_blocking<O: Outcome>(
-    timeout: Duration,
-    what: &str,
-    mut condition: impl FnMut() -> O,
-) -> O::Value {
-    let deadline = Deadline::new(timeout, what);
-    loop {
-        if let Some(value) = condition().settled() {
-            return value;
-        }
-        deadline.check();
-        std::thread::sleep(POLL_INTERVAL);
     }
 }
