@@ -30,7 +30,4 @@ pub mod oiv;
 pub mod secondarynamenode;
 pub mod yarn;
 
-/// Exit code of a failed command, as Hadoop's.
-pub const EXIT_FAILURE: i32 = 1;
-/// Exit code of a usage error (Hadoop returns -1).
-pub const EXIT_USAGE: i32 = 255;
+pub use common::exit_code::{FAILURE as EXIT_FAILURE, USAGE as EXIT_USAGE};

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use common::Configuration;
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
 const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid] [-force] [-nonInteractive]] | [-importCheckpoint]";
@@ -101,7 +101,7 @@ fn import_checkpoint(conf: &Configuration, config: NameNodeConfig) -> i32 {
             return crate::EXIT_FAILURE;
         }
     };
-    match namenode::checkpoint::import::import_checkpoint(
+    match namenode::import_checkpoint(
         &config.namesystem.name_dirs,
         &checkpoint_dirs,
         config.namesystem.limits.clone(),

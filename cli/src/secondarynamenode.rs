@@ -2,7 +2,7 @@
 //! runs the SecondaryNameNode, or one of its one-shot commands.
 
 use common::Configuration;
-use namenode::secondary::{SecondaryConfig, SecondaryDaemon, SecondaryNameNode};
+use namenode::{SecondaryConfig, SecondaryDaemon, SecondaryNameNode};
 
 const USAGE: &str = "Usage: hdfs secondarynamenode [-checkpoint [force]] [-format] [-geteditsize]";
 
@@ -85,7 +85,7 @@ async fn serve(config: SecondaryConfig) -> i32 {
 async fn checkpoint(
     secondary: &SecondaryNameNode,
     force: bool,
-) -> Result<(), namenode::secondary::SecondaryError> {
+) -> Result<(), namenode::SecondaryError> {
     if !force {
         let count = secondary.uncheckpointed_txns().await?;
         let threshold = secondary.config().txns;

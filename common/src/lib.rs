@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
 pub mod error;
+pub mod exit_code;
 pub mod faults;
 pub mod logging;
 pub mod mapoutput;
@@ -15,6 +16,7 @@ pub mod path;
 pub mod permission;
 pub mod time;
 pub mod user;
+pub mod yarn;
 
 pub use conf::Configuration;
 pub use error::{ExceptionKind, RemoteException};

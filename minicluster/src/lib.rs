@@ -28,10 +28,9 @@ use client::DfsClient;
 use common::time::Clock;
 use common::{Configuration, FsPermission, faults};
 use datanode::{DataNode, DataNodeConfig};
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
-pub mod timings;
 pub mod yarn;
 
 /// Configures a [`MiniCluster`].

@@ -53,7 +53,7 @@ impl Leases {
     fn open_at_or_under(&self, ancestor: &str) -> Vec<String> {
         self.holder_of
             .keys()
-            .filter(|open| is_at_or_under(open, ancestor))
+            .filter(|open| common::path::is_same_or_descendant(open, ancestor))
             .cloned()
             .collect()
     }
@@ -108,6 +108,7 @@ impl LeaseManager {
 
     /// Everything at or under `path` was deleted.
     pub fn remove_under(&self, path: &str) {
+        let path = without_trailing_slash(path);
         let mut leases = self.lock();
         for open in leases.open_at_or_under(path) {
             leases.release(&open);
@@ -116,6 +117,7 @@ impl LeaseManager {
 
     /// `src` (a file or a directory) was renamed to `dst`.
     pub fn rename(&self, src: &str, dst: &str) {
+        let (src, dst) = (without_trailing_slash(src), without_trailing_slash(dst));
         let mut leases = self.lock();
         for old in leases.open_at_or_under(src) {
             let Some(holder) = leases.holder_of.remove(&old) else {
@@ -171,12 +173,13 @@ impl LeaseManager {
     }
 }
 
-fn is_at_or_under(path: &str, ancestor: &str) -> bool {
-    ancestor == "/"
-        || path == ancestor
-        || path
-            .strip_prefix(ancestor)
-            .is_some_and(|rest| rest.starts_with('/'))
+/// `path` as the lease table names files: without a trailing `/` (a client may
+/// name a directory `/d/`), the root staying `/`.
+fn without_trailing_slash(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +235,18 @@ mod tests {
             !leases.renew("c", now),
             "a holder with no files has no lease"
         );
+    }
+
+    #[test]
+    fn a_directory_named_with_a_trailing_slash_moves_and_drops_its_open_files() {
+        let leases = LeaseManager::default();
+        let now = Instant::now();
+        leases.add("c", "/d/f", now);
+        leases.rename("/d/", "/e/");
+        assert!(leases.holder("/e/f", LIMITS, now).is_some());
+        assert!(leases.holder("/d/f", LIMITS, now).is_none());
+        leases.remove_under("/e/");
+        assert_eq!(leases.open_files(), 0);
     }
 
     #[test]

@@ -1,28 +1,48 @@
 //! The NameNode: the namespace in memory, made durable by an fsimage and an
-//! edit log, served to clients over gRPC (ClientProtocol) and HTTP.
+//! edit log, served to clients over gRPC (ClientProtocol) and HTTP, and the
+//! SecondaryNameNode that checkpoints it.
 //!
-//! Layers: [`namespace`] is the pure domain (inode tree, checks, records);
-//! [`editlog`], [`fsimage`], [`storage`] and [`namesystem`] own state and
-//! I/O; [`rpc`] and [`web`] are thin adapters; [`server`] runs it all.
+//! Inside, `namespace` and `placement` are the pure domain (inode tree, checks,
+//! records; replica placement); `editlog`, `fsimage`, `storage`, `namesystem`
+//! and `blockmanager` own state and I/O; `rpc`, `datanode_rpc` and `web` are
+//! thin adapters; `server` runs it all. The modules are private: this facade
+//! is what the command line, the mini-cluster, benchmarks and tests use.
 
-pub mod blockmanager;
-pub mod checkpoint;
-pub mod config;
-pub mod datanode_rpc;
-pub mod editlog;
-pub mod fsimage;
-pub mod lease;
-pub mod lease_recovery;
-pub mod namespace;
-pub mod namesystem;
-pub mod rpc;
-pub mod safemode;
-pub mod secondary;
-pub mod server;
-pub mod storage;
-pub mod trash_emptier;
-pub mod web;
+mod blockmanager;
+mod checkpoint;
+mod config;
+mod datanode_rpc;
+mod editlog;
+mod fsimage;
+mod lease;
+mod lease_recovery;
+mod namespace;
+mod namesystem;
+mod rpc;
+mod safemode;
+mod secondary;
+mod server;
+mod storage;
+mod trash_emptier;
+mod web;
 
+mod placement;
+
+pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
+pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
+pub use namesystem::{Namesystem, NamesystemConfig};
+pub use placement::additional_racks_required;
+pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryNameNode};
 pub use server::{NameNode, NameNodeError};
-pub mod placement;
+pub use storage::StorageError;
+
+/// The on-disk formats, for the offline viewers (`hdfs oiv`, `hdfs oev`) and
+/// for benchmarks that lay out name dirs without a running NameNode.
+pub mod formats {
+    pub use crate::editlog::record::{
+        SegmentError, SegmentScan, encode, file_header, first_txid, read_segment,
+    };
+    pub use crate::fsimage::{ImageError, ImageReader, Md5Check, load, md5_path, save};
+    pub use crate::storage::{LAYOUT_VERSION, NameDirs, finalized_segment_name};
+}

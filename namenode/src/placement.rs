@@ -212,14 +212,11 @@ impl PlacementPolicy {
             .iter()
             .filter_map(|index| by_index.get(index).copied())
             .collect();
-        if usable_racks.len() < 2 || replica_nodes.len() < 2 {
-            return true;
-        }
         let replica_racks: HashSet<&str> = replica_nodes
             .iter()
             .map(|node| node.rack.as_str())
             .collect();
-        replica_racks.len() >= 2
+        additional_racks_required(replica_racks.len(), replica_nodes.len(), usable_racks.len()) == 0
     }
 
     /// The load above which a node is busy, or `None` when load does not matter.
@@ -244,6 +241,25 @@ impl PlacementPolicy {
 }
 
 /// The nodes by their index.
+/// Hadoop's `BlockPlacementStatusDefault` for the default policy: how many more racks a
+/// block's replicas must reach. A block of `replication` 2 or more must span 2 racks on a
+/// cluster with several racks (or every rack it has); one rack needs nothing. fsck's
+/// mis-replicated count and the NameNode's own checks share this one rule.
+pub fn additional_racks_required(
+    replica_racks: usize,
+    replication: usize,
+    cluster_racks: usize,
+) -> usize {
+    if cluster_racks < 2 {
+        return 0;
+    }
+    let required_racks = replication.min(2);
+    if replica_racks >= required_racks || replica_racks >= cluster_racks {
+        return 0;
+    }
+    required_racks - replica_racks
+}
+
 fn index_nodes(nodes: &[CandidateNode]) -> HashMap<NodeIndex, &CandidateNode> {
     let by_index: HashMap<NodeIndex, &CandidateNode> =
         nodes.iter().map(|node| (node.index, node)).collect();
@@ -395,6 +411,9 @@ impl<'a> Selection<'a> {
         fitness == Fitness::EnoughSpace || !busy
     }
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use client::yarn::ApplicationId;
 use common::Configuration;
+use common::yarn::ApplicationId;
 
 /// What a service learns about its NodeManager when it starts.
 #[derive(Clone, Debug)]

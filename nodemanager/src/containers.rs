@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use client::yarn::{ApplicationId, ContainerId};
+use common::yarn::{ApplicationId, ContainerId, InvalidId, exit_status};
 use proto::yarn as pb;
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -16,16 +16,39 @@ use tracing::{info, warn};
 use crate::aux_services::AuxServices;
 use crate::config::NodeManagerConfig;
 use crate::layout;
-use crate::localizer::Localizer;
+use crate::localizer::{LocalizationError, Localizer};
 use crate::monitor::{ProcessTable, over_limit_diagnostics};
 
-/// Hadoop's `ContainerExitStatus` values a NodeManager reports.
-pub mod exit_status {
-    pub const INVALID: i32 = -1000;
-    pub const KILLED_EXCEEDED_PMEM: i32 = -104;
-    pub const KILLED_BY_APPMASTER: i32 = -105;
-    pub const KILLED_BY_RESOURCEMANAGER: i32 = -106;
-    pub const KILLED_AFTER_APP_COMPLETION: i32 = -107;
+/// Why a NodeManager refuses a container (Hadoop's messages).
+#[derive(Debug, thiserror::Error)]
+pub enum StartContainerError {
+    #[error(transparent)]
+    InvalidId(#[from] InvalidId),
+    #[error("NodeManager is shutting down")]
+    ShuttingDown,
+    #[error("Container {0} already is running on this node!!")]
+    AlreadyRunning(ContainerId),
+    #[error("Application {0} is finishing")]
+    ApplicationFinishing(ApplicationId),
+}
+
+/// Why an accepted container could not be launched; its diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Resource localization failed: {0}")]
+    Localization(#[from] LocalizationError),
+    #[error("cannot create {stream} log: {source}")]
+    CreateLog {
+        stream: &'static str,
+        source: std::io::Error,
+    },
+    #[error("Exception from container-launch: {0}")]
+    Spawn(std::io::Error),
 }
 
 #[derive(Debug)]
@@ -106,23 +129,20 @@ impl ContainerManager {
         container: pb::Container,
         launch_context: pb::ContainerLaunchContext,
         user: String,
-    ) -> Result<(), String> {
-        let id: ContainerId = container
-            .container_id
-            .parse()
-            .map_err(|error: client::yarn::InvalidId| error.to_string())?;
+    ) -> Result<(), StartContainerError> {
+        let id: ContainerId = container.container_id.parse()?;
         let memory_mb = container.resource.map(|r| r.memory_mb).unwrap_or(0).max(0) as u64;
         let new_app = {
             let mut state = self.lock();
             if state.stopping {
-                return Err("NodeManager is shutting down".to_string());
+                return Err(StartContainerError::ShuttingDown);
             }
             if state.containers.contains_key(&id) {
-                return Err(format!("Container {id} already is running on this node!!"));
+                return Err(StartContainerError::AlreadyRunning(id));
             }
             let app = state.apps.entry(id.application()).or_default();
             if app.ending {
-                return Err(format!("Application {} is finishing", id.application()));
+                return Err(StartContainerError::ApplicationFinishing(id.application()));
             }
             let new_app = app.containers.is_empty() && app.user.is_empty();
             app.user = user.clone();
@@ -173,7 +193,7 @@ impl ContainerManager {
                 };
                 self.completed(id, code, None);
             }
-            Err(diagnostics) => self.completed(id, exit_status::INVALID, Some(diagnostics)),
+            Err(error) => self.completed(id, exit_status::INVALID, Some(error.to_string())),
         }
     }
 
@@ -182,7 +202,7 @@ impl ContainerManager {
         id: ContainerId,
         launch_context: &pb::ContainerLaunchContext,
         user: &str,
-    ) -> Result<tokio::process::Child, String> {
+    ) -> Result<tokio::process::Child, LaunchError> {
         let application = id.application();
         let config = &self.config;
         let local_dir = &config.local_dirs[0];
@@ -200,7 +220,10 @@ impl ContainerManager {
         for dir in log_dirs.iter().chain(&app_dirs).chain([&work_dir]) {
             tokio::fs::create_dir_all(dir)
                 .await
-                .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+                .map_err(|source| LaunchError::CreateDir {
+                    path: dir.clone(),
+                    source,
+                })?;
         }
         let cache_dir = layout::file_cache_dir(local_dir, user, application);
         self.localizer
@@ -210,13 +233,14 @@ impl ContainerManager {
                 &work_dir,
                 &launch_context.local_resources,
             )
-            .await
-            .map_err(|error| format!("Resource localization failed: {error}"))?;
+            .await?;
         let log_dir = &log_dirs[0];
-        let stdout = std::fs::File::create(log_dir.join("stdout"))
-            .map_err(|error| format!("cannot create stdout log: {error}"))?;
-        let stderr = std::fs::File::create(log_dir.join("stderr"))
-            .map_err(|error| format!("cannot create stderr log: {error}"))?;
+        let create_log = |stream: &'static str| {
+            std::fs::File::create(log_dir.join(stream))
+                .map_err(|source| LaunchError::CreateLog { stream, source })
+        };
+        let stdout = create_log("stdout")?;
+        let stderr = create_log("stderr")?;
         let command = launch_context
             .command
             .replace("<LOG_DIR>", &log_dir.display().to_string());
@@ -259,9 +283,7 @@ impl ContainerManager {
             .env("USER", user)
             .env("LOGNAME", user)
             .env("HADOOP_USER_NAME", user);
-        let child = process
-            .spawn()
-            .map_err(|error| format!("Exception from container-launch: {error}"))?;
+        let child = process.spawn().map_err(LaunchError::Spawn)?;
         let pid = child.id();
         let kill_now = {
             let mut state = self.lock();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use client::yarn::{ApplicationId, ContainerId};
+use common::yarn::{ApplicationId, ContainerId};
 
 /// An application's directory under one local dir (`LOCAL_DIRS` entries).
 pub fn app_dir(local_dir: &Path, user: &str, application: ApplicationId) -> PathBuf {

@@ -8,12 +8,58 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use client::DfsClient;
-use client::yarn::ApplicationId;
+use common::yarn::ApplicationId;
 use proto::yarn as pb;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::OnceCell;
 
 type CacheKey = (ApplicationId, String);
+
+/// Why a local resource could not be made available, worded as Hadoop's
+/// localizer reports it in the container's diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalizationError {
+    #[error("Resource {0} cannot be localized: no distributed file system (fs.defaultFS)")]
+    NoFileSystem(String),
+    #[error("File does not exist: {0}")]
+    NotFound(String),
+    #[error("{path}: {source}")]
+    Remote {
+        path: String,
+        source: client::RemoteException,
+    },
+    #[error("Resource {path} changed on src filesystem (expected {expected}, was {was})")]
+    Modified {
+        path: String,
+        expected: i64,
+        was: i64,
+    },
+    #[error("Resource {path} changed on src filesystem (expected size {expected}, was {was})")]
+    Resized {
+        path: String,
+        expected: u64,
+        was: u64,
+    },
+    #[error("Invalid local resource name '{0}'")]
+    InvalidName(String),
+    #[error("cannot link {}: {source}", path.display())]
+    Link {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 /// The per-application caches of this NodeManager.
 pub struct Localizer {
@@ -39,7 +85,7 @@ impl Localizer {
         cache_dir: &Path,
         work_dir: &Path,
         resources: &[pb::LocalResource],
-    ) -> Result<(), String> {
+    ) -> Result<(), LocalizationError> {
         for resource in resources {
             let cell = {
                 let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
@@ -52,12 +98,12 @@ impl Localizer {
                 .get_or_try_init(|| self.download(cache_dir, resource))
                 .await?;
             if resource.name.contains('/') || resource.name.is_empty() {
-                return Err(format!("Invalid local resource name '{}'", resource.name));
+                return Err(LocalizationError::InvalidName(resource.name.clone()));
             }
             let link = work_dir.join(&resource.name);
             let _ = std::fs::remove_file(&link);
             std::os::unix::fs::symlink(local, &link)
-                .map_err(|error| format!("cannot link {}: {error}", link.display()))?;
+                .map_err(|source| LocalizationError::Link { path: link, source })?;
         }
         Ok(())
     }
@@ -72,30 +118,33 @@ impl Localizer {
         &self,
         cache_dir: &Path,
         resource: &pb::LocalResource,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, LocalizationError> {
         let Some(dfs) = &self.dfs else {
-            return Err(format!(
-                "Resource {} cannot be localized: no distributed file system (fs.defaultFS)",
-                resource.path
-            ));
+            return Err(LocalizationError::NoFileSystem(resource.path.clone()));
+        };
+        let remote = |source| LocalizationError::Remote {
+            path: resource.path.clone(),
+            source,
         };
         let path = client::yarn::dfs_path(&resource.path);
         let status = match dfs.get_file_info(path).await {
             Ok(Some(status)) => status,
-            Ok(None) => return Err(format!("File does not exist: {}", resource.path)),
-            Err(error) => return Err(format!("{}: {error}", resource.path)),
+            Ok(None) => return Err(LocalizationError::NotFound(resource.path.clone())),
+            Err(error) => return Err(remote(error)),
         };
         if resource.timestamp != 0 && status.modification_time != resource.timestamp {
-            return Err(format!(
-                "Resource {} changed on src filesystem (expected {}, was {})",
-                resource.path, resource.timestamp, status.modification_time
-            ));
+            return Err(LocalizationError::Modified {
+                path: resource.path.clone(),
+                expected: resource.timestamp,
+                was: status.modification_time,
+            });
         }
         if resource.timestamp != 0 && status.length != resource.size {
-            return Err(format!(
-                "Resource {} changed on src filesystem (expected size {}, was {})",
-                resource.path, resource.size, status.length
-            ));
+            return Err(LocalizationError::Resized {
+                path: resource.path.clone(),
+                expected: resource.size,
+                was: status.length,
+            });
         }
         let unique = self
             .next_id
@@ -103,7 +152,10 @@ impl Localizer {
         let dir = cache_dir.join(unique.to_string());
         tokio::fs::create_dir_all(&dir)
             .await
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+            .map_err(|source| LocalizationError::Create {
+                path: dir.clone(),
+                source,
+            })?;
         let name = common::path::basename(path).to_string();
         let target = dir.join(if name.is_empty() {
             "resource".to_string()
@@ -111,32 +163,31 @@ impl Localizer {
             name
         });
         let partial = target.with_extension("tmp");
-        let mut reader = dfs
-            .open(path)
-            .await
-            .map_err(|error| format!("{}: {error}", resource.path))?;
-        let mut file = tokio::fs::File::create(&partial)
-            .await
-            .map_err(|error| format!("cannot create {}: {error}", partial.display()))?;
+        let mut reader = dfs.open(path).await.map_err(remote)?;
+        let mut file = tokio::fs::File::create(&partial).await.map_err(|source| {
+            LocalizationError::Create {
+                path: partial.clone(),
+                source,
+            }
+        })?;
         let mut buffer = vec![0u8; 1 << 20];
         loop {
-            let read = reader
-                .read(&mut buffer)
-                .await
-                .map_err(|error| format!("{}: {error}", resource.path))?;
+            let read = reader.read(&mut buffer).await.map_err(remote)?;
             if read == 0 {
                 break;
             }
             file.write_all(&buffer[..read])
                 .await
-                .map_err(|error| format!("{}: {error}", partial.display()))?;
+                .map_err(|source| LocalizationError::Write {
+                    path: partial.clone(),
+                    source,
+                })?;
         }
-        file.flush().await.map_err(|error| error.to_string())?;
+        file.flush().await?;
         drop(file);
         let mode = if resource.executable { 0o755 } else { 0o644 };
-        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(mode))
-            .map_err(|error| error.to_string())?;
-        std::fs::rename(&partial, &target).map_err(|error| error.to_string())?;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(mode))?;
+        std::fs::rename(&partial, &target)?;
         Ok(target)
     }
 }

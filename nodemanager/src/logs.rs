@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use client::CreateOptions;
-use client::yarn::{ApplicationId, ContainerId};
 use common::FsPermission;
+use common::yarn::{ApplicationId, ContainerId};
 use tokio::io::AsyncReadExt;
 
 use crate::containers::ContainerManager;
@@ -29,15 +29,36 @@ pub fn remote_log_file(
     )
 }
 
+/// Why an application's logs could not be aggregated.
+#[derive(Debug, thiserror::Error)]
+pub enum LogAggregationError {
+    #[error("no distributed file system configured (fs.defaultFS)")]
+    NoFileSystem,
+    #[error("{path}: {source}")]
+    Remote {
+        path: String,
+        source: client::RemoteException,
+    },
+    #[error(transparent)]
+    Dfs(#[from] client::RemoteException),
+    #[error("{}: {source}", path.display())]
+    Open {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// Uploads the logs of `containers` to the DFS.
 pub async fn aggregate(
     manager: &ContainerManager,
     application: ApplicationId,
     user: &str,
     containers: &BTreeSet<ContainerId>,
-) -> Result<(), String> {
+) -> Result<(), LogAggregationError> {
     let Some(dfs) = &manager.dfs else {
-        return Err("no distributed file system configured (fs.defaultFS)".to_string());
+        return Err(LogAggregationError::NoFileSystem);
     };
     let config = &manager.config;
     let path = remote_log_file(
@@ -47,7 +68,7 @@ pub async fn aggregate(
         application,
         &manager.node_id,
     );
-    let defaults = dfs.server_defaults().await.map_err(|e| e.to_string())?;
+    let defaults = dfs.server_defaults().await?;
     let options = CreateOptions {
         permission: FsPermission::new(0o640),
         overwrite: true,
@@ -55,20 +76,18 @@ pub async fn aggregate(
         replication: defaults.replication,
         block_size: defaults.block_size,
     };
-    let mut writer = dfs
-        .create_writer(&path, &options)
-        .await
-        .map_err(|e| format!("{path}: {e}"))?;
+    let remote = |source| LogAggregationError::Remote {
+        path: path.clone(),
+        source,
+    };
+    let mut writer = dfs.create_writer(&path, &options).await.map_err(remote)?;
     let node_label = manager.node_id.replace(':', "_");
     for container in containers {
         let header = format!(
             "Container: {container} on {node_label}\nLogAggregationType: AGGREGATED\n{}\n",
             "=".repeat(74)
         );
-        writer
-            .write(header.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
+        writer.write(header.as_bytes()).await?;
         for log_dir in &config.log_dirs {
             let dir = layout::container_log_dir(log_dir, *container);
             for file in sorted_files(&dir) {
@@ -76,7 +95,7 @@ pub async fn aggregate(
             }
         }
     }
-    writer.close().await.map_err(|e| format!("{path}: {e}"))?;
+    writer.close().await.map_err(remote)?;
     tracing::info!(%application, %path, "container logs aggregated");
     Ok(())
 }
@@ -95,11 +114,18 @@ fn sorted_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-async fn append_log(writer: &mut client::FileWriter, file: &Path) -> Result<(), String> {
-    let mut input = tokio::fs::File::open(file)
-        .await
-        .map_err(|e| format!("{}: {e}", file.display()))?;
-    let metadata = input.metadata().await.map_err(|e| e.to_string())?;
+async fn append_log(
+    writer: &mut client::FileWriter,
+    file: &Path,
+) -> Result<(), LogAggregationError> {
+    let mut input =
+        tokio::fs::File::open(file)
+            .await
+            .map_err(|source| LogAggregationError::Open {
+                path: file.to_path_buf(),
+                source,
+            })?;
+    let metadata = input.metadata().await?;
     let modified = metadata
         .modified()
         .ok()
@@ -114,31 +140,20 @@ async fn append_log(writer: &mut client::FileWriter, file: &Path) -> Result<(), 
     let header = format!(
         "LogType:{name}\nLogLastModifiedTime:{modified}\nLogLength:{length}\nLogContents:\n"
     );
-    writer
-        .write(header.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
+    writer.write(header.as_bytes()).await?;
     // Copy exactly the length announced, even if the file grew meanwhile.
     let mut remaining = length;
     let mut buffer = vec![0u8; 256 * 1024];
     while remaining > 0 {
         let want = buffer.len().min(remaining as usize);
-        let read = input
-            .read(&mut buffer[..want])
-            .await
-            .map_err(|e| e.to_string())?;
+        let read = input.read(&mut buffer[..want]).await?;
         if read == 0 {
             break;
         }
-        writer
-            .write(&buffer[..read])
-            .await
-            .map_err(|e| e.to_string())?;
+        writer.write(&buffer[..read]).await?;
         remaining -= read as u64;
     }
     let footer = format!("\nEnd of LogType:{name}\n{}\n\n", "*".repeat(74));
-    writer
-        .write(footer.as_bytes())
-        .await
-        .map_err(|e| e.to_string())
+    writer.write(footer.as_bytes()).await?;
+    Ok(())
 }

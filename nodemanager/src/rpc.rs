@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use client::yarn::ContainerId;
+use common::yarn::{ContainerId, exit_status};
 use proto::yarn as pb;
 use proto::yarn::container_management_server::ContainerManagement;
 use tonic::{Request, Response, Status};
 
-use crate::containers::{ContainerManager, exit_status};
+use crate::containers::ContainerManager;
 
 pub struct ContainerManagementService(pub Arc<ContainerManager>);
 
@@ -52,7 +52,7 @@ impl ContainerManagement for ContainerManagementService {
                 .start_container(container, start.launch_context.unwrap_or_default(), user)
             {
                 Ok(()) => response.succeeded.push(id),
-                Err(message) => response.failed.push(failure(&id, message)),
+                Err(error) => response.failed.push(failure(&id, error.to_string())),
             }
         }
         Ok(Response::new(response))

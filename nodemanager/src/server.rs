@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use client::yarn::ApplicationId;
+use common::yarn::{ApplicationId, exit_status};
 use proto::yarn as pb;
 use proto::yarn::container_management_server::ContainerManagementServer;
 use proto::yarn::resource_tracker_client::ResourceTrackerClient;
@@ -18,7 +18,7 @@ use tracing::{error, info, warn};
 
 use crate::aux_services::{AuxServiceContext, AuxServices};
 use crate::config::NodeManagerConfig;
-use crate::containers::{ContainerManager, exit_status};
+use crate::containers::ContainerManager;
 use crate::rpc::ContainerManagementService;
 
 /// Why a NodeManager could not start.

@@ -23,12 +23,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use client::yarn::ApplicationId;
 use common::mapoutput::{
     DEFAULT_SHUFFLE_PORT, IndexEntry, MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY,
     SHUFFLE_SERVICE_NAME, application_id_of_job, map_output_dir, read_index,
     serialize_shuffle_port,
 };
+use common::yarn::ApplicationId;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpSocket;
 use tokio::sync::oneshot;

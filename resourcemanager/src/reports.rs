@@ -1,9 +1,10 @@
-//! Proto reports built from the RM state, for the client protocol and the web.
+//! The proto adapter: reports built from the RM state's read-models, for
+//! the client and AM protocols and the web. The state never calls it.
 
 use proto::yarn as pb;
 
 use crate::scheduler::Resource;
-use crate::state::{App, AppState, FinalStatus, Node, NodeState, RmState};
+use crate::state::{App, AppState, FinalStatus, NodeReport, NodeState, RmState};
 
 pub fn resource(resource: Resource) -> pb::Resource {
     pb::Resource {
@@ -75,21 +76,18 @@ pub fn node_state(state: NodeState) -> pb::NodeState {
     }
 }
 
-pub fn node_report(state: &RmState, node: &Node) -> pb::NodeReport {
-    let (used, containers) = state
-        .scheduler
-        .node_usage(&node.node_id)
-        .unwrap_or((Resource::ZERO, 0));
+/// The proto form of a node's read-model.
+pub fn node_report(report: &NodeReport) -> pb::NodeReport {
     pb::NodeReport {
-        node_id: node.node_id.clone(),
-        http_address: node.http_address.clone(),
-        rack: node.rack.clone(),
-        state: node_state(node.state) as i32,
-        num_containers: containers as i32,
-        used: Some(resource(used)),
-        capability: Some(resource(node.capability)),
-        health_report: node.health_report.clone(),
-        last_health_update: node.last_health_update,
+        node_id: report.node_id.clone(),
+        http_address: report.http_address.clone(),
+        rack: report.rack.clone(),
+        state: node_state(report.state) as i32,
+        num_containers: report.num_containers as i32,
+        used: Some(resource(report.used)),
+        capability: Some(resource(report.capability)),
+        health_report: report.health_report.clone(),
+        last_health_update: report.last_health_update,
     }
 }
 

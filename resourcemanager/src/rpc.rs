@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use client::DfsClient;
-use client::yarn::ApplicationId;
+use common::yarn::ApplicationId;
 use common::{ExceptionKind, RemoteException};
 use proto::yarn as pb;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocol;
@@ -69,7 +69,7 @@ impl ApplicationClientProtocol for ClientService {
             context
                 .application_id
                 .parse()
-                .map_err(|error: client::yarn::InvalidId| {
+                .map_err(|error: common::yarn::InvalidId| {
                     RemoteException::illegal_argument(error.to_string()).to_status()
                 })?;
         let launch_context = context.am_container_spec.unwrap_or_default();
@@ -189,7 +189,7 @@ impl ApplicationClientProtocol for ClientService {
         let nodes = state
             .nodes
             .values()
-            .map(|node| reports::node_report(&state, node))
+            .map(|node| reports::node_report(&state.node_report(node)))
             .filter(|report| states.is_empty() || states.contains(&report.state))
             .collect();
         Ok(Response::new(pb::GetClusterNodesResponse { nodes }))
@@ -321,7 +321,11 @@ impl ApplicationMasterProtocol for MasterService {
         Ok(Response::new(pb::AllocateResponse {
             allocated: inbox.allocated,
             completed: inbox.completed,
-            updated_nodes: inbox.updated_nodes,
+            updated_nodes: inbox
+                .updated_nodes
+                .iter()
+                .map(reports::node_report)
+                .collect(),
             available: Some(reports::resource(available)),
             num_cluster_nodes: nodes as i32,
             shutdown: false,

@@ -115,7 +115,7 @@ async fn nodes(State(core): State<Arc<Core>>) -> Json<Value> {
         .nodes
         .values()
         .map(|node| {
-            let report = reports::node_report(&state, node);
+            let report = reports::node_report(&state.node_report(node));
             let used = report.used.unwrap_or_default();
             json!({
                 "id": report.node_id,

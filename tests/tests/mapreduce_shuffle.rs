@@ -8,12 +8,12 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use client::yarn::ApplicationId;
 use common::Configuration;
 use common::mapoutput::{
     MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME, map_output_dir,
     parse_shuffle_port,
 };
+use common::yarn::ApplicationId;
 use mapreduce::ifile::{IndexEntry, SegmentFileWriter, read_index, write_index};
 use mapreduce::records::RecordSource;
 use mapreduce::shuffle::{

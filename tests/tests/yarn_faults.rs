@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use client::yarn::ContainerId;
+use common::yarn::ContainerId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
 use tusk_tests::eventually;

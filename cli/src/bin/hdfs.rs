@@ -42,7 +42,14 @@ fn main() -> ExitCode {
         }
         "fsck" => launcher::runtime().block_on(tusk_cli::fsck::run(conf, args, &mut out, &mut err)),
         "getconf" => tusk_cli::getconf::run(conf, args, &mut out, &mut err),
-        "nnbench" => tusk_cli::nnbench::run(conf, args),
+        "nnbench" => {
+            // The benchmark reads the generic options itself.
+            let raw: Vec<String> = std::env::args()
+                .skip_while(|a| a != "nnbench")
+                .skip(1)
+                .collect();
+            tusk_cli::nnbench::run(&raw)
+        }
         "oiv" => tusk_cli::oiv::run(args, &mut out, &mut err),
         "oev" => tusk_cli::oev::run(args, &mut out, &mut err),
         "version" => {

@@ -42,11 +42,11 @@ fn main() -> ExitCode {
             yarn::jar::run(&raw)
         }
         "distributedshell" => {
-            launcher::runtime().block_on(yarn::distributedshell::client::run(conf, args, &mut err))
+            launcher::runtime().block_on(yarn::distributedshell::run(conf, args, &mut err))
         }
         "distributedshell-am" => {
             common::logging::init("info");
-            launcher::runtime().block_on(yarn::distributedshell::appmaster::run(conf))
+            launcher::runtime().block_on(yarn::distributedshell::run_am(conf))
         }
         "version" => {
             println!("Tusk {}", env!("CARGO_PKG_VERSION"));

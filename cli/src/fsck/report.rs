@@ -115,22 +115,14 @@ impl Totals {
     }
 }
 
-/// Whether a block's replicas satisfy the default placement policy (Hadoop's
-/// `BlockPlacementPolicyDefault.verifyBlockPlacement`): on a cluster with several racks, a
-/// block of replication 2 or more must span 2 racks. Returns the racks still missing.
+/// The racks a block's replicas still miss under the default placement policy (Hadoop's
+/// `BlockPlacementPolicyDefault.verifyBlockPlacement`), by the NameNode's own rule.
 pub fn missing_racks(replicas: &[Replica], replication: u16, cluster_racks: usize) -> usize {
-    if cluster_racks < 2 {
-        return 0;
-    }
-    let required = usize::from(replication).min(2);
     let racks: BTreeSet<&str> = replicas
         .iter()
         .map(|replica| replica.rack.as_str())
         .collect();
-    if racks.len() >= required || racks.len() >= cluster_racks {
-        return 0;
-    }
-    required - racks.len()
+    namenode::additional_racks_required(racks.len(), usize::from(replication), cluster_racks)
 }
 
 /// `<path> <dir>`, shown for a directory with `-files`.

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use namenode::editlog::record;
+use namenode::formats;
 use proto::namenode_storage::EditRecord;
 
 use crate::oiv::escape_xml;
@@ -102,13 +102,13 @@ fn first_txid(path: &Path) -> Result<Option<u64>, String> {
         .and_then(|start| start.parse().ok());
     match from_name {
         Some(start) => Ok(Some(start)),
-        None => record::first_txid(path).map_err(|error| error.to_string()),
+        None => formats::first_txid(path).map_err(|error| error.to_string()),
     }
 }
 
 fn process(input: &Path, processor: Processor, out: &mut dyn Write) -> Result<(), String> {
     let failed = |error: std::io::Error| format!("cannot write output: {error}");
-    let version = namenode::storage::LAYOUT_VERSION;
+    let version = namenode::formats::LAYOUT_VERSION;
     let mut counts = [0u64; OpCode::ALL.len()];
     if processor == Processor::Xml {
         write!(
@@ -132,7 +132,7 @@ fn process(input: &Path, processor: Processor, out: &mut dyn Write) -> Result<()
         }
         Ok(())
     };
-    let scan = first_txid(input)?.map(|start| record::read_segment(input, start, &mut visit));
+    let scan = first_txid(input)?.map(|start| formats::read_segment(input, start, &mut visit));
     if let Some(error) = write_error {
         return Err(failed(error));
     }

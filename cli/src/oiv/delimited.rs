@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use common::FsPermission;
-use namenode::fsimage::ImageReader;
+use namenode::formats::ImageReader;
 
 use super::paths::PathTable;
 

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use namenode::fsimage::ImageReader;
+use namenode::formats::ImageReader;
 
 /// Most buckets a distribution may have (memory bound).
 const MAX_BUCKETS: u64 = 10_000_000;

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use namenode::fsimage::{ImageReader, Md5Check};
+use namenode::formats::{ImageReader, Md5Check};
 
 const USAGE: &str = "Usage: hdfs oiv [OPTIONS] -i INPUTFILE [-o OUTPUTFILE]
   -i,--inputFile <arg>   fsimage file to process

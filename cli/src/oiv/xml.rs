@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use common::FsPermission;
-use namenode::fsimage::ImageReader;
+use namenode::formats::ImageReader;
 
 use super::escape_xml;
 use super::paths::PathTable;
@@ -29,7 +29,7 @@ pub fn write(mut reader: ImageReader, out: &mut dyn Write) -> Result<(), String>
         out,
         "<?xml version=\"1.0\"?>\n<fsimage><version><layoutVersion>{}</layoutVersion>\
          <onDiskVersion>{}</onDiskVersion><oivRevision>tusk-{}</oivRevision></version>\n",
-        namenode::storage::LAYOUT_VERSION,
+        namenode::formats::LAYOUT_VERSION,
         header.layout_version,
         env!("CARGO_PKG_VERSION")
     )

@@ -23,7 +23,7 @@ pub async fn run(
             return crate::EXIT_USAGE;
         }
     };
-    if id.parse::<client::yarn::ApplicationId>().is_err() {
+    if id.parse::<common::yarn::ApplicationId>().is_err() {
         let _ = writeln!(err, "Invalid ApplicationId specified");
         return crate::EXIT_FAILURE;
     }

@@ -3,16 +3,15 @@
 //! NodeManager. Failures come back as [`RemoteException`]s with Hadoop's
 //! messages.
 
-pub mod ids;
+pub mod names;
 
+use common::yarn::ApplicationAttemptId;
 use common::{Configuration, RemoteException};
 use proto::yarn as pb;
 use proto::yarn::application_client_protocol_client::ApplicationClientProtocolClient;
 use proto::yarn::application_master_protocol_client::ApplicationMasterProtocolClient;
 use proto::yarn::container_management_client::ContainerManagementClient;
 use tonic::transport::{Channel, Endpoint};
-
-pub use ids::{ApplicationAttemptId, ApplicationId, ContainerId, InvalidId};
 
 use crate::Result;
 

@@ -32,7 +32,7 @@ const POLL_KEY: &str = "mapreduce.client.progressmonitor.pollinterval";
 /// A job the client staged and submitted.
 pub(crate) struct Submitted {
     pub job_id: String,
-    pub application: client::yarn::ApplicationId,
+    pub application: common::yarn::ApplicationId,
 }
 
 /// Stages and submits the job; returns its id.
@@ -47,11 +47,11 @@ pub(crate) fn stage_and_submit(
         let _entered = runtime.enter();
         YarnClient::from_conf(&conf).map_err(|e| Error::Config(e.to_string()))?
     };
-    let application: client::yarn::ApplicationId = runtime
+    let application: common::yarn::ApplicationId = runtime
         .block_on(yarn.new_application())?
         .application_id
         .parse()
-        .map_err(|e: client::yarn::InvalidId| Error::Config(e.to_string()))?;
+        .map_err(|e: common::yarn::InvalidId| Error::Config(e.to_string()))?;
     let job_id = job_id_of(application);
     let job_dir = staging_dir(&conf, dfs.user(), &job_id);
     let replication = conf

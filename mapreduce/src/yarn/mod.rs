@@ -131,7 +131,7 @@ pub(crate) fn record_args(conf: &mut Configuration, args: &[String]) {
 }
 
 /// The job id YARN's application id gives (`application_1_0002` -> `job_1_0002`).
-pub(crate) fn job_id_of(application: client::yarn::ApplicationId) -> String {
+pub(crate) fn job_id_of(application: common::yarn::ApplicationId) -> String {
     format!(
         "job_{}_{:04}",
         application.cluster_timestamp, application.id
@@ -139,7 +139,7 @@ pub(crate) fn job_id_of(application: client::yarn::ApplicationId) -> String {
 }
 
 /// The application id of a job id, if it has that form.
-pub fn application_of(job_id: &str) -> Option<client::yarn::ApplicationId> {
+pub fn application_of(job_id: &str) -> Option<common::yarn::ApplicationId> {
     let rest = job_id.strip_prefix("job_")?;
     format!("application_{rest}").parse().ok()
 }
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn job_and_application_ids_correspond() {
-        let application: client::yarn::ApplicationId =
+        let application: common::yarn::ApplicationId =
             "application_1700000000000_0007".parse().unwrap();
         let job = job_id_of(application);
         assert_eq!(job, "job_1700000000000_0007");

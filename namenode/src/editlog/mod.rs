@@ -113,11 +113,6 @@ impl EditLog {
         self.pending().next_txid - 1
     }
 
-    /// Start txid of the segment new records go to.
-    pub fn segment_start(&self) -> u64 {
-        self.pending().segment_start
-    }
-
     /// Ends the current segment after the last buffered record; records
     /// appended later start a new one. Returns the new segment's first txid
     /// (the current one's when it is still empty). Call it under the

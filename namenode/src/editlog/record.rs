@@ -237,6 +237,9 @@ fn rest_is_zero(reader: &mut impl Read) -> io::Result<bool> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proto::namenode_storage::DeleteOp;

@@ -436,4 +436,6 @@ pub(crate) fn not_a_directory(path: &str) -> RemoteException {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -367,7 +367,7 @@ impl Namespace {
                 dst,
             ));
         }
-        if path::is_same_or_descendant(dst, src) {
+        if target.components.starts_with(&source.components) {
             return Err(failure(
                 ExceptionKind::Io,
                 "cannot move a directory into itself",

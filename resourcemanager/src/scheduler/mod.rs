@@ -8,7 +8,7 @@ mod resource;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use client::yarn::{ApplicationAttemptId, ContainerId};
+use common::yarn::{ApplicationAttemptId, ContainerId};
 
 pub use queues::{Queue, QueueSpec, QueueTree};
 pub use resource::{Resource, normalize};
@@ -195,7 +195,7 @@ impl Scheduler {
     }
 
     /// What an application's attempts have in use, and how many containers.
-    pub fn app_usage(&self, application: client::yarn::ApplicationId) -> (Resource, usize) {
+    pub fn app_usage(&self, application: common::yarn::ApplicationId) -> (Resource, usize) {
         let mut used = Resource::ZERO;
         let mut count = 0;
         for live in self.containers.values() {
@@ -526,5 +526,7 @@ impl Scheduler {
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

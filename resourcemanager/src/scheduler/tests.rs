@@ -1,4 +1,4 @@
-use client::yarn::ApplicationId;
+use common::yarn::ApplicationId;
 
 use super::*;
 

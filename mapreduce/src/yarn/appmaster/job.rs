@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use common::yarn::exit_status;
 use proto::mapreduce as mrpb;
 use proto::yarn as pb;
 
@@ -21,7 +22,11 @@ const PRIORITY_REDUCE: i32 = 10;
 const PRIORITY_MAP: i32 = 20;
 /// Hadoop's ContainerExitStatus.ABORTED / PREEMPTED / KILLED_BY_APPMASTER:
 /// the framework, not the task, ended the container.
-const FRAMEWORK_EXITS: [i32; 3] = [-100, -102, -105];
+const FRAMEWORK_EXITS: [i32; 3] = [
+    exit_status::ABORTED,
+    exit_status::PREEMPTED,
+    exit_status::KILLED_BY_APPMASTER,
+];
 
 /// The AM's settings (Hadoop's keys, read by the driver).
 #[derive(Clone, Debug)]

@@ -12,9 +12,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use client::yarn::{AmRmClient, ContainerId, NmClient, YarnClient};
+use client::yarn::{AmRmClient, NmClient, YarnClient};
 use common::Configuration;
 use common::mapoutput::parse_shuffle_port;
+use common::yarn::ContainerId;
 use proto::mapreduce::mr_client_protocol_server::MrClientProtocolServer;
 use proto::mapreduce::task_umbilical_protocol_server::TaskUmbilicalProtocolServer;
 use proto::yarn as pb;

@@ -120,7 +120,11 @@ fn a_container_killed_by_the_framework_is_not_a_failure() {
     let mut job = JobState::new("job_1_0001", &[split("h1")], 0, settings(), &nodes());
     for _ in 0..3 {
         let attempt = grant_all(&mut job, "h1:1").remove(0);
-        job.container_completed(&container_of(&job, &attempt), -100, "node lost");
+        job.container_completed(
+            &container_of(&job, &attempt),
+            exit_status::ABORTED,
+            "node lost",
+        );
     }
     assert_eq!(job.outcome(), None);
     assert_eq!(job.actions.asks.len(), 1);

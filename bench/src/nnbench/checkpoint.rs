@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
-use namenode::editlog::record;
-use namenode::namespace::{Caller, Limits, Namespace};
-use namenode::namesystem::Namesystem;
-use namenode::secondary::{SecondaryConfig, SecondaryNameNode};
-use namenode::storage::{NameDirs, finalized_segment_name};
+use namenode::Namesystem;
+use namenode::formats;
+use namenode::formats::{NameDirs, finalized_segment_name};
+use namenode::{Caller, Limits, Namespace};
 use namenode::{NameNode, NameNodeConfig};
+use namenode::{SecondaryConfig, SecondaryNameNode};
 use proto::namenode_storage::EditRecord;
 use tokio::runtime::Runtime;
 
@@ -106,14 +106,14 @@ fn write_name_dirs(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result
         names.save_image(&namespace, image_txid, info.namespace_id)?;
     }
     // (b): N mkdirs after the image, as one finalized segment.
-    let mut segment = record::file_header().to_vec();
+    let mut segment = formats::file_header().to_vec();
     let mut txid = image_txid;
     for index in 0..files {
         let path = layout.entry(Area::Dirs, "dir", index);
         for op in namespace.plan_mkdirs(&path, FsPermission::new(0o755), true, &caller, now)? {
             namespace.apply(&op)?;
             txid += 1;
-            record::encode(&EditRecord { txid, op: Some(op) }, &mut segment);
+            formats::encode(&EditRecord { txid, op: Some(op) }, &mut segment);
         }
     }
     let current = dir.join("b").join("current");
@@ -147,7 +147,7 @@ pub fn measure(
     let restart_image_plus_edits = time_restart(&conf_for(&dir.join("b"), &checkpoint_dir))
         .context("restarting from the image and edits")?;
 
-    let runtime = crate::launcher::runtime();
+    let runtime = crate::runtime();
     let (mkdirs_per_sec_before, first, next) =
         runtime.block_on(checkpoints_under_load(&conf_a, threads))?;
     Ok(CheckpointReport {

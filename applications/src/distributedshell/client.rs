@@ -1,12 +1,13 @@
-//! `yarn distributedshell -shell_command CMD -num_containers N ...`: submits
-//! the DistributedShell AM and follows the application to its end. Exit 0
-//! when it SUCCEEDED, 2 otherwise (as Hadoop's Client).
+//! The DistributedShell client (`yarn distributedshell -shell_command CMD
+//! -num_containers N ...`): submits the AM and follows the application to
+//! its end, as Hadoop's Client.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use client::yarn::YarnClient;
+use client::yarn::names::{final_status_name, is_final, state_name};
 use client::{CreateOptions, DfsClient};
 use common::{Configuration, FsPermission};
 use proto::yarn as pb;
@@ -16,8 +17,10 @@ use super::{
     ENV_SCRIPT_LENGTH, ENV_SCRIPT_LOCATION, ENV_SCRIPT_TIMESTAMP, ENV_SHELL_COMMAND, ENV_SHELL_ENV,
     SCRIPT_NAME,
 };
+use crate::distributedshell::DistributedShellError;
 
-const USAGE: &str = "usage: yarn distributedshell -shell_command <cmd> | -shell_script <file>
+/// The client's usage text, printed after a command-line error.
+pub const USAGE: &str = "usage: yarn distributedshell -shell_command <cmd> | -shell_script <file>
  -appname <name>            Application Name. Default value - DistributedShell
  -container_memory <mb>     Amount of memory in MB to be requested to run the shell command
  -container_vcores <n>      Amount of virtual cores to be requested to run the shell command
@@ -31,7 +34,9 @@ const USAGE: &str = "usage: yarn distributedshell -shell_command <cmd> | -shell_
  -shell_script <file>       Location of the shell script to be executed
  -timeout <ms>              Application timeout in milliseconds";
 
-struct Options {
+/// What the command line asks for.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
     app_name: String,
     queue: String,
     shell_command: Option<String>,
@@ -46,8 +51,11 @@ struct Options {
     timeout: Duration,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
+/// Reads the client's command line (Hadoop's flags); an error is a
+/// [`DistributedShellError::Usage`].
+pub fn parse_args(args: &[String]) -> Result<ClientOptions, DistributedShellError> {
+    let usage = |message: String| DistributedShellError::Usage(message);
+    let mut options = ClientOptions {
         app_name: "DistributedShell".to_string(),
         queue: "default".to_string(),
         shell_command: None,
@@ -65,15 +73,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while index < args.len() {
         let flag = args[index].as_str();
         let value = args.get(index + 1).cloned().ok_or_else(|| {
-            format!(
+            usage(format!(
                 "Missing argument for option: {}",
                 flag.trim_start_matches('-')
-            )
+            ))
         })?;
         let number = |value: &str| {
             value
                 .parse::<i64>()
-                .map_err(|_| format!("Invalid value for {flag}: {value}"))
+                .map_err(|_| usage(format!("Invalid value for {flag}: {value}")))
         };
         match flag {
             "-appname" => options.app_name = value,
@@ -88,50 +96,34 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-master_vcores" => options.master_vcores = number(&value)? as i32,
             "-priority" => options.priority = number(&value)? as i32,
             "-timeout" => options.timeout = Duration::from_millis(number(&value)?.max(0) as u64),
-            _ => return Err(format!("Unrecognized option: {flag}")),
+            _ => return Err(usage(format!("Unrecognized option: {flag}"))),
         }
         index += 2;
     }
     if options.shell_command.is_none() && options.shell_script.is_none() {
-        return Err(
+        return Err(usage(
             "No shell command or shell script specified to be executed by application master"
                 .to_string(),
-        );
+        ));
     }
     if options.num_containers < 1 {
-        return Err(
+        return Err(usage(
             "Invalid no. of containers specified, exiting. Specified numContainer=0".to_string(),
-        );
+        ));
     }
     Ok(options)
 }
 
-/// Runs `yarn distributedshell ARGS` and returns the exit code.
-pub async fn run(conf: &Configuration, args: &[String], err: &mut dyn Write) -> i32 {
-    let options = match parse(args) {
-        Ok(options) => options,
-        Err(message) => {
-            let _ = writeln!(err, "{message}\n{USAGE}");
-            return crate::EXIT_USAGE;
-        }
-    };
-    match submit_and_monitor(conf, &options, err).await {
-        Ok(true) => 0,
-        Ok(false) => 2,
-        Err(message) => {
-            let _ = writeln!(err, "distributedshell: {message}");
-            2
-        }
-    }
-}
-
-async fn submit_and_monitor(
+/// Submits the application, with this program as its AM, and follows it to
+/// its end, writing Hadoop's progress lines to `err`; true when it
+/// SUCCEEDED. Past the timeout it kills the application.
+pub async fn run_client(
     conf: &Configuration,
-    options: &Options,
+    options: &ClientOptions,
     err: &mut dyn Write,
-) -> Result<bool, String> {
-    let yarn = YarnClient::from_conf(conf).map_err(|e| e.to_string())?;
-    let new_app = yarn.new_application().await.map_err(|e| e.to_string())?;
+) -> Result<bool, DistributedShellError> {
+    let yarn = YarnClient::from_conf(conf)?;
+    let new_app = yarn.new_application().await?;
     let app_id = new_app.application_id.clone();
     let mut environment: HashMap<String, String> = HashMap::new();
     if let Some(command) = &options.shell_command {
@@ -158,7 +150,7 @@ async fn submit_and_monitor(
     environment.insert(ENV_PRIORITY.into(), options.priority.to_string());
     environment.insert(ENV_SHELL_ENV.into(), options.shell_env.join("\n"));
     environment.insert("RUST_LOG".into(), "info".into());
-    let program = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let program = std::env::current_exe().map_err(DistributedShellError::CurrentExe)?;
     let context = pb::ApplicationSubmissionContext {
         application_id: app_id.clone(),
         application_name: options.app_name.clone(),
@@ -177,9 +169,7 @@ async fn submit_and_monitor(
         max_app_attempts: 0,
         priority: options.priority,
     };
-    yarn.submit_application(context)
-        .await
-        .map_err(|e| e.to_string())?;
+    yarn.submit_application(context).await?;
     let _ = writeln!(
         err,
         "INFO distributedshell.Client: Submitted application {app_id}"
@@ -187,23 +177,20 @@ async fn submit_and_monitor(
     let started = Instant::now();
     let mut last_state = None;
     loop {
-        let report = yarn
-            .application_report(&app_id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let report = yarn.application_report(&app_id).await?;
         if last_state != Some(report.state) {
             let _ = writeln!(
                 err,
                 "INFO distributedshell.Client: Got application report from ASM for, appId={app_id}, appAttemptId={}, yarnAppState={}, distributedFinalState={}, appTrackingUrl={}, appUser={}",
                 report.current_attempt_id,
-                crate::yarn::state_name(report.state),
-                crate::yarn::final_status_name(report.final_status),
+                state_name(report.state),
+                final_status_name(report.final_status),
                 report.tracking_url,
                 report.user
             );
             last_state = Some(report.state);
         }
-        if crate::yarn::is_final(report.state) {
+        if is_final(report.state) {
             let succeeded = report.state == pb::YarnApplicationState::Finished as i32
                 && report.final_status == pb::FinalApplicationStatus::Succeeded as i32;
             if succeeded {
@@ -215,8 +202,8 @@ async fn submit_and_monitor(
                 let _ = writeln!(
                     err,
                     "INFO distributedshell.Client: Application did finished unsuccessfully. YarnState={}, DSFinalStatus={}. Breaking monitoring loop\nDiagnostics: {}",
-                    crate::yarn::state_name(report.state),
-                    crate::yarn::final_status_name(report.final_status),
+                    state_name(report.state),
+                    final_status_name(report.final_status),
                     report.diagnostics
                 );
             }
@@ -240,14 +227,17 @@ async fn upload_script(
     conf: &Configuration,
     app_id: &str,
     local: &str,
-) -> Result<(String, u64, i64), String> {
-    let data = std::fs::read(local).map_err(|e| format!("cannot read {local}: {e}"))?;
-    let dfs = DfsClient::from_conf(conf).map_err(|e| e.to_string())?;
+) -> Result<(String, u64, i64), DistributedShellError> {
+    let data = std::fs::read(local).map_err(|source| DistributedShellError::ReadScript {
+        path: local.to_string(),
+        source,
+    })?;
+    let dfs = DfsClient::from_conf(conf)?;
     let path = format!(
         "/user/{}/DistributedShell/{app_id}/{SCRIPT_NAME}",
         dfs.user()
     );
-    let defaults = dfs.server_defaults().await.map_err(|e| e.to_string())?;
+    let defaults = dfs.server_defaults().await?;
     let options = CreateOptions {
         permission: FsPermission::new(0o644),
         overwrite: true,
@@ -255,12 +245,79 @@ async fn upload_script(
         replication: defaults.replication,
         block_size: defaults.block_size,
     };
-    let mut writer = dfs
-        .create_writer(&path, &options)
-        .await
-        .map_err(|e| format!("{path}: {e}"))?;
-    writer.write(&data).await.map_err(|e| e.to_string())?;
-    writer.close().await.map_err(|e| e.to_string())?;
-    let status = dfs.stat(&path).await.map_err(|e| e.to_string())?;
+    let mut writer = dfs.create_writer(&path, &options).await.map_err(|source| {
+        DistributedShellError::UploadScript {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    writer.write(&data).await?;
+    writer.close().await?;
+    let status = dfs.stat(&path).await?;
     Ok((path, status.length, status.modification_time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    fn usage_message(list: &[&str]) -> String {
+        match parse_args(&args(list)) {
+            Err(DistributedShellError::Usage(message)) => message,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_override_hadoops_defaults() {
+        let options = parse_args(&args(&[
+            "-shell_command",
+            "date",
+            "-num_containers",
+            "3",
+            "-shell_env",
+            "A=1",
+            "-shell_env",
+            "B=2",
+            "-timeout",
+            "5000",
+        ]))
+        .unwrap();
+        assert_eq!(options.shell_command.as_deref(), Some("date"));
+        assert_eq!(options.num_containers, 3);
+        assert_eq!(options.shell_env, vec!["A=1", "B=2"]);
+        assert_eq!(options.timeout, Duration::from_millis(5000));
+        assert_eq!(options.app_name, "DistributedShell");
+        assert_eq!(options.queue, "default");
+        assert_eq!(options.container_memory, 10);
+        assert_eq!(options.master_memory, 100);
+    }
+
+    #[test]
+    fn bad_command_lines_are_usage_errors() {
+        assert_eq!(
+            usage_message(&[]),
+            "No shell command or shell script specified to be executed by application master"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command"]),
+            "Missing argument for option: shell_command"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command", "ls", "-num_containers", "x"]),
+            "Invalid value for -num_containers: x"
+        );
+        assert_eq!(
+            usage_message(&["-shell_command", "ls", "-num_containers", "0"]),
+            "Invalid no. of containers specified, exiting. Specified numContainer=0"
+        );
+        assert_eq!(
+            usage_message(&["-bogus", "1"]),
+            "Unrecognized option: -bogus"
+        );
+    }
 }

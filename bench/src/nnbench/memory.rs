@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use common::FsPermission;
-use namenode::fsimage;
-use namenode::namespace::{Block, Caller, CreateRequest, Limits, Namespace};
+use namenode::formats;
+use namenode::{Block, Caller, CreateRequest, Limits, Namespace};
 
 use super::target::{Area, Layout};
 
@@ -91,7 +91,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
 
     let image = dir.join("fsimage_memory");
     let started = Instant::now();
-    fsimage::save(&namespace, 0, 1, &image)
+    formats::save(&namespace, 0, 1, &image)
         .with_context(|| format!("saving {}", image.display()))?;
     let save_time = started.elapsed();
     let image_bytes = std::fs::metadata(&image)
@@ -102,7 +102,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
 
     let heap_before_load = live_heap_bytes();
     let started = Instant::now();
-    let loaded = fsimage::load(&image, Limits::default())?;
+    let loaded = formats::load(&image, Limits::default())?;
     let load_time = started.elapsed();
     let heap_after_load = live_heap_bytes();
     if loaded.namespace.num_files() != files {
@@ -113,7 +113,7 @@ pub fn measure(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result<Mem
     }
     drop(loaded);
     let _ = std::fs::remove_file(&image);
-    let _ = std::fs::remove_file(fsimage::md5_path(&image));
+    let _ = std::fs::remove_file(formats::md5_path(&image));
     Ok(MemoryReport {
         files,
         directories,

@@ -127,10 +127,10 @@ fn bad_options_are_a_usage_error() {
     let conf = Configuration::new();
     assert_eq!(
         run_with(&conf, &args(&["-threads", "many"]), &mut Vec::new()),
-        crate::EXIT_USAGE
+        common::exit_code::USAGE
     );
     assert_eq!(
         run_with(&conf, &args(&["-op", "chmod"]), &mut Vec::new()),
-        crate::EXIT_USAGE
+        common::exit_code::USAGE
     );
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
 use super::options::Mode;

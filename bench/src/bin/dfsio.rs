@@ -5,7 +5,7 @@
 //! Each step reports the CPU its writes cost, and starts once the previous
 //! step's replicas are deleted and the file systems synced.
 //!
-//! `cargo run --release -p tusk-minicluster --bin dfsio -- --total-mib 1024`
+//! `cargo run --release -p tusk-bench --bin dfsio -- --total-mib 1024`
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +15,7 @@ use clap::Parser;
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
 use common::cpu::CpuSnapshot;
-use tusk_minicluster::MiniCluster;
+use minicluster::MiniCluster;
 
 /// Write then read files through the DFS and report MB/s.
 #[derive(Parser)]

@@ -1,23 +1,16 @@
-//! The ResourceManager's state machine: applications and their attempts,
-//! NodeManagers, and the scheduler, changed under one lock by short
-//! synchronous calls. I/O (launching an AM on a NodeManager) is returned to
-//! the caller as [`AmLaunch`]es to perform after the lock is released.
+//! Applications and their attempts: submission, the AM's register,
+//! heartbeat and unregister, kills, and an attempt's failure and retry.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::BTreeSet;
+use std::time::Instant;
 
-use client::yarn::{ApplicationAttemptId, ApplicationId, ContainerId};
-use common::time::Clock;
+use common::yarn::{ApplicationAttemptId, ApplicationId, ContainerId, exit_status};
 use proto::yarn as pb;
 use tracing::{info, warn};
 
-use crate::scheduler::{AM_REQUEST_ID, Allocation, Ask, Resource, Scheduler, SchedulerError};
-
-/// Hadoop's `ContainerExitStatus` values the RM reports.
-pub mod exit_status {
-    pub const ABORTED: i32 = -100;
-    pub const KILLED_BY_RESOURCEMANAGER: i32 = -106;
-}
+use super::nodes::{NodeReport, NodeState};
+use super::{AmLaunch, RmState, StateError, completed_status};
+use crate::scheduler::{Ask, Resource};
 
 /// Hadoop's YarnApplicationState.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +57,7 @@ pub struct Submission {
 pub struct AttemptInbox {
     pub allocated: Vec<pb::Container>,
     pub completed: Vec<pb::ContainerStatus>,
-    pub updated_nodes: Vec<pb::NodeReport>,
+    pub updated_nodes: Vec<NodeReport>,
 }
 
 #[derive(Debug)]
@@ -102,7 +95,7 @@ impl App {
         self.attempts.last()
     }
 
-    fn current_attempt_mut(&mut self) -> Option<&mut Attempt> {
+    pub(super) fn current_attempt_mut(&mut self) -> Option<&mut Attempt> {
         self.attempts.last_mut()
     }
 
@@ -123,101 +116,18 @@ impl App {
     }
 }
 
-/// Hadoop's NodeState.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeState {
-    Running,
-    Unhealthy,
-    Lost,
-}
-
-#[derive(Debug)]
-pub struct Node {
-    pub node_id: String,
-    pub host: String,
-    pub http_address: String,
-    pub rack: String,
-    pub capability: Resource,
-    pub state: NodeState,
-    pub last_heartbeat: Instant,
-    pub last_health_update: i64,
-    pub health_report: String,
-    containers_to_cleanup: BTreeSet<String>,
-    apps_to_cleanup: BTreeSet<ApplicationId>,
-}
-
-/// An AM container for the server to start on its NodeManager.
-#[derive(Clone, Debug)]
-pub struct AmLaunch {
-    pub attempt: ApplicationAttemptId,
-    pub container: pb::Container,
-    pub launch_context: pb::ContainerLaunchContext,
-    pub user: String,
-}
-
-/// What a NodeManager heartbeat gets back.
-#[derive(Debug, Default)]
-pub struct HeartbeatAnswer {
-    pub resync: bool,
-    pub containers_to_cleanup: Vec<String>,
-    pub apps_to_cleanup: Vec<String>,
-    pub acknowledged: Vec<String>,
-}
-
-/// Errors of AM and client calls, each worded for its caller.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("Application with id '{0}' doesn't exist in RM.")]
-    UnknownApplication(String),
-    #[error("Application {0} is already submitted")]
-    DuplicateApplication(ApplicationId),
-    #[error("Application attempt {0} doesn't exist in ApplicationMasterService cache.")]
-    UnknownAttempt(String),
-    #[error("Failed to submit {app} to YARN : Application {app} {source}")]
-    Rejected {
-        app: ApplicationId,
-        source: SchedulerError,
-    },
-    #[error(transparent)]
-    Scheduler(#[from] SchedulerError),
-}
-
-/// The whole ResourceManager state.
-pub struct RmState {
-    pub cluster_timestamp: i64,
-    pub scheduler: Scheduler,
-    pub apps: BTreeMap<ApplicationId, App>,
-    pub nodes: BTreeMap<String, Node>,
-    next_app: u32,
-    default_max_attempts: u32,
-    pub containers_allocated: u64,
-    /// What NodeManager and AM liveness is measured with (manual in tests).
-    clock: Clock,
+fn new_attempt(id: ApplicationAttemptId) -> Attempt {
+    Attempt {
+        id,
+        am_container: None,
+        last_heartbeat: None,
+        host: String::new(),
+        rpc_port: 0,
+        inbox: AttemptInbox::default(),
+    }
 }
 
 impl RmState {
-    pub fn new(scheduler: Scheduler, default_max_attempts: u32, clock: Clock) -> Self {
-        Self {
-            cluster_timestamp: common::time::now_millis(),
-            scheduler,
-            apps: BTreeMap::new(),
-            nodes: BTreeMap::new(),
-            next_app: 1,
-            default_max_attempts,
-            containers_allocated: 0,
-            clock,
-        }
-    }
-
-    pub fn new_application_id(&mut self) -> ApplicationId {
-        let id = ApplicationId {
-            cluster_timestamp: self.cluster_timestamp,
-            id: self.next_app,
-        };
-        self.next_app += 1;
-        id
-    }
-
     /// Accepts an application into its queue and asks for its AM container.
     pub fn submit(&mut self, mut submission: Submission) -> Result<Vec<AmLaunch>, StateError> {
         let id = submission.id;
@@ -261,66 +171,6 @@ impl RmState {
         Ok(self.schedule())
     }
 
-    /// Runs a scheduling pass and routes what it granted.
-    pub fn schedule(&mut self) -> Vec<AmLaunch> {
-        let mut launches = Vec::new();
-        for allocation in self.scheduler.schedule() {
-            self.containers_allocated += 1;
-            if let Some(launch) = self.route_allocation(allocation) {
-                launches.push(launch);
-            }
-        }
-        launches
-    }
-
-    fn route_allocation(&mut self, allocation: Allocation) -> Option<AmLaunch> {
-        let attempt_id = allocation.container_id.attempt;
-        let node_http = self
-            .nodes
-            .get(&allocation.node_id)
-            .map(|node| node.http_address.clone())
-            .unwrap_or_default();
-        let container = pb::Container {
-            container_id: allocation.container_id.to_string(),
-            node_id: allocation.node_id.clone(),
-            node_http_address: node_http,
-            resource: Some(pb::Resource {
-                memory_mb: allocation.resource.memory_mb,
-                vcores: allocation.resource.vcores,
-            }),
-            priority: allocation.priority,
-            allocation_request_id: allocation.allocation_request_id,
-        };
-        let app = self.apps.get_mut(&attempt_id.application)?;
-        app.nodes.insert(allocation.node_id.clone());
-        let attempt = app
-            .attempts
-            .iter_mut()
-            .find(|attempt| attempt.id == attempt_id)?;
-        if allocation.allocation_request_id != AM_REQUEST_ID {
-            attempt.inbox.allocated.push(container);
-            return None;
-        }
-        attempt.am_container = Some(container.clone());
-        let user = app.submission.user.clone();
-        let mut launch_context = app.submission.am_launch_context.clone();
-        launch_context.environment.insert(
-            "MAX_APP_ATTEMPTS".to_string(),
-            app.submission.max_attempts.to_string(),
-        );
-        launch_context.environment.insert(
-            "APP_SUBMIT_TIME_ENV".to_string(),
-            app.submit_time.to_string(),
-        );
-        info!(attempt = %attempt_id, container = %container.container_id, node = %container.node_id, "launching application master");
-        Some(AmLaunch {
-            attempt: attempt_id,
-            container,
-            launch_context,
-            user,
-        })
-    }
-
     /// The AM container started: its liveness clock runs from now.
     pub fn am_launched(&mut self, attempt_id: ApplicationAttemptId) {
         let now = self.clock.now();
@@ -329,7 +179,7 @@ impl RmState {
         }
     }
 
-    fn attempt_mut(&mut self, attempt_id: ApplicationAttemptId) -> Option<&mut Attempt> {
+    pub(super) fn attempt_mut(&mut self, attempt_id: ApplicationAttemptId) -> Option<&mut Attempt> {
         let app = self.apps.get_mut(&attempt_id.application)?;
         if app.state.is_final() {
             return None;
@@ -472,7 +322,7 @@ impl RmState {
 
     /// Moves an application to a final state, frees its containers and tells
     /// its nodes to clean up and aggregate logs.
-    fn end_application(
+    pub(super) fn end_application(
         &mut self,
         app_id: ApplicationId,
         state: AppState,
@@ -510,7 +360,7 @@ impl RmState {
 
     /// An attempt failed (its AM exited, its node was lost, it timed out):
     /// start another, or fail the application after its last attempt.
-    fn attempt_failed(&mut self, attempt_id: ApplicationAttemptId, reason: String) {
+    pub(super) fn attempt_failed(&mut self, attempt_id: ApplicationAttemptId, reason: String) {
         let Some(app) = self.apps.get_mut(&attempt_id.application) else {
             return;
         };
@@ -564,103 +414,8 @@ impl RmState {
         );
     }
 
-    pub fn register_node(
-        &mut self,
-        node_id: &str,
-        http_address: &str,
-        rack: &str,
-        capability: Resource,
-    ) {
-        let host = node_id
-            .rsplit_once(':')
-            .map(|(host, _)| host)
-            .unwrap_or(node_id);
-        if let Some(old) = self.nodes.get(node_id)
-            && old.state != NodeState::Lost
-        {
-            self.node_gone(node_id, "Node re-registered");
-        }
-        self.scheduler.add_node(node_id, host, rack, capability);
-        info!(node = node_id, %rack, %capability, "NodeManager registered");
-        self.nodes.insert(
-            node_id.to_string(),
-            Node {
-                node_id: node_id.to_string(),
-                host: host.to_string(),
-                http_address: http_address.to_string(),
-                rack: rack.to_string(),
-                capability,
-                state: NodeState::Running,
-                last_heartbeat: self.clock.now(),
-                last_health_update: common::time::now_millis(),
-                health_report: String::new(),
-                containers_to_cleanup: BTreeSet::new(),
-                apps_to_cleanup: BTreeSet::new(),
-            },
-        );
-    }
-
-    /// A NodeManager heartbeat: container completions reach their attempts,
-    /// and the node learns what to kill and clean up.
-    pub fn node_heartbeat(
-        &mut self,
-        request: &pb::NodeHeartbeatRequest,
-    ) -> (HeartbeatAnswer, Vec<AmLaunch>) {
-        let node_id = request.node_id.as_str();
-        let running = self
-            .nodes
-            .get(node_id)
-            .is_some_and(|node| node.state != NodeState::Lost);
-        if !running {
-            let answer = HeartbeatAnswer {
-                resync: true,
-                ..HeartbeatAnswer::default()
-            };
-            return (answer, Vec::new());
-        }
-        let mut answer = HeartbeatAnswer::default();
-        for app_text in &request.log_aggregated_applications {
-            if let Ok(app_id) = app_text.parse::<ApplicationId>()
-                && let Some(app) = self.apps.get_mut(&app_id)
-            {
-                app.logs_pending.remove(node_id);
-            }
-        }
-        for status in &request.container_statuses {
-            let Ok(container_id) = status.container_id.parse::<ContainerId>() else {
-                continue;
-            };
-            if status.state == pb::ContainerState::ContainerComplete as i32 {
-                answer.acknowledged.push(status.container_id.clone());
-                self.container_completed(container_id, status);
-            } else if !self.container_wanted(container_id) {
-                answer
-                    .containers_to_cleanup
-                    .push(status.container_id.clone());
-            }
-        }
-        let node = self.nodes.get_mut(node_id).expect("checked above");
-        node.last_heartbeat = self.clock.now();
-        node.health_report = request.health_report.clone();
-        node.state = if request.healthy {
-            NodeState::Running
-        } else {
-            NodeState::Unhealthy
-        };
-        node.last_health_update = common::time::now_millis();
-        answer
-            .containers_to_cleanup
-            .extend(std::mem::take(&mut node.containers_to_cleanup));
-        answer.apps_to_cleanup = std::mem::take(&mut node.apps_to_cleanup)
-            .into_iter()
-            .map(|app| app.to_string())
-            .collect();
-        let launches = self.schedule();
-        (answer, launches)
-    }
-
     /// Whether a container the node runs still belongs to a live attempt.
-    fn container_wanted(&self, container_id: ContainerId) -> bool {
+    pub(super) fn container_wanted(&self, container_id: ContainerId) -> bool {
         self.apps
             .get(&container_id.application())
             .is_some_and(|app| {
@@ -669,7 +424,11 @@ impl RmState {
             })
     }
 
-    fn container_completed(&mut self, container_id: ContainerId, status: &pb::ContainerStatus) {
+    pub(super) fn container_completed(
+        &mut self,
+        container_id: ContainerId,
+        status: &pb::ContainerStatus,
+    ) {
         let was_live = self.scheduler.release(container_id).is_some();
         let Some(app) = self.apps.get_mut(&container_id.application()) else {
             return;
@@ -694,127 +453,5 @@ impl RmState {
         if was_live && let Some(attempt) = self.attempt_mut(container_id.attempt) {
             attempt.inbox.completed.push(status.clone());
         }
-    }
-
-    /// Expires silent NodeManagers and ApplicationMasters.
-    pub fn check_liveness(&mut self, nm_expiry: Duration, am_expiry: Duration) -> Vec<AmLaunch> {
-        let now = self.clock.now();
-        let expired_nodes: Vec<String> = self
-            .nodes
-            .values()
-            .filter(|node| {
-                node.state != NodeState::Lost && now.duration_since(node.last_heartbeat) > nm_expiry
-            })
-            .map(|node| node.node_id.clone())
-            .collect();
-        for node_id in expired_nodes {
-            warn!(node = %node_id, "NodeManager expired: LOST");
-            self.node_gone(&node_id, "Container released on a *lost* node");
-        }
-        let expired_attempts: Vec<ApplicationAttemptId> = self
-            .apps
-            .values()
-            .filter(|app| !app.state.is_final())
-            .filter_map(|app| app.current_attempt())
-            .filter(|attempt| {
-                attempt
-                    .last_heartbeat
-                    .is_some_and(|last| now.duration_since(last) > am_expiry)
-            })
-            .map(|attempt| attempt.id)
-            .collect();
-        for attempt in expired_attempts {
-            let reason = format!(
-                "ApplicationMaster for attempt {attempt} timed out after {} ms",
-                am_expiry.as_millis()
-            );
-            self.attempt_failed(attempt, reason);
-        }
-        self.schedule()
-    }
-
-    /// A node is lost: its containers complete as ABORTED for their AMs,
-    /// AMs that ran there fail their attempt, every AM hears of the node.
-    fn node_gone(&mut self, node_id: &str, diagnostics: &str) {
-        if let Some(node) = self.nodes.get_mut(node_id) {
-            node.state = NodeState::Lost;
-            node.containers_to_cleanup.clear();
-            node.apps_to_cleanup.clear();
-        }
-        for app in self.apps.values_mut() {
-            app.logs_pending.remove(node_id);
-        }
-        let lost = self.scheduler.remove_node(node_id);
-        for container_id in lost {
-            let status =
-                completed_status(&container_id.to_string(), exit_status::ABORTED, diagnostics);
-            let Some(app) = self.apps.get_mut(&container_id.application()) else {
-                continue;
-            };
-            let is_am = app
-                .current_attempt()
-                .and_then(|a| a.am_container.as_ref())
-                .map(|c| c.container_id.clone())
-                == Some(status.container_id.clone());
-            if is_am {
-                let reason = format!(
-                    "AM Container for {} exited with  exitCode: {}\nDiagnostics: {diagnostics}\nFailing this attempt.",
-                    container_id.attempt,
-                    exit_status::ABORTED
-                );
-                self.attempt_failed(container_id.attempt, reason);
-            } else if let Some(attempt) = self.attempt_mut(container_id.attempt) {
-                attempt.inbox.completed.push(status);
-            }
-        }
-        let report = self
-            .nodes
-            .get(node_id)
-            .map(|node| crate::reports::node_report(self, node));
-        if let Some(report) = report {
-            for app in self.apps.values_mut().filter(|app| !app.state.is_final()) {
-                if let Some(attempt) = app.current_attempt_mut() {
-                    attempt.inbox.updated_nodes.push(report.clone());
-                }
-            }
-        }
-    }
-
-    /// Node ids by state, for reports.
-    pub fn node_counts(&self) -> HashMap<&'static str, usize> {
-        let mut counts = HashMap::new();
-        for node in self.nodes.values() {
-            let key = match node.state {
-                NodeState::Running => "running",
-                NodeState::Unhealthy => "unhealthy",
-                NodeState::Lost => "lost",
-            };
-            *counts.entry(key).or_insert(0) += 1;
-        }
-        counts
-    }
-}
-
-fn new_attempt(id: ApplicationAttemptId) -> Attempt {
-    Attempt {
-        id,
-        am_container: None,
-        last_heartbeat: None,
-        host: String::new(),
-        rpc_port: 0,
-        inbox: AttemptInbox::default(),
-    }
-}
-
-fn completed_status(
-    container_id: &str,
-    exit_status: i32,
-    diagnostics: &str,
-) -> pb::ContainerStatus {
-    pb::ContainerStatus {
-        container_id: container_id.to_string(),
-        state: pb::ContainerState::ContainerComplete as i32,
-        exit_status,
-        diagnostics: diagnostics.to_string(),
     }
 }

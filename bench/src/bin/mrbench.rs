@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use bench::timings::{fastest, median};
 use clap::Parser;
-use tusk_minicluster::MiniCluster;
-use tusk_minicluster::timings::{fastest, median};
+use minicluster::MiniCluster;
 
 #[derive(Parser)]
 struct Args {

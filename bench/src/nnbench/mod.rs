@@ -44,14 +44,14 @@ pub fn run_with(conf: &Configuration, args: &[String], out: &mut dyn Write) -> i
         Ok(options) => options,
         Err(message) => {
             eprintln!("nnbench: {message}\n{USAGE}");
-            return crate::EXIT_USAGE;
+            return common::exit_code::USAGE;
         }
     };
     match benchmark(conf, &options, out) {
         Ok(_) => 0,
         Err(error) => {
             eprintln!("nnbench: {error:#}");
-            crate::EXIT_FAILURE
+            common::exit_code::FAILURE
         }
     }
 }
@@ -88,7 +88,7 @@ pub fn benchmark(
         .context("measuring the fdatasync baseline")?;
     report::print_baseline(out, &baseline)?;
     summary.baseline = Some(baseline);
-    let runtime = crate::launcher::runtime();
+    let runtime = crate::runtime();
     for &mode in &options.modes {
         writeln!(out, "\n=== mode: {} ===", mode.name())?;
         let mode_dir = dir.join(mode.name());

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
-use namenode::namespace::{Caller, CreateRequest};
-use namenode::namesystem::Namesystem;
+use namenode::Namesystem;
+use namenode::{Caller, CreateRequest};
 
 /// Replication of the benchmark's files (no DataNode is involved).
 const REPLICATION: u16 = 3;

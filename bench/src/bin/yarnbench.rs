@@ -9,19 +9,20 @@
 //!    2 NodeManagers, measured through the real scheduler RPC, beside the
 //!    scheduler's domain alone doing the same allocations in-process.
 //!
-//! `cargo build --release -p tusk-cli -p tusk-minicluster && target/release/yarnbench`
+//! `cargo build --release -p tusk-cli -p tusk-bench && target/release/yarnbench`
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use bench::timings::{fastest, median};
 use clap::Parser;
-use client::yarn::{AmRmClient, ApplicationAttemptId, YarnClient};
+use client::yarn::{AmRmClient, YarnClient};
+use common::yarn::ApplicationAttemptId;
+use minicluster::MiniCluster;
 use proto::yarn as pb;
 use resourcemanager::scheduler::{Ask, QueueSpec, Resource, Scheduler, SchedulerConfig};
-use tusk_minicluster::MiniCluster;
-use tusk_minicluster::timings::{fastest, median};
 
 #[derive(Parser)]
 struct Args {
@@ -251,7 +252,7 @@ fn domain_throughput(count: u32, per_node_mb: i64) -> f64 {
             Resource::new(per_node_mb, 10_000),
         );
     }
-    let attempt = client::yarn::ApplicationId {
+    let attempt = common::yarn::ApplicationId {
         cluster_timestamp: 1,
         id: 1,
     }

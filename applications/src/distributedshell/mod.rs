@@ -1,10 +1,19 @@
 //! DistributedShell, YARN's example application: the client submits an AM
-//! (this same binary, `yarn distributedshell-am`, started in a container),
-//! which asks for N containers, runs a shell command in each, and finishes
-//! SUCCEEDED only if every one exits 0.
+//! (the program that called the client, run as `<program>
+//! distributedshell-am` in a container), which asks for N containers, runs
+//! a shell command in each, and finishes SUCCEEDED only if every one exits 0.
+//!
+//! The facade: [`parse_args`] and [`run_client`] for the submitting side,
+//! [`run_application_master`] for the AM container.
 
-pub mod appmaster;
-pub mod client;
+mod appmaster;
+mod client;
+mod error;
+mod tracker;
+
+pub use appmaster::run_application_master;
+pub use client::{ClientOptions, USAGE, parse_args, run_client};
+pub use error::DistributedShellError;
 
 /// Environment the client gives the AM (Hadoop passes the same through
 /// files in the staging dir; variables need no cleanup).
