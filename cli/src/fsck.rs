@@ -262,11 +262,9 @@ impl Checker<'_> {
                 .filter(|pool| !pool.is_empty()),
             live_datanodes: live.len(),
             racks: racks.len(),
-            default_replication: conf
-                .get_u16(keys::DFS_REPLICATION, 3)
-                .map_err(config_error)?,
+            default_replication: conf.get_u16(keys::DFS_REPLICATION).map_err(config_error)?,
             min_replication: conf
-                .get_u16(keys::DFS_NAMENODE_REPLICATION_MIN, 1)
+                .get_u16(keys::DFS_NAMENODE_REPLICATION_MIN)
                 .map_err(config_error)?,
         };
         Ok(())

@@ -47,11 +47,12 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
 }
 
 fn namenode_address(conf: &Configuration) -> Option<String> {
-    conf.get_trimmed("dfs.namenode.rpc-address").or_else(|| {
-        client::DfsClient::from_conf(conf)
-            .ok()
-            .map(|client| client.authority().to_string())
-    })
+    conf.get_trimmed(common::conf::keys::DFS_NAMENODE_RPC_ADDRESS)
+        .or_else(|| {
+            client::DfsClient::from_conf(conf)
+                .ok()
+                .map(|client| client.authority().to_string())
+        })
 }
 
 #[cfg(test)]

@@ -94,7 +94,8 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
 /// serves from them.
 fn import_checkpoint(conf: &Configuration, config: NameNodeConfig) -> i32 {
     common::logging::init("info");
-    let checkpoint_dirs = match conf.get_local_dirs("dfs.namenode.checkpoint.dir") {
+    let checkpoint_dirs = match conf.get_local_dirs(common::conf::keys::DFS_NAMENODE_CHECKPOINT_DIR)
+    {
         Ok(dirs) => dirs,
         Err(error) => {
             eprintln!("namenode: {error}");

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use common::conf::keys;
 use common::faults::{self, Channel};
 use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs as pb;
@@ -27,10 +28,10 @@ macro_rules! call {
 
 /// Whether readers check a whole block's MD5 and SHA-1 (on by default;
 /// per-chunk CRC32C is always checked). Tusk's own key.
-pub const VERIFY_BLOCK_DIGESTS_KEY: &str = "dfs.client.read.verify-block-digests";
+pub const VERIFY_BLOCK_DIGESTS_KEY: &str = keys::DFS_CLIENT_READ_VERIFY_BLOCK_DIGESTS;
 /// How often a client writing files renews its leases (HDFS's LeaseRenewer
 /// renews at half the 60 s soft limit). Milliseconds.
-pub const LEASE_RENEW_INTERVAL_KEY: &str = "dfs.client.lease.renew-interval-ms";
+pub const LEASE_RENEW_INTERVAL_KEY: &str = keys::DFS_CLIENT_LEASE_RENEW_INTERVAL_MS;
 
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
@@ -71,17 +72,18 @@ impl DfsClient {
     /// current user (`HADOOP_USER_NAME` or the OS user). Must run inside a
     /// tokio runtime.
     pub fn from_conf(conf: &Configuration) -> Result<Self> {
-        let default_fs = conf.get_or("fs.defaultFS", "file:///");
+        let default_fs = conf
+            .get_string(keys::FS_DEFAULT_FS)
+            .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
         let authority = namenode_authority(&default_fs)?;
         let umask = umask_from_conf(conf)?;
         let mut client = Self::connect(&authority, &common::user::current_user(), umask)?;
         client.verify_block_digests = conf
-            .get_bool(VERIFY_BLOCK_DIGESTS_KEY, true)
+            .get_bool(VERIFY_BLOCK_DIGESTS_KEY)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
         client.lease_renew_interval = conf
             .get_duration(
                 LEASE_RENEW_INTERVAL_KEY,
-                DEFAULT_LEASE_RENEW_INTERVAL,
                 common::conf::TimeUnit::Milliseconds,
             )
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
@@ -604,7 +606,9 @@ pub fn namenode_authority(uri: &str) -> Result<String> {
 }
 
 fn umask_from_conf(conf: &Configuration) -> Result<FsPermission> {
-    let text = conf.get_or("fs.permissions.umask-mode", "022");
+    let text = conf
+        .get_string(keys::FS_PERMISSIONS_UMASK_MODE)
+        .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
     FsPermission::from_octal(text.trim()).ok_or_else(|| {
         RemoteException::illegal_argument(format!(
             "invalid value for fs.permissions.umask-mode: '{text}' (expected an octal mode)"

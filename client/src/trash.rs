@@ -12,7 +12,7 @@ use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 use crate::{DfsClient, Result};
 
 /// `fs.trash.interval`: minutes a deleted path stays in the trash (0: no trash).
-pub const TRASH_INTERVAL_KEY: &str = "fs.trash.interval";
+pub const TRASH_INTERVAL_KEY: &str = common::conf::keys::FS_TRASH_INTERVAL;
 
 const CURRENT: &str = "Current";
 const CHECKPOINT_FORMAT: &str = "%y%m%d%H%M%S";

@@ -5,6 +5,7 @@ pub mod conf;
 pub mod cpu;
 pub mod crc;
 pub mod datatransfer;
+pub mod durable;
 pub mod error;
 pub mod exit_code;
 pub mod faults;

@@ -20,16 +20,13 @@ use crate::conf::ConfError;
 pub const DEFAULT_RACK: &str = "/default-rack";
 
 /// Key naming an executable that maps hosts to racks (Hadoop's `ScriptBasedMapping`).
-pub const SCRIPT_FILE_KEY: &str = "net.topology.script.file.name";
+pub const SCRIPT_FILE_KEY: &str = crate::conf::keys::NET_TOPOLOGY_SCRIPT_FILE_NAME;
 
 /// Key giving the most hosts passed to one run of the topology script.
-pub const SCRIPT_NUMBER_ARGS_KEY: &str = "net.topology.script.number.args";
+pub const SCRIPT_NUMBER_ARGS_KEY: &str = crate::conf::keys::NET_TOPOLOGY_SCRIPT_NUMBER_ARGS;
 
 /// Key naming a `host /rack` table file (Hadoop's `TableMapping`).
-pub const TABLE_FILE_KEY: &str = "net.topology.table.file.name";
-
-/// Hadoop's default for [`SCRIPT_NUMBER_ARGS_KEY`].
-const DEFAULT_SCRIPT_NUMBER_ARGS: u32 = 100;
+pub const TABLE_FILE_KEY: &str = crate::conf::keys::NET_TOPOLOGY_TABLE_FILE_NAME;
 
 /// Network distance between a node and itself.
 const DISTANCE_SAME_NODE: u32 = 0;
@@ -89,7 +86,7 @@ impl RackResolver {
     /// The table is read here, once; a malformed line is an error naming the file and line.
     pub fn from_conf(conf: &Configuration) -> Result<Self, TopologyError> {
         if let Some(script) = conf.get_trimmed(SCRIPT_FILE_KEY) {
-            let max_args = conf.get_u32(SCRIPT_NUMBER_ARGS_KEY, DEFAULT_SCRIPT_NUMBER_ARGS)?;
+            let max_args = conf.get_u32(SCRIPT_NUMBER_ARGS_KEY)?;
             if max_args == 0 {
                 return Err(TopologyError::ZeroScriptArgs {
                     key: SCRIPT_NUMBER_ARGS_KEY.to_string(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::Configuration;
-use common::conf::{ConfError, TimeUnit};
+use common::conf::{ConfError, TimeUnit, keys};
 
 #[derive(Clone, Debug)]
 pub struct DataNodeConfig {
@@ -48,36 +48,24 @@ impl DataNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
         let namenode_address = conf.namenode_rpc_address()?;
         Ok(Self {
-            data_dirs: conf.get_local_dirs("dfs.datanode.data.dir")?,
-            xfer_address: conf.get_resolved_socket_addr("dfs.datanode.address", "0.0.0.0:9866")?,
-            ipc_address: conf
-                .get_resolved_socket_addr("dfs.datanode.ipc.address", "0.0.0.0:9867")?,
-            http_address: conf
-                .get_resolved_socket_addr("dfs.datanode.http.address", "0.0.0.0:9864")?,
-            hostname: conf.get_trimmed("dfs.datanode.hostname"),
+            data_dirs: conf.get_local_dirs(keys::DFS_DATANODE_DATA_DIR)?,
+            xfer_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_ADDRESS)?,
+            ipc_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_IPC_ADDRESS)?,
+            http_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_HTTP_ADDRESS)?,
+            hostname: conf.get_trimmed(keys::DFS_DATANODE_HOSTNAME),
             namenode_address,
-            heartbeat_interval: conf.get_duration(
-                "dfs.heartbeat.interval",
-                Duration::from_secs(3),
-                TimeUnit::Seconds,
-            )?,
-            block_report_interval: conf.get_duration(
-                "dfs.blockreport.intervalMsec",
-                Duration::from_secs(6 * 3600),
-                TimeUnit::Milliseconds,
-            )?,
-            bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?.max(1),
+            heartbeat_interval: conf
+                .get_duration(keys::DFS_HEARTBEAT_INTERVAL, TimeUnit::Seconds)?,
+            block_report_interval: conf
+                .get_duration(keys::DFS_BLOCKREPORT_INTERVAL_MSEC, TimeUnit::Milliseconds)?,
+            bytes_per_checksum: conf.get_u32(keys::DFS_BYTES_PER_CHECKSUM)?.max(1),
             scanner_bytes_per_second: conf
-                .get_size_bytes("dfs.block.scanner.volume.bytes.per.second", 1024 * 1024)?,
-            scan_period: conf.get_duration(
-                "dfs.datanode.scan.period.hours",
-                Duration::from_secs(21 * 24 * 3600),
-                TimeUnit::Hours,
-            )?,
-            drop_cache_behind_writes: conf
-                .get_bool("dfs.datanode.drop.cache.behind.writes", true)?,
+                .get_size_bytes(keys::DFS_BLOCK_SCANNER_VOLUME_BYTES_PER_SECOND)?,
+            scan_period: conf
+                .get_duration(keys::DFS_DATANODE_SCAN_PERIOD_HOURS, TimeUnit::Hours)?,
+            drop_cache_behind_writes: conf.get_bool(keys::DFS_DATANODE_DROP_CACHE_BEHIND_WRITES)?,
             node_name: conf
-                .get_trimmed("dfs.datanode.hostname")
+                .get_trimmed(keys::DFS_DATANODE_HOSTNAME)
                 .unwrap_or_else(|| "datanode".to_string()),
         })
     }

@@ -6,6 +6,7 @@ use std::io::Read;
 
 use client::FileStatus;
 use common::Configuration;
+use common::conf::{ConfError, keys};
 
 use crate::Error;
 use crate::dfs_io::{Dfs, absolute_path};
@@ -33,15 +34,15 @@ impl FileSystem {
 
     /// A fresh directory path for a job's temporary files, under the
     /// staging dir (`yarn.app.mapreduce.am.staging-dir`/<user>/.staging).
-    pub fn temp_dir(&self, conf: &Configuration, name: &str) -> String {
-        let staging = conf.get_or(
-            "yarn.app.mapreduce.am.staging-dir",
-            "/tmp/hadoop-yarn/staging",
-        );
+    pub fn temp_dir(&self, conf: &Configuration, name: &str) -> Result<String, ConfError> {
+        let staging = conf.get_string(keys::YARN_APP_MAPREDUCE_AM_STAGING_DIR)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_nanos());
-        format!("{staging}/{}/.staging/{name}-{nanos}", self.dfs.user())
+        Ok(format!(
+            "{staging}/{}/.staging/{name}-{nanos}",
+            self.dfs.user()
+        ))
     }
 
     /// Writes a whole (small) file, replacing nothing.

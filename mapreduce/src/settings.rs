@@ -4,51 +4,52 @@
 use std::path::PathBuf;
 
 use common::Configuration;
+use common::conf::keys;
 
 use crate::Error;
 
 /// Number of reduce tasks; 0 makes a map-only job.
-pub const JOB_REDUCES: &str = "mapreduce.job.reduces";
+pub const JOB_REDUCES: &str = keys::MAPREDUCE_JOB_REDUCES;
 /// `local` (in-process LocalJobRunner) or `yarn`.
-pub const FRAMEWORK_NAME: &str = "mapreduce.framework.name";
+pub const FRAMEWORK_NAME: &str = keys::MAPREDUCE_FRAMEWORK_NAME;
 /// Map-side sort buffer, MiB.
-pub const SORT_MB: &str = "mapreduce.task.io.sort.mb";
+pub const SORT_MB: &str = keys::MAPREDUCE_TASK_IO_SORT_MB;
 /// Fill fraction of the sort buffer that starts a background spill.
-pub const SPILL_PERCENT: &str = "mapreduce.map.sort.spill.percent";
+pub const SPILL_PERCENT: &str = keys::MAPREDUCE_MAP_SORT_SPILL_PERCENT;
 /// Segments merged at once.
-pub const SORT_FACTOR: &str = "mapreduce.task.io.sort.factor";
+pub const SORT_FACTOR: &str = keys::MAPREDUCE_TASK_IO_SORT_FACTOR;
 /// Spills from which the final map-side merge runs the combiner again.
-pub const COMBINE_MIN_SPILLS: &str = "mapreduce.map.combine.minspills";
+pub const COMBINE_MIN_SPILLS: &str = keys::MAPREDUCE_MAP_COMBINE_MINSPILLS;
 /// Memory of the map-side combining table, as a fraction of the sort
 /// buffer (Tusk's own key; 0 turns in-map combining off).
-pub const COMBINE_TABLE_PERCENT: &str = "tusk.map.combine.table.percent";
+pub const COMBINE_TABLE_PERCENT: &str = keys::TUSK_MAP_COMBINE_TABLE_PERCENT;
 /// Attempts per map task.
-pub const MAP_MAX_ATTEMPTS: &str = "mapreduce.map.maxattempts";
+pub const MAP_MAX_ATTEMPTS: &str = keys::MAPREDUCE_MAP_MAXATTEMPTS;
 /// Attempts per reduce task.
-pub const REDUCE_MAX_ATTEMPTS: &str = "mapreduce.reduce.maxattempts";
+pub const REDUCE_MAX_ATTEMPTS: &str = keys::MAPREDUCE_REDUCE_MAXATTEMPTS;
 /// Maps the local runner runs at once.
-pub const LOCAL_MAPS_MAXIMUM: &str = "mapreduce.local.map.tasks.maximum";
+pub const LOCAL_MAPS_MAXIMUM: &str = keys::MAPREDUCE_LOCAL_MAP_TASKS_MAXIMUM;
 /// Reduces the local runner runs at once.
-pub const LOCAL_REDUCES_MAXIMUM: &str = "mapreduce.local.reduce.tasks.maximum";
+pub const LOCAL_REDUCES_MAXIMUM: &str = keys::MAPREDUCE_LOCAL_REDUCE_TASKS_MAXIMUM;
 /// The job's input paths, comma-separated (set by the client).
-pub const INPUT_DIR: &str = "mapreduce.input.fileinputformat.inputdir";
+pub const INPUT_DIR: &str = keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_INPUTDIR;
 /// The job's output directory (set by the client).
-pub const OUTPUT_DIR: &str = "mapreduce.output.fileoutputformat.outputdir";
+pub const OUTPUT_DIR: &str = keys::MAPREDUCE_OUTPUT_FILEOUTPUTFORMAT_OUTPUTDIR;
 /// Smallest split, bytes.
-pub const SPLIT_MINSIZE: &str = "mapreduce.input.fileinputformat.split.minsize";
+pub const SPLIT_MINSIZE: &str = keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MINSIZE;
 /// Largest split, bytes.
-pub const SPLIT_MAXSIZE: &str = "mapreduce.input.fileinputformat.split.maxsize";
+pub const SPLIT_MAXSIZE: &str = keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MAXSIZE;
 /// Local directories for spills and map outputs.
-pub const LOCAL_DIR: &str = "mapreduce.cluster.local.dir";
+pub const LOCAL_DIR: &str = keys::MAPREDUCE_CLUSTER_LOCAL_DIR;
 /// What TextOutputFormat puts between key and value.
-pub const TEXT_OUTPUT_SEPARATOR: &str = "mapreduce.output.textoutputformat.separator";
+pub const TEXT_OUTPUT_SEPARATOR: &str = keys::MAPREDUCE_OUTPUT_TEXTOUTPUTFORMAT_SEPARATOR;
 /// What KeyValueTextInputFormat splits lines at (its first byte).
 pub const KEY_VALUE_SEPARATOR: &str =
-    "mapreduce.input.keyvaluelinerecordreader.key.value.separator";
+    keys::MAPREDUCE_INPUT_KEYVALUELINERECORDREADER_KEY_VALUE_SEPARATOR;
 /// Longest line a LineRecordReader returns; longer lines are skipped.
-pub const LINE_MAX_LENGTH: &str = "mapreduce.input.linerecordreader.line.maxlength";
+pub const LINE_MAX_LENGTH: &str = keys::MAPREDUCE_INPUT_LINERECORDREADER_LINE_MAXLENGTH;
 /// Replication of output files (Tusk reads dfs.replication like Hadoop).
-pub const OUTPUT_REPLICATION: &str = "dfs.replication";
+pub const OUTPUT_REPLICATION: &str = keys::DFS_REPLICATION;
 
 /// Largest sort buffer: offsets in it are 32-bit (Hadoop's limit too).
 const MAX_SORT_MB: u64 = 2047;
@@ -90,21 +91,19 @@ impl JobSettings {
     /// Reads and checks the settings; a bad value names its key.
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
         let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let sort_mb = conf.get_u64(SORT_MB, 100).map_err(conf_error)?;
+        let sort_mb = conf.get_u64(SORT_MB).map_err(conf_error)?;
         if sort_mb == 0 || sort_mb > MAX_SORT_MB {
             return Err(invalid(SORT_MB, sort_mb, "must be in 1..=2047"));
         }
-        let spill_percent = conf.get_f64(SPILL_PERCENT, 0.8).map_err(conf_error)?;
+        let spill_percent = conf.get_f64(SPILL_PERCENT).map_err(conf_error)?;
         if !(spill_percent > 0.0 && spill_percent <= 1.0) {
             return Err(invalid(SPILL_PERCENT, spill_percent, "must be in (0, 1]"));
         }
-        let sort_factor = conf.get_u32(SORT_FACTOR, 10).map_err(conf_error)? as usize;
+        let sort_factor = conf.get_u32(SORT_FACTOR).map_err(conf_error)? as usize;
         if sort_factor < 2 {
             return Err(invalid(SORT_FACTOR, sort_factor, "must be at least 2"));
         }
-        let combine_table_percent = conf
-            .get_f64(COMBINE_TABLE_PERCENT, 0.25)
-            .map_err(conf_error)?;
+        let combine_table_percent = conf.get_f64(COMBINE_TABLE_PERCENT).map_err(conf_error)?;
         if !(0.0..=1.0).contains(&combine_table_percent) {
             return Err(invalid(
                 COMBINE_TABLE_PERCENT,
@@ -112,49 +111,50 @@ impl JobSettings {
                 "must be in [0, 1]",
             ));
         }
-        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS, 4).map_err(conf_error)?;
-        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS, 4).map_err(conf_error)?;
+        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS).map_err(conf_error)?;
+        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS).map_err(conf_error)?;
         if map_max_attempts == 0 {
             return Err(invalid(MAP_MAX_ATTEMPTS, 0, "must be at least 1"));
         }
         if reduce_max_attempts == 0 {
             return Err(invalid(REDUCE_MAX_ATTEMPTS, 0, "must be at least 1"));
         }
-        let local_dir = match conf.get_trimmed(LOCAL_DIR) {
-            Some(dir) => PathBuf::from(dir.split(',').next().unwrap_or_default()),
-            None => PathBuf::from(conf.get_or("hadoop.tmp.dir", "/tmp")).join("mapred/local"),
-        };
-        let key_value_separator = conf.get_or(KEY_VALUE_SEPARATOR, "\t");
+        let local_dir = conf.get_trimmed_or_default(LOCAL_DIR).map_err(conf_error)?;
+        let local_dir = PathBuf::from(local_dir.split(',').next().unwrap_or_default());
+        let key_value_separator = conf.get_string(KEY_VALUE_SEPARATOR).map_err(conf_error)?;
         Ok(Self {
-            reduces: conf.get_u32(JOB_REDUCES, 1).map_err(conf_error)?,
-            framework: conf.get_or(FRAMEWORK_NAME, "local"),
+            reduces: conf.get_u32(JOB_REDUCES).map_err(conf_error)?,
+            framework: conf.get_string(FRAMEWORK_NAME).map_err(conf_error)?,
             sort_buffer_bytes: (sort_mb as usize) << 20,
             spill_percent,
             sort_factor,
-            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS, 3).map_err(conf_error)? as usize,
+            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS).map_err(conf_error)? as usize,
             combine_table_bytes: (((sort_mb as usize) << 20) as f64 * combine_table_percent)
                 as usize,
             map_max_attempts,
             reduce_max_attempts,
             local_maps_maximum: (conf
-                .get_u32(LOCAL_MAPS_MAXIMUM, parallelism as u32)
-                .map_err(conf_error)? as usize)
-                .max(1),
+                .get_u32_opt(LOCAL_MAPS_MAXIMUM)
+                .map_err(conf_error)?
+                .map_or(parallelism, |maximum| maximum as usize))
+            .max(1),
             local_reduces_maximum: (conf
-                .get_u32(LOCAL_REDUCES_MAXIMUM, parallelism as u32)
-                .map_err(conf_error)? as usize)
-                .max(1),
-            split_min_size: conf.get_u64(SPLIT_MINSIZE, 0).map_err(conf_error)?.max(1),
-            split_max_size: conf.get_u64(SPLIT_MAXSIZE, u64::MAX).map_err(conf_error)?,
+                .get_u32_opt(LOCAL_REDUCES_MAXIMUM)
+                .map_err(conf_error)?
+                .map_or(parallelism, |maximum| maximum as usize))
+            .max(1),
+            split_min_size: conf.get_u64(SPLIT_MINSIZE).map_err(conf_error)?.max(1),
+            split_max_size: conf.get_u64(SPLIT_MAXSIZE).map_err(conf_error)?,
             local_dir,
-            text_separator: conf.get_or(TEXT_OUTPUT_SEPARATOR, "\t").into_bytes(),
+            text_separator: conf
+                .get_string(TEXT_OUTPUT_SEPARATOR)
+                .map_err(conf_error)?
+                .into_bytes(),
             key_value_separator: key_value_separator.bytes().next().unwrap_or(b'\t'),
-            line_max_length: conf
-                .get_u64(LINE_MAX_LENGTH, i32::MAX as u64)
-                .map_err(conf_error)? as usize,
-            output_replication: conf.get_u16(OUTPUT_REPLICATION, 3).map_err(conf_error)?,
+            line_max_length: conf.get_u64(LINE_MAX_LENGTH).map_err(conf_error)? as usize,
+            output_replication: conf.get_u16(OUTPUT_REPLICATION).map_err(conf_error)?,
             output_block_size: conf
-                .get_size_bytes("dfs.blocksize", 128 << 20)
+                .get_size_bytes(keys::DFS_BLOCKSIZE)
                 .map_err(conf_error)?,
         })
     }

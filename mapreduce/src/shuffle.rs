@@ -20,11 +20,9 @@ use crate::ifile::{FileSegment, IndexEntry, MemorySegment};
 use crate::records::RecordSource;
 
 /// How long to wait for the shuffle service to accept a connection.
-pub const CONNECT_TIMEOUT_KEY: &str = "mapreduce.reduce.shuffle.connect.timeout";
+pub const CONNECT_TIMEOUT_KEY: &str = common::conf::keys::MAPREDUCE_REDUCE_SHUFFLE_CONNECT_TIMEOUT;
 /// How long to wait for each read from the shuffle service.
-pub const READ_TIMEOUT_KEY: &str = "mapreduce.reduce.shuffle.read.timeout";
-/// Hadoop's default for both timeouts.
-const DEFAULT_TIMEOUT: Duration = Duration::from_millis(180_000);
+pub const READ_TIMEOUT_KEY: &str = common::conf::keys::MAPREDUCE_REDUCE_SHUFFLE_READ_TIMEOUT;
 /// Bytes read from the socket and written to disk at a time.
 const IO_BUFFER: usize = 128 * 1024;
 /// Longest response head accepted.
@@ -57,7 +55,7 @@ impl FetchLimits {
     /// (milliseconds unless a unit is given; 180 s by default).
     pub fn from_conf(conf: &Configuration, max_in_memory: u64) -> Result<Self, Error> {
         let timeout = |key: &str| {
-            conf.get_duration(key, DEFAULT_TIMEOUT, TimeUnit::Milliseconds)
+            conf.get_duration(key, TimeUnit::Milliseconds)
                 .map_err(|error| Error::Config(error.to_string()))
         };
         Ok(Self {

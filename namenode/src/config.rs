@@ -4,9 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use common::Configuration;
-use common::conf::ConfError;
-
-use std::time::Duration;
+use common::conf::{ConfError, keys};
 
 use common::conf::TimeUnit;
 
@@ -33,111 +31,96 @@ pub struct NameNodeConfig {
 
 impl NameNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
-        let rpc_key = "dfs.namenode.rpc-address";
+        let rpc_key = keys::DFS_NAMENODE_RPC_ADDRESS;
         let rpc_text = conf.namenode_rpc_address()?;
         let (rpc_host, rpc_port) = split_host_port(rpc_key, &rpc_text)?;
         let rpc_host = conf
-            .get_trimmed("dfs.namenode.rpc-bind-host")
+            .get_trimmed(keys::DFS_NAMENODE_RPC_BIND_HOST)
             .unwrap_or(rpc_host);
         let rpc_address = common::conf::resolve_socket_addr(rpc_key, &rpc_host, rpc_port)?;
-        let http_key = "dfs.namenode.http-address";
-        let http_address = conf.get_resolved_socket_addr(http_key, "0.0.0.0:9870")?;
+        let http_key = keys::DFS_NAMENODE_HTTP_ADDRESS;
+        let http_address = conf.get_resolved_socket_addr(http_key)?;
 
         let superuser = common::user::os_user();
         let namesystem = NamesystemConfig {
-            name_dirs: conf.get_local_dirs("dfs.namenode.name.dir")?,
+            name_dirs: conf.get_local_dirs(keys::DFS_NAMENODE_NAME_DIR)?,
             superuser,
-            supergroup: conf.get_or("dfs.permissions.superusergroup", "supergroup"),
+            supergroup: conf.get_string(keys::DFS_PERMISSIONS_SUPERUSERGROUP)?,
             limits: Limits {
                 max_component_length: conf
-                    .get_u64("dfs.namenode.fs-limits.max-component-length", 255)?
+                    .get_u64(keys::DFS_NAMENODE_FS_LIMITS_MAX_COMPONENT_LENGTH)?
                     as usize,
                 max_directory_items: conf
-                    .get_u64("dfs.namenode.fs-limits.max-directory-items", 1024 * 1024)?
+                    .get_u64(keys::DFS_NAMENODE_FS_LIMITS_MAX_DIRECTORY_ITEMS)?
                     as usize,
-                min_block_size: conf
-                    .get_size_bytes("dfs.namenode.fs-limits.min-block-size", 1024 * 1024)?,
+                min_block_size: conf.get_size_bytes(keys::DFS_NAMENODE_FS_LIMITS_MIN_BLOCK_SIZE)?,
                 max_blocks_per_file: conf
-                    .get_u64("dfs.namenode.fs-limits.max-blocks-per-file", 10_000)?
+                    .get_u64(keys::DFS_NAMENODE_FS_LIMITS_MAX_BLOCKS_PER_FILE)?
                     as usize,
-                min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
-                max_replication: conf.get_u16("dfs.replication.max", 512)?,
-                permissions_enabled: conf.get_bool("dfs.permissions.enabled", true)?,
+                min_replication: conf.get_u16(keys::DFS_NAMENODE_REPLICATION_MIN)?,
+                max_replication: conf.get_u16(keys::DFS_REPLICATION_MAX)?,
+                permissions_enabled: conf.get_bool(keys::DFS_PERMISSIONS_ENABLED)?,
             },
-            listing_limit: conf.get_u32("dfs.ls.limit", 1000)?.max(1) as usize,
-            default_block_size: conf.get_size_bytes("dfs.blocksize", 128 * 1024 * 1024)?,
-            default_replication: conf.get_u16("dfs.replication", 3)?,
-            bytes_per_checksum: conf.get_u32("dfs.bytes-per-checksum", 512)?,
-            trash_interval: conf.get_minutes("fs.trash.interval")?,
-            trash_checkpoint_interval: match conf.get_minutes("fs.trash.checkpoint.interval")? {
-                interval if interval.is_zero() => conf.get_minutes("fs.trash.interval")?,
+            listing_limit: conf.get_u32(keys::DFS_LS_LIMIT)?.max(1) as usize,
+            default_block_size: conf.get_size_bytes(keys::DFS_BLOCKSIZE)?,
+            default_replication: conf.get_u16(keys::DFS_REPLICATION)?,
+            bytes_per_checksum: conf.get_u32(keys::DFS_BYTES_PER_CHECKSUM)?,
+            trash_interval: conf.get_minutes(keys::FS_TRASH_INTERVAL)?,
+            trash_checkpoint_interval: match conf.get_minutes(keys::FS_TRASH_CHECKPOINT_INTERVAL)? {
+                interval if interval.is_zero() => conf.get_minutes(keys::FS_TRASH_INTERVAL)?,
                 interval => interval,
             },
             lease_limits: LeaseLimits {
-                soft: conf.get_duration(
-                    "dfs.namenode.lease-soft-limit-sec",
-                    Duration::from_secs(60),
-                    TimeUnit::Seconds,
-                )?,
-                hard: conf.get_duration(
-                    "dfs.namenode.lease-hard-limit-sec",
-                    Duration::from_secs(20 * 60),
-                    TimeUnit::Seconds,
-                )?,
+                soft: conf
+                    .get_duration(keys::DFS_NAMENODE_LEASE_SOFT_LIMIT_SEC, TimeUnit::Seconds)?,
+                hard: conf
+                    .get_duration(keys::DFS_NAMENODE_LEASE_HARD_LIMIT_SEC, TimeUnit::Seconds)?,
             },
             lease_recheck_interval: conf.get_duration(
-                "dfs.namenode.lease-recheck-interval-ms",
-                Duration::from_secs(2),
+                keys::DFS_NAMENODE_LEASE_RECHECK_INTERVAL_MS,
                 TimeUnit::Milliseconds,
             )?,
             safe_mode: SafeModeConfig {
-                threshold: conf.get_f64("dfs.namenode.safemode.threshold-pct", 0.999)?,
-                min_datanodes: conf.get_u32("dfs.namenode.safemode.min.datanodes", 0)? as usize,
+                threshold: conf.get_f64(keys::DFS_NAMENODE_SAFEMODE_THRESHOLD_PCT)?,
+                min_datanodes: conf.get_u32(keys::DFS_NAMENODE_SAFEMODE_MIN_DATANODES)? as usize,
                 extension: conf.get_duration(
-                    "dfs.namenode.safemode.extension",
-                    Duration::from_secs(30),
+                    keys::DFS_NAMENODE_SAFEMODE_EXTENSION,
                     TimeUnit::Milliseconds,
                 )?,
             },
             hosts_exclude: conf
-                .get_trimmed("dfs.hosts.exclude")
+                .get_trimmed(keys::DFS_HOSTS_EXCLUDE)
                 .filter(|path| !path.is_empty())
                 .map(PathBuf::from),
             block_manager: BlockManagerConfig {
-                heartbeat_interval: conf.get_duration(
-                    "dfs.heartbeat.interval",
-                    Duration::from_secs(3),
-                    TimeUnit::Seconds,
-                )?,
+                heartbeat_interval: conf
+                    .get_duration(keys::DFS_HEARTBEAT_INTERVAL, TimeUnit::Seconds)?,
                 recheck_interval: conf.get_duration(
-                    "dfs.namenode.heartbeat.recheck-interval",
-                    Duration::from_secs(300),
+                    keys::DFS_NAMENODE_HEARTBEAT_RECHECK_INTERVAL,
                     TimeUnit::Milliseconds,
                 )?,
                 redundancy_interval: conf.get_duration(
-                    "dfs.namenode.redundancy.interval.seconds",
-                    Duration::from_secs(3),
+                    keys::DFS_NAMENODE_REDUNDANCY_INTERVAL_SECONDS,
                     TimeUnit::Seconds,
                 )?,
                 pending_timeout: conf.get_duration(
-                    "dfs.namenode.reconstruction.pending.timeout-sec",
-                    Duration::from_secs(300),
+                    keys::DFS_NAMENODE_RECONSTRUCTION_PENDING_TIMEOUT_SEC,
                     TimeUnit::Seconds,
                 )?,
                 max_streams: conf
-                    .get_u32("dfs.namenode.replication.max-streams", 2)?
+                    .get_u32(keys::DFS_NAMENODE_REPLICATION_MAX_STREAMS)?
                     .max(1) as usize,
-                invalidate_limit: conf.get_u32("dfs.block.invalidate.limit", 1000)?.max(1) as usize,
-                min_replication: conf.get_u16("dfs.namenode.replication.min", 1)?,
+                invalidate_limit: conf.get_u32(keys::DFS_BLOCK_INVALIDATE_LIMIT)?.max(1) as usize,
+                min_replication: conf.get_u16(keys::DFS_NAMENODE_REPLICATION_MIN)?,
                 clock: common::time::Clock::system(),
             },
             placement: PlacementPolicy {
-                consider_load: conf.get_bool("dfs.namenode.redundancy.considerLoad", true)?,
-                load_factor: conf.get_f64("dfs.namenode.redundancy.considerLoad.factor", 2.0)?,
+                consider_load: conf.get_bool(keys::DFS_NAMENODE_REDUNDANCY_CONSIDER_LOAD)?,
+                load_factor: conf.get_f64(keys::DFS_NAMENODE_REDUNDANCY_CONSIDER_LOAD_FACTOR)?,
             },
             racks: common::topology::RackResolver::from_conf(conf).map_err(|error| {
                 ConfError::Invalid {
-                    key: "net.topology.script.file.name".into(),
+                    key: keys::NET_TOPOLOGY_SCRIPT_FILE_NAME.into(),
                     value: String::new(),
                     expected: error.to_string(),
                 }

@@ -19,7 +19,6 @@ use proto::namenode_storage::{ImageHeader, ImageINode, ImageStringTable};
 use crate::namespace::{
     FileData, INode, INodeKind, IdCounters, Limits, Namespace, NamespaceBuilder, UnderConstruction,
 };
-use crate::storage::sync_dir;
 
 const MAGIC: &[u8; 8] = b"TUSKIMG1";
 const LAYOUT_VERSION: u32 = 1;
@@ -43,55 +42,52 @@ pub struct LoadedImage {
 
 /// Writes `namespace` as of `txid` to `path` durably, with its `.md5`.
 pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let file = File::create(&tmp)?;
-    let mut writer = Md5Writer {
-        inner: BufWriter::with_capacity(1 << 20, WritebackFile::new(file)),
-        md5: Md5::new(),
-    };
-    writer.write_all(MAGIC)?;
-    let counters = namespace.counters();
-    let mut record = Vec::with_capacity(256);
-    let header = ImageHeader {
-        layout_version: LAYOUT_VERSION,
-        namespace_id,
-        last_txid: txid,
-        last_inode_id: counters.last_inode_id,
-        last_block_id: counters.last_block_id,
-        generation_stamp: counters.generation_stamp,
-        num_inodes: namespace.num_inodes(),
-    };
-    write_record(&mut writer, &header, &mut record)?;
-    let strings = ImageStringTable {
-        strings: namespace.strings().all().map(str::to_string).collect(),
-    };
-    write_record(&mut writer, &strings, &mut record)?;
+    let md5 = common::durable::write_atomically_with(path, |file| {
+        let mut writer = Md5Writer {
+            inner: BufWriter::with_capacity(1 << 20, WritebackFile::new(file)),
+            md5: Md5::new(),
+        };
+        writer.write_all(MAGIC)?;
+        let counters = namespace.counters();
+        let mut record = Vec::with_capacity(256);
+        let header = ImageHeader {
+            layout_version: LAYOUT_VERSION,
+            namespace_id,
+            last_txid: txid,
+            last_inode_id: counters.last_inode_id,
+            last_block_id: counters.last_block_id,
+            generation_stamp: counters.generation_stamp,
+            num_inodes: namespace.num_inodes(),
+        };
+        write_record(&mut writer, &header, &mut record)?;
+        let strings = ImageStringTable {
+            strings: namespace.strings().all().map(str::to_string).collect(),
+        };
+        write_record(&mut writer, &strings, &mut record)?;
 
-    let mut image_inode = ImageINode::default();
-    let mut result = Ok(());
-    namespace.walk(|parent_id, inode| {
-        if result.is_err() {
-            return;
-        }
-        fill_image_inode(&mut image_inode, parent_id, inode);
-        result = write_record(&mut writer, &image_inode, &mut record);
-    });
-    result?;
+        let mut image_inode = ImageINode::default();
+        let mut result = Ok(());
+        namespace.walk(|parent_id, inode| {
+            if result.is_err() {
+                return;
+            }
+            fill_image_inode(&mut image_inode, parent_id, inode);
+            result = write_record(&mut writer, &image_inode, &mut record);
+        });
+        result?;
 
-    let Md5Writer { inner, md5 } = writer;
-    let file = inner
-        .into_inner()
-        .map_err(io::IntoInnerError::into_error)?
-        .into_inner();
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&tmp, path)?;
+        let Md5Writer { inner, md5 } = writer;
+        let file = inner
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .into_inner();
+        Ok((file, md5.finalize()))
+    })?;
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    write_md5_file(path, &hex(&md5.finalize()), &name)?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    write_md5_file(path, &hex(&md5), &name)
 }
 
 /// Loads the image at `path`, verifying it against its `.md5`.
@@ -391,12 +387,8 @@ pub fn md5_path(image: &Path) -> std::path::PathBuf {
 
 /// Writes `<image>.md5` durably in Hadoop's `<hex> *<name>` form.
 pub fn write_md5_file(image: &Path, md5_hex: &str, image_name: &str) -> io::Result<()> {
-    let path = md5_path(image);
-    let tmp = path.with_extension("md5.tmp");
-    let mut file = File::create(&tmp)?;
-    writeln!(file, "{md5_hex} *{image_name}")?;
-    file.sync_all()?;
-    fs::rename(tmp, path)
+    let line = format!("{md5_hex} *{image_name}\n");
+    common::durable::write_atomically(&md5_path(image), line.as_bytes())
 }
 
 /// The hex MD5 recorded in `<image>.md5`.

@@ -12,10 +12,11 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
+use common::durable::write_atomically;
 use tracing::{info, warn};
 
 use crate::editlog::finalize_segment;
@@ -56,26 +57,14 @@ pub fn finalized_segment_name(start: u64, end: u64) -> String {
     format!("edits_{start:019}-{end:019}")
 }
 
-/// Fsyncs a directory so that renames and new entries in it are durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
+pub use common::durable::sync_dir;
 
 /// Writes `seen_txid` durably (temp file + rename).
 pub fn write_seen_txid(current_dir: &Path, txid: u64) -> io::Result<()> {
-    write_file_durably(
+    write_atomically(
         &current_dir.join("seen_txid"),
         format!("{txid}\n").as_bytes(),
     )
-}
-
-fn write_file_durably(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path)?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
 /// The identity of a formatted name dir (its VERSION file).
@@ -101,7 +90,7 @@ impl StorageInfo {
 
     /// Writes `current/VERSION` durably.
     pub fn write(&self, current_dir: &Path) -> io::Result<()> {
-        write_file_durably(
+        write_atomically(
             &current_dir.join("VERSION"),
             self.to_properties().as_bytes(),
         )
@@ -532,7 +521,7 @@ fn replay_inprogress(
             sync_dir(current).map_err(io_context("cannot sync name dir"))?;
             continue;
         }
-        write_file_durably(path, &valid)
+        write_atomically(path, &valid)
             .map_err(io_context(format!("cannot repair {}", path.display())))?;
         finalize_segment(current, start, scan.last_txid)
             .map_err(io_context(format!("cannot finalize {}", path.display())))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::Configuration;
-use common::conf::{ConfError, TimeUnit};
+use common::conf::{ConfError, TimeUnit, keys};
 
 use crate::resources;
 
@@ -39,35 +39,23 @@ pub struct NodeManagerConfig {
 
 impl NodeManagerConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
-        let address = conf.get_resolved_socket_addr("yarn.nodemanager.address", "0.0.0.0:0")?;
-        let hostname = match conf.get_trimmed("yarn.nodemanager.hostname") {
+        let address = conf.get_resolved_socket_addr(keys::YARN_NODEMANAGER_ADDRESS)?;
+        let hostname = match conf.get_trimmed(keys::YARN_NODEMANAGER_HOSTNAME) {
             Some(host) if host != "0.0.0.0" => host,
             _ if !address.ip().is_unspecified() => address.ip().to_string(),
             _ => "127.0.0.1".to_string(),
         };
-        let (tracker_host, tracker_port) = conf.get_socket_addr(
-            "yarn.resourcemanager.resource-tracker.address",
-            "0.0.0.0:8031",
-        )?;
-        let tmp = conf.get_or("hadoop.tmp.dir", "/tmp");
-        let dirs = |key: &str, default: String| -> Result<Vec<PathBuf>, ConfError> {
-            let dirs = conf.get_local_dirs(key)?;
-            Ok(if dirs.is_empty() {
-                vec![PathBuf::from(default)]
-            } else {
-                dirs
-            })
-        };
-        let memory = conf.get_i64("yarn.nodemanager.resource.memory-mb", -1)?;
-        let vcores = conf.get_i64("yarn.nodemanager.resource.cpu-vcores", -1)?;
+        let (tracker_host, tracker_port) =
+            conf.get_socket_addr(keys::YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS)?;
+        let memory = conf.get_i64(keys::YARN_NODEMANAGER_RESOURCE_MEMORY_MB)?;
+        let vcores = conf.get_i64(keys::YARN_NODEMANAGER_RESOURCE_CPU_VCORES)?;
         Ok(Self {
             address,
             hostname,
-            webapp_address: conf
-                .get_resolved_socket_addr("yarn.nodemanager.webapp.address", "0.0.0.0:8042")?,
+            webapp_address: conf.get_resolved_socket_addr(keys::YARN_NODEMANAGER_WEBAPP_ADDRESS)?,
             tracker_address: format!("{tracker_host}:{tracker_port}"),
-            local_dirs: dirs("yarn.nodemanager.local-dirs", format!("{tmp}/nm-local-dir"))?,
-            log_dirs: dirs("yarn.nodemanager.log-dirs", format!("{tmp}/userlogs"))?,
+            local_dirs: conf.get_local_dirs_or_default(keys::YARN_NODEMANAGER_LOCAL_DIRS)?,
+            log_dirs: conf.get_local_dirs_or_default(keys::YARN_NODEMANAGER_LOG_DIRS)?,
             memory_mb: if memory > 0 {
                 memory
             } else {
@@ -79,21 +67,19 @@ impl NodeManagerConfig {
                 resources::cpu_count()
             },
             monitor_interval: conf.get_duration(
-                "yarn.nodemanager.container-monitor.interval-ms",
-                Duration::from_millis(3000),
+                keys::YARN_NODEMANAGER_CONTAINER_MONITOR_INTERVAL_MS,
                 TimeUnit::Milliseconds,
             )?,
-            pmem_check_enabled: conf.get_bool("yarn.nodemanager.pmem-check-enabled", true)?,
+            pmem_check_enabled: conf.get_bool(keys::YARN_NODEMANAGER_PMEM_CHECK_ENABLED)?,
             sigkill_delay: conf.get_duration(
-                "yarn.nodemanager.sleep-delay-before-sigkill.ms",
-                Duration::from_millis(250),
+                keys::YARN_NODEMANAGER_SLEEP_DELAY_BEFORE_SIGKILL_MS,
                 TimeUnit::Milliseconds,
             )?,
-            log_aggregation_enabled: conf.get_bool("yarn.log-aggregation-enable", false)?,
-            remote_app_log_dir: conf.get_or("yarn.nodemanager.remote-app-log-dir", "/tmp/logs"),
+            log_aggregation_enabled: conf.get_bool(keys::YARN_LOG_AGGREGATION_ENABLE)?,
+            remote_app_log_dir: conf.get_string(keys::YARN_NODEMANAGER_REMOTE_APP_LOG_DIR)?,
             remote_app_log_dir_suffix: conf
-                .get_or("yarn.nodemanager.remote-app-log-dir-suffix", "logs"),
-            aux_services: conf.get_strings("yarn.nodemanager.aux-services"),
+                .get_string(keys::YARN_NODEMANAGER_REMOTE_APP_LOG_DIR_SUFFIX)?,
+            aux_services: conf.get_strings(keys::YARN_NODEMANAGER_AUX_SERVICES),
             container_conf_dir: std::env::var_os("HADOOP_CONF_DIR").map(PathBuf::from),
             conf: conf.clone(),
         })

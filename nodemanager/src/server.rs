@@ -80,8 +80,8 @@ impl NodeManager {
             aux_metadata.insert(name.clone(), metadata);
             aux_services.push(service.clone());
         }
-        let default_fs = config.conf.get_or("fs.defaultFS", "file:///");
-        let dfs = if default_fs.starts_with("hdfs://") {
+        let default_fs = config.conf.get(common::conf::keys::FS_DEFAULT_FS);
+        let dfs = if default_fs.is_some_and(|uri| uri.starts_with("hdfs://")) {
             Some(client::DfsClient::from_conf(&config.conf)?)
         } else {
             None

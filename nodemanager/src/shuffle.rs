@@ -24,9 +24,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use common::mapoutput::{
-    DEFAULT_SHUFFLE_PORT, IndexEntry, MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY,
-    SHUFFLE_SERVICE_NAME, application_id_of_job, map_output_dir, read_index,
-    serialize_shuffle_port,
+    IndexEntry, MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME,
+    application_id_of_job, map_output_dir, read_index, serialize_shuffle_port,
 };
 use common::yarn::ApplicationId;
 use tokio::io::AsyncReadExt;
@@ -76,7 +75,7 @@ impl AuxiliaryService for ShuffleHandler {
         }
         let port = context
             .conf
-            .get_u16(SHUFFLE_PORT_KEY, DEFAULT_SHUFFLE_PORT)
+            .get_u16(SHUFFLE_PORT_KEY)
             .map_err(|error| error.to_string())?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| "the shuffle service must start inside a tokio runtime".to_string())?;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::Configuration;
-use common::conf::{ConfError, TimeUnit};
+use common::conf::{ConfError, TimeUnit, keys};
 use common::time::Clock;
 use common::topology::RackResolver;
 
@@ -12,11 +12,11 @@ use crate::scheduler::{QueueSpec, Resource, SchedulerConfig};
 
 /// `yarn.resourcemanager.nodemanagers.heartbeat-interval-ms`
 pub const NM_HEARTBEAT_INTERVAL_KEY: &str =
-    "yarn.resourcemanager.nodemanagers.heartbeat-interval-ms";
+    keys::YARN_RESOURCEMANAGER_NODEMANAGERS_HEARTBEAT_INTERVAL_MS;
 /// `yarn.nm.liveness-monitor.expiry-interval-ms`
-pub const NM_EXPIRY_KEY: &str = "yarn.nm.liveness-monitor.expiry-interval-ms";
+pub const NM_EXPIRY_KEY: &str = keys::YARN_NM_LIVENESS_MONITOR_EXPIRY_INTERVAL_MS;
 /// `yarn.am.liveness-monitor.expiry-interval-ms`
-pub const AM_EXPIRY_KEY: &str = "yarn.am.liveness-monitor.expiry-interval-ms";
+pub const AM_EXPIRY_KEY: &str = keys::YARN_AM_LIVENESS_MONITOR_EXPIRY_INTERVAL_MS;
 const CAPACITY_PREFIX: &str = "yarn.scheduler.capacity.";
 
 /// Why the configuration cannot run a ResourceManager.
@@ -52,42 +52,37 @@ pub struct ResourceManagerConfig {
 
 impl ResourceManagerConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfigError> {
-        let address = |key: &str, default: &str| conf.get_resolved_socket_addr(key, default);
-        let millis = |key: &str, default: u64| {
-            conf.get_duration(key, Duration::from_millis(default), TimeUnit::Milliseconds)
-        };
+        let address = |key: &str| conf.get_resolved_socket_addr(key);
+        let millis = |key: &str| conf.get_duration(key, TimeUnit::Milliseconds);
         let minimum_allocation = Resource::new(
-            conf.get_i64("yarn.scheduler.minimum-allocation-mb", 1024)?,
-            conf.get_u32("yarn.scheduler.minimum-allocation-vcores", 1)? as i32,
+            conf.get_i64(keys::YARN_SCHEDULER_MINIMUM_ALLOCATION_MB)?,
+            conf.get_u32(keys::YARN_SCHEDULER_MINIMUM_ALLOCATION_VCORES)? as i32,
         );
         let maximum_allocation = Resource::new(
-            conf.get_i64("yarn.scheduler.maximum-allocation-mb", 8192)?,
-            conf.get_u32("yarn.scheduler.maximum-allocation-vcores", 4)? as i32,
+            conf.get_i64(keys::YARN_SCHEDULER_MAXIMUM_ALLOCATION_MB)?,
+            conf.get_u32(keys::YARN_SCHEDULER_MAXIMUM_ALLOCATION_VCORES)? as i32,
         );
         let additional_delay =
-            conf.get_i64("yarn.scheduler.capacity.rack-locality-additional-delay", -1)?;
+            conf.get_i64(keys::YARN_SCHEDULER_CAPACITY_RACK_LOCALITY_ADDITIONAL_DELAY)?;
         Ok(Self {
-            client_address: address("yarn.resourcemanager.address", "0.0.0.0:8032")?,
-            scheduler_address: address("yarn.resourcemanager.scheduler.address", "0.0.0.0:8030")?,
-            tracker_address: address(
-                "yarn.resourcemanager.resource-tracker.address",
-                "0.0.0.0:8031",
-            )?,
-            webapp_address: address("yarn.resourcemanager.webapp.address", "0.0.0.0:8088")?,
+            client_address: address(keys::YARN_RESOURCEMANAGER_ADDRESS)?,
+            scheduler_address: address(keys::YARN_RESOURCEMANAGER_SCHEDULER_ADDRESS)?,
+            tracker_address: address(keys::YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS)?,
+            webapp_address: address(keys::YARN_RESOURCEMANAGER_WEBAPP_ADDRESS)?,
             scheduler: SchedulerConfig {
                 minimum_allocation,
                 maximum_allocation,
                 node_locality_delay: conf
-                    .get_u32("yarn.scheduler.capacity.node-locality-delay", 40)?,
+                    .get_u32(keys::YARN_SCHEDULER_CAPACITY_NODE_LOCALITY_DELAY)?,
                 rack_locality_additional_delay: additional_delay.max(0) as u32,
             },
             queues: queue_spec(conf, "root")?,
             am_max_attempts: conf
-                .get_u32("yarn.resourcemanager.am.max-attempts", 2)?
+                .get_u32(keys::YARN_RESOURCEMANAGER_AM_MAX_ATTEMPTS)?
                 .max(1),
-            nm_heartbeat_interval: millis(NM_HEARTBEAT_INTERVAL_KEY, 1000)?,
-            nm_expiry: millis(NM_EXPIRY_KEY, 600_000)?,
-            am_expiry: millis(AM_EXPIRY_KEY, 600_000)?,
+            nm_heartbeat_interval: millis(NM_HEARTBEAT_INTERVAL_KEY)?,
+            nm_expiry: millis(NM_EXPIRY_KEY)?,
+            am_expiry: millis(AM_EXPIRY_KEY)?,
             racks: RackResolver::from_conf(conf)?,
             conf: conf.clone(),
             clock: Clock::system(),
@@ -113,9 +108,11 @@ fn queue_spec(conf: &Configuration, path: &str) -> Result<QueueSpec, ConfError> 
     let capacity = if is_root {
         100.0
     } else {
-        conf.get_f64(&key("capacity"), default_capacity)?
+        conf.get_f64_opt(&key("capacity"))?
+            .unwrap_or(default_capacity)
     };
-    let maximum = conf.get_f64(&key("maximum-capacity"), 100.0)?;
+    // Per-queue keys cannot be in the defaults table; these are the capacity scheduler's.
+    let maximum = conf.get_f64_opt(&key("maximum-capacity"))?.unwrap_or(100.0);
     let maximum_capacity = if maximum < 0.0 { 100.0 } else { maximum };
     let mut children = Vec::new();
     for name in children_names {
@@ -125,7 +122,7 @@ fn queue_spec(conf: &Configuration, path: &str) -> Result<QueueSpec, ConfError> 
         name: path.rsplit('.').next().unwrap_or(path).to_string(),
         capacity,
         maximum_capacity,
-        user_limit_factor: conf.get_f64(&key("user-limit-factor"), 1.0)?,
+        user_limit_factor: conf.get_f64_opt(&key("user-limit-factor"))?.unwrap_or(1.0),
         children,
     })
 }

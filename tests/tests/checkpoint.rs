@@ -178,7 +178,7 @@ fn segments(dir: &Path) -> Vec<(u64, u64)> {
 fn uploads_in_progress(dir: &Path) -> Vec<String> {
     file_names(dir)
         .into_iter()
-        .filter(|name| name.starts_with("fsimage.ckpt_") && !name.ends_with(".corrupt"))
+        .filter(|name| name.starts_with("fsimage.ckpt_") && !common::durable::is_set_aside(name))
         .collect()
 }
 

@@ -65,8 +65,7 @@ const RMDIR_FORMAT: CommandFormat =
     CommandFormat::new(1, usize::MAX, &["-ignore-fail-on-non-empty"]);
 
 /// Configuration key: how many files a directory may hold before `-rm -safely` asks.
-const SAFELY_DELETE_LIMIT_KEY: &str = "hadoop.shell.delete.limit.num.files";
-const SAFELY_DELETE_LIMIT_DEFAULT: u64 = 100;
+const SAFELY_DELETE_LIMIT_KEY: &str = common::conf::keys::HADOOP_SHELL_DELETE_LIMIT_NUM_FILES;
 
 /// Runs `-mkdir`.
 pub async fn mkdir(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
@@ -282,10 +281,7 @@ pub async fn expunge(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32
 /// With `-safely`: whether to go on deleting a directory, asking on stdin when it holds more
 /// files than the configured limit.
 async fn confirm_large_delete(shell: &mut Shell<'_>, item: &PathItem) -> bool {
-    let limit = match shell
-        .conf
-        .get_u64(SAFELY_DELETE_LIMIT_KEY, SAFELY_DELETE_LIMIT_DEFAULT)
-    {
+    let limit = match shell.conf.get_u64(SAFELY_DELETE_LIMIT_KEY) {
         Ok(limit) => limit,
         Err(error) => {
             shell.error(error);

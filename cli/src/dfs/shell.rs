@@ -6,13 +6,10 @@ use std::fmt::Display;
 use std::io::Write;
 
 use client::{DfsClient, FileStatus};
-use common::conf::keys;
+use common::conf::{DEFAULT_NAMENODE_PORT, keys};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 
 use super::paths::{self, PathArg, PathKind, Segment};
-
-/// The NameNode RPC port of an `hdfs://host` URI without one.
-const DEFAULT_NAMENODE_PORT: u16 = 8020;
 
 /// A path a command works on: where it lives, how to show it, and its status if it exists.
 #[derive(Clone)]
@@ -77,8 +74,10 @@ impl<'a> Shell<'a> {
         let (user, umask) = match &default_fs {
             Ok(fs) => (fs.user().to_string(), fs.umask()),
             Err(_) => {
-                let umask = conf.get_or(keys::FS_PERMISSIONS_UMASK_MODE, "022");
-                let umask = FsPermission::from_octal(umask.trim());
+                let umask = conf.get_string(keys::FS_PERMISSIONS_UMASK_MODE);
+                let umask = umask
+                    .ok()
+                    .and_then(|umask| FsPermission::from_octal(umask.trim()));
                 (
                     common::user::current_user(),
                     umask.unwrap_or(FsPermission::new(0o022)),

@@ -145,11 +145,11 @@ async fn create_empty(shell: &Shell<'_>, item: &PathItem) -> Result<(), RemoteEx
         create_parent: true,
         replication: shell
             .conf
-            .get_u16(keys::DFS_REPLICATION, 3)
+            .get_u16(keys::DFS_REPLICATION)
             .map_err(config_error)?,
         block_size: shell
             .conf
-            .get_size_bytes(keys::DFS_BLOCKSIZE, 128 * 1024 * 1024)
+            .get_size_bytes(keys::DFS_BLOCKSIZE)
             .map_err(config_error)?,
     };
     item.fs.create_empty(&item.path, &options).await

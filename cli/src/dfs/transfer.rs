@@ -54,11 +54,9 @@ pub fn create_options(
         permission: FsPermission::default_for(false, fs.umask()),
         overwrite: true,
         create_parent: true,
-        replication: conf
-            .get_u16(keys::DFS_REPLICATION, 3)
-            .map_err(config_error)?,
+        replication: conf.get_u16(keys::DFS_REPLICATION).map_err(config_error)?,
         block_size: conf
-            .get_size_bytes(keys::DFS_BLOCKSIZE, 128 * 1024 * 1024)
+            .get_size_bytes(keys::DFS_BLOCKSIZE)
             .map_err(config_error)?,
     })
 }

@@ -52,7 +52,8 @@ async fn status(
 ) -> Result<(), String> {
     let dfs = DfsClient::from_conf(conf).map_err(|error| error.to_string())?;
     let report = job_status(conf, &dfs, yarn, job_id).await?;
-    let _ = write!(out, "{}", format_status(&report, &done_dir(conf)));
+    let done = done_dir(conf).map_err(|error| error.to_string())?;
+    let _ = write!(out, "{}", format_status(&report, &done));
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::io::Write;
 use client::DfsClient;
 use client::yarn::YarnClient;
 use common::Configuration;
+use common::conf::keys;
 
 const USAGE: &str = "usage: yarn logs -applicationId <application ID> [OPTIONS]";
 
@@ -43,8 +44,12 @@ async fn print_logs(conf: &Configuration, id: &str, out: &mut dyn Write) -> Resu
         .as_ref()
         .map(|report| report.user.clone())
         .unwrap_or_else(common::user::current_user);
-    let remote = conf.get_or("yarn.nodemanager.remote-app-log-dir", "/tmp/logs");
-    let suffix = conf.get_or("yarn.nodemanager.remote-app-log-dir-suffix", "logs");
+    let remote = conf
+        .get_string(keys::YARN_NODEMANAGER_REMOTE_APP_LOG_DIR)
+        .map_err(|e| e.to_string())?;
+    let suffix = conf
+        .get_string(keys::YARN_NODEMANAGER_REMOTE_APP_LOG_DIR_SUFFIX)
+        .map_err(|e| e.to_string())?;
     let dir = format!("{}/{user}/{suffix}/{id}", remote.trim_end_matches('/'));
     let dfs = DfsClient::from_conf(conf).map_err(|e| e.to_string())?;
     let not_ready = || {

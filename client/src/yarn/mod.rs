@@ -16,11 +16,13 @@ use tonic::transport::{Channel, Endpoint};
 use crate::Result;
 
 /// `host:port` the ResourceManager's client service listens on.
-pub const RM_ADDRESS_KEY: &str = "yarn.resourcemanager.address";
+pub const RM_ADDRESS_KEY: &str = common::conf::keys::YARN_RESOURCEMANAGER_ADDRESS;
 /// `host:port` of the ResourceManager's scheduler (AM) service.
-pub const RM_SCHEDULER_ADDRESS_KEY: &str = "yarn.resourcemanager.scheduler.address";
+pub const RM_SCHEDULER_ADDRESS_KEY: &str =
+    common::conf::keys::YARN_RESOURCEMANAGER_SCHEDULER_ADDRESS;
 /// `host:port` of the ResourceManager's resource tracker (NM) service.
-pub const RM_RESOURCE_TRACKER_ADDRESS_KEY: &str = "yarn.resourcemanager.resource-tracker.address";
+pub const RM_RESOURCE_TRACKER_ADDRESS_KEY: &str =
+    common::conf::keys::YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS;
 
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -35,9 +37,9 @@ pub fn channel(address: &str) -> Result<Channel> {
     Ok(endpoint.connect_lazy())
 }
 
-fn configured_address(conf: &Configuration, key: &str, default: &str) -> Result<String> {
+fn configured_address(conf: &Configuration, key: &str) -> Result<String> {
     let (host, port) = conf
-        .get_socket_addr(key, default)
+        .get_socket_addr(key)
         .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
     Ok(format!("{host}:{port}"))
 }
@@ -64,7 +66,7 @@ pub struct YarnClient {
 impl YarnClient {
     /// Connects (lazily) to `yarn.resourcemanager.address` as the current user.
     pub fn from_conf(conf: &Configuration) -> Result<Self> {
-        let address = configured_address(conf, RM_ADDRESS_KEY, "0.0.0.0:8032")?;
+        let address = configured_address(conf, RM_ADDRESS_KEY)?;
         Self::connect(&address, &common::user::current_user())
     }
 
@@ -181,7 +183,7 @@ pub struct AmRmClient {
 impl AmRmClient {
     /// Connects (lazily) to `yarn.resourcemanager.scheduler.address` for `attempt`.
     pub fn from_conf(conf: &Configuration, attempt: ApplicationAttemptId) -> Result<Self> {
-        let address = configured_address(conf, RM_SCHEDULER_ADDRESS_KEY, "0.0.0.0:8030")?;
+        let address = configured_address(conf, RM_SCHEDULER_ADDRESS_KEY)?;
         let rpc = ApplicationMasterProtocolClient::new(channel(&address)?)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);

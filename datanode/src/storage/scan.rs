@@ -320,7 +320,7 @@ fn set_aside_pair(data: &Path, meta: &Path, reason: &str) {
 
 /// Renames a file aside as `.corrupt`, logging why; failures are logged too.
 fn set_aside(path: &Path, reason: &str) {
-    match volume::set_aside(path) {
+    match common::durable::set_aside_corrupt(path) {
         Ok(aside) => {
             warn!(file = %path.display(), aside = %aside.display(), reason, "set corrupt replica file aside")
         }

@@ -439,7 +439,7 @@ impl BlockStore {
             .take(block_id)?
             .ok_or(StorageError::ReplicaNotFound(block_id))?;
         for path in [&located.data, &located.meta] {
-            match volume::set_aside(path) {
+            match common::durable::set_aside_corrupt(path) {
                 Ok(aside) => {
                     warn!(block_id, file = %aside.display(), "quarantined corrupt replica file")
                 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -120,7 +120,7 @@ impl Volume {
 
     pub fn write_version(&self, version: &VersionFile) -> Result<(), StorageError> {
         let path = self.version_path();
-        write_durably(&path, version.to_properties().as_bytes())
+        common::durable::write_atomically(&path, version.to_properties().as_bytes())
             .map_err(io_error(format!("cannot write {}", path.display())))
     }
 
@@ -284,33 +284,7 @@ fn parse_decimal(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-/// Fsyncs a directory so that new entries and renames in it are durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-/// temp file + fsync + rename + fsync of the directory.
-fn write_durably(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path)?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-/// Renames `path` to `<path>.corrupt` (or `.corrupt.<n>` if that is taken),
-/// keeping the evidence. Returns the new path.
-pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
-    let mut aside = PathBuf::from(format!("{}.corrupt", path.display()));
-    let mut attempt = 1;
-    while aside.exists() {
-        aside = PathBuf::from(format!("{}.corrupt.{attempt}", path.display()));
-        attempt += 1;
-    }
-    fs::rename(path, &aside)?;
-    Ok(aside)
-}
+pub use common::durable::sync_dir;
 
 /// A random UUID (version 4) as text.
 pub fn random_uuid() -> String {

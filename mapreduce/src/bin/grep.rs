@@ -73,7 +73,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let temp = fs.temp_dir(&conf, "grep-temp");
+    let temp = match fs.temp_dir(&conf, "grep-temp") {
+        Ok(temp) => temp,
+        Err(error) => {
+            eprintln!("grep: {error}");
+            std::process::exit(1);
+        }
+    };
     let search = Job::new("grep-search")
         .mapper(RegexMapper {
             pattern,

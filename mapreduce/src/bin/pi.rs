@@ -63,7 +63,9 @@ fn main() {
     println!("Number of Maps  = {maps}");
     println!("Samples per Map = {samples}");
     let fs = FileSystem::from_conf(&conf).unwrap_or_else(|error| fail(error));
-    let base = fs.temp_dir(&conf, "QuasiMonteCarlo");
+    let base = fs
+        .temp_dir(&conf, "QuasiMonteCarlo")
+        .unwrap_or_else(|error| fail(error));
     let (input, output) = (format!("{base}/in"), format!("{base}/out"));
     // In a task on YARN the splits of the control files are already known.
     for map in (0..maps).filter(|_| !mapreduce::in_container()) {

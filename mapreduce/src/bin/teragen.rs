@@ -3,6 +3,7 @@
 //! the row id in hex and filler, one row per line so GNU sort can sort the
 //! same file.
 
+use common::conf::keys;
 use mapreduce::{FileSystem, Job, Mapper, Output};
 
 /// One control line per map: `first_row row_count`.
@@ -63,8 +64,11 @@ fn main() {
         std::process::exit(2);
     };
     let maps = conf
-        .get_u64("mapreduce.job.maps", 2)
-        .unwrap_or(2)
+        .get_u64(keys::MAPREDUCE_JOB_MAPS)
+        .unwrap_or_else(|error| {
+            eprintln!("teragen: {error}");
+            std::process::exit(2);
+        })
         .clamp(1, rows.max(1));
     let fs = match FileSystem::from_conf(&conf) {
         Ok(fs) => fs,
@@ -73,7 +77,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let control = fs.temp_dir(&conf, "teragen-control");
+    let control = match fs.temp_dir(&conf, "teragen-control") {
+        Ok(control) => control,
+        Err(error) => {
+            eprintln!("teragen: {error}");
+            std::process::exit(1);
+        }
+    };
     // In a task on YARN the splits of the control files are already known.
     for map in (0..maps).filter(|_| !mapreduce::in_container()) {
         let first = rows * map / maps;

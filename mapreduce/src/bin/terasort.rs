@@ -2,6 +2,7 @@
 //! sampled total-order partitioner, so the reduce outputs in order are one
 //! sorted sequence (`-D mapreduce.job.reduces=N`).
 
+use common::conf::keys;
 use std::io::Read;
 
 use mapreduce::input::LineRecordReader;
@@ -9,9 +10,9 @@ use mapreduce::{FileSystem, Job, Mapper, Output, TotalOrderPartitioner};
 
 const KEY_LENGTH: usize = 10;
 /// Keys sampled to choose the cut points (TeraSort's default).
-const SAMPLE_SIZE_KEY: &str = "mapreduce.terasort.partitions.sample";
+const SAMPLE_SIZE_KEY: &str = common::conf::keys::MAPREDUCE_TERASORT_PARTITIONS_SAMPLE;
 /// Replicas of the sorted output (Hadoop's key; its default is 1).
-const OUTPUT_REPLICATION_KEY: &str = "mapreduce.terasort.output.replication";
+const OUTPUT_REPLICATION_KEY: &str = common::conf::keys::MAPREDUCE_TERASORT_OUTPUT_REPLICATION;
 /// The cut points shipped to the tasks (TeraSort's `_partition.lst`).
 const PARTITION_FILE: &str = "_partition.lst";
 /// Places in the input the sample is read from.
@@ -87,7 +88,13 @@ fn main() {
         eprintln!("Usage: terasort [generic options] <in> <out>");
         std::process::exit(2);
     }
-    let reduces = conf.get_u32("mapreduce.job.reduces", 1).unwrap_or(1).max(1);
+    let reduces = conf
+        .get_u32(keys::MAPREDUCE_JOB_REDUCES)
+        .unwrap_or_else(|error| {
+            eprintln!("terasort: {error}");
+            std::process::exit(2);
+        })
+        .max(1);
     let partitioner = match mapreduce::job_file(PARTITION_FILE) {
         // In a task on YARN: the cut points the client chose.
         Some(file) => TotalOrderPartitioner::from_partition_file(&file),
@@ -99,17 +106,17 @@ fn main() {
     });
     // Hadoop's TeraSort writes its output with one replica unless told.
     let replication = conf
-        .get_u16(OUTPUT_REPLICATION_KEY, 1)
+        .get_u16(OUTPUT_REPLICATION_KEY)
         .unwrap_or_else(|error| {
             eprintln!("terasort: {error}");
             std::process::exit(2);
         });
     let job = Job::new("TeraSort")
         .mapper(RowMapper::default())
-        .set("dfs.replication", replication.to_string())
+        .set(keys::DFS_REPLICATION, replication.to_string())
         .file(PARTITION_FILE, partitioner.to_partition_file())
         .partitioner(partitioner)
-        .set("mapreduce.output.textoutputformat.separator", "")
+        .set(keys::MAPREDUCE_OUTPUT_TEXTOUTPUTFORMAT_SEPARATOR, "")
         .input(&args[0])
         .output(&args[1]);
     mapreduce::runner::exit_with(&mapreduce::submit(job, &conf))
@@ -121,7 +128,9 @@ fn sample_partitioner(
     input: &str,
     reduces: u32,
 ) -> Result<TotalOrderPartitioner, mapreduce::Error> {
-    let sample_size = conf.get_u64(SAMPLE_SIZE_KEY, 100_000).unwrap_or(100_000);
+    let sample_size = conf
+        .get_u64(SAMPLE_SIZE_KEY)
+        .map_err(|error| mapreduce::Error::Config(error.to_string()))?;
     let sample = sample_keys(&FileSystem::from_conf(conf)?, input, sample_size)?;
     eprintln!(
         "INFO terasort.TeraSort: sampled {} keys for {reduces} partitions",

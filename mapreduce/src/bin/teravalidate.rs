@@ -133,7 +133,7 @@ fn main() {
         .mapper(FileChecker::default())
         .reducer(BoundaryChecker::default())
         .set(
-            "mapreduce.input.fileinputformat.split.minsize",
+            common::conf::keys::MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MINSIZE,
             u64::MAX.to_string(),
         )
         .reduces(1)

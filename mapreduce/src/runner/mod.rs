@@ -132,7 +132,7 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
         });
     }
     let mut conf = conf.clone();
-    conf.set("mapreduce.job.name", spec.name.clone());
+    conf.set(common::conf::keys::MAPREDUCE_JOB_NAME, spec.name.clone());
     for (key, value) in &spec.settings {
         conf.set(key, value.clone());
     }

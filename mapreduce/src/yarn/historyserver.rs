@@ -33,8 +33,7 @@ use crate::yarn::history;
 use crate::yarn::staging::done_dir;
 
 /// Where the history server listens for HTTP.
-pub const WEBAPP_ADDRESS_KEY: &str = "mapreduce.jobhistory.webapp.address";
-const WEBAPP_ADDRESS_DEFAULT: &str = "0.0.0.0:19888";
+pub const WEBAPP_ADDRESS_KEY: &str = common::conf::keys::MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS;
 /// What a job's history file name ends with.
 const HISTORY_SUFFIX: &str = ".jhist";
 
@@ -54,7 +53,9 @@ pub struct HistoryServer {
 impl HistoryServer {
     /// Binds `mapreduce.jobhistory.webapp.address` and starts serving.
     pub async fn start(conf: &Configuration) -> Result<Self, Error> {
-        let address = conf.get_or(WEBAPP_ADDRESS_KEY, WEBAPP_ADDRESS_DEFAULT);
+        let address = conf
+            .get_string(WEBAPP_ADDRESS_KEY)
+            .map_err(|error| Error::Config(error.to_string()))?;
         let listener = tokio::net::TcpListener::bind(address.as_str())
             .await
             .map_err(|error| {
@@ -65,7 +66,7 @@ impl HistoryServer {
         let web_address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             dfs: DfsClient::from_conf(conf)?,
-            done_dir: done_dir(conf),
+            done_dir: done_dir(conf).map_err(|error| Error::Config(error.to_string()))?,
             started_on: common::time::now_millis(),
         });
         let router = Router::new()

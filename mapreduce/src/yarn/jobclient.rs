@@ -9,6 +9,7 @@ use std::time::Duration;
 use client::DfsClient;
 use client::yarn::YarnClient;
 use common::Configuration;
+use common::conf::keys;
 use proto::mapreduce as mrpb;
 use proto::mapreduce::mr_client_protocol_client::MrClientProtocolClient;
 use proto::yarn as pb;
@@ -27,7 +28,7 @@ use crate::yarn::{JOB_BINARY, JOB_CONF, JOB_SPLITS, ROLE_ENV, history, is_final,
 /// The application type of MapReduce jobs.
 pub const APPLICATION_TYPE: &str = "MAPREDUCE";
 /// How often the client polls the job (Hadoop: 1000 ms).
-const POLL_KEY: &str = "mapreduce.client.progressmonitor.pollinterval";
+const POLL_KEY: &str = common::conf::keys::MAPREDUCE_CLIENT_PROGRESSMONITOR_POLLINTERVAL;
 
 /// A job the client staged and submitted.
 pub(crate) struct Submitted {
@@ -53,14 +54,15 @@ pub(crate) fn stage_and_submit(
         .parse()
         .map_err(|e: common::yarn::InvalidId| Error::Config(e.to_string()))?;
     let job_id = job_id_of(application);
-    let job_dir = staging_dir(&conf, dfs.user(), &job_id);
+    let job_dir =
+        staging_dir(&conf, dfs.user(), &job_id).map_err(|e| Error::Config(e.to_string()))?;
     let replication = conf
-        .get_u16(SUBMIT_REPLICATION_KEY, 10)
+        .get_u16(SUBMIT_REPLICATION_KEY)
         .map_err(|e| Error::Config(e.to_string()))?;
     conf.set("mapreduce.job.id", job_id.clone());
     conf.set(JOB_DIR_KEY, job_dir.clone());
     conf.set("mapreduce.job.user.name", dfs.user().to_string());
-    conf.set("mapreduce.job.maps", splits.len().to_string());
+    conf.set(keys::MAPREDUCE_JOB_MAPS, splits.len().to_string());
     let binary = std::env::current_exe()?;
     let mut resources = vec![upload_file(
         dfs,
@@ -85,15 +87,17 @@ pub(crate) fn stage_and_submit(
         resources.push(upload(dfs, bytes, &path, replication, name, false)?);
     }
     let am_memory = conf
-        .get_i64("yarn.app.mapreduce.am.resource.mb", 1536)
+        .get_i64(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_MB)
         .map_err(|e| Error::Config(e.to_string()))?;
     let am_vcores = conf
-        .get_u32("yarn.app.mapreduce.am.resource.cpu-vcores", 1)
+        .get_u32(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_CPU_VCORES)
         .map_err(|e| Error::Config(e.to_string()))?;
     let submission = pb::ApplicationSubmissionContext {
         application_id: application.to_string(),
         application_name: spec.name.clone(),
-        queue: conf.get_or("mapreduce.job.queuename", "default"),
+        queue: conf
+            .get_string(keys::MAPREDUCE_JOB_QUEUENAME)
+            .map_err(|e| Error::Config(e.to_string()))?,
         application_type: APPLICATION_TYPE.to_string(),
         am_resource: Some(pb::Resource {
             memory_mb: am_memory,
@@ -122,7 +126,7 @@ pub(crate) fn monitor(
     submitted: &Submitted,
 ) -> Result<mrpb::JobReport, Error> {
     let poll = Duration::from_millis(
-        conf.get_u64(POLL_KEY, 100)
+        conf.get_u64(POLL_KEY)
             .map_err(|e| Error::Config(e.to_string()))?
             .max(1),
     );
@@ -144,8 +148,8 @@ pub(crate) fn monitor(
         }
         if is_final(app.state) {
             let client = dfs.client().clone();
-            let history =
-                runtime.block_on(history::read(&client, &done_dir(conf), &submitted.job_id))?;
+            let done = done_dir(conf).map_err(|e| Error::Config(e.to_string()))?;
+            let history = runtime.block_on(history::read(&client, &done, &submitted.job_id))?;
             let report =
                 history.unwrap_or_else(|| report_from_application(&submitted.job_id, &app));
             // The last progress, as Hadoop's client prints it, even when
@@ -253,7 +257,8 @@ pub async fn job_status(
     {
         return Ok(report);
     }
-    match history::read(dfs, &done_dir(conf), job_id).await {
+    let done = done_dir(conf).map_err(|error| error.to_string())?;
+    match history::read(dfs, &done, job_id).await {
         Ok(Some(report)) => Ok(report),
         Ok(None) => Ok(report_from_application(job_id, &app)),
         Err(error) => Err(error.to_string()),

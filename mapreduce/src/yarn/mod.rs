@@ -84,7 +84,9 @@ pub fn job_file(name: &str) -> Option<Vec<u8>> {
 /// Whether this container runs the job named `name` (a binary may run
 /// several jobs one after another).
 pub(crate) fn runs_job(name: &str) -> bool {
-    container_conf().is_ok_and(|(conf, _)| conf.get("mapreduce.job.name").as_deref() == Some(name))
+    container_conf().is_ok_and(|(conf, _)| {
+        conf.get(common::conf::keys::MAPREDUCE_JOB_NAME).as_deref() == Some(name)
+    })
 }
 
 /// Plays this container's part in the job and exits.
@@ -119,8 +121,10 @@ pub(crate) fn job_committer(
     dfs: &crate::dfs_io::Dfs,
     app_attempt: u32,
 ) -> crate::output::FileOutputCommitter {
-    let output =
-        crate::dfs_io::absolute_path(&conf.get_or(crate::settings::OUTPUT_DIR, ""), dfs.user());
+    let output = crate::dfs_io::absolute_path(
+        &conf.get(crate::settings::OUTPUT_DIR).unwrap_or_default(),
+        dfs.user(),
+    );
     crate::output::FileOutputCommitter::new(&output, app_attempt)
 }
 

@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::Configuration;
+use common::conf::keys;
 use proto::mapreduce as pb;
 
 use crate::Error;
@@ -48,25 +49,25 @@ impl ShuffleSettings {
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
         let error = |e: common::conf::ConfError| Error::Config(e.to_string());
         let memory_mb = conf
-            .get_u64("mapreduce.reduce.memory.mb", 1024)
+            .get_u64(keys::MAPREDUCE_REDUCE_MEMORY_MB)
             .map_err(error)?;
         let buffer_percent = conf
-            .get_f64("mapreduce.reduce.shuffle.input.buffer.percent", 0.70)
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_INPUT_BUFFER_PERCENT)
             .map_err(error)?
             .clamp(0.0, 1.0);
         let single_percent = conf
-            .get_f64("mapreduce.reduce.shuffle.memory.limit.percent", 0.25)
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MEMORY_LIMIT_PERCENT)
             .map_err(error)?
             .clamp(0.0, 1.0);
         let merge_percent = conf
-            .get_f64("mapreduce.reduce.shuffle.merge.percent", 0.66)
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MERGE_PERCENT)
             .map_err(error)?
             .clamp(0.0, 1.0);
         let memory_budget = ((memory_mb << 20) as f64 * buffer_percent) as u64;
         let single_segment_limit = (memory_budget as f64 * single_percent) as u64;
         Ok(Self {
             parallel_copies: conf
-                .get_u32("mapreduce.reduce.shuffle.parallelcopies", 5)
+                .get_u32(keys::MAPREDUCE_REDUCE_SHUFFLE_PARALLELCOPIES)
                 .map_err(error)?
                 .max(1) as usize,
             memory_budget,

@@ -6,35 +6,44 @@ use std::io::Read;
 use std::path::Path;
 
 use common::Configuration;
+use common::conf::ConfError;
 use proto::yarn as pb;
 
 use crate::Error;
 use crate::dfs_io::Dfs;
 
 /// Where job clients stage jobs.
-pub const STAGING_DIR_KEY: &str = "yarn.app.mapreduce.am.staging-dir";
-const STAGING_DIR_DEFAULT: &str = "/tmp/hadoop-yarn/staging";
+pub const STAGING_DIR_KEY: &str = common::conf::keys::YARN_APP_MAPREDUCE_AM_STAGING_DIR;
 /// Where finished jobs' history files go.
 pub const DONE_DIR_KEY: &str = "mapreduce.jobhistory.done-dir";
 /// Replication of the staged job files (Hadoop's default: 10, so many
 /// NodeManagers localize them from many DataNodes).
-pub const SUBMIT_REPLICATION_KEY: &str = "mapreduce.client.submit.file.replication";
+pub const SUBMIT_REPLICATION_KEY: &str =
+    common::conf::keys::MAPREDUCE_CLIENT_SUBMIT_FILE_REPLICATION;
 
 /// Bytes moved per write while uploading.
 const UPLOAD_CHUNK: usize = 1 << 20;
 
 /// `<staging>/<user>/.staging/<job_id>`.
-pub(crate) fn staging_dir(conf: &Configuration, user: &str, job_id: &str) -> String {
-    let staging = conf.get_or(STAGING_DIR_KEY, STAGING_DIR_DEFAULT);
-    format!("{}/{user}/.staging/{job_id}", staging.trim_end_matches('/'))
+pub(crate) fn staging_dir(
+    conf: &Configuration,
+    user: &str,
+    job_id: &str,
+) -> Result<String, ConfError> {
+    let staging = conf.get_string(STAGING_DIR_KEY)?;
+    Ok(format!(
+        "{}/{user}/.staging/{job_id}",
+        staging.trim_end_matches('/')
+    ))
 }
 
 /// `mapreduce.jobhistory.done-dir` (default `<staging>/history/done`).
-pub fn done_dir(conf: &Configuration) -> String {
-    conf.get_trimmed(DONE_DIR_KEY).unwrap_or_else(|| {
-        let staging = conf.get_or(STAGING_DIR_KEY, STAGING_DIR_DEFAULT);
-        format!("{}/history/done", staging.trim_end_matches('/'))
-    })
+pub fn done_dir(conf: &Configuration) -> Result<String, ConfError> {
+    if let Some(done) = conf.get_trimmed(DONE_DIR_KEY) {
+        return Ok(done);
+    }
+    let staging = conf.get_string(STAGING_DIR_KEY)?;
+    Ok(format!("{}/history/done", staging.trim_end_matches('/')))
 }
 
 /// Uploads what `source` yields to `path` and describes it as a resource
@@ -99,13 +108,16 @@ mod tests {
     fn staging_and_done_dirs_follow_hadoop() {
         let mut conf = Configuration::new();
         assert_eq!(
-            staging_dir(&conf, "ann", "job_1_0001"),
+            staging_dir(&conf, "ann", "job_1_0001").unwrap(),
             "/tmp/hadoop-yarn/staging/ann/.staging/job_1_0001"
         );
-        assert_eq!(done_dir(&conf), "/tmp/hadoop-yarn/staging/history/done");
+        assert_eq!(
+            done_dir(&conf).unwrap(),
+            "/tmp/hadoop-yarn/staging/history/done"
+        );
         conf.set(STAGING_DIR_KEY, "/stage/");
-        assert_eq!(done_dir(&conf), "/stage/history/done");
+        assert_eq!(done_dir(&conf).unwrap(), "/stage/history/done");
         conf.set(DONE_DIR_KEY, "/done");
-        assert_eq!(done_dir(&conf), "/done");
+        assert_eq!(done_dir(&conf).unwrap(), "/done");
     }
 }

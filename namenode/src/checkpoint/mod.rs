@@ -21,6 +21,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use common::Configuration;
 use common::conf::ConfError;
+use common::conf::keys;
 use tokio_stream::{Stream, StreamExt};
 use tracing::{info, warn};
 
@@ -47,15 +48,14 @@ impl CheckpointConfig {
         Ok(Self {
             retention: RetentionPolicy {
                 images_retained: conf
-                    .get_u32("dfs.namenode.num.checkpoints.retained", 2)?
+                    .get_u32(keys::DFS_NAMENODE_NUM_CHECKPOINTS_RETAINED)?
                     .max(1) as usize,
-                extra_edits_retained: conf
-                    .get_u64("dfs.namenode.num.extra.edits.retained", 1_000_000)?,
+                extra_edits_retained: conf.get_u64(keys::DFS_NAMENODE_NUM_EXTRA_EDITS_RETAINED)?,
                 max_extra_segments: conf
-                    .get_u32("dfs.namenode.max.extra.edits.segments.retained", 10_000)?
+                    .get_u32(keys::DFS_NAMENODE_MAX_EXTRA_EDITS_SEGMENTS_RETAINED)?
                     as usize,
             },
-            transfer_bandwidth: conf.get_size_bytes("dfs.image.transfer.bandwidthPerSec", 0)?,
+            transfer_bandwidth: conf.get_size_bytes(keys::DFS_IMAGE_TRANSFER_BANDWIDTH_PER_SEC)?,
         })
     }
 }
@@ -344,7 +344,7 @@ pub fn purge(currents: &[PathBuf], retention: RetentionPolicy) {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(UPLOAD_PREFIX) && !name.ends_with(".corrupt") {
+            if name.starts_with(UPLOAD_PREFIX) && !common::durable::is_set_aside(&name) {
                 remove_logged(&entry.path());
             }
         }
@@ -376,9 +376,7 @@ fn remove_files(paths: &[PathBuf]) {
 }
 
 fn set_aside_corrupt(path: &Path) {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(".corrupt");
-    if let Err(error) = fs::rename(path, &aside) {
+    if let Err(error) = common::durable::set_aside_corrupt(path) {
         warn!(file = %path.display(), %error, "cannot set aside a corrupt checkpoint");
     }
 }

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::conf::keys;
 use common::conf::{ConfError, TimeUnit};
 use common::faults::{self, Channel};
 use common::{Configuration, RemoteException};
@@ -59,8 +60,7 @@ impl SecondaryConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
         let namenode = NameNodeConfig::from_conf(conf)?;
         let namenode_rpc = conf.namenode_rpc_address()?;
-        let (http_host, http_port) =
-            conf.get_socket_addr("dfs.namenode.http-address", "0.0.0.0:9870")?;
+        let (http_host, http_port) = conf.get_socket_addr(keys::DFS_NAMENODE_HTTP_ADDRESS)?;
         let http_host = if http_host == "0.0.0.0" || http_host.is_empty() {
             namenode_rpc
                 .rsplit_once(':')
@@ -69,12 +69,12 @@ impl SecondaryConfig {
         } else {
             http_host
         };
-        let checkpoint_dirs = conf.get_local_dirs("dfs.namenode.checkpoint.dir")?;
+        let checkpoint_dirs = conf.get_local_dirs(keys::DFS_NAMENODE_CHECKPOINT_DIR)?;
         let edits_dirs = if conf
-            .get_trimmed("dfs.namenode.checkpoint.edits.dir")
+            .get_trimmed(keys::DFS_NAMENODE_CHECKPOINT_EDITS_DIR)
             .is_some()
         {
-            conf.get_local_dirs("dfs.namenode.checkpoint.edits.dir")?
+            conf.get_local_dirs(keys::DFS_NAMENODE_CHECKPOINT_EDITS_DIR)?
         } else {
             checkpoint_dirs.clone()
         };
@@ -82,21 +82,14 @@ impl SecondaryConfig {
             namenode_rpc,
             namenode_http: format!("{http_host}:{http_port}"),
             http_address: conf
-                .get_resolved_socket_addr("dfs.namenode.secondary.http-address", "0.0.0.0:9868")?,
+                .get_resolved_socket_addr(keys::DFS_NAMENODE_SECONDARY_HTTP_ADDRESS)?,
             checkpoint_dirs,
             edits_dirs,
-            period: conf.get_duration(
-                "dfs.namenode.checkpoint.period",
-                Duration::from_secs(3600),
-                TimeUnit::Seconds,
-            )?,
-            txns: conf
-                .get_u64("dfs.namenode.checkpoint.txns", 1_000_000)?
-                .max(1),
+            period: conf.get_duration(keys::DFS_NAMENODE_CHECKPOINT_PERIOD, TimeUnit::Seconds)?,
+            txns: conf.get_u64(keys::DFS_NAMENODE_CHECKPOINT_TXNS)?.max(1),
             check_period: conf
                 .get_duration(
-                    "dfs.namenode.checkpoint.check.period",
-                    Duration::from_secs(60),
+                    keys::DFS_NAMENODE_CHECKPOINT_CHECK_PERIOD,
                     TimeUnit::Seconds,
                 )?
                 .max(Duration::from_millis(10)),

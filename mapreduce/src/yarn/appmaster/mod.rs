@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use client::yarn::{AmRmClient, NmClient, YarnClient};
 use common::Configuration;
+use common::conf::keys;
 use common::mapoutput::parse_shuffle_port;
 use common::yarn::ContainerId;
 use proto::mapreduce::mr_client_protocol_server::MrClientProtocolServer;
@@ -40,7 +41,8 @@ use service::{AmService, Shared};
 pub(crate) const JOB_DIR_KEY: &str = "mapreduce.job.dir";
 /// How often the AM heartbeats the ResourceManager (Hadoop: 1000 ms; Tusk
 /// also wakes at once when a task finishes, so this mostly paces asks).
-const HEARTBEAT_KEY: &str = "yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms";
+const HEARTBEAT_KEY: &str =
+    common::conf::keys::YARN_APP_MAPREDUCE_AM_SCHEDULER_HEARTBEAT_INTERVAL_MS;
 /// No task is speculated before it ran this long.
 const MIN_SPECULATION_RUNTIME: Duration = Duration::from_secs(1);
 /// The aux service serving map outputs.
@@ -70,38 +72,41 @@ fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSetting
     let error = |e: common::conf::ConfError| Error::Config(e.to_string());
     let resource = |memory: &str, vcores: &str| -> Result<pb::Resource, Error> {
         Ok(pb::Resource {
-            memory_mb: conf.get_i64(memory, 1024).map_err(error)?,
-            vcores: conf.get_u32(vcores, 1).map_err(error)? as i32,
+            memory_mb: conf.get_i64(memory).map_err(error)?,
+            vcores: conf.get_u32(vcores).map_err(error)? as i32,
         })
     };
     Ok(AmSettings {
         map_max_attempts: settings.map_max_attempts,
         reduce_max_attempts: settings.reduce_max_attempts,
         slowstart: conf
-            .get_f64("mapreduce.job.reduce.slowstart.completedmaps", 0.05)
+            .get_f64(keys::MAPREDUCE_JOB_REDUCE_SLOWSTART_COMPLETEDMAPS)
             .map_err(error)?
             .clamp(0.0, 1.0),
         map_speculative: conf
-            .get_bool("mapreduce.map.speculative", true)
+            .get_bool(keys::MAPREDUCE_MAP_SPECULATIVE)
             .map_err(error)?,
         reduce_speculative: conf
-            .get_bool("mapreduce.reduce.speculative", true)
+            .get_bool(keys::MAPREDUCE_REDUCE_SPECULATIVE)
             .map_err(error)?,
         speculative_cap: conf
-            .get_f64(
-                "mapreduce.job.speculative.speculative-cap-running-tasks",
-                0.1,
-            )
+            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SPECULATIVE_CAP_RUNNING_TASKS)
             .map_err(error)?,
         slow_task_threshold: conf
-            .get_f64("mapreduce.job.speculative.slowtaskthreshold", 1.0)
+            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SLOWTASKTHRESHOLD)
             .map_err(error)?
             .max(0.0),
         speculative_min_runtime: MIN_SPECULATION_RUNTIME,
-        map_resource: resource("mapreduce.map.memory.mb", "mapreduce.map.cpu.vcores")?,
-        reduce_resource: resource("mapreduce.reduce.memory.mb", "mapreduce.reduce.cpu.vcores")?,
+        map_resource: resource(
+            keys::MAPREDUCE_MAP_MEMORY_MB,
+            keys::MAPREDUCE_MAP_CPU_VCORES,
+        )?,
+        reduce_resource: resource(
+            keys::MAPREDUCE_REDUCE_MEMORY_MB,
+            keys::MAPREDUCE_REDUCE_CPU_VCORES,
+        )?,
         fetch_failure_notifications: conf
-            .get_u32("mapreduce.job.maxfetchfailures.notifications", 3)
+            .get_u32(keys::MAPREDUCE_JOB_MAXFETCHFAILURES_NOTIFICATIONS)
             .map_err(error)?
             .max(1),
     })
@@ -156,12 +161,18 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         am_settings(&conf, &settings)?,
         &nodes,
     );
+    let config_error = |e: common::conf::ConfError| Error::Config(e.to_string());
+    let done = done_dir(&conf).map_err(config_error)?;
     let shared = Arc::new(Shared {
         state: Mutex::new(state),
         wake: Notify::new(),
-        job_name: conf.get_or("mapreduce.job.name", "job"),
+        job_name: conf
+            .get_string(keys::MAPREDUCE_JOB_NAME)
+            .map_err(config_error)?,
         user: user.clone(),
-        queue: conf.get_or("mapreduce.job.queuename", "default"),
+        queue: conf
+            .get_string(keys::MAPREDUCE_JOB_QUEUENAME)
+            .map_err(config_error)?,
         start_time: common::time::now_millis(),
     });
     let (address, server) = runtime.block_on(serve(&host, shared.clone()))?;
@@ -194,7 +205,7 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         report
     };
     let conf_xml = conf.to_xml().unwrap_or_default();
-    if let Err(error) = history::write(&dfs, &done_dir(&conf), &report, &conf_xml) {
+    if let Err(error) = history::write(&dfs, &done, &report, &conf_xml) {
         warn!(%error, "could not write the job history");
     }
     if let Some(job_dir) = conf.get(JOB_DIR_KEY) {
@@ -275,7 +286,7 @@ impl Am {
     async fn heartbeat_until_done(&mut self) -> Result<Outcome, Error> {
         let interval = self
             .conf
-            .get_u64(HEARTBEAT_KEY, 100)
+            .get_u64(HEARTBEAT_KEY)
             .map_err(|e| Error::Config(e.to_string()))?
             .max(1);
         loop {

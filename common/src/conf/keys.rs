@@ -1,0 +1,340 @@
+//! Well-known configuration key names, Hadoop's spelling.
+//!
+//! Every key Tusk reads has its constant here and, unless it is listed in
+//! [`super::defaults::WITHOUT_DEFAULT`], its default in [`super::defaults::DEFAULTS`].
+
+// core
+/// URI of the default filesystem.
+pub const FS_DEFAULT_FS: &str = "fs.defaultFS";
+/// Base for other temporary and storage directories.
+pub const HADOOP_TMP_DIR: &str = "hadoop.tmp.dir";
+/// Buffer size for sequential file I/O, in bytes.
+pub const IO_FILE_BUFFER_SIZE: &str = "io.file.buffer.size";
+/// Minutes a deleted file stays in the trash; 0 disables the trash.
+pub const FS_TRASH_INTERVAL: &str = "fs.trash.interval";
+/// Minutes between trash checkpoints; 0 means `fs.trash.interval`.
+pub const FS_TRASH_CHECKPOINT_INTERVAL: &str = "fs.trash.checkpoint.interval";
+/// Octal umask applied when creating files and directories.
+pub const FS_PERMISSIONS_UMASK_MODE: &str = "fs.permissions.umask-mode";
+/// Authentication method; Tusk supports `simple` only.
+pub const HADOOP_SECURITY_AUTHENTICATION: &str = "hadoop.security.authentication";
+/// Files `hadoop fs -rm -safely` deletes without asking.
+pub const HADOOP_SHELL_DELETE_LIMIT_NUM_FILES: &str = "hadoop.shell.delete.limit.num.files";
+/// Script that maps hosts to racks (ScriptBasedMapping); no default.
+pub const NET_TOPOLOGY_SCRIPT_FILE_NAME: &str = "net.topology.script.file.name";
+/// Hosts passed to one run of the topology script.
+pub const NET_TOPOLOGY_SCRIPT_NUMBER_ARGS: &str = "net.topology.script.number.args";
+/// File of `host /rack` lines (TableMapping); no default.
+pub const NET_TOPOLOGY_TABLE_FILE_NAME: &str = "net.topology.table.file.name";
+
+// hdfs: namenode
+/// Local directories holding the namenode's fsimage.
+pub const DFS_NAMENODE_NAME_DIR: &str = "dfs.namenode.name.dir";
+/// Local directories holding the namenode's edit log.
+pub const DFS_NAMENODE_EDITS_DIR: &str = "dfs.namenode.edits.dir";
+/// `host:port` of the namenode RPC server; no default.
+pub const DFS_NAMENODE_RPC_ADDRESS: &str = "dfs.namenode.rpc-address";
+/// Host the namenode RPC server binds to, overriding the host of the rpc-address.
+pub const DFS_NAMENODE_RPC_BIND_HOST: &str = "dfs.namenode.rpc-bind-host";
+/// `host:port` of the namenode web UI.
+pub const DFS_NAMENODE_HTTP_ADDRESS: &str = "dfs.namenode.http-address";
+/// `host:port` of the secondary namenode web UI.
+pub const DFS_NAMENODE_SECONDARY_HTTP_ADDRESS: &str = "dfs.namenode.secondary.http-address";
+/// Number of namenode RPC handler threads.
+pub const DFS_NAMENODE_HANDLER_COUNT: &str = "dfs.namenode.handler.count";
+/// Default replication factor of new files.
+pub const DFS_REPLICATION: &str = "dfs.replication";
+/// Largest replication factor a file may ask for.
+pub const DFS_REPLICATION_MAX: &str = "dfs.replication.max";
+/// Replicas a block needs before a write is acknowledged as complete.
+pub const DFS_NAMENODE_REPLICATION_MIN: &str = "dfs.namenode.replication.min";
+/// Default block size of new files, in bytes (size suffixes allowed).
+pub const DFS_BLOCKSIZE: &str = "dfs.blocksize";
+/// Bytes covered by each checksum.
+pub const DFS_BYTES_PER_CHECKSUM: &str = "dfs.bytes-per-checksum";
+/// Size of a client write packet, in bytes.
+pub const DFS_CLIENT_WRITE_PACKET_SIZE: &str = "dfs.client-write-packet-size";
+/// Whether HDFS permission checking is on.
+pub const DFS_PERMISSIONS_ENABLED: &str = "dfs.permissions.enabled";
+/// Group whose members are HDFS superusers.
+pub const DFS_PERMISSIONS_SUPERUSERGROUP: &str = "dfs.permissions.superusergroup";
+/// Most entries returned by one directory-listing call.
+pub const DFS_LS_LIMIT: &str = "dfs.ls.limit";
+/// Longest allowed path component, in bytes; 0 disables the check.
+pub const DFS_NAMENODE_FS_LIMITS_MAX_COMPONENT_LENGTH: &str =
+    "dfs.namenode.fs-limits.max-component-length";
+/// Most children one directory may hold.
+pub const DFS_NAMENODE_FS_LIMITS_MAX_DIRECTORY_ITEMS: &str =
+    "dfs.namenode.fs-limits.max-directory-items";
+/// Smallest block size a file may ask for, in bytes.
+pub const DFS_NAMENODE_FS_LIMITS_MIN_BLOCK_SIZE: &str = "dfs.namenode.fs-limits.min-block-size";
+/// Most blocks one file may have.
+pub const DFS_NAMENODE_FS_LIMITS_MAX_BLOCKS_PER_FILE: &str =
+    "dfs.namenode.fs-limits.max-blocks-per-file";
+/// Fraction of blocks that must be reported before leaving safe mode.
+pub const DFS_NAMENODE_SAFEMODE_THRESHOLD_PCT: &str = "dfs.namenode.safemode.threshold-pct";
+/// Live datanodes required before leaving safe mode.
+pub const DFS_NAMENODE_SAFEMODE_MIN_DATANODES: &str = "dfs.namenode.safemode.min.datanodes";
+/// Milliseconds safe mode lingers after the threshold is reached.
+pub const DFS_NAMENODE_SAFEMODE_EXTENSION: &str = "dfs.namenode.safemode.extension";
+/// Seconds a lease holder may go without renewing before another client may take the file.
+pub const DFS_NAMENODE_LEASE_SOFT_LIMIT_SEC: &str = "dfs.namenode.lease-soft-limit-sec";
+/// Seconds after which the namenode recovers an unrenewed lease itself.
+pub const DFS_NAMENODE_LEASE_HARD_LIMIT_SEC: &str = "dfs.namenode.lease-hard-limit-sec";
+/// Milliseconds between checks for expired leases.
+pub const DFS_NAMENODE_LEASE_RECHECK_INTERVAL_MS: &str = "dfs.namenode.lease-recheck-interval-ms";
+/// File listing datanodes to decommission; no default.
+pub const DFS_HOSTS_EXCLUDE: &str = "dfs.hosts.exclude";
+/// Seconds between datanode heartbeats.
+pub const DFS_HEARTBEAT_INTERVAL: &str = "dfs.heartbeat.interval";
+/// Milliseconds between checks for dead datanodes.
+pub const DFS_NAMENODE_HEARTBEAT_RECHECK_INTERVAL: &str = "dfs.namenode.heartbeat.recheck-interval";
+/// Seconds between runs of the redundancy monitor.
+pub const DFS_NAMENODE_REDUNDANCY_INTERVAL_SECONDS: &str =
+    "dfs.namenode.redundancy.interval.seconds";
+/// Seconds before a scheduled replication that has not completed is retried.
+pub const DFS_NAMENODE_RECONSTRUCTION_PENDING_TIMEOUT_SEC: &str =
+    "dfs.namenode.reconstruction.pending.timeout-sec";
+/// Replication streams one datanode may run at once.
+pub const DFS_NAMENODE_REPLICATION_MAX_STREAMS: &str = "dfs.namenode.replication.max-streams";
+/// Block deletions sent to one datanode per heartbeat.
+pub const DFS_BLOCK_INVALIDATE_LIMIT: &str = "dfs.block.invalidate.limit";
+/// Whether placement avoids datanodes busier than the average.
+pub const DFS_NAMENODE_REDUNDANCY_CONSIDER_LOAD: &str = "dfs.namenode.redundancy.considerLoad";
+/// How much busier than the average a datanode may be and still be chosen.
+pub const DFS_NAMENODE_REDUNDANCY_CONSIDER_LOAD_FACTOR: &str =
+    "dfs.namenode.redundancy.considerLoad.factor";
+/// Milliseconds between full block reports.
+pub const DFS_BLOCKREPORT_INTERVAL_MSEC: &str = "dfs.blockreport.intervalMsec";
+/// Seconds between checkpoints.
+pub const DFS_NAMENODE_CHECKPOINT_PERIOD: &str = "dfs.namenode.checkpoint.period";
+/// Uncheckpointed transactions that force a checkpoint.
+pub const DFS_NAMENODE_CHECKPOINT_TXNS: &str = "dfs.namenode.checkpoint.txns";
+/// Seconds between checks of the uncheckpointed transaction count.
+pub const DFS_NAMENODE_CHECKPOINT_CHECK_PERIOD: &str = "dfs.namenode.checkpoint.check.period";
+/// Checkpoint images kept on disk.
+pub const DFS_NAMENODE_NUM_CHECKPOINTS_RETAINED: &str = "dfs.namenode.num.checkpoints.retained";
+/// Transactions of edits kept beyond what the oldest retained image needs.
+pub const DFS_NAMENODE_NUM_EXTRA_EDITS_RETAINED: &str = "dfs.namenode.num.extra.edits.retained";
+/// Most edit-log segments kept beyond what the oldest retained image needs.
+pub const DFS_NAMENODE_MAX_EXTRA_EDITS_SEGMENTS_RETAINED: &str =
+    "dfs.namenode.max.extra.edits.segments.retained";
+/// Bytes per second for image and edit transfers; 0 for no limit.
+pub const DFS_IMAGE_TRANSFER_BANDWIDTH_PER_SEC: &str = "dfs.image.transfer.bandwidthPerSec";
+/// Local directories where the secondary namenode builds checkpoints.
+pub const DFS_NAMENODE_CHECKPOINT_DIR: &str = "dfs.namenode.checkpoint.dir";
+/// Local directories where the secondary namenode keeps downloaded edits; the checkpoint
+/// directories when unset.
+pub const DFS_NAMENODE_CHECKPOINT_EDITS_DIR: &str = "dfs.namenode.checkpoint.edits.dir";
+
+// hdfs: datanode
+/// Local directories holding datanode block files.
+pub const DFS_DATANODE_DATA_DIR: &str = "dfs.datanode.data.dir";
+/// `host:port` of the datanode data-transfer server.
+pub const DFS_DATANODE_ADDRESS: &str = "dfs.datanode.address";
+/// `host:port` of the datanode IPC server.
+pub const DFS_DATANODE_IPC_ADDRESS: &str = "dfs.datanode.ipc.address";
+/// `host:port` of the datanode web UI.
+pub const DFS_DATANODE_HTTP_ADDRESS: &str = "dfs.datanode.http.address";
+/// Host the datanode advertises; no default (the address it binds).
+pub const DFS_DATANODE_HOSTNAME: &str = "dfs.datanode.hostname";
+/// Bytes per second the block scanner reads on each volume; 0 disables it.
+pub const DFS_BLOCK_SCANNER_VOLUME_BYTES_PER_SECOND: &str =
+    "dfs.block.scanner.volume.bytes.per.second";
+/// Hours between scans of one replica.
+pub const DFS_DATANODE_SCAN_PERIOD_HOURS: &str = "dfs.datanode.scan.period.hours";
+/// Whether written replica data is dropped from the page cache (on in Tusk, off in Hadoop).
+pub const DFS_DATANODE_DROP_CACHE_BEHIND_WRITES: &str = "dfs.datanode.drop.cache.behind.writes";
+
+// hdfs: client
+/// Whether readers check each block against the digest the namenode holds (Tusk's own key).
+pub const DFS_CLIENT_READ_VERIFY_BLOCK_DIGESTS: &str = "dfs.client.read.verify-block-digests";
+/// Milliseconds between lease renewals while files are open for writing (Tusk's own key).
+pub const DFS_CLIENT_LEASE_RENEW_INTERVAL_MS: &str = "dfs.client.lease.renew-interval-ms";
+
+// yarn
+/// `host:port` of the resourcemanager client RPC server.
+pub const YARN_RESOURCEMANAGER_ADDRESS: &str = "yarn.resourcemanager.address";
+/// `host:port` of the resourcemanager scheduler (application master) RPC server.
+pub const YARN_RESOURCEMANAGER_SCHEDULER_ADDRESS: &str = "yarn.resourcemanager.scheduler.address";
+/// `host:port` of the resourcemanager resource tracker (nodemanager) RPC server.
+pub const YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS: &str =
+    "yarn.resourcemanager.resource-tracker.address";
+/// `host:port` of the resourcemanager admin RPC server.
+pub const YARN_RESOURCEMANAGER_ADMIN_ADDRESS: &str = "yarn.resourcemanager.admin.address";
+/// `host:port` of the resourcemanager web UI.
+pub const YARN_RESOURCEMANAGER_WEBAPP_ADDRESS: &str = "yarn.resourcemanager.webapp.address";
+/// Milliseconds between nodemanager heartbeats.
+pub const YARN_RESOURCEMANAGER_NODEMANAGERS_HEARTBEAT_INTERVAL_MS: &str =
+    "yarn.resourcemanager.nodemanagers.heartbeat-interval-ms";
+/// Milliseconds without a heartbeat after which a nodemanager is lost.
+pub const YARN_NM_LIVENESS_MONITOR_EXPIRY_INTERVAL_MS: &str =
+    "yarn.nm.liveness-monitor.expiry-interval-ms";
+/// Milliseconds without a heartbeat after which an application master attempt is lost.
+pub const YARN_AM_LIVENESS_MONITOR_EXPIRY_INTERVAL_MS: &str =
+    "yarn.am.liveness-monitor.expiry-interval-ms";
+/// `host:port` of the nodemanager container-management RPC server.
+pub const YARN_NODEMANAGER_ADDRESS: &str = "yarn.nodemanager.address";
+/// Host the nodemanager advertises in its node id; no default (the address it binds).
+pub const YARN_NODEMANAGER_HOSTNAME: &str = "yarn.nodemanager.hostname";
+/// `host:port` of the nodemanager web UI.
+pub const YARN_NODEMANAGER_WEBAPP_ADDRESS: &str = "yarn.nodemanager.webapp.address";
+/// Local directories for container working files.
+pub const YARN_NODEMANAGER_LOCAL_DIRS: &str = "yarn.nodemanager.local-dirs";
+/// Local directories for container logs.
+pub const YARN_NODEMANAGER_LOG_DIRS: &str = "yarn.nodemanager.log-dirs";
+/// Memory the nodemanager offers, in MiB; -1 detects the machine's memory.
+pub const YARN_NODEMANAGER_RESOURCE_MEMORY_MB: &str = "yarn.nodemanager.resource.memory-mb";
+/// Virtual cores the nodemanager offers; -1 detects the machine's CPUs.
+pub const YARN_NODEMANAGER_RESOURCE_CPU_VCORES: &str = "yarn.nodemanager.resource.cpu-vcores";
+/// Milliseconds between checks of container memory use.
+pub const YARN_NODEMANAGER_CONTAINER_MONITOR_INTERVAL_MS: &str =
+    "yarn.nodemanager.container-monitor.interval-ms";
+/// Whether containers over their physical-memory limit are killed.
+pub const YARN_NODEMANAGER_PMEM_CHECK_ENABLED: &str = "yarn.nodemanager.pmem-check-enabled";
+/// Milliseconds between SIGTERM and SIGKILL when a container is stopped.
+pub const YARN_NODEMANAGER_SLEEP_DELAY_BEFORE_SIGKILL_MS: &str =
+    "yarn.nodemanager.sleep-delay-before-sigkill.ms";
+/// Whether container logs are copied to the filesystem when an application ends.
+pub const YARN_LOG_AGGREGATION_ENABLE: &str = "yarn.log-aggregation-enable";
+/// Filesystem directory aggregated logs go to.
+pub const YARN_NODEMANAGER_REMOTE_APP_LOG_DIR: &str = "yarn.nodemanager.remote-app-log-dir";
+/// Directory under `<remote-app-log-dir>/<user>` that aggregated logs go to.
+pub const YARN_NODEMANAGER_REMOTE_APP_LOG_DIR_SUFFIX: &str =
+    "yarn.nodemanager.remote-app-log-dir-suffix";
+/// Auxiliary services the nodemanager runs (such as `mapreduce_shuffle`); no default.
+pub const YARN_NODEMANAGER_AUX_SERVICES: &str = "yarn.nodemanager.aux-services";
+/// Smallest container memory the scheduler grants, in MiB.
+pub const YARN_SCHEDULER_MINIMUM_ALLOCATION_MB: &str = "yarn.scheduler.minimum-allocation-mb";
+/// Largest container memory the scheduler grants, in MiB.
+pub const YARN_SCHEDULER_MAXIMUM_ALLOCATION_MB: &str = "yarn.scheduler.maximum-allocation-mb";
+/// Fewest virtual cores the scheduler grants.
+pub const YARN_SCHEDULER_MINIMUM_ALLOCATION_VCORES: &str =
+    "yarn.scheduler.minimum-allocation-vcores";
+/// Most virtual cores the scheduler grants.
+pub const YARN_SCHEDULER_MAXIMUM_ALLOCATION_VCORES: &str =
+    "yarn.scheduler.maximum-allocation-vcores";
+/// Scheduling opportunities missed before a container may go off its node.
+pub const YARN_SCHEDULER_CAPACITY_NODE_LOCALITY_DELAY: &str =
+    "yarn.scheduler.capacity.node-locality-delay";
+/// Further opportunities missed before a container may go off its rack; -1 for Hadoop's rule.
+pub const YARN_SCHEDULER_CAPACITY_RACK_LOCALITY_ADDITIONAL_DELAY: &str =
+    "yarn.scheduler.capacity.rack-locality-additional-delay";
+/// Attempts an application master gets before its application fails.
+pub const YARN_RESOURCEMANAGER_AM_MAX_ATTEMPTS: &str = "yarn.resourcemanager.am.max-attempts";
+
+// mapreduce
+/// Map-side sort buffer, in MiB.
+pub const MAPREDUCE_TASK_IO_SORT_MB: &str = "mapreduce.task.io.sort.mb";
+/// Fill fraction of the sort buffer that starts a spill.
+pub const MAPREDUCE_MAP_SORT_SPILL_PERCENT: &str = "mapreduce.map.sort.spill.percent";
+/// Streams merged at once while sorting.
+pub const MAPREDUCE_TASK_IO_SORT_FACTOR: &str = "mapreduce.task.io.sort.factor";
+/// Default number of reduce tasks per job.
+pub const MAPREDUCE_JOB_REDUCES: &str = "mapreduce.job.reduces";
+/// Number of map tasks a job generator (teragen) runs.
+pub const MAPREDUCE_JOB_MAPS: &str = "mapreduce.job.maps";
+/// Name of a job.
+pub const MAPREDUCE_JOB_NAME: &str = "mapreduce.job.name";
+/// Queue a job is submitted to.
+pub const MAPREDUCE_JOB_QUEUENAME: &str = "mapreduce.job.queuename";
+/// `local` (in-process LocalJobRunner) or `yarn`.
+pub const MAPREDUCE_FRAMEWORK_NAME: &str = "mapreduce.framework.name";
+/// Spills from which the final map-side merge runs the combiner again.
+pub const MAPREDUCE_MAP_COMBINE_MINSPILLS: &str = "mapreduce.map.combine.minspills";
+/// Memory of the map-side combining table as a fraction of the sort buffer (Tusk's own key).
+pub const TUSK_MAP_COMBINE_TABLE_PERCENT: &str = "tusk.map.combine.table.percent";
+/// Attempts per map task.
+pub const MAPREDUCE_MAP_MAXATTEMPTS: &str = "mapreduce.map.maxattempts";
+/// Attempts per reduce task.
+pub const MAPREDUCE_REDUCE_MAXATTEMPTS: &str = "mapreduce.reduce.maxattempts";
+/// Maps the local runner runs at once; no default (the machine's parallelism).
+pub const MAPREDUCE_LOCAL_MAP_TASKS_MAXIMUM: &str = "mapreduce.local.map.tasks.maximum";
+/// Reduces the local runner runs at once; no default (the machine's parallelism).
+pub const MAPREDUCE_LOCAL_REDUCE_TASKS_MAXIMUM: &str = "mapreduce.local.reduce.tasks.maximum";
+/// Smallest input split, in bytes.
+pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MINSIZE: &str =
+    "mapreduce.input.fileinputformat.split.minsize";
+/// Largest input split, in bytes.
+pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_SPLIT_MAXSIZE: &str =
+    "mapreduce.input.fileinputformat.split.maxsize";
+/// The job's input paths, comma-separated; no default (set by the client).
+pub const MAPREDUCE_INPUT_FILEINPUTFORMAT_INPUTDIR: &str =
+    "mapreduce.input.fileinputformat.inputdir";
+/// The job's output directory; no default (set by the client).
+pub const MAPREDUCE_OUTPUT_FILEOUTPUTFORMAT_OUTPUTDIR: &str =
+    "mapreduce.output.fileoutputformat.outputdir";
+/// Local directories for spills and map outputs.
+pub const MAPREDUCE_CLUSTER_LOCAL_DIR: &str = "mapreduce.cluster.local.dir";
+/// What TextOutputFormat puts between key and value.
+pub const MAPREDUCE_OUTPUT_TEXTOUTPUTFORMAT_SEPARATOR: &str =
+    "mapreduce.output.textoutputformat.separator";
+/// What KeyValueTextInputFormat splits lines at (its first byte).
+pub const MAPREDUCE_INPUT_KEYVALUELINERECORDREADER_KEY_VALUE_SEPARATOR: &str =
+    "mapreduce.input.keyvaluelinerecordreader.key.value.separator";
+/// Longest line a LineRecordReader returns; longer lines are skipped.
+pub const MAPREDUCE_INPUT_LINERECORDREADER_LINE_MAXLENGTH: &str =
+    "mapreduce.input.linerecordreader.line.maxlength";
+/// Fraction of the maps that must finish before reduces are scheduled.
+pub const MAPREDUCE_JOB_REDUCE_SLOWSTART_COMPLETEDMAPS: &str =
+    "mapreduce.job.reduce.slowstart.completedmaps";
+/// Whether slow map tasks get speculative attempts.
+pub const MAPREDUCE_MAP_SPECULATIVE: &str = "mapreduce.map.speculative";
+/// Whether slow reduce tasks get speculative attempts.
+pub const MAPREDUCE_REDUCE_SPECULATIVE: &str = "mapreduce.reduce.speculative";
+/// Most speculative attempts, as a fraction of the running tasks.
+pub const MAPREDUCE_JOB_SPECULATIVE_SPECULATIVE_CAP_RUNNING_TASKS: &str =
+    "mapreduce.job.speculative.speculative-cap-running-tasks";
+/// Standard deviations slower than the mean a task must be to be speculated.
+pub const MAPREDUCE_JOB_SPECULATIVE_SLOWTASKTHRESHOLD: &str =
+    "mapreduce.job.speculative.slowtaskthreshold";
+/// Container memory of a map task, in MiB.
+pub const MAPREDUCE_MAP_MEMORY_MB: &str = "mapreduce.map.memory.mb";
+/// Virtual cores of a map task.
+pub const MAPREDUCE_MAP_CPU_VCORES: &str = "mapreduce.map.cpu.vcores";
+/// Container memory of a reduce task, in MiB.
+pub const MAPREDUCE_REDUCE_MEMORY_MB: &str = "mapreduce.reduce.memory.mb";
+/// Virtual cores of a reduce task.
+pub const MAPREDUCE_REDUCE_CPU_VCORES: &str = "mapreduce.reduce.cpu.vcores";
+/// Fetch-failure reports about one map output before it is run again.
+pub const MAPREDUCE_JOB_MAXFETCHFAILURES_NOTIFICATIONS: &str =
+    "mapreduce.job.maxfetchfailures.notifications";
+/// Fraction of a reduce's memory that holds shuffled map outputs.
+pub const MAPREDUCE_REDUCE_SHUFFLE_INPUT_BUFFER_PERCENT: &str =
+    "mapreduce.reduce.shuffle.input.buffer.percent";
+/// Largest single map output kept in memory, as a fraction of the shuffle buffer.
+pub const MAPREDUCE_REDUCE_SHUFFLE_MEMORY_LIMIT_PERCENT: &str =
+    "mapreduce.reduce.shuffle.memory.limit.percent";
+/// Fill fraction of the shuffle buffer that starts an in-memory merge.
+pub const MAPREDUCE_REDUCE_SHUFFLE_MERGE_PERCENT: &str = "mapreduce.reduce.shuffle.merge.percent";
+/// Map outputs a reduce fetches at once.
+pub const MAPREDUCE_REDUCE_SHUFFLE_PARALLELCOPIES: &str = "mapreduce.reduce.shuffle.parallelcopies";
+/// Milliseconds a shuffle fetch waits to connect.
+pub const MAPREDUCE_REDUCE_SHUFFLE_CONNECT_TIMEOUT: &str =
+    "mapreduce.reduce.shuffle.connect.timeout";
+/// Milliseconds a shuffle fetch waits for data.
+pub const MAPREDUCE_REDUCE_SHUFFLE_READ_TIMEOUT: &str = "mapreduce.reduce.shuffle.read.timeout";
+/// Port of the nodemanager shuffle service.
+pub const MAPREDUCE_SHUFFLE_PORT: &str = "mapreduce.shuffle.port";
+/// Filesystem directory where job submission files are staged.
+pub const YARN_APP_MAPREDUCE_AM_STAGING_DIR: &str = "yarn.app.mapreduce.am.staging-dir";
+/// Milliseconds between the MapReduce application master's heartbeats to the scheduler.
+pub const YARN_APP_MAPREDUCE_AM_SCHEDULER_HEARTBEAT_INTERVAL_MS: &str =
+    "yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms";
+/// Container memory of the MapReduce application master, in MiB.
+pub const YARN_APP_MAPREDUCE_AM_RESOURCE_MB: &str = "yarn.app.mapreduce.am.resource.mb";
+/// Virtual cores of the MapReduce application master.
+pub const YARN_APP_MAPREDUCE_AM_RESOURCE_CPU_VCORES: &str =
+    "yarn.app.mapreduce.am.resource.cpu-vcores";
+/// Replication of the job files a client submits.
+pub const MAPREDUCE_CLIENT_SUBMIT_FILE_REPLICATION: &str =
+    "mapreduce.client.submit.file.replication";
+/// Milliseconds between a waiting client's progress polls.
+pub const MAPREDUCE_CLIENT_PROGRESSMONITOR_POLLINTERVAL: &str =
+    "mapreduce.client.progressmonitor.pollinterval";
+/// `host:port` of the job history server's web UI.
+pub const MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS: &str = "mapreduce.jobhistory.webapp.address";
+/// Samples terasort reads to choose its partition boundaries.
+pub const MAPREDUCE_TERASORT_PARTITIONS_SAMPLE: &str = "mapreduce.terasort.partitions.sample";
+/// Replication of terasort's output files.
+pub const MAPREDUCE_TERASORT_OUTPUT_REPLICATION: &str = "mapreduce.terasort.output.replication";
