@@ -8,10 +8,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
 use common::ids::DatanodeUuid;
 use common::required::Required;
+use common::{RemoteException, faults};
 use md5::Digest;
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -207,10 +207,11 @@ async fn connect_read(
     verify_digests: bool,
 ) -> std::result::Result<BlockRead, ReadFailure> {
     let address = format!("{}:{}", node.host, node.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
-        .await
-        .map_err(|_| io_failure(format!("connect to {address} timed out")))?
-        .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
+    let mut stream =
+        tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
+            .await
+            .map_err(|_| io_failure(format!("connect to {address} timed out")))?
+            .map_err(|error| io_failure(format!("cannot connect to {address}: {error}")))?;
     stream.set_nodelay(true).map_err(io_failure)?;
     let offset_in_block = position - block_offset;
     let op = pb::OpReadBlock {
@@ -389,7 +390,11 @@ pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<File
 async fn block_md5(node: &pb::DatanodeInfo, block: pb::Block) -> Result<Vec<u8>> {
     let address = format!("{}:{}", node.host, node.xfer_port);
     let failed = |reason: String| RemoteException::io(format!("{address}: {reason}"));
-    let mut stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address)).await
+    let mut stream = match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        faults::connect(faults::CLIENT, &address),
+    )
+    .await
     {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => {

@@ -10,13 +10,12 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use common::RemoteException;
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, MAX_PACKET_DATA};
 use common::ids::DatanodeUuid;
 use common::required::Required;
+use common::{RemoteException, faults};
 use proto::hdfs as pb;
 use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
@@ -487,10 +486,11 @@ async fn connect_pipeline(
         reason,
     };
     let address = format!("{}:{}", first.host, first.xfer_port);
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
-        .await
-        .map_err(|_| fail_first(format!("connect to {address} timed out")))?
-        .map_err(|error| fail_first(format!("cannot connect to {address}: {error}")))?;
+    let mut stream =
+        tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
+            .await
+            .map_err(|_| fail_first(format!("connect to {address} timed out")))?
+            .map_err(|error| fail_first(format!("cannot connect to {address}: {error}")))?;
     stream
         .set_nodelay(true)
         .map_err(|error| fail_first(error.to_string()))?;

@@ -8,6 +8,7 @@ pub mod datatransfer;
 pub mod durable;
 pub mod error;
 pub mod exit_code;
+pub mod faults;
 pub mod ids;
 pub mod logging;
 pub mod mapoutput;

@@ -39,6 +39,9 @@ pub struct DataNodeConfig {
     /// a few pages costs less than filling fresh ones (measured twice as
     /// fast for 3-replica writes on a VM whose free memory the host reclaims).
     pub drop_cache_behind_writes: bool,
+    /// The name this DataNode connects out as, for the fault rules of
+    /// tests (see [`common::faults`]): `dfs.datanode.hostname`, else `datanode`.
+    pub node_name: String,
 }
 
 impl DataNodeConfig {
@@ -61,6 +64,9 @@ impl DataNodeConfig {
             scan_period: conf
                 .get_duration(keys::DFS_DATANODE_SCAN_PERIOD_HOURS, TimeUnit::Hours)?,
             drop_cache_behind_writes: conf.get_bool(keys::DFS_DATANODE_DROP_CACHE_BEHIND_WRITES)?,
+            node_name: conf
+                .get_trimmed(keys::DFS_DATANODE_HOSTNAME)
+                .unwrap_or_else(|| "datanode".to_string()),
         })
     }
 }

@@ -1,9 +1,10 @@
 //! The DataNode's side of DatanodeProtocol: one lazily connected channel.
 
+use common::faults::{self, Channel};
 use common::ids::{DatanodeUuid, GenerationStamp};
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::warn;
 
 use crate::storage::{ReplicaInfo, ReplicaState, StorageError};
@@ -31,6 +32,8 @@ pub enum RegisterError {
 pub struct NamenodeLink {
     rpc: DatanodeProtocolClient<Channel>,
     uuid: DatanodeUuid,
+    /// This DataNode's name for the fault rules (see [`common::faults`]).
+    node_name: std::sync::Arc<str>,
 }
 
 fn block_of(replica: &ReplicaInfo) -> pb::Block {
@@ -42,21 +45,34 @@ fn block_of(replica: &ReplicaInfo) -> pb::Block {
 }
 
 impl NamenodeLink {
-    pub fn connect(namenode_address: &str, uuid: DatanodeUuid) -> Result<Self, RegisterError> {
+    pub fn connect(
+        namenode_address: &str,
+        uuid: DatanodeUuid,
+        node_name: &str,
+    ) -> Result<Self, RegisterError> {
         let endpoint = Endpoint::from_shared(format!("http://{namenode_address}"))
             .map_err(|source| RegisterError::Address {
                 address: namenode_address.to_string(),
                 source,
             })?
             .tcp_nodelay(true);
-        let rpc = DatanodeProtocolClient::new(endpoint.connect_lazy())
+        let rpc = DatanodeProtocolClient::new(faults::channel(node_name, endpoint))
             .max_decoding_message_size(256 * 1024 * 1024)
             .max_encoding_message_size(256 * 1024 * 1024);
-        Ok(Self { rpc, uuid })
+        Ok(Self {
+            rpc,
+            uuid,
+            node_name: node_name.into(),
+        })
     }
 
     pub fn uuid(&self) -> &DatanodeUuid {
         &self.uuid
+    }
+
+    /// The name this DataNode connects out as (see [`common::faults`]).
+    pub fn node_name(&self) -> &str {
+        &self.node_name
     }
 
     pub async fn register(
@@ -94,6 +110,9 @@ impl NamenodeLink {
     }
 
     pub async fn block_report(&self, replicas: &[ReplicaInfo]) -> Result<(), tonic::Status> {
+        fail::fail_point!("datanode::block_report", |_| Err(
+            tonic::Status::unavailable("injected block report failure")
+        ));
         let replicas = replicas
             .iter()
             .map(|replica| pb::ReplicaReport {

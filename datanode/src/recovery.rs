@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use common::faults;
 use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
@@ -155,7 +156,7 @@ pub enum RecoveryError {
 /// What one holder said about its replica.
 struct Holder {
     info: pb::DatanodeInfo,
-    client: InterDatanodeProtocolClient<tonic::transport::Channel>,
+    client: InterDatanodeProtocolClient<faults::Channel>,
     state: pb::ReplicaState,
     block: pb::Block,
 }
@@ -170,7 +171,7 @@ pub async fn recover_block(
 ) -> Result<(), RecoveryError> {
     let mut holders = Vec::new();
     for info in replicas {
-        match ask_holder(&info, &block, recovery_id).await {
+        match ask_holder(namenode.node_name(), &info, &block, recovery_id).await {
             Ok(Some(holder)) => holders.push(holder),
             Ok(None) => {}
             Err(error) => {
@@ -217,13 +218,13 @@ pub async fn recover_block(
 }
 
 async fn ask_holder(
+    from: &str,
     info: &pb::DatanodeInfo,
     block: &pb::Block,
     recovery_id: GenerationStamp,
 ) -> Result<Option<Holder>, RecoveryError> {
     let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))?;
-    let channel = endpoint.connect().await?;
-    let mut client = InterDatanodeProtocolClient::new(channel);
+    let mut client = InterDatanodeProtocolClient::new(faults::channel(from, endpoint));
     let request = pb::InitReplicaRecoveryRequest {
         block_id: block.block_id,
         recovery_id: recovery_id.0,

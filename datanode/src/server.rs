@@ -76,12 +76,11 @@ impl DataNode {
         };
         let uuid = store.datanode_uuid();
         let namenode =
-            NamenodeLink::connect(&config.namenode_address, uuid.clone()).map_err(|source| {
-                DataNodeError::Register {
+            NamenodeLink::connect(&config.namenode_address, uuid.clone(), &config.node_name)
+                .map_err(|source| DataNodeError::Register {
                     address: config.namenode_address.clone(),
                     source,
-                }
-            })?;
+                })?;
         let registration = pb::DatanodeRegistration {
             datanode_uuid: uuid.to_string(),
             host: advertised_host.clone(),

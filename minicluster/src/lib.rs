@@ -4,6 +4,12 @@
 //! (127.0.0.`i+2`) and is placed on its rack through a topology table file,
 //! so placement and distances behave as on a real multi-rack cluster.
 //!
+//! Every daemon is a named node for [`common::faults`] (`nn`, `dn<i>`, `rm`,
+//! `nm<i>`): [`MiniCluster::partition`], [`MiniCluster::drop_traffic`] and
+//! [`MiniCluster::delay`] fault the traffic between them, and a cluster built
+//! with [`MiniClusterBuilder::manual_clock`] expires DataNodes and
+//! NodeManagers only when the test advances [`MiniCluster::clock`].
+//!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! let cluster = tusk_minicluster::MiniCluster::builder().build().await?;
@@ -19,7 +25,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use client::DfsClient;
-use common::{Configuration, FsPermission};
+use common::time::Clock;
+use common::{Configuration, FsPermission, faults};
 use datanode::{DataNode, DataNodeConfig};
 use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
@@ -35,6 +42,7 @@ pub struct MiniClusterBuilder {
     racks: Vec<String>,
     nodemanagers: usize,
     aux_services: Vec<yarn::AuxService>,
+    clock: Clock,
 }
 
 impl MiniClusterBuilder {
@@ -75,6 +83,14 @@ impl MiniClusterBuilder {
     /// the MapReduce shuffle (`mapreduce_shuffle`, port 0) by default.
     pub fn aux_service(mut self, service: yarn::AuxService) -> Self {
         self.aux_services.push(service);
+        self
+    }
+
+    /// Measures DataNode and NodeManager liveness with a manual clock, which
+    /// moves only when the test advances [`MiniCluster::clock`]: expiry
+    /// intervals of minutes then pass without waiting.
+    pub fn manual_clock(mut self) -> Self {
+        self.clock = Clock::manual();
         self
     }
 
@@ -127,19 +143,21 @@ impl MiniClusterBuilder {
         for (key, value) in &self.overrides {
             conf.set(key, value.clone());
         }
-        let config = NameNodeConfig::from_conf(&conf)?;
+        let mut config = NameNodeConfig::from_conf(&conf)?;
+        config.namesystem.block_manager.clock = self.clock.clone();
         Namesystem::format(&config.namesystem, None, true)
             .context("formatting the mini-cluster's NameNode")?;
-        let namenode = NameNode::start(config.clone()).await?;
         let mut cluster = MiniCluster {
             _temp_dir: temp_dir,
             base_dir,
             conf,
             config,
-            namenode: Some(namenode),
+            namenode: None,
             datanodes: Vec::new(),
             yarn: None,
+            clock: self.clock,
         };
+        cluster.start_namenode().await?;
         cluster.pin_addresses()?;
         for _ in &self.racks {
             let index = cluster.datanodes.len();
@@ -165,11 +183,27 @@ pub struct MiniCluster {
     namenode: Option<NameNode>,
     datanodes: Vec<Option<DataNode>>,
     yarn: Option<yarn::MiniYarn>,
+    clock: Clock,
 }
 
 /// The loopback address DataNode `index` binds and advertises.
 pub fn datanode_host(index: usize) -> String {
     format!("127.0.0.{}", index + 2)
+}
+
+/// The NameNode's name for the fault rules ([`common::faults`]).
+pub const NAMENODE: &str = "nn";
+/// The ResourceManager's name for the fault rules.
+pub const RESOURCEMANAGER: &str = "rm";
+
+/// DataNode `index`'s name for the fault rules: `dn<index>`.
+pub fn datanode_name(index: usize) -> String {
+    format!("dn{index}")
+}
+
+/// NodeManager `index`'s name for the fault rules: `nm<index>`.
+pub fn nodemanager_name(index: usize) -> String {
+    format!("nm{index}")
 }
 
 impl MiniCluster {
@@ -273,11 +307,57 @@ impl MiniCluster {
         }
     }
 
+    /// Crashes the NameNode in-process: nothing buffered is synced or
+    /// saved and the open edit segment stays in progress, as after a kill;
+    /// [`MiniCluster::restart_namenode`] loads it again from its dirs.
+    pub async fn kill_namenode(&mut self) {
+        if let Some(namenode) = self.namenode.take() {
+            namenode.kill().await;
+        }
+    }
+
     /// Starts the NameNode again on the same ports, from its name dirs.
     pub async fn restart_namenode(&mut self) -> anyhow::Result<()> {
         self.stop_namenode().await;
-        self.namenode = Some(NameNode::start(self.config.clone()).await?);
+        self.start_namenode().await
+    }
+
+    async fn start_namenode(&mut self) -> anyhow::Result<()> {
+        let namenode = NameNode::start(self.config.clone()).await?;
+        faults::register(NAMENODE, [namenode.rpc_address(), namenode.http_address()]);
+        self.namenode = Some(namenode);
         Ok(())
+    }
+
+    /// The clock DataNode and NodeManager liveness is measured with; a test
+    /// advances it when the cluster was built with
+    /// [`MiniClusterBuilder::manual_clock`].
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Drops all traffic between the nodes of `group_a` and those of
+    /// `group_b` (names such as `nn`, `dn0`, `nm1`), both ways, until
+    /// [`MiniCluster::heal`].
+    pub fn partition(&self, group_a: &[&str], group_b: &[&str]) {
+        faults::partition(group_a, group_b);
+    }
+
+    /// Fails the calls of `method` (a gRPC method name such as
+    /// `sendHeartbeat`, [`faults::CONNECT`] for data connections, or
+    /// [`faults::ANY`]) from node `from` to node `to`.
+    pub fn drop_traffic(&self, from: &str, to: &str, method: &str) {
+        faults::drop(from, to, method);
+    }
+
+    /// Holds the calls of `method` from node `from` to node `to` for `by`.
+    pub fn delay(&self, from: &str, to: &str, method: &str, by: Duration) {
+        faults::delay(from, to, method, by);
+    }
+
+    /// Removes every fault rule.
+    pub fn heal(&self) {
+        faults::heal();
     }
 
     /// Creates `/user/<user>` (owned by the user) and a world-writable `/tmp`,
@@ -308,7 +388,9 @@ impl MiniCluster {
         conf.set("dfs.datanode.ipc.address", format!("{host}:0"));
         conf.set("dfs.datanode.http.address", format!("{host}:0"));
         conf.set("dfs.datanode.hostname", host);
-        Ok(DataNodeConfig::from_conf(&conf)?)
+        let mut config = DataNodeConfig::from_conf(&conf)?;
+        config.node_name = datanode_name(index);
+        Ok(config)
     }
 
     /// Starts (or restarts) DataNode `index` on its data dir.
@@ -317,6 +399,7 @@ impl MiniCluster {
         let datanode = DataNode::start(config)
             .await
             .with_context(|| format!("starting DataNode {index}"))?;
+        faults::register(&datanode_name(index), [datanode.xfer_address()]);
         self.datanodes[index] = Some(datanode);
         Ok(())
     }
@@ -454,8 +537,9 @@ impl MiniCluster {
         Ok(true)
     }
 
-    /// Stops every daemon.
+    /// Stops every daemon (and removes the fault rules).
     pub async fn shutdown(mut self) {
+        faults::heal();
         self.stop_yarn().await;
         for index in 0..self.datanodes.len() {
             self.stop_datanode(index).await;

@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use client::yarn::YarnClient;
+use common::faults;
 use common::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME};
 use nodemanager::{AuxServices, NodeManager, NodeManagerConfig, ShuffleHandler};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
-use crate::{MiniCluster, datanode_host};
+use crate::{MiniCluster, RESOURCEMANAGER, datanode_host, nodemanager_name};
 
 /// Defaults of a mini-cluster's YARN, before the builder's overrides.
 const YARN_DEFAULTS: &[(&str, &str)] = &[
@@ -77,8 +78,7 @@ impl MiniCluster {
         ] {
             self.conf.set(key, format!("{host}:0"));
         }
-        let config = ResourceManagerConfig::from_conf(&self.conf)?;
-        let resourcemanager = ResourceManager::start(config).await?;
+        let resourcemanager = self.resourcemanager_start().await?;
         let addresses = resourcemanager.addresses();
         self.conf
             .set("yarn.resourcemanager.address", addresses.client.to_string());
@@ -103,6 +103,46 @@ impl MiniCluster {
         for index in 0..count {
             self.start_nodemanager(index).await?;
         }
+        Ok(())
+    }
+
+    /// Starts a ResourceManager on the addresses of `self.conf`, with the
+    /// cluster's clock.
+    async fn resourcemanager_start(&self) -> anyhow::Result<ResourceManager> {
+        let mut config = ResourceManagerConfig::from_conf(&self.conf)?;
+        config.clock = self.clock.clone();
+        let resourcemanager = ResourceManager::start(config).await?;
+        let addresses = resourcemanager.addresses();
+        faults::register(
+            RESOURCEMANAGER,
+            [
+                addresses.client,
+                addresses.scheduler,
+                addresses.tracker,
+                addresses.webapp,
+            ],
+        );
+        Ok(resourcemanager)
+    }
+
+    /// Stops the ResourceManager (its state is in memory and goes with it);
+    /// the NodeManagers keep running and heartbeat into the void.
+    pub async fn stop_resourcemanager(&mut self) {
+        let stopped = self
+            .yarn
+            .as_mut()
+            .and_then(|yarn| yarn.resourcemanager.take());
+        if let Some(resourcemanager) = stopped {
+            resourcemanager.stop().await;
+        }
+    }
+
+    /// Starts the ResourceManager again on the same ports; the NodeManagers
+    /// register with it again on their next heartbeats.
+    pub async fn restart_resourcemanager(&mut self) -> anyhow::Result<()> {
+        self.stop_resourcemanager().await;
+        let resourcemanager = self.resourcemanager_start().await?;
+        self.yarn_mut()?.resourcemanager = Some(resourcemanager);
         Ok(())
     }
 
@@ -174,6 +214,7 @@ impl MiniCluster {
         let nodemanager = NodeManager::start(config, aux_services)
             .await
             .with_context(|| format!("starting NodeManager {index}"))?;
+        faults::register(&nodemanager_name(index), [nodemanager.address()]);
         let yarn = self.yarn_mut()?;
         if index >= yarn.nodemanagers.len() {
             yarn.nodemanagers.resize_with(index + 1, || None);

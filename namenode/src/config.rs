@@ -112,6 +112,7 @@ impl NameNodeConfig {
                     .max(1) as usize,
                 invalidate_limit: conf.get_u32(keys::DFS_BLOCK_INVALIDATE_LIMIT)?.max(1) as usize,
                 min_replication: conf.get_u16(keys::DFS_NAMENODE_REPLICATION_MIN)?,
+                clock: common::time::Clock::system(),
             },
             placement: PlacementPolicy {
                 consider_load: conf.get_bool(keys::DFS_NAMENODE_REDUNDANCY_CONSIDER_LOAD)?,

@@ -164,6 +164,12 @@ impl Namesystem {
         self.editlog.close();
     }
 
+    /// Stops the edit log as a crash would (nothing more is synced, the
+    /// segment stays in progress); later mutations fail.
+    pub fn crash(&self) {
+        self.editlog.abandon();
+    }
+
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Namespace> {
         self.namespace
             .read()

@@ -157,6 +157,19 @@ impl NameNode {
         info!("NameNode stopped");
     }
 
+    /// Stops as a crash would, for tests' in-process crashes: the edit log
+    /// syncs nothing more and keeps its segment in progress, then the servers
+    /// stop; nothing is flushed or saved. The name dirs can be loaded again.
+    pub async fn kill(self) {
+        let namesystem = self.namesystem.clone();
+        let _ = tokio::task::spawn_blocking(move || namesystem.crash()).await;
+        let _ = self.shutdown.send(true);
+        for server in self.servers {
+            let _ = server.await;
+        }
+        info!("NameNode killed");
+    }
+
     /// Waits until the servers end (they end on [`NameNode::stop`] or failure).
     pub async fn wait(&mut self) {
         for server in &mut self.servers {
@@ -179,7 +192,9 @@ async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
             namesystem.check_safe_mode();
             continue;
         }
-        let round = namesystem.blocks().run_monitor(std::time::Instant::now());
+        let round = namesystem
+            .blocks()
+            .run_monitor(namesystem.blocks().config().clock.now());
         if round.transfers_scheduled + round.replicas_to_delete + round.newly_dead > 0 {
             tracing::info!(
                 dead = round.newly_dead,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use common::Configuration;
 use common::conf::{ConfError, TimeUnit, keys};
+use common::time::Clock;
 use common::topology::RackResolver;
 
 use crate::scheduler::{QueueSpec, Resource, SchedulerConfig};
@@ -44,6 +45,9 @@ pub struct ResourceManagerConfig {
     pub racks: RackResolver,
     /// The configuration, for the DFS client that checks local resources.
     pub conf: Configuration,
+    /// What NodeManager and AM expiry is measured with: the system clock,
+    /// or a manual one that tests advance.
+    pub clock: Clock,
 }
 
 impl ResourceManagerConfig {
@@ -81,6 +85,7 @@ impl ResourceManagerConfig {
             am_expiry: millis(AM_EXPIRY_KEY)?,
             racks: RackResolver::from_conf(conf)?,
             conf: conf.clone(),
+            clock: Clock::system(),
         })
     }
 }

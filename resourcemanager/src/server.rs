@@ -100,7 +100,11 @@ impl ResourceManager {
         let (tracker_listener, tracker) = bind(config.tracker_address).await?;
         let (web_listener, webapp) = bind(config.webapp_address).await?;
         let core = Arc::new(Core {
-            state: Mutex::new(RmState::new(scheduler, config.am_max_attempts)),
+            state: Mutex::new(RmState::new(
+                scheduler,
+                config.am_max_attempts,
+                config.clock.clone(),
+            )),
             config,
         });
         let (shutdown, _) = watch::channel(false);

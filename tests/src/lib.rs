@@ -1,8 +1,11 @@
 //! Helpers for end-to-end tests that run real daemon processes.
 
 mod data;
+mod wait;
+pub mod yarn;
 
 pub use data::{content, create_options, read_file, write_file};
+pub use wait::{Outcome, eventually};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

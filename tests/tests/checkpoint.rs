@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
 use md5::{Digest, Md5};
-use tusk_tests::{NameNodeProcess, binary, field, hdfs, http};
+use tusk_tests::{NameNodeProcess, binary, eventually, field, hdfs, http};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -182,14 +182,6 @@ fn uploads_in_progress(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The NameNode's last written txid, from `/jmx`.
 fn last_txid(namenode: &NameNodeProcess) -> u64 {
     let (status, body) = http(&namenode.http_address, "GET /jmx HTTP/1.1", b"");
@@ -307,10 +299,15 @@ async fn checkpoints_by_txns_purge_old_edits_and_restart_replays_only_newer_edit
     let name_current = current(base.path());
     let last = last_txid(&namenode);
     assert!(last >= 100_000, "only {last} transactions logged");
-    wait_until("the checkpoints catch up with the edit log", || {
-        let newest = images(&name_current).into_iter().max().unwrap_or(0);
-        newest > 0 && last - newest < TXNS && uploads_in_progress(&name_current).is_empty()
-    });
+    eventually(
+        DEADLINE,
+        "the checkpoints catch up with the edit log",
+        async || {
+            let newest = images(&name_current).into_iter().max().unwrap_or(0);
+            newest > 0 && last - newest < TXNS && uploads_in_progress(&name_current).is_empty()
+        },
+    )
+    .await;
     secondary.kill();
 
     let kept_images = images(&name_current);
@@ -365,16 +362,24 @@ async fn secondary_killed_mid_upload_leaves_namenode_serving_and_name_dir_valid(
         &["-checkpoint", "force"],
     );
     secondary.wait_for_line("uploading fsimage");
-    wait_until("part of the upload reached the NameNode", || {
-        uploads_in_progress(&name_current)
-            .iter()
-            .any(|name| std::fs::metadata(name_current.join(name)).is_ok_and(|meta| meta.len() > 0))
-    });
+    eventually(
+        DEADLINE,
+        "part of the upload reached the NameNode",
+        async || {
+            uploads_in_progress(&name_current).iter().any(|name| {
+                std::fs::metadata(name_current.join(name)).is_ok_and(|meta| meta.len() > 0)
+            })
+        },
+    )
+    .await;
     secondary.kill();
 
-    wait_until("the NameNode drops the broken upload", || {
-        uploads_in_progress(&name_current).is_empty()
-    });
+    eventually(
+        DEADLINE,
+        "the NameNode drops the broken upload",
+        async || uploads_in_progress(&name_current).is_empty(),
+    )
+    .await;
     assert_eq!(
         images(&name_current),
         vec![0],

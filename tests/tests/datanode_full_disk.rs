@@ -7,10 +7,9 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use client::DfsClient;
 use minicluster::MiniCluster;
 use proto::hdfs as pb;
-use tusk_tests::{binary, content, read_file as read};
+use tusk_tests::{binary, content, eventually, read_file as read, write_file};
 
 const BLOCK: u64 = 1024 * 1024;
 const FULL_HOST: &str = "127.0.0.9";
@@ -45,36 +44,35 @@ async fn a_full_volume_fails_its_replicas_not_the_write() {
     let client = cluster.client().unwrap();
     let mount_point = tempfile::tempdir().unwrap();
     let mut small = start_small_datanode(&cluster, mount_point.path());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while client
-        .datanode_report(pb::DatanodeReportType::Live)
-        .await
-        .unwrap()
-        .len()
-        < 3
-    {
-        if let Some(status) = small.try_wait().unwrap() {
-            let mut log = String::new();
-            small
-                .stderr
-                .take()
+    eventually(
+        Duration::from_secs(30),
+        "the small DataNode to register",
+        async || {
+            if let Some(status) = small.try_wait().unwrap() {
+                let mut log = String::new();
+                small
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut log)
+                    .unwrap();
+                panic!("the small DataNode exited ({status}): {log}");
+            }
+            client
+                .datanode_report(pb::DatanodeReportType::Live)
+                .await
                 .unwrap()
-                .read_to_string(&mut log)
-                .unwrap();
-            panic!("the small DataNode exited ({status}): {log}");
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the small DataNode never registered"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+                .len()
+                >= 3
+        },
+    )
+    .await;
 
     // Two blocks fit on the small volume; the next file's blocks do not.
     let fits = content(2 * BLOCK as usize, 1);
-    write(&client, "/fits", &fits).await;
+    write_file(&client, "/fits", &fits, 3, BLOCK).await;
     let overflows = content(4 * BLOCK as usize, 2);
-    write(&client, "/overflows", &overflows).await;
+    write_file(&client, "/overflows", &overflows, 3, BLOCK).await;
     assert_eq!(read(&client, "/overflows").await, overflows);
     assert!(
         small.try_wait().unwrap().is_none(),
@@ -101,8 +99,4 @@ async fn a_full_volume_fails_its_replicas_not_the_write() {
         "the DataNode log names the full volume:\n{log}"
     );
     cluster.shutdown().await;
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

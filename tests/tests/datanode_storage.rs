@@ -6,6 +6,7 @@ use std::time::Duration;
 use client::CreateOptions;
 use common::FsPermission;
 use minicluster::MiniCluster;
+use tusk_tests::eventually;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_datanode_of_another_cluster_is_refused_clearly() {
@@ -97,16 +98,15 @@ async fn a_truncated_replica_is_detected_and_the_data_survives() {
         .wait_fully_replicated(Duration::from_secs(60))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while cluster
-        .replica_file(holder, block.block_id)
-        .is_some_and(|file| std::fs::metadata(file).map_or(0, |m| m.len()) == 1000)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the truncated replica was never dealt with"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the truncated replica to be dealt with",
+        async || {
+            cluster
+                .replica_file(holder, block.block_id)
+                .is_none_or(|file| std::fs::metadata(file).map_or(0, |m| m.len()) != 1000)
+        },
+    )
+    .await;
     cluster.shutdown().await;
 }

@@ -4,35 +4,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use client::{CreateOptions, DfsClient};
-use common::FsPermission;
 use minicluster::MiniCluster;
-use tusk_tests::{content, read_file as read};
+use tusk_tests::{content, read_file as read, write_file};
 
 const BLOCK: u64 = 64 * 1024;
-
-fn options(replication: u16) -> CreateOptions {
-    CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication,
-        block_size: BLOCK,
-    }
-}
-
-/// Deterministic bytes that differ at every offset of interest.
-async fn write(client: &DfsClient, path: &str, data: &[u8], replication: u16) {
-    let mut writer = client
-        .create_writer(path, &options(replication))
-        .await
-        .unwrap();
-    // Uneven pieces, so packet and block edges fall mid-write.
-    for piece in data.chunks(10_007) {
-        writer.write(piece).await.unwrap();
-    }
-    writer.close().await.unwrap();
-}
 
 async fn six_node_cluster() -> MiniCluster {
     MiniCluster::builder()
@@ -51,7 +26,7 @@ async fn files_of_every_edge_size_round_trip() {
     for (index, size) in sizes.into_iter().enumerate() {
         let path = format!("/data/f{size}");
         let data = content(size, index as u8);
-        write(&client, &path, &data, 3).await;
+        write_file(&client, &path, &data, 3, BLOCK).await;
         let status = client.stat(&path).await.unwrap();
         assert_eq!(status.length, size as u64, "{path}");
         assert!(!status.under_construction);
@@ -78,7 +53,7 @@ async fn three_replicas_land_on_two_racks_in_the_design_pattern() {
     let cluster = six_node_cluster().await;
     let client = cluster.client().unwrap();
     let data = content(4 * BLOCK as usize, 1);
-    write(&client, "/placed", &data, 3).await;
+    write_file(&client, "/placed", &data, 3, BLOCK).await;
     cluster
         .wait_fully_replicated(Duration::from_secs(30))
         .await
@@ -121,7 +96,7 @@ async fn deleting_a_file_deletes_its_replicas_on_the_datanodes() {
     let cluster = six_node_cluster().await;
     let client = cluster.client().unwrap();
     let data = content(3 * BLOCK as usize + 5, 9);
-    write(&client, "/gone/f", &data, 3).await;
+    write_file(&client, "/gone/f", &data, 3, BLOCK).await;
     let (_, blocks, _) = client
         .block_locations("/gone/f", 0, u64::MAX)
         .await

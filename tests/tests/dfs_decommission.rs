@@ -8,7 +8,7 @@ use std::time::Duration;
 use client::DfsClient;
 use minicluster::{MiniCluster, datanode_host};
 use proto::hdfs as pb;
-use tusk_tests::{content, hdfs};
+use tusk_tests::{content, eventually, hdfs, write_file};
 
 const BLOCK: u64 = 64 * 1024;
 
@@ -58,7 +58,7 @@ async fn an_excluded_datanode_is_drained_then_decommissioned() {
         .unwrap();
     let client = cluster.client().unwrap();
     let data = content(8 * BLOCK as usize, 5);
-    write(&client, "/data", &data).await;
+    write_file(&client, "/data", &data, 3, BLOCK).await;
     cluster
         .wait_fully_replicated(Duration::from_secs(30))
         .await
@@ -72,14 +72,12 @@ async fn an_excluded_datanode_is_drained_then_decommissioned() {
     assert_eq!((code, out.trim()), (0, "Refresh nodes successful"), "{err}");
     assert_ne!(admin_state(&client, &leaving).await, pb::AdminState::Normal);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while admin_state(&client, &leaving).await != pb::AdminState::Decommissioned {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{leaving} never finished decommissioning"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(60),
+        &format!("{leaving} to finish decommissioning"),
+        async || admin_state(&client, &leaving).await == pb::AdminState::Decommissioned,
+    )
+    .await;
     let (elsewhere, _) = replicas_off_and_on(&client, "/data", &leaving).await;
     assert!(
         elsewhere.iter().all(|&count| count >= 3),
@@ -93,7 +91,7 @@ async fn an_excluded_datanode_is_drained_then_decommissioned() {
     );
 
     // New blocks avoid the node; with it gone, everything still reads.
-    write(&client, "/after", &content(3 * BLOCK as usize, 6)).await;
+    write_file(&client, "/after", &content(3 * BLOCK as usize, 6), 3, BLOCK).await;
     let (_, on_leaving) = replicas_off_and_on(&client, "/after", &leaving).await;
     assert_eq!(on_leaving, 0, "a decommissioned node took new replicas");
     cluster.stop_datanode(0).await;
@@ -114,8 +112,4 @@ async fn an_excluded_datanode_is_drained_then_decommissioned() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(admin_state(&client, &leaving).await, pb::AdminState::Normal);
     cluster.shutdown().await;
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

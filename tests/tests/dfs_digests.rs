@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 use minicluster::MiniCluster;
-use tusk_tests::{content, read_file, write_file};
+use tusk_tests::{content, eventually, read_file, write_file};
 
 const BLOCK: u64 = 256 * 1024;
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -32,20 +32,13 @@ fn md5_of_md5s(data: &[u8]) -> [u8; 16] {
 
 /// Waits until no DataNode has a replica whose digests are pending.
 async fn wait_for_digests(cluster: &MiniCluster) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let pending: usize = (0..cluster.num_datanodes())
+    eventually(DEADLINE, "every replica's digests", async || {
+        (0..cluster.num_datanodes())
             .map(|index| cluster.datanode(index).unwrap().store().pending_digests())
-            .sum();
-        if pending == 0 {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{pending} replicas still wait for their digests"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            .sum::<usize>()
+            == 0
+    })
+    .await;
 }
 
 /// The meta file beside a replica's data file.

@@ -4,10 +4,8 @@
 
 use std::time::Duration;
 
-use client::{CreateOptions, DfsClient};
-use common::FsPermission;
 use minicluster::MiniCluster;
-use tusk_tests::{content, read_file as read};
+use tusk_tests::{content, create_options, eventually, read_file as read, write_file};
 
 const BLOCK: u64 = 64 * 1024;
 
@@ -28,7 +26,7 @@ async fn a_dead_datanode_is_replaced_to_full_replication() {
     let mut cluster = cluster(5).await;
     let client = cluster.client().unwrap();
     let data = content(6 * BLOCK as usize, 3);
-    write(&client, "/f", &data).await;
+    write_file(&client, "/f", &data, 3, BLOCK).await;
     cluster
         .wait_fully_replicated(Duration::from_secs(30))
         .await
@@ -54,25 +52,22 @@ async fn a_dead_datanode_is_replaced_to_full_replication() {
     );
 
     // The NameNode declares it dead after missed heartbeats...
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let dead = client
-            .datanode_report(proto::hdfs::DatanodeReportType::Dead)
-            .await
-            .unwrap();
-        if dead.iter().any(|node| {
-            node.info
-                .as_ref()
-                .is_some_and(|info| info.host == victim_host)
-        }) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the NameNode never noticed the dead DataNode"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the NameNode to notice the dead DataNode",
+        async || {
+            let dead = client
+                .datanode_report(proto::hdfs::DatanodeReportType::Dead)
+                .await
+                .unwrap();
+            dead.iter().any(|node| {
+                node.info
+                    .as_ref()
+                    .is_some_and(|info| info.host == victim_host)
+            })
+        },
+    )
+    .await;
     // ...and re-creates its replicas elsewhere.
     cluster
         .wait_fully_replicated(Duration::from_secs(60))
@@ -114,7 +109,7 @@ async fn a_flipped_byte_is_caught_reported_and_replaced() {
         .unwrap();
     let client = cluster.client().unwrap();
     let data = content(BLOCK as usize / 2, 9);
-    write(&client, "/rot", &data).await;
+    write_file(&client, "/rot", &data, 3, BLOCK).await;
     cluster
         .wait_fully_replicated(Duration::from_secs(30))
         .await
@@ -146,14 +141,12 @@ async fn a_flipped_byte_is_caught_reported_and_replaced() {
         .wait_fully_replicated(Duration::from_secs(60))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while cluster.replica_file(index, block.block_id).is_some() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the corrupt replica was never deleted"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the corrupt replica to be deleted",
+        async || cluster.replica_file(index, block.block_id).is_none(),
+    )
+    .await;
     let (_, blocks, _) = client.block_locations("/rot", 0, u64::MAX).await.unwrap();
     assert_eq!(blocks[0].locations.len(), 3);
     assert!(
@@ -170,14 +163,10 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
     let mut cluster = cluster(4).await;
     let client = cluster.client().unwrap();
     let data = content(40 * BLOCK as usize, 5);
-    let options = CreateOptions {
-        permission: FsPermission::new(0o644),
-        overwrite: false,
-        create_parent: true,
-        replication: 3,
-        block_size: BLOCK,
-    };
-    let mut writer = client.create_writer("/big", &options).await.unwrap();
+    let mut writer = client
+        .create_writer("/big", &create_options(3, BLOCK))
+        .await
+        .unwrap();
     let (first_half, second_half) = data.split_at(data.len() / 2 + 12_345);
     writer.write(first_half).await.unwrap();
     // The pipeline of the block being written now includes some DataNode;
@@ -205,8 +194,4 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
         .await
         .unwrap();
     cluster.shutdown().await;
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    tusk_tests::write_file(client, path, data, 3, BLOCK).await;
 }

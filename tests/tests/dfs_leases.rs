@@ -10,7 +10,7 @@ use std::time::Duration;
 use client::{CreateOptions, DfsClient, RemoteException};
 use common::{ExceptionKind, FsPermission};
 use minicluster::MiniCluster;
-use tusk_tests::{binary, content, read_file as read};
+use tusk_tests::{binary, content, eventually, read_file as read};
 
 const BLOCK: u64 = 1024 * 1024;
 
@@ -34,22 +34,6 @@ async fn cluster() -> MiniCluster {
         .build()
         .await
         .unwrap()
-}
-
-/// Polls `check` every 100 ms for up to `seconds`; panics naming `what`.
-async fn wait_for<F, Fut>(what: &str, seconds: u64, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn is_open(client: &DfsClient, path: &str) -> bool {
@@ -91,20 +75,26 @@ async fn a_killed_writer_is_recovered_with_the_data_that_reached_the_datanodes()
             .and_then(|located| located.block.as_ref())
             .map_or(0, |block| block.block_id)
     };
-    wait_for("the third block to be allocated", 30, || async {
-        third_block().await != 0
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the third block to be allocated",
+        || async { third_block().await != 0 },
+    )
     .await;
     let last_block = third_block().await;
-    wait_for("the half block on three DataNodes", 30, || async {
-        (0..3)
-            .filter(|&index| {
-                let replica = cluster.datanode(index).unwrap().store().replica(last_block);
-                replica.is_some_and(|replica| replica.length == BLOCK / 2)
-            })
-            .count()
-            == 3
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the half block on three DataNodes",
+        || async {
+            (0..3)
+                .filter(|&index| {
+                    let replica = cluster.datanode(index).unwrap().store().replica(last_block);
+                    replica.is_some_and(|replica| replica.length == BLOCK / 2)
+                })
+                .count()
+                == 3
+        },
+    )
     .await;
     writer.kill().unwrap();
     writer.wait().unwrap();
@@ -116,9 +106,11 @@ async fn a_killed_writer_is_recovered_with_the_data_that_reached_the_datanodes()
 
     // The lease passes its hard limit; the NameNode recovers the last block
     // through the DataNodes and closes the file.
-    wait_for("lease recovery to close the file", 60, || async {
-        !is_open(&client, "/killed").await
-    })
+    eventually(
+        Duration::from_secs(60),
+        "lease recovery to close the file",
+        || async { !is_open(&client, "/killed").await },
+    )
     .await;
     let status = client.stat("/killed").await.unwrap();
     assert_eq!(status.length, data.len() as u64);
@@ -171,23 +163,29 @@ async fn another_client_takes_an_abandoned_file_over_after_the_soft_limit() {
     );
 
     // After it, asking starts recovery; recoverLease reports when it is done.
-    wait_for("the soft limit to pass", 10, || async {
-        match second.append_writer("/taken").await {
-            Err(RemoteException {
-                kind: ExceptionKind::RecoveryInProgress,
-                ..
-            }) => true,
-            Err(error) if error.kind == ExceptionKind::AlreadyBeingCreated => false,
-            other => panic!(
-                "unexpected answer while the file is held: {:?}",
-                other.err()
-            ),
-        }
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the soft limit to pass",
+        || async {
+            match second.append_writer("/taken").await {
+                Err(RemoteException {
+                    kind: ExceptionKind::RecoveryInProgress,
+                    ..
+                }) => true,
+                Err(error) if error.kind == ExceptionKind::AlreadyBeingCreated => false,
+                other => panic!(
+                    "unexpected answer while the file is held: {:?}",
+                    other.err()
+                ),
+            }
+        },
+    )
     .await;
-    wait_for("recoverLease to close the file", 30, || async {
-        second.recover_lease("/taken").await.unwrap()
-    })
+    eventually(
+        Duration::from_secs(30),
+        "recoverLease to close the file",
+        || async { second.recover_lease("/taken").await.unwrap() },
+    )
     .await;
     drop(abandoned);
     assert_eq!(read(&second, "/taken").await, data);
@@ -231,9 +229,9 @@ async fn appends_go_to_new_blocks_and_survive_a_namenode_restart() {
 
     cluster.restart_namenode().await.unwrap();
     let client = cluster.client().unwrap();
-    wait_for(
+    eventually(
+        Duration::from_secs(30),
         "the restarted NameNode to hear from DataNodes",
-        30,
         || async {
             client
                 .block_locations("/log", 0, u64::MAX)

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use minicluster::MiniCluster;
-use tusk_tests::hdfs;
+use tusk_tests::{eventually, hdfs};
 
 async fn cluster(interval_minutes: &str, checkpoint_minutes: &str) -> (MiniCluster, String) {
     let cluster = MiniCluster::builder()
@@ -110,13 +110,9 @@ async fn the_emptier_removes_trash_after_the_interval() {
         "the file starts in the trash"
     );
 
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while trash_listing().contains("old.log") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the trash never expired"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(Duration::from_secs(60), "the trash to expire", async || {
+        !trash_listing().contains("old.log")
+    })
+    .await;
     cluster.shutdown().await;
 }

@@ -7,9 +7,11 @@ use std::path::Path;
 
 use client::DfsClient;
 use minicluster::MiniCluster;
-use tusk_tests::read_file as read;
+use tusk_tests::{eventually, read_file as read, write_file};
 
 const BLOCK: u64 = 16 * 1024;
+/// How long a job's milestones may take.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 async fn cluster() -> MiniCluster {
     MiniCluster::builder()
@@ -138,10 +140,10 @@ async fn wordcount_counts_a_tricky_corpus_exactly() {
         first.len() as u64 > 8 * BLOCK,
         "the corpus spans many blocks"
     );
-    write(&client, "/in/one.txt", &first).await;
-    write(&client, "/in/two.txt", &second).await;
-    write(&client, "/in/_ignored", b"hidden hidden hidden\n").await;
-    write(&client, "/in/.also-ignored", b"hidden\n").await;
+    write_file(&client, "/in/one.txt", &first, 2, BLOCK).await;
+    write_file(&client, "/in/two.txt", &second, 2, BLOCK).await;
+    write_file(&client, "/in/_ignored", b"hidden hidden hidden\n", 2, BLOCK).await;
+    write_file(&client, "/in/.also-ignored", b"hidden\n", 2, BLOCK).await;
 
     let (code, stderr) = run_binary(
         &cluster.conf_dir(),
@@ -272,10 +274,6 @@ async fn terasort_of_100000_rows_with_3_reducers_validates() {
     cluster.shutdown().await;
 }
 
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    tusk_tests::write_file(client, path, data, 2, BLOCK).await;
-}
-
 /// A cluster whose NodeManagers each hold the AM and a few small tasks, so
 /// the tasks of a job spread over both.
 async fn small_nodes_cluster() -> MiniCluster {
@@ -380,14 +378,10 @@ async fn a_map_attempt_killed_mid_run_is_retried_and_the_sort_stays_exact() {
             "/tera/out",
         ],
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let (pid, attempt) = loop {
-        if let Some(found) = find_task_process(&conf_dir, "map") {
-            break found;
-        }
-        assert!(std::time::Instant::now() < deadline, "no map task ever ran");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    };
+    let (pid, attempt) = eventually(TIMEOUT, "a map task to run", async || {
+        find_task_process(&conf_dir, "map")
+    })
+    .await;
     // SAFETY: kill(2) on a pid just read from /proc; at worst it is gone.
     unsafe { libc::kill(pid, libc::SIGKILL) };
     let (code, stderr) = finish(job).await;
@@ -420,27 +414,19 @@ async fn a_nodemanager_lost_after_the_maps_makes_the_am_run_them_again() {
     let job = spawn_binary(&conf_dir, "terasort", &args);
     let yarn = cluster.yarn_client().unwrap();
     let conf = cluster.conf().clone();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let (report, am_host) = loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the maps never finished"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let (report, am_host) = eventually(TIMEOUT, "the maps to finish", async || {
         let apps = mapreduce::yarn::jobclient::running_jobs(&yarn)
             .await
             .unwrap();
-        let Some(app) = apps.first() else { continue };
+        let app = apps.first()?;
         let job_id = app.application_id.replacen("application_", "job_", 1);
-        let Ok(report) =
-            mapreduce::yarn::jobclient::job_status(&conf, &client, &yarn, &job_id).await
-        else {
-            continue;
-        };
-        if report.total_maps > 0 && report.finished_maps == report.total_maps {
-            break (report, app.am_host.clone());
-        }
-    };
+        let report = mapreduce::yarn::jobclient::job_status(&conf, &client, &yarn, &job_id)
+            .await
+            .ok()?;
+        (report.total_maps > 0 && report.finished_maps == report.total_maps)
+            .then(|| (report, app.am_host.clone()))
+    })
+    .await;
     let victim = (0..2)
         .find(|&index| minicluster::datanode_host(index) != am_host)
         .unwrap();
@@ -468,19 +454,15 @@ async fn mapred_job_lists_kills_and_reports_jobs() {
         "terasort",
         &["-D", "mapreduce.task.io.sort.mb=1", "/tera/in", "/tera/out"],
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let job_id = loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the job never showed up"
-        );
+    let job_id = eventually(TIMEOUT, "the job to show up", async || {
         let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-list"]);
         assert_eq!(code, 0, "{stderr}");
-        if let Some(line) = stdout.lines().find(|line| line.contains("RUNNING")) {
-            break line.split_whitespace().next().unwrap().to_string();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+        stdout
+            .lines()
+            .find(|line| line.contains("RUNNING"))
+            .map(|line| line.split_whitespace().next().unwrap().to_string())
+    })
+    .await;
     let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-kill", &job_id]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), format!("Killed job {job_id}"));

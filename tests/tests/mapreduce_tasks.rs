@@ -2,11 +2,13 @@
 //! and then fails the job with its message and no output; a tiny sort
 //! buffer forces many spills and merge passes without changing the output.
 
-use client::DfsClient;
 use common::Configuration;
 use mapreduce::{Job, JobFailure, JobReport, LongSumReducer, Mapper, Output};
 use minicluster::MiniCluster;
-use tusk_tests::read_file as read;
+use tusk_tests::{read_file as read, write_file};
+
+/// The block size of the jobs' input files.
+const BLOCK: u64 = 64 * 1024;
 
 async fn cluster() -> MiniCluster {
     MiniCluster::builder()
@@ -53,8 +55,22 @@ impl Mapper for Words {
 async fn a_panicking_map_is_retried_then_fails_the_job_cleanly() {
     let cluster = cluster().await;
     let client = cluster.client().unwrap();
-    write(&client, "/in/good.txt", b"one two three\nfour five\n").await;
-    write(&client, "/in/bad.txt", b"fine words\nthen poison here\n").await;
+    write_file(
+        &client,
+        "/in/good.txt",
+        b"one two three\nfour five\n",
+        2,
+        BLOCK,
+    )
+    .await;
+    write_file(
+        &client,
+        "/in/bad.txt",
+        b"fine words\nthen poison here\n",
+        2,
+        BLOCK,
+    )
+    .await;
 
     let job = Job::new("poisoned")
         .mapper(Words {
@@ -116,7 +132,7 @@ async fn a_tiny_sort_buffer_spills_and_merges_without_changing_the_output() {
     for line in 0..20_000u64 {
         text.push_str(&format!("w{} w{} common\n", line % 997, (line * 31) % 5003));
     }
-    write(&client, "/in/words.txt", text.as_bytes()).await;
+    write_file(&client, "/in/words.txt", text.as_bytes(), 2, BLOCK).await;
 
     let job = |output: &str| {
         Job::new("spilly")
@@ -170,8 +186,4 @@ async fn a_tiny_sort_buffer_spills_and_merges_without_changing_the_output() {
         "{counts}"
     );
     cluster.shutdown().await;
-}
-
-async fn write(client: &DfsClient, path: &str, data: &[u8]) {
-    tusk_tests::write_file(client, path, data, 2, 64 * 1024).await;
 }

@@ -2,14 +2,12 @@
 //! its containers are real processes on two NodeManagers, the output comes
 //! back through log aggregation and `yarn logs`.
 
-mod yarn_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use minicluster::MiniCluster;
 use proto::yarn as pb;
-use yarn_support::{aggregated_logs, yarn};
+use tusk_tests::yarn::{aggregated_logs, yarn};
 
 async fn cluster() -> MiniCluster {
     let cluster = MiniCluster::builder()
@@ -130,7 +128,7 @@ async fn a_shell_script_is_localized_from_the_dfs() {
     );
     assert_eq!(code, 0, "{err}");
     let client = cluster.yarn_client().unwrap();
-    let app = yarn_support::app_named(&client, "ds-script").await;
+    let app = tusk_tests::yarn::app_named(&client, "ds-script").await;
     let logs = aggregated_logs(&cluster.conf_dir(), &app.application_id).await;
     assert_eq!(
         logs.matches("script ran in container_").count(),

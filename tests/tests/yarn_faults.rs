@@ -2,14 +2,13 @@
 //! killed (restart, then failure past max attempts), a NodeManager stopped
 //! (LOST, its containers replaced elsewhere).
 
-mod yarn_support;
-
 use std::time::Duration;
 
 use common::yarn::ContainerId;
 use minicluster::MiniCluster;
 use proto::yarn as pb;
-use yarn_support::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, wait_for, yarn};
+use tusk_tests::eventually;
+use tusk_tests::yarn::{aggregated_logs, app_named, spawn_yarn, wait_exit, wait_final, yarn};
 
 async fn cluster(nodemanagers: usize, extra: &[(&str, &str)]) -> MiniCluster {
     let mut builder = MiniCluster::builder()
@@ -64,7 +63,7 @@ async fn a_container_over_its_memory_limit_is_killed_and_the_am_sees_it() {
 /// Finds the AM container's process and SIGKILLs it.
 async fn kill_am_process(cluster: &MiniCluster, report: &pb::ApplicationReport) {
     let container: ContainerId = report.am_container_id.parse().unwrap();
-    let pid = wait_for("the AM process", Duration::from_secs(30), || async {
+    let pid = eventually(Duration::from_secs(30), "the AM process", || async {
         (0..cluster.num_nodemanagers())
             .filter_map(|index| cluster.nodemanager(index).ok())
             .find_map(|nodemanager| nodemanager.containers().container_pid(container))
@@ -95,9 +94,9 @@ async fn a_killed_am_is_restarted_then_the_application_fails_past_max_attempts()
         let client = client.clone();
         let id = id.clone();
         async move {
-            wait_for(
-                &format!("attempt {attempt} running"),
+            eventually(
                 Duration::from_secs(30),
+                &format!("attempt {attempt} running"),
                 || async {
                     let report = client.application_report(&id).await.ok()?;
                     (report.state == pb::YarnApplicationState::Running as i32
@@ -158,7 +157,7 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
     );
     let client = cluster.yarn_client().unwrap();
     let report = app_named(&client, "ds-lost").await;
-    let am: ContainerId = wait_for("the AM container", Duration::from_secs(30), || async {
+    let am: ContainerId = eventually(Duration::from_secs(30), "the AM container", || async {
         let report = client
             .application_report(&report.application_id)
             .await
@@ -166,7 +165,7 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
         report.am_container_id.parse().ok()
     })
     .await;
-    let am_node = wait_for("the AM on a node", Duration::from_secs(30), || async {
+    let am_node = eventually(Duration::from_secs(30), "the AM on a node", || async {
         (0..2).find(|index| {
             cluster
                 .nodemanager(*index)
@@ -176,9 +175,9 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
     .await;
     // The NodeManager without the AM, once it runs some of the workers.
     let victim = 1 - am_node;
-    wait_for(
-        "workers on the other node",
+    eventually(
         Duration::from_secs(30),
+        "workers on the other node",
         || async {
             let containers = cluster
                 .nodemanager(victim)
@@ -194,7 +193,7 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
     .await;
     let node_id = cluster.nodemanager(victim).unwrap().node_id().to_string();
     cluster.stop_nodemanager(victim).await;
-    wait_for("the node to be LOST", Duration::from_secs(30), || async {
+    eventually(Duration::from_secs(30), "the node to be LOST", || async {
         let nodes = client.nodes(&[pb::NodeState::NodeLost]).await.ok()?;
         nodes
             .iter()

@@ -2,13 +2,12 @@
 //! share the cluster in that ratio; bad submissions are refused with
 //! reasons and the RM keeps serving.
 
-mod yarn_support;
-
 use std::time::Duration;
 
 use minicluster::MiniCluster;
 use proto::yarn as pb;
-use yarn_support::{spawn_yarn, wait_exit, wait_for, yarn};
+use tusk_tests::eventually;
+use tusk_tests::yarn::{spawn_yarn, wait_exit, yarn};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_busy_queues_share_the_cluster_seventy_thirty() {
@@ -60,7 +59,7 @@ async fn two_busy_queues_share_the_cluster_seventy_thirty() {
         let apps = client.applications(filter).await.ok()?;
         (apps.len() == 2).then_some(apps)
     };
-    let apps = wait_for("both AMs registered", Duration::from_secs(30), running).await;
+    let apps = eventually(Duration::from_secs(30), "both AMs registered", running).await;
     for index in 1..=8 {
         cluster.start_nodemanager(index).await.unwrap();
     }
@@ -72,9 +71,9 @@ async fn two_busy_queues_share_the_cluster_seventy_thirty() {
             queue[0].used.map(|used| used.memory_mb)
         }
     };
-    wait_for(
-        "the cluster to fill up",
+    eventually(
         Duration::from_secs(30),
+        "the cluster to fill up",
         || async {
             let (a, b) = (used("a").await?, used("b").await?);
             (a + b == total_mb).then_some(())
@@ -94,7 +93,8 @@ async fn two_busy_queues_share_the_cluster_seventy_thirty() {
     }
     for app in &apps {
         let report =
-            yarn_support::wait_final(&client, &app.application_id, Duration::from_secs(30)).await;
+            tusk_tests::yarn::wait_final(&client, &app.application_id, Duration::from_secs(30))
+                .await;
         assert_eq!(report.state, pb::YarnApplicationState::Killed as i32);
     }
     for child in clients {

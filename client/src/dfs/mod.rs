@@ -7,9 +7,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::conf::keys;
+use common::faults::{self, Channel};
 use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use crate::Result;
 
@@ -98,7 +99,7 @@ impl DfsClient {
                 ))
             })?
             .tcp_nodelay(true);
-        let rpc = ClientProtocolClient::new(endpoint.connect_lazy())
+        let rpc = ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(Self {

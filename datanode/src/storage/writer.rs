@@ -205,6 +205,10 @@ impl ReplicaWriter {
     /// replica for the digester, which records its MD5 and SHA-1 shortly
     /// after, off the write path.
     pub fn finalize(self) -> Result<ReplicaInfo, StorageError> {
+        fail::fail_point!("datanode::finalize", |_| Err(StorageError::Io {
+            context: format!("finalizing blk_{}", self.block.id),
+            source: std::io::Error::other("injected finalize failure"),
+        }));
         let block_id = self.block.id;
         self.store.check_owned(block_id, self.epoch)?;
         let volume = &self.store.volumes[self.volume];

@@ -24,6 +24,7 @@ use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use common::datatransfer::{self, DATA_TRANSFER_VERSION, PacketBuffer};
+use common::faults;
 use common::ids::{BlockId, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
@@ -96,6 +97,7 @@ pub fn transfer_address(node: &pb::DatanodeInfo) -> String {
 /// Connects to a DataNode and sends it `op`; returns the connection after a
 /// successful reply, or the reply's failure.
 pub async fn connect_and_send(
+    from: &str,
     node: &pb::DatanodeInfo,
     op: pb::DataTransferOp,
 ) -> Result<(TcpStream, pb::BlockOpResponse), TransferError> {
@@ -107,7 +109,7 @@ pub async fn connect_and_send(
     let Some(resolved) = resolved else {
         return Err(TransferError::Unresolved { address });
     };
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(resolved)).await;
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(from, resolved)).await;
     let mut stream = match connected {
         Ok(Ok(stream)) => stream,
         Ok(Err(source)) => return Err(TransferError::Connect { address, source }),
@@ -195,7 +197,7 @@ pub async fn receive_block(
         let request = pb::DataTransferOp {
             op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
         };
-        match connect_and_send(next, request).await {
+        match connect_and_send(context.namenode.node_name(), next, request).await {
             Ok((stream, response)) if response.status() == pb::Status::Success => {
                 downstream = Some(stream.into_split())
             }
@@ -333,7 +335,7 @@ async fn recover_close(
         let request = pb::DataTransferOp {
             op: Some(pb::data_transfer_op::Op::WriteBlock(forwarded)),
         };
-        let failure = match connect_and_send(next, request).await {
+        let failure = match connect_and_send(context.namenode.node_name(), next, request).await {
             Ok((_, response)) if response.status() == pb::Status::Success => None,
             Ok((_, response)) => Some((
                 format!("downstream failed: {}", response.message),
@@ -495,7 +497,7 @@ pub async fn send_replica(
     let request = pb::DataTransferOp {
         op: Some(pb::data_transfer_op::Op::WriteBlock(op)),
     };
-    let (stream, response) = connect_and_send(first, request).await?;
+    let (stream, response) = connect_and_send(context.namenode.node_name(), first, request).await?;
     if response.status() != pb::Status::Success {
         return Err(TransferError::Refused {
             address: transfer_address(first),

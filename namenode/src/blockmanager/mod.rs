@@ -41,6 +41,9 @@ pub struct BlockManagerConfig {
     /// `dfs.block.invalidate.limit`: deletions per heartbeat.
     pub invalidate_limit: usize,
     pub min_replication: u16,
+    /// What DataNode liveness is measured with: the system clock, or a
+    /// manual one that tests advance.
+    pub clock: common::time::Clock,
 }
 
 impl BlockManagerConfig {
@@ -187,7 +190,7 @@ impl BlockManager {
             .pop()
             .unwrap_or_else(|| common::topology::DEFAULT_RACK.to_string());
         let mut state = self.lock();
-        let now = Instant::now();
+        let now = self.config.clock.now();
         let millis = common::time::now_millis();
         if let Some(&index) = state.node_by_uuid.get(&address.uuid) {
             let node = &mut state.nodes[index];
@@ -248,7 +251,7 @@ impl BlockManager {
         node.dfs_used = storage.dfs_used;
         node.remaining = storage.remaining;
         node.xceivers = xceivers;
-        node.last_heartbeat = Instant::now();
+        node.last_heartbeat = self.config.clock.now();
         node.last_heartbeat_millis = common::time::now_millis();
         let mut commands = Vec::new();
         let transfers = std::mem::take(&mut node.transfers);

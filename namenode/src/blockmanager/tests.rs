@@ -16,6 +16,7 @@ fn manager() -> BlockManager {
         max_streams: 2,
         invalidate_limit: 1000,
         min_replication: 1,
+        clock: Default::default(),
     };
     let policy = PlacementPolicy {
         consider_load: true,

@@ -233,6 +233,11 @@ async fn upload(
         )
         .into_response();
     };
+    fail::fail_point!("checkpoint::upload", |_| error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "injected checkpoint upload failure"
+    )
+    .into_response());
     match checkpoints
         .receive_image(txid, &md5, &uploader, body.into_data_stream())
         .await

@@ -37,6 +37,8 @@ struct Pending {
     segment_start: u64,
     closing: bool,
     failed: bool,
+    /// Crashed (see [`EditLog::abandon`]): the syncer stops, syncing nothing.
+    abandoned: bool,
 }
 
 struct Shared {
@@ -63,6 +65,7 @@ impl EditLog {
                 segment_start: journal.segment_start(),
                 closing: false,
                 failed: false,
+                abandoned: false,
             }),
             wakeup: Condvar::new(),
             synced: watch::Sender::new(SyncState {
@@ -156,6 +159,25 @@ impl EditLog {
     /// syncer. Later appends fail.
     pub fn close(&self) {
         self.pending().closing = true;
+        self.stop_syncer();
+    }
+
+    /// Stops the syncer as a crash would: what is buffered is never synced
+    /// (nor acknowledged) and the open segment stays in progress. Later
+    /// appends and waits fail. For tests' in-process crashes.
+    pub fn abandon(&self) {
+        {
+            let mut pending = self.pending();
+            pending.abandoned = true;
+            pending.failed = true;
+        }
+        self.stop_syncer();
+        self.shared.synced.send_modify(|state| {
+            state.failure = Some("edit log abandoned (NameNode killed)".into())
+        });
+    }
+
+    fn stop_syncer(&self) {
         self.shared.wakeup.notify_one();
         let handle = self
             .syncer
@@ -182,11 +204,18 @@ fn run_syncer(shared: &Shared, mut journal: Journal) {
                 .pending
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            while pending.buffer.is_empty() && pending.rolls.is_empty() && !pending.closing {
+            while pending.buffer.is_empty()
+                && pending.rolls.is_empty()
+                && !pending.closing
+                && !pending.abandoned
+            {
                 pending = shared
                     .wakeup
                     .wait(pending)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            if pending.abandoned {
+                return;
             }
             std::mem::swap(&mut pending.buffer, &mut spare);
             (
@@ -232,6 +261,9 @@ fn write_with_rolls(
     bytes: &[u8],
     rolls: &[(usize, u64)],
 ) -> std::io::Result<()> {
+    fail::fail_point!("editlog::sync", |_| Err(std::io::Error::other(
+        "injected edit log sync failure"
+    )));
     let mut written = 0;
     for &(offset, last_txid) in rolls {
         journal.write_and_sync(&bytes[written..offset])?;

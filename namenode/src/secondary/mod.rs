@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 
 use common::conf::keys;
 use common::conf::{ConfError, TimeUnit};
+use common::faults::{self, Channel};
 use common::{Configuration, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tonic::transport::Channel;
 use tracing::{error, info, warn};
 
 use crate::checkpoint::CheckpointConfig;
@@ -139,6 +139,10 @@ pub struct Status {
     pub last_checkpoint_txid: Option<u64>,
 }
 
+/// The name the SecondaryNameNode connects out as, for the fault rules of
+/// tests (see [`common::faults`]).
+const SECONDARY_NODE_NAME: &str = "snn";
+
 /// A SecondaryNameNode bound to its NameNode and checkpoint dirs.
 pub struct SecondaryNameNode {
     config: SecondaryConfig,
@@ -161,7 +165,7 @@ impl SecondaryNameNode {
                     ))
                 })?
                 .connect_timeout(Duration::from_secs(20));
-        let rpc = NamenodeProtocolClient::new(endpoint.connect_lazy())
+        let rpc = NamenodeProtocolClient::new(faults::channel(SECONDARY_NODE_NAME, endpoint))
             .max_decoding_message_size(64 * 1024 * 1024);
         let dir = CheckpointDir::lock(&config.checkpoint_dirs, &config.edits_dirs)?;
         Ok(Arc::new(Self {

@@ -173,8 +173,9 @@ impl RmState {
 
     /// The AM container started: its liveness clock runs from now.
     pub fn am_launched(&mut self, attempt_id: ApplicationAttemptId) {
+        let now = self.clock.now();
         if let Some(attempt) = self.attempt_mut(attempt_id) {
-            attempt.last_heartbeat = Some(Instant::now());
+            attempt.last_heartbeat = Some(now);
         }
     }
 
@@ -203,10 +204,11 @@ impl RmState {
         rpc_port: i32,
         tracking_url: &str,
     ) -> Result<String, StateError> {
+        let now = self.clock.now();
         let attempt = self.live_attempt(attempt_text)?;
         attempt.host = host.to_string();
         attempt.rpc_port = rpc_port;
-        attempt.last_heartbeat = Some(Instant::now());
+        attempt.last_heartbeat = Some(now);
         let app_id = attempt.id.application;
         let app = self.apps.get_mut(&app_id).expect("live attempt has an app");
         app.state = AppState::Running;
@@ -236,10 +238,11 @@ impl RmState {
             Ok(id) => id,
             Err(_) => return Err(StateError::UnknownAttempt(attempt_text.to_string())),
         };
+        let now = self.clock.now();
         let Some(attempt) = self.attempt_mut(attempt_id) else {
             return Ok((None, Vec::new()));
         };
-        attempt.last_heartbeat = Some(Instant::now());
+        attempt.last_heartbeat = Some(now);
         if let Some(app) = self.apps.get_mut(&attempt_id.application) {
             app.progress = progress.clamp(0.0, 1.0);
         }

@@ -12,8 +12,9 @@ mod nodes;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::time::Clock;
 use common::yarn::{ApplicationAttemptId, ApplicationId};
 use proto::yarn as pb;
 use tracing::{info, warn};
@@ -59,10 +60,12 @@ pub struct RmState {
     next_app: u32,
     default_max_attempts: u32,
     pub containers_allocated: u64,
+    /// What NodeManager and AM liveness is measured with (manual in tests).
+    clock: Clock,
 }
 
 impl RmState {
-    pub fn new(scheduler: Scheduler, default_max_attempts: u32) -> Self {
+    pub fn new(scheduler: Scheduler, default_max_attempts: u32, clock: Clock) -> Self {
         Self {
             cluster_timestamp: common::time::now_millis(),
             scheduler,
@@ -71,6 +74,7 @@ impl RmState {
             next_app: 1,
             default_max_attempts,
             containers_allocated: 0,
+            clock,
         }
     }
 
@@ -145,7 +149,7 @@ impl RmState {
 
     /// Expires silent NodeManagers and ApplicationMasters.
     pub fn check_liveness(&mut self, nm_expiry: Duration, am_expiry: Duration) -> Vec<AmLaunch> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let expired_nodes: Vec<String> = self
             .nodes
             .values()

@@ -86,7 +86,7 @@ impl RmState {
                 rack: rack.to_string(),
                 capability,
                 state: NodeState::Running,
-                last_heartbeat: Instant::now(),
+                last_heartbeat: self.clock.now(),
                 last_health_update: common::time::now_millis(),
                 health_report: String::new(),
                 containers_to_cleanup: BTreeSet::new(),
@@ -135,7 +135,7 @@ impl RmState {
             }
         }
         let node = self.nodes.get_mut(node_id).expect("checked above");
-        node.last_heartbeat = Instant::now();
+        node.last_heartbeat = self.clock.now();
         node.health_report = request.health_report.clone();
         node.state = if request.healthy {
             NodeState::Running

@@ -22,7 +22,7 @@ fn state() -> RmState {
         rack_locality_additional_delay: 0,
     };
     let scheduler = Scheduler::new(config, &QueueSpec::default_root()).unwrap();
-    RmState::new(scheduler, 2)
+    RmState::new(scheduler, 2, common::time::Clock::system())
 }
 
 fn add_node(state: &mut RmState, node_id: &str, memory_mb: i64) {

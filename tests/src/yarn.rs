@@ -1,8 +1,5 @@
 //! What the YARN tests share: running the `yarn` binary against a
-//! mini-cluster, and polling for conditions with a deadline.
-
-// Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
+//! mini-cluster, and waiting for applications and clients.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,9 +8,11 @@ use std::time::Duration;
 use client::yarn::YarnClient;
 use proto::yarn as pb;
 
+use crate::eventually;
+
 /// Runs `yarn ARGS` with `conf_dir` as HADOOP_CONF_DIR; (exit code, stdout, stderr).
 pub fn yarn(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(tusk_tests::binary("yarn"))
+    let output = Command::new(crate::binary("yarn"))
         .args(args)
         .env("HADOOP_CONF_DIR", conf_dir)
         .output()
@@ -27,7 +26,7 @@ pub fn yarn(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// Starts `yarn ARGS` in the background (a DistributedShell client, say).
 pub fn spawn_yarn(conf_dir: &Path, args: &[&str]) -> Child {
-    Command::new(tusk_tests::binary("yarn"))
+    Command::new(crate::binary("yarn"))
         .args(args)
         .env("HADOOP_CONF_DIR", conf_dir)
         .stdout(Stdio::null())
@@ -36,30 +35,11 @@ pub fn spawn_yarn(conf_dir: &Path, args: &[&str]) -> Child {
         .expect("spawn yarn")
 }
 
-/// Polls `condition` every 20 ms until it gives a value; panics after `timeout`.
-pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut condition: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = condition().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The report of the application named `name`, once the RM has it.
 pub async fn app_named(client: &YarnClient, name: &str) -> pb::ApplicationReport {
-    wait_for(
-        &format!("application {name}"),
+    eventually(
         Duration::from_secs(30),
+        &format!("application {name}"),
         || async {
             let all = client
                 .applications(pb::GetApplicationsRequest::default())
@@ -73,7 +53,7 @@ pub async fn app_named(client: &YarnClient, name: &str) -> pb::ApplicationReport
 
 /// Waits for the application to reach a final state and returns its report.
 pub async fn wait_final(client: &YarnClient, id: &str, timeout: Duration) -> pb::ApplicationReport {
-    wait_for(&format!("{id} to end"), timeout, || async {
+    eventually(timeout, &format!("{id} to end"), || async {
         let report = client.application_report(id).await.ok()?;
         let state = pb::YarnApplicationState::try_from(report.state).ok()?;
         matches!(
@@ -92,18 +72,18 @@ pub async fn wait_final(client: &YarnClient, id: &str, timeout: Duration) -> pb:
 pub async fn aggregated_logs(conf_dir: &Path, id: &str) -> String {
     let conf = common::Configuration::load_from_dir(conf_dir).expect("conf dir");
     let client = YarnClient::from_conf(&conf).expect("yarn client");
-    wait_for(
-        &format!("log aggregation of {id}"),
+    eventually(
         Duration::from_secs(30),
+        &format!("log aggregation of {id}"),
         || async {
             let report = client.application_report(id).await.ok()?;
             (report.log_aggregation_status == "SUCCEEDED").then_some(())
         },
     )
     .await;
-    wait_for(
-        &format!("aggregated logs of {id}"),
+    eventually(
         Duration::from_secs(30),
+        &format!("aggregated logs of {id}"),
         || async {
             let (code, out, _) = yarn(conf_dir, &["logs", "-applicationId", id]);
             (code == 0 && !out.is_empty()).then_some(out)
@@ -114,7 +94,7 @@ pub async fn aggregated_logs(conf_dir: &Path, id: &str) -> String {
 
 /// Waits for a background client to exit on its own; its exit code.
 pub async fn wait_exit(mut child: Child, timeout: Duration) -> Option<i32> {
-    let status = wait_for("the client to exit", timeout, || {
+    let status = eventually(timeout, "the client to exit", || {
         let status = child.try_wait().ok().flatten();
         async move { status }
     })
