@@ -15,7 +15,8 @@ use crate::input::InputSplit;
 use crate::map::{MapOutputFiles, run_map_attempt};
 use crate::reduce::{LocalMapOutputs, run_reduce_attempt};
 use crate::runner::panic_message;
-use crate::task::{TaskEnv, TaskKind, attempt_id, task_id};
+use crate::ids::{TaskId, TaskType};
+use crate::task::TaskEnv;
 
 /// How often progress is printed while tasks run.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
@@ -125,14 +126,14 @@ fn run_phase<T: Send>(
 /// A panic in user code fails the attempt with the panic's message.
 fn run_attempts<T>(
     env: &TaskEnv,
-    task: &str,
+    task: &TaskId,
     max_attempts: u32,
     counts: &AttemptCounts,
     mut attempt: impl FnMut(&str) -> Result<T, Error>,
 ) -> Result<T, String> {
     let mut last_error = String::new();
     for number in 0..max_attempts {
-        let attempt_id = attempt_id(task, number);
+        let attempt_id = task.attempt(number).to_string();
         counts.launched.fetch_add(1, Ordering::Relaxed);
         let outcome = catch_unwind(AssertUnwindSafe(|| attempt(&attempt_id)))
             .unwrap_or_else(|panic| {
@@ -143,7 +144,7 @@ fn run_attempts<T>(
             })
             .and_then(|value| {
                 env.committer
-                    .commit_task(&env.dfs, task, &attempt_id)
+                    .commit_task(&env.dfs, &task.to_string(), &attempt_id)
                     .map(|()| value)
             });
         match outcome {
@@ -187,7 +188,7 @@ pub(super) fn run_job(
         splits.len(),
         env.settings.local_maps_maximum,
         |index| {
-            let task = task_id(&env.job_id, TaskKind::Map, index);
+            let task = TaskId::new(&env.job_id, TaskType::Map, index as u32);
             let progress = &map_progress[index];
             let result = run_attempts(
                 env,
@@ -242,7 +243,7 @@ pub(super) fn run_job(
         env.settings.reduces as usize,
         env.settings.local_reduces_maximum,
         |partition| {
-            let task = task_id(&env.job_id, TaskKind::Reduce, partition);
+            let task = TaskId::new(&env.job_id, TaskType::Reduce, partition as u32);
             let progress = &reduce_progress[partition];
             let result = run_attempts(
                 env,
