@@ -6,6 +6,7 @@
 
 mod job;
 mod service;
+mod speculation;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use client::yarn::{AmRmClient, ContainerId, NmClient, YarnClient};
 use common::Configuration;
-use common::mapoutput::parse_shuffle_port;
+use crate::mapoutput::parse_shuffle_port;
 use proto::mapreduce::mr_client_protocol_server::MrClientProtocolServer;
 use proto::mapreduce::task_umbilical_protocol_server::TaskUmbilicalProtocolServer;
 use proto::yarn as pb;
@@ -24,6 +25,7 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::dfs_io::Dfs;
+use crate::ids::TaskAttemptId;
 use crate::output::FileOutputCommitter;
 use crate::settings::JobSettings;
 use crate::yarn::staging::done_dir;
@@ -335,14 +337,9 @@ impl Am {
     }
 
     /// Starts a task attempt in its container.
-    async fn launch(&mut self, attempt: &str, container: pb::Container) {
-        let role = if attempt.contains("_m_") {
-            "map"
-        } else {
-            "reduce"
-        };
+    async fn launch(&mut self, attempt: &TaskAttemptId, container: pb::Container) {
         let environment = HashMap::from([
-            (ROLE_ENV.to_string(), role.to_string()),
+            (ROLE_ENV.to_string(), attempt.task_type().to_string()),
             (ATTEMPT_ENV.to_string(), attempt.to_string()),
             (UMBILICAL_ENV.to_string(), self.umbilical.clone()),
             (APP_ATTEMPT_ENV.to_string(), self.app_attempt.to_string()),
@@ -368,7 +365,7 @@ impl Am {
                     .get(SHUFFLE_SERVICE)
                     .and_then(|metadata| parse_shuffle_port(metadata))
                     .map(|port| format!("{}:{port}", host_of(&node_id)));
-                self.shared.lock().launched(attempt, shuffle);
+                self.shared.lock().launched(&attempt.to_string(), shuffle);
             }
             Err(error) => {
                 warn!(%attempt, %error, "could not start the container");
