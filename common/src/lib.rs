@@ -7,7 +7,6 @@ pub mod crc;
 pub mod datatransfer;
 pub mod error;
 pub mod logging;
-pub mod mapoutput;
 pub mod net;
 pub mod os;
 pub mod path;
