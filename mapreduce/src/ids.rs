@@ -100,12 +100,13 @@ impl TaskId {
         let task_type = TaskType::from_letter(parts.next()?)?;
         let job = parts.next()?;
         let (identifier, sequence) = job.split_once('_')?;
-        (!identifier.is_empty() && !identifier.contains('_') && decimal(sequence).is_some())
-            .then(|| Self {
+        (!identifier.is_empty() && !identifier.contains('_') && decimal(sequence).is_some()).then(
+            || Self {
                 job: job.to_string(),
                 task_type,
                 index,
-            })
+            },
+        )
     }
 }
 
@@ -246,7 +247,11 @@ mod tests {
             let error = bad.parse::<TaskAttemptId>().unwrap_err();
             assert_eq!(error.to_string(), format!("not a task attempt id: '{bad}'"));
         }
-        for bad in ["task_1700_0002_m", "attempt_1700_0002_m_000003", "task_a_b_r_1"] {
+        for bad in [
+            "task_1700_0002_m",
+            "attempt_1700_0002_m_000003",
+            "task_a_b_r_1",
+        ] {
             assert!(bad.parse::<TaskId>().is_err(), "{bad}");
         }
     }

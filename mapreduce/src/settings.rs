@@ -82,29 +82,23 @@ fn invalid(key: &str, value: impl std::fmt::Display, why: &str) -> Error {
     Error::Config(format!("{key}: invalid value '{value}': {why}"))
 }
 
-fn conf_error(error: common::conf::ConfError) -> Error {
-    Error::Config(error.to_string())
-}
-
 impl JobSettings {
     /// Reads and checks the settings; a bad value names its key.
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
         let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let sort_mb = conf.get_u64(SORT_MB, 100).map_err(conf_error)?;
+        let sort_mb = conf.get_u64(SORT_MB, 100)?;
         if sort_mb == 0 || sort_mb > MAX_SORT_MB {
             return Err(invalid(SORT_MB, sort_mb, "must be in 1..=2047"));
         }
-        let spill_percent = conf.get_f64(SPILL_PERCENT, 0.8).map_err(conf_error)?;
+        let spill_percent = conf.get_f64(SPILL_PERCENT, 0.8)?;
         if !(spill_percent > 0.0 && spill_percent <= 1.0) {
             return Err(invalid(SPILL_PERCENT, spill_percent, "must be in (0, 1]"));
         }
-        let sort_factor = conf.get_u32(SORT_FACTOR, 10).map_err(conf_error)? as usize;
+        let sort_factor = conf.get_u32(SORT_FACTOR, 10)? as usize;
         if sort_factor < 2 {
             return Err(invalid(SORT_FACTOR, sort_factor, "must be at least 2"));
         }
-        let combine_table_percent = conf
-            .get_f64(COMBINE_TABLE_PERCENT, 0.25)
-            .map_err(conf_error)?;
+        let combine_table_percent = conf.get_f64(COMBINE_TABLE_PERCENT, 0.25)?;
         if !(0.0..=1.0).contains(&combine_table_percent) {
             return Err(invalid(
                 COMBINE_TABLE_PERCENT,
@@ -112,8 +106,8 @@ impl JobSettings {
                 "must be in [0, 1]",
             ));
         }
-        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS, 4).map_err(conf_error)?;
-        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS, 4).map_err(conf_error)?;
+        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS, 4)?;
+        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS, 4)?;
         if map_max_attempts == 0 {
             return Err(invalid(MAP_MAX_ATTEMPTS, 0, "must be at least 1"));
         }
@@ -126,36 +120,29 @@ impl JobSettings {
         };
         let key_value_separator = conf.get_or(KEY_VALUE_SEPARATOR, "\t");
         Ok(Self {
-            reduces: conf.get_u32(JOB_REDUCES, 1).map_err(conf_error)?,
+            reduces: conf.get_u32(JOB_REDUCES, 1)?,
             framework: conf.get_or(FRAMEWORK_NAME, "local"),
             sort_buffer_bytes: (sort_mb as usize) << 20,
             spill_percent,
             sort_factor,
-            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS, 3).map_err(conf_error)? as usize,
+            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS, 3)? as usize,
             combine_table_bytes: (((sort_mb as usize) << 20) as f64 * combine_table_percent)
                 as usize,
             map_max_attempts,
             reduce_max_attempts,
-            local_maps_maximum: (conf
-                .get_u32(LOCAL_MAPS_MAXIMUM, parallelism as u32)
-                .map_err(conf_error)? as usize)
+            local_maps_maximum: (conf.get_u32(LOCAL_MAPS_MAXIMUM, parallelism as u32)? as usize)
                 .max(1),
-            local_reduces_maximum: (conf
-                .get_u32(LOCAL_REDUCES_MAXIMUM, parallelism as u32)
-                .map_err(conf_error)? as usize)
+            local_reduces_maximum: (conf.get_u32(LOCAL_REDUCES_MAXIMUM, parallelism as u32)?
+                as usize)
                 .max(1),
-            split_min_size: conf.get_u64(SPLIT_MINSIZE, 0).map_err(conf_error)?.max(1),
-            split_max_size: conf.get_u64(SPLIT_MAXSIZE, u64::MAX).map_err(conf_error)?,
+            split_min_size: conf.get_u64(SPLIT_MINSIZE, 0)?.max(1),
+            split_max_size: conf.get_u64(SPLIT_MAXSIZE, u64::MAX)?,
             local_dir,
             text_separator: conf.get_or(TEXT_OUTPUT_SEPARATOR, "\t").into_bytes(),
             key_value_separator: key_value_separator.bytes().next().unwrap_or(b'\t'),
-            line_max_length: conf
-                .get_u64(LINE_MAX_LENGTH, i32::MAX as u64)
-                .map_err(conf_error)? as usize,
-            output_replication: conf.get_u16(OUTPUT_REPLICATION, 3).map_err(conf_error)?,
-            output_block_size: conf
-                .get_size_bytes("dfs.blocksize", 128 << 20)
-                .map_err(conf_error)?,
+            line_max_length: conf.get_u64(LINE_MAX_LENGTH, i32::MAX as u64)? as usize,
+            output_replication: conf.get_u16(OUTPUT_REPLICATION, 3)?,
+            output_block_size: conf.get_size_bytes("dfs.blocksize", 128 << 20)?,
         })
     }
 }

@@ -7,9 +7,9 @@ use common::Configuration;
 
 use crate::Error;
 use crate::dfs_io::Dfs;
+use crate::ids::TaskType;
 use crate::job::JobSpec;
 use crate::output::{FileOutputCommitter, RecordWriter, part_name};
-use crate::ids::TaskType;
 use crate::settings::JobSettings;
 
 /// A job as its tasks see it.

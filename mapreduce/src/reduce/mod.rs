@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::Error;
 use crate::api::TaskContext;
 use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::ids::TaskType;
 use crate::ifile::{FileSegment, read_index};
 use crate::map::MapOutputFiles;
 use crate::merge::{MergeStats, Merger, merge_to_factor, reduce_groups};
 use crate::records::RecordSource;
-use crate::ids::TaskType;
 use crate::task::TaskEnv;
 
 /// A reducer's input: one sorted segment per map.

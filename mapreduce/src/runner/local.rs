@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::counters::{Counters, JOB_GROUP};
+use crate::ids::{TaskId, TaskType};
 use crate::input::InputSplit;
 use crate::map::{MapOutputFiles, run_map_attempt};
 use crate::reduce::{LocalMapOutputs, run_reduce_attempt};
 use crate::runner::panic_message;
-use crate::ids::{TaskId, TaskType};
 use crate::task::TaskEnv;
 
 /// How often progress is printed while tasks run.

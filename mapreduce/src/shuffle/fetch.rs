@@ -66,7 +66,7 @@ impl FetchLimits {
     pub fn from_conf(conf: &Configuration, max_in_memory: u64) -> Result<Self, Error> {
         let timeout = |key: &str| {
             conf.get_duration(key, DEFAULT_TIMEOUT, TimeUnit::Milliseconds)
-                .map_err(|error| Error::Config(error.to_string()))
+                .map_err(Error::from)
         };
         Ok(Self {
             connect_timeout: timeout(CONNECT_TIMEOUT_KEY)?,
@@ -214,9 +214,7 @@ thread_local! {
 }
 
 /// Runs `future` to completion on this thread's runtime.
-fn block_on<T>(
-    future: impl Future<Output = Result<T, FetchFailure>>,
-) -> Result<T, FetchFailure> {
+fn block_on<T>(future: impl Future<Output = Result<T, FetchFailure>>) -> Result<T, FetchFailure> {
     RUNTIME.with(|cell| {
         let mut runtime = cell.borrow_mut();
         if runtime.is_none() {
@@ -727,6 +725,31 @@ mod tests {
             matches!(&error.failure, FetchFailure::Status { status: 404, body } if body == "not here"),
             "{error}"
         );
+    }
+
+    #[cfg(feature = "failpoints")]
+    #[test]
+    fn the_fetch_failpoint_fails_fetches_until_removed() {
+        let scenario = fail::FailScenario::setup();
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = segment(3);
+        let mut answer = ok_head(bytes.len(), 3, ATTEMPT);
+        answer.extend_from_slice(&bytes);
+        let address = canned_server(answer);
+        fail::cfg("shuffle::fetch", "return").unwrap();
+        let error = fetch_from(address.clone(), limits(u64::MAX), dir.path()).unwrap_err();
+        assert!(
+            matches!(error.failure, FetchFailure::Connection(_)),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("failpoint shuffle::fetch"),
+            "{error}"
+        );
+        fail::remove("shuffle::fetch");
+        let fetched = fetch_from(address, limits(u64::MAX), dir.path()).unwrap();
+        assert_eq!(fetched.records(), 3);
+        scenario.teardown();
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod fetch;
 pub mod handler;
 
 pub use fetch::{
-    CONNECT_TIMEOUT_KEY, FetchError, FetchFailure, FetchLimits, FetchedSegment,
-    MapOutputLocation, READ_TIMEOUT_KEY, fetch_map_output,
+    CONNECT_TIMEOUT_KEY, FetchError, FetchFailure, FetchLimits, FetchedSegment, MapOutputLocation,
+    READ_TIMEOUT_KEY, fetch_map_output,
 };
 pub use handler::{MAP_ATTEMPT_HEADER, MAP_RECORDS_HEADER, ShuffleHandler, ShuffleHandlerError};

@@ -12,12 +12,12 @@ use std::time::Duration;
 use crate::Error;
 use crate::counters::Counters;
 use crate::dfs_io::Dfs;
+use crate::ids::{TaskAttemptId, TaskType};
 use crate::job::JobSpec;
 use crate::map::run_map_attempt;
 use crate::reduce::run_reduce_attempt;
 use crate::runner::panic_message;
 use crate::settings::JobSettings;
-use crate::ids::{TaskAttemptId, TaskType};
 use crate::task::TaskEnv;
 use crate::yarn::shuffle_source::{ShuffleSettings, YarnShuffle};
 use crate::yarn::umbilical::Umbilical;
@@ -86,9 +86,7 @@ fn run_attempt(
     umbilical: &Umbilical,
 ) -> Result<Counters, Error> {
     let attempt_id = umbilical.attempt_id().to_string();
-    let attempt: TaskAttemptId = attempt_id
-        .parse()
-        .map_err(|error: crate::ids::IdParseError| Error::Config(error.to_string()))?;
+    let attempt: TaskAttemptId = attempt_id.parse()?;
     let kind = attempt.task_type();
     let index = attempt.task().index() as usize;
     let (conf, _) = container_conf()?;

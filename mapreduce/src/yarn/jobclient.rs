@@ -45,7 +45,7 @@ pub(crate) fn stage_and_submit(
 ) -> Result<Submitted, Error> {
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(&conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(&conf)?
     };
     let application: client::yarn::ApplicationId = runtime
         .block_on(yarn.new_application())?
@@ -54,9 +54,7 @@ pub(crate) fn stage_and_submit(
         .map_err(|e: client::yarn::InvalidId| Error::Config(e.to_string()))?;
     let job_id = job_id_of(application);
     let job_dir = staging_dir(&conf, dfs.user(), &job_id);
-    let replication = conf
-        .get_u16(SUBMIT_REPLICATION_KEY, 10)
-        .map_err(|e| Error::Config(e.to_string()))?;
+    let replication = conf.get_u16(SUBMIT_REPLICATION_KEY, 10)?;
     conf.set("mapreduce.job.id", job_id.clone());
     conf.set(JOB_DIR_KEY, job_dir.clone());
     conf.set("mapreduce.job.user.name", dfs.user().to_string());
@@ -70,7 +68,7 @@ pub(crate) fn stage_and_submit(
         JOB_BINARY,
         true,
     )?];
-    let xml = conf.to_xml().map_err(|e| Error::Config(e.to_string()))?;
+    let xml = conf.to_xml()?;
     let split_file = encode_splits(splits);
     let staged: Vec<(&str, &[u8])> = [(JOB_CONF, xml.as_bytes()), (JOB_SPLITS, &split_file[..])]
         .into_iter()
@@ -84,12 +82,8 @@ pub(crate) fn stage_and_submit(
         let path = format!("{job_dir}/{name}");
         resources.push(upload(dfs, bytes, &path, replication, name, false)?);
     }
-    let am_memory = conf
-        .get_i64("yarn.app.mapreduce.am.resource.mb", 1536)
-        .map_err(|e| Error::Config(e.to_string()))?;
-    let am_vcores = conf
-        .get_u32("yarn.app.mapreduce.am.resource.cpu-vcores", 1)
-        .map_err(|e| Error::Config(e.to_string()))?;
+    let am_memory = conf.get_i64("yarn.app.mapreduce.am.resource.mb", 1536)?;
+    let am_vcores = conf.get_u32("yarn.app.mapreduce.am.resource.cpu-vcores", 1)?;
     let submission = pb::ApplicationSubmissionContext {
         application_id: application.to_string(),
         application_name: spec.name.clone(),
@@ -121,14 +115,10 @@ pub(crate) fn monitor(
     dfs: &Dfs,
     submitted: &Submitted,
 ) -> Result<mrpb::JobReport, Error> {
-    let poll = Duration::from_millis(
-        conf.get_u64(POLL_KEY, 100)
-            .map_err(|e| Error::Config(e.to_string()))?
-            .max(1),
-    );
+    let poll = Duration::from_millis(conf.get_u64(POLL_KEY, 100)?.max(1));
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(conf)?
     };
     let application = submitted.application.to_string();
     let mut last = None;
@@ -227,12 +217,29 @@ pub(crate) fn report_counters(report: &mrpb::JobReport) -> Counters {
     counters_from_proto(&report.counters)
 }
 
+/// Why a `mapred job` request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobClientError {
+    /// No application ran the job.
+    #[error("Could not find job {0}")]
+    NotFound(String),
+    /// `-kill` of a job that already ended.
+    #[error("Job {0} is already finished")]
+    AlreadyFinished(String),
+    /// The ResourceManager refused or failed a call.
+    #[error("{0}")]
+    Yarn(#[from] client::RemoteException),
+    /// The job's history could not be read.
+    #[error("{0}")]
+    History(#[from] Error),
+}
+
 /// The application report of a job's application.
 async fn application_of_job(
     yarn: &YarnClient,
     job_id: &str,
-) -> Result<pb::ApplicationReport, String> {
-    let not_found = || format!("Could not find job {job_id}");
+) -> Result<pb::ApplicationReport, JobClientError> {
+    let not_found = || JobClientError::NotFound(job_id.to_string());
     let application = super::application_of(job_id).ok_or_else(not_found)?;
     yarn.application_report(&application.to_string())
         .await
@@ -246,7 +253,7 @@ pub async fn job_status(
     dfs: &DfsClient,
     yarn: &YarnClient,
     job_id: &str,
-) -> Result<mrpb::JobReport, String> {
+) -> Result<mrpb::JobReport, JobClientError> {
     let app = application_of_job(yarn, job_id).await?;
     if !is_final(app.state)
         && let Some(report) = am_report(&app, job_id).await
@@ -256,17 +263,17 @@ pub async fn job_status(
     match history::read(dfs, &done_dir(conf), job_id).await {
         Ok(Some(report)) => Ok(report),
         Ok(None) => Ok(report_from_application(job_id, &app)),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.into()),
     }
 }
 
 /// `mapred job -kill`: asks the AM to kill the job (it stops its tasks,
 /// removes partial output and records KILLED); the RM kills the
 /// application when the AM does not answer.
-pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
+pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), JobClientError> {
     let app = application_of_job(yarn, job_id).await?;
     if is_final(app.state) {
-        return Err(format!("Job {job_id} is already finished"));
+        return Err(JobClientError::AlreadyFinished(job_id.to_string()));
     }
     if let Some(mut client) = am_client(&app) {
         let request = mrpb::KillJobRequest {
@@ -276,21 +283,18 @@ pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
             return Ok(());
         }
     }
-    yarn.kill_application(&app.application_id)
-        .await
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+    yarn.kill_application(&app.application_id).await?;
+    Ok(())
 }
 
 /// `mapred job -list`: MapReduce applications not yet finished.
-pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, String> {
+pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, JobClientError> {
     let apps = yarn
         .applications(pb::GetApplicationsRequest {
             application_types: vec![APPLICATION_TYPE.to_string()],
             ..Default::default()
         })
-        .await
-        .map_err(|error| error.to_string())?;
+        .await?;
     Ok(apps
         .into_iter()
         .filter(|app| !is_final(app.state))

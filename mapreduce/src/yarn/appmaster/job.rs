@@ -11,8 +11,8 @@ use proto::mapreduce as mrpb;
 use proto::yarn as pb;
 
 use crate::counters::{Counters, JOB_GROUP};
-use crate::input::InputSplit;
 use crate::ids::{TaskAttemptId, TaskId, TaskType};
+use crate::input::InputSplit;
 use crate::yarn::appmaster::speculation::{SpeculationPolicy, Speculator, TaskView};
 use crate::yarn::host_of;
 

@@ -13,9 +13,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::mapoutput::parse_shuffle_port;
 use client::yarn::{AmRmClient, ContainerId, NmClient, YarnClient};
 use common::Configuration;
-use crate::mapoutput::parse_shuffle_port;
 use proto::mapreduce::mr_client_protocol_server::MrClientProtocolServer;
 use proto::mapreduce::task_umbilical_protocol_server::TaskUmbilicalProtocolServer;
 use proto::yarn as pb;
@@ -68,42 +68,32 @@ pub(crate) fn run() -> i32 {
 
 /// Reads the AM's settings.
 fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSettings, Error> {
-    let error = |e: common::conf::ConfError| Error::Config(e.to_string());
     let resource = |memory: &str, vcores: &str| -> Result<pb::Resource, Error> {
         Ok(pb::Resource {
-            memory_mb: conf.get_i64(memory, 1024).map_err(error)?,
-            vcores: conf.get_u32(vcores, 1).map_err(error)? as i32,
+            memory_mb: conf.get_i64(memory, 1024)?,
+            vcores: conf.get_u32(vcores, 1)? as i32,
         })
     };
     Ok(AmSettings {
         map_max_attempts: settings.map_max_attempts,
         reduce_max_attempts: settings.reduce_max_attempts,
         slowstart: conf
-            .get_f64("mapreduce.job.reduce.slowstart.completedmaps", 0.05)
-            .map_err(error)?
+            .get_f64("mapreduce.job.reduce.slowstart.completedmaps", 0.05)?
             .clamp(0.0, 1.0),
-        map_speculative: conf
-            .get_bool("mapreduce.map.speculative", true)
-            .map_err(error)?,
-        reduce_speculative: conf
-            .get_bool("mapreduce.reduce.speculative", true)
-            .map_err(error)?,
-        speculative_cap: conf
-            .get_f64(
-                "mapreduce.job.speculative.speculative-cap-running-tasks",
-                0.1,
-            )
-            .map_err(error)?,
+        map_speculative: conf.get_bool("mapreduce.map.speculative", true)?,
+        reduce_speculative: conf.get_bool("mapreduce.reduce.speculative", true)?,
+        speculative_cap: conf.get_f64(
+            "mapreduce.job.speculative.speculative-cap-running-tasks",
+            0.1,
+        )?,
         slow_task_threshold: conf
-            .get_f64("mapreduce.job.speculative.slowtaskthreshold", 1.0)
-            .map_err(error)?
+            .get_f64("mapreduce.job.speculative.slowtaskthreshold", 1.0)?
             .max(0.0),
         speculative_min_runtime: MIN_SPECULATION_RUNTIME,
         map_resource: resource("mapreduce.map.memory.mb", "mapreduce.map.cpu.vcores")?,
         reduce_resource: resource("mapreduce.reduce.memory.mb", "mapreduce.reduce.cpu.vcores")?,
         fetch_failure_notifications: conf
-            .get_u32("mapreduce.job.maxfetchfailures.notifications", 3)
-            .map_err(error)?
+            .get_u32("mapreduce.job.maxfetchfailures.notifications", 3)?
             .max(1),
     })
 }
@@ -143,7 +133,7 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     }
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(&conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(&conf)?
     };
     let nodes: Vec<(String, String)> = runtime
         .block_on(yarn.nodes(&[pb::NodeState::NodeRunning]))?
@@ -168,7 +158,7 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     let (address, server) = runtime.block_on(serve(&host, shared.clone()))?;
     let rm = {
         let _entered = runtime.enter();
-        AmRmClient::from_conf(&conf, attempt).map_err(|e| Error::Config(e.to_string()))?
+        AmRmClient::from_conf(&conf, attempt)?
     };
     runtime.block_on(rm.register(&host, address.port(), ""))?;
     info!(job = %job_id, maps = splits.len(), reduces = settings.reduces, "MRAppMaster registered");
@@ -274,11 +264,7 @@ async fn job_resources(dfs: &Dfs, conf: &Configuration) -> Result<Vec<pb::LocalR
 impl Am {
     /// Heartbeats until the job has an outcome (or the RM says stop).
     async fn heartbeat_until_done(&mut self) -> Result<Outcome, Error> {
-        let interval = self
-            .conf
-            .get_u64(HEARTBEAT_KEY, 100)
-            .map_err(|e| Error::Config(e.to_string()))?
-            .max(1);
+        let interval = self.conf.get_u64(HEARTBEAT_KEY, 100)?.max(1);
         loop {
             let actions = std::mem::take(&mut self.shared.lock().actions);
             for (attempt, container) in actions.launch {

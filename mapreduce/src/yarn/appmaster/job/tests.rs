@@ -49,7 +49,12 @@ fn grant_all(job: &mut JobState, node: &str) -> Vec<String> {
             ..Default::default()
         });
     }
-    let launched: Vec<String> = job.actions.launch.drain(..).map(|(id, _)| id.to_string()).collect();
+    let launched: Vec<String> = job
+        .actions
+        .launch
+        .drain(..)
+        .map(|(id, _)| id.to_string())
+        .collect();
     for id in &launched {
         job.launched(id, Some(format!("{}:13562", host_of(node))));
     }
