@@ -82,16 +82,15 @@ struct AttemptCounts {
 /// Runs `tasks` tasks on up to `workers` threads, calling `tick` while they
 /// run. Stops handing out tasks after the first failure; tasks never
 /// started are None.
-fn run_phase<T: Send>(
+fn run_phase<T: Send, E: Send>(
     tasks: usize,
     workers: usize,
-    run_task: impl Fn(usize) -> Result<T, String> + Sync,
+    run_task: impl Fn(usize) -> Result<T, E> + Sync,
     mut tick: impl FnMut(),
-) -> Vec<Option<Result<T, String>>> {
+) -> Vec<Option<Result<T, E>>> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<T, String>>>> =
-        Mutex::new((0..tasks).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<T, E>>>> = Mutex::new((0..tasks).map(|_| None).collect());
     let (finished, finishes) = channel::<()>();
     std::thread::scope(|scope| {
         for _ in 0..workers.min(tasks) {
@@ -130,7 +129,7 @@ fn run_attempts<T>(
     max_attempts: u32,
     counts: &AttemptCounts,
     mut attempt: impl FnMut(&str) -> Result<T, Error>,
-) -> Result<T, String> {
+) -> Result<T, TaskFailed> {
     let mut last_error = String::new();
     for number in 0..max_attempts {
         let attempt_id = task.attempt(number).to_string();
@@ -160,9 +159,20 @@ fn run_attempts<T>(
             }
         }
     }
-    Err(format!(
-        "Task failed {task} after {max_attempts} attempts; last error: {last_error}"
-    ))
+    Err(TaskFailed {
+        task: task.clone(),
+        attempts: max_attempts,
+        last_error,
+    })
+}
+
+/// A task that ran out of attempts.
+#[derive(Debug, thiserror::Error)]
+#[error("Task failed {task} after {attempts} attempts; last error: {last_error}")]
+struct TaskFailed {
+    task: TaskId,
+    attempts: u32,
+    last_error: String,
 }
 
 /// Runs every map, then every reduce. On failure returns the reason and the

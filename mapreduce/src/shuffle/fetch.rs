@@ -239,7 +239,7 @@ async fn fetch(
     fail::fail_point!("shuffle::fetch", |_| Err(FetchFailure::Connection(
         io::Error::other("failpoint shuffle::fetch")
     )));
-    let (mut body, SegmentHead { bytes, records }) =
+    let (mut body, SegmentHead { bytes, records }, _connection) =
         request_segment(location, job_id, partition, limits).await?;
     if bytes <= limits.max_in_memory {
         let mut data = Vec::with_capacity(bytes as usize);
@@ -284,14 +284,24 @@ struct SegmentHead {
     records: u64,
 }
 
+/// The task driving a fetch's connection, ended (closing the socket) when
+/// the fetch is done with it.
+struct ConnectionTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ConnectionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Sends the request and checks a successful answer's head; the segment is
-/// the returned body.
+/// the returned body, read while the connection's task lives.
 async fn request_segment(
     location: &MapOutputLocation,
     job_id: &str,
     partition: u32,
     limits: &FetchLimits,
-) -> Result<(Incoming, SegmentHead), FetchFailure> {
+) -> Result<(Incoming, SegmentHead, ConnectionTask), FetchFailure> {
     let attempt = &location.attempt_id;
     let stream = connect(&location.address, limits.connect_timeout)
         .await
@@ -308,9 +318,9 @@ async fn request_segment(
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|error| FetchFailure::Connection(io::Error::other(error)))?;
-    tokio::spawn(async move {
+    let connection = ConnectionTask(tokio::spawn(async move {
         let _ = connection.await;
-    });
+    }));
     let request = Request::get(format!(
         "/mapOutput?job={job_id}&reduce={partition}&map={attempt}"
     ))
@@ -342,7 +352,11 @@ async fn request_segment(
             "a {bytes}-byte segment is shorter than its checksum"
         )));
     }
-    Ok((response.into_body(), SegmentHead { bytes, records }))
+    Ok((
+        response.into_body(),
+        SegmentHead { bytes, records },
+        connection,
+    ))
 }
 
 /// Opens a connection to the shuffle service at `address` (`host:port`):

@@ -52,12 +52,16 @@ const LISTEN_BACKLOG: u32 = 1024;
 /// Why the shuffle service did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ShuffleHandlerError {
+    /// `start` was called twice.
     #[error("the shuffle service is already running")]
     AlreadyRunning,
+    /// It was started outside the NodeManager's runtime.
     #[error("the shuffle service must start inside a tokio runtime")]
     NoRuntime,
+    /// `mapreduce.shuffle.port` is not a port.
     #[error(transparent)]
     Port(#[from] common::conf::ConfError),
+    /// The port could not be bound.
     #[error("cannot listen on {host}:{port}: {source}")]
     Listen {
         host: String,
