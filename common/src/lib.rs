@@ -11,7 +11,6 @@ pub mod exit_code;
 pub mod faults;
 pub mod ids;
 pub mod logging;
-pub mod mapoutput;
 pub mod net;
 pub mod os;
 pub mod path;

@@ -3,14 +3,14 @@
 //! CRC32C of those bytes (4 bytes, big-endian). A map output file is one
 //! segment per partition; its index (`file.out.index`) says where each
 //! segment is and carries its own CRC32C (a format shared with the
-//! NodeManager's shuffle service, in [`common::mapoutput`]). The same record
+//! shuffle service, in [`crate::mapoutput`]). The same record
 //! framing, without per-segment checksums, is the job-chaining binary format.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Take, Write};
 use std::path::Path;
 
-pub use common::mapoutput::IndexEntry;
+pub use crate::mapoutput::IndexEntry;
 
 use crate::Error;
 use crate::records::RecordSource;
@@ -117,14 +117,14 @@ impl SegmentFileWriter {
     }
 }
 
-/// Writes and syncs a map output index (see [`common::mapoutput`]).
+/// Writes and syncs a map output index (see [`crate::mapoutput`]).
 pub fn write_index(path: &Path, entries: &[IndexEntry]) -> Result<(), Error> {
-    common::mapoutput::write_index(path, entries).map_err(index_error)
+    crate::mapoutput::write_index(path, entries).map_err(index_error)
 }
 
 /// Reads and checks a map output index; damage is [`Error::Corrupt`].
 pub fn read_index(path: &Path) -> Result<Vec<IndexEntry>, Error> {
-    common::mapoutput::read_index(path).map_err(index_error)
+    crate::mapoutput::read_index(path).map_err(index_error)
 }
 
 fn index_error(error: io::Error) -> Error {

@@ -17,10 +17,12 @@ pub mod api;
 pub mod counters;
 mod dfs_io;
 pub mod fs;
+pub mod ids;
 pub mod ifile;
 pub mod input;
 mod job;
 pub mod map;
+pub mod mapoutput;
 pub mod merge;
 pub mod output;
 pub mod records;
@@ -46,7 +48,7 @@ pub use yarn::{in_container, job_file};
 /// Why a task or job step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A DFS call failed (message already Hadoop-shaped).
+    /// A DFS or YARN call failed (message already Hadoop-shaped).
     #[error("{0}")]
     Dfs(#[from] common::RemoteException),
     /// Local disk I/O failed.
@@ -61,6 +63,13 @@ pub enum Error {
     /// A bad setting or job definition.
     #[error("{0}")]
     Config(String),
+    /// A setting that does not parse, or a configuration file that does not
+    /// load (the message names the key or file).
+    #[error(transparent)]
+    Conf(#[from] common::conf::ConfError),
+    /// A task or attempt id that is not one.
+    #[error(transparent)]
+    Id(#[from] ids::IdParseError),
     /// A task attempt failed (user code panicked, or gave up).
     #[error("{0}")]
     Task(String),

@@ -83,27 +83,23 @@ fn invalid(key: &str, value: impl std::fmt::Display, why: &str) -> Error {
     Error::Config(format!("{key}: invalid value '{value}': {why}"))
 }
 
-fn conf_error(error: common::conf::ConfError) -> Error {
-    Error::Config(error.to_string())
-}
-
 impl JobSettings {
     /// Reads and checks the settings; a bad value names its key.
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
         let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let sort_mb = conf.get_u64(SORT_MB).map_err(conf_error)?;
+        let sort_mb = conf.get_u64(SORT_MB)?;
         if sort_mb == 0 || sort_mb > MAX_SORT_MB {
             return Err(invalid(SORT_MB, sort_mb, "must be in 1..=2047"));
         }
-        let spill_percent = conf.get_f64(SPILL_PERCENT).map_err(conf_error)?;
+        let spill_percent = conf.get_f64(SPILL_PERCENT)?;
         if !(spill_percent > 0.0 && spill_percent <= 1.0) {
             return Err(invalid(SPILL_PERCENT, spill_percent, "must be in (0, 1]"));
         }
-        let sort_factor = conf.get_u32(SORT_FACTOR).map_err(conf_error)? as usize;
+        let sort_factor = conf.get_u32(SORT_FACTOR)? as usize;
         if sort_factor < 2 {
             return Err(invalid(SORT_FACTOR, sort_factor, "must be at least 2"));
         }
-        let combine_table_percent = conf.get_f64(COMBINE_TABLE_PERCENT).map_err(conf_error)?;
+        let combine_table_percent = conf.get_f64(COMBINE_TABLE_PERCENT)?;
         if !(0.0..=1.0).contains(&combine_table_percent) {
             return Err(invalid(
                 COMBINE_TABLE_PERCENT,
@@ -111,51 +107,44 @@ impl JobSettings {
                 "must be in [0, 1]",
             ));
         }
-        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS).map_err(conf_error)?;
-        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS).map_err(conf_error)?;
+        let map_max_attempts = conf.get_u32(MAP_MAX_ATTEMPTS)?;
+        let reduce_max_attempts = conf.get_u32(REDUCE_MAX_ATTEMPTS)?;
         if map_max_attempts == 0 {
             return Err(invalid(MAP_MAX_ATTEMPTS, 0, "must be at least 1"));
         }
         if reduce_max_attempts == 0 {
             return Err(invalid(REDUCE_MAX_ATTEMPTS, 0, "must be at least 1"));
         }
-        let local_dir = conf.get_trimmed_or_default(LOCAL_DIR).map_err(conf_error)?;
+        let local_dir = conf.get_trimmed_or_default(LOCAL_DIR)?;
         let local_dir = PathBuf::from(local_dir.split(',').next().unwrap_or_default());
-        let key_value_separator = conf.get_string(KEY_VALUE_SEPARATOR).map_err(conf_error)?;
+        let key_value_separator = conf.get_string(KEY_VALUE_SEPARATOR)?;
         Ok(Self {
-            reduces: conf.get_u32(JOB_REDUCES).map_err(conf_error)?,
-            framework: conf.get_string(FRAMEWORK_NAME).map_err(conf_error)?,
+            reduces: conf.get_u32(JOB_REDUCES)?,
+            framework: conf.get_string(FRAMEWORK_NAME)?,
             sort_buffer_bytes: (sort_mb as usize) << 20,
             spill_percent,
             sort_factor,
-            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS).map_err(conf_error)? as usize,
+            combine_min_spills: conf.get_u32(COMBINE_MIN_SPILLS)? as usize,
             combine_table_bytes: (((sort_mb as usize) << 20) as f64 * combine_table_percent)
                 as usize,
             map_max_attempts,
             reduce_max_attempts,
             local_maps_maximum: (conf
-                .get_u32_opt(LOCAL_MAPS_MAXIMUM)
-                .map_err(conf_error)?
+                .get_u32_opt(LOCAL_MAPS_MAXIMUM)?
                 .map_or(parallelism, |maximum| maximum as usize))
             .max(1),
             local_reduces_maximum: (conf
-                .get_u32_opt(LOCAL_REDUCES_MAXIMUM)
-                .map_err(conf_error)?
+                .get_u32_opt(LOCAL_REDUCES_MAXIMUM)?
                 .map_or(parallelism, |maximum| maximum as usize))
             .max(1),
-            split_min_size: conf.get_u64(SPLIT_MINSIZE).map_err(conf_error)?.max(1),
-            split_max_size: conf.get_u64(SPLIT_MAXSIZE).map_err(conf_error)?,
+            split_min_size: conf.get_u64(SPLIT_MINSIZE)?.max(1),
+            split_max_size: conf.get_u64(SPLIT_MAXSIZE)?,
             local_dir,
-            text_separator: conf
-                .get_string(TEXT_OUTPUT_SEPARATOR)
-                .map_err(conf_error)?
-                .into_bytes(),
+            text_separator: conf.get_string(TEXT_OUTPUT_SEPARATOR)?.into_bytes(),
             key_value_separator: key_value_separator.bytes().next().unwrap_or(b'\t'),
-            line_max_length: conf.get_u64(LINE_MAX_LENGTH).map_err(conf_error)? as usize,
-            output_replication: conf.get_u16(OUTPUT_REPLICATION).map_err(conf_error)?,
-            output_block_size: conf
-                .get_size_bytes(keys::DFS_BLOCKSIZE)
-                .map_err(conf_error)?,
+            line_max_length: conf.get_u64(LINE_MAX_LENGTH)? as usize,
+            output_replication: conf.get_u16(OUTPUT_REPLICATION)?,
+            output_block_size: conf.get_size_bytes(keys::DFS_BLOCKSIZE)?,
         })
     }
 }

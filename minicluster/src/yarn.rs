@@ -11,8 +11,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use client::yarn::YarnClient;
 use common::faults;
-use common::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME};
-use nodemanager::{AuxServices, NodeManager, NodeManagerConfig, ShuffleHandler};
+use mapreduce::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME};
+use mapreduce::shuffle::ShuffleHandler;
+use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
 use crate::{MiniCluster, RESOURCEMANAGER, datanode_host, nodemanager_name};

@@ -1,7 +1,9 @@
 //! The auxiliary-service hook: services that run inside the NodeManager
-//! (the MapReduce shuffle is one), started when named in
+//! (MapReduce's shuffle handler is one), started when named in
 //! `yarn.nodemanager.aux-services`, told when applications start and end,
 //! and whose metadata (a port, say) AMs get back from startContainers.
+//! Whoever builds a NodeManager hands it the services it may run; the
+//! NodeManager knows none of them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +21,9 @@ pub struct AuxServiceContext {
     pub host: String,
 }
 
+/// Why a service did not start: its own error, whatever its type.
+pub type AuxServiceError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A service running inside the NodeManager.
 pub trait AuxiliaryService: Send + Sync {
     /// The name it is configured by (`mapreduce_shuffle`).
@@ -26,7 +31,7 @@ pub trait AuxiliaryService: Send + Sync {
 
     /// Starts the service (inside the NodeManager's tokio runtime) and
     /// returns the metadata handed to every AM that starts a container here.
-    fn start(&self, context: &AuxServiceContext) -> Result<Vec<u8>, String>;
+    fn start(&self, context: &AuxServiceContext) -> Result<Vec<u8>, AuxServiceError>;
 
     /// A container of a new application is about to start on this node.
     fn initialize_application(&self, _application: ApplicationId, _user: &str) {}

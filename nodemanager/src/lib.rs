@@ -1,7 +1,7 @@
 //! NodeManager: runs containers as real OS processes for the ResourceManager
 //! and ApplicationMasters, localizes their files from the DFS, watches their
-//! memory, aggregates their logs, and hosts auxiliary services (the
-//! MapReduce shuffle).
+//! memory, aggregates their logs, and hosts the auxiliary services it is
+//! built with (MapReduce's shuffle handler is one).
 
 pub mod aux_services;
 pub mod config;
@@ -13,10 +13,8 @@ pub mod monitor;
 pub mod resources;
 pub mod rpc;
 pub mod server;
-pub mod shuffle;
 pub mod web;
 
-pub use aux_services::{AuxServiceContext, AuxServices, AuxiliaryService};
+pub use aux_services::{AuxServiceContext, AuxServiceError, AuxServices, AuxiliaryService};
 pub use config::NodeManagerConfig;
 pub use server::{NodeManager, NodeManagerError};
-pub use shuffle::ShuffleHandler;

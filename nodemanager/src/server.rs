@@ -73,9 +73,9 @@ impl NodeManager {
             let metadata =
                 service
                     .start(&context)
-                    .map_err(|reason| NodeManagerError::AuxService {
+                    .map_err(|error| NodeManagerError::AuxService {
                         name: name.clone(),
-                        reason,
+                        reason: error.to_string(),
                     })?;
             aux_metadata.insert(name.clone(), metadata);
             aux_services.push(service.clone());

@@ -9,19 +9,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::Configuration;
-use common::mapoutput::{
+use common::yarn::ApplicationId;
+use mapreduce::ifile::{IndexEntry, SegmentFileWriter, read_index, write_index};
+use mapreduce::mapoutput::{
     MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME, map_output_dir,
     parse_shuffle_port,
 };
-use common::yarn::ApplicationId;
-use mapreduce::ifile::{IndexEntry, SegmentFileWriter, read_index, write_index};
 use mapreduce::records::RecordSource;
 use mapreduce::shuffle::{
-    FetchError, FetchFailure, FetchLimits, FetchedSegment, MapOutputLocation, fetch_map_output,
+    FetchError, FetchFailure, FetchLimits, FetchedSegment, MapOutputLocation, ShuffleHandler,
+    fetch_map_output,
 };
 use minicluster::MiniCluster;
 use nodemanager::layout::app_dir;
-use nodemanager::{AuxServiceContext, AuxiliaryService, ShuffleHandler};
+use nodemanager::{AuxServiceContext, AuxiliaryService};
 
 const JOB: &str = "job_1700000000000_0007";
 const APPLICATION: &str = "application_1700000000000_0007";

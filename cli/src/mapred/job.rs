@@ -29,7 +29,8 @@ pub async fn run(
         (Some("-list"), None | Some("all")) => list(&yarn, out).await,
         (Some("-kill"), Some(job_id)) => kill_job(&yarn, job_id)
             .await
-            .map(|()| writeln!(out, "Killed job {job_id}").unwrap_or_default()),
+            .map(|()| writeln!(out, "Killed job {job_id}").unwrap_or_default())
+            .map_err(|error| error.to_string()),
         _ => {
             let _ = writeln!(err, "{USAGE}");
             return crate::EXIT_USAGE;
@@ -51,7 +52,9 @@ async fn status(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let dfs = DfsClient::from_conf(conf).map_err(|error| error.to_string())?;
-    let report = job_status(conf, &dfs, yarn, job_id).await?;
+    let report = job_status(conf, &dfs, yarn, job_id)
+        .await
+        .map_err(|error| error.to_string())?;
     let done = done_dir(conf).map_err(|error| error.to_string())?;
     let _ = write!(out, "{}", format_status(&report, &done));
     Ok(())
@@ -80,7 +83,9 @@ fn format_status(report: &mrpb::JobReport, done_dir: &str) -> String {
 }
 
 async fn list(yarn: &YarnClient, out: &mut dyn Write) -> Result<(), String> {
-    let apps = running_jobs(yarn).await?;
+    let apps = running_jobs(yarn)
+        .await
+        .map_err(|error| error.to_string())?;
     let mut text = format!(
         "Total jobs:{}\n{:>23}\t{:>12}\t{:>10}\t{:>14}\t{:>12}\t{:>12}\t{:>10}\t{:>15}\t{:>9}\t   AM info\n",
         apps.len(),

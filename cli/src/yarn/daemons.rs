@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use common::Configuration;
-use common::mapoutput::SHUFFLE_SERVICE_NAME;
-use nodemanager::{AuxServices, NodeManager, NodeManagerConfig, ShuffleHandler};
+use mapreduce::mapoutput::SHUFFLE_SERVICE_NAME;
+use mapreduce::shuffle::ShuffleHandler;
+use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
 /// Runs `yarn resourcemanager` and returns the exit code.

@@ -128,9 +128,7 @@ fn sample_partitioner(
     input: &str,
     reduces: u32,
 ) -> Result<TotalOrderPartitioner, mapreduce::Error> {
-    let sample_size = conf
-        .get_u64(SAMPLE_SIZE_KEY)
-        .map_err(|error| mapreduce::Error::Config(error.to_string()))?;
+    let sample_size = conf.get_u64(SAMPLE_SIZE_KEY)?;
     let sample = sample_keys(&FileSystem::from_conf(conf)?, input, sample_size)?;
     eprintln!(
         "INFO terasort.TeraSort: sampled {} keys for {reduces} partitions",

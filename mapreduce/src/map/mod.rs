@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::Error;
 use crate::api::{KeyOrder, RawMapper, RecordSink, ReducerFactory, TaskContext};
 use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::ids::TaskType;
 use crate::ifile::{FileSegment, SegmentFileWriter, write_index};
 use crate::input::{InputSplit, LineOptions, SplitReader};
 use crate::merge::{MergeStats, Merger, SegmentSink, merge_to_factor, reduce_groups};
 use crate::records::RecordSource;
-use crate::task::{TaskEnv, TaskKind};
+use crate::task::TaskEnv;
 use collector::{MapOutputCollector, SpillSetup};
 use combining::{CombiningCollector, CombiningStats};
 use spill::SpillFile;
@@ -71,7 +72,7 @@ pub(crate) fn run_map_attempt(
     let mut counters = Counters::new();
 
     if env.settings.reduces == 0 {
-        let mut writer = env.create_part(attempt_id, TaskKind::Map, task_index)?;
+        let mut writer = env.create_part(attempt_id, TaskType::Map, task_index)?;
         let input_records = map_all(&mut *mapper, &mut reader, &mut writer, &mut context)?;
         counters.increment_task("MAP_INPUT_RECORDS", input_records);
         counters.increment_task("MAP_OUTPUT_RECORDS", writer.records);

@@ -12,11 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::Error;
 use crate::api::TaskContext;
 use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::ids::TaskType;
 use crate::ifile::{FileSegment, read_index};
 use crate::map::MapOutputFiles;
 use crate::merge::{MergeStats, Merger, merge_to_factor, reduce_groups};
 use crate::records::RecordSource;
-use crate::task::{TaskEnv, TaskKind};
+use crate::task::TaskEnv;
 
 /// A reducer's input: one sorted segment per map.
 pub struct ShuffledSegments {
@@ -104,7 +105,7 @@ pub(crate) fn run_reduce_attempt(
         &mut stats,
     )?;
     let mut merger = Merger::new(segments, order.clone());
-    let mut writer = env.create_part(attempt_id, TaskKind::Reduce, partition as usize)?;
+    let mut writer = env.create_part(attempt_id, TaskType::Reduce, partition as usize)?;
     let factory = env
         .spec
         .reducer

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::counters::{Counters, JOB_GROUP};
+use crate::ids::{TaskId, TaskType};
 use crate::input::InputSplit;
 use crate::map::{MapOutputFiles, run_map_attempt};
 use crate::reduce::{LocalMapOutputs, run_reduce_attempt};
 use crate::runner::panic_message;
-use crate::task::{TaskEnv, TaskKind, attempt_id, task_id};
+use crate::task::TaskEnv;
 
 /// How often progress is printed while tasks run.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
@@ -81,16 +82,15 @@ struct AttemptCounts {
 /// Runs `tasks` tasks on up to `workers` threads, calling `tick` while they
 /// run. Stops handing out tasks after the first failure; tasks never
 /// started are None.
-fn run_phase<T: Send>(
+fn run_phase<T: Send, E: Send>(
     tasks: usize,
     workers: usize,
-    run_task: impl Fn(usize) -> Result<T, String> + Sync,
+    run_task: impl Fn(usize) -> Result<T, E> + Sync,
     mut tick: impl FnMut(),
-) -> Vec<Option<Result<T, String>>> {
+) -> Vec<Option<Result<T, E>>> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<T, String>>>> =
-        Mutex::new((0..tasks).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<T, E>>>> = Mutex::new((0..tasks).map(|_| None).collect());
     let (finished, finishes) = channel::<()>();
     std::thread::scope(|scope| {
         for _ in 0..workers.min(tasks) {
@@ -125,14 +125,14 @@ fn run_phase<T: Send>(
 /// A panic in user code fails the attempt with the panic's message.
 fn run_attempts<T>(
     env: &TaskEnv,
-    task: &str,
+    task: &TaskId,
     max_attempts: u32,
     counts: &AttemptCounts,
     mut attempt: impl FnMut(&str) -> Result<T, Error>,
-) -> Result<T, String> {
+) -> Result<T, TaskFailed> {
     let mut last_error = String::new();
     for number in 0..max_attempts {
-        let attempt_id = attempt_id(task, number);
+        let attempt_id = task.attempt(number).to_string();
         counts.launched.fetch_add(1, Ordering::Relaxed);
         let outcome = catch_unwind(AssertUnwindSafe(|| attempt(&attempt_id)))
             .unwrap_or_else(|panic| {
@@ -143,7 +143,7 @@ fn run_attempts<T>(
             })
             .and_then(|value| {
                 env.committer
-                    .commit_task(&env.dfs, task, &attempt_id)
+                    .commit_task(&env.dfs, &task.to_string(), &attempt_id)
                     .map(|()| value)
             });
         match outcome {
@@ -159,9 +159,20 @@ fn run_attempts<T>(
             }
         }
     }
-    Err(format!(
-        "Task failed {task} after {max_attempts} attempts; last error: {last_error}"
-    ))
+    Err(TaskFailed {
+        task: task.clone(),
+        attempts: max_attempts,
+        last_error,
+    })
+}
+
+/// A task that ran out of attempts.
+#[derive(Debug, thiserror::Error)]
+#[error("Task failed {task} after {attempts} attempts; last error: {last_error}")]
+struct TaskFailed {
+    task: TaskId,
+    attempts: u32,
+    last_error: String,
 }
 
 /// Runs every map, then every reduce. On failure returns the reason and the
@@ -187,7 +198,7 @@ pub(super) fn run_job(
         splits.len(),
         env.settings.local_maps_maximum,
         |index| {
-            let task = task_id(&env.job_id, TaskKind::Map, index);
+            let task = TaskId::new(&env.job_id, TaskType::Map, index as u32);
             let progress = &map_progress[index];
             let result = run_attempts(
                 env,
@@ -242,7 +253,7 @@ pub(super) fn run_job(
         env.settings.reduces as usize,
         env.settings.local_reduces_maximum,
         |partition| {
-            let task = task_id(&env.job_id, TaskKind::Reduce, partition);
+            let task = TaskId::new(&env.job_id, TaskType::Reduce, partition as u32);
             let progress = &reduce_progress[partition];
             let result = run_attempts(
                 env,

@@ -12,12 +12,13 @@ use std::time::Duration;
 use crate::Error;
 use crate::counters::Counters;
 use crate::dfs_io::Dfs;
+use crate::ids::{TaskAttemptId, TaskType};
 use crate::job::JobSpec;
 use crate::map::run_map_attempt;
 use crate::reduce::run_reduce_attempt;
 use crate::runner::panic_message;
 use crate::settings::JobSettings;
-use crate::task::{TaskEnv, TaskKind, parse_attempt_id, task_id};
+use crate::task::TaskEnv;
 use crate::yarn::shuffle_source::{ShuffleSettings, YarnShuffle};
 use crate::yarn::umbilical::Umbilical;
 use crate::yarn::wire::decode_splits;
@@ -85,8 +86,9 @@ fn run_attempt(
     umbilical: &Umbilical,
 ) -> Result<Counters, Error> {
     let attempt_id = umbilical.attempt_id().to_string();
-    let (job_id, kind, index) = parse_attempt_id(&attempt_id)
-        .ok_or_else(|| Error::Config(format!("not a task attempt id: {attempt_id}")))?;
+    let attempt: TaskAttemptId = attempt_id.parse()?;
+    let kind = attempt.task_type();
+    let index = attempt.task().index() as usize;
     let (conf, _) = container_conf()?;
     let settings = JobSettings::from_conf(&conf)?;
     let dfs = Dfs::connect(&conf, runtime)?;
@@ -96,7 +98,7 @@ fn run_attempt(
         .unwrap_or(1);
     let committer = job_committer(&conf, &dfs, app_attempt);
     let env = TaskEnv {
-        job_id: job_id.clone(),
+        job_id: attempt.job_id(),
         spec,
         settings,
         conf: Arc::new(conf),
@@ -110,19 +112,19 @@ fn run_attempt(
     std::thread::scope(|scope| {
         scope.spawn(|| report_status(umbilical, &progress, &total, finishes));
         let result = match kind {
-            TaskKind::Map => run_map(&env, index, &attempt_id, &progress, &total),
-            TaskKind::Reduce => run_reduce(&env, index, umbilical, &progress, &total),
+            TaskType::Map => run_map(&env, index, &attempt_id, &progress, &total),
+            TaskType::Reduce => run_reduce(&env, index, umbilical, &progress, &total),
         };
         drop(finished);
         let counters = result?;
-        let commits = kind == TaskKind::Reduce || env.settings.reduces == 0;
+        let commits = kind == TaskType::Reduce || env.settings.reduces == 0;
         if commits {
             if !umbilical.can_commit()? {
                 return Err(Error::Task(
                     "another attempt of this task commits its output".into(),
                 ));
             }
-            let task = task_id(&job_id, kind, index);
+            let task = attempt.task().to_string();
             env.committer.commit_task(&env.dfs, &task, &attempt_id)?;
         }
         Ok(counters)

@@ -53,9 +53,7 @@ pub struct HistoryServer {
 impl HistoryServer {
     /// Binds `mapreduce.jobhistory.webapp.address` and starts serving.
     pub async fn start(conf: &Configuration) -> Result<Self, Error> {
-        let address = conf
-            .get_string(WEBAPP_ADDRESS_KEY)
-            .map_err(|error| Error::Config(error.to_string()))?;
+        let address = conf.get_string(WEBAPP_ADDRESS_KEY)?;
         let listener = tokio::net::TcpListener::bind(address.as_str())
             .await
             .map_err(|error| {
@@ -66,7 +64,7 @@ impl HistoryServer {
         let web_address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             dfs: DfsClient::from_conf(conf)?,
-            done_dir: done_dir(conf).map_err(|error| Error::Config(error.to_string()))?,
+            done_dir: done_dir(conf)?,
             started_on: common::time::now_millis(),
         });
         let router = Router::new()

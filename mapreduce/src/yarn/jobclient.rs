@@ -46,7 +46,7 @@ pub(crate) fn stage_and_submit(
 ) -> Result<Submitted, Error> {
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(&conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(&conf)?
     };
     let application: common::yarn::ApplicationId = runtime
         .block_on(yarn.new_application())?
@@ -54,11 +54,8 @@ pub(crate) fn stage_and_submit(
         .parse()
         .map_err(|e: common::yarn::InvalidId| Error::Config(e.to_string()))?;
     let job_id = job_id_of(application);
-    let job_dir =
-        staging_dir(&conf, dfs.user(), &job_id).map_err(|e| Error::Config(e.to_string()))?;
-    let replication = conf
-        .get_u16(SUBMIT_REPLICATION_KEY)
-        .map_err(|e| Error::Config(e.to_string()))?;
+    let job_dir = staging_dir(&conf, dfs.user(), &job_id)?;
+    let replication = conf.get_u16(SUBMIT_REPLICATION_KEY)?;
     conf.set("mapreduce.job.id", job_id.clone());
     conf.set(JOB_DIR_KEY, job_dir.clone());
     conf.set("mapreduce.job.user.name", dfs.user().to_string());
@@ -72,7 +69,7 @@ pub(crate) fn stage_and_submit(
         JOB_BINARY,
         true,
     )?];
-    let xml = conf.to_xml().map_err(|e| Error::Config(e.to_string()))?;
+    let xml = conf.to_xml()?;
     let split_file = encode_splits(splits);
     let staged: Vec<(&str, &[u8])> = [(JOB_CONF, xml.as_bytes()), (JOB_SPLITS, &split_file[..])]
         .into_iter()
@@ -86,18 +83,12 @@ pub(crate) fn stage_and_submit(
         let path = format!("{job_dir}/{name}");
         resources.push(upload(dfs, bytes, &path, replication, name, false)?);
     }
-    let am_memory = conf
-        .get_i64(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_MB)
-        .map_err(|e| Error::Config(e.to_string()))?;
-    let am_vcores = conf
-        .get_u32(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_CPU_VCORES)
-        .map_err(|e| Error::Config(e.to_string()))?;
+    let am_memory = conf.get_i64(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_MB)?;
+    let am_vcores = conf.get_u32(keys::YARN_APP_MAPREDUCE_AM_RESOURCE_CPU_VCORES)?;
     let submission = pb::ApplicationSubmissionContext {
         application_id: application.to_string(),
         application_name: spec.name.clone(),
-        queue: conf
-            .get_string(keys::MAPREDUCE_JOB_QUEUENAME)
-            .map_err(|e| Error::Config(e.to_string()))?,
+        queue: conf.get_string(keys::MAPREDUCE_JOB_QUEUENAME)?,
         application_type: APPLICATION_TYPE.to_string(),
         am_resource: Some(pb::Resource {
             memory_mb: am_memory,
@@ -125,14 +116,10 @@ pub(crate) fn monitor(
     dfs: &Dfs,
     submitted: &Submitted,
 ) -> Result<mrpb::JobReport, Error> {
-    let poll = Duration::from_millis(
-        conf.get_u64(POLL_KEY)
-            .map_err(|e| Error::Config(e.to_string()))?
-            .max(1),
-    );
+    let poll = Duration::from_millis(conf.get_u64(POLL_KEY)?.max(1));
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(conf)?
     };
     let application = submitted.application.to_string();
     let mut last = None;
@@ -148,7 +135,7 @@ pub(crate) fn monitor(
         }
         if is_final(app.state) {
             let client = dfs.client().clone();
-            let done = done_dir(conf).map_err(|e| Error::Config(e.to_string()))?;
+            let done = done_dir(conf)?;
             let history = runtime.block_on(history::read(&client, &done, &submitted.job_id))?;
             let report =
                 history.unwrap_or_else(|| report_from_application(&submitted.job_id, &app));
@@ -231,12 +218,29 @@ pub(crate) fn report_counters(report: &mrpb::JobReport) -> Counters {
     counters_from_proto(&report.counters)
 }
 
+/// Why a `mapred job` request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobClientError {
+    /// No application ran the job.
+    #[error("Could not find job {0}")]
+    NotFound(String),
+    /// `-kill` of a job that already ended.
+    #[error("Job {0} is already finished")]
+    AlreadyFinished(String),
+    /// The ResourceManager refused or failed a call.
+    #[error("{0}")]
+    Yarn(#[from] client::RemoteException),
+    /// The job's history could not be read.
+    #[error("{0}")]
+    History(#[from] Error),
+}
+
 /// The application report of a job's application.
 async fn application_of_job(
     yarn: &YarnClient,
     job_id: &str,
-) -> Result<pb::ApplicationReport, String> {
-    let not_found = || format!("Could not find job {job_id}");
+) -> Result<pb::ApplicationReport, JobClientError> {
+    let not_found = || JobClientError::NotFound(job_id.to_string());
     let application = super::application_of(job_id).ok_or_else(not_found)?;
     yarn.application_report(&application.to_string())
         .await
@@ -250,28 +254,28 @@ pub async fn job_status(
     dfs: &DfsClient,
     yarn: &YarnClient,
     job_id: &str,
-) -> Result<mrpb::JobReport, String> {
+) -> Result<mrpb::JobReport, JobClientError> {
     let app = application_of_job(yarn, job_id).await?;
     if !is_final(app.state)
         && let Some(report) = am_report(&app, job_id).await
     {
         return Ok(report);
     }
-    let done = done_dir(conf).map_err(|error| error.to_string())?;
+    let done = done_dir(conf).map_err(Error::from)?;
     match history::read(dfs, &done, job_id).await {
         Ok(Some(report)) => Ok(report),
         Ok(None) => Ok(report_from_application(job_id, &app)),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.into()),
     }
 }
 
 /// `mapred job -kill`: asks the AM to kill the job (it stops its tasks,
 /// removes partial output and records KILLED); the RM kills the
 /// application when the AM does not answer.
-pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
+pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), JobClientError> {
     let app = application_of_job(yarn, job_id).await?;
     if is_final(app.state) {
-        return Err(format!("Job {job_id} is already finished"));
+        return Err(JobClientError::AlreadyFinished(job_id.to_string()));
     }
     if let Some(mut client) = am_client(&app) {
         let request = mrpb::KillJobRequest {
@@ -281,21 +285,18 @@ pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), String> {
             return Ok(());
         }
     }
-    yarn.kill_application(&app.application_id)
-        .await
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+    yarn.kill_application(&app.application_id).await?;
+    Ok(())
 }
 
 /// `mapred job -list`: MapReduce applications not yet finished.
-pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, String> {
+pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, JobClientError> {
     let apps = yarn
         .applications(pb::GetApplicationsRequest {
             application_types: vec![APPLICATION_TYPE.to_string()],
             ..Default::default()
         })
-        .await
-        .map_err(|error| error.to_string())?;
+        .await?;
     Ok(apps
         .into_iter()
         .filter(|app| !is_final(app.state))

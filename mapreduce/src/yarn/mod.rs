@@ -104,8 +104,7 @@ pub(crate) fn run_in_container(spec: crate::job::JobSpec, role: Role) -> ! {
 /// The job configuration and client arguments inside a container.
 pub(crate) fn container_conf() -> Result<(Configuration, Vec<String>), Error> {
     let mut conf = Configuration::new();
-    conf.add_resource(&PathBuf::from(JOB_CONF))
-        .map_err(|error| Error::Config(error.to_string()))?;
+    conf.add_resource(&PathBuf::from(JOB_CONF))?;
     let args = conf
         .get(JOB_ARGS_KEY)
         .map(|json| serde_json::from_str::<Vec<String>>(&json))

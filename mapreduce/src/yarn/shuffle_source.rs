@@ -24,7 +24,9 @@ use crate::Error;
 use crate::api::KeyOrder;
 use crate::merge::{MergeStats, merge_into_file};
 use crate::reduce::{ShuffleSource, ShuffledSegments};
-use crate::shuffle::{FetchLimits, FetchedSegment, MapOutputLocation, fetch_map_output};
+use crate::shuffle::{
+    FetchError, FetchLimits, FetchedSegment, MapOutputLocation, fetch_map_output,
+};
 use crate::yarn::umbilical::Umbilical;
 
 /// How often the reducer asks the AM for new events while it waits.
@@ -47,28 +49,21 @@ pub(crate) struct ShuffleSettings {
 
 impl ShuffleSettings {
     pub fn from_conf(conf: &Configuration) -> Result<Self, Error> {
-        let error = |e: common::conf::ConfError| Error::Config(e.to_string());
-        let memory_mb = conf
-            .get_u64(keys::MAPREDUCE_REDUCE_MEMORY_MB)
-            .map_err(error)?;
+        let memory_mb = conf.get_u64(keys::MAPREDUCE_REDUCE_MEMORY_MB)?;
         let buffer_percent = conf
-            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_INPUT_BUFFER_PERCENT)
-            .map_err(error)?
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_INPUT_BUFFER_PERCENT)?
             .clamp(0.0, 1.0);
         let single_percent = conf
-            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MEMORY_LIMIT_PERCENT)
-            .map_err(error)?
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MEMORY_LIMIT_PERCENT)?
             .clamp(0.0, 1.0);
         let merge_percent = conf
-            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MERGE_PERCENT)
-            .map_err(error)?
+            .get_f64(keys::MAPREDUCE_REDUCE_SHUFFLE_MERGE_PERCENT)?
             .clamp(0.0, 1.0);
         let memory_budget = ((memory_mb << 20) as f64 * buffer_percent) as u64;
         let single_segment_limit = (memory_budget as f64 * single_percent) as u64;
         Ok(Self {
             parallel_copies: conf
-                .get_u32(keys::MAPREDUCE_REDUCE_SHUFFLE_PARALLELCOPIES)
-                .map_err(error)?
+                .get_u32(keys::MAPREDUCE_REDUCE_SHUFFLE_PARALLELCOPIES)?
                 .max(1) as usize,
             memory_budget,
             single_segment_limit,
@@ -116,7 +111,7 @@ struct FetchJob {
     max_in_memory: u64,
 }
 
-type FetchResult = (usize, MapOutputLocation, Result<FetchedSegment, String>);
+type FetchResult = (usize, MapOutputLocation, Result<FetchedSegment, FetchError>);
 
 impl ShuffleSource for YarnShuffle {
     fn segments(&self, partition: u32) -> Result<ShuffledSegments, Error> {
@@ -274,7 +269,7 @@ impl YarnShuffle {
         &self,
         slot: &mut MapSlot,
         location: &MapOutputLocation,
-        result: Result<FetchedSegment, String>,
+        result: Result<FetchedSegment, FetchError>,
         fetched: &mut Fetched,
     ) -> Result<(), Error> {
         slot.in_flight = false;
@@ -288,7 +283,8 @@ impl YarnShuffle {
                 fetched.segments.push(segment);
                 slot.fetched = true;
             }
-            Err(reason) => {
+            Err(error) => {
+                let reason = error.to_string();
                 tracing::warn!(map = %location.attempt_id, %reason, "fetch failed");
                 self.umbilical
                     .fetch_failure(&location.attempt_id, &reason)?;
@@ -324,8 +320,7 @@ impl YarnShuffle {
                 partition,
                 &limits,
                 &self.spill_dir,
-            )
-            .map_err(|error| error.to_string());
+            );
             if results.send((job.map, job.location, result)).is_err() {
                 return;
             }

@@ -72,7 +72,7 @@ pub(crate) fn decode_splits(bytes: &[u8]) -> Result<Vec<InputSplit>, Error> {
 
 /// A lazily connected channel to `host:port`.
 pub(crate) fn channel(address: &str) -> Result<Channel, Error> {
-    client::yarn::channel(address).map_err(|error| Error::Config(error.to_string()))
+    Ok(client::yarn::channel(address)?)
 }
 
 #[cfg(test)]

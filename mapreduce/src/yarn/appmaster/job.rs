@@ -12,8 +12,9 @@ use proto::mapreduce as mrpb;
 use proto::yarn as pb;
 
 use crate::counters::{Counters, JOB_GROUP};
+use crate::ids::{TaskAttemptId, TaskId, TaskType};
 use crate::input::InputSplit;
-use crate::task::{TaskKind, attempt_id, parse_attempt_id, task_id};
+use crate::yarn::appmaster::speculation::{SpeculationPolicy, Speculator, TaskView};
 use crate::yarn::host_of;
 
 /// YARN priorities (lower first), as Hadoop's RMContainerAllocator.
@@ -71,7 +72,7 @@ enum Locality {
 
 #[derive(Debug)]
 pub(crate) struct Attempt {
-    pub id: String,
+    pub id: TaskAttemptId,
     pub state: AttemptState,
     ask_id: i64,
     pub container: Option<pb::Container>,
@@ -97,7 +98,7 @@ impl Attempt {
 #[derive(Debug)]
 pub(crate) struct Task {
     pub index: usize,
-    pub id: String,
+    pub id: TaskId,
     hosts: Vec<String>,
     racks: Vec<String>,
     pub attempts: Vec<Attempt>,
@@ -116,6 +117,22 @@ impl Task {
 
     fn live_attempts(&self) -> usize {
         self.attempts.iter().filter(|a| a.is_live()).count()
+    }
+
+    /// What the speculator needs to know of the task.
+    fn view(&self) -> TaskView {
+        TaskView {
+            index: self.index,
+            succeeded: self.succeeded(),
+            live_attempts: self.live_attempts(),
+            speculated: self.attempts.iter().any(|a| a.speculative),
+            speculating: self.attempts.iter().any(|a| a.speculative && a.is_live()),
+            running: self
+                .attempts
+                .iter()
+                .find(|a| a.state == AttemptState::Running)
+                .and_then(|a| a.started.map(|started| (started.elapsed(), a.progress))),
+        }
     }
 
     fn progress(&self) -> f32 {
@@ -137,7 +154,7 @@ pub(crate) struct Actions {
     pub cancel_asks: Vec<i64>,
     pub release: Vec<String>,
     /// Containers to start: (attempt id, container).
-    pub launch: Vec<(String, pb::Container)>,
+    pub launch: Vec<(TaskAttemptId, pb::Container)>,
     /// Running containers to stop.
     pub stop: Vec<pb::Container>,
 }
@@ -166,14 +183,15 @@ pub(crate) struct JobState {
     job_counters: Counters,
     outcome: Option<Outcome>,
     pub actions: Actions,
-    durations: HashMap<TaskKind, Vec<Duration>>,
+    /// Finished attempts' durations, to pick stragglers by.
+    speculator: Speculator,
     /// Attempts by the ask that wants their container, then by the container.
     by_ask: HashMap<i64, AttemptRef>,
     by_container: HashMap<String, AttemptRef>,
 }
 
 /// Where an attempt is: (kind, task index, attempt number).
-type AttemptRef = (TaskKind, usize, usize);
+type AttemptRef = (TaskType, usize, usize);
 
 impl JobState {
     /// A job of one map per split and `reduces` reducers, on a cluster of
@@ -187,7 +205,7 @@ impl JobState {
     ) -> Self {
         let task = |kind, index, hosts: Vec<String>, racks: Vec<String>| Task {
             index,
-            id: task_id(job_id, kind, index),
+            id: TaskId::new(job_id, kind, index as u32),
             hosts,
             racks,
             attempts: Vec::new(),
@@ -204,7 +222,7 @@ impl JobState {
                 .enumerate()
                 .map(|(index, split)| {
                     task(
-                        TaskKind::Map,
+                        TaskType::Map,
                         index,
                         split.hosts.clone(),
                         split.racks.clone(),
@@ -212,7 +230,7 @@ impl JobState {
                 })
                 .collect(),
             reduces: (0..reduces as usize)
-                .map(|index| task(TaskKind::Reduce, index, Vec::new(), Vec::new()))
+                .map(|index| task(TaskType::Reduce, index, Vec::new(), Vec::new()))
                 .collect(),
             events: Vec::new(),
             racks: nodes.iter().cloned().collect(),
@@ -225,52 +243,52 @@ impl JobState {
             job_counters: Counters::new(),
             outcome: None,
             actions: Actions::default(),
-            durations: HashMap::new(),
+            speculator: Speculator::default(),
             by_ask: HashMap::new(),
             by_container: HashMap::new(),
         };
         for index in 0..job.maps.len() {
-            job.new_attempt(TaskKind::Map, index, false);
+            job.new_attempt(TaskType::Map, index, false);
         }
         job.maybe_start_reduces();
         job.check_done();
         job
     }
 
-    fn tasks(&self, kind: TaskKind) -> &Vec<Task> {
+    fn tasks(&self, kind: TaskType) -> &Vec<Task> {
         match kind {
-            TaskKind::Map => &self.maps,
-            TaskKind::Reduce => &self.reduces,
+            TaskType::Map => &self.maps,
+            TaskType::Reduce => &self.reduces,
         }
     }
 
-    fn tasks_mut(&mut self, kind: TaskKind) -> &mut Vec<Task> {
+    fn tasks_mut(&mut self, kind: TaskType) -> &mut Vec<Task> {
         match kind {
-            TaskKind::Map => &mut self.maps,
-            TaskKind::Reduce => &mut self.reduces,
+            TaskType::Map => &mut self.maps,
+            TaskType::Reduce => &mut self.reduces,
         }
     }
 
     /// Adds an attempt to a task and asks for its container.
-    fn new_attempt(&mut self, kind: TaskKind, index: usize, speculative: bool) {
+    fn new_attempt(&mut self, kind: TaskType, index: usize, speculative: bool) {
         let ask_id = self.next_ask_id;
         self.next_ask_id += 1;
         let capability = match kind {
-            TaskKind::Map => self.settings.map_resource,
-            TaskKind::Reduce => self.settings.reduce_resource,
+            TaskType::Map => self.settings.map_resource,
+            TaskType::Reduce => self.settings.reduce_resource,
         };
         let known_hosts = self.hosts.clone();
         let task = &mut self.tasks_mut(kind)[index];
         let retry = task.failed_attempts > 0;
         let (priority, hosts, racks, relax) = match kind {
-            TaskKind::Map if !retry => (PRIORITY_MAP, task.hosts.clone(), task.racks.clone(), true),
-            TaskKind::Map => other_hosts(PRIORITY_FAST_FAIL_MAP, &known_hosts, task),
-            TaskKind::Reduce if !retry => (PRIORITY_REDUCE, Vec::new(), Vec::new(), true),
-            TaskKind::Reduce => other_hosts(PRIORITY_REDUCE, &known_hosts, task),
+            TaskType::Map if !retry => (PRIORITY_MAP, task.hosts.clone(), task.racks.clone(), true),
+            TaskType::Map => other_hosts(PRIORITY_FAST_FAIL_MAP, &known_hosts, task),
+            TaskType::Reduce if !retry => (PRIORITY_REDUCE, Vec::new(), Vec::new(), true),
+            TaskType::Reduce => other_hosts(PRIORITY_REDUCE, &known_hosts, task),
         };
         let number = task.attempts.len() as u32;
         task.attempts.push(Attempt {
-            id: attempt_id(&task.id, number),
+            id: task.id.attempt(number),
             state: AttemptState::Waiting,
             ask_id,
             container: None,
@@ -296,14 +314,15 @@ impl JobState {
 
     /// Where attempt `attempt` is, read from its id (`..._m_000004_1`).
     fn find(&self, attempt: &str) -> Option<AttemptRef> {
-        let (job_id, kind, index) = parse_attempt_id(attempt)?;
-        let number: usize = attempt.rsplit('_').next()?.parse().ok()?;
+        let id: TaskAttemptId = attempt.parse().ok()?;
+        let kind = id.task_type();
+        let index = id.task().index() as usize;
+        let number = id.number() as usize;
         let task = self.tasks(kind).get(index)?;
-        (job_id == self.job_id && task.attempts.get(number)?.id == attempt)
-            .then_some((kind, index, number))
+        (task.attempts.get(number)?.id == id).then_some((kind, index, number))
     }
 
-    fn attempt_mut(&mut self, kind: TaskKind, index: usize, number: usize) -> &mut Attempt {
+    fn attempt_mut(&mut self, kind: TaskType, index: usize, number: usize) -> &mut Attempt {
         &mut self.tasks_mut(kind)[index].attempts[number]
     }
 
@@ -320,7 +339,7 @@ impl JobState {
             self.actions.release.push(container.container_id);
             return;
         };
-        if kind == TaskKind::Map {
+        if kind == TaskType::Map {
             let locality = self.locality(index, &container.node_id);
             let name = match locality {
                 Locality::Data => "DATA_LOCAL_MAPS",
@@ -330,8 +349,8 @@ impl JobState {
             self.job_counters.increment(JOB_GROUP, name, 1);
         }
         let launched = match kind {
-            TaskKind::Map => "TOTAL_LAUNCHED_MAPS",
-            TaskKind::Reduce => "TOTAL_LAUNCHED_REDUCES",
+            TaskType::Map => "TOTAL_LAUNCHED_MAPS",
+            TaskType::Reduce => "TOTAL_LAUNCHED_REDUCES",
         };
         self.job_counters.increment(JOB_GROUP, launched, 1);
         self.by_container
@@ -419,14 +438,16 @@ impl JobState {
         attempt.progress = 1.0;
         attempt.counters = counters;
         let elapsed = attempt.started.map(|started| started.elapsed());
-        let event = (kind == TaskKind::Map).then(|| mrpb::MapCompletionEvent {
+        let event = (kind == TaskType::Map).then(|| mrpb::MapCompletionEvent {
             event_id: 0,
             map_index: index as i32,
-            attempt_id: attempt.id.clone(),
+            attempt_id: attempt.id.to_string(),
             status: mrpb::CompletionStatus::CompletionSucceeded as i32,
             shuffle_address: attempt.shuffle_address.clone().unwrap_or_default(),
         });
-        self.durations.entry(kind).or_default().extend(elapsed);
+        if let Some(elapsed) = elapsed {
+            self.speculator.finished(kind, elapsed);
+        }
         self.kill_other_attempts(kind, index, number);
         if let Some(mut event) = event {
             event.event_id = self.events.len() as i32;
@@ -436,7 +457,7 @@ impl JobState {
         self.check_done();
     }
 
-    fn kill_other_attempts(&mut self, kind: TaskKind, index: usize, keep: usize) {
+    fn kill_other_attempts(&mut self, kind: TaskType, index: usize, keep: usize) {
         let task = &mut self.tasks_mut(kind)[index];
         let mut stop = Vec::new();
         let mut cancel = Vec::new();
@@ -488,15 +509,15 @@ impl JobState {
     /// Ends a running attempt as failed or killed and retries its task.
     fn end_attempt(
         &mut self,
-        kind: TaskKind,
+        kind: TaskType,
         index: usize,
         number: usize,
         killed: bool,
         why: &str,
     ) {
         let max_attempts = match kind {
-            TaskKind::Map => self.settings.map_max_attempts,
-            TaskKind::Reduce => self.settings.reduce_max_attempts,
+            TaskType::Map => self.settings.map_max_attempts,
+            TaskType::Reduce => self.settings.reduce_max_attempts,
         };
         let task = &mut self.tasks_mut(kind)[index];
         let attempt = &mut task.attempts[number];
@@ -523,8 +544,8 @@ impl JobState {
             task.failed_hosts.extend(host);
         }
         let failed_name = match kind {
-            TaskKind::Map => "NUM_FAILED_MAPS",
-            TaskKind::Reduce => "NUM_FAILED_REDUCES",
+            TaskType::Map => "NUM_FAILED_MAPS",
+            TaskType::Reduce => "NUM_FAILED_REDUCES",
         };
         let exhausted = task.failed_attempts >= max_attempts;
         let others_live = task.live_attempts() > 0;
@@ -537,8 +558,8 @@ impl JobState {
             let reason = format!(
                 "Task failed {}\nJob failed as tasks failed. failedMaps:{} failedReduces:{}\n{}",
                 task.id,
-                u32::from(kind == TaskKind::Map),
-                u32::from(kind == TaskKind::Reduce),
+                u32::from(kind == TaskType::Map),
+                u32::from(kind == TaskType::Reduce),
                 task.attempts[number].diagnostics
             );
             self.fail(Outcome::Failed(reason));
@@ -552,7 +573,7 @@ impl JobState {
     /// A reducer could not fetch `map_attempt`'s output; enough reports
     /// declare the output lost and the map runs again.
     pub fn fetch_failure(&mut self, map_attempt: &str) {
-        let Some((TaskKind::Map, index, number)) = self.find(map_attempt) else {
+        let Some((TaskType::Map, index, number)) = self.find(map_attempt) else {
             return;
         };
         let running_reduces = self
@@ -564,7 +585,7 @@ impl JobState {
             .settings
             .fetch_failure_notifications
             .min(running_reduces.max(1));
-        let attempt = self.attempt_mut(TaskKind::Map, index, number);
+        let attempt = self.attempt_mut(TaskType::Map, index, number);
         if attempt.state != AttemptState::Succeeded {
             return;
         }
@@ -580,7 +601,7 @@ impl JobState {
 
     /// The output of a succeeded map is gone: make its event obsolete and run it again.
     fn rerun_map(&mut self, index: usize, number: usize, why: &str) {
-        let attempt_id = self.maps[index].attempts[number].id.clone();
+        let attempt_id = self.maps[index].attempts[number].id.to_string();
         let obsolete = mrpb::MapCompletionEvent {
             event_id: self.events.len() as i32,
             map_index: index as i32,
@@ -589,7 +610,7 @@ impl JobState {
             shuffle_address: String::new(),
         };
         self.events.push(obsolete);
-        self.end_attempt(TaskKind::Map, index, number, false, why);
+        self.end_attempt(TaskType::Map, index, number, false, why);
     }
 
     /// NodeManagers changed state: maps whose output lived on a node that
@@ -643,8 +664,8 @@ impl JobState {
     /// Called on every heartbeat: starts reducers and speculative attempts.
     pub fn tick(&mut self) {
         self.maybe_start_reduces();
-        self.speculate(TaskKind::Map);
-        self.speculate(TaskKind::Reduce);
+        self.speculate(TaskType::Map);
+        self.speculate(TaskType::Reduce);
     }
 
     fn maybe_start_reduces(&mut self) {
@@ -658,63 +679,26 @@ impl JobState {
         }
         self.reduces_requested = true;
         for index in 0..self.reduces.len() {
-            self.new_attempt(TaskKind::Reduce, index, false);
+            self.new_attempt(TaskType::Reduce, index, false);
         }
     }
 
-    /// Starts a second attempt of a straggler: a task running well past the
-    /// mean of finished ones that will not finish before a fresh attempt
-    /// would (Hadoop's default speculator estimates the same way).
-    fn speculate(&mut self, kind: TaskKind) {
+    /// Starts a second attempt of a straggler (see [`Speculator`]).
+    fn speculate(&mut self, kind: TaskType) {
         let enabled = match kind {
-            TaskKind::Map => self.settings.map_speculative,
-            TaskKind::Reduce => self.settings.reduce_speculative,
-        };
-        let Some(durations) = self.durations.get(&kind).filter(|d| !d.is_empty()) else {
-            return;
+            TaskType::Map => self.settings.map_speculative,
+            TaskType::Reduce => self.settings.reduce_speculative,
         };
         if !enabled || self.outcome.is_some() {
             return;
         }
-        let mean = durations.iter().sum::<Duration>() / durations.len() as u32;
-        let slow = mean
-            .mul_f64(1.0 + self.settings.slow_task_threshold)
-            .max(self.settings.speculative_min_runtime);
-        let tasks = self.tasks(kind);
-        let running = tasks.iter().filter(|task| task.live_attempts() > 0).count();
-        let speculating = tasks
-            .iter()
-            .filter(|task| task.attempts.iter().any(|a| a.speculative && a.is_live()))
-            .count();
-        let cap = ((running as f64 * self.settings.speculative_cap).ceil() as usize).max(1);
-        if speculating >= cap {
-            return;
-        }
-        let straggler = tasks.iter().find(|task| {
-            if task.succeeded()
-                || task.live_attempts() != 1
-                || task.attempts.iter().any(|a| a.speculative)
-            {
-                return false;
-            }
-            let Some(attempt) = task
-                .attempts
-                .iter()
-                .find(|a| a.state == AttemptState::Running)
-            else {
-                return false;
-            };
-            let Some(elapsed) = attempt.started.map(|started| started.elapsed()) else {
-                return false;
-            };
-            let remaining = if attempt.progress > 0.0 {
-                elapsed.mul_f32((1.0 - attempt.progress) / attempt.progress)
-            } else {
-                Duration::MAX
-            };
-            elapsed > slow && remaining > mean
-        });
-        if let Some(index) = straggler.map(|task| task.index) {
+        let policy = SpeculationPolicy {
+            cap: self.settings.speculative_cap,
+            slow_task_threshold: self.settings.slow_task_threshold,
+            min_runtime: self.settings.speculative_min_runtime,
+        };
+        let tasks: Vec<TaskView> = self.tasks(kind).iter().map(Task::view).collect();
+        if let Some(index) = self.speculator.straggler(kind, &policy, &tasks) {
             self.new_attempt(kind, index, true);
         }
     }
@@ -739,7 +723,7 @@ impl JobState {
             return;
         }
         self.outcome = Some(outcome);
-        for kind in [TaskKind::Map, TaskKind::Reduce] {
+        for kind in [TaskType::Map, TaskType::Reduce] {
             for index in 0..self.tasks(kind).len() {
                 self.kill_other_attempts(kind, index, usize::MAX);
             }

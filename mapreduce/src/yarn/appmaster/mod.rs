@@ -6,16 +6,17 @@
 
 mod job;
 mod service;
+mod speculation;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::mapoutput::parse_shuffle_port;
 use client::yarn::{AmRmClient, NmClient, YarnClient};
 use common::Configuration;
 use common::conf::keys;
-use common::mapoutput::parse_shuffle_port;
 use common::yarn::ContainerId;
 use proto::mapreduce::mr_client_protocol_server::MrClientProtocolServer;
 use proto::mapreduce::task_umbilical_protocol_server::TaskUmbilicalProtocolServer;
@@ -26,6 +27,7 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::dfs_io::Dfs;
+use crate::ids::TaskAttemptId;
 use crate::output::FileOutputCommitter;
 use crate::settings::JobSettings;
 use crate::yarn::staging::done_dir;
@@ -69,32 +71,24 @@ pub(crate) fn run() -> i32 {
 
 /// Reads the AM's settings.
 fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSettings, Error> {
-    let error = |e: common::conf::ConfError| Error::Config(e.to_string());
     let resource = |memory: &str, vcores: &str| -> Result<pb::Resource, Error> {
         Ok(pb::Resource {
-            memory_mb: conf.get_i64(memory).map_err(error)?,
-            vcores: conf.get_u32(vcores).map_err(error)? as i32,
+            memory_mb: conf.get_i64(memory)?,
+            vcores: conf.get_u32(vcores)? as i32,
         })
     };
     Ok(AmSettings {
         map_max_attempts: settings.map_max_attempts,
         reduce_max_attempts: settings.reduce_max_attempts,
         slowstart: conf
-            .get_f64(keys::MAPREDUCE_JOB_REDUCE_SLOWSTART_COMPLETEDMAPS)
-            .map_err(error)?
+            .get_f64(keys::MAPREDUCE_JOB_REDUCE_SLOWSTART_COMPLETEDMAPS)?
             .clamp(0.0, 1.0),
-        map_speculative: conf
-            .get_bool(keys::MAPREDUCE_MAP_SPECULATIVE)
-            .map_err(error)?,
-        reduce_speculative: conf
-            .get_bool(keys::MAPREDUCE_REDUCE_SPECULATIVE)
-            .map_err(error)?,
+        map_speculative: conf.get_bool(keys::MAPREDUCE_MAP_SPECULATIVE)?,
+        reduce_speculative: conf.get_bool(keys::MAPREDUCE_REDUCE_SPECULATIVE)?,
         speculative_cap: conf
-            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SPECULATIVE_CAP_RUNNING_TASKS)
-            .map_err(error)?,
+            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SPECULATIVE_CAP_RUNNING_TASKS)?,
         slow_task_threshold: conf
-            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SLOWTASKTHRESHOLD)
-            .map_err(error)?
+            .get_f64(keys::MAPREDUCE_JOB_SPECULATIVE_SLOWTASKTHRESHOLD)?
             .max(0.0),
         speculative_min_runtime: MIN_SPECULATION_RUNTIME,
         map_resource: resource(
@@ -106,8 +100,7 @@ fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSetting
             keys::MAPREDUCE_REDUCE_CPU_VCORES,
         )?,
         fetch_failure_notifications: conf
-            .get_u32(keys::MAPREDUCE_JOB_MAXFETCHFAILURES_NOTIFICATIONS)
-            .map_err(error)?
+            .get_u32(keys::MAPREDUCE_JOB_MAXFETCHFAILURES_NOTIFICATIONS)?
             .max(1),
     })
 }
@@ -147,7 +140,7 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     }
     let yarn = {
         let _entered = runtime.enter();
-        YarnClient::from_conf(&conf).map_err(|e| Error::Config(e.to_string()))?
+        YarnClient::from_conf(&conf)?
     };
     let nodes: Vec<(String, String)> = runtime
         .block_on(yarn.nodes(&[pb::NodeState::NodeRunning]))?
@@ -161,24 +154,19 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         am_settings(&conf, &settings)?,
         &nodes,
     );
-    let config_error = |e: common::conf::ConfError| Error::Config(e.to_string());
-    let done = done_dir(&conf).map_err(config_error)?;
+    let done = done_dir(&conf)?;
     let shared = Arc::new(Shared {
         state: Mutex::new(state),
         wake: Notify::new(),
-        job_name: conf
-            .get_string(keys::MAPREDUCE_JOB_NAME)
-            .map_err(config_error)?,
+        job_name: conf.get_string(keys::MAPREDUCE_JOB_NAME)?,
         user: user.clone(),
-        queue: conf
-            .get_string(keys::MAPREDUCE_JOB_QUEUENAME)
-            .map_err(config_error)?,
+        queue: conf.get_string(keys::MAPREDUCE_JOB_QUEUENAME)?,
         start_time: common::time::now_millis(),
     });
     let (address, server) = runtime.block_on(serve(&host, shared.clone()))?;
     let rm = {
         let _entered = runtime.enter();
-        AmRmClient::from_conf(&conf, attempt).map_err(|e| Error::Config(e.to_string()))?
+        AmRmClient::from_conf(&conf, attempt)?
     };
     runtime.block_on(rm.register(&host, address.port(), ""))?;
     info!(job = %job_id, maps = splits.len(), reduces = settings.reduces, "MRAppMaster registered");
@@ -284,11 +272,7 @@ async fn job_resources(dfs: &Dfs, conf: &Configuration) -> Result<Vec<pb::LocalR
 impl Am {
     /// Heartbeats until the job has an outcome (or the RM says stop).
     async fn heartbeat_until_done(&mut self) -> Result<Outcome, Error> {
-        let interval = self
-            .conf
-            .get_u64(HEARTBEAT_KEY)
-            .map_err(|e| Error::Config(e.to_string()))?
-            .max(1);
+        let interval = self.conf.get_u64(HEARTBEAT_KEY)?.max(1);
         loop {
             let actions = std::mem::take(&mut self.shared.lock().actions);
             for (attempt, container) in actions.launch {
@@ -347,14 +331,9 @@ impl Am {
     }
 
     /// Starts a task attempt in its container.
-    async fn launch(&mut self, attempt: &str, container: pb::Container) {
-        let role = if attempt.contains("_m_") {
-            "map"
-        } else {
-            "reduce"
-        };
+    async fn launch(&mut self, attempt: &TaskAttemptId, container: pb::Container) {
         let environment = HashMap::from([
-            (ROLE_ENV.to_string(), role.to_string()),
+            (ROLE_ENV.to_string(), attempt.task_type().to_string()),
             (ATTEMPT_ENV.to_string(), attempt.to_string()),
             (UMBILICAL_ENV.to_string(), self.umbilical.clone()),
             (APP_ATTEMPT_ENV.to_string(), self.app_attempt.to_string()),
@@ -380,7 +359,7 @@ impl Am {
                     .get(SHUFFLE_SERVICE)
                     .and_then(|metadata| parse_shuffle_port(metadata))
                     .map(|port| format!("{}:{port}", host_of(&node_id)));
-                self.shared.lock().launched(attempt, shuffle);
+                self.shared.lock().launched(&attempt.to_string(), shuffle);
             }
             Err(error) => {
                 warn!(%attempt, %error, "could not start the container");

@@ -49,7 +49,12 @@ fn grant_all(job: &mut JobState, node: &str) -> Vec<String> {
             ..Default::default()
         });
     }
-    let launched: Vec<String> = job.actions.launch.drain(..).map(|(id, _)| id).collect();
+    let launched: Vec<String> = job
+        .actions
+        .launch
+        .drain(..)
+        .map(|(id, _)| id.to_string())
+        .collect();
     for id in &launched {
         job.launched(id, Some(format!("{}:13562", host_of(node))));
     }
@@ -134,7 +139,7 @@ fn a_container_killed_by_the_framework_is_not_a_failure() {
 fn only_the_first_attempt_to_ask_commits() {
     let mut job = JobState::new("job_1_0002", &[split("h1")], 0, settings(), &nodes());
     let a = grant_all(&mut job, "h1:1").remove(0);
-    job.new_attempt(TaskKind::Map, 0, true);
+    job.new_attempt(TaskType::Map, 0, true);
     let b = grant_all(&mut job, "h2:1").remove(0);
     assert_eq!(job.can_commit(&b), (true, false));
     assert_eq!(job.can_commit(&a), (false, true));

@@ -1,32 +1,40 @@
-//! The reduce side's fetch of one map output: a blocking HTTP/1.1 GET of
-//! `/mapOutput` from the shuffle service of the NodeManager that ran the
-//! map, the segment kept in memory or streamed to a local file, and its
-//! CRC32C checked either way before anything is handed to the merge.
+//! The reduce side's fetch of one map output: an HTTP/1.1 GET of
+//! `/mapOutput` (hyper's client) from the shuffle service of the
+//! NodeManager that ran the map, the segment kept in memory or streamed to
+//! a local file, and its CRC32C checked either way before anything is
+//! handed to the merge.
 //!
 //! One call is one attempt on one connection: retrying, and telling the AM
-//! which maps cannot be fetched, are the caller's.
+//! which maps cannot be fetched, are the caller's. Every connection is made
+//! by [`connect`].
 
+use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::future::Future;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::Configuration;
 use common::conf::TimeUnit;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, HOST, HeaderMap};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 
 use crate::Error;
 use crate::ifile::{FileSegment, IndexEntry, MemorySegment};
 use crate::records::RecordSource;
+use crate::shuffle::handler::{MAP_ATTEMPT_HEADER, MAP_RECORDS_HEADER};
 
 /// How long to wait for the shuffle service to accept a connection.
 pub const CONNECT_TIMEOUT_KEY: &str = common::conf::keys::MAPREDUCE_REDUCE_SHUFFLE_CONNECT_TIMEOUT;
 /// How long to wait for each read from the shuffle service.
 pub const READ_TIMEOUT_KEY: &str = common::conf::keys::MAPREDUCE_REDUCE_SHUFFLE_READ_TIMEOUT;
-/// Bytes read from the socket and written to disk at a time.
+/// Bytes written to disk at a time.
 const IO_BUFFER: usize = 128 * 1024;
-/// Longest response head accepted.
-const MAX_HEAD_BYTES: u64 = 64 * 1024;
 /// Most of an error answer's body kept for the message.
 const MAX_ERROR_BODY: u64 = 4 * 1024;
 /// The CRC32C that ends every segment.
@@ -56,7 +64,7 @@ impl FetchLimits {
     pub fn from_conf(conf: &Configuration, max_in_memory: u64) -> Result<Self, Error> {
         let timeout = |key: &str| {
             conf.get_duration(key, TimeUnit::Milliseconds)
-                .map_err(|error| Error::Config(error.to_string()))
+                .map_err(Error::from)
         };
         Ok(Self {
             connect_timeout: timeout(CONNECT_TIMEOUT_KEY)?,
@@ -183,6 +191,7 @@ pub enum FetchFailure {
 
 /// Fetches `partition` of the map output at `location`: in memory if it is
 /// at most `limits.max_in_memory` bytes, else into a file under `spill_dir`.
+/// Blocks the calling thread (a reducer's fetcher) until done.
 pub fn fetch_map_output(
     location: &MapOutputLocation,
     job_id: &str,
@@ -190,25 +199,57 @@ pub fn fetch_map_output(
     limits: &FetchLimits,
     spill_dir: &Path,
 ) -> Result<FetchedSegment, FetchError> {
-    fetch(location, job_id, partition, limits, spill_dir).map_err(|failure| FetchError {
+    block_on(fetch(location, job_id, partition, limits, spill_dir)).map_err(|failure| FetchError {
         attempt_id: location.attempt_id.clone(),
         address: location.address.clone(),
         failure,
     })
 }
 
-fn fetch(
+thread_local! {
+    /// Each fetcher thread drives its connections on a runtime of its own.
+    static RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
+}
+
+/// Runs `future` to completion on this thread's runtime.
+fn block_on<T>(future: impl Future<Output = Result<T, FetchFailure>>) -> Result<T, FetchFailure> {
+    RUNTIME.with(|cell| {
+        let mut runtime = cell.borrow_mut();
+        if runtime.is_none() {
+            let built = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .enable_time()
+                .build()
+                .map_err(FetchFailure::Connection)?;
+            *runtime = Some(built);
+        }
+        runtime.as_ref().expect("built above").block_on(future)
+    })
+}
+
+async fn fetch(
     location: &MapOutputLocation,
     job_id: &str,
     partition: u32,
     limits: &FetchLimits,
     spill_dir: &Path,
 ) -> Result<FetchedSegment, FetchFailure> {
-    let (mut input, SegmentHead { bytes, records }) =
-        request_segment(location, job_id, partition, limits)?;
+    fail::fail_point!("shuffle::fetch", |_| Err(FetchFailure::Connection(
+        io::Error::other("failpoint shuffle::fetch")
+    )));
+    let (mut body, SegmentHead { bytes, records }, _connection) =
+        request_segment(location, job_id, partition, limits).await?;
     if bytes <= limits.max_in_memory {
-        let mut data = vec![0; bytes as usize];
-        read_fully(&mut input, &mut data, limits.read_timeout)?;
+        let mut data = Vec::with_capacity(bytes as usize);
+        while let Some(chunk) = next_chunk(&mut body, bytes, data.len() as u64, limits).await? {
+            data.extend_from_slice(&chunk);
+        }
+        if data.len() as u64 != bytes {
+            return Err(FetchFailure::ShortBody {
+                expected: bytes,
+                received: data.len() as u64,
+            });
+        }
         let segment =
             MemorySegment::new(data).map_err(|_| FetchFailure::Checksum { partition, bytes })?;
         return Ok(FetchedSegment::Memory {
@@ -218,7 +259,7 @@ fn fetch(
         });
     }
     let path = spill_dir.join(format!("{}_r{partition:06}.out", location.attempt_id));
-    match copy_to_file(&mut input, bytes, &path, limits.read_timeout) {
+    match copy_to_file(&mut body, bytes, &path, limits).await {
         Ok(true) => Ok(FetchedSegment::Disk {
             path,
             records,
@@ -235,251 +276,296 @@ fn fetch(
     }
 }
 
-/// What a 200 answer says of the segment that follows its head.
+/// What a 200 answer says of the segment in its body.
 struct SegmentHead {
     bytes: u64,
     records: u64,
 }
 
-/// Sends the request and reads a successful answer's head; the segment's
-/// bytes are next on the returned stream.
-fn request_segment(
+/// The task driving a fetch's connection, ended (closing the socket) when
+/// the fetch is done with it.
+struct ConnectionTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ConnectionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends the request and checks a successful answer's head; the segment is
+/// the returned body, read while the connection's task lives.
+async fn request_segment(
     location: &MapOutputLocation,
     job_id: &str,
     partition: u32,
     limits: &FetchLimits,
-) -> Result<(BufReader<TcpStream>, SegmentHead), FetchFailure> {
+) -> Result<(Incoming, SegmentHead, ConnectionTask), FetchFailure> {
     let attempt = &location.attempt_id;
-    let stream = connect(&location.address, limits.connect_timeout)?;
-    let setup = |result: io::Result<()>| result.map_err(FetchFailure::Connection);
-    setup(stream.set_read_timeout(Some(limits.read_timeout)))?;
-    setup(stream.set_write_timeout(Some(limits.read_timeout)))?;
-    setup(stream.set_nodelay(true))?;
-    let request = format!(
-        "GET /mapOutput?job={job_id}&reduce={partition}&map={attempt} HTTP/1.1\r\n\
-         Host: {}\r\nConnection: close\r\n\r\n",
-        location.address
-    );
-    (&stream)
-        .write_all(request.as_bytes())
-        .map_err(|error| read_failure(error, limits.read_timeout))?;
-    let mut input = BufReader::with_capacity(IO_BUFFER, stream);
-    let head = read_head(&mut input, limits.read_timeout)?;
-    if head.status != 200 {
-        return Err(error_answer(head, &mut input, limits.read_timeout));
+    let stream = connect(&location.address, limits.connect_timeout)
+        .await
+        .map_err(|error| {
+            if error.kind() == io::ErrorKind::TimedOut {
+                FetchFailure::Timeout {
+                    stage: "connect",
+                    timeout: limits.connect_timeout,
+                }
+            } else {
+                FetchFailure::Connect(error)
+            }
+        })?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|error| FetchFailure::Connection(io::Error::other(error)))?;
+    let connection = ConnectionTask(tokio::spawn(async move {
+        let _ = connection.await;
+    }));
+    let request = Request::get(format!(
+        "/mapOutput?job={job_id}&reduce={partition}&map={attempt}"
+    ))
+    .header(HOST, &location.address)
+    .header(CONNECTION, "close")
+    .body(Empty::<Bytes>::new())
+    .map_err(|error| FetchFailure::BadResponse(format!("cannot make the request: {error}")))?;
+    let response = within(limits.read_timeout, sender.send_request(request))
+        .await?
+        .map_err(head_failure)?;
+    if response.status() != StatusCode::OK {
+        return Err(error_answer(response, limits).await);
     }
-    if head.attempt.as_deref() != Some(attempt.as_str()) {
+    let headers = response.headers();
+    let attempt_header = headers
+        .get(MAP_ATTEMPT_HEADER)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    if attempt_header.as_deref() != Some(attempt.as_str()) {
         return Err(FetchFailure::BadResponse(format!(
-            "X-Map-Attempt is {:?}, not {attempt}",
-            head.attempt
+            "X-Map-Attempt is {attempt_header:?}, not {attempt}"
         )));
     }
-    let bytes = head
-        .content_length
+    let bytes = number_header(headers, CONTENT_LENGTH.as_str())?
         .ok_or_else(|| FetchFailure::BadResponse("no Content-Length".to_string()))?;
-    let records = head
-        .records
+    let records = number_header(headers, MAP_RECORDS_HEADER)?
         .ok_or_else(|| FetchFailure::BadResponse("no X-Map-Records".to_string()))?;
     if bytes < CHECKSUM_BYTES {
         return Err(FetchFailure::BadResponse(format!(
             "a {bytes}-byte segment is shorter than its checksum"
         )));
     }
-    Ok((input, SegmentHead { bytes, records }))
+    Ok((
+        response.into_body(),
+        SegmentHead { bytes, records },
+        connection,
+    ))
 }
 
-/// Connects to the first address of `address` that accepts.
-fn connect(address: &str, timeout: Duration) -> Result<TcpStream, FetchFailure> {
-    let candidates: Vec<SocketAddr> = address
-        .to_socket_addrs()
-        .map_err(FetchFailure::Connect)?
-        .collect();
-    let mut last_failure = FetchFailure::Connect(io::Error::new(
+/// Opens a connection to the shuffle service at `address` (`host:port`):
+/// the first of its addresses that accepts within `timeout`. Every
+/// connection of the shuffle's fetch is made here; a timeout is `TimedOut`.
+pub(crate) async fn connect(address: &str, timeout: Duration) -> io::Result<TcpStream> {
+    let mut last_error = io::Error::new(
         io::ErrorKind::NotFound,
         format!("{address} resolves to no address"),
-    ));
-    for candidate in candidates {
-        match TcpStream::connect_timeout(&candidate, timeout) {
-            Ok(stream) => return Ok(stream),
-            Err(error) if is_timeout(&error) => {
-                last_failure = FetchFailure::Timeout {
-                    stage: "connect",
-                    timeout,
-                }
+    );
+    for candidate in tokio::net::lookup_host(address).await? {
+        match tokio::time::timeout(timeout, TcpStream::connect(candidate)).await {
+            Ok(Ok(stream)) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
             }
-            Err(error) => last_failure = FetchFailure::Connect(error),
+            Ok(Err(error)) => last_error = error,
+            Err(_) => last_error = io::Error::from(io::ErrorKind::TimedOut),
         }
     }
-    Err(last_failure)
+    Err(last_error)
 }
 
-fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-    )
-}
-
-fn read_failure(error: io::Error, timeout: Duration) -> FetchFailure {
-    if is_timeout(&error) {
-        FetchFailure::Timeout {
+/// `future`, or a read timeout if it takes longer than `timeout`.
+async fn within<T>(timeout: Duration, future: impl Future<Output = T>) -> Result<T, FetchFailure> {
+    tokio::time::timeout(timeout, future)
+        .await
+        .map_err(|_| FetchFailure::Timeout {
             stage: "read",
             timeout,
-        }
+        })
+}
+
+/// The failure a hyper error stands for while the head is awaited.
+fn head_failure(error: hyper::Error) -> FetchFailure {
+    if error.is_parse() || error.is_parse_status() {
+        FetchFailure::BadResponse(format!("bad status line or headers: {error}"))
+    } else if error.is_incomplete_message() {
+        FetchFailure::BadResponse(format!("the response head is cut short: {error}"))
     } else {
-        FetchFailure::Connection(error)
+        FetchFailure::Connection(io::Error::other(error))
     }
 }
 
-/// The parts of a response head the fetch uses.
-struct ResponseHead {
-    status: u16,
-    content_length: Option<u64>,
-    records: Option<u64>,
-    attempt: Option<String>,
+/// A header's value as a number; None when absent.
+fn number_header(headers: &HeaderMap, name: &str) -> Result<Option<u64>, FetchFailure> {
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .map(Some)
+        .ok_or_else(|| FetchFailure::BadResponse(format!("{name}: {value:?}")))
 }
 
-fn read_head(input: &mut impl BufRead, timeout: Duration) -> Result<ResponseHead, FetchFailure> {
-    let mut limited = input.take(MAX_HEAD_BYTES);
-    let mut line = String::new();
-    let mut next_line = |line: &mut String| -> Result<(), FetchFailure> {
-        line.clear();
-        let read = limited
-            .read_line(line)
-            .map_err(|error| read_failure(error, timeout))?;
-        if read == 0 || !line.ends_with('\n') {
-            return Err(FetchFailure::BadResponse(
-                "the response head is cut short or too long".to_string(),
-            ));
-        }
-        Ok(())
-    };
-    next_line(&mut line)?;
-    let status = line
-        .strip_prefix("HTTP/1.")
-        .and_then(|rest| rest.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| FetchFailure::BadResponse(format!("status line {:?}", line.trim_end())))?;
-    let mut head = ResponseHead {
-        status,
-        content_length: None,
-        records: None,
-        attempt: None,
-    };
+/// The next piece of a `length`-byte body of which `received` bytes came;
+/// None at its end.
+async fn next_chunk(
+    body: &mut Incoming,
+    length: u64,
+    received: u64,
+    limits: &FetchLimits,
+) -> Result<Option<Bytes>, FetchFailure> {
     loop {
-        next_line(&mut line)?;
-        let header = line.trim_end();
-        if header.is_empty() {
-            return Ok(head);
-        }
-        let Some((name, value)) = header.split_once(':') else {
-            return Err(FetchFailure::BadResponse(format!("header line {header:?}")));
+        let frame = match within(limits.read_timeout, body.frame()).await? {
+            None => return Ok(None),
+            Some(Ok(frame)) => frame,
+            Some(Err(error)) if is_cut_short(&error) => {
+                return Err(FetchFailure::ShortBody {
+                    expected: length,
+                    received,
+                });
+            }
+            Some(Err(error)) => return Err(FetchFailure::Connection(io::Error::other(error))),
         };
-        let value = value.trim();
-        let number = || {
-            value
-                .parse::<u64>()
-                .map_err(|_| FetchFailure::BadResponse(format!("{name}: {value:?}")))
-        };
-        if name.eq_ignore_ascii_case("content-length") {
-            head.content_length = Some(number()?);
-        } else if name.eq_ignore_ascii_case("x-map-records") {
-            head.records = Some(number()?);
-        } else if name.eq_ignore_ascii_case("x-map-attempt") {
-            head.attempt = Some(value.to_string());
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
         }
     }
+}
+
+/// Whether a body error is its connection ending before the whole body.
+fn is_cut_short(error: &hyper::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    error.is_incomplete_message()
 }
 
 /// The failure an error answer stands for, with (the start of) its body.
-fn error_answer(head: ResponseHead, input: &mut impl Read, timeout: Duration) -> FetchFailure {
-    let limit = head
-        .content_length
-        .unwrap_or(MAX_ERROR_BODY)
-        .min(MAX_ERROR_BODY);
-    let mut body = Vec::new();
-    if let Err(error) = input.take(limit).read_to_end(&mut body) {
-        return read_failure(error, timeout);
-    }
-    FetchFailure::Status {
-        status: head.status,
-        body: String::from_utf8_lossy(&body).trim_end().to_string(),
-    }
-}
-
-/// Fills `buffer` from `input`, or says how much came before it ended.
-fn read_fully(
-    input: &mut impl Read,
-    buffer: &mut [u8],
-    timeout: Duration,
-) -> Result<(), FetchFailure> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match input.read(&mut buffer[filled..]) {
-            Ok(0) => {
-                return Err(FetchFailure::ShortBody {
-                    expected: buffer.len() as u64,
-                    received: filled as u64,
-                });
-            }
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(read_failure(error, timeout)),
+async fn error_answer(response: Response<Incoming>, limits: &FetchLimits) -> FetchFailure {
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let mut message = Vec::new();
+    while (message.len() as u64) < MAX_ERROR_BODY {
+        match next_chunk(&mut body, MAX_ERROR_BODY, message.len() as u64, limits).await {
+            Ok(Some(chunk)) => message.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(failure @ FetchFailure::Timeout { .. }) => return failure,
+            Err(_) => break,
         }
     }
-    Ok(())
+    message.truncate(MAX_ERROR_BODY as usize);
+    FetchFailure::Status {
+        status,
+        body: String::from_utf8_lossy(&message).trim_end().to_string(),
+    }
 }
 
-/// Streams a `length`-byte segment from `input` into a new file at `path`,
-/// computing the CRC32C of its data on the way; false if it does not match
-/// the stored one.
-fn copy_to_file(
-    input: &mut impl Read,
+/// Streams a `length`-byte segment from `body` into a new file at `path`,
+/// checking its checksum on the way; false if it does not match.
+async fn copy_to_file(
+    body: &mut Incoming,
     length: u64,
     path: &Path,
-    timeout: Duration,
+    limits: &FetchLimits,
 ) -> Result<bool, FetchFailure> {
-    let local_disk = |source| FetchFailure::LocalDisk {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut output = BufWriter::with_capacity(IO_BUFFER, File::create(path).map_err(local_disk)?);
-    let data_length = length - CHECKSUM_BYTES;
-    let mut buffer = vec![0; IO_BUFFER];
-    let mut position = 0u64;
-    let mut computed = 0u32;
-    let mut stored = [0u8; CHECKSUM_BYTES as usize];
-    while position < length {
-        let wanted = (length - position).min(IO_BUFFER as u64) as usize;
-        let read = match input.read(&mut buffer[..wanted]) {
-            Ok(0) => {
-                return Err(FetchFailure::ShortBody {
-                    expected: length,
-                    received: position,
-                });
-            }
-            Ok(read) => read,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(read_failure(error, timeout)),
-        };
-        let chunk = &buffer[..read];
-        let data_in_chunk = data_length.saturating_sub(position).min(read as u64) as usize;
-        computed = crc32c::crc32c_append(computed, &chunk[..data_in_chunk]);
-        if data_in_chunk < read {
-            let checksum_at = (position + data_in_chunk as u64 - data_length) as usize;
-            stored[checksum_at..checksum_at + read - data_in_chunk]
+    let mut file = SegmentFile::create(path, length)?;
+    while let Some(chunk) = next_chunk(body, length, file.position, limits).await? {
+        file.append(&chunk)?;
+    }
+    file.finish()
+}
+
+/// A segment being written to its own file, with the CRC32C of its data
+/// computed on the way and its stored checksum (the last 4 bytes) kept.
+struct SegmentFile {
+    path: PathBuf,
+    output: BufWriter<File>,
+    length: u64,
+    position: u64,
+    computed: u32,
+    stored: [u8; CHECKSUM_BYTES as usize],
+}
+
+impl SegmentFile {
+    fn create(path: &Path, length: u64) -> Result<Self, FetchFailure> {
+        let file = File::create(path).map_err(|source| FetchFailure::LocalDisk {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            output: BufWriter::with_capacity(IO_BUFFER, file),
+            length,
+            position: 0,
+            computed: 0,
+            stored: [0; CHECKSUM_BYTES as usize],
+        })
+    }
+
+    fn local_disk(&self, source: io::Error) -> FetchFailure {
+        FetchFailure::LocalDisk {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends the next bytes of the segment.
+    fn append(&mut self, chunk: &[u8]) -> Result<(), FetchFailure> {
+        if self.position + chunk.len() as u64 > self.length {
+            return Err(FetchFailure::BadResponse(format!(
+                "more than the {} bytes of its Content-Length",
+                self.length
+            )));
+        }
+        let data_length = self.length - CHECKSUM_BYTES;
+        let data_in_chunk = data_length
+            .saturating_sub(self.position)
+            .min(chunk.len() as u64) as usize;
+        self.computed = crc32c::crc32c_append(self.computed, &chunk[..data_in_chunk]);
+        if data_in_chunk < chunk.len() {
+            let checksum_at = (self.position + data_in_chunk as u64 - data_length) as usize;
+            self.stored[checksum_at..checksum_at + chunk.len() - data_in_chunk]
                 .copy_from_slice(&chunk[data_in_chunk..]);
         }
-        output.write_all(chunk).map_err(local_disk)?;
-        position += read as u64;
+        if let Err(error) = self.output.write_all(chunk) {
+            return Err(self.local_disk(error));
+        }
+        self.position += chunk.len() as u64;
+        Ok(())
     }
-    output.flush().map_err(local_disk)?;
-    Ok(computed == u32::from_be_bytes(stored))
+
+    /// Flushes the file; whether the data matches its checksum.
+    fn finish(mut self) -> Result<bool, FetchFailure> {
+        if self.position != self.length {
+            return Err(FetchFailure::ShortBody {
+                expected: self.length,
+                received: self.position,
+            });
+        }
+        if let Err(error) = self.output.flush() {
+            return Err(self.local_disk(error));
+        }
+        Ok(self.computed == u32::from_be_bytes(self.stored))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::net::TcpListener;
+    use std::io::{BufRead, BufReader};
+    use std::net::{TcpListener, TcpStream};
 
     use super::*;
     use crate::ifile::frame_record;
@@ -578,41 +664,24 @@ mod tests {
         assert!(error.contains(READ_TIMEOUT_KEY), "{error}");
     }
 
-    /// Reads at most `step` bytes at a time.
-    struct Trickle<'a> {
-        bytes: &'a [u8],
-        step: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-            let read = self.step.min(buffer.len()).min(self.bytes.len());
-            buffer[..read].copy_from_slice(&self.bytes[..read]);
-            self.bytes = &self.bytes[read..];
-            Ok(read)
-        }
-    }
-
     #[test]
     fn copy_checks_a_checksum_split_across_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("segment");
         let bytes = segment(20);
+        let copy = |bytes: &[u8], step: usize| {
+            let mut file = SegmentFile::create(&path, bytes.len() as u64).unwrap();
+            for chunk in bytes.chunks(step) {
+                file.append(chunk).unwrap();
+            }
+            file.finish().unwrap()
+        };
         for step in [1, 3, 7, bytes.len() - 2, IO_BUFFER] {
-            let mut input = Trickle {
-                bytes: &bytes,
-                step,
-            };
-            let timeout = Duration::from_secs(1);
-            assert!(copy_to_file(&mut input, bytes.len() as u64, &path, timeout).unwrap());
+            assert!(copy(&bytes, step));
             assert_eq!(std::fs::read(&path).unwrap(), bytes, "step {step}");
             let mut damaged = bytes.clone();
             *damaged.last_mut().unwrap() ^= 0x80;
-            let mut input = Trickle {
-                bytes: &damaged,
-                step,
-            };
-            assert!(!copy_to_file(&mut input, bytes.len() as u64, &path, timeout).unwrap());
+            assert!(!copy(&damaged, step));
         }
     }
 
@@ -668,6 +737,31 @@ mod tests {
             matches!(&error.failure, FetchFailure::Status { status: 404, body } if body == "not here"),
             "{error}"
         );
+    }
+
+    #[cfg(feature = "failpoints")]
+    #[test]
+    fn the_fetch_failpoint_fails_fetches_until_removed() {
+        let scenario = fail::FailScenario::setup();
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = segment(3);
+        let mut answer = ok_head(bytes.len(), 3, ATTEMPT);
+        answer.extend_from_slice(&bytes);
+        let address = canned_server(answer);
+        fail::cfg("shuffle::fetch", "return").unwrap();
+        let error = fetch_from(address.clone(), limits(u64::MAX), dir.path()).unwrap_err();
+        assert!(
+            matches!(error.failure, FetchFailure::Connection(_)),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("failpoint shuffle::fetch"),
+            "{error}"
+        );
+        fail::remove("shuffle::fetch");
+        let fetched = fetch_from(address, limits(u64::MAX), dir.path()).unwrap();
+        assert_eq!(fetched.records(), 3);
+        scenario.teardown();
     }
 
     #[test]

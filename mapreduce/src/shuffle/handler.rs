@@ -1,6 +1,7 @@
 //! The MapReduce shuffle service (`mapreduce_shuffle`, Hadoop's
-//! ShuffleHandler): an HTTP server inside the NodeManager from which reduce
-//! tasks fetch their partition of each map's output.
+//! ShuffleHandler): an HTTP server inside the NodeManager, plugged in as an
+//! auxiliary service, from which reduce tasks fetch their partition of each
+//! map's output.
 //!
 //! `GET /mapOutput?job=<job>&reduce=<partition>&map=<attempt>` answers with
 //! the partition's segment of that map attempt's `file.out`, streamed from
@@ -23,19 +24,20 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use common::mapoutput::{
-    IndexEntry, MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME,
-    application_id_of_job, map_output_dir, read_index, serialize_shuffle_port,
-};
 use common::yarn::ApplicationId;
+use nodemanager::layout::app_dir;
+use nodemanager::{AuxServiceContext, AuxServiceError, AuxiliaryService};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpSocket;
 use tokio::sync::oneshot;
 use tokio_util::io::ReaderStream;
 use tracing::{info, warn};
 
-use crate::aux_services::{AuxServiceContext, AuxiliaryService};
-use crate::layout::app_dir;
+use crate::ids::{TaskAttemptId, TaskType};
+use crate::mapoutput::{
+    IndexEntry, MAP_OUTPUT_FILE, MAP_OUTPUT_INDEX_FILE, SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME,
+    application_id_of_job, map_output_dir, read_index, serialize_shuffle_port,
+};
 
 /// Header with the records of the served segment.
 pub const MAP_RECORDS_HEADER: &str = "X-Map-Records";
@@ -45,6 +47,27 @@ pub const MAP_ATTEMPT_HEADER: &str = "X-Map-Attempt";
 const CHUNK_BYTES: usize = 128 * 1024;
 /// Connections waiting to be accepted (reducers fetch in parallel).
 const LISTEN_BACKLOG: u32 = 1024;
+
+/// Why the shuffle service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ShuffleHandlerError {
+    /// `start` was called twice.
+    #[error("the shuffle service is already running")]
+    AlreadyRunning,
+    /// It was started outside the NodeManager's runtime.
+    #[error("the shuffle service must start inside a tokio runtime")]
+    NoRuntime,
+    /// `mapreduce.shuffle.port` is not a port.
+    #[error(transparent)]
+    Port(#[from] common::conf::ConfError),
+    /// The port could not be bound.
+    #[error("cannot listen on {host}:{port}: {source}")]
+    Listen {
+        host: String,
+        port: u16,
+        source: io::Error,
+    },
+}
 
 /// The shuffle service of one NodeManager.
 #[derive(Default)]
@@ -57,36 +80,29 @@ pub struct ShuffleHandler {
 }
 
 impl ShuffleHandler {
+    /// A handler that is not serving yet (the NodeManager starts it).
     pub fn new() -> Self {
         Self::default()
     }
-}
 
-impl AuxiliaryService for ShuffleHandler {
-    fn name(&self) -> &str {
-        SHUFFLE_SERVICE_NAME
-    }
-
-    /// Binds `mapreduce.shuffle.port` on the NodeManager's host and serves
-    /// in the current runtime; the metadata is the bound port.
-    fn start(&self, context: &AuxServiceContext) -> Result<Vec<u8>, String> {
+    /// Binds the port and spawns the server; see [`AuxiliaryService::start`].
+    fn serve(&self, context: &AuxServiceContext) -> Result<u16, ShuffleHandlerError> {
         if lock(&self.shutdown).is_some() {
-            return Err("the shuffle service is already running".to_string());
+            return Err(ShuffleHandlerError::AlreadyRunning);
         }
-        let port = context
-            .conf
-            .get_u16(SHUFFLE_PORT_KEY)
-            .map_err(|error| error.to_string())?;
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| "the shuffle service must start inside a tokio runtime".to_string())?;
+        let port = context.conf.get_u16(SHUFFLE_PORT_KEY)?;
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| ShuffleHandlerError::NoRuntime)?;
+        let cannot_listen = |source| ShuffleHandlerError::Listen {
+            host: context.host.clone(),
+            port,
+            source,
+        };
         let listener = {
             let _entered = runtime.enter();
-            listen(&context.host, port)
-                .map_err(|error| format!("cannot listen on {}:{port}: {error}", context.host))?
+            listen(&context.host, port).map_err(cannot_listen)?
         };
-        let bound = listener
-            .local_addr()
-            .map_err(|error| format!("cannot listen on {}:{port}: {error}", context.host))?;
+        let bound = listener.local_addr().map_err(cannot_listen)?;
         let state = Arc::new(ShuffleState {
             local_dirs: context.local_dirs.clone(),
             users: self.users.clone(),
@@ -112,7 +128,19 @@ impl AuxiliaryService for ShuffleHandler {
         });
         *lock(&self.shutdown) = Some(stop);
         info!(address = %bound, "mapreduce_shuffle listening");
-        Ok(serialize_shuffle_port(bound.port()))
+        Ok(bound.port())
+    }
+}
+
+impl AuxiliaryService for ShuffleHandler {
+    fn name(&self) -> &str {
+        SHUFFLE_SERVICE_NAME
+    }
+
+    /// Binds `mapreduce.shuffle.port` on the NodeManager's host and serves
+    /// in the current runtime; the metadata is the bound port.
+    fn start(&self, context: &AuxServiceContext) -> Result<Vec<u8>, AuxServiceError> {
+        Ok(serialize_shuffle_port(self.serve(context)?))
     }
 
     fn initialize_application(&self, application: ApplicationId, user: &str) {
@@ -216,16 +244,9 @@ fn parse_request(params: &HashMap<String, String>) -> Result<MapOutputRequest, F
     let partition = reduce
         .parse::<u32>()
         .map_err(|_| Failure::bad_request(format!("reduce: invalid partition '{reduce}'")))?;
-    let job_suffix = &job["job_".len()..];
-    let task_and_attempt = attempt
-        .strip_prefix("attempt_")
-        .and_then(|rest| rest.strip_prefix(job_suffix))
-        .and_then(|rest| rest.strip_prefix("_m_"));
-    let is_map_attempt = task_and_attempt.is_some_and(|rest| {
-        let (task, attempt_number) = rest.split_once('_').unwrap_or(("", ""));
-        let decimal = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-        decimal(task) && decimal(attempt_number)
-    });
+    let is_map_attempt = attempt
+        .parse::<TaskAttemptId>()
+        .is_ok_and(|id| id.task_type() == TaskType::Map && id.job_id() == *job);
     if !is_map_attempt {
         return Err(Failure::bad_request(format!(
             "map: '{attempt}' is not a map attempt of {job}"
@@ -331,8 +352,9 @@ mod tests {
     use std::time::Duration;
 
     use common::Configuration;
-    use common::mapoutput::{parse_shuffle_port, write_index};
     use tokio::io::AsyncWriteExt;
+
+    use crate::mapoutput::{parse_shuffle_port, write_index};
 
     use super::*;
 

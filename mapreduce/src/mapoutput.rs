@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// The auxiliary service's name in `yarn.nodemanager.aux-services`.
 pub const SHUFFLE_SERVICE_NAME: &str = "mapreduce_shuffle";
 /// The shuffle service's port key; 0 picks a free port.
-pub const SHUFFLE_PORT_KEY: &str = crate::conf::keys::MAPREDUCE_SHUFFLE_PORT;
+pub const SHUFFLE_PORT_KEY: &str = common::conf::keys::MAPREDUCE_SHUFFLE_PORT;
 /// A map output's data file: one segment per partition.
 pub const MAP_OUTPUT_FILE: &str = "file.out";
 /// A map output's index file.
