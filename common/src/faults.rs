@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -31,6 +31,9 @@ pub const CLIENT: &str = "client";
 pub const ANY: &str = "*";
 /// The method of a raw TCP connection (data transfer, shuffle), for rules.
 pub const CONNECT: &str = "connect";
+/// The source of a connection from outside this process: no rule names it,
+/// so only rules from [`ANY`] match.
+const UNNAMED_PEER: &str = "";
 
 /// What a matching rule does to a call or connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +77,8 @@ struct Table {
 
 /// Set while at least one rule exists: the only thing a check reads otherwise.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Calls and connections a rule has dropped or delayed so far.
+static HITS: AtomicU64 = AtomicU64::new(0);
 static TABLE: RwLock<Table> = RwLock::new(Table {
     names: Vec::new(),
     rules: Vec::new(),
@@ -163,11 +168,40 @@ fn check(from: &str, address: &str, method: &str) -> Option<Action> {
         .iter()
         .find(|(known, _)| *known == address)
         .map_or(address.as_str(), |(_, name)| name.as_str());
-    table
+    let action = table
         .rules
         .iter()
         .find(|rule| rule.matches(from, to, method))
-        .map(|rule| rule.action)
+        .map(|rule| rule.action);
+    if action.is_some() {
+        HITS.fetch_add(1, Ordering::Relaxed);
+    }
+    action
+}
+
+/// How many calls and connections the rules have dropped or delayed in this
+/// process: a test reads it to see that its fault really happened.
+pub fn hits() -> u64 {
+    HITS.load(Ordering::Relaxed)
+}
+
+/// Whether a server listening on `local_address` serves a connection it
+/// has just accepted from a peer this table cannot name (another process,
+/// such as a task in a container): only rules from [`ANY`] node about
+/// [`CONNECT`]s apply. `false` means close it unanswered, as a lost link
+/// would; a delay rule holds it first.
+pub async fn admit(local_address: &str) -> bool {
+    if !ACTIVE.load(Ordering::Acquire) {
+        return true;
+    }
+    match check(UNNAMED_PEER, local_address, CONNECT) {
+        Some(Action::Drop) => false,
+        Some(Action::Delay(duration)) => {
+            tokio::time::sleep(duration).await;
+            true
+        }
+        None => true,
+    }
 }
 
 /// The error a dropped connection gets: what an unreachable peer gives.

@@ -462,6 +462,21 @@ impl MiniCluster {
         }
     }
 
+    /// The index of the DataNode holding replicas of the most of `blocks`: a
+    /// fault test's victim, whose loss hurts the most.
+    pub fn datanode_holding_most(&self, blocks: &[proto::hdfs::LocatedBlock]) -> usize {
+        let replicas_on = |index: usize| {
+            let host = datanode_host(index);
+            blocks
+                .iter()
+                .filter(|block| block.locations.iter().any(|node| node.host == host))
+                .count()
+        };
+        (0..self.num_datanodes())
+            .max_by_key(|&index| replicas_on(index))
+            .unwrap_or_default()
+    }
+
     pub fn num_datanodes(&self) -> usize {
         self.datanodes.len()
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use client::yarn::YarnClient;
 use common::faults;
-use mapreduce::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME};
+use mapreduce::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME, parse_shuffle_port};
 use mapreduce::shuffle::ShuffleHandler;
 use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
@@ -215,7 +215,17 @@ impl MiniCluster {
         let nodemanager = NodeManager::start(config, aux_services)
             .await
             .with_context(|| format!("starting NodeManager {index}"))?;
-        faults::register(&nodemanager_name(index), [nodemanager.address()]);
+        let mut addresses = vec![nodemanager.address().to_string()];
+        if let Some(port) = nodemanager
+            .containers()
+            .aux_metadata
+            .get(SHUFFLE_SERVICE_NAME)
+            .and_then(|metadata| parse_shuffle_port(metadata))
+        {
+            let host = nodemanager.node_id().split(':').next().unwrap_or_default();
+            addresses.push(format!("{host}:{port}"));
+        }
+        faults::register(&nodemanager_name(index), addresses);
         let yarn = self.yarn_mut()?;
         if index >= yarn.nodemanagers.len() {
             yarn.nodemanagers.resize_with(index + 1, || None);

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::faults::Channel;
 use common::yarn::{ApplicationId, exit_status};
 use proto::yarn as pb;
 use proto::yarn::container_management_server::ContainerManagementServer;
@@ -13,7 +14,6 @@ use proto::yarn::resource_tracker_client::ResourceTrackerClient;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tonic::transport::Channel;
 use tracing::{error, info, warn};
 
 use crate::aux_services::{AuxServiceContext, AuxServices};

@@ -34,15 +34,7 @@ async fn a_dead_datanode_is_replaced_to_full_replication() {
 
     // Stop the DataNode that holds the most replicas.
     let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
-    let victim = (0..cluster.num_datanodes())
-        .max_by_key(|&index| {
-            let host = minicluster::datanode_host(index);
-            blocks
-                .iter()
-                .filter(|block| block.locations.iter().any(|node| node.host == host))
-                .count()
-        })
-        .unwrap();
+    let victim = cluster.datanode_holding_most(&blocks);
     let victim_host = minicluster::datanode_host(victim);
     cluster.stop_datanode(victim).await;
     assert!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use client::DfsClient;
 use common::{FsPermission, faults};
-use minicluster::{MiniCluster, NAMENODE, datanode_host, datanode_name};
+use minicluster::{MiniCluster, NAMENODE, datanode_host, datanode_name, nodemanager_name};
 use proto::hdfs as pb;
 use proto::yarn as pb_yarn;
 use tusk_tests::{content, create_options, eventually, read_file, write_file};
@@ -60,15 +60,7 @@ async fn a_datanode_partitioned_from_the_namenode_is_declared_dead_then_trimmed_
         .await
         .unwrap();
     let (_, blocks, _) = client.block_locations("/f", 0, u64::MAX).await.unwrap();
-    let victim = (0..cluster.num_datanodes())
-        .max_by_key(|&index| {
-            let host = datanode_host(index);
-            blocks
-                .iter()
-                .filter(|block| block.locations.iter().any(|node| node.host == host))
-                .count()
-        })
-        .unwrap();
+    let victim = cluster.datanode_holding_most(&blocks);
     let victim_host = datanode_host(victim);
     let victim_name = datanode_name(victim);
 
@@ -324,5 +316,46 @@ async fn a_silent_nodemanager_is_lost_only_once_the_clock_passes_its_expiry() {
     )
     .await;
     assert_eq!(state_of(&live).await, Some(pb_yarn::NodeState::NodeRunning));
+    cluster.shutdown().await;
+}
+
+/// A reducer cut off from the NodeManager that holds the map outputs (its
+/// shuffle service closes every connection unanswered) keeps retrying its
+/// fetches; once the link is back, the job finishes with exact counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reducer_whose_shuffle_fetches_are_dropped_finishes_through_retries() {
+    let cluster = MiniCluster::builder()
+        .datanodes(1)
+        .nodemanagers(1)
+        .build()
+        .await
+        .unwrap();
+    let client = cluster.client().unwrap();
+    let text = b"alpha beta\nbeta gamma\ngamma gamma\n".repeat(200);
+    write_file(&client, "/in/words.txt", &text, 1, BLOCK).await;
+
+    let hits_before = faults::hits();
+    cluster.drop_traffic(faults::ANY, &nodemanager_name(0), faults::CONNECT);
+    let job = tokio::process::Command::new(tusk_tests::binary("wordcount"))
+        .args(["/in", "/out"])
+        .env("HADOOP_CONF_DIR", cluster.conf_dir())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    eventually(
+        Duration::from_secs(120),
+        "a reducer's shuffle connection closed by the fault rule",
+        async || faults::hits() > hits_before,
+    )
+    .await;
+    cluster.heal();
+
+    let output = job.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        read_file(&client, "/out/part-r-00000").await,
+        b"alpha\t200\nbeta\t400\ngamma\t600\n"
+    );
     cluster.shutdown().await;
 }

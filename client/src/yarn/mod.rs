@@ -5,13 +5,14 @@
 
 pub mod names;
 
+use common::faults::{self, Channel};
 use common::yarn::ApplicationAttemptId;
 use common::{Configuration, RemoteException};
 use proto::yarn as pb;
 use proto::yarn::application_client_protocol_client::ApplicationClientProtocolClient;
 use proto::yarn::application_master_protocol_client::ApplicationMasterProtocolClient;
 use proto::yarn::container_management_client::ContainerManagementClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use crate::Result;
 
@@ -26,7 +27,8 @@ pub const RM_RESOURCE_TRACKER_ADDRESS_KEY: &str =
 
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
-/// A lazily connected channel to `host:port`; `0.0.0.0` means this host.
+/// A lazily connected channel to `host:port` (`0.0.0.0` means this host),
+/// checked against the fault rules as every Tusk channel is.
 pub fn channel(address: &str) -> Result<Channel> {
     let address = address.replace("0.0.0.0", "127.0.0.1");
     let endpoint = Endpoint::from_shared(format!("http://{address}"))
@@ -34,7 +36,7 @@ pub fn channel(address: &str) -> Result<Channel> {
             RemoteException::illegal_argument(format!("invalid address '{address}': {error}"))
         })?
         .tcp_nodelay(true);
-    Ok(endpoint.connect_lazy())
+    Ok(faults::channel(faults::CLIENT, endpoint))
 }
 
 fn configured_address(conf: &Configuration, key: &str) -> Result<String> {

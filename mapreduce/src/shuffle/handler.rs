@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
-use std::net::ToSocketAddrs;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,7 +23,8 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
+use axum::serve::{Listener, ListenerExt};
+use common::faults;
 use common::yarn::ApplicationId;
 use nodemanager::layout::app_dir;
 use nodemanager::{AuxServiceContext, AuxServiceError, AuxiliaryService};
@@ -31,7 +32,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpSocket;
 use tokio::sync::oneshot;
 use tokio_util::io::ReaderStream;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::ids::{TaskAttemptId, TaskType};
 use crate::mapoutput::{
@@ -113,6 +114,10 @@ impl ShuffleHandler {
         let (stop, stopped) = oneshot::channel();
         // Without NODELAY the last packet of a response waits for the
         // reducer's delayed ACK.
+        let listener = AdmittingListener {
+            inner: listener,
+            local_address: bound.to_string(),
+        };
         let listener = listener.tap_io(|stream| {
             let _ = stream.set_nodelay(true);
         });
@@ -160,6 +165,33 @@ impl AuxiliaryService for ShuffleHandler {
 
 /// Listens on `host:port` with SO_REUSEADDR, as tokio's own `bind` does,
 /// so a restarted NodeManager gets its fixed port back at once.
+/// The shuffle's listener: each accepted connection passes the fault rules
+/// first ([`faults::admit`]), so a test can cut reducers, which run in other
+/// processes, off this NodeManager's map outputs.
+struct AdmittingListener {
+    inner: tokio::net::TcpListener,
+    local_address: String,
+}
+
+impl Listener for AdmittingListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (stream, peer) = Listener::accept(&mut self.inner).await;
+            if faults::admit(&self.local_address).await {
+                return (stream, peer);
+            }
+            debug!(%peer, "shuffle connection closed by a fault rule");
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Listener::local_addr(&self.inner)
+    }
+}
+
 fn listen(host: &str, port: u16) -> io::Result<tokio::net::TcpListener> {
     let address = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, "the host resolves to no address")

@@ -23,7 +23,8 @@ use crate::job::JobSpec;
 use crate::yarn::appmaster::JOB_DIR_KEY;
 use crate::yarn::staging::{SUBMIT_REPLICATION_KEY, done_dir, staging_dir, upload, upload_file};
 use crate::yarn::wire::{channel, counters_from_proto, encode_splits};
-use crate::yarn::{JOB_BINARY, JOB_CONF, JOB_SPLITS, ROLE_ENV, history, is_final, job_id_of};
+use crate::yarn::{JOB_BINARY, JOB_CONF, JOB_SPLITS, ROLE_ENV, history, job_id_of};
+use client::yarn::names::is_final;
 
 /// The application type of MapReduce jobs.
 pub const APPLICATION_TYPE: &str = "MAPREDUCE";
@@ -179,7 +180,7 @@ async fn am_report(app: &pb::ApplicationReport, job_id: &str) -> Option<mrpb::Jo
 
 fn am_client(
     app: &pb::ApplicationReport,
-) -> Option<MrClientProtocolClient<tonic::transport::Channel>> {
+) -> Option<MrClientProtocolClient<common::faults::Channel>> {
     if app.rpc_port <= 0 || app.am_host.is_empty() || app.am_host == "N/A" {
         return None;
     }

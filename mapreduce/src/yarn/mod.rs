@@ -147,15 +147,6 @@ pub fn application_of(job_id: &str) -> Option<common::yarn::ApplicationId> {
     format!("application_{rest}").parse().ok()
 }
 
-/// Whether an application state is final.
-pub(crate) fn is_final(state: i32) -> bool {
-    use proto::yarn::YarnApplicationState as State;
-    matches!(
-        State::try_from(state),
-        Ok(State::Finished | State::Failed | State::Killed)
-    )
-}
-
 /// `host` of a `host:port` node id.
 pub(crate) fn host_of(node_id: &str) -> &str {
     node_id.rsplit_once(':').map_or(node_id, |(host, _)| host)

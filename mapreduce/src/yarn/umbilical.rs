@@ -1,9 +1,9 @@
 //! A task's blocking client of its AM's TaskUmbilicalProtocol.
 
+use common::faults::Channel;
 use proto::mapreduce as pb;
 use proto::mapreduce::task_umbilical_protocol_client::TaskUmbilicalProtocolClient;
 use tokio::runtime::Handle;
-use tonic::transport::Channel;
 
 use crate::Error;
 use crate::counters::Counters;

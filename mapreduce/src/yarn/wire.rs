@@ -1,9 +1,9 @@
 //! What crosses process boundaries: counters as protocol messages, splits
 //! as `job.split` (JSON), and gRPC channels to the AM.
 
+use common::faults::Channel;
 use proto::mapreduce as pb;
 use serde::{Deserialize, Serialize};
-use tonic::transport::Channel;
 
 use crate::Error;
 use crate::counters::Counters;
