@@ -21,6 +21,7 @@ pub mod dfs;
 pub mod dfsadmin;
 pub mod fsck;
 pub mod getconf;
+pub mod hadoop;
 pub mod launcher;
 pub mod mapred;
 pub mod namenode_cmd;

@@ -52,10 +52,7 @@ fn main() -> ExitCode {
         }
         "oiv" => tusk_cli::oiv::run(args, &mut out, &mut err),
         "oev" => tusk_cli::oev::run(args, &mut out, &mut err),
-        "version" => {
-            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
+        "version" => tusk_cli::hadoop::version(&mut out),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             0

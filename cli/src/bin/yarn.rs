@@ -48,10 +48,7 @@ fn main() -> ExitCode {
             common::logging::init("info");
             launcher::runtime().block_on(yarn::distributedshell::run_am(conf))
         }
-        "version" => {
-            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
+        "version" => tusk_cli::hadoop::version(&mut out),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             0

@@ -34,6 +34,7 @@ mod xml;
 pub use address::{DEFAULT_NAMENODE_PORT, hdfs_authority, resolve_socket_addr};
 pub use configuration::Configuration;
 pub use values::TimeUnit;
+pub use xml::validate_resource;
 
 /// Errors naming the key or file at fault.
 #[derive(Debug, thiserror::Error)]

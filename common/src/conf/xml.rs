@@ -90,6 +90,70 @@ pub(super) fn parse_resource(file: &str, bytes: &[u8]) -> Result<Vec<Property>, 
     Ok(properties)
 }
 
+/// The problems Hadoop's `ConfTest` (`hadoop conftest`) reports in one
+/// configuration file, in its words: XML that does not parse, a root that is
+/// not `<configuration>`, an element that is not `<property>`, a property
+/// without a `<name>` or with two, and a name given by two properties. Empty
+/// when the file is valid.
+pub fn validate_resource(bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return vec!["bad conf file: not UTF-8 text".to_string()];
+    };
+    let document = match roxmltree::Document::parse(text) {
+        Ok(document) => document,
+        Err(error) => return vec![format!("bad conf file: {error}")],
+    };
+    let root = document.root_element();
+    if root.tag_name().name() != "configuration" {
+        return vec!["bad conf file: top-level element not <configuration>".to_string()];
+    }
+    let line = |node: roxmltree::Node<'_, '_>| document.text_pos_at(node.range().start).row;
+    let mut errors = Vec::new();
+    let mut first_line_of: Vec<(String, Vec<u32>)> = Vec::new();
+    for node in root.children().filter(roxmltree::Node::is_element) {
+        if node.tag_name().name() != "property" {
+            errors.push(format!("Line {}: element not <property>", line(node)));
+            continue;
+        }
+        let mut names: Vec<String> = node
+            .attribute("name")
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        names.extend(
+            node.children()
+                .filter(|field| field.is_element() && field.tag_name().name() == "name")
+                .map(element_text),
+        );
+        match names.as_slice() {
+            [] => errors.push(format!("Line {}: <property> has no <name>", line(node))),
+            [name] if name.trim().is_empty() => errors.push(format!(
+                "Line {}: <property> has an empty <name>",
+                line(node)
+            )),
+            [name] => {
+                let name = name.trim().to_string();
+                match first_line_of.iter_mut().find(|(seen, _)| *seen == name) {
+                    Some((_, lines)) => lines.push(line(node)),
+                    None => first_line_of.push((name, vec![line(node)])),
+                }
+            }
+            _ => errors.push(format!(
+                "Line {}: <property> has duplicated <name>s",
+                line(node)
+            )),
+        }
+    }
+    for (name, lines) in first_line_of.iter().filter(|(_, lines)| lines.len() > 1) {
+        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+        errors.push(format!(
+            "Line {}: duplicated <property>s for {name}",
+            lines.join(", ")
+        ));
+    }
+    errors
+}
+
 /// Text content of an element, its text and CDATA children joined (comments dropped).
 fn element_text(node: roxmltree::Node<'_, '_>) -> String {
     node.children()
@@ -155,6 +219,31 @@ pub(super) fn xml_document<'a>(
 mod tests {
     use super::*;
     use crate::conf::test_support::*;
+
+    #[test]
+    fn validate_resource_reports_what_conftest_reports() {
+        let valid = site_xml(&[property("a", "1"), property("b", "2")].concat());
+        assert!(validate_resource(valid.as_bytes()).is_empty());
+        let errors = validate_resource(
+            b"<configuration>\n<property><value>1</value></property>\n<other/>\n\
+              <property><name>a</name></property>\n<property><name>a</name></property>\n\
+              </configuration>",
+        );
+        assert_eq!(
+            errors,
+            [
+                "Line 2: <property> has no <name>",
+                "Line 3: element not <property>",
+                "Line 4, 5: duplicated <property>s for a",
+            ]
+        );
+        assert_eq!(
+            validate_resource(b"<conf/>"),
+            ["bad conf file: top-level element not <configuration>"]
+        );
+        let broken = validate_resource(b"<configuration><property>");
+        assert!(broken[0].starts_with("bad conf file: "), "{broken:?}");
+    }
 
     #[test]
     fn xml_tolerates_comments_descriptions_and_whitespace() {
