@@ -1,5 +1,6 @@
 //! `hdfs dfsadmin`: administration of the NameNode and a view of its DataNodes.
 
+mod help;
 mod report;
 
 use std::io::Write;
@@ -14,7 +15,19 @@ const USAGE: &str = "Usage: hdfs dfsadmin\n\
 \t[-saveNamespace]\n\
 \t[-rollEdits]\n\
 \t[-printTopology]\n\
-\t[-refreshNodes]";
+\t[-refreshNodes]\n\
+\t[-help [cmd]]";
+
+/// The subcommands Tusk has; `-help` is answered before any connection.
+const KNOWN: &[&str] = &[
+    "-report",
+    "-safemode",
+    "-saveNamespace",
+    "-rollEdits",
+    "-printTopology",
+    "-refreshNodes",
+    "-help",
+];
 
 /// Runs `hdfs dfsadmin ARGS` and returns the exit code.
 pub async fn run(
@@ -23,8 +36,21 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let client = or_exit!(DfsClient::from_conf(conf), err, "dfsadmin: ");
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["-help"] | ["-help", _] => {
+            let _ = write!(out, "{}", help::text(words.get(1).copied(), USAGE));
+            return 0;
+        }
+        [command, ..] if !KNOWN.contains(command) => {
+            // DFSAdmin.run's last branch: the command without its dash.
+            let name = command.strip_prefix('-').unwrap_or(command);
+            let _ = writeln!(err, "{name}: Unknown command");
+            return usage(err);
+        }
+        _ => {}
+    }
+    let client = or_exit!(DfsClient::from_conf(conf), err, "dfsadmin: ");
     let (command, result) = match words.as_slice() {
         ["-safemode", action] => ("safemode", safe_mode(&client, action, out).await),
         ["-saveNamespace"] => ("saveNamespace", save_namespace(&client, out).await),
@@ -181,6 +207,27 @@ mod tests {
         assert_eq!(sections.len(), 1);
         assert_eq!(sections[0], ("Dead", DatanodeReportType::Dead, true));
         assert_eq!(ReportFilter::parse(&["-live", "-x"]), None);
+    }
+
+    #[tokio::test]
+    async fn help_and_unknown_commands_need_no_namenode() {
+        let mut conf = Configuration::new();
+        conf.set("fs.defaultFS", "hdfs://127.0.0.1:1");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = vec!["-help".to_string(), "rollEdits".to_string()];
+        assert_eq!(run(&conf, &args, &mut out, &mut err).await, 0);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-rollEdits:\tRolls the edit log.\n"
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args = vec!["-bogus".to_string()];
+        assert_eq!(run(&conf, &args, &mut out, &mut err).await, 255);
+        let err = String::from_utf8(err).unwrap();
+        assert!(
+            err.starts_with("bogus: Unknown command\nUsage: hdfs dfsadmin\n"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

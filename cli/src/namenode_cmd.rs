@@ -7,10 +7,18 @@ use common::Configuration;
 use namenode::Namesystem;
 use namenode::{NameNode, NameNodeConfig};
 
-const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid] [-force] [-nonInteractive]] | [-importCheckpoint]";
+/// Hadoop's `NameNode.USAGE`, with the startup options Tusk has.
+const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid ] [-force] [-nonInteractive] ] | \n\
+\t[-importCheckpoint]";
 
 /// Runs `hdfs namenode ARGS` and returns the exit code.
 pub fn run(conf: &Configuration, args: &[String]) -> i32 {
+    if let [help] = args
+        && matches!(help.as_str(), "-h" | "-help" | "--help")
+    {
+        println!("{USAGE}");
+        return 0;
+    }
     let config = match NameNodeConfig::from_conf(conf) {
         Ok(config) => config,
         Err(error) => {

@@ -236,3 +236,56 @@ fn checknative_classpath_and_usage() {
     assert_eq!(code, 255);
     assert!(err.starts_with("Usage: hadoop "), "{err}");
 }
+
+#[test]
+fn dfsadmin_help_and_unknown_commands() {
+    let conf_dir = tempfile::tempdir().unwrap();
+    let help = ok("hdfs", conf_dir.path(), &["dfsadmin", "-help"]);
+    assert!(
+        help.starts_with("hdfs dfsadmin performs DFS administrative commands.\n"),
+        "{help}"
+    );
+    for command in [
+        "-report",
+        "-safemode",
+        "-saveNamespace",
+        "-rollEdits",
+        "-printTopology",
+        "-refreshNodes",
+        "-help",
+    ] {
+        assert!(
+            help.lines().any(|line| line.starts_with(command)),
+            "{command} missing: {help}"
+        );
+        // One command's help, named with or without its dash.
+        let one = ok(
+            "hdfs",
+            conf_dir.path(),
+            &["dfsadmin", "-help", &command[1..]],
+        );
+        assert!(one.starts_with(command), "{command}: {one}");
+        assert_eq!(
+            one,
+            ok("hdfs", conf_dir.path(), &["dfsadmin", "-help", command])
+        );
+    }
+
+    let (code, out, err) = run("hdfs", conf_dir.path(), &["dfsadmin", "-bogus"]);
+    assert_eq!(code, 255);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.starts_with("bogus: Unknown command\nUsage: hdfs dfsadmin\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn namenode_help_prints_its_usage() {
+    let conf_dir = tempfile::tempdir().unwrap();
+    for help in ["-help", "-h"] {
+        let out = ok("hdfs", conf_dir.path(), &["namenode", help]);
+        assert!(out.starts_with("Usage: hdfs namenode [-format "), "{out}");
+        assert!(out.contains("[-importCheckpoint]"), "{out}");
+    }
+}
