@@ -1,4 +1,4 @@
-//! The `hdfs`, `yarn` and `mapred` command lines: daemon launchers and user
+//! The `hadoop`, `hdfs`, `yarn` and `mapred` command lines: daemon launchers and user
 //! commands, with Hadoop's syntax, output and exit codes.
 
 /// The value of a `Result`, or else, in a command's `run`: the error
