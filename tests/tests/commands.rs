@@ -289,3 +289,24 @@ fn namenode_help_prints_its_usage() {
         assert!(out.contains("[-importCheckpoint]"), "{out}");
     }
 }
+
+#[test]
+fn hadoop_jar_runs_the_job_binary_as_yarn_jar_does() {
+    let conf_dir = tempfile::tempdir().unwrap();
+    let out = ok(
+        "hadoop",
+        conf_dir.path(),
+        &["jar", "/bin/echo", "one", "two"],
+    );
+    assert_eq!(out, "one two\n");
+    assert_eq!(
+        out,
+        ok("yarn", conf_dir.path(), &["jar", "/bin/echo", "one", "two"])
+    );
+    let (code, _, err) = run("hadoop", conf_dir.path(), &["jar", "/no/such/job"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("JAR does not exist or is not a normal file: /no/such/job"),
+        "{err}"
+    );
+}
