@@ -133,6 +133,10 @@ pub fn conftest(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i3
     }
     let mut files = Vec::new();
     for path in &paths {
+        if !path.exists() {
+            let _ = writeln!(err, "{} does not exist", path.display());
+            return crate::EXIT_FAILURE;
+        }
         match xml_files(path) {
             Ok(found) => files.extend(found),
             Err(error) => {
@@ -232,6 +236,21 @@ mod tests {
             )),
             "{err}"
         );
+    }
+
+    #[test]
+    fn conftest_names_a_missing_path_and_an_empty_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.xml");
+        let (code, _, err) = run_conftest(&["-conffile", missing.to_str().unwrap()]);
+        assert_eq!(code, crate::EXIT_FAILURE);
+        assert_eq!(err, format!("{} does not exist\n", missing.display()));
+        let (code, _, err) = run_conftest(&["-conffile", dir.path().to_str().unwrap()]);
+        assert_eq!(code, crate::EXIT_FAILURE);
+        assert_eq!(err, "No input file to validate\n");
+        let (code, _, err) = run_conftest(&["-conffile"]);
+        assert_eq!(code, crate::EXIT_USAGE);
+        assert!(err.starts_with("Missing argument for option: conffile\nUsage: hadoop conftest"));
     }
 
     #[test]
