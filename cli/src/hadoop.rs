@@ -82,7 +82,7 @@ fn crc32c_accelerated() -> bool {
 
 const CONFTEST_USAGE: &str = "Usage: hadoop conftest [-conffile <path>|-h|--help]
   Options:
-
+  
   -conffile <path>
     If not specified, the files in ${HADOOP_CONF_DIR}
     whose name end with .xml will be verified.
@@ -94,72 +94,65 @@ const CONFTEST_USAGE: &str = "Usage: hadoop conftest [-conffile <path>|-h|--help
   -h, --help       Print this help";
 
 /// `hadoop conftest [-conffile FILE|DIR]...`: validates Hadoop XML
-/// configuration files as Hadoop's `ConfTest` does. `FILE: valid` on `out`
-/// for each good file, `FILE:` and its problems on `err` for each bad one;
-/// exit 0 when all are valid, 1 (ConfTest's code) otherwise.
+/// configuration files as Hadoop's `ConfTest` does: `FILE: valid` on `out`
+/// for each good file (its absolute path), `FILE:` and its problems on `err`
+/// for each bad one; `OK` and exit 0 when all are valid, else 1 (ConfTest's
+/// code for every failure).
 pub fn conftest(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let mut paths = Vec::new();
+    let terminate = |err: &mut dyn Write, code: i32, message: &str| {
+        let _ = writeln!(err, "{message}");
+        code
+    };
+    let mut given = Vec::new();
     let mut words = args.iter();
     while let Some(word) = words.next() {
         match word.as_str() {
-            "-conffile" => match words.next() {
-                Some(path) => paths.push(PathBuf::from(path)),
+            "-conffile" | "--conffile" => match words.next() {
+                Some(path) => given.push(PathBuf::from(path)),
                 None => {
-                    let _ = writeln!(
-                        err,
-                        "Missing argument for option: conffile\n{CONFTEST_USAGE}"
-                    );
-                    return crate::EXIT_USAGE;
+                    return terminate(err, 1, "No argument specified for -conffile option");
                 }
             },
-            "-h" | "--help" => {
-                let _ = writeln!(out, "{CONFTEST_USAGE}");
-                return 0;
-            }
-            other => {
-                let _ = writeln!(err, "Unrecognized option: {other}\n{CONFTEST_USAGE}");
-                return crate::EXIT_USAGE;
-            }
-        }
-    }
-    if paths.is_empty() {
-        match std::env::var_os("HADOOP_CONF_DIR") {
-            Some(dir) => paths.push(PathBuf::from(dir)),
-            None => {
-                let _ = writeln!(err, "HADOOP_CONF_DIR is not set\n{CONFTEST_USAGE}");
-                return crate::EXIT_USAGE;
-            }
+            "-h" | "--help" => return terminate(err, 0, CONFTEST_USAGE),
+            _ => return terminate(err, 1, CONFTEST_USAGE),
         }
     }
     let mut files = Vec::new();
-    for path in &paths {
-        if !path.exists() {
-            let _ = writeln!(err, "{} does not exist", path.display());
-            return crate::EXIT_FAILURE;
+    if given.is_empty() {
+        let Some(dir) = std::env::var_os("HADOOP_CONF_DIR") else {
+            return terminate(err, 1, "HADOOP_CONF_DIR is not defined");
+        };
+        let dir = PathBuf::from(dir);
+        if !dir.is_dir() {
+            return terminate(err, 1, "HADOOP_CONF_DIR is not a directory");
         }
-        match xml_files(path) {
-            Ok(found) => files.extend(found),
-            Err(error) => {
-                let _ = writeln!(err, "{}: {error}", path.display());
-                return crate::EXIT_FAILURE;
-            }
+        files.extend(xml_files(&dir));
+    }
+    for path in given {
+        if path.is_file() {
+            files.push(path);
+        } else if path.is_dir() {
+            files.extend(xml_files(&path));
+        } else {
+            let message = format!("{} is neither a file nor directory", absolute(&path));
+            return terminate(err, 1, &message);
         }
     }
     if files.is_empty() {
-        let _ = writeln!(err, "No input file to validate");
-        return crate::EXIT_FAILURE;
+        return terminate(err, 1, "No input file to validate");
     }
     let mut ok = true;
     for file in files {
+        let path = absolute(&file);
         let errors = match std::fs::read(&file) {
             Ok(bytes) => common::conf::validate_resource(&bytes),
             Err(error) => vec![error.to_string()],
         };
         if errors.is_empty() {
-            let _ = writeln!(out, "{}: valid", file.display());
+            let _ = writeln!(out, "{path}: valid");
         } else {
             ok = false;
-            let _ = writeln!(err, "{}:", file.display());
+            let _ = writeln!(err, "{path}:");
             for error in errors {
                 let _ = writeln!(err, "\t{error}");
             }
@@ -169,27 +162,29 @@ pub fn conftest(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i3
         let _ = writeln!(out, "OK");
         0
     } else {
-        let _ = writeln!(err, "Invalid file exists");
-        crate::EXIT_FAILURE
+        terminate(err, 1, "Invalid file exists")
     }
 }
 
-/// `path` itself if a file, else the `.xml` files in it, sorted.
-fn xml_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let metadata = std::fs::metadata(path)?;
-    if !metadata.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path)? {
-        let entry = entry?;
-        let file = entry.path();
-        if file.extension().is_some_and(|ext| ext == "xml") && entry.file_type()?.is_file() {
-            files.push(file);
-        }
-    }
+/// Java's `File.getAbsolutePath`: made absolute, not resolved.
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The `.xml` files in `dir`, sorted; none when it cannot be read.
+fn xml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|file| file.is_file() && file.extension().is_some_and(|ext| ext == "xml"))
+        .collect();
     files.sort();
-    Ok(files)
+    files
 }
 
 #[cfg(test)]
@@ -243,14 +238,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.xml");
         let (code, _, err) = run_conftest(&["-conffile", missing.to_str().unwrap()]);
-        assert_eq!(code, crate::EXIT_FAILURE);
-        assert_eq!(err, format!("{} does not exist\n", missing.display()));
+        assert_eq!(code, 1);
+        assert_eq!(
+            err,
+            format!("{} is neither a file nor directory\n", missing.display())
+        );
         let (code, _, err) = run_conftest(&["-conffile", dir.path().to_str().unwrap()]);
         assert_eq!(code, crate::EXIT_FAILURE);
         assert_eq!(err, "No input file to validate\n");
         let (code, _, err) = run_conftest(&["-conffile"]);
-        assert_eq!(code, crate::EXIT_USAGE);
-        assert!(err.starts_with("Missing argument for option: conffile\nUsage: hadoop conftest"));
+        assert_eq!(code, 1);
+        assert_eq!(err, "No argument specified for -conffile option\n");
+        let (code, _, err) = run_conftest(&["-x"]);
+        assert_eq!(code, 1);
+        assert!(err.starts_with("Usage: hadoop conftest"), "{err}");
     }
 
     #[test]

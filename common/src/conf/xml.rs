@@ -93,8 +93,8 @@ pub(super) fn parse_resource(file: &str, bytes: &[u8]) -> Result<Vec<Property>, 
 /// The problems Hadoop's `ConfTest` (`hadoop conftest`) reports in one
 /// configuration file, in its words: XML that does not parse, a root that is
 /// not `<configuration>`, an element that is not `<property>`, a property
-/// without a `<name>` or with two, and a name given by two properties. Empty
-/// when the file is valid.
+/// without a `<name>` or a `<value>` or with a field twice, and a name given
+/// by two properties. Empty when the file is valid.
 pub fn validate_resource(bytes: &[u8]) -> Vec<String> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return vec!["bad conf file: not UTF-8 text".to_string()];
@@ -111,37 +111,56 @@ pub fn validate_resource(bytes: &[u8]) -> Vec<String> {
     let mut errors = Vec::new();
     let mut first_line_of: Vec<(String, Vec<u32>)> = Vec::new();
     for node in root.children().filter(roxmltree::Node::is_element) {
+        let line = line(node);
         if node.tag_name().name() != "property" {
-            errors.push(format!("Line {}: element not <property>", line(node)));
+            errors.push(format!("Line {line}: element not <property>"));
             continue;
         }
-        let mut names: Vec<String> = node
-            .attribute("name")
-            .map(str::to_string)
-            .into_iter()
+        // Each field as an attribute or a child element, in order.
+        let fields: Vec<(&str, String)> = node
+            .attributes()
+            .map(|attribute| (attribute.name(), attribute.value().to_string()))
+            .chain(
+                node.children()
+                    .filter(roxmltree::Node::is_element)
+                    .map(|field| (field.tag_name().name(), element_text(field))),
+            )
             .collect();
-        names.extend(
-            node.children()
-                .filter(|field| field.is_element() && field.tag_name().name() == "name")
-                .map(element_text),
-        );
-        match names.as_slice() {
-            [] => errors.push(format!("Line {}: <property> has no <name>", line(node))),
-            [name] if name.trim().is_empty() => errors.push(format!(
-                "Line {}: <property> has an empty <name>",
-                line(node)
-            )),
-            [name] => {
-                let name = name.trim().to_string();
-                match first_line_of.iter_mut().find(|(seen, _)| *seen == name) {
-                    Some((_, lines)) => lines.push(line(node)),
-                    None => first_line_of.push((name, vec![line(node)])),
-                }
+        let names: Vec<&String> = fields
+            .iter()
+            .filter(|(field, _)| *field == "name")
+            .map(|(_, text)| text)
+            .collect();
+        if names.is_empty() {
+            errors.push(format!("Line {line}: <property> has no <name>"));
+        }
+        for name in &names {
+            if name.trim().is_empty() {
+                errors.push(format!("Line {line}: <property> has an empty <name>"));
             }
-            _ => errors.push(format!(
-                "Line {}: <property> has duplicated <name>s",
-                line(node)
-            )),
+        }
+        if let Some(name) = names
+            .last()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+        {
+            match first_line_of.iter_mut().find(|(seen, _)| seen == name) {
+                Some((_, lines)) => lines.push(line),
+                None => first_line_of.push((name.to_string(), vec![line])),
+            }
+        }
+        if !fields.iter().any(|(field, _)| *field == "value") {
+            errors.push(format!("Line {line}: <property> has no <value>"));
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (field, _) in &fields {
+            if seen.contains(field) {
+                continue;
+            }
+            seen.push(field);
+            if *field != "source" && fields.iter().filter(|(other, _)| other == field).count() > 1 {
+                errors.push(format!("Line {line}: <property> has duplicated <{field}>s"));
+            }
         }
     }
     for (name, lines) in first_line_of.iter().filter(|(_, lines)| lines.len() > 1) {
@@ -226,14 +245,17 @@ mod tests {
         assert!(validate_resource(valid.as_bytes()).is_empty());
         let errors = validate_resource(
             b"<configuration>\n<property><value>1</value></property>\n<other/>\n\
-              <property><name>a</name></property>\n<property><name>a</name></property>\n\
-              </configuration>",
+              <property><name>a</name><value>1</value></property>\n\
+              <property name=\"a\"><value>2</value><value>3</value></property>\n\
+              <property><name>b</name></property>\n</configuration>",
         );
         assert_eq!(
             errors,
             [
                 "Line 2: <property> has no <name>",
                 "Line 3: element not <property>",
+                "Line 5: <property> has duplicated <value>s",
+                "Line 6: <property> has no <value>",
                 "Line 4, 5: duplicated <property>s for a",
             ]
         );
