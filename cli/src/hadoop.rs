@@ -17,6 +17,10 @@ pub fn version(out: &mut dyn Write) -> i32 {
     if !repository.is_empty() {
         let _ = writeln!(out, "Source code repository {repository}");
     }
+    let rustc = env!("TUSK_RUSTC_VERSION");
+    if !rustc.is_empty() {
+        let _ = writeln!(out, "Compiled by {rustc}");
+    }
     let _ = writeln!(
         out,
         "Compiled on platform {}-{} ({} build)",
@@ -28,6 +32,10 @@ pub fn version(out: &mut dyn Write) -> i32 {
             "release"
         }
     );
+    let protox = env!("TUSK_PROTOX_VERSION");
+    if !protox.is_empty() {
+        let _ = writeln!(out, "Compiled with protox {protox} (no protoc)");
+    }
     if let Ok(exe) = std::env::current_exe() {
         let _ = writeln!(out, "This command was run using {}", exe.display());
     }

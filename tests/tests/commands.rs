@@ -92,6 +92,19 @@ fn version_is_the_same_from_every_launcher() {
             .any(|line| line.starts_with("Compiled on platform ")),
         "{hadoop}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("Compiled by rustc ")),
+        "{hadoop}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("This command was run using "),
+        "{hadoop}"
+    );
     for program in ["hdfs", "yarn"] {
         let out = ok(program, conf_dir.path(), &["version"]);
         // The last line names the binary that ran.
