@@ -301,10 +301,16 @@ async fn checkpoints_by_txns_purge_old_edits_and_restart_replays_only_newer_edit
     assert!(last >= 100_000, "only {last} transactions logged");
     eventually(
         DEADLINE,
-        "the checkpoints catch up with the edit log",
+        "the checkpoints catch up with the edit log and the last one is purged after",
         async || {
-            let newest = images(&name_current).into_iter().max().unwrap_or(0);
-            newest > 0 && last - newest < TXNS && uploads_in_progress(&name_current).is_empty()
+            // An image is installed, then the old ones are purged: wait for
+            // both, so the retention checks below see a settled name dir.
+            let kept = images(&name_current);
+            let newest = kept.iter().copied().max().unwrap_or(0);
+            newest > 0
+                && last - newest < TXNS
+                && uploads_in_progress(&name_current).is_empty()
+                && kept.len() <= 2
         },
     )
     .await;
