@@ -20,6 +20,16 @@ pub const CAT: CommandInfo = CommandInfo {
 on stdout. Checksums are always verified: -ignoreCrc is accepted for compatibility.",
 };
 
+/// `-text`.
+pub const TEXT: CommandInfo = CommandInfo {
+    name: "text",
+    usage: "[-ignoreCrc] <src> ...",
+    description: "Takes a source file and outputs the file in text format.
+The allowed formats are gzip (recognised by its magic bytes or a .gz name), deflate (.deflate, \
+zlib-wrapped as Hadoop's DefaultCodec writes it) and bzip2 (.bz2); any other file is shown as \
+it is. SequenceFile and Avro containers are not decoded.",
+};
+
 /// `-head`.
 pub const HEAD: CommandInfo = CommandInfo {
     name: "head",
@@ -110,6 +120,148 @@ pub async fn cat(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Us
     for item in files(shell, &args).await {
         let copied = match item.fs.open(&item.path).await {
             Ok(mut reader) => copy_out(&mut reader, shell.out, u64::MAX).await,
+            Err(error) => Err(error),
+        };
+        match copied {
+            Ok(Output::Open) => {}
+            Ok(Output::Closed) => break,
+            Err(error) => shell.error(error),
+        }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// How `-text` decodes a file (Hadoop's `Display.Text.getInputStream`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Codec {
+    Plain,
+    Gzip,
+    Deflate,
+    Bzip2,
+}
+
+impl Codec {
+    /// Gzip when the file starts with its magic bytes, else by the name's extension; a file
+    /// shorter than two bytes is shown as it is.
+    fn detect(path: &str, lead: &[u8]) -> Self {
+        if lead.len() < 2 {
+            Self::Plain
+        } else if lead.starts_with(&[0x1f, 0x8b]) || path.ends_with(".gz") {
+            Self::Gzip
+        } else if path.ends_with(".deflate") {
+            Self::Deflate
+        } else if path.ends_with(".bz2") {
+            Self::Bzip2
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// Standard output that remembers whether a write to it failed (it was closed), so that a
+/// decoder's error can be told apart from a closed pipe.
+struct Tracked<'a> {
+    out: &'a mut dyn Write,
+    closed: bool,
+}
+
+impl Write for Tracked<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf).inspect_err(|_| self.closed = true)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush().inspect_err(|_| self.closed = true)
+    }
+}
+
+/// A streaming decoder writing what it decodes to stdout.
+enum Decoder<W: Write> {
+    Plain(W),
+    Gzip(flate2::write::MultiGzDecoder<W>),
+    Deflate(flate2::write::ZlibDecoder<W>),
+    Bzip2(bzip2::write::BzDecoder<W>),
+}
+
+impl<W: Write> Decoder<W> {
+    fn new(codec: Codec, out: W) -> Self {
+        match codec {
+            Codec::Plain => Self::Plain(out),
+            Codec::Gzip => Self::Gzip(flate2::write::MultiGzDecoder::new(out)),
+            Codec::Deflate => Self::Deflate(flate2::write::ZlibDecoder::new(out)),
+            Codec::Bzip2 => Self::Bzip2(bzip2::write::BzDecoder::new(out)),
+        }
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Plain(out) => out.write_all(data),
+            Self::Gzip(decoder) => decoder.write_all(data),
+            Self::Deflate(decoder) => decoder.write_all(data),
+            Self::Bzip2(decoder) => decoder.write_all(data),
+        }
+    }
+
+    /// Decodes what is left and flushes; a stream cut short is an error.
+    fn finish(self) -> std::io::Result<()> {
+        let mut out = match self {
+            Self::Plain(out) => out,
+            Self::Gzip(decoder) => decoder.finish()?,
+            Self::Deflate(decoder) => decoder.finish()?,
+            Self::Bzip2(mut decoder) => decoder.finish()?,
+        };
+        out.flush()
+    }
+}
+
+/// Copies the file `reader` reads to `out`, decoded as its first bytes or `path` say, a
+/// buffer at a time.
+async fn text_out(
+    reader: &mut FileReader,
+    path: &str,
+    out: &mut dyn Write,
+) -> Result<Output, RemoteException> {
+    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let mut filled = 0;
+    while filled < 2 {
+        let read = reader.read(&mut buffer[filled..]).await?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+    }
+    let codec = Codec::detect(path, &buffer[..filled]);
+    let mut tracked = Tracked { out, closed: false };
+    let result = decode(reader, codec, &mut buffer, filled, &mut tracked).await;
+    match result {
+        _ if tracked.closed => Ok(Output::Closed),
+        Ok(()) => Ok(Output::Open),
+        Err(error) => Err(error),
+    }
+}
+
+async fn decode(
+    reader: &mut FileReader,
+    codec: Codec,
+    buffer: &mut [u8],
+    mut filled: usize,
+    out: &mut Tracked<'_>,
+) -> Result<(), RemoteException> {
+    let decode_error = |error: std::io::Error| RemoteException::io(error.to_string());
+    let mut decoder = Decoder::new(codec, out);
+    while filled > 0 {
+        decoder.write_all(&buffer[..filled]).map_err(decode_error)?;
+        filled = reader.read(buffer).await?;
+    }
+    decoder.finish().map_err(decode_error)
+}
+
+/// Runs `-text`.
+pub async fn text(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    CAT_FORMAT.parse(&mut args)?;
+    for item in files(shell, &args).await {
+        let copied = match item.fs.open(&item.path).await {
+            Ok(mut reader) => text_out(&mut reader, &item.path, shell.out).await,
             Err(error) => Err(error),
         };
         match copied {
@@ -311,6 +463,48 @@ mod tests {
             .unwrap();
         assert_eq!(out, b"start\none\ntwo\n");
         assert_eq!(file.polls, 5);
+    }
+
+    #[test]
+    fn detects_codecs_like_hadoop() {
+        assert_eq!(Codec::detect("/a.gz", b"x"), Codec::Plain);
+        assert_eq!(Codec::detect("/a.txt", &[0x1f, 0x8b, 8]), Codec::Gzip);
+        assert_eq!(Codec::detect("/a.gz", b"xy"), Codec::Gzip);
+        assert_eq!(Codec::detect("/a.deflate", b"xy"), Codec::Deflate);
+        assert_eq!(Codec::detect("/a.bz2", b"BZh"), Codec::Bzip2);
+        assert_eq!(Codec::detect("/a.txt", b"hello"), Codec::Plain);
+    }
+
+    #[test]
+    fn decoders_stream_what_they_decode() {
+        use flate2::Compression;
+        let data = b"line one\nline two\n".repeat(100);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(&data).unwrap();
+        let gz = gz.finish().unwrap();
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
+        zlib.write_all(&data).unwrap();
+        let zlib = zlib.finish().unwrap();
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        bz.write_all(&data).unwrap();
+        let bz = bz.finish().unwrap();
+        for (codec, encoded) in [
+            (Codec::Gzip, &gz),
+            (Codec::Deflate, &zlib),
+            (Codec::Bzip2, &bz),
+            (Codec::Plain, &data),
+        ] {
+            let mut out = Vec::new();
+            let mut decoder = Decoder::new(codec, &mut out);
+            for chunk in encoded.chunks(7) {
+                decoder.write_all(chunk).unwrap();
+            }
+            decoder.finish().unwrap();
+            assert_eq!(out, data, "{codec:?}");
+        }
+        let mut decoder = Decoder::new(Codec::Gzip, Vec::new());
+        decoder.write_all(&gz[..gz.len() / 2]).unwrap();
+        assert!(decoder.finish().is_err(), "a cut stream is an error");
     }
 
     #[test]

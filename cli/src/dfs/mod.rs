@@ -8,6 +8,7 @@ mod cp;
 mod destination;
 mod df;
 mod display;
+mod find;
 pub mod format;
 mod get;
 mod ls;
@@ -22,6 +23,7 @@ mod shell;
 mod stat_test;
 mod touch;
 mod transfer;
+mod unsupported;
 
 use std::io::Write;
 
@@ -62,36 +64,49 @@ const USAGE: CommandInfo = CommandInfo {
 };
 
 /// Every command, in name order (the order of the usage summary).
-const COMMANDS: [&CommandInfo; 30] = [
+const COMMANDS: [&CommandInfo; 43] = [
     &put::APPEND_TO_FILE,
     &display::CAT,
     &display::CHECKSUM,
     &perms::CHGRP,
     &perms::CHMOD,
     &perms::CHOWN,
+    &unsupported::CONCAT,
     &put::COPY_FROM_LOCAL,
     &get::COPY_TO_LOCAL,
     &count_du::COUNT,
     &cp::CP,
+    &unsupported::CREATE_SNAPSHOT,
+    &unsupported::DELETE_SNAPSHOT,
     &df::DF,
     &count_du::DU,
     &modify::EXPUNGE,
+    &find::FIND,
     &get::GET,
+    &unsupported::GETFACL,
+    &unsupported::GETFATTR,
     &get::GETMERGE,
     &display::HEAD,
     &HELP,
     &ls::LS,
     &modify::MKDIR,
+    &put::MOVE_FROM_LOCAL,
+    &unsupported::MOVE_TO_LOCAL,
     &modify::MV,
     &put::PUT,
+    &unsupported::RENAME_SNAPSHOT,
     &modify::RM,
     &modify::RMDIR,
+    &unsupported::SETFACL,
+    &unsupported::SETFATTR,
     &setrep::SETREP,
     &stat_test::STAT,
     &display::TAIL,
     &stat_test::TEST,
+    &display::TEXT,
     &touch::TOUCH,
     &touch::TOUCHZ,
+    &unsupported::TRUNCATE,
     &USAGE,
 ];
 
@@ -142,6 +157,14 @@ pub async fn run(
         "put" => put::put(&mut shell, rest).await,
         "rm" => modify::rm(&mut shell, rest).await,
         "expunge" => modify::expunge(&mut shell, rest).await,
+        "find" => find::find(&mut shell, rest).await,
+        "moveFromLocal" => put::move_from_local(&mut shell, rest).await,
+        "moveToLocal" => unsupported::move_to_local(&mut shell),
+        "text" => display::text(&mut shell, rest).await,
+        "createSnapshot" | "deleteSnapshot" | "renameSnapshot" | "getfacl" | "setfacl"
+        | "getfattr" | "setfattr" | "truncate" | "concat" => {
+            unsupported::not_supported(&mut shell, info.name, &rest)
+        }
         "rmdir" => modify::rmdir(&mut shell, rest).await,
         "setrep" => setrep::setrep(&mut shell, rest).await,
         "stat" => stat_test::stat(&mut shell, rest).await,

@@ -33,6 +33,13 @@ pub const COPY_FROM_LOCAL: CommandInfo = CommandInfo {
 time.",
 };
 
+/// `-moveFromLocal`.
+pub const MOVE_FROM_LOCAL: CommandInfo = CommandInfo {
+    name: "moveFromLocal",
+    usage: "[-f] [-p] [-d] <localsrc> ... <dst>",
+    description: "Same as -put, except that the source is deleted after it's copied.",
+};
+
 /// `-appendToFile`.
 pub const APPEND_TO_FILE: CommandInfo = CommandInfo {
     name: "appendToFile",
@@ -55,7 +62,12 @@ struct PutOptions {
 
 /// Runs `-put`.
 pub async fn put(shell: &mut Shell<'_>, args: Vec<String>) -> Result<i32, UsageError> {
-    run_put(shell, args).await
+    run_put(shell, args, false).await
+}
+
+/// Runs `-moveFromLocal`: `-put`, then each local source whose copy succeeded is deleted.
+pub async fn move_from_local(shell: &mut Shell<'_>, args: Vec<String>) -> Result<i32, UsageError> {
+    run_put(shell, args, true).await
 }
 
 /// Runs `-copyFromLocal`.
@@ -68,10 +80,16 @@ pub async fn copy_from_local(
     {
         return Err(UsageError(format!("For input string: \"{threads}\"")));
     }
-    run_put(shell, args).await
+    run_put(shell, args, false).await
 }
 
-async fn run_put(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+/// `-put` and its variants; with `move_sources`, a local source is deleted once everything in
+/// it was copied (Hadoop's `MoveFromLocal.postProcessPath`).
+async fn run_put(
+    shell: &mut Shell<'_>,
+    mut args: Vec<String>,
+    move_sources: bool,
+) -> Result<i32, UsageError> {
     let flags = PUT_FORMAT.parse(&mut args)?;
     let raw_destination = if args.len() < 2 {
         ".".to_string()
@@ -117,9 +135,22 @@ async fn run_put(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Us
             shell.error(source.not_found());
             continue;
         }
+        let errors_before = shell.error_count();
+        let local = (source.path.clone(), source.display.clone(), source.is_dir());
         match destination::remote_target(&destination, &source.name(), 0).await {
             Ok(target) => put_tree(shell, source, target, &options).await,
             Err(error) => shell.error(error),
+        }
+        if move_sources && shell.error_count() == errors_before {
+            let (path, display, is_dir) = local;
+            let removed = if is_dir == Some(true) {
+                tokio::fs::remove_dir_all(&path).await
+            } else {
+                tokio::fs::remove_file(&path).await
+            };
+            if let Err(error) = removed {
+                shell.error(transfer::local_error(&display, &error));
+            }
         }
     }
     Ok(shell.exit_code(0))

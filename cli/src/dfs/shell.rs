@@ -124,6 +124,11 @@ impl<'a> Shell<'a> {
         self.warn(message);
     }
 
+    /// How many errors were reported so far.
+    pub fn error_count(&self) -> usize {
+        self.errors
+    }
+
     /// `code`, or 1 if any error was reported.
     pub fn exit_code(&self, code: i32) -> i32 {
         if self.errors > 0 { 1 } else { code }
