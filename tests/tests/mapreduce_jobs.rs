@@ -299,6 +299,17 @@ async fn teragen(cluster: &MiniCluster, rows: &str, dir: &str) -> Vec<u8> {
     ];
     let (code, stderr) = run_binary(&cluster.conf_dir(), "teragen", &args).await;
     assert_eq!(code, 0, "{stderr}");
+    // A map-only job: its reduce progress stays 0% as Hadoop's does, from
+    // the first progress line (never `map 0% reduce 100%`) to the last.
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.split("INFO mapreduce.Job:  ").nth(1))
+        .collect();
+    assert!(
+        progress.iter().all(|line| line.ends_with(" reduce 0%")),
+        "{stderr}"
+    );
+    assert_eq!(progress.last(), Some(&"map 100% reduce 0%"), "{stderr}");
     job_output(&client, dir).await
 }
 
