@@ -224,23 +224,27 @@ impl MiniCluster {
         self.write_conf_dir()
     }
 
+    /// Writes the conf dir: every key that differs from the defaults (so
+    /// tools see what the daemons see), each in the site file Hadoop keeps
+    /// it in ([`site_file_for`]); all four files are rewritten each time.
     fn write_conf_dir(&self) -> anyhow::Result<()> {
         let dir = self.conf_dir();
         std::fs::create_dir_all(&dir)?;
-        write_site(
-            &dir.join("core-site.xml"),
-            &[("fs.defaultFS".to_string(), self.default_fs())],
-        )?;
-        // Every key that differs from the defaults, so tools see what the daemons see.
         let defaults = Configuration::new();
-        let hdfs: Vec<(String, String)> = self
-            .conf
-            .iter()
-            .filter(|(key, value)| {
-                key != "fs.defaultFS" && defaults.get(key).as_ref() != Some(value)
-            })
-            .collect();
-        write_site(&dir.join("hdfs-site.xml"), &hdfs)?;
+        let mut sites: Vec<(&str, Vec<(String, String)>)> =
+            SITE_FILES.iter().map(|&name| (name, Vec::new())).collect();
+        for (key, value) in self.conf.iter() {
+            if key != "fs.defaultFS" && defaults.get(&key).as_ref() == Some(&value) {
+                continue;
+            }
+            let file = site_file_for(&key);
+            if let Some((_, properties)) = sites.iter_mut().find(|(name, _)| *name == file) {
+                properties.push((key, value));
+            }
+        }
+        for (name, properties) in &sites {
+            write_site(&dir.join(name), properties)?;
+        }
         Ok(())
     }
 
@@ -253,8 +257,9 @@ impl MiniCluster {
         &self.conf
     }
 
-    /// A directory with core-site.xml and hdfs-site.xml for this cluster:
-    /// `export HADOOP_CONF_DIR=<it>` and the `hdfs` tools talk to it.
+    /// A directory with core-site.xml, hdfs-site.xml, yarn-site.xml and
+    /// mapred-site.xml for this cluster: `export HADOOP_CONF_DIR=<it>` and
+    /// the `hdfs`, `yarn` and `mapred` tools talk to it.
     pub fn conf_dir(&self) -> PathBuf {
         self.base_dir.join("conf")
     }
@@ -420,6 +425,23 @@ impl MiniCluster {
             .with_context(|| format!("DataNode {index} is not running"))
     }
 
+    /// `host:port` of DataNode `index`'s web server, as it registered it
+    /// with the NameNode (the address `dfsadmin -report` and the NameNode's
+    /// web UI link to).
+    pub async fn datanode_http_address(&self, index: usize) -> anyhow::Result<String> {
+        let uuid = self.datanode(index)?.uuid().to_string();
+        let reports = self
+            .client()?
+            .datanode_report(proto::hdfs::DatanodeReportType::All)
+            .await?;
+        let info = reports
+            .into_iter()
+            .filter_map(|report| report.info)
+            .find(|info| info.datanode_uuid == uuid)
+            .with_context(|| format!("DataNode {index} is not registered with the NameNode"))?;
+        Ok(format!("{}:{}", info.host, info.http_port))
+    }
+
     /// Waits until every running DataNode's digester recorded the digests
     /// of the replicas written so far (whole-block reads then check them);
     /// returns how long that took.
@@ -560,6 +582,32 @@ impl MiniCluster {
             self.stop_datanode(index).await;
         }
         self.stop_namenode().await;
+    }
+}
+
+/// The site files of a mini-cluster's conf dir, in the order Hadoop loads them.
+pub const SITE_FILES: [&str; 4] = [
+    "core-site.xml",
+    "hdfs-site.xml",
+    "yarn-site.xml",
+    "mapred-site.xml",
+];
+
+/// The site file a key belongs in, as Hadoop's `*-default.xml` files split
+/// them: `yarn.app.mapreduce.*`, `mapreduce.*` and `mapred.*` in
+/// mapred-site.xml, the other `yarn.*` keys in yarn-site.xml, `fs.*`,
+/// `hadoop.*`, `io.*` and `net.*` in core-site.xml, the rest (`dfs.*`) in
+/// hdfs-site.xml.
+pub fn site_file_for(key: &str) -> &'static str {
+    let has_prefix = |prefixes: &[&str]| prefixes.iter().any(|prefix| key.starts_with(prefix));
+    if has_prefix(&["yarn.app.mapreduce.", "mapreduce.", "mapred."]) {
+        "mapred-site.xml"
+    } else if has_prefix(&["yarn."]) {
+        "yarn-site.xml"
+    } else if has_prefix(&["fs.", "hadoop.", "io.", "net."]) {
+        "core-site.xml"
+    } else {
+        "hdfs-site.xml"
     }
 }
 

@@ -299,6 +299,17 @@ async fn teragen(cluster: &MiniCluster, rows: &str, dir: &str) -> Vec<u8> {
     ];
     let (code, stderr) = run_binary(&cluster.conf_dir(), "teragen", &args).await;
     assert_eq!(code, 0, "{stderr}");
+    // A map-only job: its reduce progress stays 0% as Hadoop's does, from
+    // the first progress line (never `map 0% reduce 100%`) to the last.
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.split("INFO mapreduce.Job:  ").nth(1))
+        .collect();
+    assert!(
+        progress.iter().all(|line| line.ends_with(" reduce 0%")),
+        "{stderr}"
+    );
+    assert_eq!(progress.last(), Some(&"map 100% reduce 0%"), "{stderr}");
     job_output(&client, dir).await
 }
 
@@ -466,8 +477,39 @@ async fn mapred_job_lists_kills_and_reports_jobs() {
     let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-kill", &job_id]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), format!("Killed job {job_id}"));
-    let (code, _) = finish(job).await;
+    let (code, stderr) = finish(job).await;
     assert_eq!(code, 1, "the killed job's client fails");
+    // Hadoop's Job.monitorAndPrintJob: the state is KILLED, the reason
+    // MRClientService's, and no progress line goes back.
+    assert!(
+        stderr.contains(&format!(
+            "INFO mapreduce.Job: Job {job_id} failed with state KILLED due to: \
+             Kill job {job_id} received from "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Job received Kill while in RUNNING state."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("with state FAILED"), "{stderr}");
+    let progress: Vec<(u32, u32)> = stderr
+        .lines()
+        .filter_map(|line| line.split("INFO mapreduce.Job:  map ").nth(1))
+        .map(|line| {
+            let (map, reduce) = line.split_once("% reduce ").unwrap();
+            (
+                map.parse().unwrap(),
+                reduce.trim_end_matches('%').parse().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        progress
+            .windows(2)
+            .all(|pair| pair[0].0 <= pair[1].0 && pair[0].1 <= pair[1].1),
+        "progress went back: {progress:?}\n{stderr}"
+    );
     let (code, stdout, stderr) = mapred(&conf_dir, &["job", "-status", &job_id]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Job state: KILLED"), "{stdout}");

@@ -213,7 +213,7 @@ pub fn submit<K, V>(job: Job<K, V>, conf: &Configuration) -> Result<JobReport, J
     if outcome.is_err() {
         let _ = committer.abort_job(&dfs);
     }
-    finish(job_id, outcome)
+    finish(job_id, "FAILED", outcome)
 }
 
 /// Stages, submits and follows the job on YARN.
@@ -246,12 +246,15 @@ fn run_on_yarn(
         _ if report.diagnostics.is_empty() => Err((format!("Job {}", report.state), counters)),
         _ => Err((report.diagnostics.clone(), counters)),
     };
-    finish(submitted.job_id, outcome)
+    finish(submitted.job_id, &report.state, outcome)
 }
 
-/// Prints the end of a job as Hadoop's client does and makes the result.
+/// Prints the end of a job as Hadoop's client does and makes the result;
+/// `state` is the job's final state (`FAILED` or `KILLED` when it did not
+/// succeed), printed as Hadoop's `Job.monitorAndPrintJob` prints it.
 fn finish(
     job_id: String,
+    state: &str,
     outcome: Result<Counters, (String, Counters)>,
 ) -> Result<JobReport, JobFailure> {
     match outcome {
@@ -261,7 +264,9 @@ fn finish(
             Ok(JobReport { job_id, counters })
         }
         Err((reason, counters)) => {
-            eprintln!("INFO mapreduce.Job: Job {job_id} failed with state FAILED due to: {reason}");
+            eprintln!(
+                "INFO mapreduce.Job: Job {job_id} failed with state {state} due to: {reason}"
+            );
             eprint!("INFO mapreduce.Job: {}", counters.report());
             Err(JobFailure {
                 job_id: Some(job_id),

@@ -152,11 +152,14 @@ pub(crate) fn monitor(
     }
 }
 
-/// Prints `map M% reduce R%` when it changed since `last`.
+/// Prints `map M% reduce R%` when it changed since `last`. Progress never
+/// goes back: a killed job's last report (the killed attempts, or a report
+/// made from the application alone) does not undo what was printed.
 fn print_progress(report: &mrpb::JobReport, last: &mut Option<(u32, u32)>) {
+    let (map, reduce) = last.unwrap_or_default();
     let now = (
-        percent(report.map_progress),
-        percent(report.reduce_progress),
+        percent(report.map_progress).max(map),
+        percent(report.reduce_progress).max(reduce),
     );
     if *last != Some(now) {
         eprintln!("INFO mapreduce.Job:  map {}% reduce {}%", now.0, now.1);

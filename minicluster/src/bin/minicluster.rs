@@ -52,30 +52,37 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!("Tusk mini-cluster is running.");
-    println!("  fs.defaultFS          {}", cluster.default_fs());
-    println!(
-        "  NameNode web UI       http://{}/",
-        cluster.namenode_http_address()
-    );
-    println!(
-        "  NameNode JMX          http://{}/jmx",
-        cluster.namenode_http_address()
-    );
+    let show = |label: &str, value: &str| println!("  {label:<23} {value}");
+    show("fs.defaultFS", &cluster.default_fs());
+    let namenode = cluster.namenode_http_address();
+    show("NameNode web UI", &format!("http://{namenode}/"));
+    show("NameNode JMX", &format!("http://{namenode}/jmx"));
     for (index, rack) in racks.iter().enumerate() {
         let datanode = cluster.datanode(index)?;
-        println!(
-            "  DataNode {index}            {} (data transfer), rack {rack}",
-            datanode.xfer_address()
+        show(
+            &format!("DataNode {index}"),
+            &format!("{} (data transfer), rack {rack}", datanode.xfer_address()),
+        );
+        let web = cluster.datanode_http_address(index).await?;
+        show(
+            &format!("DataNode {index} web UI"),
+            &format!("http://{web}/"),
         );
     }
     if args.nodemanagers > 0 {
-        println!(
-            "  ResourceManager web   {}/ws/v1/cluster/info",
-            cluster.resourcemanager_web_url()?
+        let resourcemanager = cluster.resourcemanager_web_url()?;
+        show("ResourceManager web UI", &format!("{resourcemanager}/"));
+        show(
+            "ResourceManager REST",
+            &format!("{resourcemanager}/ws/v1/cluster/info"),
         );
         for index in 0..args.nodemanagers {
             let nodemanager = cluster.nodemanager(index)?;
-            println!("  NodeManager {index}         {}", nodemanager.node_id());
+            show(&format!("NodeManager {index}"), nodemanager.node_id());
+            show(
+                &format!("NodeManager {index} web UI"),
+                &format!("http://{}/", nodemanager.http_address()),
+            );
         }
     }
     println!("Use it from another shell:");
@@ -199,10 +206,56 @@ async fn run_wordcount(cluster: &MiniCluster, user: &str) -> anyhow::Result<()> 
             }
         }
     }
-    counts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     println!("Top words in {output}:");
-    for (count, word) in counts.iter().take(10) {
+    for (count, word) in top_words(counts, 10) {
         println!("  {count:>8}  {word}");
     }
     Ok(())
+}
+
+/// The at most `limit` most frequent words, most frequent first (ties by
+/// word). Words tied with the first one left out are left out too: the demo
+/// text numbers its 20 000 lines, so 20 000 words occur once, and listing
+/// the alphabetically first of them (`0:`) would pick one at random.
+fn top_words(mut counts: Vec<(u64, String)>, limit: usize) -> Vec<(u64, String)> {
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some(&(first_left_out, _)) = counts.get(limit) {
+        counts.truncate(limit);
+        counts.retain(|&(count, _)| count != first_left_out);
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_words;
+
+    fn counts(pairs: &[(u64, &str)]) -> Vec<(u64, String)> {
+        pairs
+            .iter()
+            .map(|&(count, word)| (count, word.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn top_words_leaves_out_the_ties_cut_at_the_limit() {
+        // The demo's shape: one word twice as frequent, eight more, then
+        // the line numbers, each once.
+        let mut all = counts(&[(40_000, "the"), (20_000, "line"), (20_000, "dog")]);
+        all.extend((0..5).map(|line| (1, format!("{line}:"))));
+        assert_eq!(
+            top_words(all, 4),
+            counts(&[(40_000, "the"), (20_000, "dog"), (20_000, "line")])
+        );
+    }
+
+    #[test]
+    fn top_words_keeps_everything_under_the_limit() {
+        let all = counts(&[(1, "b"), (3, "a"), (1, "c")]);
+        assert_eq!(
+            top_words(all.clone(), 3),
+            counts(&[(3, "a"), (1, "b"), (1, "c")])
+        );
+        assert_eq!(top_words(all, 2), counts(&[(3, "a")]));
+    }
 }

@@ -745,11 +745,14 @@ impl JobState {
         total
     }
 
-    /// Progress of maps and reduces, 0.0 to 1.0.
+    /// Progress of maps and reduces, 0.0 to 1.0. As Hadoop's
+    /// `JobImpl.computeProgress`, a phase without tasks stays at 0.0: a
+    /// map-only job reports `map 100% reduce 0%` at its end, never
+    /// `reduce 100%` while its maps have not started.
     pub fn progress(&self) -> (f32, f32) {
         let mean = |tasks: &[Task]| {
             if tasks.is_empty() {
-                return 1.0;
+                return 0.0;
             }
             tasks.iter().map(Task::progress).sum::<f32>() / tasks.len() as f32
         };

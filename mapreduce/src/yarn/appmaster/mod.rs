@@ -279,12 +279,23 @@ impl Am {
                 self.launch(&attempt, container).await;
             }
             self.stop_containers(actions.stop).await;
-            let (map_progress, reduce_progress) = self.shared.lock().progress();
+            let (map_progress, reduce_progress, reduces) = {
+                let state = self.shared.lock();
+                let (map_progress, reduce_progress) = state.progress();
+                (map_progress, reduce_progress, state.total_reduces())
+            };
+            // As Hadoop's JobImpl weighs them: a map-only job's progress
+            // is its maps'.
+            let progress = if reduces == 0 {
+                map_progress
+            } else {
+                (map_progress + reduce_progress) / 2.0
+            };
             let request = pb::AllocateRequest {
                 asks: actions.asks,
                 release: actions.release,
                 cancel_asks: actions.cancel_asks,
-                progress: (map_progress + reduce_progress) / 2.0,
+                progress,
                 ..Default::default()
             };
             let response = self.rm.allocate(request).await?;

@@ -170,13 +170,19 @@ impl MrClientProtocol for AmService {
         &self,
         request: Request<pb::KillJobRequest>,
     ) -> Result<Response<pb::KillJobResponse>, Status> {
+        let caller = request.remote_addr().map_or_else(
+            || "the client".to_string(),
+            |address| address.ip().to_string(),
+        );
         let job_id = request.into_inner().job_id;
         let mut state = self.0.lock();
         if state.job_id != job_id {
             return Err(Status::not_found(format!("Unknown job {job_id}")));
         }
+        // Hadoop's MRClientService and JobImpl diagnostics of a kill.
         state.fail(Outcome::Killed(format!(
-            "Kill job {job_id} received from {} (user) at the client",
+            "Kill job {job_id} received from {} (auth:SIMPLE) at {caller}\n\
+             Job received Kill while in RUNNING state.",
             self.0.user
         )));
         drop(state);
