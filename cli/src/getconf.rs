@@ -3,8 +3,10 @@
 use std::io::Write;
 
 use common::Configuration;
+use common::conf::keys;
 
-const USAGE: &str = "Usage: hdfs getconf [-namenodes | -nnRpcAddresses | -confKey [key]]";
+const USAGE: &str = "Usage: hdfs getconf [-namenodes | -secondaryNameNodes | -journalNodes | \
+-includeFile | -excludeFile | -nnRpcAddresses | -confKey [key]]";
 
 /// Runs `hdfs getconf ARGS` and returns the exit code.
 pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -16,16 +18,32 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
                 return crate::EXIT_FAILURE;
             }
         },
+        Some("-secondaryNameNodes") if args.len() == 1 => {
+            let address = conf.get_trimmed(keys::DFS_NAMENODE_SECONDARY_HTTP_ADDRESS);
+            writeln!(out, "{}", address.as_deref().map_or("", host_of))
+        }
+        Some("-journalNodes") if args.len() == 1 => {
+            let shared = conf.get_trimmed(keys::DFS_NAMENODE_SHARED_EDITS_DIR);
+            writeln!(
+                out,
+                "{}",
+                journal_hosts(shared.as_deref().unwrap_or_default()).join(" ")
+            )
+        }
+        // Hadoop's hdfs-default.xml sets both to "": unset prints an empty line.
+        Some("-includeFile") if args.len() == 1 => {
+            writeln!(
+                out,
+                "{}",
+                conf.get_trimmed(keys::DFS_HOSTS).unwrap_or_default()
+            )
+        }
+        Some("-excludeFile") if args.len() == 1 => {
+            let exclude = conf.get_trimmed(keys::DFS_HOSTS_EXCLUDE);
+            writeln!(out, "{}", exclude.unwrap_or_default())
+        }
         Some("-namenodes") | Some("-nnRpcAddresses") => match namenode_address(conf) {
-            Some(address) if args[0] == "-namenodes" => {
-                writeln!(
-                    out,
-                    "{}",
-                    address
-                        .rsplit_once(':')
-                        .map_or(address.as_str(), |(host, _)| host)
-                )
-            }
+            Some(address) if args[0] == "-namenodes" => writeln!(out, "{}", host_of(&address)),
             Some(address) => writeln!(out, "{address}"),
             None => {
                 let _ = writeln!(
@@ -44,6 +62,28 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
         return crate::EXIT_FAILURE;
     }
     0
+}
+
+/// The host of a `host:port` address.
+fn host_of(address: &str) -> &str {
+    address.rsplit_once(':').map_or(address, |(host, _)| host)
+}
+
+/// The JournalNode hosts of a `qjournal://h1:8485;h2:8485/journalId` URI, in
+/// order, each once; none for anything else (no quorum journal configured).
+fn journal_hosts(shared_edits_dir: &str) -> Vec<&str> {
+    let Some(rest) = shared_edits_dir.strip_prefix("qjournal://") else {
+        return Vec::new();
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let mut hosts: Vec<&str> = Vec::new();
+    for address in authority.split(';').filter(|address| !address.is_empty()) {
+        let host = host_of(address);
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }
 
 fn namenode_address(conf: &Configuration) -> Option<String> {
@@ -84,5 +124,46 @@ mod tests {
             (1, "Configuration no.such.key is missing.\n")
         );
         assert_eq!(run_to_strings(&conf, &[]).0, 255);
+    }
+
+    #[test]
+    fn names_the_secondary_journal_nodes_and_host_files() {
+        let mut conf = Configuration::new();
+        assert_eq!(
+            run_to_strings(&conf, &["-secondaryNameNodes"]),
+            (0, "0.0.0.0\n".into(), String::new())
+        );
+        assert_eq!(
+            run_to_strings(&conf, &["-journalNodes"]),
+            (0, "\n".into(), String::new())
+        );
+        assert_eq!(
+            run_to_strings(&conf, &["-excludeFile"]),
+            (0, "\n".into(), String::new())
+        );
+        conf.set(
+            keys::DFS_NAMENODE_SECONDARY_HTTP_ADDRESS,
+            "snn.example:9868",
+        );
+        conf.set(
+            keys::DFS_NAMENODE_SHARED_EDITS_DIR,
+            "qjournal://jn1:8485;jn2:8485;jn1:8486/ns1",
+        );
+        conf.set(keys::DFS_HOSTS, "/etc/hadoop/dfs.include");
+        conf.set(keys::DFS_HOSTS_EXCLUDE, " /etc/hadoop/dfs.exclude ");
+        let expected = [
+            ("-secondaryNameNodes", "snn.example\n"),
+            ("-journalNodes", "jn1 jn2\n"),
+            ("-includeFile", "/etc/hadoop/dfs.include\n"),
+            ("-excludeFile", "/etc/hadoop/dfs.exclude\n"),
+        ];
+        for (option, out) in expected {
+            assert_eq!(
+                run_to_strings(&conf, &[option]),
+                (0, out.to_string(), String::new()),
+                "{option}"
+            );
+        }
+        assert_eq!(run_to_strings(&conf, &["-journalNodes", "extra"]).0, 255);
     }
 }

@@ -253,6 +253,15 @@ async fn permissions_and_safe_mode_are_enforced() {
         "dfs.replication",
     ]);
     assert_eq!((code, out.as_str()), (0, "2\n"));
+    let (code, out, _) = admin.run(&[
+        "getconf",
+        "-D",
+        "dfs.namenode.shared.edits.dir=qjournal://jn1:8485;jn2:8485/ns1",
+        "-journalNodes",
+    ]);
+    assert_eq!((code, out.as_str()), (0, "jn1 jn2\n"));
+    let (code, out, _) = admin.run(&["getconf", "-secondaryNameNodes"]);
+    assert_eq!((code, out.as_str()), (0, "0.0.0.0\n"));
     cluster.shutdown().await;
 }
 

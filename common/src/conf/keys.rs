@@ -85,6 +85,12 @@ pub const DFS_NAMENODE_LEASE_HARD_LIMIT_SEC: &str = "dfs.namenode.lease-hard-lim
 pub const DFS_NAMENODE_LEASE_RECHECK_INTERVAL_MS: &str = "dfs.namenode.lease-recheck-interval-ms";
 /// File listing datanodes to decommission; no default.
 pub const DFS_HOSTS_EXCLUDE: &str = "dfs.hosts.exclude";
+/// File listing the datanodes allowed to join; no default (Tusk does not
+/// enforce it yet; `hdfs getconf -includeFile` prints it).
+pub const DFS_HOSTS: &str = "dfs.hosts";
+/// The edit log shared by an HA pair (`qjournal://h1:8485;h2:8485/id`); no
+/// default.
+pub const DFS_NAMENODE_SHARED_EDITS_DIR: &str = "dfs.namenode.shared.edits.dir";
 /// Seconds between datanode heartbeats.
 pub const DFS_HEARTBEAT_INTERVAL: &str = "dfs.heartbeat.interval";
 /// Milliseconds between checks for dead datanodes.
