@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/datanode_protocol.proto",
         "protos/data_transfer.proto",
         "protos/namenode_protocol.proto",
+        "protos/journal_protocol.proto",
+        "protos/ha_protocol.proto",
         "protos/yarn_records.proto",
         "protos/yarn_protocols.proto",
         "protos/mapreduce_protocols.proto",

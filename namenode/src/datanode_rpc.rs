@@ -118,6 +118,7 @@ impl DatanodeProtocol for DatanodeRpc {
         );
         Ok(Response::new(pb::HeartbeatResponse {
             commands: commands.into_iter().map(command_proto).collect(),
+            ha_status: None,
         }))
     }
 

@@ -26,3 +26,9 @@ pub mod mapreduce {
 pub const EXCEPTION_METADATA: &str = "x-tusk-exception";
 /// Metadata key carrying the caller's user name (simple authentication).
 pub const USER_METADATA: &str = "x-tusk-user";
+/// Metadata key carrying the calling client's id (16 bytes, hex), for the
+/// NameNode's retry cache (Hadoop's RpcRequestHeader clientId).
+pub const CLIENT_ID_METADATA: &str = "x-tusk-client-id";
+/// Metadata key carrying the call's id within its client, for the retry
+/// cache: a retried call carries the same id (Hadoop's callId).
+pub const CALL_ID_METADATA: &str = "x-tusk-call-id";

@@ -133,6 +133,97 @@ pub const DFS_NAMENODE_CHECKPOINT_DIR: &str = "dfs.namenode.checkpoint.dir";
 /// directories when unset.
 pub const DFS_NAMENODE_CHECKPOINT_EDITS_DIR: &str = "dfs.namenode.checkpoint.edits.dir";
 
+// hdfs: high availability (keys suffixed `.<nameservice>[.<namenode id>]` are prefixes here)
+/// Comma-separated logical names of the nameservices; no default.
+pub const DFS_NAMESERVICES: &str = "dfs.nameservices";
+/// The nameservice this NameNode belongs to, when `dfs.nameservices` lists several; no default.
+pub const DFS_NAMESERVICE_ID: &str = "dfs.nameservice.id";
+/// Prefix of `dfs.ha.namenodes.<ns>`: the NameNode ids of a nameservice.
+pub const DFS_HA_NAMENODES_PREFIX: &str = "dfs.ha.namenodes";
+/// Which NameNode of its nameservice this process is, when several share a host; no default.
+pub const DFS_HA_NAMENODE_ID: &str = "dfs.ha.namenode.id";
+/// Prefix of `dfs.client.failover.proxy.provider.<ns>`: the client's failover proxy class.
+pub const DFS_CLIENT_FAILOVER_PROXY_PROVIDER_PREFIX: &str = "dfs.client.failover.proxy.provider";
+/// Failovers a client tries before giving up.
+pub const DFS_CLIENT_FAILOVER_MAX_ATTEMPTS: &str = "dfs.client.failover.max.attempts";
+/// Base of the client's exponential backoff between failovers, in milliseconds.
+pub const DFS_CLIENT_FAILOVER_SLEEPTIME_BASE: &str = "dfs.client.failover.sleep.base.millis";
+/// Cap of the client's backoff between failovers, in milliseconds.
+pub const DFS_CLIENT_FAILOVER_SLEEPTIME_MAX: &str = "dfs.client.failover.sleep.max.millis";
+/// Connection retries to one NameNode before failing over to the next.
+pub const DFS_CLIENT_FAILOVER_CONNECTION_RETRIES: &str = "dfs.client.failover.connection.retries";
+/// Whether the ZKFCs fail over automatically.
+pub const DFS_HA_AUTOMATIC_FAILOVER_ENABLED: &str = "dfs.ha.automatic-failover.enabled";
+/// Newline-separated fencing methods (`shell(...)`, `sshfence`) tried in order; no default.
+pub const DFS_HA_FENCING_METHODS: &str = "dfs.ha.fencing.methods";
+/// Port of the ZKFC's RPC server (ZKFCProtocol).
+pub const DFS_HA_ZKFC_PORT: &str = "dfs.ha.zkfc.port";
+/// How often the standby tails the shared edits.
+pub const DFS_HA_TAIL_EDITS_PERIOD: &str = "dfs.ha.tail-edits.period";
+/// Whether the standby also reads edits of the in-progress segment.
+pub const DFS_HA_TAIL_EDITS_INPROGRESS: &str = "dfs.ha.tail-edits.in-progress";
+/// How often the standby asks the active to roll its edit log; negative disables.
+pub const DFS_HA_LOG_ROLL_PERIOD: &str = "dfs.ha.log-roll.period";
+/// Whether the standby takes checkpoints.
+pub const DFS_HA_STANDBY_CHECKPOINTS: &str = "dfs.ha.standby.checkpoints";
+/// `host:port` list of the ZooKeeper ensemble the ZKFCs use; no default.
+pub const HA_ZOOKEEPER_QUORUM: &str = "ha.zookeeper.quorum";
+/// ZooKeeper session timeout of a ZKFC, in milliseconds.
+pub const HA_ZOOKEEPER_SESSION_TIMEOUT_MS: &str = "ha.zookeeper.session-timeout.ms";
+/// The znode under which the ZKFCs keep one child per nameservice.
+pub const HA_ZOOKEEPER_PARENT_ZNODE: &str = "ha.zookeeper.parent-znode";
+/// Milliseconds between the health monitor's checks.
+pub const HA_HEALTH_MONITOR_CHECK_INTERVAL_MS: &str = "ha.health-monitor.check-interval.ms";
+/// Timeout of one health check, in milliseconds.
+pub const HA_HEALTH_MONITOR_RPC_TIMEOUT_MS: &str = "ha.health-monitor.rpc-timeout.ms";
+/// Milliseconds between the health monitor's connection attempts.
+pub const HA_HEALTH_MONITOR_CONNECT_RETRY_INTERVAL_MS: &str =
+    "ha.health-monitor.connect-retry-interval.ms";
+/// Timeout of the graceful fence (transitionToStandby of the old active), in milliseconds.
+pub const HA_FAILOVER_CONTROLLER_GRACEFUL_FENCE_RPC_TIMEOUT_MS: &str =
+    "ha.failover-controller.graceful-fence.rpc-timeout.ms";
+/// Timeout of transitionToActive of the new active, in milliseconds.
+pub const HA_FAILOVER_CONTROLLER_NEW_ACTIVE_RPC_TIMEOUT_MS: &str =
+    "ha.failover-controller.new-active.rpc-timeout.ms";
+/// Timeout of haadmin's checks, in milliseconds.
+pub const HA_FAILOVER_CONTROLLER_CLI_CHECK_RPC_TIMEOUT_MS: &str =
+    "ha.failover-controller.cli-check.rpc-timeout.ms";
+
+// hdfs: journalnode and the quorum journal
+/// `host:port` of the JournalNode RPC server.
+pub const DFS_JOURNALNODE_RPC_ADDRESS: &str = "dfs.journalnode.rpc-address";
+/// `host:port` of the JournalNode HTTP server.
+pub const DFS_JOURNALNODE_HTTP_ADDRESS: &str = "dfs.journalnode.http-address";
+/// Local directory where a JournalNode keeps its journals.
+pub const DFS_JOURNALNODE_EDITS_DIR: &str = "dfs.journalnode.edits.dir";
+/// Whether a JournalNode syncs missing segments from its peers.
+pub const DFS_JOURNALNODE_ENABLE_SYNC: &str = "dfs.journalnode.enable.sync";
+/// Milliseconds between a JournalNode's sync rounds.
+pub const DFS_JOURNALNODE_SYNC_INTERVAL: &str = "dfs.journalnode.sync.interval";
+/// Timeout of startLogSegment on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_START_SEGMENT_TIMEOUT_KEY: &str = "dfs.qjournal.start-segment.timeout.ms";
+/// Timeout of prepareRecovery on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_PREPARE_RECOVERY_TIMEOUT_KEY: &str =
+    "dfs.qjournal.prepare-recovery.timeout.ms";
+/// Timeout of acceptRecovery on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_ACCEPT_RECOVERY_TIMEOUT_KEY: &str =
+    "dfs.qjournal.accept-recovery.timeout.ms";
+/// Timeout of finalizeLogSegment on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_FINALIZE_SEGMENT_TIMEOUT_KEY: &str =
+    "dfs.qjournal.finalize-segment.timeout.ms";
+/// Timeout of getEditLogManifest (selecting segments to read) on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_SELECT_INPUT_STREAMS_TIMEOUT_KEY: &str =
+    "dfs.qjournal.select-input-streams.timeout.ms";
+/// Timeout of getJournalState on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_GET_JOURNAL_STATE_TIMEOUT_KEY: &str =
+    "dfs.qjournal.get-journal-state.timeout.ms";
+/// Timeout of newEpoch on a quorum, in milliseconds.
+pub const DFS_QJOURNAL_NEW_EPOCH_TIMEOUT_KEY: &str = "dfs.qjournal.new-epoch.timeout.ms";
+/// Timeout of writing a batch of edits to a quorum, in milliseconds.
+pub const DFS_QJOURNAL_WRITE_TXNS_TIMEOUT_KEY: &str = "dfs.qjournal.write-txns.timeout.ms";
+/// Megabytes of edits queued for one slow JournalNode before it is dropped from the batch.
+pub const DFS_QJOURNAL_QUEUE_SIZE_LIMIT_KEY: &str = "dfs.qjournal.queued-edits.limit.mb";
+
 // hdfs: datanode
 /// Local directories holding datanode block files.
 pub const DFS_DATANODE_DATA_DIR: &str = "dfs.datanode.data.dir";

@@ -17,8 +17,8 @@
 //!
 //! The pieces: [`keys`] (key names), [`defaults`] (the defaults table), `xml` (reading and
 //! writing resources), `generic_options` (`-D`, `-conf`, `-fs`), `values` (sizes, durations,
-//! numbers, booleans, local directories), `address` (`host:port`, the NameNode's address) and
-//! `configuration` (the [`Configuration`] type).
+//! numbers, booleans, local directories), `address` (`host:port`, the NameNode's address), `ha`
+//! (nameservices and their NameNodes) and `configuration` (the [`Configuration`] type).
 
 use std::io;
 use std::path::Path;
@@ -27,12 +27,14 @@ mod address;
 mod configuration;
 pub mod defaults;
 mod generic_options;
+mod ha;
 pub mod keys;
 mod values;
 mod xml;
 
 pub use address::{DEFAULT_NAMENODE_PORT, hdfs_authority, resolve_socket_addr};
 pub use configuration::Configuration;
+pub use ha::{HaNameNode, Nameservice, key_with_suffixes};
 pub use values::TimeUnit;
 pub use xml::validate_resource;
 
