@@ -182,7 +182,6 @@ fn is_local_address(address: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::conf::test_support::*;
 
     fn ha_conf(extra: &[(&str, &str)]) -> Configuration {
