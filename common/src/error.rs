@@ -25,11 +25,15 @@ pub enum ExceptionKind {
     RecoveryInProgress,
     IllegalArgument,
     UnsupportedOperation,
+    /// The NameNode is standby: the client should try the other one.
+    Standby,
+    /// An HA service failed its health check (haadmin -checkHealth, the ZKFC).
+    HealthCheckFailed,
     Io,
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 16] = [
+    const ALL: [ExceptionKind; 18] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
@@ -45,6 +49,8 @@ impl ExceptionKind {
         Self::RecoveryInProgress,
         Self::IllegalArgument,
         Self::UnsupportedOperation,
+        Self::Standby,
+        Self::HealthCheckFailed,
         Self::Io,
     ];
 
@@ -76,6 +82,8 @@ impl ExceptionKind {
             }
             Self::IllegalArgument => "java.lang.IllegalArgumentException",
             Self::UnsupportedOperation => "java.lang.UnsupportedOperationException",
+            Self::Standby => "org.apache.hadoop.ipc.StandbyException",
+            Self::HealthCheckFailed => "org.apache.hadoop.ha.HealthCheckFailedException",
             Self::Io => "java.io.IOException",
         }
     }
@@ -104,6 +112,7 @@ impl ExceptionKind {
             | Self::PathIsNotEmptyDirectory => tonic::Code::InvalidArgument,
             Self::MaxDirectoryItemsExceeded => tonic::Code::ResourceExhausted,
             Self::UnsupportedOperation => tonic::Code::Unimplemented,
+            Self::Standby | Self::HealthCheckFailed => tonic::Code::Unavailable,
             Self::Io => tonic::Code::Internal,
         }
     }

@@ -10,6 +10,7 @@ use common::conf::TimeUnit;
 
 use crate::blockmanager::BlockManagerConfig;
 use crate::checkpoint::CheckpointConfig;
+use crate::ha::HaConfig;
 use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
@@ -20,9 +21,11 @@ use crate::safemode::SafeModeConfig;
 #[derive(Clone, Debug)]
 pub struct NameNodeConfig {
     /// ClientProtocol (gRPC): `dfs.namenode.rpc-address`, else the authority
-    /// of `fs.defaultFS`; `dfs.namenode.rpc-bind-host` overrides the host.
+    /// of `fs.defaultFS` (with HA: `dfs.namenode.rpc-address.<ns>.<nn>`);
+    /// `dfs.namenode.rpc-bind-host` overrides the host.
     pub rpc_address: SocketAddr,
-    /// Web UI and JMX: `dfs.namenode.http-address`.
+    /// Web UI and JMX: `dfs.namenode.http-address` (with HA:
+    /// `dfs.namenode.http-address.<ns>.<nn>`).
     pub http_address: SocketAddr,
     pub namesystem: NamesystemConfig,
     /// Image transfer and retention of old images and edits.
@@ -31,15 +34,25 @@ pub struct NameNodeConfig {
 
 impl NameNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
+        let ha = HaConfig::from_conf(conf)?;
         let rpc_key = keys::DFS_NAMENODE_RPC_ADDRESS;
-        let rpc_text = conf.namenode_rpc_address()?;
+        let rpc_text = match &ha {
+            Some(local) => local.rpc_address.clone(),
+            None => conf.namenode_rpc_address()?,
+        };
         let (rpc_host, rpc_port) = split_host_port(rpc_key, &rpc_text)?;
         let rpc_host = conf
             .get_trimmed(keys::DFS_NAMENODE_RPC_BIND_HOST)
             .unwrap_or(rpc_host);
         let rpc_address = common::conf::resolve_socket_addr(rpc_key, &rpc_host, rpc_port)?;
         let http_key = keys::DFS_NAMENODE_HTTP_ADDRESS;
-        let http_address = conf.get_resolved_socket_addr(http_key)?;
+        let http_address = match &ha {
+            Some(local) => {
+                let (host, port) = split_host_port(http_key, &local.http_address)?;
+                common::conf::resolve_socket_addr(http_key, &host, port)?
+            }
+            None => conf.get_resolved_socket_addr(http_key)?,
+        };
 
         let superuser = common::user::os_user();
         let namesystem = NamesystemConfig {
@@ -125,6 +138,7 @@ impl NameNodeConfig {
                     expected: error.to_string(),
                 }
             })?,
+            ha: ha.map(|local| local.config),
         };
         Ok(Self {
             rpc_address,

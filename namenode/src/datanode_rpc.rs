@@ -116,9 +116,18 @@ impl DatanodeProtocol for DatanodeRpc {
             },
             heartbeat.xceiver_count,
         );
+        // As Hadoop's NNHAStatusHeartbeat: the state and txid under which the
+        // commands were issued, so a DataNode ignores a stale active.
+        let ha_status = self
+            .namesystem
+            .ha_status()
+            .map(|(state, txid)| pb::NnhaStatusHeartbeat {
+                state: state.to_proto().into(),
+                txid,
+            });
         Ok(Response::new(pb::HeartbeatResponse {
             commands: commands.into_iter().map(command_proto).collect(),
-            ha_status: None,
+            ha_status,
         }))
     }
 

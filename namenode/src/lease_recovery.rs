@@ -94,6 +94,7 @@ impl Namesystem {
         path: &str,
         caller: &Caller,
     ) -> Result<bool, RemoteException> {
+        self.check_operation(crate::ha::OperationCategory::Write)?;
         let status = self
             .file_info(path, caller)?
             .ok_or_else(|| RemoteException::not_found(path))?;

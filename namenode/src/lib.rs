@@ -14,6 +14,7 @@ mod config;
 mod datanode_rpc;
 mod editlog;
 mod fsimage;
+mod ha;
 mod lease;
 mod lease_recovery;
 mod namespace;
@@ -30,6 +31,7 @@ mod placement;
 
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
+pub use ha::{HaConfig, HaState};
 pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
 pub use namesystem::{Namesystem, NamesystemConfig};
 pub use placement::additional_racks_required;

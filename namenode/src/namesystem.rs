@@ -4,6 +4,9 @@
 //! A mutation plans and applies its records and appends them to the edit log
 //! under the write lock (memory only), releases the lock, then waits for its
 //! txid to be durable (group commit). Nothing is acknowledged before that.
+//!
+//! With HA (see [`crate::ha`]) the namesystem is active or standby; a standby
+//! has no edit log and refuses every client operation (`StandbyException`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -15,6 +18,7 @@ use proto::namenode_storage::edit_record::Op;
 use crate::blockmanager::ExcludedHosts;
 use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
+use crate::ha::{HaConfig, HaState, OperationCategory, SharedEdits};
 use crate::lease::{LeaseLimits, LeaseManager};
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
@@ -50,6 +54,9 @@ pub struct NamesystemConfig {
     pub block_manager: BlockManagerConfig,
     pub placement: PlacementPolicy,
     pub racks: common::topology::RackResolver,
+    /// HA settings when this NameNode is one of an HA pair: it then starts
+    /// in standby.
+    pub ha: Option<HaConfig>,
 }
 
 /// Cluster-wide counts for `getFsStats`.
@@ -62,13 +69,16 @@ pub struct FsCounts {
 /// The NameNode's state and its durability.
 pub struct Namesystem {
     namespace: RwLock<Namespace>,
-    editlog: EditLog,
-    dirs: NameDirs,
+    /// The open edit log; `None` in standby (and after a failed transition).
+    pub(crate) editlog: RwLock<Option<Arc<EditLog>>>,
+    pub(crate) dirs: NameDirs,
     info: StorageInfo,
     config: NamesystemConfig,
     safe_mode: SafeMode,
     blocks: BlockManager,
     pub(crate) leases: LeaseManager,
+    /// The HA state and shared edits, for an HA NameNode.
+    pub(crate) ha: Option<crate::ha::HaContext>,
 }
 
 /// A newly allocated block and the DataNodes to write it to.
@@ -99,8 +109,13 @@ impl Namesystem {
         dirs.format(cluster_id, force, &config.superuser, &config.supergroup)
     }
 
-    /// Loads the namespace from the name dirs and opens a new edit segment.
+    /// Loads the namespace from the name dirs and opens a new edit segment;
+    /// with HA, loads the newest image, applies the shared edits and stays
+    /// standby, without an edit log.
     pub fn open(config: NamesystemConfig) -> Result<Arc<Self>, StorageError> {
+        if let Some(ha) = config.ha.clone() {
+            return Self::open_standby(config, ha);
+        }
         let dirs = NameDirs::lock(&config.name_dirs)?;
         let mut loaded = dirs.load(config.limits.clone())?;
         loaded.namespace.take_removed_blocks();
@@ -134,16 +149,98 @@ impl Namesystem {
         )?;
         let namesystem = Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
-            editlog: EditLog::start(journal, loaded.last_txid),
+            editlog: RwLock::new(Some(Arc::new(EditLog::start(journal, loaded.last_txid)))),
             dirs,
             info: loaded.info,
             safe_mode: SafeMode::new(config.safe_mode),
             config,
             blocks,
             leases,
+            ha: None,
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
+    }
+
+    /// An HA NameNode's start: the newest local fsimage, then every shared
+    /// edit after it; standby.
+    fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
+        let shared = SharedEdits::from_uri(&ha.shared_edits)?;
+        shared.prepare()?;
+        let dirs = NameDirs::lock(&config.name_dirs)?;
+        let (mut namespace, image_txid, info) =
+            crate::ha::load_newest_image(&dirs, config.limits.clone())?;
+        namespace.take_removed_blocks();
+        let blocks = BlockManager::new(
+            config.block_manager.clone(),
+            config.placement.clone(),
+            config.racks.clone(),
+        );
+        blocks.set_standby(true);
+        if let Some(exclude) = &config.hosts_exclude {
+            blocks.refresh_nodes(&ExcludedHosts::read(exclude)?);
+        }
+        namespace.walk(|_, inode| {
+            if let Some(file) = inode.file() {
+                blocks.add_file_blocks(
+                    &file.blocks,
+                    file.replication,
+                    file.is_under_construction(),
+                );
+            }
+        });
+        let leases = LeaseManager::default();
+        let now = std::time::Instant::now();
+        for (path, holder) in namespace.open_files() {
+            leases.add(&holder, &path, now);
+        }
+        let namesystem = Arc::new(Self {
+            namespace: RwLock::new(namespace),
+            editlog: RwLock::new(None),
+            dirs,
+            info,
+            safe_mode: SafeMode::new(config.safe_mode),
+            config,
+            blocks,
+            leases,
+            ha: Some(crate::ha::HaContext::new(ha, shared, image_txid)),
+        });
+        namesystem.check_safe_mode();
+        Ok(namesystem)
+    }
+
+    /// The HA state: always active without HA.
+    pub fn ha_state(&self) -> HaState {
+        self.ha.as_ref().map_or(HaState::Active, |ha| ha.state())
+    }
+
+    /// Whether this NameNode is one of an HA pair.
+    pub fn is_ha(&self) -> bool {
+        self.ha.is_some()
+    }
+
+    /// Refuses `category` unless this NameNode's state allows it (Hadoop's
+    /// `checkOperation`): a standby refuses reads and writes.
+    pub fn check_operation(&self, category: OperationCategory) -> Result<(), RemoteException> {
+        crate::ha::check_operation(self.ha_state(), category)
+    }
+
+    /// The open edit log, or the refusal of `category` (standby).
+    fn open_editlog(&self, category: OperationCategory) -> Result<Arc<EditLog>, RemoteException> {
+        self.check_operation(category)?;
+        self.editlog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+            .ok_or_else(|| RemoteException::io("edit log is not open"))
+    }
+
+    /// The edit log when open.
+    pub(crate) fn editlog(&self) -> Option<Arc<EditLog>> {
+        self.editlog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Block management (DataNodes, replicas, redundancy work).
@@ -161,13 +258,17 @@ impl Namesystem {
 
     /// Flushes and finalizes the edit log; later mutations fail.
     pub fn close(&self) {
-        self.editlog.close();
+        if let Some(editlog) = self.editlog() {
+            editlog.close();
+        }
     }
 
     /// Stops the edit log as a crash would (nothing more is synced, the
     /// segment stays in progress); later mutations fail.
     pub fn crash(&self) {
-        self.editlog.abandon();
+        if let Some(editlog) = self.editlog() {
+            editlog.abandon();
+        }
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Namespace> {
@@ -176,7 +277,7 @@ impl Namesystem {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Namespace> {
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Namespace> {
         self.namespace
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -200,24 +301,25 @@ impl Namesystem {
         refused_in_safe_mode: impl FnOnce() -> String,
         plan: impl FnOnce(&Namespace) -> Result<(Vec<Op>, T), RemoteException>,
     ) -> Result<T, RemoteException> {
-        let (txid, output) = {
+        let (editlog, txid, output) = {
             let mut namespace = self.write();
+            let editlog = self.open_editlog(OperationCategory::Write)?;
             if self.in_safe_mode() {
                 return Err(self.safe_mode_error(&refused_in_safe_mode()));
             }
             let (ops, output) = plan(&namespace)?;
-            let mut txid = self.editlog.last_txid();
+            let mut txid = editlog.last_txid();
             for op in ops {
                 namespace.apply(&op)?;
-                txid = self.editlog.append(op)?;
+                txid = editlog.append(op)?;
             }
             let removed = namespace.take_removed_blocks();
             if !removed.is_empty() {
                 self.blocks.remove_blocks(&removed);
             }
-            (txid, output)
+            (editlog, txid, output)
         };
-        self.editlog.wait_synced(txid).await?;
+        editlog.wait_synced(txid).await?;
         Ok(output)
     }
 
@@ -334,6 +436,7 @@ impl Namesystem {
         file_id: u64,
         last: Option<Block>,
     ) -> Result<bool, RemoteException> {
+        self.check_operation(OperationCategory::Write)?;
         if let Some(last) = last {
             self.blocks.commit(last);
             if !self.blocks.has_min_replicas(last.id) {
@@ -370,6 +473,8 @@ impl Namesystem {
     }
 
     /// Pipeline recovery: the block goes on with `nodes` at its new stamp.
+    /// The generation stamp was logged by `update_block_for_pipeline`, which
+    /// a standby refuses.
     pub fn update_pipeline(&self, block: Block, nodes: &[DatanodeUuid]) {
         self.blocks
             .update_pipeline(block.id, block.generation_stamp, nodes);
@@ -490,6 +595,7 @@ impl Namesystem {
         path: &str,
         caller: &Caller,
     ) -> Result<Option<INodeStatus>, RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
         self.read().file_info(path, caller)
     }
 
@@ -499,6 +605,7 @@ impl Namesystem {
         start_after: &[u8],
         caller: &Caller,
     ) -> Result<Option<Listing>, RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
         self.read()
             .listing(path, start_after, self.config.listing_limit, caller)
     }
@@ -508,6 +615,7 @@ impl Namesystem {
         path: &str,
         caller: &Caller,
     ) -> Result<ContentSummary, RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
         self.read().content_summary(path, caller)
     }
 
@@ -521,6 +629,7 @@ impl Namesystem {
         reader_host: &str,
         caller: &Caller,
     ) -> Result<(Vec<LocatedBlock>, u64, bool), RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
         let (blocks, under_construction) = self.read().file_blocks(path, caller)?;
         let mut start = 0;
         let mut located = Vec::new();
@@ -629,13 +738,14 @@ impl Namesystem {
 
     pub async fn save_namespace(self: &Arc<Self>, caller: &Caller) -> Result<u64, RemoteException> {
         self.require_superuser(caller, "saveNamespace")?;
+        let editlog = self.open_editlog(OperationCategory::Journal)?;
         if !self.in_safe_mode() {
             return Err(RemoteException::io(
                 "Safe mode should be turned ON in order to create namespace image.",
             ));
         }
-        let txid = self.editlog.last_txid();
-        self.editlog.wait_synced(txid).await?;
+        let txid = editlog.last_txid();
+        editlog.wait_synced(txid).await?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let namespace = this.read();
@@ -647,9 +757,9 @@ impl Namesystem {
         .map_err(|error| RemoteException::io(format!("saveNamespace failed: {error}")))?;
         let first = {
             let _namespace = self.write();
-            self.editlog.roll()
+            editlog.roll()
         };
-        self.editlog.wait_synced(first - 1).await?;
+        editlog.wait_synced(first - 1).await?;
         tracing::info!(txid, "saved namespace");
         Ok(txid)
     }
@@ -658,25 +768,34 @@ impl Namesystem {
     /// first txid.
     pub async fn roll_edits(&self, caller: &Caller) -> Result<u64, RemoteException> {
         self.require_superuser(caller, "rollEdits")?;
+        let editlog = self.open_editlog(OperationCategory::Journal)?;
         let first = {
             let _namespace = self.write();
             if self.in_safe_mode() {
                 return Err(self.safe_mode_error("Log not rolled"));
             }
-            self.editlog.roll()
+            editlog.roll()
         };
-        self.editlog.wait_synced(first - 1).await?;
+        editlog.wait_synced(first - 1).await?;
         Ok(first)
     }
 
-    /// The last txid written to the edit log.
+    /// The last txid written to the edit log (a standby: the last applied).
     pub fn last_txid(&self) -> u64 {
-        self.editlog.last_txid()
+        match (self.editlog(), &self.ha) {
+            (Some(editlog), _) => editlog.last_txid(),
+            (None, Some(ha)) => ha.applied_txid(),
+            (None, None) => 0,
+        }
     }
 
-    /// The last txid durable in the name dirs.
+    /// The last txid durable in the name dirs (a standby: the last applied).
     pub fn synced_txid(&self) -> u64 {
-        self.editlog.synced_txid()
+        match (self.editlog(), &self.ha) {
+            (Some(editlog), _) => editlog.synced_txid(),
+            (None, Some(ha)) => ha.applied_txid(),
+            (None, None) => 0,
+        }
     }
 
     /// Every name dir's `current/` directory.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use common::conf::ConfError;
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
+use proto::hdfs::ha_service_protocol_server::HaServiceProtocolServer;
 use proto::hdfs::namenode_protocol_server::NamenodeProtocolServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -16,6 +17,8 @@ use crate::checkpoint::Checkpoints;
 use crate::checkpoint::protocol::NamenodeRpc;
 use crate::config::NameNodeConfig;
 use crate::datanode_rpc::DatanodeRpc;
+use crate::ha::HaState;
+use crate::ha::service::HaServiceRpc;
 use crate::namesystem::Namesystem;
 use crate::rpc::ClientRpc;
 use crate::storage::StorageError;
@@ -78,6 +81,7 @@ impl NameNode {
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let checkpoints = Checkpoints::new(namesystem.clone(), config.checkpoint);
         let namenode_service = NamenodeProtocolServer::new(NamenodeRpc::new(checkpoints.clone()));
+        let ha_service = HaServiceProtocolServer::new(HaServiceRpc::new(namesystem.clone()));
         let mut rpc_stop = shutdown.subscribe();
         let rpc_server = tokio::spawn(async move {
             let incoming = common::net::nodelay_incoming(rpc_listener);
@@ -85,6 +89,7 @@ impl NameNode {
                 .add_service(service)
                 .add_service(datanode_service)
                 .add_service(namenode_service)
+                .add_service(ha_service)
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = rpc_stop.wait_for(|stop| *stop).await;
                 })
@@ -110,15 +115,20 @@ impl NameNode {
         let monitor = tokio::spawn(run_block_monitor(namesystem.clone(), shutdown.subscribe()));
         let lease_monitor =
             tokio::spawn(run_lease_monitor(namesystem.clone(), shutdown.subscribe()));
-        let settings = namesystem.config();
-        let trash_emptier = tokio::spawn(crate::trash_emptier::run(
+        let trash_emptier = tokio::spawn(run_trash_emptier(
+            namesystem.clone(),
             rpc_address,
-            settings.superuser.clone(),
-            settings.trash_interval,
-            settings.trash_checkpoint_interval,
             shutdown.subscribe(),
         ));
-        info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, "NameNode started");
+        let tailer = tokio::spawn(crate::ha::run_tailer(
+            namesystem.clone(),
+            shutdown.subscribe(),
+        ));
+        let standby_checkpointer = tokio::spawn(crate::ha::run_standby_checkpointer(
+            checkpoints.clone(),
+            shutdown.subscribe(),
+        ));
+        info!(rpc = %rpc_address, http = %http_address, cluster_id = %namesystem.storage_info().cluster_id, ha_state = %namesystem.ha_state(), "NameNode started");
         Ok(Self {
             namesystem,
             rpc_address,
@@ -130,6 +140,8 @@ impl NameNode {
                 monitor,
                 lease_monitor,
                 trash_emptier,
+                tailer,
+                standby_checkpointer,
             ],
         })
     }
@@ -187,8 +199,14 @@ async fn run_block_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
             _ = ticks.tick() => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
-        if namesystem.in_safe_mode() {
-            // As HDFS: no redundancy work until the block reports are in.
+        if namesystem.in_safe_mode() || namesystem.ha_state() == HaState::Standby {
+            // As HDFS: no redundancy work until the block reports are in,
+            // nor on a standby (it only declares DataNodes dead).
+            if !namesystem.in_safe_mode() {
+                namesystem
+                    .blocks()
+                    .run_monitor(namesystem.blocks().config().clock.now());
+            }
             namesystem.check_safe_mode();
             continue;
         }
@@ -215,8 +233,49 @@ async fn run_lease_monitor(namesystem: Arc<Namesystem>, mut stop: watch::Receive
             _ = ticks.tick() => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
-        if !namesystem.in_safe_mode() {
+        if !namesystem.in_safe_mode() && namesystem.ha_state() == HaState::Active {
             namesystem.recover_expired_leases().await;
+        }
+    }
+}
+
+/// The trash emptier, run only while active (with HA it starts on each
+/// transition to active and stops on each transition to standby).
+async fn run_trash_emptier(
+    namesystem: Arc<Namesystem>,
+    rpc_address: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+) {
+    let settings = namesystem.config().clone();
+    let emptier = move |stop| {
+        tokio::spawn(crate::trash_emptier::run(
+            rpc_address,
+            settings.superuser.clone(),
+            settings.trash_interval,
+            settings.trash_checkpoint_interval,
+            stop,
+        ))
+    };
+    let Some(ha) = &namesystem.ha else {
+        let _ = emptier(stop).await;
+        return;
+    };
+    let mut states = ha.subscribe();
+    loop {
+        tokio::select! {
+            _ = states.wait_for(|state| *state == HaState::Active) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let (stop_emptier, emptier_stop) = watch::channel(false);
+        let running = emptier(emptier_stop);
+        let stopping = tokio::select! {
+            _ = states.wait_for(|state| *state == HaState::Standby) => false,
+            _ = stop.wait_for(|stop| *stop) => true,
+        };
+        let _ = stop_emptier.send(true);
+        let _ = running.await;
+        if stopping {
+            return;
         }
     }
 }

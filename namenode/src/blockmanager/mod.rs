@@ -222,6 +222,7 @@ impl BlockManager {
             transfers: Vec::new(),
             recoveries: Vec::new(),
             needs_reregister: false,
+            contents_stale: false,
         });
         self.admit(&mut state, index);
         rack
@@ -253,6 +254,11 @@ impl BlockManager {
         node.xceivers = xceivers;
         node.last_heartbeat = self.config.clock.now();
         node.last_heartbeat_millis = common::time::now_millis();
+        if state.standby {
+            // As Hadoop's standby: DataNodes obey only the active.
+            return Vec::new();
+        }
+        let node = &mut state.nodes[index];
         let mut commands = Vec::new();
         let transfers = std::mem::take(&mut node.transfers);
         let recoveries = std::mem::take(&mut node.recoveries);
@@ -317,6 +323,7 @@ impl BlockManager {
         for replica in replicas {
             self.process_reported(&mut state, node, *replica);
         }
+        state.nodes[node].contents_stale = false;
         tracing::debug!(
             datanode = %uuid,
             replicas = replicas.len(),
@@ -358,6 +365,11 @@ impl BlockManager {
     fn process_reported(&self, state: &mut BlockState, node: usize, replica: ReportedReplica) {
         let block = replica.block;
         let Some(info) = state.blocks.get(&block.id) else {
+            if state.standby {
+                // The edit creating the block may not be tailed yet.
+                state.queued_reports.push((node, replica));
+                return;
+            }
             // A replica of a deleted block.
             state.nodes[node].invalidate.push(block);
             return;
@@ -584,6 +596,86 @@ impl BlockManager {
             corrupt_replicas: info.corrupt.len(),
             expected_replication: info.replication,
         }
+    }
+
+    /// Adds a file's blocks, or brings known ones up to date (stamp, length,
+    /// replication, whether under construction): a standby applying edits.
+    pub fn sync_file_blocks(
+        &self,
+        blocks: &[Block],
+        replication: u16,
+        last_under_construction: bool,
+    ) {
+        let mut state = self.lock();
+        for (index, block) in blocks.iter().enumerate() {
+            let under_construction = last_under_construction && index + 1 == blocks.len();
+            let info = state.blocks.entry(block.id).or_insert_with(|| BlockInfo {
+                generation_stamp: block.generation_stamp,
+                num_bytes: block.num_bytes,
+                replication,
+                under_construction,
+                replicas: Vec::new(),
+                corrupt: Vec::new(),
+                pipeline: Vec::new(),
+            });
+            info.generation_stamp = info.generation_stamp.max(block.generation_stamp);
+            info.num_bytes = block.num_bytes;
+            info.replication = replication;
+            info.under_construction = under_construction;
+        }
+    }
+
+    /// Forgets blocks of deleted files without queuing deletions: a standby
+    /// applying edits (the active deletes the replicas).
+    pub fn forget_blocks(&self, blocks: &[Block]) {
+        let mut state = self.lock();
+        for block in blocks {
+            let Some(info) = state.blocks.remove(&block.id) else {
+                continue;
+            };
+            for node in info.replicas.iter().chain(&info.corrupt) {
+                state.nodes[*node].blocks.remove(&block.id);
+            }
+        }
+    }
+
+    /// Processes the replicas queued while their block was unknown; those
+    /// still unknown stay queued. Returns how many are still queued.
+    pub fn process_queued_reports(&self) -> usize {
+        let mut state = self.lock();
+        let queued = std::mem::take(&mut state.queued_reports);
+        for (node, replica) in queued {
+            self.process_reported(&mut state, node, replica);
+        }
+        state.queued_reports.len()
+    }
+
+    /// Enters standby (no commands, reports of unknown blocks queued) or
+    /// active. A new active regards every DataNode's contents as stale until
+    /// its next block report, and deletes the replicas queued for the blocks
+    /// the edits removed; a new standby drops the work it had scheduled.
+    pub fn set_standby(&self, standby: bool) {
+        let mut state = self.lock();
+        state.standby = standby;
+        state.pending.clear();
+        state.postponed_misreplicated.clear();
+        for node in &mut state.nodes {
+            node.transfers.clear();
+            node.recoveries.clear();
+            node.contents_stale = !standby;
+        }
+        if !standby {
+            let queued = std::mem::take(&mut state.queued_reports);
+            for (node, replica) in queued {
+                self.process_reported(&mut state, node, replica);
+            }
+        }
+    }
+
+    /// Over-replicated blocks whose excess replicas wait for block reports
+    /// (Hadoop's PostponedMisreplicatedBlocks metric).
+    pub fn postponed_misreplicated_blocks(&self) -> usize {
+        self.lock().postponed_misreplicated.len()
     }
 
     /// Nodes for `dfsadmin -report`.

@@ -31,6 +31,9 @@ impl BlockManager {
             newly_dead: self.expire_dead_nodes(&mut state, now),
             ..Default::default()
         };
+        if state.standby {
+            return round;
+        }
         state.pending.retain(|_, (_, deadline)| *deadline > now);
         self.schedule_redundancy_work(&mut state, now, &mut round);
         round.newly_decommissioned = self.finish_decommissions(&mut state);
@@ -155,6 +158,15 @@ impl BlockManager {
         }
         for block_id in over_replicated {
             let info = &state.blocks[&block_id];
+            if info
+                .replicas
+                .iter()
+                .any(|&node| state.nodes[node].contents_stale)
+            {
+                state.postponed_misreplicated.insert(block_id);
+                continue;
+            }
+            state.postponed_misreplicated.remove(&block_id);
             let live_nodes: Vec<usize> = info
                 .replicas
                 .iter()

@@ -49,6 +49,10 @@ pub struct DatanodeDescriptor {
     pub recoveries: Vec<(Block, GenerationStamp, Vec<usize>)>,
     /// The node must register again (the NameNode lost track of it).
     pub needs_reregister: bool,
+    /// Hadoop's blockContentsStale: the node has not sent a full block
+    /// report since this NameNode became active, so what it holds may be
+    /// out of date and none of its replicas is deleted as excess.
+    pub contents_stale: bool,
 }
 
 impl DatanodeDescriptor {
@@ -84,6 +88,14 @@ pub struct BlockState {
     pub pending: HashMap<BlockId, (Vec<usize>, Instant)>,
     /// `dfs.hosts.exclude` as last read: these nodes are to leave.
     pub excluded_hosts: super::ExcludedHosts,
+    /// A standby NameNode: it tracks replicas but hands out no commands.
+    pub standby: bool,
+    /// Hadoop's PendingDataNodeMessages: replicas a standby heard of before
+    /// the edit that creates their block; processed again after each tail.
+    pub queued_reports: Vec<(usize, super::ReportedReplica)>,
+    /// Hadoop's postponed misreplicated blocks: over-replicated blocks whose
+    /// excess is not deleted until every node holding them has reported.
+    pub postponed_misreplicated: std::collections::HashSet<BlockId>,
 }
 
 impl BlockState {

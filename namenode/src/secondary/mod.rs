@@ -7,7 +7,7 @@
 //! dir's layout, so `hdfs namenode -importCheckpoint` can start from it.
 
 mod checkpoint_dir;
-mod transfer;
+pub(crate) mod transfer;
 mod web;
 
 use std::net::SocketAddr;

@@ -1,0 +1,238 @@
+//! The shared edits of an HA pair (`dfs.namenode.shared.edits.dir`): the
+//! active writes every transaction there as well as in its name dirs, the
+//! standby reads them. A `file://` URI (or a plain path) names a directory
+//! both NameNodes mount, as Hadoop's shared-storage HA does: its `current/`
+//! holds edit segments with the name dirs' file names.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use proto::namenode_storage::EditRecord;
+use tracing::{info, warn};
+
+use crate::editlog::finalize_segment;
+use crate::editlog::record::{self, SegmentError};
+use crate::storage::{self, StorageError, inprogress_segment_name, sync_dir};
+
+/// Where the shared edits are.
+#[derive(Clone, Debug)]
+pub enum SharedEdits {
+    /// A directory on shared storage.
+    Dir(PathBuf),
+}
+
+impl SharedEdits {
+    /// Parses `dfs.namenode.shared.edits.dir`.
+    pub fn from_uri(uri: &str) -> Result<Self, StorageError> {
+        let uri = uri.trim();
+        if let Some(path) = uri.strip_prefix("file://") {
+            return Ok(Self::Dir(PathBuf::from(path)));
+        }
+        if uri.starts_with('/') {
+            return Ok(Self::Dir(PathBuf::from(uri)));
+        }
+        Err(StorageError::Invalid(format!(
+            "dfs.namenode.shared.edits.dir: unsupported shared edits URI '{uri}' (expected file:// or qjournal://)"
+        )))
+    }
+
+    /// Makes the shared storage usable (creates `current/`).
+    pub fn prepare(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Dir(root) => {
+                let current = root.join("current");
+                fs::create_dir_all(&current).map_err(|source| StorageError::Io {
+                    context: format!("cannot create shared edits dir {}", current.display()),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// The `current/` directories the active's edit log writes to besides
+    /// its name dirs.
+    pub fn journal_dirs(&self) -> Vec<PathBuf> {
+        match self {
+            Self::Dir(root) => vec![root.join("current")],
+        }
+    }
+
+    /// Every record after `since_txid`, in order: finalized segments, and the
+    /// valid prefix of the one in progress when `in_progress_ok`.
+    pub async fn read_edits(
+        &self,
+        since_txid: u64,
+        in_progress_ok: bool,
+    ) -> Result<Vec<EditRecord>, StorageError> {
+        match self {
+            Self::Dir(root) => {
+                let current = root.join("current");
+                tokio::task::spawn_blocking(move || {
+                    read_dir_edits(&current, since_txid, in_progress_ok)
+                })
+                .await
+                .map_err(|error| StorageError::Invalid(format!("reading shared edits: {error}")))?
+            }
+        }
+    }
+
+    /// Makes the shared edits ready for a new writer: the segment a former
+    /// active left in progress is cut to its valid records and finalized.
+    /// Returns the last txid they hold.
+    pub async fn recover_for_write(&self) -> Result<u64, StorageError> {
+        match self {
+            Self::Dir(root) => {
+                let current = root.join("current");
+                tokio::task::spawn_blocking(move || recover_dir(&current))
+                    .await
+                    .map_err(|error| {
+                        StorageError::Invalid(format!("recovering shared edits: {error}"))
+                    })?
+            }
+        }
+    }
+}
+
+fn read_dir_edits(
+    current: &Path,
+    since_txid: u64,
+    in_progress_ok: bool,
+) -> Result<Vec<EditRecord>, StorageError> {
+    let listing = storage::list_files(&[current.to_path_buf()])?;
+    let mut records = Vec::new();
+    let mut collect = |record: EditRecord| {
+        if record.txid > since_txid {
+            records.push(record);
+        }
+        Ok::<_, std::convert::Infallible>(())
+    };
+    for (&start, copies) in &listing.finalized {
+        let (end, path) = &copies[0];
+        if *end <= since_txid {
+            continue;
+        }
+        read_ignoring_vanished(path, start, &mut collect)?;
+    }
+    if in_progress_ok
+        && let Some((&start, copies)) = listing.inprogress.iter().next_back()
+        && !listing.finalized.contains_key(&start)
+    {
+        read_ignoring_vanished(&copies[0], start, &mut collect)?;
+    }
+    Ok(records)
+}
+
+/// Reads a segment; one renamed meanwhile (the writer finalized it) is read
+/// on the next round.
+fn read_ignoring_vanished(
+    path: &Path,
+    start: u64,
+    collect: &mut impl FnMut(EditRecord) -> Result<(), std::convert::Infallible>,
+) -> Result<(), StorageError> {
+    match record::read_segment(path, start, collect) {
+        Ok(_) => Ok(()),
+        Err(SegmentError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn recover_dir(current: &Path) -> Result<u64, StorageError> {
+    let listing = storage::list_files(&[current.to_path_buf()])?;
+    let mut last = listing
+        .finalized
+        .values()
+        .map(|copies| copies[0].0)
+        .max()
+        .unwrap_or(0);
+    for (&start, copies) in &listing.inprogress {
+        let path = &copies[0];
+        if listing.finalized.contains_key(&start) || start <= last {
+            continue;
+        }
+        let scan = record::read_segment(path, start, |_| Ok::<_, std::convert::Infallible>(()))?;
+        let io = |context: String| {
+            move |source| StorageError::Io {
+                context: context.clone(),
+                source,
+            }
+        };
+        if scan.last_txid < start {
+            fs::remove_file(path).map_err(io(format!("cannot remove {}", path.display())))?;
+            sync_dir(current).map_err(io(format!("cannot sync {}", current.display())))?;
+            continue;
+        }
+        if scan.torn_tail {
+            warn!(file = %path.display(), valid_len = scan.valid_len, "cutting torn tail of shared edits");
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io(format!("cannot open {}", path.display())))?;
+            file.set_len(scan.valid_len)
+                .and_then(|()| file.sync_all())
+                .map_err(io(format!("cannot cut {}", path.display())))?;
+        }
+        finalize_segment(current, start, scan.last_txid).map_err(io(format!(
+            "cannot finalize {}",
+            inprogress_segment_name(start)
+        )))?;
+        info!(
+            start,
+            end = scan.last_txid,
+            "finalized the in-progress shared edit segment"
+        );
+        last = last.max(scan.last_txid);
+    }
+    Ok(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::editlog::record::{encode, file_header};
+    use crate::storage::finalized_segment_name;
+    use proto::namenode_storage::MkdirOp;
+    use proto::namenode_storage::edit_record::Op;
+
+    fn segment(path: &Path, txids: std::ops::RangeInclusive<u64>) {
+        let mut bytes = file_header().to_vec();
+        for txid in txids {
+            encode(
+                &EditRecord {
+                    txid,
+                    op: Some(Op::Mkdir(MkdirOp {
+                        path: format!("/d{txid}"),
+                        ..Default::default()
+                    })),
+                },
+                &mut bytes,
+            );
+        }
+        fs::write(path, bytes).unwrap();
+    }
+
+    #[tokio::test]
+    async fn reads_finalized_and_in_progress_records_after_a_txid() {
+        let root = tempfile::tempdir().unwrap();
+        let shared = SharedEdits::from_uri(&format!("file://{}", root.path().display())).unwrap();
+        shared.prepare().unwrap();
+        let current = root.path().join("current");
+        segment(&current.join(finalized_segment_name(1, 3)), 1..=3);
+        segment(&current.join(inprogress_segment_name(4)), 4..=5);
+        let txids = |records: Vec<EditRecord>| records.iter().map(|r| r.txid).collect::<Vec<_>>();
+        assert_eq!(txids(shared.read_edits(2, false).await.unwrap()), [3]);
+        assert_eq!(txids(shared.read_edits(2, true).await.unwrap()), [3, 4, 5]);
+        assert_eq!(shared.recover_for_write().await.unwrap(), 5);
+        assert!(current.join(finalized_segment_name(4, 5)).exists());
+        assert_eq!(
+            txids(shared.read_edits(0, false).await.unwrap()),
+            [1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_refused() {
+        assert!(SharedEdits::from_uri("hdfs://elsewhere/edits").is_err());
+    }
+}
