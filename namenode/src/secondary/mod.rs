@@ -57,7 +57,9 @@ pub struct SecondaryConfig {
 }
 
 impl SecondaryConfig {
+    /// Refused in an HA cluster, as Hadoop's: the standby checkpoints.
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
+        refuse_ha(conf)?;
         let namenode = NameNodeConfig::from_conf(conf)?;
         let namenode_rpc = conf.namenode_rpc_address()?;
         let (http_host, http_port) = conf.get_socket_addr(keys::DFS_NAMENODE_HTTP_ADDRESS)?;
@@ -97,6 +99,25 @@ impl SecondaryConfig {
             limits: namenode.namesystem.limits,
             user: common::user::os_user(),
         })
+    }
+}
+
+/// Hadoop's refusal of a SecondaryNameNode whose nameservice has HA NameNodes.
+fn refuse_ha(conf: &Configuration) -> Result<(), ConfError> {
+    let nameservice = conf.get_trimmed(keys::DFS_NAMESERVICE_ID).or_else(|| {
+        let ids = conf.nameservice_ids();
+        (ids.len() == 1).then(|| ids[0].clone())
+    });
+    match nameservice {
+        Some(id) if conf.is_ha_nameservice(&id) => {
+            let key = common::conf::key_with_suffixes(keys::DFS_HA_NAMENODES_PREFIX, &[&id]);
+            Err(ConfError::Invalid {
+                value: conf.get(&key).unwrap_or_default(),
+                key,
+                expected: "Cannot use SecondaryNameNode in an HA cluster. The Standby Namenode will perform checkpointing.".into(),
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -535,4 +556,21 @@ fn percent_encode(value: &str) -> String {
         }
     }
     encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ha_cluster_refuses_the_secondary_namenode() {
+        let mut conf = Configuration::new();
+        conf.set(keys::DFS_NAMESERVICES, "mycluster");
+        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
+        let error = SecondaryConfig::from_conf(&conf).unwrap_err().to_string();
+        assert!(
+            error.contains("Cannot use SecondaryNameNode in an HA cluster. The Standby Namenode will perform checkpointing."),
+            "{error}"
+        );
+    }
 }
