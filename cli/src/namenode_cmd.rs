@@ -1,5 +1,5 @@
 //! `hdfs namenode [-format [-clusterid ID] [-force] [-nonInteractive]] |
-//! [-importCheckpoint]`.
+//! [-bootstrapStandby [-force] [-nonInteractive]] | [-importCheckpoint]`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -9,6 +9,7 @@ use namenode::{NameNode, NameNodeConfig};
 
 /// Hadoop's `NameNode.USAGE`, with the startup options Tusk has.
 const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid ] [-force] [-nonInteractive] ] | \n\
+\t[-bootstrapStandby [-force] [-nonInteractive] ] | \n\
 \t[-importCheckpoint]";
 
 /// Runs `hdfs namenode ARGS` and returns the exit code.
@@ -29,6 +30,7 @@ pub fn run(conf: &Configuration, args: &[String]) -> i32 {
     match args.first().map(String::as_str) {
         None => serve(config),
         Some("-format") => format(config, &args[1..]),
+        Some("-bootstrapStandby") => bootstrap_standby(config, &args[1..]),
         Some("-importCheckpoint") if args.len() == 1 => import_checkpoint(conf, config),
         Some(other) => {
             eprintln!("namenode: unknown option {other}\n{USAGE}");
@@ -93,6 +95,86 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
         }
         Err(error) => {
             eprintln!("namenode: format failed: {error}");
+            crate::EXIT_FAILURE
+        }
+    }
+}
+
+/// Hadoop's `BootstrapStandby` exit code when the name dirs are formatted
+/// and may not be formatted again.
+const ERR_CODE_ALREADY_FORMATTED: i32 = 5;
+/// Hadoop's `BootstrapStandby` exit code when the other NameNode cannot be reached.
+const ERR_CODE_FAILED_CONNECT: i32 = 2;
+
+/// `-bootstrapStandby [-force] [-nonInteractive]`: this NameNode's name dirs
+/// become a copy of the other NameNode's newest image.
+fn bootstrap_standby(config: NameNodeConfig, args: &[String]) -> i32 {
+    use namenode::bootstrap::{self, BootstrapError};
+    let mut force = false;
+    let mut interactive = true;
+    for arg in args {
+        match arg.as_str() {
+            "-force" => force = true,
+            "-nonInteractive" => interactive = false,
+            other => {
+                eprintln!("namenode: unknown option {other}\n{USAGE}");
+                return crate::EXIT_USAGE;
+            }
+        }
+    }
+    let dirs = &config.namesystem.name_dirs;
+    if bootstrap::is_formatted(&config) && !force {
+        if !interactive || !std::io::stdin().is_terminal() {
+            eprintln!(
+                "Running in non-interactive mode, and data appears to exist in {}. Not formatting.",
+                list(dirs)
+            );
+            return ERR_CODE_ALREADY_FORMATTED;
+        }
+        print!("Re-format filesystem in {} ? (Y or N) ", list(dirs));
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            eprintln!("Format aborted in {}", list(dirs));
+            return ERR_CODE_ALREADY_FORMATTED;
+        }
+    }
+    common::logging::init("warn");
+    let result = crate::launcher::runtime().block_on(bootstrap::bootstrap_standby(&config, true));
+    match result {
+        Ok(done) => {
+            let ha = config.namesystem.ha.as_ref();
+            println!("=====================================================");
+            println!(
+                "Bootstrapped Standby ID {} from:",
+                ha.map_or("", |ha| ha.namenode_id.as_str())
+            );
+            println!(
+                "           Nameservice ID: {}",
+                ha.map_or("", |ha| ha.nameservice.as_str())
+            );
+            println!(
+                "  Other NN's HTTP address: http://{}",
+                done.other_http_address
+            );
+            println!("             Namespace ID: {}", done.namespace_id);
+            println!("            Block pool ID: {}", done.block_pool_id);
+            println!("               Cluster ID: {}", done.cluster_id);
+            println!("               Image txid: {}", done.image_txid);
+            println!("=====================================================");
+            0
+        }
+        Err(error @ BootstrapError::AlreadyFormatted(_)) => {
+            eprintln!("namenode: {error}");
+            ERR_CODE_ALREADY_FORMATTED
+        }
+        Err(error @ BootstrapError::OtherNameNode { .. }) => {
+            eprintln!("namenode: {error}");
+            ERR_CODE_FAILED_CONNECT
+        }
+        Err(error) => {
+            eprintln!("namenode: {error}");
             crate::EXIT_FAILURE
         }
     }

@@ -31,6 +31,7 @@ mod placement;
 
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
+pub use ha::bootstrap;
 pub use ha::{HaConfig, HaState};
 pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
 pub use namesystem::{Namesystem, NamesystemConfig};

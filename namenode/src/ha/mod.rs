@@ -11,6 +11,7 @@
 //! tails again. In standby every client operation is refused with a
 //! `StandbyException`, so clients fail over to the active.
 
+pub mod bootstrap;
 pub mod service;
 mod shared;
 mod standby;
