@@ -1,0 +1,493 @@
+//! Two in-process NameNodes of one nameservice on shared edits: both start
+//! standby and refuse clients with Hadoop's StandbyException; transitions by
+//! HAServiceProtocol calls; every write made on the old active is on the new
+//! one; `/isActive`; the HA status in heartbeat answers; the standby's
+//! checkpoints landing on the active; `-bootstrapStandby`; and the
+//! SecondaryNameNode refused in an HA cluster.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use client::{CreateOptions, DfsClient};
+use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
+use namenode::bootstrap::{self, BootstrapError};
+use namenode::{NameNode, NameNodeConfig, Namesystem, SecondaryConfig};
+use proto::hdfs as pb;
+use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
+use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
+use tusk_tests::{create_options, eventually, http};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The configuration of a two-NameNode nameservice `mycluster` under `base`.
+struct HaLayout {
+    base: PathBuf,
+    rpc: [String; 2],
+    http: [String; 2],
+    extra: Vec<(String, String)>,
+}
+
+impl HaLayout {
+    fn new(base: &Path, extra: &[(&str, &str)]) -> Self {
+        Self {
+            base: base.to_path_buf(),
+            rpc: [0, 1].map(|_| format!("127.0.0.1:{}", free_port())),
+            http: [0, 1].map(|_| format!("127.0.0.1:{}", free_port())),
+            extra: extra
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The configuration NameNode `nn1` or `nn2` reads.
+    fn conf(&self, namenode: usize) -> Configuration {
+        let mut conf = Configuration::new();
+        let id = format!("nn{}", namenode + 1);
+        conf.set(
+            "dfs.namenode.name.dir",
+            self.base.join(&id).display().to_string(),
+        );
+        conf.set(
+            "dfs.namenode.shared.edits.dir",
+            format!("file://{}", self.base.join("shared").display()),
+        );
+        conf.set("dfs.nameservices", "mycluster");
+        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
+        for index in 0..2 {
+            let nn = format!("nn{}", index + 1);
+            conf.set(
+                &format!("dfs.namenode.rpc-address.mycluster.{nn}"),
+                self.rpc[index].clone(),
+            );
+            conf.set(
+                &format!("dfs.namenode.http-address.mycluster.{nn}"),
+                self.http[index].clone(),
+            );
+        }
+        conf.set("dfs.ha.namenode.id", id);
+        conf.set("dfs.ha.tail-edits.period", "50ms");
+        conf.set("dfs.ha.tail-edits.in-progress", "true");
+        conf.set("dfs.namenode.fs-limits.min-block-size", "0");
+        for (key, value) in &self.extra {
+            conf.set(key, value.clone());
+        }
+        conf
+    }
+
+    fn config(&self, namenode: usize) -> NameNodeConfig {
+        NameNodeConfig::from_conf(&self.conf(namenode)).unwrap()
+    }
+}
+
+/// Formats nn1, starts it (standby), bootstraps nn2 from it and starts nn2.
+async fn start_pair(layout: &HaLayout) -> [NameNode; 2] {
+    let first = layout.config(0);
+    Namesystem::format(&first.namesystem, None, true).unwrap();
+    let nn1 = NameNode::start(first).await.unwrap();
+    bootstrap::bootstrap_standby(&layout.config(1), false)
+        .await
+        .unwrap();
+    let nn2 = NameNode::start(layout.config(1)).await.unwrap();
+    [nn1, nn2]
+}
+
+async fn ha_client(namenode: &NameNode) -> HaServiceProtocolClient<tonic::transport::Channel> {
+    HaServiceProtocolClient::connect(format!("http://{}", namenode.rpc_address()))
+        .await
+        .unwrap()
+}
+
+fn request_info(source: pb::HaRequestSource) -> Option<pb::HaStateChangeRequestInfo> {
+    Some(pb::HaStateChangeRequestInfo {
+        req_source: source.into(),
+    })
+}
+
+async fn to_active(namenode: &NameNode) {
+    ha_client(namenode)
+        .await
+        .transition_to_active(pb::TransitionToActiveRequest {
+            req_info: request_info(pb::HaRequestSource::RequestByUser),
+        })
+        .await
+        .unwrap();
+}
+
+async fn to_standby(namenode: &NameNode) {
+    ha_client(namenode)
+        .await
+        .transition_to_standby(pb::TransitionToStandbyRequest {
+            req_info: request_info(pb::HaRequestSource::RequestByUser),
+        })
+        .await
+        .unwrap();
+}
+
+async fn service_state(namenode: &NameNode) -> pb::GetServiceStatusResponse {
+    ha_client(namenode)
+        .await
+        .get_service_status(pb::GetServiceStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn client(namenode: &NameNode) -> DfsClient {
+    DfsClient::connect(
+        &namenode.rpc_address().to_string(),
+        &common::user::os_user(),
+        FsPermission::new(0o022),
+    )
+    .unwrap()
+}
+
+fn is_active(namenode: &NameNode) -> (u16, String) {
+    http(
+        &namenode.http_address().to_string(),
+        "GET /isActive HTTP/1.1",
+        b"",
+    )
+}
+
+fn assert_standby_refusal(error: RemoteException, category: &str) {
+    assert_eq!(error.kind, ExceptionKind::Standby, "{error:?}");
+    assert!(
+        error.message.starts_with(&format!(
+            "Operation category {category} is not supported in state standby"
+        )),
+        "{}",
+        error.message
+    );
+}
+
+fn options() -> CreateOptions {
+    create_options(1, 1 << 20)
+}
+
+async fn stop(pair: [NameNode; 2]) {
+    for namenode in pair {
+        namenode.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn both_start_standby_and_refuse_clients_until_one_is_made_active() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    for namenode in &pair {
+        let status = service_state(namenode).await;
+        assert_eq!(status.state(), pb::HaServiceState::Standby);
+        assert!(status.ready_to_become_active, "{status:?}");
+        let fs = client(namenode);
+        let write = fs
+            .mkdirs("/refused", FsPermission::new(0o755), true)
+            .await
+            .unwrap_err();
+        assert_standby_refusal(write, "WRITE");
+        let read = fs.get_file_info("/").await.unwrap_err();
+        assert_standby_refusal(read, "READ");
+        let (status, _) = is_active(namenode);
+        assert_eq!(status, 405);
+    }
+
+    to_active(&pair[0]).await;
+    assert_eq!(
+        service_state(&pair[0]).await.state(),
+        pb::HaServiceState::Active
+    );
+    let (status, body) = is_active(&pair[0]);
+    assert_eq!((status, body.trim()), (200, "I am Active!"));
+    assert_eq!(is_active(&pair[1]).0, 405);
+    let fs = client(&pair[0]);
+    fs.mkdirs("/accepted", FsPermission::new(0o755), true)
+        .await
+        .unwrap();
+    assert!(fs.get_file_info("/accepted").await.unwrap().is_some());
+    let jmx = http(
+        &pair[0].http_address().to_string(),
+        "GET /jmx HTTP/1.1",
+        b"",
+    )
+    .1;
+    assert!(jmx.contains(r#""State":"active""#), "{jmx}");
+    stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_write_of_the_old_active_is_on_the_new_one_after_failover() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let old = client(&pair[0]);
+    let permission = FsPermission::new(0o755);
+    old.mkdirs("/a/b/c", permission, true).await.unwrap();
+    for index in 0..20 {
+        old.create_empty(&format!("/a/f{index}"), &options())
+            .await
+            .unwrap();
+    }
+    old.rename("/a/f0", "/a/b/renamed", false, false)
+        .await
+        .unwrap();
+    assert!(old.delete("/a/f1", false).await.unwrap());
+    old.create("/open/file", &options()).await.unwrap();
+
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+
+    let new = client(&pair[1]);
+    assert!(new.get_file_info("/a/b/c").await.unwrap().is_some());
+    assert!(new.get_file_info("/a/b/renamed").await.unwrap().is_some());
+    assert!(new.get_file_info("/a/f0").await.unwrap().is_none());
+    assert!(new.get_file_info("/a/f1").await.unwrap().is_none());
+    for index in 2..20 {
+        assert!(
+            new.get_file_info(&format!("/a/f{index}"))
+                .await
+                .unwrap()
+                .is_some(),
+            "/a/f{index} is missing on the new active"
+        );
+    }
+    let open = new.get_file_info("/open/file").await.unwrap().unwrap();
+    assert_eq!(open.length, 0);
+
+    let refused = old
+        .mkdirs("/after-failover", permission, true)
+        .await
+        .unwrap_err();
+    assert_standby_refusal(refused, "WRITE");
+
+    new.mkdirs("/on-the-new-active", permission, true)
+        .await
+        .unwrap();
+    let nn1 = pair[0].namesystem().clone();
+    let last = pair[1].namesystem().last_txid();
+    eventually(
+        DEADLINE,
+        "the old active to tail the new one's edits",
+        async || nn1.last_txid() >= last,
+    )
+    .await;
+
+    to_standby(&pair[1]).await;
+    to_active(&pair[0]).await;
+    assert!(
+        old.get_file_info("/on-the-new-active")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_automatic_failover_only_a_forced_request_transitions() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(
+        base.path(),
+        &[("dfs.ha.automatic-failover.enabled", "true")],
+    );
+    let pair = start_pair(&layout).await;
+    let mut ha = ha_client(&pair[0]).await;
+    let refused = ha
+        .transition_to_active(pb::TransitionToActiveRequest {
+            req_info: request_info(pb::HaRequestSource::RequestByUser),
+        })
+        .await
+        .unwrap_err();
+    let refused = RemoteException::from_status(&refused);
+    assert_eq!(refused.kind, ExceptionKind::AccessControl);
+    assert_eq!(
+        refused.message,
+        "Manual HA control for this NameNode is disallowed, because automatic HA is enabled."
+    );
+    ha.transition_to_active(pb::TransitionToActiveRequest {
+        req_info: request_info(pb::HaRequestSource::RequestByUserForced),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        service_state(&pair[0]).await.state(),
+        pb::HaServiceState::Active
+    );
+    ha.monitor_health(pb::MonitorHealthRequest {})
+        .await
+        .unwrap();
+    stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn heartbeat_answers_carry_the_ha_state_and_txid() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    client(&pair[0])
+        .mkdirs("/x/y", FsPermission::new(0o755), true)
+        .await
+        .unwrap();
+    let written = pair[0].namesystem().last_txid();
+    let mut answers = Vec::new();
+    for namenode in &pair {
+        let mut datanode =
+            DatanodeProtocolClient::connect(format!("http://{}", namenode.rpc_address()))
+                .await
+                .unwrap();
+        datanode
+            .register_datanode(pb::RegisterDatanodeRequest {
+                registration: Some(pb::DatanodeRegistration {
+                    datanode_uuid: "dn-1".into(),
+                    host: "127.0.0.1".into(),
+                    xfer_port: 9866,
+                    ipc_port: 9867,
+                    http_port: 9864,
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap();
+        let standby = namenode.namesystem().clone();
+        eventually(DEADLINE, "the standby to apply every edit", async || {
+            standby.last_txid() >= written
+        })
+        .await;
+        let answer = datanode
+            .send_heartbeat(pb::HeartbeatRequest {
+                datanode_uuid: "dn-1".into(),
+                storage: Some(Default::default()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        answers.push(
+            answer
+                .ha_status
+                .expect("an HA NameNode states its HA status"),
+        );
+    }
+    assert_eq!(answers[0].state(), pb::HaServiceState::Active);
+    assert_eq!(answers[0].txid, written);
+    assert_eq!(answers[1].state(), pb::HaServiceState::Standby);
+    assert_eq!(answers[1].txid, written);
+    stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_standby_checkpoint_lands_on_the_active() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(
+        base.path(),
+        &[
+            ("dfs.namenode.checkpoint.txns", "10"),
+            ("dfs.namenode.checkpoint.check.period", "100ms"),
+        ],
+    );
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let fs = client(&pair[0]);
+    for index in 0..12 {
+        fs.mkdirs(&format!("/ckpt/{index}"), FsPermission::new(0o755), true)
+            .await
+            .unwrap();
+    }
+    let active_current = base.path().join("nn1").join("current");
+    let image = eventually(DEADLINE, "a checkpoint image on the active", async || {
+        newest_image(&active_current).filter(|txid| *txid >= 10)
+    })
+    .await;
+    assert!(
+        base.path()
+            .join("nn2/current")
+            .join(format!("fsimage_{image:019}"))
+            .exists(),
+        "the standby keeps the checkpoint it uploaded"
+    );
+    stop(pair).await;
+}
+
+fn newest_image(current: &Path) -> Option<u64> {
+    std::fs::read_dir(current)
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("fsimage_")?.parse::<u64>().ok()
+        })
+        .max()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bootstrap_standby_copies_the_namespace_and_refuses_formatted_dirs() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let first = layout.config(0);
+    Namesystem::format(&first.namesystem, Some("CID-ha-test"), true).unwrap();
+    let nn1 = NameNode::start(first).await.unwrap();
+    let done = bootstrap::bootstrap_standby(&layout.config(1), false)
+        .await
+        .unwrap();
+    assert_eq!(done.cluster_id, "CID-ha-test");
+    assert_eq!(
+        done.namespace_id,
+        nn1.namesystem().storage_info().namespace_id
+    );
+    assert_eq!(
+        done.block_pool_id,
+        nn1.namesystem().storage_info().block_pool_id
+    );
+    let version = std::fs::read_to_string(base.path().join("nn2/current/VERSION")).unwrap();
+    assert!(version.contains("clusterID=CID-ha-test"), "{version}");
+
+    let refused = bootstrap::bootstrap_standby(&layout.config(1), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, BootstrapError::AlreadyFormatted(_)),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("Not formatting."), "{refused}");
+    bootstrap::bootstrap_standby(&layout.config(1), true)
+        .await
+        .unwrap();
+
+    let nn2 = NameNode::start(layout.config(1)).await.unwrap();
+    assert_eq!(nn2.namesystem().storage_info().cluster_id, "CID-ha-test");
+    stop([nn1, nn2]).await;
+}
+
+#[test]
+fn the_secondary_namenode_refuses_an_ha_cluster() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let error = SecondaryConfig::from_conf(&layout.conf(0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(
+            "Cannot use SecondaryNameNode in an HA cluster. The Standby Namenode will perform checkpointing."
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_ha_namenode_without_shared_edits_names_the_key() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let mut conf = layout.conf(0);
+    conf.unset("dfs.namenode.shared.edits.dir");
+    let error = NameNodeConfig::from_conf(&conf).unwrap_err().to_string();
+    assert!(error.contains("dfs.namenode.shared.edits.dir"), "{error}");
+}
