@@ -27,12 +27,14 @@ mod trash_emptier;
 mod web;
 
 mod placement;
+mod qjournal;
 
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
 pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
 pub use namesystem::{Namesystem, NamesystemConfig};
 pub use placement::additional_racks_required;
+pub use qjournal::{QuorumError, QuorumJournal, QuorumUri};
 pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryNameNode};
 pub use server::{NameNode, NameNodeError};
 pub use storage::StorageError;
