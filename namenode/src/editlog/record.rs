@@ -223,11 +223,11 @@ pub fn decode_framed(mut bytes: &[u8]) -> Result<Vec<EditRecord>, String> {
     Ok(records)
 }
 
-/// Splits framed records into one slice per record (for caches that hand
-/// out whole records by txid).
-pub fn split_framed(mut bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+/// Splits framed records into one slice per record, at most `limit` of
+/// them (what follows is not looked at: a torn tail after them is fine).
+pub fn split_framed(mut bytes: &[u8], limit: usize) -> Result<Vec<&[u8]>, String> {
     let mut frames = Vec::new();
-    while !bytes.is_empty() {
+    while !bytes.is_empty() && frames.len() < limit {
         if bytes.len() < RECORD_HEADER_LEN {
             return Err("record cut short".into());
         }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::{RemoteException, faults};
@@ -30,7 +30,8 @@ const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 /// that keeps the writer's calls to it in order.
 pub struct Logger {
     address: String,
-    client: Client,
+    endpoint: tonic::transport::Endpoint,
+    client: OnceLock<Client>,
     http_url: Mutex<String>,
     queue: Mutex<Option<mpsc::UnboundedSender<Task>>>,
     queued_bytes: Arc<AtomicUsize>,
@@ -44,18 +45,25 @@ impl Logger {
         let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
             .map_err(|error| format!("invalid JournalNode address {address}: {error}"))?
             .connect_timeout(call_timeout.min(Duration::from_secs(20)));
-        let client = QJournalProtocolClient::new(faults::channel(QJM_NODE_NAME, endpoint))
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
         Ok(Self {
             address: address.to_string(),
-            client,
+            endpoint,
+            client: OnceLock::new(),
             http_url: Mutex::new(format!("http://{host}:8480")),
             queue: Mutex::new(None),
             queued_bytes: Arc::new(AtomicUsize::new(0)),
             queue_limit,
             call_timeout,
+        })
+    }
+
+    /// The gRPC client, made on first use (inside the runtime).
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| {
+            QJournalProtocolClient::new(faults::channel(QJM_NODE_NAME, self.endpoint.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES)
         })
     }
 
@@ -93,7 +101,7 @@ impl Logger {
         F: FnOnce(Client, R) -> Fut + Send + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
-        let client = self.client.clone();
+        let client = self.client().clone();
         let timeout = self.call_timeout;
         async move {
             match tokio::time::timeout(timeout, call(client, request)).await {

@@ -690,8 +690,8 @@ pub(crate) fn decode_segment(
     if bytes.len() < header.len() || bytes[..header.len()] != header {
         return Err("not an edit log file (bad magic or layout version)".into());
     }
-    let frames = record::split_framed(&bytes[header.len()..])?;
     let wanted = usize::try_from(end + 1 - start).unwrap_or(usize::MAX);
+    let frames = record::split_framed(&bytes[header.len()..], wanted)?;
     if frames.len() < wanted {
         return Err(format!(
             "segment {start} holds {} txns, expected {wanted}",
