@@ -125,6 +125,7 @@ impl NameNodeConfig {
                     expected: error.to_string(),
                 }
             })?,
+            shared_edits: crate::qjournal::non_ha_shared_edits(conf)?,
         };
         Ok(Self {
             rpc_address,

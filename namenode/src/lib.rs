@@ -32,11 +32,15 @@ mod qjournal;
 
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
+pub use editlog::terminate_on_journal_failure;
 pub use journalnode::{JOURNALNODE_NODE_NAME, JournalNode, JournalNodeConfig, JournalNodeError};
 pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
 pub use namesystem::{Namesystem, NamesystemConfig};
 pub use placement::additional_racks_required;
-pub use qjournal::{QJM_NODE_NAME, QuorumError, QuorumJournal, QuorumUri};
+pub use qjournal::{
+    QJM_NODE_NAME, QuorumError, QuorumJournal, QuorumUri, SharedEditsError, format_shared_edits,
+    initialize_shared_edits,
+};
 pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryNameNode};
 pub use server::{NameNode, NameNodeError};
 pub use storage::StorageError;

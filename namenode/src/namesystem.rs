@@ -20,6 +20,7 @@ use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
 use crate::placement::PlacementPolicy;
+use crate::qjournal::SharedEditsStartup;
 use crate::safemode::{SafeMode, SafeModeConfig};
 use crate::storage::{NameDirs, StorageError, StorageInfo};
 
@@ -50,6 +51,9 @@ pub struct NamesystemConfig {
     pub block_manager: BlockManagerConfig,
     pub placement: PlacementPolicy,
     pub racks: common::topology::RackResolver,
+    /// `dfs.namenode.shared.edits.dir` of a non-HA NameNode: the quorum of
+    /// JournalNodes its edits also go to.
+    pub shared_edits: Option<crate::qjournal::QuorumJournal>,
 }
 
 /// Cluster-wide counts for `getFsStats`.
@@ -102,7 +106,19 @@ impl Namesystem {
     /// Loads the namespace from the name dirs and opens a new edit segment.
     pub fn open(config: NamesystemConfig) -> Result<Arc<Self>, StorageError> {
         let dirs = NameDirs::lock(&config.name_dirs)?;
+        let shared_edits = config
+            .shared_edits
+            .as_ref()
+            .map(|quorum| SharedEditsStartup::begin(quorum, &dirs.current_dirs()))
+            .transpose()?;
         let mut loaded = dirs.load(config.limits.clone())?;
+        if let Some(shared) = &shared_edits {
+            loaded.last_txid = shared.catch_up(
+                &dirs.current_dirs(),
+                &mut loaded.namespace,
+                loaded.last_txid,
+            )?;
+        }
         loaded.namespace.take_removed_blocks();
         let blocks = BlockManager::new(
             config.block_manager.clone(),
@@ -126,12 +142,14 @@ impl Namesystem {
         if let Some(exclude) = &config.hosts_exclude {
             blocks.refresh_nodes(&ExcludedHosts::read(exclude)?);
         }
-        let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(
-            |source| StorageError::Io {
+        let mut journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1)
+            .map_err(|source| StorageError::Io {
                 context: "cannot open a new edit segment".into(),
                 source,
-            },
-        )?;
+            })?;
+        if let Some(shared) = shared_edits {
+            journal = shared.attach(journal)?;
+        }
         let namesystem = Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
             editlog: EditLog::start(journal, loaded.last_txid),

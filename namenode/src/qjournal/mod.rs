@@ -7,8 +7,10 @@
 //! still gets every batch in order.
 
 pub mod http;
+mod init;
 mod logger;
 pub mod recovery;
+mod startup;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +28,10 @@ use proto::namenode_storage::EditRecord;
 use tracing::info;
 
 use crate::editlog::record;
+pub use init::{SharedEditsError, format_shared_edits, initialize_shared_edits};
 use logger::{Logger, Outcome};
+pub use startup::SharedEditsStartup;
+use startup::namespace_info;
 
 /// The fault-injection name of a NameNode's quorum client.
 pub const QJM_NODE_NAME: &str = "qjm";
@@ -161,6 +166,28 @@ impl QuorumUri {
     }
 }
 
+/// The quorum journal of a non-HA NameNode: `dfs.namenode.shared.edits.dir`
+/// when it is a `qjournal://` URI and this NameNode is not part of an HA
+/// nameservice (an HA NameNode uses it as active or standby instead).
+pub fn non_ha_shared_edits(conf: &Configuration) -> Result<Option<QuorumJournal>, ConfError> {
+    let Some(uri) = conf.get_trimmed(keys::DFS_NAMENODE_SHARED_EDITS_DIR) else {
+        return Ok(None);
+    };
+    if uri.is_empty() || conf.local_ha_namenode()?.is_some() {
+        return Ok(None);
+    }
+    QuorumJournal::from_uri(&uri, conf)
+        .map(Some)
+        .map_err(|error| match error {
+            QuorumError::Config(error) => error,
+            other => ConfError::Invalid {
+                key: keys::DFS_NAMENODE_SHARED_EDITS_DIR.into(),
+                value: uri.clone(),
+                expected: other.to_string(),
+            },
+        })
+}
+
 /// The writer's state: its epoch and what it knows is committed.
 #[derive(Default)]
 struct WriterState {
@@ -180,6 +207,17 @@ struct Inner {
 #[derive(Clone)]
 pub struct QuorumJournal {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for QuorumJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "QuorumJournal(qjournal://{}/{})",
+            self.addresses().join(";"),
+            self.inner.journal_id
+        )
+    }
 }
 
 /// A segment known to the quorum, and where to download it.
