@@ -29,7 +29,7 @@ use common::time::Clock;
 use common::{Configuration, FsPermission, faults};
 use datanode::{DataNode, DataNodeConfig};
 use namenode::Namesystem;
-use namenode::{NameNode, NameNodeConfig};
+use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
 
 pub mod yarn;
 
@@ -43,9 +43,18 @@ pub struct MiniClusterBuilder {
     nodemanagers: usize,
     aux_services: Vec<yarn::AuxService>,
     clock: Clock,
+    journal_nodes: usize,
 }
 
 impl MiniClusterBuilder {
+    /// Puts the (non-HA) NameNode's edits on a quorum of `count` in-process
+    /// JournalNodes (`jn<i>`, on fixed loopback ports so they restart where
+    /// the NameNode's `qjournal://` URI points), besides its name dir.
+    pub fn journal_nodes(mut self, count: usize) -> Self {
+        self.journal_nodes = count;
+        self
+    }
+
     /// Keeps the cluster's files under `dir` instead of a temporary directory
     /// removed on drop.
     pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -140,6 +149,17 @@ impl MiniClusterBuilder {
             std::fs::write(&table, lines)?;
             conf.set("net.topology.table.file.name", table.display().to_string());
         }
+        let journal_configs = if self.journal_nodes > 0 {
+            journal_node_configs(
+                &mut conf,
+                &base_dir,
+                &host,
+                self.journal_nodes,
+                &self.overrides,
+            )?
+        } else {
+            Vec::new()
+        };
         for (key, value) in &self.overrides {
             conf.set(key, value.clone());
         }
@@ -147,6 +167,20 @@ impl MiniClusterBuilder {
         config.namesystem.block_manager.clock = self.clock.clone();
         Namesystem::format(&config.namesystem, None, true)
             .context("formatting the mini-cluster's NameNode")?;
+        let mut journal_nodes = Vec::new();
+        for (index, journal_config) in journal_configs.iter().enumerate() {
+            let node = JournalNode::start(journal_config.clone()).await?;
+            faults::register(
+                &journal_node_name(index),
+                [node.rpc_address(), node.http_address()],
+            );
+            journal_nodes.push(Some(node));
+        }
+        if let Some(quorum) = &config.namesystem.shared_edits {
+            namenode::format_shared_edits(quorum, &config.namesystem.name_dirs, true)
+                .await
+                .context("formatting the mini-cluster's JournalNodes")?;
+        }
         let mut cluster = MiniCluster {
             _temp_dir: temp_dir,
             base_dir,
@@ -156,6 +190,8 @@ impl MiniClusterBuilder {
             datanodes: Vec::new(),
             yarn: None,
             clock: self.clock,
+            journal_configs,
+            journal_nodes,
         };
         cluster.start_namenode().await?;
         cluster.pin_addresses()?;
@@ -184,6 +220,60 @@ pub struct MiniCluster {
     datanodes: Vec<Option<DataNode>>,
     yarn: Option<yarn::MiniYarn>,
     clock: Clock,
+    journal_configs: Vec<JournalNodeConfig>,
+    journal_nodes: Vec<Option<JournalNode>>,
+}
+
+/// The fault-injection name of JournalNode `index`.
+pub fn journal_node_name(index: usize) -> String {
+    format!("jn{index}")
+}
+
+/// The journal id of a mini-cluster's quorum journal.
+pub const JOURNAL_ID: &str = "minicluster";
+
+/// Picks `count` JournalNodes' ports, points `dfs.namenode.shared.edits.dir`
+/// at them (syncing every second unless `overrides` say otherwise) and
+/// returns their configs.
+fn journal_node_configs(
+    conf: &mut Configuration,
+    base_dir: &Path,
+    host: &str,
+    count: usize,
+    overrides: &[(String, String)],
+) -> anyhow::Result<Vec<JournalNodeConfig>> {
+    let mut reserved = Vec::new();
+    for _ in 0..count * 2 {
+        reserved.push(std::net::TcpListener::bind((host, 0))?);
+    }
+    let ports: Vec<u16> = reserved
+        .iter()
+        .map(|listener| listener.local_addr().map(|address| address.port()))
+        .collect::<Result<_, _>>()?;
+    drop(reserved);
+    let uri = format!(
+        "qjournal://{}/{JOURNAL_ID}",
+        (0..count)
+            .map(|index| format!("{host}:{}", ports[index * 2]))
+            .collect::<Vec<_>>()
+            .join(";")
+    );
+    conf.set("dfs.namenode.shared.edits.dir", uri);
+    conf.set("dfs.journalnode.sync.interval", "1000");
+    let mut jn_conf = conf.clone();
+    for (key, value) in overrides {
+        jn_conf.set(key, value.clone());
+    }
+    (0..count)
+        .map(|index| {
+            let mut config = JournalNodeConfig::from_conf(&jn_conf)?;
+            config.rpc_address = format!("{host}:{}", ports[index * 2]).parse()?;
+            config.http_address = format!("{host}:{}", ports[index * 2 + 1]).parse()?;
+            config.edits_dir = base_dir.join(format!("journal{index}"));
+            config.node_name = journal_node_name(index);
+            Ok(config)
+        })
+        .collect()
 }
 
 /// The loopback address DataNode `index` binds and advertises.
@@ -582,6 +672,52 @@ impl MiniCluster {
             self.stop_datanode(index).await;
         }
         self.stop_namenode().await;
+        for index in 0..self.journal_nodes.len() {
+            self.stop_journal_node(index).await;
+        }
+    }
+
+    /// JournalNode `index` (see [`MiniClusterBuilder::journal_nodes`]).
+    pub fn journal_node(&self, index: usize) -> anyhow::Result<&JournalNode> {
+        self.journal_nodes
+            .get(index)
+            .and_then(Option::as_ref)
+            .with_context(|| format!("JournalNode {index} is not running"))
+    }
+
+    /// The `current/` directory of JournalNode `index`'s journal.
+    pub fn journal_dir(&self, index: usize) -> PathBuf {
+        self.journal_configs[index]
+            .edits_dir
+            .join(JOURNAL_ID)
+            .join("current")
+    }
+
+    /// Stops JournalNode `index` cleanly.
+    pub async fn stop_journal_node(&mut self, index: usize) {
+        if let Some(node) = self.journal_nodes.get_mut(index).and_then(Option::take) {
+            node.stop().await;
+        }
+    }
+
+    /// Crashes JournalNode `index`: it serves nothing more (what it
+    /// acknowledged is on disk).
+    pub async fn kill_journal_node(&mut self, index: usize) {
+        if let Some(node) = self.journal_nodes.get_mut(index).and_then(Option::take) {
+            node.kill().await;
+        }
+    }
+
+    /// Starts JournalNode `index` again on its ports, from its directory.
+    pub async fn restart_journal_node(&mut self, index: usize) -> anyhow::Result<()> {
+        self.stop_journal_node(index).await;
+        let node = JournalNode::start(self.journal_configs[index].clone()).await?;
+        faults::register(
+            &journal_node_name(index),
+            [node.rpc_address(), node.http_address()],
+        );
+        self.journal_nodes[index] = Some(node);
+        Ok(())
     }
 }
 

@@ -139,6 +139,7 @@ impl NameNodeConfig {
                 }
             })?,
             ha: ha.map(|local| local.config),
+            shared_edits: crate::qjournal::non_ha_shared_edits(conf)?,
         };
         Ok(Self {
             rpc_address,

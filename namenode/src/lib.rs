@@ -15,6 +15,7 @@ mod datanode_rpc;
 mod editlog;
 mod fsimage;
 mod ha;
+mod journalnode;
 mod lease;
 mod lease_recovery;
 mod namespace;
@@ -28,14 +29,21 @@ mod trash_emptier;
 mod web;
 
 mod placement;
+mod qjournal;
 
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
+pub use editlog::terminate_on_journal_failure;
 pub use ha::bootstrap;
 pub use ha::{HaConfig, HaState};
+pub use journalnode::{JOURNALNODE_NODE_NAME, JournalNode, JournalNodeConfig, JournalNodeError};
 pub use namespace::{Block, Caller, CreateRequest, Limits, Namespace};
 pub use namesystem::{Namesystem, NamesystemConfig};
 pub use placement::additional_racks_required;
+pub use qjournal::{
+    QJM_NODE_NAME, QuorumError, QuorumJournal, QuorumUri, SharedEditsError, format_shared_edits,
+    initialize_shared_edits,
+};
 pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryNameNode};
 pub use server::{NameNode, NameNodeError};
 pub use storage::StorageError;

@@ -18,12 +18,13 @@ use proto::namenode_storage::edit_record::Op;
 use crate::blockmanager::ExcludedHosts;
 use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
-use crate::ha::{HaConfig, HaState, OperationCategory, SharedEdits};
+use crate::ha::{HaConfig, HaState, OperationCategory};
 use crate::lease::{LeaseLimits, LeaseManager};
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
 };
 use crate::placement::PlacementPolicy;
+use crate::qjournal::SharedEditsStartup;
 use crate::safemode::{SafeMode, SafeModeConfig};
 use crate::storage::{NameDirs, StorageError, StorageInfo};
 
@@ -57,6 +58,9 @@ pub struct NamesystemConfig {
     /// HA settings when this NameNode is one of an HA pair: it then starts
     /// in standby.
     pub ha: Option<HaConfig>,
+    /// `dfs.namenode.shared.edits.dir` of a non-HA NameNode: the quorum of
+    /// JournalNodes its edits also go to.
+    pub shared_edits: Option<crate::qjournal::QuorumJournal>,
 }
 
 /// Cluster-wide counts for `getFsStats`.
@@ -117,7 +121,19 @@ impl Namesystem {
             return Self::open_standby(config, ha);
         }
         let dirs = NameDirs::lock(&config.name_dirs)?;
+        let shared_edits = config
+            .shared_edits
+            .as_ref()
+            .map(|quorum| SharedEditsStartup::begin(quorum, &dirs.current_dirs()))
+            .transpose()?;
         let mut loaded = dirs.load(config.limits.clone())?;
+        if let Some(shared) = &shared_edits {
+            loaded.last_txid = shared.catch_up(
+                &dirs.current_dirs(),
+                &mut loaded.namespace,
+                loaded.last_txid,
+            )?;
+        }
         loaded.namespace.take_removed_blocks();
         let blocks = BlockManager::new(
             config.block_manager.clone(),
@@ -141,12 +157,14 @@ impl Namesystem {
         if let Some(exclude) = &config.hosts_exclude {
             blocks.refresh_nodes(&ExcludedHosts::read(exclude)?);
         }
-        let journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1).map_err(
-            |source| StorageError::Io {
+        let mut journal = Journal::open_segment(&dirs.current_dirs(), loaded.last_txid + 1)
+            .map_err(|source| StorageError::Io {
                 context: "cannot open a new edit segment".into(),
                 source,
-            },
-        )?;
+            })?;
+        if let Some(shared) = shared_edits {
+            journal = shared.attach(journal)?;
+        }
         let namesystem = Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
             editlog: RwLock::new(Some(Arc::new(EditLog::start(journal, loaded.last_txid)))),
@@ -165,7 +183,7 @@ impl Namesystem {
     /// An HA NameNode's start: the newest local fsimage, then every shared
     /// edit after it; standby.
     fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
-        let shared = SharedEdits::from_uri(&ha.shared_edits)?;
+        let shared = ha.shared_edits.clone();
         shared.prepare()?;
         let dirs = NameDirs::lock(&config.name_dirs)?;
         let (mut namespace, image_txid, info) =

@@ -200,6 +200,8 @@ pub const DFS_JOURNALNODE_EDITS_DIR: &str = "dfs.journalnode.edits.dir";
 pub const DFS_JOURNALNODE_ENABLE_SYNC: &str = "dfs.journalnode.enable.sync";
 /// Milliseconds between a JournalNode's sync rounds.
 pub const DFS_JOURNALNODE_SYNC_INTERVAL: &str = "dfs.journalnode.sync.interval";
+/// Bytes of recent edits a JournalNode keeps in memory for in-progress tailing.
+pub const DFS_JOURNALNODE_EDIT_CACHE_SIZE_BYTES: &str = "dfs.journalnode.edit-cache-size.bytes";
 /// Timeout of startLogSegment on a quorum, in milliseconds.
 pub const DFS_QJOURNAL_START_SEGMENT_TIMEOUT_KEY: &str = "dfs.qjournal.start-segment.timeout.ms";
 /// Timeout of prepareRecovery on a quorum, in milliseconds.

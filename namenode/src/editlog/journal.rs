@@ -1,18 +1,58 @@
-//! The open edit segment, one copy per name directory.
+//! The open edit segment, one copy per name directory, and on the quorum of
+//! JournalNodes when the NameNode has one (`dfs.namenode.shared.edits.dir`).
+//! Each batch goes to the JournalNodes in parallel with the local fsync; it
+//! is durable only when both are. The syncer is a plain thread: it drives
+//! the quorum's futures on the runtime captured when the quorum was added.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::runtime::Handle;
 use tracing::{error, info};
 
 use super::record;
+use crate::qjournal::{QuorumError, QuorumJournal};
 use crate::storage::{finalized_segment_name, inprogress_segment_name, sync_dir, write_seen_txid};
 
 /// The in-progress segment being appended to, in every healthy name dir.
 pub struct Journal {
     copies: Vec<(PathBuf, File)>,
     segment_start: u64,
+    quorum: Option<SharedJournal>,
+}
+
+/// The quorum a [`Journal`] writes to besides its name dirs.
+struct SharedJournal {
+    quorum: QuorumJournal,
+    runtime: Handle,
+    /// The last txid written to the open segment.
+    last_txid: u64,
+}
+
+static EXIT_ON_JOURNAL_FAILURE: AtomicBool = AtomicBool::new(false);
+
+/// Makes a failure of the required (quorum) journal end the process with
+/// status 1, as Hadoop's NameNode does (`ExitUtil.terminate`), so its ZKFC
+/// fails over. Only the `hdfs namenode` daemon calls it: in-process
+/// NameNodes (tests, the mini-cluster) just refuse every later write.
+pub fn terminate_on_journal_failure() {
+    EXIT_ON_JOURNAL_FAILURE.store(true, Ordering::Release);
+}
+
+fn quorum_failure(quorum: &QuorumJournal, segment_start: u64, error: QuorumError) -> io::Error {
+    let message = format!(
+        "Error: flush failed for required journal (JournalAndStream(mgr=QJM to [{}], stream=QuorumOutputStream starting at txid {segment_start})): {error}",
+        quorum.addresses().join(", ")
+    );
+    if EXIT_ON_JOURNAL_FAILURE.load(Ordering::Acquire) {
+        error!("FATAL {message}");
+        eprintln!("FATAL {message}");
+        std::process::exit(1);
+    }
+    io::Error::other(message)
 }
 
 impl Journal {
@@ -35,7 +75,24 @@ impl Journal {
         Ok(Self {
             copies,
             segment_start: start_txid,
+            quorum: None,
         })
+    }
+
+    /// Also writes to `quorum`: opens the current segment on it. Called
+    /// inside the tokio runtime (its handle drives the quorum calls), once
+    /// the NameNode is the quorum's writer ([`QuorumJournal::recover_for_write`]).
+    pub fn with_quorum(mut self, quorum: QuorumJournal, runtime: Handle) -> io::Result<Self> {
+        let start = self.segment_start;
+        runtime
+            .block_on(quorum.start_segment(start))
+            .map_err(|error| quorum_failure(&quorum, start, error))?;
+        self.quorum = Some(SharedJournal {
+            quorum,
+            runtime,
+            last_txid: start - 1,
+        });
+        Ok(self)
     }
 
     pub fn segment_start(&self) -> u64 {
@@ -48,10 +105,51 @@ impl Journal {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.for_each_copy("append to edit log", |_, file| {
+        let Some(shared) = &self.quorum else {
+            return self.for_each_copy("append to edit log", |_, file| {
+                file.write_all(bytes)?;
+                file.sync_data()
+            });
+        };
+        let count = record::split_framed(bytes, usize::MAX)
+            .map_err(io::Error::other)?
+            .len() as u32;
+        let first_txid = shared.last_txid + 1;
+        let quorum = shared.quorum.clone();
+        let segment_start = self.segment_start;
+        let batch = bytes.to_vec();
+        let remote = shared.runtime.spawn(async move {
+            quorum
+                .send_edits(segment_start, first_txid, count, &batch)
+                .await
+        });
+        let local = self.for_each_copy("append to edit log", |_, file| {
             file.write_all(bytes)?;
             file.sync_data()
-        })
+        });
+        let shared = self.quorum.as_mut().expect("checked above");
+        let remote = shared
+            .runtime
+            .block_on(remote)
+            .map_err(|error| io::Error::other(format!("quorum journal task failed: {error}")))?;
+        local?;
+        remote.map_err(|error| quorum_failure(&shared.quorum, segment_start, error))?;
+        shared.last_txid = first_txid + u64::from(count) - 1;
+        Ok(())
+    }
+
+    /// Runs `call` on the quorum (when there is one) and waits for it.
+    fn on_quorum<F>(&self, call: impl FnOnce(QuorumJournal) -> F) -> io::Result<()>
+    where
+        F: std::future::Future<Output = Result<(), QuorumError>>,
+    {
+        let Some(shared) = &self.quorum else {
+            return Ok(());
+        };
+        shared
+            .runtime
+            .block_on(call(shared.quorum.clone()))
+            .map_err(|error| quorum_failure(&shared.quorum, self.segment_start, error))
     }
 
     /// Renames the segment to `edits_<start>-<last>` (or removes it when it
@@ -64,8 +162,15 @@ impl Journal {
         self.for_each_copy("finalize edit segment", |dir, _| {
             finalize_segment(dir, start, last_txid)
         })?;
+        self.on_quorum(|quorum| async move { quorum.finalize_segment(start, last_txid).await })?;
         let dirs: Vec<PathBuf> = self.copies.iter().map(|(dir, _)| dir.clone()).collect();
+        let quorum = self.quorum.take();
         *self = Self::open_segment(&dirs, last_txid + 1)?;
+        self.quorum = quorum;
+        self.on_quorum(|quorum| async move { quorum.start_segment(last_txid + 1).await })?;
+        if let Some(shared) = &mut self.quorum {
+            shared.last_txid = last_txid;
+        }
         info!(segment_start = last_txid + 1, "rolled edit log");
         Ok(())
     }
@@ -73,6 +178,11 @@ impl Journal {
     /// Finalizes the segment on a clean shutdown.
     pub fn close(&mut self, last_txid: u64) -> io::Result<()> {
         let start = self.segment_start;
+        if last_txid >= start {
+            self.on_quorum(
+                |quorum| async move { quorum.finalize_segment(start, last_txid).await },
+            )?;
+        }
         self.for_each_copy("finalize edit segment", |dir, _| {
             if last_txid < start {
                 fs::remove_file(dir.join(inprogress_segment_name(start)))?;

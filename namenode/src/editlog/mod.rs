@@ -19,7 +19,7 @@ use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
 use tracing::error;
 
-pub use journal::{Journal, finalize_segment};
+pub use journal::{Journal, finalize_segment, terminate_on_journal_failure};
 
 /// Durability progress as seen by waiters.
 #[derive(Clone, Debug, Default)]

@@ -189,6 +189,59 @@ pub fn read_segment<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
     }
 }
 
+/// Decodes framed records held in memory (a batch sent to a JournalNode,
+/// edits read back from one): any damage is an error, as the bytes come
+/// whole from a peer that checked them.
+pub fn decode_framed(mut bytes: &[u8]) -> Result<Vec<EditRecord>, String> {
+    let mut records = Vec::new();
+    while !bytes.is_empty() {
+        if bytes.len() < RECORD_HEADER_LEN {
+            return Err(format!(
+                "{} trailing bytes after the last record",
+                bytes.len()
+            ));
+        }
+        let len = u32::from_le_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
+        let payload_crc = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes"));
+        let header_crc = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if crc32c::crc32c(&bytes[..8]) != header_crc || len > MAX_RECORD_LEN {
+            return Err("record header checksum mismatch".into());
+        }
+        let end = RECORD_HEADER_LEN + len;
+        if bytes.len() < end {
+            return Err("record cut short".into());
+        }
+        let payload = &bytes[RECORD_HEADER_LEN..end];
+        if crc32c::crc32c(payload) != payload_crc {
+            return Err("record checksum mismatch".into());
+        }
+        records.push(
+            EditRecord::decode(payload).map_err(|error| format!("undecodable record: {error}"))?,
+        );
+        bytes = &bytes[end..];
+    }
+    Ok(records)
+}
+
+/// Splits framed records into one slice per record, at most `limit` of
+/// them (what follows is not looked at: a torn tail after them is fine).
+pub fn split_framed(mut bytes: &[u8], limit: usize) -> Result<Vec<&[u8]>, String> {
+    let mut frames = Vec::new();
+    while !bytes.is_empty() && frames.len() < limit {
+        if bytes.len() < RECORD_HEADER_LEN {
+            return Err("record cut short".into());
+        }
+        let len = u32::from_le_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
+        let end = RECORD_HEADER_LEN + len;
+        if bytes.len() < end {
+            return Err("record cut short".into());
+        }
+        frames.push(&bytes[..end]);
+        bytes = &bytes[end..];
+    }
+    Ok(frames)
+}
+
 /// The txid of the first record of `path`, `None` when it holds none: for
 /// tools reading a segment whose file name does not say where it starts.
 pub fn first_txid(path: &Path) -> Result<Option<u64>, SegmentError> {

@@ -102,7 +102,7 @@ pub struct HaConfig {
     /// This NameNode's id in it (`dfs.ha.namenode.id` or found by address).
     pub namenode_id: String,
     /// `dfs.namenode.shared.edits.dir`.
-    pub shared_edits: String,
+    pub shared_edits: SharedEdits,
     /// `dfs.ha.tail-edits.period`: how often the standby reads new edits.
     pub tail_period: Duration,
     /// `dfs.ha.tail-edits.in-progress`: the standby also reads the segment
@@ -162,7 +162,7 @@ impl HaConfig {
         let config = HaConfig {
             nameservice: nameservice.id.clone(),
             namenode_id: namenode_id.clone(),
-            shared_edits,
+            shared_edits: SharedEdits::from_uri(&shared_edits, conf)?,
             tail_period: conf.get_duration(keys::DFS_HA_TAIL_EDITS_PERIOD, TimeUnit::Seconds)?,
             tail_in_progress: conf.get_bool(keys::DFS_HA_TAIL_EDITS_INPROGRESS)?,
             automatic_failover: conf.get_bool(keys::DFS_HA_AUTOMATIC_FAILOVER_ENABLED)?,

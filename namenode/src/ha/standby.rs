@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use super::{HaConfig, HaState, SharedEdits};
 use crate::checkpoint::Checkpoints;
 use crate::checkpoint::transfer::storage_info_param;
-use crate::editlog::{EditLog, Journal};
+use crate::editlog::EditLog;
 use crate::fsimage;
 use crate::namespace::{Limits, Namespace};
 use crate::namesystem::Namesystem;
@@ -243,7 +243,7 @@ impl Namesystem {
         info!("transitioning to active: recovering the shared edits");
         let last = ha
             .shared
-            .recover_for_write()
+            .recover_for_write(self.storage_info())
             .await
             .map_err(|error| storage_failure("cannot recover the shared edits", error))?;
         let records = ha
@@ -258,10 +258,11 @@ impl Namesystem {
                 "cannot become active: the shared edits end at txid {last} but only txids up to {applied} could be read"
             )));
         }
-        let mut dirs = self.current_dirs();
-        dirs.extend(ha.shared.journal_dirs());
+        let dirs = self.current_dirs();
+        let shared = ha.shared.clone();
+        let runtime = tokio::runtime::Handle::current();
         let journal =
-            tokio::task::spawn_blocking(move || Journal::open_segment(&dirs, applied + 1))
+            tokio::task::spawn_blocking(move || shared.open_journal(&dirs, applied + 1, runtime))
                 .await
                 .map_err(|error| storage_failure("cannot open the edit log", error))?
                 .map_err(|error| storage_failure("cannot open the edit log", error))?;
