@@ -83,6 +83,9 @@ pub struct Namesystem {
     pub(crate) leases: LeaseManager,
     /// The HA state and shared edits, for an HA NameNode.
     pub(crate) ha: Option<crate::ha::HaContext>,
+    /// A write to the edit log failed (a journal, or the quorum, refused or
+    /// broke): the NameNode is unhealthy until it opens a new edit log.
+    pub(crate) journal_failed: std::sync::atomic::AtomicBool,
 }
 
 /// A newly allocated block and the DataNodes to write it to.
@@ -175,6 +178,7 @@ impl Namesystem {
             blocks,
             leases,
             ha: None,
+            journal_failed: Default::default(),
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -222,6 +226,7 @@ impl Namesystem {
             blocks,
             leases,
             ha: Some(crate::ha::HaContext::new(ha, shared, image_txid)),
+            journal_failed: Default::default(),
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -251,6 +256,11 @@ impl Namesystem {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
             .ok_or_else(|| RemoteException::io("edit log is not open"))
+    }
+
+    fn note_journal_failure(&self) {
+        self.journal_failed
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// The edit log when open.
@@ -329,7 +339,9 @@ impl Namesystem {
             let mut txid = editlog.last_txid();
             for op in ops {
                 namespace.apply(&op)?;
-                txid = editlog.append(op)?;
+                txid = editlog
+                    .append(op)
+                    .inspect_err(|_| self.note_journal_failure())?;
             }
             let removed = namespace.take_removed_blocks();
             if !removed.is_empty() {
@@ -337,7 +349,10 @@ impl Namesystem {
             }
             (editlog, txid, output)
         };
-        editlog.wait_synced(txid).await?;
+        editlog
+            .wait_synced(txid)
+            .await
+            .inspect_err(|_| self.note_journal_failure())?;
         Ok(output)
     }
 

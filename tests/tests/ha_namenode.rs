@@ -1,9 +1,11 @@
-//! Two in-process NameNodes of one nameservice on shared edits: both start
+//! Two in-process NameNodes of one nameservice on shared edits (a shared
+//! directory, or a quorum of three in-process JournalNodes): both start
 //! standby and refuse clients with Hadoop's StandbyException; transitions by
 //! HAServiceProtocol calls; every write made on the old active is on the new
-//! one; `/isActive`; the HA status in heartbeat answers; the standby's
-//! checkpoints landing on the active; `-bootstrapStandby`; and the
-//! SecondaryNameNode refused in an HA cluster.
+//! one; a new active fences the old one on the quorum; `/isActive`; the HA
+//! status in heartbeat answers; the standby's checkpoints landing on the
+//! active; `-bootstrapStandby`; and the SecondaryNameNode refused in an HA
+//! cluster.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,7 +13,10 @@ use std::time::Duration;
 use client::{CreateOptions, DfsClient};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 use namenode::bootstrap::{self, BootstrapError};
-use namenode::{NameNode, NameNodeConfig, Namesystem, SecondaryConfig};
+use namenode::{
+    JournalNode, JournalNodeConfig, NameNode, NameNodeConfig, Namesystem, QuorumJournal,
+    SecondaryConfig,
+};
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
@@ -88,10 +93,19 @@ impl HaLayout {
     }
 }
 
-/// Formats nn1, starts it (standby), bootstraps nn2 from it and starts nn2.
+/// Formats nn1 (and the quorum journal its shared edits name, if any),
+/// starts it (standby), bootstraps nn2 from it and starts nn2.
 async fn start_pair(layout: &HaLayout) -> [NameNode; 2] {
     let first = layout.config(0);
     Namesystem::format(&first.namesystem, None, true).unwrap();
+    let conf = layout.conf(0);
+    let shared = conf.get("dfs.namenode.shared.edits.dir").unwrap();
+    if shared.starts_with("qjournal://") {
+        let quorum = QuorumJournal::from_uri(&shared, &conf).unwrap();
+        namenode::format_shared_edits(&quorum, &first.namesystem.name_dirs, true)
+            .await
+            .unwrap();
+    }
     let nn1 = NameNode::start(first).await.unwrap();
     bootstrap::bootstrap_standby(&layout.config(1), false)
         .await
@@ -290,6 +304,130 @@ async fn every_write_of_the_old_active_is_on_the_new_one_after_failover() {
             .is_some()
     );
     stop(pair).await;
+}
+
+/// Three in-process JournalNodes and the `qjournal://` URI naming them.
+async fn start_journal_nodes(base: &Path) -> (Vec<JournalNode>, String) {
+    let mut nodes = Vec::new();
+    for index in 0..3 {
+        let mut conf = Configuration::new();
+        conf.set(
+            "dfs.journalnode.edits.dir",
+            base.join(format!("journal{index}")).display().to_string(),
+        );
+        conf.set("dfs.journalnode.rpc-address", "127.0.0.1:0");
+        conf.set("dfs.journalnode.http-address", "127.0.0.1:0");
+        let config = JournalNodeConfig::from_conf(&conf).unwrap();
+        nodes.push(JournalNode::start(config).await.unwrap());
+    }
+    let uri = format!(
+        "qjournal://{}/mycluster",
+        nodes
+            .iter()
+            .map(|node| node.rpc_address().to_string())
+            .collect::<Vec<_>>()
+            .join(";")
+    );
+    (nodes, uri)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failover_on_a_quorum_journal_keeps_every_write() {
+    let base = tempfile::tempdir().unwrap();
+    let (journal_nodes, uri) = start_journal_nodes(base.path()).await;
+    let layout = HaLayout::new(base.path(), &[("dfs.namenode.shared.edits.dir", &uri)]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let old = client(&pair[0]);
+    let permission = FsPermission::new(0o755);
+    for index in 0..10 {
+        old.mkdirs(&format!("/q/{index}"), permission, true)
+            .await
+            .unwrap();
+    }
+    old.create_empty("/q/file", &options()).await.unwrap();
+    let nn2 = pair[1].namesystem().clone();
+    let written = pair[0].namesystem().last_txid();
+    eventually(
+        DEADLINE,
+        "the standby to tail the quorum's in-progress edits",
+        async || nn2.last_txid() >= written,
+    )
+    .await;
+
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+    let new = client(&pair[1]);
+    for index in 0..10 {
+        assert!(
+            new.get_file_info(&format!("/q/{index}"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert!(new.get_file_info("/q/file").await.unwrap().is_some());
+    assert_standby_refusal(
+        old.mkdirs("/q/refused", permission, true)
+            .await
+            .unwrap_err(),
+        "WRITE",
+    );
+    new.mkdirs("/q/new", permission, true).await.unwrap();
+    let nn1 = pair[0].namesystem().clone();
+    let last = pair[1].namesystem().last_txid();
+    eventually(
+        DEADLINE,
+        "the old active to tail the new one's edits",
+        async || nn1.last_txid() >= last,
+    )
+    .await;
+    stop(pair).await;
+    for node in journal_nodes {
+        node.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_active_fences_the_old_one_on_the_quorum() {
+    let base = tempfile::tempdir().unwrap();
+    let (journal_nodes, uri) = start_journal_nodes(base.path()).await;
+    let layout = HaLayout::new(base.path(), &[("dfs.namenode.shared.edits.dir", &uri)]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let old = client(&pair[0]);
+    let permission = FsPermission::new(0o755);
+    old.mkdirs("/before", permission, true).await.unwrap();
+
+    // The old active never hears of it (a partition, a long pause).
+    to_active(&pair[1]).await;
+    let new = client(&pair[1]);
+    assert!(new.get_file_info("/before").await.unwrap().is_some());
+    new.mkdirs("/by-the-new-active", permission, true)
+        .await
+        .unwrap();
+
+    let stale = old.mkdirs("/stale", permission, true).await;
+    assert!(stale.is_err(), "the fenced active acknowledged a write");
+    assert!(new.get_file_info("/stale").await.unwrap().is_none());
+    let health = ha_client(&pair[0])
+        .await
+        .monitor_health(pb::MonitorHealthRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(
+        RemoteException::from_status(&health).kind,
+        ExceptionKind::HealthCheckFailed
+    );
+    ha_client(&pair[1])
+        .await
+        .monitor_health(pb::MonitorHealthRequest {})
+        .await
+        .unwrap();
+    stop(pair).await;
+    for node in journal_nodes {
+        node.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

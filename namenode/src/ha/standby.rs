@@ -273,6 +273,7 @@ impl Namesystem {
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) =
                 Some(Arc::new(EditLog::start(journal, applied)));
+            self.journal_failed.store(false, Ordering::Release);
             self.blocks().set_standby(false);
             ha.state.send_replace(HaState::Active);
         }
@@ -334,15 +335,20 @@ impl Namesystem {
         }
     }
 
-    /// Hadoop's `monitorHealth`: an active whose edit log is gone is unhealthy.
+    /// Hadoop's `monitorHealth`: an active whose edit log failed (a journal
+    /// refused a write: another NameNode took over the quorum, or the quorum
+    /// is lost) or is gone is unhealthy, so its ZKFC gives up the lock.
     pub fn monitor_health(&self) -> Result<(), RemoteException> {
         let Some(ha) = &self.ha else {
             return Ok(());
         };
-        if ha.state() == HaState::Active && self.editlog().is_none() {
+        if ha.state() != HaState::Active {
+            return Ok(());
+        }
+        if self.editlog().is_none() || self.journal_failed.load(Ordering::Acquire) {
             return Err(RemoteException::new(
                 ExceptionKind::HealthCheckFailed,
-                "The NameNode has no edit log open",
+                "The NameNode's edit log failed: it can no longer write transactions",
             ));
         }
         Ok(())
