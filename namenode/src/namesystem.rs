@@ -187,8 +187,7 @@ impl Namesystem {
     /// An HA NameNode's start: the newest local fsimage, then every shared
     /// edit after it; standby.
     fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
-        let shared = ha.shared_edits.clone();
-        shared.prepare()?;
+        ha.shared_edits.prepare()?;
         let dirs = NameDirs::lock(&config.name_dirs)?;
         let (mut namespace, image_txid, info) =
             crate::ha::load_newest_image(&dirs, config.limits.clone())?;
@@ -225,7 +224,7 @@ impl Namesystem {
             config,
             blocks,
             leases,
-            ha: Some(crate::ha::HaContext::new(ha, shared, image_txid)),
+            ha: Some(crate::ha::HaContext::new(ha, image_txid)),
             journal_failed: Default::default(),
         });
         namesystem.check_safe_mode();

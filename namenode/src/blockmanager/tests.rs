@@ -287,3 +287,66 @@ fn stale_generation_stamps_are_corrupt() {
         .unwrap();
     assert_eq!(manager.stats().corrupt_blocks, 1);
 }
+
+fn finalized(id: u64) -> ReportedReplica {
+    ReportedReplica {
+        block: block(id),
+        finalized: true,
+    }
+}
+
+#[test]
+fn a_standby_queues_replicas_of_blocks_it_has_not_tailed_and_sends_no_commands() {
+    let manager = manager();
+    manager.set_standby(true);
+    let nodes = add_nodes(&manager, 2);
+    manager.block_report(&nodes[0], &[finalized(7)]).unwrap();
+    assert!(commands_for(&manager, &nodes[0]).is_empty());
+    assert!(manager.locations(BlockId(7), "x").locations.is_empty());
+
+    // The edit creating the block arrives: the queued report counts.
+    manager.sync_file_blocks(&[block(7)], 3, false);
+    assert_eq!(manager.process_queued_reports(), 0);
+    assert_eq!(manager.locations(BlockId(7), "x").locations.len(), 1);
+
+    // Under-replicated, yet a standby schedules no work.
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.transfers_scheduled, 0);
+    assert!(commands_for(&manager, &nodes[0]).is_empty());
+}
+
+#[test]
+fn a_new_active_postpones_excess_deletions_until_every_holder_reported() {
+    let manager = manager();
+    manager.set_standby(true);
+    let nodes = add_nodes(&manager, 3);
+    manager.sync_file_blocks(&[block(5)], 1, false);
+    for node in &nodes {
+        manager.block_report(node, &[finalized(5)]).unwrap();
+    }
+    manager.set_standby(false);
+    let round = manager.run_monitor(Instant::now());
+    assert_eq!(round.replicas_to_delete, 0);
+    assert_eq!(manager.postponed_misreplicated_blocks(), 1);
+
+    for node in &nodes[..2] {
+        manager.block_report(node, &[finalized(5)]).unwrap();
+    }
+    assert_eq!(manager.run_monitor(Instant::now()).replicas_to_delete, 0);
+    manager.block_report(&nodes[2], &[finalized(5)]).unwrap();
+    assert_eq!(manager.run_monitor(Instant::now()).replicas_to_delete, 2);
+    assert_eq!(manager.postponed_misreplicated_blocks(), 0);
+}
+
+#[test]
+fn a_standby_forgets_blocks_of_deleted_files_without_deleting_replicas() {
+    let manager = manager();
+    manager.set_standby(true);
+    let nodes = add_nodes(&manager, 1);
+    manager.sync_file_blocks(&[block(8)], 1, false);
+    manager.block_report(&nodes[0], &[finalized(8)]).unwrap();
+    manager.forget_blocks(&[block(8)]);
+    assert!(manager.locations(BlockId(8), "x").locations.is_empty());
+    manager.set_standby(false);
+    assert!(commands_for(&manager, &nodes[0]).is_empty());
+}

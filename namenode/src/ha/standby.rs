@@ -12,7 +12,7 @@ use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::{HaConfig, HaState, SharedEdits};
+use super::{HaConfig, HaState};
 use crate::checkpoint::Checkpoints;
 use crate::checkpoint::transfer::storage_info_param;
 use crate::editlog::EditLog;
@@ -25,7 +25,6 @@ use crate::storage::{self, NameDirs, StorageError, StorageInfo, image_name};
 /// The HA side of a namesystem.
 pub(crate) struct HaContext {
     config: HaConfig,
-    shared: SharedEdits,
     state: watch::Sender<HaState>,
     /// A standby's last applied txid (the active's last written, once it
     /// stepped down).
@@ -39,10 +38,9 @@ pub(crate) struct HaContext {
 
 impl HaContext {
     /// A standby whose namespace holds every txid up to `loaded_txid`.
-    pub(crate) fn new(config: HaConfig, shared: SharedEdits, loaded_txid: u64) -> Self {
+    pub(crate) fn new(config: HaConfig, loaded_txid: u64) -> Self {
         Self {
             config,
-            shared,
             state: watch::Sender::new(HaState::Standby),
             applied_txid: AtomicU64::new(loaded_txid),
             transition: tokio::sync::Mutex::new(()),
@@ -223,7 +221,8 @@ impl Namesystem {
             return Ok(0);
         }
         let records = ha
-            .shared
+            .config
+            .shared_edits
             .read_edits(ha.applied_txid(), ha.config.tail_in_progress)
             .await
             .map_err(|error| storage_failure("cannot read the shared edits", error))?;
@@ -242,12 +241,14 @@ impl Namesystem {
         }
         info!("transitioning to active: recovering the shared edits");
         let last = ha
-            .shared
+            .config
+            .shared_edits
             .recover_for_write(self.storage_info())
             .await
             .map_err(|error| storage_failure("cannot recover the shared edits", error))?;
         let records = ha
-            .shared
+            .config
+            .shared_edits
             .read_edits(ha.applied_txid(), false)
             .await
             .map_err(|error| storage_failure("cannot read the shared edits", error))?;
@@ -259,7 +260,7 @@ impl Namesystem {
             )));
         }
         let dirs = self.current_dirs();
-        let shared = ha.shared.clone();
+        let shared = ha.config.shared_edits.clone();
         let runtime = tokio::runtime::Handle::current();
         let journal =
             tokio::task::spawn_blocking(move || shared.open_journal(&dirs, applied + 1, runtime))
@@ -393,7 +394,7 @@ impl Namesystem {
                 return Ok(None);
             }
             let this = self.clone();
-            let saved = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 let namespace = this.read();
                 let txid = this.ha.as_ref().map_or(0, HaContext::applied_txid);
                 let namespace_id = this.storage_info().namespace_id;
@@ -410,10 +411,8 @@ impl Namesystem {
                     .map(|()| txid)
             })
             .await
-            .map_err(|error| storage_failure("cannot save the checkpoint", error))?;
-            let txid =
-                saved.map_err(|error| storage_failure("cannot save the checkpoint", error))?;
-            txid
+            .map_err(|error| storage_failure("cannot save the checkpoint", error))?
+            .map_err(|error| storage_failure("cannot save the checkpoint", error))?
         };
         ha.checkpointed(txid);
         info!(txid, "standby saved a checkpoint");
