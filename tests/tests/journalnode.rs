@@ -288,3 +288,191 @@ async fn foreign_and_unformatted_journals_are_clear_errors() {
     cluster.restart_namenode().await.unwrap();
     cluster.shutdown().await;
 }
+
+/// Real processes: three `hdfs journalnode`s, `hdfs namenode
+/// -initializeSharedEdits` moving a local-edits NameNode onto them, then the
+/// NameNode exiting with Hadoop's FATAL line when it loses the quorum.
+mod processes {
+    use std::io::{BufRead, BufReader};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use client::DfsClient;
+    use common::FsPermission;
+    use tusk_tests::{NameNodeProcess, binary, hdfs, write_namenode_conf};
+
+    struct Daemon(Child);
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn site(properties: &[(&str, String)]) -> String {
+        let body: String = properties
+            .iter()
+            .map(|(key, value)| {
+                format!("<property><name>{key}</name><value>{value}</value></property>\n")
+            })
+            .collect();
+        format!("<configuration>\n{body}</configuration>\n")
+    }
+
+    fn start_journal_node(base: &Path, index: usize, rpc: u16) -> Daemon {
+        let conf_dir = base.join(format!("jn{index}-conf"));
+        std::fs::create_dir_all(&conf_dir).unwrap();
+        let edits: PathBuf = base.join(format!("jn{index}"));
+        std::fs::write(
+            conf_dir.join("hdfs-site.xml"),
+            site(&[
+                ("dfs.journalnode.rpc-address", format!("127.0.0.1:{rpc}")),
+                ("dfs.journalnode.http-address", "127.0.0.1:0".to_string()),
+                ("dfs.journalnode.edits.dir", edits.display().to_string()),
+            ]),
+        )
+        .unwrap();
+        let child = Command::new(binary("hdfs"))
+            .arg("journalnode")
+            .env("HADOOP_CONF_DIR", &conf_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", rpc)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "JournalNode {index} did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Daemon(child)
+    }
+
+    #[test]
+    fn initialize_shared_edits_then_exit_on_losing_the_quorum() {
+        let base = tempfile::tempdir().unwrap();
+        let conf_dir = write_namenode_conf(base.path());
+        let (code, _, stderr) = hdfs(&conf_dir, &["namenode", "-format", "-nonInteractive"]);
+        assert_eq!(code, 0, "{stderr}");
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let namenode = NameNodeProcess::start(&conf_dir).unwrap();
+        runtime.block_on(async {
+            let client = DfsClient::connect(
+                &namenode.rpc_address,
+                &common::user::os_user(),
+                FsPermission::new(0o022),
+            )
+            .unwrap();
+            client
+                .mkdirs("/local-only", FsPermission::new(0o755), false)
+                .await
+                .unwrap();
+        });
+        namenode.kill();
+
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let mut journal_nodes: Vec<Option<Daemon>> = (0..3)
+            .map(|index| Some(start_journal_node(base.path(), index, ports[index])))
+            .collect();
+        let uri = format!(
+            "qjournal://{}/proc",
+            ports
+                .iter()
+                .map(|port| format!("127.0.0.1:{port}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        );
+        let site_path = conf_dir.join("hdfs-site.xml");
+        let text = std::fs::read_to_string(&site_path).unwrap().replace(
+            "</configuration>",
+            &format!(
+                "<property><name>dfs.namenode.shared.edits.dir</name><value>{uri}</value></property>\n\
+                 <property><name>dfs.qjournal.write-txns.timeout.ms</name><value>3000</value></property>\n</configuration>"
+            ),
+        );
+        std::fs::write(&site_path, text).unwrap();
+
+        let (code, _, stderr) = hdfs(&conf_dir, &["namenode"]);
+        assert_eq!(code, 1);
+        assert!(stderr.contains("is not formatted"), "{stderr}");
+        let (code, stdout, stderr) = hdfs(
+            &conf_dir,
+            &["namenode", "-initializeSharedEdits", "-nonInteractive"],
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        let (code, _, stderr) = hdfs(
+            &conf_dir,
+            &["namenode", "-initializeSharedEdits", "-nonInteractive"],
+        );
+        assert_eq!(code, 1, "formatted journals need -force: {stderr}");
+
+        let mut child = Command::new(binary("hdfs"))
+            .arg("namenode")
+            .env("HADOOP_CONF_DIR", &conf_dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut namenode = Daemon(child);
+        let rpc = loop {
+            let line = lines.recv_timeout(Duration::from_secs(60)).unwrap();
+            if line.contains("NameNode started") {
+                break tusk_tests::field(&line, "rpc=").unwrap();
+            }
+        };
+        runtime.block_on(async {
+            let client =
+                DfsClient::connect(&rpc, &common::user::os_user(), FsPermission::new(0o022))
+                    .unwrap();
+            assert!(client.get_file_info("/local-only").await.unwrap().is_some());
+            client
+                .mkdirs("/on-quorum", FsPermission::new(0o755), false)
+                .await
+                .unwrap();
+            journal_nodes[1].take();
+            journal_nodes[2].take();
+            assert!(
+                client
+                    .mkdirs("/lost-quorum", FsPermission::new(0o755), false)
+                    .await
+                    .is_err()
+            );
+        });
+        let mut fatal = String::new();
+        while let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) {
+            if line.contains("FATAL") {
+                fatal = line;
+                break;
+            }
+        }
+        assert!(
+            fatal.contains("Error: flush failed for required journal"),
+            "{fatal}"
+        );
+        let status = namenode.0.wait().unwrap();
+        assert_eq!(status.code(), Some(1));
+    }
+}
