@@ -22,6 +22,7 @@ pub mod dfsadmin;
 pub mod fsck;
 pub mod getconf;
 pub mod hadoop;
+pub mod journalnode_cmd;
 pub mod launcher;
 pub mod mapred;
 pub mod namenode_cmd;

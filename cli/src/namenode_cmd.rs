@@ -1,15 +1,18 @@
 //! `hdfs namenode [-format [-clusterid ID] [-force] [-nonInteractive]] |
-//! [-bootstrapStandby [-force] [-nonInteractive]] | [-importCheckpoint]`.
+//! [-bootstrapStandby [-force] [-nonInteractive]] |
+//! [-initializeSharedEdits [-force] [-nonInteractive]] | [-importCheckpoint]`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use common::Configuration;
+use common::conf::keys;
 use namenode::Namesystem;
-use namenode::{NameNode, NameNodeConfig};
+use namenode::{NameNode, NameNodeConfig, QuorumJournal};
 
 /// Hadoop's `NameNode.USAGE`, with the startup options Tusk has.
 const USAGE: &str = "Usage: hdfs namenode [-format [-clusterid cid ] [-force] [-nonInteractive] ] | \n\
 \t[-bootstrapStandby [-force] [-nonInteractive] ] | \n\
+\t[-initializeSharedEdits [-force] [-nonInteractive] ] | \n\
 \t[-importCheckpoint]";
 
 /// Runs `hdfs namenode ARGS` and returns the exit code.
@@ -29,7 +32,8 @@ pub fn run(conf: &Configuration, args: &[String]) -> i32 {
     };
     match args.first().map(String::as_str) {
         None => serve(config),
-        Some("-format") => format(config, &args[1..]),
+        Some("-format") => format(conf, config, &args[1..]),
+        Some("-initializeSharedEdits") => initialize_shared_edits(conf, config, &args[1..]),
         Some("-bootstrapStandby") => bootstrap_standby(config, &args[1..]),
         Some("-importCheckpoint") if args.len() == 1 => import_checkpoint(conf, config),
         Some(other) => {
@@ -39,7 +43,106 @@ pub fn run(conf: &Configuration, args: &[String]) -> i32 {
     }
 }
 
-fn format(config: NameNodeConfig, args: &[String]) -> i32 {
+/// The quorum journal of `dfs.namenode.shared.edits.dir`, if it is one.
+fn shared_edits(conf: &Configuration) -> Result<Option<QuorumJournal>, String> {
+    match conf.get_trimmed(keys::DFS_NAMENODE_SHARED_EDITS_DIR) {
+        Some(uri) if uri.starts_with("qjournal://") => QuorumJournal::from_uri(&uri, conf)
+            .map(Some)
+            .map_err(|error| error.to_string()),
+        _ => Ok(None),
+    }
+}
+
+/// How the journals are named in prompts, as Hadoop's QJM `toString`.
+fn describe(quorum: &QuorumJournal) -> String {
+    format!("QJM to [{}]", quorum.addresses().join(", "))
+}
+
+/// Hadoop's confirmation: `true` to go on. Refused without a terminal or
+/// with `-nonInteractive`.
+fn confirm(what: &str, interactive: bool) -> bool {
+    if !interactive || !std::io::stdin().is_terminal() {
+        eprintln!("namenode: {what} is already formatted; use -force to format it again");
+        return false;
+    }
+    print!("Re-format filesystem in {what} ? (Y or N) ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim().eq_ignore_ascii_case("y") {
+        return true;
+    }
+    eprintln!("Format aborted in {what}");
+    false
+}
+
+/// `-force` and `-nonInteractive`, as `-initializeSharedEdits` takes them.
+fn flags(args: &[String]) -> Result<(bool, bool), String> {
+    let (mut force, mut interactive) = (false, true);
+    for arg in args {
+        match arg.as_str() {
+            "-force" => force = true,
+            "-nonInteractive" => interactive = false,
+            other => return Err(format!("Invalid argument: {other}")),
+        }
+    }
+    Ok((force, interactive))
+}
+
+/// Formats the shared edits and copies the local edits since the newest
+/// fsimage onto them (Hadoop's `-initializeSharedEdits`).
+fn initialize_shared_edits(conf: &Configuration, config: NameNodeConfig, args: &[String]) -> i32 {
+    let (force, interactive) = match flags(args) {
+        Ok(flags) => flags,
+        Err(message) => {
+            eprintln!("namenode: {message}\n{USAGE}");
+            return crate::EXIT_USAGE;
+        }
+    };
+    let quorum = match shared_edits(conf) {
+        Ok(Some(quorum)) => quorum,
+        Ok(None) => {
+            eprintln!(
+                "namenode: No shared edits directory configured for namespace null namenode null ({} is not a qjournal:// URI)",
+                keys::DFS_NAMENODE_SHARED_EDITS_DIR
+            );
+            return crate::EXIT_FAILURE;
+        }
+        Err(message) => {
+            eprintln!("namenode: {message}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    common::logging::init("info");
+    let dirs = config.namesystem.name_dirs.clone();
+    crate::launcher::runtime().block_on(async move {
+        let formatted = match quorum.is_formatted().await {
+            Ok(formatted) => formatted,
+            Err(error) => {
+                eprintln!("namenode: {error}");
+                return crate::EXIT_FAILURE;
+            }
+        };
+        if formatted && !force && !confirm(&describe(&quorum), interactive) {
+            return crate::EXIT_FAILURE;
+        }
+        match namenode::initialize_shared_edits(&quorum, &dirs, true).await {
+            Ok(last_txid) => {
+                println!(
+                    "Successfully initialized the shared edits {} with the edits up to txid {last_txid}",
+                    describe(&quorum)
+                );
+                0
+            }
+            Err(error) => {
+                eprintln!("namenode: Could not initialize shared edits dir: {error}");
+                crate::EXIT_FAILURE
+            }
+        }
+    })
+}
+
+fn format(conf: &Configuration, config: NameNodeConfig, args: &[String]) -> i32 {
     let mut cluster_id = None;
     let mut force = false;
     let mut interactive = true;
@@ -62,6 +165,28 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
         }
     }
     let dirs = &config.namesystem.name_dirs;
+    let quorum = match shared_edits(conf) {
+        Ok(quorum) => quorum,
+        Err(message) => {
+            eprintln!("namenode: {message}");
+            return crate::EXIT_FAILURE;
+        }
+    };
+    let runtime = quorum.as_ref().map(|_| crate::launcher::runtime());
+    if let (Some(quorum), Some(runtime)) = (&quorum, &runtime) {
+        match runtime.block_on(quorum.is_formatted()) {
+            Ok(true) if !force => {
+                if !confirm(&describe(quorum), interactive) {
+                    return crate::EXIT_FAILURE;
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("namenode: {error}");
+                return crate::EXIT_FAILURE;
+            }
+        }
+    }
     let formatted = dirs
         .iter()
         .any(|dir| dir.join("current").join("VERSION").exists());
@@ -91,6 +216,15 @@ fn format(config: NameNodeConfig, args: &[String]) -> i32 {
                 );
             }
             println!("clusterID: {}", info.cluster_id);
+            if let (Some(quorum), Some(runtime)) = (&quorum, &runtime) {
+                if let Err(error) =
+                    runtime.block_on(namenode::format_shared_edits(quorum, dirs, true))
+                {
+                    eprintln!("namenode: format failed: {error}");
+                    return crate::EXIT_FAILURE;
+                }
+                println!("Formatted the shared edits {}", describe(quorum));
+            }
             0
         }
         Err(error) => {
@@ -212,6 +346,7 @@ fn import_checkpoint(conf: &Configuration, config: NameNodeConfig) -> i32 {
 
 fn serve(config: NameNodeConfig) -> i32 {
     common::logging::init("info");
+    namenode::terminate_on_journal_failure();
     crate::launcher::runtime().block_on(crate::launcher::serve(
         "namenode",
         async || Ok(NameNode::start(config).await?),

@@ -9,6 +9,7 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   namenode          run the NameNode (-format to create a new namespace)
   secondarynamenode run the SecondaryNameNode (checkpoints the NameNode)
   datanode          run a DataNode
+  journalnode       run a JournalNode (keeps the shared edits of a quorum journal)
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
   debug             run a debug admin command (recoverLease)
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         "namenode" => tusk_cli::namenode_cmd::run(conf, args),
         "secondarynamenode" => tusk_cli::secondarynamenode::run(conf, args),
         "datanode" => tusk_cli::datanode_cmd::run(conf, args),
+        "journalnode" => tusk_cli::journalnode_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => {
             launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err))
