@@ -431,6 +431,33 @@ async fn a_new_active_fences_the_old_one_on_the_quorum() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_standby_reading_finalized_segments_only_has_the_active_roll() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(
+        base.path(),
+        &[
+            ("dfs.ha.tail-edits.in-progress", "false"),
+            ("dfs.ha.log-roll.period", "200ms"),
+        ],
+    );
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    client(&pair[0])
+        .mkdirs("/rolled", FsPermission::new(0o755), true)
+        .await
+        .unwrap();
+    let written = pair[0].namesystem().last_txid();
+    let standby = pair[1].namesystem().clone();
+    eventually(
+        DEADLINE,
+        "the standby to read the rolled segment",
+        async || standby.last_txid() >= written,
+    )
+    .await;
+    stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_automatic_failover_only_a_forced_request_transitions() {
     let base = tempfile::tempdir().unwrap();
     let layout = HaLayout::new(

@@ -108,6 +108,10 @@ pub struct HaConfig {
     /// `dfs.ha.tail-edits.in-progress`: the standby also reads the segment
     /// being written, not only finalized ones.
     pub tail_in_progress: bool,
+    /// `dfs.ha.log-roll.period`: a standby that has read nothing new for this
+    /// long asks the active to roll its edit log, so the edits it has
+    /// written become a finalized segment; `None` (a negative period) never.
+    pub log_roll_period: Option<Duration>,
     /// `dfs.ha.automatic-failover.enabled`: the ZKFCs decide transitions, so
     /// a user's request is refused unless forced.
     pub automatic_failover: bool,
@@ -121,6 +125,8 @@ pub struct HaConfig {
     pub checkpoint_check_period: Duration,
     /// HTTP `host:port` of the other NameNodes, where checkpoints are uploaded.
     pub other_http_addresses: Vec<String>,
+    /// RPC `host:port` of the other NameNodes, asked to roll their edit log.
+    pub other_rpc_addresses: Vec<String>,
 }
 
 /// An HA NameNode's own addresses and HA settings.
@@ -165,6 +171,10 @@ impl HaConfig {
             shared_edits: SharedEdits::from_uri(&shared_edits, conf)?,
             tail_period: conf.get_duration(keys::DFS_HA_TAIL_EDITS_PERIOD, TimeUnit::Seconds)?,
             tail_in_progress: conf.get_bool(keys::DFS_HA_TAIL_EDITS_INPROGRESS)?,
+            log_roll_period: match conf.get_trimmed(keys::DFS_HA_LOG_ROLL_PERIOD) {
+                Some(period) if period.starts_with('-') => None,
+                _ => Some(conf.get_duration(keys::DFS_HA_LOG_ROLL_PERIOD, TimeUnit::Seconds)?),
+            },
             automatic_failover: conf.get_bool(keys::DFS_HA_AUTOMATIC_FAILOVER_ENABLED)?,
             standby_checkpoints: conf.get_bool(keys::DFS_HA_STANDBY_CHECKPOINTS)?,
             checkpoint_period: conf
@@ -177,6 +187,10 @@ impl HaConfig {
             other_http_addresses: nameservice
                 .others(&namenode_id)
                 .map(|other| other.http_address.clone())
+                .collect(),
+            other_rpc_addresses: nameservice
+                .others(&namenode_id)
+                .map(|other| other.rpc_address.clone())
                 .collect(),
         };
         Ok(Some(LocalHaNameNode {
@@ -237,6 +251,8 @@ mod tests {
         assert_eq!(local.config.namenode_id, "nn2");
         assert_eq!(local.config.other_http_addresses, ["127.0.0.1:9870"]);
         assert_eq!(local.config.tail_period, Duration::from_secs(60));
+        assert_eq!(local.config.log_roll_period, Some(Duration::from_secs(120)));
+        assert_eq!(local.config.other_rpc_addresses, ["127.0.0.1:8020"]);
         assert!(!local.config.automatic_failover);
     }
 

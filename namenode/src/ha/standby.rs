@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use common::{ExceptionKind, RemoteException};
+use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use proto::namenode_storage::EditRecord;
 use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
@@ -452,19 +453,66 @@ impl Namesystem {
 }
 
 /// Hadoop's `EditLogTailer`: every `dfs.ha.tail-edits.period`, a standby
-/// applies what is new in the shared edits.
+/// applies what is new in the shared edits; when it has read nothing for
+/// `dfs.ha.log-roll.period`, it asks the active to roll its edit log (once per
+/// txid it reached), so what the active wrote is finalized and readable.
 pub(crate) async fn run_tailer(namesystem: Arc<Namesystem>, mut stop: watch::Receiver<bool>) {
     let Some(ha) = &namesystem.ha else {
         return;
     };
     let mut ticks = tokio::time::interval(ha.config.tail_period);
+    let mut last_load = Instant::now();
+    let mut last_roll_trigger: Option<u64> = None;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
-        if let Err(error) = namesystem.tail_edits().await {
-            warn!(error = %error.message, "edit log tailing failed; trying again");
+        if ha.state() != HaState::Standby {
+            last_load = Instant::now();
+            continue;
+        }
+        match namesystem.tail_edits().await {
+            Ok(0) => {}
+            Ok(_) => last_load = Instant::now(),
+            Err(error) => warn!(error = %error.message, "edit log tailing failed; trying again"),
+        }
+        let applied = ha.applied_txid();
+        let roll_due = ha
+            .config
+            .log_roll_period
+            .is_some_and(|period| last_load.elapsed() > period);
+        if roll_due && last_roll_trigger.is_none_or(|txid| txid < applied) {
+            last_roll_trigger = Some(applied);
+            trigger_active_log_roll(
+                &ha.config.other_rpc_addresses,
+                &namesystem.config().superuser,
+            )
+            .await;
+        }
+    }
+}
+
+/// Asks the other NameNodes to roll their edit log (only the active can).
+async fn trigger_active_log_roll(others: &[String], user: &str) {
+    for address in others {
+        let rolled = async {
+            let mut client = NamenodeProtocolClient::connect(format!("http://{address}"))
+                .await
+                .map_err(|error| error.to_string())?;
+            let mut request = tonic::Request::new(proto::hdfs::RollEditLogRequest {});
+            if let Ok(value) = user.parse() {
+                request.metadata_mut().insert(proto::USER_METADATA, value);
+            }
+            client
+                .roll_edit_log(request)
+                .await
+                .map_err(|status| RemoteException::from_status(&status).message)
+        }
+        .await;
+        match rolled {
+            Ok(_) => info!(active = %address, "triggered a log roll on the active"),
+            Err(error) => tracing::debug!(other = %address, %error, "log roll not triggered"),
         }
     }
 }
