@@ -20,7 +20,7 @@ use namenode::{
 use proto::hdfs as pb;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
-use tusk_tests::{create_options, eventually, http};
+use tusk_tests::{create_options, eventually, hdfs, http};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -53,39 +53,70 @@ impl HaLayout {
         }
     }
 
+    /// The properties NameNode `nn1` or `nn2` reads.
+    fn properties(&self, namenode: usize) -> Vec<(String, String)> {
+        let id = format!("nn{}", namenode + 1);
+        let mut properties = vec![
+            (
+                "dfs.namenode.name.dir".to_string(),
+                self.base.join(&id).display().to_string(),
+            ),
+            (
+                "dfs.namenode.shared.edits.dir".to_string(),
+                format!("file://{}", self.base.join("shared").display()),
+            ),
+            ("dfs.nameservices".to_string(), "mycluster".to_string()),
+            (
+                "dfs.ha.namenodes.mycluster".to_string(),
+                "nn1,nn2".to_string(),
+            ),
+        ];
+        for index in 0..2 {
+            let nn = format!("nn{}", index + 1);
+            properties.push((
+                format!("dfs.namenode.rpc-address.mycluster.{nn}"),
+                self.rpc[index].clone(),
+            ));
+            properties.push((
+                format!("dfs.namenode.http-address.mycluster.{nn}"),
+                self.http[index].clone(),
+            ));
+        }
+        properties.extend(
+            [
+                ("dfs.ha.namenode.id", id.as_str()),
+                ("dfs.ha.tail-edits.period", "50ms"),
+                ("dfs.ha.tail-edits.in-progress", "true"),
+                ("dfs.namenode.fs-limits.min-block-size", "0"),
+            ]
+            .map(|(key, value)| (key.to_string(), value.to_string())),
+        );
+        properties.extend(self.extra.iter().cloned());
+        properties
+    }
+
     /// The configuration NameNode `nn1` or `nn2` reads.
     fn conf(&self, namenode: usize) -> Configuration {
         let mut conf = Configuration::new();
-        let id = format!("nn{}", namenode + 1);
-        conf.set(
-            "dfs.namenode.name.dir",
-            self.base.join(&id).display().to_string(),
-        );
-        conf.set(
-            "dfs.namenode.shared.edits.dir",
-            format!("file://{}", self.base.join("shared").display()),
-        );
-        conf.set("dfs.nameservices", "mycluster");
-        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
-        for index in 0..2 {
-            let nn = format!("nn{}", index + 1);
-            conf.set(
-                &format!("dfs.namenode.rpc-address.mycluster.{nn}"),
-                self.rpc[index].clone(),
-            );
-            conf.set(
-                &format!("dfs.namenode.http-address.mycluster.{nn}"),
-                self.http[index].clone(),
-            );
-        }
-        conf.set("dfs.ha.namenode.id", id);
-        conf.set("dfs.ha.tail-edits.period", "50ms");
-        conf.set("dfs.ha.tail-edits.in-progress", "true");
-        conf.set("dfs.namenode.fs-limits.min-block-size", "0");
-        for (key, value) in &self.extra {
-            conf.set(key, value.clone());
+        for (key, value) in self.properties(namenode) {
+            conf.set(&key, value);
         }
         conf
+    }
+
+    /// A conf dir (`hdfs-site.xml`) for NameNode `nn1` or `nn2`'s commands.
+    fn conf_dir(&self, namenode: usize) -> PathBuf {
+        let dir = self.base.join(format!("conf{}", namenode + 1));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut xml = String::from("<configuration>\n");
+        for (key, value) in self.properties(namenode) {
+            xml.push_str(&format!(
+                "<property><name>{key}</name><value>{value}</value></property>\n"
+            ));
+        }
+        xml.push_str("</configuration>\n");
+        std::fs::write(dir.join("hdfs-site.xml"), xml).unwrap();
+        dir
     }
 
     fn config(&self, namenode: usize) -> NameNodeConfig {
@@ -630,6 +661,41 @@ async fn bootstrap_standby_copies_the_namespace_and_refuses_formatted_dirs() {
     let nn2 = NameNode::start(layout.config(1)).await.unwrap();
     assert_eq!(nn2.namesystem().storage_info().cluster_id, "CID-ha-test");
     stop([nn1, nn2]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hdfs_namenode_bootstrap_standby_takes_hadoops_flags() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let first = layout.config(0);
+    Namesystem::format(&first.namesystem, Some("CID-cli"), true).unwrap();
+    let nn1 = NameNode::start(first).await.unwrap();
+    let conf_dir = layout.conf_dir(1);
+    let run = |args: &'static [&'static str]| {
+        let conf_dir = conf_dir.clone();
+        tokio::task::spawn_blocking(move || hdfs(&conf_dir, args))
+    };
+    let (code, stdout, stderr) = run(&["namenode", "-bootstrapStandby", "-nonInteractive"])
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Cluster ID: CID-cli"), "{stdout}");
+
+    let (code, _, stderr) = run(&["namenode", "-bootstrapStandby", "-nonInteractive"])
+        .await
+        .unwrap();
+    assert_eq!(code, 5, "{stderr}");
+    assert!(
+        stderr.contains("Running in non-interactive mode, and data appears to exist in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Not formatting."), "{stderr}");
+
+    let (code, _, stderr) = run(&["namenode", "-bootstrapStandby", "-force", "-nonInteractive"])
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    nn1.stop().await;
 }
 
 #[test]
