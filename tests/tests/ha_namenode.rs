@@ -420,6 +420,58 @@ async fn failover_on_a_quorum_journal_keeps_every_write() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_active_loses_no_acknowledged_write_and_a_full_restart_neither() {
+    let base = tempfile::tempdir().unwrap();
+    let (journal_nodes, uri) = start_journal_nodes(base.path()).await;
+    let layout = HaLayout::new(base.path(), &[("dfs.namenode.shared.edits.dir", &uri)]);
+    let [nn1, nn2] = start_pair(&layout).await;
+    to_active(&nn1).await;
+    let fs = client(&nn1);
+    let permission = FsPermission::new(0o755);
+    for index in 0..25 {
+        fs.mkdirs(&format!("/k/{index}"), permission, true)
+            .await
+            .unwrap();
+    }
+    nn1.kill().await;
+    to_active(&nn2).await;
+    let check = async |namenode: &NameNode| {
+        let fs = client(namenode);
+        for index in 0..25 {
+            assert!(
+                fs.get_file_info(&format!("/k/{index}"))
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "/k/{index} was acknowledged but is lost"
+            );
+        }
+    };
+    check(&nn2).await;
+    client(&nn2)
+        .mkdirs("/after-the-kill", permission, true)
+        .await
+        .unwrap();
+
+    nn2.stop().await;
+    let nn1 = NameNode::start(layout.config(0)).await.unwrap();
+    let nn2 = NameNode::start(layout.config(1)).await.unwrap();
+    to_active(&nn1).await;
+    check(&nn1).await;
+    assert!(
+        client(&nn1)
+            .get_file_info("/after-the-kill")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    stop([nn1, nn2]).await;
+    for node in journal_nodes {
+        node.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_new_active_fences_the_old_one_on_the_quorum() {
     let base = tempfile::tempdir().unwrap();
     let (journal_nodes, uri) = start_journal_nodes(base.path()).await;
