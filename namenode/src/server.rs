@@ -17,6 +17,7 @@ use crate::checkpoint::protocol::NamenodeRpc;
 use crate::config::NameNodeConfig;
 use crate::datanode_rpc::DatanodeRpc;
 use crate::namesystem::Namesystem;
+use crate::retry_cache::RetryCache;
 use crate::rpc::ClientRpc;
 use crate::storage::StorageError;
 
@@ -70,9 +71,12 @@ impl NameNode {
             })??;
 
         let (shutdown, _) = watch::channel(false);
-        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone()))
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let service = ClientProtocolServer::new(ClientRpc::new(
+            namesystem.clone(),
+            Arc::new(RetryCache::new(config.retry_cache)),
+        ))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);

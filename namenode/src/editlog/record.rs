@@ -258,6 +258,7 @@ mod tests {
                 path: format!("/f{txid}"),
                 timestamp: 1,
             })),
+            ..Default::default()
         }
     }
 
