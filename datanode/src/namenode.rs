@@ -58,6 +58,7 @@ impl ActiveTracker {
         status: Option<&pb::NnhaStatusHeartbeat>,
     ) -> bool {
         let Some(status) = status else {
+            self.active = Some(index);
             return true;
         };
         let claims_active = status.state() == pb::HaServiceState::Active;
@@ -407,7 +408,7 @@ mod tests {
         let mut tracker = ActiveTracker::default();
         assert!(tracker.update(0, "nn", None));
         assert!(tracker.update(0, "nn", None));
-        assert_eq!(tracker.active(), None);
+        assert_eq!(tracker.active(), Some(0));
     }
 
     #[test]

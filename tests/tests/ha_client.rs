@@ -129,7 +129,13 @@ async fn a_client_fails_over_past_a_standby_and_gives_up_after_the_attempts() {
         .unwrap();
     assert_eq!(refused.load(Ordering::SeqCst), 1);
     // The client stays with the NameNode that answered.
-    assert!(client.get_file_info("/after-standby").await.unwrap().is_some());
+    assert!(
+        client
+            .get_file_info("/after-standby")
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(refused.load(Ordering::SeqCst), 1);
 
     // Both standby: the first attempt and dfs.client.failover.max.attempts
@@ -177,7 +183,10 @@ async fn an_unknown_proxy_provider_or_a_missing_address_is_a_clear_error() {
 fn with_ids<T>(message: T, call_id: u32) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     let metadata = request.metadata_mut();
-    metadata.insert(proto::USER_METADATA, common::user::current_user().parse().unwrap());
+    metadata.insert(
+        proto::USER_METADATA,
+        common::user::current_user().parse().unwrap(),
+    );
     metadata.insert(
         proto::CLIENT_ID_METADATA,
         "00112233445566778899aabbccddeeff".parse().unwrap(),
@@ -190,9 +199,10 @@ fn with_ids<T>(message: T, call_id: u32) -> tonic::Request<T> {
 async fn a_retried_call_returns_its_first_answer_and_is_applied_once() {
     let mut cluster = MiniCluster::builder().datanodes(1).build().await.unwrap();
     let client = cluster.client().unwrap();
-    let mut rpc = ClientProtocolClient::connect(format!("http://{}", cluster.namenode_rpc_address()))
-        .await
-        .unwrap();
+    let mut rpc =
+        ClientProtocolClient::connect(format!("http://{}", cluster.namenode_rpc_address()))
+            .await
+            .unwrap();
 
     let create = pb::CreateRequest {
         src: "/retried".into(),
@@ -203,8 +213,16 @@ async fn a_retried_call_returns_its_first_answer_and_is_applied_once() {
         replication: 1,
         block_size: 0,
     };
-    let first = rpc.create(with_ids(create.clone(), 1)).await.unwrap().into_inner();
-    let retry = rpc.create(with_ids(create.clone(), 1)).await.unwrap().into_inner();
+    let first = rpc
+        .create(with_ids(create.clone(), 1))
+        .await
+        .unwrap()
+        .into_inner();
+    let retry = rpc
+        .create(with_ids(create.clone(), 1))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first, retry);
     // A new call (another call id) is applied, and refused: the file exists.
     let again = rpc.create(with_ids(create, 2)).await.unwrap_err();
@@ -216,8 +234,20 @@ async fn a_retried_call_returns_its_first_answer_and_is_applied_once() {
         last: None,
         file_id,
     };
-    assert!(rpc.complete(with_ids(complete.clone(), 3)).await.unwrap().into_inner().result);
-    assert!(rpc.complete(with_ids(complete, 3)).await.unwrap().into_inner().result);
+    assert!(
+        rpc.complete(with_ids(complete.clone(), 3))
+            .await
+            .unwrap()
+            .into_inner()
+            .result
+    );
+    assert!(
+        rpc.complete(with_ids(complete, 3))
+            .await
+            .unwrap()
+            .into_inner()
+            .result
+    );
 
     let rename = pb::RenameRequest {
         src: "/retried".into(),
@@ -235,9 +265,27 @@ async fn a_retried_call_returns_its_first_answer_and_is_applied_once() {
         src: "/renamed".into(),
         recursive: false,
     };
-    assert!(rpc.delete(with_ids(delete.clone(), 6)).await.unwrap().into_inner().result);
-    assert!(rpc.delete(with_ids(delete.clone(), 6)).await.unwrap().into_inner().result);
-    assert!(!rpc.delete(with_ids(delete, 7)).await.unwrap().into_inner().result);
+    assert!(
+        rpc.delete(with_ids(delete.clone(), 6))
+            .await
+            .unwrap()
+            .into_inner()
+            .result
+    );
+    assert!(
+        rpc.delete(with_ids(delete.clone(), 6))
+            .await
+            .unwrap()
+            .into_inner()
+            .result
+    );
+    assert!(
+        !rpc.delete(with_ids(delete, 7))
+            .await
+            .unwrap()
+            .into_inner()
+            .result
+    );
 
     // The ids are in the edit log, for a standby to fill its cache from.
     let current = cluster.name_dirs()[0].join("current");
@@ -274,7 +322,10 @@ async fn a_datanode_serves_the_live_namenode_of_its_nameservice() {
         dead_address(),
         cluster.namenode_rpc_address(),
     );
-    conf.set("dfs.datanode.data.dir", base.path().join("data").display().to_string());
+    conf.set(
+        "dfs.datanode.data.dir",
+        base.path().join("data").display().to_string(),
+    );
     conf.set("dfs.datanode.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
@@ -285,11 +336,17 @@ async fn a_datanode_serves_the_live_namenode_of_its_nameservice() {
 
     let client = DfsClient::from_conf(&conf).unwrap();
     let data = content(200_000, 9);
-    let mut writer = client.create_writer("/one-replica", &options(1)).await.unwrap();
+    let mut writer = client
+        .create_writer("/one-replica", &options(1))
+        .await
+        .unwrap();
     writer.write(&data).await.unwrap();
     writer.close().await.unwrap();
     assert_eq!(read(&client, "/one-replica").await, data);
-    let (_, blocks, _) = client.block_locations("/one-replica", 0, u64::MAX).await.unwrap();
+    let (_, blocks, _) = client
+        .block_locations("/one-replica", 0, u64::MAX)
+        .await
+        .unwrap();
     assert_eq!(
         blocks[0].locations[0].datanode_uuid,
         datanode.uuid().to_string()
