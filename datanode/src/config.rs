@@ -20,8 +20,11 @@ pub struct DataNodeConfig {
     /// `dfs.datanode.hostname`: the host the DataNode advertises (else the
     /// IP it binds, or 127.0.0.1 when it binds every address).
     pub hostname: Option<String>,
-    /// The NameNode's RPC address (`dfs.namenode.rpc-address` or fs.defaultFS).
-    pub namenode_address: String,
+    /// The RPC addresses of the NameNodes this DataNode serves: those of
+    /// the HA nameservice (`dfs.nameservices`, `dfs.ha.namenodes.<ns>`,
+    /// `dfs.namenode.rpc-address.<ns>.<nn>`), else the one NameNode of
+    /// `dfs.namenode.rpc-address` or fs.defaultFS.
+    pub namenode_addresses: Vec<String>,
     /// `dfs.heartbeat.interval`
     pub heartbeat_interval: Duration,
     /// `dfs.blockreport.intervalMsec`
@@ -46,14 +49,14 @@ pub struct DataNodeConfig {
 
 impl DataNodeConfig {
     pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
-        let namenode_address = conf.namenode_rpc_address()?;
+        let namenode_addresses = namenode_addresses(conf)?;
         Ok(Self {
             data_dirs: conf.get_local_dirs(keys::DFS_DATANODE_DATA_DIR)?,
             xfer_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_ADDRESS)?,
             ipc_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_IPC_ADDRESS)?,
             http_address: conf.get_resolved_socket_addr(keys::DFS_DATANODE_HTTP_ADDRESS)?,
             hostname: conf.get_trimmed(keys::DFS_DATANODE_HOSTNAME),
-            namenode_address,
+            namenode_addresses,
             heartbeat_interval: conf
                 .get_duration(keys::DFS_HEARTBEAT_INTERVAL, TimeUnit::Seconds)?,
             block_report_interval: conf
@@ -68,5 +71,69 @@ impl DataNodeConfig {
                 .get_trimmed(keys::DFS_DATANODE_HOSTNAME)
                 .unwrap_or_else(|| "datanode".to_string()),
         })
+    }
+}
+
+/// The NameNodes a DataNode serves: every NameNode of its HA nameservice
+/// (the one in `dfs.nameservices` with HA NameNodes, or `dfs.nameservice.id`
+/// when there are several), else the one NameNode.
+fn namenode_addresses(conf: &Configuration) -> Result<Vec<String>, ConfError> {
+    let ha: Vec<String> = conf
+        .nameservice_ids()
+        .into_iter()
+        .filter(|id| conf.is_ha_nameservice(id))
+        .collect();
+    let nameservice = match ha.as_slice() {
+        [] => return Ok(vec![conf.namenode_rpc_address()?]),
+        [only] => only.clone(),
+        _ => conf
+            .get_trimmed(keys::DFS_NAMESERVICE_ID)
+            .ok_or_else(|| ConfError::Missing {
+                key: keys::DFS_NAMESERVICE_ID.into(),
+            })?,
+    };
+    Ok(conf
+        .nameservice(&nameservice)?
+        .namenodes
+        .into_iter()
+        .map(|namenode| namenode.rpc_address)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(pairs: &[(&str, &str)]) -> Configuration {
+        let mut conf = Configuration::new();
+        for &(key, value) in pairs {
+            conf.set(key, value);
+        }
+        conf
+    }
+
+    #[test]
+    fn one_namenode_without_ha() {
+        let conf = conf(&[("fs.defaultFS", "hdfs://nn:9000")]);
+        assert_eq!(namenode_addresses(&conf).unwrap(), ["nn:9000"]);
+    }
+
+    #[test]
+    fn every_namenode_of_the_nameservice() {
+        let mut pairs = vec![
+            ("fs.defaultFS", "hdfs://mycluster"),
+            ("dfs.nameservices", "mycluster"),
+            ("dfs.ha.namenodes.mycluster", "nn1,nn2"),
+            ("dfs.namenode.rpc-address.mycluster.nn1", "h1:8020"),
+        ];
+        assert_eq!(
+            namenode_addresses(&conf(&pairs)).unwrap_err().to_string(),
+            "configuration dfs.namenode.rpc-address.mycluster.nn2 is missing"
+        );
+        pairs.push(("dfs.namenode.rpc-address.mycluster.nn2", "h2:8020"));
+        assert_eq!(
+            namenode_addresses(&conf(&pairs)).unwrap(),
+            ["h1:8020", "h2:8020"]
+        );
     }
 }

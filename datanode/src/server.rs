@@ -14,7 +14,7 @@ use proto::hdfs::inter_datanode_protocol_server::InterDatanodeProtocolServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::DataNodeConfig;
 use crate::digester;
@@ -76,9 +76,9 @@ impl DataNode {
         };
         let uuid = store.datanode_uuid();
         let namenode =
-            NamenodeLink::connect(&config.namenode_address, uuid.clone(), &config.node_name)
+            NamenodeLink::connect(&config.namenode_addresses, uuid.clone(), &config.node_name)
                 .map_err(|source| DataNodeError::Register {
-                    address: config.namenode_address.clone(),
+                    address: config.namenode_addresses.join(","),
                     source,
                 })?;
         let registration = pb::DatanodeRegistration {
@@ -89,12 +89,7 @@ impl DataNode {
             http_port: u32::from(http_address.port()),
             cluster_id: store.cluster_id().unwrap_or_default(),
         };
-        register(&namenode, &store, &registration)
-            .await
-            .map_err(|source| DataNodeError::Register {
-                address: config.namenode_address.clone(),
-                source,
-            })?;
+        let registered = register_with_all(&namenode, &store, &registration).await?;
 
         let context = Arc::new(TransferContext {
             store: store.clone(),
@@ -137,12 +132,16 @@ impl DataNode {
                 warn!(%error, "DataNode HTTP server failed");
             }
         }));
-        tasks.push(tokio::spawn(service_loop(
-            config.clone(),
-            context.clone(),
-            registration,
-            stop.subscribe(),
-        )));
+        for (index, registered) in registered.into_iter().enumerate() {
+            tasks.push(tokio::spawn(service_loop(
+                index,
+                registered,
+                config.clone(),
+                context.clone(),
+                registration.clone(),
+                stop.subscribe(),
+            )));
+        }
         let report_corrupt = || {
             let namenode = namenode.clone();
             let runtime = tokio::runtime::Handle::current();
@@ -215,35 +214,97 @@ async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), DataNode
     Ok((listener, bound))
 }
 
-/// Registers, binds the store to the NameNode's cluster, sends a full report.
+/// Registers with every NameNode at once (a NameNode that is down holds up
+/// none of the others); whether each one took the registration. Fails when
+/// none did: with one NameNode, as its registration failed.
+async fn register_with_all(
+    namenode: &NamenodeLink,
+    store: &Arc<BlockStore>,
+    registration: &pb::DatanodeRegistration,
+) -> Result<Vec<bool>, DataNodeError> {
+    let attempts: Vec<_> = (0..namenode.namenodes())
+        .map(|index| {
+            let namenode = namenode.clone();
+            let store = store.clone();
+            let registration = registration.clone();
+            tokio::spawn(async move { register(index, &namenode, &store, &registration).await })
+        })
+        .collect();
+    let mut registered = Vec::with_capacity(attempts.len());
+    let mut first_error = None;
+    for (index, attempt) in attempts.into_iter().enumerate() {
+        let outcome = attempt
+            .await
+            .map_err(RegisterError::from)
+            .and_then(|done| done);
+        match outcome {
+            Ok(()) => registered.push(true),
+            Err(source) => {
+                warn!(namenode = namenode.address(index), error = %source, "registration failed; retrying at the next heartbeat");
+                first_error.get_or_insert((index, source));
+                registered.push(false);
+            }
+        }
+    }
+    match first_error {
+        Some((index, source)) if !registered.contains(&true) => Err(DataNodeError::Register {
+            address: namenode.address(index).to_string(),
+            source,
+        }),
+        _ => Ok(registered),
+    }
+}
+
+/// Registers with NameNode `index`, binds the store to its cluster, sends
+/// it a full report.
 async fn register(
+    index: usize,
     namenode: &NamenodeLink,
     store: &Arc<BlockStore>,
     registration: &pb::DatanodeRegistration,
 ) -> Result<(), RegisterError> {
-    let response = namenode.register(registration.clone()).await?;
+    let response = namenode.register(index, registration.clone()).await?;
     let store_for_cluster = store.clone();
     tokio::task::spawn_blocking(move || {
         store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id)
     })
     .await??;
     let replicas = store.replicas();
-    namenode.block_report(&replicas).await?;
+    namenode.block_report(index, &replicas).await?;
     Ok(())
 }
 
+/// The service loop of NameNode `index` (Hadoop's `BPServiceActor`):
+/// registration until it succeeds, heartbeats carrying out the commands of
+/// the active NameNode, full block reports.
 async fn service_loop(
+    index: usize,
+    mut registered: bool,
     config: DataNodeConfig,
     context: Arc<TransferContext>,
     registration: pb::DatanodeRegistration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let namenode = context.namenode.clone();
     let mut heartbeat = tokio::time::interval(config.heartbeat_interval);
     let mut last_report = Instant::now();
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {}
             _ = stop.wait_for(|stop| *stop) => return,
+        }
+        if !registered {
+            match register(index, &namenode, &context.store, &registration).await {
+                Ok(()) => {
+                    info!(namenode = namenode.address(index), "registered");
+                    registered = true;
+                    last_report = Instant::now();
+                }
+                Err(error) => {
+                    warn!(namenode = namenode.address(index), %error, "registration failed");
+                    continue;
+                }
+            }
         }
         let usage = context.store.usage();
         let storage = pb::StorageReport {
@@ -252,34 +313,47 @@ async fn service_loop(
             remaining: usage.remaining,
             failed_volumes: usage.failed_volumes,
         };
-        let commands = match context
-            .namenode
-            .heartbeat(storage, context.xceivers.load(Ordering::Relaxed))
+        let response = match namenode
+            .heartbeat(index, storage, context.xceivers.load(Ordering::Relaxed))
             .await
         {
-            Ok(commands) => commands,
+            Ok(response) => response,
             Err(status) => {
-                warn!(error = %status.message(), "heartbeat failed");
+                warn!(namenode = namenode.address(index), error = %status.message(), "heartbeat failed");
                 continue;
             }
         };
-        for command in commands {
-            execute(command, &context, &registration).await;
+        let obey = namenode.obeys(index, response.ha_status.as_ref());
+        for command in response.commands {
+            let reregister = matches!(
+                command.command,
+                Some(pb::datanode_command::Command::Reregister(_))
+            );
+            if obey || reregister {
+                execute(index, command, &context, &registration).await;
+            } else {
+                debug!(
+                    namenode = namenode.address(index),
+                    ?command,
+                    "ignoring a command from a NameNode that is not active"
+                );
+            }
         }
         if last_report.elapsed() >= config.block_report_interval {
             last_report = Instant::now();
-            if let Err(status) = context
-                .namenode
-                .block_report(&context.store.replicas())
+            if let Err(status) = namenode
+                .block_report(index, &context.store.replicas())
                 .await
             {
-                warn!(error = %status.message(), "block report failed");
+                warn!(namenode = namenode.address(index), error = %status.message(), "block report failed");
             }
         }
     }
 }
 
+/// Carries out a command of NameNode `index`.
 async fn execute(
+    index: usize,
     command: pb::DatanodeCommand,
     context: &Arc<TransferContext>,
     registration: &pb::DatanodeRegistration,
@@ -315,7 +389,9 @@ async fn execute(
         }
         Some(pb::datanode_command::Command::Reregister(_)) => {
             info!("NameNode asked this DataNode to register again");
-            if let Err(error) = register(&context.namenode, &context.store, registration).await {
+            if let Err(error) =
+                register(index, &context.namenode, &context.store, registration).await
+            {
                 warn!(%error, "re-registration failed");
             }
         }

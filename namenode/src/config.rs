@@ -15,6 +15,7 @@ use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
 use crate::placement::PlacementPolicy;
+use crate::retry_cache::RetryCacheConfig;
 use crate::safemode::SafeModeConfig;
 
 /// Where the NameNode listens and how its namesystem behaves.
@@ -30,6 +31,8 @@ pub struct NameNodeConfig {
     pub namesystem: NamesystemConfig,
     /// Image transfer and retention of old images and edits.
     pub checkpoint: CheckpointConfig,
+    /// The retry cache of non-idempotent calls.
+    pub retry_cache: RetryCacheConfig,
 }
 
 impl NameNodeConfig {
@@ -146,6 +149,7 @@ impl NameNodeConfig {
             http_address,
             namesystem,
             checkpoint: CheckpointConfig::from_conf(conf)?,
+            retry_cache: RetryCacheConfig::from_conf(conf)?,
         })
     }
 }

@@ -20,6 +20,7 @@ mod lease;
 mod lease_recovery;
 mod namespace;
 mod namesystem;
+mod retry_cache;
 mod rpc;
 mod safemode;
 mod secondary;
@@ -44,6 +45,7 @@ pub use qjournal::{
     QJM_NODE_NAME, QuorumError, QuorumJournal, QuorumUri, SharedEditsError, format_shared_edits,
     initialize_shared_edits,
 };
+pub use retry_cache::{RetryCache, RetryCacheConfig, RpcIds};
 pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryNameNode};
 pub use server::{NameNode, NameNodeError};
 pub use storage::StorageError;

@@ -1,4 +1,5 @@
-//! ClientProtocol over gRPC: decode, call the namesystem, encode. No logic.
+//! ClientProtocol over gRPC: decode, call the namesystem, encode. No logic,
+//! except that non-idempotent calls go through the retry cache.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tonic::{Request, Response, Status};
 use crate::blockmanager::{AdminState, DatanodeLocation};
 use crate::namespace::{Block, Caller, CreateRequest, INodeStatus};
 use crate::namesystem::{LocatedBlock, Namesystem};
+use crate::retry_cache::{RetryCache, RpcIds};
 
 /// The user name of a request that names none (Hadoop's anonymous web user).
 const ANONYMOUS_USER: &str = "dr.who";
@@ -19,11 +21,61 @@ const ANONYMOUS_USER: &str = "dr.who";
 /// The ClientProtocol service of one NameNode.
 pub struct ClientRpc {
     namesystem: Arc<Namesystem>,
+    retry_cache: Arc<RetryCache>,
 }
 
 impl ClientRpc {
-    pub fn new(namesystem: Arc<Namesystem>) -> Self {
-        Self { namesystem }
+    pub fn new(namesystem: Arc<Namesystem>, retry_cache: Arc<RetryCache>) -> Self {
+        Self {
+            namesystem,
+            retry_cache,
+        }
+    }
+
+    /// The status of `path` as a create or append that the edit log says
+    /// was applied answers a retry of it.
+    fn replayed_status(&self, path: &str, caller: &Caller) -> Result<pb::FileStatus, Status> {
+        let status = self
+            .namesystem
+            .file_info(path, caller)?
+            .ok_or_else(|| RemoteException::not_found(path))?;
+        Ok(status_proto(status))
+    }
+
+    /// Runs a create: the first answer of a create the retry cache caches.
+    async fn create_once(
+        &self,
+        r: &pb::CreateRequest,
+        caller: &Caller,
+    ) -> Result<pb::CreateResponse, Status> {
+        let config = self.namesystem.config();
+        let replication = match r.replication {
+            0 => Ok(config.default_replication),
+            value => replication(value),
+        };
+        let block_size = if r.block_size == 0 {
+            config.default_block_size
+        } else {
+            r.block_size
+        };
+        let result = match replication {
+            Ok(replication) => {
+                let create = CreateRequest {
+                    path: &r.src,
+                    permission: permission(r.masked),
+                    client_name: &r.client_name,
+                    overwrite: r.overwrite,
+                    create_parent: r.create_parent,
+                    replication,
+                    block_size,
+                };
+                self.namesystem.create(&create, caller).await
+            }
+            Err(error) => Err(error),
+        };
+        Ok(result.map(|status| pb::CreateResponse {
+            fs: Some(status_proto(status)),
+        })?)
     }
 
     fn caller<T>(&self, request: &Request<T>) -> Caller {
@@ -135,12 +187,20 @@ fn status_proto(status: INodeStatus) -> pb::FileStatus {
 impl ClientProtocol for ClientRpc {
     async fn mkdirs(&self, request: Request<pb::MkdirsRequest>) -> RpcResult<pb::MkdirsResponse> {
         let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
         let r = request.into_inner();
-        let result = self
-            .namesystem
-            .mkdirs(&r.src, permission(r.masked), r.create_parent, &caller)
-            .await;
-        reply(result.map(|()| pb::MkdirsResponse { result: true }))
+        let replayed = || Ok(pb::MkdirsResponse { result: true });
+        let call = async {
+            let result = self
+                .namesystem
+                .mkdirs(&r.src, permission(r.masked), r.create_parent, &caller)
+                .await;
+            Ok(result.map(|()| pb::MkdirsResponse { result: true })?)
+        };
+        self.retry_cache
+            .run(ids, replayed, call)
+            .await
+            .map(Response::new)
     }
 
     async fn get_file_info(
@@ -173,19 +233,33 @@ impl ClientProtocol for ClientRpc {
 
     async fn rename(&self, request: Request<pb::RenameRequest>) -> RpcResult<pb::RenameResponse> {
         let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
         let r = request.into_inner();
-        let result = self
-            .namesystem
-            .rename(&r.src, &r.dst, r.overwrite, r.move_into_directory, &caller)
-            .await;
-        reply(result.map(|()| pb::RenameResponse {}))
+        let call = async {
+            let result = self
+                .namesystem
+                .rename(&r.src, &r.dst, r.overwrite, r.move_into_directory, &caller)
+                .await;
+            Ok(result.map(|()| pb::RenameResponse {})?)
+        };
+        self.retry_cache
+            .run(ids, || Ok(pb::RenameResponse {}), call)
+            .await
+            .map(Response::new)
     }
 
     async fn delete(&self, request: Request<pb::DeleteRequest>) -> RpcResult<pb::DeleteResponse> {
         let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
         let r = request.into_inner();
-        let result = self.namesystem.delete(&r.src, r.recursive, &caller).await;
-        reply(result.map(|result| pb::DeleteResponse { result }))
+        let call = async {
+            let result = self.namesystem.delete(&r.src, r.recursive, &caller).await;
+            Ok(result.map(|result| pb::DeleteResponse { result })?)
+        };
+        self.retry_cache
+            .run(ids, || Ok(pb::DeleteResponse { result: true }), call)
+            .await
+            .map(Response::new)
     }
 
     async fn set_replication(
@@ -266,35 +340,17 @@ impl ClientProtocol for ClientRpc {
 
     async fn create(&self, request: Request<pb::CreateRequest>) -> RpcResult<pb::CreateResponse> {
         let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
         let r = request.into_inner();
-        let config = self.namesystem.config();
-        let replication = match r.replication {
-            0 => Ok(config.default_replication),
-            value => replication(value),
+        let replayed = || {
+            Ok(pb::CreateResponse {
+                fs: Some(self.replayed_status(&r.src, &caller)?),
+            })
         };
-        let block_size = if r.block_size == 0 {
-            config.default_block_size
-        } else {
-            r.block_size
-        };
-        let result = match replication {
-            Ok(replication) => {
-                let create = CreateRequest {
-                    path: &r.src,
-                    permission: permission(r.masked),
-                    client_name: &r.client_name,
-                    overwrite: r.overwrite,
-                    create_parent: r.create_parent,
-                    replication,
-                    block_size,
-                };
-                self.namesystem.create(&create, &caller).await
-            }
-            Err(error) => Err(error),
-        };
-        reply(result.map(|status| pb::CreateResponse {
-            fs: Some(status_proto(status)),
-        }))
+        self.retry_cache
+            .run(ids, replayed, self.create_once(&r, &caller))
+            .await
+            .map(Response::new)
     }
 
     async fn add_block(
@@ -343,13 +399,20 @@ impl ClientProtocol for ClientRpc {
         &self,
         request: Request<pb::CompleteRequest>,
     ) -> RpcResult<pb::CompleteResponse> {
+        let ids = RpcIds::of(&request);
         let r = request.into_inner();
         let last = r.last.as_ref().map(block);
-        let result = self
-            .namesystem
-            .complete(&r.src, &r.client_name, r.file_id, last)
-            .await;
-        reply(result.map(|result| pb::CompleteResponse { result }))
+        let call = async {
+            let result = self
+                .namesystem
+                .complete(&r.src, &r.client_name, r.file_id, last)
+                .await;
+            Ok(result.map(|result| pb::CompleteResponse { result })?)
+        };
+        self.retry_cache
+            .run(ids, || Ok(pb::CompleteResponse { result: true }), call)
+            .await
+            .map(Response::new)
     }
 
     async fn get_block_locations(
@@ -502,15 +565,33 @@ impl ClientProtocol for ClientRpc {
 
     async fn append(&self, request: Request<pb::AppendRequest>) -> RpcResult<pb::AppendResponse> {
         let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
+        let reader = peer_host(&request);
         let r = request.into_inner();
-        let status = self
-            .namesystem
-            .append(&r.src, &r.client_name, &caller)
-            .await;
-        reply(status.map(|(status, last)| pb::AppendResponse {
-            fs: Some(status_proto(status)),
-            last_block: last.map(block_proto),
-        }))
+        let replayed = || {
+            let status = self.replayed_status(&r.src, &caller)?;
+            let (blocks, _, _) =
+                self.namesystem
+                    .block_locations(&r.src, 0, status.length, &reader, &caller)?;
+            Ok(pb::AppendResponse {
+                fs: Some(status),
+                last_block: blocks.last().map(|located| block_proto(located.block)),
+            })
+        };
+        let call = async {
+            let status = self
+                .namesystem
+                .append(&r.src, &r.client_name, &caller)
+                .await;
+            Ok(status.map(|(status, last)| pb::AppendResponse {
+                fs: Some(status_proto(status)),
+                last_block: last.map(block_proto),
+            })?)
+        };
+        self.retry_cache
+            .run(ids, replayed, call)
+            .await
+            .map(Response::new)
     }
 
     async fn get_datanode_report(

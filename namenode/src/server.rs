@@ -20,6 +20,7 @@ use crate::datanode_rpc::DatanodeRpc;
 use crate::ha::HaState;
 use crate::ha::service::HaServiceRpc;
 use crate::namesystem::Namesystem;
+use crate::retry_cache::RetryCache;
 use crate::rpc::ClientRpc;
 use crate::storage::StorageError;
 
@@ -73,7 +74,9 @@ impl NameNode {
             })??;
 
         let (shutdown, _) = watch::channel(false);
-        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone()))
+        let retry_cache = Arc::new(RetryCache::new(config.retry_cache));
+        namesystem.replay_into(retry_cache.clone());
+        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone(), retry_cache))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))

@@ -18,6 +18,7 @@ use namenode::{
     SecondaryConfig,
 };
 use proto::hdfs as pb;
+use proto::hdfs::client_protocol_client::ClientProtocolClient;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
 use tusk_tests::{create_options, eventually, hdfs, http};
@@ -469,6 +470,60 @@ async fn a_killed_active_loses_no_acknowledged_write_and_a_full_restart_neither(
     for node in journal_nodes {
         node.stop().await;
     }
+}
+
+/// A `delete` carrying retry-cache ids, as a client retrying it sends it.
+fn delete_with_ids(path: &str) -> tonic::Request<pb::DeleteRequest> {
+    let mut request = tonic::Request::new(pb::DeleteRequest {
+        src: path.to_string(),
+        recursive: false,
+    });
+    let metadata = request.metadata_mut();
+    metadata.insert(
+        proto::CLIENT_ID_METADATA,
+        "0123456789abcdef0123456789abcdef".parse().unwrap(),
+    );
+    metadata.insert(proto::CALL_ID_METADATA, "42".parse().unwrap());
+    metadata.insert(
+        proto::USER_METADATA,
+        common::user::os_user().parse().unwrap(),
+    );
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_call_retried_across_a_failover_gets_its_first_answer() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    client(&pair[0])
+        .create_empty("/retried/file", &options())
+        .await
+        .unwrap();
+    let mut old = ClientProtocolClient::connect(format!("http://{}", pair[0].rpc_address()))
+        .await
+        .unwrap();
+    let first = old.delete(delete_with_ids("/retried/file")).await.unwrap();
+    assert!(first.into_inner().result);
+    let nn2 = pair[1].namesystem().clone();
+    let written = pair[0].namesystem().last_txid();
+    eventually(DEADLINE, "the standby to apply the delete", async || {
+        nn2.last_txid() >= written
+    })
+    .await;
+
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+    let mut new = ClientProtocolClient::connect(format!("http://{}", pair[1].rpc_address()))
+        .await
+        .unwrap();
+    let retried = new.delete(delete_with_ids("/retried/file")).await.unwrap();
+    assert!(
+        retried.into_inner().result,
+        "the retried delete was applied again instead of answered from the retry cache"
+    );
+    stop(pair).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

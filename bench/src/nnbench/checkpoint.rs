@@ -113,7 +113,14 @@ fn write_name_dirs(dir: &Path, files: u64, files_per_dir: u64) -> anyhow::Result
         for op in namespace.plan_mkdirs(&path, FsPermission::new(0o755), true, &caller, now)? {
             namespace.apply(&op)?;
             txid += 1;
-            formats::encode(&EditRecord { txid, op: Some(op) }, &mut segment);
+            formats::encode(
+                &EditRecord {
+                    txid,
+                    op: Some(op),
+                    ..Default::default()
+                },
+                &mut segment,
+            );
         }
     }
     let current = dir.join("b").join("current");

@@ -145,7 +145,7 @@ impl<'a> Shell<'a> {
             PathKind::Uri { authority, .. } if !authority.is_empty() => authority,
             _ => return self.default_fs.clone(),
         };
-        let authority = if authority.contains(':') {
+        let authority = if authority.contains(':') || self.conf.is_ha_nameservice(authority) {
             authority.clone()
         } else {
             format!("{authority}:{DEFAULT_NAMENODE_PORT}")
@@ -158,7 +158,11 @@ impl<'a> Shell<'a> {
         if let Some(fs) = self.other_fs.get(&authority) {
             return Ok(fs.clone());
         }
-        let fs = DfsClient::connect(&authority, &self.user, self.umask)?;
+        let fs = if self.conf.is_ha_nameservice(&authority) {
+            DfsClient::connect_nameservice(self.conf, &authority, &self.user, self.umask)?
+        } else {
+            DfsClient::connect(&authority, &self.user, self.umask)?
+        };
         self.other_fs.insert(authority, fs.clone());
         Ok(fs)
     }

@@ -23,7 +23,7 @@ impl DfsClient {
             masked: permission.bits().into(),
             create_parent,
         };
-        call!(self, mkdirs, request)?;
+        call!(self, mkdirs, request, at_most_once)?;
         Ok(())
     }
 
@@ -95,7 +95,7 @@ impl DfsClient {
             overwrite,
             move_into_directory,
         };
-        call!(self, rename, request)?;
+        call!(self, rename, request, at_most_once)?;
         Ok(())
     }
 
@@ -106,7 +106,7 @@ impl DfsClient {
             src: path.to_string(),
             recursive,
         };
-        let response = call!(self, delete, request)?;
+        let response = call!(self, delete, request, at_most_once)?;
         Ok(response.result)
     }
 
@@ -177,7 +177,7 @@ impl DfsClient {
             replication: options.replication.into(),
             block_size: options.block_size,
         };
-        let response = call!(self, create, request)?;
+        let response = call!(self, create, request, at_most_once)?;
         let status = response
             .fs
             .ok_or_else(|| RemoteException::io("create: NameNode returned no file status"))?;
@@ -213,7 +213,7 @@ impl DfsClient {
             src: path.to_string(),
             client_name: self.client_name.clone(),
         };
-        let response = call!(self, append, request)?;
+        let response = call!(self, append, request, at_most_once)?;
         let status = FileStatus::from_proto(path.to_string(), response.fs.required("fs")?);
         self.writer(status, response.last_block).await
     }

@@ -1,34 +1,60 @@
-//! [`DfsClient`]: one gRPC channel to the NameNode, shared by clones.
+//! [`DfsClient`]: one gRPC channel to the NameNode, shared by clones, or for
+//! a HA nameservice one per NameNode with failover between them ([`failover`]).
 //!
 //! Its methods are grouped by who needs them: [`fs`] is the file-system API
 //! of users and tools, [`pipeline`] the calls the readers and writers of
 //! block data make, [`admin`] what `hdfs dfsadmin` asks.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use common::conf::keys;
 use common::faults::{self, Channel};
 use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
+use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Endpoint;
 
 use crate::Result;
 
 /// Calls the ClientProtocol method `$method` with `$message` as the
 /// client's user: the reply's message, or the NameNode's RemoteException.
+/// With `at_most_once` the call carries the client id and a new call id, so
+/// a retry of it (the same ids) is answered from the NameNode's retry cache.
+/// A client of a nameservice fails over and retries (see [`failover`]).
 macro_rules! call {
     ($client:expr, $method:ident, $message:expr) => {
-        $client
-            .rpc
-            .clone()
-            .$method($client.request($message))
-            .await
-            .map(tonic::Response::into_inner)
-            .map_err(from_status)
+        call!(@ $client, $method, $message, None)
     };
+    ($client:expr, $method:ident, $message:expr, at_most_once) => {
+        call!(@ $client, $method, $message, Some($client.next_call_id()))
+    };
+    (@ $client:expr, $method:ident, $message:expr, $call_id:expr) => {{
+        let client = &$client;
+        let call_id: Option<u32> = $call_id;
+        match &client.failover {
+            None => client
+                .rpc
+                .clone()
+                .$method(client.request($message, call_id))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(from_status),
+            Some(failover) => {
+                let message = $message;
+                failover
+                    .invoke(stringify!($method), |mut rpc| {
+                        let request = client.request(message.clone(), call_id);
+                        async move { rpc.$method(request).await.map(tonic::Response::into_inner) }
+                    })
+                    .await
+            }
+        }
+    }};
 }
 
 mod admin;
+pub mod failover;
 mod fs;
 mod pipeline;
 
@@ -55,10 +81,16 @@ pub struct CreateOptions {
     pub block_size: u64,
 }
 
-/// A client of one NameNode. Cheap to clone; clones share the connection.
+/// A client of one NameNode, or of the NameNodes of a HA nameservice. Cheap
+/// to clone; clones share the connections, the client id and its call ids.
 #[derive(Clone)]
 pub struct DfsClient {
     rpc: ClientProtocolClient<Channel>,
+    /// The NameNodes of a HA nameservice; `None` for a single NameNode.
+    failover: Option<Arc<failover::FailoverProxies>>,
+    /// The 16-byte id of this client (hex), for the NameNode's retry cache.
+    client_id: MetadataValue<Ascii>,
+    next_call_id: Arc<AtomicU32>,
     authority: String,
     user: String,
     client_name: String,
@@ -69,15 +101,19 @@ pub struct DfsClient {
 
 impl DfsClient {
     /// Connects (lazily) to the NameNode named by `fs.defaultFS`, as the
-    /// current user (`HADOOP_USER_NAME` or the OS user). Must run inside a
-    /// tokio runtime.
+    /// current user (`HADOOP_USER_NAME` or the OS user): one NameNode, or
+    /// every NameNode of a HA nameservice (`hdfs://mycluster`). Must run
+    /// inside a tokio runtime.
     pub fn from_conf(conf: &Configuration) -> Result<Self> {
         let default_fs = conf
             .get_string(keys::FS_DEFAULT_FS)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
-        let authority = namenode_authority(&default_fs)?;
         let umask = umask_from_conf(conf)?;
-        let mut client = Self::connect(&authority, &common::user::current_user(), umask)?;
+        let user = common::user::current_user();
+        let mut client = match ha_nameservice(conf, &default_fs) {
+            Some(nameservice) => Self::connect_nameservice(conf, &nameservice, &user, umask)?,
+            None => Self::connect(&namenode_authority(&default_fs)?, &user, umask)?,
+        };
         client.verify_block_digests = conf
             .get_bool(VERIFY_BLOCK_DIGESTS_KEY)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
@@ -92,28 +128,63 @@ impl DfsClient {
 
     /// Connects (lazily) to `host:port` as `user`.
     pub fn connect(authority: &str, user: &str, umask: FsPermission) -> Result<Self> {
-        let endpoint = Endpoint::from_shared(format!("http://{authority}"))
-            .map_err(|error| {
-                RemoteException::illegal_argument(format!(
-                    "invalid NameNode address '{authority}': {error}"
-                ))
-            })?
-            .tcp_nodelay(true);
-        let rpc = ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        Ok(Self {
+        Ok(Self::with_rpc(
+            rpc_client(authority)?,
+            None,
+            authority,
+            user,
+            umask,
+        ))
+    }
+
+    /// Connects (lazily) to every NameNode of the HA nameservice
+    /// `nameservice` as `user`; calls fail over between them with the
+    /// `dfs.client.failover.*` policy of `conf`. The conf error naming the
+    /// key when the nameservice lacks one.
+    pub fn connect_nameservice(
+        conf: &Configuration,
+        nameservice: &str,
+        user: &str,
+        umask: FsPermission,
+    ) -> Result<Self> {
+        failover::check_proxy_provider(conf, nameservice)?;
+        let namenodes = conf
+            .nameservice(nameservice)
+            .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        let policy = failover::FailoverPolicy::from_conf(conf)?;
+        let proxies = failover::FailoverProxies::new(&namenodes, policy, rpc_client)?;
+        let first = proxies.first().clone();
+        Ok(Self::with_rpc(
+            first,
+            Some(Arc::new(proxies)),
+            nameservice,
+            user,
+            umask,
+        ))
+    }
+
+    fn with_rpc(
+        rpc: ClientProtocolClient<Channel>,
+        failover: Option<Arc<failover::FailoverProxies>>,
+        authority: &str,
+        user: &str,
+        umask: FsPermission,
+    ) -> Self {
+        Self {
             rpc,
+            failover,
+            client_id: new_client_id(),
+            next_call_id: Arc::new(AtomicU32::new(0)),
             authority: authority.to_string(),
             user: user.to_string(),
             client_name: new_client_name(),
             umask,
             verify_block_digests: true,
             lease_renew_interval: DEFAULT_LEASE_RENEW_INTERVAL,
-        })
+        }
     }
 
-    /// `host:port` of the NameNode.
+    /// `host:port` of the NameNode, or the nameservice's name.
     pub fn authority(&self) -> &str {
         &self.authority
     }
@@ -138,18 +209,62 @@ impl DfsClient {
         self.umask
     }
 
-    /// `hdfs://host:port`, the URI of this file system.
+    /// `hdfs://host:port` (or `hdfs://nameservice`), the URI of this file system.
     pub fn uri(&self) -> String {
         format!("hdfs://{}", self.authority)
     }
 
-    fn request<T>(&self, message: T) -> tonic::Request<T> {
+    /// The id the NameNode's retry cache knows this client by: 16 bytes, in hex.
+    pub fn client_id(&self) -> &str {
+        self.client_id.to_str().unwrap_or_default()
+    }
+
+    /// A new call id for an at-most-once call; its retries reuse it.
+    fn next_call_id(&self) -> u32 {
+        self.next_call_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn request<T>(&self, message: T, call_id: Option<u32>) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
         if let Ok(user) = self.user.parse() {
             request.metadata_mut().insert(proto::USER_METADATA, user);
         }
+        if let Some(call_id) = call_id {
+            let metadata = request.metadata_mut();
+            metadata.insert(proto::CLIENT_ID_METADATA, self.client_id.clone());
+            metadata.insert(proto::CALL_ID_METADATA, MetadataValue::from(call_id));
+        }
         request
     }
+}
+
+/// The HA nameservice an `hdfs://` URI names, if it names one.
+fn ha_nameservice(conf: &Configuration, uri: &str) -> Option<String> {
+    let host = uri.strip_prefix("hdfs://")?.split('/').next()?;
+    conf.is_ha_nameservice(host).then(|| host.to_string())
+}
+
+/// A ClientProtocol client of `host:port`, connecting lazily.
+fn rpc_client(authority: &str) -> Result<ClientProtocolClient<Channel>> {
+    let endpoint = Endpoint::from_shared(format!("http://{authority}"))
+        .map_err(|error| {
+            RemoteException::illegal_argument(format!(
+                "invalid NameNode address '{authority}': {error}"
+            ))
+        })?
+        .tcp_nodelay(true);
+    Ok(
+        ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES),
+    )
+}
+
+/// 16 random bytes in hex (Hadoop's `ClientId.getClientId`, a UUID's bytes).
+fn new_client_id() -> MetadataValue<Ascii> {
+    let bytes: [u8; 16] = rand::random();
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    MetadataValue::try_from(hex).expect("hex is valid metadata")
 }
 
 fn from_status(status: tonic::Status) -> RemoteException {
@@ -201,5 +316,42 @@ mod tests {
         assert_eq!(namenode_authority("hdfs://nn:9000/x").unwrap(), "nn:9000");
         assert!(namenode_authority("file:///").is_err());
         assert!(namenode_authority("hdfs:///x").is_err());
+    }
+
+    #[test]
+    fn a_nameservice_uri_names_it() {
+        let mut conf = Configuration::new();
+        conf.set("dfs.nameservices", "mycluster");
+        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
+        assert_eq!(
+            ha_nameservice(&conf, "hdfs://mycluster/x").as_deref(),
+            Some("mycluster")
+        );
+        assert_eq!(ha_nameservice(&conf, "hdfs://nn:8020"), None);
+        assert_eq!(ha_nameservice(&conf, "file:///"), None);
+    }
+
+    #[tokio::test]
+    async fn a_nameservice_client_keeps_the_logical_uri() {
+        let mut conf = Configuration::new();
+        conf.set("fs.defaultFS", "hdfs://mycluster");
+        conf.set("dfs.nameservices", "mycluster");
+        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
+        conf.set("dfs.namenode.rpc-address.mycluster.nn1", "127.0.0.1:1");
+        let error = DfsClient::from_conf(&conf).err().unwrap();
+        assert!(
+            error
+                .message
+                .contains("dfs.namenode.rpc-address.mycluster.nn2"),
+            "{error}"
+        );
+        conf.set("dfs.namenode.rpc-address.mycluster.nn2", "127.0.0.1:2");
+        let client = DfsClient::from_conf(&conf).unwrap();
+        assert_eq!(client.uri(), "hdfs://mycluster");
+        assert_eq!(client.client_id().len(), 32);
+        assert_ne!(
+            client.client_id(),
+            DfsClient::from_conf(&conf).unwrap().client_id()
+        );
     }
 }

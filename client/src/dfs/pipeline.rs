@@ -133,7 +133,7 @@ impl DfsClient {
             last,
             file_id,
         };
-        let response = call!(self, complete, request)?;
+        let response = call!(self, complete, request, at_most_once)?;
         Ok(response.result)
     }
 

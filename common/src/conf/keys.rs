@@ -83,6 +83,13 @@ pub const DFS_NAMENODE_LEASE_SOFT_LIMIT_SEC: &str = "dfs.namenode.lease-soft-lim
 pub const DFS_NAMENODE_LEASE_HARD_LIMIT_SEC: &str = "dfs.namenode.lease-hard-limit-sec";
 /// Milliseconds between checks for expired leases.
 pub const DFS_NAMENODE_LEASE_RECHECK_INTERVAL_MS: &str = "dfs.namenode.lease-recheck-interval-ms";
+/// Whether the NameNode keeps a retry cache of non-idempotent calls.
+pub const DFS_NAMENODE_ENABLE_RETRY_CACHE: &str = "dfs.namenode.enable.retrycache";
+/// How long the retry cache keeps an answer, in milliseconds.
+pub const DFS_NAMENODE_RETRY_CACHE_EXPIRYTIME_MILLIS: &str =
+    "dfs.namenode.retrycache.expirytime.millis";
+/// Percentage of memory the retry cache may take.
+pub const DFS_NAMENODE_RETRY_CACHE_HEAP_PERCENT: &str = "dfs.namenode.retrycache.heap.percent";
 /// File listing datanodes to decommission; no default.
 pub const DFS_HOSTS_EXCLUDE: &str = "dfs.hosts.exclude";
 /// File listing the datanodes allowed to join; no default (Tusk does not

@@ -102,7 +102,14 @@ impl EditLog {
         }
         let txid = pending.next_txid;
         pending.next_txid += 1;
-        record::encode(&EditRecord { txid, op: Some(op) }, &mut pending.buffer);
+        let (rpc_client_id, rpc_call_id) = crate::retry_cache::logged_rpc_ids();
+        let record = EditRecord {
+            txid,
+            op: Some(op),
+            rpc_client_id,
+            rpc_call_id,
+        };
+        record::encode(&record, &mut pending.buffer);
         drop(pending);
         self.shared.wakeup.notify_one();
         Ok(txid)

@@ -311,6 +311,7 @@ mod tests {
                 path: format!("/f{txid}"),
                 timestamp: 1,
             })),
+            ..Default::default()
         }
     }
 

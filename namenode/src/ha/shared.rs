@@ -301,6 +301,7 @@ mod tests {
                         path: format!("/d{txid}"),
                         ..Default::default()
                     })),
+                    ..Default::default()
                 },
                 &mut bytes,
             );

@@ -3,7 +3,7 @@
 //! standby's checkpoints (Hadoop's `StandbyCheckpointer`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use common::{ExceptionKind, RemoteException};
@@ -20,6 +20,7 @@ use crate::editlog::EditLog;
 use crate::fsimage;
 use crate::namespace::{Limits, Namespace};
 use crate::namesystem::Namesystem;
+use crate::retry_cache::RetryCache;
 use crate::secondary::transfer::TransferClient;
 use crate::storage::{self, NameDirs, StorageError, StorageInfo, image_name};
 
@@ -35,6 +36,10 @@ pub(crate) struct HaContext {
     transition: tokio::sync::Mutex<()>,
     /// The txid and time of the last checkpoint this NameNode has.
     last_checkpoint: Mutex<(u64, Instant)>,
+    /// The client RPC's retry cache, filled from the rpc ids of the applied
+    /// records (Hadoop's `FSEditLogLoader`), so a call retried on the new
+    /// active after a failover is answered, not applied twice.
+    retry_cache: OnceLock<Arc<RetryCache>>,
 }
 
 impl HaContext {
@@ -46,6 +51,7 @@ impl HaContext {
             applied_txid: AtomicU64::new(loaded_txid),
             transition: tokio::sync::Mutex::new(()),
             last_checkpoint: Mutex::new((loaded_txid, Instant::now())),
+            retry_cache: OnceLock::new(),
         }
     }
 
@@ -129,8 +135,17 @@ impl Namesystem {
         Some((ha.state(), self.last_txid()))
     }
 
+    /// Makes the records this standby applies fill `retry_cache` (the one its
+    /// client RPC answers retries from). Without HA it does nothing.
+    pub fn replay_into(&self, retry_cache: Arc<RetryCache>) {
+        if let Some(ha) = &self.ha {
+            let _ = ha.retry_cache.set(retry_cache);
+        }
+    }
+
     /// Applies tailed records after the last applied txid, in order, with
-    /// their effect on blocks and leases. Returns how many were applied.
+    /// their effect on blocks, leases and the retry cache. Returns how many
+    /// were applied.
     pub(crate) fn apply_tailed(&self, records: Vec<EditRecord>) -> Result<usize, RemoteException> {
         let ha = self.ha_context()?;
         let mut applied = 0;
@@ -153,6 +168,9 @@ impl Namesystem {
                     .ok_or_else(|| RemoteException::io("record without an operation"))?;
                 namespace.apply(&op)?;
                 self.track_tailed(&namespace, &op);
+                if let Some(cache) = ha.retry_cache.get() {
+                    cache.add_replayed(&record.rpc_client_id, record.rpc_call_id);
+                }
                 ha.applied_txid.store(record.txid, Ordering::Release);
                 applied += 1;
             }

@@ -667,7 +667,14 @@ fn run_live(
 fn through_edit_log(ops: Vec<Op>, first_txid: u64) -> Vec<Op> {
     let mut bytes = record::file_header().to_vec();
     for (op, txid) in ops.into_iter().zip(first_txid..) {
-        record::encode(&EditRecord { txid, op: Some(op) }, &mut bytes);
+        record::encode(
+            &EditRecord {
+                txid,
+                op: Some(op),
+                ..Default::default()
+            },
+            &mut bytes,
+        );
     }
     let dir = tempfile::tempdir().expect("temporary directory");
     let segment = dir.path().join("edits");

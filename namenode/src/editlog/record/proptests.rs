@@ -138,7 +138,11 @@ fn records() -> impl Strategy<Value = Vec<EditRecord>> {
     (1..u64::MAX / 2, prop::collection::vec(op(), 1..8)).prop_map(|(first_txid, ops)| {
         ops.into_iter()
             .zip(first_txid..)
-            .map(|(op, txid)| EditRecord { txid, op: Some(op) })
+            .map(|(op, txid)| EditRecord {
+                txid,
+                op: Some(op),
+                ..Default::default()
+            })
             .collect()
     })
 }
