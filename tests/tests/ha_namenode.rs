@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use client::{CreateOptions, DfsClient};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
+use datanode::{DataNode, DataNodeConfig};
 use namenode::bootstrap::{self, BootstrapError};
 use namenode::{
     JournalNode, JournalNodeConfig, NameNode, NameNodeConfig, Namesystem, QuorumJournal,
@@ -21,7 +22,7 @@ use proto::hdfs as pb;
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
-use tusk_tests::{create_options, eventually, hdfs, http};
+use tusk_tests::{content, create_options, eventually, hdfs, http, read_file, write_file};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -470,6 +471,86 @@ async fn a_killed_active_loses_no_acknowledged_write_and_a_full_restart_neither(
     for node in journal_nodes {
         node.stop().await;
     }
+}
+
+/// An in-process DataNode of the nameservice (it serves both NameNodes).
+async fn start_datanode(layout: &HaLayout, index: usize) -> DataNode {
+    let mut conf = layout.conf(0);
+    conf.set(
+        "dfs.datanode.data.dir",
+        layout
+            .base
+            .join(format!("data{index}"))
+            .display()
+            .to_string(),
+    );
+    conf.set("dfs.datanode.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.hostname", "127.0.0.1");
+    conf.set("dfs.heartbeat.interval", "1");
+    DataNode::start(DataNodeConfig::from_conf(&conf).unwrap())
+        .await
+        .unwrap()
+}
+
+/// A client of `hdfs://mycluster` that fails over between the pair.
+fn nameservice_client(layout: &HaLayout) -> DfsClient {
+    let mut conf = layout.conf(0);
+    conf.set("fs.defaultFS", "hdfs://mycluster");
+    conf.set(
+        "dfs.client.failover.proxy.provider.mycluster",
+        "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider",
+    );
+    conf.set("dfs.client.failover.sleep.base.millis", "10");
+    conf.set("dfs.client.failover.sleep.max.millis", "50");
+    DfsClient::from_conf(&conf).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn file_data_written_through_the_old_active_is_read_through_the_new_one() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let datanodes = [
+        start_datanode(&layout, 0).await,
+        start_datanode(&layout, 1).await,
+    ];
+    for namenode in &pair {
+        let namesystem = namenode.namesystem().clone();
+        eventually(DEADLINE, "both DataNodes registered", async || {
+            namesystem
+                .blocks()
+                .datanode_report()
+                .iter()
+                .filter(|node| node.alive)
+                .count()
+                == 2
+        })
+        .await;
+    }
+    let fs = nameservice_client(&layout);
+    let data = content(300_000, 7);
+    write_file(&fs, "/data/before", &data, 2, 128 * 1024).await;
+    assert_eq!(read_file(&fs, "/data/before").await, data);
+    let standby = pair[1].namesystem().clone();
+    let written = pair[0].namesystem().last_txid();
+    eventually(DEADLINE, "the standby to apply the writes", async || {
+        standby.last_txid() >= written
+    })
+    .await;
+
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+    assert_eq!(read_file(&fs, "/data/before").await, data);
+    let more = content(200_000, 8);
+    write_file(&fs, "/data/after", &more, 2, 128 * 1024).await;
+    assert_eq!(read_file(&fs, "/data/after").await, more);
+    for datanode in datanodes {
+        datanode.stop().await;
+    }
+    stop(pair).await;
 }
 
 /// A `delete` carrying retry-cache ids, as a client retrying it sends it.
