@@ -291,6 +291,14 @@ impl ZooKeeperServer {
         }
     }
 
+    /// Whether server `index` answers `ruok` with `imok`.
+    pub async fn is_serving(&self, index: usize) -> bool {
+        four_letter_word(self.members[index].client_port, "ruok")
+            .await
+            .as_deref()
+            == Some("imok")
+    }
+
     /// The directory of server `index` (its `zoo.cfg`, `data/` and `zookeeper.out`).
     pub fn server_dir(&self, index: usize) -> &Path {
         &self.members[index].dir
