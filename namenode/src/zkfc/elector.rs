@@ -12,8 +12,8 @@ use proto::hdfs::HaRequestSource;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use zookeeper_client::{
-    Acls, Client, CreateMode, Error as ZkError, OneshotWatcher, SessionState, StateWatcher,
-    WatchedEvent,
+    Acls, Client, CreateMode, Error as ZkError, OneshotWatcher, SessionInfo, SessionState,
+    StateWatcher, WatchedEvent,
 };
 
 use super::config::{HaServiceTarget, ZkfcConfig};
@@ -122,9 +122,20 @@ impl Znodes {
 
 /// Connects a ZooKeeper session with the configured quorum and session timeout.
 pub(super) async fn connect(config: &ZkfcConfig) -> Result<Client, ZkError> {
-    let attempt = Client::connector()
-        .with_session_timeout(config.session_timeout)
-        .connect(&config.quorum);
+    connect_session(config, None).await
+}
+
+/// Connects a new session, or re-establishes `session` (which fails with
+/// `SessionExpired` once ZooKeeper has expired it).
+async fn connect_session(
+    config: &ZkfcConfig,
+    session: Option<SessionInfo>,
+) -> Result<Client, ZkError> {
+    let mut connector = Client::connector().with_session_timeout(config.session_timeout);
+    if let Some(session) = session {
+        connector = connector.with_session(session);
+    }
+    let attempt = connector.connect(&config.quorum);
     match tokio::time::timeout(config.session_timeout + RETRY_PAUSE, attempt).await {
         Ok(result) => result,
         Err(_) => Err(ZkError::Timeout),
@@ -154,6 +165,9 @@ pub(super) struct Elector {
     local: HaServiceClient,
     zk: Option<Client>,
     zk_states: Option<StateWatcher>,
+    /// A session the client gave up on (ZooKeeper unreachable), to re-establish: only
+    /// ZooKeeper can tell whether it expired.
+    lost_session: Option<SessionInfo>,
     health: watch::Receiver<HealthState>,
     commands: mpsc::Receiver<Command>,
     shutdown: watch::Receiver<bool>,
@@ -193,6 +207,7 @@ impl Elector {
             local,
             zk_states: Some(zk.state_watcher()),
             zk: Some(zk),
+            lost_session: None,
             health,
             commands,
             shutdown,
@@ -312,11 +327,13 @@ impl Elector {
                 }
             }
             SessionState::Expired | SessionState::Closed | SessionState::AuthFailed => {
-                tracing::info!("Session expired. Entering neutral mode and rejoining...");
-                self.zk = None;
+                // The client gives a session up when it cannot reach ZooKeeper for a while;
+                // ZooKeeper itself may still hold it (and our lock), as Hadoop's client would
+                // keep assuming: stay as we are until ZooKeeper answers.
+                tracing::info!("Session lost ({state}). Entering neutral mode...");
+                self.lost_session = self.zk.take().map(|zk| zk.session().clone());
                 self.zk_states = None;
                 self.lock_event = None;
-                self.become_standby().await;
                 self.reconnect().await;
             }
         }
@@ -324,6 +341,38 @@ impl Elector {
 
     async fn reconnect(&mut self) {
         tracing::info!("Trying to re-establish ZK session");
+        if let Some(session) = self.lost_session.clone() {
+            match connect_session(&self.config, Some(session)).await {
+                Ok(zk) => {
+                    tracing::info!(
+                        "Session re-established (session 0x{:x}).",
+                        zk.session_id().0
+                    );
+                    self.lost_session = None;
+                    self.zk_states = Some(zk.state_watcher());
+                    self.zk = Some(zk.clone());
+                    if self.want_election {
+                        self.join().await;
+                    } else {
+                        self.delete_if_ours(&zk, &self.znodes.lock, true).await;
+                    }
+                    return;
+                }
+                Err(ZkError::SessionExpired) => {
+                    tracing::info!("Session expired. Entering neutral mode and rejoining...");
+                    self.lost_session = None;
+                    self.become_standby().await;
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        "Unable to reach ZooKeeper quorum at {}: {error}",
+                        self.config.quorum
+                    );
+                    self.retry_at = Some(Instant::now() + RETRY_PAUSE);
+                    return;
+                }
+            }
+        }
         match connect(&self.config).await {
             Ok(zk) => {
                 tracing::info!(
