@@ -21,6 +21,7 @@ pub mod dfs;
 pub mod dfsadmin;
 pub mod fsck;
 pub mod getconf;
+pub mod haadmin;
 pub mod hadoop;
 pub mod journalnode_cmd;
 pub mod launcher;
@@ -31,5 +32,6 @@ pub mod oev;
 pub mod oiv;
 pub mod secondarynamenode;
 pub mod yarn;
+pub mod zkfc_cmd;
 
 pub use common::exit_code::{FAILURE as EXIT_FAILURE, USAGE as EXIT_USAGE};

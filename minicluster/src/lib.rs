@@ -32,6 +32,7 @@ use namenode::Namesystem;
 use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
 
 pub mod yarn;
+pub mod zookeeper;
 
 /// Configures a [`MiniCluster`].
 #[derive(Default)]

@@ -50,6 +50,8 @@ pub use secondary::{SecondaryConfig, SecondaryDaemon, SecondaryError, SecondaryN
 pub use server::{NameNode, NameNodeError};
 pub use storage::StorageError;
 
+pub mod zkfc;
+
 /// The on-disk formats, for the offline viewers (`hdfs oiv`, `hdfs oev`) and
 /// for benchmarks that lay out name dirs without a running NameNode.
 pub mod formats {

@@ -10,8 +10,10 @@ const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [C
   secondarynamenode run the SecondaryNameNode (checkpoints the NameNode)
   datanode          run a DataNode
   journalnode       run a JournalNode (keeps the shared edits of a quorum journal)
+  zkfc              run the ZK Failover Controller daemon (-formatZK to initialize ZooKeeper)
   dfs               run a filesystem command on the file system
   dfsadmin          run a DFS admin client
+  haadmin           run a DFS HA admin client
   debug             run a debug admin command (recoverLease)
   fsck              run a DFS filesystem checking utility
   getconf           get config values from configuration
@@ -35,9 +37,13 @@ fn main() -> ExitCode {
         "secondarynamenode" => tusk_cli::secondarynamenode::run(conf, args),
         "datanode" => tusk_cli::datanode_cmd::run(conf, args),
         "journalnode" => tusk_cli::journalnode_cmd::run(conf, args),
+        "zkfc" => tusk_cli::zkfc_cmd::run(conf, args),
         "dfs" => launcher::runtime().block_on(tusk_cli::dfs::run(conf, args, &mut out, &mut err)),
         "dfsadmin" => {
             launcher::runtime().block_on(tusk_cli::dfsadmin::run(conf, args, &mut out, &mut err))
+        }
+        "haadmin" => {
+            launcher::runtime().block_on(tusk_cli::haadmin::run(conf, args, &mut out, &mut err))
         }
         "debug" => {
             launcher::runtime().block_on(tusk_cli::debug::run(conf, args, &mut out, &mut err))
