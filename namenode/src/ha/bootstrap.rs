@@ -92,7 +92,7 @@ async fn bootstrap_from(
         address: address.to_string(),
         reason,
     };
-    let (cluster_id, block_pool_id) = namenode_info(address).await.map_err(other)?;
+    let (cluster_id, block_pool_id) = namenode_info_retrying(address).await.map_err(other)?;
     let dirs = NameDirs::lock(&config.namesystem.name_dirs)?;
     let currents = dirs.current_dirs();
     for current in &currents {
@@ -167,6 +167,28 @@ fn list(dirs: &[PathBuf]) -> String {
         .map(|dir| dir.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How often, and how far apart, the other NameNode is tried while it does
+/// not answer (Hadoop's `ipc.client.connect.max.retries` and
+/// `ipc.client.connect.retry.interval` defaults): it may still be starting.
+const CONNECT_ATTEMPTS: u32 = 10;
+const CONNECT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// [`namenode_info`], tried again while the other NameNode does not answer.
+async fn namenode_info_retrying(address: &str) -> Result<(String, String), String> {
+    let mut attempt = 1;
+    loop {
+        match namenode_info(address).await {
+            Ok(info) => return Ok(info),
+            Err(error) if attempt < CONNECT_ATTEMPTS => {
+                tracing::info!(other = %address, attempt, %error, "retrying the other NameNode");
+                attempt += 1;
+                tokio::time::sleep(CONNECT_RETRY_INTERVAL).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// The other NameNode's cluster and block pool ids, from its `/jmx`
