@@ -150,7 +150,13 @@ impl MiniClusterBuilder {
             conf.set("net.topology.table.file.name", table.display().to_string());
         }
         let journal_configs = if self.journal_nodes > 0 {
-            journal_node_configs(&mut conf, &base_dir, &host, self.journal_nodes, &self.overrides)?
+            journal_node_configs(
+                &mut conf,
+                &base_dir,
+                &host,
+                self.journal_nodes,
+                &self.overrides,
+            )?
         } else {
             Vec::new()
         };
@@ -164,7 +170,10 @@ impl MiniClusterBuilder {
         let mut journal_nodes = Vec::new();
         for (index, journal_config) in journal_configs.iter().enumerate() {
             let node = JournalNode::start(journal_config.clone()).await?;
-            faults::register(&journal_node_name(index), [node.rpc_address(), node.http_address()]);
+            faults::register(
+                &journal_node_name(index),
+                [node.rpc_address(), node.http_address()],
+            );
             journal_nodes.push(Some(node));
         }
         if let Some(quorum) = &config.namesystem.shared_edits {
@@ -703,7 +712,10 @@ impl MiniCluster {
     pub async fn restart_journal_node(&mut self, index: usize) -> anyhow::Result<()> {
         self.stop_journal_node(index).await;
         let node = JournalNode::start(self.journal_configs[index].clone()).await?;
-        faults::register(&journal_node_name(index), [node.rpc_address(), node.http_address()]);
+        faults::register(
+            &journal_node_name(index),
+            [node.rpc_address(), node.http_address()],
+        );
         self.journal_nodes[index] = Some(node);
         Ok(())
     }

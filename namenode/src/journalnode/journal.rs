@@ -766,7 +766,7 @@ impl Journal {
             None => None,
         };
         let data = PersistedRecoveryPaxosData {
-            segment_state: Some(segment.clone()),
+            segment_state: Some(*segment),
             accepted_in_epoch: request.epoch,
         };
         write_atomically(&self.paxos_path(segment.start_txid), &data.encode_to_vec())

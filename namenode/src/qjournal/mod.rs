@@ -411,7 +411,7 @@ impl QuorumJournal {
             },
         )
         .await?;
-        let answers: Vec<_> = prepared.iter().map(|(_, answer)| answer.clone()).collect();
+        let answers: Vec<_> = prepared.iter().map(|(_, answer)| *answer).collect();
         let Some(best) = recovery::choose(&answers) else {
             info!(segment_txid, "none of the responders had a log to recover");
             return Ok(());
@@ -419,7 +419,6 @@ impl QuorumJournal {
         let (source, chosen) = &prepared[best];
         let segment = chosen
             .segment_state
-            .clone()
             .expect("the chosen answer has the segment");
         for (index, answer) in &prepared {
             if answer.last_committed_txid > segment.end_txid {
@@ -438,7 +437,7 @@ impl QuorumJournal {
         );
         let accept = AcceptRecoveryRequest {
             req_info: Some(self.request_info()),
-            state_to_accept: Some(segment.clone()),
+            state_to_accept: Some(segment),
             from_url: self.inner.loggers[*source].http_url(),
         };
         logger::quorum(

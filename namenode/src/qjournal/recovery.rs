@@ -123,7 +123,7 @@ mod tests {
                             assert_eq!(acknowledged, 0, "{lengths:?} {prepare2:?}");
                             continue;
                         };
-                        let chosen = answers[index].segment_state.clone().unwrap();
+                        let chosen = answers[index].segment_state.unwrap();
                         assert!(chosen.end_txid >= acknowledged, "{lengths:?} {prepare2:?}");
                         for accepted in &subsets {
                             for prepare3 in &majorities {
