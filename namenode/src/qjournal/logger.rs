@@ -86,7 +86,8 @@ impl Logger {
             *self
                 .http_url
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = url.to_string();
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                super::http::reachable_url(url, &self.address);
         }
     }
 

@@ -587,8 +587,10 @@ impl QuorumJournal {
         .await?;
         let mut segments: Vec<RemoteSegment> = Vec::new();
         for (index, manifest) in &manifests {
-            self.inner.loggers[*index].set_http_url(&manifest.from_url);
-            let address = http::address_of(&manifest.from_url).to_string();
+            let logger = &self.inner.loggers[*index];
+            logger.set_http_url(&manifest.from_url);
+            let url = logger.http_url();
+            let address = http::address_of(&url).to_string();
             for log in manifest.logs.iter().filter(|log| !log.is_in_progress) {
                 add_segment(&mut segments, log, &address);
             }
