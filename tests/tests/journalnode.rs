@@ -218,6 +218,28 @@ async fn recovery_picks_the_longer_valid_copy_over_a_torn_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_gets_every_durable_edit_finalized_and_in_progress() {
+    let mut cluster = cluster().await;
+    mkdirs(&cluster, "f", 4).await;
+    cluster.restart_namenode().await.unwrap();
+    mkdirs(&cluster, "p", 6).await;
+    let last = cluster.namesystem().unwrap().last_txid();
+    let uri = cluster.conf().get("dfs.namenode.shared.edits.dir").unwrap();
+    let reader = QuorumJournal::from_uri(&uri, cluster.conf()).unwrap();
+    let finalized_only = reader.read_edits(0, false).await.unwrap();
+    assert!(!finalized_only.is_empty());
+    let all = reader.read_edits(0, true).await.unwrap();
+    let txids: Vec<u64> = all.iter().map(|edit| edit.txid).collect();
+    assert_eq!(txids, (1..=last).collect::<Vec<_>>());
+    let tail = reader.read_edits(last - 2, true).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|edit| edit.txid).collect::<Vec<_>>(),
+        [last - 1, last]
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_writer_is_refused_with_hadoops_text() {
     let cluster = cluster().await;
     mkdirs(&cluster, "e", 3).await;
@@ -418,6 +440,9 @@ mod processes {
             &["namenode", "-initializeSharedEdits", "-nonInteractive"],
         );
         assert_eq!(code, 1, "formatted journals need -force: {stderr}");
+        let (code, _, stderr) = hdfs(&conf_dir, &["namenode", "-format", "-nonInteractive"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("QJM to [127.0.0.1:"), "{stderr}");
 
         let mut child = Command::new(binary("hdfs"))
             .arg("namenode")

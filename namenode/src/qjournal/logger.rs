@@ -26,6 +26,9 @@ pub type Answer<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
 
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
+/// Pause before retrying a call whose connection failed.
+const RETRY_DELAY: Duration = Duration::from_millis(50);
+
 /// One JournalNode: its RPC client, its HTTP URL once known, and the queue
 /// that keeps the writer's calls to it in order.
 pub struct Logger {
@@ -91,21 +94,33 @@ impl Logger {
         }
     }
 
+    /// One call with the call timeout. A transport failure (a connection
+    /// the JournalNode closed, as after its restart) is retried once on a
+    /// fresh connection: the request never reached the JournalNode.
     fn run<R, T, F, Fut>(
         &self,
         request: R,
         call: F,
     ) -> impl Future<Output = Result<T, String>> + Send + 'static
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         let client = self.client().clone();
         let timeout = self.call_timeout;
         async move {
-            match tokio::time::timeout(timeout, call(client, request)).await {
+            let attempt = async {
+                match call(client.clone(), request.clone()).await {
+                    Err(status) if status.code() == tonic::Code::Unavailable => {
+                        tokio::time::sleep(RETRY_DELAY).await;
+                        call(client, request).await
+                    }
+                    result => result,
+                }
+            };
+            match tokio::time::timeout(timeout, attempt).await {
                 Ok(Ok(response)) => Ok(response.into_inner()),
                 Ok(Err(status)) => Err(RemoteException::from_status(&status).to_string()),
                 Err(_) => Err(format!("Call timed out after {}ms", timeout.as_millis())),
@@ -116,9 +131,9 @@ impl Logger {
     /// A call that may run beside any other (reads).
     pub fn call_parallel<R, T, F, Fut>(&self, request: R, call: F) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         Box::pin(self.run(request, call))
@@ -128,9 +143,9 @@ impl Logger {
     /// JournalNode has finished.
     pub fn call_ordered<R, T, F, Fut>(&self, request: R, call: F) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         self.call_ordered_weighted(0, request, call)
@@ -146,9 +161,9 @@ impl Logger {
         call: F,
     ) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         let queued = self.queued_bytes.load(Ordering::Acquire);
