@@ -23,12 +23,15 @@ pub struct Deployment {
 }
 
 /// Starts `count` JournalNodes on loopback ports with their journals under
-/// `dir`, and points `conf`'s shared edits at them.
+/// `dir`, and points `conf`'s shared edits at them (none: local edits only).
 async fn start_journal_nodes(
     conf: &mut Configuration,
     dir: &Path,
     count: usize,
 ) -> anyhow::Result<Vec<JournalNode>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
     let mut nodes = Vec::with_capacity(count);
     for index in 0..count {
         let mut config = JournalNodeConfig::from_conf(conf)?;
