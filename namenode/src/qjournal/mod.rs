@@ -88,22 +88,6 @@ struct Timeouts {
 }
 
 impl Timeouts {
-    fn longest(&self) -> Duration {
-        [
-            self.start_segment,
-            self.prepare_recovery,
-            self.accept_recovery,
-            self.finalize_segment,
-            self.select_input_streams,
-            self.get_journal_state,
-            self.new_epoch,
-            self.write_txns,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default()
-    }
-
     fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
         let ms = |key| conf.get_u64(key).map(Duration::from_millis);
         Ok(Self {
@@ -262,7 +246,7 @@ impl QuorumJournal {
         let loggers = parsed
             .addresses
             .iter()
-            .map(|address| Logger::new(address, timeouts.longest(), queue_limit))
+            .map(|address| Logger::new(address, timeouts.write_txns, queue_limit))
             .collect::<Result<Vec<_>, String>>()
             .map_err(|reason| QuorumError::InvalidUri {
                 uri: uri.to_string(),
@@ -441,8 +425,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.get_journal_state,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.is_formatted(r).await
                 })
             },
@@ -468,8 +452,10 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.inner.loggers.len(),
             self.inner.timeouts.new_epoch,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move { c.format(r).await })
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
+                    c.format(r).await
+                })
             },
         )
         .await?;
@@ -489,8 +475,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.get_journal_state,
-            |logger| {
-                logger.call_parallel(state_request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, state_request.clone(), |mut c, r| async move {
                     c.get_journal_state(r).await
                 })
             },
@@ -515,8 +501,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.new_epoch,
-            |logger| {
-                logger.call_parallel(epoch_request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, epoch_request.clone(), |mut c, r| async move {
                     c.new_epoch(r).await
                 })
             },
@@ -551,8 +537,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.prepare_recovery,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.prepare_recovery(r).await
                 })
             },
@@ -591,8 +577,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.accept_recovery,
-            |logger| {
-                logger.call_ordered(accept.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, accept.clone(), |mut c, r| async move {
                     c.accept_recovery(r).await
                 })
             },
@@ -613,8 +599,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.start_segment,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.start_log_segment(r).await
                 })
             },
@@ -646,8 +632,9 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.write_txns,
-            |logger| {
+            |logger, timeout| {
                 logger.call_ordered_weighted(
+                    timeout,
                     request.records.len(),
                     request.clone(),
                     |mut c, r| async move { c.journal(r).await },
@@ -677,8 +664,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.finalize_segment,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.finalize_log_segment(r).await
                 })
             },
@@ -697,11 +684,10 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.start_segment,
-            |logger| {
-                logger.call_ordered(
-                    request.clone(),
-                    |mut c, r| async move { c.purge_logs(r).await },
-                )
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
+                    c.purge_logs(r).await
+                })
             },
         )
         .await?;
@@ -725,8 +711,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.select_input_streams,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.get_edit_log_manifest(r).await
                 })
             },
@@ -820,8 +806,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.select_input_streams,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.get_journaled_edits(r).await
                 })
             },
