@@ -111,22 +111,21 @@ async fn one_journal_node_down_writes_go_on_and_it_catches_up() {
     let wanted = finalized(&cluster.journal_dir(0));
     assert!(!wanted.is_empty());
     let deadline = Instant::now() + Duration::from_secs(30);
+    // It catches up, and writes the new segment with the others.
     loop {
         let have = finalized(&cluster.journal_dir(2));
-        if wanted.iter().all(|name| have.contains(name)) {
+        let writing = in_progress(&cluster.journal_dir(2));
+        if wanted.iter().all(|name| have.contains(name))
+            && writing == in_progress(&cluster.journal_dir(0))
+        {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "JournalNode 2 never caught up: has {have:?}, peers have {wanted:?}"
+            "JournalNode 2 never caught up: has {have:?} and {writing:?}, peers have {wanted:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(
-        in_progress(&cluster.journal_dir(2)),
-        in_progress(&cluster.journal_dir(0)),
-        "it writes the new segment with the others"
-    );
     assert_eq!(count_present(&cluster, "during", 20).await, 20);
     cluster.shutdown().await;
 }
@@ -213,6 +212,28 @@ async fn recovery_picks_the_longer_valid_copy_over_a_torn_one() {
     assert_eq!(
         std::fs::read(dir.join(full)).unwrap(),
         std::fs::read(cluster.journal_dir(2).join(full)).unwrap()
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_gets_every_durable_edit_finalized_and_in_progress() {
+    let mut cluster = cluster().await;
+    mkdirs(&cluster, "f", 4).await;
+    cluster.restart_namenode().await.unwrap();
+    mkdirs(&cluster, "p", 6).await;
+    let last = cluster.namesystem().unwrap().last_txid();
+    let uri = cluster.conf().get("dfs.namenode.shared.edits.dir").unwrap();
+    let reader = QuorumJournal::from_uri(&uri, cluster.conf()).unwrap();
+    let finalized_only = reader.read_edits(0, false).await.unwrap();
+    assert!(!finalized_only.is_empty());
+    let all = reader.read_edits(0, true).await.unwrap();
+    let txids: Vec<u64> = all.iter().map(|edit| edit.txid).collect();
+    assert_eq!(txids, (1..=last).collect::<Vec<_>>());
+    let tail = reader.read_edits(last - 2, true).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|edit| edit.txid).collect::<Vec<_>>(),
+        [last - 1, last]
     );
     cluster.shutdown().await;
 }
@@ -418,6 +439,9 @@ mod processes {
             &["namenode", "-initializeSharedEdits", "-nonInteractive"],
         );
         assert_eq!(code, 1, "formatted journals need -force: {stderr}");
+        let (code, _, stderr) = hdfs(&conf_dir, &["namenode", "-format", "-nonInteractive"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("QJM to [127.0.0.1:"), "{stderr}");
 
         let mut child = Command::new(binary("hdfs"))
             .arg("namenode")

@@ -1,4 +1,5 @@
-//! A fresh namespace per mode: formatted in its own name dir, then opened
+//! A fresh namespace per mode: formatted in its own name dir (and, with
+//! `-journalNodes`, on a quorum of in-process JournalNodes), then opened
 //! in-process or served by a NameNode on a loopback port.
 
 use std::path::Path;
@@ -8,9 +9,9 @@ use anyhow::Context;
 use client::DfsClient;
 use common::{Configuration, FsPermission};
 use namenode::Namesystem;
-use namenode::{NameNode, NameNodeConfig};
+use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
 
-use super::options::Mode;
+use super::options::{Mode, Options};
 use super::target::Target;
 
 /// A running namespace and the target that reaches it.
@@ -18,6 +19,41 @@ pub struct Deployment {
     pub target: Arc<Target>,
     namenode: Option<NameNode>,
     namesystem: Arc<Namesystem>,
+    journal_nodes: Vec<JournalNode>,
+}
+
+/// Starts `count` JournalNodes on loopback ports with their journals under
+/// `dir`, and points `conf`'s shared edits at them (none: local edits only).
+async fn start_journal_nodes(
+    conf: &mut Configuration,
+    dir: &Path,
+    count: usize,
+) -> anyhow::Result<Vec<JournalNode>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut nodes = Vec::with_capacity(count);
+    for index in 0..count {
+        let mut config = JournalNodeConfig::from_conf(conf)?;
+        config.rpc_address = "127.0.0.1:0".parse()?;
+        config.http_address = "127.0.0.1:0".parse()?;
+        config.edits_dir = dir.join(format!("journal{index}"));
+        config.sync_enabled = false;
+        nodes.push(
+            JournalNode::start(config)
+                .await
+                .context("starting the benchmark's JournalNodes")?,
+        );
+    }
+    let quorum: Vec<String> = nodes
+        .iter()
+        .map(|node| node.rpc_address().to_string())
+        .collect();
+    conf.set(
+        "dfs.namenode.shared.edits.dir",
+        format!("qjournal://{}/nnbench", quorum.join(";")),
+    );
+    Ok(nodes)
 }
 
 /// Formats a namespace in `dir/name` and starts it for `mode`; `rpc`
@@ -26,8 +62,9 @@ pub async fn deploy(
     mode: Mode,
     conf: &Configuration,
     dir: &Path,
-    connections: usize,
+    options: &Options,
 ) -> anyhow::Result<Deployment> {
+    let connections = options.connections;
     let mut conf = conf.clone();
     conf.set("hadoop.tmp.dir", dir.join("tmp").display().to_string());
     conf.set(
@@ -36,10 +73,16 @@ pub async fn deploy(
     );
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    let journal_nodes = start_journal_nodes(&mut conf, dir, options.journal_nodes).await?;
     let config =
         NameNodeConfig::from_conf(&conf).context("configuring the benchmark's NameNode")?;
     Namesystem::format(&config.namesystem, None, true)
         .context("formatting the benchmark's name dir")?;
+    if let Some(quorum) = &config.namesystem.shared_edits {
+        namenode::format_shared_edits(quorum, &config.namesystem.name_dirs, true)
+            .await
+            .context("formatting the benchmark's JournalNodes")?;
+    }
     match mode {
         Mode::InProcess => {
             let namesystem_config = config.namesystem.clone();
@@ -56,6 +99,7 @@ pub async fn deploy(
                 target,
                 namenode: None,
                 namesystem,
+                journal_nodes,
             })
         }
         Mode::Rpc => {
@@ -79,6 +123,7 @@ pub async fn deploy(
                 target: Arc::new(Target::Rpc { clients }),
                 namenode: Some(namenode),
                 namesystem,
+                journal_nodes,
             })
         }
     }
@@ -105,6 +150,9 @@ impl Deployment {
                 let namesystem = self.namesystem;
                 let _ = tokio::task::spawn_blocking(move || namesystem.close()).await;
             }
+        }
+        for node in self.journal_nodes {
+            node.stop().await;
         }
     }
 }

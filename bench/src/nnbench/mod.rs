@@ -92,8 +92,7 @@ pub fn benchmark(
     for &mode in &options.modes {
         writeln!(out, "\n=== mode: {} ===", mode.name())?;
         let mode_dir = dir.join(mode.name());
-        let deployment =
-            runtime.block_on(deploy::deploy(mode, conf, &mode_dir, options.connections))?;
+        let deployment = runtime.block_on(deploy::deploy(mode, conf, &mode_dir, options))?;
         let measured = runtime.block_on(run_ops(&deployment, mode, options, &baseline, out));
         runtime.block_on(deployment.shutdown());
         summary.throughput.extend(measured?);

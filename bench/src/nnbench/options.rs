@@ -8,6 +8,7 @@ pub const USAGE: &str =
     "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
 \t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
 \t[-filesPerDir N] [-connections N] [-syncs N] [-memory N] [-checkpoint N]
+\t[-journalNodes N]
 
   -op           operations to time, in this order (default all); ops an op needs
                 (files for fileStatus, rename, delete) are set up untimed
@@ -23,7 +24,9 @@ pub const USAGE: &str =
                 fsimage save and load time; alone (without -op), only this runs
   -checkpoint   with N one-block files: NameNode restart time from an fsimage
                 alone and with N edits after it, a SecondaryNameNode checkpoint's
-                duration, and mkdirs/s during it against without one";
+                duration, and mkdirs/s during it against without one
+  -journalNodes edits also on a quorum of N in-process JournalNodes
+                (qjournal://, as dfs.namenode.shared.edits.dir); default 0: local only";
 
 /// A timed namespace operation, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,6 +114,8 @@ pub struct Options {
     pub memory_files: Option<u64>,
     /// Files of the checkpoint benchmark; `None` skips it.
     pub checkpoint_files: Option<u64>,
+    /// In-process JournalNodes the edits also go to (`-journalNodes`); 0: none.
+    pub journal_nodes: usize,
 }
 
 impl Options {
@@ -126,6 +131,7 @@ impl Options {
         let mut baseline_syncs = 2000;
         let mut memory_files = None;
         let mut checkpoint_files = None;
+        let mut journal_nodes = 0;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let mut value = || {
@@ -144,6 +150,7 @@ impl Options {
                 "-syncs" => baseline_syncs = positive(flag, value()?)?,
                 "-memory" => memory_files = Some(positive(flag, value()?)?),
                 "-checkpoint" => checkpoint_files = Some(positive(flag, value()?)?),
+                "-journalNodes" => journal_nodes = positive(flag, value()?)? as usize,
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
@@ -165,6 +172,7 @@ impl Options {
             baseline_syncs,
             memory_files,
             checkpoint_files,
+            journal_nodes,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! The open edit segment, one copy per name directory, and on the quorum of
 //! JournalNodes when the NameNode has one (`dfs.namenode.shared.edits.dir`).
 //! Each batch goes to the JournalNodes in parallel with the local fsync; it
-//! is durable only when both are. The syncer is a plain thread: it drives
-//! the quorum's futures on the runtime captured when the quorum was added.
+//! is durable only when both are. The syncer is a plain thread: it waits for
+//! the quorum's calls, which run on the quorum client's own runtime.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::runtime::Handle;
 use tracing::{error, info};
 
 use super::record;
@@ -27,7 +26,6 @@ pub struct Journal {
 /// The quorum a [`Journal`] writes to besides its name dirs.
 struct SharedJournal {
     quorum: QuorumJournal,
-    runtime: Handle,
     /// The last txid written to the open segment.
     last_txid: u64,
 }
@@ -79,17 +77,16 @@ impl Journal {
         })
     }
 
-    /// Also writes to `quorum`: opens the current segment on it. Called
-    /// inside the tokio runtime (its handle drives the quorum calls), once
-    /// the NameNode is the quorum's writer ([`QuorumJournal::recover_for_write`]).
-    pub fn with_quorum(mut self, quorum: QuorumJournal, runtime: Handle) -> io::Result<Self> {
+    /// Also writes to `quorum`: opens the current segment on it. Call it
+    /// from a blocking thread (not async code) once the NameNode is the
+    /// quorum's writer ([`QuorumJournal::recover_for_write`]).
+    pub fn with_quorum(mut self, quorum: QuorumJournal) -> io::Result<Self> {
         let start = self.segment_start;
-        runtime
+        quorum
             .block_on(quorum.start_segment(start))
             .map_err(|error| quorum_failure(&quorum, start, error))?;
         self.quorum = Some(SharedJournal {
             quorum,
-            runtime,
             last_txid: start - 1,
         });
         Ok(self)
@@ -118,7 +115,7 @@ impl Journal {
         let quorum = shared.quorum.clone();
         let segment_start = self.segment_start;
         let batch = bytes.to_vec();
-        let remote = shared.runtime.spawn(async move {
+        let remote = shared.quorum.spawn(async move {
             quorum
                 .send_edits(segment_start, first_txid, count, &batch)
                 .await
@@ -129,7 +126,7 @@ impl Journal {
         });
         let shared = self.quorum.as_mut().expect("checked above");
         let remote = shared
-            .runtime
+            .quorum
             .block_on(remote)
             .map_err(|error| io::Error::other(format!("quorum journal task failed: {error}")))?;
         local?;
@@ -147,7 +144,7 @@ impl Journal {
             return Ok(());
         };
         shared
-            .runtime
+            .quorum
             .block_on(call(shared.quorum.clone()))
             .map_err(|error| quorum_failure(&shared.quorum, self.segment_start, error))
     }

@@ -766,7 +766,7 @@ impl Journal {
             None => None,
         };
         let data = PersistedRecoveryPaxosData {
-            segment_state: Some(segment.clone()),
+            segment_state: Some(*segment),
             accepted_in_epoch: request.epoch,
         };
         write_atomically(&self.paxos_path(segment.start_txid), &data.encode_to_vec())
@@ -827,5 +827,138 @@ impl Journal {
         }
         info!(journal = %self.journal_id, start, end, "synced a finalized segment from a peer");
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proto::namenode_storage::EditRecord;
+    use proto::namenode_storage::edit_record::Op;
+
+    use super::*;
+
+    fn ns(id: u64) -> NamespaceInfo {
+        NamespaceInfo {
+            namespace_id: id,
+            cluster_id: "CID-test".into(),
+            block_pool_id: "BP-test".into(),
+            ctime: 0,
+            layout_version: crate::storage::LAYOUT_VERSION,
+        }
+    }
+
+    fn request(epoch: u64, serial: u64) -> RequestInfo {
+        RequestInfo {
+            journal_id: "j".into(),
+            epoch,
+            ipc_serial_number: serial,
+            committed_txid: 0,
+            name_service_id: String::new(),
+        }
+    }
+
+    fn records(first: u64, count: u64) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for txid in first..first + count {
+            let op = Op::Mkdir(Default::default());
+            record::encode(&EditRecord { txid, op: Some(op) }, &mut bytes);
+        }
+        bytes
+    }
+
+    #[test]
+    fn unformatted_and_foreign_journals_are_refused_in_hadoops_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path(), "j", 1 << 20);
+        let error = journal.new_epoch(&ns(1), 1).unwrap_err().to_string();
+        assert!(error.starts_with("Journal Storage Directory "), "{error}");
+        assert!(error.ends_with("not formatted ; journal id: j"), "{error}");
+        journal.format(&ns(1), false).unwrap();
+        let error = journal.new_epoch(&ns(2), 1).unwrap_err().to_string();
+        assert!(
+            error.contains("Incompatible namespaceID for journal"),
+            "{error}"
+        );
+        assert!(
+            error.contains("NameNode has nsId 2 but storage has nsId 1"),
+            "{error}"
+        );
+        assert!(
+            journal.format(&ns(2), false).is_err(),
+            "formatted without force"
+        );
+    }
+
+    #[test]
+    fn epochs_fence_older_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path(), "j", 1 << 20);
+        journal.format(&ns(1), false).unwrap();
+        assert_eq!(journal.new_epoch(&ns(1), 45).unwrap(), 0);
+        journal.start_log_segment(&request(45, 0), 1).unwrap();
+        journal
+            .journal(&request(45, 1), 1, 1, 2, &records(1, 2))
+            .unwrap();
+        assert_eq!(journal.new_epoch(&ns(1), 46).unwrap(), 1);
+        let error = journal
+            .journal(&request(45, 2), 1, 3, 1, &records(3, 1))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "IPC's epoch 45 is less than the last promised epoch 46 ; journal id: j"
+        );
+        let error = journal.new_epoch(&ns(1), 46).unwrap_err().to_string();
+        assert!(
+            error.starts_with("Proposed epoch 46 <= last promise 46"),
+            "{error}"
+        );
+        // The promise survives a restart.
+        let reopened = Journal::open(dir.path(), "j", 1 << 20);
+        assert_eq!(reopened.last_promised_epoch().unwrap(), 46);
+    }
+
+    #[test]
+    fn writes_must_follow_on_and_finalize_checks_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::open(dir.path(), "j", 1 << 20);
+        journal.format(&ns(1), false).unwrap();
+        journal.new_epoch(&ns(1), 1).unwrap();
+        journal.start_log_segment(&request(1, 0), 1).unwrap();
+        journal
+            .journal(&request(1, 1), 1, 1, 3, &records(1, 3))
+            .unwrap();
+        let error = journal
+            .journal(&request(1, 2), 1, 5, 1, &records(5, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("Can't write txid 5 expecting nextTxId=4"),
+            "{error}"
+        );
+        let error = journal
+            .journal(&request(1, 2), 1, 4, 1, &records(4, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("not higher than prior highest IPC serial 2"),
+            "{error}"
+        );
+        assert_eq!(journal.journaled_edits(2, 10).unwrap().0, 2);
+        let error = journal
+            .finalize_log_segment(&request(1, 3), 1, 5)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("but only written up to txid 3"), "{error}");
+        journal.finalize_log_segment(&request(1, 4), 1, 3).unwrap();
+        journal.finalize_log_segment(&request(1, 5), 1, 3).unwrap();
+        assert_eq!(
+            journal.manifest(0, true).unwrap(),
+            vec![SegmentState {
+                start_txid: 1,
+                end_txid: 3,
+                is_in_progress: false
+            }]
+        );
     }
 }

@@ -280,13 +280,13 @@ impl JournalNode {
         info!(rpc = %self.rpc_address, "JournalNode stopped");
     }
 
-    /// Stops as a crash would: from now on no call is served or applied
-    /// (every acknowledged write is already on disk), then the servers end.
+    /// Stops as a crash would: from now on no call is applied (every
+    /// acknowledged write is already on disk; nothing else is flushed) and
+    /// calls in flight fail, then the servers close their connections.
     pub async fn kill(self) {
         self.journals.killed.store(true, Ordering::Release);
         let _ = self.shutdown.send(true);
         for server in self.servers {
-            server.abort();
             let _ = server.await;
         }
         info!(rpc = %self.rpc_address, "JournalNode killed");

@@ -248,7 +248,7 @@ impl QJournalProtocol for JournalRpc {
             RemoteException::illegal_argument("missing segment state").to_status()
         })?;
         let journal_id = info.journal_id.clone();
-        let (check_info, check_segment) = (info.clone(), segment.clone());
+        let (check_info, check_segment) = (info.clone(), segment);
         let needs_download = self
             .journals
             .with(&journal_id, move |journal| {

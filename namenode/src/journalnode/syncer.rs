@@ -111,10 +111,11 @@ async fn sync_journal(
         })
         .cloned()
         .collect();
+    let url = http::reachable_url(&manifest.from_url, peer);
     for segment in missing {
         let bytes = http::get_segment(
             node_name,
-            http::address_of(&manifest.from_url),
+            http::address_of(&url),
             journal_id,
             segment.start_txid,
         )

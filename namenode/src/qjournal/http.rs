@@ -59,3 +59,37 @@ pub async fn get_segment(
 pub fn address_of(url: &str) -> &str {
     url.trim_start_matches("http://").trim_end_matches('/')
 }
+
+/// `url` as reachable from a peer that reached the JournalNode's RPC server
+/// at `rpc_address`: a JournalNode bound to the wildcard address reports
+/// `0.0.0.0` (or `[::]`), which is replaced by the RPC address's host.
+pub fn reachable_url(url: &str, rpc_address: &str) -> String {
+    let address = address_of(url);
+    let Some((host, port)) = address.rsplit_once(':') else {
+        return url.to_string();
+    };
+    if !matches!(host, "0.0.0.0" | "[::]" | "::") {
+        return url.to_string();
+    }
+    let rpc_host = rpc_address
+        .rsplit_once(':')
+        .map_or(rpc_address, |(host, _)| host);
+    format!("http://{rpc_host}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_hosts_become_the_rpc_host() {
+        assert_eq!(
+            reachable_url("http://0.0.0.0:8480", "jn1.example.com:8485"),
+            "http://jn1.example.com:8480"
+        );
+        assert_eq!(
+            reachable_url("http://10.0.0.2:8480", "jn1:8485"),
+            "http://10.0.0.2:8480"
+        );
+    }
+}

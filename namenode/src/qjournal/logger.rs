@@ -26,6 +26,9 @@ pub type Answer<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
 
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
+/// Pause before retrying a call whose connection failed.
+const RETRY_DELAY: Duration = Duration::from_millis(50);
+
 /// One JournalNode: its RPC client, its HTTP URL once known, and the queue
 /// that keeps the writer's calls to it in order.
 pub struct Logger {
@@ -36,15 +39,18 @@ pub struct Logger {
     queue: Mutex<Option<mpsc::UnboundedSender<Task>>>,
     queued_bytes: Arc<AtomicUsize>,
     queue_limit: usize,
-    call_timeout: Duration,
 }
 
 impl Logger {
     /// A lazily connected client of the JournalNode at `address`.
-    pub fn new(address: &str, call_timeout: Duration, queue_limit: usize) -> Result<Self, String> {
+    pub fn new(
+        address: &str,
+        connect_timeout: Duration,
+        queue_limit: usize,
+    ) -> Result<Self, String> {
         let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
             .map_err(|error| format!("invalid JournalNode address {address}: {error}"))?
-            .connect_timeout(call_timeout.min(Duration::from_secs(20)));
+            .connect_timeout(connect_timeout);
         let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
         Ok(Self {
             address: address.to_string(),
@@ -54,7 +60,6 @@ impl Logger {
             queue: Mutex::new(None),
             queued_bytes: Arc::new(AtomicUsize::new(0)),
             queue_limit,
-            call_timeout,
         })
     }
 
@@ -86,25 +91,38 @@ impl Logger {
             *self
                 .http_url
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = url.to_string();
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                super::http::reachable_url(url, &self.address);
         }
     }
 
+    /// One call with the call timeout. A transport failure (a connection
+    /// the JournalNode closed, as after its restart) is retried once on a
+    /// fresh connection: the request never reached the JournalNode.
     fn run<R, T, F, Fut>(
         &self,
+        timeout: Duration,
         request: R,
         call: F,
     ) -> impl Future<Output = Result<T, String>> + Send + 'static
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         let client = self.client().clone();
-        let timeout = self.call_timeout;
         async move {
-            match tokio::time::timeout(timeout, call(client, request)).await {
+            let attempt = async {
+                match call(client.clone(), request.clone()).await {
+                    Err(status) if status.code() == tonic::Code::Unavailable => {
+                        tokio::time::sleep(RETRY_DELAY).await;
+                        call(client, request).await
+                    }
+                    result => result,
+                }
+            };
+            match tokio::time::timeout(timeout, attempt).await {
                 Ok(Ok(response)) => Ok(response.into_inner()),
                 Ok(Err(status)) => Err(RemoteException::from_status(&status).to_string()),
                 Err(_) => Err(format!("Call timed out after {}ms", timeout.as_millis())),
@@ -113,26 +131,26 @@ impl Logger {
     }
 
     /// A call that may run beside any other (reads).
-    pub fn call_parallel<R, T, F, Fut>(&self, request: R, call: F) -> Answer<T>
+    pub fn call_parallel<R, T, F, Fut>(&self, timeout: Duration, request: R, call: F) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
-        Box::pin(self.run(request, call))
+        Box::pin(self.run(timeout, request, call))
     }
 
     /// A writer's call: runs after every earlier ordered call to this
     /// JournalNode has finished.
-    pub fn call_ordered<R, T, F, Fut>(&self, request: R, call: F) -> Answer<T>
+    pub fn call_ordered<R, T, F, Fut>(&self, timeout: Duration, request: R, call: F) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
-        self.call_ordered_weighted(0, request, call)
+        self.call_ordered_weighted(timeout, 0, request, call)
     }
 
     /// An ordered call carrying `bytes` of edits: refused at once when the
@@ -140,14 +158,15 @@ impl Logger {
     /// `dfs.qjournal.queued-edits.limit.mb` (a JournalNode that stalls).
     pub fn call_ordered_weighted<R, T, F, Fut>(
         &self,
+        timeout: Duration,
         bytes: usize,
         request: R,
         call: F,
     ) -> Answer<T>
     where
-        R: Send + 'static,
+        R: Clone + Send + 'static,
         T: Send + 'static,
-        F: FnOnce(Client, R) -> Fut + Send + 'static,
+        F: Fn(Client, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send + 'static,
     {
         let queued = self.queued_bytes.load(Ordering::Acquire);
@@ -161,7 +180,7 @@ impl Logger {
         self.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
         let queued_bytes = self.queued_bytes.clone();
         let (sender, receiver) = oneshot::channel();
-        let work = self.run(request, call);
+        let work = self.run(timeout, request, call);
         let task: Task = Box::pin(async move {
             let result = work.await;
             queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
@@ -199,12 +218,12 @@ pub async fn quorum<T: Send + 'static>(
     loggers: &[Logger],
     needed: usize,
     timeout: Duration,
-    call: impl Fn(&Logger) -> Answer<T>,
+    call: impl Fn(&Logger, Duration) -> Answer<T>,
 ) -> Result<Vec<(usize, T)>, QuorumError> {
     let total = loggers.len();
     let (sender, mut answers) = mpsc::unbounded_channel();
     for (index, logger) in loggers.iter().enumerate() {
-        let answer = call(logger);
+        let answer = call(logger, timeout);
         let sender = sender.clone();
         tokio::spawn(async move {
             let _ = sender.send((index, answer.await));

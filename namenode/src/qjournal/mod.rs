@@ -12,6 +12,7 @@ mod logger;
 pub mod recovery;
 mod startup;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -87,22 +88,6 @@ struct Timeouts {
 }
 
 impl Timeouts {
-    fn longest(&self) -> Duration {
-        [
-            self.start_segment,
-            self.prepare_recovery,
-            self.accept_recovery,
-            self.finalize_segment,
-            self.select_input_streams,
-            self.get_journal_state,
-            self.new_epoch,
-            self.write_txns,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default()
-    }
-
     fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
         let ms = |key| conf.get_u64(key).map(Duration::from_millis);
         Ok(Self {
@@ -196,7 +181,29 @@ struct WriterState {
     committed_txid: AtomicU64,
 }
 
+/// The quorum client's own runtime, shut down in the background when the
+/// last clone of the client goes (possibly inside another runtime).
+struct QuorumRuntime(Option<tokio::runtime::Runtime>);
+
+impl QuorumRuntime {
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.0
+            .as_ref()
+            .expect("the runtime lives until drop")
+            .handle()
+    }
+}
+
+impl Drop for QuorumRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 struct Inner {
+    runtime: QuorumRuntime,
     journal_id: String,
     loggers: Vec<Logger>,
     timeouts: Timeouts,
@@ -239,14 +246,25 @@ impl QuorumJournal {
         let loggers = parsed
             .addresses
             .iter()
-            .map(|address| Logger::new(address, timeouts.longest(), queue_limit))
+            .map(|address| Logger::new(address, timeouts.write_txns, queue_limit))
             .collect::<Result<Vec<_>, String>>()
             .map_err(|reason| QuorumError::InvalidUri {
                 uri: uri.to_string(),
                 reason,
             })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("qjm")
+            .enable_all()
+            .build()
+            .map_err(|error| {
+                QuorumError::Inconsistent(format!(
+                    "cannot start the quorum client's threads: {error}"
+                ))
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
+                runtime: QuorumRuntime(Some(runtime)),
                 journal_id: parsed.journal_id,
                 loggers,
                 timeouts,
@@ -269,6 +287,119 @@ impl QuorumJournal {
             .collect()
     }
 
+    /// Runs `work` on the quorum client's own runtime: the calls work from
+    /// any runtime (or none, through [`QuorumJournal::block_on`]) and never
+    /// depend on the caller's threads to make progress.
+    async fn on_runtime<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, QuorumError>> + Send + 'static,
+    ) -> Result<T, QuorumError> {
+        self.inner
+            .runtime
+            .handle()
+            .spawn(work)
+            .await
+            .map_err(|error| {
+                QuorumError::Inconsistent(format!("quorum journal task failed: {error}"))
+            })?
+    }
+
+    /// Starts `work` on the quorum client's runtime (for a caller that does
+    /// something else meanwhile, then [`QuorumJournal::block_on`]s the handle).
+    pub(crate) fn spawn<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.inner.runtime.handle().spawn(work)
+    }
+
+    /// Waits for `work` from a thread outside async code (the edit log's
+    /// syncer, a blocking task, a command-line tool).
+    pub fn block_on<T>(&self, work: impl Future<Output = T>) -> T {
+        self.inner.runtime.handle().block_on(work)
+    }
+
+    /// Whether a majority of the JournalNodes hold a formatted journal.
+    pub async fn is_formatted(&self) -> Result<bool, QuorumError> {
+        let this = self.clone();
+        self.on_runtime(async move { this.is_formatted_inner().await })
+            .await
+    }
+
+    /// Formats the journal on every JournalNode (all must answer). Without
+    /// `force`, a JournalNode that already holds a journal refuses.
+    pub async fn format(&self, ns: &NamespaceInfo, force: bool) -> Result<(), QuorumError> {
+        let (this, ns) = (self.clone(), ns.clone());
+        self.on_runtime(async move { this.format_inner(&ns, force).await })
+            .await
+    }
+
+    /// Becomes the only writer: newEpoch on a majority (fencing any older
+    /// writer), recovers and finalizes the last in-progress segment
+    /// (prepare/accept/finalize by Hadoop's rule). Returns the last txid
+    /// durable on a majority (0 if none).
+    pub async fn recover_for_write(&self, ns: &NamespaceInfo) -> Result<u64, QuorumError> {
+        let (this, ns) = (self.clone(), ns.clone());
+        self.on_runtime(async move { this.recover_for_write_inner(&ns).await })
+            .await
+    }
+
+    /// Opens segment `txid` on a majority.
+    pub async fn start_segment(&self, txid: u64) -> Result<(), QuorumError> {
+        let this = self.clone();
+        self.on_runtime(async move { this.start_segment_inner(txid).await })
+            .await
+    }
+
+    /// Sends a batch of framed records (txids `first_txid..first_txid +
+    /// count`) of segment `segment_txid`; returns once a majority fsynced it.
+    pub async fn send_edits(
+        &self,
+        segment_txid: u64,
+        first_txid: u64,
+        count: u32,
+        records: &[u8],
+    ) -> Result<(), QuorumError> {
+        let (this, records) = (self.clone(), records.to_vec());
+        self.on_runtime(async move {
+            this.send_edits_inner(segment_txid, first_txid, count, records)
+                .await
+        })
+        .await
+    }
+
+    /// Finalizes segment `start_txid..=end_txid` on a majority.
+    pub async fn finalize_segment(
+        &self,
+        start_txid: u64,
+        end_txid: u64,
+    ) -> Result<(), QuorumError> {
+        let this = self.clone();
+        self.on_runtime(async move { this.finalize_segment_inner(start_txid, end_txid).await })
+            .await
+    }
+
+    /// Removes segments that end before `min_txid_to_keep` on a majority.
+    pub async fn purge_logs(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
+        let this = self.clone();
+        self.on_runtime(async move { this.purge_logs_inner(min_txid_to_keep).await })
+            .await
+    }
+
+    /// Edit records with txid > since_txid that are durable on a majority:
+    /// finalized segments (HTTP) and, with in_progress_ok, the in-progress
+    /// one (GetJournaledEdits from the cache, never beyond what a majority
+    /// holds: the HDFS-16689 trap). Decoded, in txid order.
+    pub async fn read_edits(
+        &self,
+        since_txid: u64,
+        in_progress_ok: bool,
+    ) -> Result<Vec<EditRecord>, QuorumError> {
+        let this = self.clone();
+        self.on_runtime(async move { this.read_edits_inner(since_txid, in_progress_ok).await })
+            .await
+    }
+
     fn majority(&self) -> usize {
         self.inner.loggers.len() / 2 + 1
     }
@@ -285,7 +416,7 @@ impl QuorumJournal {
     }
 
     /// Whether a majority of the JournalNodes hold a formatted journal.
-    pub async fn is_formatted(&self) -> Result<bool, QuorumError> {
+    async fn is_formatted_inner(&self) -> Result<bool, QuorumError> {
         let request = IsFormattedRequest {
             journal_id: self.inner.journal_id.clone(),
             name_service_id: String::new(),
@@ -294,8 +425,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.get_journal_state,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.is_formatted(r).await
                 })
             },
@@ -310,7 +441,7 @@ impl QuorumJournal {
 
     /// Formats the journal on every JournalNode (all must answer). Without
     /// `force`, a JournalNode that already holds a journal refuses.
-    pub async fn format(&self, ns: &NamespaceInfo, force: bool) -> Result<(), QuorumError> {
+    async fn format_inner(&self, ns: &NamespaceInfo, force: bool) -> Result<(), QuorumError> {
         let request = FormatRequest {
             journal_id: self.inner.journal_id.clone(),
             ns_info: Some(ns.clone()),
@@ -321,8 +452,10 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.inner.loggers.len(),
             self.inner.timeouts.new_epoch,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move { c.format(r).await })
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
+                    c.format(r).await
+                })
             },
         )
         .await?;
@@ -333,7 +466,7 @@ impl QuorumJournal {
     /// writer), recovers and finalizes the last in-progress segment
     /// (prepare/accept/finalize by Hadoop's rule). Returns the last txid
     /// durable on a majority (0 if none).
-    pub async fn recover_for_write(&self, ns: &NamespaceInfo) -> Result<u64, QuorumError> {
+    async fn recover_for_write_inner(&self, ns: &NamespaceInfo) -> Result<u64, QuorumError> {
         let state_request = GetJournalStateRequest {
             journal_id: self.inner.journal_id.clone(),
             name_service_id: String::new(),
@@ -342,8 +475,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.get_journal_state,
-            |logger| {
-                logger.call_parallel(state_request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, state_request.clone(), |mut c, r| async move {
                     c.get_journal_state(r).await
                 })
             },
@@ -368,8 +501,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.new_epoch,
-            |logger| {
-                logger.call_parallel(epoch_request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, epoch_request.clone(), |mut c, r| async move {
                     c.new_epoch(r).await
                 })
             },
@@ -404,14 +537,14 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.prepare_recovery,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.prepare_recovery(r).await
                 })
             },
         )
         .await?;
-        let answers: Vec<_> = prepared.iter().map(|(_, answer)| answer.clone()).collect();
+        let answers: Vec<_> = prepared.iter().map(|(_, answer)| *answer).collect();
         let Some(best) = recovery::choose(&answers) else {
             info!(segment_txid, "none of the responders had a log to recover");
             return Ok(());
@@ -419,7 +552,6 @@ impl QuorumJournal {
         let (source, chosen) = &prepared[best];
         let segment = chosen
             .segment_state
-            .clone()
             .expect("the chosen answer has the segment");
         for (index, answer) in &prepared {
             if answer.last_committed_txid > segment.end_txid {
@@ -438,26 +570,26 @@ impl QuorumJournal {
         );
         let accept = AcceptRecoveryRequest {
             req_info: Some(self.request_info()),
-            state_to_accept: Some(segment.clone()),
+            state_to_accept: Some(segment),
             from_url: self.inner.loggers[*source].http_url(),
         };
         logger::quorum(
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.accept_recovery,
-            |logger| {
-                logger.call_ordered(accept.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, accept.clone(), |mut c, r| async move {
                     c.accept_recovery(r).await
                 })
             },
         )
         .await?;
-        self.finalize_segment(segment.start_txid, segment.end_txid)
+        self.finalize_segment_inner(segment.start_txid, segment.end_txid)
             .await
     }
 
     /// Opens segment `txid` on a majority.
-    pub async fn start_segment(&self, txid: u64) -> Result<(), QuorumError> {
+    async fn start_segment_inner(&self, txid: u64) -> Result<(), QuorumError> {
         let request = StartLogSegmentRequest {
             req_info: Some(self.request_info()),
             txid,
@@ -467,8 +599,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.start_segment,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.start_log_segment(r).await
                 })
             },
@@ -479,12 +611,12 @@ impl QuorumJournal {
 
     /// Sends a batch of framed records (txids `first_txid..first_txid +
     /// count`) of segment `segment_txid`; returns once a majority fsynced it.
-    pub async fn send_edits(
+    async fn send_edits_inner(
         &self,
         segment_txid: u64,
         first_txid: u64,
         count: u32,
-        records: &[u8],
+        records: Vec<u8>,
     ) -> Result<(), QuorumError> {
         if count == 0 {
             return Ok(());
@@ -493,16 +625,17 @@ impl QuorumJournal {
             req_info: Some(self.request_info()),
             first_txn_id: first_txid,
             num_txns: count,
-            records: records.to_vec(),
+            records,
             segment_txn_id: segment_txid,
         };
         logger::quorum(
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.write_txns,
-            |logger| {
+            |logger, timeout| {
                 logger.call_ordered_weighted(
-                    records.len(),
+                    timeout,
+                    request.records.len(),
                     request.clone(),
                     |mut c, r| async move { c.journal(r).await },
                 )
@@ -517,7 +650,7 @@ impl QuorumJournal {
     }
 
     /// Finalizes segment `start_txid..=end_txid` on a majority.
-    pub async fn finalize_segment(
+    async fn finalize_segment_inner(
         &self,
         start_txid: u64,
         end_txid: u64,
@@ -531,8 +664,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.finalize_segment,
-            |logger| {
-                logger.call_ordered(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.finalize_log_segment(r).await
                 })
             },
@@ -542,7 +675,7 @@ impl QuorumJournal {
     }
 
     /// Removes segments that end before `min_txid_to_keep` on a majority.
-    pub async fn purge_logs(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
+    async fn purge_logs_inner(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
         let request = PurgeLogsRequest {
             req_info: Some(self.request_info()),
             min_txid_to_keep,
@@ -551,11 +684,10 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.start_segment,
-            |logger| {
-                logger.call_ordered(
-                    request.clone(),
-                    |mut c, r| async move { c.purge_logs(r).await },
-                )
+            |logger, timeout| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
+                    c.purge_logs(r).await
+                })
             },
         )
         .await?;
@@ -579,8 +711,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.select_input_streams,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.get_edit_log_manifest(r).await
                 })
             },
@@ -588,8 +720,10 @@ impl QuorumJournal {
         .await?;
         let mut segments: Vec<RemoteSegment> = Vec::new();
         for (index, manifest) in &manifests {
-            self.inner.loggers[*index].set_http_url(&manifest.from_url);
-            let address = http::address_of(&manifest.from_url).to_string();
+            let logger = &self.inner.loggers[*index];
+            logger.set_http_url(&manifest.from_url);
+            let url = logger.http_url();
+            let address = http::address_of(&url).to_string();
             for log in manifest.logs.iter().filter(|log| !log.is_in_progress) {
                 add_segment(&mut segments, log, &address);
             }
@@ -602,7 +736,7 @@ impl QuorumJournal {
     /// finalized segments (HTTP) and, with in_progress_ok, the in-progress
     /// one (GetJournaledEdits from the cache, never beyond what a majority
     /// holds: the HDFS-16689 trap). Decoded, in txid order.
-    pub async fn read_edits(
+    async fn read_edits_inner(
         &self,
         since_txid: u64,
         in_progress_ok: bool,
@@ -672,8 +806,8 @@ impl QuorumJournal {
             &self.inner.loggers,
             self.majority(),
             self.inner.timeouts.select_input_streams,
-            |logger| {
-                logger.call_parallel(request.clone(), |mut c, r| async move {
+            |logger, timeout| {
+                logger.call_parallel(timeout, request.clone(), |mut c, r| async move {
                     c.get_journaled_edits(r).await
                 })
             },

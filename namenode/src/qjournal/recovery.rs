@@ -96,6 +96,74 @@ mod tests {
         assert_eq!(choose(&answers), Some(1));
     }
 
+    /// Every torn-tail position (each JournalNode holds 0..=4 txns of the
+    /// segment written in epoch 1), every majority answering the recovery of
+    /// epoch 2, every subset accepting its choice before a crash, every
+    /// majority answering the recovery of epoch 3: each choice keeps every
+    /// acknowledged txn (one a majority held), and once a choice was
+    /// accepted by a majority, the later recovery chooses it again.
+    #[test]
+    fn recovery_is_safe_for_every_subset_and_torn_tail() {
+        let subsets: Vec<Vec<usize>> = (0u8..8)
+            .map(|mask| (0..3).filter(|i| mask & (1 << i) != 0).collect())
+            .collect();
+        let majorities: Vec<&Vec<usize>> = subsets.iter().filter(|s| s.len() >= 2).collect();
+        let written = |len: u64| response((len > 0).then_some((len, true)), 1, 0);
+        for a in 0..=4u64 {
+            for b in 0..=4u64 {
+                for c in 0..=4u64 {
+                    let lengths = [a, b, c];
+                    let mut sorted = lengths;
+                    sorted.sort_unstable_by(|x, y| y.cmp(x));
+                    let acknowledged = sorted[1];
+                    for prepare2 in &majorities {
+                        let answers: Vec<_> =
+                            prepare2.iter().map(|&i| written(lengths[i])).collect();
+                        let Some(index) = choose(&answers) else {
+                            assert_eq!(acknowledged, 0, "{lengths:?} {prepare2:?}");
+                            continue;
+                        };
+                        let chosen = answers[index].segment_state.unwrap();
+                        assert!(chosen.end_txid >= acknowledged, "{lengths:?} {prepare2:?}");
+                        for accepted in &subsets {
+                            for prepare3 in &majorities {
+                                let answers: Vec<_> = prepare3
+                                    .iter()
+                                    .map(|&i| {
+                                        if accepted.contains(&i) {
+                                            response(Some((chosen.end_txid, true)), 1, 2)
+                                        } else {
+                                            written(lengths[i])
+                                        }
+                                    })
+                                    .collect();
+                                let Some(index) = choose(&answers) else {
+                                    assert_eq!(acknowledged, 0);
+                                    assert!(
+                                        accepted.len() < 2,
+                                        "{lengths:?} {accepted:?} {prepare3:?}"
+                                    );
+                                    continue;
+                                };
+                                let end = answers[index].segment_state.as_ref().unwrap().end_txid;
+                                assert!(
+                                    end >= acknowledged,
+                                    "{lengths:?} {accepted:?} {prepare3:?}"
+                                );
+                                if accepted.len() >= 2 {
+                                    assert_eq!(
+                                        end, chosen.end_txid,
+                                        "{lengths:?} {accepted:?} {prepare3:?}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         /// One writer (epoch 1) sent `written` txns: every JournalNode got a
         /// prefix (torn at any position), and a txn was acknowledged only

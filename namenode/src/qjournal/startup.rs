@@ -11,7 +11,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use proto::hdfs::NamespaceInfo;
-use tokio::runtime::Handle;
 use tracing::{info, warn};
 
 use super::{QuorumError, QuorumJournal};
@@ -44,24 +43,20 @@ fn quorum_error(quorum: &QuorumJournal, error: QuorumError) -> StorageError {
 /// The NameNode's side of startup on a quorum journal.
 pub struct SharedEditsStartup {
     quorum: QuorumJournal,
-    runtime: Handle,
     /// The last txid durable on a majority of the JournalNodes.
     quorum_last_txid: u64,
 }
 
 impl SharedEditsStartup {
     /// Becomes the quorum's writer (fencing any other) and cuts local
-    /// in-progress edits beyond what the quorum holds. Runs on a blocking
-    /// thread of the runtime.
+    /// in-progress edits beyond what the quorum holds. Call it from a
+    /// blocking thread (not async code).
     pub fn begin(quorum: &QuorumJournal, current_dirs: &[PathBuf]) -> Result<Self, StorageError> {
-        let runtime = Handle::try_current().map_err(|_| {
-            StorageError::Invalid("a quorum journal needs the tokio runtime".into())
-        })?;
         let first = current_dirs
             .first()
             .ok_or_else(|| StorageError::Invalid("no name dir".into()))?;
         let ns = namespace_info(&StorageInfo::read(first)?);
-        let formatted = runtime
+        let formatted = quorum
             .block_on(quorum.is_formatted())
             .map_err(|error| quorum_error(quorum, error))?;
         if !formatted {
@@ -72,7 +67,7 @@ impl SharedEditsStartup {
                 quorum.addresses().join(", ")
             )));
         }
-        let quorum_last_txid = runtime
+        let quorum_last_txid = quorum
             .block_on(quorum.recover_for_write(&ns))
             .map_err(|error| quorum_error(quorum, error))?;
         info!(
@@ -85,7 +80,6 @@ impl SharedEditsStartup {
         }
         Ok(Self {
             quorum: quorum.clone(),
-            runtime,
             quorum_last_txid,
         })
     }
@@ -109,7 +103,7 @@ impl SharedEditsStartup {
             return Ok(local_last_txid);
         }
         let edits = self
-            .runtime
+            .quorum
             .block_on(self.quorum.read_edits(local_last_txid, false))
             .map_err(|error| quorum_error(&self.quorum, error))?;
         let mut bytes = record::file_header().to_vec();
@@ -149,7 +143,7 @@ impl SharedEditsStartup {
     /// Writes the new segment on the quorum too.
     pub fn attach(self, journal: Journal) -> Result<Journal, StorageError> {
         journal
-            .with_quorum(self.quorum, self.runtime)
+            .with_quorum(self.quorum)
             .map_err(|source| StorageError::Io {
                 context: "cannot open a new edit segment on the shared edits".into(),
                 source,
