@@ -124,17 +124,16 @@ impl SharedEdits {
     }
 
     /// The active's edit log: a new segment at `start_txid` in `current_dirs`
-    /// (the name dirs) and on the shared edits. Blocking; `runtime` drives
-    /// the quorum's calls.
+    /// (the name dirs) and on the shared edits. Blocking.
     pub fn open_journal(
         &self,
         current_dirs: &[PathBuf],
         start_txid: u64,
-        runtime: Handle,
     ) -> std::io::Result<Journal> {
         match self {
-            Self::Quorum(quorum) => Journal::open_segment(current_dirs, start_txid)?
-                .with_quorum(quorum.clone(), runtime),
+            Self::Quorum(quorum) => {
+                Journal::open_segment(current_dirs, start_txid)?.with_quorum(quorum.clone())
+            }
             Self::Dir(root) => {
                 let mut dirs = current_dirs.to_vec();
                 dirs.push(root.join("current"));

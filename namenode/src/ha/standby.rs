@@ -280,12 +280,10 @@ impl Namesystem {
         }
         let dirs = self.current_dirs();
         let shared = ha.config.shared_edits.clone();
-        let runtime = tokio::runtime::Handle::current();
-        let journal =
-            tokio::task::spawn_blocking(move || shared.open_journal(&dirs, applied + 1, runtime))
-                .await
-                .map_err(|error| storage_failure("cannot open the edit log", error))?
-                .map_err(|error| storage_failure("cannot open the edit log", error))?;
+        let journal = tokio::task::spawn_blocking(move || shared.open_journal(&dirs, applied + 1))
+            .await
+            .map_err(|error| storage_failure("cannot open the edit log", error))?
+            .map_err(|error| storage_failure("cannot open the edit log", error))?;
         {
             let _namespace = self.write();
             *self

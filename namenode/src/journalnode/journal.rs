@@ -861,7 +861,14 @@ mod tests {
         let mut bytes = Vec::new();
         for txid in first..first + count {
             let op = Op::Mkdir(Default::default());
-            record::encode(&EditRecord { txid, op: Some(op) }, &mut bytes);
+            record::encode(
+                &EditRecord {
+                    txid,
+                    op: Some(op),
+                    ..Default::default()
+                },
+                &mut bytes,
+            );
         }
         bytes
     }
