@@ -71,12 +71,10 @@ impl NameNode {
             })??;
 
         let (shutdown, _) = watch::channel(false);
-        let service = ClientProtocolServer::new(ClientRpc::new(
-            namesystem.clone(),
-            Arc::new(RetryCache::new(config.retry_cache)),
-        ))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let retry_cache = Arc::new(RetryCache::new(config.retry_cache));
+        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone(), retry_cache))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
