@@ -214,44 +214,49 @@ async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), DataNode
     Ok((listener, bound))
 }
 
-/// Registers with every NameNode at once (a NameNode that is down holds up
-/// none of the others); whether each one took the registration. Fails when
-/// none did: with one NameNode, as its registration failed.
+/// Registers with every NameNode at once, until one of them takes the
+/// registration: the others (down, or slower) register from their service
+/// loops, so a NameNode that is down holds up none of the others. Which
+/// NameNodes took it. Fails when none did: with one NameNode, as its
+/// registration failed.
 async fn register_with_all(
     namenode: &NamenodeLink,
     store: &Arc<BlockStore>,
     registration: &pb::DatanodeRegistration,
 ) -> Result<Vec<bool>, DataNodeError> {
-    let attempts: Vec<_> = (0..namenode.namenodes())
-        .map(|index| {
-            let namenode = namenode.clone();
-            let store = store.clone();
-            let registration = registration.clone();
-            tokio::spawn(async move { register(index, &namenode, &store, &registration).await })
-        })
-        .collect();
-    let mut registered = Vec::with_capacity(attempts.len());
+    let mut attempts = tokio::task::JoinSet::new();
+    for index in 0..namenode.namenodes() {
+        let namenode = namenode.clone();
+        let store = store.clone();
+        let registration = registration.clone();
+        attempts.spawn(async move {
+            let outcome = register(index, &namenode, &store, &registration).await;
+            (index, outcome)
+        });
+    }
+    let mut registered = vec![false; namenode.namenodes()];
     let mut first_error = None;
-    for (index, attempt) in attempts.into_iter().enumerate() {
-        let outcome = attempt
-            .await
-            .map_err(RegisterError::from)
-            .and_then(|done| done);
-        match outcome {
-            Ok(()) => registered.push(true),
-            Err(source) => {
-                warn!(namenode = namenode.address(index), error = %source, "registration failed; retrying at the next heartbeat");
+    while let Some(attempt) = attempts.join_next().await {
+        match attempt {
+            Ok((index, Ok(()))) => {
+                registered[index] = true;
+                return Ok(registered);
+            }
+            Ok((index, Err(source))) => {
+                warn!(namenode = namenode.address(index), error = %source, "registration failed");
                 first_error.get_or_insert((index, source));
-                registered.push(false);
+            }
+            Err(error) => {
+                first_error.get_or_insert((0, RegisterError::from(error)));
             }
         }
     }
     match first_error {
-        Some((index, source)) if !registered.contains(&true) => Err(DataNodeError::Register {
+        Some((index, source)) => Err(DataNodeError::Register {
             address: namenode.address(index).to_string(),
             source,
         }),
-        _ => Ok(registered),
+        None => Ok(registered),
     }
 }
 

@@ -354,3 +354,48 @@ async fn a_datanode_serves_the_live_namenode_of_its_nameservice() {
     datanode.stop().await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hdfs_dfs_takes_a_nameservice_uri() {
+    let cluster = MiniCluster::builder().datanodes(1).build().await.unwrap();
+    let nn1 = format!("dfs.namenode.rpc-address.mycluster.nn1={}", dead_address());
+    let nn2 = format!(
+        "dfs.namenode.rpc-address.mycluster.nn2={}",
+        cluster.namenode_rpc_address()
+    );
+    let ha = [
+        "-D",
+        "dfs.nameservices=mycluster",
+        "-D",
+        "dfs.ha.namenodes.mycluster=nn1,nn2",
+        "-D",
+        &nn1,
+        "-D",
+        &nn2,
+    ];
+    let conf_dir = cluster.conf_dir();
+    let run = |args: &[&str]| {
+        let mut all = vec!["dfs"];
+        all.extend_from_slice(&ha);
+        all.extend_from_slice(args);
+        tusk_tests::hdfs(&conf_dir, &all)
+    };
+    let (code, _, err) = run(&["-mkdir", "-p", "hdfs://mycluster/cli/ha"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&["-ls", "hdfs://mycluster/cli"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("hdfs://mycluster/cli/ha"), "{out}");
+    let (code, out, err) = run(&["-fs", "hdfs://mycluster", "-ls", "/cli"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(" /cli/ha"), "{out}");
+    assert!(
+        cluster
+            .client()
+            .unwrap()
+            .stat("/cli/ha")
+            .await
+            .unwrap()
+            .is_dir
+    );
+    cluster.shutdown().await;
+}

@@ -17,7 +17,7 @@ use common::conf::{Nameservice, TimeUnit, key_with_suffixes, keys};
 use common::faults::Channel;
 use common::{Configuration, RemoteException};
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
-use tracing::{debug, warn};
+use tracing::{debug, info};
 
 use crate::Result;
 
@@ -219,20 +219,28 @@ impl FailoverProxies {
             match self.policy.should_retry(&status, retries, failovers) {
                 RetryDecision::Fail => return Err(RemoteException::from_status(&status)),
                 RetryDecision::Retry(delay) => {
-                    debug!(method, namenode = %address, error = %status.message(), "retrying");
+                    debug!(
+                        error = %status.message(),
+                        "Exception while invoking {method} over {address}. Retrying after \
+                         sleeping for {}ms.",
+                        delay.as_millis()
+                    );
                     retries += 1;
                     tokio::time::sleep(delay).await;
                 }
                 RetryDecision::FailoverAndRetry(delay) => {
-                    let next = (index + 1) % self.namenodes.len();
-                    warn!(
-                        method,
-                        from = %address,
-                        to = %self.namenodes[next].0,
+                    let when = if delay.is_zero() {
+                        "immediately".to_string()
+                    } else {
+                        format!("after sleeping for {}ms", delay.as_millis())
+                    };
+                    info!(
                         error = %status.message(),
-                        "failing over after {failovers} failovers, sleeping {delay:?}"
+                        "Exception while invoking {method} over {address}. Trying to failover \
+                         {when}."
                     );
                     // Another call may have failed over already.
+                    let next = (index + 1) % self.namenodes.len();
                     let _ = self.current.compare_exchange(
                         index,
                         next,
