@@ -59,6 +59,9 @@ impl FakeNameNode {
             .filter(|(kind, _)| *kind == "standby")
             .count()
     }
+    fn transitions(&self) -> usize {
+        self.0.lock().unwrap().transitions.len()
+    }
     fn last_transition(&self) -> Option<(&'static str, i32)> {
         self.0.lock().unwrap().transitions.last().copied()
     }
@@ -384,14 +387,18 @@ async fn with_zookeeper_down_the_active_stays_active() {
     let pair = Pair::start().await;
     let (zkfcs, winner) = elected(&pair, &zookeeper.connect_string(), "shell(/bin/true)").await;
     let loser = 1 - winner;
+    let transitions = pair.namenodes[winner].transitions();
     zookeeper.kill();
-    tokio::time::sleep(Duration::from_millis(SESSION_TIMEOUT_MS + 1000)).await;
+    // Longer than the session timeout: the client gives up, but only ZooKeeper may expire it.
+    tokio::time::sleep(Duration::from_millis(2 * SESSION_TIMEOUT_MS + 1000)).await;
     assert_eq!(pair.namenodes[winner].state(), HaServiceState::Active);
     assert_ne!(pair.namenodes[loser].state(), HaServiceState::Active);
     zookeeper.restart().await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(pair.namenodes[winner].state(), HaServiceState::Active);
+    assert_eq!(pair.namenodes[winner].transitions(), transitions);
     assert_ne!(pair.namenodes[loser].state(), HaServiceState::Active);
+    assert_eq!(zkfcs[winner].state(), ElectorState::Active);
     // Back to normal: the active's ZKFC stopping hands over.
     let mut zkfcs = zkfcs;
     zkfcs.remove(winner).stop().await;
