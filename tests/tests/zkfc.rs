@@ -552,3 +552,58 @@ fn write_conf(dir: &Path, conf: &Configuration) {
     std::fs::write(dir.join("hdfs-site.xml"), xml).unwrap();
     std::fs::write(dir.join("core-site.xml"), "<configuration/>\n").unwrap();
 }
+
+#[tokio::test]
+async fn hdfs_zkfc_runs_the_daemon_and_refuses_a_bad_setup() {
+    let zookeeper = ZooKeeperServer::start().await.unwrap();
+    let pair = Pair::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let quorum = zookeeper.connect_string();
+
+    let mut manual = pair.conf(&quorum, 0, "shell(/bin/true)");
+    manual.set("dfs.ha.automatic-failover.enabled", "false");
+    write_conf(dir.path(), &manual);
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("Automatic failover is not enabled for NameNode at "),
+        "{stderr}"
+    );
+
+    write_conf(dir.path(), &pair.conf(&quorum, 0, "shell(/bin/true)"));
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "Parent znode does not exist.\nRun with -formatZK flag to initialize ZooKeeper."
+        ),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc", "-formatZK", "-nonInteractive"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc", "-bogus"]);
+    assert_eq!(code, 255);
+    assert!(stderr.contains("Usage: hdfs zkfc [ -formatZK [-force] [-nonInteractive] ]"));
+
+    let mut daemon = std::process::Command::new(tusk_tests::binary("hdfs"))
+        .arg("zkfc")
+        .env("HADOOP_CONF_DIR", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(WAIT, "the ZKFC process to make nn1 active", async || {
+        pair.namenodes[0].state() == HaServiceState::Active
+    })
+    .await;
+    // SIGTERM: the daemon stops cleanly and its lock goes with its session.
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let zkfc = pair.start_zkfc(&quorum, 1, "shell(/bin/true)").await;
+    assert!(zkfc.wait_for_state(ElectorState::Active, WAIT).await);
+    assert_eq!(pair.namenodes[0].state(), HaServiceState::Standby);
+}
