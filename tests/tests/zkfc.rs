@@ -607,3 +607,42 @@ async fn hdfs_zkfc_runs_the_daemon_and_refuses_a_bad_setup() {
     assert!(zkfc.wait_for_state(ElectorState::Active, WAIT).await);
     assert_eq!(pair.namenodes[0].state(), HaServiceState::Standby);
 }
+
+#[tokio::test]
+async fn an_expired_session_sends_the_active_to_standby_and_the_zkfcs_rejoin() {
+    let mut zookeeper = ZooKeeperServer::start().await.unwrap();
+    let pair = Pair::start().await;
+    let quorum = zookeeper.connect_string();
+    let (zkfcs, winner) = elected(&pair, &quorum, "shell(/bin/true)").await;
+    // A ZooKeeper that lost its data knows no session: each ZKFC's session has expired.
+    zookeeper.kill();
+    std::fs::remove_dir_all(zookeeper.server_dir(0).join("data").join("version-2")).unwrap();
+    zookeeper.restart().await.unwrap();
+    eventually(WAIT, "the old active to go standby", async || {
+        pair.namenodes[winner].state() == HaServiceState::Standby
+    })
+    .await;
+    assert!(
+        format_zk(&pair.config(&quorum, 0, "shell(/bin/true)"), false, |_| {
+            false
+        })
+        .await
+        .unwrap()
+    );
+    eventually(
+        WAIT,
+        "a new session of each ZKFC to elect again",
+        async || {
+            let states = [zkfcs[0].state(), zkfcs[1].state()];
+            states.contains(&ElectorState::Active) && states.contains(&ElectorState::Standby)
+        },
+    )
+    .await;
+    let active = (0..2)
+        .find(|&i| zkfcs[i].state() == ElectorState::Active)
+        .unwrap();
+    eventually(WAIT, "its NameNode to be active", async || {
+        pair.namenodes[active].state() == HaServiceState::Active
+    })
+    .await;
+}
