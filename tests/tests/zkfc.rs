@@ -59,6 +59,9 @@ impl FakeNameNode {
             .filter(|(kind, _)| *kind == "standby")
             .count()
     }
+    fn transitions(&self) -> usize {
+        self.0.lock().unwrap().transitions.len()
+    }
     fn last_transition(&self) -> Option<(&'static str, i32)> {
         self.0.lock().unwrap().transitions.last().copied()
     }
@@ -384,14 +387,18 @@ async fn with_zookeeper_down_the_active_stays_active() {
     let pair = Pair::start().await;
     let (zkfcs, winner) = elected(&pair, &zookeeper.connect_string(), "shell(/bin/true)").await;
     let loser = 1 - winner;
+    let transitions = pair.namenodes[winner].transitions();
     zookeeper.kill();
-    tokio::time::sleep(Duration::from_millis(SESSION_TIMEOUT_MS + 1000)).await;
+    // Longer than the session timeout: the client gives up, but only ZooKeeper may expire it.
+    tokio::time::sleep(Duration::from_millis(2 * SESSION_TIMEOUT_MS + 1000)).await;
     assert_eq!(pair.namenodes[winner].state(), HaServiceState::Active);
     assert_ne!(pair.namenodes[loser].state(), HaServiceState::Active);
     zookeeper.restart().await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(pair.namenodes[winner].state(), HaServiceState::Active);
+    assert_eq!(pair.namenodes[winner].transitions(), transitions);
     assert_ne!(pair.namenodes[loser].state(), HaServiceState::Active);
+    assert_eq!(zkfcs[winner].state(), ElectorState::Active);
     // Back to normal: the active's ZKFC stopping hands over.
     let mut zkfcs = zkfcs;
     zkfcs.remove(winner).stop().await;
@@ -544,4 +551,98 @@ fn write_conf(dir: &Path, conf: &Configuration) {
     xml.push_str("</configuration>\n");
     std::fs::write(dir.join("hdfs-site.xml"), xml).unwrap();
     std::fs::write(dir.join("core-site.xml"), "<configuration/>\n").unwrap();
+}
+
+#[tokio::test]
+async fn hdfs_zkfc_runs_the_daemon_and_refuses_a_bad_setup() {
+    let zookeeper = ZooKeeperServer::start().await.unwrap();
+    let pair = Pair::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let quorum = zookeeper.connect_string();
+
+    let mut manual = pair.conf(&quorum, 0, "shell(/bin/true)");
+    manual.set("dfs.ha.automatic-failover.enabled", "false");
+    write_conf(dir.path(), &manual);
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("Automatic failover is not enabled for NameNode at "),
+        "{stderr}"
+    );
+
+    write_conf(dir.path(), &pair.conf(&quorum, 0, "shell(/bin/true)"));
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "Parent znode does not exist.\nRun with -formatZK flag to initialize ZooKeeper."
+        ),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc", "-formatZK", "-nonInteractive"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = tusk_tests::hdfs(dir.path(), &["zkfc", "-bogus"]);
+    assert_eq!(code, 255);
+    assert!(stderr.contains("Usage: hdfs zkfc [ -formatZK [-force] [-nonInteractive] ]"));
+
+    let mut daemon = std::process::Command::new(tusk_tests::binary("hdfs"))
+        .arg("zkfc")
+        .env("HADOOP_CONF_DIR", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(WAIT, "the ZKFC process to make nn1 active", async || {
+        pair.namenodes[0].state() == HaServiceState::Active
+    })
+    .await;
+    // SIGTERM: the daemon stops cleanly and its lock goes with its session.
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let zkfc = pair.start_zkfc(&quorum, 1, "shell(/bin/true)").await;
+    assert!(zkfc.wait_for_state(ElectorState::Active, WAIT).await);
+    assert_eq!(pair.namenodes[0].state(), HaServiceState::Standby);
+}
+
+#[tokio::test]
+async fn an_expired_session_sends_the_active_to_standby_and_the_zkfcs_rejoin() {
+    let mut zookeeper = ZooKeeperServer::start().await.unwrap();
+    let pair = Pair::start().await;
+    let quorum = zookeeper.connect_string();
+    let (zkfcs, winner) = elected(&pair, &quorum, "shell(/bin/true)").await;
+    // A ZooKeeper that lost its data knows no session: each ZKFC's session has expired.
+    zookeeper.kill();
+    std::fs::remove_dir_all(zookeeper.server_dir(0).join("data").join("version-2")).unwrap();
+    zookeeper.restart().await.unwrap();
+    eventually(WAIT, "the old active to go standby", async || {
+        pair.namenodes[winner].state() == HaServiceState::Standby
+    })
+    .await;
+    assert!(
+        format_zk(&pair.config(&quorum, 0, "shell(/bin/true)"), false, |_| {
+            false
+        })
+        .await
+        .unwrap()
+    );
+    eventually(
+        WAIT,
+        "a new session of each ZKFC to elect again",
+        async || {
+            let states = [zkfcs[0].state(), zkfcs[1].state()];
+            states.contains(&ElectorState::Active) && states.contains(&ElectorState::Standby)
+        },
+    )
+    .await;
+    let active = (0..2)
+        .find(|&i| zkfcs[i].state() == ElectorState::Active)
+        .unwrap();
+    eventually(WAIT, "its NameNode to be active", async || {
+        pair.namenodes[active].state() == HaServiceState::Active
+    })
+    .await;
 }

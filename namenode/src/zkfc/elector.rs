@@ -190,7 +190,6 @@ enum Event {
 }
 
 impl Elector {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Arc<ZkfcConfig>,
         local_target: &HaServiceTarget,
