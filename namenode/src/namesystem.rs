@@ -75,7 +75,7 @@ pub struct Namesystem {
     namespace: RwLock<Namespace>,
     /// The open edit log; `None` in standby (and after a failed transition).
     pub(crate) editlog: RwLock<Option<Arc<EditLog>>>,
-    pub(crate) dirs: NameDirs,
+    dirs: NameDirs,
     info: StorageInfo,
     config: NamesystemConfig,
     safe_mode: SafeMode,
@@ -117,8 +117,8 @@ impl Namesystem {
     }
 
     /// Loads the namespace from the name dirs and opens a new edit segment;
-    /// with HA, loads the newest image, applies the shared edits and stays
-    /// standby, without an edit log.
+    /// with HA, loads the newest image and starts standby, without an edit
+    /// log (the tailer then applies the shared edits).
     pub fn open(config: NamesystemConfig) -> Result<Arc<Self>, StorageError> {
         if let Some(ha) = config.ha.clone() {
             return Self::open_standby(config, ha);
@@ -184,8 +184,8 @@ impl Namesystem {
         Ok(namesystem)
     }
 
-    /// An HA NameNode's start: the newest local fsimage, then every shared
-    /// edit after it; standby.
+    /// An HA NameNode's start: the newest local fsimage (the shared edits
+    /// hold every later transaction; the tailer applies them); standby.
     fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
         ha.shared_edits.prepare()?;
         let dirs = NameDirs::lock(&config.name_dirs)?;
