@@ -890,15 +890,14 @@ async fn hdfs_namenode_bootstrap_standby_takes_hadoops_flags() {
 fn the_secondary_namenode_refuses_an_ha_cluster() {
     let base = tempfile::tempdir().unwrap();
     let layout = HaLayout::new(base.path(), &[]);
+    let refusal = "Cannot use SecondaryNameNode in an HA cluster. The Standby Namenode will perform checkpointing.";
     let error = SecondaryConfig::from_conf(&layout.conf(0))
         .unwrap_err()
         .to_string();
-    assert!(
-        error.contains(
-            "Cannot use SecondaryNameNode in an HA cluster. The Standby Namenode will perform checkpointing."
-        ),
-        "{error}"
-    );
+    assert!(error.contains(refusal), "{error}");
+    let (code, _, stderr) = hdfs(&layout.conf_dir(0), &["secondarynamenode"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(refusal), "{stderr}");
 }
 
 #[test]
