@@ -320,6 +320,8 @@ impl BlockManager {
         for block_id in forgotten {
             state.remove_replica(block_id, node);
         }
+        // A full report supersedes what was queued from the node's earlier ones.
+        state.queued_reports.retain(|(queued, _)| *queued != node);
         for replica in replicas {
             self.process_reported(&mut state, node, *replica);
         }
