@@ -600,9 +600,10 @@ impl QuorumJournal {
             self.majority(),
             self.inner.timeouts.start_segment,
             |logger, timeout| {
-                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
+                let answer = logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.start_log_segment(r).await
-                })
+                });
+                logger.back_in_sync_on(answer)
             },
         )
         .await?;
@@ -633,12 +634,19 @@ impl QuorumJournal {
             self.majority(),
             self.inner.timeouts.write_txns,
             |logger, timeout| {
-                logger.call_ordered_weighted(
+                if logger.is_out_of_sync() {
+                    return logger::skipped(format!(
+                        "{} is out of sync (it missed edits); skipping it until the next segment",
+                        logger.address()
+                    ));
+                }
+                let answer = logger.call_ordered_weighted(
                     timeout,
                     request.records.len(),
                     request.clone(),
                     |mut c, r| async move { c.journal(r).await },
-                )
+                );
+                logger.out_of_sync_on_failure(answer)
             },
         )
         .await?;
