@@ -568,6 +568,27 @@ impl QuorumJournal {
             from = self.inner.loggers[*source].address(),
             "using longest log"
         );
+        // The others download the chosen copy from its JournalNode's HTTP
+        // server: learn its address from it (it may not have been among the
+        // first answers of getJournalState).
+        let source_logger = &self.inner.loggers[*source];
+        let state = source_logger
+            .call_parallel(
+                self.inner.timeouts.get_journal_state,
+                GetJournalStateRequest {
+                    journal_id: self.inner.journal_id.clone(),
+                    name_service_id: String::new(),
+                },
+                |mut c, r| async move { c.get_journal_state(r).await },
+            )
+            .await
+            .map_err(|reason| {
+                QuorumError::Inconsistent(format!(
+                    "cannot reach {} to recover segment {segment_txid} from it: {reason}",
+                    source_logger.address()
+                ))
+            })?;
+        source_logger.set_http_url(&state.from_url);
         let accept = AcceptRecoveryRequest {
             req_info: Some(self.request_info()),
             state_to_accept: Some(segment),
