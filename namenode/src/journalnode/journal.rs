@@ -246,6 +246,9 @@ impl Journal {
             .map_err(io_failure("cannot persist last-promised-epoch"))?;
         self.last_promised_epoch = epoch;
         self.current_epoch_ipc_serial = None;
+        // Cached edits of an older writer may never be committed: a reader
+        // must not get them from here once a newer writer exists.
+        self.cache.clear();
         Ok(())
     }
 

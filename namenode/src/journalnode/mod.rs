@@ -104,6 +104,8 @@ pub(crate) struct Journals {
     cache_bytes: usize,
     http_url: String,
     http_port: u16,
+    /// This node's name for fault injection (its calls to peers).
+    node_name: String,
     journals: Mutex<HashMap<String, Arc<Mutex<Journal>>>>,
     killed: AtomicBool,
 }
@@ -209,6 +211,7 @@ impl JournalNode {
             cache_bytes: config.cache_bytes,
             http_url: format!("http://{http_address}"),
             http_port: http_address.port(),
+            node_name: config.node_name.clone(),
             journals: Mutex::new(HashMap::new()),
             killed: AtomicBool::new(false),
         });
@@ -290,12 +293,5 @@ impl JournalNode {
             let _ = server.await;
         }
         info!(rpc = %self.rpc_address, "JournalNode killed");
-    }
-
-    /// Waits until the servers end.
-    pub async fn wait(&mut self) {
-        for server in &mut self.servers {
-            let _ = server.await;
-        }
     }
 }

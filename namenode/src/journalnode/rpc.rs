@@ -258,7 +258,7 @@ impl QJournalProtocol for JournalRpc {
             .map_err(|error| error.to_status())?;
         let downloaded = if needs_download {
             let bytes = http::get_segment(
-                super::JOURNALNODE_NODE_NAME,
+                &self.journals.node_name,
                 http::address_of(&request.from_url),
                 &journal_id,
                 segment.start_txid,

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,15 @@ pub struct Logger {
     queue: Mutex<Option<mpsc::UnboundedSender<Task>>>,
     queued_bytes: Arc<AtomicUsize>,
     queue_limit: usize,
+    /// Set when a batch failed here: later batches of the segment would
+    /// fail too (a gap), so they are not sent until a segment starts on it
+    /// (Hadoop's IPCLoggerChannel.outOfSync).
+    out_of_sync: Arc<AtomicBool>,
+}
+
+/// An answer that fails at once without calling the JournalNode.
+pub fn skipped<T: Send + 'static>(reason: String) -> Answer<T> {
+    Box::pin(async move { Err(reason) })
 }
 
 impl Logger {
@@ -60,6 +69,7 @@ impl Logger {
             queue: Mutex::new(None),
             queued_bytes: Arc::new(AtomicUsize::new(0)),
             queue_limit,
+            out_of_sync: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -69,6 +79,36 @@ impl Logger {
             QJournalProtocolClient::new(faults::channel(QJM_NODE_NAME, self.endpoint.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        })
+    }
+
+    /// Whether batches are not sent here until the next segment.
+    pub fn is_out_of_sync(&self) -> bool {
+        self.out_of_sync.load(Ordering::Acquire)
+    }
+
+    /// Marks this JournalNode out of sync when `answer` (a batch) fails.
+    pub fn out_of_sync_on_failure<T: Send + 'static>(&self, answer: Answer<T>) -> Answer<T> {
+        let flag = self.out_of_sync.clone();
+        Box::pin(async move {
+            let result = answer.await;
+            if result.is_err() {
+                flag.store(true, Ordering::Release);
+            }
+            result
+        })
+    }
+
+    /// Marks this JournalNode in sync again when `answer` (a new segment
+    /// started on it) succeeds.
+    pub fn back_in_sync_on<T: Send + 'static>(&self, answer: Answer<T>) -> Answer<T> {
+        let flag = self.out_of_sync.clone();
+        Box::pin(async move {
+            let result = answer.await;
+            if result.is_ok() {
+                flag.store(false, Ordering::Release);
+            }
+            result
         })
     }
 

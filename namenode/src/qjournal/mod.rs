@@ -568,6 +568,27 @@ impl QuorumJournal {
             from = self.inner.loggers[*source].address(),
             "using longest log"
         );
+        // The others download the chosen copy from its JournalNode's HTTP
+        // server: learn its address from it (it may not have been among the
+        // first answers of getJournalState).
+        let source_logger = &self.inner.loggers[*source];
+        let state = source_logger
+            .call_parallel(
+                self.inner.timeouts.get_journal_state,
+                GetJournalStateRequest {
+                    journal_id: self.inner.journal_id.clone(),
+                    name_service_id: String::new(),
+                },
+                |mut c, r| async move { c.get_journal_state(r).await },
+            )
+            .await
+            .map_err(|reason| {
+                QuorumError::Inconsistent(format!(
+                    "cannot reach {} to recover segment {segment_txid} from it: {reason}",
+                    source_logger.address()
+                ))
+            })?;
+        source_logger.set_http_url(&state.from_url);
         let accept = AcceptRecoveryRequest {
             req_info: Some(self.request_info()),
             state_to_accept: Some(segment),
@@ -600,9 +621,10 @@ impl QuorumJournal {
             self.majority(),
             self.inner.timeouts.start_segment,
             |logger, timeout| {
-                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
+                let answer = logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.start_log_segment(r).await
-                })
+                });
+                logger.back_in_sync_on(answer)
             },
         )
         .await?;
@@ -633,12 +655,19 @@ impl QuorumJournal {
             self.majority(),
             self.inner.timeouts.write_txns,
             |logger, timeout| {
-                logger.call_ordered_weighted(
+                if logger.is_out_of_sync() {
+                    return logger::skipped(format!(
+                        "{} is out of sync (it missed edits); skipping it until the next segment",
+                        logger.address()
+                    ));
+                }
+                let answer = logger.call_ordered_weighted(
                     timeout,
                     request.records.len(),
                     request.clone(),
                     |mut c, r| async move { c.journal(r).await },
-                )
+                );
+                logger.out_of_sync_on_failure(answer)
             },
         )
         .await?;
