@@ -102,7 +102,7 @@ impl HaClusterBuilder {
             Some(path) => path,
             None => find_binary("hdfs")?,
         };
-        let zookeeper = ZooKeeperServer::start(&base_dir.join("zookeeper"))
+        let zookeeper = ZooKeeperServer::start()
             .await
             .context("starting ZooKeeper")?;
 
