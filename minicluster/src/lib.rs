@@ -31,6 +31,7 @@ use datanode::{DataNode, DataNodeConfig};
 use namenode::Namesystem;
 use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
 
+pub mod ha;
 pub mod yarn;
 pub mod zookeeper;
 
@@ -124,20 +125,13 @@ impl MiniClusterBuilder {
         };
         let host = self.bind_host.unwrap_or_else(|| "127.0.0.1".to_string());
         let mut conf = Configuration::new();
-        conf.set("hadoop.tmp.dir", base_dir.join("tmp").display().to_string());
+        test_settings(&mut conf, &base_dir);
         conf.set(
             "dfs.namenode.name.dir",
             base_dir.join("name").display().to_string(),
         );
         conf.set("dfs.namenode.rpc-address", format!("{host}:0"));
         conf.set("dfs.namenode.http-address", format!("{host}:0"));
-        conf.set("dfs.namenode.fs-limits.min-block-size", "0");
-        // Fast liveness by default: tests and demos should not wait minutes.
-        conf.set("dfs.heartbeat.interval", "1s");
-        conf.set("dfs.namenode.redundancy.interval.seconds", "1s");
-        conf.set("dfs.namenode.reconstruction.pending.timeout-sec", "30s");
-        // As Hadoop's MiniDFSCluster: leave safe mode as soon as the blocks are reported.
-        conf.set("dfs.namenode.safemode.extension", "0");
         if !self.racks.is_empty() {
             std::fs::create_dir_all(&base_dir)?;
             let table = base_dir.join("topology.table");
@@ -319,24 +313,7 @@ impl MiniCluster {
     /// tools see what the daemons see), each in the site file Hadoop keeps
     /// it in ([`site_file_for`]); all four files are rewritten each time.
     fn write_conf_dir(&self) -> anyhow::Result<()> {
-        let dir = self.conf_dir();
-        std::fs::create_dir_all(&dir)?;
-        let defaults = Configuration::new();
-        let mut sites: Vec<(&str, Vec<(String, String)>)> =
-            SITE_FILES.iter().map(|&name| (name, Vec::new())).collect();
-        for (key, value) in self.conf.iter() {
-            if key != "fs.defaultFS" && defaults.get(&key).as_ref() == Some(&value) {
-                continue;
-            }
-            let file = site_file_for(&key);
-            if let Some((_, properties)) = sites.iter_mut().find(|(name, _)| *name == file) {
-                properties.push((key, value));
-            }
-        }
-        for (name, properties) in &sites {
-            write_site(&dir.join(name), properties)?;
-        }
-        Ok(())
+        write_conf_dir(&self.conf, &self.conf_dir())
     }
 
     fn namenode(&self) -> anyhow::Result<&NameNode> {
@@ -470,28 +447,9 @@ impl MiniCluster {
         Ok(())
     }
 
-    fn datanode_config(&self, index: usize) -> anyhow::Result<DataNodeConfig> {
-        let mut conf = self.conf.clone();
-        let host = datanode_host(index);
-        conf.set(
-            "dfs.datanode.data.dir",
-            self.base_dir
-                .join(format!("data{index}"))
-                .display()
-                .to_string(),
-        );
-        conf.set("dfs.datanode.address", format!("{host}:0"));
-        conf.set("dfs.datanode.ipc.address", format!("{host}:0"));
-        conf.set("dfs.datanode.http.address", format!("{host}:0"));
-        conf.set("dfs.datanode.hostname", host);
-        let mut config = DataNodeConfig::from_conf(&conf)?;
-        config.node_name = datanode_name(index);
-        Ok(config)
-    }
-
     /// Starts (or restarts) DataNode `index` on its data dir.
     pub async fn start_datanode(&mut self, index: usize) -> anyhow::Result<()> {
-        let config = self.datanode_config(index)?;
+        let config = datanode_config(&self.conf, &self.base_dir, index)?;
         let datanode = DataNode::start(config)
             .await
             .with_context(|| format!("starting DataNode {index}"))?;
@@ -733,7 +691,7 @@ pub const SITE_FILES: [&str; 4] = [
 /// The site file a key belongs in, as Hadoop's `*-default.xml` files split
 /// them: `yarn.app.mapreduce.*`, `mapreduce.*` and `mapred.*` in
 /// mapred-site.xml, the other `yarn.*` keys in yarn-site.xml, `fs.*`,
-/// `hadoop.*`, `io.*` and `net.*` in core-site.xml, the rest (`dfs.*`) in
+/// `hadoop.*`, `ha.*`, `io.*` and `net.*` in core-site.xml, the rest (`dfs.*`) in
 /// hdfs-site.xml.
 pub fn site_file_for(key: &str) -> &'static str {
     let has_prefix = |prefixes: &[&str]| prefixes.iter().any(|prefix| key.starts_with(prefix));
@@ -741,7 +699,7 @@ pub fn site_file_for(key: &str) -> &'static str {
         "mapred-site.xml"
     } else if has_prefix(&["yarn."]) {
         "yarn-site.xml"
-    } else if has_prefix(&["fs.", "hadoop.", "io.", "net."]) {
+    } else if has_prefix(&["fs.", "hadoop.", "ha.", "io.", "net."]) {
         "core-site.xml"
     } else {
         "hdfs-site.xml"
@@ -755,4 +713,60 @@ fn write_site(path: &Path, properties: &[(String, String)]) -> anyhow::Result<()
         .collect();
     Configuration::write_site_file(path, &pairs)
         .with_context(|| format!("writing {}", path.display()))
+}
+
+/// What every mini-cluster sets: its temp dir, and fast liveness (tests and demos should not
+/// wait minutes).
+fn test_settings(conf: &mut Configuration, base_dir: &Path) {
+    conf.set("hadoop.tmp.dir", base_dir.join("tmp").display().to_string());
+    conf.set("dfs.namenode.fs-limits.min-block-size", "0");
+    conf.set("dfs.heartbeat.interval", "1s");
+    conf.set("dfs.namenode.redundancy.interval.seconds", "1s");
+    conf.set("dfs.namenode.reconstruction.pending.timeout-sec", "30s");
+    // As Hadoop's MiniDFSCluster: leave safe mode as soon as the blocks are reported.
+    conf.set("dfs.namenode.safemode.extension", "0");
+}
+
+/// Writes a conf dir: every key of `conf` that differs from the defaults (so tools see what the
+/// daemons see), each in the site file Hadoop keeps it in ([`site_file_for`]); all four files
+/// are rewritten each time.
+fn write_conf_dir(conf: &Configuration, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let defaults = Configuration::new();
+    let mut sites: Vec<(&str, Vec<(String, String)>)> =
+        SITE_FILES.iter().map(|&name| (name, Vec::new())).collect();
+    for (key, value) in conf.iter() {
+        if key != "fs.defaultFS" && defaults.get(&key).as_ref() == Some(&value) {
+            continue;
+        }
+        let file = site_file_for(&key);
+        if let Some((_, properties)) = sites.iter_mut().find(|(name, _)| *name == file) {
+            properties.push((key, value));
+        }
+    }
+    for (name, properties) in &sites {
+        write_site(&dir.join(name), properties)?;
+    }
+    Ok(())
+}
+
+/// DataNode `index`'s configuration: `conf` with its own data dir and loopback address.
+fn datanode_config(
+    conf: &Configuration,
+    base_dir: &Path,
+    index: usize,
+) -> anyhow::Result<DataNodeConfig> {
+    let mut conf = conf.clone();
+    let host = datanode_host(index);
+    conf.set(
+        "dfs.datanode.data.dir",
+        base_dir.join(format!("data{index}")).display().to_string(),
+    );
+    conf.set("dfs.datanode.address", format!("{host}:0"));
+    conf.set("dfs.datanode.ipc.address", format!("{host}:0"));
+    conf.set("dfs.datanode.http.address", format!("{host}:0"));
+    conf.set("dfs.datanode.hostname", host);
+    let mut config = DataNodeConfig::from_conf(&conf)?;
+    config.node_name = datanode_name(index);
+    Ok(config)
 }

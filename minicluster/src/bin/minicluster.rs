@@ -4,6 +4,7 @@
 use clap::Parser;
 use common::FsPermission;
 use tusk_minicluster::MiniCluster;
+use tusk_minicluster::ha::HaCluster;
 
 /// Start an in-process Tusk cluster for trying things out.
 #[derive(Parser)]
@@ -24,12 +25,19 @@ struct Args {
     /// NodeManagers to start beside the first DataNodes (with a ResourceManager).
     #[arg(long, default_value_t = 2)]
     nodemanagers: usize,
+    /// Start the HA topology instead: ZooKeeper, 3 JournalNodes, 2 NameNodes with their
+    /// ZKFCs (processes), DataNodes serving both; no YARN.
+    #[arg(long)]
+    ha: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     common::logging::init("warn");
     let args = Args::parse();
+    if args.ha {
+        return run_ha(args).await;
+    }
     let racks: Vec<&str> = args.racks.iter().map(String::as_str).collect();
     let mut builder = MiniCluster::builder()
         .racks(&racks)
@@ -95,6 +103,73 @@ async fn main() -> anyhow::Result<()> {
         println!("  target/release/yarn jar target/release/wordcount demo/data demo/counts2");
         println!("  target/release/mapred job -list");
     }
+    if args.exit {
+        cluster.shutdown().await;
+        return Ok(());
+    }
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    cluster.shutdown().await;
+    Ok(())
+}
+
+/// The HA topology: starts it, writes a file through the nameservice, and prints how to watch
+/// a failover.
+async fn run_ha(args: Args) -> anyhow::Result<()> {
+    let mut builder = HaCluster::builder().datanodes(args.racks.len());
+    if let Some(dir) = args.base_dir {
+        builder = builder.base_dir(dir);
+    }
+    for define in &args.defines {
+        let (key, value) = define
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("-D expects key=value, got '{define}'"))?;
+        builder = builder.set(key, value);
+    }
+    let cluster = builder.build().await?;
+    let active = cluster
+        .wait_for_active(None, std::time::Duration::from_secs(60))
+        .await?;
+    let client = cluster.client()?;
+    let text = b"written through hdfs://mycluster\n";
+    let mut writer = client
+        .create_writer(
+            "/ha-demo.txt",
+            &client::CreateOptions {
+                permission: FsPermission::new(0o644),
+                overwrite: true,
+                create_parent: true,
+                replication: 3,
+                block_size: 1024 * 1024,
+            },
+        )
+        .await?;
+    writer.write(text).await?;
+    writer.close().await?;
+    println!("Tusk HA mini-cluster is running.");
+    let show = |label: &str, value: &str| println!("  {label:<23} {value}");
+    show("fs.defaultFS", &format!("hdfs://{}", tusk_minicluster::ha::NAMESERVICE));
+    for (index, id) in tusk_minicluster::ha::NAMENODE_IDS.iter().enumerate() {
+        let state = if index == active { "active" } else { "standby" };
+        show(
+            &format!("NameNode {id}"),
+            &format!(
+                "{} (RPC), http://{}/ ({state})",
+                cluster.namenode_rpc_address(index),
+                cluster.namenode_http_address(index)
+            ),
+        );
+    }
+    show("logs", &cluster.base_dir().join("logs").display().to_string());
+    println!("Use it from another shell:");
+    println!("  export HADOOP_CONF_DIR={}", cluster.conf_dir().display());
+    println!("  target/release/hdfs haadmin -getAllServiceState");
+    println!("  target/release/hdfs dfs -cat /ha-demo.txt");
+    println!(
+        "  kill -9 <pid of the active NameNode: pgrep -f conf-{}>  # the standby takes over",
+        tusk_minicluster::ha::NAMENODE_IDS[active]
+    );
+    println!("  target/release/hdfs haadmin -getAllServiceState");
     if args.exit {
         cluster.shutdown().await;
         return Ok(());
