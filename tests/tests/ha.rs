@@ -53,7 +53,7 @@ async fn run_load(client: DfsClient, index: usize, stop: Arc<AtomicBool>) -> (Ex
             writer.write(&data).await?;
             writer.close().await?;
             expected.insert(file.clone(), Some(Some(data.clone())));
-            client.rename(&file, &renamed).await?;
+            client.rename(&file, &renamed, false, false).await?;
             expected.insert(file.clone(), None);
             expected.insert(renamed.clone(), Some(Some(data.clone())));
             let mut appender = client.append_writer(&renamed).await?;
@@ -185,7 +185,7 @@ async fn kill_9_of_the_active_namenode_under_load_loses_nothing_and_applies_noth
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_paused_active_is_fenced_and_acknowledges_nothing_after_it_resumes() {
-    let mut cluster = ha_cluster().await;
+    let cluster = ha_cluster().await;
     let first = cluster
         .wait_for_active(None, Duration::from_secs(30))
         .await
