@@ -34,8 +34,10 @@ use logger::{Logger, Outcome};
 pub use startup::SharedEditsStartup;
 use startup::namespace_info;
 
-/// The fault-injection name of a NameNode's quorum client.
-pub const QJM_NODE_NAME: &str = "qjm";
+/// The fault-injection name of a quorum client made by
+/// [`QuorumJournal::from_uri`]: the NameNode's (`nn`), so faults between the
+/// NameNode and its JournalNodes apply to it.
+pub const QJM_NODE_NAME: &str = "nn";
 
 /// Why a quorum call failed.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +206,7 @@ impl Drop for QuorumRuntime {
 
 struct Inner {
     runtime: QuorumRuntime,
+    node_name: String,
     journal_id: String,
     loggers: Vec<Logger>,
     timeouts: Timeouts,
@@ -238,6 +241,16 @@ struct RemoteSegment {
 impl QuorumJournal {
     /// Connects (lazily) to the JournalNodes of `uri`, with the timeouts of `conf`.
     pub fn from_uri(uri: &str, conf: &Configuration) -> Result<Self, QuorumError> {
+        Self::from_uri_as(QJM_NODE_NAME, uri, conf)
+    }
+
+    /// [`QuorumJournal::from_uri`] for the node named `node_name` in fault
+    /// injection (each NameNode of an in-process HA pair has its own).
+    pub fn from_uri_as(
+        node_name: &str,
+        uri: &str,
+        conf: &Configuration,
+    ) -> Result<Self, QuorumError> {
         let parsed = QuorumUri::parse(uri)?;
         let timeouts = Timeouts::from_conf(conf)?;
         let queue_limit = usize::try_from(conf.get_u64(keys::DFS_QJOURNAL_QUEUE_SIZE_LIMIT_KEY)?)
@@ -246,7 +259,7 @@ impl QuorumJournal {
         let loggers = parsed
             .addresses
             .iter()
-            .map(|address| Logger::new(address, timeouts.write_txns, queue_limit))
+            .map(|address| Logger::new(node_name, address, timeouts.write_txns, queue_limit))
             .collect::<Result<Vec<_>, String>>()
             .map_err(|reason| QuorumError::InvalidUri {
                 uri: uri.to_string(),
@@ -265,6 +278,7 @@ impl QuorumJournal {
         Ok(Self {
             inner: Arc::new(Inner {
                 runtime: QuorumRuntime(Some(runtime)),
+                node_name: node_name.to_string(),
                 journal_id: parsed.journal_id,
                 loggers,
                 timeouts,
@@ -797,7 +811,7 @@ impl QuorumJournal {
         let mut failures = Vec::new();
         for address in &segment.http_addresses {
             let bytes = match http::get_segment(
-                QJM_NODE_NAME,
+                &self.inner.node_name,
                 address,
                 &self.inner.journal_id,
                 segment.start_txid,
