@@ -429,7 +429,7 @@ impl QuorumJournal {
         }
     }
 
-    /// Whether a majority of the JournalNodes hold a formatted journal.
+    /// [`QuorumJournal::is_formatted`], on the client's runtime.
     async fn is_formatted_inner(&self) -> Result<bool, QuorumError> {
         let request = IsFormattedRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -453,8 +453,7 @@ impl QuorumJournal {
             >= self.majority())
     }
 
-    /// Formats the journal on every JournalNode (all must answer). Without
-    /// `force`, a JournalNode that already holds a journal refuses.
+    /// [`QuorumJournal::format`], on the client's runtime.
     async fn format_inner(&self, ns: &NamespaceInfo, force: bool) -> Result<(), QuorumError> {
         let request = FormatRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -476,10 +475,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Becomes the only writer: newEpoch on a majority (fencing any older
-    /// writer), recovers and finalizes the last in-progress segment
-    /// (prepare/accept/finalize by Hadoop's rule). Returns the last txid
-    /// durable on a majority (0 if none).
+    /// [`QuorumJournal::recover_for_write`], on the client's runtime.
     async fn recover_for_write_inner(&self, ns: &NamespaceInfo) -> Result<u64, QuorumError> {
         let state_request = GetJournalStateRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -623,7 +619,7 @@ impl QuorumJournal {
             .await
     }
 
-    /// Opens segment `txid` on a majority.
+    /// [`QuorumJournal::start_segment`], on the client's runtime.
     async fn start_segment_inner(&self, txid: u64) -> Result<(), QuorumError> {
         let request = StartLogSegmentRequest {
             req_info: Some(self.request_info()),
@@ -645,8 +641,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Sends a batch of framed records (txids `first_txid..first_txid +
-    /// count`) of segment `segment_txid`; returns once a majority fsynced it.
+    /// [`QuorumJournal::send_edits`], on the client's runtime.
     async fn send_edits_inner(
         &self,
         segment_txid: u64,
@@ -692,7 +687,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Finalizes segment `start_txid..=end_txid` on a majority.
+    /// [`QuorumJournal::finalize_segment`], on the client's runtime.
     async fn finalize_segment_inner(
         &self,
         start_txid: u64,
@@ -717,7 +712,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Removes segments that end before `min_txid_to_keep` on a majority.
+    /// [`QuorumJournal::purge_logs`], on the client's runtime.
     async fn purge_logs_inner(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
         let request = PurgeLogsRequest {
             req_info: Some(self.request_info()),
@@ -775,10 +770,7 @@ impl QuorumJournal {
         Ok(segments)
     }
 
-    /// Edit records with txid > since_txid that are durable on a majority:
-    /// finalized segments (HTTP) and, with in_progress_ok, the in-progress
-    /// one (GetJournaledEdits from the cache, never beyond what a majority
-    /// holds: the HDFS-16689 trap). Decoded, in txid order.
+    /// [`QuorumJournal::read_edits`], on the client's runtime.
     async fn read_edits_inner(
         &self,
         since_txid: u64,
