@@ -4,8 +4,8 @@
 //! (127.0.0.`i+2`) and is placed on its rack through a topology table file,
 //! so placement and distances behave as on a real multi-rack cluster.
 //!
-//! Every daemon is a named node for [`common::faults`] (`nn`, `dn<i>`, `rm`,
-//! `nm<i>`): [`MiniCluster::partition`], [`MiniCluster::drop_traffic`] and
+//! Every daemon is a named node for [`common::faults`] (`nn`, `dn<i>`, `jn<i>`,
+//! `rm`, `nm<i>`): [`MiniCluster::partition`], [`MiniCluster::drop_traffic`] and
 //! [`MiniCluster::delay`] fault the traffic between them, and a cluster built
 //! with [`MiniClusterBuilder::manual_clock`] expires DataNodes and
 //! NodeManagers only when the test advances [`MiniCluster::clock`].

@@ -182,6 +182,34 @@ async fn two_journal_nodes_down_no_write_is_acknowledged_and_nothing_is_lost() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namenode_cut_off_from_the_quorum_acknowledges_nothing() {
+    let mut cluster = cluster().await;
+    mkdirs(&cluster, "before", 3).await;
+    cluster.partition(&["nn"], &["jn1", "jn2"]);
+    let client = cluster.client().unwrap();
+    assert!(
+        client
+            .mkdirs("/cut", dir_permission(), false)
+            .await
+            .is_err()
+    );
+    assert!(
+        client
+            .mkdirs("/cut2", dir_permission(), false)
+            .await
+            .is_err()
+    );
+    cluster.heal();
+    cluster.kill_namenode().await;
+    cluster.restart_namenode().await.unwrap();
+    assert_eq!(count_present(&cluster, "before", 3).await, 3);
+    let client = cluster.client().unwrap();
+    assert!(client.get_file_info("/cut2").await.unwrap().is_none());
+    mkdirs(&cluster, "after", 3).await;
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recovery_picks_the_longer_valid_copy_over_a_torn_one() {
     let mut cluster = cluster().await;
     mkdirs(&cluster, "r", 30).await;

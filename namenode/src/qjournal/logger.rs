@@ -11,7 +11,7 @@ use common::{RemoteException, faults};
 use proto::hdfs::q_journal_protocol_client::QJournalProtocolClient;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{QJM_NODE_NAME, QuorumError, describe};
+use super::{QuorumError, describe};
 
 /// The client every call gets.
 pub type Client = QJournalProtocolClient<faults::Channel>;
@@ -32,6 +32,7 @@ const RETRY_DELAY: Duration = Duration::from_millis(50);
 /// One JournalNode: its RPC client, its HTTP URL once known, and the queue
 /// that keeps the writer's calls to it in order.
 pub struct Logger {
+    node_name: String,
     address: String,
     endpoint: tonic::transport::Endpoint,
     client: OnceLock<Client>,
@@ -53,6 +54,7 @@ pub fn skipped<T: Send + 'static>(reason: String) -> Answer<T> {
 impl Logger {
     /// A lazily connected client of the JournalNode at `address`.
     pub fn new(
+        node_name: &str,
         address: &str,
         connect_timeout: Duration,
         queue_limit: usize,
@@ -62,6 +64,7 @@ impl Logger {
             .connect_timeout(connect_timeout);
         let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
         Ok(Self {
+            node_name: node_name.to_string(),
             address: address.to_string(),
             endpoint,
             client: OnceLock::new(),
@@ -76,7 +79,7 @@ impl Logger {
     /// The gRPC client, made on first use (inside the runtime).
     fn client(&self) -> &Client {
         self.client.get_or_init(|| {
-            QJournalProtocolClient::new(faults::channel(QJM_NODE_NAME, self.endpoint.clone()))
+            QJournalProtocolClient::new(faults::channel(&self.node_name, self.endpoint.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES)
         })

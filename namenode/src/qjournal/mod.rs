@@ -34,8 +34,10 @@ use logger::{Logger, Outcome};
 pub use startup::SharedEditsStartup;
 use startup::namespace_info;
 
-/// The fault-injection name of a NameNode's quorum client.
-pub const QJM_NODE_NAME: &str = "qjm";
+/// The fault-injection name of a quorum client made by
+/// [`QuorumJournal::from_uri`]: the NameNode's (`nn`), so faults between the
+/// NameNode and its JournalNodes apply to it.
+pub const QJM_NODE_NAME: &str = "nn";
 
 /// Why a quorum call failed.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +206,7 @@ impl Drop for QuorumRuntime {
 
 struct Inner {
     runtime: QuorumRuntime,
+    node_name: String,
     journal_id: String,
     loggers: Vec<Logger>,
     timeouts: Timeouts,
@@ -238,6 +241,16 @@ struct RemoteSegment {
 impl QuorumJournal {
     /// Connects (lazily) to the JournalNodes of `uri`, with the timeouts of `conf`.
     pub fn from_uri(uri: &str, conf: &Configuration) -> Result<Self, QuorumError> {
+        Self::from_uri_as(QJM_NODE_NAME, uri, conf)
+    }
+
+    /// [`QuorumJournal::from_uri`] for the node named `node_name` in fault
+    /// injection (each NameNode of an in-process HA pair has its own).
+    pub fn from_uri_as(
+        node_name: &str,
+        uri: &str,
+        conf: &Configuration,
+    ) -> Result<Self, QuorumError> {
         let parsed = QuorumUri::parse(uri)?;
         let timeouts = Timeouts::from_conf(conf)?;
         let queue_limit = usize::try_from(conf.get_u64(keys::DFS_QJOURNAL_QUEUE_SIZE_LIMIT_KEY)?)
@@ -246,7 +259,7 @@ impl QuorumJournal {
         let loggers = parsed
             .addresses
             .iter()
-            .map(|address| Logger::new(address, timeouts.write_txns, queue_limit))
+            .map(|address| Logger::new(node_name, address, timeouts.write_txns, queue_limit))
             .collect::<Result<Vec<_>, String>>()
             .map_err(|reason| QuorumError::InvalidUri {
                 uri: uri.to_string(),
@@ -265,6 +278,7 @@ impl QuorumJournal {
         Ok(Self {
             inner: Arc::new(Inner {
                 runtime: QuorumRuntime(Some(runtime)),
+                node_name: node_name.to_string(),
                 journal_id: parsed.journal_id,
                 loggers,
                 timeouts,
@@ -415,7 +429,7 @@ impl QuorumJournal {
         }
     }
 
-    /// Whether a majority of the JournalNodes hold a formatted journal.
+    /// [`QuorumJournal::is_formatted`], on the client's runtime.
     async fn is_formatted_inner(&self) -> Result<bool, QuorumError> {
         let request = IsFormattedRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -439,8 +453,7 @@ impl QuorumJournal {
             >= self.majority())
     }
 
-    /// Formats the journal on every JournalNode (all must answer). Without
-    /// `force`, a JournalNode that already holds a journal refuses.
+    /// [`QuorumJournal::format`], on the client's runtime.
     async fn format_inner(&self, ns: &NamespaceInfo, force: bool) -> Result<(), QuorumError> {
         let request = FormatRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -462,10 +475,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Becomes the only writer: newEpoch on a majority (fencing any older
-    /// writer), recovers and finalizes the last in-progress segment
-    /// (prepare/accept/finalize by Hadoop's rule). Returns the last txid
-    /// durable on a majority (0 if none).
+    /// [`QuorumJournal::recover_for_write`], on the client's runtime.
     async fn recover_for_write_inner(&self, ns: &NamespaceInfo) -> Result<u64, QuorumError> {
         let state_request = GetJournalStateRequest {
             journal_id: self.inner.journal_id.clone(),
@@ -609,7 +619,7 @@ impl QuorumJournal {
             .await
     }
 
-    /// Opens segment `txid` on a majority.
+    /// [`QuorumJournal::start_segment`], on the client's runtime.
     async fn start_segment_inner(&self, txid: u64) -> Result<(), QuorumError> {
         let request = StartLogSegmentRequest {
             req_info: Some(self.request_info()),
@@ -631,8 +641,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Sends a batch of framed records (txids `first_txid..first_txid +
-    /// count`) of segment `segment_txid`; returns once a majority fsynced it.
+    /// [`QuorumJournal::send_edits`], on the client's runtime.
     async fn send_edits_inner(
         &self,
         segment_txid: u64,
@@ -678,7 +687,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Finalizes segment `start_txid..=end_txid` on a majority.
+    /// [`QuorumJournal::finalize_segment`], on the client's runtime.
     async fn finalize_segment_inner(
         &self,
         start_txid: u64,
@@ -703,7 +712,7 @@ impl QuorumJournal {
         Ok(())
     }
 
-    /// Removes segments that end before `min_txid_to_keep` on a majority.
+    /// [`QuorumJournal::purge_logs`], on the client's runtime.
     async fn purge_logs_inner(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
         let request = PurgeLogsRequest {
             req_info: Some(self.request_info()),
@@ -761,10 +770,7 @@ impl QuorumJournal {
         Ok(segments)
     }
 
-    /// Edit records with txid > since_txid that are durable on a majority:
-    /// finalized segments (HTTP) and, with in_progress_ok, the in-progress
-    /// one (GetJournaledEdits from the cache, never beyond what a majority
-    /// holds: the HDFS-16689 trap). Decoded, in txid order.
+    /// [`QuorumJournal::read_edits`], on the client's runtime.
     async fn read_edits_inner(
         &self,
         since_txid: u64,
@@ -797,7 +803,7 @@ impl QuorumJournal {
         let mut failures = Vec::new();
         for address in &segment.http_addresses {
             let bytes = match http::get_segment(
-                QJM_NODE_NAME,
+                &self.inner.node_name,
                 address,
                 &self.inner.journal_id,
                 segment.start_txid,
