@@ -113,7 +113,10 @@ impl HaClusterBuilder {
             let mut jn_conf = conf.clone();
             jn_conf.set(
                 "dfs.journalnode.edits.dir",
-                base_dir.join(format!("journal{index}")).display().to_string(),
+                base_dir
+                    .join(format!("journal{index}"))
+                    .display()
+                    .to_string(),
             );
             jn_conf.set("dfs.journalnode.rpc-address", "127.0.0.1:0");
             jn_conf.set("dfs.journalnode.http-address", "127.0.0.1:0");
@@ -150,6 +153,11 @@ impl HaClusterBuilder {
             conf.set(
                 format!("dfs.namenode.http-address.{NAMESERVICE}.{id}").as_str(),
                 format!("127.0.0.1:{}", free_port()?),
+            );
+            // Both ZKFCs share this host.
+            conf.set(
+                format!("dfs.ha.zkfc.port.{NAMESERVICE}.{id}").as_str(),
+                free_port()?.to_string(),
             );
         }
         conf.set(
@@ -197,12 +205,19 @@ impl HaClusterBuilder {
         cluster
             .run_hdfs(0, &["namenode", "-format", "-force", "-nonInteractive"])
             .context("formatting nn1 and the JournalNodes")?;
-        cluster.namenodes.push(cluster.spawn(0, "namenode", &["namenode"])?);
+        cluster
+            .namenodes
+            .push(cluster.spawn(0, "namenode", &["namenode"])?);
         cluster.wait_http(0).await?;
         cluster
-            .run_hdfs(1, &["namenode", "-bootstrapStandby", "-force", "-nonInteractive"])
+            .run_hdfs(
+                1,
+                &["namenode", "-bootstrapStandby", "-force", "-nonInteractive"],
+            )
             .context("bootstrapping nn2 from nn1")?;
-        cluster.namenodes.push(cluster.spawn(1, "namenode", &["namenode"])?);
+        cluster
+            .namenodes
+            .push(cluster.spawn(1, "namenode", &["namenode"])?);
         cluster.wait_http(1).await?;
         cluster
             .run_hdfs(0, &["zkfc", "-formatZK", "-force", "-nonInteractive"])
@@ -324,14 +339,16 @@ impl HaCluster {
     /// NameNode `index`'s HA state, or an error when it does not answer.
     pub async fn service_state(&self, index: usize) -> anyhow::Result<HaServiceState> {
         let address = format!("http://{}", self.namenode_rpc_address(index));
-        let mut client = HaServiceProtocolClient::connect(address).await?;
-        let status = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_service_status(proto::hdfs::GetServiceStatusRequest {}),
-        )
+        // A stopped process's kernel still accepts the connection: bound the whole exchange.
+        let status = tokio::time::timeout(Duration::from_secs(2), async {
+            let mut client = HaServiceProtocolClient::connect(address).await?;
+            let status = client
+                .get_service_status(proto::hdfs::GetServiceStatusRequest {})
+                .await?;
+            anyhow::Ok(status.into_inner())
+        })
         .await
-        .context("getServiceStatus timed out")??
-        .into_inner();
+        .context("getServiceStatus timed out")??;
         Ok(status.state())
     }
 
@@ -540,7 +557,10 @@ impl HaCluster {
         conf.set("dfs.ha.namenode.id", id);
         conf.set(
             "dfs.namenode.name.dir",
-            self.base_dir.join(format!("name-{id}")).display().to_string(),
+            self.base_dir
+                .join(format!("name-{id}"))
+                .display()
+                .to_string(),
         );
         write_conf_dir(&conf, &self.daemon_conf_dir(index))
     }

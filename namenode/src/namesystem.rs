@@ -397,7 +397,9 @@ impl Namesystem {
                 .take_over_abandoned(request.path, request.client_name, error)
                 .await);
         }
-        self.file_info(request.path, caller)?.ok_or_else(|| {
+        // Part of the create, not a read of its own: it answers even if the
+        // NameNode turned standby since the create was logged.
+        self.read().file_info(request.path, caller)?.ok_or_else(|| {
             RemoteException::io(format!("'{}': created file vanished", request.path))
         })
     }

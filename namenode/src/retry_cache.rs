@@ -230,9 +230,21 @@ impl RetryCache {
             finished: false,
             _sender: running,
         };
-        let result = RUNNING.scope(RunningCall { ids, logged }, call).await;
+        let result = RUNNING
+            .scope(
+                RunningCall {
+                    ids,
+                    logged: logged.clone(),
+                },
+                call,
+            )
+            .await;
         match &result {
             Ok(answer) => self.finish(ids, Some(Slot::Done(answer.encode_to_vec()))),
+            // Failed after its edit was logged (its answer was lost, say to a
+            // transition to standby): applied all the same, so a retry must
+            // not apply it again.
+            Err(_) if logged.load(Ordering::Acquire) => self.finish(ids, Some(Slot::Replayed)),
             Err(_) => self.finish(ids, None),
         }
         guard.finished = true;
@@ -503,6 +515,22 @@ mod tests {
         // Not applied before it was cancelled: the retry runs it.
         delete(&cache, 2, &applied).await.unwrap();
         assert_eq!(applied.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_failed_after_it_logged_counts_as_applied() {
+        let cache = cache(100, Duration::from_secs(60));
+        let applied = AtomicU32::new(0);
+        let failed: Result<pb::DeleteResponse, Status> = cache
+            .run(ids(1), replayed, async {
+                applied.fetch_add(1, Ordering::SeqCst);
+                logged_rpc_ids();
+                Err(Status::unavailable("turned standby before answering"))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(delete(&cache, 1, &applied).await.unwrap().result);
+        assert_eq!(applied.load(Ordering::SeqCst), 1, "applied twice");
     }
 
     #[tokio::test]

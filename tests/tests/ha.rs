@@ -31,7 +31,11 @@ type Expected = BTreeMap<String, Option<Option<Vec<u8>>>>;
 /// One load client: mkdirs, create + write + close, rename, append and delete in turn under
 /// `/load/c<index>`, until `stop`; returns what its acknowledged operations left and the
 /// errors it saw (each one an error the failover client did not retry away).
-async fn run_load(client: DfsClient, index: usize, stop: Arc<AtomicBool>) -> (Expected, Vec<String>) {
+async fn run_load(
+    client: DfsClient,
+    index: usize,
+    stop: Arc<AtomicBool>,
+) -> (Expected, Vec<String>) {
     let mut expected = Expected::new();
     let mut errors = Vec::new();
     let base = format!("/load/c{index}");
@@ -43,9 +47,7 @@ async fn run_load(client: DfsClient, index: usize, stop: Arc<AtomicBool>) -> (Ex
         let data = content(3000 + round * 7, (index * 31 + round) as u8);
         let extra = content(500, round as u8);
         let step = async {
-            client
-                .mkdirs(&dir, FsPermission::new(0o755), true)
-                .await?;
+            client.mkdirs(&dir, FsPermission::new(0o755), true).await?;
             expected.insert(dir.clone(), Some(None));
             let mut writer = client
                 .create_writer(&file, &create_options(2, BLOCK))
@@ -89,7 +91,10 @@ async fn assert_expected(client: &DfsClient, expected: &Expected) {
     for (path, state) in expected {
         let info = client.get_file_info(path).await.unwrap();
         match state {
-            None => assert!(info.is_none(), "{path} was deleted or renamed, yet it is there"),
+            None => assert!(
+                info.is_none(),
+                "{path} was deleted or renamed, yet it is there"
+            ),
             Some(None) => assert!(
                 info.as_ref().is_some_and(|status| status.is_dir),
                 "directory {path} is missing"
@@ -149,7 +154,10 @@ async fn kill_9_of_the_active_namenode_under_load_loses_nothing_and_applies_noth
         .create_writer("/open-across-failover", &create_options(2, BLOCK))
         .await
         .unwrap();
-    open_writer.write(&open_data[..2 * BLOCK as usize]).await.unwrap();
+    open_writer
+        .write(&open_data[..2 * BLOCK as usize])
+        .await
+        .unwrap();
 
     let (expectations, errors) = under_load(&mut cluster, async |cluster| {
         cluster.kill_namenode(first);
@@ -159,15 +167,24 @@ async fn kill_9_of_the_active_namenode_under_load_loses_nothing_and_applies_noth
         .wait_for_active(None, Duration::from_secs(30))
         .await
         .unwrap();
-    assert_ne!(first, second, "the killed NameNode cannot be the active one");
+    assert_ne!(
+        first, second,
+        "the killed NameNode cannot be the active one"
+    );
     assert!(
         errors.is_empty(),
         "clients saw errors the failover did not retry: {errors:?}"
     );
-    open_writer.write(&open_data[2 * BLOCK as usize..]).await.unwrap();
+    open_writer
+        .write(&open_data[2 * BLOCK as usize..])
+        .await
+        .unwrap();
     open_writer.close().await.unwrap();
     let acknowledged: usize = expectations.iter().map(BTreeMap::len).sum();
-    assert!(acknowledged > CLIENTS * 4, "the load did little: {acknowledged}");
+    assert!(
+        acknowledged > CLIENTS * 4,
+        "the load did little: {acknowledged}"
+    );
     for expected in &expectations {
         assert_expected(&client, expected).await;
     }
@@ -191,7 +208,9 @@ async fn a_paused_active_is_fenced_and_acknowledges_nothing_after_it_resumes() {
         .await
         .unwrap();
     // A client pinned to the old active, as a client that has not failed over would be.
-    let pinned = cluster.client_of(first, &common::user::current_user()).unwrap();
+    let pinned = cluster
+        .client_of(first, &common::user::current_user())
+        .unwrap();
     pinned
         .mkdirs("/before-pause", FsPermission::new(0o755), true)
         .await
@@ -203,7 +222,11 @@ async fn a_paused_active_is_fenced_and_acknowledges_nothing_after_it_resumes() {
         .unwrap();
     let client = cluster.client().unwrap();
     client
-        .mkdirs("/first-write-of-the-new-active", FsPermission::new(0o755), true)
+        .mkdirs(
+            "/first-write-of-the-new-active",
+            FsPermission::new(0o755),
+            true,
+        )
         .await
         .unwrap();
     cluster.resume_namenode(first);
@@ -231,7 +254,13 @@ async fn a_paused_active_is_fenced_and_acknowledges_nothing_after_it_resumes() {
         Some(second),
         "exactly the new NameNode is active"
     );
-    assert!(client.get_file_info("/before-pause").await.unwrap().is_some());
+    assert!(
+        client
+            .get_file_info("/before-pause")
+            .await
+            .unwrap()
+            .is_some()
+    );
     cluster.shutdown().await;
 }
 
@@ -255,10 +284,17 @@ async fn zookeeper_down_changes_nothing_and_failover_works_once_it_is_back() {
     assert_eq!(cluster.active_index().await, Some(first));
     cluster.zookeeper().restart().await.unwrap();
     // Normal again: a killed active fails over.
-    eventually(Duration::from_secs(30), "both ZKFCs back in the election", async || {
-        cluster.active_index().await == Some(first)
-            && matches!(cluster.service_state(1 - first).await, Ok(HaServiceState::Standby))
-    })
+    eventually(
+        Duration::from_secs(30),
+        "both ZKFCs back in the election",
+        async || {
+            cluster.active_index().await == Some(first)
+                && matches!(
+                    cluster.service_state(1 - first).await,
+                    Ok(HaServiceState::Standby)
+                )
+        },
+    )
     .await;
     cluster.kill_namenode(first);
     cluster
@@ -312,24 +348,42 @@ async fn haadmin_reports_both_states() {
         .await
         .unwrap();
     let ids = minicluster::ha::NAMENODE_IDS;
-    eventually(Duration::from_secs(30), "the other NameNode standby", async || {
-        matches!(cluster.service_state(1 - active).await, Ok(HaServiceState::Standby))
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the other NameNode standby",
+        async || {
+            matches!(
+                cluster.service_state(1 - active).await,
+                Ok(HaServiceState::Standby)
+            )
+        },
+    )
     .await;
     assert_eq!(
-        cluster.run_hdfs(0, &["haadmin", "-getServiceState", ids[active]]).unwrap().trim(),
+        cluster
+            .run_hdfs(0, &["haadmin", "-getServiceState", ids[active]])
+            .unwrap()
+            .trim(),
         "active"
     );
     assert_eq!(
-        cluster.run_hdfs(0, &["haadmin", "-getServiceState", ids[1 - active]]).unwrap().trim(),
+        cluster
+            .run_hdfs(0, &["haadmin", "-getServiceState", ids[1 - active]])
+            .unwrap()
+            .trim(),
         "standby"
     );
-    let all = cluster.run_hdfs(0, &["haadmin", "-getAllServiceState"]).unwrap();
+    let all = cluster
+        .run_hdfs(0, &["haadmin", "-getAllServiceState"])
+        .unwrap();
     assert!(
-        all.contains(&format!("{} ", cluster.namenode_rpc_address(active))) && all.contains("active"),
+        all.contains(&format!("{} ", cluster.namenode_rpc_address(active)))
+            && all.contains("active"),
         "{all}"
     );
     assert!(all.contains("standby"), "{all}");
-    cluster.run_hdfs(0, &["haadmin", "-checkHealth", ids[active]]).unwrap();
+    cluster
+        .run_hdfs(0, &["haadmin", "-checkHealth", ids[active]])
+        .unwrap();
     cluster.shutdown().await;
 }

@@ -80,12 +80,19 @@ async fn failover_once(
         cluster.service_state(standby).await,
         Ok(HaServiceState::Standby)
     ) {
-        anyhow::ensure!(Instant::now() < deadline, "NameNode {standby} never became standby");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "NameNode {standby} never became standby"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let client = cluster.client()?;
     client
-        .mkdirs(&format!("/bench/before-{host_lost}-{round}"), FsPermission::new(0o755), true)
+        .mkdirs(
+            &format!("/bench/before-{host_lost}-{round}"),
+            FsPermission::new(0o755),
+            true,
+        )
         .await?;
     // Let the restarted standby's ZKFC settle in the election.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -95,7 +102,11 @@ async fn failover_once(
         cluster.kill_zkfc(active);
     }
     client
-        .mkdirs(&format!("/bench/after-{host_lost}-{round}"), FsPermission::new(0o755), true)
+        .mkdirs(
+            &format!("/bench/after-{host_lost}-{round}"),
+            FsPermission::new(0o755),
+            true,
+        )
         .await?;
     let elapsed = killed_at.elapsed();
     cluster.restart_namenode(active).await?;

@@ -148,7 +148,10 @@ async fn run_ha(args: Args) -> anyhow::Result<()> {
     writer.close().await?;
     println!("Tusk HA mini-cluster is running.");
     let show = |label: &str, value: &str| println!("  {label:<23} {value}");
-    show("fs.defaultFS", &format!("hdfs://{}", tusk_minicluster::ha::NAMESERVICE));
+    show(
+        "fs.defaultFS",
+        &format!("hdfs://{}", tusk_minicluster::ha::NAMESERVICE),
+    );
     for (index, id) in tusk_minicluster::ha::NAMENODE_IDS.iter().enumerate() {
         let state = if index == active { "active" } else { "standby" };
         show(
@@ -160,7 +163,10 @@ async fn run_ha(args: Args) -> anyhow::Result<()> {
             ),
         );
     }
-    show("logs", &cluster.base_dir().join("logs").display().to_string());
+    show(
+        "logs",
+        &cluster.base_dir().join("logs").display().to_string(),
+    );
     println!("Use it from another shell:");
     println!("  export HADOOP_CONF_DIR={}", cluster.conf_dir().display());
     println!("  target/release/hdfs haadmin -getAllServiceState");

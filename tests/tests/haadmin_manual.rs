@@ -1,12 +1,11 @@
-//! `hdfs haadmin` and `hdfs zkfc` against real NameNode processes of an HA nameservice: manual
-//! transitions and failover, then automatic failover by the ZKFCs on a real ZooKeeper when
-//! the active NameNode is killed.
+//! `hdfs haadmin` against real NameNode processes of an HA nameservice without automatic
+//! failover: manual transitions and failover, Hadoop's outputs and exit codes. (Automatic
+//! failover by the ZKFCs is in `ha.rs`, on the HA mini-cluster.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use minicluster::zookeeper::ZooKeeperServer;
 use tusk_tests::{binary, eventually, hdfs};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -23,9 +22,9 @@ fn free_port() -> u16 {
 struct HaCluster {
     base: tempfile::TempDir,
     rpc_ports: [u16; 2],
+    http_ports: [u16; 2],
     zkfc_ports: [u16; 2],
     namenodes: [Option<Child>; 2],
-    zkfcs: Vec<Child>,
 }
 
 impl HaCluster {
@@ -33,15 +32,14 @@ impl HaCluster {
         Self {
             base: tempfile::tempdir().unwrap(),
             rpc_ports: [free_port(), free_port()],
+            http_ports: [free_port(), free_port()],
             zkfc_ports: [free_port(), free_port()],
             namenodes: [None, None],
-            zkfcs: Vec::new(),
         }
     }
 
-    /// Writes the conf dir of NameNode `index` (and its ZKFC); `quorum` turns automatic
-    /// failover on.
-    fn write_conf(&self, index: usize, quorum: Option<&str>) -> PathBuf {
+    /// Writes the conf dir of NameNode `index`.
+    fn write_conf(&self, index: usize) -> PathBuf {
         let dir = self.base.path().join(format!("nn{}", index + 1));
         let conf = dir.join("conf");
         std::fs::create_dir_all(&conf).unwrap();
@@ -72,16 +70,12 @@ impl HaCluster {
             ));
             properties.push((
                 format!("dfs.namenode.http-address.mycluster.nn{}", i + 1),
-                "127.0.0.1:0".into(),
+                format!("127.0.0.1:{}", self.http_ports[i]),
             ));
             properties.push((
                 format!("dfs.ha.zkfc.port.mycluster.nn{}", i + 1),
                 self.zkfc_ports[i].to_string(),
             ));
-        }
-        if let Some(quorum) = quorum {
-            properties.push(("ha.zookeeper.quorum".into(), quorum.into()));
-            properties.push(("dfs.ha.automatic-failover.enabled".into(), "true".into()));
         }
         let xml: String = properties
             .iter()
@@ -140,12 +134,7 @@ impl HaCluster {
 
 impl Drop for HaCluster {
     fn drop(&mut self) {
-        for child in self
-            .namenodes
-            .iter_mut()
-            .flatten()
-            .chain(self.zkfcs.iter_mut())
-        {
+        for child in self.namenodes.iter_mut().flatten() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -164,11 +153,10 @@ fn spawn(conf: &Path, args: &[&str]) -> Child {
 }
 
 #[tokio::test]
-#[ignore = "needs the NameNode's HAServiceProtocol (branch hann)"]
 async fn haadmin_reports_transitions_and_fails_over_manually() {
     let mut cluster = HaCluster::new();
-    cluster.write_conf(0, None);
-    cluster.write_conf(1, None);
+    cluster.write_conf(0);
+    cluster.write_conf(1);
     cluster.start_namenodes();
     cluster.wait_state("nn1", "standby").await;
     cluster.wait_state("nn2", "standby").await;
@@ -218,62 +206,4 @@ async fn haadmin_reports_transitions_and_fails_over_manually() {
     let (code, _, err) = cluster.haadmin(&["-checkHealth", "nn1"]);
     assert_eq!(code, 255);
     assert!(err.starts_with("Operation failed: "), "{err}");
-}
-
-#[tokio::test]
-#[ignore = "needs the NameNode's HAServiceProtocol (branch hann)"]
-async fn the_zkfcs_fail_over_when_the_active_namenode_is_killed() {
-    let zookeeper = ZooKeeperServer::start().await.unwrap();
-    let quorum = zookeeper.connect_string();
-    let mut cluster = HaCluster::new();
-    cluster.write_conf(0, Some(&quorum));
-    cluster.write_conf(1, Some(&quorum));
-    cluster.start_namenodes();
-    let (code, _, err) = hdfs(&cluster.conf(0), &["zkfc", "-formatZK", "-nonInteractive"]);
-    assert_eq!(code, 0, "{err}");
-    let zkfcs = [
-        spawn(&cluster.conf(0), &["zkfc"]),
-        spawn(&cluster.conf(1), &["zkfc"]),
-    ];
-    cluster.zkfcs.extend(zkfcs);
-
-    let active = eventually(WAIT, "one NameNode to be active", async || {
-        let states: Vec<String> = ["nn1", "nn2"]
-            .iter()
-            .map(|id| {
-                cluster
-                    .haadmin(&["-getServiceState", id])
-                    .1
-                    .trim()
-                    .to_string()
-            })
-            .collect();
-        match (states[0].as_str(), states[1].as_str()) {
-            ("active", "standby") => Some(0),
-            ("standby", "active") => Some(1),
-            _ => None,
-        }
-    })
-    .await;
-    let other = 1 - active;
-    let ids = ["nn1", "nn2"];
-
-    let (code, _, err) = cluster.haadmin(&["-transitionToStandby", ids[active]]);
-    assert_eq!(code, 255);
-    assert!(
-        err.starts_with("Automatic failover is enabled for NameNode at "),
-        "{err}"
-    );
-    assert!(err.contains("specify the --forcemanual flag."), "{err}");
-
-    let (code, out, err) = cluster.haadmin(&["-failover", ids[active], ids[other]]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("Failover to NameNode at "), "{out}");
-    cluster.wait_state(ids[other], "active").await;
-    cluster.wait_state(ids[active], "standby").await;
-
-    let started = std::time::Instant::now();
-    cluster.kill_namenode(other);
-    cluster.wait_state(ids[active], "active").await;
-    assert!(started.elapsed() < Duration::from_secs(10));
 }
