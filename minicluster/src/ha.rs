@@ -87,7 +87,23 @@ impl HaClusterBuilder {
     /// `-bootstrapStandby`), formats ZooKeeper, starts the ZKFCs and the DataNodes, and waits
     /// until one NameNode is active and out of safe mode.
     pub async fn build(self) -> anyhow::Result<HaCluster> {
-        let (temp_dir, base_dir) = match self.base_dir {
+        // The NameNodes' and ZKFCs' ports are picked free before their processes bind them;
+        // another process may take one meanwhile. A fresh start gets fresh ports.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.build_once().await {
+                Ok(cluster) => return Ok(cluster),
+                Err(error) if attempts < 3 && self.base_dir.is_none() => {
+                    tracing::warn!(%error, "HA mini-cluster did not start; trying again");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn build_once(&self) -> anyhow::Result<HaCluster> {
+        let (temp_dir, base_dir) = match self.base_dir.clone() {
             Some(dir) => (None, dir),
             None => {
                 let temp = tempfile::Builder::new()
@@ -98,7 +114,7 @@ impl HaClusterBuilder {
             }
         };
         std::fs::create_dir_all(base_dir.join("logs"))?;
-        let hdfs_binary = match self.hdfs_binary {
+        let hdfs_binary = match self.hdfs_binary.clone() {
             Some(path) => path,
             None => find_binary("hdfs")?,
         };
@@ -180,9 +196,13 @@ impl HaClusterBuilder {
         conf.set("dfs.ha.tail-edits.in-progress", "true");
         conf.set("ha.health-monitor.check-interval.ms", "500");
         conf.set("ha.health-monitor.connect-retry-interval.ms", "500");
+        // A NameNode that stops answering (a long pause) is unhealthy after 3 s, not 45.
+        conf.set("ha.health-monitor.rpc-timeout.ms", "3000");
         conf.set("dfs.client.failover.sleep.base.millis", "100");
         conf.set("dfs.client.failover.sleep.max.millis", "1000");
         conf.set("dfs.client.failover.max.attempts", "30");
+        // A paused NameNode is left within a second.
+        conf.set("ipc.ping.interval", "1000");
         for (key, value) in &self.overrides {
             conf.set(key, value.clone());
         }

@@ -418,6 +418,22 @@ impl Namesystem {
         self.mutate(
             || format!("Cannot add block to {path}"),
             |ns| {
+                if let Some(block) = ns.retried_add_block(path, client_name, file_id, previous)? {
+                    let (replication, block_size, offset) = ns.open_file_layout(path)?;
+                    let targets = self.blocks.allocate(
+                        block,
+                        replication,
+                        block_size,
+                        writer_host,
+                        excluded,
+                    )?;
+                    let retried = AllocatedBlock {
+                        block,
+                        offset,
+                        targets,
+                    };
+                    return Ok((Vec::new(), retried));
+                }
                 let (op, block) = ns.plan_add_block(path, client_name, file_id, previous)?;
                 let (replication, block_size, length_before_last) = ns.open_file_layout(path)?;
                 let offset = length_before_last + previous.map_or(0, |previous| previous.num_bytes);

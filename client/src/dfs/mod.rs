@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 
 use common::conf::keys;
 use common::faults::{self, Channel};
@@ -152,7 +153,15 @@ impl DfsClient {
             .nameservice(nameservice)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
         let policy = failover::FailoverPolicy::from_conf(conf)?;
-        let proxies = failover::FailoverProxies::new(&namenodes, policy, rpc_client)?;
+        let ping = conf
+            .get_duration(
+                keys::IPC_PING_INTERVAL,
+                common::conf::TimeUnit::Milliseconds,
+            )
+            .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        let proxies = failover::FailoverProxies::new(&namenodes, policy, |authority| {
+            pinged_rpc_client(authority, ping)
+        })?;
         let first = proxies.first().clone();
         Ok(Self::with_rpc(
             first,
@@ -246,18 +255,35 @@ fn ha_nameservice(conf: &Configuration, uri: &str) -> Option<String> {
 
 /// A ClientProtocol client of `host:port`, connecting lazily.
 fn rpc_client(authority: &str) -> Result<ClientProtocolClient<Channel>> {
-    let endpoint = Endpoint::from_shared(format!("http://{authority}"))
+    Ok(client_of(namenode_endpoint(authority)?))
+}
+
+/// [`rpc_client`] for a NameNode of a HA nameservice: while calls are in flight it is
+/// pinged every `ping` and a NameNode that does not answer within `ping` fails them, so
+/// they fail over. (A paused process's kernel still accepts connections: without pings a
+/// call to it would wait forever; Hadoop's client pings every `ipc.ping.interval`.)
+fn pinged_rpc_client(authority: &str, ping: Duration) -> Result<ClientProtocolClient<Channel>> {
+    let endpoint = namenode_endpoint(authority)?
+        .http2_keep_alive_interval(ping)
+        .keep_alive_timeout(ping)
+        .keep_alive_while_idle(false);
+    Ok(client_of(endpoint))
+}
+
+fn namenode_endpoint(authority: &str) -> Result<Endpoint> {
+    Ok(Endpoint::from_shared(format!("http://{authority}"))
         .map_err(|error| {
             RemoteException::illegal_argument(format!(
                 "invalid NameNode address '{authority}': {error}"
             ))
         })?
-        .tcp_nodelay(true);
-    Ok(
-        ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES),
-    )
+        .tcp_nodelay(true))
+}
+
+fn client_of(endpoint: Endpoint) -> ClientProtocolClient<Channel> {
+    ClientProtocolClient::new(faults::channel(faults::CLIENT, endpoint))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
 }
 
 /// 16 random bytes in hex (Hadoop's `ClientId.getClientId`, a UUID's bytes).

@@ -19,6 +19,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::HADOOP_SECURITY_AUTHENTICATION, "simple"),
     (keys::HADOOP_SHELL_DELETE_LIMIT_NUM_FILES, "100"),
     (keys::NET_TOPOLOGY_SCRIPT_NUMBER_ARGS, "100"),
+    (keys::IPC_PING_INTERVAL, "60000"),
     // hdfs: namenode
     (
         keys::DFS_NAMENODE_NAME_DIR,

@@ -20,6 +20,9 @@ pub const FS_PERMISSIONS_UMASK_MODE: &str = "fs.permissions.umask-mode";
 pub const HADOOP_SECURITY_AUTHENTICATION: &str = "hadoop.security.authentication";
 /// Files `hadoop fs -rm -safely` deletes without asking.
 pub const HADOOP_SHELL_DELETE_LIMIT_NUM_FILES: &str = "hadoop.shell.delete.limit.num.files";
+/// Milliseconds between a client's pings of a NameNode of a HA nameservice while calls are
+/// in flight; one not answered within it fails them over.
+pub const IPC_PING_INTERVAL: &str = "ipc.ping.interval";
 /// Script that maps hosts to racks (ScriptBasedMapping); no default.
 pub const NET_TOPOLOGY_SCRIPT_FILE_NAME: &str = "net.topology.script.file.name";
 /// Hosts passed to one run of the topology script.

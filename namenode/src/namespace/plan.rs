@@ -203,6 +203,31 @@ impl Namespace {
         Ok((op, block))
     }
 
+    /// Hadoop's retry check for `addBlock`: when `previous` is the block before the file's
+    /// last one and the last one never received a byte, the call is a retry of the call that
+    /// allocated it (whose answer was lost, say across a failover): that block answers it,
+    /// instead of a second one that would leave the file with an empty block in its middle.
+    pub fn retried_add_block(
+        &self,
+        path: &str,
+        client_name: &str,
+        file_id: u64,
+        previous: Option<Block>,
+    ) -> Result<Option<Block>, RemoteException> {
+        let slot = self.open_file(path, client_name, file_id)?;
+        let file = self.inode(slot).file().expect("open_file returns a file");
+        let Some(last) = file.blocks.last() else {
+            return Ok(None);
+        };
+        let before_last = file
+            .blocks
+            .len()
+            .checked_sub(2)
+            .map(|index| file.blocks[index].id);
+        let is_retry = last.num_bytes == 0 && before_last == previous.map(|block| block.id);
+        Ok(is_retry.then_some(*last))
+    }
+
     /// Pipeline recovery: the last block of a file open by `client_name`
     /// moves to a new generation stamp.
     pub fn plan_bump_generation_stamp(
