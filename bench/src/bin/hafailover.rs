@@ -27,6 +27,10 @@ struct Args {
     /// `ha.zookeeper.session-timeout.ms` of the ZKFCs.
     #[arg(long, default_value_t = 3000)]
     session_timeout_ms: u64,
+    /// `dfs.client.failover.sleep.max.millis`: the cap of the client's backoff while no
+    /// NameNode is active (Hadoop: 15000; the HA mini-cluster: 1000).
+    #[arg(long, default_value_t = 1000)]
+    client_sleep_max_ms: u64,
 }
 
 #[tokio::main]
@@ -35,12 +39,16 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut cluster = HaCluster::builder()
         .session_timeout(Duration::from_millis(args.session_timeout_ms))
+        .set(
+            "dfs.client.failover.sleep.max.millis",
+            &args.client_sleep_max_ms.to_string(),
+        )
         .build()
         .await?;
     println!(
         "HA mini-cluster: ZooKeeper, 3 JournalNodes, 2 NameNodes + 2 ZKFCs (processes), 3 DataNodes; \
-         ha.health-monitor.check-interval.ms=500, session timeout {} ms",
-        args.session_timeout_ms
+         ha.health-monitor.check-interval.ms=500, session timeout {} ms, client backoff 100 ms .. {} ms",
+        args.session_timeout_ms, args.client_sleep_max_ms
     );
     for (label, host_lost) in [
         ("kill -9 of the active NameNode (ZKFC alive)", false),
