@@ -22,17 +22,11 @@ use proto::hdfs as pb;
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
 use proto::hdfs::datanode_protocol_client::DatanodeProtocolClient;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
-use tusk_tests::{content, create_options, eventually, hdfs, http, read_file, write_file};
+use tusk_tests::{
+    content, create_options, eventually, free_port, hdfs, http, read_file, write_file,
+};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The configuration of a two-NameNode nameservice `mycluster` under `base`.
 struct HaLayout {

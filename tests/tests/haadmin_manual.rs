@@ -6,17 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use tusk_tests::{binary, eventually, hdfs};
+use tusk_tests::{binary, eventually, free_port, hdfs};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Two NameNodes of `mycluster` on fixed loopback ports, each with its conf dir.
 struct HaCluster {

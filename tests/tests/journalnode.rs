@@ -350,7 +350,7 @@ mod processes {
 
     use client::DfsClient;
     use common::FsPermission;
-    use tusk_tests::{NameNodeProcess, binary, hdfs, write_namenode_conf};
+    use tusk_tests::{NameNodeProcess, binary, free_port, hdfs, write_namenode_conf};
 
     struct Daemon(Child);
 
@@ -359,14 +359,6 @@ mod processes {
             let _ = self.0.kill();
             let _ = self.0.wait();
         }
-    }
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
     }
 
     fn site(properties: &[(&str, String)]) -> String {

@@ -21,7 +21,7 @@ use proto::hdfs::{
     TransitionToActiveResponse, TransitionToStandbyRequest, TransitionToStandbyResponse,
 };
 use tonic::{Request, Response, Status};
-use tusk_tests::eventually;
+use tusk_tests::{eventually, free_port};
 
 const WAIT: Duration = Duration::from_secs(30);
 /// A ZooKeeper session timeout short enough for quick expiry, as the tests set it.
@@ -147,14 +147,6 @@ async fn serve(fake: FakeNameNode) -> SocketAddr {
             .serve_with_incoming(common::net::nodelay_incoming(listener)),
     );
     address
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Two NameNodes (fakes) of `mycluster` and the HA keys of a ZKFC beside `local`.

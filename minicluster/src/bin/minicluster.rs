@@ -45,10 +45,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = args.base_dir {
         builder = builder.base_dir(dir);
     }
-    for define in &args.defines {
-        let (key, value) = define
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("-D expects key=value, got '{define}'"))?;
+    for (key, value) in defines(&args.defines)? {
         builder = builder.set(key, value);
     }
     let cluster = builder.build().await?;
@@ -113,6 +110,18 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `-D key=value` overrides as pairs.
+fn defines(defines: &[String]) -> anyhow::Result<Vec<(&str, &str)>> {
+    defines
+        .iter()
+        .map(|define| {
+            define
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("-D expects key=value, got '{define}'"))
+        })
+        .collect()
+}
+
 /// The HA topology: starts it, writes a file through the nameservice, and prints how to watch
 /// a failover.
 async fn run_ha(args: Args) -> anyhow::Result<()> {
@@ -120,10 +129,7 @@ async fn run_ha(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = args.base_dir {
         builder = builder.base_dir(dir);
     }
-    for define in &args.defines {
-        let (key, value) = define
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("-D expects key=value, got '{define}'"))?;
+    for (key, value) in defines(&args.defines)? {
         builder = builder.set(key, value);
     }
     let cluster = builder.build().await?;
