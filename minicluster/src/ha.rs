@@ -12,12 +12,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use client::DfsClient;
+use common::time::Clock;
 use common::{Configuration, FsPermission};
 use datanode::DataNode;
 use namenode::{JournalNode, JournalNodeConfig};
+use nodemanager::AuxServices;
 use proto::hdfs::HaServiceState;
 use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
 
+use crate::yarn::MiniYarn;
 use crate::zookeeper::ZooKeeperServer;
 use crate::{datanode_config, test_settings, write_conf_dir};
 
@@ -36,6 +39,7 @@ pub struct HaClusterBuilder {
     overrides: Vec<(String, String)>,
     hdfs_binary: Option<PathBuf>,
     session_timeout: Duration,
+    nodemanagers: usize,
 }
 
 impl Default for HaClusterBuilder {
@@ -46,6 +50,7 @@ impl Default for HaClusterBuilder {
             overrides: Vec::new(),
             hdfs_binary: None,
             session_timeout: Duration::from_secs(3),
+            nodemanagers: 0,
         }
     }
 }
@@ -80,6 +85,13 @@ impl HaClusterBuilder {
     /// within it).
     pub fn session_timeout(mut self, timeout: Duration) -> Self {
         self.session_timeout = timeout;
+        self
+    }
+
+    /// Also starts YARN (a ResourceManager and `count` NodeManagers, in this process) over the
+    /// nameservice, so MapReduce jobs can run across a failover.
+    pub fn nodemanagers(mut self, count: usize) -> Self {
+        self.nodemanagers = count;
         self
     }
 
@@ -218,6 +230,7 @@ impl HaClusterBuilder {
             namenodes: Vec::new(),
             zkfcs: Vec::new(),
             datanodes: Vec::new(),
+            yarn: None,
         };
         for index in 0..NAMENODE_IDS.len() {
             cluster.write_daemon_conf(index)?;
@@ -251,6 +264,20 @@ impl HaClusterBuilder {
             cluster.start_datanode(index).await?;
         }
         cluster.wait_until_writable(Duration::from_secs(60)).await?;
+        if self.nodemanagers > 0 {
+            let conf_dir = cluster.conf_dir();
+            let yarn = MiniYarn::start(
+                &mut cluster.conf,
+                &cluster.base_dir,
+                conf_dir,
+                Clock::system(),
+                self.nodemanagers,
+                AuxServices::new(),
+                &self.overrides,
+            )
+            .await?;
+            cluster.yarn = Some(yarn);
+        }
         Ok(cluster)
     }
 }
@@ -304,6 +331,7 @@ pub struct HaCluster {
     namenodes: Vec<Daemon>,
     zkfcs: Vec<Daemon>,
     datanodes: Vec<Option<DataNode>>,
+    yarn: Option<MiniYarn>,
 }
 
 impl HaCluster {
@@ -545,8 +573,18 @@ impl HaCluster {
         self.wait_until_writable(Duration::from_secs(60)).await
     }
 
+    /// The cluster's YARN (built with [`HaClusterBuilder::nodemanagers`]).
+    pub fn yarn(&self) -> anyhow::Result<&MiniYarn> {
+        self.yarn
+            .as_ref()
+            .context("the HA mini-cluster has no YARN (use .nodemanagers(n))")
+    }
+
     /// Stops every daemon.
     pub async fn shutdown(mut self) {
+        if let Some(yarn) = self.yarn.take() {
+            yarn.stop().await;
+        }
         for zkfc in &mut self.zkfcs {
             zkfc.kill();
         }

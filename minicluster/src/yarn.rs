@@ -5,18 +5,23 @@
 //! 200 ms memory monitor); `.set(..)` on the builder overrides any of it.
 //! Each NodeManager runs its own MapReduce shuffle service on port 0 unless
 //! the builder was given auxiliary services of its own.
+//!
+//! [`MiniYarn`] stands on its own so that both the [`MiniCluster`] and the HA
+//! mini-cluster ([`crate::ha::HaCluster`]) can run YARN over their HDFS.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use client::yarn::YarnClient;
-use common::faults;
+use common::time::Clock;
+use common::{Configuration, faults};
 use mapreduce::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME, parse_shuffle_port};
 use mapreduce::shuffle::ShuffleHandler;
 use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
-use crate::{MiniCluster, RESOURCEMANAGER, datanode_host, nodemanager_name};
+use crate::{MiniCluster, RESOURCEMANAGER, datanode_host, nodemanager_name, write_conf_dir};
 
 /// Defaults of a mini-cluster's YARN, before the builder's overrides.
 const YARN_DEFAULTS: &[(&str, &str)] = &[
@@ -45,31 +50,42 @@ const YARN_DEFAULTS: &[(&str, &str)] = &[
 /// The key naming the auxiliary services NodeManagers run.
 const AUX_SERVICES_KEY: &str = "yarn.nodemanager.aux-services";
 
-/// The YARN daemons of a [`MiniCluster`].
+/// A mini-cluster's YARN daemons: a ResourceManager and NodeManagers, in
+/// this process, over the HDFS the configuration names.
 pub struct MiniYarn {
+    /// The cluster's configuration with the ResourceManager's addresses.
+    conf: Configuration,
+    base_dir: PathBuf,
+    conf_dir: PathBuf,
+    clock: Clock,
     resourcemanager: Option<ResourceManager>,
     nodemanagers: Vec<Option<NodeManager>>,
     aux_services: AuxServices,
 }
 
-impl MiniCluster {
-    /// Starts the ResourceManager and `count` NodeManagers; called by the
-    /// builder when `.nodemanagers(n)` was given.
-    pub(crate) async fn start_yarn(
-        &mut self,
+impl MiniYarn {
+    /// Starts the ResourceManager and `count` NodeManagers. Adds YARN's keys
+    /// (the defaults above unless `overrides` name them, and the
+    /// ResourceManager's addresses) to `conf` and rewrites `conf_dir` with
+    /// it, so tools and containers find this YARN.
+    pub(crate) async fn start(
+        conf: &mut Configuration,
+        base_dir: &Path,
+        conf_dir: PathBuf,
+        clock: Clock,
         count: usize,
         aux_services: AuxServices,
         overrides: &[(String, String)],
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Self> {
         let host = "127.0.0.1";
         let overridden = |key: &str| overrides.iter().any(|(overridden, _)| overridden == key);
         for (key, value) in YARN_DEFAULTS {
             if !overridden(key) {
-                self.conf.set(key, *value);
+                conf.set(key, *value);
             }
         }
         if aux_services.is_empty() && !overridden(AUX_SERVICES_KEY) {
-            self.conf.set(AUX_SERVICES_KEY, SHUFFLE_SERVICE_NAME);
+            conf.set(AUX_SERVICES_KEY, SHUFFLE_SERVICE_NAME);
         }
         for key in [
             "yarn.resourcemanager.address",
@@ -77,34 +93,40 @@ impl MiniCluster {
             "yarn.resourcemanager.resource-tracker.address",
             "yarn.resourcemanager.webapp.address",
         ] {
-            self.conf.set(key, format!("{host}:0"));
+            conf.set(key, format!("{host}:0"));
         }
-        let resourcemanager = self.resourcemanager_start().await?;
-        let addresses = resourcemanager.addresses();
-        self.conf
-            .set("yarn.resourcemanager.address", addresses.client.to_string());
-        self.conf.set(
-            "yarn.resourcemanager.scheduler.address",
-            addresses.scheduler.to_string(),
-        );
-        self.conf.set(
-            "yarn.resourcemanager.resource-tracker.address",
-            addresses.tracker.to_string(),
-        );
-        self.conf.set(
-            "yarn.resourcemanager.webapp.address",
-            addresses.webapp.to_string(),
-        );
-        self.write_conf_dir()?;
-        self.yarn = Some(MiniYarn {
-            resourcemanager: Some(resourcemanager),
+        let mut yarn = Self {
+            conf: conf.clone(),
+            base_dir: base_dir.to_path_buf(),
+            conf_dir,
+            clock,
+            resourcemanager: None,
             nodemanagers: (0..count).map(|_| None).collect(),
             aux_services,
-        });
-        for index in 0..count {
-            self.start_nodemanager(index).await?;
+        };
+        let resourcemanager = yarn.resourcemanager_start().await?;
+        let addresses = resourcemanager.addresses();
+        for (key, address) in [
+            ("yarn.resourcemanager.address", addresses.client),
+            (
+                "yarn.resourcemanager.scheduler.address",
+                addresses.scheduler,
+            ),
+            (
+                "yarn.resourcemanager.resource-tracker.address",
+                addresses.tracker,
+            ),
+            ("yarn.resourcemanager.webapp.address", addresses.webapp),
+        ] {
+            conf.set(key, address.to_string());
         }
-        Ok(())
+        write_conf_dir(conf, &yarn.conf_dir)?;
+        yarn.conf = conf.clone();
+        yarn.resourcemanager = Some(resourcemanager);
+        for index in 0..count {
+            yarn.start_nodemanager(index).await?;
+        }
+        Ok(yarn)
     }
 
     /// Starts a ResourceManager on the addresses of `self.conf`, with the
@@ -129,11 +151,7 @@ impl MiniCluster {
     /// Stops the ResourceManager (its state is in memory and goes with it);
     /// the NodeManagers keep running and heartbeat into the void.
     pub async fn stop_resourcemanager(&mut self) {
-        let stopped = self
-            .yarn
-            .as_mut()
-            .and_then(|yarn| yarn.resourcemanager.take());
-        if let Some(resourcemanager) = stopped {
+        if let Some(resourcemanager) = self.resourcemanager.take() {
             resourcemanager.stop().await;
         }
     }
@@ -142,27 +160,13 @@ impl MiniCluster {
     /// register with it again on their next heartbeats.
     pub async fn restart_resourcemanager(&mut self) -> anyhow::Result<()> {
         self.stop_resourcemanager().await;
-        let resourcemanager = self.resourcemanager_start().await?;
-        self.yarn_mut()?.resourcemanager = Some(resourcemanager);
+        self.resourcemanager = Some(self.resourcemanager_start().await?);
         Ok(())
-    }
-
-    fn yarn(&self) -> anyhow::Result<&MiniYarn> {
-        self.yarn
-            .as_ref()
-            .context("the mini-cluster has no YARN (use .nodemanagers(n))")
-    }
-
-    fn yarn_mut(&mut self) -> anyhow::Result<&mut MiniYarn> {
-        self.yarn
-            .as_mut()
-            .context("the mini-cluster has no YARN (use .nodemanagers(n))")
     }
 
     /// The running ResourceManager.
     pub fn resourcemanager(&self) -> anyhow::Result<&ResourceManager> {
-        self.yarn()?
-            .resourcemanager
+        self.resourcemanager
             .as_ref()
             .context("the ResourceManager is stopped")
     }
@@ -196,7 +200,7 @@ impl MiniCluster {
             dir.join("logs").display().to_string(),
         );
         let mut config = NodeManagerConfig::from_conf(&conf)?;
-        config.container_conf_dir = Some(self.conf_dir());
+        config.container_conf_dir = Some(self.conf_dir.clone());
         Ok(config)
     }
 
@@ -205,7 +209,7 @@ impl MiniCluster {
     /// its own.
     pub async fn start_nodemanager(&mut self, index: usize) -> anyhow::Result<()> {
         let config = self.nodemanager_config(index)?;
-        let mut aux_services = self.yarn()?.aux_services.clone();
+        let mut aux_services = self.aux_services.clone();
         if !aux_services
             .iter()
             .any(|service| service.name() == SHUFFLE_SERVICE_NAME)
@@ -226,31 +230,24 @@ impl MiniCluster {
             addresses.push(format!("{host}:{port}"));
         }
         faults::register(&nodemanager_name(index), addresses);
-        let yarn = self.yarn_mut()?;
-        if index >= yarn.nodemanagers.len() {
-            yarn.nodemanagers.resize_with(index + 1, || None);
+        if index >= self.nodemanagers.len() {
+            self.nodemanagers.resize_with(index + 1, || None);
         }
-        yarn.nodemanagers[index] = Some(nodemanager);
+        self.nodemanagers[index] = Some(nodemanager);
         Ok(())
     }
 
     /// Stops NodeManager `index`: its containers are killed and it stops
     /// heartbeating; the RM declares it LOST after the expiry interval.
     pub async fn stop_nodemanager(&mut self, index: usize) {
-        let stopped = self
-            .yarn
-            .as_mut()
-            .and_then(|yarn| yarn.nodemanagers.get_mut(index))
-            .and_then(Option::take);
-        if let Some(nodemanager) = stopped {
+        if let Some(nodemanager) = self.nodemanagers.get_mut(index).and_then(Option::take) {
             nodemanager.stop().await;
         }
     }
 
     /// The running NodeManager `index`.
     pub fn nodemanager(&self, index: usize) -> anyhow::Result<&NodeManager> {
-        self.yarn()?
-            .nodemanagers
+        self.nodemanagers
             .get(index)
             .and_then(Option::as_ref)
             .with_context(|| format!("NodeManager {index} is not running"))
@@ -258,15 +255,14 @@ impl MiniCluster {
 
     /// The running NodeManager with this node id (`host:port`).
     pub fn nodemanager_by_id(&self, node_id: &str) -> Option<&NodeManager> {
-        let yarn = self.yarn.as_ref()?;
-        yarn.nodemanagers
+        self.nodemanagers
             .iter()
             .flatten()
             .find(|nodemanager| nodemanager.node_id() == node_id)
     }
 
     pub fn num_nodemanagers(&self) -> usize {
-        self.yarn.as_ref().map_or(0, |yarn| yarn.nodemanagers.len())
+        self.nodemanagers.len()
     }
 
     /// Waits until `count` NodeManagers are RUNNING at the RM.
@@ -293,15 +289,86 @@ impl MiniCluster {
     }
 
     /// Stops the NodeManagers, then the ResourceManager.
-    pub(crate) async fn stop_yarn(&mut self) {
-        let Some(mut yarn) = self.yarn.take() else {
-            return;
-        };
-        for nodemanager in yarn.nodemanagers.iter_mut().filter_map(Option::take) {
+    pub async fn stop(mut self) {
+        for nodemanager in self.nodemanagers.iter_mut().filter_map(Option::take) {
             nodemanager.stop().await;
         }
-        if let Some(resourcemanager) = yarn.resourcemanager.take() {
-            resourcemanager.stop().await;
+        self.stop_resourcemanager().await;
+    }
+}
+
+/// The YARN of a [`MiniCluster`] built with `.nodemanagers(n)`.
+impl MiniCluster {
+    /// Starts the ResourceManager and `count` NodeManagers; called by the
+    /// builder when `.nodemanagers(n)` was given.
+    pub(crate) async fn start_yarn(
+        &mut self,
+        count: usize,
+        aux_services: AuxServices,
+        overrides: &[(String, String)],
+    ) -> anyhow::Result<()> {
+        let conf_dir = self.conf_dir();
+        let yarn = MiniYarn::start(
+            &mut self.conf,
+            &self.base_dir,
+            conf_dir,
+            self.clock.clone(),
+            count,
+            aux_services,
+            overrides,
+        )
+        .await?;
+        self.yarn = Some(yarn);
+        Ok(())
+    }
+
+    /// The cluster's YARN.
+    pub fn yarn(&self) -> anyhow::Result<&MiniYarn> {
+        self.yarn
+            .as_ref()
+            .context("the mini-cluster has no YARN (use .nodemanagers(n))")
+    }
+
+    /// The cluster's YARN, to stop and start its daemons.
+    pub fn yarn_mut(&mut self) -> anyhow::Result<&mut MiniYarn> {
+        self.yarn
+            .as_mut()
+            .context("the mini-cluster has no YARN (use .nodemanagers(n))")
+    }
+
+    /// The running ResourceManager.
+    pub fn resourcemanager(&self) -> anyhow::Result<&ResourceManager> {
+        self.yarn()?.resourcemanager()
+    }
+
+    /// `http://host:port` of the ResourceManager's web UI and REST API.
+    pub fn resourcemanager_web_url(&self) -> anyhow::Result<String> {
+        self.yarn()?.resourcemanager_web_url()
+    }
+
+    /// A YARN client of this cluster, as the current user.
+    pub fn yarn_client(&self) -> anyhow::Result<YarnClient> {
+        self.yarn()?.yarn_client()
+    }
+
+    /// The running NodeManager `index`.
+    pub fn nodemanager(&self, index: usize) -> anyhow::Result<&NodeManager> {
+        self.yarn()?.nodemanager(index)
+    }
+
+    /// Waits until `count` NodeManagers are RUNNING at the RM.
+    pub async fn wait_nodemanagers(
+        &self,
+        count: usize,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<()> {
+        self.yarn()?.wait_nodemanagers(count, timeout).await
+    }
+
+    /// Stops the NodeManagers, then the ResourceManager.
+    pub(crate) async fn stop_yarn(&mut self) {
+        if let Some(yarn) = self.yarn.take() {
+            yarn.stop().await;
         }
     }
 }

@@ -288,7 +288,7 @@ async fn a_silent_nodemanager_is_lost_only_once_the_clock_passes_its_expiry() {
         .await
         .unwrap();
     let silent = cluster.nodemanager(1).unwrap().node_id().to_string();
-    cluster.stop_nodemanager(1).await;
+    cluster.yarn_mut().unwrap().stop_nodemanager(1).await;
     let yarn = cluster.yarn_client().unwrap();
     let state_of = async |node_id: &str| {
         yarn.nodes(&[]).await.unwrap().into_iter().find_map(|node| {

@@ -441,7 +441,7 @@ async fn a_nodemanager_lost_after_the_maps_makes_the_am_run_them_again() {
     let victim = (0..2)
         .find(|&index| minicluster::datanode_host(index) != am_host)
         .unwrap();
-    cluster.stop_nodemanager(victim).await;
+    cluster.yarn_mut().unwrap().stop_nodemanager(victim).await;
     let (code, stderr) = finish(job).await;
     assert_eq!(code, 0, "{stderr}");
     assert!(

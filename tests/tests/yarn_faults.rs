@@ -64,7 +64,7 @@ async fn a_container_over_its_memory_limit_is_killed_and_the_am_sees_it() {
 async fn kill_am_process(cluster: &MiniCluster, report: &pb::ApplicationReport) {
     let container: ContainerId = report.am_container_id.parse().unwrap();
     let pid = eventually(Duration::from_secs(30), "the AM process", || async {
-        (0..cluster.num_nodemanagers())
+        (0..cluster.yarn().unwrap().num_nodemanagers())
             .filter_map(|index| cluster.nodemanager(index).ok())
             .find_map(|nodemanager| nodemanager.containers().container_pid(container))
     })
@@ -192,7 +192,7 @@ async fn a_lost_nodemanagers_containers_are_replaced_elsewhere() {
     )
     .await;
     let node_id = cluster.nodemanager(victim).unwrap().node_id().to_string();
-    cluster.stop_nodemanager(victim).await;
+    cluster.yarn_mut().unwrap().stop_nodemanager(victim).await;
     eventually(Duration::from_secs(30), "the node to be LOST", || async {
         let nodes = client.nodes(&[pb::NodeState::NodeLost]).await.ok()?;
         nodes

@@ -61,7 +61,12 @@ async fn two_busy_queues_share_the_cluster_seventy_thirty() {
     };
     let apps = eventually(Duration::from_secs(30), "both AMs registered", running).await;
     for index in 1..=8 {
-        cluster.start_nodemanager(index).await.unwrap();
+        cluster
+            .yarn_mut()
+            .unwrap()
+            .start_nodemanager(index)
+            .await
+            .unwrap();
     }
     let total_mb = 9 * 256;
     let used = |name: &'static str| {
