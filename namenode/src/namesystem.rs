@@ -809,7 +809,7 @@ impl Namesystem {
             let _namespace = self.write();
             editlog.roll()
         };
-        editlog.wait_synced(first - 1).await?;
+        editlog.wait_rolled(first).await?;
         tracing::info!(txid, "saved namespace");
         Ok(txid)
     }
@@ -826,7 +826,7 @@ impl Namesystem {
             }
             editlog.roll()
         };
-        editlog.wait_synced(first - 1).await?;
+        editlog.wait_rolled(first).await?;
         Ok(first)
     }
 

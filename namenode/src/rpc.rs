@@ -11,6 +11,7 @@ use proto::hdfs::client_protocol_server::ClientProtocol;
 use tonic::{Request, Response, Status};
 
 use crate::blockmanager::{AdminState, DatanodeLocation};
+use crate::ha::OperationCategory;
 use crate::namespace::{Block, Caller, CreateRequest, INodeStatus};
 use crate::namesystem::{LocatedBlock, Namesystem};
 use crate::retry_cache::{RetryCache, RpcIds};
@@ -438,6 +439,7 @@ impl ClientProtocol for ClientRpc {
         &self,
         _request: Request<pb::GetFsStatsRequest>,
     ) -> RpcResult<pb::GetFsStatsResponse> {
+        self.namesystem.check_operation(OperationCategory::Read)?;
         let counts = self.namesystem.counts();
         let stats = self.namesystem.blocks().stats();
         Ok(Response::new(pb::GetFsStatsResponse {
@@ -488,6 +490,7 @@ impl ClientProtocol for ClientRpc {
         &self,
         _request: Request<pb::GetServerDefaultsRequest>,
     ) -> RpcResult<pb::GetServerDefaultsResponse> {
+        self.namesystem.check_operation(OperationCategory::Read)?;
         let config = self.namesystem.config();
         Ok(Response::new(pb::GetServerDefaultsResponse {
             block_size: config.default_block_size,
@@ -522,6 +525,7 @@ impl ClientProtocol for ClientRpc {
         &self,
         request: Request<pb::UpdatePipelineRequest>,
     ) -> RpcResult<pb::UpdatePipelineResponse> {
+        self.namesystem.check_operation(OperationCategory::Write)?;
         let r = request.into_inner();
         let new_block = block(&r.new_block.required("new_block")?);
         self.namesystem
@@ -533,6 +537,7 @@ impl ClientProtocol for ClientRpc {
         &self,
         request: Request<pb::ClientReportBadBlocksRequest>,
     ) -> RpcResult<pb::ClientReportBadBlocksResponse> {
+        self.namesystem.check_operation(OperationCategory::Write)?;
         for bad in request.into_inner().blocks {
             let reported = block(&bad.block.required("block")?);
             self.namesystem.blocks().report_bad_block(
@@ -548,6 +553,7 @@ impl ClientProtocol for ClientRpc {
         &self,
         request: Request<pb::RenewLeaseRequest>,
     ) -> RpcResult<pb::RenewLeaseResponse> {
+        self.namesystem.check_operation(OperationCategory::Write)?;
         self.namesystem
             .renew_lease(&request.into_inner().client_name);
         Ok(Response::new(pb::RenewLeaseResponse {}))

@@ -237,6 +237,9 @@ async fn both_start_standby_and_refuse_clients_until_one_is_made_active() {
         assert_standby_refusal(write, "WRITE");
         let read = fs.get_file_info("/").await.unwrap_err();
         assert_standby_refusal(read, "READ");
+        assert_standby_refusal(fs.fs_stats().await.unwrap_err(), "READ");
+        assert_standby_refusal(fs.server_defaults().await.unwrap_err(), "READ");
+        assert_standby_refusal(fs.renew_lease().await.unwrap_err(), "WRITE");
         let (status, _) = is_active(namenode);
         assert_eq!(status, 405);
     }
@@ -794,6 +797,84 @@ async fn the_standby_checkpoint_lands_on_the_active() {
         "the standby keeps the checkpoint it uploaded"
     );
     stop(pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_checkpoint_purges_old_segments_from_the_journal_nodes() {
+    let base = tempfile::tempdir().unwrap();
+    let (journal_nodes, uri) = start_journal_nodes(base.path()).await;
+    let layout = HaLayout::new(
+        base.path(),
+        &[
+            ("dfs.namenode.shared.edits.dir", &uri),
+            ("dfs.namenode.checkpoint.txns", "10"),
+            ("dfs.namenode.checkpoint.check.period", "100ms"),
+            ("dfs.namenode.num.checkpoints.retained", "1"),
+            ("dfs.namenode.num.extra.edits.retained", "0"),
+        ],
+    );
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let fs = client(&pair[0]);
+    let journal_dirs: Vec<PathBuf> = (0..3)
+        .map(|index| {
+            base.path()
+                .join(format!("journal{index}/mycluster/current"))
+        })
+        .collect();
+    let finalized = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("edits_") && !name.starts_with("edits_inprogress"))
+            .collect();
+        names.sort();
+        names
+    };
+    let mut round = 0;
+    let mut write_and_roll = async || {
+        round += 1;
+        for index in 0..12 {
+            fs.mkdirs(
+                &format!("/purge/{round}/{index}"),
+                FsPermission::new(0o755),
+                true,
+            )
+            .await
+            .unwrap();
+        }
+        fs.roll_edits().await.unwrap();
+    };
+    write_and_roll().await;
+    let oldest = finalized(&journal_dirs[0])[0].clone();
+    for dir in &journal_dirs {
+        assert!(
+            finalized(dir).contains(&oldest),
+            "{dir:?}: {:?}",
+            finalized(dir)
+        );
+    }
+    // Each round writes and rolls a segment; the standby's checkpoints move on, and the
+    // active, once one is installed, purges what no retained image needs everywhere.
+    eventually(
+        DEADLINE,
+        "the JournalNodes to drop the oldest segment",
+        async || {
+            write_and_roll().await;
+            !journal_dirs
+                .iter()
+                .any(|dir| finalized(dir).contains(&oldest))
+        },
+    )
+    .await;
+    assert!(
+        newest_image(&base.path().join("nn1/current")).unwrap_or(0) > 1,
+        "a checkpoint reached the active first"
+    );
+    stop(pair).await;
+    for node in journal_nodes {
+        node.stop().await;
+    }
 }
 
 fn newest_image(current: &Path) -> Option<u64> {

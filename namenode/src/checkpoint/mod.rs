@@ -278,20 +278,22 @@ impl Checkpoints {
         }
 
         let retention = self.config.retention;
-        tokio::task::spawn_blocking(move || -> io::Result<()> {
+        let min_txid_to_keep = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             for (current, upload) in currents.iter().zip(&uploads) {
                 let image = current.join(image_name(txid));
                 fs::rename(upload, &image)?;
                 fsimage::write_md5_file(&image, &written.md5_hex, &image_name(txid))?;
                 sync_dir(current)?;
             }
-            purge(&currents, retention);
-            Ok(())
+            Ok(purge(&currents, retention))
         })
         .await
         .map_err(|error| UploadError::Io(error.to_string()))?
         .map_err(|error| UploadError::Io(format!("cannot install the checkpoint: {error}")))?;
         info!(txid, bytes = written.len, "installed a checkpoint image");
+        if let Some(editlog) = self.namesystem.editlog() {
+            editlog.purge_shared_logs(min_txid_to_keep).await;
+        }
         Ok(())
     }
 
@@ -309,13 +311,14 @@ fn upload_name(txid: u64) -> String {
 }
 
 /// Applies the retention policy to `currents` and removes leftover uploads.
-/// Only call it while no upload is running. Failures are logged.
-pub fn purge(currents: &[PathBuf], retention: RetentionPolicy) {
+/// Only call it while no upload is running. Failures are logged. Returns the
+/// first txid kept ([`retention::PurgePlan::min_txid_to_keep`]).
+pub fn purge(currents: &[PathBuf], retention: RetentionPolicy) -> u64 {
     let listing = match storage::list_files(currents) {
         Ok(listing) => listing,
         Err(error) => {
             warn!(%error, "cannot list name dirs for purging");
-            return;
+            return 0;
         }
     };
     let images: Vec<u64> = listing.images.keys().copied().collect();
@@ -359,6 +362,7 @@ pub fn purge(currents: &[PathBuf], retention: RetentionPolicy) {
             "purged old images and edits"
         );
     }
+    plan.min_txid_to_keep
 }
 
 fn remove_logged(path: &Path) {

@@ -21,6 +21,9 @@ pub struct PurgePlan {
     pub images: Vec<u64>,
     /// `(start, end)` of the finalized segments to delete.
     pub segments: Vec<(u64, u64)>,
+    /// The first txid still kept: a shared journal purges the segments
+    /// ending before it (Hadoop's `purgeLogsOlderThan`). 0 keeps everything.
+    pub min_txid_to_keep: u64,
 }
 
 /// Plans the purge for the images at `image_txids` and the finalized
@@ -55,9 +58,14 @@ pub fn plan(image_txids: &[u64], segments: &[(u64, u64)], policy: RetentionPolic
         .saturating_sub(policy.max_extra_segments);
     purged_segments.extend_from_slice(&extra_segments[..too_many]);
     purged_segments.sort_unstable();
+    let min_txid_to_keep = purged_segments
+        .iter()
+        .map(|&(_, end)| end + 1)
+        .fold(min_txid_to_keep, u64::max);
     PurgePlan {
         images: purged_images,
         segments: purged_segments,
+        min_txid_to_keep,
     }
 }
 
@@ -80,6 +88,7 @@ mod tests {
         let plan = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 0));
         assert_eq!(plan.images, vec![0, 10]);
         assert_eq!(plan.segments, vec![(1, 10), (11, 20)]);
+        assert_eq!(plan.min_txid_to_keep, 21);
     }
 
     #[test]
@@ -88,8 +97,10 @@ mod tests {
         // stays while (1, 10) goes.
         let some_extra = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 5));
         assert_eq!(some_extra.segments, vec![(1, 10)]);
+        assert_eq!(some_extra.min_txid_to_keep, 16);
         let everything = plan(&[0, 10, 20, 30], &SEGMENTS, policy(2, 1_000_000));
         assert!(everything.segments.is_empty());
+        assert_eq!(everything.min_txid_to_keep, 0);
     }
 
     #[test]
@@ -98,6 +109,10 @@ mod tests {
         capped.max_extra_segments = 1;
         let plan = plan(&[30], &SEGMENTS, capped);
         assert_eq!(plan.segments, vec![(1, 10), (11, 20)]);
+        assert_eq!(
+            plan.min_txid_to_keep, 21,
+            "the shared journal drops them too"
+        );
     }
 
     #[test]

@@ -96,6 +96,11 @@ impl Journal {
         self.segment_start
     }
 
+    /// The JournalNodes this journal also writes to.
+    pub fn quorum(&self) -> Option<&QuorumJournal> {
+        self.quorum.as_ref().map(|shared| &shared.quorum)
+    }
+
     /// Appends `bytes` to every copy and makes them durable. A directory that
     /// fails is dropped (and logged) as long as another one still works.
     pub fn write_and_sync(&mut self, bytes: &[u8]) -> io::Result<()> {

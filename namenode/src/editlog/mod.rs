@@ -17,7 +17,9 @@ use common::RemoteException;
 use proto::namenode_storage::EditRecord;
 use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
-use tracing::error;
+use tracing::{error, info, warn};
+
+use crate::qjournal::QuorumJournal;
 
 pub use journal::{Journal, finalize_segment, terminate_on_journal_failure};
 
@@ -25,6 +27,8 @@ pub use journal::{Journal, finalize_segment, terminate_on_journal_failure};
 #[derive(Clone, Debug, Default)]
 struct SyncState {
     synced_txid: u64,
+    /// First txid of the segment the journal has open (rolls done so far).
+    segment_start: u64,
     failure: Option<Arc<str>>,
 }
 
@@ -51,6 +55,8 @@ struct Shared {
 pub struct EditLog {
     shared: Arc<Shared>,
     syncer: Mutex<Option<thread::JoinHandle<()>>>,
+    /// The JournalNodes this log also writes to, as their writer.
+    quorum: Option<QuorumJournal>,
 }
 
 impl EditLog {
@@ -70,9 +76,11 @@ impl EditLog {
             wakeup: Condvar::new(),
             synced: watch::Sender::new(SyncState {
                 synced_txid: last_txid,
+                segment_start: journal.segment_start(),
                 failure: None,
             }),
         });
+        let quorum = journal.quorum().cloned();
         let syncer_shared = shared.clone();
         let syncer = thread::Builder::new()
             .name("edit-log-syncer".into())
@@ -81,6 +89,24 @@ impl EditLog {
         Self {
             shared,
             syncer: Mutex::new(Some(syncer)),
+            quorum,
+        }
+    }
+
+    /// Asks the shared journal (when this log writes one) to drop the
+    /// segments ending before `min_txid_to_keep`, as Hadoop's active does
+    /// after a checkpoint; the standby never purges shared storage. A
+    /// failure is logged: the segments are only kept longer.
+    pub async fn purge_shared_logs(&self, min_txid_to_keep: u64) {
+        let Some(quorum) = &self.quorum else {
+            return;
+        };
+        if min_txid_to_keep == 0 {
+            return;
+        }
+        match quorum.purge_logs(min_txid_to_keep).await {
+            Ok(()) => info!(min_txid_to_keep, "purged the shared edits"),
+            Err(error) => warn!(min_txid_to_keep, %error, "cannot purge the shared edits"),
         }
     }
 
@@ -144,15 +170,27 @@ impl EditLog {
         if self.shared.synced.borrow().synced_txid >= txid {
             return Ok(());
         }
+        self.wait_until(|state| state.synced_txid >= txid).await
+    }
+
+    /// Waits until the segments before `first_txid` (a [`EditLog::roll`]'s
+    /// answer) are finalized in every journal, as Hadoop's `rollEditLog`
+    /// has done when it returns.
+    pub async fn wait_rolled(&self, first_txid: u64) -> Result<(), RemoteException> {
+        self.wait_until(|state| state.segment_start >= first_txid)
+            .await
+    }
+
+    /// Waits until the syncer's progress satisfies `done`, or fails with
+    /// the sync failure that stopped it short of that.
+    async fn wait_until(&self, done: impl Fn(&SyncState) -> bool) -> Result<(), RemoteException> {
         let mut receiver = self.shared.synced.subscribe();
         let state = receiver
-            .wait_for(|state| state.synced_txid >= txid || state.failure.is_some())
+            .wait_for(|state| done(state) || state.failure.is_some())
             .await
             .map_err(|_| RemoteException::io("edit log syncer stopped"))?;
         match &state.failure {
-            Some(failure) if state.synced_txid < txid => {
-                Err(RemoteException::io(failure.to_string()))
-            }
+            Some(failure) if !done(&state) => Err(RemoteException::io(failure.to_string())),
             _ => Ok(()),
         }
     }
@@ -238,9 +276,10 @@ fn run_syncer(shared: &Shared, mut journal: Journal) {
         }
         match result {
             Ok(()) => {
-                shared
-                    .synced
-                    .send_modify(|state| state.synced_txid = last_txid);
+                shared.synced.send_modify(|state| {
+                    state.synced_txid = last_txid;
+                    state.segment_start = journal.segment_start();
+                });
             }
             Err(failure) => {
                 error!(error = %failure, "edit log sync failed; the NameNode stops accepting writes");

@@ -263,8 +263,24 @@ pub async fn quorum<T: Send + 'static>(
     timeout: Duration,
     call: impl Fn(&Logger, Duration) -> Answer<T>,
 ) -> Result<Vec<(usize, T)>, QuorumError> {
-    let total = loggers.len();
-    let (sender, mut answers) = mpsc::unbounded_channel();
+    dispatch(loggers, timeout, call).wait(needed).await
+}
+
+/// Calls started on every logger, their answers still to come.
+pub struct Dispatched<'a, T> {
+    loggers: &'a [Logger],
+    timeout: Duration,
+    answers: mpsc::UnboundedReceiver<(usize, Result<T, String>)>,
+}
+
+/// Starts `call` on every logger, without waiting: an ordered call is queued
+/// on its logger when this returns.
+pub fn dispatch<T: Send + 'static>(
+    loggers: &[Logger],
+    timeout: Duration,
+    call: impl Fn(&Logger, Duration) -> Answer<T>,
+) -> Dispatched<'_, T> {
+    let (sender, answers) = mpsc::unbounded_channel();
     for (index, logger) in loggers.iter().enumerate() {
         let answer = call(logger, timeout);
         let sender = sender.clone();
@@ -272,46 +288,64 @@ pub async fn quorum<T: Send + 'static>(
             let _ = sender.send((index, answer.await));
         });
     }
-    drop(sender);
-    let deadline = Instant::now() + timeout;
-    let mut successes = Vec::new();
-    let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
-    loop {
-        if successes.len() >= needed {
-            return Ok(successes);
-        }
-        let failed = outcomes
-            .iter()
-            .filter(|(_, outcome)| outcome.is_err())
-            .count();
-        if failed > total - needed {
-            let (ok, failures) = split(loggers, &outcomes);
-            return Err(QuorumError::Quorum {
-                needed,
-                total,
-                successes: ok,
-                failures,
-            });
-        }
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(remaining, answers.recv()).await {
-            Ok(Some((index, Ok(answer)))) => {
-                outcomes.push((index, Ok(())));
-                successes.push((index, answer));
+    Dispatched {
+        loggers,
+        timeout,
+        answers,
+    }
+}
+
+impl<T> Dispatched<'_, T> {
+    /// Waits until `needed` calls succeeded (their answers, with the
+    /// logger's index, in arrival order), too many failed, or the timeout
+    /// passed.
+    pub async fn wait(self, needed: usize) -> Result<Vec<(usize, T)>, QuorumError> {
+        let Self {
+            loggers,
+            timeout,
+            mut answers,
+        } = self;
+        let total = loggers.len();
+        let deadline = Instant::now() + timeout;
+        let mut successes = Vec::new();
+        let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
+        loop {
+            if successes.len() >= needed {
+                return Ok(successes);
             }
-            Ok(Some((index, Err(reason)))) => outcomes.push((index, Err(reason))),
-            Ok(None) | Err(_) => {
-                let (ok, mut failures) = split(loggers, &outcomes);
-                for (index, logger) in loggers.iter().enumerate() {
-                    if !outcomes.iter().any(|(answered, _)| *answered == index) {
-                        failures.push(format!("{}: no answer", logger.address()));
-                    }
-                }
-                return Err(QuorumError::Timeout {
-                    timeout_ms: timeout.as_millis(),
+            let failed = outcomes
+                .iter()
+                .filter(|(_, outcome)| outcome.is_err())
+                .count();
+            if failed > total - needed {
+                let (ok, failures) = split(loggers, &outcomes);
+                return Err(QuorumError::Quorum {
+                    needed,
+                    total,
                     successes: ok,
                     failures,
                 });
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, answers.recv()).await {
+                Ok(Some((index, Ok(answer)))) => {
+                    outcomes.push((index, Ok(())));
+                    successes.push((index, answer));
+                }
+                Ok(Some((index, Err(reason)))) => outcomes.push((index, Err(reason))),
+                Ok(None) | Err(_) => {
+                    let (ok, mut failures) = split(loggers, &outcomes);
+                    for (index, logger) in loggers.iter().enumerate() {
+                        if !outcomes.iter().any(|(answered, _)| *answered == index) {
+                            failures.push(format!("{}: no answer", logger.address()));
+                        }
+                    }
+                    return Err(QuorumError::Timeout {
+                        timeout_ms: timeout.as_millis(),
+                        successes: ok,
+                        failures,
+                    });
+                }
             }
         }
     }

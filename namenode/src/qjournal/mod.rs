@@ -181,6 +181,10 @@ struct WriterState {
     epoch: AtomicU64,
     ipc_serial: AtomicU64,
     committed_txid: AtomicU64,
+    /// Held while a writer's call takes its serial and is queued on every
+    /// logger, so calls reach each JournalNode in serial order even when two
+    /// tasks write at once (the edit log's syncer, a checkpoint's purge).
+    order: std::sync::Mutex<()>,
 }
 
 /// The quorum client's own runtime, shut down in the background when the
@@ -418,6 +422,27 @@ impl QuorumJournal {
         self.inner.loggers.len() / 2 + 1
     }
 
+    /// Builds a writer's request with the next IPC serial and starts it on
+    /// every logger through `call` (which queues it, `call_ordered`), as one
+    /// step under [`WriterState::order`].
+    fn dispatch_ordered<R, T: Send + 'static>(
+        &self,
+        timeout: Duration,
+        build: impl FnOnce(RequestInfo) -> R,
+        call: impl Fn(&Logger, Duration, &R) -> logger::Answer<T>,
+    ) -> logger::Dispatched<'_, T> {
+        let _order = self
+            .inner
+            .writer
+            .order
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let request = build(self.request_info());
+        logger::dispatch(&self.inner.loggers, timeout, |logger, timeout| {
+            call(logger, timeout, &request)
+        })
+    }
+
     fn request_info(&self) -> RequestInfo {
         let writer = &self.inner.writer;
         RequestInfo {
@@ -539,21 +564,21 @@ impl QuorumJournal {
 
     async fn recover_unclosed_segment(&self, segment_txid: u64) -> Result<(), QuorumError> {
         info!(segment_txid, "beginning recovery of unclosed segment");
-        let request = PrepareRecoveryRequest {
-            req_info: Some(self.request_info()),
-            segment_txid,
-        };
-        let prepared = logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
-            self.inner.timeouts.prepare_recovery,
-            |logger, timeout| {
-                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
-                    c.prepare_recovery(r).await
-                })
-            },
-        )
-        .await?;
+        let prepared = self
+            .dispatch_ordered(
+                self.inner.timeouts.prepare_recovery,
+                |req_info| PrepareRecoveryRequest {
+                    req_info: Some(req_info),
+                    segment_txid,
+                },
+                |logger, timeout, request| {
+                    logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
+                        c.prepare_recovery(r).await
+                    })
+                },
+            )
+            .wait(self.majority())
+            .await?;
         let answers: Vec<_> = prepared.iter().map(|(_, answer)| *answer).collect();
         let Some(best) = recovery::choose(&answers) else {
             info!(segment_txid, "none of the responders had a log to recover");
@@ -599,21 +624,21 @@ impl QuorumJournal {
                 ))
             })?;
         source_logger.set_http_url(&state.from_url);
-        let accept = AcceptRecoveryRequest {
-            req_info: Some(self.request_info()),
-            state_to_accept: Some(segment),
-            from_url: self.inner.loggers[*source].http_url(),
-        };
-        logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
+        let from_url = self.inner.loggers[*source].http_url();
+        self.dispatch_ordered(
             self.inner.timeouts.accept_recovery,
-            |logger, timeout| {
-                logger.call_ordered(timeout, accept.clone(), |mut c, r| async move {
+            |req_info| AcceptRecoveryRequest {
+                req_info: Some(req_info),
+                state_to_accept: Some(segment),
+                from_url,
+            },
+            |logger, timeout, request| {
+                logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.accept_recovery(r).await
                 })
             },
         )
+        .wait(self.majority())
         .await?;
         self.finalize_segment_inner(segment.start_txid, segment.end_txid)
             .await
@@ -621,22 +646,21 @@ impl QuorumJournal {
 
     /// [`QuorumJournal::start_segment`], on the client's runtime.
     async fn start_segment_inner(&self, txid: u64) -> Result<(), QuorumError> {
-        let request = StartLogSegmentRequest {
-            req_info: Some(self.request_info()),
-            txid,
-            layout_version: crate::storage::LAYOUT_VERSION,
-        };
-        logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
+        self.dispatch_ordered(
             self.inner.timeouts.start_segment,
-            |logger, timeout| {
+            |req_info| StartLogSegmentRequest {
+                req_info: Some(req_info),
+                txid,
+                layout_version: crate::storage::LAYOUT_VERSION,
+            },
+            |logger, timeout, request| {
                 let answer = logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.start_log_segment(r).await
                 });
                 logger.back_in_sync_on(answer)
             },
         )
+        .wait(self.majority())
         .await?;
         Ok(())
     }
@@ -652,18 +676,16 @@ impl QuorumJournal {
         if count == 0 {
             return Ok(());
         }
-        let request = JournalRequest {
-            req_info: Some(self.request_info()),
-            first_txn_id: first_txid,
-            num_txns: count,
-            records,
-            segment_txn_id: segment_txid,
-        };
-        logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
+        self.dispatch_ordered(
             self.inner.timeouts.write_txns,
-            |logger, timeout| {
+            |req_info| JournalRequest {
+                req_info: Some(req_info),
+                first_txn_id: first_txid,
+                num_txns: count,
+                records,
+                segment_txn_id: segment_txid,
+            },
+            |logger, timeout, request| {
                 if logger.is_out_of_sync() {
                     return logger::skipped(format!(
                         "{} is out of sync (it missed edits); skipping it until the next segment",
@@ -679,6 +701,7 @@ impl QuorumJournal {
                 logger.out_of_sync_on_failure(answer)
             },
         )
+        .wait(self.majority())
         .await?;
         self.inner
             .writer
@@ -693,41 +716,39 @@ impl QuorumJournal {
         start_txid: u64,
         end_txid: u64,
     ) -> Result<(), QuorumError> {
-        let request = FinalizeLogSegmentRequest {
-            req_info: Some(self.request_info()),
-            start_txid,
-            end_txid,
-        };
-        logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
+        self.dispatch_ordered(
             self.inner.timeouts.finalize_segment,
-            |logger, timeout| {
+            |req_info| FinalizeLogSegmentRequest {
+                req_info: Some(req_info),
+                start_txid,
+                end_txid,
+            },
+            |logger, timeout, request| {
                 logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.finalize_log_segment(r).await
                 })
             },
         )
+        .wait(self.majority())
         .await?;
         Ok(())
     }
 
     /// [`QuorumJournal::purge_logs`], on the client's runtime.
     async fn purge_logs_inner(&self, min_txid_to_keep: u64) -> Result<(), QuorumError> {
-        let request = PurgeLogsRequest {
-            req_info: Some(self.request_info()),
-            min_txid_to_keep,
-        };
-        logger::quorum(
-            &self.inner.loggers,
-            self.majority(),
+        self.dispatch_ordered(
             self.inner.timeouts.start_segment,
-            |logger, timeout| {
+            |req_info| PurgeLogsRequest {
+                req_info: Some(req_info),
+                min_txid_to_keep,
+            },
+            |logger, timeout, request| {
                 logger.call_ordered(timeout, request.clone(), |mut c, r| async move {
                     c.purge_logs(r).await
                 })
             },
         )
+        .wait(self.majority())
         .await?;
         Ok(())
     }
