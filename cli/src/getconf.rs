@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use common::Configuration;
+use common::conf::key_with_suffixes;
 use common::conf::keys;
 
 const USAGE: &str = "Usage: hdfs getconf [-namenodes | -secondaryNameNodes | -journalNodes | \
@@ -42,16 +43,19 @@ pub fn run(conf: &Configuration, args: &[String], out: &mut dyn Write, err: &mut
             let exclude = conf.get_trimmed(keys::DFS_HOSTS_EXCLUDE);
             writeln!(out, "{}", exclude.unwrap_or_default())
         }
-        Some("-namenodes") | Some("-nnRpcAddresses") => match namenode_address(conf) {
-            Some(address) if args[0] == "-namenodes" => writeln!(out, "{}", host_of(&address)),
-            Some(address) => writeln!(out, "{address}"),
-            None => {
+        Some("-namenodes") | Some("-nnRpcAddresses") => match namenode_addresses(conf) {
+            addresses if addresses.is_empty() => {
                 let _ = writeln!(
                     err,
                     "Incorrect configuration: namenode address dfs.namenode.rpc-address is not configured."
                 );
                 return crate::EXIT_FAILURE;
             }
+            addresses if args[0] == "-namenodes" => {
+                let hosts: Vec<&str> = addresses.iter().map(|address| host_of(address)).collect();
+                writeln!(out, "{}", hosts.join(" "))
+            }
+            addresses => writeln!(out, "{}", addresses.join("\n")),
         },
         _ => {
             let _ = writeln!(err, "{USAGE}");
@@ -86,13 +90,37 @@ fn journal_hosts(shared_edits_dir: &str) -> Vec<&str> {
     hosts
 }
 
-fn namenode_address(conf: &Configuration) -> Option<String> {
-    conf.get_trimmed(common::conf::keys::DFS_NAMENODE_RPC_ADDRESS)
-        .or_else(|| {
-            client::DfsClient::from_conf(conf)
-                .ok()
-                .map(|client| client.authority().to_string())
-        })
+/// The RPC addresses of every NameNode, as Hadoop's `DFSUtil.getNNServiceRpcAddresses`
+/// lists them: each NameNode of each nameservice in `dfs.nameservices` (both of an HA
+/// pair), else `dfs.namenode.rpc-address`, else `fs.defaultFS`'s.
+fn namenode_addresses(conf: &Configuration) -> Vec<String> {
+    let mut addresses = Vec::new();
+    for id in conf.nameservice_ids() {
+        if let Ok(nameservice) = conf.nameservice(&id) {
+            addresses.extend(
+                nameservice
+                    .namenodes
+                    .into_iter()
+                    .map(|namenode| namenode.rpc_address),
+            );
+        } else if let Some(address) = conf.get_trimmed(&key_with_suffixes(
+            keys::DFS_NAMENODE_RPC_ADDRESS,
+            &[id.as_str()],
+        )) {
+            addresses.push(address);
+        }
+    }
+    if addresses.is_empty() {
+        addresses.extend(
+            conf.get_trimmed(keys::DFS_NAMENODE_RPC_ADDRESS)
+                .or_else(|| {
+                    client::DfsClient::from_conf(conf)
+                        .ok()
+                        .map(|client| client.authority().to_string())
+                }),
+        );
+    }
+    addresses
 }
 
 #[cfg(test)]
@@ -165,5 +193,33 @@ mod tests {
             );
         }
         assert_eq!(run_to_strings(&conf, &["-journalNodes", "extra"]).0, 255);
+    }
+
+    #[test]
+    fn lists_both_namenodes_of_an_ha_nameservice() {
+        let mut conf = Configuration::new();
+        conf.set(keys::DFS_NAMESERVICES, "mycluster");
+        conf.set("dfs.ha.namenodes.mycluster", "nn1,nn2");
+        conf.set(
+            "dfs.namenode.rpc-address.mycluster.nn1",
+            "nn-a.example:8020",
+        );
+        conf.set(
+            "dfs.namenode.rpc-address.mycluster.nn2",
+            "nn-b.example:8020",
+        );
+        conf.set("fs.defaultFS", "hdfs://mycluster");
+        assert_eq!(
+            run_to_strings(&conf, &["-namenodes"]),
+            (0, "nn-a.example nn-b.example\n".into(), String::new())
+        );
+        assert_eq!(
+            run_to_strings(&conf, &["-nnRpcAddresses"]),
+            (
+                0,
+                "nn-a.example:8020\nnn-b.example:8020\n".into(),
+                String::new()
+            )
+        );
     }
 }
