@@ -204,7 +204,9 @@ impl HaClusterBuilder {
             self.session_timeout.as_millis().to_string(),
         );
         conf.set("dfs.ha.fencing.methods", "shell(/bin/true)");
-        conf.set("dfs.ha.tail-edits.period", "100ms");
+        // Hadoop's fast tailing: read again at once while edits come, back off to 500 ms idle.
+        conf.set("dfs.ha.tail-edits.period", "0ms");
+        conf.set("dfs.ha.tail-edits.period.backoff-max", "500ms");
         conf.set("dfs.ha.tail-edits.in-progress", "true");
         conf.set("ha.health-monitor.check-interval.ms", "500");
         conf.set("ha.health-monitor.connect-retry-interval.ms", "500");

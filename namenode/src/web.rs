@@ -75,6 +75,12 @@ async fn jmx(State(namesystem): State<Arc<Namesystem>>) -> Json<Value> {
                 "ClusterId": info.cluster_id,
                 "BlockPoolId": info.block_pool_id,
                 "Safemode": if namesystem.in_safe_mode() { namesystem.safe_mode_tip() } else { String::new() },
+                // A JSON object in a string, as Hadoop's NameNodeMXBean gives it; on a standby,
+                // the last txid it applied from the shared edits.
+                "JournalTransactionInfo": json!({
+                    "LastAppliedOrWrittenTxId": namesystem.last_txid().to_string(),
+                })
+                .to_string(),
             }
         ]
     }))

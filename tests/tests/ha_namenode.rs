@@ -384,6 +384,16 @@ async fn failover_on_a_quorum_journal_keeps_every_write() {
         async || nn2.last_txid() >= written,
     )
     .await;
+    let jmx = http(
+        &pair[1].http_address().to_string(),
+        "GET /jmx HTTP/1.1",
+        b"",
+    )
+    .1;
+    assert!(
+        jmx.contains(&format!(r#"\"LastAppliedOrWrittenTxId\":\"{written}\""#)),
+        "{jmx}"
+    );
 
     to_standby(&pair[0]).await;
     to_active(&pair[1]).await;

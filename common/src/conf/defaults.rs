@@ -83,6 +83,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::DFS_HA_AUTOMATIC_FAILOVER_ENABLED, "false"),
     (keys::DFS_HA_ZKFC_PORT, "8019"),
     (keys::DFS_HA_TAIL_EDITS_PERIOD, "60s"),
+    (keys::DFS_HA_TAIL_EDITS_PERIOD_BACKOFF_MAX, "0"),
     (keys::DFS_HA_TAIL_EDITS_INPROGRESS, "false"),
     (keys::DFS_HA_LOG_ROLL_PERIOD, "120s"),
     (keys::DFS_HA_STANDBY_CHECKPOINTS, "true"),

@@ -170,6 +170,9 @@ pub const DFS_HA_FENCING_METHODS: &str = "dfs.ha.fencing.methods";
 pub const DFS_HA_ZKFC_PORT: &str = "dfs.ha.zkfc.port";
 /// How often the standby tails the shared edits.
 pub const DFS_HA_TAIL_EDITS_PERIOD: &str = "dfs.ha.tail-edits.period";
+/// The longest a standby that found nothing new waits before tailing again: its wait
+/// doubles from `dfs.ha.tail-edits.period` up to this; 0 keeps the period.
+pub const DFS_HA_TAIL_EDITS_PERIOD_BACKOFF_MAX: &str = "dfs.ha.tail-edits.period.backoff-max";
 /// Whether the standby also reads edits of the in-progress segment.
 pub const DFS_HA_TAIL_EDITS_INPROGRESS: &str = "dfs.ha.tail-edits.in-progress";
 /// How often the standby asks the active to roll its edit log; negative disables.

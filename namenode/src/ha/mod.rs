@@ -103,8 +103,12 @@ pub struct HaConfig {
     pub namenode_id: String,
     /// `dfs.namenode.shared.edits.dir`.
     pub shared_edits: SharedEdits,
-    /// `dfs.ha.tail-edits.period`: how often the standby reads new edits.
+    /// `dfs.ha.tail-edits.period`: how long the standby waits after a read
+    /// that found new edits before reading again.
     pub tail_period: Duration,
+    /// `dfs.ha.tail-edits.period.backoff-max`: after a read that found
+    /// nothing, the wait doubles up to this (zero: it stays the period).
+    pub tail_backoff_max: Duration,
     /// `dfs.ha.tail-edits.in-progress`: the standby also reads the segment
     /// being written, not only finalized ones.
     pub tail_in_progress: bool,
@@ -170,6 +174,10 @@ impl HaConfig {
             namenode_id: namenode_id.clone(),
             shared_edits: SharedEdits::from_uri(&shared_edits, conf)?,
             tail_period: conf.get_duration(keys::DFS_HA_TAIL_EDITS_PERIOD, TimeUnit::Seconds)?,
+            tail_backoff_max: conf.get_duration(
+                keys::DFS_HA_TAIL_EDITS_PERIOD_BACKOFF_MAX,
+                TimeUnit::Seconds,
+            )?,
             tail_in_progress: conf.get_bool(keys::DFS_HA_TAIL_EDITS_INPROGRESS)?,
             log_roll_period: match conf.get_trimmed(keys::DFS_HA_LOG_ROLL_PERIOD) {
                 Some(period) if period.starts_with('-') => None,

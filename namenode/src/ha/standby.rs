@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{ExceptionKind, RemoteException};
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
@@ -468,31 +468,40 @@ impl Namesystem {
     }
 }
 
-/// Hadoop's `EditLogTailer`: every `dfs.ha.tail-edits.period`, a standby
-/// applies what is new in the shared edits; when it has read nothing for
+/// Hadoop's `EditLogTailer`: a standby applies what is new in the shared
+/// edits, then waits `dfs.ha.tail-edits.period` (doubling, up to
+/// `dfs.ha.tail-edits.period.backoff-max`, while it finds nothing) before
+/// reading again; when it has read nothing for
 /// `dfs.ha.log-roll.period`, it asks the active to roll its edit log (once per
 /// txid it reached), so what the active wrote is finalized and readable.
 pub(crate) async fn run_tailer(namesystem: Arc<Namesystem>, mut stop: watch::Receiver<bool>) {
     let Some(ha) = &namesystem.ha else {
         return;
     };
-    let mut ticks = tokio::time::interval(ha.config.tail_period);
+    let mut wait = Duration::ZERO;
     let mut last_load = Instant::now();
     let mut last_roll_trigger: Option<u64> = None;
     loop {
         tokio::select! {
-            _ = ticks.tick() => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|stop| *stop) => return,
         }
         if ha.state() != HaState::Standby {
             last_load = Instant::now();
+            wait = ha.config.tail_period;
             continue;
         }
-        match namesystem.tail_edits().await {
-            Ok(0) => {}
-            Ok(_) => last_load = Instant::now(),
-            Err(error) => warn!(error = %error.message, "edit log tailing failed; trying again"),
-        }
+        wait = match namesystem.tail_edits().await {
+            Ok(0) => backed_off(wait, ha.config.tail_period, ha.config.tail_backoff_max),
+            Ok(_) => {
+                last_load = Instant::now();
+                ha.config.tail_period
+            }
+            Err(error) => {
+                warn!(error = %error.message, "edit log tailing failed; trying again");
+                ha.config.tail_period
+            }
+        };
         let applied = ha.applied_txid();
         let roll_due = ha
             .config
@@ -507,6 +516,17 @@ pub(crate) async fn run_tailer(namesystem: Arc<Namesystem>, mut stop: watch::Rec
             .await;
         }
     }
+}
+
+/// The wait after a read that found nothing, following `previous`: doubled
+/// (from 1 ms when the period is zero) up to the backoff maximum, as Hadoop's
+/// `EditLogTailer` does; the period itself without a maximum.
+fn backed_off(previous: Duration, period: Duration, backoff_max: Duration) -> Duration {
+    if backoff_max.is_zero() {
+        return period;
+    }
+    let doubled = previous.max(Duration::from_millis(1)) * 2;
+    doubled.min(backoff_max)
 }
 
 /// Asks the other NameNodes to roll their edit log (only the active can).
@@ -561,5 +581,26 @@ pub(crate) async fn run_standby_checkpointer(
         if let Err(error) = namesystem.standby_checkpoint_if_due(&checkpoints).await {
             warn!(error = %error.message, "standby checkpoint failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_standby_backs_off_to_the_maximum_and_a_busy_one_keeps_the_period() {
+        let ms = Duration::from_millis;
+        assert_eq!(backed_off(ms(100), ms(100), Duration::ZERO), ms(100));
+        let mut wait = Duration::ZERO;
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            wait = backed_off(wait, Duration::ZERO, ms(1000));
+            waits.push(wait.as_millis());
+        }
+        assert_eq!(
+            waits,
+            [2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000, 1000]
+        );
     }
 }
