@@ -334,22 +334,42 @@ async fn read_from_block(
     Ok(take)
 }
 
-/// A file's checksum: MD5 over the concatenated MD5s of its blocks, each
-/// the digest a DataNode recorded for its replica (or computed on demand,
-/// checking every chunk's CRC, when its digester has not recorded it yet).
+/// A file's checksum as Hadoop's `getFileChecksum` gives it for CRC32C files
+/// (`MD5MD5CRC32CastagnoliFileChecksum`): the MD5 over its blocks' MD5s, each
+/// the MD5 of the block's chunk CRCs, so it compares with a Hadoop cluster's
+/// checksum of the same bytes written with the same chunk size. The
+/// DataNode answering for a block first checks it (its recorded MD5/SHA-1,
+/// or every CRC when it has not recorded them yet); a bad replica is skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileChecksum {
-    pub md5_of_md5s: [u8; 16],
+    /// `CRC32C`, or `CRC32` for a file without blocks (Hadoop's answer then).
+    pub crc_type: &'static str,
+    /// Bytes per CRC (`dfs.bytes-per-checksum` of the blocks); 0 for no block.
+    pub bytes_per_crc: u32,
+    /// CRCs per block when the file has more than one block, else 0 (Hadoop's rule).
+    pub crc_per_block: u64,
+    pub md5: [u8; 16],
     pub length: u64,
 }
 
 impl FileChecksum {
-    /// The algorithm's name, as `hdfs dfs -checksum` prints it.
-    pub const ALGORITHM: &'static str = "MD5-of-MD5s";
+    /// The algorithm's name, as `hdfs dfs -checksum` prints it:
+    /// `MD5-of-<crcPerBlock>MD5-of-<bytesPerCRC>CRC32C`.
+    pub fn algorithm(&self) -> String {
+        format!(
+            "MD5-of-{}MD5-of-{}{}",
+            self.crc_per_block, self.bytes_per_crc, self.crc_type
+        )
+    }
 
+    /// The checksum's bytes as Hadoop serializes it (bytes per CRC as a 4-byte and CRCs per
+    /// block as an 8-byte big-endian integer, then the MD5), in hex.
     pub fn hex(&self) -> String {
-        self.md5_of_md5s
+        self.bytes_per_crc
+            .to_be_bytes()
             .iter()
+            .chain(&self.crc_per_block.to_be_bytes())
+            .chain(&self.md5)
             .map(|byte| format!("{byte:02x}"))
             .collect()
     }
@@ -357,37 +377,62 @@ impl FileChecksum {
 
 pub(crate) async fn file_checksum(client: &DfsClient, path: &str) -> Result<FileChecksum> {
     let (length, blocks, _) = client.block_locations(path, 0, u64::MAX).await?;
+    if blocks.is_empty() {
+        // Hadoop's FileChecksumHelper: the MD5 of 32 zero bytes, typed CRC32.
+        return Ok(FileChecksum {
+            crc_type: "CRC32",
+            bytes_per_crc: 0,
+            crc_per_block: 0,
+            md5: md5::Md5::digest([0u8; 32]).into(),
+            length,
+        });
+    }
     let mut all = md5::Md5::new();
-    for located in blocks {
+    let (mut bytes_per_crc, mut crc_per_block) = (0, 0);
+    let several = blocks.len() > 1;
+    for (index, located) in blocks.into_iter().enumerate() {
         let block = located.block.required("block")?;
         let mut last_error = String::from("no replica locations");
         let mut found = None;
         for node in &located.locations {
-            match block_md5(node, block).await {
-                Ok(md5) => {
-                    found = Some(md5);
+            match block_checksum(node, block).await {
+                Ok(answer) => {
+                    found = Some(answer);
                     break;
                 }
                 Err(error) => last_error = error.message,
             }
         }
-        let md5 = found.ok_or_else(|| {
+        let answer = found.ok_or_else(|| {
             RemoteException::io(format!(
                 "'{path}': cannot get the checksum of block {}: {last_error}",
                 block.block_id
             ))
         })?;
-        all.update(&md5);
+        if index == 0 {
+            bytes_per_crc = answer.bytes_per_checksum;
+            if several {
+                crc_per_block = answer.crc_per_block;
+            }
+        } else if answer.bytes_per_checksum != bytes_per_crc {
+            return Err(RemoteException::io(format!(
+                "'{path}': blocks with different bytes per checksum ({bytes_per_crc} and {}) have no file checksum",
+                answer.bytes_per_checksum
+            )));
+        }
+        all.update(&answer.crc_md5);
     }
-    let mut md5_of_md5s = [0u8; 16];
-    md5_of_md5s.copy_from_slice(&all.finalize());
     Ok(FileChecksum {
-        md5_of_md5s,
+        crc_type: "CRC32C",
+        bytes_per_crc,
+        crc_per_block,
+        md5: all.finalize().into(),
         length,
     })
 }
 
-async fn block_md5(node: &pb::DatanodeInfo, block: pb::Block) -> Result<Vec<u8>> {
+/// A DataNode's BLOCK_CHECKSUM answer for its replica of `block`.
+async fn block_checksum(node: &pb::DatanodeInfo, block: pb::Block) -> Result<pb::BlockOpResponse> {
     let address = format!("{}:{}", node.host, node.xfer_port);
     let failed = |reason: String| RemoteException::io(format!("{address}: {reason}"));
     let mut stream = match tokio::time::timeout(
@@ -419,8 +464,8 @@ async fn block_md5(node: &pb::DatanodeInfo, block: pb::Block) -> Result<Vec<u8>>
         datatransfer::read_message::<pb::BlockOpResponse, _>(&mut stream).await
     };
     let response = exchanged.await.map_err(|error| failed(error.to_string()))?;
-    if response.status() != pb::Status::Success || response.md5.len() != 16 {
+    if response.status() != pb::Status::Success || response.crc_md5.len() != 16 {
         return Err(failed(response.message));
     }
-    Ok(response.md5)
+    Ok(response)
 }

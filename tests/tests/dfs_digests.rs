@@ -21,11 +21,16 @@ async fn cluster() -> MiniCluster {
         .unwrap()
 }
 
-/// The MD5-of-MD5s of `data` cut into blocks.
-fn md5_of_md5s(data: &[u8]) -> [u8; 16] {
+/// Hadoop's MD5MD5CRC32C checksum of `data` cut into blocks of 512-byte chunks: the MD5 of
+/// each block's MD5 over its chunks' big-endian CRC32Cs.
+fn md5_md5_crc32c(data: &[u8]) -> [u8; 16] {
     let mut all = Md5::new();
     for block in data.chunks(BLOCK as usize) {
-        all.update(Md5::digest(block));
+        let mut crcs = Md5::new();
+        for chunk in block.chunks(512) {
+            crcs.update(crc32c::crc32c(chunk).to_be_bytes());
+        }
+        all.update(crcs.finalize());
     }
     all.finalize().into()
 }
@@ -71,7 +76,8 @@ async fn checksums_are_right_before_and_after_the_digests_are_recorded() {
 
     // Right after close: whatever the digesters have recorded so far.
     let checksum = client.file_checksum("/d/f").await.unwrap();
-    assert_eq!(checksum.md5_of_md5s, md5_of_md5s(&data));
+    assert_eq!(checksum.algorithm(), "MD5-of-512MD5-of-512CRC32C");
+    assert_eq!(checksum.md5, md5_md5_crc32c(&data));
 
     wait_for_digests(&cluster).await;
     let (_, blocks, _) = client.block_locations("/d/f", 0, u64::MAX).await.unwrap();
@@ -91,7 +97,7 @@ async fn checksums_are_right_before_and_after_the_digests_are_recorded() {
         }
     }
     let checksum = client.file_checksum("/d/f").await.unwrap();
-    assert_eq!(checksum.md5_of_md5s, md5_of_md5s(&data));
+    assert_eq!(checksum.md5, md5_md5_crc32c(&data));
     // Whole-block reads now check the recorded digests too.
     assert!(read_file(&client, "/d/f").await == data);
     cluster.shutdown().await;
@@ -122,7 +128,22 @@ async fn a_pending_replica_that_fails_its_crcs_gives_no_checksum() {
     // Hashing it now finds the bad chunk, so the checksum comes from another
     // replica, and is right.
     let checksum = client.file_checksum("/d/g").await.unwrap();
-    assert_eq!(checksum.md5_of_md5s, md5_of_md5s(&data));
+    assert_eq!(checksum.md5, md5_md5_crc32c(&data));
     assert_eq!(std::fs::read(&meta).unwrap()[7], 2, "nothing recorded");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_file_has_hadoops_checksum() {
+    let cluster = cluster().await;
+    let client = cluster.client().unwrap();
+    write_file(&client, "/d/empty", b"", 3, BLOCK).await;
+    let checksum = client.file_checksum("/d/empty").await.unwrap();
+    // What `hdfs dfs -checksum` prints for an empty file on Hadoop 3.
+    assert_eq!(checksum.algorithm(), "MD5-of-0MD5-of-0CRC32");
+    assert_eq!(
+        checksum.hex(),
+        "00000000000000000000000070bc8f4b72a86921468bf8e8441dce51"
+    );
     cluster.shutdown().await;
 }

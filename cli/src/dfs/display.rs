@@ -385,7 +385,7 @@ pub async fn checksum(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i3
 
 /// `<path>\t<algorithm>\t<hex>`, as Hadoop prints a checksum.
 pub fn checksum_line(display: &str, checksum: &FileChecksum) -> String {
-    format!("{display}\t{}\t{}", FileChecksum::ALGORITHM, checksum.hex())
+    format!("{display}\t{}\t{}", checksum.algorithm(), checksum.hex())
 }
 
 #[cfg(test)]
@@ -509,13 +509,20 @@ mod tests {
 
     #[test]
     fn prints_checksums_like_hadoop() {
+        // The shape of Hadoop's own output for a one-block file.
         let checksum = FileChecksum {
-            md5_of_md5s: [0xab; 16],
+            crc_type: "CRC32C",
+            bytes_per_crc: 512,
+            crc_per_block: 0,
+            md5: [0xab; 16],
             length: 3,
         };
         assert_eq!(
             checksum_line("/f", &checksum),
-            format!("/f\tMD5-of-MD5s\t{}", "ab".repeat(16))
+            format!(
+                "/f\tMD5-of-0MD5-of-512CRC32C\t000002000000000000000000{}",
+                "ab".repeat(16)
+            )
         );
     }
 }

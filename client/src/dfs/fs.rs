@@ -236,7 +236,7 @@ impl DfsClient {
         ))
     }
 
-    /// The file's MD5-of-MD5s checksum (`hdfs dfs -checksum`).
+    /// The file's checksum as Hadoop gives it (MD5MD5CRC32C, `hdfs dfs -checksum`).
     pub async fn file_checksum(&self, path: &str) -> Result<crate::FileChecksum> {
         crate::read::file_checksum(self, path).await
     }

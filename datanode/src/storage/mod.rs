@@ -60,7 +60,7 @@ use std::path::{Path, PathBuf};
 
 pub use meta::Digests;
 pub use reader::ReplicaReader;
-pub use store::BlockStore;
+pub use store::{BlockStore, CrcMd5};
 pub use writer::ReplicaWriter;
 
 /// (id, generation stamp) of a block.

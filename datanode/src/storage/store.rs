@@ -3,11 +3,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, PoisonError};
 
 use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
+use md5::{Digest, Md5};
 use tracing::{debug, info, warn};
 
 use super::meta::{self, DigestState, Digests, MetaHeader};
@@ -25,6 +27,14 @@ use super::{
 const OPEN_ATTEMPTS: usize = 4;
 
 /// The DataNode's replicas on its volumes. Send + Sync; share it in an `Arc`.
+/// A replica's MD5-of-CRCs ([`BlockStore::crc_md5`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CrcMd5 {
+    pub md5: [u8; 16],
+    pub bytes_per_crc: u32,
+    pub crc_count: u64,
+}
+
 pub struct BlockStore {
     inner: Arc<StoreInner>,
 }
@@ -338,6 +348,33 @@ impl BlockStore {
                 reason: "finalized replica without digests".into(),
             }),
         }
+    }
+
+    /// Hadoop's block checksum of a finalized replica (MD5MD5CRC32C's inner
+    /// part): the MD5 of its chunk CRCs as the meta file stores them (4 bytes
+    /// big-endian each, the last one over a partial chunk), with the chunk
+    /// size and count, so a file's checksum compares with a Hadoop cluster's.
+    pub fn crc_md5(&self, block_id: u64) -> Result<CrcMd5, StorageError> {
+        let (located, _data, meta) = self.open_files(block_id, false)?;
+        let header = MetaHeader::read(&meta, &located.meta)?;
+        let chunks = meta::chunk_count(located.info.length, header.bytes_per_checksum);
+        let mut md5 = Md5::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut offset = meta::crc_offset(0);
+        let mut left = chunks * meta::CRC_LEN;
+        while left > 0 {
+            let take = left.min(buffer.len() as u64) as usize;
+            meta.read_exact_at(&mut buffer[..take], offset)
+                .map_err(io_error(format!("cannot read {}", located.meta.display())))?;
+            md5.update(&buffer[..take]);
+            offset += take as u64;
+            left -= take as u64;
+        }
+        Ok(CrcMd5 {
+            md5: md5.finalize().into(),
+            bytes_per_crc: header.bytes_per_checksum,
+            crc_count: chunks,
+        })
     }
 
     /// The digests of a finalized replica, computing and recording them now

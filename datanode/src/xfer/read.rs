@@ -151,7 +151,8 @@ pub async fn stream_packets<W: tokio::io::AsyncWrite + Unpin>(
 }
 
 /// BLOCK_CHECKSUM: the replica's MD5 and SHA-1, computed (and recorded)
-/// now if the digester has not recorded them yet.
+/// now if the digester has not recorded them yet (which checks its CRCs),
+/// and Hadoop's block checksum, the MD5 of its chunk CRCs.
 pub async fn block_checksum(
     mut stream: TcpStream,
     op: pb::OpBlockChecksum,
@@ -164,20 +165,29 @@ pub async fn block_checksum(
     let store = context.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let length = store.replica(block.block_id).map(|replica| replica.length);
-        store
-            .record_digests(block.block_id, &AtomicBool::new(false))
-            .map(|outcome| (outcome, length.unwrap_or_default()))
+        let outcome = store.record_digests(block.block_id, &AtomicBool::new(false))?;
+        let crcs = match outcome {
+            DigestOutcome::Recorded(_) => Some(store.crc_md5(block.block_id)?),
+            DigestOutcome::Corrupt(_) => None,
+        };
+        Ok::<_, crate::storage::StorageError>((outcome, crcs, length.unwrap_or_default()))
     })
     .await
     .map_err(std::io::Error::other)?;
     let response = match result {
-        Ok((DigestOutcome::Recorded(digests), length)) => pb::BlockOpResponse {
+        Ok((DigestOutcome::Recorded(digests), Some(crcs), length)) => pb::BlockOpResponse {
             md5: digests.md5.to_vec(),
             sha1: digests.sha1.to_vec(),
             replica_length: length,
+            bytes_per_checksum: crcs.bytes_per_crc,
+            crc_md5: crcs.md5.to_vec(),
+            crc_per_block: crcs.crc_count,
             ..success_response()
         },
-        Ok((DigestOutcome::Corrupt(reason), _)) => error_response(
+        Ok((DigestOutcome::Recorded(_), None, _)) => {
+            error_response(pb::Status::Error, "no block checksum".into())
+        }
+        Ok((DigestOutcome::Corrupt(reason), _, _)) => error_response(
             pb::Status::ErrorChecksum,
             format!("replica blk_{} is corrupt: {reason}", block.block_id),
         ),
