@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use common::Configuration;
+use common::{Configuration, faults};
 
 /// A parsed command line: subcommand, its configuration, its own arguments.
 pub struct Invocation {
@@ -84,11 +84,17 @@ pub fn run_daemon<D>(
 /// Serves a daemon in the foreground: starts it, waits for Ctrl-C or
 /// SIGTERM, stops it. A failure to start (its configuration included) is
 /// printed as `name: error`. Returns the exit code.
+///
+/// With `$TUSK_FAULTS_FILE` set (a test hook, [`faults::RULES_FILE_ENV`]),
+/// the daemon's network fault rules follow that file from before it starts.
 pub async fn serve<D>(
     name: &str,
     start: impl AsyncFnOnce() -> Result<D, Box<dyn std::error::Error>>,
     stop: impl AsyncFnOnce(D),
 ) -> i32 {
+    if let Some(rules_file) = std::env::var_os(faults::RULES_FILE_ENV) {
+        faults::follow_rules_file(rules_file);
+    }
     let daemon = match start().await {
         Ok(daemon) => daemon,
         Err(error) => {

@@ -10,16 +10,24 @@
 //! Always compiled: with no rule set, a check is one relaxed atomic load, so
 //! production daemons pay nothing measurable and the in-process mini-cluster
 //! can fault the very code that runs in production.
+//!
+//! A daemon running in a process of its own takes its rules from a file
+//! instead ([`follow_rules_file`], [`RULES_FILE_ENV`]), which a test rewrites
+//! from outside ([`RuleSet::write`]).
 
+use std::fmt;
 use std::future::Future;
 use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::task::JoinHandle;
 use tonic::body::Body;
 use tonic::codegen::http::{Request, Response};
 use tonic::codegen::{Service, StdError};
@@ -44,7 +52,7 @@ pub enum Action {
     Delay(Duration),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Rule {
     from: String,
     to: String,
@@ -104,13 +112,15 @@ fn normalize(address: &str) -> String {
 /// Names the node listening on `addresses` (`host:port`), so rules about
 /// `name` apply to connections to any of them.
 pub fn register<A: ToString>(name: &str, addresses: impl IntoIterator<Item = A>) {
-    with_table(|table| {
-        for address in addresses {
-            let address = normalize(&address.to_string());
-            table.names.retain(|(known, _)| *known != address);
-            table.names.push((address, name.to_string()));
-        }
-    });
+    with_table(|table| register_in(table, name, addresses));
+}
+
+fn register_in<A: ToString>(table: &mut Table, name: &str, addresses: impl IntoIterator<Item = A>) {
+    for address in addresses {
+        let address = normalize(&address.to_string());
+        table.names.retain(|(known, _)| *known != address);
+        table.names.push((address, name.to_string()));
+    }
 }
 
 /// Fails calls (and connections) from `from` to `to` whose method is
@@ -183,6 +193,272 @@ fn check(from: &str, address: &str, method: &str) -> Option<Action> {
 /// process: a test reads it to see that its fault really happened.
 pub fn hits() -> u64 {
     HITS.load(Ordering::Relaxed)
+}
+
+/// The environment variable naming the rules file a daemon process follows
+/// ([`follow_rules_file`]). A test hook: the HA mini-cluster sets it for the
+/// NameNode and ZKFC processes it starts, so a test can fault their traffic
+/// from outside; a production daemon runs without it.
+pub const RULES_FILE_ENV: &str = "TUSK_FAULTS_FILE";
+
+/// How often a followed rules file is checked for a change.
+const RULES_FILE_POLL: Duration = Duration::from_millis(50);
+
+/// Node names and rules as a rules file holds them, one a line:
+///
+/// ```text
+/// # blank lines and lines starting with '#' are ignored
+/// register nn2 127.0.0.1:8020,127.0.0.1:9870
+/// drop * nn2 *
+/// delay dn0 nn2 sendHeartbeat 200
+/// ```
+///
+/// `register NAME ADDRESS[,ADDRESS...]` is [`register`], `drop FROM TO METHOD`
+/// is [`drop`] and `delay FROM TO METHOD MILLISECONDS` is [`delay`]. A test
+/// builds one and [`RuleSet::write`]s it (its [`Display`](fmt::Display) is the
+/// file's text); the process following the file [`RuleSet::parse`]s it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleSet {
+    /// (node name, its addresses), in the order registered.
+    names: Vec<(String, Vec<String>)>,
+    rules: Vec<Rule>,
+}
+
+/// A line of a rules file that says nothing a [`RuleSet`] can hold: skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedLine {
+    /// Its number in the file, from 1.
+    pub number: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl RuleSet {
+    /// No names and no rules: what an empty file holds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names the node listening on `addresses` (see [`register`]); no line
+    /// when there is no address.
+    pub fn register<A: ToString>(
+        &mut self,
+        name: &str,
+        addresses: impl IntoIterator<Item = A>,
+    ) -> &mut Self {
+        let addresses: Vec<String> = addresses.into_iter().map(|a| a.to_string()).collect();
+        debug_assert!(is_word(name), "a node name is one word: {name:?}");
+        debug_assert!(
+            addresses.iter().all(|a| is_word(a) && !a.contains(',')),
+            "an address is one word without commas: {addresses:?}"
+        );
+        if !addresses.is_empty() {
+            self.names.push((name.to_string(), addresses));
+        }
+        self
+    }
+
+    /// Adds a rule dropping calls from `from` to `to` (see [`drop`]).
+    pub fn drop(&mut self, from: &str, to: &str, method: &str) -> &mut Self {
+        self.add_rule(from, to, method, Action::Drop)
+    }
+
+    /// Adds a rule holding calls from `from` to `to` for `duration`, in whole
+    /// milliseconds (see [`delay`]).
+    pub fn delay(&mut self, from: &str, to: &str, method: &str, duration: Duration) -> &mut Self {
+        self.add_rule(from, to, method, Action::Delay(duration))
+    }
+
+    fn add_rule(&mut self, from: &str, to: &str, method: &str, action: Action) -> &mut Self {
+        debug_assert!(
+            [from, to, method].iter().all(|word| is_word(word)),
+            "a rule's node names and method are one word each: {from:?} {to:?} {method:?}"
+        );
+        self.rules.push(Rule {
+            from: from.to_string(),
+            to: to.to_string(),
+            method: method.to_string(),
+            action,
+        });
+        self
+    }
+
+    /// Reads a rules file's text: the names and rules of its well-formed
+    /// lines, and which lines are malformed.
+    pub fn parse(text: &str) -> (Self, Vec<MalformedLine>) {
+        let mut rule_set = Self::new();
+        let mut malformed = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Err(reason) = rule_set.parse_line(line) {
+                malformed.push(MalformedLine {
+                    number: index + 1,
+                    reason,
+                });
+            }
+        }
+        (rule_set, malformed)
+    }
+
+    fn parse_line(&mut self, line: &str) -> Result<(), String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["register", name, addresses] => {
+                let addresses: Vec<&str> = addresses.split(',').collect();
+                if addresses.iter().any(|address| address.is_empty()) {
+                    return Err(format!("an empty address in '{line}'"));
+                }
+                self.register(name, addresses);
+            }
+            ["drop", from, to, method] => {
+                self.drop(from, to, method);
+            }
+            ["delay", from, to, method, millis] => {
+                let millis: u64 = millis
+                    .parse()
+                    .map_err(|_| format!("'{millis}' is not a delay in milliseconds"))?;
+                self.delay(from, to, method, Duration::from_millis(millis));
+            }
+            ["register", ..] => {
+                return Err(format!(
+                    "expected 'register NAME ADDRESS[,ADDRESS...]', got '{line}'"
+                ));
+            }
+            ["drop", ..] => return Err(format!("expected 'drop FROM TO METHOD', got '{line}'")),
+            ["delay", ..] => {
+                return Err(format!(
+                    "expected 'delay FROM TO METHOD MILLISECONDS', got '{line}'"
+                ));
+            }
+            _ => return Err(format!("unknown rule '{line}'")),
+        }
+        Ok(())
+    }
+
+    /// Replaces the file at `path` by these rules in one step (a temporary
+    /// file renamed over it), so a process following it never reads half of
+    /// them. Not synced to disk: the rules matter only while processes run.
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        std::fs::write(&temporary, self.to_string())?;
+        std::fs::rename(&temporary, path)
+    }
+}
+
+/// Whether `word` is one non-empty word of a rules file line.
+fn is_word(word: &str) -> bool {
+    !word.is_empty() && !word.contains(char::is_whitespace)
+}
+
+impl fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, addresses) in &self.names {
+            writeln!(f, "register {name} {}", addresses.join(","))?;
+        }
+        for Rule {
+            from,
+            to,
+            method,
+            action,
+        } in &self.rules
+        {
+            match action {
+                Action::Drop => writeln!(f, "drop {from} {to} {method}")?,
+                Action::Delay(duration) => {
+                    writeln!(f, "delay {from} {to} {method} {}", duration.as_millis())?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Makes this process's rule table follow the rules file at `path` (see
+/// [`RuleSet`]): the file is read now, and again within ~50 ms of each change
+/// (of its inode, length or modification time); every version read replaces
+/// the whole table, names and rules. A missing or empty file means no rules; a
+/// malformed line is logged with its number and skipped. Must be called
+/// inside a tokio runtime; the task polling the file runs until aborted.
+pub fn follow_rules_file(path: impl Into<PathBuf>) -> JoinHandle<()> {
+    let path = path.into();
+    let mut version = load_rules_file(&path);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(RULES_FILE_POLL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let current = std::fs::metadata(&path).ok().map(|m| FileVersion::of(&m));
+            if current != version {
+                version = load_rules_file(&path);
+            }
+        }
+    })
+}
+
+/// What tells one version of a rules file from another without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileVersion {
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileVersion {
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        Self {
+            inode: metadata.ino(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
+}
+
+/// Puts the rules of the file at `path` in the table (none when there is no
+/// file); returns the version read.
+fn load_rules_file(path: &Path) -> Option<FileVersion> {
+    // The version is taken from the open file, so a change after it is seen later.
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        let version = FileVersion::of(&file.metadata()?);
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok((version, bytes))
+    });
+    let (version, text) = match read {
+        Ok((version, bytes)) => (Some(version), String::from_utf8_lossy(&bytes).into_owned()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => (None, String::new()),
+        Err(error) => {
+            tracing::warn!(file = %path.display(), %error, "cannot read the fault rules file; no rules");
+            let version = std::fs::metadata(path).ok().map(|m| FileVersion::of(&m));
+            (version, String::new())
+        }
+    };
+    let (rule_set, malformed) = RuleSet::parse(&text);
+    for line in &malformed {
+        tracing::warn!(
+            file = %path.display(),
+            line = line.number,
+            reason = %line.reason,
+            "malformed fault rule ignored"
+        );
+    }
+    tracing::info!(
+        file = %path.display(),
+        names = rule_set.names.len(),
+        rules = rule_set.rules.len(),
+        "fault rules loaded"
+    );
+    with_table(|table| {
+        table.names.clear();
+        for (name, addresses) in &rule_set.names {
+            register_in(table, name, addresses);
+        }
+        table.rules = rule_set.rules;
+    });
+    version
 }
 
 /// Whether a server listening on `local_address` serves a connection it
@@ -347,5 +623,115 @@ mod tests {
         assert!(started.elapsed() >= Duration::from_millis(50));
         heal();
         assert_eq!(check("x", &address, CONNECT), None);
+
+        // A followed rules file replaces the table at once, then on every change.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("faults.rules");
+        let mut rule_set = RuleSet::new();
+        rule_set
+            .register("far", ["127.0.0.9:1"])
+            .drop(ANY, "far", ANY);
+        rule_set.write(&file).unwrap();
+        let follower = follow_rules_file(&file);
+        assert_eq!(check("x", "127.0.0.9:1", "/p.S/x"), Some(Action::Drop));
+        assert_eq!(
+            check("x", &address, CONNECT),
+            None,
+            "names the file lacks are gone"
+        );
+        let mut rule_set = RuleSet::new();
+        rule_set.drop(ANY, ANY, "mkdirs");
+        rule_set.write(&file).unwrap();
+        wait_until(|| check("x", "127.0.0.9:1", "/p.S/x").is_none()).await;
+        assert_eq!(check("x", "127.0.0.9:1", "/p.S/Mkdirs"), Some(Action::Drop));
+        std::fs::write(&file, "").unwrap();
+        wait_until(|| !ACTIVE.load(Ordering::Acquire)).await;
+        rule_set.write(&file).unwrap();
+        wait_until(|| ACTIVE.load(Ordering::Acquire)).await;
+        std::fs::remove_file(&file).unwrap();
+        wait_until(|| !ACTIVE.load(Ordering::Acquire)).await;
+        follower.abort();
+    }
+
+    /// Polls `condition` until it holds; panics after 5 s.
+    async fn wait_until(condition: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !condition() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rules file was not followed"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[test]
+    fn a_rules_file_parses_into_names_and_rules() {
+        let text = "\
+# the test's rules
+register nn2 127.0.0.1:8020,localhost:9870
+
+  drop * nn2 *
+delay\tdn0 nn2 sendHeartbeat 200
+";
+        let (rule_set, malformed) = RuleSet::parse(text);
+        assert_eq!(malformed, []);
+        let mut expected = RuleSet::new();
+        expected
+            .register("nn2", ["127.0.0.1:8020", "localhost:9870"])
+            .drop(ANY, "nn2", ANY)
+            .delay("dn0", "nn2", "sendHeartbeat", Duration::from_millis(200));
+        assert_eq!(rule_set, expected);
+    }
+
+    #[test]
+    fn malformed_lines_are_skipped_with_their_numbers() {
+        let text = "\
+drop * nn2
+drop a b c
+delay a b c soon
+delay a b c -5
+register nn1 127.0.0.1:1,,127.0.0.1:2
+register nn1
+partition nn1 nn2
+drop a b c d
+\u{1F4A5}
+delay a b c 7
+";
+        let (rule_set, malformed) = RuleSet::parse(text);
+        let numbers: Vec<usize> = malformed.iter().map(|line| line.number).collect();
+        assert_eq!(numbers, [1, 3, 4, 5, 6, 7, 8, 9]);
+        assert!(
+            malformed[0].reason.contains("drop FROM TO METHOD"),
+            "{malformed:?}"
+        );
+        assert!(malformed[1].reason.contains("'soon'"), "{malformed:?}");
+        let mut expected = RuleSet::new();
+        expected
+            .drop("a", "b", "c")
+            .delay("a", "b", "c", Duration::from_millis(7));
+        assert_eq!(rule_set, expected);
+    }
+
+    #[test]
+    fn a_written_rule_set_reads_back_the_same() {
+        let mut rule_set = RuleSet::new();
+        rule_set
+            .register("nn1", ["127.0.0.1:1", "127.0.0.1:2"])
+            .register("none", Vec::<String>::new())
+            .drop(ANY, ANY, ANY)
+            .delay(CLIENT, "nn1", CONNECT, Duration::from_millis(1500));
+        assert_eq!(
+            rule_set.to_string(),
+            "register nn1 127.0.0.1:1,127.0.0.1:2\n\
+             drop * * *\n\
+             delay client nn1 connect 1500\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules");
+        rule_set.write(&file).unwrap();
+        let (read, malformed) = RuleSet::parse(&std::fs::read_to_string(&file).unwrap());
+        assert_eq!((read, malformed), (rule_set, Vec::new()));
+        assert_eq!(RuleSet::parse(""), (RuleSet::new(), Vec::new()));
     }
 }

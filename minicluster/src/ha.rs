@@ -5,6 +5,11 @@
 //! conf dir of its own, so a test can `kill -9`, SIGSTOP and SIGCONT them as an operator's
 //! machine would; the JournalNodes and DataNodes run in this process. Clients use
 //! `hdfs://mycluster` and fail over between the NameNodes.
+//!
+//! Each NameNode and ZKFC process follows a fault rules file of its own
+//! ([`common::faults::follow_rules_file`]), so a test can also cut a NameNode's host off the
+//! network ([`HaCluster::partition_namenode`]). In this process, the addresses of NameNode
+//! `nn1` and its ZKFC are registered as fault node `nn1`, those of `nn2` as `nn2`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use client::DfsClient;
+use common::faults::{self, RuleSet};
 use common::time::Clock;
 use common::{Configuration, FsPermission};
 use datanode::DataNode;
@@ -126,6 +132,7 @@ impl HaClusterBuilder {
             }
         };
         std::fs::create_dir_all(base_dir.join("logs"))?;
+        std::fs::create_dir_all(base_dir.join("faults"))?;
         let hdfs_binary = match self.hdfs_binary.clone() {
             Some(path) => path,
             None => find_binary("hdfs")?,
@@ -234,8 +241,9 @@ impl HaClusterBuilder {
             datanodes: Vec::new(),
             yarn: None,
         };
-        for index in 0..NAMENODE_IDS.len() {
+        for (index, id) in NAMENODE_IDS.iter().enumerate() {
             cluster.write_daemon_conf(index)?;
+            faults::register(id, cluster.host_addresses(index));
         }
         cluster
             .run_hdfs(0, &["namenode", "-format", "-force", "-nonInteractive"])
@@ -289,6 +297,8 @@ struct Daemon {
     child: Option<Child>,
     args: Vec<String>,
     log: PathBuf,
+    /// The fault rules file it follows (`$TUSK_FAULTS_FILE`).
+    rules_file: PathBuf,
 }
 
 impl Daemon {
@@ -415,7 +425,8 @@ impl HaCluster {
         None
     }
 
-    /// Waits until NameNode `index` (any, when `None`) is active; returns its index.
+    /// Waits until NameNode `index` (any, when `None`) is active; returns its index. A wanted
+    /// NameNode is asked itself: a partitioned old active may still say it is active too.
     pub async fn wait_for_active(
         &self,
         index: Option<usize>,
@@ -423,9 +434,14 @@ impl HaCluster {
     ) -> anyhow::Result<usize> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(active) = self.active_index().await
-                && index.is_none_or(|wanted| wanted == active)
-            {
+            let active = match index {
+                Some(wanted) => {
+                    matches!(self.service_state(wanted).await, Ok(HaServiceState::Active))
+                        .then_some(wanted)
+                }
+                None => self.active_index().await,
+            };
+            if let Some(active) = active {
                 return Ok(active);
             }
             if Instant::now() > deadline {
@@ -469,6 +485,51 @@ impl HaCluster {
     /// SIGCONT of NameNode `index`.
     pub fn resume_namenode(&self, index: usize) {
         self.namenodes[index].signal(libc::SIGCONT);
+    }
+
+    /// Cuts NameNode `index` and its ZKFC off from everything else, as a network partition of
+    /// their host would, until [`HaCluster::heal_partition`]; one NameNode at a time. The
+    /// NameNode's process drops all its calls (to the JournalNodes, to the other NameNode);
+    /// this process (clients, DataNodes, JournalNodes), the other NameNode's and the other
+    /// ZKFC's drop their calls to it and to its ZKFC. The processes take their new rules
+    /// within ~50 ms.
+    ///
+    /// The ZKFC's ZooKeeper client does not go through the fault rules, so the ZKFC is
+    /// stopped (SIGSTOP), first, instead. That is what a partition does to it: ZooKeeper hears
+    /// nothing from it and expires its session; the ZKFC, cut off, can do nothing about it
+    /// (disconnected from ZooKeeper, it stays in neutral mode and leaves its NameNode active);
+    /// and once resumed at the heal, like a client reconnecting after a partition, it finds
+    /// its session expired. The one difference: a partitioned ZKFC would go on health-checking
+    /// its NameNode meanwhile, to no effect.
+    pub fn partition_namenode(&self, index: usize) -> anyhow::Result<()> {
+        let name = NAMENODE_IDS[index];
+        self.zkfcs[index].signal(libc::SIGSTOP);
+        faults::drop(faults::ANY, name, faults::ANY);
+        let mut cut_off = RuleSet::new();
+        cut_off
+            .register(name, self.host_addresses(index))
+            .drop(faults::ANY, name, faults::ANY);
+        for other in (0..NAMENODE_IDS.len()).filter(|&other| other != index) {
+            cut_off.write(&self.namenodes[other].rules_file)?;
+            cut_off.write(&self.zkfcs[other].rules_file)?;
+        }
+        let mut isolated = RuleSet::new();
+        isolated.drop(faults::ANY, faults::ANY, faults::ANY);
+        isolated.write(&self.namenodes[index].rules_file)?;
+        Ok(())
+    }
+
+    /// Ends [`HaCluster::partition_namenode`]: removes every fault rule (empties every
+    /// process's rules file and this process's table) and resumes the ZKFCs (SIGCONT).
+    pub fn heal_partition(&self) -> anyhow::Result<()> {
+        for daemon in self.namenodes.iter().chain(&self.zkfcs) {
+            RuleSet::new().write(&daemon.rules_file)?;
+        }
+        faults::heal();
+        for zkfc in &self.zkfcs {
+            zkfc.signal(libc::SIGCONT);
+        }
+        Ok(())
     }
 
     /// Whether NameNode `index`'s process is still running.
@@ -582,8 +643,9 @@ impl HaCluster {
             .context("the HA mini-cluster has no YARN (use .nodemanagers(n))")
     }
 
-    /// Stops every daemon.
+    /// Stops every daemon (and removes this process's fault rules).
     pub async fn shutdown(mut self) {
+        faults::heal();
         if let Some(yarn) = self.yarn.take() {
             yarn.stop().await;
         }
@@ -631,15 +693,32 @@ impl HaCluster {
             self.daemon_conf_dir(index).display().to_string(),
         ];
         full_args.extend(args.iter().map(|arg| arg.to_string()));
-        let log = self
+        let id = NAMENODE_IDS[index];
+        let log = self.base_dir.join("logs").join(format!("{what}-{id}.log"));
+        let rules_file = self
             .base_dir
-            .join("logs")
-            .join(format!("{what}-{}.log", NAMENODE_IDS[index]));
+            .join("faults")
+            .join(format!("{what}-{id}.rules"));
         self.respawn(&Daemon {
             child: None,
             args: full_args,
             log,
+            rules_file,
         })
+    }
+
+    /// The addresses of NameNode `index`'s host: its RPC and HTTP servers and its ZKFC's.
+    fn host_addresses(&self, index: usize) -> [String; 3] {
+        let id = NAMENODE_IDS[index];
+        let zkfc_port = self
+            .conf
+            .get(&format!("dfs.ha.zkfc.port.{NAMESERVICE}.{id}"))
+            .unwrap_or_default();
+        [
+            self.namenode_rpc_address(index),
+            self.namenode_http_address(index),
+            format!("127.0.0.1:{zkfc_port}"),
+        ]
     }
 
     fn respawn(&self, daemon: &Daemon) -> anyhow::Result<Daemon> {
@@ -649,6 +728,7 @@ impl HaCluster {
             .open(&daemon.log)?;
         let child = Command::new(&self.hdfs_binary)
             .args(&daemon.args)
+            .env(faults::RULES_FILE_ENV, &daemon.rules_file)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -658,6 +738,7 @@ impl HaCluster {
             child: Some(child),
             args: daemon.args.clone(),
             log: daemon.log.clone(),
+            rules_file: daemon.rules_file.clone(),
         })
     }
 

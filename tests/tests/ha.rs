@@ -1,6 +1,7 @@
 //! NameNode high availability end to end, on the HA mini-cluster: real ZooKeeper, three
 //! JournalNodes, two NameNode processes with their ZKFC processes, DataNodes serving both.
-//! The faults are real: `kill -9` and SIGSTOP of the NameNode processes, ZooKeeper killed.
+//! The faults are real: `kill -9` and SIGSTOP of the NameNode processes, ZooKeeper killed, a
+//! NameNode's host partitioned off the network.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use client::DfsClient;
-use common::FsPermission;
+use common::{FsPermission, faults};
 use minicluster::ha::HaCluster;
 use proto::hdfs::HaServiceState;
+use tokio::task::JoinHandle;
 use tusk_tests::{binary, content, create_options, eventually, read_file};
 
 const BLOCK: u64 = 64 * 1024;
@@ -28,19 +30,33 @@ async fn ha_cluster() -> HaCluster {
 /// contents (`None` for a directory), or that nothing is there.
 type Expected = BTreeMap<String, Option<Option<Vec<u8>>>>;
 
+/// What a test and its load clients share: the signal to stop, and how many rounds the
+/// clients completed.
+#[derive(Default)]
+struct LoadControl {
+    stop: AtomicBool,
+    completed_rounds: AtomicUsize,
+}
+
+impl LoadControl {
+    fn completed_rounds(&self) -> usize {
+        self.completed_rounds.load(Ordering::Relaxed)
+    }
+}
+
 /// One load client: mkdirs, create + write + close, rename, append and delete in turn under
-/// `/load/c<index>`, until `stop`; returns what its acknowledged operations left and the
-/// errors it saw (each one an error the failover client did not retry away).
+/// `/load/c<index>`, until told to stop; returns what its acknowledged operations left and
+/// the errors it saw (each one an error the failover client did not retry away).
 async fn run_load(
     client: DfsClient,
     index: usize,
-    stop: Arc<AtomicBool>,
+    control: Arc<LoadControl>,
 ) -> (Expected, Vec<String>) {
     let mut expected = Expected::new();
     let mut errors = Vec::new();
     let base = format!("/load/c{index}");
     let mut round = 0usize;
-    while !stop.load(Ordering::Relaxed) {
+    while !control.stop.load(Ordering::Relaxed) {
         let dir = format!("{base}/d{round}");
         let file = format!("{base}/f{round}");
         let renamed = format!("{base}/r{round}");
@@ -71,14 +87,19 @@ async fn run_load(
             }
             Ok::<(), common::RemoteException>(())
         };
-        if let Err(error) = step.await {
-            errors.push(format!("round {round}: {error}"));
-            // The outcome of the failed call is unknown: forget what this round touched.
-            for path in [&dir, &file, &renamed] {
-                expected.remove(path);
+        match step.await {
+            Ok(()) => {
+                control.completed_rounds.fetch_add(1, Ordering::Relaxed);
             }
-            if round > 0 {
-                expected.remove(&format!("{base}/d{}", round - 1));
+            Err(error) => {
+                errors.push(format!("round {round}: {error}"));
+                // The outcome of the failed call is unknown: forget what this round touched.
+                for path in [&dir, &file, &renamed] {
+                    expected.remove(path);
+                }
+                if round > 0 {
+                    expected.remove(&format!("{base}/d{}", round - 1));
+                }
             }
         }
         round += 1;
@@ -110,26 +131,23 @@ async fn assert_expected(client: &DfsClient, expected: &Expected) {
     }
 }
 
-/// Starts the load, lets it run, applies `fault`, lets it run on, stops it; returns what
-/// every client expects and every error the clients saw.
-async fn under_load(
-    cluster: &mut HaCluster,
-    fault: impl AsyncFnOnce(&mut HaCluster),
-) -> (Vec<Expected>, Vec<String>) {
-    let stop = Arc::new(AtomicBool::new(false));
+/// A running load client ([`run_load`]).
+type LoadClient = JoinHandle<(Expected, Vec<String>)>;
+
+/// Starts `clients` load clients of the nameservice.
+fn start_load(cluster: &HaCluster, clients: usize) -> (Arc<LoadControl>, Vec<LoadClient>) {
+    let control = Arc::new(LoadControl::default());
     let mut loads = Vec::new();
-    for index in 0..CLIENTS {
+    for index in 0..clients {
         let client = cluster.client().unwrap();
-        loads.push(tokio::spawn(run_load(client, index, stop.clone())));
+        loads.push(tokio::spawn(run_load(client, index, control.clone())));
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    fault(cluster).await;
-    cluster
-        .wait_until_writable(Duration::from_secs(60))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::Relaxed);
+    (control, loads)
+}
+
+/// Stops the load; returns what every client expects and every error the clients saw.
+async fn stop_load(control: &LoadControl, loads: Vec<LoadClient>) -> (Vec<Expected>, Vec<String>) {
+    control.stop.store(true, Ordering::Relaxed);
     let mut expectations = Vec::new();
     let mut errors = Vec::new();
     for load in loads {
@@ -138,6 +156,23 @@ async fn under_load(
         errors.extend(seen);
     }
     (expectations, errors)
+}
+
+/// Starts the load, lets it run, applies `fault`, lets it run on, stops it; returns what
+/// every client expects and every error the clients saw.
+async fn under_load(
+    cluster: &mut HaCluster,
+    fault: impl AsyncFnOnce(&mut HaCluster),
+) -> (Vec<Expected>, Vec<String>) {
+    let (control, loads) = start_load(cluster, CLIENTS);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    fault(cluster).await;
+    cluster
+        .wait_until_writable(Duration::from_secs(60))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop_load(&control, loads).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -261,6 +296,155 @@ async fn a_paused_active_is_fenced_and_acknowledges_nothing_after_it_resumes() {
             .unwrap()
             .is_some()
     );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_partitioned_active_is_replaced_and_acknowledges_nothing_after_the_new_active_writes() {
+    const LOAD_CLIENTS: usize = 2;
+    const PARTITIONED_SIDE_ATTEMPTS: usize = 10;
+    const PINNED_ATTEMPTS: usize = 50;
+    let mut cluster = ha_cluster().await;
+    let first = cluster
+        .wait_for_active(None, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let second = 1 - first;
+    // A client pinned to the old active, as a client that has not failed over would be.
+    let pinned = cluster
+        .client_of(first, &common::user::current_user())
+        .unwrap();
+    pinned
+        .mkdirs("/before-partition", FsPermission::new(0o755), true)
+        .await
+        .unwrap();
+    let (control, loads) = start_load(&cluster, LOAD_CLIENTS);
+    eventually(Duration::from_secs(30), "the load under way", async || {
+        control.completed_rounds() >= LOAD_CLIENTS
+    })
+    .await;
+
+    let hits_before = faults::hits();
+    cluster.partition_namenode(first).unwrap();
+    cluster
+        .wait_for_active(Some(second), Duration::from_secs(60))
+        .await
+        .unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "calls to the partitioned NameNode dropped",
+        async || faults::hits() > hits_before,
+    )
+    .await;
+    let client = cluster.client().unwrap();
+    client
+        .mkdirs(
+            "/first-write-of-the-new-active",
+            FsPermission::new(0o755),
+            true,
+        )
+        .await
+        .unwrap();
+    // A client on the old active's side of the partition (a process of its own, which no rule
+    // cuts off from it) still reaches it; it must acknowledge nothing: it has lost its
+    // JournalNodes.
+    let old_active = format!("hdfs://{}", cluster.namenode_rpc_address(first));
+    let mut acknowledged = 0;
+    for attempt in 0..PARTITIONED_SIDE_ATTEMPTS {
+        let path = format!("/from-the-partitioned-side-{attempt}");
+        if cluster
+            .run_hdfs(first, &["dfs", "-fs", &old_active, "-mkdir", &path])
+            .is_ok()
+        {
+            acknowledged += 1;
+        }
+    }
+    let rounds = control.completed_rounds();
+    eventually(
+        Duration::from_secs(60),
+        "load rounds completed through the new active",
+        async || control.completed_rounds() >= rounds + LOAD_CLIENTS,
+    )
+    .await;
+
+    cluster.heal_partition().unwrap();
+    // Its ZKFC, finding its session expired, makes it standby, unless it has exited on
+    // losing its journal quorum (as Hadoop's does).
+    let exited = eventually(
+        Duration::from_secs(60),
+        "the old active standby or exited",
+        async || {
+            if !cluster.namenode_is_running(first) {
+                return Some(true);
+            }
+            matches!(
+                cluster.service_state(first).await,
+                Ok(HaServiceState::Standby)
+            )
+            .then_some(false)
+        },
+    )
+    .await;
+    for attempt in 0..PINNED_ATTEMPTS {
+        let path = format!("/from-the-old-active-{attempt}");
+        if pinned
+            .mkdirs(&path, FsPermission::new(0o755), true)
+            .await
+            .is_ok()
+        {
+            acknowledged += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        acknowledged, 0,
+        "the old active acknowledged writes after the new active's first write"
+    );
+    if exited {
+        cluster.restart_namenode(first).await.unwrap();
+        eventually(
+            Duration::from_secs(60),
+            "the restarted old active standby",
+            async || {
+                matches!(
+                    cluster.service_state(first).await,
+                    Ok(HaServiceState::Standby)
+                )
+            },
+        )
+        .await;
+    }
+    let mut actives = Vec::new();
+    for index in [first, second] {
+        if let Ok(HaServiceState::Active) = cluster.service_state(index).await {
+            actives.push(index);
+        }
+    }
+    assert_eq!(actives, [second], "exactly the new NameNode is active");
+
+    let (expectations, errors) = stop_load(&control, loads).await;
+    assert!(
+        errors.is_empty(),
+        "clients saw errors the failover did not retry: {errors:?}"
+    );
+    for expected in &expectations {
+        assert_expected(&client, expected).await;
+    }
+    for path in ["/before-partition", "/first-write-of-the-new-active"] {
+        assert!(
+            client.get_file_info(path).await.unwrap().is_some(),
+            "{path} is missing"
+        );
+    }
+    let refused = (0..PARTITIONED_SIDE_ATTEMPTS)
+        .map(|attempt| format!("/from-the-partitioned-side-{attempt}"))
+        .chain((0..PINNED_ATTEMPTS).map(|attempt| format!("/from-the-old-active-{attempt}")));
+    for path in refused {
+        assert!(
+            client.get_file_info(&path).await.unwrap().is_none(),
+            "{path} was not acknowledged, yet it is there"
+        );
+    }
     cluster.shutdown().await;
 }
 

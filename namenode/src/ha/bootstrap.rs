@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 
 use crate::config::NameNodeConfig;
 use crate::fsimage;
+use crate::qjournal::QJM_NODE_NAME;
 use crate::secondary::transfer::TransferClient;
 use crate::storage::{
     LAYOUT_VERSION, NameDirs, StorageError, StorageInfo, image_name, write_seen_txid,
@@ -106,7 +107,11 @@ async fn bootstrap_from(
         .iter()
         .map(|current| current.join("fsimage.ckpt_bootstrap"))
         .collect();
-    let client = TransferClient::new(address.to_string(), config.checkpoint.transfer_bandwidth);
+    let client = TransferClient::new(
+        QJM_NODE_NAME,
+        address.to_string(),
+        config.checkpoint.transfer_bandwidth,
+    );
     let downloaded = client
         .download("getimage=1&txid=latest", downloads.clone())
         .await

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{ExceptionKind, RemoteException};
+use common::{ExceptionKind, RemoteException, faults};
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use proto::namenode_storage::EditRecord;
 use proto::namenode_storage::edit_record::Op;
 use tokio::sync::watch;
+use tonic::transport::Endpoint;
 use tracing::{info, warn};
 
 use super::{HaConfig, HaState};
@@ -20,6 +21,7 @@ use crate::editlog::EditLog;
 use crate::fsimage;
 use crate::namespace::{Limits, Namespace};
 use crate::namesystem::Namesystem;
+use crate::qjournal::QJM_NODE_NAME;
 use crate::retry_cache::RetryCache;
 use crate::secondary::transfer::TransferClient;
 use crate::storage::{self, NameDirs, StorageError, StorageInfo, image_name};
@@ -441,8 +443,11 @@ impl Namesystem {
             storage_info_param(self.storage_info())
         );
         for address in &ha.config.other_http_addresses {
-            let client =
-                TransferClient::new(address.clone(), checkpoints.config().transfer_bandwidth);
+            let client = TransferClient::new(
+                QJM_NODE_NAME,
+                address.clone(),
+                checkpoints.config().transfer_bandwidth,
+            );
             let uploaded = async {
                 let file = std::fs::File::open(&image)
                     .map_err(|error| storage_failure("cannot open the checkpoint", error))?;
@@ -533,9 +538,9 @@ fn backed_off(previous: Duration, period: Duration, backoff_max: Duration) -> Du
 async fn trigger_active_log_roll(others: &[String], user: &str) {
     for address in others {
         let rolled = async {
-            let mut client = NamenodeProtocolClient::connect(format!("http://{address}"))
-                .await
+            let endpoint = Endpoint::from_shared(format!("http://{address}"))
                 .map_err(|error| error.to_string())?;
+            let mut client = NamenodeProtocolClient::new(faults::channel(QJM_NODE_NAME, endpoint));
             let mut request = tonic::Request::new(proto::hdfs::RollEditLogRequest {});
             if let Ok(value) = user.parse() {
                 request.metadata_mut().insert(proto::USER_METADATA, value);

@@ -34,9 +34,10 @@ use logger::{Logger, Outcome};
 pub use startup::SharedEditsStartup;
 use startup::namespace_info;
 
-/// The fault-injection name of a quorum client made by
-/// [`QuorumJournal::from_uri`]: the NameNode's (`nn`), so faults between the
-/// NameNode and its JournalNodes apply to it.
+/// The name a NameNode connects out as in fault rules (`nn`): that of a
+/// quorum client made by [`QuorumJournal::from_uri`], so faults between the
+/// NameNode and its JournalNodes apply to it, and of its calls to the other
+/// NameNodes of its nameservice.
 pub const QJM_NODE_NAME: &str = "nn";
 
 /// Why a quorum call failed.

@@ -191,6 +191,7 @@ impl SecondaryNameNode {
         let dir = CheckpointDir::lock(&config.checkpoint_dirs, &config.edits_dirs)?;
         Ok(Arc::new(Self {
             transfer: transfer::TransferClient::new(
+                SECONDARY_NODE_NAME,
                 config.namenode_http.clone(),
                 config.checkpoint.transfer_bandwidth,
             ),

@@ -7,11 +7,11 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use bytes::Bytes;
+use common::faults;
 use http_body_util::{BodyExt, Empty, StreamBody};
 use hyper::body::{Body, Frame};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio_stream::StreamExt;
 
 use crate::checkpoint::stream::{self, FileSink, WrittenFile};
@@ -28,6 +28,8 @@ pub struct TransferError {
 
 /// Talks to one NameNode's HTTP port.
 pub struct TransferClient {
+    /// The name this client connects as, for fault rules.
+    node_name: String,
     address: String,
     bandwidth: u64,
 }
@@ -39,9 +41,14 @@ pub struct Downloaded {
 }
 
 impl TransferClient {
-    /// `address` is the NameNode's `host:port` for HTTP.
-    pub fn new(address: String, bandwidth: u64) -> Self {
-        Self { address, bandwidth }
+    /// `address` is the NameNode's `host:port` for HTTP; `node_name` names
+    /// the caller in fault rules (see [`common::faults::connect`]).
+    pub fn new(node_name: &str, address: String, bandwidth: u64) -> Self {
+        Self {
+            node_name: node_name.to_string(),
+            address,
+            bandwidth,
+        }
     }
 
     fn error(&self, what: &str, reason: impl ToString) -> TransferError {
@@ -62,7 +69,7 @@ impl TransferClient {
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let stream = TcpStream::connect(&self.address)
+        let stream = faults::connect(&self.node_name, self.address.as_str())
             .await
             .map_err(|error| self.error(what, error))?;
         let _ = stream.set_nodelay(true);
