@@ -16,6 +16,8 @@ pub enum ExceptionKind {
     PathIsNotEmptyDirectory,
     PathIsDirectory,
     AccessControl,
+    /// A caller may not act as another user (a `doas` without proxy-user rights).
+    Authorization,
     SafeMode,
     InvalidPath,
     PathComponentTooLong,
@@ -33,13 +35,14 @@ pub enum ExceptionKind {
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 18] = [
+    const ALL: [ExceptionKind; 19] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
         Self::PathIsNotEmptyDirectory,
         Self::PathIsDirectory,
         Self::AccessControl,
+        Self::Authorization,
         Self::SafeMode,
         Self::InvalidPath,
         Self::PathComponentTooLong,
@@ -65,6 +68,7 @@ impl ExceptionKind {
             }
             Self::PathIsDirectory => "org.apache.hadoop.fs.PathIsDirectoryException",
             Self::AccessControl => "org.apache.hadoop.security.AccessControlException",
+            Self::Authorization => "org.apache.hadoop.security.authorize.AuthorizationException",
             Self::SafeMode => "org.apache.hadoop.hdfs.server.namenode.SafeModeException",
             Self::InvalidPath => "org.apache.hadoop.fs.InvalidPathException",
             Self::PathComponentTooLong => {
@@ -100,7 +104,7 @@ impl ExceptionKind {
         match self {
             Self::FileNotFound => tonic::Code::NotFound,
             Self::FileAlreadyExists | Self::AlreadyBeingCreated => tonic::Code::AlreadyExists,
-            Self::AccessControl => tonic::Code::PermissionDenied,
+            Self::AccessControl | Self::Authorization => tonic::Code::PermissionDenied,
             Self::SafeMode | Self::LeaseExpired | Self::RecoveryInProgress => {
                 tonic::Code::FailedPrecondition
             }

@@ -18,6 +18,7 @@ pub mod permission;
 pub mod required;
 pub mod time;
 pub mod user;
+pub mod webhdfs;
 pub mod yarn;
 
 pub use conf::Configuration;

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::Configuration;
 use common::conf::{ConfError, TimeUnit, keys};
+use common::{Configuration, FsPermission};
 
 #[derive(Clone, Debug)]
 pub struct DataNodeConfig {
@@ -45,6 +45,12 @@ pub struct DataNodeConfig {
     /// The name this DataNode connects out as, for the fault rules of
     /// tests (see [`common::faults`]): `dfs.datanode.hostname`, else `datanode`.
     pub node_name: String,
+    /// `hadoop.http.staticuser.user`: who a WebHDFS request without
+    /// `user.name` acts as.
+    pub http_static_user: String,
+    /// `fs.permissions.umask-mode`, applied to files WebHDFS creates (the
+    /// DataNode is their DFS client).
+    pub umask: FsPermission,
 }
 
 impl DataNodeConfig {
@@ -70,8 +76,20 @@ impl DataNodeConfig {
             node_name: conf
                 .get_trimmed(keys::DFS_DATANODE_HOSTNAME)
                 .unwrap_or_else(|| "datanode".to_string()),
+            http_static_user: conf.get_string(keys::HADOOP_HTTP_STATICUSER_USER)?,
+            umask: umask(conf)?,
         })
     }
+}
+
+fn umask(conf: &Configuration) -> Result<FsPermission, ConfError> {
+    let key = keys::FS_PERMISSIONS_UMASK_MODE;
+    let text = conf.get_string(key)?;
+    FsPermission::from_octal(text.trim()).ok_or_else(|| ConfError::Invalid {
+        key: key.into(),
+        value: text.clone(),
+        expected: "an octal mode".into(),
+    })
 }
 
 /// The NameNodes a DataNode serves: every NameNode of its HA nameservice

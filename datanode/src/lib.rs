@@ -10,6 +10,7 @@ pub mod scanner;
 pub mod server;
 pub mod storage;
 pub mod web;
+mod webhdfs;
 pub mod xfer;
 
 pub use config::DataNodeConfig;

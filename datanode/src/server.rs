@@ -121,7 +121,8 @@ impl DataNode {
             }
         }));
         let mut http_stop = stop.subscribe();
-        let router = crate::web::router(context.clone(), uuid.clone());
+        let router = crate::web::router(context.clone(), uuid.clone())
+            .merge(crate::webhdfs::router(&config));
         tasks.push(tokio::spawn(async move {
             let result = axum::serve(http_listener, router)
                 .with_graceful_shutdown(async move {

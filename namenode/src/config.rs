@@ -33,6 +33,9 @@ pub struct NameNodeConfig {
     pub checkpoint: CheckpointConfig,
     /// The retry cache of non-idempotent calls.
     pub retry_cache: RetryCacheConfig,
+    /// `hadoop.http.staticuser.user`: who a WebHDFS request without
+    /// `user.name` acts as.
+    pub http_static_user: String,
 }
 
 impl NameNodeConfig {
@@ -150,6 +153,7 @@ impl NameNodeConfig {
             namesystem,
             checkpoint: CheckpointConfig::from_conf(conf)?,
             retry_cache: RetryCacheConfig::from_conf(conf)?,
+            http_static_user: conf.get_string(keys::HADOOP_HTTP_STATICUSER_USER)?,
         })
     }
 }

@@ -28,6 +28,7 @@ mod server;
 mod storage;
 mod trash_emptier;
 mod web;
+mod webhdfs;
 
 mod placement;
 mod qjournal;

@@ -669,6 +669,17 @@ impl Namesystem {
         self.read().content_summary(path, caller)
     }
 
+    /// Refuses `action` on `path` unless `caller` has it (WebHDFS CHECKACCESS).
+    pub fn check_access(
+        &self,
+        path: &str,
+        action: common::permission::FsAction,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
+        self.read().check_access(path, action, caller)
+    }
+
     /// A file's blocks overlapping `[offset, offset + length)` with their
     /// locations nearest `reader_host` first; its length; whether it is open.
     pub fn block_locations(

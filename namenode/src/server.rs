@@ -103,7 +103,12 @@ impl NameNode {
         });
         let mut http_stop = shutdown.subscribe();
         let router = crate::web::router(namesystem.clone())
-            .merge(crate::checkpoint::transfer::router(checkpoints.clone()));
+            .merge(crate::checkpoint::transfer::router(checkpoints.clone()))
+            .merge(crate::webhdfs::router(
+                namesystem.clone(),
+                rpc_address,
+                &config.http_static_user,
+            ));
         checkpoints.purge().await;
         let http_server = tokio::spawn(async move {
             let result = axum::serve(http_listener, router)

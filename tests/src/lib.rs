@@ -2,6 +2,7 @@
 
 mod data;
 mod wait;
+pub mod web;
 pub mod yarn;
 
 pub use data::{content, create_options, read_file, write_file};

@@ -17,6 +17,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::FS_TRASH_CHECKPOINT_INTERVAL, "0"),
     (keys::FS_PERMISSIONS_UMASK_MODE, "022"),
     (keys::HADOOP_SECURITY_AUTHENTICATION, "simple"),
+    (keys::HADOOP_HTTP_STATICUSER_USER, "dr.who"),
     (keys::HADOOP_SHELL_DELETE_LIMIT_NUM_FILES, "100"),
     (keys::NET_TOPOLOGY_SCRIPT_NUMBER_ARGS, "100"),
     (keys::IPC_PING_INTERVAL, "60000"),

@@ -18,6 +18,8 @@ pub const FS_TRASH_CHECKPOINT_INTERVAL: &str = "fs.trash.checkpoint.interval";
 pub const FS_PERMISSIONS_UMASK_MODE: &str = "fs.permissions.umask-mode";
 /// Authentication method; Tusk supports `simple` only.
 pub const HADOOP_SECURITY_AUTHENTICATION: &str = "hadoop.security.authentication";
+/// The user of HTTP requests that name none (WebHDFS without `user.name`).
+pub const HADOOP_HTTP_STATICUSER_USER: &str = "hadoop.http.staticuser.user";
 /// Files `hadoop fs -rm -safely` deletes without asking.
 pub const HADOOP_SHELL_DELETE_LIMIT_NUM_FILES: &str = "hadoop.shell.delete.limit.num.files";
 /// Milliseconds between a client's pings of a NameNode of a HA nameservice while calls are

@@ -312,6 +312,23 @@ impl Namespace {
         }))
     }
 
+    /// Whether `caller` may do `action` on `path` (Hadoop's `checkAccess`):
+    /// traverse to it, then `action` on the inode itself.
+    pub fn check_access(
+        &self,
+        path: &str,
+        action: common::permission::FsAction,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
+        let resolved = self.resolve(path)?;
+        let checker = self.checker(caller);
+        checker.check_traverse(&resolved)?;
+        let slot = resolved
+            .last()
+            .ok_or_else(|| RemoteException::not_found(path))?;
+        checker.check_access(&resolved, slot, action)
+    }
+
     /// Sizes and counts of everything below `path` (needs read+execute on
     /// every directory in it, as HDFS).
     pub fn content_summary(

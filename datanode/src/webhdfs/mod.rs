@@ -1,0 +1,86 @@
+//! WebHDFS on the DataNode's HTTP port: where the NameNode redirects OPEN,
+//! CREATE, APPEND and GETFILECHECKSUM (Hadoop's DataNode `WebHdfsHandler`).
+//! The DataNode acts as a DFS client of the NameNode the redirect names
+//! (`namenoderpcaddress`), as the user it names, and streams data both ways
+//! through the normal checksummed read and write paths ([`ops`]).
+
+mod errors;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use client::DfsClient;
+use common::webhdfs::{self, HttpMethod, Op, Params};
+use common::{FsPermission, RemoteException};
+
+use crate::config::DataNodeConfig;
+
+/// What the DataNode's WebHDFS handlers need from its configuration.
+#[derive(Clone)]
+struct WebHdfs {
+    /// `hadoop.http.staticuser.user`
+    static_user: Arc<str>,
+    /// Applied to the permission of files created here.
+    umask: FsPermission,
+}
+
+/// The `/webhdfs/v1` routes, to merge into the DataNode's HTTP router.
+pub fn router(config: &DataNodeConfig) -> Router {
+    let state = WebHdfs {
+        static_user: config.http_static_user.as_str().into(),
+        umask: config.umask,
+    };
+    Router::new()
+        .route("/webhdfs/v1/{*path}", any(handle))
+        .with_state(state)
+}
+
+async fn handle(
+    State(web): State<WebHdfs>,
+    method: Method,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    body: Body,
+) -> Response {
+    let http_method = match method {
+        Method::GET => HttpMethod::Get,
+        Method::PUT => HttpMethod::Put,
+        Method::POST => HttpMethod::Post,
+        _ => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    };
+    let answered = async {
+        let Path(path) =
+            path.map_err(|rejection| RemoteException::illegal_argument(rejection.body_text()))?;
+        let Query(pairs) =
+            query.map_err(|rejection| RemoteException::illegal_argument(rejection.body_text()))?;
+        let params = Params::new(pairs);
+        let op = webhdfs::parse_op(http_method, params.get("op"))?;
+        let namenode = params
+            .get("namenoderpcaddress")
+            .ok_or_else(|| {
+                RemoteException::illegal_argument("namenoderpcaddress is not specified.")
+            })?
+            .to_string();
+        let user = params.acting_user(&web.static_user)?;
+        let client = DfsClient::connect(&namenode, &user, web.umask)?;
+        let path = format!("/{path}");
+        match op {
+            Op::Open => ops::open(&client, &path, &params).await,
+            Op::Create => ops::create(&client, &path, &params, body, &namenode).await,
+            Op::Append => ops::append(&client, &path, body).await,
+            Op::GetFileChecksum => ops::checksum(&client, &path).await,
+            other => Err(RemoteException::illegal_argument(format!(
+                "Invalid operation {}",
+                other.name()
+            ))),
+        }
+    };
+    answered.await.unwrap_or_else(|error| errors::reply(&error))
+}
