@@ -39,7 +39,8 @@ def main(url, user):
     summary = client.content(base)
     assert summary["length"] == 200000 and summary["fileCount"] == 1, summary
     checksum = client.checksum(base + "/data.bin")
-    assert len(checksum["bytes"]) == 32, checksum
+    assert len(checksum["bytes"]) == 56, checksum
+    assert checksum["algorithm"].endswith("MD5-of-512CRC32C"), checksum
 
     client.write(base + "/data.bin", data=b"tail", append=True)
     with client.read(base + "/data.bin") as reader:

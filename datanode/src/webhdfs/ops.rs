@@ -20,8 +20,6 @@ const READ_CHUNK: usize = 64 * 1024;
 const READ_AHEAD_CHUNKS: usize = 4;
 /// Hadoop's default permission of a new file, before the umask.
 const DEFAULT_FILE_PERMISSION: u16 = 0o644;
-/// The length of an MD5, the `length` of a FileChecksum.
-const MD5_LENGTH: usize = 16;
 
 type Answer = Result<Response, RemoteException>;
 
@@ -135,14 +133,16 @@ async fn write_body(writer: &mut FileWriter, body: Body) -> Result<(), RemoteExc
     Ok(())
 }
 
-/// GETFILECHECKSUM: Tusk's MD5-of-MD5s file checksum in Hadoop's JSON shape.
+/// GETFILECHECKSUM: Hadoop's MD5MD5CRC32C file checksum, in its JSON shape
+/// (`bytes` is its serialized form, 4 + 8 + 16 bytes, in hex).
 pub(super) async fn checksum(client: &DfsClient, path: &str) -> Answer {
     let checksum = client.file_checksum(path).await?;
+    let bytes = checksum.hex();
     let body = json!({
         "FileChecksum": {
-            "algorithm": client::FileChecksum::ALGORITHM,
-            "bytes": checksum.hex(),
-            "length": MD5_LENGTH,
+            "algorithm": checksum.algorithm(),
+            "length": bytes.len() / 2,
+            "bytes": bytes,
         }
     });
     Ok((
