@@ -16,6 +16,7 @@ pub mod os;
 pub mod path;
 pub mod permission;
 pub mod required;
+pub mod rest;
 pub mod time;
 pub mod user;
 pub mod webhdfs;

@@ -54,6 +54,7 @@ pub enum LaunchError {
 #[derive(Debug)]
 struct Container {
     memory_limit_bytes: u64,
+    vcores: i32,
     pid: Option<u32>,
     complete: bool,
     exit_status: i32,
@@ -77,6 +78,30 @@ struct NmState {
     /// Applications whose logs were aggregated, for the next heartbeat.
     aggregated: Vec<ApplicationId>,
     stopping: bool,
+}
+
+/// A container as the web shows it (Hadoop's NM ContainerInfo).
+#[derive(Clone, Debug)]
+pub struct ContainerView {
+    pub id: ContainerId,
+    pub user: String,
+    /// Hadoop's NM container state: LOCALIZING, RUNNING, KILLING,
+    /// EXITED_WITH_SUCCESS or EXITED_WITH_FAILURE.
+    pub state: &'static str,
+    pub exit_status: i32,
+    pub diagnostics: String,
+    pub memory_mb: u64,
+    pub vcores: i32,
+}
+
+/// An application with containers on this node, as the web shows it.
+#[derive(Clone, Debug)]
+pub struct AppView {
+    pub id: ApplicationId,
+    pub user: String,
+    /// The RM said it is over; its containers are being cleaned up.
+    pub ending: bool,
+    pub containers: Vec<ContainerId>,
 }
 
 /// Runs and tracks this node's containers.
@@ -132,6 +157,7 @@ impl ContainerManager {
     ) -> Result<(), StartContainerError> {
         let id: ContainerId = container.container_id.parse()?;
         let memory_mb = container.resource.map(|r| r.memory_mb).unwrap_or(0).max(0) as u64;
+        let vcores = container.resource.map(|r| r.vcores).unwrap_or(0);
         let new_app = {
             let mut state = self.lock();
             if state.stopping {
@@ -151,6 +177,7 @@ impl ContainerManager {
                 id,
                 Container {
                     memory_limit_bytes: memory_mb << 20,
+                    vcores,
                     pid: None,
                     complete: false,
                     exit_status: 0,
@@ -381,6 +408,52 @@ impl ContainerManager {
                 },
                 exit_status: container.exit_status,
                 diagnostics: container.diagnostics.clone(),
+            })
+            .collect()
+    }
+
+    /// Every container this node still tracks (completed ones until the
+    /// RM acknowledges them).
+    pub fn container_views(&self) -> Vec<ContainerView> {
+        let state = self.lock();
+        let mut views = Vec::new();
+        for (id, container) in &state.containers {
+            let user = state
+                .apps
+                .get(&id.application())
+                .map(|app| app.user.clone())
+                .unwrap_or_default();
+            let phase = match (container.complete, container.pid, &container.kill) {
+                (true, _, _) if container.exit_status == 0 => "EXITED_WITH_SUCCESS",
+                (true, _, _) => "EXITED_WITH_FAILURE",
+                (false, _, Some(_)) => "KILLING",
+                (false, Some(_), None) => "RUNNING",
+                (false, None, None) => "LOCALIZING",
+            };
+            views.push(ContainerView {
+                id: *id,
+                user,
+                state: phase,
+                exit_status: container.exit_status,
+                diagnostics: container.diagnostics.clone(),
+                memory_mb: container.memory_limit_bytes >> 20,
+                vcores: container.vcores,
+            });
+        }
+        views
+    }
+
+    /// Every application with containers on this node that is not cleaned up yet.
+    pub fn app_views(&self) -> Vec<AppView> {
+        let state = self.lock();
+        state
+            .apps
+            .iter()
+            .map(|(id, app)| AppView {
+                id: *id,
+                user: app.user.clone(),
+                ending: app.ending,
+                containers: app.containers.iter().copied().collect(),
             })
             .collect()
     }

@@ -11,6 +11,7 @@ pub mod localizer;
 pub mod logs;
 pub mod monitor;
 pub mod resources;
+pub mod rest;
 pub mod rpc;
 pub mod server;
 pub mod web;

@@ -1,47 +1,12 @@
-//! The NodeManager's web port: `/ws/v1/node/info` and `/ws/v1/node/containers`.
+//! The NodeManager's web port: Hadoop's REST API (`/ws/v1/node`, see
+//! [`crate::rest`]).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Json;
-use axum::routing::get;
-use serde_json::{Value, json};
 
 use crate::containers::ContainerManager;
 
 pub fn router(manager: Arc<ContainerManager>) -> Router {
-    Router::new()
-        .route("/ws/v1/node", get(info))
-        .route("/ws/v1/node/info", get(info))
-        .route("/ws/v1/node/containers", get(containers))
-        .with_state(manager)
-}
-
-async fn info(State(manager): State<Arc<ContainerManager>>) -> Json<Value> {
-    Json(json!({"nodeInfo": {
-        "id": manager.node_id,
-        "nodeHostName": manager.config.hostname,
-        "totalPmemAllocatedContainersMB": manager.config.memory_mb,
-        "totalVCoresAllocatedContainers": manager.config.vcores,
-        "nodeManagerVersion": env!("CARGO_PKG_VERSION"),
-        "healthReport": "",
-        "nodeHealthy": true,
-    }}))
-}
-
-async fn containers(State(manager): State<Arc<ContainerManager>>) -> Json<Value> {
-    let containers: Vec<Value> = manager
-        .statuses(None)
-        .into_iter()
-        .map(|status| {
-            json!({
-                "id": status.container_id,
-                "state": if status.state == proto::yarn::ContainerState::ContainerComplete as i32 { "COMPLETE" } else { "RUNNING" },
-                "exitCode": status.exit_status,
-                "diagnostics": status.diagnostics,
-            })
-        })
-        .collect();
-    Json(json!({"containers": {"container": containers}}))
+    crate::rest::router(manager)
 }

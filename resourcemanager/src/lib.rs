@@ -2,10 +2,11 @@
 //!
 //! Three layers: the pure [`scheduler`] (capacity queues, locality), the
 //! [`state`] machine of applications, attempts and nodes, and thin adapters
-//! ([`rpc`], [`web`]) around them; [`server`] runs it all.
+//! ([`rpc`], [`web`], [`rest`]) around them; [`server`] runs it all.
 
 pub mod config;
 pub mod reports;
+pub mod rest;
 pub mod rpc;
 pub mod scheduler;
 pub mod server;

@@ -37,6 +37,9 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
     let submission = &app.submission;
     let attempt = app.current_attempt();
     let (used, running) = state.scheduler.app_usage(submission.id);
+    let usage = state
+        .usage()
+        .usage(submission.id, common::time::now_millis());
     pb::ApplicationReport {
         application_id: submission.id.to_string(),
         current_attempt_id: attempt.map(|a| a.id.to_string()).unwrap_or_default(),
@@ -65,6 +68,8 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
         running_containers: running as i32,
         log_aggregation_status: app.log_aggregation_status().to_string(),
         submit_time: app.submit_time,
+        memory_seconds: usage.memory_seconds,
+        vcore_seconds: usage.vcore_seconds,
     }
 }
 

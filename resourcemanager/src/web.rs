@@ -1,13 +1,12 @@
-//! The RM's web port: an overview page and a few of Hadoop's REST resources
-//! (`/ws/v1/cluster/info`, `/metrics`, `/apps`, `/nodes`).
+//! The RM's web port: an overview page, and Hadoop's REST API
+//! (`/ws/v1/cluster`, see [`crate::rest`]).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, Json};
+use axum::response::Html;
 use axum::routing::get;
-use serde_json::{Value, json};
 
 use crate::reports;
 use crate::server::Core;
@@ -16,12 +15,8 @@ pub fn router(core: Arc<Core>) -> Router {
     Router::new()
         .route("/", get(overview))
         .route("/cluster", get(overview))
-        .route("/ws/v1/cluster", get(info))
-        .route("/ws/v1/cluster/info", get(info))
-        .route("/ws/v1/cluster/metrics", get(metrics))
-        .route("/ws/v1/cluster/apps", get(apps))
-        .route("/ws/v1/cluster/nodes", get(nodes))
-        .with_state(core)
+        .with_state(core.clone())
+        .merge(crate::rest::router(core))
 }
 
 async fn overview(State(core): State<Arc<Core>>) -> Html<String> {
@@ -46,91 +41,4 @@ async fn overview(State(core): State<Arc<Core>>) -> Html<String> {
          </body></html>",
         state.node_counts().get("running").unwrap_or(&0)
     ))
-}
-
-async fn info(State(core): State<Arc<Core>>) -> Json<Value> {
-    let state = core.lock();
-    Json(json!({"clusterInfo": {
-        "id": state.cluster_timestamp,
-        "startedOn": state.cluster_timestamp,
-        "state": "STARTED",
-        "haState": "ACTIVE",
-        "resourceManagerVersion": env!("CARGO_PKG_VERSION"),
-    }}))
-}
-
-async fn metrics(State(core): State<Arc<Core>>) -> Json<Value> {
-    let state = core.lock();
-    let (total, used) = (
-        state.scheduler.cluster_resource(),
-        state.scheduler.used_resource(),
-    );
-    let counts = state.node_counts();
-    Json(json!({"clusterMetrics": {
-        "appsSubmitted": state.apps.len(),
-        "containersAllocated": state.containers_allocated,
-        "totalMB": total.memory_mb,
-        "allocatedMB": used.memory_mb,
-        "availableMB": total.memory_mb - used.memory_mb,
-        "totalVirtualCores": total.vcores,
-        "allocatedVirtualCores": used.vcores,
-        "activeNodes": counts.get("running").unwrap_or(&0),
-        "lostNodes": counts.get("lost").unwrap_or(&0),
-        "unhealthyNodes": counts.get("unhealthy").unwrap_or(&0),
-    }}))
-}
-
-async fn apps(State(core): State<Arc<Core>>) -> Json<Value> {
-    let state = core.lock();
-    let apps: Vec<Value> = state
-        .apps
-        .values()
-        .map(|app| {
-            let report = reports::app_report(&state, app);
-            json!({
-                "id": report.application_id,
-                "user": report.user,
-                "name": report.name,
-                "queue": report.queue,
-                "state": format!("{:?}", app.state).to_uppercase(),
-                "finalStatus": format!("{:?}", app.final_status).to_uppercase(),
-                "progress": report.progress * 100.0,
-                "trackingUrl": report.tracking_url,
-                "diagnostics": report.diagnostics,
-                "applicationType": report.application_type,
-                "startedTime": report.start_time,
-                "finishedTime": report.finish_time,
-                "amContainerLogs": report.am_container_id,
-                "amHostHttpAddress": report.am_host,
-                "runningContainers": report.running_containers,
-            })
-        })
-        .collect();
-    Json(json!({"apps": {"app": apps}}))
-}
-
-async fn nodes(State(core): State<Arc<Core>>) -> Json<Value> {
-    let state = core.lock();
-    let nodes: Vec<Value> = state
-        .nodes
-        .values()
-        .map(|node| {
-            let report = reports::node_report(&state.node_report(node));
-            let used = report.used.unwrap_or_default();
-            json!({
-                "id": report.node_id,
-                "rack": report.rack,
-                "state": format!("{:?}", node.state).to_uppercase(),
-                "nodeHostName": node.host,
-                "nodeHTTPAddress": report.http_address,
-                "numContainers": report.num_containers,
-                "usedMemoryMB": used.memory_mb,
-                "availMemoryMB": node.capability.memory_mb - used.memory_mb,
-                "usedVirtualCores": used.vcores,
-                "healthReport": report.health_report,
-                "lastHealthUpdate": report.last_health_update,
-            })
-        })
-        .collect();
-    Json(json!({"nodes": {"node": nodes}}))
 }

@@ -172,7 +172,6 @@ async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i3
         .application_report(id)
         .await
         .map_err(|e| e.to_string())?;
-    let used = app.used_resources.unwrap_or_default();
     let text = format!(
         "Application Report : \n\
          \tApplication-Id : {}\n\
@@ -211,8 +210,8 @@ async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i3
             &app.tracking_url
         },
         app.am_host,
-        used.memory_mb,
-        used.vcores,
+        app.memory_seconds,
+        app.vcore_seconds,
         app.log_aggregation_status,
         app.diagnostics,
     );

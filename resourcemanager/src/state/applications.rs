@@ -70,6 +70,9 @@ pub struct Attempt {
     /// The AM's own RPC port (0 when it serves none).
     pub rpc_port: i32,
     pub inbox: AttemptInbox,
+    /// Milliseconds since the epoch; `finish_time` 0 while it lives.
+    pub start_time: i64,
+    pub finish_time: i64,
 }
 
 #[derive(Debug)]
@@ -82,6 +85,8 @@ pub struct App {
     pub tracking_url: String,
     pub submit_time: i64,
     pub start_time: i64,
+    /// When the first AM container started (0 before).
+    pub launch_time: i64,
     pub finish_time: i64,
     pub attempts: Vec<Attempt>,
     /// NodeManagers that ran a container of this application.
@@ -124,6 +129,8 @@ fn new_attempt(id: ApplicationAttemptId) -> Attempt {
         host: String::new(),
         rpc_port: 0,
         inbox: AttemptInbox::default(),
+        start_time: common::time::now_millis(),
+        finish_time: 0,
     }
 }
 
@@ -162,6 +169,7 @@ impl RmState {
                 tracking_url: String::new(),
                 submit_time: now,
                 start_time: now,
+                launch_time: 0,
                 finish_time: 0,
                 attempts: vec![new_attempt(attempt)],
                 nodes: BTreeSet::new(),
@@ -176,6 +184,11 @@ impl RmState {
         let now = self.clock.now();
         if let Some(attempt) = self.attempt_mut(attempt_id) {
             attempt.last_heartbeat = Some(now);
+        }
+        if let Some(app) = self.apps.get_mut(&attempt_id.application)
+            && app.launch_time == 0
+        {
+            app.launch_time = common::time::now_millis();
         }
     }
 
@@ -253,7 +266,7 @@ impl RmState {
             if container_id.attempt != attempt_id {
                 continue;
             }
-            if let Some(node_id) = self.scheduler.release(container_id) {
+            if let Some(node_id) = self.release_container(container_id) {
                 if let Some(node) = self.nodes.get_mut(&node_id) {
                     node.containers_to_cleanup.insert(text.clone());
                 }
@@ -333,7 +346,11 @@ impl RmState {
         };
         app.state = state;
         app.final_status = final_status;
-        app.finish_time = common::time::now_millis();
+        let now = common::time::now_millis();
+        app.finish_time = now;
+        if let Some(attempt) = app.current_attempt_mut() {
+            attempt.finish_time = now;
+        }
         let nodes = &self.nodes;
         app.logs_pending = app
             .nodes
@@ -349,7 +366,7 @@ impl RmState {
         let nodes = app.nodes.clone();
         // The nodes kill what is left through apps_to_cleanup.
         if let Some(attempt) = attempt {
-            self.scheduler.remove_attempt(attempt);
+            self.remove_attempt(attempt);
         }
         for node_id in nodes {
             if let Some(node) = self.nodes.get_mut(&node_id) {
@@ -372,12 +389,15 @@ impl RmState {
         let attempts_made = app.attempts.len() as u32;
         let max_attempts = app.submission.max_attempts;
         warn!(attempt = %attempt_id, %reason, "application attempt failed");
-        for (container_id, node_id) in self.scheduler.remove_attempt(attempt_id) {
+        for (container_id, node_id) in self.remove_attempt(attempt_id) {
             if let Some(node) = self.nodes.get_mut(&node_id) {
                 node.containers_to_cleanup.insert(container_id.to_string());
             }
         }
         let app = self.apps.get_mut(&attempt_id.application).expect("checked");
+        if let Some(attempt) = app.current_attempt_mut() {
+            attempt.finish_time = common::time::now_millis();
+        }
         if attempts_made >= max_attempts {
             app.diagnostics = format!(
                 "Application {} failed {max_attempts} times due to {reason}. Failing the application.",
@@ -429,7 +449,7 @@ impl RmState {
         container_id: ContainerId,
         status: &pb::ContainerStatus,
     ) {
-        let was_live = self.scheduler.release(container_id).is_some();
+        let was_live = self.release_container(container_id).is_some();
         let Some(app) = self.apps.get_mut(&container_id.application()) else {
             return;
         };

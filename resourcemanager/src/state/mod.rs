@@ -10,17 +10,19 @@ mod applications;
 mod nodes;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::time::Clock;
-use common::yarn::{ApplicationAttemptId, ApplicationId};
+use common::yarn::{ApplicationAttemptId, ApplicationId, ContainerId};
 use proto::yarn as pb;
 use tracing::{info, warn};
 
 pub use applications::{App, AppState, Attempt, AttemptInbox, FinalStatus, Submission};
 pub use nodes::{HeartbeatAnswer, Node, NodeReport, NodeState};
+pub use usage::{LiveContainer, ResourceSeconds, UsageMeter};
 
 use crate::scheduler::{AM_REQUEST_ID, Allocation, Scheduler, SchedulerError};
 
@@ -60,6 +62,8 @@ pub struct RmState {
     next_app: u32,
     default_max_attempts: u32,
     pub containers_allocated: u64,
+    /// Live containers and every application's MB- and vcore-seconds.
+    usage: UsageMeter,
     /// What NodeManager and AM liveness is measured with (manual in tests).
     clock: Clock,
 }
@@ -74,6 +78,7 @@ impl RmState {
             next_app: 1,
             default_max_attempts,
             containers_allocated: 0,
+            usage: UsageMeter::default(),
             clock,
         }
     }
@@ -90,13 +95,58 @@ impl RmState {
     /// Runs a scheduling pass and routes what it granted.
     pub fn schedule(&mut self) -> Vec<AmLaunch> {
         let mut launches = Vec::new();
+        let now = common::time::now_millis();
         for allocation in self.scheduler.schedule() {
             self.containers_allocated += 1;
+            self.usage.granted(
+                allocation.container_id,
+                LiveContainer {
+                    node_id: allocation.node_id.clone(),
+                    resource: allocation.resource,
+                    priority: allocation.priority,
+                    granted_at: now,
+                },
+            );
             if let Some(launch) = self.route_allocation(allocation) {
                 launches.push(launch);
             }
         }
         launches
+    }
+
+    /// Live containers and usage per application, for reports.
+    pub fn usage(&self) -> &UsageMeter {
+        &self.usage
+    }
+
+    /// Frees a container in the scheduler and stops counting its usage;
+    /// the node it ran on, or `None` when it was not live.
+    fn release_container(&mut self, container_id: ContainerId) -> Option<String> {
+        let node_id = self.scheduler.release(container_id)?;
+        self.usage
+            .released(container_id, common::time::now_millis());
+        Some(node_id)
+    }
+
+    /// Removes an attempt from the scheduler; its live containers (with
+    /// their nodes), now released.
+    fn remove_attempt(&mut self, attempt: ApplicationAttemptId) -> Vec<(ContainerId, String)> {
+        let released = self.scheduler.remove_attempt(attempt);
+        let now = common::time::now_millis();
+        for (container_id, _) in &released {
+            self.usage.released(*container_id, now);
+        }
+        released
+    }
+
+    /// Removes a node from the scheduler; the containers it ran, now released.
+    fn remove_node(&mut self, node_id: &str) -> Vec<ContainerId> {
+        let released = self.scheduler.remove_node(node_id);
+        let now = common::time::now_millis();
+        for container_id in &released {
+            self.usage.released(*container_id, now);
+        }
+        released
     }
 
     fn route_allocation(&mut self, allocation: Allocation) -> Option<AmLaunch> {

@@ -165,7 +165,7 @@ impl RmState {
         for app in self.apps.values_mut() {
             app.logs_pending.remove(node_id);
         }
-        let lost = self.scheduler.remove_node(node_id);
+        let lost = self.remove_node(node_id);
         for container_id in lost {
             let status =
                 completed_status(&container_id.to_string(), exit_status::ABORTED, diagnostics);
