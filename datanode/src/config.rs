@@ -45,6 +45,8 @@ pub struct DataNodeConfig {
     /// The name this DataNode connects out as, for the fault rules of
     /// tests (see [`common::faults`]): `dfs.datanode.hostname`, else `datanode`.
     pub node_name: String,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl DataNodeConfig {
@@ -70,6 +72,7 @@ impl DataNodeConfig {
             node_name: conf
                 .get_trimmed(keys::DFS_DATANODE_HOSTNAME)
                 .unwrap_or_else(|| "datanode".to_string()),
+            conf: conf.clone(),
         })
     }
 }

@@ -33,6 +33,8 @@ pub struct NameNodeConfig {
     pub checkpoint: CheckpointConfig,
     /// The retry cache of non-idempotent calls.
     pub retry_cache: RetryCacheConfig,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl NameNodeConfig {
@@ -150,6 +152,7 @@ impl NameNodeConfig {
             namesystem,
             checkpoint: CheckpointConfig::from_conf(conf)?,
             retry_cache: RetryCacheConfig::from_conf(conf)?,
+            conf: conf.clone(),
         })
     }
 }
