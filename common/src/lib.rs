@@ -1,5 +1,6 @@
 //! Foundations shared by every Tusk crate: Hadoop XML configuration, the error
-//! type that crosses the wire, path and permission rules, users, logging.
+//! type that crosses the wire, path and permission rules, users, logging, metrics and
+//! the HTTP endpoints every daemon serves.
 
 pub mod conf;
 pub mod cpu;
@@ -9,8 +10,10 @@ pub mod durable;
 pub mod error;
 pub mod exit_code;
 pub mod faults;
+pub mod http;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod net;
 pub mod os;
 pub mod path;

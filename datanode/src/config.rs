@@ -51,6 +51,8 @@ pub struct DataNodeConfig {
     /// `fs.permissions.umask-mode`, applied to files WebHDFS creates (the
     /// DataNode is their DFS client).
     pub umask: FsPermission,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl DataNodeConfig {
@@ -78,6 +80,7 @@ impl DataNodeConfig {
                 .unwrap_or_else(|| "datanode".to_string()),
             http_static_user: conf.get_string(keys::HADOOP_HTTP_STATICUSER_USER)?,
             umask: umask(conf)?,
+            conf: conf.clone(),
         })
     }
 }

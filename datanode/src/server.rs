@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
+use common::http::DaemonHttp;
 use common::ids::{DatanodeUuid, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
@@ -121,8 +122,14 @@ impl DataNode {
             }
         }));
         let mut http_stop = stop.subscribe();
+        let (beans_of, beans_uuid) = (context.clone(), uuid.clone());
         let router = crate::web::router(context.clone(), uuid.clone())
-            .merge(crate::webhdfs::router(&config));
+            .merge(crate::webhdfs::router(&config))
+            .merge(common::http::routes(
+                DaemonHttp::new("DataNode", &config.conf)
+                    .beans(move || crate::web::beans(&beans_of, &beans_uuid))
+                    .pages(crate::web::PAGES),
+            ));
         tasks.push(tokio::spawn(async move {
             let result = axum::serve(http_listener, router)
                 .with_graceful_shutdown(async move {

@@ -1,15 +1,15 @@
-//! The DataNode's HTTP port: a status page and `/jmx` with Hadoop's
-//! DataNodeInfo bean names, for operators and monitoring.
+//! The DataNode's HTTP port: a status page, and the beans `/jmx` and `/prom` show
+//! (Hadoop's DataNodeInfo names), for operators and monitoring.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, Json};
+use axum::response::Html;
 use axum::routing::get;
 use common::ids::DatanodeUuid;
-use serde_json::{Value, json};
+use common::metrics::Bean;
 
 use crate::xfer::TransferContext;
 
@@ -19,10 +19,18 @@ struct WebState {
     uuid: DatanodeUuid,
 }
 
+/// The DataNode's own pages, for the 404 page of [`common::http`].
+pub const PAGES: &[(&str, &str)] = &[
+    ("/", "overview"),
+    (
+        "/webhdfs/v1",
+        "WebHDFS (reached through the NameNode's redirects)",
+    ),
+];
+
 pub fn router(context: Arc<TransferContext>, uuid: DatanodeUuid) -> Router {
     Router::new()
         .route("/", get(overview))
-        .route("/jmx", get(jmx))
         .with_state(WebState { context, uuid })
 }
 
@@ -48,19 +56,18 @@ async fn overview(State(state): State<WebState>) -> Html<String> {
     ))
 }
 
-async fn jmx(State(state): State<WebState>) -> Json<Value> {
-    let usage = state.context.store.usage();
-    Json(json!({
-        "beans": [{
-            "name": "Hadoop:service=DataNode,name=DataNodeInfo",
-            "DatanodeUuid": state.uuid.as_str(),
-            "ClusterId": state.context.store.cluster_id().unwrap_or_default(),
-            "XceiverCount": state.context.xceivers.load(Ordering::Relaxed),
-            "Capacity": usage.capacity,
-            "DfsUsed": usage.dfs_used,
-            "Remaining": usage.remaining,
-            "NumFailedVolumes": usage.failed_volumes,
-            "BlockCount": state.context.store.replicas().len(),
-        }]
-    }))
+/// The DataNode's beans: DataNodeInfo, its numbers as gauges.
+pub fn beans(context: &TransferContext, uuid: &DatanodeUuid) -> Vec<Bean> {
+    let usage = context.store.usage();
+    vec![
+        Bean::new("DataNode", "DataNodeInfo")
+            .info("DatanodeUuid", uuid.as_str())
+            .info("ClusterId", context.store.cluster_id().unwrap_or_default())
+            .gauge("XceiverCount", context.xceivers.load(Ordering::Relaxed))
+            .gauge("Capacity", usage.capacity)
+            .gauge("DfsUsed", usage.dfs_used)
+            .gauge("Remaining", usage.remaining)
+            .gauge("NumFailedVolumes", usage.failed_volumes)
+            .gauge("BlockCount", context.store.replicas().len()),
+    ]
 }

@@ -36,6 +36,8 @@ pub struct NameNodeConfig {
     /// `hadoop.http.staticuser.user`: who a WebHDFS request without
     /// `user.name` acts as.
     pub http_static_user: String,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl NameNodeConfig {
@@ -154,6 +156,7 @@ impl NameNodeConfig {
             checkpoint: CheckpointConfig::from_conf(conf)?,
             retry_cache: RetryCacheConfig::from_conf(conf)?,
             http_static_user: conf.get_string(keys::HADOOP_HTTP_STATICUSER_USER)?,
+            conf: conf.clone(),
         })
     }
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common::conf::ConfError;
+use common::http::DaemonHttp;
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
 use proto::hdfs::ha_service_protocol_server::HaServiceProtocolServer;
@@ -102,12 +103,18 @@ impl NameNode {
             }
         });
         let mut http_stop = shutdown.subscribe();
+        let beans_of = namesystem.clone();
         let router = crate::web::router(namesystem.clone())
             .merge(crate::checkpoint::transfer::router(checkpoints.clone()))
             .merge(crate::webhdfs::router(
                 namesystem.clone(),
                 rpc_address,
                 &config.http_static_user,
+            ))
+            .merge(common::http::routes(
+                DaemonHttp::new("NameNode", &config.conf)
+                    .beans(move || crate::web::beans(&beans_of))
+                    .pages(crate::web::PAGES),
             ));
         checkpoints.purge().await;
         let http_server = tokio::spawn(async move {

@@ -1,5 +1,5 @@
-//! The NameNode's HTTP port: an overview page, `/jmx`, shaped like Hadoop's
-//! (`{"beans": [...]}` with the FSNamesystem bean's names), and `/isActive`
+//! The NameNode's HTTP port: an overview page, the beans `/jmx` and `/prom` show (with
+//! Hadoop's FSNamesystem, NameNodeStatus and NameNodeInfo names), and `/isActive`
 //! (Hadoop's IsActiveServlet, which load balancers and proxies poll).
 
 use std::sync::Arc;
@@ -7,17 +7,24 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, Json};
+use axum::response::Html;
 use axum::routing::get;
-use serde_json::{Value, json};
+use common::metrics::Bean;
+use serde_json::json;
 
 use crate::ha::HaState;
 use crate::namesystem::Namesystem;
 
+/// The NameNode's own pages, for the 404 page of [`common::http`].
+pub const PAGES: &[(&str, &str)] = &[
+    ("/", "overview"),
+    ("/isActive", "200 on the active NameNode"),
+    ("/webhdfs/v1/?op=LISTSTATUS", "WebHDFS"),
+];
+
 pub fn router(namesystem: Arc<Namesystem>) -> Router {
     Router::new()
         .route("/", get(overview))
-        .route("/jmx", get(jmx))
         .route("/isActive", get(is_active))
         .with_state(namesystem)
 }
@@ -50,40 +57,54 @@ async fn overview(State(namesystem): State<Arc<Namesystem>>) -> Html<String> {
     ))
 }
 
-async fn jmx(State(namesystem): State<Arc<Namesystem>>) -> Json<Value> {
+/// The NameNode's beans, as Hadoop names them.
+pub fn beans(namesystem: &Namesystem) -> Vec<Bean> {
     let counts = namesystem.counts();
     let info = namesystem.storage_info();
-    Json(json!({
-        "beans": [
-            {
-                "name": "Hadoop:service=NameNode,name=FSNamesystem",
-                "FilesTotal": counts.files_total,
-                "BlocksTotal": counts.blocks_total,
-                "LastWrittenTransactionId": namesystem.last_txid(),
-                "FilesUnderConstruction": namesystem.leases.open_files(),
-                "FSState": if namesystem.in_safe_mode() { "safeMode" } else { "Operational" },
-                "tag.HAState": namesystem.ha_state().name(),
-                "PostponedMisreplicatedBlocks": namesystem.blocks().postponed_misreplicated_blocks(),
-            },
-            {
-                "name": "Hadoop:service=NameNode,name=NameNodeStatus",
-                "NNRole": "NameNode",
-                "State": namesystem.ha_state().name(),
-            },
-            {
-                "name": "Hadoop:service=NameNode,name=NameNodeInfo",
-                "ClusterId": info.cluster_id,
-                "BlockPoolId": info.block_pool_id,
-                "Safemode": if namesystem.in_safe_mode() { namesystem.safe_mode_tip() } else { String::new() },
-                // A JSON object in a string, as Hadoop's NameNodeMXBean gives it; on a standby,
-                // the last txid it applied from the shared edits.
-                "JournalTransactionInfo": json!({
+    let ha_state = namesystem.ha_state().name();
+    vec![
+        Bean::record("NameNode", "FSNamesystem", "dfs")
+            .tag("HAState", ha_state)
+            .gauge("FilesTotal", counts.files_total)
+            .gauge("BlocksTotal", counts.blocks_total)
+            .gauge("LastWrittenTransactionId", namesystem.last_txid())
+            .gauge("FilesUnderConstruction", namesystem.leases.open_files())
+            .info(
+                "FSState",
+                if namesystem.in_safe_mode() {
+                    "safeMode"
+                } else {
+                    "Operational"
+                },
+            )
+            .gauge(
+                "PostponedMisreplicatedBlocks",
+                namesystem.blocks().postponed_misreplicated_blocks(),
+            ),
+        Bean::new("NameNode", "NameNodeStatus")
+            .info("NNRole", "NameNode")
+            .info("State", ha_state),
+        Bean::new("NameNode", "NameNodeInfo")
+            .info("ClusterId", info.cluster_id.clone())
+            .info("BlockPoolId", info.block_pool_id.clone())
+            .info(
+                "Safemode",
+                if namesystem.in_safe_mode() {
+                    namesystem.safe_mode_tip()
+                } else {
+                    String::new()
+                },
+            )
+            // A JSON object in a string, as Hadoop's NameNodeMXBean gives it; on a standby,
+            // the last txid it applied from the shared edits.
+            .info(
+                "JournalTransactionInfo",
+                json!({
                     "LastAppliedOrWrittenTxId": namesystem.last_txid().to_string(),
                 })
                 .to_string(),
-            }
-        ]
-    }))
+            ),
+    ]
 }
 
 /// 200 "I am Active!" on the active NameNode, 405 "I am not Active!" on others.

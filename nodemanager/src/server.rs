@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::faults::Channel;
+use common::http::DaemonHttp;
 use common::yarn::{ApplicationId, exit_status};
 use proto::yarn as pb;
 use proto::yarn::container_management_server::ContainerManagementServer;
@@ -111,7 +112,12 @@ impl NodeManager {
                 error!(%error, "NodeManager RPC server failed");
             }
         }));
-        let router = crate::web::router(manager.clone());
+        let beans_of = manager.clone();
+        let router = crate::web::router(manager.clone()).merge(common::http::routes(
+            DaemonHttp::new("NodeManager", &manager.config.conf)
+                .beans(move || crate::web::beans(&beans_of))
+                .pages(crate::web::PAGES),
+        ));
         let mut web_stop = shutdown.subscribe();
         tasks.push(tokio::spawn(async move {
             let _ = axum::serve(web_listener, router)

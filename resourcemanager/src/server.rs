@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use client::yarn::NmClient;
+use common::http::DaemonHttp;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocolServer;
 use proto::yarn::application_master_protocol_server::ApplicationMasterProtocolServer;
 use proto::yarn::resource_tracker_server::ResourceTrackerServer;
@@ -128,7 +129,12 @@ impl ResourceManager {
             tracker_service,
             shutdown.subscribe(),
         ));
-        let router = crate::web::router(core.clone());
+        let beans_of = core.clone();
+        let router = crate::web::router(core.clone()).merge(common::http::routes(
+            DaemonHttp::new("ResourceManager", &core.config.conf)
+                .beans(move || crate::web::beans(&beans_of))
+                .pages(crate::web::PAGES),
+        ));
         let mut web_stop = shutdown.subscribe();
         tasks.push(tokio::spawn(async move {
             let result = axum::serve(web_listener, router)

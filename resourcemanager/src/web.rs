@@ -1,5 +1,6 @@
-//! The RM's web port: an overview page, and Hadoop's REST API
-//! (`/ws/v1/cluster`, see [`crate::rest`]).
+//! The RM's web port: an overview page, Hadoop's REST API (`/ws/v1/cluster`, see
+//! [`crate::rest`]), and the beans `/jmx` and `/prom` show (Hadoop's ClusterMetrics and
+//! root QueueMetrics names).
 
 use std::sync::Arc;
 
@@ -7,9 +8,24 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
+use common::metrics::Bean;
 
 use crate::reports;
 use crate::server::Core;
+
+/// The ResourceManager's own pages, for the 404 page of [`common::http`].
+pub const PAGES: &[(&str, &str)] = &[
+    ("/cluster", "applications"),
+    ("/ws/v1/cluster/info", "about the cluster"),
+    ("/ws/v1/cluster/metrics", "cluster metrics"),
+    ("/ws/v1/cluster/apps", "applications"),
+    ("/ws/v1/cluster/nodes", "NodeManagers"),
+    ("/ws/v1/cluster/scheduler", "the scheduler's queues"),
+    (
+        "/ws/v1/cluster/appstatistics",
+        "applications by state and type",
+    ),
+];
 
 pub fn router(core: Arc<Core>) -> Router {
     Router::new()
@@ -41,4 +57,34 @@ async fn overview(State(core): State<Arc<Core>>) -> Html<String> {
          </body></html>",
         state.node_counts().get("running").unwrap_or(&0)
     ))
+}
+
+/// The ResourceManager's beans: cluster node counts and the root queue's resources.
+pub fn beans(core: &Core) -> Vec<Bean> {
+    let state = core.lock();
+    let (total, used) = (
+        state.scheduler.cluster_resource(),
+        state.scheduler.used_resource(),
+    );
+    let counts = state.node_counts();
+    let count = |state: &str| counts.get(state).copied().unwrap_or(0);
+    vec![
+        Bean::record("ResourceManager", "ClusterMetrics", "yarn")
+            .gauge("NumActiveNMs", count("running"))
+            .gauge("NumLostNMs", count("lost"))
+            .gauge("NumUnhealthyNMs", count("unhealthy")),
+        Bean::with_properties(
+            "ResourceManager",
+            &[("name", "QueueMetrics"), ("q0", "root")],
+        )
+        .tag("Queue", "root")
+        .tag("Context", "yarn")
+        .tag("Hostname", common::metrics::hostname())
+        .counter("AppsSubmitted", state.apps.len())
+        .counter("AggregateContainersAllocated", state.containers_allocated)
+        .gauge("AllocatedMB", used.memory_mb)
+        .gauge("AllocatedVCores", used.vcores)
+        .gauge("AvailableMB", total.memory_mb - used.memory_mb)
+        .gauge("AvailableVCores", total.vcores - used.vcores),
+    ]
 }

@@ -43,9 +43,21 @@ impl fmt::Display for Source {
         match self {
             Source::Default => f.write_str("defaults"),
             Source::Resource(file) => f.write_str(file),
-            Source::Programmatic => f.write_str("programmatic"),
+            Source::Programmatic => f.write_str("programmatically"),
         }
     }
+}
+
+/// One property with its provenance (see [`Configuration::properties`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyInfo {
+    pub key: String,
+    /// The value with `${var}` references expanded.
+    pub value: String,
+    pub is_final: bool,
+    /// The resource that set it, `defaults`, or `programmatically` (Hadoop's word for
+    /// values set by the program or with `-D`).
+    pub source: String,
 }
 
 #[derive(Clone, Debug)]
@@ -305,6 +317,17 @@ impl Configuration {
         self.entries.iter().map(|(key, entry)| {
             let value = self.substitute(&entry.raw, &mut vec![key.as_str()]);
             (key.clone(), value)
+        })
+    }
+
+    /// Every key (defaults included) with its expanded value, whether a resource made it
+    /// final, and where it came from, sorted by key: what `/conf` shows.
+    pub fn properties(&self) -> impl Iterator<Item = PropertyInfo> + '_ {
+        self.entries.iter().map(|(key, entry)| PropertyInfo {
+            key: key.clone(),
+            value: self.substitute(&entry.raw, &mut vec![key.as_str()]),
+            is_final: entry.is_final,
+            source: entry.source.to_string(),
         })
     }
 

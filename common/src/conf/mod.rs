@@ -26,6 +26,7 @@ use std::path::Path;
 mod address;
 mod configuration;
 pub mod defaults;
+mod dump;
 mod generic_options;
 mod ha;
 pub mod keys;
@@ -33,7 +34,8 @@ mod values;
 mod xml;
 
 pub use address::{DEFAULT_NAMENODE_PORT, hdfs_authority, resolve_socket_addr};
-pub use configuration::Configuration;
+pub use configuration::{Configuration, PropertyInfo};
+pub use dump::{DumpError, DumpFormat};
 pub use ha::{HaNameNode, Nameservice, key_with_suffixes};
 pub use values::TimeUnit;
 pub use xml::validate_resource;

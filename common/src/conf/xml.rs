@@ -190,7 +190,7 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
-fn push_xml_escaped(xml: &mut String, text: &str) {
+pub(super) fn push_xml_escaped(xml: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => xml.push_str("&amp;"),

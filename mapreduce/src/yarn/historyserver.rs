@@ -34,6 +34,11 @@ use crate::yarn::staging::done_dir;
 
 /// Where the history server listens for HTTP.
 pub const WEBAPP_ADDRESS_KEY: &str = common::conf::keys::MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS;
+/// The history server's own pages, for the 404 page of [`common::http`].
+const PAGES: &[(&str, &str)] = &[
+    ("/ws/v1/history/info", "about the server"),
+    ("/ws/v1/history/mapreduce/jobs", "finished jobs"),
+];
 /// What a job's history file name ends with.
 const HISTORY_SUFFIX: &str = ".jhist";
 
@@ -76,7 +81,10 @@ impl HistoryServer {
                 "/ws/v1/history/mapreduce/jobs/{job_id}/counters",
                 get(counters),
             )
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .merge(common::http::routes(
+                common::http::DaemonHttp::new("JobHistoryServer", conf).pages(PAGES),
+            ));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router)

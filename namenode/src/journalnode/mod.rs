@@ -52,6 +52,8 @@ pub struct JournalNodeConfig {
     pub shared_edits: Option<String>,
     /// This node's name for fault injection.
     pub node_name: String,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl JournalNodeConfig {
@@ -77,6 +79,7 @@ impl JournalNodeConfig {
                 .get_duration(keys::DFS_JOURNALNODE_SYNC_INTERVAL, TimeUnit::Milliseconds)?,
             shared_edits: conf.get_trimmed(keys::DFS_NAMENODE_SHARED_EDITS_DIR),
             node_name: JOURNALNODE_NODE_NAME.to_string(),
+            conf: conf.clone(),
         })
     }
 }
@@ -233,7 +236,9 @@ impl JournalNode {
             }
         });
         let mut http_stop = shutdown.subscribe();
-        let router = web::router(journals.clone());
+        let router = web::router(journals.clone()).merge(common::http::routes(
+            common::http::DaemonHttp::new("JournalNode", &config.conf).pages(web::PAGES),
+        ));
         let http_server = tokio::spawn(async move {
             let result = axum::serve(http_listener, router)
                 .with_graceful_shutdown(async move {

@@ -14,6 +14,10 @@ use axum::routing::get;
 use super::Journals;
 use crate::qjournal::http::GET_JOURNAL_PATH;
 
+/// The JournalNode's own pages, for the 404 page of [`common::http`].
+pub const PAGES: &[(&str, &str)] =
+    &[(GET_JOURNAL_PATH, "an edit log segment (?jid=&segmentTxId=)")];
+
 pub fn router(journals: Arc<Journals>) -> Router {
     Router::new()
         .route(GET_JOURNAL_PATH, get(get_journal))

@@ -54,6 +54,8 @@ pub struct SecondaryConfig {
     pub limits: Limits,
     /// The user the SecondaryNameNode acts as (it must be the superuser).
     pub user: String,
+    /// The configuration this was read from, which `/conf` shows.
+    pub conf: Configuration,
 }
 
 impl SecondaryConfig {
@@ -98,6 +100,7 @@ impl SecondaryConfig {
             checkpoint: namenode.checkpoint,
             limits: namenode.namesystem.limits,
             user: common::user::os_user(),
+            conf: namenode.conf,
         })
     }
 }

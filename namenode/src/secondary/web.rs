@@ -1,14 +1,16 @@
 //! The SecondaryNameNode's HTTP port (`dfs.namenode.secondary.http-address`):
-//! an overview page and `/jmx` with Hadoop's SecondaryNameNodeInfo names.
+//! an overview page, the endpoints of [`common::http`], and its bean with Hadoop's
+//! SecondaryNameNodeInfo names.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, Json};
+use axum::response::Html;
 use axum::routing::get;
-use serde_json::{Value, json};
+use common::http::DaemonHttp;
+use common::metrics::Bean;
 
 use super::SecondaryNameNode;
 
@@ -19,15 +21,25 @@ struct Page {
     started_millis: i64,
 }
 
+/// The SecondaryNameNode's own pages, for the 404 page of [`common::http`].
+const PAGES: &[(&str, &str)] = &[("/", "overview")];
+
 pub fn router(secondary: Arc<SecondaryNameNode>, address: SocketAddr) -> Router {
+    let page = Page {
+        secondary,
+        address,
+        started_millis: common::time::now_millis(),
+    };
+    let beans_of = page.clone();
+    let common_routes = common::http::routes(
+        DaemonHttp::new("SecondaryNameNode", &page.secondary.config.conf)
+            .beans(move || vec![info_bean(&beans_of)])
+            .pages(PAGES),
+    );
     Router::new()
         .route("/", get(overview))
-        .route("/jmx", get(jmx))
-        .with_state(Page {
-            secondary,
-            address,
-            started_millis: common::time::now_millis(),
-        })
+        .with_state(page)
+        .merge(common_routes)
 }
 
 fn checkpoint_dirs(page: &Page) -> Vec<String> {
@@ -60,18 +72,21 @@ async fn overview(State(page): State<Page>) -> Html<String> {
     ))
 }
 
-async fn jmx(State(page): State<Page>) -> Json<Value> {
+/// `Hadoop:service=SecondaryNameNode,name=SecondaryNameNodeInfo`.
+fn info_bean(page: &Page) -> Bean {
     let status = page.secondary.status();
-    Json(json!({
-        "beans": [{
-            "name": "Hadoop:service=SecondaryNameNode,name=SecondaryNameNodeInfo",
-            "HostAndPort": page.address.to_string(),
-            "StartTime": page.started_millis,
-            "LastCheckpointTime": status.last_checkpoint_millis.unwrap_or(0),
-            "LastCheckpointTxId": status.last_checkpoint_txid.unwrap_or(0),
-            "CheckpointDirectories": checkpoint_dirs(&page),
-            "CheckpointPeriod": page.secondary.config.period.as_secs(),
-            "TxnCount": page.secondary.config.txns,
-        }]
-    }))
+    Bean::new("SecondaryNameNode", "SecondaryNameNodeInfo")
+        .info("HostAndPort", page.address.to_string())
+        .info("StartTime", page.started_millis)
+        .info(
+            "LastCheckpointTime",
+            status.last_checkpoint_millis.unwrap_or(0),
+        )
+        .info(
+            "LastCheckpointTxId",
+            status.last_checkpoint_txid.unwrap_or(0),
+        )
+        .info("CheckpointDirectories", checkpoint_dirs(page))
+        .info("CheckpointPeriod", page.secondary.config.period.as_secs())
+        .info("TxnCount", page.secondary.config.txns)
 }
