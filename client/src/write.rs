@@ -6,6 +6,11 @@
 //! node, get a new generation stamp from the NameNode, resume the block on
 //! the survivors from the acknowledged length, and resend what was not yet
 //! acknowledged. The NameNode re-replicates the block to full strength later.
+//!
+//! An append to a file whose last block is partial continues that block
+//! (HDFS's PIPELINE_SETUP_APPEND): with a new generation stamp, the DataNodes
+//! holding it reopen their replicas at its length, and the first packet only
+//! completes the partial chunk, so every later packet is chunk-aligned.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -66,6 +71,9 @@ pub struct FileWriter {
     bytes_per_checksum: u32,
     packet: Vec<u8>,
     pipeline: Option<BlockPipeline>,
+    /// The partial last block an append continues, until its pipeline is
+    /// set up (by the first packet, or at close if nothing was written).
+    reopened: Option<pb::LocatedBlock>,
     previous: Option<pb::Block>,
     excluded: Vec<DatanodeUuid>,
     bytes_written: u64,
@@ -106,6 +114,7 @@ impl FileWriter {
         block_size: u64,
         bytes_per_checksum: u32,
         previous: Option<pb::Block>,
+        reopened: Option<pb::LocatedBlock>,
     ) -> Self {
         Self {
             _lease_renewal: LeaseRenewal::start(client.clone()),
@@ -116,6 +125,7 @@ impl FileWriter {
             bytes_per_checksum,
             packet: Vec::with_capacity(MAX_PACKET_DATA),
             pipeline: None,
+            reopened,
             previous,
             excluded: Vec::new(),
             bytes_written: 0,
@@ -126,6 +136,26 @@ impl FileWriter {
         MAX_PACKET_DATA - MAX_PACKET_DATA % self.bytes_per_checksum.max(1) as usize
     }
 
+    /// Where the packet being filled starts in its block.
+    fn packet_offset(&self) -> u64 {
+        match (&self.pipeline, &self.reopened) {
+            (Some(pipeline), _) => pipeline.bytes_sent,
+            (None, Some(reopened)) => reopened.block.map_or(0, |block| block.num_bytes),
+            (None, None) => 0,
+        }
+    }
+
+    /// The bytes a packet starting at `offset` in its block may hold: up to
+    /// the end of the chunk when it starts inside one (an append's first
+    /// packet completes the partial chunk), else a whole packet.
+    fn packet_capacity(&self, offset: u64) -> usize {
+        let bytes_per_checksum = u64::from(self.bytes_per_checksum.max(1));
+        match offset % bytes_per_checksum {
+            0 => self.packet_len(),
+            into_chunk => (bytes_per_checksum - into_chunk) as usize,
+        }
+    }
+
     /// Bytes accepted so far.
     pub fn bytes_written(&self) -> u64 {
         self.bytes_written
@@ -134,19 +164,17 @@ impl FileWriter {
     /// Appends `data` to the file.
     pub async fn write(&mut self, mut data: &[u8]) -> Result<()> {
         while !data.is_empty() {
-            let block_used = self
-                .pipeline
-                .as_ref()
-                .map_or(0, |pipeline| pipeline.bytes_sent)
-                + self.packet.len() as u64;
+            let packet_offset = self.packet_offset();
+            let packet_capacity = self.packet_capacity(packet_offset);
+            let block_used = packet_offset + self.packet.len() as u64;
             let block_room = (self.block_size - block_used) as usize;
-            let packet_room = self.packet_len() - self.packet.len();
+            let packet_room = packet_capacity - self.packet.len();
             let take = data.len().min(packet_room).min(block_room.max(1));
             self.packet.extend_from_slice(&data[..take]);
             data = &data[take..];
             self.bytes_written += take as u64;
             let block_full = block_used + take as u64 >= self.block_size;
-            if self.packet.len() == self.packet_len() || block_full {
+            if self.packet.len() == packet_capacity || block_full {
                 self.send_packet(false).await?;
             }
             if block_full {
@@ -161,7 +189,7 @@ impl FileWriter {
         if !self.packet.is_empty() {
             self.send_packet(false).await?;
         }
-        if self.pipeline.is_some() {
+        if self.pipeline.is_some() || self.reopened.is_some() {
             self.end_block().await?;
         }
         let last = self.previous;
@@ -180,7 +208,10 @@ impl FileWriter {
     /// Sends the buffered data as one packet (opening a block first if needed).
     async fn send_packet(&mut self, last: bool) -> Result<()> {
         if self.pipeline.is_none() {
-            self.start_block().await?;
+            match self.reopened.take() {
+                Some(reopened) => self.start_append(reopened).await?,
+                None => self.start_block().await?,
+            }
         }
         let packet_len = self.packet_len();
         let pipeline = self.pipeline.as_mut().expect("a block is open");
@@ -286,6 +317,80 @@ impl FileWriter {
                     self.client
                         .abandon_block(&self.path, self.file_id, block)
                         .await?;
+                }
+            }
+        }
+    }
+
+    /// Sets up the pipeline continuing `reopened`, the partial last block an
+    /// append goes on with: a new generation stamp, then its DataNodes reopen
+    /// their replicas at the block's length. A DataNode failing the setup is
+    /// dropped and the others are tried again at a newer stamp.
+    async fn start_append(&mut self, reopened: pb::LocatedBlock) -> Result<()> {
+        let mut block = reopened.block.required("block")?;
+        let mut nodes = reopened.locations;
+        let length = block.num_bytes;
+        loop {
+            if nodes.is_empty() {
+                return Err(RemoteException::io(format!(
+                    "no DataNode to append to block {} of {}",
+                    block.block_id, self.path
+                )));
+            }
+            let bumped = self
+                .client
+                .update_block_for_pipeline(&self.path, block)
+                .await?;
+            let new_block = pb::Block {
+                num_bytes: length,
+                ..bumped
+            };
+            let connected = connect_pipeline(
+                &pb::Block {
+                    generation_stamp: block.generation_stamp,
+                    ..new_block
+                },
+                &nodes,
+                pb::PipelineStage::SetupAppend,
+                new_block.generation_stamp,
+                self.bytes_per_checksum,
+            )
+            .await;
+            match connected {
+                Ok((connection, acks)) => {
+                    let node_uuids: Vec<DatanodeUuid> = nodes
+                        .iter()
+                        .map(|node| DatanodeUuid::from(node.datanode_uuid.as_str()))
+                        .collect();
+                    self.client
+                        .update_pipeline(&self.path, block, new_block, &node_uuids)
+                        .await?;
+                    self.pipeline = Some(BlockPipeline {
+                        block: pb::Block {
+                            num_bytes: 0,
+                            ..new_block
+                        },
+                        nodes,
+                        connection,
+                        acks,
+                        unacked: VecDeque::new(),
+                        acked: Vec::new(),
+                        next_seqno: 0,
+                        bytes_sent: length,
+                        bytes_acked: length,
+                    });
+                    return Ok(());
+                }
+                Err(failure) => {
+                    let bad = failure
+                        .bad_node
+                        .unwrap_or(0)
+                        .min(nodes.len().saturating_sub(1));
+                    let removed = nodes.remove(bad);
+                    tracing::warn!(block = block.block_id, datanode = %removed.host, reason = %failure.reason, "append pipeline setup: dropping datanode");
+                    self.excluded
+                        .push(DatanodeUuid::from(removed.datanode_uuid));
+                    block = new_block;
                 }
             }
         }

@@ -90,8 +90,12 @@ fn run(store: &BlockStore, stop: &AtomicBool, on_corrupt: &dyn Fn(ReplicaInfo, S
                     on_corrupt(replica, reason);
                 }
             }
-            // Deleted, or stopping.
-            Err(StorageError::ReplicaNotFound(_) | StorageError::Interrupted(_)) => {}
+            // Deleted, reopened by an append (queued again at its finalize), or stopping.
+            Err(
+                StorageError::ReplicaNotFound(_)
+                | StorageError::Superseded(_)
+                | StorageError::Interrupted(_),
+            ) => {}
             Err(err) => {
                 warn!(block_id, error = %err, "cannot record replica digests; they stay pending until a restart or a checksum request")
             }

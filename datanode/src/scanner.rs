@@ -179,8 +179,8 @@ impl BlockScanner {
                     warn!(block_id = replica.block_id, %reason, "block scanner found a corrupt replica");
                     (self.on_corrupt)(replica, reason);
                 }
-                // Deleted since the listing.
-                Err(StorageError::ReplicaNotFound(_)) => {}
+                // Deleted or reopened by an append since the listing.
+                Err(StorageError::ReplicaNotFound(_) | StorageError::Superseded(_)) => {}
                 Err(err) => {
                     warn!(block_id = replica.block_id, error = %err, "block scanner cannot verify replica")
                 }

@@ -10,7 +10,19 @@ use common::{ExceptionKind, RemoteException};
 
 use crate::lease::NAMENODE_LEASE_HOLDER;
 use crate::namespace::{Block, Caller, INodeStatus, LeaseRecoveryPlan};
-use crate::namesystem::Namesystem;
+use crate::namesystem::{LocatedBlock, Namesystem};
+
+/// A file reopened by `append`.
+#[derive(Clone, Debug)]
+pub struct AppendedFile {
+    /// The file's status, open for writing.
+    pub status: INodeStatus,
+    /// Its last block, if any.
+    pub last: Option<Block>,
+    /// The last block when it is partial: under construction again, with the
+    /// DataNodes holding it, for the append to continue.
+    pub reopened: Option<LocatedBlock>,
+}
 
 /// How a lease recovery attempt left the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,32 +39,48 @@ impl Namesystem {
         self.leases.renew(client_name, Instant::now());
     }
 
-    /// `append`: reopens the closed file at `path` for `client_name`.
+    /// `append`: reopens the closed file at `path` for `client_name`, from
+    /// `writer_host`. A partial last block goes back under construction on
+    /// the DataNodes holding it, for the client to continue.
     pub async fn append(
         &self,
         path: &str,
         client_name: &str,
+        writer_host: &str,
         caller: &Caller,
-    ) -> Result<(INodeStatus, Option<Block>), RemoteException> {
+    ) -> Result<AppendedFile, RemoteException> {
         let now = common::time::now_millis();
         let appended = self
             .mutate(
                 || format!("Cannot append to file{path}"),
                 |ns| {
-                    let (op, last) = ns.plan_append(path, client_name, caller, now)?;
+                    let plan = ns.plan_append(path, client_name, caller, now)?;
                     self.leases.add(client_name, path, Instant::now());
-                    Ok((vec![op], last))
+                    let reopened = plan
+                        .last
+                        .filter(|_| plan.reopen_last)
+                        .map(|last| (last, self.blocks().reopen_for_append(last, writer_host)));
+                    Ok((vec![plan.op], (plan.last, reopened)))
                 },
             )
             .await;
-        let last = match appended {
-            Ok(last) => last,
+        let (last, reopened) = match appended {
+            Ok(appended) => appended,
             Err(error) => return Err(self.take_over_abandoned(path, client_name, error).await),
         };
         let status = self
             .file_info(path, caller)?
             .ok_or_else(|| RemoteException::io(format!("'{path}': appended file vanished")))?;
-        Ok((status, last))
+        let reopened = reopened.map(|(block, locations)| LocatedBlock {
+            block,
+            offset: status.length - block.num_bytes,
+            locations,
+        });
+        Ok(AppendedFile {
+            status,
+            last,
+            reopened,
+        })
     }
 
     /// After a create or append refused because the file is open: when the

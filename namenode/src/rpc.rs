@@ -572,26 +572,32 @@ impl ClientProtocol for ClientRpc {
     async fn append(&self, request: Request<pb::AppendRequest>) -> RpcResult<pb::AppendResponse> {
         let caller = self.caller(&request);
         let ids = RpcIds::of(&request);
-        let reader = peer_host(&request);
+        let writer = peer_host(&request);
         let r = request.into_inner();
         let replayed = || {
             let status = self.replayed_status(&r.src, &caller)?;
             let (blocks, _, _) =
                 self.namesystem
-                    .block_locations(&r.src, 0, status.length, &reader, &caller)?;
+                    .block_locations(&r.src, 0, status.length, &writer, &caller)?;
+            let last = blocks.last().cloned();
+            let reopened = last
+                .clone()
+                .filter(|located| located.block.num_bytes < status.block_size);
             Ok(pb::AppendResponse {
                 fs: Some(status),
-                last_block: blocks.last().map(|located| block_proto(located.block)),
+                last_block: last.map(|located| block_proto(located.block)),
+                block: reopened.map(located_proto),
             })
         };
         let call = async {
-            let status = self
+            let appended = self
                 .namesystem
-                .append(&r.src, &r.client_name, &caller)
+                .append(&r.src, &r.client_name, &writer, &caller)
                 .await;
-            Ok(status.map(|(status, last)| pb::AppendResponse {
-                fs: Some(status_proto(status)),
-                last_block: last.map(block_proto),
+            Ok(appended.map(|appended| pb::AppendResponse {
+                fs: Some(status_proto(appended.status)),
+                last_block: appended.last.map(block_proto),
+                block: appended.reopened.map(located_proto),
             })?)
         };
         self.retry_cache

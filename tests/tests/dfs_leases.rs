@@ -202,7 +202,7 @@ async fn another_client_takes_an_abandoned_file_over_after_the_soft_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn appends_go_to_new_blocks_and_survive_a_namenode_restart() {
+async fn appends_survive_a_namenode_restart() {
     let mut cluster = cluster().await;
     let client = cluster.client().unwrap();
     let mut expected = Vec::new();

@@ -203,11 +203,11 @@ impl DfsClient {
         options: &CreateOptions,
     ) -> Result<crate::FileWriter> {
         let status = self.create(path, options).await?;
-        self.writer(status, None).await
+        self.writer(status, None, None).await
     }
 
-    /// Reopens a closed file and returns a writer appending to it (new data
-    /// starts a new block).
+    /// Reopens a closed file and returns a writer appending to it: a partial
+    /// last block is continued, after a full one new data starts a new block.
     pub async fn append_writer(&self, path: &str) -> Result<crate::FileWriter> {
         let request = pb::AppendRequest {
             src: path.to_string(),
@@ -215,15 +215,20 @@ impl DfsClient {
         };
         let response = call!(self, append, request, at_most_once)?;
         let status = FileStatus::from_proto(path.to_string(), response.fs.required("fs")?);
-        self.writer(status, response.last_block).await
+        match response.block {
+            Some(reopened) => self.writer(status, None, Some(reopened)).await,
+            None => self.writer(status, response.last_block, None).await,
+        }
     }
 
     /// A writer of the file `status` describes, open by this client;
-    /// `last_block` is the partial last block an append continues after.
+    /// `last_block` is the full last block an append starts a new block
+    /// after, `reopened` the partial one it continues.
     async fn writer(
         &self,
         status: FileStatus,
         last_block: Option<pb::Block>,
+        reopened: Option<pb::LocatedBlock>,
     ) -> Result<crate::FileWriter> {
         let defaults = self.server_defaults().await?;
         Ok(crate::FileWriter::new(
@@ -233,6 +238,7 @@ impl DfsClient {
             status.block_size,
             defaults.bytes_per_checksum.max(1),
             last_block,
+            reopened,
         ))
     }
 

@@ -334,6 +334,55 @@ impl StoreInner {
         Ok(self.located(&pool, block_id, replica))
     }
 
+    /// Append: the finalized replica of `epoch`, whose files were linked
+    /// into rbw/ at `new_generation_stamp`, is being written again; its
+    /// digests are no longer pending (a new finalize queues it again).
+    /// `partial_chunk_crc` is the CRC of its partial last chunk, if any.
+    pub fn reopen_finalized(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        new_generation_stamp: u64,
+        partial_chunk_crc: Option<u32>,
+    ) -> Result<Located, StorageError> {
+        let mut state = self.state();
+        let new_epoch = state.new_epoch();
+        let pool = state.block_pool.clone().ok_or(StorageError::NoBlockPool)?;
+        let replica = match state.replicas.get_mut(&block_id) {
+            Some(replica) if replica.epoch == epoch && replica.state == ReplicaState::Finalized => {
+                replica
+            }
+            _ => return Err(StorageError::Superseded(block_id)),
+        };
+        replica.state = ReplicaState::Rbw;
+        replica.generation_stamp = new_generation_stamp;
+        replica.epoch = new_epoch;
+        replica.last_chunk_crc = partial_chunk_crc;
+        let was_pending = std::mem::take(&mut replica.digests_pending);
+        let located = self.located(&pool, block_id, replica);
+        if was_pending {
+            state.pending_digests -= 1;
+        }
+        Ok(located)
+    }
+
+    /// Runs `action` if the entry of `block_id` is still the one of `epoch`
+    /// (no append, recovery or deletion replaced it since), holding the map
+    /// lock so that none slips in meanwhile; None if it was replaced.
+    pub fn while_current<T>(
+        &self,
+        block_id: u64,
+        epoch: u64,
+        action: impl FnOnce() -> T,
+    ) -> Option<T> {
+        let state = self.state();
+        state
+            .replicas
+            .get(&block_id)
+            .is_some_and(|replica| replica.epoch == epoch)
+            .then(action)
+    }
+
     /// Removes a replica from the map, returning where its files are.
     pub fn take(&self, block_id: u64) -> Result<Option<Located>, StorageError> {
         let mut state = self.state();

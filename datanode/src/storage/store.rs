@@ -180,6 +180,27 @@ impl BlockStore {
         rbw::recover(&self.inner, block_id.0, new_generation_stamp.0, bytes_acked)
     }
 
+    /// Append: reopens the replica of `block_id`, which must hold `length`
+    /// bytes with `bytes_per_checksum`, as rbw at `new_generation_stamp`
+    /// (at most that stamp before), and returns a writer positioned at its
+    /// end. A finalized replica moves back to `rbw/` and loses its digests
+    /// (the digester records them again after the next finalize).
+    pub fn append(
+        &self,
+        block_id: BlockId,
+        new_generation_stamp: GenerationStamp,
+        length: u64,
+        bytes_per_checksum: u32,
+    ) -> Result<ReplicaWriter, StorageError> {
+        rbw::reopen(
+            &self.inner,
+            block_id.0,
+            new_generation_stamp.0,
+            length,
+            bytes_per_checksum,
+        )
+    }
+
     /// Close recovery: the pipeline failed after the block's last packet was
     /// sent, so this replica must hold all `length` bytes. It ends finalized
     /// at `new_generation_stamp`, whether it was still being written or
@@ -413,11 +434,21 @@ impl BlockStore {
             Hashed::Recorded(digests) => digests,
             Hashed::Computed(digests) => {
                 let volume_root = &self.inner.volumes[located.volume].root;
-                meta::write_digests(&meta, &digests)
+                // Under the map lock (a few bytes into the page cache): an
+                // append reopening the replica meanwhile makes them wrong.
+                self.inner
+                    .while_current(block_id, located.epoch, || {
+                        meta::write_digests(&meta, &digests)
+                    })
+                    .ok_or(StorageError::Superseded(block_id))?
                     .and_then(|()| meta.sync_data())
                     .map_err(write_error(volume_root, &located.meta))?;
                 debug!(block_id, "recorded replica digests");
                 digests
+            }
+            Hashed::Corrupt(_) if !self.is_current(block_id, located.epoch) => {
+                // An append changed the replica under the digester.
+                return Err(StorageError::Superseded(block_id));
             }
             Hashed::Corrupt(reason) => {
                 self.inner.digests_settled(block_id, located.epoch);
@@ -463,7 +494,13 @@ impl BlockStore {
         throttle: &mut dyn FnMut(u64),
     ) -> Result<VerifyOutcome, StorageError> {
         match self.open_files(block_id, false) {
-            Ok((located, data, meta)) => reader::verify(&located, &data, &meta, throttle),
+            Ok((located, data, meta)) => match reader::verify(&located, &data, &meta, throttle)? {
+                // An append changed the replica while it was read.
+                VerifyOutcome::Corrupt(_) if !self.is_current(block_id, located.epoch) => {
+                    Err(StorageError::Superseded(block_id))
+                }
+                outcome => Ok(outcome),
+            },
             Err(StorageError::MissingFile { path, .. }) => Ok(VerifyOutcome::Corrupt(format!(
                 "{} is missing",
                 path.display()
@@ -492,6 +529,11 @@ impl BlockStore {
             }
         }
         Ok(())
+    }
+
+    /// Whether the replica of `block_id` is still the one of `epoch`.
+    fn is_current(&self, block_id: u64, epoch: u64) -> bool {
+        self.inner.while_current(block_id, epoch, || ()).is_some()
     }
 
     /// Opens a replica's data and meta files (the meta file writable when

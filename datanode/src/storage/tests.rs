@@ -877,3 +877,106 @@ fn rbw_links_left_by_an_interrupted_finalize_are_removed_at_start() {
     assert_eq!(fs::read_dir(&rbw).unwrap().count(), 0);
     assert_eq!(store.digests(51).unwrap(), Some(digests_of(&data)));
 }
+
+#[test]
+fn append_reopens_a_finalized_replica_and_extends_its_partial_chunk() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(3000);
+    write_block(&store, key(20, 1), &data[..700]);
+    let finalized = find_file(&dirs[0], "blk_20").unwrap();
+
+    // Wrong length, stamp or chunk size: refused, the replica untouched.
+    for refused in [
+        store.append(BlockId(20), GenerationStamp(2), 699, BPC),
+        store.append(BlockId(20), GenerationStamp(0), 700, BPC),
+        store.append(BlockId(20), GenerationStamp(2), 700, 2 * BPC),
+    ] {
+        assert!(refused.is_err());
+    }
+    assert_eq!(store.replica(20).unwrap().state, ReplicaState::Finalized);
+    assert_eq!(store.pending_digests(), 0);
+
+    let mut writer = store
+        .append(BlockId(20), GenerationStamp(2), 700, BPC)
+        .unwrap();
+    assert_eq!((writer.block(), writer.bytes_written()), (key(20, 2), 700));
+    let rbw = dirs[0].join("current").join(POOL).join("rbw");
+    assert!(rbw.join("blk_20").exists() && rbw.join("blk_20_2.meta").exists());
+    assert!(!finalized.exists(), "the finalized names are gone");
+    assert_eq!(meta_flags(&rbw.join("blk_20_2.meta")), 0, "digests dropped");
+    let replica = store.replica(20).unwrap();
+    assert_eq!(
+        (replica.state, replica.generation_stamp, replica.length),
+        (ReplicaState::Rbw, 2, 700)
+    );
+
+    // The first packet completes the partial chunk (one CRC over its own
+    // bytes); a packet inside a chunk crossing its end is refused.
+    let crossing = &data[700..1100];
+    assert!(matches!(
+        writer.write_packet(700, crossing, &[crc32c::crc32c(crossing)]),
+        Err(StorageError::InvalidArgument(_))
+    ));
+    let first = &data[700..800];
+    writer
+        .write_packet(700, first, &[crc32c::crc32c(first)])
+        .unwrap();
+    assert_eq!(read_all(&store, 20), data[..800]);
+    let rest = &data[800..1024];
+    writer
+        .write_packet(800, rest, &[crc32c::crc32c(rest)])
+        .unwrap();
+    write_packets(&mut writer, 1024, &data[1024..], 4 * BPC as usize);
+    let info = writer.finalize().unwrap();
+    assert_eq!((info.generation_stamp, info.length), (2, 3000));
+    assert!(
+        find_file(&dirs[0], "blk_20_2.meta")
+            .unwrap()
+            .starts_with(dirs[0].join("current").join(POOL).join("finalized"))
+    );
+    assert_eq!(read_all(&store, 20), data);
+    assert_eq!(store.pending_digests(), 1, "queued for the digester again");
+    assert_eq!(record(&store, 20), digests_of(&data));
+    assert_eq!(
+        store.verify(20, &mut no_throttle()).unwrap(),
+        VerifyOutcome::Healthy
+    );
+}
+
+#[test]
+fn an_append_retried_after_a_failed_setup_takes_its_rbw_replica_over() {
+    let (_temp, dirs) = one_volume();
+    let store = open(&dirs);
+    let data = pattern(1500);
+    write_pending(&store, key(21, 1), &data[..1000]);
+    assert_eq!(store.pending_digests(), 1);
+    // The first attempt reopened the replica, then the pipeline failed.
+    drop(
+        store
+            .append(BlockId(21), GenerationStamp(2), 1000, BPC)
+            .unwrap(),
+    );
+    assert_eq!(store.pending_digests(), 0, "no longer finalized");
+    let mut writer = store
+        .append(BlockId(21), GenerationStamp(3), 1000, BPC)
+        .unwrap();
+    assert_eq!(writer.block(), key(21, 3));
+    let tail = &data[1000..1024];
+    writer
+        .write_packet(1000, tail, &[crc32c::crc32c(tail)])
+        .unwrap();
+    write_packets(&mut writer, 1024, &data[1024..], 1024);
+    writer.finalize().unwrap();
+    assert_eq!(read_all(&store, 21), data);
+
+    // A restart finds the replica finalized at its new stamp.
+    drop(store);
+    let store = open(&dirs);
+    let replica = store.replica(21).unwrap();
+    assert_eq!(
+        (replica.state, replica.generation_stamp, replica.length),
+        (ReplicaState::Finalized, 3, 1500)
+    );
+    assert_eq!(record(&store, 21), digests_of(&data));
+}

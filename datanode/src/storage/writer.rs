@@ -138,7 +138,9 @@ impl ReplicaWriter {
     /// (`checksums.len() == ceil(data.len() / bpc)`). The offset must be
     /// chunk-aligned and at most `bytes_written()`; the part of a resent
     /// packet already written is skipped. Only a block's last packet may end
-    /// in a partial chunk. The checksums are trusted (the caller verified them).
+    /// in a partial chunk, and only the first packet of an append may start
+    /// in one (see `write_mid_chunk`). The checksums are trusted (the caller
+    /// verified them).
     pub fn write_packet(
         &mut self,
         offset_in_block: u64,
@@ -150,6 +152,11 @@ impl ReplicaWriter {
         // The empty packet ending a block carries no data, at a maybe unaligned offset.
         if data.is_empty() && checksums.is_empty() && offset_in_block <= self.bytes_written {
             return Ok(());
+        }
+        if !offset_in_block.is_multiple_of(bytes_per_checksum)
+            && offset_in_block == self.bytes_written
+        {
+            return self.write_mid_chunk(data, checksums);
         }
         if !offset_in_block.is_multiple_of(bytes_per_checksum) {
             return Err(StorageError::InvalidArgument(format!(
@@ -195,6 +202,46 @@ impl ReplicaWriter {
             .last()
             .copied()
             .filter(|_| !end.is_multiple_of(bytes_per_checksum));
+        self.store
+            .publish_length(block_id, self.epoch, end, partial_last_crc)
+    }
+
+    /// The first packet of an append to a replica ending in a partial chunk
+    /// (as HDFS's BlockReceiver takes it): it starts at the replica's end and
+    /// stays within that chunk, with one CRC over its own bytes. The chunk's
+    /// stored CRC is extended over them (the CRC32C of a concatenation,
+    /// without reading the chunk's data again).
+    fn write_mid_chunk(&mut self, data: &[u8], checksums: &[u32]) -> Result<(), StorageError> {
+        let block_id = self.block.id;
+        let bytes_per_checksum = u64::from(self.bytes_per_checksum);
+        let offset = self.bytes_written;
+        let end = offset + data.len() as u64;
+        if end > offset.next_multiple_of(bytes_per_checksum) || checksums.len() != 1 {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{block_id}: a packet starting inside a chunk (at {offset}) must end within it, with one checksum; it has {} bytes and {} checksums",
+                data.len(),
+                checksums.len()
+            )));
+        }
+        self.store.check_owned(block_id, self.epoch)?;
+        let chunk = offset / bytes_per_checksum;
+        let mut stored = [0u8; meta::CRC_LEN as usize];
+        self.meta
+            .read_exact_at(&mut stored, meta::crc_offset(chunk))
+            .map_err(io_error(format!(
+                "cannot read {}",
+                self.meta_path.display()
+            )))?;
+        let crc = crc32c::crc32c_append(u32::from_be_bytes(stored), data);
+        let volume_root = &self.store.volumes[self.volume].root;
+        self.data
+            .write_all_at(data, offset)
+            .map_err(write_error(volume_root, &self.data_path))?;
+        self.meta
+            .write_all_at(&crc.to_be_bytes(), meta::crc_offset(chunk))
+            .map_err(write_error(volume_root, &self.meta_path))?;
+        self.bytes_written = end;
+        let partial_last_crc = Some(crc).filter(|_| !end.is_multiple_of(bytes_per_checksum));
         self.store
             .publish_length(block_id, self.epoch, end, partial_last_crc)
     }

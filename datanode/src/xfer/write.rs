@@ -10,6 +10,12 @@
 //! close the file at once. Replica digests are not computed here: the
 //! DataNode's digester records them after finalize.
 //!
+//! An append (`SetupAppend`) reopens the finalized replica at the new
+//! generation stamp; its first packet starts inside the partial last chunk
+//! and ends at most at that chunk's end, so its one CRC (checked by the last
+//! node, as any other) covers the new bytes only, and the store extends the
+//! chunk's stored CRC over them.
+//!
 //! A packet's write goes to the page cache from the receiving task itself,
 //! as HDFS's BlockReceiver writes from its own thread: it takes tens of
 //! microseconds, and handing every packet to a disk thread and back cost
@@ -155,6 +161,12 @@ pub async fn receive_block(
             GenerationStamp(new_generation_stamp),
             bytes_acked,
         ),
+        pb::PipelineStage::SetupAppend => store.append(
+            BlockId(block.block_id),
+            GenerationStamp(new_generation_stamp),
+            bytes_acked,
+            bytes_per_checksum,
+        ),
         _ => {
             let key = BlockKey {
                 id: block.block_id,
@@ -184,6 +196,12 @@ pub async fn receive_block(
         }
     };
     let key = writer.block();
+    // A replica this setup did not create holds data written before: a
+    // failed setup leaves it for the client's next attempt.
+    let created_here = matches!(
+        stage,
+        pb::PipelineStage::SetupCreate | pb::PipelineStage::Transfer
+    );
 
     // Set up the rest of the pipeline before answering upstream.
     let mut downstream = None;
@@ -210,6 +228,7 @@ pub async fn receive_block(
                 return refuse(
                     &mut upstream_write,
                     writer,
+                    created_here,
                     format!("downstream failed: {}", response.message),
                     bad,
                 )
@@ -217,7 +236,8 @@ pub async fn receive_block(
             }
             Err(error) => {
                 let reason = error.to_string();
-                return refuse(&mut upstream_write, writer, reason, transfer_address(next)).await;
+                let bad = transfer_address(next);
+                return refuse(&mut upstream_write, writer, created_here, reason, bad).await;
             }
         }
     }
@@ -358,13 +378,18 @@ async fn recover_close(
     datatransfer::write_message(&mut stream, &success_response()).await
 }
 
+/// Answers upstream that the pipeline could not be set up; the replica is
+/// deleted if `abandon` (this setup created it), else kept as it is.
 async fn refuse(
     upstream: &mut OwnedWriteHalf,
     writer: ReplicaWriter,
+    abandon: bool,
     message: String,
     first_bad_link: String,
 ) -> std::io::Result<()> {
-    let _ = tokio::task::spawn_blocking(move || writer.abandon()).await;
+    if abandon {
+        let _ = tokio::task::spawn_blocking(move || writer.abandon()).await;
+    }
     let response = pb::BlockOpResponse {
         first_bad_link,
         ..error_response(pb::Status::Error, message)

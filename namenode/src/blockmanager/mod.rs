@@ -479,6 +479,34 @@ impl BlockManager {
         info.pipeline.clear();
     }
 
+    /// Append: the complete last block of a file goes back under
+    /// construction, its live replicas becoming the expected pipeline (they
+    /// count again once they report the block finalized at its new stamp).
+    /// Returns that pipeline, nearest to `writer_host` first.
+    pub fn reopen_for_append(&self, block: Block, writer_host: &str) -> BlockLocations {
+        {
+            let mut state = self.lock();
+            let Some(info) = state.blocks.get(&block.id) else {
+                return self.locations(block.id, writer_host);
+            };
+            let holders: Vec<usize> = info
+                .replicas
+                .iter()
+                .copied()
+                .filter(|&node| {
+                    let node = &state.nodes[node];
+                    node.alive && node.admin_state != AdminState::Decommissioned
+                })
+                .collect();
+            let info = state.blocks.get_mut(&block.id).expect("looked up above");
+            info.under_construction = true;
+            info.num_bytes = block.num_bytes;
+            info.replicas.clear();
+            info.pipeline = holders;
+        }
+        self.locations(block.id, writer_host)
+    }
+
     /// Whether a committed block has its minimum number of good replicas.
     pub fn has_min_replicas(&self, block_id: BlockId) -> bool {
         let state = self.lock();
@@ -522,8 +550,9 @@ impl BlockManager {
         }
     }
 
-    /// Pipeline recovery: the block moves to a new generation stamp on the
-    /// surviving DataNodes.
+    /// Pipeline recovery or append: the block moves to a new generation
+    /// stamp on the DataNodes of the pipeline; a replica elsewhere keeps the
+    /// old stamp, so it is stale.
     pub fn update_pipeline(
         &self,
         block_id: BlockId,
@@ -535,9 +564,20 @@ impl BlockManager {
             .iter()
             .filter_map(|uuid| state.node_by_uuid.get(uuid).copied())
             .collect();
-        if let Some(info) = state.blocks.get_mut(&block_id) {
-            info.generation_stamp = generation_stamp;
-            info.pipeline = pipeline;
+        let Some(info) = state.blocks.get_mut(&block_id) else {
+            return;
+        };
+        info.generation_stamp = generation_stamp;
+        let stale: Vec<usize> = info
+            .replicas
+            .iter()
+            .copied()
+            .filter(|node| !pipeline.contains(node))
+            .collect();
+        info.pipeline = pipeline;
+        for node in stale {
+            tracing::info!(block = %block_id, datanode = %state.nodes[node].address.uuid, "replica left out of the pipeline is stale");
+            state.mark_corrupt(block_id, node);
         }
     }
 

@@ -356,3 +356,55 @@ fn a_standby_forgets_blocks_of_deleted_files_without_deleting_replicas() {
     manager.set_standby(false);
     assert!(commands_for(&manager, &nodes[0]).is_empty());
 }
+
+#[test]
+fn an_appended_block_counts_the_replicas_at_its_new_stamp_only() {
+    let manager = manager();
+    add_nodes(&manager, 4);
+    let holders = written_block(&manager, 7, 3);
+
+    // Reopened: the holders are the pipeline, and no replica counts until
+    // it is finalized again.
+    let pipeline = manager.reopen_for_append(block(7), "127.0.0.1");
+    let mut pipeline_uuids: Vec<DatanodeUuid> = pipeline
+        .locations
+        .iter()
+        .map(|location| location.address.uuid.clone())
+        .collect();
+    pipeline_uuids.sort();
+    let mut expected = holders.clone();
+    expected.sort();
+    assert_eq!(pipeline_uuids, expected);
+    assert!(!manager.has_min_replicas(BlockId(7)));
+    assert!(manager.last_block_state(BlockId(7)).written);
+
+    // The append goes on without holders[2]; the others finalize at the new
+    // stamp, a late report of holders[2]'s old replica is stale.
+    let appended = Block {
+        generation_stamp: GenerationStamp(1002),
+        num_bytes: 1500,
+        ..block(7)
+    };
+    manager.update_pipeline(BlockId(7), appended.generation_stamp, &holders[..2]);
+    for holder in &holders[..2] {
+        manager.block_received(holder, appended, true).unwrap();
+    }
+    manager.commit(appended);
+    manager.block_report(&holders[2], &[finalized(7)]).unwrap();
+    assert!(manager.has_min_replicas(BlockId(7)));
+    let locations = manager.locations(BlockId(7), "127.0.0.1");
+    assert_eq!(locations.locations.len(), 2);
+    assert_eq!(locations.corrupt_replicas, 1);
+}
+
+#[test]
+fn a_replica_left_out_of_a_recovered_pipeline_is_stale() {
+    let manager = manager();
+    add_nodes(&manager, 3);
+    let holders = written_block(&manager, 8, 3);
+    // Close recovery after every node finalized: holders[0] is dropped.
+    manager.update_pipeline(BlockId(8), GenerationStamp(1002), &holders[1..]);
+    let locations = manager.locations(BlockId(8), "127.0.0.1");
+    assert_eq!(locations.locations.len(), 2);
+    assert_eq!(locations.corrupt_replicas, 1);
+}

@@ -23,16 +23,30 @@ pub enum LeaseRecoveryPlan {
     RecoverBlock { ops: Vec<Op>, block: Block },
 }
 
+/// How an append continues a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppendPlan {
+    /// The record reopening the file.
+    pub op: Op,
+    /// The file's last block, if it has one.
+    pub last: Option<Block>,
+    /// The last block is partial (shorter than the file's block size): the
+    /// append continues it (it is under construction again) instead of
+    /// starting a new block. Decided from the namespace alone, so replaying
+    /// the `Append` record reaches the same state.
+    pub reopen_last: bool,
+}
+
 impl Namespace {
     /// `append`: reopens the closed file at `path` for `client_name`, with
-    /// its last block. Data appended goes to new blocks.
+    /// its last block, which the append continues when it is partial.
     pub fn plan_append(
         &self,
         path: &str,
         client_name: &str,
         caller: &Caller,
         now: i64,
-    ) -> Result<(Op, Option<Block>), RemoteException> {
+    ) -> Result<AppendPlan, RemoteException> {
         let resolved = self.resolve(path)?;
         let checker = self.checker(caller);
         checker.check_traverse(&resolved)?;
@@ -70,7 +84,12 @@ impl Namespace {
             client_name: client_name.to_string(),
             mtime: now,
         });
-        Ok((op, file.blocks.last().copied()))
+        let last = file.blocks.last().copied();
+        Ok(AppendPlan {
+            op,
+            last,
+            reopen_last: last.is_some_and(|block| block.num_bytes < file.block_size),
+        })
     }
 
     /// Lease recovery of the file at `path`, open by `holder`, on behalf of

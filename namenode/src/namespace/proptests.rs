@@ -413,8 +413,8 @@ fn plan(
             Ok(op.into_iter().collect())
         }
         Request::Append { path, client } => {
-            let (op, _) = namespace.plan_append(path, CLIENTS[*client], caller, now)?;
-            Ok(vec![op])
+            let plan = namespace.plan_append(path, CLIENTS[*client], caller, now)?;
+            Ok(vec![plan.op])
         }
         Request::Delete { path, recursive } => {
             let op = namespace.plan_delete(path, *recursive, caller, now)?;

@@ -467,3 +467,39 @@ fn replayed_records_rebuild_the_same_namespace() {
     );
     assert_eq!(replayed.counters(), live.counters());
 }
+
+#[test]
+fn append_continues_a_partial_last_block_only() {
+    let mut ns = namespace();
+    // Empty file: no block to continue.
+    create(&mut ns, "/empty", &admin()).unwrap();
+    let plan = ns.plan_append("/empty", "appender", &admin(), NOW).unwrap();
+    assert_eq!((plan.last, plan.reopen_last), (None, false));
+
+    // Blocks of 1024 bytes: a file ending in a partial block continues it,
+    // one ending in a full block starts a new one.
+    for (path, last_bytes, reopen) in [("/partial", 100, true), ("/full", 1024, false)] {
+        open_for_writing(&mut ns, path, "writer");
+        let (op, block) = ns.plan_add_block(path, "writer", 0, None).unwrap();
+        ns.apply(&op).unwrap();
+        let last = Block {
+            num_bytes: last_bytes,
+            ..block
+        };
+        let close = ns
+            .plan_complete(path, "writer", 0, Some(last), NOW)
+            .unwrap();
+        ns.apply(&close.unwrap()).unwrap();
+        let plan = ns.plan_append(path, "appender", &admin(), NOW).unwrap();
+        assert_eq!(
+            (plan.last, plan.reopen_last),
+            (Some(last), reopen),
+            "{path}"
+        );
+        ns.apply(&plan.op).unwrap();
+        // The file is open for the appender, its blocks unchanged.
+        let status = ns.file_info(path, &admin()).unwrap().unwrap();
+        assert!(status.under_construction);
+        assert_eq!(status.length, last_bytes);
+    }
+}
