@@ -16,7 +16,8 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/", get(overview))
         .route("/cluster", get(overview))
         .with_state(core.clone())
-        .merge(crate::rest::router(core))
+        .merge(crate::rest::router(core.clone()))
+        .merge(crate::proxy::router(core))
 }
 
 async fn overview(State(core): State<Arc<Core>>) -> Html<String> {
