@@ -2,9 +2,11 @@
 //!
 //! Three layers: the pure [`scheduler`] (capacity queues, locality), the
 //! [`state`] machine of applications, attempts and nodes, and thin adapters
-//! ([`rpc`], [`web`], [`rest`]) around them; [`server`] runs it all.
+//! ([`rpc`], [`web`], [`rest`], the web [`proxy`]) around them; [`server`]
+//! runs it all.
 
 pub mod config;
+pub mod proxy;
 pub mod reports;
 pub mod rest;
 pub mod rpc;

@@ -100,12 +100,10 @@ impl ResourceManager {
         let (scheduler_listener, scheduler_address) = bind(config.scheduler_address).await?;
         let (tracker_listener, tracker) = bind(config.tracker_address).await?;
         let (web_listener, webapp) = bind(config.webapp_address).await?;
+        let mut state = RmState::new(scheduler, config.am_max_attempts, config.clock.clone());
+        state.web_proxy = crate::proxy::proxy_base(webapp);
         let core = Arc::new(Core {
-            state: Mutex::new(RmState::new(
-                scheduler,
-                config.am_max_attempts,
-                config.clock.clone(),
-            )),
+            state: Mutex::new(state),
             config,
         });
         let (shutdown, _) = watch::channel(false);

@@ -25,6 +25,7 @@ pub const PAGES: &[(&str, &str)] = &[
         "/ws/v1/cluster/appstatistics",
         "applications by state and type",
     ),
+    ("/proxy/<application id>/", "an application's tracking page"),
 ];
 
 pub fn router(core: Arc<Core>) -> Router {
@@ -32,7 +33,8 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/", get(overview))
         .route("/cluster", get(overview))
         .with_state(core.clone())
-        .merge(crate::rest::router(core))
+        .merge(crate::rest::router(core.clone()))
+        .merge(crate::proxy::router(core))
 }
 
 async fn overview(State(core): State<Arc<Core>>) -> Html<String> {

@@ -190,7 +190,7 @@ pub async fn run_application_master(conf: &Configuration) -> Result<bool, Distri
         tracker.succeeded(),
         tracker.failed()
     );
-    rm.finish(final_status, &diagnostics).await?;
+    rm.finish(final_status, &diagnostics, "").await?;
     Ok(final_status == pb::FinalApplicationStatus::Succeeded)
 }
 

@@ -227,16 +227,19 @@ impl AmRmClient {
         Ok(response.await.map_err(remote)?.into_inner())
     }
 
+    /// Unregisters with the final status; `tracking_url` is where the
+    /// application can be seen from now on (empty for nowhere).
     pub async fn finish(
         &self,
         final_status: pb::FinalApplicationStatus,
         diagnostics: &str,
+        tracking_url: &str,
     ) -> Result<()> {
         let message = pb::FinishApplicationMasterRequest {
             application_attempt_id: self.attempt.to_string(),
             final_status: final_status as i32,
             diagnostics: diagnostics.to_string(),
-            tracking_url: String::new(),
+            tracking_url: tracking_url.to_string(),
         };
         let mut rpc = self.rpc.clone();
         let response = rpc.finish_application_master(request(&self.user, message));

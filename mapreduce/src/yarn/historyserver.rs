@@ -6,7 +6,9 @@
 //! - `/ws/v1/history` (or `/ws/v1/history/info`): about the server;
 //! - `/ws/v1/history/mapreduce/jobs[?user=&state=&queue=&limit=]`;
 //! - `/ws/v1/history/mapreduce/jobs/{jobid}`;
-//! - `/ws/v1/history/mapreduce/jobs/{jobid}/counters`.
+//! - `/ws/v1/history/mapreduce/jobs/{jobid}/counters`;
+//! - `/jobhistory/job/{jobid}`: the job's page, which finished MapReduce
+//!   applications name as their final tracking URL.
 //!
 //! The done dir is read at every request, so jobs appear as soon as their
 //! AM wrote them, whichever history server runs.
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use client::DfsClient;
 use common::Configuration;
@@ -38,6 +40,7 @@ pub const WEBAPP_ADDRESS_KEY: &str = common::conf::keys::MAPREDUCE_JOBHISTORY_WE
 const PAGES: &[(&str, &str)] = &[
     ("/ws/v1/history/info", "about the server"),
     ("/ws/v1/history/mapreduce/jobs", "finished jobs"),
+    ("/jobhistory/job/<job id>", "a finished job's page"),
 ];
 /// What a job's history file name ends with.
 const HISTORY_SUFFIX: &str = ".jhist";
@@ -81,6 +84,7 @@ impl HistoryServer {
                 "/ws/v1/history/mapreduce/jobs/{job_id}/counters",
                 get(counters),
             )
+            .route("/jobhistory/job/{job_id}", get(job_page))
             .with_state(shared.clone())
             .merge(common::http::routes(
                 common::http::DaemonHttp::new("JobHistoryServer", conf).pages(PAGES),
@@ -124,6 +128,22 @@ async fn server_info(State(shared): State<Arc<Shared>>) -> Json<Value> {
             "hadoopVersionBuiltOn": "",
         }
     }))
+}
+
+/// The history server's page of `job_id`, as Hadoop's
+/// `MRWebAppUtil.getApplicationWebURLOnJHSWithScheme` builds it: the AM
+/// names it as its final tracking URL. A wildcard host (`0.0.0.0`) stands
+/// for `local_host`, the machine the caller runs on.
+pub fn job_page_url(webapp_address: &str, local_host: &str, job_id: &str) -> String {
+    let (host, port) = webapp_address
+        .rsplit_once(':')
+        .unwrap_or((webapp_address, "19888"));
+    let host = if host.is_empty() || host == "0.0.0.0" {
+        local_host
+    } else {
+        host
+    };
+    format!("http://{host}:{port}/jobhistory/job/{job_id}")
 }
 
 /// A failure as Hadoop's web services shape it.
@@ -255,6 +275,51 @@ async fn job(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> R
     Json(json!({ "job": job })).into_response()
 }
 
+/// The job's page: its summary as an HTML table.
+async fn job_page(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> Response {
+    let report = match one_job(&shared, &job_id).await {
+        Ok(report) => report,
+        Err(response) => return response,
+    };
+    let rows = [
+        ("Job Name", report.job_name.clone()),
+        ("User Name", report.user.clone()),
+        ("Queue", report.queue.clone()),
+        ("State", report.state.clone()),
+        ("Started", report.start_time.to_string()),
+        ("Finished", report.finish_time.to_string()),
+        (
+            "Maps",
+            format!("{} of {}", report.finished_maps, report.total_maps),
+        ),
+        (
+            "Reduces",
+            format!("{} of {}", report.finished_reduces, report.total_reduces),
+        ),
+        ("Diagnostics", report.diagnostics.clone()),
+    ];
+    let mut table = String::new();
+    for (name, value) in rows {
+        table.push_str(&format!(
+            "<tr><th>{name}</th><td>{}</td></tr>",
+            escape_html(&value)
+        ));
+    }
+    let id = escape_html(&job_id);
+    Html(format!(
+        "<!DOCTYPE html><html><head><title>MapReduce Job {id}</title></head>\
+         <body><h1>MapReduce Job {id}</h1><table>{table}</table></body></html>"
+    ))
+    .into_response()
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 async fn counters(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> Response {
     let report = match one_job(&shared, &job_id).await {
         Ok(report) => report,
@@ -272,4 +337,21 @@ async fn counters(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>)
         .map(|(group, counters)| json!({ "counterGroupName": group, "counter": counters }))
         .collect();
     Json(json!({ "jobCounters": { "id": job_id, "counterGroup": groups } })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_pages_name_a_real_host() {
+        assert_eq!(
+            job_page_url("0.0.0.0:19888", "node1", "job_1_0001"),
+            "http://node1:19888/jobhistory/job/job_1_0001"
+        );
+        assert_eq!(
+            job_page_url("jhs.example:19890", "node1", "job_1_0001"),
+            "http://jhs.example:19890/jobhistory/job/job_1_0001"
+        );
+    }
 }

@@ -73,12 +73,11 @@ pub fn app_info(state: &RmState, app: &App, now: i64) -> Value {
             0.0
         }
     };
-    let tracking_ready = !app.tracking_url.is_empty()
-        && !matches!(app.state, AppState::Submitted | AppState::Accepted);
-    let tracking_ui = match (tracking_ready, app.finish_time) {
-        (false, _) => "UNASSIGNED",
-        (true, 0) => "ApplicationMaster",
-        (true, _) => "History",
+    let tracking_url = crate::proxy::shown_tracking_url(state, app);
+    let tracking_ui = match (&tracking_url, app.finish_time) {
+        (None, _) => "UNASSIGNED",
+        (Some(_), 0) => "ApplicationMaster",
+        (Some(_), _) => "History",
     };
     let attempt = app.current_attempt();
     let am_container = attempt.and_then(|attempt| attempt.am_container.as_ref());
@@ -96,7 +95,7 @@ pub fn app_info(state: &RmState, app: &App, now: i64) -> Value {
         "finalStatus": final_status_name(app.final_status),
         "progress": f64::from(app.progress) * 100.0,
         "trackingUI": tracking_ui,
-        "trackingUrl": tracking_ready.then(|| with_scheme(&app.tracking_url)),
+        "trackingUrl": tracking_url,
         "diagnostics": app.diagnostics,
         "clusterId": state.cluster_timestamp,
         "applicationType": submission.app_type,

@@ -66,6 +66,9 @@ pub struct RmState {
     usage: UsageMeter,
     /// What NodeManager and AM liveness is measured with (manual in tests).
     clock: Clock,
+    /// `http://host:port` of the RM's web proxy, which the tracking URLs
+    /// shown to clients point at (set once the web port is bound).
+    pub web_proxy: String,
 }
 
 impl RmState {
@@ -78,6 +81,7 @@ impl RmState {
             next_app: 1,
             default_max_attempts,
             containers_allocated: 0,
+            web_proxy: String::new(),
             usage: UsageMeter::default(),
             clock,
         }

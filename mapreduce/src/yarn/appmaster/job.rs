@@ -16,6 +16,7 @@ use crate::ids::{TaskAttemptId, TaskId, TaskType};
 use crate::input::InputSplit;
 use crate::yarn::appmaster::speculation::{SpeculationPolicy, Speculator, TaskView};
 use crate::yarn::host_of;
+pub(crate) use view::{AttemptSnapshot, JobSnapshot, TaskSnapshot};
 
 /// YARN priorities (lower first), as Hadoop's RMContainerAllocator.
 const PRIORITY_FAST_FAIL_MAP: i32 = 5;
@@ -78,6 +79,8 @@ pub(crate) struct Attempt {
     pub container: Option<pb::Container>,
     pub shuffle_address: Option<String>,
     started: Option<Instant>,
+    /// When it succeeded, failed or was killed.
+    finished: Option<Instant>,
     pub progress: f32,
     pub counters: Counters,
     speculative: bool,
@@ -294,6 +297,7 @@ impl JobState {
             container: None,
             shuffle_address: None,
             started: None,
+            finished: None,
             progress: 0.0,
             counters: Counters::new(),
             speculative,
@@ -435,6 +439,7 @@ impl JobState {
         task.winner = Some(number);
         let attempt = &mut task.attempts[number];
         attempt.state = AttemptState::Succeeded;
+        attempt.finished = Some(Instant::now());
         attempt.progress = 1.0;
         attempt.counters = counters;
         let elapsed = attempt.started.map(|started| started.elapsed());
@@ -470,6 +475,7 @@ impl JobState {
                 None => cancel.push(attempt.ask_id),
             }
             attempt.state = AttemptState::Killed;
+            attempt.finished = Some(Instant::now());
             attempt.diagnostics = "Speculation: another attempt succeeded".to_string();
         }
         self.actions.stop.extend(stop);
@@ -530,6 +536,7 @@ impl JobState {
         } else {
             AttemptState::Failed
         };
+        attempt.finished = Some(Instant::now());
         attempt.diagnostics = if attempt.diagnostics.is_empty() {
             why.to_string()
         } else {
@@ -812,3 +819,4 @@ fn other_hosts(
 
 #[cfg(test)]
 mod tests;
+mod view;

@@ -2,9 +2,12 @@
 //! ([`service`]), heartbeats the ResourceManager with the asks the job
 //! state ([`job`]) makes, starts granted containers on their NodeManagers,
 //! and at the end commits (or aborts) the output, writes job history and
-//! unregisters with the final status.
+//! unregisters with the final status. Its web port ([`rest`]) is the
+//! tracking URL it registers; at the end it names the history server's
+//! job page instead.
 
 mod job;
+mod rest;
 mod service;
 mod speculation;
 
@@ -30,13 +33,14 @@ use crate::dfs_io::Dfs;
 use crate::ids::TaskAttemptId;
 use crate::output::FileOutputCommitter;
 use crate::settings::JobSettings;
+use crate::yarn::historyserver::job_page_url;
 use crate::yarn::staging::done_dir;
 use crate::yarn::wire::decode_splits;
 use crate::yarn::{
     APP_ATTEMPT_ENV, ATTEMPT_ENV, JOB_BINARY, JOB_SPLITS, ROLE_ENV, UMBILICAL_ENV, container_conf,
     history, host_of, job_committer, job_id_of,
 };
-pub(crate) use job::{AmSettings, JobState, Outcome};
+pub(crate) use job::{AmSettings, AttemptSnapshot, JobSnapshot, JobState, Outcome, TaskSnapshot};
 use service::{AmService, Shared};
 
 /// The staged job dir, recorded in `job.xml` by the client.
@@ -164,11 +168,13 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         start_time: common::time::now_millis(),
     });
     let (address, server) = runtime.block_on(serve(&host, shared.clone()))?;
+    let (web_address, web_server) = runtime.block_on(rest::serve(&host, shared.clone()))?;
     let rm = {
         let _entered = runtime.enter();
         AmRmClient::from_conf(&conf, attempt)?
     };
-    runtime.block_on(rm.register(&host, address.port(), ""))?;
+    let tracking_url = format!("http://{host}:{}/", web_address.port());
+    runtime.block_on(rm.register(&host, address.port(), &tracking_url))?;
     info!(job = %job_id, maps = splits.len(), reduces = settings.reduces, "MRAppMaster registered");
     let resources = runtime.block_on(job_resources(&dfs, &conf))?;
     let mut am = Am {
@@ -204,9 +210,15 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         Outcome::Failed(why) => (pb::FinalApplicationStatus::FailedStatus, why.clone()),
         Outcome::Killed(why) => (pb::FinalApplicationStatus::KilledStatus, why.clone()),
     };
-    runtime.block_on(am.rm.finish(status, &diagnostics))?;
+    let history_url = job_page_url(
+        &conf.get_string(keys::MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS)?,
+        &host,
+        &job_id,
+    );
+    runtime.block_on(am.rm.finish(status, &diagnostics, &history_url))?;
     info!(job = %job_id, state = %report.state, "MRAppMaster unregistered");
     server.abort();
+    web_server.abort();
     Ok(())
 }
 

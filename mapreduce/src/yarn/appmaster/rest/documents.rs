@@ -1,0 +1,340 @@
+//! Hadoop's AM web-service documents (JobInfo, JobCounterInfo, TaskInfo,
+//! TaskAttemptInfo, their counters) built from a job report and a
+//! [`JobSnapshot`]. Pure: no locks, no I/O.
+
+use proto::mapreduce as pb;
+use serde_json::{Value, json};
+
+use crate::counters::{Counters, JOB_GROUP};
+use crate::ids::TaskType;
+use crate::yarn::appmaster::{AttemptSnapshot, JobSnapshot, TaskSnapshot};
+
+/// Hadoop's `Times.elapsed`: finish - start once finished, now - start
+/// while running, -1 before it started.
+pub fn elapsed(start: i64, finish: i64, now: i64) -> i64 {
+    if start <= 0 {
+        return -1;
+    }
+    if finish > 0 {
+        return (finish - start).max(-1);
+    }
+    now - start
+}
+
+/// Hadoop's TaskType names.
+fn type_name(kind: TaskType) -> &'static str {
+    match kind {
+        TaskType::Map => "MAP",
+        TaskType::Reduce => "REDUCE",
+    }
+}
+
+/// Tasks and attempts of one kind counted as Hadoop's JobInfo does.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    pending: usize,
+    running: usize,
+    new_attempts: usize,
+    running_attempts: usize,
+    failed_attempts: usize,
+    killed_attempts: usize,
+    successful_attempts: usize,
+}
+
+fn tally(tasks: &[TaskSnapshot]) -> Tally {
+    let mut tally = Tally::default();
+    for task in tasks {
+        match task.state {
+            "NEW" | "SCHEDULED" => tally.pending += 1,
+            "RUNNING" => tally.running += 1,
+            _ => {}
+        }
+        for attempt in &task.attempts {
+            match attempt.state {
+                "STARTING" => tally.new_attempts += 1,
+                "RUNNING" => tally.running_attempts += 1,
+                "FAILED" => tally.failed_attempts += 1,
+                "KILLED" => tally.killed_attempts += 1,
+                "SUCCEEDED" => tally.successful_attempts += 1,
+                _ => {}
+            }
+        }
+    }
+    tally
+}
+
+/// Hadoop's JobInfo of the AM.
+pub fn job_info(report: &pb::JobReport, snapshot: &JobSnapshot, now: i64) -> Value {
+    let maps = tally(&snapshot.maps);
+    let reduces = tally(&snapshot.reduces);
+    json!({
+        "submitTime": report.start_time,
+        "startTime": report.start_time,
+        "finishTime": report.finish_time,
+        "elapsedTime": elapsed(report.start_time, report.finish_time, now),
+        "id": report.job_id,
+        "name": report.job_name,
+        "user": report.user,
+        "queue": report.queue,
+        "state": report.state,
+        "mapsTotal": report.total_maps,
+        "mapsCompleted": report.finished_maps,
+        "reducesTotal": report.total_reduces,
+        "reducesCompleted": report.finished_reduces,
+        "mapProgress": f64::from(report.map_progress) * 100.0,
+        "reduceProgress": f64::from(report.reduce_progress) * 100.0,
+        "mapsPending": maps.pending,
+        "mapsRunning": maps.running,
+        "reducesPending": reduces.pending,
+        "reducesRunning": reduces.running,
+        "uberized": false,
+        "diagnostics": report.diagnostics,
+        "newReduceAttempts": reduces.new_attempts,
+        "runningReduceAttempts": reduces.running_attempts,
+        "failedReduceAttempts": reduces.failed_attempts,
+        "killedReduceAttempts": reduces.killed_attempts,
+        "successfulReduceAttempts": reduces.successful_attempts,
+        "newMapAttempts": maps.new_attempts,
+        "runningMapAttempts": maps.running_attempts,
+        "failedMapAttempts": maps.failed_attempts,
+        "killedMapAttempts": maps.killed_attempts,
+        "successfulMapAttempts": maps.successful_attempts,
+        "acls": [],
+    })
+}
+
+/// Groups in first-use order, each with its counters' names.
+fn groups(counters: &Counters) -> Vec<(&str, Vec<(&str, u64)>)> {
+    let mut groups: Vec<(&str, Vec<(&str, u64)>)> = Vec::new();
+    for (group, name, value) in counters.iter() {
+        match groups.iter_mut().find(|(known, _)| *known == group) {
+            Some((_, names)) => names.push((name, value)),
+            None => groups.push((group, vec![(name, value)])),
+        }
+    }
+    groups
+}
+
+/// Hadoop's JobCounterInfo: each counter's total, map and reduce values.
+pub fn job_counters(job_id: &str, snapshot: &JobSnapshot) -> Value {
+    let map = snapshot.counters_of(TaskType::Map);
+    let reduce = snapshot.counters_of(TaskType::Reduce);
+    let mut total = snapshot.job_counters.clone();
+    total.merge(&map);
+    total.merge(&reduce);
+    let groups: Vec<Value> = groups(&total)
+        .into_iter()
+        .map(|(group, names)| {
+            let counters: Vec<Value> = names
+                .into_iter()
+                .map(|(name, value)| {
+                    // Job counters belong to the job, not to a task kind.
+                    let of_tasks = group != JOB_GROUP;
+                    json!({
+                        "name": name,
+                        "totalCounterValue": value,
+                        "mapCounterValue": if of_tasks { map.get(group, name) } else { 0 },
+                        "reduceCounterValue": if of_tasks { reduce.get(group, name) } else { 0 },
+                    })
+                })
+                .collect();
+            json!({"counterGroupName": group, "counter": counters})
+        })
+        .collect();
+    json!({"jobCounters": {"id": job_id, "counterGroup": groups}})
+}
+
+/// `{root: {id, group_key: [{counterGroupName, counter: [{name, value}]}]}}`,
+/// Hadoop's JobTaskCounterInfo and JobTaskAttemptCounterInfo.
+pub fn simple_counters(root: &str, group_key: &str, id: &str, counters: &Counters) -> Value {
+    let groups: Vec<Value> = groups(counters)
+        .into_iter()
+        .map(|(group, names)| {
+            let counters: Vec<Value> = names
+                .into_iter()
+                .map(|(name, value)| json!({"name": name, "value": value}))
+                .collect();
+            json!({"counterGroupName": group, "counter": counters})
+        })
+        .collect();
+    json!({root: {"id": id, group_key: groups}})
+}
+
+/// Hadoop's TaskInfo.
+pub fn task_info(task: &TaskSnapshot, now: i64) -> Value {
+    json!({
+        "startTime": task.start_time,
+        "finishTime": task.finish_time,
+        "elapsedTime": elapsed(task.start_time, task.finish_time, now),
+        "progress": f64::from(task.progress) * 100.0,
+        "id": task.id.to_string(),
+        "state": task.state,
+        "type": type_name(task.id.task_type()),
+        "successfulAttempt": task.successful_attempt.clone().unwrap_or_default(),
+        "status": "",
+    })
+}
+
+/// Hadoop's TaskAttemptInfo.
+pub fn attempt_info(attempt: &AttemptSnapshot, now: i64) -> Value {
+    json!({
+        "startTime": attempt.start_time,
+        "finishTime": attempt.finish_time,
+        "elapsedTime": elapsed(attempt.start_time, attempt.finish_time, now),
+        "progress": f64::from(attempt.progress) * 100.0,
+        "id": attempt.id.to_string(),
+        "rack": attempt.rack,
+        "state": attempt.state,
+        "status": "",
+        "nodeHttpAddress": attempt.node_http_address,
+        "diagnostics": attempt.diagnostics,
+        "type": type_name(attempt.id.task_type()),
+        "assignedContainerId": attempt.container_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counters::TASK_GROUP;
+    use crate::ids::TaskId;
+
+    const JOB: &str = "job_1700000000000_0001";
+
+    fn attempt(task: &TaskId, state: &'static str, records: u64) -> AttemptSnapshot {
+        let mut counters = Counters::new();
+        counters.increment(TASK_GROUP, "SPILLED_RECORDS", records);
+        AttemptSnapshot {
+            id: task.attempt(0),
+            state,
+            progress: 0.5,
+            start_time: 1_000,
+            finish_time: if state == "SUCCEEDED" { 3_000 } else { 0 },
+            node_http_address: "h1:8042".to_string(),
+            rack: "/r1".to_string(),
+            container_id: "container_1700000000000_0001_01_000002".to_string(),
+            diagnostics: String::new(),
+            counters,
+        }
+    }
+
+    fn task(kind: TaskType, index: u32, state: &'static str) -> TaskSnapshot {
+        let id = TaskId::new(JOB, kind, index);
+        let attempt_state = match state {
+            "SUCCEEDED" => "SUCCEEDED",
+            "SCHEDULED" => "STARTING",
+            _ => "RUNNING",
+        };
+        let attempts = vec![attempt(&id, attempt_state, 10 + u64::from(index))];
+        TaskSnapshot {
+            successful_attempt: (state == "SUCCEEDED").then(|| id.attempt(0).to_string()),
+            id,
+            state,
+            progress: 1.0,
+            start_time: 1_000,
+            finish_time: 0,
+            attempts,
+        }
+    }
+
+    fn snapshot() -> JobSnapshot {
+        let mut job_counters = Counters::new();
+        job_counters.increment(JOB_GROUP, "TOTAL_LAUNCHED_MAPS", 2);
+        JobSnapshot {
+            maps: vec![
+                task(TaskType::Map, 0, "SUCCEEDED"),
+                task(TaskType::Map, 1, "RUNNING"),
+            ],
+            reduces: vec![task(TaskType::Reduce, 0, "SCHEDULED")],
+            job_counters,
+        }
+    }
+
+    #[test]
+    fn elapsed_follows_hadoops_times() {
+        assert_eq!(elapsed(0, 0, 5_000), -1);
+        assert_eq!(elapsed(1_000, 0, 5_000), 4_000);
+        assert_eq!(elapsed(1_000, 3_000, 5_000), 2_000);
+        assert_eq!(elapsed(3_000, 1_000, 5_000), -1);
+    }
+
+    #[test]
+    fn job_info_counts_tasks_and_attempts() {
+        let report = pb::JobReport {
+            job_id: JOB.to_string(),
+            state: "RUNNING".to_string(),
+            start_time: 1_000,
+            map_progress: 0.75,
+            total_maps: 2,
+            finished_maps: 1,
+            total_reduces: 1,
+            ..Default::default()
+        };
+        let info = job_info(&report, &snapshot(), 5_000);
+        assert_eq!(info["elapsedTime"], 4_000);
+        assert_eq!(info["mapProgress"], 75.0);
+        assert_eq!(info["mapsRunning"], 1);
+        assert_eq!(info["mapsPending"], 0);
+        assert_eq!(info["reducesPending"], 1);
+        assert_eq!(info["successfulMapAttempts"], 1);
+        assert_eq!(info["runningMapAttempts"], 1);
+        assert_eq!(info["newReduceAttempts"], 1);
+        assert_eq!(info["uberized"], false);
+    }
+
+    #[test]
+    fn job_counters_split_map_and_reduce_values() {
+        let document = job_counters(JOB, &snapshot());
+        let groups = document["jobCounters"]["counterGroup"].as_array().unwrap();
+        let find = |group: &str, name: &str| {
+            groups
+                .iter()
+                .find(|g| g["counterGroupName"] == group)
+                .and_then(|g| {
+                    g["counter"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|c| c["name"] == name)
+                        .cloned()
+                })
+                .unwrap()
+        };
+        // Only the succeeded map's attempt counts.
+        let spilled = find(TASK_GROUP, "SPILLED_RECORDS");
+        assert_eq!(spilled["totalCounterValue"], 10);
+        assert_eq!(spilled["mapCounterValue"], 10);
+        assert_eq!(spilled["reduceCounterValue"], 0);
+        let launched = find(JOB_GROUP, "TOTAL_LAUNCHED_MAPS");
+        assert_eq!(launched["totalCounterValue"], 2);
+        assert_eq!(launched["mapCounterValue"], 0);
+    }
+
+    #[test]
+    fn tasks_and_attempts_use_hadoops_names() {
+        let snapshot = snapshot();
+        let info = task_info(&snapshot.maps[0], 5_000);
+        assert_eq!(info["type"], "MAP");
+        assert_eq!(info["state"], "SUCCEEDED");
+        assert_eq!(info["progress"], 100.0);
+        assert_eq!(
+            info["successfulAttempt"],
+            snapshot.maps[0].attempts[0].id.to_string()
+        );
+        let attempt = attempt_info(&snapshot.reduces[0].attempts[0], 5_000);
+        assert_eq!(attempt["type"], "REDUCE");
+        assert_eq!(attempt["state"], "STARTING");
+        assert_eq!(attempt["progress"], 50.0);
+        assert_eq!(attempt["rack"], "/r1");
+        let counters = simple_counters(
+            "jobTaskCounters",
+            "taskCounterGroup",
+            "task_x",
+            &snapshot.maps[0].counters(),
+        );
+        assert_eq!(
+            counters["jobTaskCounters"]["taskCounterGroup"][0]["counter"][0]["value"],
+            10
+        );
+    }
+}

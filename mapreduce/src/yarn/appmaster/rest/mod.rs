@@ -1,0 +1,268 @@
+//! Hadoop's MapReduce ApplicationMaster REST API (`/ws/v1/mapreduce`) on
+//! the AM's own HTTP port: info, the job, its counters, tasks (`type=m|r`),
+//! their attempts and counters. The AM registers this port's URL as its
+//! tracking URL, so the ResourceManager's web proxy leads here. Answers
+//! render through [`common::rest`] (JSON, or XML on request).
+
+mod documents;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Response};
+use axum::routing::get;
+use common::rest::{RestError, RestResult, ok, param, respond};
+use proto::mapreduce as pb;
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tracing::warn;
+
+use crate::Error;
+use crate::ids::TaskType;
+use crate::yarn::appmaster::JobSnapshot;
+use crate::yarn::appmaster::service::Shared;
+
+/// Query parameters in order.
+type Params = Query<Vec<(String, String)>>;
+
+/// Starts the REST server on `host`, port 0; its address and task.
+pub(crate) async fn serve(
+    host: &str,
+    shared: Arc<Shared>,
+) -> Result<(SocketAddr, JoinHandle<()>), Error> {
+    let listener = tokio::net::TcpListener::bind((host, 0)).await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router(shared)).await {
+            warn!(%error, "MRAppMaster web server stopped");
+        }
+    });
+    Ok((address, server))
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    const JOB: &str = "/ws/v1/mapreduce/jobs/{job}";
+    Router::new()
+        .route("/ws/v1/mapreduce", get(info))
+        .route("/ws/v1/mapreduce/info", get(info))
+        .route("/ws/v1/mapreduce/jobs", get(jobs))
+        .route(JOB, get(job))
+        .route(&format!("{JOB}/counters"), get(job_counters))
+        .route(&format!("{JOB}/tasks"), get(tasks))
+        .route(&format!("{JOB}/tasks/{{task}}"), get(task))
+        .route(
+            &format!("{JOB}/tasks/{{task}}/counters"),
+            get(task_counters),
+        )
+        .route(&format!("{JOB}/tasks/{{task}}/attempts"), get(attempts))
+        .route(
+            &format!("{JOB}/tasks/{{task}}/attempts/{{attempt}}"),
+            get(attempt),
+        )
+        .route(
+            &format!("{JOB}/tasks/{{task}}/attempts/{{attempt}}/counters"),
+            get(attempt_counters),
+        )
+        .with_state(shared)
+}
+
+/// The job as it is now: its report, its tasks, and the time they were read.
+struct Now {
+    report: pb::JobReport,
+    snapshot: JobSnapshot,
+    millis: i64,
+}
+
+fn now(shared: &Shared) -> Now {
+    let millis = common::time::now_millis();
+    let report = shared.report(0);
+    let snapshot = shared.lock().snapshot(millis);
+    Now {
+        report,
+        snapshot,
+        millis,
+    }
+}
+
+/// Hadoop's `AMWebServices.getJobFromJobIdString`.
+fn check_job(now: &Now, job: &str) -> Result<(), RestError> {
+    if now.report.job_id == job {
+        return Ok(());
+    }
+    Err(RestError::not_found(format!("job, {job}, is not found")))
+}
+
+fn find_task<'a>(
+    now: &'a Now,
+    job: &str,
+    task: &str,
+) -> Result<&'a crate::yarn::appmaster::TaskSnapshot, RestError> {
+    check_job(now, job)?;
+    now.snapshot
+        .task(task)
+        .ok_or_else(|| RestError::not_found(format!("task not found with id {task}")))
+}
+
+fn find_attempt<'a>(
+    now: &'a Now,
+    job: &str,
+    task: &str,
+    attempt: &str,
+) -> Result<&'a crate::yarn::appmaster::AttemptSnapshot, RestError> {
+    find_task(now, job, task)?
+        .attempts
+        .iter()
+        .find(|candidate| candidate.id.to_string() == attempt)
+        .ok_or_else(|| RestError::not_found(format!("task attempt not found with id {attempt}")))
+}
+
+async fn info(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response<String> {
+    let now = now(&shared);
+    let app_id = now.report.job_id.replacen("job_", "application_", 1);
+    let document = json!({"info": {
+        "appId": app_id,
+        "name": now.report.job_name,
+        "user": now.report.user,
+        "startedOn": now.report.start_time,
+        "elapsedTime": documents::elapsed(now.report.start_time, 0, now.millis),
+    }});
+    respond(&headers, ok(document))
+}
+
+async fn jobs(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response<String> {
+    let now = now(&shared);
+    let job = documents::job_info(&now.report, &now.snapshot, now.millis);
+    respond(&headers, ok(json!({"jobs": {"job": [job]}})))
+}
+
+async fn job(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = check_job(&now, &job).and_then(|()| {
+        ok(json!({"job": documents::job_info(&now.report, &now.snapshot, now.millis)}))
+    });
+    respond(&headers, result)
+}
+
+async fn job_counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result =
+        check_job(&now, &job).and_then(|()| ok(documents::job_counters(&job, &now.snapshot)));
+    respond(&headers, result)
+}
+
+/// `type=m|r` as Hadoop's `AMWebServices.getJobTasks` reads it.
+fn task_type(query: &[(String, String)]) -> Result<Option<TaskType>, RestError> {
+    match param(query, "type") {
+        None => Ok(None),
+        Some("m") => Ok(Some(TaskType::Map)),
+        Some("r") => Ok(Some(TaskType::Reduce)),
+        Some(_) => Err(RestError::bad_request("tasktype must be either m or r")),
+    }
+}
+
+fn tasks_document(now: &Now, job: &str, query: &[(String, String)]) -> RestResult {
+    check_job(now, job)?;
+    let only = task_type(query)?;
+    let tasks: Vec<Value> = now
+        .snapshot
+        .maps
+        .iter()
+        .chain(&now.snapshot.reduces)
+        .filter(|task| only.is_none_or(|kind| task.id.task_type() == kind))
+        .map(|task| documents::task_info(task, now.millis))
+        .collect();
+    ok(json!({"tasks": {"task": tasks}}))
+}
+
+async fn tasks(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+    Query(query): Params,
+) -> Response<String> {
+    respond(&headers, tasks_document(&now(&shared), &job, &query))
+}
+
+async fn task(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = find_task(&now, &job, &task)
+        .and_then(|task| ok(json!({"task": documents::task_info(task, now.millis)})));
+    respond(&headers, result)
+}
+
+async fn task_counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = find_task(&now, &job, &task).and_then(|task| {
+        ok(documents::simple_counters(
+            "jobTaskCounters",
+            "taskCounterGroup",
+            &task.id.to_string(),
+            &task.counters(),
+        ))
+    });
+    respond(&headers, result)
+}
+
+async fn attempts(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = find_task(&now, &job, &task).and_then(|task| {
+        let attempts: Vec<Value> = task
+            .attempts
+            .iter()
+            .map(|attempt| documents::attempt_info(attempt, now.millis))
+            .collect();
+        ok(json!({"taskAttempts": {"taskAttempt": attempts}}))
+    });
+    respond(&headers, result)
+}
+
+async fn attempt(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task, attempt)): Path<(String, String, String)>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = find_attempt(&now, &job, &task, &attempt).and_then(|attempt| {
+        ok(json!({"taskAttempt": documents::attempt_info(attempt, now.millis)}))
+    });
+    respond(&headers, result)
+}
+
+async fn attempt_counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task, attempt)): Path<(String, String, String)>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = find_attempt(&now, &job, &task, &attempt).and_then(|attempt| {
+        ok(documents::simple_counters(
+            "jobTaskAttemptCounters",
+            "taskAttemptCounterGroup",
+            &attempt.id.to_string(),
+            &attempt.counters,
+        ))
+    });
+    respond(&headers, result)
+}
