@@ -130,6 +130,13 @@ pub async fn deploy(
 }
 
 impl Deployment {
+    /// The NameNode's HTTP address (rpc mode only).
+    pub fn http_address(&self) -> Option<std::net::SocketAddr> {
+        self.namenode
+            .as_ref()
+            .map(|namenode| namenode.http_address())
+    }
+
     /// Transactions written to the edit log so far.
     pub fn last_txid(&self) -> u64 {
         self.namesystem.last_txid()

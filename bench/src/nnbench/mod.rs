@@ -17,6 +17,7 @@ mod memory;
 mod options;
 mod report;
 mod runner;
+mod scrape;
 mod target;
 
 use std::io::Write;
@@ -93,7 +94,18 @@ pub fn benchmark(
         writeln!(out, "\n=== mode: {} ===", mode.name())?;
         let mode_dir = dir.join(mode.name());
         let deployment = runtime.block_on(deploy::deploy(mode, conf, &mode_dir, options))?;
+        let scraper = match (options.scrape_every, deployment.http_address()) {
+            (Some(every), Some(address)) => Some(scrape::Scraper::start(&runtime, address, every)),
+            _ => None,
+        };
         let measured = runtime.block_on(run_ops(&deployment, mode, options, &baseline, out));
+        if let Some(scraper) = scraper {
+            let (scrapes, failures) = scraper.stop();
+            writeln!(
+                out,
+                "scraped /jmx and /prom {scrapes} times ({failures} failed) while the ops ran"
+            )?;
+        }
         runtime.block_on(deployment.shutdown());
         summary.throughput.extend(measured?);
     }

@@ -2,13 +2,14 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Usage text printed on a bad command line.
 pub const USAGE: &str =
     "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
 \t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
 \t[-filesPerDir N] [-connections N] [-syncs N] [-memory N] [-checkpoint N]
-\t[-journalNodes N]
+\t[-journalNodes N] [-scrapeMs N]
 
   -op           operations to time, in this order (default all); ops an op needs
                 (files for fileStatus, rename, delete) are set up untimed
@@ -26,7 +27,9 @@ pub const USAGE: &str =
                 alone and with N edits after it, a SecondaryNameNode checkpoint's
                 duration, and mkdirs/s during it against without one
   -journalNodes edits also on a quorum of N in-process JournalNodes
-                (qjournal://, as dfs.namenode.shared.edits.dir); default 0: local only";
+                (qjournal://, as dfs.namenode.shared.edits.dir); default 0: local only
+  -scrapeMs     in rpc mode, a client GETs the NameNode's /jmx and /prom every N ms
+                while the ops run (a monitoring scraper's load)";
 
 /// A timed namespace operation, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,6 +119,8 @@ pub struct Options {
     pub checkpoint_files: Option<u64>,
     /// In-process JournalNodes the edits also go to (`-journalNodes`); 0: none.
     pub journal_nodes: usize,
+    /// How often a scraper reads `/jmx` and `/prom` in rpc mode (`-scrapeMs`).
+    pub scrape_every: Option<Duration>,
 }
 
 impl Options {
@@ -132,6 +137,7 @@ impl Options {
         let mut memory_files = None;
         let mut checkpoint_files = None;
         let mut journal_nodes = 0;
+        let mut scrape_every = None;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let mut value = || {
@@ -151,6 +157,9 @@ impl Options {
                 "-memory" => memory_files = Some(positive(flag, value()?)?),
                 "-checkpoint" => checkpoint_files = Some(positive(flag, value()?)?),
                 "-journalNodes" => journal_nodes = positive(flag, value()?)? as usize,
+                "-scrapeMs" => {
+                    scrape_every = Some(Duration::from_millis(positive(flag, value()?)?))
+                }
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
@@ -173,6 +182,7 @@ impl Options {
             memory_files,
             checkpoint_files,
             journal_nodes,
+            scrape_every,
         })
     }
 }
