@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use common::conf::ConfError;
 use common::http::DaemonHttp;
+use common::metrics::RpcMetrics;
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
 use proto::hdfs::ha_service_protocol_server::HaServiceProtocolServer;
@@ -87,9 +88,12 @@ impl NameNode {
         let namenode_service = NamenodeProtocolServer::new(NamenodeRpc::new(checkpoints.clone()));
         let ha_service = HaServiceProtocolServer::new(HaServiceRpc::new(namesystem.clone()));
         let mut rpc_stop = shutdown.subscribe();
+        let rpc_metrics = RpcMetrics::new();
+        let layer = rpc_metrics.layer();
         let rpc_server = tokio::spawn(async move {
             let incoming = common::net::nodelay_incoming(rpc_listener);
             let result = tonic::transport::Server::builder()
+                .layer(layer)
                 .add_service(service)
                 .add_service(datanode_service)
                 .add_service(namenode_service)
@@ -113,7 +117,11 @@ impl NameNode {
             ))
             .merge(common::http::routes(
                 DaemonHttp::new("NameNode", &config.conf)
-                    .beans(move || crate::web::beans(&beans_of))
+                    .beans(move || {
+                        let mut beans = crate::web::beans(&beans_of);
+                        beans.extend(crate::web::rpc_beans(&rpc_metrics, rpc_address.port()));
+                        beans
+                    })
                     .pages(crate::web::PAGES),
             ));
         checkpoints.purge().await;

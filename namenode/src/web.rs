@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
-use common::metrics::Bean;
+use common::metrics::{Bean, RpcMetrics};
 use serde_json::json;
 
 use crate::ha::HaState;
@@ -55,6 +55,32 @@ async fn overview(State(namesystem): State<Arc<Namesystem>>) -> Html<String> {
         counts.blocks_total,
         namesystem.last_txid()
     ))
+}
+
+/// Hadoop's NameNodeActivity counters and the ClientProtocol methods they count.
+const ACTIVITY: &[(&str, &str)] = &[
+    ("CreateFileOps", "Create"),
+    ("FilesAppended", "Append"),
+    ("GetBlockLocations", "GetBlockLocations"),
+    ("FilesRenamed", "Rename"),
+    ("GetListingOps", "GetListing"),
+    ("DeleteFileOps", "Delete"),
+    ("FileInfoOps", "GetFileInfo"),
+    ("AddBlockOps", "AddBlock"),
+];
+
+/// The RPC server's beans (`RpcActivityForPort<port>`, `RpcDetailedActivityForPort<port>`)
+/// and NameNodeActivity, whose operation counters are the RPC calls that ask for them.
+pub fn rpc_beans(metrics: &RpcMetrics, port: u16) -> Vec<Bean> {
+    let mut beans = metrics.beans("NameNode", port);
+    let mut activity = Bean::record("NameNode", "NameNodeActivity", "dfs")
+        .tag("ProcessName", "NameNode")
+        .tag("Hostname", common::metrics::hostname());
+    for (counter, method) in ACTIVITY {
+        activity = activity.counter(counter, metrics.calls(method));
+    }
+    beans.push(activity);
+    beans
 }
 
 /// The NameNode's beans, as Hadoop names them.

@@ -585,3 +585,74 @@ async fn logs_serves_the_log_dir_and_nothing_outside_it() {
     }
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_namenode_counts_its_rpc_calls() {
+    let cluster = MiniCluster::builder()
+        .datanodes(1)
+        .build()
+        .await
+        .expect("mini-cluster");
+    let client = cluster.client().unwrap();
+    for index in 0..7 {
+        client
+            .mkdirs(
+                &format!("/rpc/{index}"),
+                common::FsPermission::new(0o755),
+                true,
+            )
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        client.get_file_info("/rpc").await.unwrap();
+    }
+    let http = cluster.namenode_http_address().to_string();
+    let port = cluster.namenode_rpc_address().port();
+    let bean = |jmx: &Value| jmx["beans"][0].clone();
+    let detailed = bean(
+        &get_json(
+            &http,
+            &format!("/jmx?qry=Hadoop:service=NameNode,name=RpcDetailedActivityForPort{port}"),
+        )
+        .await,
+    );
+    assert_eq!(detailed["MkdirsNumOps"], 7, "{detailed}");
+    assert!(
+        detailed["MkdirsAvgTime"].as_f64().unwrap() > 0.0,
+        "{detailed}"
+    );
+    let activity = bean(
+        &get_json(
+            &http,
+            &format!("/jmx?qry=Hadoop:service=NameNode,name=RpcActivityForPort{port}"),
+        )
+        .await,
+    );
+    assert!(
+        activity["RpcProcessingTimeNumOps"].as_u64().unwrap() >= 10,
+        "{activity}"
+    );
+    let namenode = bean(
+        &get_json(
+            &http,
+            "/jmx?qry=Hadoop:service=NameNode,name=NameNodeActivity",
+        )
+        .await,
+    );
+    assert!(namenode["FileInfoOps"].as_u64().unwrap() >= 3, "{namenode}");
+    let (_, prom) = get(&http, "/prom").await;
+    // Hadoop's names: the record (`rpcdetailed`, `rpc`) then the metric, in snake case.
+    let mkdirs = prom
+        .lines()
+        .find(|line| line.starts_with("rpcdetailed_mkdirs_num_ops{"))
+        .unwrap_or_else(|| panic!("no rpcdetailed_mkdirs_num_ops in {prom}"));
+    assert!(mkdirs.ends_with(" 7"), "{mkdirs}");
+    assert!(mkdirs.contains(&format!("port=\"{port}\"")), "{mkdirs}");
+    assert!(
+        prom.lines()
+            .any(|line| line.starts_with("rpc_rpc_processing_time_num_ops{")),
+        "{prom}"
+    );
+    cluster.shutdown().await;
+}

@@ -6,12 +6,14 @@
 mod object_name;
 mod process;
 mod prometheus;
+mod rpc;
 
 use serde_json::{Map, Value};
 
 pub use object_name::{MalformedObjectName, ObjectName};
 pub use process::{ThreadInfo, process_bean, threads};
 pub use prometheus::{prometheus_name, render_prometheus};
+pub use rpc::{Measured, RpcMetrics, RpcMetricsLayer};
 
 /// A number a gauge or counter holds; integers stay integers in JSON and Prometheus text.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,6 +83,9 @@ pub enum Attribute {
 #[derive(Clone, Debug)]
 pub struct Bean {
     name: ObjectName,
+    /// The metrics2 record name when it is not the `name` property (`rpc` for
+    /// `RpcActivityForPort8020`).
+    record: Option<String>,
     attributes: Vec<(String, Attribute)>,
 }
 
@@ -100,8 +105,15 @@ impl Bean {
         );
         Self {
             name: ObjectName::new("Hadoop", all),
+            record: None,
             attributes: Vec::new(),
         }
+    }
+
+    /// Names the metrics2 record behind the bean, when it differs from its `name` property.
+    pub fn record_named(mut self, record: &str) -> Self {
+        self.record = Some(record.to_string());
+        self
     }
 
     /// A metrics2 record's bean: like [`Bean::new`] with Hadoop's `Context` and
@@ -140,9 +152,13 @@ impl Bean {
         &self.name
     }
 
-    /// The record name metrics are prefixed with in Prometheus: the `name` key property.
+    /// The record name metrics are prefixed with in Prometheus: the record's own name, else
+    /// the `name` key property.
     pub fn record_name(&self) -> &str {
-        self.name.property("name").unwrap_or_default()
+        match &self.record {
+            Some(record) => record,
+            None => self.name.property("name").unwrap_or_default(),
+        }
     }
 
     pub fn attributes(&self) -> &[(String, Attribute)] {
