@@ -5,25 +5,30 @@
 //!
 //! - `/ws/v1/history` (or `/ws/v1/history/info`): about the server;
 //! - `/ws/v1/history/mapreduce/jobs[?user=&state=&queue=&limit=]`;
-//! - `/ws/v1/history/mapreduce/jobs/{jobid}`;
-//! - `/ws/v1/history/mapreduce/jobs/{jobid}/counters`;
+//! - `/ws/v1/history/mapreduce/jobs/{jobid}` (the history JobInfo);
+//! - `.../jobs/{jobid}/counters` (total, map and reduce values), `/conf`,
+//!   `/jobattempts`;
+//! - `.../jobs/{jobid}/tasks[?type=m|r]`, `/tasks/{task}`, its `counters`,
+//!   `attempts`, `attempts/{attempt}` and that attempt's `counters`;
 //! - `/jobhistory/job/{jobid}`: the job's page, which finished MapReduce
 //!   applications name as their final tracking URL.
 //!
 //! The done dir is read at every request, so jobs appear as soon as their
-//! AM wrote them, whichever history server runs.
+//! AM wrote them, whichever history server runs. Answers render through
+//! [`common::rest`] (JSON, or XML on request) from the same document
+//! builders as the AM's REST API ([`crate::yarn::appmaster::documents`]).
 
-use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Json, Response};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use client::DfsClient;
 use common::Configuration;
+use common::rest::{RestError, RestErrorKind, RestResult, ok, param, respond};
 use proto::mapreduce as pb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -31,8 +36,12 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::Error;
+use crate::yarn::appmaster::{JobSnapshot, documents};
 use crate::yarn::history;
 use crate::yarn::staging::done_dir;
+
+/// Query parameters in order.
+type Params = Query<Vec<(String, String)>>;
 
 /// Where the history server listens for HTTP.
 pub const WEBAPP_ADDRESS_KEY: &str = common::conf::keys::MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS;
@@ -75,16 +84,26 @@ impl HistoryServer {
             done_dir: done_dir(conf)?,
             started_on: common::time::now_millis(),
         });
+        const JOB: &str = "/ws/v1/history/mapreduce/jobs/{job}";
+        const TASK: &str = "/ws/v1/history/mapreduce/jobs/{job}/tasks/{task}";
         let router = Router::new()
             .route("/ws/v1/history", get(server_info))
             .route("/ws/v1/history/info", get(server_info))
             .route("/ws/v1/history/mapreduce/jobs", get(jobs))
-            .route("/ws/v1/history/mapreduce/jobs/{job_id}", get(job))
+            .route(JOB, get(job))
+            .route(&format!("{JOB}/counters"), get(counters))
+            .route(&format!("{JOB}/conf"), get(job_conf))
+            .route(&format!("{JOB}/jobattempts"), get(job_attempts))
+            .route(&format!("{JOB}/tasks"), get(tasks))
+            .route(TASK, get(task))
+            .route(&format!("{TASK}/counters"), get(task_counters))
+            .route(&format!("{TASK}/attempts"), get(attempts))
+            .route(&format!("{TASK}/attempts/{{attempt}}"), get(attempt))
             .route(
-                "/ws/v1/history/mapreduce/jobs/{job_id}/counters",
-                get(counters),
+                &format!("{TASK}/attempts/{{attempt}}/counters"),
+                get(attempt_counters),
             )
-            .route("/jobhistory/job/{job_id}", get(job_page))
+            .route("/jobhistory/job/{job}", get(job_page))
             .with_state(shared.clone())
             .merge(common::http::routes(
                 common::http::DaemonHttp::new("JobHistoryServer", conf).pages(PAGES),
@@ -119,15 +138,16 @@ impl HistoryServer {
     }
 }
 
-async fn server_info(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!({
+async fn server_info(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response<String> {
+    let document = json!({
         "historyInfo": {
             "startedOn": shared.started_on,
             "hadoopVersion": concat!("Tusk ", env!("CARGO_PKG_VERSION")),
             "hadoopBuildVersion": concat!("Tusk ", env!("CARGO_PKG_VERSION")),
             "hadoopVersionBuiltOn": "",
         }
-    }))
+    });
+    respond(&headers, ok(document))
 }
 
 /// The history server's page of `job_id`, as Hadoop's
@@ -146,24 +166,12 @@ pub fn job_page_url(webapp_address: &str, local_host: &str, job_id: &str) -> Str
     format!("http://{host}:{port}/jobhistory/job/{job_id}")
 }
 
-/// A failure as Hadoop's web services shape it.
-fn remote_exception(status: StatusCode, exception: &str, message: String) -> Response {
-    let body = json!({
-        "RemoteException": {
-            "exception": exception,
-            "message": message,
-            "javaClassName": format!("org.apache.hadoop.yarn.webapp.{exception}"),
-        }
-    });
-    (status, Json(body)).into_response()
-}
-
-fn internal_error(error: impl std::fmt::Display) -> Response {
-    remote_exception(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "WebApplicationException",
-        error.to_string(),
-    )
+/// A failure reading the done dir, as a 500.
+fn internal_error(error: impl std::fmt::Display) -> RestError {
+    RestError {
+        kind: RestErrorKind::YarnException,
+        message: error.to_string(),
+    }
 }
 
 /// The job summary Hadoop's `/jobs` list gives.
@@ -208,31 +216,24 @@ async fn finished_jobs(shared: &Shared) -> Result<Vec<pb::JobReport>, Error> {
 
 async fn jobs(
     State(shared): State<Arc<Shared>>,
-    Query(filters): Query<HashMap<String, String>>,
-) -> Response {
-    let limit = match filters.get("limit").map(|limit| limit.parse::<usize>()) {
+    headers: HeaderMap,
+    Query(filters): Params,
+) -> Response<String> {
+    respond(&headers, jobs_document(&shared, &filters).await)
+}
+
+async fn jobs_document(shared: &Shared, filters: &[(String, String)]) -> RestResult {
+    let limit = match param(filters, "limit") {
         None => usize::MAX,
-        Some(Ok(limit)) => limit,
-        Some(Err(_)) => {
-            return remote_exception(
-                StatusCode::BAD_REQUEST,
-                "BadRequestException",
-                format!("limit value must be a number: {}", filters["limit"]),
-            );
-        }
+        Some(limit) => limit.parse::<usize>().map_err(|_| {
+            RestError::bad_request(format!("limit value must be a number: {limit}"))
+        })?,
     };
-    let reports = match finished_jobs(&shared).await {
-        Ok(reports) => reports,
-        Err(error) => return internal_error(error),
-    };
+    let reports = finished_jobs(shared).await.map_err(internal_error)?;
     let matches = |report: &pb::JobReport| {
-        filters.get("user").is_none_or(|user| &report.user == user)
-            && filters
-                .get("state")
-                .is_none_or(|state| report.state.eq_ignore_ascii_case(state))
-            && filters
-                .get("queue")
-                .is_none_or(|queue| &report.queue == queue)
+        param(filters, "user").is_none_or(|user| report.user == user)
+            && param(filters, "state").is_none_or(|state| report.state.eq_ignore_ascii_case(state))
+            && param(filters, "queue").is_none_or(|queue| report.queue == queue)
     };
     let jobs: Vec<Value> = reports
         .iter()
@@ -240,46 +241,205 @@ async fn jobs(
         .take(limit)
         .map(job_summary)
         .collect();
-    Json(json!({ "jobs": { "job": jobs } })).into_response()
+    ok(json!({ "jobs": { "job": jobs } }))
 }
 
-/// The report of `job_id`, or the 404 Hadoop answers for an unknown job.
-async fn one_job(shared: &Shared, job_id: &str) -> Result<pb::JobReport, Response> {
+/// A finished job: its final report and its tasks.
+struct FinishedJob {
+    report: pb::JobReport,
+    snapshot: JobSnapshot,
+}
+
+impl FinishedJob {
+    /// The job's end: what running attempts' elapsed times stop at.
+    fn end(&self) -> i64 {
+        self.report.finish_time
+    }
+
+    /// The task named `task`, or Hadoop's 404.
+    fn task(&self, task: &str) -> Result<&crate::yarn::appmaster::TaskSnapshot, RestError> {
+        documents::find_task(&self.snapshot, task)
+    }
+}
+
+/// The report of `job_id`, or the 400 / 404 Hadoop answers for a bad or
+/// unknown job.
+async fn one_job(shared: &Shared, job_id: &str) -> Result<pb::JobReport, RestError> {
     if !job_id.starts_with("job_") || job_id.contains('/') {
-        return Err(remote_exception(
-            StatusCode::BAD_REQUEST,
-            "BadRequestException",
-            format!("Invalid JobId: {job_id}"),
-        ));
+        return Err(RestError::bad_request(format!("Invalid JobId: {job_id}")));
     }
     match history::read(&shared.dfs, &shared.done_dir, job_id).await {
         Ok(Some(report)) => Ok(report),
-        Ok(None) => Err(remote_exception(
-            StatusCode::NOT_FOUND,
-            "NotFoundException",
-            format!("java.lang.Exception: job, {job_id}, is not found"),
-        )),
+        Ok(None) => Err(RestError::not_found(format!("job, {job_id}, is not found"))),
         Err(error) => Err(internal_error(error)),
     }
 }
 
-async fn job(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> Response {
-    let report = match one_job(&shared, &job_id).await {
-        Ok(report) => report,
-        Err(response) => return response,
+/// `job_id` with its tasks.
+async fn finished_job(shared: &Shared, job_id: &str) -> Result<FinishedJob, RestError> {
+    let report = one_job(shared, job_id).await?;
+    let snapshot = history::snapshot(&report).map_err(internal_error)?;
+    Ok(FinishedJob { report, snapshot })
+}
+
+async fn job(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job).await.and_then(|job| {
+        ok(json!({"job": documents::history_job_info(&job.report, &job.snapshot)}))
+    });
+    respond(&headers, result)
+}
+
+async fn counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job)
+        .await
+        .and_then(|finished| ok(documents::job_counters(&job, &finished.snapshot)));
+    respond(&headers, result)
+}
+
+/// Hadoop's ConfInfo: the file and the job's configuration.
+async fn job_conf(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let result = one_job(&shared, &job).await.and_then(|report| {
+        let properties: Vec<Value> = report
+            .history
+            .iter()
+            .flat_map(|history| &history.conf)
+            .map(|property| {
+                json!({
+                    "name": property.name,
+                    "value": property.value,
+                    "source": [property.source],
+                })
+            })
+            .collect();
+        let path = history::conf_file(&shared.done_dir, &job);
+        ok(json!({"conf": {"path": path, "property": properties}}))
+    });
+    respond(&headers, result)
+}
+
+/// Hadoop's AMAttemptsInfo: the job's MRAppMaster attempts.
+async fn job_attempts(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let result = one_job(&shared, &job).await.and_then(|report| {
+        let attempts: Vec<Value> = report
+            .history
+            .iter()
+            .flat_map(|history| &history.am_attempts)
+            .map(|attempt| {
+                json!({
+                    "id": attempt.id,
+                    "nodeId": attempt.node_id,
+                    "nodeHttpAddress": attempt.node_http_address,
+                    "containerId": attempt.container_id,
+                    "startTime": attempt.start_time,
+                    "logsLink": format!(
+                        "http://{}/node/containerlogs/{}/{}",
+                        attempt.node_http_address, attempt.container_id, report.user
+                    ),
+                })
+            })
+            .collect();
+        ok(json!({"jobAttempts": {"jobAttempt": attempts}}))
+    });
+    respond(&headers, result)
+}
+
+async fn tasks(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+    Query(query): Params,
+) -> Response<String> {
+    let result = async {
+        let only = documents::task_type_filter(&query)?;
+        let job = finished_job(&shared, &job).await?;
+        ok(documents::tasks_info(&job.snapshot, only, job.end()))
     };
-    let mut job = job_summary(&report);
-    job["diagnostics"] = json!(report.diagnostics);
-    job["uberized"] = json!(false);
-    job["avgMapTime"] = json!(0);
-    Json(json!({ "job": job })).into_response()
+    respond(&headers, result.await)
+}
+
+async fn task(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job).await.and_then(|job| {
+        let task = job.task(&task)?;
+        ok(json!({"task": documents::task_info(task, job.end())}))
+    });
+    respond(&headers, result)
+}
+
+async fn task_counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job)
+        .await
+        .and_then(|job| ok(documents::task_counters(job.task(&task)?)));
+    respond(&headers, result)
+}
+
+async fn attempts(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task)): Path<(String, String)>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job)
+        .await
+        .and_then(|job| ok(documents::attempts_info(job.task(&task)?, job.end())));
+    respond(&headers, result)
+}
+
+async fn attempt(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task, attempt)): Path<(String, String, String)>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job).await.and_then(|job| {
+        let attempt = documents::find_attempt(job.task(&task)?, &attempt)?;
+        ok(json!({"taskAttempt": documents::attempt_info(attempt, job.end())}))
+    });
+    respond(&headers, result)
+}
+
+async fn attempt_counters(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((job, task, attempt)): Path<(String, String, String)>,
+) -> Response<String> {
+    let result = finished_job(&shared, &job).await.and_then(|job| {
+        let attempt = documents::find_attempt(job.task(&task)?, &attempt)?;
+        ok(documents::attempt_counters(attempt))
+    });
+    respond(&headers, result)
 }
 
 /// The job's page: its summary as an HTML table.
-async fn job_page(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> Response {
+async fn job_page(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job_id): Path<String>,
+) -> Response {
     let report = match one_job(&shared, &job_id).await {
         Ok(report) => report,
-        Err(response) => return response,
+        Err(error) => return respond(&headers, Err(error)).into_response(),
     };
     let rows = [
         ("Job Name", report.job_name.clone()),
@@ -318,25 +478,6 @@ fn escape_html(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-async fn counters(State(shared): State<Arc<Shared>>, Path(job_id): Path<String>) -> Response {
-    let report = match one_job(&shared, &job_id).await {
-        Ok(report) => report,
-        Err(response) => return response,
-    };
-    let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for counter in &report.counters {
-        groups.entry(&counter.group).or_default().push(json!({
-            "name": counter.name,
-            "totalCounterValue": counter.value,
-        }));
-    }
-    let groups: Vec<Value> = groups
-        .into_iter()
-        .map(|(group, counters)| json!({ "counterGroupName": group, "counter": counters }))
-        .collect();
-    Json(json!({ "jobCounters": { "id": job_id, "counterGroup": groups } })).into_response()
 }
 
 #[cfg(test)]

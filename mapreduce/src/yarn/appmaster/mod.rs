@@ -41,6 +41,7 @@ use crate::yarn::{
     history, host_of, job_committer, job_id_of,
 };
 pub(crate) use job::{AmSettings, AttemptSnapshot, JobSnapshot, JobState, Outcome, TaskSnapshot};
+pub(crate) use rest::documents;
 use service::{AmService, Shared};
 
 /// The staged job dir, recorded in `job.xml` by the client.
@@ -191,11 +192,27 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     runtime.block_on(am.stop_containers(shared.lock().live_containers()));
     let outcome = finish_output(&dfs, &committer, outcome);
     let report = {
-        let mut report = shared.report(common::time::now_millis());
+        let now = common::time::now_millis();
+        let mut report = shared.report(now);
         if let Outcome::Failed(why) = &outcome {
             report.state = "FAILED".to_string();
             report.diagnostics = why.clone();
         }
+        let am_attempt = am_attempt_history(&container, &host, shared.start_time);
+        let conf_properties = conf
+            .properties()
+            .map(|property| proto::mapreduce::ConfProperty {
+                name: property.key,
+                value: property.value,
+                source: property.source,
+            })
+            .collect();
+        let snapshot = shared.lock().snapshot(now);
+        report.history = Some(history::details(
+            &snapshot,
+            vec![am_attempt],
+            conf_properties,
+        ));
         report
     };
     let conf_xml = conf.to_xml().unwrap_or_default();
@@ -220,6 +237,23 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
     server.abort();
     web_server.abort();
     Ok(())
+}
+
+/// This AM attempt as the job history records it (Hadoop's AMAttemptInfo),
+/// from the container and the NodeManager's environment.
+fn am_attempt_history(
+    container: &ContainerId,
+    host: &str,
+    start_time: i64,
+) -> proto::mapreduce::AmAttemptHistory {
+    let port = |name: &str| std::env::var(name).unwrap_or_default();
+    proto::mapreduce::AmAttemptHistory {
+        id: container.attempt.attempt,
+        node_id: format!("{host}:{}", port("NM_PORT")),
+        node_http_address: format!("{host}:{}", port("NM_HTTP_PORT")),
+        container_id: container.to_string(),
+        start_time,
+    }
 }
 
 /// Commits a succeeded job's output, or removes a failed one's.

@@ -60,6 +60,7 @@ impl Shared {
             finished_reduces: finished_reduces as i32,
             queue: self.queue.clone(),
             attempt_failures: state.attempt_failures(),
+            history: None,
         }
     }
 }

@@ -1,7 +1,10 @@
-//! Hadoop's AM web-service documents (JobInfo, JobCounterInfo, TaskInfo,
-//! TaskAttemptInfo, their counters) built from a job report and a
-//! [`JobSnapshot`]. Pure: no locks, no I/O.
+//! Hadoop's MapReduce web-service documents (JobInfo, JobCounterInfo,
+//! TaskInfo, TaskAttemptInfo, their counters) built from a job report and a
+//! [`JobSnapshot`]: the AM's REST API renders them from the running job,
+//! the history server's from the job history, so both name fields alike.
+//! Pure: no locks, no I/O.
 
+use common::rest::{RestError, param};
 use proto::mapreduce as pb;
 use serde_json::{Value, json};
 
@@ -103,6 +106,57 @@ pub fn job_info(report: &pb::JobReport, snapshot: &JobSnapshot, now: i64) -> Val
     })
 }
 
+/// Mean elapsed time of the successful attempts of `tasks`, 0 without any.
+fn average_successful_time(tasks: &[TaskSnapshot]) -> i64 {
+    let times: Vec<i64> = tasks
+        .iter()
+        .flat_map(|task| &task.attempts)
+        .filter(|attempt| attempt.state == "SUCCEEDED")
+        .map(|attempt| (attempt.finish_time - attempt.start_time).max(0))
+        .collect();
+    if times.is_empty() {
+        return 0;
+    }
+    times.iter().sum::<i64>() / times.len() as i64
+}
+
+/// Hadoop's JobInfo of the history server. `avgMapTime` is the mean time
+/// of the successful map attempts and `avgReduceTime` that of the
+/// successful reduce attempts, shuffle and merge included: Tusk's AM keeps
+/// no per-phase times of a reduce, so `avgShuffleTime` and `avgMergeTime`
+/// are 0.
+pub fn history_job_info(report: &pb::JobReport, snapshot: &JobSnapshot) -> Value {
+    let maps = tally(&snapshot.maps);
+    let reduces = tally(&snapshot.reduces);
+    json!({
+        "submitTime": report.start_time,
+        "startTime": report.start_time,
+        "finishTime": report.finish_time,
+        "id": report.job_id,
+        "name": report.job_name,
+        "queue": report.queue,
+        "user": report.user,
+        "state": report.state,
+        "mapsTotal": report.total_maps,
+        "mapsCompleted": report.finished_maps,
+        "reducesTotal": report.total_reduces,
+        "reducesCompleted": report.finished_reduces,
+        "uberized": false,
+        "diagnostics": report.diagnostics,
+        "avgMapTime": average_successful_time(&snapshot.maps),
+        "avgReduceTime": average_successful_time(&snapshot.reduces),
+        "avgShuffleTime": 0,
+        "avgMergeTime": 0,
+        "failedReduceAttempts": reduces.failed_attempts,
+        "killedReduceAttempts": reduces.killed_attempts,
+        "successfulReduceAttempts": reduces.successful_attempts,
+        "failedMapAttempts": maps.failed_attempts,
+        "killedMapAttempts": maps.killed_attempts,
+        "successfulMapAttempts": maps.successful_attempts,
+        "acls": [],
+    })
+}
+
 /// Groups in first-use order, each with its counters' names.
 fn groups(counters: &Counters) -> Vec<(&str, Vec<(&str, u64)>)> {
     let mut groups: Vec<(&str, Vec<(&str, u64)>)> = Vec::new();
@@ -146,7 +200,7 @@ pub fn job_counters(job_id: &str, snapshot: &JobSnapshot) -> Value {
 
 /// `{root: {id, group_key: [{counterGroupName, counter: [{name, value}]}]}}`,
 /// Hadoop's JobTaskCounterInfo and JobTaskAttemptCounterInfo.
-pub fn simple_counters(root: &str, group_key: &str, id: &str, counters: &Counters) -> Value {
+fn simple_counters(root: &str, group_key: &str, id: &str, counters: &Counters) -> Value {
     let groups: Vec<Value> = groups(counters)
         .into_iter()
         .map(|(group, names)| {
@@ -158,6 +212,77 @@ pub fn simple_counters(root: &str, group_key: &str, id: &str, counters: &Counter
         })
         .collect();
     json!({root: {"id": id, group_key: groups}})
+}
+
+/// `type=m|r` as Hadoop's `getJobTasks` reads it: the kind to list, or
+/// every kind.
+pub fn task_type_filter(query: &[(String, String)]) -> Result<Option<TaskType>, RestError> {
+    match param(query, "type") {
+        None => Ok(None),
+        Some("m") => Ok(Some(TaskType::Map)),
+        Some("r") => Ok(Some(TaskType::Reduce)),
+        Some(_) => Err(RestError::bad_request("tasktype must be either m or r")),
+    }
+}
+
+/// The task named `task`, or Hadoop's 404.
+pub fn find_task<'a>(snapshot: &'a JobSnapshot, task: &str) -> Result<&'a TaskSnapshot, RestError> {
+    snapshot
+        .task(task)
+        .ok_or_else(|| RestError::not_found(format!("task not found with id {task}")))
+}
+
+/// The attempt of `task` named `attempt`, or Hadoop's 404.
+pub fn find_attempt<'a>(
+    task: &'a TaskSnapshot,
+    attempt: &str,
+) -> Result<&'a AttemptSnapshot, RestError> {
+    task.attempts
+        .iter()
+        .find(|candidate| candidate.id.to_string() == attempt)
+        .ok_or_else(|| RestError::not_found(format!("task attempt not found with id {attempt}")))
+}
+
+/// Hadoop's TasksInfo: the job's tasks, of kind `only` if given.
+pub fn tasks_info(snapshot: &JobSnapshot, only: Option<TaskType>, now: i64) -> Value {
+    let tasks: Vec<Value> = snapshot
+        .maps
+        .iter()
+        .chain(&snapshot.reduces)
+        .filter(|task| only.is_none_or(|kind| task.id.task_type() == kind))
+        .map(|task| task_info(task, now))
+        .collect();
+    json!({"tasks": {"task": tasks}})
+}
+
+/// Hadoop's TaskAttemptsInfo of `task`.
+pub fn attempts_info(task: &TaskSnapshot, now: i64) -> Value {
+    let attempts: Vec<Value> = task
+        .attempts
+        .iter()
+        .map(|attempt| attempt_info(attempt, now))
+        .collect();
+    json!({"taskAttempts": {"taskAttempt": attempts}})
+}
+
+/// Hadoop's JobTaskCounterInfo of `task` (its successful attempt's).
+pub fn task_counters(task: &TaskSnapshot) -> Value {
+    simple_counters(
+        "jobTaskCounters",
+        "taskCounterGroup",
+        &task.id.to_string(),
+        &task.counters(),
+    )
+}
+
+/// Hadoop's JobTaskAttemptCounterInfo of `attempt`.
+pub fn attempt_counters(attempt: &AttemptSnapshot) -> Value {
+    simple_counters(
+        "jobTaskAttemptCounters",
+        "taskAttemptCounterGroup",
+        &attempt.id.to_string(),
+        &attempt.counters,
+    )
 }
 
 /// Hadoop's TaskInfo.
@@ -280,6 +405,29 @@ mod tests {
         assert_eq!(info["runningMapAttempts"], 1);
         assert_eq!(info["newReduceAttempts"], 1);
         assert_eq!(info["uberized"], false);
+    }
+
+    #[test]
+    fn history_job_info_averages_successful_attempts() {
+        let report = pb::JobReport {
+            job_id: JOB.to_string(),
+            state: "SUCCEEDED".to_string(),
+            start_time: 1_000,
+            finish_time: 9_000,
+            total_maps: 2,
+            ..Default::default()
+        };
+        let mut snapshot = snapshot();
+        // A second successful map of 4 s beside the first one's 2 s.
+        snapshot.maps[1].attempts[0].state = "SUCCEEDED";
+        snapshot.maps[1].attempts[0].finish_time = 5_000;
+        let info = history_job_info(&report, &snapshot);
+        assert_eq!(info["avgMapTime"], 3_000);
+        assert_eq!(info["avgReduceTime"], 0);
+        assert_eq!(info["avgShuffleTime"], 0);
+        assert_eq!(info["successfulMapAttempts"], 2);
+        assert_eq!(info["finishTime"], 9_000);
+        assert!(info.get("mapProgress").is_none());
     }
 
     #[test]

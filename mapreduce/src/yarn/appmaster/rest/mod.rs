@@ -4,7 +4,7 @@
 //! tracking URL, so the ResourceManager's web proxy leads here. Answers
 //! render through [`common::rest`] (JSON, or XML on request).
 
-mod documents;
+pub(crate) mod documents;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,14 +13,13 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Response};
 use axum::routing::get;
-use common::rest::{RestError, RestResult, ok, param, respond};
+use common::rest::{RestError, RestResult, ok, respond};
 use proto::mapreduce as pb;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
 use crate::Error;
-use crate::ids::TaskType;
 use crate::yarn::appmaster::JobSnapshot;
 use crate::yarn::appmaster::service::Shared;
 
@@ -100,9 +99,7 @@ fn find_task<'a>(
     task: &str,
 ) -> Result<&'a crate::yarn::appmaster::TaskSnapshot, RestError> {
     check_job(now, job)?;
-    now.snapshot
-        .task(task)
-        .ok_or_else(|| RestError::not_found(format!("task not found with id {task}")))
+    documents::find_task(&now.snapshot, task)
 }
 
 fn find_attempt<'a>(
@@ -111,11 +108,7 @@ fn find_attempt<'a>(
     task: &str,
     attempt: &str,
 ) -> Result<&'a crate::yarn::appmaster::AttemptSnapshot, RestError> {
-    find_task(now, job, task)?
-        .attempts
-        .iter()
-        .find(|candidate| candidate.id.to_string() == attempt)
-        .ok_or_else(|| RestError::not_found(format!("task attempt not found with id {attempt}")))
+    documents::find_attempt(find_task(now, job, task)?, attempt)
 }
 
 async fn info(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response<String> {
@@ -160,28 +153,10 @@ async fn job_counters(
     respond(&headers, result)
 }
 
-/// `type=m|r` as Hadoop's `AMWebServices.getJobTasks` reads it.
-fn task_type(query: &[(String, String)]) -> Result<Option<TaskType>, RestError> {
-    match param(query, "type") {
-        None => Ok(None),
-        Some("m") => Ok(Some(TaskType::Map)),
-        Some("r") => Ok(Some(TaskType::Reduce)),
-        Some(_) => Err(RestError::bad_request("tasktype must be either m or r")),
-    }
-}
-
 fn tasks_document(now: &Now, job: &str, query: &[(String, String)]) -> RestResult {
     check_job(now, job)?;
-    let only = task_type(query)?;
-    let tasks: Vec<Value> = now
-        .snapshot
-        .maps
-        .iter()
-        .chain(&now.snapshot.reduces)
-        .filter(|task| only.is_none_or(|kind| task.id.task_type() == kind))
-        .map(|task| documents::task_info(task, now.millis))
-        .collect();
-    ok(json!({"tasks": {"task": tasks}}))
+    let only = documents::task_type_filter(query)?;
+    ok(documents::tasks_info(&now.snapshot, only, now.millis))
 }
 
 async fn tasks(
@@ -210,14 +185,7 @@ async fn task_counters(
     Path((job, task)): Path<(String, String)>,
 ) -> Response<String> {
     let now = now(&shared);
-    let result = find_task(&now, &job, &task).and_then(|task| {
-        ok(documents::simple_counters(
-            "jobTaskCounters",
-            "taskCounterGroup",
-            &task.id.to_string(),
-            &task.counters(),
-        ))
-    });
+    let result = find_task(&now, &job, &task).and_then(|task| ok(documents::task_counters(task)));
     respond(&headers, result)
 }
 
@@ -227,14 +195,8 @@ async fn attempts(
     Path((job, task)): Path<(String, String)>,
 ) -> Response<String> {
     let now = now(&shared);
-    let result = find_task(&now, &job, &task).and_then(|task| {
-        let attempts: Vec<Value> = task
-            .attempts
-            .iter()
-            .map(|attempt| documents::attempt_info(attempt, now.millis))
-            .collect();
-        ok(json!({"taskAttempts": {"taskAttempt": attempts}}))
-    });
+    let result = find_task(&now, &job, &task)
+        .and_then(|task| ok(documents::attempts_info(task, now.millis)));
     respond(&headers, result)
 }
 
@@ -256,13 +218,7 @@ async fn attempt_counters(
     Path((job, task, attempt)): Path<(String, String, String)>,
 ) -> Response<String> {
     let now = now(&shared);
-    let result = find_attempt(&now, &job, &task, &attempt).and_then(|attempt| {
-        ok(documents::simple_counters(
-            "jobTaskAttemptCounters",
-            "taskAttemptCounterGroup",
-            &attempt.id.to_string(),
-            &attempt.counters,
-        ))
-    });
+    let result = find_attempt(&now, &job, &task, &attempt)
+        .and_then(|attempt| ok(documents::attempt_counters(attempt)));
     respond(&headers, result)
 }
