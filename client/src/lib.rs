@@ -2,12 +2,14 @@
 //!
 //! Errors are [`RemoteException`]s whose message reads after a command name
 //! (`mkdir: '/a/b': No such file or directory`); an unreachable NameNode is an
-//! I/O error saying so.
+//! I/O error saying so. [`webhdfs::WebHdfsClient`] makes the same calls over
+//! WebHDFS (`webhdfs://`).
 
 mod dfs;
 pub(crate) mod read;
 mod status;
 pub mod trash;
+pub mod webhdfs;
 mod write;
 pub mod yarn;
 

@@ -128,7 +128,7 @@ fn check_source(source: &PathItem, target: &PathItem) -> Result<(), RemoteExcept
     let Some(status) = &source.stat else {
         return Err(source.not_found());
     };
-    let same_fs = source.fs.authority() == target.fs.authority();
+    let same_fs = source.fs.uri() == target.fs.uri();
     if !status.is_dir || !same_fs {
         return Ok(());
     }
@@ -204,8 +204,8 @@ async fn copy_file(
     let is_dir = target.stat.as_ref().map(|status| status.is_dir);
     destination::check_target(&target.display, is_dir, options.overwrite)?;
     let reader = source.fs.open(&source.path).await?;
-    let total = Some(reader.length());
-    let mut input = CopySource::Dfs(Box::new(reader));
+    let total = source.stat.as_ref().map(|status| status.length);
+    let mut input = CopySource::Dfs(reader);
     transfer::write_to_dfs(&mut input, target, &options.create, options.direct, total).await?;
     let Some(status) = &source.stat else {
         return Ok(());

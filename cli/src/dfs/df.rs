@@ -32,7 +32,11 @@ pub async fn df(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Usa
             shell.error(item.not_found());
             continue;
         }
-        match item.fs.fs_stats().await {
+        let stats = match item.fs.dfs("-df") {
+            Ok(fs) => fs.fs_stats().await,
+            Err(error) => Err(error),
+        };
+        match stats {
             Ok(stats) => rows.push(df_row(&item.fs.uri(), &stats, human)),
             Err(error) => shell.error(error),
         }

@@ -4,10 +4,11 @@
 use std::io::Write;
 use std::time::Duration;
 
-use client::{DfsClient, FileChecksum, FileReader};
+use client::FileChecksum;
 use common::RemoteException;
 
 use super::CommandInfo;
+use super::fs::{FileSystem, Reader};
 use super::options::{CommandFormat, UsageError};
 use super::shell::{self, PathItem, Shell};
 use super::transfer::BUFFER_SIZE;
@@ -89,7 +90,7 @@ async fn files(shell: &mut Shell<'_>, args: &[String]) -> Vec<PathItem> {
 
 /// Copies what `reader` has from its position to `out`, at most `limit` bytes.
 async fn copy_out(
-    reader: &mut FileReader,
+    reader: &mut Reader,
     out: &mut dyn Write,
     limit: u64,
 ) -> Result<Output, RemoteException> {
@@ -217,7 +218,7 @@ impl<W: Write> Decoder<W> {
 /// Copies the file `reader` reads to `out`, decoded as its first bytes or `path` say, a
 /// buffer at a time.
 async fn text_out(
-    reader: &mut FileReader,
+    reader: &mut Reader,
     path: &str,
     out: &mut dyn Write,
 ) -> Result<Output, RemoteException> {
@@ -241,7 +242,7 @@ async fn text_out(
 }
 
 async fn decode(
-    reader: &mut FileReader,
+    reader: &mut Reader,
     codec: Codec,
     buffer: &mut [u8],
     mut filled: usize,
@@ -317,9 +318,9 @@ trait TailSource {
     ) -> Result<(u64, Output), RemoteException>;
 }
 
-/// A DFS file to tail.
+/// A file on `hdfs://` or `webhdfs://` to tail.
 struct DfsTail {
-    fs: DfsClient,
+    fs: FileSystem,
     path: String,
 }
 
@@ -336,8 +337,7 @@ impl TailSource for DfsTail {
         offset: u64,
         out: &mut dyn Write,
     ) -> Result<(u64, Output), RemoteException> {
-        let mut reader = self.fs.open(&self.path).await?;
-        reader.seek(offset);
+        let mut reader = self.fs.open_at(&self.path, offset).await?;
         let output = copy_out(&mut reader, out, u64::MAX).await?;
         Ok((reader.position(), output))
     }

@@ -129,8 +129,8 @@ async fn get_file(
 ) -> Result<(), RemoteException> {
     destination::check_target(&target.display, target.is_dir(), overwrite)?;
     let reader = source.fs.open(&source.path).await?;
-    let total = Some(reader.length());
-    let mut input = CopySource::Dfs(Box::new(reader));
+    let total = source.stat.as_ref().map(|status| status.length);
+    let mut input = CopySource::Dfs(reader);
     transfer::write_to_local(&mut input, &target.path, &target.display, total).await?;
     let Some(status) = source.stat.as_ref().filter(|_| preserve) else {
         return Ok(());
@@ -251,7 +251,7 @@ async fn write_merge(
         match *piece {
             MergePiece::File(index) => {
                 let source = &sources[index];
-                let mut input = CopySource::Dfs(Box::new(source.fs.open(&source.path).await?));
+                let mut input = CopySource::Dfs(source.fs.open(&source.path).await?);
                 transfer::pump(&mut input, &mut sink, &Progress::none()).await?;
             }
             MergePiece::Delimiter => sink.write(b"\n").await?,

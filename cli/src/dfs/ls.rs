@@ -296,7 +296,7 @@ mod tests {
     fn item(status: FileStatus) -> PathItem {
         let fs = DfsClient::connect("127.0.0.1:1", "alice", FsPermission::new(0o022)).unwrap();
         PathItem {
-            fs,
+            fs: crate::dfs::fs::FileSystem::Dfs(fs),
             display: status.path.clone(),
             path: status.path.clone(),
             stat: Some(status),

@@ -10,6 +10,7 @@ mod df;
 mod display;
 mod find;
 pub mod format;
+mod fs;
 mod get;
 mod ls;
 mod modify;
@@ -281,7 +282,7 @@ pub(crate) fn test_item(display: &str, path: &str, is_dir: Option<bool>) -> shel
         under_construction: false,
     });
     shell::PathItem {
-        fs,
+        fs: fs::FileSystem::Dfs(fs),
         display: display.to_string(),
         path: path.to_string(),
         stat,

@@ -3,10 +3,12 @@
 
 use std::io::BufRead;
 
-use client::trash::Trash;
-use common::{FsPermission, RemoteException};
+use client::trash::{TRASH_INTERVAL_KEY, Trash};
+use client::webhdfs::WebHdfsClient;
+use common::{ExceptionKind, FsPermission, RemoteException};
 
 use super::CommandInfo;
+use super::fs::FileSystem;
 use super::options::{CommandFormat, UsageError};
 use super::paths;
 use super::shell::{self, PathItem, Shell};
@@ -156,7 +158,7 @@ async fn move_one(source: &PathItem, destination: &PathItem) -> Result<(), Remot
         return Err(source.not_found());
     };
     let target = target_path(destination, source)?;
-    let same_fs = source.fs.authority() == destination.fs.authority();
+    let same_fs = source.fs.uri() == destination.fs.uri();
     if status.is_dir && same_fs {
         if target.path == source.path {
             let qualified = format!("{}{}", source.fs.uri(), source.path);
@@ -252,7 +254,13 @@ pub async fn rm(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, Usa
 /// Moves `item` to its owner's trash when the trash is on; false when it
 /// must be deleted instead (trash off, or `item` already in the trash).
 async fn move_to_trash(shell: &mut Shell<'_>, item: &PathItem) -> Result<bool, RemoteException> {
-    let trash = Trash::new(&item.fs, shell.conf).await?;
+    let fs = match &item.fs {
+        FileSystem::Dfs(fs) => fs,
+        FileSystem::WebHdfs { client, .. } => {
+            return webhdfs_trash_off(client, shell.conf).await.map(|()| false);
+        }
+    };
+    let trash = Trash::new(fs, shell.conf).await?;
     let Some(target) = trash.move_to_trash(&item.path).await? else {
         return Ok(false);
     };
@@ -262,6 +270,25 @@ async fn move_to_trash(shell: &mut Shell<'_>, item: &PathItem) -> Result<bool, R
         item.path
     ));
     Ok(true)
+}
+
+/// Over WebHDFS the shell has no trash: fine when the trash is off (the server's
+/// `fs.trash.interval`, else the client's), else an error asking for `-skipTrash`.
+async fn webhdfs_trash_off(
+    client: &WebHdfsClient,
+    conf: &common::Configuration,
+) -> Result<(), RemoteException> {
+    let server_minutes = client.trash_interval_minutes().await?;
+    let client_interval = conf
+        .get_minutes(TRASH_INTERVAL_KEY)
+        .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+    if server_minutes == 0 && client_interval.is_zero() {
+        return Ok(());
+    }
+    Err(RemoteException::new(
+        ExceptionKind::UnsupportedOperation,
+        "moving to the trash is not supported on webhdfs:// file systems (use -skipTrash)",
+    ))
 }
 
 /// Runs `-expunge [-immediate]`.

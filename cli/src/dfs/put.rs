@@ -9,6 +9,7 @@ use common::{FsPermission, RemoteException};
 
 use super::CommandInfo;
 use super::destination::{self, LocalItem};
+use super::fs::Writer;
 use super::options::{self, CommandFormat, UsageError};
 use super::shell::{PathItem, Shell};
 use super::transfer::{self, CopySink, CopySource, Progress};
@@ -305,7 +306,8 @@ async fn append(
         }
     }
     let writer = if destination.stat.is_some() {
-        destination.fs.append_writer(&destination.path).await?
+        let fs = destination.fs.dfs("-appendToFile")?;
+        Writer::Dfs(Box::new(fs.append_writer(&destination.path).await?))
     } else {
         let options = transfer::create_options(shell.conf, &destination.fs)?;
         destination
@@ -313,7 +315,7 @@ async fn append(
             .create_writer(&destination.path, &options)
             .await?
     };
-    let mut sink = CopySink::Dfs(Box::new(writer));
+    let mut sink = CopySink::Dfs(writer);
     if reads_stdin {
         transfer::pump(&mut CopySource::stdin(), &mut sink, &Progress::none()).await?;
     }

@@ -47,7 +47,11 @@ pub async fn wait_for_replication(shell: &mut Shell<'_>, files: &[PathItem], rep
         let _ = shell.out.flush();
         let mut warned = false;
         loop {
-            let state = match file.fs.block_locations(&file.path, 0, u64::MAX).await {
+            let locations = match file.fs.dfs("-setrep -w") {
+                Ok(fs) => fs.block_locations(&file.path, 0, u64::MAX).await,
+                Err(error) => Err(error),
+            };
+            let state = match locations {
                 Ok((_, blocks, _)) => replication_state(&blocks, replication),
                 Err(error) => {
                     let _ = writeln!(shell.out);

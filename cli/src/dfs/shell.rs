@@ -5,17 +5,19 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Display;
 use std::io::Write;
 
+use client::webhdfs::{DEFAULT_WEBHDFS_PORT, WebHdfsClient};
 use client::{DfsClient, FileStatus};
 use common::conf::{DEFAULT_NAMENODE_PORT, keys};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 
+use super::fs::FileSystem;
 use super::paths::{self, PathArg, PathKind, Segment};
 
 /// A path a command works on: where it lives, how to show it, and its status if it exists.
 #[derive(Clone)]
 pub struct PathItem {
-    /// The client of the file system the path is on.
-    pub fs: DfsClient,
+    /// The file system the path is on.
+    pub fs: FileSystem,
     /// The path as Hadoop prints it (relative, absolute or a URI, like the argument).
     pub display: String,
     /// Absolute, normalized path on `fs`.
@@ -48,7 +50,8 @@ pub struct Shell<'a> {
     /// The configuration the shell runs with.
     pub conf: &'a Configuration,
     default_fs: Result<DfsClient, RemoteException>,
-    other_fs: HashMap<String, DfsClient>,
+    /// File systems named by URIs other than the default's, by `scheme://authority`.
+    other_fs: HashMap<String, FileSystem>,
     user: String,
     umask: FsPermission,
     /// `/user/<user>`, against which relative paths resolve.
@@ -134,19 +137,27 @@ impl<'a> Shell<'a> {
         if self.errors > 0 { 1 } else { code }
     }
 
-    /// The client for the file system an argument names.
-    fn fs_for(&mut self, arg: &PathArg) -> Result<DfsClient, RemoteException> {
-        let authority = match &arg.kind {
-            PathKind::Uri { scheme, .. } if scheme != "hdfs" => {
-                return Err(RemoteException::io(format!(
-                    "No FileSystem for scheme \"{scheme}\""
-                )));
-            }
-            PathKind::Uri { authority, .. } if !authority.is_empty() => authority,
-            _ => return self.default_fs.clone(),
+    /// The file system an argument names: `hdfs://` (the default for a path without a
+    /// scheme) or `webhdfs://host[:port]`.
+    fn fs_for(&mut self, arg: &PathArg) -> Result<FileSystem, RemoteException> {
+        let (scheme, authority) = match &arg.kind {
+            PathKind::Uri { scheme, authority } => (scheme.as_str(), authority),
+            _ => return self.default_fs.clone().map(FileSystem::Dfs),
         };
+        match scheme {
+            "hdfs" if authority.is_empty() => self.default_fs.clone().map(FileSystem::Dfs),
+            "hdfs" => self.dfs_for(authority).map(FileSystem::Dfs),
+            "webhdfs" => Ok(self.webhdfs_for(authority)),
+            _ => Err(RemoteException::io(format!(
+                "No FileSystem for scheme \"{scheme}\""
+            ))),
+        }
+    }
+
+    /// The DFS client of `hdfs://<authority>`.
+    fn dfs_for(&mut self, authority: &str) -> Result<DfsClient, RemoteException> {
         let authority = if authority.contains(':') || self.conf.is_ha_nameservice(authority) {
-            authority.clone()
+            authority.to_string()
         } else {
             format!("{authority}:{DEFAULT_NAMENODE_PORT}")
         };
@@ -155,7 +166,8 @@ impl<'a> Shell<'a> {
         {
             return Ok(fs.clone());
         }
-        if let Some(fs) = self.other_fs.get(&authority) {
+        let uri = format!("hdfs://{authority}");
+        if let Some(FileSystem::Dfs(fs)) = self.other_fs.get(&uri) {
             return Ok(fs.clone());
         }
         let fs = if self.conf.is_ha_nameservice(&authority) {
@@ -163,8 +175,36 @@ impl<'a> Shell<'a> {
         } else {
             DfsClient::connect(&authority, &self.user, self.umask)?
         };
-        self.other_fs.insert(authority, fs.clone());
+        self.other_fs.insert(uri, FileSystem::Dfs(fs.clone()));
         Ok(fs)
+    }
+
+    /// The WebHDFS file system of `webhdfs://<authority>` (port 9870 when none is given;
+    /// an empty authority means the default file system's host).
+    fn webhdfs_for(&mut self, authority: &str) -> FileSystem {
+        let host = if authority.is_empty() {
+            let default_authority = self.default_fs.as_ref().map(|fs| fs.authority());
+            let default_authority = default_authority.unwrap_or("localhost");
+            default_authority
+                .rsplit_once(':')
+                .map_or(default_authority, |(host, _)| host)
+                .to_string()
+        } else {
+            authority.to_string()
+        };
+        let authority = if host.contains(':') {
+            host
+        } else {
+            format!("{host}:{DEFAULT_WEBHDFS_PORT}")
+        };
+        let uri = format!("webhdfs://{authority}");
+        self.other_fs
+            .entry(uri)
+            .or_insert_with(|| FileSystem::WebHdfs {
+                client: WebHdfsClient::new(&authority, &self.user),
+                umask: self.umask,
+            })
+            .clone()
     }
 
     /// What `raw` names (Hadoop's `PathData.expandAsGlob`): the matches of a glob, sorted, or
@@ -253,7 +293,7 @@ impl<'a> Shell<'a> {
 }
 
 /// The status of `path`, `None` when it or an ancestor is missing or an ancestor is a file.
-pub async fn lookup(fs: &DfsClient, path: &str) -> Result<Option<FileStatus>, RemoteException> {
+pub async fn lookup(fs: &FileSystem, path: &str) -> Result<Option<FileStatus>, RemoteException> {
     match fs.get_file_info(path).await {
         Err(error) if is_missing(&error) => Ok(None),
         other => other,
@@ -271,7 +311,7 @@ fn is_missing(error: &RemoteException) -> bool {
 /// literal components are appended unchecked, patterns are matched against listings, and a
 /// literal last component is looked up.
 async fn glob(
-    fs: &DfsClient,
+    fs: &FileSystem,
     segments: &[Segment],
     found: &mut BTreeMap<String, FileStatus>,
 ) -> Result<(), RemoteException> {
@@ -352,7 +392,7 @@ mod tests {
     fn item(path: &str) -> PathItem {
         let fs = DfsClient::connect("127.0.0.1:1", "alice", FsPermission::new(0o022)).unwrap();
         PathItem {
-            fs,
+            fs: FileSystem::Dfs(fs),
             display: path.to_string(),
             path: path.to_string(),
             stat: None,

@@ -1,16 +1,17 @@
 //! Moving file contents for the copy commands (Hadoop's `CommandWithDestination
-//! .copyStreamToTarget`): bytes streamed in 1 MiB pieces from a local file, stdin or a DFS
-//! file into a DFS or local file, written as `<target>._COPYING_` and renamed into place, with
+//! .copyStreamToTarget`): bytes streamed in 1 MiB pieces from a local file, stdin or a file
+//! on `hdfs://` or `webhdfs://` into such a file or a local one, written as `<target>._COPYING_` and renamed into place, with
 //! a progress bar on a terminal for large files.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use client::{CreateOptions, DfsClient, FileReader, FileWriter};
+use client::CreateOptions;
 use common::conf::keys;
 use common::{Configuration, FsPermission, RemoteException};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::fs::{FileSystem, Reader, Writer};
 use super::shell::PathItem;
 
 /// Bytes moved per read and write.
@@ -47,7 +48,7 @@ pub fn local_error(display: &str, error: &std::io::Error) -> RemoteException {
 /// applied, parents created.
 pub fn create_options(
     conf: &Configuration,
-    fs: &DfsClient,
+    fs: &FileSystem,
 ) -> Result<CreateOptions, RemoteException> {
     let config_error = |error: common::conf::ConfError| RemoteException::io(error.to_string());
     Ok(CreateOptions {
@@ -115,8 +116,8 @@ pub enum CopySource {
         input: Box<dyn AsyncRead + Unpin + Send>,
         display: String,
     },
-    /// A DFS file.
-    Dfs(Box<FileReader>),
+    /// A file on `hdfs://` or `webhdfs://`.
+    Dfs(Reader),
 }
 
 impl CopySource {
@@ -157,8 +158,8 @@ pub enum CopySink {
         output: Box<dyn AsyncWrite + Unpin + Send>,
         display: String,
     },
-    /// A DFS file being written.
-    Dfs(Box<FileWriter>),
+    /// A file on `hdfs://` or `webhdfs://` being written.
+    Dfs(Writer),
 }
 
 impl CopySink {
@@ -183,7 +184,7 @@ impl CopySink {
                 .shutdown()
                 .await
                 .map_err(|error| local_error(&display, &error)),
-            Self::Dfs(writer) => (*writer).close().await,
+            Self::Dfs(writer) => writer.close().await,
         }
     }
 }
@@ -225,7 +226,7 @@ pub async fn write_to_dfs(
         copying_name(&target.path)
     };
     // Nothing to clean up when the file cannot even be created.
-    let mut sink = CopySink::Dfs(Box::new(fs.create_writer(&written, options).await?));
+    let mut sink = CopySink::Dfs(fs.create_writer(&written, options).await?);
     let progress = Progress::start(&target.display, total);
     let copied = async {
         pump(source, &mut sink, &progress).await?;
