@@ -53,6 +53,10 @@ async fn main() -> anyhow::Result<()> {
         args.mib, args.runs
     );
 
+    cluster
+        .client()?
+        .mkdirs("/bench", common::FsPermission::new(0o755), true)
+        .await?;
     let mut timings: [Vec<f64>; 4] = Default::default();
     for run in 0..args.runs {
         let put_path = format!("/bench/put{run}");
