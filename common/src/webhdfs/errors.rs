@@ -34,6 +34,20 @@ pub fn status_of(kind: ExceptionKind) -> u16 {
     }
 }
 
+/// The HTTP answer both daemons give for `error`: its status and JSON body.
+pub fn error_response(error: &RemoteException) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let status =
+        StatusCode::from_u16(status_of(error.kind)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        error_body(error),
+    )
+        .into_response()
+}
+
 /// `{"RemoteException":{"exception":..,"javaClassName":..,"message":..}}`
 pub fn error_body(error: &RemoteException) -> String {
     let class_name = error.kind.class_name();

@@ -1,14 +1,14 @@
 //! WebHDFS (`/webhdfs/v1`), the vocabulary the NameNode's and the DataNodes'
 //! HTTP adapters share: Hadoop's operations per HTTP method ([`ops`]), its
 //! query parameters with their defaults, ranges and error texts ([`params`]),
-//! and its exception -> status table and `RemoteException` JSON ([`errors`]).
-//! Pure: no I/O and no HTTP types, so both daemons answer alike.
+//! and its exception -> status table and `RemoteException` answer ([`errors`]),
+//! so both daemons answer alike. No I/O.
 
 pub mod errors;
 pub mod ops;
 pub mod params;
 
-pub use errors::{error_body, status_of};
+pub use errors::{error_body, error_response, status_of};
 pub use ops::{HttpMethod, Op, parse_op};
 pub use params::Params;
 

@@ -4,7 +4,6 @@
 //! (`namenoderpcaddress`), as the user it names, and streams data both ways
 //! through the normal checksummed read and write paths ([`ops`]).
 
-mod errors;
 mod ops;
 
 use std::sync::Arc;
@@ -82,5 +81,7 @@ async fn handle(
             ))),
         }
     };
-    answered.await.unwrap_or_else(|error| errors::reply(&error))
+    answered
+        .await
+        .unwrap_or_else(|error| webhdfs::error_response(&error))
 }

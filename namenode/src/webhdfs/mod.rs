@@ -6,7 +6,6 @@
 //! DataNode ([`redirect`]). Parameters, op names and the error table are
 //! shared with the DataNodes (`common::webhdfs`).
 
-mod errors;
 mod json;
 mod ops;
 mod redirect;
@@ -123,7 +122,9 @@ async fn handle(
         web.namesystem.check_operation(category)?;
         ops::run(web, op, &request).await
     };
-    answered.await.unwrap_or_else(|error| errors::reply(&error))
+    answered
+        .await
+        .unwrap_or_else(|error| webhdfs::error_response(&error))
 }
 
 fn http_method(method: &Method) -> Option<HttpMethod> {
