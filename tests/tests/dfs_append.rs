@@ -142,12 +142,16 @@ async fn appended_replicas_agree_and_get_their_digests_again() {
     append(&client, "/d", &data[1_234..70_000], 9_999).await;
     append(&client, "/d", &data[70_000..], 65_536).await;
 
-    let located = blocks(&client, "/d").await;
-    assert_eq!(located.len(), 1);
+    // The close needs one replica at the new stamp; the others report theirs
+    // (incremental block reports) just after.
+    let located = eventually(WAIT, "every replica at the new stamp", async || {
+        let located = blocks(&client, "/d").await;
+        (located.len() == 1 && located[0].locations.len() == 3).then_some(located)
+    })
+    .await;
     let block = located[0].block.unwrap();
     assert_eq!(block.num_bytes, data.len() as u64);
     assert!(block.generation_stamp > created[0].1);
-    assert_eq!(located[0].locations.len(), 3);
 
     // Hadoop's file checksum equals that of the same bytes written at once.
     write_file(&client, "/at-once", &data, 3, block_size).await;
