@@ -74,6 +74,23 @@ pub async fn request(address: &str, method: &str, target: &str, body: &[u8]) -> 
         .unwrap_or_else(|error| panic!("{method} {target}: {error}"))
 }
 
+/// `GET target` on `address`.
+pub async fn get(address: &str, target: &str) -> Reply {
+    request(address, "GET", target, b"").await
+}
+
+/// The JSON of a `GET target` on `address` that must answer 200.
+pub async fn get_json(address: &str, target: &str) -> serde_json::Value {
+    let reply = get(address, target).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "GET {target}: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
 /// Splits `http://host:port/target` into (`host:port`, `/target`).
 pub fn split_url(url: &str) -> (String, String) {
     let rest = url

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use minicluster::MiniCluster;
 use serde_json::Value;
-use tusk_tests::web::{Reply, request};
+use tusk_tests::web::{get, get_json};
 use tusk_tests::write_file;
 
 const BLOCK: u64 = 1024 * 1024;
@@ -17,21 +17,6 @@ const BLOCK: u64 = 1024 * 1024;
 const LINES: usize = 500;
 /// How long the cluster may take to come up.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-async fn get(address: &str, target: &str) -> Reply {
-    request(address, "GET", target, b"").await
-}
-
-async fn get_json(address: &str, target: &str) -> Value {
-    let reply = get(address, target).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "GET {target}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
-}
 
 /// `GET target` fails with `status`, `exception` and a message containing
 /// `message`.

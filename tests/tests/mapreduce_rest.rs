@@ -10,28 +10,13 @@ use std::time::Duration;
 use minicluster::MiniCluster;
 use serde_json::Value;
 use tusk_tests::eventually;
-use tusk_tests::web::{Reply, request};
+use tusk_tests::web::{get, get_json};
 use tusk_tests::yarn::yarn;
 
 /// How long the job's milestones may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
 /// Samples per map of the `pi` job: enough for it to run several seconds.
 const SAMPLES: &str = "40000000";
-
-async fn get(address: &str, target: &str) -> Reply {
-    request(address, "GET", target, b"").await
-}
-
-async fn get_json(address: &str, target: &str) -> Value {
-    let reply = get(address, target).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "GET {target}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
-}
 
 fn assert_fields(object: &Value, fields: &[&str]) {
     for field in fields {

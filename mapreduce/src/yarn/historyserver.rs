@@ -174,24 +174,6 @@ fn internal_error(error: impl std::fmt::Display) -> RestError {
     }
 }
 
-/// The job summary Hadoop's `/jobs` list gives.
-fn job_summary(report: &pb::JobReport) -> Value {
-    json!({
-        "submitTime": report.start_time,
-        "startTime": report.start_time,
-        "finishTime": report.finish_time,
-        "id": report.job_id,
-        "name": report.job_name,
-        "queue": report.queue,
-        "user": report.user,
-        "state": report.state,
-        "mapsTotal": report.total_maps,
-        "mapsCompleted": report.finished_maps,
-        "reducesTotal": report.total_reduces,
-        "reducesCompleted": report.finished_reduces,
-    })
-}
-
 /// Every finished job of the done dir (a missing dir has none).
 async fn finished_jobs(shared: &Shared) -> Result<Vec<pb::JobReport>, Error> {
     if shared.dfs.get_file_info(&shared.done_dir).await?.is_none() {
@@ -239,7 +221,7 @@ async fn jobs_document(shared: &Shared, filters: &[(String, String)]) -> RestRes
         .iter()
         .filter(|report| matches(report))
         .take(limit)
-        .map(job_summary)
+        .map(documents::history_job_summary)
         .collect();
     ok(json!({ "jobs": { "job": jobs } }))
 }

@@ -128,19 +128,8 @@ fn average_successful_time(tasks: &[TaskSnapshot]) -> i64 {
 pub fn history_job_info(report: &pb::JobReport, snapshot: &JobSnapshot) -> Value {
     let maps = tally(&snapshot.maps);
     let reduces = tally(&snapshot.reduces);
-    json!({
-        "submitTime": report.start_time,
-        "startTime": report.start_time,
-        "finishTime": report.finish_time,
-        "id": report.job_id,
-        "name": report.job_name,
-        "queue": report.queue,
-        "user": report.user,
-        "state": report.state,
-        "mapsTotal": report.total_maps,
-        "mapsCompleted": report.finished_maps,
-        "reducesTotal": report.total_reduces,
-        "reducesCompleted": report.finished_reduces,
+    let mut info = history_job_summary(report);
+    let details = json!({
         "uberized": false,
         "diagnostics": report.diagnostics,
         "avgMapTime": average_successful_time(&snapshot.maps),
@@ -154,6 +143,29 @@ pub fn history_job_info(report: &pb::JobReport, snapshot: &JobSnapshot) -> Value
         "killedMapAttempts": maps.killed_attempts,
         "successfulMapAttempts": maps.successful_attempts,
         "acls": [],
+    });
+    if let (Some(info), Value::Object(details)) = (info.as_object_mut(), details) {
+        info.extend(details);
+    }
+    info
+}
+
+/// The job summary Hadoop's history `/jobs` list gives, the head of
+/// [`history_job_info`].
+pub fn history_job_summary(report: &pb::JobReport) -> Value {
+    json!({
+        "submitTime": report.start_time,
+        "startTime": report.start_time,
+        "finishTime": report.finish_time,
+        "id": report.job_id,
+        "name": report.job_name,
+        "queue": report.queue,
+        "user": report.user,
+        "state": report.state,
+        "mapsTotal": report.total_maps,
+        "mapsCompleted": report.finished_maps,
+        "reducesTotal": report.total_reduces,
+        "reducesCompleted": report.finished_reduces,
     })
 }
 
