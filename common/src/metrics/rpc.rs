@@ -2,8 +2,8 @@
 //! processing time, calls in progress) and `RpcDetailedActivityForPort<port>` (per method:
 //! `<Method>NumOps`, `<Method>AvgTime`), measured by a tower layer around a tonic server.
 //!
-//! The hot path is two relaxed atomic adds per call and a read lock to find the method's
-//! counters (a write lock only the first time a method is seen).
+//! The hot path is a read lock to find the method's counters (a write lock only the first
+//! time a method is seen), an `Arc` clone and a few relaxed atomic adds; no allocation.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -158,13 +158,9 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let method = request
-            .uri()
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let method = self
+            .metrics
+            .method(request.uri().path().rsplit('/').next().unwrap_or_default());
         let metrics = self.metrics.clone();
         let call = self.inner.call(request);
         Box::pin(async move {
@@ -174,7 +170,7 @@ where
             metrics.in_progress.fetch_sub(1, Ordering::Relaxed);
             let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
             metrics.all.record(nanos);
-            metrics.method(&method).record(nanos);
+            method.record(nanos);
             answer
         })
     }
