@@ -23,6 +23,7 @@ pub mod rest;
 pub mod time;
 pub mod user;
 pub mod webhdfs;
+pub mod webui;
 pub mod yarn;
 
 pub use conf::Configuration;

@@ -1,5 +1,6 @@
 //! Helpers for end-to-end tests that run real daemon processes.
 
+pub mod browser;
 mod data;
 mod wait;
 pub mod web;

@@ -139,6 +139,35 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     // hdfs: client (Tusk's own keys)
     (keys::DFS_CLIENT_READ_VERIFY_BLOCK_DIGESTS, "true"),
     (keys::DFS_CLIENT_LEASE_RENEW_INTERVAL_MS, "30000"),
+    // http: CSRF filters (off, as in Hadoop)
+    (keys::DFS_WEBHDFS_REST_CSRF_ENABLED, "false"),
+    (keys::DFS_WEBHDFS_REST_CSRF_CUSTOM_HEADER, "X-XSRF-HEADER"),
+    (
+        keys::DFS_WEBHDFS_REST_CSRF_METHODS_TO_IGNORE,
+        "GET,OPTIONS,HEAD,TRACE",
+    ),
+    (
+        keys::DFS_WEBHDFS_REST_CSRF_BROWSER_USERAGENTS_REGEX,
+        "^Mozilla.*,^Opera.*",
+    ),
+    (keys::YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_ENABLED, "false"),
+    (
+        keys::YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_CUSTOM_HEADER,
+        "X-XSRF-Header",
+    ),
+    (
+        keys::YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_METHODS_TO_IGNORE,
+        "GET,OPTIONS,HEAD",
+    ),
+    (keys::YARN_NODEMANAGER_WEBAPP_REST_CSRF_ENABLED, "false"),
+    (
+        keys::YARN_NODEMANAGER_WEBAPP_REST_CSRF_CUSTOM_HEADER,
+        "X-XSRF-Header",
+    ),
+    (
+        keys::YARN_NODEMANAGER_WEBAPP_REST_CSRF_METHODS_TO_IGNORE,
+        "GET,OPTIONS,HEAD",
+    ),
     // yarn
     (keys::YARN_RESOURCEMANAGER_ADDRESS, "0.0.0.0:8032"),
     (keys::YARN_RESOURCEMANAGER_SCHEDULER_ADDRESS, "0.0.0.0:8030"),

@@ -266,6 +266,37 @@ pub const DFS_CLIENT_READ_VERIFY_BLOCK_DIGESTS: &str = "dfs.client.read.verify-b
 /// Milliseconds between lease renewals while files are open for writing (Tusk's own key).
 pub const DFS_CLIENT_LEASE_RENEW_INTERVAL_MS: &str = "dfs.client.lease.renew-interval-ms";
 
+// http: the REST CSRF filter (Hadoop's RestCsrfPreventionFilter), one set per web app
+/// Whether WebHDFS refuses browser requests that change state without the custom header.
+pub const DFS_WEBHDFS_REST_CSRF_ENABLED: &str = "dfs.webhdfs.rest-csrf.enabled";
+/// The header WebHDFS's CSRF filter asks for.
+pub const DFS_WEBHDFS_REST_CSRF_CUSTOM_HEADER: &str = "dfs.webhdfs.rest-csrf.custom-header";
+/// Methods WebHDFS's CSRF filter lets through without the header.
+pub const DFS_WEBHDFS_REST_CSRF_METHODS_TO_IGNORE: &str = "dfs.webhdfs.rest-csrf.methods-to-ignore";
+/// User agents (comma-separated regexes) WebHDFS's CSRF filter treats as browsers.
+pub const DFS_WEBHDFS_REST_CSRF_BROWSER_USERAGENTS_REGEX: &str =
+    "dfs.webhdfs.rest-csrf.browser-useragents-regex";
+/// Whether the ResourceManager's web app refuses browser requests that change state
+/// without the custom header.
+pub const YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_ENABLED: &str =
+    "yarn.resourcemanager.webapp.rest-csrf.enabled";
+/// The header the ResourceManager's CSRF filter asks for.
+pub const YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_CUSTOM_HEADER: &str =
+    "yarn.resourcemanager.webapp.rest-csrf.custom-header";
+/// Methods the ResourceManager's CSRF filter lets through without the header.
+pub const YARN_RESOURCEMANAGER_WEBAPP_REST_CSRF_METHODS_TO_IGNORE: &str =
+    "yarn.resourcemanager.webapp.rest-csrf.methods-to-ignore";
+/// Whether the NodeManager's web app refuses browser requests that change state without
+/// the custom header.
+pub const YARN_NODEMANAGER_WEBAPP_REST_CSRF_ENABLED: &str =
+    "yarn.nodemanager.webapp.rest-csrf.enabled";
+/// The header the NodeManager's CSRF filter asks for.
+pub const YARN_NODEMANAGER_WEBAPP_REST_CSRF_CUSTOM_HEADER: &str =
+    "yarn.nodemanager.webapp.rest-csrf.custom-header";
+/// Methods the NodeManager's CSRF filter lets through without the header.
+pub const YARN_NODEMANAGER_WEBAPP_REST_CSRF_METHODS_TO_IGNORE: &str =
+    "yarn.nodemanager.webapp.rest-csrf.methods-to-ignore";
+
 // yarn
 /// `host:port` of the resourcemanager client RPC server.
 pub const YARN_RESOURCEMANAGER_ADDRESS: &str = "yarn.resourcemanager.address";

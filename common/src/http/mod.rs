@@ -1,8 +1,9 @@
 //! The endpoints every daemon serves on its HTTP port, as Hadoop's HttpServer2 adds them to
 //! every daemon: `/jmx`, `/prom`, `/conf`, `/stacks`, `/logLevel` and `/logs/`, plus a 404
-//! page listing what the daemon serves. A daemon merges [`routes`] into its own router.
+//! page listing what the daemon serves, and the web UI's stylesheet and script. A daemon merges [`routes`] into its own router.
 
 mod conf;
+pub mod csrf;
 mod jmx;
 mod loglevel;
 mod logs;
@@ -104,6 +105,7 @@ pub fn routes(daemon: DaemonHttp) -> Router {
         .route("/logs", get(logs::redirect))
         .route("/logs/", get(logs::root))
         .route("/logs/{*path}", get(logs::file))
+        .merge(crate::webui::routes())
         .fallback(not_found)
         .with_state(Arc::new(daemon))
 }
