@@ -6,9 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
 /// A running scraper.
 pub struct Scraper {
     task: tokio::task::JoinHandle<()>,
@@ -26,8 +23,8 @@ impl Scraper {
             loop {
                 ticks.tick().await;
                 for path in ["/jmx", "/prom"] {
-                    match get(address, path).await {
-                        Ok(()) => counted.fetch_add(1, Ordering::Relaxed),
+                    match crate::http::get(address, path).await {
+                        Ok(_) => counted.fetch_add(1, Ordering::Relaxed),
                         Err(_) => failures.fetch_add(1, Ordering::Relaxed),
                     };
                 }
@@ -43,19 +40,5 @@ impl Scraper {
             self.done.load(Ordering::Relaxed),
             self.failed.load(Ordering::Relaxed),
         )
-    }
-}
-
-/// One `GET path` on a fresh connection, read to the end; an error unless 200.
-async fn get(address: SocketAddr, path: &str) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect(address).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await?;
-    if answer.starts_with(b"HTTP/1.1 200") {
-        Ok(())
-    } else {
-        Err(std::io::Error::other(format!("GET {path}: not 200")))
     }
 }
