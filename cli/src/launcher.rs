@@ -12,18 +12,45 @@ pub struct Invocation {
     pub args: Vec<String>,
 }
 
-/// Reads `[--config DIR] COMMAND [generic options] ARGS...`. `None` (with
-/// the error printed) when the configuration cannot be read.
+/// Reads `[--config DIR] [--daemon start|stop|status] COMMAND [generic options] ARGS...`.
+/// `None` when there is no command; `Err(code)` when nothing is left to run: a usage or
+/// configuration error (printed), or `--daemon`, which did its work.
 pub fn parse(program: &str, mut args: Vec<String>) -> Result<Option<Invocation>, ExitCode> {
-    if args.first().map(String::as_str) == Some("--config") {
-        if args.len() < 2 {
-            eprintln!("{program}: --config needs a directory");
-            return Err(ExitCode::from(crate::EXIT_USAGE as u8));
+    let mut daemon = None;
+    loop {
+        match args.first().map(String::as_str) {
+            Some("--config") => {
+                if args.len() < 2 {
+                    eprintln!("{program}: --config needs a directory");
+                    return Err(exit(crate::EXIT_USAGE));
+                }
+                let dir = args.remove(1);
+                args.remove(0);
+                // SAFETY: set before any thread is started.
+                unsafe { std::env::set_var("HADOOP_CONF_DIR", dir) };
+            }
+            Some("--daemon") => {
+                let action = args
+                    .get(1)
+                    .and_then(|action| crate::daemon_mode::Action::parse(action));
+                let Some(action) = action else {
+                    eprintln!("{program}: --daemon needs start, stop or status");
+                    return Err(exit(crate::EXIT_USAGE));
+                };
+                daemon = Some(action);
+                args.drain(..2);
+            }
+            _ => break,
         }
-        let dir = args.remove(1);
-        args.remove(0);
-        // SAFETY: set before any thread is started.
-        unsafe { std::env::set_var("HADOOP_CONF_DIR", dir) };
+    }
+    if let Some(action) = daemon {
+        let Some((command, rest)) = args.split_first() else {
+            eprintln!("{program}: --daemon needs a daemon command");
+            return Err(exit(crate::EXIT_USAGE));
+        };
+        return Err(exit(crate::daemon_mode::run(
+            program, action, command, rest,
+        )));
     }
     if args.is_empty() {
         return Ok(None);

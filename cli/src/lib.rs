@@ -15,6 +15,7 @@ macro_rules! or_exit {
     };
 }
 
+pub mod daemon_mode;
 pub mod datanode_cmd;
 pub mod debug;
 pub mod dfs;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use tusk_cli::launcher::{self, exit};
 
-const USAGE: &str = "Usage: hdfs [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+const USAGE: &str = "Usage: hdfs [--config confdir] [--daemon (start|status|stop)] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
   namenode          run the NameNode (-format to create a new namespace)
   secondarynamenode run the SecondaryNameNode (checkpoints the NameNode)

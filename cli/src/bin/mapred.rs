@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use tusk_cli::launcher::{self, exit};
 use tusk_cli::mapred;
 
-const USAGE: &str = "Usage: mapred [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+const USAGE: &str = "Usage: mapred [--config confdir] [--daemon (start|status|stop)] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
   historyserver     run the JobHistoryServer (REST on mapreduce.jobhistory.webapp.address)
   job               manipulate MapReduce jobs: -status, -list, -kill

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use tusk_cli::launcher::{self, exit};
 use tusk_cli::yarn;
 
-const USAGE: &str = "Usage: yarn [--config confdir] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
+const USAGE: &str = "Usage: yarn [--config confdir] [--daemon (start|status|stop)] COMMAND [GENERIC_OPTIONS] [COMMAND_OPTIONS]
 
   resourcemanager   run the ResourceManager
   nodemanager       run a NodeManager on each worker

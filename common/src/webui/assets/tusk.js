@@ -159,7 +159,7 @@
     const width = 600, height = 160, left = 40, bottom = 145;
     const t0 = all.length ? Math.min(...all.map((p) => p[0])) : 0;
     const t1 = all.length ? Math.max(...all.map((p) => p[0])) : 1;
-    const top = Math.max(1e-9, ...all.map((p) => p[1])) * 1.1;
+    const top = Math.max(0, ...all.map((p) => p[1])) * 1.1 || 1;
     for (const fraction of [0, 0.5, 1]) {
       const y = bottom - fraction * (bottom - 10);
       const grid = document.createElementNS(ns, "line");
