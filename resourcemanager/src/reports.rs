@@ -145,3 +145,68 @@ pub fn queue_infos(state: &RmState, name: &str, recursive: bool) -> Option<Vec<p
     }
     Some(infos)
 }
+
+/// An attempt as `yarn applicationattempt` shows it.
+pub fn attempt_report(app: &App, attempt: &crate::state::Attempt) -> pb::ApplicationAttemptReport {
+    let is_current = app
+        .current_attempt()
+        .is_some_and(|current| current.id == attempt.id);
+    pb::ApplicationAttemptReport {
+        attempt_id: attempt.id.to_string(),
+        host: attempt.host.clone(),
+        rpc_port: attempt.rpc_port,
+        tracking_url: if is_current {
+            app.tracking_url.clone()
+        } else {
+            String::new()
+        },
+        diagnostics: if is_current {
+            app.diagnostics.clone()
+        } else {
+            String::new()
+        },
+        state: crate::rest::app_info::attempt_state(app, attempt).to_string(),
+        am_container_id: attempt
+            .am_container
+            .as_ref()
+            .map(|container| container.container_id.clone())
+            .unwrap_or_default(),
+        start_time: attempt.start_time,
+        finish_time: attempt.finish_time,
+    }
+}
+
+/// The live containers of `attempt`, as `yarn container -list` shows them.
+pub fn container_reports(
+    state: &RmState,
+    app: &App,
+    attempt: common::yarn::ApplicationAttemptId,
+) -> Vec<pb::ContainerReport> {
+    state
+        .usage()
+        .live_of_attempt(attempt)
+        .map(|(id, live)| {
+            let node_http_address = state
+                .nodes
+                .get(&live.node_id)
+                .map(|node| node.http_address.clone())
+                .unwrap_or_default();
+            let container_id = id.to_string();
+            pb::ContainerReport {
+                log_url: crate::rest::app_info::logs_link(
+                    &node_http_address,
+                    &container_id,
+                    &app.submission.user,
+                ),
+                container_id,
+                resource: Some(resource(live.resource)),
+                node_id: live.node_id.clone(),
+                node_http_address,
+                priority: live.priority,
+                start_time: live.granted_at,
+                finish_time: 0,
+                state: "RUNNING".to_string(),
+            }
+        })
+        .collect()
+}

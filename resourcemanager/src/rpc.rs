@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use client::DfsClient;
-use common::yarn::ApplicationId;
+use common::yarn::{ApplicationAttemptId, ApplicationId};
 use common::{ExceptionKind, RemoteException};
 use proto::yarn as pb;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocol;
@@ -206,6 +206,48 @@ impl ApplicationClientProtocol for ClientService {
                 RemoteException::io(format!("Unknown queue: {}", request.queue_name)).to_status()
             })?;
         Ok(Response::new(pb::GetQueueInfoResponse { queues }))
+    }
+
+    async fn get_application_attempts(
+        &self,
+        request: Request<pb::GetApplicationAttemptsRequest>,
+    ) -> Result<Response<pb::GetApplicationAttemptsResponse>, Status> {
+        let text = request.into_inner().application_id;
+        let unknown = || status(StateError::UnknownApplication(text.clone()));
+        let id: ApplicationId = text.parse().map_err(|_| unknown())?;
+        let state = self.0.lock();
+        let app = state.apps.get(&id).ok_or_else(unknown)?;
+        let attempts = app
+            .attempts
+            .iter()
+            .map(|attempt| reports::attempt_report(app, attempt))
+            .collect();
+        Ok(Response::new(pb::GetApplicationAttemptsResponse {
+            attempts,
+        }))
+    }
+
+    async fn get_containers(
+        &self,
+        request: Request<pb::GetContainersRequest>,
+    ) -> Result<Response<pb::GetContainersResponse>, Status> {
+        let text = request.into_inner().application_attempt_id;
+        let unknown = || {
+            RemoteException::new(
+                ExceptionKind::FileNotFound,
+                format!("Application attempt with id '{text}' doesn't exist in RM."),
+            )
+            .to_status()
+        };
+        let attempt: ApplicationAttemptId = text.parse().map_err(|_| unknown())?;
+        let state = self.0.lock();
+        let app = state
+            .apps
+            .get(&attempt.application)
+            .filter(|app| app.attempts.iter().any(|known| known.id == attempt))
+            .ok_or_else(unknown)?;
+        let containers = reports::container_reports(&state, app, attempt);
+        Ok(Response::new(pb::GetContainersResponse { containers }))
     }
 }
 

@@ -9,6 +9,7 @@ const USAGE: &str = "Usage: mapred [--config confdir] [--daemon (start|status|st
 
   historyserver     run the JobHistoryServer (REST on mapreduce.jobhistory.webapp.address)
   job               manipulate MapReduce jobs: -status, -list, -kill
+  queue             get information regarding JobQueues (-list)
   version           print the version
 
 Generic options: -D <property=value>, -conf <file>, -fs <hdfs://host:port>";
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     let code = match invocation.command.as_str() {
         "historyserver" => mapred::historyserver::run(conf, args),
         "job" => launcher::runtime().block_on(mapred::job::run(conf, args, &mut out, &mut err)),
+        "queue" => launcher::runtime().block_on(mapred::queue::run(conf, args, &mut out, &mut err)),
         "version" => {
             println!("Tusk {}", env!("CARGO_PKG_VERSION"));
             0

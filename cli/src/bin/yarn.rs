@@ -10,7 +10,10 @@ const USAGE: &str = "Usage: yarn [--config confdir] [--daemon (start|status|stop
   resourcemanager   run the ResourceManager
   nodemanager       run a NodeManager on each worker
   application       prints application(s) report/kill application
+  applicationattempt prints applicationattempt(s) report
+  container         prints container(s) report
   node              prints node report(s)
+  queue             prints queue information
   logs              dump container logs
   jar <binary>      run a MapReduce job binary as its job client
   distributedshell  run a shell command in N containers (YARN's example application)
@@ -32,7 +35,22 @@ fn main() -> ExitCode {
         "application" | "app" => {
             launcher::runtime().block_on(yarn::application::run(conf, args, &mut out, &mut err))
         }
+        "applicationattempt" => launcher::runtime().block_on(yarn::attempts::run(
+            yarn::attempts::Subject::Attempt,
+            conf,
+            args,
+            &mut out,
+            &mut err,
+        )),
+        "container" => launcher::runtime().block_on(yarn::attempts::run(
+            yarn::attempts::Subject::Container,
+            conf,
+            args,
+            &mut out,
+            &mut err,
+        )),
         "node" => launcher::runtime().block_on(yarn::node::run(conf, args, &mut out, &mut err)),
+        "queue" => launcher::runtime().block_on(yarn::queue::run(conf, args, &mut out, &mut err)),
         "logs" => launcher::runtime().block_on(yarn::logs::run(conf, args, &mut out, &mut err)),
         "jar" => {
             let raw: Vec<String> = std::env::args()

@@ -1,5 +1,6 @@
-//! `mapred` subcommands: `job` (status, list, kill of MapReduce jobs on YARN)
-//! and `historyserver` (the JobHistoryServer daemon).
+//! `mapred` subcommands: `job` (status, list, kill of MapReduce jobs on YARN),
+//! `queue` (the scheduler's queues) and `historyserver` (the JobHistoryServer daemon).
 
 pub mod historyserver;
 pub mod job;
+pub mod queue;

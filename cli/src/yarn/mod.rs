@@ -1,12 +1,15 @@
-//! `yarn` subcommands: the daemons, `application`, `node`, `logs`, `jar`
+//! `yarn` subcommands: the daemons, `application`, `applicationattempt`, `container`,
+//! `node`, `queue`, `logs`, `jar`
 //! and the DistributedShell example.
 
 pub mod application;
+pub mod attempts;
 pub mod daemons;
 pub mod distributedshell;
 pub mod jar;
 pub mod logs;
 pub mod node;
+pub mod queue;
 
 pub use client::yarn::names::{final_status_name, is_final, node_state_name, state_name};
 use proto::yarn as pb;

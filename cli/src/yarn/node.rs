@@ -1,4 +1,4 @@
-//! `yarn node -list [-all] [-states S]` with Hadoop's NodeCLI output.
+//! `yarn node -list [-all] [-states S] | -status NODE` with Hadoop's NodeCLI output.
 
 use std::io::Write;
 
@@ -14,7 +14,8 @@ const USAGE: &str = "usage: node
                   -states to filter nodes based on node state, all -all
                   to list all nodes.
  -states <States> Works with -list to filter nodes based on input
-                  comma-separated list of node states.";
+                  comma-separated list of node states.
+ -status <NodeId> Prints the status report of the node.";
 
 /// Runs `yarn node ARGS` and returns the exit code.
 pub async fn run(
@@ -30,6 +31,9 @@ pub async fn run(
     while index < args.len() {
         match args[index].as_str() {
             "-list" => listing = true,
+            "-status" if index + 1 == args.len() - 1 && !listing => {
+                return status(conf, &args[index + 1], out, err).await;
+            }
             "-all" => all = true,
             "-states" if index + 1 < args.len() => {
                 for name in args[index + 1].split(',') {
@@ -91,5 +95,60 @@ pub async fn run(
             node.num_containers
         );
     }
+    0
+}
+
+/// `-status NODE`: Hadoop's node report.
+async fn status(
+    conf: &Configuration,
+    node_id: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let nodes = match YarnClient::from_conf(conf) {
+        Ok(client) => client.nodes(&[]).await,
+        Err(error) => Err(error),
+    };
+    let nodes = or_exit!(nodes, err, "");
+    let Some(node) = nodes.into_iter().find(|node| node.node_id == node_id) else {
+        let _ = writeln!(
+            err,
+            "Could not find the node report for node id : {node_id}"
+        );
+        return crate::EXIT_FAILURE;
+    };
+    let (used, capability) = (
+        node.used.unwrap_or_default(),
+        node.capability.unwrap_or_default(),
+    );
+    let updated = chrono::DateTime::from_timestamp_millis(node.last_health_update)
+        .map(|time| time.format("%a %d/%b/%y %I:%M:%S:%3f%Z").to_string())
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "Node Report : \n\
+         \tNode-Id : {}\n\
+         \tRack : {}\n\
+         \tNode-State : {}\n\
+         \tNode-Http-Address : {}\n\
+         \tLast-Health-Update : {updated}\n\
+         \tHealth-Report : {}\n\
+         \tContainers : {}\n\
+         \tMemory-Used : {}MB\n\
+         \tMemory-Capacity : {}MB\n\
+         \tCPU-Used : {} vcores\n\
+         \tCPU-Capacity : {} vcores\n\
+         \tNode-Labels : \n",
+        node.node_id,
+        node.rack,
+        node_state_name(node.state),
+        node.http_address,
+        node.health_report,
+        node.num_containers,
+        used.memory_mb,
+        capability.memory_mb,
+        used.vcores,
+        capability.vcores,
+    );
     0
 }

@@ -172,6 +172,29 @@ impl YarnClient {
         let response = rpc.get_queue_info(request(&self.user, message));
         Ok(response.await.map_err(remote)?.into_inner().queues)
     }
+
+    /// The attempts of application `id`, first to last.
+    pub async fn application_attempts(
+        &self,
+        id: &str,
+    ) -> Result<Vec<pb::ApplicationAttemptReport>> {
+        let message = pb::GetApplicationAttemptsRequest {
+            application_id: id.to_string(),
+        };
+        let mut rpc = self.rpc.clone();
+        let response = rpc.get_application_attempts(request(&self.user, message));
+        Ok(response.await.map_err(remote)?.into_inner().attempts)
+    }
+
+    /// The live containers of attempt `attempt`.
+    pub async fn containers(&self, attempt: &str) -> Result<Vec<pb::ContainerReport>> {
+        let message = pb::GetContainersRequest {
+            application_attempt_id: attempt.to_string(),
+        };
+        let mut rpc = self.rpc.clone();
+        let response = rpc.get_containers(request(&self.user, message));
+        Ok(response.await.map_err(remote)?.into_inner().containers)
+    }
 }
 
 /// An ApplicationMaster's client of the RM scheduler service.

@@ -48,7 +48,7 @@ fn with_scheme(address: &str) -> String {
 }
 
 /// The NodeManager's log page of a container, as Hadoop links it.
-fn logs_link(node_http_address: &str, container_id: &str, user: &str) -> String {
+pub(crate) fn logs_link(node_http_address: &str, container_id: &str, user: &str) -> String {
     format!(
         "{}/node/containerlogs/{container_id}/{user}",
         with_scheme(node_http_address)
@@ -149,7 +149,7 @@ pub fn app_info(state: &RmState, app: &App, now: i64) -> Value {
 }
 
 /// Hadoop's RMAppAttemptState of an attempt of `app`.
-fn attempt_state(app: &App, attempt: &Attempt) -> &'static str {
+pub(crate) fn attempt_state(app: &App, attempt: &Attempt) -> &'static str {
     let is_current = app.current_attempt().map(|current| current.id) == Some(attempt.id);
     if !is_current {
         return "FAILED";

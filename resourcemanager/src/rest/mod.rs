@@ -5,7 +5,7 @@
 //! answers render through [`common::rest`] (JSON, or XML on request).
 
 mod app_filter;
-mod app_info;
+pub(crate) mod app_info;
 mod apps;
 mod cluster;
 mod nodes;
