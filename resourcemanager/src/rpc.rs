@@ -41,6 +41,63 @@ fn domain_resource(resource: Option<pb::Resource>) -> Resource {
     Resource::new(resource.memory_mb, resource.vcores)
 }
 
+/// A new application id and the largest container it may ask for (the client RPC's
+/// getNewApplication and REST's `apps/new-application`).
+pub(crate) fn new_application(core: &Core) -> pb::GetNewApplicationResponse {
+    let mut state = core.lock();
+    let id = state.new_application_id();
+    let maximum = state.scheduler.config().maximum_allocation;
+    pb::GetNewApplicationResponse {
+        application_id: id.to_string(),
+        maximum_capability: Some(reports::resource(maximum)),
+    }
+}
+
+/// Accepts `context` from `user` and launches what it can (the client RPC's
+/// submitApplication and REST's `POST apps`).
+pub(crate) async fn submit(
+    core: &Arc<Core>,
+    user: String,
+    context: pb::ApplicationSubmissionContext,
+) -> Result<(), Status> {
+    let id: ApplicationId =
+        context
+            .application_id
+            .parse()
+            .map_err(|error: common::yarn::InvalidId| {
+                RemoteException::illegal_argument(error.to_string()).to_status()
+            })?;
+    let launch_context = context.am_container_spec.unwrap_or_default();
+    check_local_resources(core, id, &launch_context).await?;
+    let queue = if context.queue.is_empty() {
+        "default".to_string()
+    } else {
+        context.queue
+    };
+    let submission = Submission {
+        id,
+        user,
+        name: if context.application_name.is_empty() {
+            "N/A".to_string()
+        } else {
+            context.application_name
+        },
+        queue,
+        app_type: if context.application_type.is_empty() {
+            "YARN".to_string()
+        } else {
+            context.application_type
+        },
+        tags: context.application_tags,
+        am_resource: domain_resource(context.am_resource),
+        am_launch_context: launch_context,
+        max_attempts: context.max_app_attempts.max(0) as u32,
+    };
+    let launches = core.lock().submit(submission).map_err(status)?;
+    core.launch(launches);
+    Ok(())
+}
+
 /// ApplicationClientProtocol (port 8032).
 pub struct ClientService(pub Arc<Core>);
 
@@ -50,13 +107,7 @@ impl ApplicationClientProtocol for ClientService {
         &self,
         _request: Request<pb::GetNewApplicationRequest>,
     ) -> Result<Response<pb::GetNewApplicationResponse>, Status> {
-        let mut state = self.0.lock();
-        let id = state.new_application_id();
-        let maximum = state.scheduler.config().maximum_allocation;
-        Ok(Response::new(pb::GetNewApplicationResponse {
-            application_id: id.to_string(),
-            maximum_capability: Some(reports::resource(maximum)),
-        }))
+        Ok(Response::new(new_application(&self.0)))
     }
 
     async fn submit_application(
@@ -65,41 +116,7 @@ impl ApplicationClientProtocol for ClientService {
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
         let user = caller(&request);
         let context = request.into_inner().context.unwrap_or_default();
-        let id: ApplicationId =
-            context
-                .application_id
-                .parse()
-                .map_err(|error: common::yarn::InvalidId| {
-                    RemoteException::illegal_argument(error.to_string()).to_status()
-                })?;
-        let launch_context = context.am_container_spec.unwrap_or_default();
-        check_local_resources(&self.0, id, &launch_context).await?;
-        let queue = if context.queue.is_empty() {
-            "default".to_string()
-        } else {
-            context.queue
-        };
-        let submission = Submission {
-            id,
-            user,
-            name: if context.application_name.is_empty() {
-                "N/A".to_string()
-            } else {
-                context.application_name
-            },
-            queue,
-            app_type: if context.application_type.is_empty() {
-                "YARN".to_string()
-            } else {
-                context.application_type
-            },
-            tags: context.application_tags,
-            am_resource: domain_resource(context.am_resource),
-            am_launch_context: launch_context,
-            max_attempts: context.max_app_attempts.max(0) as u32,
-        };
-        let launches = self.0.lock().submit(submission).map_err(status)?;
-        self.0.launch(launches);
+        submit(&self.0, user, context).await?;
         Ok(Response::new(pb::SubmitApplicationResponse {}))
     }
 

@@ -1,6 +1,7 @@
 //! Hadoop's ResourceManager REST API under `/ws/v1/cluster`: cluster info
 //! and metrics, applications (list with Hadoop's filters, one, attempts,
-//! their containers, state with kill, queue, priority), statistics, nodes
+//! their containers, state with kill, queue, priority; new-application and submission),
+//! statistics, nodes
 //! and the capacity scheduler's queues. Thin adapters over the RM state;
 //! answers render through [`common::rest`] (JSON, or XML on request).
 
@@ -10,13 +11,15 @@ mod apps;
 mod cluster;
 mod nodes;
 mod scheduler;
+mod submit;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use common::RemoteException;
 use common::rest::{RestError, respond};
 use common::yarn::ApplicationId;
 
@@ -33,7 +36,8 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/ws/v1/cluster/info", get(info))
         .route("/ws/v1/cluster/metrics", get(metrics))
         .route("/ws/v1/cluster/scheduler", get(scheduler_info))
-        .route("/ws/v1/cluster/apps", get(apps_list))
+        .route("/ws/v1/cluster/apps", get(apps_list).post(submit_app))
+        .route("/ws/v1/cluster/apps/new-application", post(new_application))
         .route("/ws/v1/cluster/appstatistics", get(statistics))
         .route("/ws/v1/cluster/apps/{app}", get(app))
         .route("/ws/v1/cluster/apps/{app}/appattempts", get(attempts))
@@ -191,4 +195,45 @@ async fn node(
     Path(node): Path<String>,
 ) -> Response<String> {
     respond(&headers, nodes::one(&core.lock(), &node))
+}
+
+async fn new_application(State(core): State<Arc<Core>>, headers: HeaderMap) -> Response<String> {
+    respond(
+        &headers,
+        submit::new_application(&crate::rpc::new_application(&core)),
+    )
+}
+
+async fn submit_app(
+    State(core): State<Arc<Core>>,
+    headers: HeaderMap,
+    Query(query): Params,
+    body: String,
+) -> Response<String> {
+    let context = match submit::parse_context(&body) {
+        Ok(context) => context,
+        Err(error) => return respond(&headers, Err(error)),
+    };
+    let id = context.application_id.clone();
+    let user = common::rest::param(&query, "user.name")
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            core.config
+                .conf
+                .get_trimmed_or_default(common::conf::keys::HADOOP_HTTP_STATICUSER_USER)
+                .unwrap_or_else(|_| "dr.who".to_string())
+        });
+    if let Err(status) = crate::rpc::submit(&core, user, context).await {
+        let error = RemoteException::from_status(&status);
+        return respond(&headers, Err(RestError::bad_request(error.message)));
+    }
+    let mut response = respond(&headers, submit::accepted());
+    let location = format!("/ws/v1/cluster/apps/{id}");
+    if let Ok(value) = axum::http::HeaderValue::from_str(&location) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    *response.body_mut() = String::new();
+    response
 }
