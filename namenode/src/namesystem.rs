@@ -555,6 +555,33 @@ impl Namesystem {
         .await
     }
 
+    /// Moves the blocks of `sources`, in order, to the end of `target` and removes the
+    /// sources (Hadoop's `concat`); the moved blocks take the target's replication.
+    pub async fn concat(
+        &self,
+        target: &str,
+        sources: &[String],
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
+        let now = common::time::now_millis();
+        self.mutate(
+            || format!("Cannot concat {target}"),
+            |ns| {
+                let op = ns.plan_concat(target, sources, caller, now)?;
+                let replication = ns
+                    .file_info(target, caller)?
+                    .map(|status| status.replication)
+                    .unwrap_or_default();
+                for source in sources {
+                    let (blocks, _) = ns.file_blocks(source, caller)?;
+                    self.blocks.set_replication(&blocks, replication);
+                }
+                Ok((vec![op], ()))
+            },
+        )
+        .await
+    }
+
     /// Returns false when nothing was at `path`.
     pub async fn delete(
         &self,

@@ -249,6 +249,20 @@ impl ClientProtocol for ClientRpc {
             .map(Response::new)
     }
 
+    async fn concat(&self, request: Request<pb::ConcatRequest>) -> RpcResult<pb::ConcatResponse> {
+        let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
+        let r = request.into_inner();
+        let call = async {
+            let result = self.namesystem.concat(&r.trg, &r.srcs, &caller).await;
+            Ok(result.map(|()| pb::ConcatResponse {})?)
+        };
+        self.retry_cache
+            .run(ids, || Ok(pb::ConcatResponse {}), call)
+            .await
+            .map(Response::new)
+    }
+
     async fn delete(&self, request: Request<pb::DeleteRequest>) -> RpcResult<pb::DeleteResponse> {
         let caller = self.caller(&request);
         let ids = RpcIds::of(&request);

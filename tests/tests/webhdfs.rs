@@ -360,7 +360,6 @@ async fn bad_requests_get_hadoops_remote_exceptions() {
         ("PUT", "CREATESNAPSHOT"),
         ("GET", "GETDELEGATIONTOKEN"),
         ("PUT", "SETSTORAGEPOLICY"),
-        ("POST", "CONCAT"),
         ("POST", "TRUNCATE"),
     ] {
         let reply = call(&cluster, method, "/f", &format!("op={op}")).await;

@@ -121,6 +121,14 @@ impl FileSystem {
         }
     }
 
+    /// Moves the blocks of `sources`, in order, to the end of `target`.
+    pub async fn concat(&self, target: &str, sources: &[String]) -> Result<(), RemoteException> {
+        match self {
+            Self::Dfs(fs) => fs.concat(target, sources).await,
+            Self::WebHdfs { client, .. } => client.concat(target, sources).await,
+        }
+    }
+
     /// Sets a file's replication; false for a directory.
     pub async fn set_replication(
         &self,

@@ -72,7 +72,7 @@ const COMMANDS: [&CommandInfo; 43] = [
     &perms::CHGRP,
     &perms::CHMOD,
     &perms::CHOWN,
-    &unsupported::CONCAT,
+    &modify::CONCAT,
     &put::COPY_FROM_LOCAL,
     &get::COPY_TO_LOCAL,
     &count_du::COUNT,
@@ -163,9 +163,10 @@ pub async fn run(
         "moveToLocal" => unsupported::move_to_local(&mut shell),
         "text" => display::text(&mut shell, rest).await,
         "createSnapshot" | "deleteSnapshot" | "renameSnapshot" | "getfacl" | "setfacl"
-        | "getfattr" | "setfattr" | "truncate" | "concat" => {
+        | "getfattr" | "setfattr" | "truncate" => {
             unsupported::not_supported(&mut shell, info.name, &rest)
         }
+        "concat" => modify::concat(&mut shell, rest).await,
         "rmdir" => modify::rmdir(&mut shell, rest).await,
         "setrep" => setrep::setrep(&mut shell, rest).await,
         "stat" => stat_test::stat(&mut shell, rest).await,

@@ -50,6 +50,14 @@ pub const EXPUNGE: CommandInfo = CommandInfo {
   -immediate  Deletes everything in the trash now, checkpoints included.",
 };
 
+/// `-concat`.
+pub const CONCAT: CommandInfo = CommandInfo {
+    name: "concat",
+    usage: "<target path> <src path> <src path> ...",
+    description: "Concatenate existing source files into the target file. Target file and \
+source files should be in the same directory.",
+};
+
 /// `-rmdir`.
 pub const RMDIR: CommandInfo = CommandInfo {
     name: "rmdir",
@@ -63,6 +71,7 @@ const MV_FORMAT: CommandFormat = CommandFormat::new(2, usize::MAX, &[]);
 const RM_FORMAT: CommandFormat =
     CommandFormat::new(1, usize::MAX, &["f", "r", "R", "skipTrash", "safely"]);
 const EXPUNGE_FORMAT: CommandFormat = CommandFormat::new(0, 0, &["immediate"]);
+const CONCAT_FORMAT: CommandFormat = CommandFormat::new(2, usize::MAX, &[]);
 const RMDIR_FORMAT: CommandFormat =
     CommandFormat::new(1, usize::MAX, &["-ignore-fail-on-non-empty"]);
 
@@ -365,6 +374,28 @@ pub async fn rmdir(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, 
         if let Err(error) = rmdir_one(shell, &item, ignore_non_empty).await {
             shell.error(error);
         }
+    }
+    Ok(shell.exit_code(0))
+}
+
+/// Runs `-concat TARGET SOURCE...`: the sources' blocks move to the end of the target.
+pub async fn concat(shell: &mut Shell<'_>, mut args: Vec<String>) -> Result<i32, UsageError> {
+    CONCAT_FORMAT.parse(&mut args)?;
+    let target = match single_match(shell, &args[0]).await {
+        Ok(target) => target,
+        Err(error) => {
+            shell.error(error);
+            return Ok(shell.exit_code(0));
+        }
+    };
+    let sources: Vec<String> = shell
+        .expand_all(&args[1..])
+        .await
+        .into_iter()
+        .map(|item| item.path)
+        .collect();
+    if let Err(error) = target.fs.concat(&target.path, &sources).await {
+        shell.error(error);
     }
     Ok(shell.exit_code(0))
 }

@@ -1,5 +1,5 @@
 //! Commands for features Tusk does not have: `-moveToLocal` (unimplemented in Hadoop 3 too),
-//! snapshots, ACLs, extended attributes, `-truncate` and `-concat`. Each fails the way Hadoop's
+//! snapshots, ACLs, extended attributes and `-truncate`. Each fails the way Hadoop's
 //! shell reports a `FileSystem` without the operation: `<cmd>: <message>`, exit 1.
 
 use super::CommandInfo;
@@ -77,15 +77,6 @@ pub const TRUNCATE: CommandInfo = CommandInfo {
 length. Not supported by Tusk yet: the NameNode has no truncate operation.",
 };
 
-/// `-concat`.
-pub const CONCAT: CommandInfo = CommandInfo {
-    name: "concat",
-    usage: "<target path> <src path> <src path> ...",
-    description: "Concatenate existing source files into the target file. Target file and \
-source files should be in the same directory. Not supported by Tusk yet: the NameNode has no \
-concat operation.",
-};
-
 /// Runs `-moveToLocal`: Hadoop 3 rejects it while processing its options.
 pub fn move_to_local(shell: &mut Shell<'_>) -> Result<i32, UsageError> {
     shell.error("Option '-moveToLocal' is not implemented yet.");
@@ -107,7 +98,7 @@ fn message(name: &str, args: &[String]) -> String {
         "getfattr" => "getXAttrs",
         "setfattr" if has("-x") => "removeXAttr",
         "setfattr" => "setXAttr",
-        // truncate, concat
+        // truncate
         _ => return format!("Not implemented by the {FILE_SYSTEM} FileSystem implementation"),
     };
     format!("{FILE_SYSTEM} doesn't support {method}")

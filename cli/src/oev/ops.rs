@@ -21,10 +21,11 @@ pub enum OpCode {
     UpdateBlocks,
     AddBlock,
     Append,
+    ConcatDelete,
 }
 
 impl OpCode {
-    pub const ALL: [OpCode; 14] = [
+    pub const ALL: [OpCode; 15] = [
         OpCode::Add,
         OpCode::RenameOld,
         OpCode::Delete,
@@ -39,6 +40,7 @@ impl OpCode {
         OpCode::UpdateBlocks,
         OpCode::AddBlock,
         OpCode::Append,
+        OpCode::ConcatDelete,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +59,7 @@ impl OpCode {
             OpCode::AddBlock => "OP_ADD_BLOCK",
             OpCode::ReassignLease => "OP_REASSIGN_LEASE",
             OpCode::Append => "OP_APPEND",
+            OpCode::ConcatDelete => "OP_CONCAT_DELETE",
         }
     }
 
@@ -77,18 +80,19 @@ impl OpCode {
             OpCode::AddBlock => 36,
             OpCode::ReassignLease => 22,
             OpCode::Append => 47,
+            OpCode::ConcatDelete => 16,
         }
     }
 }
 
 /// One XML element of a record's DATA.
 pub enum Field {
-    Value(&'static str, String),
+    Value(std::borrow::Cow<'static, str>, String),
     Group(&'static str, Vec<Field>),
 }
 
 fn value(name: &'static str, value: impl ToString) -> Field {
-    Field::Value(name, value.to_string())
+    Field::Value(name.into(), value.to_string())
 }
 
 fn permission_status(owner: &str, group: &str, mode: u32) -> Field {
@@ -177,6 +181,25 @@ pub fn describe(txid: u64, op: &Op) -> (OpCode, Vec<Field>) {
             } else {
                 OpCode::RenameOld
             }
+        }
+        Op::Concat(concat) => {
+            fields.extend([
+                value("LENGTH", 0),
+                value("TRG", &concat.target),
+                value("TIMESTAMP", concat.timestamp),
+                Field::Group(
+                    "SOURCES",
+                    concat
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .map(|(index, source)| {
+                            Field::Value(format!("SOURCE{}", index + 1).into(), source.clone())
+                        })
+                        .collect(),
+                ),
+            ]);
+            OpCode::ConcatDelete
         }
         Op::Delete(delete) => {
             fields.extend([

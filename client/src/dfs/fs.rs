@@ -99,6 +99,17 @@ impl DfsClient {
         Ok(())
     }
 
+    /// Moves the blocks of `sources`, in order, to the end of `target` and removes the
+    /// sources (Hadoop's `concat`).
+    pub async fn concat(&self, target: &str, sources: &[String]) -> Result<()> {
+        let request = pb::ConcatRequest {
+            trg: target.to_string(),
+            srcs: sources.to_vec(),
+        };
+        call!(self, concat, request, at_most_once)?;
+        Ok(())
+    }
+
     /// Deletes `path` (a non-empty directory only when `recursive`). Returns
     /// false when nothing was there.
     pub async fn delete(&self, path: &str, recursive: bool) -> Result<bool> {

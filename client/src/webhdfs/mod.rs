@@ -109,6 +109,15 @@ impl WebHdfsClient {
         json::boolean(&value, "DELETE")
     }
 
+    /// Moves the blocks of `sources`, in order, to the end of `target` (CONCAT).
+    pub async fn concat(&self, target: &str, sources: &[String]) -> Result<()> {
+        let sources = sources.join(",");
+        let path_and_query = self.path_and_query(target, "CONCAT", &[("sources", &sources)]);
+        let response = send(Method::POST, &self.authority, &path_and_query, Empty::new()).await?;
+        expect_success(response).await?;
+        Ok(())
+    }
+
     /// Sets a file's replication; returns false for a directory.
     pub async fn set_replication(&self, path: &str, replication: u16) -> Result<bool> {
         let replication = replication.to_string();

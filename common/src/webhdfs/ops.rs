@@ -48,6 +48,7 @@ pub enum Op {
     SetPermission,
     SetTimes,
     Append,
+    Concat,
     Delete,
     /// Hadoop's op named `name`, for a feature Tusk lacks (`lacks` says which).
     Unsupported {
@@ -95,6 +96,7 @@ const SERVED: &[(HttpMethod, &str, Op)] = &[
     (HttpMethod::Put, "SETPERMISSION", Op::SetPermission),
     (HttpMethod::Put, "SETTIMES", Op::SetTimes),
     (HttpMethod::Post, "APPEND", Op::Append),
+    (HttpMethod::Post, "CONCAT", Op::Concat),
     (HttpMethod::Delete, "DELETE", Op::Delete),
 ];
 
@@ -158,11 +160,6 @@ const LACKING: &[(HttpMethod, &str, &str)] = &[
     (HttpMethod::Put, "SETQUOTA", QUOTAS),
     (HttpMethod::Put, "SETQUOTABYSTORAGETYPE", QUOTAS),
     (HttpMethod::Post, "NULL", "an op"),
-    (
-        HttpMethod::Post,
-        "CONCAT",
-        "concat (the NameNode has no concat call)",
-    ),
     (
         HttpMethod::Post,
         "TRUNCATE",

@@ -229,6 +229,7 @@ impl Namesystem {
                 self.leases.rename(&op.src, &op.dst);
             }
             Op::Delete(op) => self.leases.remove_under(&op.path),
+            Op::Concat(op) => sync_blocks(&op.target),
             Op::Mkdir(_) | Op::SetPermission(_) | Op::SetOwner(_) | Op::SetTimes(_) => {}
         }
     }

@@ -123,6 +123,26 @@ impl Namespace {
                     return Err(replay_error(&error.message, &op.dst));
                 }
             }
+            Op::Concat(op) => {
+                let mut moved = Vec::new();
+                for source in &op.sources {
+                    let inode = self.detach(source, op.timestamp)?;
+                    let INodeKind::File(file) = inode.kind else {
+                        return Err(replay_error("not a file", source));
+                    };
+                    self.num_files -= 1;
+                    moved.extend_from_slice(&file.blocks);
+                }
+                let slot = self.existing_slot(&op.target)?;
+                let target = self.inode_mut(slot);
+                target.mtime = op.timestamp;
+                let file = target
+                    .file_mut()
+                    .ok_or_else(|| replay_error("not a file", &op.target))?;
+                let mut blocks = std::mem::take(&mut file.blocks).into_vec();
+                blocks.extend(moved);
+                file.blocks = blocks.into_boxed_slice();
+            }
             Op::Delete(op) => {
                 self.remove(&op.path, op.timestamp)?;
             }

@@ -492,6 +492,69 @@ impl Namespace {
     }
 
     /// `setReplication`: `None` for a directory (HDFS returns false).
+    /// `concat`: every source must be a closed, non-empty file other than the target and
+    /// named once; the target a closed file. Hadoop's FSDirConcatOp rules and messages.
+    pub fn plan_concat(
+        &self,
+        target: &str,
+        sources: &[String],
+        caller: &Caller,
+        now: i64,
+    ) -> Result<Op, RemoteException> {
+        let illegal =
+            |message: String| RemoteException::new(ExceptionKind::IllegalArgument, message);
+        if sources.is_empty() {
+            return Err(illegal("No sources given".to_string()));
+        }
+        let checker = self.checker(caller);
+        let (resolved, target_slot) = self.existing(target, caller)?;
+        match self.inode(target_slot).file() {
+            Some(file) if file.under_construction.is_some() => {
+                return Err(illegal(format!(
+                    "concat: target file {target} is under construction"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                return Err(illegal(format!(
+                    "concat: target file {target} is not a file"
+                )));
+            }
+        }
+        checker.check_access(&resolved, target_slot, FsAction::WRITE)?;
+        let mut seen = Vec::with_capacity(sources.len());
+        for source in sources {
+            let (resolved, slot) = self.existing(source, caller)?;
+            if slot == target_slot {
+                return Err(illegal(format!(
+                    "concat: the src file {source} is the same with the target file {target}"
+                )));
+            }
+            if seen.contains(&slot) {
+                return Err(illegal(format!(
+                    "concat: the src file {source} is referred twice"
+                )));
+            }
+            seen.push(slot);
+            let usable = self
+                .inode(slot)
+                .file()
+                .is_some_and(|file| file.under_construction.is_none() && !file.blocks.is_empty());
+            if !usable {
+                return Err(illegal(format!(
+                    "concat: source file {source} is invalid or empty or underConstruction"
+                )));
+            }
+            checker.check_access(&resolved, slot, FsAction::READ)?;
+            checker.check_ancestor(&resolved, FsAction::WRITE)?;
+        }
+        Ok(Op::Concat(rec::ConcatOp {
+            target: target.to_string(),
+            sources: sources.to_vec(),
+            timestamp: now,
+        }))
+    }
+
     pub fn plan_set_replication(
         &self,
         path: &str,

@@ -134,6 +134,17 @@ pub(super) async fn run(web: &WebHdfs, op: Op, request: &WebRequest) -> Answer {
             namesystem.set_times(path, mtime, atime, caller).await?;
             empty_ok()
         }
+        Op::Concat => {
+            let sources: Vec<String> = params
+                .get("sources")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|source| !source.is_empty())
+                .map(str::to_string)
+                .collect();
+            namesystem.concat(path, &sources, caller).await?;
+            empty_ok()
+        }
         Op::Delete => {
             let deleted = namesystem.delete(path, params.recursive()?, caller).await?;
             json_ok(json!({ "boolean": deleted }))

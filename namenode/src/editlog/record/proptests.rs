@@ -5,8 +5,8 @@ use proptest::prelude::*;
 use proto::hdfs::Block;
 use proto::namenode_storage::edit_record::Op;
 use proto::namenode_storage::{
-    AddBlockOp, AddFileOp, AppendOp, CloseFileOp, DeleteOp, MkdirOp, ReassignLeaseOp, RenameOp,
-    SetOwnerOp, SetPermissionOp, SetReplicationOp, SetTimesOp, UpdateBlocksOp,
+    AddBlockOp, AddFileOp, AppendOp, CloseFileOp, ConcatOp, DeleteOp, MkdirOp, ReassignLeaseOp,
+    RenameOp, SetOwnerOp, SetPermissionOp, SetReplicationOp, SetTimesOp, UpdateBlocksOp,
 };
 
 use super::*;
@@ -109,6 +109,13 @@ fn op() -> impl Strategy<Value = Op> {
         ),
         (path(), any::<i64>())
             .prop_map(|(path, timestamp)| Op::Delete(DeleteOp { path, timestamp })),
+        (path(), prop::collection::vec(path(), 1..4), any::<i64>()).prop_map(
+            |(target, sources, timestamp)| Op::Concat(ConcatOp {
+                target,
+                sources,
+                timestamp,
+            })
+        ),
         (path(), any::<u32>()).prop_map(|(path, replication)| Op::SetReplication(
             SetReplicationOp { path, replication }
         )),
