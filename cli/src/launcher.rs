@@ -92,7 +92,8 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs a daemon command that takes no arguments: logging at info, then
-/// `serve` on a new runtime. An argument is a usage error naming it.
+/// `serve` on a new runtime. `-help` prints the usage; any other argument is a usage
+/// error naming it.
 pub fn run_daemon<D>(
     name: &str,
     usage: &str,
@@ -100,9 +101,16 @@ pub fn run_daemon<D>(
     start: impl AsyncFnOnce() -> Result<D, Box<dyn std::error::Error>>,
     stop: impl AsyncFnOnce(D),
 ) -> i32 {
-    if let Some(option) = args.first() {
-        eprintln!("{name}: unknown option {option}\nUsage: {usage}");
-        return crate::EXIT_USAGE;
+    match args.first().map(String::as_str) {
+        Some("-h" | "-help" | "--help") => {
+            println!("Usage: {usage}");
+            return 0;
+        }
+        Some(option) => {
+            eprintln!("{name}: unknown option {option}\nUsage: {usage}");
+            return crate::EXIT_USAGE;
+        }
+        None => {}
     }
     common::logging::init("info");
     runtime().block_on(serve(name, start, stop))

@@ -105,7 +105,7 @@ fn version_is_the_same_from_every_launcher() {
             .starts_with("This command was run using "),
         "{hadoop}"
     );
-    for program in ["hdfs", "yarn"] {
+    for program in ["hdfs", "yarn", "mapred"] {
         let out = ok(program, conf_dir.path(), &["version"]);
         // The last line names the binary that ran.
         let without_last = |text: &str| -> Vec<String> {
@@ -322,4 +322,21 @@ fn hadoop_jar_runs_the_job_binary_as_yarn_jar_does() {
         err.starts_with("JAR does not exist or is not a normal file: /no/such/job"),
         "{err}"
     );
+}
+
+#[test]
+fn daemons_print_their_usage_on_help() {
+    let conf_dir = tempfile::tempdir().unwrap();
+    for (program, daemon) in [
+        ("hdfs", "datanode"),
+        ("hdfs", "journalnode"),
+        ("yarn", "resourcemanager"),
+        ("yarn", "nodemanager"),
+    ] {
+        let out = ok(program, conf_dir.path(), &[daemon, "-help"]);
+        assert!(
+            out.starts_with(&format!("Usage: {program} {daemon}")),
+            "{program} {daemon} -help: {out}"
+        );
+    }
 }

@@ -25,10 +25,7 @@ fn main() -> ExitCode {
         "historyserver" => mapred::historyserver::run(conf, args),
         "job" => launcher::runtime().block_on(mapred::job::run(conf, args, &mut out, &mut err)),
         "queue" => launcher::runtime().block_on(mapred::queue::run(conf, args, &mut out, &mut err)),
-        "version" => {
-            println!("Tusk {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
+        "version" => tusk_cli::hadoop::version(&mut out),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             0
