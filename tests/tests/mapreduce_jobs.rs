@@ -535,6 +535,30 @@ async fn mapred_job_lists_kills_and_reports_jobs() {
     let (code, _, stderr) = mapred(&conf_dir, &["job", "-status", "job_1_9999"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("Could not find job job_1_9999"), "{stderr}");
+    let (code, stdout, stderr) = mapred(
+        &conf_dir,
+        &[
+            "job",
+            "-counter",
+            &finished,
+            "org.apache.hadoop.mapreduce.TaskCounter",
+            "MAP_INPUT_RECORDS",
+        ],
+    );
+    assert_eq!((code, stdout.as_str()), (0, "100000\n"), "{stderr}");
+    // `-list all` shows teragen's, the killed and the finished job, in job states;
+    // `-list` none of them.
+    let (code, stdout, _) = mapred(&conf_dir, &["job", "-list", "all"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("Total jobs:3\n"), "{stdout}");
+    let state_of = |job: &str| {
+        let line = stdout.lines().find(|line| line.contains(job)).unwrap();
+        line.split('\t').nth(2).unwrap().trim().to_string()
+    };
+    assert_eq!(state_of(&finished), "SUCCEEDED", "{stdout}");
+    assert_eq!(state_of(&job_id), "KILLED", "{stdout}");
+    let (_, stdout, _) = mapred(&conf_dir, &["job", "-list"]);
+    assert!(stdout.starts_with("Total jobs:0\n"), "{stdout}");
     the_history_server_serves(&conf_dir, &finished, &job_id);
     cluster.shutdown().await;
 }

@@ -168,6 +168,19 @@ async fn attempts_containers_nodes_and_queues_are_reported_as_hadoop_does() {
         "{text}"
     );
 
+    // A DistributedShell application ran no MapReduce job.
+    let job = app.replacen("application_", "job_", 1);
+    let status = std::process::Command::new(tusk_tests::binary("mapred"))
+        .args(["job", "-status", &job])
+        .env("HADOOP_CONF_DIR", &conf_dir)
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&status.stderr).trim(),
+        format!("Could not find job {job}")
+    );
+
     client.kill_application(&app).await.unwrap();
     let _ = shell.kill();
     let _ = shell.wait();

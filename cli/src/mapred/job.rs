@@ -1,4 +1,5 @@
-//! `mapred job -status ID | -list [all] | -kill ID`, with Hadoop's output.
+//! `mapred job -status ID | -counter ID GROUP NAME | -list [all] | -kill ID`, with Hadoop's
+//! output.
 
 use std::io::Write;
 
@@ -6,7 +7,7 @@ use client::DfsClient;
 use client::yarn::YarnClient;
 use common::Configuration;
 use mapreduce::counters::Counters;
-use mapreduce::yarn::jobclient::{job_status, kill_job, running_jobs};
+use mapreduce::yarn::jobclient::{job_status, jobs, kill_job, running_jobs};
 use mapreduce::yarn::staging::done_dir;
 use proto::mapreduce as mrpb;
 
@@ -26,7 +27,11 @@ pub async fn run(
     let arg = |index: usize| args.get(index).map(String::as_str);
     let result = match (arg(0), arg(1)) {
         (Some("-status"), Some(job_id)) => status(conf, &yarn, job_id, out).await,
-        (Some("-list"), None | Some("all")) => list(&yarn, out).await,
+        (Some("-counter"), Some(job_id)) if args.len() == 4 => {
+            counter(conf, &yarn, job_id, &args[2], &args[3], out).await
+        }
+        (Some("-list"), None) => list(&yarn, false, out).await,
+        (Some("-list"), Some("all")) => list(&yarn, true, out).await,
         (Some("-kill"), Some(job_id)) => kill_job(&yarn, job_id)
             .await
             .map(|()| writeln!(out, "Killed job {job_id}").unwrap_or_default())
@@ -82,10 +87,52 @@ fn format_status(report: &mrpb::JobReport, done_dir: &str) -> String {
     )
 }
 
-async fn list(yarn: &YarnClient, out: &mut dyn Write) -> Result<(), String> {
-    let apps = running_jobs(yarn)
+/// `-counter`: the counter's value alone (0 for one the job does not have, as Hadoop's
+/// `findCounter` gives).
+async fn counter(
+    conf: &Configuration,
+    yarn: &YarnClient,
+    job_id: &str,
+    group: &str,
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let dfs = DfsClient::from_conf(conf).map_err(|error| error.to_string())?;
+    let report = job_status(conf, &dfs, yarn, job_id)
         .await
         .map_err(|error| error.to_string())?;
+    let value = report
+        .counters
+        .iter()
+        .find(|counter| counter.group == group && counter.name == name)
+        .map_or(0, |counter| counter.value);
+    let _ = writeln!(out, "{value}");
+    Ok(())
+}
+
+/// Hadoop's JobStatus state of the job `app` ran: PREP, RUNNING, SUCCEEDED, FAILED or KILLED.
+fn job_state(app: &proto::yarn::ApplicationReport) -> &'static str {
+    use proto::yarn::YarnApplicationState as State;
+    if crate::yarn::is_final(app.state) {
+        match crate::yarn::final_status_name(app.final_status) {
+            "SUCCEEDED" => "SUCCEEDED",
+            "KILLED" => "KILLED",
+            _ => "FAILED",
+        }
+    } else if app.state == State::Running as i32 {
+        "RUNNING"
+    } else {
+        "PREP"
+    }
+}
+
+async fn list(yarn: &YarnClient, all: bool, out: &mut dyn Write) -> Result<(), String> {
+    let apps = if all {
+        jobs(yarn).await
+    } else {
+        running_jobs(yarn).await
+    };
+    let apps = apps.map_err(|error| error.to_string())?;
     let mut text = format!(
         "Total jobs:{}\n{:>23}\t{:>12}\t{:>10}\t{:>14}\t{:>12}\t{:>12}\t{:>10}\t{:>15}\t{:>9}\t   AM info\n",
         apps.len(),
@@ -105,7 +152,7 @@ async fn list(yarn: &YarnClient, out: &mut dyn Write) -> Result<(), String> {
         text.push_str(&format!(
             "{job_id:>23}\t{:>12}\t{:>10}\t{:>14}\t{:>12}\t{:>12}\t{:>10}\t{:>15}\t{:>8}M\t{}\n",
             app.name,
-            crate::yarn::state_name(app.state),
+            job_state(&app),
             app.start_time,
             app.user,
             app.queue,

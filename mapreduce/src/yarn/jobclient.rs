@@ -246,9 +246,15 @@ async fn application_of_job(
 ) -> Result<pb::ApplicationReport, JobClientError> {
     let not_found = || JobClientError::NotFound(job_id.to_string());
     let application = super::application_of(job_id).ok_or_else(not_found)?;
-    yarn.application_report(&application.to_string())
+    let report = yarn
+        .application_report(&application.to_string())
         .await
-        .map_err(|_| not_found())
+        .map_err(|_| not_found())?;
+    // An application of another type (a DistributedShell, say) ran no job.
+    if report.application_type != APPLICATION_TYPE {
+        return Err(not_found());
+    }
+    Ok(report)
 }
 
 /// `mapred job -status`: the AM's report while the job runs, the history
@@ -295,14 +301,20 @@ pub async fn kill_job(yarn: &YarnClient, job_id: &str) -> Result<(), JobClientEr
 
 /// `mapred job -list`: MapReduce applications not yet finished.
 pub async fn running_jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, JobClientError> {
+    Ok(jobs(yarn)
+        .await?
+        .into_iter()
+        .filter(|app| !is_final(app.state))
+        .collect())
+}
+
+/// Every MapReduce application the RM knows, finished ones included (`mapred job -list all`).
+pub async fn jobs(yarn: &YarnClient) -> Result<Vec<pb::ApplicationReport>, JobClientError> {
     let apps = yarn
         .applications(pb::GetApplicationsRequest {
             application_types: vec![APPLICATION_TYPE.to_string()],
             ..Default::default()
         })
         .await?;
-    Ok(apps
-        .into_iter()
-        .filter(|app| !is_final(app.state))
-        .collect())
+    Ok(apps)
 }
