@@ -5,11 +5,11 @@
 //! answers render through [`common::rest`] (JSON, or XML on request).
 
 mod app_filter;
-mod app_info;
+pub(crate) mod app_info;
 mod apps;
-mod cluster;
-mod nodes;
-mod scheduler;
+pub(crate) mod cluster;
+pub(crate) mod nodes;
+pub(crate) mod scheduler;
 
 use std::sync::Arc;
 
