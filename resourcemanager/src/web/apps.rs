@@ -66,7 +66,7 @@ fn apps_page(web: &Web, state: Option<&str>, params: &HashMap<String, String>) -
     };
     let listing = Listing::from_query(&path, params, &[]);
     let now = common::time::now_millis();
-    let mut apps: Vec<(ApplicationId, Value)> = web.read(|rm| {
+    let apps: Vec<(ApplicationId, Value)> = web.read(|rm| {
         rm.apps
             .values()
             .filter(|app| {
@@ -75,6 +75,21 @@ fn apps_page(web: &Web, state: Option<&str>, params: &HashMap<String, String>) -
             .map(|app| (app.submission.id, app_info(rm, app, now)))
             .collect()
     });
+    let title = match state {
+        Some(state) => format!("{state} Applications"),
+        None => "All Applications".to_string(),
+    };
+    web.shell
+        .page(&title, "/cluster/apps", apps_content(&listing, state, apps))
+}
+
+/// The state tabs, the listing's controls and the asked page of `apps` (filtered and
+/// ordered as `listing` asks; newest first unless a column is asked).
+fn apps_content(
+    listing: &Listing,
+    state: Option<&str>,
+    mut apps: Vec<(ApplicationId, Value)>,
+) -> Markup {
     apps.retain(|(_, app)| listing.matches(&row_text(app)));
     listing.order(
         &mut apps,
@@ -86,12 +101,8 @@ fn apps_page(web: &Web, state: Option<&str>, params: &HashMap<String, String>) -
         },
     );
     let window = listing.window(apps.len());
-    let title = match state {
-        Some(state) => format!("{state} Applications"),
-        None => "All Applications".to_string(),
-    };
     let heading = |column: &str, label: &str| listing.heading(column, label);
-    let content = html! {
+    html! {
         nav.tabs aria-label="Application states" {
             a.current[state.is_none()] href="/cluster/apps" { "All" }
             @for name in APP_STATES {
@@ -129,8 +140,7 @@ fn apps_page(web: &Web, state: Option<&str>, params: &HashMap<String, String>) -
                 }
             }
         }
-    };
-    web.shell.page(&title, "/cluster/apps", content)
+    }
 }
 
 /// The class of an application's progress bar.
@@ -147,14 +157,14 @@ fn app_row(app: &Value) -> Markup {
         tr {
             td.nowrap { a href=(format!("/cluster/app/{id}")) { (id) } }
             td { (text(app, "user")) }
-            td.app-name { (text(app, "name")) }
+            td.app-name style="min-width:10rem" { (text(app, "name")) }
             td { (text(app, "applicationType")) }
             td { (text(app, "queue")) }
             td.num { (integer(app, "priority")) }
             td.nowrap { (datetime(integer(app, "startedTime"))) }
             td.nowrap { (datetime(integer(app, "finishedTime"))) }
-            td { (badge(&text(app, "state"))) }
-            td { (badge(&text(app, "finalStatus"))) }
+            td.nowrap { (badge(&text(app, "state"))) }
+            td.nowrap { (badge(&text(app, "finalStatus"))) }
             td.num { (integer(app, "runningContainers")) }
             td.num { (integer(app, "allocatedVCores")) }
             td.num { (integer(app, "allocatedMB")) }
@@ -452,4 +462,69 @@ pub(super) async fn attempt(State(web): State<Web>, Path(attempt_text): Path<Str
         "/cluster/apps",
         content,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn app(sequence: u32, name: &str) -> (ApplicationId, Value) {
+        let id = ApplicationId {
+            cluster_timestamp: 1_700_000_000_000,
+            id: sequence,
+        };
+        let info = json!({
+            "id": id.to_string(), "user": "alice", "name": name, "applicationType": "MAPREDUCE",
+            "queue": "default", "priority": 0, "startedTime": 1_700_000_000_000i64 + i64::from(sequence),
+            "finishedTime": 0, "state": "RUNNING", "finalStatus": "UNDEFINED",
+            "runningContainers": 2, "allocatedVCores": 2, "allocatedMB": 2048,
+            "queueUsagePercentage": 12.5, "clusterUsagePercentage": 6.25, "progress": 40.0,
+            "trackingUI": "ApplicationMaster", "trackingUrl": "javascript:alert(1)",
+        });
+        (id, info)
+    }
+
+    fn render(query: &[(&str, &str)], apps: Vec<(ApplicationId, Value)>) -> String {
+        let params = query
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let listing = Listing::from_query("/cluster/apps", &params, &[]);
+        apps_content(&listing, None, apps).into_string()
+    }
+
+    #[test]
+    fn a_thousand_applications_render_a_page_at_a_time_newest_first() {
+        let apps: Vec<_> = (1..=1200).map(|n| app(n, &format!("job-{n}"))).collect();
+        let page = render(&[], apps.clone());
+        assert!(page.len() < 300 * 1024, "{} bytes", page.len());
+        assert!(page.contains("Showing 1 to 100 of 1200 entries"), "{page}");
+        let newest = page.find("application_1700000000000_1200").unwrap();
+        let older = page.find("application_1700000000000_1199").unwrap();
+        assert!(newest < older);
+        assert!(!page.contains("application_1700000000000_1100<"));
+
+        let third = render(&[("page", "3"), ("sort", "startedTime")], apps.clone());
+        assert!(third.contains("Showing 201 to 300 of 1200 entries"));
+        assert!(third.contains(">application_1700000000000_0201<"));
+
+        let filtered = render(&[("filter", "JOB-77")], apps);
+        assert!(
+            filtered.contains("Showing 1 to 11 of 11 entries"),
+            "{filtered}"
+        );
+    }
+
+    #[test]
+    fn names_are_escaped_and_only_web_urls_linked() {
+        let page = render(&[], vec![app(1, "<img src=x onerror=alert(1)>")]);
+        assert!(
+            page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{page}"
+        );
+        assert!(!page.contains("<img"));
+        assert!(!page.contains("javascript:"));
+    }
 }
