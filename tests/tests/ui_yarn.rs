@@ -79,16 +79,26 @@ async fn run_shell(cluster: &MiniCluster, name: &str, command: &str) -> pb::Appl
     report
 }
 
-/// Whether the page is wider than the window (it must scroll only inside `.scroll`).
-async fn overflows(browser: &Browser) -> bool {
-    let fits = browser
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
+/// `(scrollWidth, innerWidth)` of the page at `url` shown `width` pixels wide: in a frame
+/// of that width, since headless Chromium keeps its window at least 500 pixels wide.
+async fn widths_at(browser: &Browser, url: &str, width: u32) -> (u64, u64) {
+    let measured = browser
+        .execute_async(
+            "const [url, width, done] = arguments;
+             const frame = document.createElement('iframe');
+             frame.style.cssText = 'width:' + width + 'px;height:844px;border:0';
+             frame.onload = () => done([frame.contentDocument.documentElement.scrollWidth,
+                                        frame.contentWindow.innerWidth]);
+             frame.src = url;
+             document.body.appendChild(frame);",
+            vec![json!(url), json!(width)],
         )
         .await
-        .expect("measure the page");
-    fits != json!(true)
+        .expect("measure the page in a frame");
+    (
+        measured[0].as_u64().expect("scrollWidth"),
+        measured[1].as_u64().expect("innerWidth"),
+    )
 }
 
 /// How many `img` elements the page's main content has.
@@ -190,6 +200,7 @@ async fn every_page_shows_the_cluster_and_names_stay_text() {
         .await
         .unwrap();
     assert_eq!(nodes.len(), 2);
+    browser.screenshot("rm-nodes").await;
     assert!(browser.text("table.nodes tbody").await.contains("RUNNING"));
     browser.open(&format!("{rm}/cluster/nodes/lost")).await;
     assert!(
@@ -204,6 +215,7 @@ async fn every_page_shows_the_cluster_and_names_stay_text() {
     let default_queue = browser.text("tr.queue[data-queue='root.default']").await;
     assert!(default_queue.contains("default"), "{default_queue}");
     browser.find("h2#queue-default").await;
+    browser.screenshot("rm-scheduler").await;
 
     browser.open(&format!("{rm}/cluster/about")).await;
     let about = browser.text("main").await;
@@ -230,16 +242,24 @@ async fn every_page_shows_the_cluster_and_names_stay_text() {
     }
     browser.close().await;
 
-    // A phone: the page itself never scrolls sideways.
+    // A phone, 390 pixels wide: the page itself never scrolls sideways (tables scroll
+    // inside their `.scroll` boxes).
     let phone = Browser::start_sized(390, 844).await;
+    phone.open(&format!("{rm}/cluster/apps")).await;
+    phone.screenshot("rm-apps-phone").await;
     for page in [
         "/cluster/apps",
         "/cluster",
         &format!("/cluster/app/{id}"),
         "/cluster/nodes",
+        "/cluster/scheduler",
     ] {
-        phone.open(&format!("{rm}{page}")).await;
-        assert!(!overflows(&phone).await, "{page} is wider than a phone");
+        let (scroll_width, inner_width) = widths_at(&phone, &format!("{rm}{page}"), 390).await;
+        assert_eq!(inner_width, 390);
+        assert!(
+            scroll_width <= inner_width,
+            "{page} is {scroll_width} pixels wide on a 390-pixel phone"
+        );
     }
     phone.close().await;
     cluster.shutdown().await;
