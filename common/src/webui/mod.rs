@@ -6,6 +6,7 @@
 //! charts from [`series`]. Nothing is fetched from another host: the pages work offline.
 
 pub mod chart;
+pub mod fields;
 pub mod format;
 pub mod listing;
 pub mod series;

@@ -20,19 +20,65 @@ fn is_plain_file_name(name: &str) -> bool {
 
 /// The log files of a container on this node, by name.
 pub fn log_file_names(manager: &ContainerManager, container: ContainerId) -> Vec<String> {
-    let mut names = Vec::new();
+    log_files(manager, container)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The log files of a container on this node with their sizes in bytes, by name.
+pub fn log_files(manager: &ContainerManager, container: ContainerId) -> Vec<(String, u64)> {
+    let mut files = Vec::new();
     for dir in &manager.config.log_dirs {
         let Ok(entries) = std::fs::read_dir(layout::container_log_dir(dir, container)) else {
             continue;
         };
         for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_file()) {
-                names.push(entry.file_name().to_string_lossy().into_owned());
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_file() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                files.push((name, metadata.len()));
             }
         }
     }
-    names.sort();
-    names
+    files.sort();
+    files
+}
+
+/// The containers of `application` that left logs on this node (running or finished).
+pub fn containers_with_logs(
+    manager: &ContainerManager,
+    application: common::yarn::ApplicationId,
+) -> Vec<ContainerId> {
+    let mut containers = Vec::new();
+    for dir in &manager.config.log_dirs {
+        let Ok(entries) = std::fs::read_dir(layout::app_log_dir(dir, application)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if let Ok(container) = entry.file_name().to_string_lossy().parse::<ContainerId>()
+                && container.application() == application
+            {
+                containers.push(container);
+            }
+        }
+    }
+    containers.sort();
+    containers.dedup();
+    containers
+}
+
+/// Where the log file `file` of `container` is, when it exists under a log dir and
+/// `file` is a plain name.
+pub fn log_path(manager: &ContainerManager, container: ContainerId, file: &str) -> Option<PathBuf> {
+    if !is_plain_file_name(file) {
+        return None;
+    }
+    candidate_paths(manager, container, file)
+        .into_iter()
+        .find(|path| path.is_file())
 }
 
 fn candidate_paths(manager: &ContainerManager, container: ContainerId, file: &str) -> Vec<PathBuf> {

@@ -3,7 +3,7 @@
 //! Thin adapters over the [`ContainerManager`]'s read-models; answers
 //! render through [`common::rest`] (JSON, or XML on request).
 
-mod logs;
+pub(crate) mod logs;
 
 use std::sync::Arc;
 
@@ -38,9 +38,14 @@ pub fn router(manager: Arc<ContainerManager>) -> Router {
 /// Hadoop's NodeInfo; build dates are not recorded ("Unknown", as
 /// Hadoop's VersionInfo says then).
 fn node_info(manager: &ContainerManager) -> RestResult {
+    ok(json!({"nodeInfo": node_info_document(manager)}))
+}
+
+/// The NodeInfo object itself (the REST answer and the web pages show it).
+pub(crate) fn node_info_document(manager: &ContainerManager) -> Value {
     let config = &manager.config;
     let build = format!("{VERSION} from tusk");
-    ok(json!({"nodeInfo": {
+    json!({
         "id": manager.node_id,
         "nodeHostName": config.hostname,
         "healthReport": "",
@@ -57,11 +62,11 @@ fn node_info(manager: &ContainerManager) -> RestResult {
         "hadoopVersion": VERSION,
         "hadoopBuildVersion": build,
         "hadoopVersionBuiltOn": "Unknown",
-    }}))
+    })
 }
 
 /// Hadoop's NM AppInfo.
-fn app_info(app: &AppView) -> Value {
+pub(crate) fn app_info(app: &AppView) -> Value {
     let container_ids: Vec<String> = app.containers.iter().map(ToString::to_string).collect();
     json!({
         "id": app.id.to_string(),
@@ -72,7 +77,7 @@ fn app_info(app: &AppView) -> Value {
 }
 
 /// Hadoop's NM ContainerInfo.
-fn container_info(manager: &ContainerManager, container: &ContainerView) -> Value {
+pub(crate) fn container_info(manager: &ContainerManager, container: &ContainerView) -> Value {
     let id = container.id.to_string();
     json!({
         "id": id,

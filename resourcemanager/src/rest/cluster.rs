@@ -2,7 +2,7 @@
 //! ClusterInfo and ClusterMetricsInfo, with the figures of now.
 
 use common::rest::{RestResult, ok};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::state::{AppState, NodeState, RmState};
 
@@ -12,8 +12,13 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// store (Hadoop's NullRMStateStore); build dates are not recorded, which
 /// Hadoop's VersionInfo reports as "Unknown".
 pub fn info(state: &RmState) -> RestResult {
+    ok(json!({"clusterInfo": cluster_info(state)}))
+}
+
+/// The ClusterInfo object itself (the REST answer and the web pages show it).
+pub fn cluster_info(state: &RmState) -> Value {
     let build = format!("{VERSION} from tusk");
-    ok(json!({"clusterInfo": {
+    json!({
         "id": state.cluster_timestamp,
         "startedOn": state.cluster_timestamp,
         "state": "STARTED",
@@ -26,13 +31,18 @@ pub fn info(state: &RmState) -> RestResult {
         "hadoopBuildVersion": build,
         "hadoopVersionBuiltOn": "Unknown",
         "haZooKeeperConnectionState": "ResourceManager HA is not enabled.",
-    }}))
+    })
 }
 
 /// Hadoop's ClusterMetricsInfo: application counts by state, memory and
 /// vcores in total, allocated (to live containers) and available, live
 /// and pending containers, nodes by state.
 pub fn metrics(state: &RmState) -> RestResult {
+    ok(json!({"clusterMetrics": metrics_info(state)}))
+}
+
+/// The ClusterMetricsInfo object itself (the REST answer and the web pages show it).
+pub fn metrics_info(state: &RmState) -> Value {
     let total = state.scheduler.cluster_resource();
     let used = state.scheduler.used_resource();
     let count_apps = |wanted: AppState| {
@@ -62,7 +72,7 @@ pub fn metrics(state: &RmState) -> RestResult {
             0
         }
     };
-    ok(json!({"clusterMetrics": {
+    json!({
         "appsSubmitted": state.apps.len(),
         "appsCompleted": count_apps(AppState::Finished),
         "appsPending": count_apps(AppState::Submitted) + count_apps(AppState::Accepted),
@@ -92,5 +102,5 @@ pub fn metrics(state: &RmState) -> RestResult {
         "shutdownNodes": 0,
         "totalUsedResourcesAcrossPartition": {"memory": used.memory_mb, "vCores": used.vcores},
         "totalClusterResourcesAcrossPartition": {"memory": total.memory_mb, "vCores": total.vcores},
-    }}))
+    })
 }

@@ -8,9 +8,9 @@
 mod app_filter;
 pub(crate) mod app_info;
 mod apps;
-mod cluster;
-mod nodes;
-mod scheduler;
+pub(crate) mod cluster;
+pub(crate) mod nodes;
+pub(crate) mod scheduler;
 mod submit;
 
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::state::{Node, NodeState, RmState};
 
 /// Hadoop's NodeState names.
-const NODE_STATES: [&str; 8] = [
+pub const NODE_STATES: [&str; 8] = [
     "NEW",
     "RUNNING",
     "UNHEALTHY",
@@ -18,7 +18,7 @@ const NODE_STATES: [&str; 8] = [
     "SHUTDOWN",
 ];
 
-fn node_state_name(state: NodeState) -> &'static str {
+pub fn node_state_name(state: NodeState) -> &'static str {
     match state {
         NodeState::Running => "RUNNING",
         NodeState::Unhealthy => "UNHEALTHY",
@@ -26,7 +26,8 @@ fn node_state_name(state: NodeState) -> &'static str {
     }
 }
 
-fn node_info(state: &RmState, node: &Node) -> Value {
+/// Hadoop's NodeInfo of `node`.
+pub fn node_info(state: &RmState, node: &Node) -> Value {
     let report = state.node_report(node);
     let available = report.capability - report.used;
     json!({

@@ -110,6 +110,12 @@ fn queue_info(state: &RmState, index: usize) -> Value {
 }
 
 pub fn scheduler(state: &RmState) -> RestResult {
+    ok(json!({"scheduler": {"schedulerInfo": scheduler_info(state)}}))
+}
+
+/// The CapacitySchedulerInfo object itself: the queue tree (the REST answer and the
+/// web pages show it).
+pub fn scheduler_info(state: &RmState) -> Value {
     let queues = state.scheduler.queues();
     let root = queues.get(0);
     let cluster_mb = state.scheduler.cluster_resource().memory_mb as f64;
@@ -118,7 +124,7 @@ pub fn scheduler(state: &RmState) -> RestResult {
         .iter()
         .map(|child| queue_info(state, *child))
         .collect();
-    ok(json!({"scheduler": {"schedulerInfo": {
+    json!({
         "type": "capacityScheduler",
         "capacity": root.capacity,
         "usedCapacity": percent(root.used.memory_mb, cluster_mb),
@@ -126,5 +132,5 @@ pub fn scheduler(state: &RmState) -> RestResult {
         "queueName": root.name,
         "queuePath": root.path,
         "queues": {"queue": children},
-    }}}))
+    })
 }
