@@ -93,7 +93,7 @@ async fn overview(State(state): State<WebState>) -> Response {
         div #datanode-live data-live="5" {
             div.cards {
                 div.card { div.label { "Transfers in flight" } div.value #xceivers { (state.context.xceivers.load(Ordering::Relaxed)) } }
-                div.card { div.label { "Replicas" } div.value #replicas { (store.replicas().len()) } }
+                div.card { div.label { "Replicas" } div.value #replicas { (volumes.iter().map(|volume| volume.replicas).sum::<usize>()) } }
                 div.card { div.label { "Volumes" } div.value { (volumes.len()) } }
                 div.card { div.label { "Failed volumes" } div.value #failed-volumes { (usage.failed_volumes) } }
             }

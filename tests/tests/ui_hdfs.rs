@@ -223,6 +223,18 @@ async fn namenode_tabs_and_every_hdfs_daemon_page() {
         assert_eq!(href, link);
     }
 
+    browser
+        .find("nav.main a[href='/explorer.html']")
+        .await
+        .click()
+        .await
+        .expect("open the file browser");
+    eventually(WAIT, "the file browser at /", async || {
+        browser.url().await.ends_with("/explorer.html")
+    })
+    .await;
+    assert!(browser.text(".pager .count").await.contains("No entries"));
+
     // The DataNode: its volumes, its NameNode and its cluster.
     let datanode = base_url(
         cluster
@@ -598,6 +610,22 @@ async fn explorer_pages_a_large_directory_on_the_server() {
         .open(&format!("{nn}/explorer.html?path=/many&filter=dir-012"))
         .await;
     assert_eq!(count(&browser, "#explorer-table tbody tr").await, 10);
+    // The biggest page the browser serves (500 rows) stays well under 300 KB.
+    let address = cluster.namenode_http_address().to_string();
+    let empty = get(&address, "/explorer.html?path=/many&filter=none").await;
+    let full = get(&address, "/explorer.html?path=/many&size=100000").await;
+    assert_eq!((empty.status, full.status), (200, 200));
+    let html = String::from_utf8_lossy(&full.body);
+    assert_eq!(
+        html.matches("<tr>").count(),
+        1 + 250 + 4,
+        "the heading, every row and the facts"
+    );
+    let per_row = (full.body.len() - empty.body.len()) / 250;
+    assert!(
+        empty.body.len() + 500 * per_row < 300 * 1024,
+        "{per_row} bytes per row"
+    );
     browser.close().await;
     cluster.shutdown().await;
 }

@@ -20,6 +20,10 @@ use crate::namespace::INodeStatus;
 const FORM_ROW: &str =
     "display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;margin:.6rem 0";
 
+/// The most entries one page lists, whatever the query asks: keeps a page well under
+/// 300 KB.
+const MAX_ROWS: usize = 500;
+
 /// How many bytes of a file the page shows.
 const HEAD_BYTES: u64 = 32 * 1024;
 
@@ -194,7 +198,8 @@ pub(super) async fn page(
         .clone()
         .unwrap_or_else(|| web.static_user.to_string());
     let caller = web.namesystem.caller(&user);
-    let view = Listing::from_query("/explorer.html", &params, &["path", "user.name"]);
+    let mut view = Listing::from_query("/explorer.html", &params, &["path", "user.name"]);
+    view.size = view.size.min(MAX_ROWS);
     let namesystem = web.namesystem.clone();
     let lookup_path = path.clone();
     let lookup_caller = caller.clone();
