@@ -629,3 +629,46 @@ async fn explorer_pages_a_large_directory_on_the_server() {
     browser.close().await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ha_pair_shows_which_namenode_is_active() {
+    let cluster = minicluster::ha::HaCluster::builder()
+        .hdfs_binary(tusk_tests::binary("hdfs"))
+        .datanodes(1)
+        .build()
+        .await
+        .expect("HA cluster");
+    let active = cluster
+        .wait_for_active(None, WAIT)
+        .await
+        .expect("an active NameNode");
+    let browser = Browser::start().await;
+
+    browser
+        .open(&format!(
+            "{}/dfshealth.html",
+            base_url(cluster.namenode_http_address(active))
+        ))
+        .await;
+    assert_eq!(browser.text("#ha-state").await, "active");
+    let journals = browser.text("#journal-status").await;
+    assert!(journals.contains("qjournal://"), "{journals}");
+    assert!(journals.contains("open for write"), "{journals}");
+
+    let standby = base_url(cluster.namenode_http_address(1 - active));
+    browser.open(&format!("{standby}/dfshealth.html")).await;
+    assert_eq!(browser.text("#ha-state").await, "standby");
+    assert!(
+        browser
+            .text("#journal-status")
+            .await
+            .contains("open for read (tailing edits)")
+    );
+    assert_eq!(browser.text("header.top .state").await, "STANDBY");
+    // The standby's file browser says why it shows nothing.
+    browser.open(&format!("{standby}/explorer.html")).await;
+    let refusal = browser.text("#explorer-error").await;
+    assert!(refusal.contains("standby"), "{refusal}");
+    browser.screenshot("namenode-standby").await;
+    browser.close().await;
+}

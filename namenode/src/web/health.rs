@@ -294,17 +294,17 @@ fn node_row(node: &DatanodeStatus, now: i64) -> Markup {
     let http = format!("http://{}:{}/", address.host, address.http_port);
     html! {
         tr {
-            td { (address.host) ":" (address.xfer_port) " " span.muted { "(" (node.location.rack) ")" } }
-            td { a href=(http) { (address.host) ":" (address.http_port) } }
-            td data-sort=(node.last_heartbeat_millis) { (format::ago(node.last_heartbeat_millis, now)) }
-            td data-sort=(node.last_block_report_millis) { (format::ago(node.last_block_report_millis, now)) }
-            td.num data-sort=(node.capacity) { (bytes(node.capacity)) }
-            td.num data-sort=(node.dfs_used) { (bytes(node.dfs_used)) }
-            td.num data-sort=(node.remaining) { (bytes(node.remaining)) }
+            td.nowrap { (address.host) ":" (address.xfer_port) br; span.muted { (node.location.rack) } }
+            td.nowrap { a href=(http) { (address.host) ":" (address.http_port) } }
+            td.nowrap data-sort=(node.last_heartbeat_millis) { (format::ago(node.last_heartbeat_millis, now)) }
+            td.nowrap data-sort=(node.last_block_report_millis) { (format::ago(node.last_block_report_millis, now)) }
+            td.num.nowrap data-sort=(node.capacity) { (bytes(node.capacity)) }
+            td.num.nowrap data-sort=(node.dfs_used) { (bytes(node.dfs_used)) }
+            td.num.nowrap data-sort=(node.remaining) { (bytes(node.remaining)) }
             td { (progress(fraction, usage_class(fraction))) }
             td.num { (node.num_blocks) }
             td.num { (node.failed_volumes) }
-            td { (node_state(node)) }
+            td.nowrap { (node_state(node)) }
         }
     }
 }
