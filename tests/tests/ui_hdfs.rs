@@ -307,6 +307,7 @@ async fn namenode_tabs_and_every_hdfs_daemon_page() {
     let phone = Browser::start_sized(390, 844).await;
     phone.open(&format!("{nn}/dfshealth.html")).await;
     assert_eq!(phone.text("#cluster-id").await, cluster_id);
+    assert_eq!(run(&phone, "return window.innerWidth").await, json!(390));
     let fits = run(
         &phone,
         "return document.documentElement.scrollWidth <= window.innerWidth",
