@@ -115,6 +115,22 @@ impl ActiveTracker {
 struct Actor {
     address: String,
     rpc: DatanodeProtocolClient<Channel>,
+    /// Its last answered heartbeat: when (milliseconds since the epoch, 0: none yet) and
+    /// the HA state it gave.
+    last_heartbeat: Mutex<(i64, String)>,
+}
+
+/// One NameNode as the DataNode's page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamenodeStatus {
+    /// Its RPC address.
+    pub address: String,
+    /// When it last answered a heartbeat (milliseconds since the epoch, 0: never).
+    pub last_heartbeat_millis: i64,
+    /// The HA state it gave then (`active`, `standby`; empty before any answer).
+    pub state: String,
+    /// Whether this DataNode obeys it.
+    pub obeyed: bool,
 }
 
 struct Shared {
@@ -161,6 +177,7 @@ impl NamenodeLink {
                 Ok(Actor {
                     address: address.clone(),
                     rpc,
+                    last_heartbeat: Mutex::new((0, String::new())),
                 })
             })
             .collect::<Result<Vec<_>, RegisterError>>()?;
@@ -191,6 +208,29 @@ impl NamenodeLink {
     /// The RPC address of NameNode `index`.
     pub fn address(&self, index: usize) -> &str {
         &self.shared.actors[index].address
+    }
+
+    /// Every NameNode with its last heartbeat.
+    pub fn statuses(&self) -> Vec<NamenodeStatus> {
+        let active = self.active();
+        self.shared
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(index, actor)| {
+                let (millis, state) = actor
+                    .last_heartbeat
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clone();
+                NamenodeStatus {
+                    address: actor.address.clone(),
+                    last_heartbeat_millis: millis,
+                    state,
+                    obeyed: active == Some(index),
+                }
+            })
+            .collect()
     }
 
     fn rpc(&self, index: usize) -> DatanodeProtocolClient<Channel> {
@@ -246,7 +286,18 @@ impl NamenodeLink {
             storage: Some(storage),
             xceiver_count,
         };
-        Ok(self.rpc(index).send_heartbeat(request).await?.into_inner())
+        let response = self.rpc(index).send_heartbeat(request).await?.into_inner();
+        let state = match &response.ha_status {
+            Some(status) if status.state() == pb::HaServiceState::Active => "active",
+            Some(_) => "standby",
+            None => "active",
+        };
+        *self.shared.actors[index]
+            .last_heartbeat
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            (common::time::now_millis(), state.to_string());
+        Ok(response)
     }
 
     /// Sends a full block report to NameNode `index`.

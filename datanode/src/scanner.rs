@@ -5,6 +5,7 @@
 //! receiver decides (the NameNode re-replicates, then orders a delete).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ pub fn start(
     store: Arc<BlockStore>,
     bytes_per_second: u64,
     scan_period: Duration,
+    progress: Arc<ScannerProgress>,
     on_corrupt: impl Fn(ReplicaInfo, String) + Send + 'static,
 ) -> ScannerHandle {
     let stop = Arc::new(StopSignal::default());
@@ -38,6 +40,7 @@ pub fn start(
         last_scanned: HashMap::new(),
         scans: 0,
         stop: Arc::clone(&stop),
+        progress,
     };
     let thread = std::thread::Builder::new()
         .name("block-scanner".into())
@@ -50,6 +53,20 @@ pub fn start(
         }
     };
     ScannerHandle { stop, thread }
+}
+
+/// How far the block scanner got, for the DataNode's page.
+#[derive(Debug, Default)]
+pub struct ScannerProgress {
+    /// Passes finished since the DataNode started.
+    pub passes: AtomicU64,
+    /// Replicas due in the current (or last) pass, and verified so far in it.
+    pub due: AtomicU64,
+    pub verified: AtomicU64,
+    /// Replicas found corrupt since the DataNode started.
+    pub corrupt: AtomicU64,
+    /// When the last pass ended, in milliseconds since the epoch (0: none yet).
+    pub last_pass_end_millis: AtomicI64,
 }
 
 /// Stops the scanner when asked or dropped.
@@ -119,6 +136,7 @@ struct BlockScanner {
     last_scanned: HashMap<u64, u64>,
     scans: u64,
     stop: Arc<StopSignal>,
+    progress: Arc<ScannerProgress>,
 }
 
 impl BlockScanner {
@@ -162,6 +180,8 @@ impl BlockScanner {
             next_read: Instant::now(),
         };
         let (mut healthy, mut corrupt) = (0u64, 0u64);
+        self.progress.due.store(due.len() as u64, Ordering::Relaxed);
+        self.progress.verified.store(0, Ordering::Relaxed);
         for replica in due {
             if self.stop.is_raised() {
                 return;
@@ -172,10 +192,12 @@ impl BlockScanner {
                 .verify(replica.block_id, &mut |bytes| pacer.admit(bytes, stop));
             self.scans += 1;
             self.last_scanned.insert(replica.block_id, self.scans);
+            self.progress.verified.fetch_add(1, Ordering::Relaxed);
             match outcome {
                 Ok(VerifyOutcome::Healthy) => healthy += 1,
                 Ok(VerifyOutcome::Corrupt(reason)) => {
                     corrupt += 1;
+                    self.progress.corrupt.fetch_add(1, Ordering::Relaxed);
                     warn!(block_id = replica.block_id, %reason, "block scanner found a corrupt replica");
                     (self.on_corrupt)(replica, reason);
                 }
@@ -186,6 +208,10 @@ impl BlockScanner {
                 }
             }
         }
+        self.progress.passes.fetch_add(1, Ordering::Relaxed);
+        self.progress
+            .last_pass_end_millis
+            .store(common::time::now_millis(), Ordering::Relaxed);
         info!(healthy, corrupt, "block scanner pass done");
     }
 }
@@ -261,12 +287,26 @@ mod tests {
     /// The first report of a scanner over `store`.
     fn first_report(store: &Arc<BlockStore>) -> (ReplicaInfo, String) {
         let (sender, reports) = mpsc::channel();
-        let handle = start(Arc::clone(store), 64 << 20, HOUR, move |replica, reason| {
-            let _ = sender.send((replica, reason));
-        });
+        let progress = Arc::new(ScannerProgress::default());
+        let handle = start(
+            Arc::clone(store),
+            64 << 20,
+            HOUR,
+            progress.clone(),
+            move |replica, reason| {
+                let _ = sender.send((replica, reason));
+            },
+        );
         let report = reports.recv_timeout(Duration::from_secs(60)).unwrap();
         handle.stop();
         assert!(reports.try_recv().is_err(), "only one block is corrupt");
+        assert_eq!(progress.corrupt.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            progress.due.load(Ordering::Relaxed),
+            store.replicas().len() as u64,
+            "every finalized replica is due in the first pass"
+        );
+        assert!(progress.verified.load(Ordering::Relaxed) >= 1);
         report
     }
 
@@ -304,7 +344,7 @@ mod tests {
     fn stop_interrupts_a_throttled_pass() {
         let (_temp, _volume, store) = store_with_blocks(2);
         // At one byte per second the second block would wait half an hour.
-        let handle = start(store, 1, HOUR, |replica, reason| {
+        let handle = start(store, 1, HOUR, Default::default(), |replica, reason| {
             panic!("blk_{} reported: {reason}", replica.block_id)
         });
         handle.stop();
@@ -313,7 +353,7 @@ mod tests {
     #[test]
     fn zero_rate_disables_the_scanner() {
         let (_temp, _volume, store) = store_with_blocks(1);
-        let handle = start(store, 0, HOUR, |_, _| {
+        let handle = start(store, 0, HOUR, Default::default(), |_, _| {
             panic!("a disabled scanner reports nothing")
         });
         assert!(handle.thread.is_none());

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use common::http::DaemonHttp;
+use common::http::csrf::{self, CsrfGuard};
 use common::ids::{DatanodeUuid, GenerationStamp};
 use common::required::Required;
 use proto::hdfs as pb;
@@ -123,13 +124,23 @@ impl DataNode {
         }));
         let mut http_stop = stop.subscribe();
         let (beans_of, beans_uuid) = (context.clone(), uuid.clone());
-        let router = crate::web::router(context.clone(), uuid.clone())
-            .merge(crate::webhdfs::router(&config))
-            .merge(common::http::routes(
-                DaemonHttp::new("DataNode", &config.conf)
-                    .beans(move || crate::web::beans(&beans_of, &beans_uuid))
-                    .pages(crate::web::PAGES),
-            ));
+        let scanner_progress = Arc::new(scanner::ScannerProgress::default());
+        let scanner_enabled = config.scanner_bytes_per_second > 0;
+        let webhdfs = CsrfGuard::apply(
+            CsrfGuard::from_conf(&config.conf, &csrf::WEBHDFS),
+            crate::webhdfs::router(&config),
+        );
+        let router = crate::web::router(
+            context.clone(),
+            uuid.clone(),
+            scanner_enabled.then(|| scanner_progress.clone()),
+        )
+        .merge(webhdfs)
+        .merge(common::http::routes(
+            DaemonHttp::new("DataNode", &config.conf)
+                .beans(move || crate::web::beans(&beans_of, &beans_uuid))
+                .pages(crate::web::PAGES),
+        ));
         tasks.push(tokio::spawn(async move {
             let result = axum::serve(http_listener, router)
                 .with_graceful_shutdown(async move {
@@ -163,6 +174,7 @@ impl DataNode {
                 store.clone(),
                 config.scanner_bytes_per_second,
                 config.scan_period,
+                scanner_progress.clone(),
                 report_corrupt(),
             )
         });

@@ -113,6 +113,7 @@ impl DatanodeProtocol for DatanodeRpc {
                 capacity: storage.capacity,
                 dfs_used: storage.dfs_used,
                 remaining: storage.remaining,
+                failed_volumes: storage.failed_volumes,
             },
             heartbeat.xceiver_count,
         );

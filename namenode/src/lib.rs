@@ -25,6 +25,7 @@ mod rpc;
 mod safemode;
 mod secondary;
 mod server;
+mod startup_progress;
 mod storage;
 mod trash_emptier;
 mod web;

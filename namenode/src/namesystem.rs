@@ -26,7 +26,9 @@ use crate::namespace::{
 use crate::placement::PlacementPolicy;
 use crate::qjournal::SharedEditsStartup;
 use crate::safemode::{SafeMode, SafeModeConfig};
+use crate::startup_progress::{Phase, StartupProgress};
 use crate::storage::{NameDirs, StorageError, StorageInfo};
+use common::time::now_millis;
 
 /// What the namesystem needs from the NameNode's configuration.
 #[derive(Clone, Debug)]
@@ -86,6 +88,8 @@ pub struct Namesystem {
     /// A write to the edit log failed (a journal, or the quorum, refused or
     /// broke): the NameNode is unhealthy until it opens a new edit log.
     pub(crate) journal_failed: std::sync::atomic::AtomicBool,
+    /// What startup did, phase by phase.
+    startup: StartupProgress,
 }
 
 /// A newly allocated block and the DataNodes to write it to.
@@ -129,7 +133,8 @@ impl Namesystem {
             .as_ref()
             .map(|quorum| SharedEditsStartup::begin(quorum, &dirs.current_dirs()))
             .transpose()?;
-        let mut loaded = dirs.load(config.limits.clone())?;
+        let startup = StartupProgress::default();
+        let mut loaded = dirs.load(config.limits.clone(), &startup)?;
         if let Some(shared) = &shared_edits {
             loaded.last_txid = shared.catch_up(
                 &dirs.current_dirs(),
@@ -168,6 +173,8 @@ impl Namesystem {
         if let Some(shared) = shared_edits {
             journal = shared.attach(journal)?;
         }
+        startup.end(Phase::SavingCheckpoint, now_millis());
+        startup.begin(Phase::SafeMode, "", now_millis());
         let namesystem = Arc::new(Self {
             namespace: RwLock::new(loaded.namespace),
             editlog: RwLock::new(Some(Arc::new(EditLog::start(journal, loaded.last_txid)))),
@@ -179,6 +186,7 @@ impl Namesystem {
             leases,
             ha: None,
             journal_failed: Default::default(),
+            startup,
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -189,8 +197,17 @@ impl Namesystem {
     fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
         ha.shared_edits.prepare()?;
         let dirs = NameDirs::lock(&config.name_dirs)?;
+        let startup = StartupProgress::default();
+        startup.begin(Phase::LoadingFsImage, "", now_millis());
         let (mut namespace, image_txid, info) =
             crate::ha::load_newest_image(&dirs, config.limits.clone())?;
+        let inodes = namespace.num_inodes();
+        startup.set_count(Phase::LoadingFsImage, inodes, inodes);
+        startup.end(Phase::LoadingFsImage, now_millis());
+        // The tailer applies the shared edits from here on; nothing is saved at startup.
+        startup.end(Phase::LoadingEdits, now_millis());
+        startup.end(Phase::SavingCheckpoint, now_millis());
+        startup.begin(Phase::SafeMode, "", now_millis());
         namespace.take_removed_blocks();
         let blocks = BlockManager::new(
             config.block_manager.clone(),
@@ -226,6 +243,7 @@ impl Namesystem {
             leases,
             ha: Some(crate::ha::HaContext::new(ha, image_txid)),
             journal_failed: Default::default(),
+            startup,
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -687,6 +705,17 @@ impl Namesystem {
             .listing(path, start_after, self.config.listing_limit, caller)
     }
 
+    /// Every entry of the directory at `path` (a file: itself), in name order, for the
+    /// file browser, which pages, sorts and filters them itself.
+    pub fn directory_entries(
+        &self,
+        path: &str,
+        caller: &Caller,
+    ) -> Result<Option<Listing>, RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
+        self.read().listing(path, &[], usize::MAX, caller)
+    }
+
     pub fn content_summary(
         &self,
         path: &str,
@@ -759,10 +788,14 @@ impl Namesystem {
     /// by the block monitor, and once at startup).
     pub fn check_safe_mode(&self) {
         if !self.in_safe_mode() {
+            self.startup.end(Phase::SafeMode, now_millis());
             return;
         }
         let counts = self.blocks.safe_mode_counts();
+        self.startup
+            .set_count(Phase::SafeMode, counts.safe_blocks, counts.total_blocks);
         if self.safe_mode.update(counts, std::time::Instant::now()) {
+            self.startup.end(Phase::SafeMode, now_millis());
             tracing::info!(
                 reported_blocks = counts.safe_blocks,
                 total_blocks = counts.total_blocks,
@@ -886,8 +919,49 @@ impl Namesystem {
         }
     }
 
+    /// What startup did, phase by phase.
+    pub fn startup_progress(&self) -> &StartupProgress {
+        &self.startup
+    }
+
     /// Every name dir's `current/` directory.
     pub fn current_dirs(&self) -> Vec<PathBuf> {
         self.dirs.current_dirs()
+    }
+
+    /// The edit log's journals as Hadoop's journal status lists them: each journal
+    /// (`FileJournalManager(root=...)` for a name dir, the shared edits' URI) and its state.
+    pub fn journal_status(&self) -> Vec<(String, String)> {
+        let writing = self.editlog().is_some();
+        let local_state = if writing {
+            "EditLogFileOutputStream: open for write"
+        } else {
+            "not open (standby)"
+        };
+        let mut journals: Vec<(String, String)> = self
+            .current_dirs()
+            .iter()
+            .map(|current| {
+                let root = current.parent().unwrap_or(current);
+                (
+                    format!("FileJournalManager(root={})", root.display()),
+                    local_state.to_string(),
+                )
+            })
+            .collect();
+        let shared = match (&self.ha, &self.config.shared_edits) {
+            (Some(ha), _) => Some(format!("{:?}", ha.shared_edits())),
+            (None, Some(quorum)) => Some(format!("{quorum:?}")),
+            (None, None) => None,
+        };
+        if let Some(shared) = shared {
+            let state = if writing {
+                "open for write"
+            } else {
+                "open for read (tailing edits)"
+            };
+            journals.push((shared, state.to_string()));
+        }
+        journals
     }
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use common::conf::ConfError;
 use common::http::DaemonHttp;
+use common::http::csrf::{self, CsrfGuard};
 use common::metrics::RpcMetrics;
+use common::webui::series::{SAMPLE_PERIOD, SeriesStore};
 use proto::hdfs::client_protocol_server::ClientProtocolServer;
 use proto::hdfs::datanode_protocol_server::DatanodeProtocolServer;
 use proto::hdfs::ha_service_protocol_server::HaServiceProtocolServer;
@@ -108,13 +110,16 @@ impl NameNode {
         });
         let mut http_stop = shutdown.subscribe();
         let beans_of = namesystem.clone();
-        let router = crate::web::router(namesystem.clone())
+        let series =
+            SeriesStore::start(SAMPLE_PERIOD, crate::web::rpc_sampler(rpc_metrics.clone()));
+        let webhdfs = CsrfGuard::apply(
+            CsrfGuard::from_conf(&config.conf, &csrf::WEBHDFS),
+            crate::webhdfs::router(namesystem.clone(), rpc_address, &config.http_static_user),
+        );
+        let router = crate::web::router(namesystem.clone(), &config.http_static_user)
+            .merge(series.route())
             .merge(crate::checkpoint::transfer::router(checkpoints.clone()))
-            .merge(crate::webhdfs::router(
-                namesystem.clone(),
-                rpc_address,
-                &config.http_static_user,
-            ))
+            .merge(webhdfs)
             .merge(common::http::routes(
                 DaemonHttp::new("NameNode", &config.conf)
                     .beans(move || {

@@ -17,12 +17,14 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use common::durable::write_atomically;
+use common::time::now_millis;
 use tracing::{info, warn};
 
 use crate::editlog::finalize_segment;
 use crate::editlog::record::{self, SegmentError, SegmentScan};
 use crate::fsimage::{self, ImageError};
 use crate::namespace::{Limits, Namespace};
+use crate::startup_progress::{Phase, StartupProgress};
 
 /// HDFS's layout version for the VERSION file (Hadoop 3.3).
 pub const LAYOUT_VERSION: i32 = -66;
@@ -252,15 +254,25 @@ impl NameDirs {
 
     /// Loads the newest fsimage and replays every later edit; a torn tail of
     /// the last in-progress segment is cut and that segment finalized.
-    pub fn load(&self, limits: Limits) -> Result<LoadedState, StorageError> {
+    /// `progress` records the fsimage and edits phases.
+    pub fn load(
+        &self,
+        limits: Limits,
+        progress: &StartupProgress,
+    ) -> Result<LoadedState, StorageError> {
         let currents = self.current_dirs();
         let info = self.read_consistent_version(&currents)?;
         let listing = list_files(&currents)?;
         let image_txid = *listing.images.keys().next_back().ok_or_else(|| {
             StorageError::Invalid(format!("no fsimage found in {}", join_dirs(&currents)))
         })?;
+        progress.begin(Phase::LoadingFsImage, &image_name(image_txid), now_millis());
         let image = load_image_copies(&listing.images[&image_txid], image_txid, limits)?;
         let mut namespace = image.namespace;
+        let inodes = namespace.num_inodes();
+        progress.set_count(Phase::LoadingFsImage, inodes, inodes);
+        progress.end(Phase::LoadingFsImage, now_millis());
+        progress.begin(Phase::LoadingEdits, &join_dirs(&currents), now_millis());
         let mut next_txid = image_txid + 1;
 
         while let Some(copies) = listing.finalized.get(&next_txid) {
@@ -273,6 +285,9 @@ impl NameDirs {
             next_txid = scan.last_txid + 1;
         }
         let last_txid = next_txid - 1;
+        let applied = last_txid - image_txid;
+        progress.set_count(Phase::LoadingEdits, applied, applied);
+        progress.end(Phase::LoadingEdits, now_millis());
         let beyond = listing
             .inprogress
             .keys()

@@ -15,6 +15,8 @@ use serde_json::json;
 /// Where Debian puts Chromium and its driver (`.ci/run` installs both).
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The narrowest window Chromium opens; narrower sizes are emulated.
+const MIN_WINDOW_WIDTH: u32 = 500;
 /// How long a page may take to show what a test waits for.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -46,9 +48,7 @@ impl Browser {
         let port = driver_port(&mut driver);
         let profile = tempfile::tempdir().expect("browser profile dir");
         let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".to_string(),
-            json!({
+        let mut options = json!({
                 "binary": CHROMIUM,
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -58,8 +58,14 @@ impl Browser {
                     format!("--user-data-dir={}", profile.path().display()),
                     format!("--window-size={width},{height}"),
                 ],
-            }),
-        );
+        });
+        if width < MIN_WINDOW_WIDTH {
+            // Chromium widens a narrower window to its minimum: a phone's width is emulated.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 },
+            });
+        }
+        capabilities.insert("goog:chromeOptions".to_string(), options);
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))

@@ -11,7 +11,7 @@ mod rpc;
 use serde_json::{Map, Value};
 
 pub use object_name::{MalformedObjectName, ObjectName};
-pub use process::{ThreadInfo, process_bean, threads};
+pub use process::{ThreadInfo, process_bean, resident_bytes, threads};
 pub use prometheus::{prometheus_name, render_prometheus};
 pub use rpc::{Measured, RpcMetrics, RpcMetricsLayer};
 

@@ -88,7 +88,7 @@ fn clock_ticks_per_second() -> u64 {
 }
 
 /// Resident set size in bytes (`VmRSS` of `/proc/self/status`).
-fn resident_bytes() -> Option<u64> {
+pub fn resident_bytes() -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

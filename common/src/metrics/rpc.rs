@@ -85,6 +85,18 @@ impl RpcMetrics {
         methods.get(method).map_or(0, |stats| stats.read().0)
     }
 
+    /// Every call so far, their total processing time in milliseconds, and the calls in
+    /// progress now: what a page's charts sample.
+    pub fn totals(&self) -> (u64, f64, i64) {
+        let calls = self.all.calls.load(Ordering::Relaxed);
+        let millis = self.all.nanos.load(Ordering::Relaxed) as f64 / 1e6;
+        (
+            calls,
+            millis,
+            self.in_progress.load(Ordering::Relaxed).max(0),
+        )
+    }
+
     /// `RpcActivityForPort<port>` and `RpcDetailedActivityForPort<port>` of `service`.
     pub fn beans(&self, service: &str, port: u16) -> Vec<Bean> {
         let (calls, average) = self.all.read();

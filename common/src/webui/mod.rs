@@ -11,6 +11,7 @@ pub mod format;
 pub mod listing;
 pub mod series;
 mod shell;
+pub mod tabs;
 
 use axum::Router;
 use axum::http::header;

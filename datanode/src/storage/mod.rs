@@ -108,6 +108,21 @@ pub struct StorageUsage {
     pub failed_volumes: u32,
 }
 
+/// One volume, as the DataNode's page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VolumeReport {
+    /// The volume's directory (an entry of `dfs.datanode.data.dir`).
+    pub root: std::path::PathBuf,
+    /// The size of its file system and the space left to this process; 0 when failed.
+    pub capacity: u64,
+    pub remaining: u64,
+    /// Bytes of the replicas it holds (data + meta) and how many replicas.
+    pub dfs_used: u64,
+    pub replicas: usize,
+    /// Its file system could not be queried.
+    pub failed: bool,
+}
+
 /// The result of re-reading a replica.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VerifyOutcome {

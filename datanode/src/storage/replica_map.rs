@@ -63,7 +63,7 @@ pub(super) struct Replica {
     generation_stamp: u64,
     pub length: u64,
     state: ReplicaState,
-    volume: usize,
+    pub volume: usize,
     pub bytes_per_checksum: u32,
     /// Which writer (or loaded instance) owns the entry.
     epoch: u64,

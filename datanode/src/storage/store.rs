@@ -19,7 +19,7 @@ use super::volume::{self, VersionFile, Volume};
 use super::writer::ReplicaWriter;
 use super::{
     BlockKey, DigestOutcome, ReplicaInfo, ReplicaState, StorageError, StorageUsage, VerifyOutcome,
-    io_error, open_error, rbw, scan, write_error,
+    VolumeReport, io_error, open_error, rbw, scan, write_error,
 };
 
 /// How often a reader looks a replica up again when its files moved under
@@ -347,6 +347,44 @@ impl BlockStore {
             }
         }
         usage
+    }
+
+    /// Each volume's space and the replicas it holds.
+    pub fn volumes(&self) -> Vec<VolumeReport> {
+        let mut reports: Vec<VolumeReport> = self
+            .inner
+            .volumes
+            .iter()
+            .map(|volume| VolumeReport {
+                root: volume.root.clone(),
+                ..VolumeReport::default()
+            })
+            .collect();
+        {
+            let state = self.inner.state();
+            for replica in state.replicas.values() {
+                if let Some(report) = reports.get_mut(replica.volume) {
+                    report.replicas += 1;
+                    report.dfs_used += replica.length
+                        + meta::meta_file_len(replica.length, replica.bytes_per_checksum);
+                }
+            }
+        }
+        for (report, volume) in reports.iter_mut().zip(&self.inner.volumes) {
+            match volume.space() {
+                Ok((capacity, remaining)) => {
+                    report.capacity = capacity;
+                    report.remaining = remaining;
+                }
+                Err(_) => report.failed = true,
+            }
+        }
+        reports
+    }
+
+    /// The block pool the volumes serve; None until the first registration.
+    pub fn block_pool(&self) -> Option<String> {
+        self.inner.state().block_pool.clone()
     }
 
     /// The MD5 and SHA-1 recorded for a finalized replica; None while the

@@ -2,7 +2,9 @@
 //! CREATE, APPEND and GETFILECHECKSUM (Hadoop's DataNode `WebHdfsHandler`).
 //! The DataNode acts as a DFS client of the NameNode the redirect names
 //! (`namenoderpcaddress`), as the user it names, and streams data both ways
-//! through the normal checksummed read and write paths ([`ops`]).
+//! through the normal checksummed read and write paths ([`ops`]). As Hadoop's handler,
+//! it lets any origin read the answers and answers preflights, so the NameNode's file
+//! browser (another origin) uploads and reads through it.
 
 mod ops;
 
@@ -11,8 +13,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use client::DfsClient;
@@ -39,6 +42,33 @@ pub fn router(config: &DataNodeConfig) -> Router {
     Router::new()
         .route("/webhdfs/v1/{*path}", any(handle))
         .with_state(state)
+        .layer(axum::middleware::from_fn(cross_origin))
+}
+
+/// Hadoop's DataNode answers: `Access-Control-Allow-Origin: *` on every answer, and a
+/// preflight (`OPTIONS`) allowing the methods and headers of uploads.
+async fn cross_origin(request: Request, next: Next) -> Response {
+    if request.method() == Method::OPTIONS {
+        return (
+            StatusCode::OK,
+            [
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, PUT, POST"),
+                (
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "Content-Type, X-XSRF-HEADER",
+                ),
+                (header::ACCESS_CONTROL_MAX_AGE, "1728000"),
+            ],
+        )
+            .into_response();
+    }
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }
 
 async fn handle(

@@ -83,6 +83,8 @@ pub struct StorageReport {
     pub capacity: u64,
     pub dfs_used: u64,
     pub remaining: u64,
+    /// Volumes the DataNode took out of service after disk errors.
+    pub failed_volumes: u32,
 }
 
 /// A replica as a DataNode reports it.
@@ -103,6 +105,9 @@ pub struct DatanodeStatus {
     pub alive: bool,
     pub admin_state: AdminState,
     pub last_heartbeat_millis: i64,
+    /// When its last full block report was processed (0: none yet).
+    pub last_block_report_millis: i64,
+    pub failed_volumes: u32,
     pub num_blocks: u64,
 }
 
@@ -215,6 +220,8 @@ impl BlockManager {
             xceivers: 0,
             last_heartbeat: now,
             last_heartbeat_millis: millis,
+            last_block_report_millis: 0,
+            failed_volumes: 0,
             alive: true,
             admin_state: AdminState::Normal,
             blocks: Default::default(),
@@ -251,6 +258,7 @@ impl BlockManager {
         node.capacity = storage.capacity;
         node.dfs_used = storage.dfs_used;
         node.remaining = storage.remaining;
+        node.failed_volumes = storage.failed_volumes;
         node.xceivers = xceivers;
         node.last_heartbeat = self.config.clock.now();
         node.last_heartbeat_millis = common::time::now_millis();
@@ -326,6 +334,7 @@ impl BlockManager {
             self.process_reported(&mut state, node, *replica);
         }
         state.nodes[node].contents_stale = false;
+        state.nodes[node].last_block_report_millis = common::time::now_millis();
         tracing::debug!(
             datanode = %uuid,
             replicas = replicas.len(),
@@ -735,6 +744,8 @@ impl BlockManager {
                 alive: node.alive,
                 admin_state: node.admin_state,
                 last_heartbeat_millis: node.last_heartbeat_millis,
+                last_block_report_millis: node.last_block_report_millis,
+                failed_volumes: node.failed_volumes,
                 num_blocks: node.blocks.len() as u64,
             })
             .collect()

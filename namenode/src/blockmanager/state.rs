@@ -36,6 +36,10 @@ pub struct DatanodeDescriptor {
     pub xceivers: u32,
     pub last_heartbeat: Instant,
     pub last_heartbeat_millis: i64,
+    /// When its last full block report was processed (0: none yet).
+    pub last_block_report_millis: i64,
+    /// Failed volumes, as its last heartbeat reported.
+    pub failed_volumes: u32,
     pub alive: bool,
     pub admin_state: AdminState,
     /// Finalized replicas this node holds, by block id.

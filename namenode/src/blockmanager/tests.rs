@@ -31,6 +31,7 @@ fn ten_gb_free() -> StorageReport {
         capacity: 10 * GB,
         dfs_used: 0,
         remaining: 10 * GB,
+        failed_volumes: 0,
     }
 }
 

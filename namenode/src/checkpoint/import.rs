@@ -37,7 +37,7 @@ pub fn import_checkpoint(
         }
     }
     let checkpoint = NameDirs::lock(checkpoint_dirs)?;
-    let loaded = checkpoint.load(limits)?;
+    let loaded = checkpoint.load(limits, &Default::default())?;
     let txid = loaded.last_txid;
     for current in names.current_dirs() {
         let io_error = |context: &str| {

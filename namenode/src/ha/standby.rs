@@ -66,6 +66,11 @@ impl HaContext {
         self.state.subscribe()
     }
 
+    /// Where the shared edits are.
+    pub(crate) fn shared_edits(&self) -> &crate::ha::shared::SharedEdits {
+        &self.config.shared_edits
+    }
+
     pub(crate) fn applied_txid(&self) -> u64 {
         self.applied_txid.load(Ordering::Acquire)
     }

@@ -66,6 +66,24 @@ impl SegmentFile {
     }
 }
 
+/// A journal as the JournalNode's page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalStatus {
+    pub journal_id: String,
+    /// The cluster it was formatted for; None when not formatted.
+    pub cluster_id: Option<String>,
+    /// The epoch last promised to a writer, and the epoch of the last writer it took.
+    pub last_promised_epoch: u64,
+    pub last_writer_epoch: u64,
+    /// The last txid a writer said a quorum holds.
+    pub committed_txid: u64,
+    /// The last txid written here (0 if none).
+    pub last_txid: u64,
+    /// The segment being written: its first txid.
+    pub open_segment: Option<u64>,
+    pub segments: Vec<SegmentFile>,
+}
+
 struct OpenSegment {
     start: u64,
     file: File,
@@ -318,6 +336,29 @@ impl Journal {
     fn abort_segment(&mut self) {
         if let Some(segment) = self.segment.take() {
             info!(journal = %self.journal_id, start = segment.start, "aborting the open segment");
+        }
+    }
+
+    /// What the page shows of this journal (lists its segments).
+    pub fn status(&self) -> JournalStatus {
+        let segments = self.segments().unwrap_or_default();
+        let last_txid = match &self.segment {
+            Some(open) => open.next_txid.saturating_sub(1),
+            None => segments
+                .iter()
+                .filter_map(|segment| segment.end)
+                .max()
+                .unwrap_or(0),
+        };
+        JournalStatus {
+            journal_id: self.journal_id.clone(),
+            cluster_id: self.namespace.as_ref().map(|ns| ns.cluster_id.clone()),
+            last_promised_epoch: self.last_promised_epoch,
+            last_writer_epoch: self.last_writer_epoch,
+            committed_txid: self.committed_txid,
+            last_txid,
+            open_segment: self.segment.as_ref().map(|open| open.start),
+            segments,
         }
     }
 

@@ -202,6 +202,7 @@
   }
 
   // <form data-method="PUT" data-url="..." data-body='{"state":"KILLED"}' data-confirm="...">
+  // (data-then="reload" reloads the page after, data-then="/url" goes there)
   // sends the change; the fields of the form fill `{name}` in the URL.
   function enhanceForms(root) {
     root.querySelectorAll("form[data-method]").forEach((form) => {
@@ -222,6 +223,7 @@
           status.textContent = form.dataset.done || "Done";
           await refreshLive();
           if (form.dataset.then === "reload") location.reload();
+          else if (form.dataset.then) location.assign(form.dataset.then);
         } catch (error) {
           status.className = "status badge bad";
           status.textContent = error.message;

@@ -1,15 +1,21 @@
-//! The NameNode's HTTP port: an overview page, the beans `/jmx` and `/prom` show (with
-//! Hadoop's FSNamesystem, NameNodeStatus and NameNodeInfo names), and `/isActive`
-//! (Hadoop's IsActiveServlet, which load balancers and proxies poll).
+//! The NameNode's HTTP port: Hadoop's pages at Hadoop's paths (`/dfshealth.html` with its
+//! tabs, `/explorer.html`), the beans `/jmx` and `/prom` show (with Hadoop's FSNamesystem,
+//! NameNodeStatus, NameNodeInfo and StartupProgress names), and `/isActive` (Hadoop's
+//! IsActiveServlet, which load balancers and proxies poll).
 
-use std::sync::Arc;
+mod explorer;
+mod health;
+
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::Redirect;
 use axum::routing::get;
 use common::metrics::{Bean, RpcMetrics};
+use common::webui::series::Sampler;
+use common::webui::{NavItem, Shell};
 use serde_json::json;
 
 use crate::ha::HaState;
@@ -17,44 +23,85 @@ use crate::namesystem::Namesystem;
 
 /// The NameNode's own pages, for the 404 page of [`common::http`].
 pub const PAGES: &[(&str, &str)] = &[
-    ("/", "overview"),
+    ("/dfshealth.html", "overview, DataNodes, startup progress"),
+    ("/explorer.html", "browse the file system"),
     ("/isActive", "200 on the active NameNode"),
     ("/webhdfs/v1/?op=LISTSTATUS", "WebHDFS"),
 ];
 
-pub fn router(namesystem: Arc<Namesystem>) -> Router {
-    Router::new()
-        .route("/", get(overview))
-        .route("/isActive", get(is_active))
-        .with_state(namesystem)
+/// The navigation of every NameNode page, as Hadoop's: the tabs of `dfshealth.html`, the
+/// file browser, and the utilities.
+const NAV: &[NavItem] = &[
+    ("/dfshealth.html#tab-overview", "Overview"),
+    ("/dfshealth.html#tab-datanode", "Datanodes"),
+    (
+        "/dfshealth.html#tab-datanode-volume-failures",
+        "Datanode Volume Failures",
+    ),
+    ("/dfshealth.html#tab-snapshot", "Snapshot"),
+    ("/dfshealth.html#tab-startup-progress", "Startup Progress"),
+    ("/explorer.html", "Browse the file system"),
+    ("/logs/", "Logs"),
+    ("/conf", "Configuration"),
+    ("/jmx", "Metrics"),
+];
+
+/// What the NameNode's pages read.
+#[derive(Clone)]
+struct Web {
+    namesystem: Arc<Namesystem>,
+    shell: Shell,
+    /// `hadoop.http.staticuser.user`: who the file browser acts as unless told.
+    static_user: Arc<str>,
 }
 
-async fn overview(State(namesystem): State<Arc<Namesystem>>) -> Html<String> {
-    let counts = namesystem.counts();
-    let info = namesystem.storage_info();
-    let safe_mode = if namesystem.in_safe_mode() {
-        "ON"
-    } else {
-        "OFF"
-    };
-    Html(format!(
-        "<!doctype html><html><head><title>Tusk NameNode</title></head><body>\
-         <h1>NameNode overview</h1><table>\
-         <tr><th>Cluster ID</th><td>{}</td></tr>\
-         <tr><th>Block pool</th><td>{}</td></tr>\
-         <tr><th>HA state</th><td>{}</td></tr>\
-         <tr><th>Safe mode</th><td>{safe_mode}</td></tr>\
-         <tr><th>Files and directories</th><td>{}</td></tr>\
-         <tr><th>Blocks</th><td>{}</td></tr>\
-         <tr><th>Last txid</th><td>{}</td></tr>\
-         </table></body></html>",
-        info.cluster_id,
-        info.block_pool_id,
-        namesystem.ha_state(),
-        counts.files_total,
-        counts.blocks_total,
-        namesystem.last_txid()
-    ))
+/// The NameNode's pages; `static_user` is `hadoop.http.staticuser.user`.
+pub fn router(namesystem: Arc<Namesystem>, static_user: &str) -> Router {
+    let state_of = namesystem.clone();
+    let shell = Shell::new("NameNode", NAV).state(move || {
+        if state_of.in_safe_mode() {
+            format!("{} (safe mode)", state_of.ha_state())
+        } else {
+            state_of.ha_state().to_string()
+        }
+    });
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dfshealth.html") }))
+        .route(
+            "/index.html",
+            get(|| async { Redirect::to("/dfshealth.html") }),
+        )
+        .route("/dfshealth.html", get(health::page))
+        .route("/explorer.html", get(explorer::page))
+        .route("/isActive", get(is_active))
+        .with_state(Web {
+            namesystem,
+            shell,
+            static_user: static_user.into(),
+        })
+}
+
+/// What the RPC chart of the overview draws, sampled every few seconds: calls so far
+/// (drawn as a rate), the average processing time of the calls since the last sample,
+/// and the calls in progress.
+pub fn rpc_sampler(metrics: Arc<RpcMetrics>) -> Sampler {
+    let previous = Mutex::new((0u64, 0.0f64));
+    Box::new(move || {
+        let (calls, millis, in_progress) = metrics.totals();
+        let mut last = previous.lock().unwrap_or_else(|e| e.into_inner());
+        let new_calls = calls.saturating_sub(last.0);
+        let average = if new_calls == 0 {
+            0.0
+        } else {
+            (millis - last.1).max(0.0) / new_calls as f64
+        };
+        *last = (calls, millis);
+        vec![
+            ("RpcCalls", calls as f64),
+            ("RpcProcessingTimeAvgTime", average),
+            ("CallQueueLength", in_progress as f64),
+        ]
+    })
 }
 
 /// Hadoop's NameNodeActivity counters and the ClientProtocol methods they count.
@@ -130,12 +177,15 @@ pub fn beans(namesystem: &Namesystem) -> Vec<Bean> {
                 })
                 .to_string(),
             ),
+        namesystem
+            .startup_progress()
+            .bean(common::time::now_millis()),
     ]
 }
 
 /// 200 "I am Active!" on the active NameNode, 405 "I am not Active!" on others.
-async fn is_active(State(namesystem): State<Arc<Namesystem>>) -> (StatusCode, &'static str) {
-    if namesystem.ha_state() == HaState::Active {
+async fn is_active(State(web): State<Web>) -> (StatusCode, &'static str) {
+    if web.namesystem.ha_state() == HaState::Active {
         (StatusCode::OK, "I am Active!")
     } else {
         (StatusCode::METHOD_NOT_ALLOWED, "I am not Active!")
