@@ -117,6 +117,22 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
     browser.find("tr[data-kind=reduce] .progress").await;
     browser.screenshot("am-job").await;
 
+    // The pages' data is the REST API's: the job's configuration and AM attempt.
+    let rest = format!("/proxy/{app_id}/ws/v1/mapreduce/jobs/{job_id}");
+    let conf_document = get_json(&rm, &format!("{rest}/conf")).await;
+    let job_name = conf_document["conf"]["property"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|property| property["name"] == "mapreduce.job.name")
+        .unwrap_or_else(|| panic!("no mapreduce.job.name in {conf_document}"));
+    assert_eq!(job_name["value"], "QuasiMonteCarlo");
+    let attempts = get_json(&rm, &format!("{rest}/jobattempts")).await;
+    let am = &attempts["jobAttempts"]["jobAttempt"][0];
+    assert_eq!(am["id"], 1, "{attempts}");
+    let am_node = am["nodeHttpAddress"].as_str().unwrap().to_string();
+    assert_eq!(text(&browser, "main table a[href$='/node']").await, am_node);
+
     // Its live section changes (the elapsed time at least) with no reload.
     script(&browser, "window.tuskMarker = 1; return null").await;
     let before = text(&browser, "#job-live").await;

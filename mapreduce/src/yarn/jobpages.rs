@@ -226,9 +226,10 @@ pub(crate) fn job_tabs(site: &Site, job_id: &str, current: &str) -> Markup {
     }
 }
 
-/// The job's overview page: facts, AM attempts, task and attempt counts by state
-/// linking to their lists, and a timeline of the attempts. With `live`, what changes
-/// while the job runs is refreshed in place every two seconds.
+/// The job's overview page: facts, task and attempt counts by state linking to their
+/// lists, AM attempts, and a timeline of the attempts. With `live` (the AM's page of a
+/// running job) it shows the progress of each kind and the tasks pending and running,
+/// and refreshes all that in place every two seconds.
 pub(crate) fn job_page(site: &Site, view: &JobView<'_>, live: bool) -> Markup {
     let report = view.report;
     let job_id = view.job_id();
@@ -243,7 +244,7 @@ pub(crate) fn job_page(site: &Site, view: &JobView<'_>, live: bool) -> Markup {
                 div {
                     section {
                         h2 { "Tasks" }
-                        div.scroll { (task_counts_table(site, view)) }
+                        div.scroll { (task_counts_table(site, view, live)) }
                         h2 { "Attempts" }
                         div.scroll { (attempt_counts_table(site, view)) }
                     }
@@ -333,15 +334,20 @@ fn count_link(count: usize, href: String) -> Markup {
     }
 }
 
-fn task_counts_table(site: &Site, view: &JobView<'_>) -> Markup {
+/// The tasks of each kind by state; with `live` (a running job), its progress and the
+/// tasks pending and running too.
+fn task_counts_table(site: &Site, view: &JobView<'_>, live: bool) -> Markup {
     let report = view.report;
     let job_id = view.job_id();
     html! {
         table.task-counts {
             thead {
                 tr {
-                    th { "Task Type" } th { "Progress" } th.num { "Total" } th.num { "Pending" }
-                    th.num { "Running" } th.num { "Successful" } th.num { "Failed" } th.num { "Killed" }
+                    th { "Task Type" }
+                    @if live { th { "Progress" } }
+                    th.num { "Total" }
+                    @if live { th.num { "Pending" } th.num { "Running" } }
+                    th.num { "Successful" } th.num { "Failed" } th.num { "Killed" }
                 }
             }
             tbody {
@@ -355,10 +361,12 @@ fn task_counts_table(site: &Site, view: &JobView<'_>) -> Markup {
                     @let bar_state = if tally.failed > 0 { "bad" } else { "ok" };
                     tr data-kind=(kind) {
                         th scope="row" { a href=(site.tasks(job_id, kind)) { (kind_label(kind)) } }
-                        td { (format::progress(f64::from(progress), bar_state)) }
+                        @if live { td { (format::progress(f64::from(progress), bar_state)) } }
                         td.num.total { a href=(site.tasks(job_id, kind)) { (tasks.len()) } }
-                        (count_link(tally.pending, site.tasks_in_state(job_id, kind, "PENDING")))
-                        (count_link(tally.running, site.tasks_in_state(job_id, kind, "RUNNING")))
+                        @if live {
+                            (count_link(tally.pending, site.tasks_in_state(job_id, kind, "PENDING")))
+                            (count_link(tally.running, site.tasks_in_state(job_id, kind, "RUNNING")))
+                        }
                         (count_link(tally.succeeded, site.tasks_in_state(job_id, kind, "SUCCEEDED")))
                         (count_link(tally.failed, site.tasks_in_state(job_id, kind, "FAILED")))
                         (count_link(tally.killed, site.tasks_in_state(job_id, kind, "KILLED")))
