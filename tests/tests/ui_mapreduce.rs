@@ -203,6 +203,23 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
         .len();
     assert!(size < 300_000, "the job page is {size} bytes");
 
+    // The successful map attempts, from the job page's count.
+    browser
+        .find("table.attempt-counts a[href$='/m/SUCCESSFUL']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.find("table.attempts").await;
+    let successful = script(
+        &browser,
+        "return document.querySelectorAll('table.attempts tbody tr').length",
+    )
+    .await;
+    assert_eq!(successful.to_string(), MAPS);
+    let missing = get(&history, "/jobhistory/job/job_1_9999").await;
+    assert_eq!(missing.status, 404);
+
     // Counters: one input record (a control line) per map.
     browser
         .open(&format!("http://{history}/jobhistory/jobcounters/{job_id}"))
@@ -255,6 +272,17 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
         "{row}"
     );
     browser.screenshot("jobhistory-jobs").await;
+    // Filtered on the server: a text no job has leaves none.
+    let filter = browser.find("form.filter input[name=filter]").await;
+    filter.send_keys("no such job").await.unwrap();
+    browser
+        .find("form.filter button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(browser.url().await.contains("filter=no"));
+    assert_eq!(text(&browser, ".pager .count").await, "No entries");
 
     // A phone's width: the job page scrolls inside its tables, never sideways as a whole.
     let phone = Browser::start_sized(390, 844).await;
