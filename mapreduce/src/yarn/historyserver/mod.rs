@@ -19,6 +19,8 @@
 //! [`common::rest`] (JSON, or XML on request) from the same document
 //! builders as the AM's REST API ([`crate::yarn::appmaster::documents`]).
 
+mod pages;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -39,8 +41,6 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::yarn::appmaster::{JobSnapshot, documents};
-
-mod pages;
 use crate::yarn::history;
 use crate::yarn::staging::done_dir;
 

@@ -1,7 +1,9 @@
 //! Hadoop's MapReduce web-service documents (JobInfo, JobCounterInfo,
 //! TaskInfo, TaskAttemptInfo, their counters) built from a job report and a
 //! [`JobSnapshot`]: the AM's REST API renders them from the running job,
-//! the history server's from the job history, so both name fields alike.
+//! the history server's from the job history, so both name fields alike;
+//! the job pages ([`crate::yarn::jobpages`]) show the same tallies, averages
+//! and counter rows.
 //! Pure: no locks, no I/O.
 
 use common::rest::{RestError, param};
