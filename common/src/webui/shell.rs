@@ -54,6 +54,15 @@ impl Shell {
     /// A whole page: `title` in the tab and as the heading, `content` inside the frame,
     /// the navigation item whose path is `active` marked as the current one.
     pub fn page(&self, title: &str, active: &str, content: Markup) -> Response {
+        self.page_under("/", title, active, content)
+    }
+
+    /// As [`Shell::page`], for a page also reached under a prefix the daemon does not know
+    /// (an ApplicationMaster's pages under the ResourceManager's `/proxy/{app}/`): `root`
+    /// is the way from this page back to the daemon's root (`../../`, or `/` when there is
+    /// no prefix), and the navigation's paths are written under it.
+    pub fn page_under(&self, root: &str, title: &str, active: &str, content: Markup) -> Response {
+        let under_root = |path: &str| format!("{root}{}", path.trim_start_matches('/'));
         let state = (self.state)();
         let markup = html! {
             (DOCTYPE)
@@ -67,7 +76,7 @@ impl Shell {
                 }
                 body {
                     header.top {
-                        a.brand href="/" { "Tusk " span.service { (self.service) } }
+                        a.brand href=(root) { "Tusk " span.service { (self.service) } }
                         span.state data-state=(state.to_ascii_lowercase()) { (state) }
                         span.meta {
                             "v" (env!("CARGO_PKG_VERSION"))
@@ -78,9 +87,9 @@ impl Shell {
                     nav.main aria-label="Main" {
                         @for (path, label) in self.nav {
                             @if *path == active {
-                                a.current href=(path) aria-current="page" { (label) }
+                                a.current href=(under_root(path)) aria-current="page" { (label) }
                             } @else {
-                                a href=(path) { (label) }
+                                a href=(under_root(path)) { (label) }
                             }
                         }
                     }

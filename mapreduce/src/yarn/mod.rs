@@ -13,6 +13,7 @@ mod child;
 pub mod history;
 pub mod historyserver;
 pub mod jobclient;
+mod jobpages;
 mod shuffle_source;
 pub mod staging;
 mod umbilical;

@@ -2,9 +2,9 @@
 //! ([`service`]), heartbeats the ResourceManager with the asks the job
 //! state ([`job`]) makes, starts granted containers on their NodeManagers,
 //! and at the end commits (or aborts) the output, writes job history and
-//! unregisters with the final status. Its web port ([`rest`]) is the
-//! tracking URL it registers; at the end it names the history server's
-//! job page instead.
+//! unregisters with the final status. Its web port ([`rest`]: REST API and
+//! pages) is the tracking URL it registers; at the end it names the history
+//! server's job page instead.
 
 mod job;
 mod rest;
@@ -37,8 +37,8 @@ use crate::yarn::historyserver::job_page_url;
 use crate::yarn::staging::done_dir;
 use crate::yarn::wire::decode_splits;
 use crate::yarn::{
-    APP_ATTEMPT_ENV, ATTEMPT_ENV, JOB_BINARY, JOB_SPLITS, ROLE_ENV, UMBILICAL_ENV, container_conf,
-    history, host_of, job_committer, job_id_of,
+    APP_ATTEMPT_ENV, ATTEMPT_ENV, JOB_BINARY, JOB_CONF, JOB_SPLITS, ROLE_ENV, UMBILICAL_ENV,
+    container_conf, history, host_of, job_committer, job_id_of,
 };
 pub(crate) use job::{AmSettings, AttemptSnapshot, JobSnapshot, JobState, Outcome, TaskSnapshot};
 pub(crate) use rest::documents;
@@ -160,13 +160,29 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
         &nodes,
     );
     let done = done_dir(&conf)?;
+    let start_time = common::time::now_millis();
     let shared = Arc::new(Shared {
         state: Mutex::new(state),
         wake: Notify::new(),
         job_name: conf.get_string(keys::MAPREDUCE_JOB_NAME)?,
         user: user.clone(),
         queue: conf.get_string(keys::MAPREDUCE_JOB_QUEUENAME)?,
-        start_time: common::time::now_millis(),
+        start_time,
+        am_attempt: am_attempt_history(&container, &host, start_time),
+        conf: conf
+            .properties()
+            .map(|property| proto::mapreduce::ConfProperty {
+                name: property.key,
+                value: property.value,
+                source: property.source,
+            })
+            .collect(),
+        conf_path: format!(
+            "{}/{JOB_CONF}",
+            conf.get(JOB_DIR_KEY)
+                .unwrap_or_default()
+                .trim_end_matches('/')
+        ),
     });
     let (address, server) = runtime.block_on(serve(&host, shared.clone()))?;
     let (web_address, web_server) = runtime.block_on(rest::serve(&host, shared.clone()))?;
@@ -198,20 +214,11 @@ fn run_job(runtime: &Runtime) -> Result<(), Error> {
             report.state = "FAILED".to_string();
             report.diagnostics = why.clone();
         }
-        let am_attempt = am_attempt_history(&container, &host, shared.start_time);
-        let conf_properties = conf
-            .properties()
-            .map(|property| proto::mapreduce::ConfProperty {
-                name: property.key,
-                value: property.value,
-                source: property.source,
-            })
-            .collect();
         let snapshot = shared.lock().snapshot(now);
         report.history = Some(history::details(
             &snapshot,
-            vec![am_attempt],
-            conf_properties,
+            vec![shared.am_attempt.clone()],
+            shared.conf.clone(),
         ));
         report
     };

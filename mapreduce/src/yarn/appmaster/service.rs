@@ -25,6 +25,12 @@ pub(crate) struct Shared {
     pub user: String,
     pub queue: String,
     pub start_time: i64,
+    /// This AM attempt, as the job history records it.
+    pub am_attempt: pb::AmAttemptHistory,
+    /// The job's configuration, as its pages and the job history show it.
+    pub conf: Vec<pb::ConfProperty>,
+    /// Where that configuration was read from (the staged `job.xml`).
+    pub conf_path: String,
 }
 
 impl Shared {
@@ -32,16 +38,20 @@ impl Shared {
         self.state.lock().expect("job state lock")
     }
 
+    /// Hadoop's JobState name of the job now.
+    pub fn state_name(&self) -> &'static str {
+        job_state_name(self.lock().outcome())
+    }
+
     /// The job's report as clients see it.
     pub fn report(&self, finish_time: i64) -> pb::JobReport {
         let state = self.lock();
         let (map_progress, reduce_progress) = state.progress();
         let (finished_maps, finished_reduces) = state.finished();
-        let (state_name, diagnostics) = match state.outcome() {
-            None => ("RUNNING", String::new()),
-            Some(Outcome::Succeeded) => ("SUCCEEDED", String::new()),
-            Some(Outcome::Failed(why)) => ("FAILED", why.clone()),
-            Some(Outcome::Killed(why)) => ("KILLED", why.clone()),
+        let state_name = job_state_name(state.outcome());
+        let diagnostics = match state.outcome() {
+            None | Some(Outcome::Succeeded) => String::new(),
+            Some(Outcome::Failed(why) | Outcome::Killed(why)) => why.clone(),
         };
         pb::JobReport {
             job_id: state.job_id.clone(),
@@ -62,6 +72,16 @@ impl Shared {
             attempt_failures: state.attempt_failures(),
             history: None,
         }
+    }
+}
+
+/// Hadoop's JobState name of a job with `outcome` (none yet: running).
+fn job_state_name(outcome: Option<&Outcome>) -> &'static str {
+    match outcome {
+        None => "RUNNING",
+        Some(Outcome::Succeeded) => "SUCCEEDED",
+        Some(Outcome::Failed(_)) => "FAILED",
+        Some(Outcome::Killed(_)) => "KILLED",
     }
 }
 

@@ -1,7 +1,9 @@
 //! Hadoop's MapReduce web-service documents (JobInfo, JobCounterInfo,
 //! TaskInfo, TaskAttemptInfo, their counters) built from a job report and a
 //! [`JobSnapshot`]: the AM's REST API renders them from the running job,
-//! the history server's from the job history, so both name fields alike.
+//! the history server's from the job history, so both name fields alike;
+//! the job pages ([`crate::yarn::jobpages`]) show the same tallies, averages
+//! and counter rows.
 //! Pure: no locks, no I/O.
 
 use common::rest::{RestError, param};
@@ -34,22 +36,29 @@ fn type_name(kind: TaskType) -> &'static str {
 
 /// Tasks and attempts of one kind counted as Hadoop's JobInfo does.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Tally {
-    pending: usize,
-    running: usize,
-    new_attempts: usize,
-    running_attempts: usize,
-    failed_attempts: usize,
-    killed_attempts: usize,
-    successful_attempts: usize,
+pub(crate) struct Tally {
+    pub pending: usize,
+    pub running: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub killed: usize,
+    pub new_attempts: usize,
+    pub running_attempts: usize,
+    pub failed_attempts: usize,
+    pub killed_attempts: usize,
+    pub successful_attempts: usize,
 }
 
-fn tally(tasks: &[TaskSnapshot]) -> Tally {
+/// The tasks of one kind and their attempts, counted by state.
+pub(crate) fn tally(tasks: &[TaskSnapshot]) -> Tally {
     let mut tally = Tally::default();
     for task in tasks {
         match task.state {
             "NEW" | "SCHEDULED" => tally.pending += 1,
             "RUNNING" => tally.running += 1,
+            "SUCCEEDED" => tally.succeeded += 1,
+            "FAILED" => tally.failed += 1,
+            "KILLED" => tally.killed += 1,
             _ => {}
         }
         for attempt in &task.attempts {
@@ -107,7 +116,7 @@ pub fn job_info(report: &pb::JobReport, snapshot: &JobSnapshot, now: i64) -> Val
 }
 
 /// Mean elapsed time of the successful attempts of `tasks`, 0 without any.
-fn average_successful_time(tasks: &[TaskSnapshot]) -> i64 {
+pub(crate) fn average_successful_time(tasks: &[TaskSnapshot]) -> i64 {
     let times: Vec<i64> = tasks
         .iter()
         .flat_map(|task| &task.attempts)
@@ -170,7 +179,7 @@ pub fn history_job_summary(report: &pb::JobReport) -> Value {
 }
 
 /// Groups in first-use order, each with its counters' names.
-fn groups(counters: &Counters) -> Vec<(&str, Vec<(&str, u64)>)> {
+pub(crate) fn groups(counters: &Counters) -> Vec<(&str, Vec<(&str, u64)>)> {
     let mut groups: Vec<(&str, Vec<(&str, u64)>)> = Vec::new();
     for (group, name, value) in counters.iter() {
         match groups.iter_mut().find(|(known, _)| *known == group) {
@@ -181,26 +190,54 @@ fn groups(counters: &Counters) -> Vec<(&str, Vec<(&str, u64)>)> {
     groups
 }
 
-/// Hadoop's JobCounterInfo: each counter's total, map and reduce values.
-pub fn job_counters(job_id: &str, snapshot: &JobSnapshot) -> Value {
+/// One counter of a job: its total, and its values in the maps and in the reduces.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct JobCounter {
+    pub name: String,
+    pub total: u64,
+    pub map: u64,
+    pub reduce: u64,
+}
+
+/// The job's counters by group, in first-use order: the rows of Hadoop's JobCounterInfo.
+pub(crate) fn job_counter_groups(snapshot: &JobSnapshot) -> Vec<(String, Vec<JobCounter>)> {
     let map = snapshot.counters_of(TaskType::Map);
     let reduce = snapshot.counters_of(TaskType::Reduce);
     let mut total = snapshot.job_counters.clone();
     total.merge(&map);
     total.merge(&reduce);
-    let groups: Vec<Value> = groups(&total)
+    groups(&total)
         .into_iter()
         .map(|(group, names)| {
-            let counters: Vec<Value> = names
+            // Job counters belong to the job, not to a task kind.
+            let of_tasks = group != JOB_GROUP;
+            let counters = names
                 .into_iter()
-                .map(|(name, value)| {
-                    // Job counters belong to the job, not to a task kind.
-                    let of_tasks = group != JOB_GROUP;
+                .map(|(name, value)| JobCounter {
+                    name: name.to_string(),
+                    total: value,
+                    map: if of_tasks { map.get(group, name) } else { 0 },
+                    reduce: if of_tasks { reduce.get(group, name) } else { 0 },
+                })
+                .collect();
+            (group.to_string(), counters)
+        })
+        .collect()
+}
+
+/// Hadoop's JobCounterInfo: each counter's total, map and reduce values.
+pub fn job_counters(job_id: &str, snapshot: &JobSnapshot) -> Value {
+    let groups: Vec<Value> = job_counter_groups(snapshot)
+        .into_iter()
+        .map(|(group, counters)| {
+            let counters: Vec<Value> = counters
+                .into_iter()
+                .map(|counter| {
                     json!({
-                        "name": name,
-                        "totalCounterValue": value,
-                        "mapCounterValue": if of_tasks { map.get(group, name) } else { 0 },
-                        "reduceCounterValue": if of_tasks { reduce.get(group, name) } else { 0 },
+                        "name": counter.name,
+                        "totalCounterValue": counter.total,
+                        "mapCounterValue": counter.map,
+                        "reduceCounterValue": counter.reduce,
                     })
                 })
                 .collect();
@@ -208,6 +245,48 @@ pub fn job_counters(job_id: &str, snapshot: &JobSnapshot) -> Value {
         })
         .collect();
     json!({"jobCounters": {"id": job_id, "counterGroup": groups}})
+}
+
+/// Hadoop's ConfInfo: the job's configuration file `path` and its `properties`.
+pub fn conf_info(path: &str, properties: &[pb::ConfProperty]) -> Value {
+    let properties: Vec<Value> = properties
+        .iter()
+        .map(|property| {
+            json!({
+                "name": property.name,
+                "value": property.value,
+                "source": [property.source],
+            })
+        })
+        .collect();
+    json!({"conf": {"path": path, "property": properties}})
+}
+
+/// The NodeManager's page of a container's logs (Hadoop's `containerlogs` link).
+pub fn container_logs_url(node_http_address: &str, container_id: &str, user: &str) -> String {
+    format!("http://{node_http_address}/node/containerlogs/{container_id}/{user}")
+}
+
+/// Hadoop's AMAttemptsInfo: the job's MRAppMaster attempts, run by `user`.
+pub fn am_attempts_info(attempts: &[pb::AmAttemptHistory], user: &str) -> Value {
+    let attempts: Vec<Value> = attempts
+        .iter()
+        .map(|attempt| {
+            json!({
+                "id": attempt.id,
+                "nodeId": attempt.node_id,
+                "nodeHttpAddress": attempt.node_http_address,
+                "containerId": attempt.container_id,
+                "startTime": attempt.start_time,
+                "logsLink": container_logs_url(
+                    &attempt.node_http_address,
+                    &attempt.container_id,
+                    user,
+                ),
+            })
+        })
+        .collect();
+    json!({"jobAttempts": {"jobAttempt": attempts}})
 }
 
 /// `{root: {id, group_key: [{counterGroupName, counter: [{name, value}]}]}}`,

@@ -1,10 +1,12 @@
 //! Hadoop's MapReduce ApplicationMaster REST API (`/ws/v1/mapreduce`) on
-//! the AM's own HTTP port: info, the job, its counters, tasks (`type=m|r`),
-//! their attempts and counters. The AM registers this port's URL as its
+//! the AM's own HTTP port: info, the job, its counters, configuration and
+//! AM attempts, tasks (`type=m|r`), their attempts and counters; and the
+//! job's web pages ([`pages`]). The AM registers this port's URL as its
 //! tracking URL, so the ResourceManager's web proxy leads here. Answers
 //! render through [`common::rest`] (JSON, or XML on request).
 
 pub(crate) mod documents;
+mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +51,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/ws/v1/mapreduce/jobs", get(jobs))
         .route(JOB, get(job))
         .route(&format!("{JOB}/counters"), get(job_counters))
+        .route(&format!("{JOB}/conf"), get(job_conf))
+        .route(&format!("{JOB}/jobattempts"), get(job_attempts))
         .route(&format!("{JOB}/tasks"), get(tasks))
         .route(&format!("{JOB}/tasks/{{task}}"), get(task))
         .route(
@@ -64,7 +68,9 @@ fn router(shared: Arc<Shared>) -> Router {
             &format!("{JOB}/tasks/{{task}}/attempts/{{attempt}}/counters"),
             get(attempt_counters),
         )
-        .with_state(shared)
+        .with_state(shared.clone())
+        .merge(pages::routes(shared))
+        .merge(common::webui::routes())
 }
 
 /// The job as it is now: its report, its tasks, and the time they were read.
@@ -150,6 +156,32 @@ async fn job_counters(
     let now = now(&shared);
     let result =
         check_job(&now, &job).and_then(|()| ok(documents::job_counters(&job, &now.snapshot)));
+    respond(&headers, result)
+}
+
+async fn job_conf(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = check_job(&now, &job)
+        .and_then(|()| ok(documents::conf_info(&shared.conf_path, &shared.conf)));
+    respond(&headers, result)
+}
+
+async fn job_attempts(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+) -> Response<String> {
+    let now = now(&shared);
+    let result = check_job(&now, &job).and_then(|()| {
+        ok(documents::am_attempts_info(
+            std::slice::from_ref(&shared.am_attempt),
+            &shared.user,
+        ))
+    });
     respond(&headers, result)
 }
 

@@ -10,7 +10,8 @@
 //!   `/jobattempts`;
 //! - `.../jobs/{jobid}/tasks[?type=m|r]`, `/tasks/{task}`, its `counters`,
 //!   `attempts`, `attempts/{attempt}` and that attempt's `counters`;
-//! - `/jobhistory/job/{jobid}`: the job's page, which finished MapReduce
+//! - the web UI ([`pages`]): `/jobhistory` lists the jobs, and
+//!   `/jobhistory/job/{jobid}` is the job's page, which finished MapReduce
 //!   applications name as their final tracking URL.
 //!
 //! The done dir is read at every request, so jobs appear as soon as their
@@ -18,17 +19,20 @@
 //! [`common::rest`] (JSON, or XML on request) from the same document
 //! builders as the AM's REST API ([`crate::yarn::appmaster::documents`]).
 
+mod pages;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use client::DfsClient;
 use common::Configuration;
 use common::rest::{RestError, RestErrorKind, RestResult, ok, param, respond};
+use common::webui::Shell;
 use proto::mapreduce as pb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -47,9 +51,10 @@ type Params = Query<Vec<(String, String)>>;
 pub const WEBAPP_ADDRESS_KEY: &str = common::conf::keys::MAPREDUCE_JOBHISTORY_WEBAPP_ADDRESS;
 /// The history server's own pages, for the 404 page of [`common::http`].
 const PAGES: &[(&str, &str)] = &[
+    ("/jobhistory", "the finished jobs"),
+    ("/jobhistory/job/<job id>", "a finished job's page"),
     ("/ws/v1/history/info", "about the server"),
     ("/ws/v1/history/mapreduce/jobs", "finished jobs"),
-    ("/jobhistory/job/<job id>", "a finished job's page"),
 ];
 /// What a job's history file name ends with.
 const HISTORY_SUFFIX: &str = ".jhist";
@@ -58,6 +63,8 @@ struct Shared {
     dfs: DfsClient,
     done_dir: String,
     started_on: i64,
+    /// The frame of the web UI's pages.
+    shell: Shell,
 }
 
 /// A running history server.
@@ -83,6 +90,7 @@ impl HistoryServer {
             dfs: DfsClient::from_conf(conf)?,
             done_dir: done_dir(conf)?,
             started_on: common::time::now_millis(),
+            shell: Shell::new("JobHistoryServer", pages::NAV),
         });
         const JOB: &str = "/ws/v1/history/mapreduce/jobs/{job}";
         const TASK: &str = "/ws/v1/history/mapreduce/jobs/{job}/tasks/{task}";
@@ -103,8 +111,8 @@ impl HistoryServer {
                 &format!("{TASK}/attempts/{{attempt}}/counters"),
                 get(attempt_counters),
             )
-            .route("/jobhistory/job/{job}", get(job_page))
             .with_state(shared.clone())
+            .merge(pages::routes(shared.clone()))
             .merge(common::http::routes(
                 common::http::DaemonHttp::new("JobHistoryServer", conf).pages(PAGES),
             ));
@@ -293,20 +301,8 @@ async fn job_conf(
     Path(job): Path<String>,
 ) -> Response<String> {
     let result = one_job(&shared, &job).await.and_then(|report| {
-        let properties: Vec<Value> = report
-            .history
-            .iter()
-            .flat_map(|history| &history.conf)
-            .map(|property| {
-                json!({
-                    "name": property.name,
-                    "value": property.value,
-                    "source": [property.source],
-                })
-            })
-            .collect();
         let path = history::conf_file(&shared.done_dir, &job);
-        ok(json!({"conf": {"path": path, "property": properties}}))
+        ok(documents::conf_info(&path, history_of(&report).1))
     });
     respond(&headers, result)
 }
@@ -318,27 +314,21 @@ async fn job_attempts(
     Path(job): Path<String>,
 ) -> Response<String> {
     let result = one_job(&shared, &job).await.and_then(|report| {
-        let attempts: Vec<Value> = report
-            .history
-            .iter()
-            .flat_map(|history| &history.am_attempts)
-            .map(|attempt| {
-                json!({
-                    "id": attempt.id,
-                    "nodeId": attempt.node_id,
-                    "nodeHttpAddress": attempt.node_http_address,
-                    "containerId": attempt.container_id,
-                    "startTime": attempt.start_time,
-                    "logsLink": format!(
-                        "http://{}/node/containerlogs/{}/{}",
-                        attempt.node_http_address, attempt.container_id, report.user
-                    ),
-                })
-            })
-            .collect();
-        ok(json!({"jobAttempts": {"jobAttempt": attempts}}))
+        ok(documents::am_attempts_info(
+            history_of(&report).0,
+            &report.user,
+        ))
     });
     respond(&headers, result)
+}
+
+/// The AM attempts and the configuration a job's history records (none in
+/// files written before they were recorded).
+fn history_of(report: &pb::JobReport) -> (&[pb::AmAttemptHistory], &[pb::ConfProperty]) {
+    match &report.history {
+        Some(history) => (&history.am_attempts, &history.conf),
+        None => (&[], &[]),
+    }
 }
 
 async fn tasks(
@@ -411,55 +401,6 @@ async fn attempt_counters(
         ok(documents::attempt_counters(attempt))
     });
     respond(&headers, result)
-}
-
-/// The job's page: its summary as an HTML table.
-async fn job_page(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Path(job_id): Path<String>,
-) -> Response {
-    let report = match one_job(&shared, &job_id).await {
-        Ok(report) => report,
-        Err(error) => return respond(&headers, Err(error)).into_response(),
-    };
-    let rows = [
-        ("Job Name", report.job_name.clone()),
-        ("User Name", report.user.clone()),
-        ("Queue", report.queue.clone()),
-        ("State", report.state.clone()),
-        ("Started", report.start_time.to_string()),
-        ("Finished", report.finish_time.to_string()),
-        (
-            "Maps",
-            format!("{} of {}", report.finished_maps, report.total_maps),
-        ),
-        (
-            "Reduces",
-            format!("{} of {}", report.finished_reduces, report.total_reduces),
-        ),
-        ("Diagnostics", report.diagnostics.clone()),
-    ];
-    let mut table = String::new();
-    for (name, value) in rows {
-        table.push_str(&format!(
-            "<tr><th>{name}</th><td>{}</td></tr>",
-            escape_html(&value)
-        ));
-    }
-    let id = escape_html(&job_id);
-    Html(format!(
-        "<!DOCTYPE html><html><head><title>MapReduce Job {id}</title></head>\
-         <body><h1>MapReduce Job {id}</h1><table>{table}</table></body></html>"
-    ))
-    .into_response()
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
