@@ -1,7 +1,8 @@
 //! The MapReduce web UIs in a real browser: a `pi` job runs on a mini-cluster with YARN
-//! and a JobHistory server. While it runs, the ResourceManager's proxy leads to the AM's
-//! job page, whose progress section refreshes without a reload and whose relative links
-//! keep working under `/proxy/{app}/`; once it is done, the proxy redirects to the
+//! and a JobHistory server, followed from the ResourceManager's application page. While it
+//! runs, the tracking link leads through the ResourceManager's proxy to the AM's job page,
+//! whose progress section refreshes without a reload and whose relative links keep
+//! working under `/proxy/{app}/`; once it is done, the same link leads to the
 //! JobHistory job page, whose jobs list, counters, configuration, tasks and task attempts
 //! show what the job did. A job history record whose name is an HTML tag shows as text,
 //! and the job page fits a phone's width.
@@ -98,11 +99,22 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
     let job_id = app_id.replacen("application_", "job_", 1);
     let browser = Browser::start().await;
 
-    // The tracking URL leads through the proxy to the AM's job page. The RM's
-    // application pages are built elsewhere: the test opens the tracking URL itself.
+    // The ResourceManager's application page links the tracking URL, which leads
+    // through the proxy to the AM's job page.
     let proxied = format!("http://{rm}/proxy/{app_id}/");
     assert_eq!(app["trackingUrl"], proxied.as_str(), "{app}");
-    browser.open(&proxied).await;
+    let rm_app_page = format!("http://{rm}/cluster/app/{app_id}");
+    browser.open(&rm_app_page).await;
+    browser
+        .find(&format!("main a[href=\"{proxied}\"]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    eventually(TIMEOUT, "the tracking link was followed", async || {
+        browser.url().await != rm_app_page
+    })
+    .await;
     assert_eq!(
         browser.url().await,
         format!("{proxied}mapreduce/job/{job_id}")
@@ -177,7 +189,18 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
         get(&rm, &format!("/proxy/{app_id}/")).await.status == 302
     })
     .await;
-    browser.open(&proxied).await;
+    // The same link on the ResourceManager's page now leads to the job's history.
+    browser.open(&rm_app_page).await;
+    browser
+        .find(&format!("main a[href=\"{proxied}\"]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    eventually(TIMEOUT, "the tracking link was followed", async || {
+        browser.url().await != rm_app_page
+    })
+    .await;
     let job_page = format!("http://{history}/jobhistory/job/{job_id}");
     assert_eq!(browser.url().await, job_page);
     assert_eq!(
