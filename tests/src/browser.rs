@@ -92,9 +92,13 @@ impl Browser {
         }
     }
 
-    /// The text of the first element matching `css`, once there is one.
+    /// The text of the first element matching `css`, once there is one (found again when a
+    /// live section replaced it while it was read).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("element text")
+        crate::eventually(PAGE_TIMEOUT, &format!("the text of {css}"), async || {
+            self.find(css).await.text().await.ok()
+        })
+        .await
     }
 
     /// The page's whole visible text.

@@ -17,11 +17,11 @@ pub enum OpCode {
     Close,
     Times,
     Rename,
+    ConcatDelete,
     ReassignLease,
     UpdateBlocks,
     AddBlock,
     Append,
-    ConcatDelete,
 }
 
 impl OpCode {
@@ -36,11 +36,11 @@ impl OpCode {
         OpCode::Close,
         OpCode::Times,
         OpCode::Rename,
+        OpCode::ConcatDelete,
         OpCode::ReassignLease,
         OpCode::UpdateBlocks,
         OpCode::AddBlock,
         OpCode::Append,
-        OpCode::ConcatDelete,
     ];
 
     pub fn name(self) -> &'static str {
