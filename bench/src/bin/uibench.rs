@@ -50,11 +50,13 @@ struct Page {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    common::logging::init("warn");
+    // The simulated nodes refuse the AMs placed on them: each such failure is a warning.
+    common::logging::init("error");
     let args = Args::parse();
     let temp = tempfile::tempdir()?;
     let cluster = MiniCluster::builder()
         .base_dir(temp.path().join("cluster"))
+        .datanodes(3)
         .nodemanagers(1)
         .build()
         .await?;
