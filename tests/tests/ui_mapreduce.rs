@@ -214,6 +214,17 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
     assert_eq!(text(&browser, "tr[data-kind=reduce] td.total").await, "1");
     browser.find("figure.timeline svg rect.map").await;
     browser.find("figure.timeline svg rect.reduce").await;
+    // A bookmark of the AM's counters page now leads to the history server's.
+    let bookmark = get(
+        &rm,
+        &format!("/proxy/{app_id}/mapreduce/jobcounters/{job_id}"),
+    )
+    .await;
+    assert_eq!(bookmark.status, 302);
+    assert_eq!(
+        bookmark.header("location"),
+        Some(format!("http://{history}/jobhistory/jobcounters/{job_id}").as_str())
+    );
     let am_logs = browser
         .find("main table a[href*='/node/containerlogs/container_']")
         .await;

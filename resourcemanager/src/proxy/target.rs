@@ -25,12 +25,28 @@ pub fn route(tracking_url: &str, running: bool, rest: &str, query: Option<&str>)
     if tracking_url.is_empty() || tracking_url == "N/A" {
         return Route::NoTrackingUrl;
     }
-    let target = join(tracking_url, rest, query);
     if running {
-        Route::Forward(target)
-    } else {
-        Route::Redirect(target)
+        return Route::Forward(join(tracking_url, rest, query));
     }
+    match history_path(tracking_url, rest) {
+        Some(path) => Route::Redirect(join(&path, "", query)),
+        None => Route::Redirect(join(tracking_url, rest, query)),
+    }
+}
+
+/// Where an AM page or REST resource of a finished MapReduce job lives on the history
+/// server its final tracking URL (`.../jobhistory/job/<job>`) names: the AM's pages and
+/// the history server's share their names (`/mapreduce/<page>` is `/jobhistory/<page>`,
+/// `/ws/v1/mapreduce/...` is `/ws/v1/history/mapreduce/...`), so a bookmark of a running
+/// job's page keeps working once the job is history.
+fn history_path(tracking_url: &str, rest: &str) -> Option<String> {
+    let (root, _) = tracking_url.split_once("/jobhistory/")?;
+    let rest = rest.trim_start_matches('/');
+    if let Some(page) = rest.strip_prefix("mapreduce/") {
+        return Some(format!("{root}/jobhistory/{page}"));
+    }
+    let api = rest.strip_prefix("ws/v1/mapreduce/")?;
+    Some(format!("{root}/ws/v1/history/mapreduce/{api}"))
 }
 
 /// The tracking URL (`http://` added when it has no scheme) with `rest`
@@ -119,6 +135,21 @@ mod tests {
         assert_eq!(
             route(final_url, false, "/conf", Some("")),
             Route::Redirect(format!("{final_url}/conf"))
+        );
+        assert_eq!(
+            route(final_url, false, "mapreduce/jobcounters/job_1_0001", None),
+            Route::Redirect("http://jhs:19888/jobhistory/jobcounters/job_1_0001".to_string())
+        );
+        assert_eq!(
+            route(
+                final_url,
+                false,
+                "/ws/v1/mapreduce/jobs/job_1_0001/tasks",
+                Some("type=m")
+            ),
+            Route::Redirect(
+                "http://jhs:19888/ws/v1/history/mapreduce/jobs/job_1_0001/tasks?type=m".to_string()
+            )
         );
         assert_eq!(route("", false, "", None), Route::NoTrackingUrl);
         assert_eq!(route("N/A", true, "x", None), Route::NoTrackingUrl);
