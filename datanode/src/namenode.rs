@@ -263,9 +263,11 @@ impl NamenodeLink {
         &self,
         index: usize,
         registration: pb::DatanodeRegistration,
+        storage: pb::StorageReport,
     ) -> Result<pb::RegisterDatanodeResponse, tonic::Status> {
         let request = pb::RegisterDatanodeRequest {
             registration: Some(registration),
+            storage: Some(storage),
         };
         Ok(self
             .rpc(index)

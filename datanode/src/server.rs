@@ -280,15 +280,28 @@ async fn register_with_all(
     }
 }
 
-/// Registers with NameNode `index`, binds the store to its cluster, sends
-/// it a full report.
+/// The store's space, as heartbeats and registrations report it.
+fn storage_report(store: &BlockStore) -> pb::StorageReport {
+    let usage = store.usage();
+    pb::StorageReport {
+        capacity: usage.capacity,
+        dfs_used: usage.dfs_used,
+        remaining: usage.remaining,
+        failed_volumes: usage.failed_volumes,
+    }
+}
+
+/// Registers with NameNode `index` (telling it the store's space), binds the store to its
+/// cluster, sends it a full report.
 async fn register(
     index: usize,
     namenode: &NamenodeLink,
     store: &Arc<BlockStore>,
     registration: &pb::DatanodeRegistration,
 ) -> Result<(), RegisterError> {
-    let response = namenode.register(index, registration.clone()).await?;
+    let response = namenode
+        .register(index, registration.clone(), storage_report(store))
+        .await?;
     let store_for_cluster = store.clone();
     tokio::task::spawn_blocking(move || {
         store_for_cluster.set_cluster(&response.cluster_id, &response.block_pool_id)
@@ -331,13 +344,7 @@ async fn service_loop(
                 }
             }
         }
-        let usage = context.store.usage();
-        let storage = pb::StorageReport {
-            capacity: usage.capacity,
-            dfs_used: usage.dfs_used,
-            remaining: usage.remaining,
-            failed_volumes: usage.failed_volumes,
-        };
+        let storage = storage_report(&context.store);
         let response = match namenode
             .heartbeat(index, storage, context.xceivers.load(Ordering::Relaxed))
             .await

@@ -67,7 +67,9 @@ impl DatanodeProtocol for DatanodeRpc {
         &self,
         request: Request<pb::RegisterDatanodeRequest>,
     ) -> Result<Response<pb::RegisterDatanodeResponse>, Status> {
-        let registration = request.into_inner().registration.required("registration")?;
+        let request = request.into_inner();
+        let storage = request.storage;
+        let registration = request.registration.required("registration")?;
         let info = self.namesystem.storage_info();
         if !registration.cluster_id.is_empty() && registration.cluster_id != info.cluster_id {
             let message = format!(
@@ -91,9 +93,24 @@ impl DatanodeProtocol for DatanodeRpc {
         };
         // A topology script may run: keep it off the async workers.
         let namesystem = self.namesystem.clone();
-        let rack = tokio::task::spawn_blocking(move || namesystem.blocks().register(address))
-            .await
-            .map_err(|error| Status::internal(format!("registration failed: {error}")))?;
+        let rack = tokio::task::spawn_blocking(move || {
+            let uuid = address.uuid.clone();
+            let rack = namesystem.blocks().register(address);
+            if let Some(storage) = storage {
+                namesystem.blocks().report_storage(
+                    &uuid,
+                    StorageReport {
+                        capacity: storage.capacity,
+                        dfs_used: storage.dfs_used,
+                        remaining: storage.remaining,
+                        failed_volumes: storage.failed_volumes,
+                    },
+                );
+            }
+            rack
+        })
+        .await
+        .map_err(|error| Status::internal(format!("registration failed: {error}")))?;
         Ok(Response::new(pb::RegisterDatanodeResponse {
             cluster_id: info.cluster_id.clone(),
             block_pool_id: info.block_pool_id.clone(),

@@ -746,6 +746,7 @@ async fn heartbeat_answers_carry_the_ha_state_and_txid() {
                     http_port: 9864,
                     ..Default::default()
                 }),
+                storage: None,
             })
             .await
             .unwrap();

@@ -1,6 +1,7 @@
 //! Startup safe mode: a NameNode restarted while its DataNodes are down
 //! refuses writes, saying why, until enough blocks are reported; then it
-//! leaves safe mode by itself after the extension.
+//! leaves safe mode by itself after the extension. DataNodes registered again after a
+//! restart count with their space at once.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use client::{CreateOptions, SafeModeAction};
 use common::{ExceptionKind, FsPermission};
 use minicluster::MiniCluster;
-use tusk_tests::{binary, hdfs};
+use tusk_tests::{binary, eventually, hdfs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn safe_mode_holds_writes_until_blocks_are_reported() {
@@ -105,4 +106,44 @@ async fn manual_safe_mode_says_how_to_leave_it() {
     );
     assert!(!client.set_safe_mode(SafeModeAction::Leave).await.unwrap());
     cluster.shutdown().await;
+}
+
+/// After a NameNode restart the DataNodes register again when their next heartbeat is
+/// refused, telling the NameNode their space with the registration: each is placeable
+/// from the moment it is live, not only after its next heartbeat (5 s here), so a write
+/// right after the restart finds room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datanodes_registered_again_after_a_restart_report_their_space_at_once() {
+    let mut cluster = MiniCluster::builder()
+        .datanodes(2)
+        .set("dfs.heartbeat.interval", "5s")
+        .build()
+        .await
+        .unwrap();
+    cluster.restart_namenode().await.unwrap();
+    let client = cluster.client().unwrap();
+    let live = eventually(
+        Duration::from_secs(60),
+        "both DataNodes registered again",
+        async || {
+            let live = client
+                .datanode_report(proto::hdfs::DatanodeReportType::Live)
+                .await
+                .ok()?;
+            (live.len() == 2).then_some(live)
+        },
+    )
+    .await;
+    for node in &live {
+        let storage = node.storage.unwrap_or_default();
+        assert!(storage.capacity > 0 && storage.remaining > 0, "{node:?}");
+    }
+    eventually(Duration::from_secs(30), "safe mode left", async || {
+        !client
+            .set_safe_mode(SafeModeAction::Get)
+            .await
+            .unwrap_or(true)
+    })
+    .await;
+    tusk_tests::write_file(&client, "/after-restart", b"room at once", 2, 1 << 20).await;
 }

@@ -315,7 +315,10 @@ async fn a_job_is_followed_from_its_application_master_to_the_job_history() {
         .click()
         .await
         .unwrap();
-    assert!(browser.url().await.contains("filter=no"));
+    eventually(TIMEOUT, "the filtered jobs list", async || {
+        browser.url().await.contains("filter=no")
+    })
+    .await;
     assert_eq!(text(&browser, ".pager .count").await, "No entries");
 
     // A phone's width: the job page scrolls inside its tables, never sideways as a whole.

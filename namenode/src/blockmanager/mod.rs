@@ -237,6 +237,20 @@ impl BlockManager {
 
     /// Records a heartbeat and hands out the node's queued commands. An
     /// unknown node is told to register again.
+    /// Records the space a node reports outside a heartbeat (with its registration), so
+    /// placement counts it before the node's first heartbeat.
+    pub fn report_storage(&self, uuid: &DatanodeUuid, storage: StorageReport) {
+        let mut state = self.lock();
+        let Some(&index) = state.node_by_uuid.get(uuid) else {
+            return;
+        };
+        let node = &mut state.nodes[index];
+        node.capacity = storage.capacity;
+        node.dfs_used = storage.dfs_used;
+        node.remaining = storage.remaining;
+        node.failed_volumes = storage.failed_volumes;
+    }
+
     pub fn heartbeat(
         &self,
         uuid: &DatanodeUuid,
