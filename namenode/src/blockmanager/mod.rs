@@ -235,8 +235,6 @@ impl BlockManager {
         rack
     }
 
-    /// Records a heartbeat and hands out the node's queued commands. An
-    /// unknown node is told to register again.
     /// Records the space a node reports outside a heartbeat (with its registration), so
     /// placement counts it before the node's first heartbeat.
     pub fn report_storage(&self, uuid: &DatanodeUuid, storage: StorageReport) {
@@ -251,6 +249,8 @@ impl BlockManager {
         node.failed_volumes = storage.failed_volumes;
     }
 
+    /// Records a heartbeat and hands out the node's queued commands. An
+    /// unknown node is told to register again.
     pub fn heartbeat(
         &self,
         uuid: &DatanodeUuid,
