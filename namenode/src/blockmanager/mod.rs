@@ -399,6 +399,12 @@ impl BlockManager {
             state.nodes[node].invalidate.push(block);
             return;
         };
+        if state.standby && block.generation_stamp > info.generation_stamp {
+            // From the future (Hadoop's `isGenStampInFuture`): the edit that gave the block
+            // this generation stamp (an append, a pipeline recovery) is not tailed yet.
+            state.queued_reports.push((node, replica));
+            return;
+        }
         if !replica.finalized {
             // A replica being written: it is part of the block's pipeline,
             // which lease recovery needs after a NameNode restart.

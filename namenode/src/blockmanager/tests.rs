@@ -323,6 +323,33 @@ fn a_standby_queues_replicas_of_blocks_it_has_not_tailed_and_sends_no_commands()
 }
 
 #[test]
+fn a_standby_queues_a_replica_whose_generation_stamp_it_has_not_tailed() {
+    let manager = manager();
+    manager.set_standby(true);
+    let nodes = add_nodes(&manager, 1);
+    manager.sync_file_blocks(&[block(8)], 1, false);
+    // An append reopened the block with a new generation stamp and a new length; the
+    // replica's report overtakes the edit.
+    let appended = Block {
+        generation_stamp: GenerationStamp(block(8).generation_stamp.0 + 1),
+        num_bytes: block(8).num_bytes + 500,
+        ..block(8)
+    };
+    manager.block_received(&nodes[0], appended, true).unwrap();
+    assert_eq!(
+        manager.stats().corrupt_blocks,
+        0,
+        "not corrupt: from the future"
+    );
+    assert!(manager.locations(BlockId(8), "x").locations.is_empty());
+
+    manager.sync_file_blocks(&[appended], 1, true);
+    assert_eq!(manager.process_queued_reports(), 0);
+    assert_eq!(manager.locations(BlockId(8), "x").locations.len(), 1);
+    assert_eq!(manager.stats().corrupt_blocks, 0);
+}
+
+#[test]
 fn a_new_active_postpones_excess_deletions_until_every_holder_reported() {
     let manager = manager();
     manager.set_standby(true);
