@@ -13,6 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/yarn_records.proto",
         "protos/yarn_protocols.proto",
         "protos/mapreduce_protocols.proto",
+        "protos/hadoop/security.proto",
+        "protos/hadoop/hdfs.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -22,6 +22,19 @@ pub mod mapreduce {
     tonic::include_proto!("tusk.mapreduce");
 }
 
+/// Hadoop's own wire messages, for Hadoop's clients: its IPC and
+/// DataTransferProtocol, beside Tusk's gRPC and data transfer.
+pub mod hadoop {
+    /// hadoop-common's messages (tokens).
+    pub mod common {
+        tonic::include_proto!("hadoop.common");
+    }
+    /// HDFS's messages (ClientNamenodeProtocol, DataTransferProtocol).
+    pub mod hdfs {
+        tonic::include_proto!("hadoop.hdfs");
+    }
+}
+
 /// Metadata key carrying the Hadoop exception class of a failed call.
 pub const EXCEPTION_METADATA: &str = "x-tusk-exception";
 /// Metadata key carrying the caller's user name (simple authentication).
