@@ -56,6 +56,7 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
         diagnostics: app.diagnostics.clone(),
         start_time: app.start_time,
         finish_time: app.finish_time,
+        launch_time: app.launch_time,
         am_host: attempt
             .map(|a| a.host.clone())
             .filter(|host| !host.is_empty())

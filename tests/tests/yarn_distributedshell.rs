@@ -87,7 +87,7 @@ async fn four_containers_over_two_nodemanagers_succeed_and_log() {
     assert_eq!(code, 0);
     assert!(
         out.starts_with(
-            "Total number of applications (application-types: [] and states: [FINISHED]):1"
+            "Total number of applications (application-types: [], states: [FINISHED] and tags: []):1"
         ),
         "{out}"
     );

@@ -294,6 +294,22 @@ async fn the_cluster_api_answers_as_hadoops() {
         )),
         "{out}"
     );
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|line| line.strip_prefix(&format!("\t{name} : ")))
+            .unwrap_or_else(|| panic!("no {name} line: {out}"))
+            .to_string()
+    };
+    let started: i64 = field("Start-Time").parse().unwrap();
+    let launched: i64 = field("Launch-Time").parse().unwrap();
+    assert!(launched >= started && started > 0, "{out}");
+    assert_eq!(field("RPC Port"), "-1", "a shell AM has no RPC port: {out}");
+    assert!(
+        out.ends_with(
+            "\tTimeoutType : LIFETIME\tExpiryTime : UNLIMITED\tRemainingTime : -1seconds\n\n"
+        ),
+        "{out}"
+    );
 
     let attempts = get_ok(&rm, &format!("/ws/v1/cluster/apps/{done_id}/appattempts"));
     let attempt = &attempts["appAttempts"]["appAttempt"][0];

@@ -1,4 +1,4 @@
-//! `yarn application -list [-appStates S] [-appTypes T] | -status ID | -kill ID`
+//! `yarn application -list [-appStates S] [-appTypes T] [-appTags T] | -status ID | -kill ID`
 //! with Hadoop's ApplicationCLI output.
 
 use std::io::Write;
@@ -12,6 +12,8 @@ use super::{final_status_name, parse_state, state_name};
 const USAGE: &str = "usage: application
  -appStates <States>   Works with -list to filter applications based on
                        input comma-separated list of application states.
+ -appTags <Tags>       Works with -list to filter applications based on
+                       input comma-separated list of application tags.
  -appTypes <Types>     Works with -list to filter applications based on
                        input comma-separated list of application types.
  -kill <Application ID>  Kills the application.
@@ -28,6 +30,7 @@ pub async fn run(
     let client = or_exit!(YarnClient::from_conf(conf), err, "");
     let mut states: Vec<String> = Vec::new();
     let mut types: Vec<String> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
     let mut action = None;
     let mut index = 0;
     while index < args.len() {
@@ -40,6 +43,10 @@ pub async fn run(
             }
             ("-appTypes", Some(value)) => {
                 types.extend(value.split(',').map(|s| s.trim().to_string()));
+                index += 1;
+            }
+            ("-appTags", Some(value)) => {
+                tags.extend(value.split(',').map(|s| s.trim().to_string()));
                 index += 1;
             }
             ("-status", Some(id)) => {
@@ -58,7 +65,7 @@ pub async fn run(
         index += 1;
     }
     let result = match action {
-        Some(("list", _)) => list(&client, &states, &types, out, err).await,
+        Some(("list", _)) => list(&client, &states, &types, &tags, out, err).await,
         Some(("status", id)) => status(&client, &id, out).await,
         Some(("kill", id)) => kill(&client, &id, out).await,
         _ => {
@@ -79,6 +86,7 @@ async fn list(
     client: &YarnClient,
     states: &[String],
     types: &[String],
+    tags: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
@@ -109,10 +117,14 @@ async fn list(
         application_types: types.to_vec(),
         ..Default::default()
     };
-    let apps = client
+    let mut apps = client
         .applications(filter)
         .await
         .map_err(|e| e.to_string())?;
+    // As Hadoop's RM filters: an application with any of the tags.
+    if !tags.is_empty() {
+        apps.retain(|app| app.application_tags.iter().any(|tag| tags.contains(tag)));
+    }
     let state_list = if all {
         "NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED".to_string()
     } else {
@@ -124,8 +136,9 @@ async fn list(
     };
     writeln!(
         out,
-        "Total number of applications (application-types: [{}] and states: [{state_list}]):{}",
+        "Total number of applications (application-types: [{}], states: [{state_list}] and tags: [{}]):{}",
         types.join(", "),
+        tags.join(", "),
         apps.len()
     )
     .map_err(|e| e.to_string())?;
@@ -172,34 +185,43 @@ async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i3
         .application_report(id)
         .await
         .map_err(|e| e.to_string())?;
+    let rpc_port = if app.rpc_port > 0 { app.rpc_port } else { -1 };
+    // Hadoop's RM gives every application a LIFETIME timeout, unlimited
+    // unless one is set; the last line ends with an empty one.
     let text = format!(
         "Application Report : \n\
          \tApplication-Id : {}\n\
          \tApplication-Name : {}\n\
          \tApplication-Type : {}\n\
+         \tApplication Tags : {}\n\
          \tUser : {}\n\
          \tQueue : {}\n\
          \tApplication Priority : 0\n\
          \tStart-Time : {}\n\
+         \tLaunch-Time : {}\n\
          \tFinish-Time : {}\n\
          \tProgress : {}%\n\
          \tState : {}\n\
          \tFinal-State : {}\n\
          \tTracking-URL : {}\n\
-         \tRPC Port : -1\n\
+         \tRPC Port : {rpc_port}\n\
          \tAM Host : {}\n\
          \tAggregate Resource Allocation : {} MB-seconds, {} vcore-seconds\n\
+         \tAggregate Resource Preempted : 0 MB-seconds, 0 vcore-seconds\n\
          \tLog Aggregation Status : {}\n\
          \tDiagnostics : {}\n\
          \tUnmanaged Application : false\n\
          \tApplication Node Label Expression : <Not set>\n\
-         \tAM container Node Label Expression : <DEFAULT_PARTITION>\n",
+         \tAM container Node Label Expression : <DEFAULT_PARTITION>\n\
+         \tTimeoutType : LIFETIME\tExpiryTime : UNLIMITED\tRemainingTime : -1seconds\n\n",
         app.application_id,
         app.name,
         app.application_type,
+        app.application_tags.join(","),
         app.user,
         app.queue,
         app.start_time,
+        app.launch_time,
         app.finish_time,
         (app.progress * 100.0).round() as i64,
         state_name(app.state),
