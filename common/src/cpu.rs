@@ -50,7 +50,8 @@ impl CpuSnapshot {
     }
 }
 
-fn process_cpu_time() -> Option<Duration> {
+/// The CPU time (user + system) this process has used so far.
+pub fn process_cpu_time() -> Option<Duration> {
     // SAFETY: getrusage fills a zeroed struct we own.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {

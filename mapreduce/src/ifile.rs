@@ -215,6 +215,8 @@ impl<R: Read> Read for CrcReader<R> {
 pub struct FileSegment {
     input: BufReader<CrcReader<Take<File>>>,
     name: String,
+    /// The segment's length in the file, checksum included.
+    length: u64,
     key: Vec<u8>,
     value: Vec<u8>,
     done: bool,
@@ -239,6 +241,7 @@ impl FileSegment {
         Ok(Self {
             input: BufReader::with_capacity(IO_BUFFER, data),
             name: format!("{} segment at {}", path.display(), entry.offset),
+            length: entry.length,
             key: Vec::new(),
             value: Vec::new(),
             done: false,
@@ -277,6 +280,10 @@ impl RecordSource for FileSegment {
 
     fn value(&self) -> &[u8] {
         &self.value
+    }
+
+    fn local_file_bytes(&self) -> u64 {
+        self.length
     }
 }
 

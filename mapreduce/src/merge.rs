@@ -103,6 +103,20 @@ pub struct MergeStats {
     pub passes: u64,
     /// Records written by them (part of SPILLED_RECORDS).
     pub records_written: u64,
+    /// Bytes of local files read and written (FILE_BYTES_READ and
+    /// FILE_BYTES_WRITTEN), by merges and by whoever records its own I/O.
+    pub local_bytes_read: u64,
+    pub local_bytes_written: u64,
+}
+
+impl MergeStats {
+    /// Counts the local file bytes `sources` will be read for.
+    pub fn reading(&mut self, sources: &[Box<dyn RecordSource>]) {
+        self.local_bytes_read += sources
+            .iter()
+            .map(|source| source.local_file_bytes())
+            .sum::<u64>();
+    }
 }
 
 /// How many segments the next pass merges (Hadoop's Merger.getPassFactor:
@@ -129,9 +143,11 @@ pub fn merge_to_factor(
     while segments.len() > factor {
         let take = pass_factor(factor, stats.passes, segments.len());
         let inputs: Vec<_> = segments.drain(..take).collect();
+        stats.reading(&inputs);
         let path = dir.join(format!("{name}.merged{}", stats.passes));
         let entry = merge_into_file(inputs, order, &path)?;
         stats.records_written += entry.records;
+        stats.local_bytes_written += entry.length;
         stats.passes += 1;
         segments.push(Box::new(FileSegment::open(&path, entry)?));
     }

@@ -12,6 +12,10 @@ pub trait RecordSource: Send {
     fn key(&self) -> &[u8];
     /// The current record's serialized value.
     fn value(&self) -> &[u8];
+    /// The bytes of local files this source reads in all (the FILE counters).
+    fn local_file_bytes(&self) -> u64 {
+        0
+    }
 }
 
 impl<T: RecordSource + ?Sized> RecordSource for Box<T> {
@@ -23,5 +27,8 @@ impl<T: RecordSource + ?Sized> RecordSource for Box<T> {
     }
     fn value(&self) -> &[u8] {
         (**self).value()
+    }
+    fn local_file_bytes(&self) -> u64 {
+        (**self).local_file_bytes()
     }
 }

@@ -155,6 +155,66 @@ async fn wordcount_counts_a_tricky_corpus_exactly() {
     assert!(stderr.contains("map 100% reduce 100%"), "{stderr}");
     assert!(stderr.contains("Map input records="), "{stderr}");
     assert!(stderr.contains("Data-local map tasks="), "{stderr}");
+    // Hadoop's counter groups, with what was really read, written and used.
+    let input_bytes = (first.len() + second.len()) as u64;
+    assert!(counter(&stderr, "HDFS: Number of bytes read") >= input_bytes);
+    assert_eq!(
+        counter(&stderr, "Bytes Read"),
+        counter(&stderr, "HDFS: Number of bytes read")
+    );
+    assert_eq!(
+        counter(&stderr, "Bytes Written"),
+        counter(&stderr, "HDFS: Number of bytes written")
+    );
+    assert!(
+        counter(&stderr, "FILE: Number of bytes written")
+            >= counter(&stderr, "Map output materialized bytes")
+    );
+    assert!(
+        counter(&stderr, "FILE: Number of bytes read")
+            <= counter(&stderr, "FILE: Number of bytes written"),
+        "every local file read was written by the job's tasks"
+    );
+    assert!(counter(&stderr, "CPU time spent (ms)") > 0);
+    assert!(counter(&stderr, "Peak Map Physical memory (bytes)") > 0);
+    assert!(counter(&stderr, "Total time spent by all map tasks (ms)") > 0);
+    assert!(
+        counter(
+            &stderr,
+            "Total megabyte-milliseconds taken by all reduce tasks"
+        ) >= counter(&stderr, "Total time spent by all reduce tasks (ms)")
+    );
+    assert_eq!(
+        counter(&stderr, "Shuffled Maps "),
+        counter(&stderr, "Merged Map outputs")
+    );
+    for name in [
+        "BAD_ID",
+        "CONNECTION",
+        "IO_ERROR",
+        "WRONG_LENGTH",
+        "WRONG_MAP",
+        "WRONG_REDUCE",
+    ] {
+        assert_eq!(counter(&stderr, name), 0, "{name}");
+    }
+    let groups: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with('\t') && !line.starts_with("\t\t"))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        groups[..6],
+        [
+            "\tFile System Counters",
+            "\tJob Counters",
+            "\tMap-Reduce Framework",
+            "\tShuffle Errors",
+            "\tFile Input Format Counters",
+            "\tFile Output Format Counters",
+        ],
+        "{stderr}"
+    );
     let splits: usize = stderr
         .split("number of splits:")
         .nth(1)

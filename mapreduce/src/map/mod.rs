@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Error;
 use crate::api::{KeyOrder, RawMapper, RecordSink, ReducerFactory, TaskContext};
-use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::counters::{
+    Counters, FILE_INPUT_FORMAT_GROUP, FILE_OUTPUT_FORMAT_GROUP, FILE_SYSTEM_GROUP,
+};
 use crate::ids::TaskType;
 use crate::ifile::{FileSegment, SegmentFileWriter, write_index};
 use crate::input::{InputSplit, LineOptions, SplitReader};
@@ -78,11 +80,8 @@ pub(crate) fn run_map_attempt(
         counters.increment_task("MAP_OUTPUT_RECORDS", writer.records);
         let written = writer.close()?;
         counters.increment(FILE_SYSTEM_GROUP, "HDFS_BYTES_WRITTEN", written);
-        counters.increment(
-            FILE_SYSTEM_GROUP,
-            "HDFS_BYTES_READ",
-            bytes_read.load(Ordering::Relaxed),
-        );
+        counters.increment(FILE_OUTPUT_FORMAT_GROUP, "BYTES_WRITTEN", written);
+        count_input(&mut counters, bytes_read.load(Ordering::Relaxed));
         counters.merge(&context.counters);
         return Ok(MapResult {
             counters,
@@ -152,16 +151,21 @@ pub(crate) fn run_map_attempt(
         factor: env.settings.sort_factor,
     };
     let output = merge_spills(&spills, &merge, &attempt_dir, &mut context, &mut counters)?;
-    counters.increment(
-        FILE_SYSTEM_GROUP,
-        "HDFS_BYTES_READ",
-        bytes_read.load(Ordering::Relaxed),
-    );
+    count_input(&mut counters, bytes_read.load(Ordering::Relaxed));
     counters.merge(&context.counters);
     Ok(MapResult {
         counters,
         output: Some(output),
     })
+}
+
+/// Counts the bytes a map read of its input, as HDFS bytes and as its
+/// input format's (a split of no file reads none).
+fn count_input(counters: &mut Counters, bytes_read: u64) {
+    counters.increment(FILE_SYSTEM_GROUP, "HDFS_BYTES_READ", bytes_read);
+    if bytes_read > 0 {
+        counters.increment(FILE_INPUT_FORMAT_GROUP, "BYTES_READ", bytes_read);
+    }
 }
 
 /// Feeds every record of `reader` to `mapper`; returns the records read.
@@ -204,6 +208,12 @@ pub(crate) fn merge_spills(
         data: dir.join("file.out"),
         index: dir.join("file.out.index"),
     };
+    let spilled: u64 = spills
+        .iter()
+        .flat_map(|spill| &spill.entries)
+        .map(|entry| entry.length)
+        .sum();
+    counters.increment(FILE_SYSTEM_GROUP, "FILE_BYTES_WRITTEN", spilled);
     if let [only] = spills {
         std::fs::rename(&only.path, &output.data)?;
         write_index(&output.index, &only.entries)?;
@@ -229,6 +239,7 @@ pub(crate) fn merge_spills(
         let name = format!("partition{partition}");
         let segments =
             merge_to_factor(segments, merge.factor, merge.order, dir, &name, &mut stats)?;
+        stats.reading(&segments);
         let mut merger = Merger::new(segments, merge.order.clone());
         match merge.combiner {
             Some(factory) => {
@@ -266,5 +277,11 @@ pub(crate) fn merge_spills(
     counters.increment_task("COMBINE_INPUT_RECORDS", combine_input);
     counters.increment_task("COMBINE_OUTPUT_RECORDS", combine_output);
     counters.increment_task("MAP_OUTPUT_MATERIALIZED_BYTES", length);
+    counters.increment(FILE_SYSTEM_GROUP, "FILE_BYTES_READ", stats.local_bytes_read);
+    counters.increment(
+        FILE_SYSTEM_GROUP,
+        "FILE_BYTES_WRITTEN",
+        length + stats.local_bytes_written,
+    );
     Ok(output)
 }

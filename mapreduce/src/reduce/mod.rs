@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Error;
 use crate::api::TaskContext;
-use crate::counters::{Counters, FILE_SYSTEM_GROUP};
+use crate::counters::{
+    Counters, FILE_OUTPUT_FORMAT_GROUP, FILE_SYSTEM_GROUP, SHUFFLE_ERRORS, SHUFFLE_ERRORS_GROUP,
+};
 use crate::ids::TaskType;
 use crate::ifile::{FileSegment, read_index};
 use crate::map::MapOutputFiles;
@@ -28,8 +30,11 @@ pub struct ShuffledSegments {
     pub bytes: u64,
     /// Map outputs shuffled (SHUFFLED_MAPS).
     pub maps: u64,
-    /// Merges done while fetching (in-memory segments merged to disk).
+    /// Merges done while fetching (in-memory segments merged to disk), and
+    /// the local file bytes the shuffle wrote.
     pub merges: MergeStats,
+    /// Failed fetches, by kind ([`SHUFFLE_ERRORS_GROUP`]).
+    pub failures: Counters,
 }
 
 /// Where a reducer's sorted segments come from.
@@ -58,6 +63,7 @@ impl ShuffleSource for LocalMapOutputs {
             bytes: 0,
             maps: self.outputs.len() as u64,
             merges: MergeStats::default(),
+            failures: Counters::new(),
         };
         for output in &self.outputs {
             let index = read_index(&output.index)?;
@@ -94,6 +100,13 @@ pub(crate) fn run_reduce_attempt(
     let mut counters = Counters::new();
     counters.increment_task("REDUCE_SHUFFLE_BYTES", shuffled.bytes);
     counters.increment_task("SHUFFLED_MAPS", shuffled.maps);
+    let failed: u64 = shuffled.failures.iter().map(|(_, _, count)| count).sum();
+    counters.increment_task("FAILED_SHUFFLE", failed);
+    counters.increment_task("MERGED_MAP_OUTPUTS", shuffled.maps);
+    for name in SHUFFLE_ERRORS {
+        counters.increment(SHUFFLE_ERRORS_GROUP, name, 0);
+    }
+    counters.merge(&shuffled.failures);
     let mut stats = shuffled.merges;
     let order = &env.spec.key_order;
     let segments = merge_to_factor(
@@ -104,6 +117,7 @@ pub(crate) fn run_reduce_attempt(
         "reduce",
         &mut stats,
     )?;
+    stats.reading(&segments);
     let mut merger = Merger::new(segments, order.clone());
     let mut writer = env.create_part(attempt_id, TaskType::Reduce, partition as usize)?;
     let factory = env
@@ -133,7 +147,14 @@ pub(crate) fn run_reduce_attempt(
     counters.increment_task("REDUCE_OUTPUT_RECORDS", output_records);
     counters.increment_task("SPILLED_RECORDS", stats.records_written);
     counters.increment_task("MERGE_PASSES", stats.passes);
+    counters.increment(FILE_SYSTEM_GROUP, "FILE_BYTES_READ", stats.local_bytes_read);
+    counters.increment(
+        FILE_SYSTEM_GROUP,
+        "FILE_BYTES_WRITTEN",
+        stats.local_bytes_written,
+    );
     counters.increment(FILE_SYSTEM_GROUP, "HDFS_BYTES_WRITTEN", written);
+    counters.increment(FILE_OUTPUT_FORMAT_GROUP, "BYTES_WRITTEN", written);
     counters.merge(&context.counters);
     Ok(counters)
 }

@@ -189,6 +189,21 @@ pub enum FetchFailure {
     LocalDisk { path: PathBuf, source: io::Error },
 }
 
+impl FetchFailure {
+    /// The counter of [`crate::counters::SHUFFLE_ERRORS`] this failure
+    /// counts under, as Hadoop's Fetcher sorts its failures.
+    pub fn shuffle_error(&self) -> &'static str {
+        match self {
+            Self::Connect(_) | Self::Timeout { .. } | Self::Status { .. } | Self::Connection(_) => {
+                "CONNECTION"
+            }
+            Self::ShortBody { .. } => "WRONG_LENGTH",
+            Self::Checksum { .. } | Self::LocalDisk { .. } => "IO_ERROR",
+            Self::BadResponse(_) => "BAD_ID",
+        }
+    }
+}
+
 /// Fetches `partition` of the map output at `location`: in memory if it is
 /// at most `limits.max_in_memory` bytes, else into a file under `spill_dir`.
 /// Blocks the calling thread (a reducer's fetcher) until done.

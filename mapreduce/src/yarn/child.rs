@@ -116,7 +116,8 @@ fn run_attempt(
             TaskType::Reduce => run_reduce(&env, index, umbilical, &progress, &total),
         };
         drop(finished);
-        let counters = result?;
+        let mut counters = result?;
+        counters.merge(&process_counters(kind));
         let commits = kind == TaskType::Reduce || env.settings.reduces == 0;
         if commits {
             if !umbilical.can_commit()? {
@@ -129,6 +130,39 @@ fn run_attempt(
         }
         Ok(counters)
     })
+}
+
+/// What this task's process used: its CPU time and memory, now and at its
+/// peak (Hadoop's ResourceCalculatorProcessTree counters; GC time is 0: no
+/// collector runs here).
+fn process_counters(kind: TaskType) -> Counters {
+    let mut counters = Counters::new();
+    let cpu = common::cpu::process_cpu_time().unwrap_or_default();
+    counters.increment_task("GC_TIME_MILLIS", 0);
+    counters.increment_task("CPU_MILLISECONDS", cpu.as_millis() as u64);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kilobytes = |field: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.trim().strip_suffix("kB"))
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    counters.increment_task("PHYSICAL_MEMORY_BYTES", kilobytes("VmRSS:"));
+    counters.increment_task("VIRTUAL_MEMORY_BYTES", kilobytes("VmSize:"));
+    let phase = match kind {
+        TaskType::Map => "MAP",
+        TaskType::Reduce => "REDUCE",
+    };
+    counters.increment_task(
+        &format!("{phase}_PHYSICAL_MEMORY_BYTES_MAX"),
+        kilobytes("VmHWM:"),
+    );
+    counters.increment_task(
+        &format!("{phase}_VIRTUAL_MEMORY_BYTES_MAX"),
+        kilobytes("VmPeak:"),
+    );
+    counters
 }
 
 fn run_map(

@@ -22,6 +22,7 @@ use proto::mapreduce as pb;
 
 use crate::Error;
 use crate::api::KeyOrder;
+use crate::counters::{Counters, SHUFFLE_ERRORS_GROUP};
 use crate::merge::{MergeStats, merge_into_file};
 use crate::reduce::{ShuffleSource, ShuffledSegments};
 use crate::shuffle::{
@@ -103,6 +104,8 @@ struct Fetched {
     bytes: u64,
     merging: Option<(u64, JoinHandle<Result<FetchedSegment, Error>>)>,
     merges: MergeStats,
+    /// Failed fetches by kind (the Shuffle Errors counters).
+    failures: Counters,
 }
 
 struct FetchJob {
@@ -152,6 +155,7 @@ impl ShuffleSource for YarnShuffle {
             bytes: fetched.bytes,
             maps: slots.len() as u64,
             merges: fetched.merges,
+            failures: fetched.failures,
         })
     }
 }
@@ -259,6 +263,7 @@ impl YarnShuffle {
             .join()
             .map_err(|_| Error::Task("the in-memory merge panicked".into()))??;
         fetched.in_memory -= bytes;
+        fetched.merges.local_bytes_written += merged.bytes();
         fetched.merges.passes += 1;
         fetched.merges.records_written += merged.records();
         fetched.segments.push(merged);
@@ -275,8 +280,11 @@ impl YarnShuffle {
         slot.in_flight = false;
         match result {
             Ok(segment) => {
-                if matches!(segment, FetchedSegment::Memory { .. }) {
-                    fetched.in_memory += segment.bytes();
+                match segment {
+                    FetchedSegment::Memory { .. } => fetched.in_memory += segment.bytes(),
+                    FetchedSegment::Disk { .. } => {
+                        fetched.merges.local_bytes_written += segment.bytes();
+                    }
                 }
                 fetched.records += segment.records();
                 fetched.bytes += segment.bytes();
@@ -284,6 +292,9 @@ impl YarnShuffle {
                 slot.fetched = true;
             }
             Err(error) => {
+                fetched
+                    .failures
+                    .increment(SHUFFLE_ERRORS_GROUP, error.failure.shuffle_error(), 1);
                 let reason = error.to_string();
                 tracing::warn!(map = %location.attempt_id, %reason, "fetch failed");
                 self.umbilical

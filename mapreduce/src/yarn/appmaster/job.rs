@@ -50,6 +50,9 @@ pub(crate) struct AmSettings {
     pub reduce_resource: pb::Resource,
     /// Reducers' fetch-failure reports that declare a map's output lost.
     pub fetch_failure_notifications: u32,
+    /// `yarn.scheduler.minimum-allocation-mb`: the size of a "slot" in the
+    /// SLOTS_MILLIS counters.
+    pub slot_memory_mb: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -454,6 +457,7 @@ impl JobState {
             self.speculator.finished(kind, elapsed);
         }
         self.kill_other_attempts(kind, index, number);
+        self.charge_time(kind, index, number);
         if let Some(mut event) = event {
             event.event_id = self.events.len() as i32;
             self.events.push(event);
@@ -462,7 +466,17 @@ impl JobState {
         self.check_done();
     }
 
+    /// Charges an ended attempt's time to the job counters.
+    fn charge_time(&mut self, kind: TaskType, index: usize, number: usize) {
+        let mut charged = Counters::new();
+        let attempt = &self.tasks(kind)[index].attempts[number];
+        charge_time(&mut charged, self.settings.slot_memory_mb, kind, attempt);
+        self.job_counters.merge(&charged);
+    }
+
     fn kill_other_attempts(&mut self, kind: TaskType, index: usize, keep: usize) {
+        let slot_memory_mb = self.settings.slot_memory_mb;
+        let mut charged = Counters::new();
         let task = &mut self.tasks_mut(kind)[index];
         let mut stop = Vec::new();
         let mut cancel = Vec::new();
@@ -477,7 +491,10 @@ impl JobState {
             attempt.state = AttemptState::Killed;
             attempt.finished = Some(Instant::now());
             attempt.diagnostics = "Speculation: another attempt succeeded".to_string();
+            charged.increment(JOB_GROUP, killed_counter(kind), 1);
+            charge_time(&mut charged, slot_memory_mb, kind, attempt);
         }
+        self.job_counters.merge(&charged);
         self.actions.stop.extend(stop);
         self.actions.cancel_asks.extend(cancel);
     }
@@ -556,9 +573,13 @@ impl JobState {
         };
         let exhausted = task.failed_attempts >= max_attempts;
         let others_live = task.live_attempts() > 0;
-        if !killed {
+        if killed {
+            self.job_counters
+                .increment(JOB_GROUP, killed_counter(kind), 1);
+        } else {
             self.job_counters.increment(JOB_GROUP, failed_name, 1);
         }
+        self.charge_time(kind, index, number);
         if exhausted {
             let task = &mut self.tasks_mut(kind)[index];
             task.failed = true;
@@ -820,3 +841,39 @@ fn other_hosts(
 #[cfg(test)]
 mod tests;
 mod view;
+
+fn killed_counter(kind: TaskType) -> &'static str {
+    match kind {
+        TaskType::Map => "NUM_KILLED_MAPS",
+        TaskType::Reduce => "NUM_KILLED_REDUCES",
+    }
+}
+
+/// Adds the time an ended attempt held its container to Hadoop's job
+/// counters: milliseconds, slot-milliseconds (slots of the scheduler's
+/// minimum allocation), vcore- and megabyte-milliseconds.
+fn charge_time(counters: &mut Counters, slot_memory_mb: i64, kind: TaskType, attempt: &Attempt) {
+    let (Some(started), Some(finished)) = (attempt.started, attempt.finished) else {
+        return;
+    };
+    let millis = finished.duration_since(started).as_millis() as u64;
+    let resource = attempt
+        .container
+        .as_ref()
+        .and_then(|container| container.resource)
+        .unwrap_or_default();
+    let memory_mb = resource.memory_mb.max(0) as u64;
+    let slots = memory_mb.div_ceil(slot_memory_mb.max(1) as u64).max(1);
+    let phase = match kind {
+        TaskType::Map => "MAPS",
+        TaskType::Reduce => "REDUCES",
+    };
+    counters.increment(JOB_GROUP, &format!("MILLIS_{phase}"), millis);
+    counters.increment(JOB_GROUP, &format!("SLOTS_MILLIS_{phase}"), millis * slots);
+    counters.increment(
+        JOB_GROUP,
+        &format!("VCORES_MILLIS_{phase}"),
+        millis * resource.vcores.max(0) as u64,
+    );
+    counters.increment(JOB_GROUP, &format!("MB_MILLIS_{phase}"), millis * memory_mb);
+}

@@ -107,6 +107,7 @@ fn am_settings(conf: &Configuration, settings: &JobSettings) -> Result<AmSetting
         fetch_failure_notifications: conf
             .get_u32(keys::MAPREDUCE_JOB_MAXFETCHFAILURES_NOTIFICATIONS)?
             .max(1),
+        slot_memory_mb: conf.get_i64(keys::YARN_SCHEDULER_MINIMUM_ALLOCATION_MB)?,
     })
 }
 

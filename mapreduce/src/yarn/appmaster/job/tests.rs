@@ -17,6 +17,7 @@ fn settings() -> AmSettings {
         map_resource: resource,
         reduce_resource: resource,
         fetch_failure_notifications: 3,
+        slot_memory_mb: 50,
     }
 }
 
@@ -93,6 +94,35 @@ fn maps_ask_for_their_split_hosts_and_count_locality() {
         job.done(attempt, Counters::new());
     }
     assert_eq!(job.outcome(), Some(&Outcome::Succeeded));
+}
+
+#[test]
+fn ended_attempts_charge_their_time_and_resources_to_the_job_counters() {
+    let mut job = JobState::new("job_1_0001", &[split("h1")], 0, settings(), &nodes());
+    let asks = std::mem::take(&mut job.actions.asks);
+    job.allocated(pb::Container {
+        container_id: "c1".to_string(),
+        node_id: "h1:1".to_string(),
+        allocation_request_id: asks[0].allocation_request_id,
+        resource: Some(pb::Resource {
+            memory_mb: 120,
+            vcores: 2,
+        }),
+        ..Default::default()
+    });
+    let (attempt, _) = job.actions.launch.remove(0);
+    let attempt = attempt.to_string();
+    job.launched(&attempt, None);
+    std::thread::sleep(Duration::from_millis(5));
+    job.done(&attempt, Counters::new());
+    let counters = job.counters();
+    let millis = counters.get(JOB_GROUP, "MILLIS_MAPS");
+    assert!(millis >= 5, "{counters:?}");
+    assert_eq!(counters.get(JOB_GROUP, "VCORES_MILLIS_MAPS"), 2 * millis);
+    assert_eq!(counters.get(JOB_GROUP, "MB_MILLIS_MAPS"), 120 * millis);
+    // 120 MB is three 50 MB slots.
+    assert_eq!(counters.get(JOB_GROUP, "SLOTS_MILLIS_MAPS"), 3 * millis);
+    assert_eq!(counters.get(JOB_GROUP, "MILLIS_REDUCES"), 0);
 }
 
 #[test]
