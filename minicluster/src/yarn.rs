@@ -18,6 +18,7 @@ use common::time::Clock;
 use common::{Configuration, faults};
 use mapreduce::mapoutput::{SHUFFLE_PORT_KEY, SHUFFLE_SERVICE_NAME, parse_shuffle_port};
 use mapreduce::shuffle::ShuffleHandler;
+use mapreduce::yarn::historyserver::{self, HistoryServer};
 use nodemanager::{AuxServices, NodeManager, NodeManagerConfig};
 use resourcemanager::{ResourceManager, ResourceManagerConfig};
 
@@ -61,6 +62,9 @@ pub struct MiniYarn {
     resourcemanager: Option<ResourceManager>,
     nodemanagers: Vec<Option<NodeManager>>,
     aux_services: AuxServices,
+    /// The JobHistoryServer, which serves finished jobs (and which the
+    /// ResourceManager's proxy sends a finished job's pages to).
+    history: Option<HistoryServer>,
 }
 
 impl MiniYarn {
@@ -95,6 +99,21 @@ impl MiniYarn {
         ] {
             conf.set(key, format!("{host}:0"));
         }
+        // A JobHistoryServer of its own, unless the cluster's user runs one
+        // at an address they chose.
+        let history = if overridden(historyserver::WEBAPP_ADDRESS_KEY) {
+            None
+        } else {
+            conf.set(historyserver::WEBAPP_ADDRESS_KEY, format!("{host}:0"));
+            let history = HistoryServer::start(conf)
+                .await
+                .context("starting the JobHistoryServer")?;
+            conf.set(
+                historyserver::WEBAPP_ADDRESS_KEY,
+                history.web_address().to_string(),
+            );
+            Some(history)
+        };
         let mut yarn = Self {
             conf: conf.clone(),
             base_dir: base_dir.to_path_buf(),
@@ -103,6 +122,7 @@ impl MiniYarn {
             resourcemanager: None,
             nodemanagers: (0..count).map(|_| None).collect(),
             aux_services,
+            history,
         };
         let resourcemanager = yarn.resourcemanager_start().await?;
         let addresses = resourcemanager.addresses();
@@ -288,12 +308,25 @@ impl MiniYarn {
         }
     }
 
-    /// Stops the NodeManagers, then the ResourceManager.
+    /// The JobHistoryServer's web address (its pages and REST API).
+    pub fn jobhistory_web_url(&self) -> anyhow::Result<String> {
+        let history = self
+            .history
+            .as_ref()
+            .context("the mini-cluster runs no JobHistoryServer of its own")?;
+        Ok(format!("http://{}", history.web_address()))
+    }
+
+    /// Stops the NodeManagers, then the ResourceManager and the
+    /// JobHistoryServer.
     pub async fn stop(mut self) {
         for nodemanager in self.nodemanagers.iter_mut().filter_map(Option::take) {
             nodemanager.stop().await;
         }
         self.stop_resourcemanager().await;
+        if let Some(history) = self.history.take() {
+            history.stop().await;
+        }
     }
 }
 

@@ -223,6 +223,22 @@ async fn wordcount_counts_a_tricky_corpus_exactly() {
         .unwrap();
     assert!(splits > 8, "expected a split per block, got {splits}");
 
+    // The mini-cluster's JobHistoryServer serves the finished job.
+    let job_id = stderr
+        .split("Running job: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let history = cluster.yarn().unwrap().jobhistory_web_url().unwrap();
+    let history = history.trim_start_matches("http://");
+    let (status, body) = tusk_tests::http(
+        history,
+        &format!("GET /ws/v1/history/mapreduce/jobs/{job_id} HTTP/1.1"),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"state\":\"SUCCEEDED\""), "{body}");
+
     let counted = parse_counts(&job_output(&client, "/out").await);
     assert_eq!(counted, reference_count(&[&first, &second]));
     assert!(!counted.contains_key(&b"hidden"[..]));

@@ -81,6 +81,10 @@ async fn main() -> anyhow::Result<()> {
             "ResourceManager REST",
             &format!("{resourcemanager}/ws/v1/cluster/info"),
         );
+        show(
+            "JobHistory web UI",
+            &format!("{}/jobhistory", cluster.yarn()?.jobhistory_web_url()?),
+        );
         for index in 0..args.nodemanagers {
             let nodemanager = cluster.nodemanager(index)?;
             show(&format!("NodeManager {index}"), nodemanager.node_id());
