@@ -262,6 +262,21 @@ impl Namesystem {
     /// Refuses `category` unless this NameNode's state allows it (Hadoop's
     /// `checkOperation`): a standby refuses reads and writes.
     pub fn check_operation(&self, category: OperationCategory) -> Result<(), RemoteException> {
+        if self.ha.is_none()
+            && category != OperationCategory::Unchecked
+            && self
+                .journal_failed
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            // Operations applied in memory but never made durable may be in the
+            // namespace: answering reads would show what was refused. A
+            // daemon exits here (as Hadoop's does); an in-process NameNode
+            // serves nothing until it is restarted from its durable state.
+            return Err(RemoteException::io(
+                "The NameNode stopped serving: its edit log could not be synced to any \
+                 journal; restart it to recover its last durable namespace",
+            ));
+        }
         crate::ha::check_operation(self.ha_state(), category)
     }
 

@@ -209,6 +209,16 @@ async fn an_edit_log_sync_failure_mid_load_is_never_acknowledged() {
         client.mkdirs("/after", permission, false).await.is_err(),
         "the NameNode accepts no write once a sync failed"
     );
+    // Nor answers a read: what it applied in memory without making it
+    // durable (the refused directories) must never be visible.
+    for path in refused.iter().take(3) {
+        let error = client.get_file_info(path).await.unwrap_err();
+        assert!(
+            error.to_string().contains("edit log could not be synced"),
+            "{error}"
+        );
+    }
+    assert!(client.list("/load").await.is_err());
 
     fail::remove("editlog::sync");
     cluster.kill_namenode().await;

@@ -32,10 +32,12 @@ struct SharedJournal {
 
 static EXIT_ON_JOURNAL_FAILURE: AtomicBool = AtomicBool::new(false);
 
-/// Makes a failure of the required (quorum) journal end the process with
-/// status 1, as Hadoop's NameNode does (`ExitUtil.terminate`), so its ZKFC
-/// fails over. Only the `hdfs namenode` daemon calls it: in-process
-/// NameNodes (tests, the mini-cluster) just refuse every later write.
+/// Makes a failure of the required journals (the quorum, or every name
+/// dir) end the process with status 1, as Hadoop's NameNode does
+/// (`ExitUtil.terminate`), so its ZKFC fails over and nothing it applied
+/// without making it durable is ever served. Only the `hdfs namenode`
+/// daemon calls it: in-process NameNodes (tests, the mini-cluster) refuse
+/// every later operation instead.
 pub fn terminate_on_journal_failure() {
     EXIT_ON_JOURNAL_FAILURE.store(true, Ordering::Release);
 }
@@ -51,6 +53,19 @@ fn quorum_failure(quorum: &QuorumJournal, segment_start: u64, error: QuorumError
         std::process::exit(1);
     }
     io::Error::other(message)
+}
+
+/// Every name dir failed a sync (a full or broken disk): as Hadoop's
+/// `FSEditLog.logSync`, a daemon NameNode ends, for what it applied in
+/// memory is not durable anywhere.
+fn local_failure(error: io::Error) -> io::Error {
+    let message = format!("Could not sync enough journals to persistent storage: {error}");
+    if EXIT_ON_JOURNAL_FAILURE.load(Ordering::Acquire) {
+        error!("FATAL {message}");
+        eprintln!("FATAL {message}");
+        std::process::exit(1);
+    }
+    io::Error::new(error.kind(), message)
 }
 
 impl Journal {
@@ -108,10 +123,12 @@ impl Journal {
             return Ok(());
         }
         let Some(shared) = &self.quorum else {
-            return self.for_each_copy("append to edit log", |_, file| {
-                file.write_all(bytes)?;
-                file.sync_data()
-            });
+            return self
+                .for_each_copy("append to edit log", |_, file| {
+                    file.write_all(bytes)?;
+                    file.sync_data()
+                })
+                .map_err(local_failure);
         };
         let count = record::split_framed(bytes, usize::MAX)
             .map_err(io::Error::other)?
