@@ -66,6 +66,8 @@ pub struct PacketBuffer {
     pub data: Vec<u8>,
     raw_checksums: Vec<u8>,
     raw_header: Vec<u8>,
+    /// What precedes the data on the wire when the packet is written.
+    head: Vec<u8>,
 }
 
 impl PacketBuffer {
@@ -119,8 +121,21 @@ impl PacketBuffer {
     pub async fn write_to<W: AsyncWrite + Unpin>(&mut self, writer: &mut W) -> io::Result<()> {
         self.header.data_len = self.data.len() as u32;
         self.header.checksum_len = (self.checksums.len() * 4) as u32;
-        write_packet(writer, &self.header, &self.checksums, &self.data).await
+        self.head.clear();
+        encode_head(&self.header, &self.checksums, &mut self.head)?;
+        write_head_and_data(writer, &self.head, &self.data).await
     }
+}
+
+/// Appends a packet's header message and checksums to `head`.
+fn encode_head(header: &PacketHeader, checksums: &[u32], head: &mut Vec<u8>) -> io::Result<()> {
+    head.reserve(4 + header.encoded_len() + checksums.len() * 4);
+    head.extend_from_slice(&(header.encoded_len() as u32).to_be_bytes());
+    header.encode(head).map_err(io::Error::other)?;
+    for checksum in checksums {
+        head.extend_from_slice(&checksum.to_be_bytes());
+    }
+    Ok(())
 }
 
 /// Writes one packet: header, checksums, data (in one vectored write when
@@ -133,12 +148,8 @@ pub async fn write_packet<W: AsyncWrite + Unpin>(
 ) -> io::Result<()> {
     debug_assert_eq!(header.data_len as usize, data.len());
     debug_assert_eq!(header.checksum_len as usize, checksums.len() * 4);
-    let mut head = Vec::with_capacity(64 + checksums.len() * 4);
-    head.extend_from_slice(&(header.encoded_len() as u32).to_be_bytes());
-    header.encode(&mut head).map_err(io::Error::other)?;
-    for checksum in checksums {
-        head.extend_from_slice(&checksum.to_be_bytes());
-    }
+    let mut head = Vec::new();
+    encode_head(header, checksums, &mut head)?;
     write_head_and_data(writer, &head, data).await
 }
 

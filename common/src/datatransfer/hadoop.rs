@@ -238,17 +238,30 @@ pub async fn write_packet<W: AsyncWrite + Unpin>(
     checksums: &[u32],
     data: &[u8],
 ) -> io::Result<()> {
-    debug_assert_eq!(header.data_len as usize, data.len());
+    let mut head = Vec::new();
+    encode_head(header, checksums, data.len(), &mut head)?;
+    write_head_and_data(writer, &head, data).await
+}
+
+/// Appends what precedes a packet's data to `head`: the payload and header
+/// lengths, the header, the checksums.
+fn encode_head(
+    header: &PacketHeaderProto,
+    checksums: &[u32],
+    data_len: usize,
+    head: &mut Vec<u8>,
+) -> io::Result<()> {
+    debug_assert_eq!(header.data_len as usize, data_len);
     let header_len = header.encoded_len();
-    let payload_len = 4 + checksums.len() * 4 + data.len();
-    let mut head = Vec::with_capacity(6 + header_len + checksums.len() * 4);
+    let payload_len = 4 + checksums.len() * 4 + data_len;
+    head.reserve(6 + header_len + checksums.len() * 4);
     head.extend_from_slice(&(payload_len as u32).to_be_bytes());
     head.extend_from_slice(&(header_len as u16).to_be_bytes());
-    header.encode(&mut head).map_err(io::Error::other)?;
+    header.encode(head).map_err(io::Error::other)?;
     for checksum in checksums {
         head.extend_from_slice(&checksum.to_be_bytes());
     }
-    write_head_and_data(writer, &head, data).await
+    Ok(())
 }
 
 #[cfg(test)]
