@@ -261,7 +261,6 @@ pub async fn read_block_on(
     let info = read
         .response
         .read_op_checksum_info
-        .clone()
         .ok_or_else(|| invalid("no checksum info in a successful read reply"))?;
     let with_crcs = info.checksum.r#type == hpb::ChecksumTypeProto::ChecksumCrc32c as i32;
     let bytes_per_checksum = info.checksum.bytes_per_checksum;

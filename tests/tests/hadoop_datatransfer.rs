@@ -108,21 +108,30 @@ async fn a_block_written_through_a_hadoop_pipeline_reads_back_with_tusks_client(
     let mut writer = writer.unwrap();
     let data = content(300_000, 7);
 
-    // An hflush of a partial chunk, as Java's DFSOutputStream does it: a
-    // packet ending inside a chunk, asked to be synced ...
+    // An hflush of a partial chunk: a packet ending inside a chunk, asked
+    // to be synced ...
     let seqno = writer.send(&data[..1000], true).await.unwrap();
     expect_ack(&mut writer, seqno, 3).await;
     // ... a heartbeat while the writer is idle ...
     writer.heartbeat().await.unwrap();
     expect_ack(&mut writer, -1, 3).await;
-    // ... then the next packet starts again at that chunk's boundary.
-    let mut offset = 512;
+    // ... then, as Java's DFSOutputStream goes on, a packet from that
+    // chunk's boundary (the flushed bytes again, then new ones), ending
+    // inside a chunk and synced again ...
+    let seqno = writer
+        .send_at(512, &data[512..1500], true, false)
+        .await
+        .unwrap();
+    expect_ack(&mut writer, seqno, 3).await;
+    // ... and as hdfs-native goes on, a packet from where the data ends,
+    // completing the chunk with one CRC over its own bytes ...
+    let seqno = writer.send(&data[1500..1536], false).await.unwrap();
+    expect_ack(&mut writer, seqno, 3).await;
+    // ... then whole packets.
+    let mut offset = 1536;
     while offset < data.len() {
         let end = (offset + PACKET_DATA).min(data.len());
-        let seqno = writer
-            .send_at(offset as u64, &data[offset..end], false, false)
-            .await
-            .unwrap();
+        let seqno = writer.send(&data[offset..end], false).await.unwrap();
         expect_ack(&mut writer, seqno, 3).await;
         offset = end;
     }
@@ -142,6 +151,70 @@ async fn a_block_written_through_a_hadoop_pipeline_reads_back_with_tusks_client(
     };
     complete(&client, path, status.file_id, last).await;
     assert!(read_file(&client, path).await == data);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_packet_and_an_unsupported_checksum_are_refused() {
+    let cluster = MiniCluster::builder().datanodes(2).build().await.unwrap();
+    let client = cluster.client().unwrap();
+    let path = "/hadoop/refused";
+    let status = client
+        .create(path, &create_options(2, BLOCK_SIZE))
+        .await
+        .unwrap();
+    let located = client
+        .add_block(path, status.file_id, None, &[])
+        .await
+        .unwrap();
+    let block = located.block.unwrap();
+    let nodes = located.locations;
+    let extended = extended_block(&pool_id(&cluster), &block);
+
+    // CRC32 is not what this DataNode stores: the writer is told so.
+    let mut op = write_op(
+        extended.clone(),
+        &nodes[1..],
+        BlockConstructionStage::PipelineSetupCreate,
+        0,
+        block.generation_stamp,
+    );
+    op.requested_checksum.r#type = hpb::ChecksumTypeProto::ChecksumCrc32.into();
+    let (writer, response) = PipelineWriter::open(&nodes[0], &op, 0).await.unwrap();
+    assert!(writer.is_none());
+    assert_eq!(response.status, ERROR, "{response:?}");
+    assert!(
+        response.message.unwrap_or_default().contains("CRC32C"),
+        "the refusal names the checksum to use"
+    );
+
+    // A packet corrupted on the way: the pipeline's last DataNode checks it.
+    op.requested_checksum.r#type = hpb::ChecksumTypeProto::ChecksumCrc32c.into();
+    let (writer, response) = PipelineWriter::open(&nodes[0], &op, 0).await.unwrap();
+    assert_eq!(response.status, SUCCESS, "{response:?}");
+    let mut writer = writer.unwrap();
+    let data = content(2 * PACKET_DATA, 21);
+    let seqno = writer.send(&data[..PACKET_DATA], false).await.unwrap();
+    expect_ack(&mut writer, seqno, 2).await;
+    let seqno = writer
+        .send_at(PACKET_DATA as u64, &data[PACKET_DATA..], false, true)
+        .await
+        .unwrap();
+    let ack = writer.read_ack().await.unwrap();
+    assert_eq!(ack.seqno, seqno);
+    assert_eq!(
+        ack.reply,
+        vec![SUCCESS, hpb::Status::ErrorChecksum as i32],
+        "the last DataNode names the checksum error"
+    );
+    drop(writer);
+    for node in &nodes {
+        let index = index_of(&cluster, node);
+        assert!(
+            cluster.replica_file(index, block.block_id).is_none(),
+            "DataNode {index} finalized a refused block"
+        );
+    }
     cluster.shutdown().await;
 }
 
@@ -244,6 +317,26 @@ async fn block_checksum_is_the_md5_of_the_chunk_crcs() {
         Some(hpb::ChecksumTypeProto::ChecksumCrc32c as i32)
     );
     assert_eq!(checksum.block_checksum, md5_of_crc32cs(&data));
+    // Tusk's own BLOCK_CHECKSUM on the same port says the same.
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_u8(common::datatransfer::DATA_TRANSFER_VERSION)
+        .await
+        .unwrap();
+    let op = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::BlockChecksum(
+            pb::OpBlockChecksum { block: Some(block) },
+        )),
+    };
+    common::datatransfer::write_message(&mut stream, &op)
+        .await
+        .unwrap();
+    let tusk: pb::BlockOpResponse = common::datatransfer::read_message(&mut stream)
+        .await
+        .unwrap();
+    assert_eq!(tusk.status(), pb::Status::Success, "{tusk:?}");
+    assert_eq!(tusk.crc_md5, checksum.block_checksum);
+    assert_eq!(tusk.crc_per_block, checksum.crc_per_block);
 
     // A prefix ending inside a chunk (a file checksum up to a length).
     let prefix = hpb::ExtendedBlockProto {
