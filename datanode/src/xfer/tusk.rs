@@ -47,7 +47,7 @@ pub(super) async fn serve(
 }
 
 /// `host:port` of a DataNode's data-transfer server.
-pub(crate) fn transfer_address(node: &pb::DatanodeInfo) -> String {
+fn transfer_address(node: &pb::DatanodeInfo) -> String {
     format!("{}:{}", node.host, node.xfer_port)
 }
 
