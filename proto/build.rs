@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/mapreduce_protocols.proto",
         "protos/hadoop/security.proto",
         "protos/hadoop/hdfs.proto",
+        "protos/hadoop/datatransfer.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

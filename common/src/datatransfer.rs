@@ -5,6 +5,11 @@
 //! packets: a `PacketHeader` message, then `checksum_len` bytes of CRC32C
 //! (u32 big-endian, one per `bytes_per_checksum` chunk), then `data_len`
 //! bytes of data. Packets carry at most [`MAX_PACKET_DATA`] bytes.
+//!
+//! Hadoop's DataTransferProtocol, which DataNodes also serve, frames the
+//! same packets differently: see [`hadoop`].
+
+pub mod hadoop;
 
 use std::io;
 
@@ -49,13 +54,20 @@ pub async fn read_message<M: Message + Default, R: AsyncRead + Unpin>(
     M::decode(bytes.as_slice()).map_err(|error| invalid(format!("undecodable message: {error}")))
 }
 
-/// A packet's checksums and data, in reusable buffers.
+/// A packet's checksums and data, in reusable buffers (read and written in
+/// either framing).
 #[derive(Default)]
 pub struct PacketBuffer {
     pub header: PacketHeader,
+    /// Hadoop's `syncBlock`: the writer asks for the data on disk (hsync).
+    /// Tusk's own framing never sets it.
+    pub sync_block: bool,
     pub checksums: Vec<u32>,
     pub data: Vec<u8>,
     raw_checksums: Vec<u8>,
+    raw_header: Vec<u8>,
+    /// What precedes the data on the wire when the packet is written.
+    head: Vec<u8>,
 }
 
 impl PacketBuffer {
@@ -80,6 +92,20 @@ impl PacketBuffer {
                 chunks * 4
             )));
         }
+        self.read_checksums(reader, checksum_len).await?;
+        self.data.resize(data_len, 0);
+        reader.read_exact(&mut self.data).await?;
+        self.header = header;
+        self.sync_block = false;
+        Ok(())
+    }
+
+    /// Reads `checksum_len` bytes of checksums into `checksums`.
+    async fn read_checksums<R: AsyncRead + Unpin>(
+        &mut self,
+        reader: &mut R,
+        checksum_len: usize,
+    ) -> io::Result<()> {
         self.raw_checksums.resize(checksum_len, 0);
         reader.read_exact(&mut self.raw_checksums).await?;
         self.checksums.clear();
@@ -88,9 +114,6 @@ impl PacketBuffer {
                 .chunks_exact(4)
                 .map(|bytes| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
         );
-        self.data.resize(data_len, 0);
-        reader.read_exact(&mut self.data).await?;
-        self.header = header;
         Ok(())
     }
 
@@ -98,8 +121,21 @@ impl PacketBuffer {
     pub async fn write_to<W: AsyncWrite + Unpin>(&mut self, writer: &mut W) -> io::Result<()> {
         self.header.data_len = self.data.len() as u32;
         self.header.checksum_len = (self.checksums.len() * 4) as u32;
-        write_packet(writer, &self.header, &self.checksums, &self.data).await
+        self.head.clear();
+        encode_head(&self.header, &self.checksums, &mut self.head)?;
+        write_head_and_data(writer, &self.head, &self.data).await
     }
+}
+
+/// Appends a packet's header message and checksums to `head`.
+fn encode_head(header: &PacketHeader, checksums: &[u32], head: &mut Vec<u8>) -> io::Result<()> {
+    head.reserve(4 + header.encoded_len() + checksums.len() * 4);
+    head.extend_from_slice(&(header.encoded_len() as u32).to_be_bytes());
+    header.encode(head).map_err(io::Error::other)?;
+    for checksum in checksums {
+        head.extend_from_slice(&checksum.to_be_bytes());
+    }
+    Ok(())
 }
 
 /// Writes one packet: header, checksums, data (in one vectored write when
@@ -112,13 +148,19 @@ pub async fn write_packet<W: AsyncWrite + Unpin>(
 ) -> io::Result<()> {
     debug_assert_eq!(header.data_len as usize, data.len());
     debug_assert_eq!(header.checksum_len as usize, checksums.len() * 4);
-    let mut head = Vec::with_capacity(64 + checksums.len() * 4);
-    head.extend_from_slice(&(header.encoded_len() as u32).to_be_bytes());
-    header.encode(&mut head).map_err(io::Error::other)?;
-    for checksum in checksums {
-        head.extend_from_slice(&checksum.to_be_bytes());
-    }
-    let mut parts = [IoSlice::new(&head), IoSlice::new(data)];
+    let mut head = Vec::new();
+    encode_head(header, checksums, &mut head)?;
+    write_head_and_data(writer, &head, data).await
+}
+
+/// Writes `head` then `data`, in one vectored write when the writer takes
+/// it all.
+async fn write_head_and_data<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    head: &[u8],
+    data: &[u8],
+) -> io::Result<()> {
+    let mut parts = [IoSlice::new(head), IoSlice::new(data)];
     let mut parts = &mut parts[..];
     while !parts.is_empty() {
         let written = writer.write_vectored(parts).await?;

@@ -2,6 +2,7 @@
 
 pub mod browser;
 mod data;
+pub mod hadoop_dtp;
 mod wait;
 pub mod web;
 pub mod yarn;

@@ -124,6 +124,59 @@ impl ReplicaReader {
     }
 }
 
+impl ReplicaReader {
+    /// Reads `data.len()` bytes of data at `offset`, anywhere within the
+    /// length, without their CRCs (the caller checksums them itself).
+    pub fn read_data(&self, offset: u64, data: &mut [u8]) -> Result<(), StorageError> {
+        if offset.saturating_add(data.len() as u64) > self.length {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{}: {} bytes at offset {offset} are past the length {}",
+                self.block.id,
+                data.len(),
+                self.length
+            )));
+        }
+        self.data
+            .read_exact_at(data, offset)
+            .map_err(read_error(&self.data_path, self.length))
+    }
+
+    /// The stored CRCs of `count` chunks from chunk `first_chunk` into
+    /// `checksums` (cleared first), without reading their data: what a
+    /// block checksum is made of. The chunks must lie within the length.
+    pub fn read_crcs(
+        &mut self,
+        first_chunk: u64,
+        count: u64,
+        checksums: &mut Vec<u32>,
+    ) -> Result<(), StorageError> {
+        checksums.clear();
+        let chunks = meta::chunk_count(self.length, self.bytes_per_checksum);
+        if first_chunk.saturating_add(count) > chunks {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{}: chunks {first_chunk}..{} are past the {chunks} chunks of {} bytes",
+                self.block.id,
+                first_chunk.saturating_add(count),
+                self.length
+            )));
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        self.crc_bytes.resize((count * meta::CRC_LEN) as usize, 0);
+        self.meta
+            .read_exact_at(&mut self.crc_bytes, meta::crc_offset(first_chunk))
+            .map_err(read_error(&self.meta_path, self.length))?;
+        meta::decode_crcs(&self.crc_bytes, checksums);
+        use_published_crc(
+            self.last_chunk_crc,
+            first_chunk + count == chunks,
+            checksums,
+        );
+        Ok(())
+    }
+}
+
 /// For reads reaching the end of an rbw replica whose last chunk is partial:
 /// the CRC its writer published for that length, since the one on disk may
 /// already cover bytes written since.

@@ -246,6 +246,19 @@ impl ReplicaWriter {
             .publish_length(block_id, self.epoch, end, partial_last_crc)
     }
 
+    /// Makes what was written so far durable (Hadoop's hsync: a packet
+    /// with `syncBlock`); the replica stays being written. Blocking: it
+    /// fsyncs.
+    pub fn sync(&mut self) -> Result<(), StorageError> {
+        self.store.check_owned(self.block.id, self.epoch)?;
+        let sync = |file: &File, path: &Path| {
+            file.sync_data()
+                .map_err(io_error(format!("cannot fsync {}", path.display())))
+        };
+        sync(&self.data, &self.data_path)?;
+        sync(&self.meta, &self.meta_path)
+    }
+
     /// Makes the replica durable and final: marks its digests pending in the
     /// meta header, fsyncs data and meta, then moves both files into
     /// `finalized/subdirA/subdirB` (fsyncing the directories) and queues the

@@ -1,18 +1,26 @@
-//! The data-transfer server: block reads and writes over plain TCP.
+//! The data-transfer server: block reads and writes over plain TCP, in
+//! Tusk's own framing or Hadoop's DataTransferProtocol.
 //!
-//! Each connection carries one op (common::datatransfer framing). Writes flow
-//! through a pipeline of DataNodes with acks coming back; reads stream
-//! checksummed packets; BLOCK_CHECKSUM returns a replica's recorded digests.
+//! A connection's first byte says which: Tusk's starts with its version
+//! byte (28), Hadoop's with its u16 version (28, so 0x00 first). Each
+//! framing has a thin adapter (`tusk`, `hadoop`) decoding its ops into the
+//! shared paths: `write` (pipelines, acks, finalize and the NameNode's
+//! incremental report, replica copies), `read` (checksummed packets) and
+//! `checksum` (Hadoop's block checksums); `framing` encodes what those
+//! paths send in either framing.
 
+mod checksum;
+mod framing;
+mod hadoop;
 mod read;
+mod tusk;
 mod write;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::RemoteException;
-use common::datatransfer::{self, DATA_TRANSFER_VERSION};
-use proto::hdfs as pb;
+use common::datatransfer::DATA_TRANSFER_VERSION;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -21,7 +29,8 @@ use tracing::{debug, warn};
 use crate::namenode::NamenodeLink;
 use crate::storage::{BlockStore, StorageError};
 
-pub use write::send_replica;
+pub use framing::Status;
+pub use tusk::send_replica;
 
 /// What every transfer needs.
 pub struct TransferContext {
@@ -66,7 +75,7 @@ pub async fn serve(
             Ok((stream, peer)) => {
                 let context = context.clone();
                 connections.spawn(async move {
-                    if let Err(error) = handle(stream, &context).await {
+                    if let Err(error) = handle(stream, peer, &context).await {
                         debug!(%peer, %error, "data transfer ended with an error");
                     }
                 });
@@ -79,34 +88,28 @@ pub async fn serve(
     }
 }
 
-async fn handle(mut stream: TcpStream, context: &TransferContext) -> std::io::Result<()> {
+/// The first byte of a SASL handshake (its magic number 0xDEADBEEF).
+const SASL_FIRST_BYTE: u8 = 0xde;
+
+async fn handle(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    context: &TransferContext,
+) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let _guard = XceiverGuard::new(&context.xceivers);
-    let version = stream.read_u8().await?;
-    if version != DATA_TRANSFER_VERSION {
-        let response = error_response(
-            pb::Status::ErrorInvalid,
-            format!("unsupported data transfer version {version}"),
-        );
-        return datatransfer::write_message(&mut stream, &response).await;
-    }
-    let op: pb::DataTransferOp = datatransfer::read_message(&mut stream).await?;
-    match op.op {
-        Some(pb::data_transfer_op::Op::WriteBlock(op)) => {
-            write::receive_block(stream, op, context).await
+    let first = stream.read_u8().await?;
+    match first {
+        0 => hadoop::serve(stream, peer, context).await,
+        DATA_TRANSFER_VERSION => tusk::serve(stream, first, context).await,
+        SASL_FIRST_BYTE => {
+            warn!(%peer, "refused a data-transfer connection: SASL data transfer protection is not supported");
+            hadoop::close_gracefully(stream).await;
+            Ok(())
         }
-        Some(pb::data_transfer_op::Op::ReadBlock(op)) => {
-            read::send_block(stream, op, context).await
-        }
-        Some(pb::data_transfer_op::Op::BlockChecksum(op)) => {
-            read::block_checksum(stream, op, context).await
-        }
-        Some(pb::data_transfer_op::Op::TransferBlock(_)) | None => {
-            let response = error_response(
-                pb::Status::ErrorInvalid,
-                "unsupported data transfer op".into(),
-            );
-            datatransfer::write_message(&mut stream, &response).await
+        _ => {
+            warn!(%peer, first_byte = first, "data-transfer connection starts with neither framing's version");
+            tusk::serve(stream, first, context).await
         }
     }
 }
@@ -138,39 +141,11 @@ pub enum TransferError {
     #[error("{address} refused the transfer: {message}")]
     Refused { address: String, message: String },
     #[error("transfer failed downstream: {0:?}")]
-    Downstream(Vec<i32>),
+    Downstream(Vec<Status>),
     #[error("transfer to {address} ended before its last packet was acknowledged")]
     Unacknowledged { address: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
     Join(#[from] tokio::task::JoinError),
-}
-
-/// Answers a request that lacks a required field (`ERROR_INVALID`, the
-/// message naming the field) instead of serving it with a default.
-pub(crate) async fn refuse_invalid(
-    stream: &mut TcpStream,
-    error: RemoteException,
-) -> std::io::Result<()> {
-    datatransfer::write_message(
-        stream,
-        &error_response(pb::Status::ErrorInvalid, error.message),
-    )
-    .await
-}
-
-pub(crate) fn error_response(status: pb::Status, message: String) -> pb::BlockOpResponse {
-    pb::BlockOpResponse {
-        status: status.into(),
-        message,
-        ..Default::default()
-    }
-}
-
-pub(crate) fn success_response() -> pb::BlockOpResponse {
-    pb::BlockOpResponse {
-        status: pb::Status::Success.into(),
-        ..Default::default()
-    }
 }
