@@ -523,7 +523,7 @@ fn replay_inprogress(
     }
     apply_segment(namespace, chosen, start)?;
     if scan.torn_tail {
-        warn!(file = %chosen.display(), valid_len = scan.valid_len, "cutting torn tail of edit log");
+        warn!("{}", scan.describe_cut(chosen, start));
     }
     let valid = if scan.valid_len == 0 {
         record::file_header().to_vec()

@@ -54,6 +54,27 @@ pub struct SegmentScan {
     pub torn_tail: bool,
 }
 
+impl SegmentScan {
+    /// Says, for the log, what cutting the torn tail of `file` (a segment
+    /// from `start_txid`) keeps and drops: the txids kept, the bytes and the
+    /// first txid dropped. What is dropped was never acknowledged, for a
+    /// write is acknowledged only once its records are synced whole.
+    pub fn describe_cut(&self, file: &std::path::Path, start_txid: u64) -> String {
+        let length = std::fs::metadata(file).map_or(self.valid_len, |meta| meta.len());
+        let kept = if self.last_txid >= start_txid {
+            format!("kept txids {start_txid}-{}", self.last_txid)
+        } else {
+            "kept no txid".to_string()
+        };
+        format!(
+            "cutting the torn tail of {}: {kept}; dropped {} bytes from txid {} on, never acknowledged",
+            file.display(),
+            length.saturating_sub(self.valid_len),
+            self.last_txid + 1
+        )
+    }
+}
+
 /// Why a segment cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
@@ -362,6 +383,24 @@ mod tests {
             assert!(scan.torn_tail);
             assert_eq!(scan.valid_len, before_last as u64);
         }
+    }
+
+    #[test]
+    fn a_cut_says_which_txids_it_keeps_and_drops() {
+        let whole = segment(4..=6);
+        let torn = &whole[..whole.len() - 3];
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("edits_inprogress_4");
+        std::fs::write(&file, torn).unwrap();
+        let (result, _) = scan(torn, 4);
+        let said = result.unwrap().describe_cut(&file, 4);
+        let dropped = torn.len() - segment(4..=5).len();
+        assert!(
+            said.ends_with(&format!(
+                ": kept txids 4-5; dropped {dropped} bytes from txid 6 on, never acknowledged"
+            )),
+            "{said}"
+        );
     }
 
     #[test]

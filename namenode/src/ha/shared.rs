@@ -259,7 +259,7 @@ fn recover_dir(current: &Path) -> Result<u64, StorageError> {
             continue;
         }
         if scan.torn_tail {
-            warn!(file = %path.display(), valid_len = scan.valid_len, "cutting torn tail of shared edits");
+            warn!("{}", scan.describe_cut(path, start));
             let file = fs::OpenOptions::new()
                 .write(true)
                 .open(path)
