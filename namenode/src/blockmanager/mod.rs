@@ -413,6 +413,13 @@ impl BlockManager {
                 if !info.pipeline.contains(&node) {
                     info.pipeline.push(node);
                 }
+            } else if !info.under_construction && block.generation_stamp < info.generation_stamp {
+                // Left behind by a pipeline that went on without this node (a
+                // failure, a full disk): stale, as Hadoop's checkReplicaCorrupt
+                // says, and deleted once the block has its live replicas. One
+                // with the block's own stamp may just be finalizing (HDFS-2791).
+                tracing::warn!(block = %block.id, datanode = %state.nodes[node].address.uuid, reported = block.generation_stamp.0, stored = info.generation_stamp.0, "a replica being written of a complete block has an older generation stamp: corrupt");
+                state.mark_corrupt(block.id, node);
             }
             return;
         }

@@ -289,6 +289,56 @@ fn stale_generation_stamps_are_corrupt() {
     assert_eq!(manager.stats().corrupt_blocks, 1);
 }
 
+#[test]
+fn a_stale_replica_being_written_of_a_complete_block_is_deleted() {
+    let manager = manager();
+    let nodes = add_nodes(&manager, 4);
+    let holders = written_block(&manager, 6, 3);
+    let fourth = nodes
+        .into_iter()
+        .find(|node| !holders.contains(node))
+        .unwrap();
+    let stale = Block {
+        generation_stamp: GenerationStamp(block(6).generation_stamp.0 - 1),
+        num_bytes: 10,
+        ..block(6)
+    };
+    manager
+        .block_report(
+            &fourth,
+            &[ReportedReplica {
+                block: stale,
+                finalized: false,
+            }],
+        )
+        .unwrap();
+    assert_eq!(manager.stats().corrupt_blocks, 1);
+    // The block has its three live replicas: the stale one goes.
+    manager.run_monitor(Instant::now());
+    let commands = commands_for(&manager, &fourth);
+    assert!(
+        commands
+            .iter()
+            .any(|command| format!("{command:?}").contains("Invalidate")),
+        "{commands:?}"
+    );
+    // One with the block's own stamp may be finishing its finalize: left alone.
+    let same = Block {
+        num_bytes: 10,
+        ..block(6)
+    };
+    manager
+        .block_report(
+            &holders[0],
+            &[ReportedReplica {
+                block: same,
+                finalized: false,
+            }],
+        )
+        .unwrap();
+    assert_eq!(manager.stats().corrupt_blocks, 0);
+}
+
 fn finalized(id: u64) -> ReportedReplica {
     ReportedReplica {
         block: block(id),
