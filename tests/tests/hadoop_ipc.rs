@@ -483,7 +483,7 @@ async fn call_ok<R: Message + Default>(
 async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
     const BLOCK: u64 = 1024;
     let cluster = MiniCluster::builder()
-        .racks(&["/r1"])
+        .racks(&["/r1", "/r1"])
         .set("dfs.namenode.fs-limits.min-block-size", "0")
         .build()
         .await
@@ -497,7 +497,12 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
         .storage_info()
         .block_pool_id
         .clone();
-    let datanode = cluster.datanode(0).unwrap();
+    let datanodes: Vec<(String, SocketAddr)> = (0..2)
+        .map(|index| {
+            let datanode = cluster.datanode(index).unwrap();
+            (datanode.uuid().to_string(), datanode.xfer_address())
+        })
+        .collect();
     let (_, tusk_blocks, _) = tusk.block_locations("/data/f", 0, 3000).await.unwrap();
     let user = common::user::os_user();
     let mut ipc = RawConnection::handshake(cluster.namenode_rpc_address(), &user).await;
@@ -527,9 +532,12 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
         assert_eq!(block.offset, tusk_block.offset);
         assert_eq!(block.locs.len(), 1);
         let node = &block.locs[0].id;
-        assert_eq!(node.datanode_uuid, datanode.uuid().to_string());
-        assert_eq!(node.xfer_port, u32::from(datanode.xfer_address().port()));
-        assert_eq!(node.ip_addr, datanode.xfer_address().ip().to_string());
+        let (_, xfer_address) = datanodes
+            .iter()
+            .find(|(uuid, _)| *uuid == node.datanode_uuid)
+            .expect("a DataNode of the cluster");
+        assert_eq!(node.xfer_port, u32::from(xfer_address.port()));
+        assert_eq!(node.ip_addr, xfer_address.ip().to_string());
         assert_eq!(block.locs[0].location.as_deref(), Some("/r1"));
         assert_eq!(block.storage_i_ds.len(), 1);
         assert_eq!(block.storage_types.len(), 1);
@@ -620,9 +628,16 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
         },
     )
     .await;
-    assert_eq!(report.di.len(), 1);
-    assert_eq!(report.di[0].id.datanode_uuid, datanode.uuid().to_string());
-    assert!(report.di[0].capacity.is_some());
+    let mut reported: Vec<&str> = report
+        .di
+        .iter()
+        .map(|node| node.id.datanode_uuid.as_str())
+        .collect();
+    reported.sort();
+    let mut expected: Vec<&str> = datanodes.iter().map(|(uuid, _)| uuid.as_str()).collect();
+    expected.sort();
+    assert_eq!(reported, expected);
+    assert!(report.di.iter().all(|node| node.capacity.is_some()));
     let stats: hadoop::GetFsStatsResponseProto = call_ok(
         &mut ipc,
         7,
@@ -698,9 +713,56 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
                 .ends_with("FileAlreadyExistsException"),
         "{header:?}"
     );
-    let completed: hadoop::CompleteResponseProto = call_ok(
+    // A Hadoop client's pipeline recovery asks for another DataNode.
+    let added: hadoop::AddBlockResponseProto = call_ok(
         &mut ipc,
         14,
+        "addBlock",
+        &hadoop::AddBlockRequestProto {
+            src: "/data/retried".to_string(),
+            client_name: "raw-client".to_string(),
+            file_id,
+            ..Default::default()
+        },
+    )
+    .await;
+    let block = added.block;
+    assert_eq!(block.locs.len(), 1);
+    let additional: hadoop::GetAdditionalDatanodeResponseProto = call_ok(
+        &mut ipc,
+        15,
+        "getAdditionalDatanode",
+        &hadoop::GetAdditionalDatanodeRequestProto {
+            src: "/data/retried".to_string(),
+            blk: block.b.clone(),
+            existings: block.locs.clone(),
+            excludes: Vec::new(),
+            num_additional_nodes: 1,
+            client_name: "raw-client".to_string(),
+            existing_storage_uuids: block.storage_i_ds.clone(),
+            file_id,
+        },
+    )
+    .await;
+    let pipeline = additional.block.locs;
+    assert_eq!(pipeline.len(), 2);
+    assert_eq!(pipeline[0].id, block.locs[0].id);
+    assert_ne!(pipeline[1].id.datanode_uuid, block.locs[0].id.datanode_uuid);
+    let _: hadoop::AbandonBlockResponseProto = call_ok(
+        &mut ipc,
+        16,
+        "abandonBlock",
+        &hadoop::AbandonBlockRequestProto {
+            b: block.b,
+            src: "/data/retried".to_string(),
+            holder: "raw-client".to_string(),
+            file_id,
+        },
+    )
+    .await;
+    let completed: hadoop::CompleteResponseProto = call_ok(
+        &mut ipc,
+        17,
         "complete",
         &hadoop::CompleteRequestProto {
             src: "/data/retried".to_string(),

@@ -150,6 +150,7 @@ async fn dispatch(
         "append" => handle!(server.append, call, body),
         "addBlock" => handle!(server.add_block, call, body),
         "abandonBlock" => handle!(server.abandon_block, call, body),
+        "getAdditionalDatanode" => handle!(server.get_additional_datanode, call, body),
         "complete" => handle!(server.complete, call, body),
         "fsync" => handle!(server.fsync, call, body),
         "updateBlockForPipeline" => handle!(server.update_block_for_pipeline, call, body),
@@ -197,11 +198,6 @@ async fn dispatch(
 fn unsupported(method: &str) -> Option<&'static str> {
     const REFUSED: &[(&[&str], &str)] = &[
         (&["truncate"], "files cannot be truncated"),
-        (
-            &["getAdditionalDatanode"],
-            "a DataNode cannot be added to a write pipeline; set \
-             dfs.client.block.write.replace-datanode-on-failure.best-effort",
-        ),
         (
             &["createSymlink", "getLinkTarget"],
             "there are no symbolic links",

@@ -1,11 +1,12 @@
 //! ClientNamenodeProtocol's calls of a writer: create and append, blocks
-//! and pipelines, leases.
+//! and pipelines (getAdditionalDatanode included), leases.
 //!
 //! Where Hadoop's protocol leaves out what Tusk's names (the file of
 //! updateBlockForPipeline, the full last block before the first addBlock of
 //! an append), it is looked up in the namesystem, without permission checks:
 //! the lease checks of the call itself still apply.
 
+use common::ids::DatanodeUuid;
 use common::{ExceptionKind, RemoteException};
 use proto::hadoop::hdfs as hadoop;
 use proto::hdfs as pb;
@@ -161,6 +162,40 @@ impl IpcServer {
         Ok(hadoop::CompleteResponseProto { result })
     }
 
+    /// Pipeline recovery of a Hadoop client: more DataNodes for the block
+    /// it writes, after those it still has (it copies the block to them).
+    pub(super) async fn get_additional_datanode(
+        &self,
+        call: &Call,
+        r: hadoop::GetAdditionalDatanodeRequestProto,
+    ) -> CallResult<hadoop::GetAdditionalDatanodeResponseProto> {
+        self.check_lease(&r.src, &r.client_name)?;
+        let (_, block_size, _) = self.namesystem.read().open_file_layout(&r.src)?;
+        let uuids = |nodes: &[hadoop::DatanodeInfoProto]| -> Vec<DatanodeUuid> {
+            nodes
+                .iter()
+                .map(|node| DatanodeUuid::from(node.id.datanode_uuid.clone()))
+                .collect()
+        };
+        let writer = call.peer.ip().to_string();
+        let pipeline = self.namesystem.blocks().choose_additional(
+            &uuids(&r.existings),
+            &uuids(&r.excludes),
+            r.num_additional_nodes as usize,
+            Some(&writer),
+            block_size,
+        )?;
+        let located = pb::LocatedBlock {
+            block: Some(convert::block(&r.blk)),
+            offset: 0,
+            locations: pipeline.iter().map(crate::rpc::datanode_proto).collect(),
+            corrupt: false,
+        };
+        Ok(hadoop::GetAdditionalDatanodeResponseProto {
+            block: convert::located_block(located, &self.block_pool_id()),
+        })
+    }
+
     /// hflush/hsync: the blocks are logged as they are allocated and
     /// readers of an open file ask its DataNodes for the length written, so
     /// there is nothing to persist; the writer's lease is checked.
@@ -169,19 +204,31 @@ impl IpcServer {
         _call: &Call,
         r: hadoop::FsyncRequestProto,
     ) -> CallResult<hadoop::FsyncResponseProto> {
+        self.check_lease(&r.src, &r.client)?;
+        Ok(hadoop::FsyncResponseProto {})
+    }
+
+    /// Refuses a writer's call unless `client_name` writes `src` (and this
+    /// NameNode is active).
+    fn check_lease(&self, src: &str, client_name: &str) -> CallResult<()> {
         self.namesystem
             .check_operation(crate::ha::OperationCategory::Write)?;
-        if !self.namesystem.leases.paths_of(&r.client).contains(&r.src) {
-            return Err(RemoteException::new(
-                ExceptionKind::LeaseExpired,
-                format!(
-                    "No lease on {}: File is not open for writing. Holder {} does not have any open files.",
-                    r.src, r.client
-                ),
-            )
-            .into());
+        if self
+            .namesystem
+            .leases
+            .paths_of(client_name)
+            .iter()
+            .any(|path| path == src)
+        {
+            return Ok(());
         }
-        Ok(hadoop::FsyncResponseProto {})
+        Err(RemoteException::new(
+            ExceptionKind::LeaseExpired,
+            format!(
+                "No lease on {src}: File is not open for writing. Holder {client_name} does not have any open files."
+            ),
+        )
+        .into())
     }
 
     /// Pipeline recovery, step 1. Hadoop names only the block: its file is
@@ -257,7 +304,7 @@ impl IpcServer {
             let block = convert::block(&located.b);
             for node in located.locs {
                 blocks.push(pb::BadBlock {
-                    block: Some(block.clone()),
+                    block: Some(block),
                     datanode_uuid: node.id.datanode_uuid,
                     reason: "reported by a client".to_string(),
                 });
