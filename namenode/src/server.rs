@@ -97,7 +97,12 @@ impl NameNode {
         let layer = rpc_metrics.layer();
         // Hadoop IPC shares the RPC port: the acceptor serves the
         // connections opening with `hrpc` and hands the others to tonic.
-        let ipc = IpcServer::new(client_rpc, namesystem.clone(), config.ipc.clone());
+        let ipc = IpcServer::new(
+            client_rpc,
+            namesystem.clone(),
+            config.ipc.clone(),
+            rpc_metrics.clone(),
+        );
         let (rpc_acceptor, incoming) = share_rpc_port(rpc_listener, ipc, shutdown.subscribe());
         let rpc_server = tokio::spawn(async move {
             let result = tonic::transport::Server::builder()

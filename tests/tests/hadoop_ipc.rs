@@ -446,6 +446,22 @@ async fn broken_hadoop_ipc_frames_are_refused_and_the_namenode_goes_on() {
     let client = hadoop_client(&cluster, &user);
     assert!(client.get_file_info("/").await.unwrap().isdir);
     client.mkdirs("/after", 0o755, false).await.unwrap();
+
+    // The RPC port's metrics count Hadoop IPC calls beside gRPC's, under
+    // their method names; an unknown method's name is not kept.
+    let port = address.port();
+    let jmx = tusk_tests::web::get_json(
+        &cluster.namenode_http_address().to_string(),
+        &format!("/jmx?qry=Hadoop:service=NameNode,name=RpcDetailedActivityForPort{port}"),
+    )
+    .await;
+    let detailed = &jmx["beans"][0];
+    assert!(
+        detailed["GetFileInfoNumOps"].as_u64().unwrap() >= 2,
+        "{detailed}"
+    );
+    assert_eq!(detailed["TruncateNumOps"], 1, "{detailed}");
+    assert!(detailed["FrobnicateNumOps"].is_null(), "{detailed}");
     assert!(
         cluster
             .client()

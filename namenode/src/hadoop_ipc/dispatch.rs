@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use proto::hadoop::common::RequestHeaderProto;
+use proto::hadoop::common::rpc_response_header_proto::RpcErrorCodeProto;
 use tonic::metadata::MetadataValue;
 use tonic::transport::server::TcpConnectInfo;
 use tracing::debug;
@@ -63,7 +64,9 @@ pub(super) async fn answer(
     body: Bytes,
 ) -> Vec<u8> {
     let started = Instant::now();
+    let timer = server.metrics.start_call();
     let outcome = run(server, call, header, body).await;
+    timer.finish(metric_name(&header.method_name, &outcome).as_deref());
     let (failure, response) = match &outcome {
         Ok(response) => (None, response.as_slice()),
         Err(failure) => (Some(failure), &[][..]),
@@ -81,6 +84,24 @@ pub(super) async fn answer(
         "Hadoop IPC call"
     );
     answer_frame(&answer, response)
+}
+
+/// The name a call is counted under: its method's, capitalized as the gRPC
+/// methods are (`GetFileInfo`); none for an unknown method or protocol.
+fn metric_name(method: &str, outcome: &Result<Vec<u8>, RpcFailure>) -> Option<String> {
+    if let Err(failure) = outcome
+        && matches!(
+            failure.code,
+            RpcErrorCodeProto::ErrorNoSuchMethod
+                | RpcErrorCodeProto::ErrorNoSuchProtocol
+                | RpcErrorCodeProto::ErrorRpcVersionMismatch
+        )
+    {
+        return None;
+    }
+    let mut chars = method.chars();
+    let first = chars.next()?;
+    Some(first.to_ascii_uppercase().to_string() + chars.as_str())
 }
 
 async fn run(

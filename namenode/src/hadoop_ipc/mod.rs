@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use common::Configuration;
 use common::conf::{ConfError, keys};
+use common::metrics::RpcMetrics;
 
 use crate::namesystem::Namesystem;
 use crate::rpc::ClientRpc;
@@ -82,6 +83,8 @@ pub(crate) struct IpcServer {
     client: Arc<ClientRpc>,
     namesystem: Arc<Namesystem>,
     config: IpcConfig,
+    /// The RPC port's metrics, which count these calls beside gRPC's.
+    metrics: Arc<RpcMetrics>,
 }
 
 impl IpcServer {
@@ -89,11 +92,13 @@ impl IpcServer {
         client: Arc<ClientRpc>,
         namesystem: Arc<Namesystem>,
         config: IpcConfig,
+        metrics: Arc<RpcMetrics>,
     ) -> Arc<Self> {
         Arc::new(Self {
             client,
             namesystem,
             config,
+            metrics,
         })
     }
 }
