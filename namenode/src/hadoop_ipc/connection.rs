@@ -33,7 +33,8 @@ use super::framing::{
 
 /// Calls of one connection running at once.
 const MAX_CALLS_IN_FLIGHT: usize = 64;
-/// How long a client may take to finish its connection header.
+/// How long a client may take to send its connection header, and then its
+/// connection context.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long, after a FATAL answer, what the client still sends is read and
 /// dropped: closing with unread bytes would reset the connection, and the
@@ -120,7 +121,7 @@ async fn close(
                 %peer,
                 exception = %failure.class,
                 error = %failure.message,
-                "Hadoop IPC connection refused"
+                "Hadoop IPC connection closed on a fatal error"
             );
             let frame = failure_frame(call_id, &failure);
             let _ = connection.answers.send(Outgoing::Close(Some(frame))).await;
@@ -145,24 +146,22 @@ struct Connection {
 
 impl Connection {
     async fn read_requests(&mut self, reader: &mut OwnedReadHalf) -> End {
-        let header =
-            match tokio::time::timeout(HEADER_TIMEOUT, read_connection_header(reader)).await {
-                Ok(Ok(header)) => header,
-                Ok(Err(error)) => return End::Broken(error),
-                Err(_) => {
-                    let silent = std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "no connection header in time",
-                    );
-                    return End::Broken(FrameError::Io(silent));
-                }
-            };
+        let header = match within(HEADER_TIMEOUT, read_connection_header(reader)).await {
+            Ok(header) => header,
+            Err(error) => return End::Broken(error),
+        };
         if let Err(end) = check_connection_header(header) {
             return end;
         }
         let max_length = self.server.config.max_data_length;
         loop {
-            let frame = match read_frame(reader, max_length).await {
+            let next_frame = read_frame(reader, max_length);
+            let next_frame = if self.context.is_none() {
+                within(HEADER_TIMEOUT, next_frame).await
+            } else {
+                next_frame.await
+            };
+            let frame = match next_frame {
                 Ok(frame) => frame,
                 Err(FrameError::Closed) => return End::Closed,
                 Err(error @ FrameError::TooLong { .. }) => {
@@ -285,6 +284,17 @@ impl Connection {
         });
         Ok(())
     }
+}
+
+/// `read`, or a timeout error once `limit` passed.
+async fn within<T>(
+    limit: Duration,
+    read: impl Future<Output = Result<T, FrameError>>,
+) -> Result<T, FrameError> {
+    tokio::time::timeout(limit, read).await.unwrap_or_else(|_| {
+        let silent = std::io::Error::new(std::io::ErrorKind::TimedOut, "the client went silent");
+        Err(FrameError::Io(silent))
+    })
 }
 
 fn fatal(call_id: i32, failure: RpcFailure) -> End {
