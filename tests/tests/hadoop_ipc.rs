@@ -2,9 +2,10 @@
 //! `hdfs-native` crate, which speaks Hadoop's RPC v9 and ClientNamenodeProtocol
 //! and nothing of Tusk's) manages the namespace through `hdfs://nn:port`,
 //! sees what Tusk's own gRPC client sees on the same port, and gets Hadoop's
-//! exceptions. Hand-written bytes check the framing: broken headers, wrong
-//! versions, unknown auth protocols, methods and protocols, oversized frames
-//! each get their answer or a closed connection, and the NameNode goes on.
+//! exceptions (a standby's StandbyException makes it fail over). Hand-written
+//! bytes check the framing: broken headers, wrong versions, unknown auth
+//! protocols, methods and protocols, oversized frames each get their answer
+//! or a closed connection, and the NameNode goes on.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -791,4 +792,117 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
     assert!(completed.result);
     assert!(!tusk.stat("/data/retried").await.unwrap().under_construction);
     cluster.shutdown().await;
+}
+
+/// The configuration of NameNode `index` of a two-NameNode nameservice
+/// `ns` on a shared edits directory under `base`, at the `rpc` and `http`
+/// addresses.
+fn ha_conf(
+    base: &std::path::Path,
+    [rpc, http]: &[[String; 2]; 2],
+    index: usize,
+) -> common::Configuration {
+    let mut conf = common::Configuration::new();
+    let id = format!("nn{}", index + 1);
+    conf.set(
+        "dfs.namenode.name.dir",
+        base.join(&id).display().to_string(),
+    );
+    conf.set(
+        "dfs.namenode.shared.edits.dir",
+        format!("file://{}", base.join("shared").display()),
+    );
+    conf.set("dfs.nameservices", "ns");
+    conf.set("dfs.ha.namenodes.ns", "nn1,nn2");
+    for other in 0..2 {
+        let nn = format!("nn{}", other + 1);
+        conf.set(
+            &format!("dfs.namenode.rpc-address.ns.{nn}"),
+            rpc[other].clone(),
+        );
+        conf.set(
+            &format!("dfs.namenode.http-address.ns.{nn}"),
+            http[other].clone(),
+        );
+    }
+    conf.set("dfs.ha.namenode.id", id);
+    conf.set("dfs.ha.tail-edits.period", "50ms");
+    conf
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hadoop_client_fails_over_from_a_standby() {
+    use namenode::{NameNode, NameNodeConfig, Namesystem};
+    use proto::hdfs as pb;
+    use proto::hdfs::ha_service_protocol_client::HaServiceProtocolClient;
+
+    let base = tempfile::tempdir().unwrap();
+    let addresses =
+        [0, 1].map(|_| [0, 1].map(|_| format!("127.0.0.1:{}", tusk_tests::free_port())));
+    let rpc = &addresses[0];
+    let config =
+        |index| NameNodeConfig::from_conf(&ha_conf(base.path(), &addresses, index)).unwrap();
+    Namesystem::format(&config(0).namesystem, None, true).unwrap();
+    let nn1 = NameNode::start(config(0)).await.unwrap();
+    namenode::bootstrap::bootstrap_standby(&config(1), false)
+        .await
+        .unwrap();
+    let nn2 = NameNode::start(config(1)).await.unwrap();
+    HaServiceProtocolClient::connect(format!("http://{}", nn2.rpc_address()))
+        .await
+        .unwrap()
+        .transition_to_active(pb::TransitionToActiveRequest {
+            req_info: Some(pb::HaStateChangeRequestInfo {
+                req_source: pb::HaRequestSource::RequestByUser.into(),
+            }),
+        })
+        .await
+        .unwrap();
+
+    // The standby answers Hadoop's StandbyException...
+    let user = common::user::os_user();
+    let mut standby = RawConnection::handshake(nn1.rpc_address(), &user).await;
+    standby
+        .call(0, CLIENT_PROTOCOL, "getFileInfo", &file_info("/"))
+        .await;
+    let (header, _) = standby.answer().await.unwrap();
+    assert_eq!(header.status(), RpcStatusProto::Error);
+    assert_eq!(
+        header.exception_class_name(),
+        "org.apache.hadoop.ipc.StandbyException"
+    );
+    let state: hadoop::HaServiceStateResponseProto = call_ok(
+        &mut standby,
+        1,
+        "getHAServiceState",
+        &hadoop::HaServiceStateRequestProto {},
+    )
+    .await;
+    assert_eq!(
+        state.state(),
+        proto::hadoop::common::HaServiceStateProto::Standby
+    );
+
+    // ... so a Hadoop client of the nameservice, trying nn1 first, fails
+    // over to nn2 and works there.
+    let client = ClientBuilder::new()
+        .with_url("hdfs://ns")
+        .with_user(&user)
+        .with_config([
+            ("dfs.ha.namenodes.ns", "nn1,nn2".to_string()),
+            ("dfs.namenode.rpc-address.ns.nn1", rpc[0].clone()),
+            ("dfs.namenode.rpc-address.ns.nn2", rpc[1].clone()),
+        ])
+        .build()
+        .unwrap();
+    client.mkdirs("/failed-over", 0o755, false).await.unwrap();
+    assert!(client.get_file_info("/failed-over").await.unwrap().isdir);
+    assert!(
+        nn2.namesystem()
+            .file_info("/failed-over", &nn2.namesystem().caller(&user))
+            .unwrap()
+            .is_some()
+    );
+    nn1.stop().await;
+    nn2.stop().await;
 }
