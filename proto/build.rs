@@ -16,6 +16,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "protos/hadoop/security.proto",
         "protos/hadoop/hdfs.proto",
         "protos/hadoop/datatransfer.proto",
+        "protos/hadoop/rpc_header.proto",
+        "protos/hadoop/ipc_connection_context.proto",
+        "protos/hadoop/protobuf_rpc_engine.proto",
+        "protos/hadoop/ha_service_protocol.proto",
+        "protos/hadoop/client_namenode_protocol.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -11,6 +11,7 @@ use common::conf::TimeUnit;
 use crate::blockmanager::BlockManagerConfig;
 use crate::checkpoint::CheckpointConfig;
 use crate::ha::HaConfig;
+use crate::hadoop_ipc::IpcConfig;
 use crate::lease::LeaseLimits;
 use crate::namespace::Limits;
 use crate::namesystem::NamesystemConfig;
@@ -21,7 +22,8 @@ use crate::safemode::SafeModeConfig;
 /// Where the NameNode listens and how its namesystem behaves.
 #[derive(Clone, Debug)]
 pub struct NameNodeConfig {
-    /// ClientProtocol (gRPC): `dfs.namenode.rpc-address`, else the authority
+    /// ClientProtocol (gRPC, and Hadoop IPC on the same port):
+    /// `dfs.namenode.rpc-address`, else the authority
     /// of `fs.defaultFS` (with HA: `dfs.namenode.rpc-address.<ns>.<nn>`);
     /// `dfs.namenode.rpc-bind-host` overrides the host.
     pub rpc_address: SocketAddr,
@@ -33,6 +35,8 @@ pub struct NameNodeConfig {
     pub checkpoint: CheckpointConfig,
     /// The retry cache of non-idempotent calls.
     pub retry_cache: RetryCacheConfig,
+    /// Hadoop IPC, served on the RPC port beside gRPC.
+    pub ipc: IpcConfig,
     /// `hadoop.http.staticuser.user`: who a WebHDFS request without
     /// `user.name` acts as.
     pub http_static_user: String,
@@ -155,6 +159,7 @@ impl NameNodeConfig {
             namesystem,
             checkpoint: CheckpointConfig::from_conf(conf)?,
             retry_cache: RetryCacheConfig::from_conf(conf)?,
+            ipc: IpcConfig::from_conf(conf)?,
             http_static_user: conf.get_string(keys::HADOOP_HTTP_STATICUSER_USER)?,
             conf: conf.clone(),
         })

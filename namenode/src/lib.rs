@@ -4,8 +4,9 @@
 //!
 //! Inside, `namespace` and `placement` are the pure domain (inode tree, checks,
 //! records; replica placement); `editlog`, `fsimage`, `storage`, `namesystem`
-//! and `blockmanager` own state and I/O; `rpc`, `datanode_rpc` and `web` are
-//! thin adapters; `server` runs it all. The modules are private: this facade
+//! and `blockmanager` own state and I/O; `rpc`, `datanode_rpc`, `hadoop_ipc`
+//! (Hadoop IPC beside gRPC on the RPC port) and `web` are thin adapters;
+//! `server` runs it all. The modules are private: this facade
 //! is what the command line, the mini-cluster, benchmarks and tests use.
 
 mod blockmanager;
@@ -15,6 +16,7 @@ mod datanode_rpc;
 mod editlog;
 mod fsimage;
 mod ha;
+mod hadoop_ipc;
 mod journalnode;
 mod lease;
 mod lease_recovery;

@@ -79,7 +79,9 @@ impl ClientRpc {
         })?)
     }
 
-    fn caller<T>(&self, request: &Request<T>) -> Caller {
+    /// Who sends `request` (the Hadoop IPC layer asks too, for the calls it
+    /// serves from the namesystem directly).
+    pub(crate) fn caller<T>(&self, request: &Request<T>) -> Caller {
         let user = request
             .metadata()
             .get(proto::USER_METADATA)

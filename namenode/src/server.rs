@@ -1,4 +1,5 @@
-//! A running NameNode: its namesystem behind a gRPC and an HTTP listener.
+//! A running NameNode: its namesystem behind an RPC listener (gRPC and
+//! Hadoop IPC) and an HTTP listener.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::config::NameNodeConfig;
 use crate::datanode_rpc::DatanodeRpc;
 use crate::ha::HaState;
 use crate::ha::service::HaServiceRpc;
+use crate::hadoop_ipc::{IpcServer, share_rpc_port};
 use crate::namesystem::Namesystem;
 use crate::retry_cache::RetryCache;
 use crate::rpc::ClientRpc;
@@ -80,7 +82,8 @@ impl NameNode {
         let (shutdown, _) = watch::channel(false);
         let retry_cache = Arc::new(RetryCache::new(config.retry_cache));
         namesystem.replay_into(retry_cache.clone());
-        let service = ClientProtocolServer::new(ClientRpc::new(namesystem.clone(), retry_cache))
+        let client_rpc = Arc::new(ClientRpc::new(namesystem.clone(), retry_cache));
+        let service = ClientProtocolServer::from_arc(client_rpc.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let datanode_service = DatanodeProtocolServer::new(DatanodeRpc::new(namesystem.clone()))
@@ -92,8 +95,16 @@ impl NameNode {
         let mut rpc_stop = shutdown.subscribe();
         let rpc_metrics = RpcMetrics::new();
         let layer = rpc_metrics.layer();
+        // Hadoop IPC shares the RPC port: the acceptor serves the
+        // connections opening with `hrpc` and hands the others to tonic.
+        let ipc = IpcServer::new(
+            client_rpc,
+            namesystem.clone(),
+            config.ipc.clone(),
+            rpc_metrics.clone(),
+        );
+        let (rpc_acceptor, incoming) = share_rpc_port(rpc_listener, ipc, shutdown.subscribe());
         let rpc_server = tokio::spawn(async move {
-            let incoming = common::net::nodelay_incoming(rpc_listener);
             let result = tonic::transport::Server::builder()
                 .layer(layer)
                 .add_service(service)
@@ -163,6 +174,7 @@ impl NameNode {
             http_address,
             shutdown,
             servers: vec![
+                rpc_acceptor,
                 rpc_server,
                 http_server,
                 monitor,

@@ -25,7 +25,8 @@ pub mod mapreduce {
 /// Hadoop's own wire messages, for Hadoop's clients: its IPC and
 /// DataTransferProtocol, beside Tusk's gRPC and data transfer.
 pub mod hadoop {
-    /// hadoop-common's messages (tokens).
+    /// hadoop-common's messages: tokens, and the IPC headers and connection
+    /// context of Hadoop's RPC.
     pub mod common {
         tonic::include_proto!("hadoop.common");
     }

@@ -21,6 +21,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::HADOOP_SHELL_DELETE_LIMIT_NUM_FILES, "100"),
     (keys::NET_TOPOLOGY_SCRIPT_NUMBER_ARGS, "100"),
     (keys::IPC_PING_INTERVAL, "60000"),
+    (keys::IPC_MAXIMUM_DATA_LENGTH, "67108864"),
     // hdfs: namenode
     (
         keys::DFS_NAMENODE_NAME_DIR,

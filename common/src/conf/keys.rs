@@ -25,6 +25,8 @@ pub const HADOOP_SHELL_DELETE_LIMIT_NUM_FILES: &str = "hadoop.shell.delete.limit
 /// Milliseconds between a client's pings of a NameNode of a HA nameservice while calls are
 /// in flight; one not answered within it fails them over.
 pub const IPC_PING_INTERVAL: &str = "ipc.ping.interval";
+/// Largest request, in bytes, a Hadoop IPC server accepts in one frame.
+pub const IPC_MAXIMUM_DATA_LENGTH: &str = "ipc.maximum.data.length";
 /// Script that maps hosts to racks (ScriptBasedMapping); no default.
 pub const NET_TOPOLOGY_SCRIPT_FILE_NAME: &str = "net.topology.script.file.name";
 /// Hosts passed to one run of the topology script.

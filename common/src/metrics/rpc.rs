@@ -1,6 +1,7 @@
 //! RPC server metrics as Hadoop publishes them: `RpcActivityForPort<port>` (calls and their
 //! processing time, calls in progress) and `RpcDetailedActivityForPort<port>` (per method:
-//! `<Method>NumOps`, `<Method>AvgTime`), measured by a tower layer around a tonic server.
+//! `<Method>NumOps`, `<Method>AvgTime`), measured by a tower layer around a tonic server (or
+//! call by call, [`RpcMetrics::start_call`], for a server that is no tower service).
 //!
 //! The hot path is a read lock to find the method's counters (a write lock only the first
 //! time a method is seen), an `Arc` clone and a few relaxed atomic adds; no allocation.
@@ -79,6 +80,17 @@ impl RpcMetrics {
         })
     }
 
+    /// Starts timing a call of a server that is no tower service (the
+    /// NameNode's Hadoop IPC); the call counts as in progress until
+    /// [`RunningCall::finish`] (or its drop).
+    pub fn start_call(self: &Arc<Self>) -> RunningCall {
+        self.in_progress.fetch_add(1, Ordering::Relaxed);
+        RunningCall {
+            metrics: self.clone(),
+            start: Instant::now(),
+        }
+    }
+
     /// Calls of `method` (the last segment of its gRPC path, e.g. `Mkdirs`) so far.
     pub fn calls(&self, method: &str) -> u64 {
         let methods = self.methods.read().unwrap_or_else(PoisonError::into_inner);
@@ -131,6 +143,31 @@ impl RpcMetrics {
                 .gauge(&format!("{name}AvgTime"), average);
         }
         vec![activity, detailed]
+    }
+}
+
+/// A call [`RpcMetrics::start_call`] times.
+pub struct RunningCall {
+    metrics: Arc<RpcMetrics>,
+    start: Instant,
+}
+
+impl RunningCall {
+    /// Records the call under `method` (capitalized as the gRPC methods are,
+    /// e.g. `GetFileInfo`), or only in the totals with `None` (a method the
+    /// server does not know, whose name a client chose).
+    pub fn finish(self, method: Option<&str>) {
+        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.metrics.all.record(nanos);
+        if let Some(method) = method {
+            self.metrics.method(method).record(nanos);
+        }
+    }
+}
+
+impl Drop for RunningCall {
+    fn drop(&mut self) {
+        self.metrics.in_progress.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -212,5 +249,20 @@ mod tests {
         let detailed = beans[1].to_json();
         assert_eq!(detailed["MkdirsNumOps"], 2);
         assert_eq!(detailed["MkdirsAvgTime"], 3.0);
+    }
+
+    #[test]
+    fn calls_timed_by_hand_count_as_in_progress_until_finished() {
+        let metrics = RpcMetrics::new();
+        let known = metrics.start_call();
+        let unknown = metrics.start_call();
+        assert_eq!(metrics.totals().2, 2);
+        known.finish(Some("GetFileInfo"));
+        unknown.finish(None);
+        assert_eq!(metrics.totals().0, 2);
+        assert_eq!(metrics.totals().2, 0);
+        assert_eq!(metrics.calls("GetFileInfo"), 1);
+        drop(metrics.start_call());
+        assert_eq!(metrics.totals(), (2, metrics.totals().1, 0));
     }
 }

@@ -503,6 +503,52 @@ impl BlockManager {
             .collect())
     }
 
+    /// `getAdditionalDatanode` (pipeline recovery of a Hadoop client):
+    /// `count` more DataNodes for a block being written on `existing`,
+    /// placed as its other replicas would be, none of `excluded`. Answers
+    /// the whole pipeline, the existing nodes first; nothing changes until
+    /// the client's `updatePipeline`.
+    pub fn choose_additional(
+        &self,
+        existing: &[DatanodeUuid],
+        excluded: &[DatanodeUuid],
+        count: usize,
+        writer_host: Option<&str>,
+        block_size: u64,
+    ) -> Result<Vec<DatanodeLocation>, RemoteException> {
+        let state = self.lock();
+        let indexes = |uuids: &[DatanodeUuid]| -> Vec<usize> {
+            uuids
+                .iter()
+                .filter_map(|uuid| state.node_by_uuid.get(uuid).copied())
+                .collect()
+        };
+        let existing = indexes(existing);
+        let excluded = indexes(excluded);
+        let added = self.policy.choose_targets(
+            count,
+            writer_host,
+            &existing,
+            &excluded,
+            &candidates(&state),
+            block_size,
+            &mut rand::rng(),
+        );
+        if added.len() < count {
+            let live = state.nodes.iter().filter(|node| node.alive).count();
+            return Err(RemoteException::io(format!(
+                "Could not find {count} more datanode(s) for a pipeline of {}: there are {live} datanode(s) running and {} node(s) are excluded in this operation.",
+                existing.len(),
+                excluded.len()
+            )));
+        }
+        Ok(existing
+            .iter()
+            .chain(&added)
+            .map(|&node| location(&state.nodes[node]))
+            .collect())
+    }
+
     /// The client finished a block: its final length and stamp.
     pub fn commit(&self, block: Block) {
         let mut state = self.lock();

@@ -486,3 +486,26 @@ fn a_replica_left_out_of_a_recovered_pipeline_is_stale() {
     assert_eq!(locations.locations.len(), 2);
     assert_eq!(locations.corrupt_replicas, 1);
 }
+
+#[test]
+fn an_additional_datanode_joins_the_pipeline_after_the_existing_ones() {
+    let manager = manager();
+    let nodes = add_nodes(&manager, 4);
+    let existing = [nodes[0].clone(), nodes[1].clone()];
+    let excluded = [nodes[2].clone()];
+    let pipeline = manager
+        .choose_additional(&existing, &excluded, 1, None, 1000)
+        .unwrap();
+    let uuids: Vec<&DatanodeUuid> = pipeline.iter().map(|node| &node.address.uuid).collect();
+    assert_eq!(uuids, [&nodes[0], &nodes[1], &nodes[3]]);
+
+    let error = manager
+        .choose_additional(&nodes[..3], &nodes[3..], 1, None, 1000)
+        .unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("Could not find 1 more datanode(s)"),
+        "{error}"
+    );
+}
