@@ -4,7 +4,7 @@
 //! beside the target, checked (length, then file checksum where both file
 //! systems have one), renamed into place and given the preserved attributes.
 
-use client::{CreateOptions, FileStatus};
+use client::{CreateOptions, FileChecksum, FileStatus};
 use common::{Configuration, FsPermission, RemoteException};
 
 use super::listing::CopyEntry;
@@ -282,9 +282,16 @@ async fn can_skip(
     let source_checksum = source_store.checksum(&source.path).await.map_err(text)?;
     let target_checksum = target_store.checksum(&existing.path).await.map_err(text)?;
     Ok(match (source_checksum, target_checksum) {
-        (Some(source), Some(target)) => source == target,
+        (Some(source), Some(target)) => same_checksum(&source, &target),
         _ => true,
     })
+}
+
+/// Whether two file checksums agree as Hadoop's `FileChecksum.equals` has
+/// it: same algorithm, same bytes (the `length` field is not part of it:
+/// WebHDFS reports the checksum's length, the DFS client the file's).
+fn same_checksum(left: &FileChecksum, right: &FileChecksum) -> bool {
+    left.algorithm() == right.algorithm() && left.md5 == right.md5
 }
 
 /// Streams the source into `temp`; the bytes copied.
@@ -348,7 +355,7 @@ async fn check_copy(
     let (Some(source_checksum), Some(target_checksum)) = (source_checksum, target_checksum) else {
         return Ok(());
     };
-    if source_checksum == target_checksum {
+    if same_checksum(&source_checksum, &target_checksum) {
         return Ok(());
     }
     let block_size_hint = if source_checksum.crc_per_block != target_checksum.crc_per_block {

@@ -62,6 +62,14 @@ fn exception(reason: &str) -> i32 {
     EXIT_UNKNOWN_ERROR
 }
 
+/// Why the copy listing could not be made.
+enum ListingError {
+    /// A source is not there (Hadoop's `InvalidInputException`).
+    MissingSource(String),
+    /// A file system call failed.
+    Failed(String),
+}
+
 /// The listing of every source, or the reason it cannot be made.
 fn build_listing(
     runtime: &tokio::runtime::Runtime,
@@ -69,16 +77,19 @@ fn build_listing(
     sources: &[(Store, Location)],
     target: &Location,
     target_status: Option<&client::FileStatus>,
-) -> Result<Vec<CopyEntry>, Result<String, String>> {
+) -> Result<Vec<CopyEntry>, ListingError> {
     let target_exists = target_status.is_some();
     let target_is_dir = target_status.is_some_and(|status| status.is_dir);
     let mut entries = Vec::new();
     for (store, source) in sources {
         let status = runtime
             .block_on(store.stat(&source.path))
-            .map_err(|error| Err(error.message))?;
+            .map_err(|error| ListingError::Failed(error.message))?;
         let Some(status) = status else {
-            return Err(Ok(format!("Input source {} doesn't exist.", source.uri())));
+            return Err(ListingError::MissingSource(format!(
+                "Input source {} doesn't exist.",
+                source.uri()
+            )));
         };
         let root = source_root(
             &source.path,
@@ -110,7 +121,7 @@ fn build_listing(
             if status.is_dir {
                 let children = runtime
                     .block_on(store.list(&status.path))
-                    .map_err(|error| Err(error.message))?;
+                    .map_err(|error| ListingError::Failed(error.message))?;
                 pending.extend(children.into_iter().rev());
             }
         }
@@ -165,8 +176,8 @@ fn run_client(conf: &Configuration, args: &[String]) -> i32 {
         target_status.as_ref(),
     ) {
         Ok(entries) => entries,
-        Err(Ok(reason)) => return invalid_input(&reason),
-        Err(Err(reason)) => return exception(&reason),
+        Err(ListingError::MissingSource(reason)) => return invalid_input(&reason),
+        Err(ListingError::Failed(reason)) => return exception(&reason),
     };
     let directories = entries.iter().filter(|entry| entry.is_dir).count();
     eprintln!(
