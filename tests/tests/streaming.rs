@@ -157,12 +157,22 @@ async fn streaming_map_only_cat_and_a_failing_mapper() {
     let input = corpus(3);
     write_file(&client, "/lines/in.txt", &input, 2, BLOCK).await;
 
-    // Map-only: every line comes back as a key with an empty value.
+    // Map-only, as Hadoop users run it: every line comes back as a key with
+    // an empty value.
     let (code, stderr) = run_binary(
         &conf_dir,
-        "streaming",
+        "hadoop",
         &[
-            "-input", "/lines", "-output", "/cat", "-mapper", "cat", "-reducer", "NONE",
+            "jar",
+            "/opt/hadoop/share/hadoop/tools/lib/hadoop-streaming-3.3.6.jar",
+            "-input",
+            "/lines",
+            "-output",
+            "/cat",
+            "-mapper",
+            "cat",
+            "-reducer",
+            "NONE",
         ],
     )
     .await;

@@ -25,8 +25,7 @@ pub const USAGE: &str = "usage: distcp OPTIONS [source_path...] <target_path>
  -p <arg>             preserve status (rbugpct)(replication, block-size, user, group,
                       permission, checksum-type, timestamps)
  -skipcrccheck        Whether to skip CRC checks between source and target paths.
- -update              Update target, copying only missing files or directories
- -v                   Log additional info (path, size) in the SKIP/COPY log";
+ -update              Update target, copying only missing files or directories";
 
 /// The attributes `-p` preserves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

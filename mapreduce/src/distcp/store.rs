@@ -19,7 +19,7 @@ type Result<T> = std::result::Result<T, RemoteException>;
 #[derive(Clone)]
 pub(crate) enum Store {
     /// A cluster, over RPC or WebHDFS.
-    Remote(FileSystem),
+    Remote(Box<FileSystem>),
     /// The local file system of this process.
     Local,
 }
@@ -126,7 +126,7 @@ impl Resolver {
                     fs_uri: fs.uri(),
                     path: absolute(path, &self.user),
                 };
-                Ok((Store::Remote(FileSystem::Dfs(fs)), location))
+                Ok((Store::Remote(Box::new(FileSystem::Dfs(fs))), location))
             }
             Some("file") => {
                 let path = if path.starts_with('/') {
@@ -148,7 +148,7 @@ impl Resolver {
                     fs_uri: fs.uri(),
                     path: absolute(path, &self.user),
                 };
-                Ok((Store::Remote(FileSystem::Dfs(fs)), location))
+                Ok((Store::Remote(Box::new(FileSystem::Dfs(fs))), location))
             }
             Some("webhdfs") => {
                 let (fs, fs_uri) = self.webhdfs_for(authority);
@@ -156,7 +156,7 @@ impl Resolver {
                     fs_uri,
                     path: absolute(path, &self.user),
                 };
-                Ok((Store::Remote(fs), location))
+                Ok((Store::Remote(Box::new(fs)), location))
             }
             Some(other) => Err(RemoteException::io(format!(
                 "No FileSystem for scheme \"{other}\""
@@ -180,7 +180,9 @@ impl Resolver {
             return Ok(fs.clone());
         }
         let uri = format!("hdfs://{authority}");
-        if let Some(Store::Remote(FileSystem::Dfs(fs))) = self.stores.get(&uri) {
+        if let Some(Store::Remote(remote)) = self.stores.get(&uri)
+            && let FileSystem::Dfs(fs) = remote.as_ref()
+        {
             return Ok(fs.clone());
         }
         let fs = if self.conf.is_ha_nameservice(&authority) {
@@ -189,7 +191,7 @@ impl Resolver {
             DfsClient::connect(&authority, &self.user, self.umask)?
         };
         self.stores
-            .insert(uri, Store::Remote(FileSystem::Dfs(fs.clone())));
+            .insert(uri, Store::Remote(Box::new(FileSystem::Dfs(fs.clone()))));
         Ok(fs)
     }
 
@@ -213,13 +215,13 @@ impl Resolver {
         };
         let uri = format!("webhdfs://{authority}");
         let store = self.stores.entry(uri.clone()).or_insert_with(|| {
-            Store::Remote(FileSystem::WebHdfs {
+            Store::Remote(Box::new(FileSystem::WebHdfs {
                 client: WebHdfsClient::new(&authority, &self.user),
                 umask: self.umask,
-            })
+            }))
         });
         match store {
-            Store::Remote(fs) => (fs.clone(), uri),
+            Store::Remote(fs) => (fs.as_ref().clone(), uri),
             Store::Local => unreachable!("webhdfs URIs map to remote stores"),
         }
     }
