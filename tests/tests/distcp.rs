@@ -151,6 +151,39 @@ async fn distcp_copies_trees_and_updates_only_what_changed() {
         content(3000, 9)
     );
 
+    // A copy whose checksum differs from its source's (other block size,
+    // as without -pb) fails its task with the reason and leaves nothing.
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "distcp",
+        &[
+            "-D",
+            "dfs.blocksize=1m",
+            "-D",
+            "mapreduce.map.maxattempts=1",
+            "/src/sub/big",
+            "/mismatch",
+        ],
+    )
+    .await;
+    assert_eq!(code, 25, "{stderr}");
+    assert!(
+        stderr.contains("Checksum mismatch between hdfs://"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Use -pb to preserve block-sizes"),
+        "{stderr}"
+    );
+    assert!(client.get_file_info("/mismatch").await.unwrap().is_none());
+    let leftovers = client.list("/").await.unwrap();
+    assert!(
+        leftovers
+            .iter()
+            .all(|entry| !entry.name().starts_with(".distcp.tmp.")),
+        "a failed copy's temp file is removed"
+    );
+
     // A missing source fails before any job, with Hadoop's message and code.
     let (code, stderr) = run_binary(&conf_dir, "distcp", &["/nope", "/dst2"]).await;
     assert_eq!(code, 255, "{stderr}");
