@@ -143,6 +143,23 @@ async fn distcp_copies_trees_and_updates_only_what_changed() {
     assert_eq!(tree(&client, "/dst").await, tree(&client, "/src").await);
     assert_same_checksums(&client, "/src", "/dst").await;
 
+    // -update -delete: what the source no longer has goes from the target.
+    client.delete("/src/empty", false).await.unwrap();
+    client.delete("/src/emptydir", true).await.unwrap();
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "distcp",
+        &["-update", "-delete", "-pb", "/src", "/dst"],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(counter(&stderr, "Files Copied"), 0, "{stderr}");
+    assert!(
+        stderr.contains("Deleted from target: files: 1 directories: 1;"),
+        "{stderr}"
+    );
+    assert_eq!(tree(&client, "/dst").await, tree(&client, "/src").await);
+
     // An existing target directory without -update: the source goes under it.
     let (code, stderr) = run_binary(&conf_dir, "distcp", &["-pb", "/src/sub", "/dst/sub"]).await;
     assert_eq!(code, 0, "{stderr}");

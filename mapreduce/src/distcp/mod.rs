@@ -203,6 +203,11 @@ fn run_client(conf: &Configuration, args: &[String]) -> i32 {
     } else {
         code
     };
+    let code = if code == 0 && options.delete {
+        delete_missing(&runtime, &target_store, &target, &entries)
+    } else {
+        code
+    };
     let _ = fs.delete(&meta, true);
     code
 }
@@ -298,5 +303,51 @@ fn commit(
             ));
         }
     }
+    0
+}
+
+/// `-delete` (Hadoop's `CopyCommitter.deleteMissing`): every path below the
+/// target that no listed source maps to is deleted (a directory with all
+/// it holds).
+fn delete_missing(
+    runtime: &tokio::runtime::Runtime,
+    store: &Store,
+    target: &Location,
+    entries: &[CopyEntry],
+) -> i32 {
+    let listed: BTreeSet<&str> = entries.iter().map(|entry| entry.target.as_str()).collect();
+    let (mut files, mut directories) = (0u64, 0u64);
+    let mut pending = vec![target.path.clone()];
+    while let Some(dir) = pending.pop() {
+        let children = match runtime.block_on(store.list(&dir)) {
+            Ok(children) => children,
+            Err(error) => return exception(&error.message),
+        };
+        for child in children {
+            let uri = Location {
+                fs_uri: target.fs_uri.clone(),
+                path: child.path.clone(),
+            }
+            .uri();
+            if listed.contains(uri.as_str()) {
+                if child.is_dir {
+                    pending.push(child.path.clone());
+                }
+                continue;
+            }
+            if let Err(error) = runtime.block_on(store.delete_tree(&child.path)) {
+                return exception(&error.message);
+            }
+            if child.is_dir {
+                directories += 1;
+            } else {
+                files += 1;
+            }
+        }
+    }
+    eprintln!(
+        "INFO mapred.CopyCommitter: Deleted from target: files: {files} directories: \
+         {directories}; skipped deletions 0; deletions already missing 0; failed deletes 0"
+    );
     0
 }

@@ -19,6 +19,7 @@ pub const BYTES_PER_MAP: u64 = 256 << 20;
 
 pub const USAGE: &str = "usage: distcp OPTIONS [source_path...] <target_path>
               OPTIONS
+ -delete              Delete from target, files missing in source
  -i                   Ignore failures during copy
  -m <arg>             Max number of concurrent maps to use for copy
  -overwrite           Choose to overwrite target files unconditionally, even if they exist.
@@ -108,6 +109,8 @@ pub struct Options {
     pub overwrite: bool,
     pub skip_crc: bool,
     pub ignore_failures: bool,
+    /// `-delete`: remove what the target has and the sources do not.
+    pub delete: bool,
     pub verbose: bool,
     pub preserve: Preserve,
     /// `-m`, when given.
@@ -129,6 +132,7 @@ impl Options {
                 "-overwrite" => options.overwrite = true,
                 "-skipcrccheck" => options.skip_crc = true,
                 "-i" => options.ignore_failures = true,
+                "-delete" => options.delete = true,
                 "-v" => options.verbose = true,
                 "-m" => {
                     let value = words.next().ok_or("Missing argument for option: m")?;
@@ -155,6 +159,11 @@ impl Options {
         options.sources = paths;
         if options.update && options.overwrite {
             return Err("Overwrite and update options are mutually exclusive".into());
+        }
+        if options.delete && !options.sync_or_overwrite() {
+            return Err(
+                "Delete missing is applicable only with update or overwrite options".into(),
+            );
         }
         if options.skip_crc && !options.update {
             return Err("Skip CRC is valid only with update options".into());
@@ -183,7 +192,7 @@ impl Options {
     pub fn describe(&self, sources: &[String], target: &str, target_exists: bool) -> String {
         let maps = self.max_maps.unwrap_or(DEFAULT_MAPS);
         format!(
-            "DistCpOptions{{atomicCommit=false, syncFolder={}, deleteMissing=false, \
+            "DistCpOptions{{atomicCommit=false, syncFolder={}, deleteMissing={}, \
              ignoreFailures={}, overwrite={}, append=false, useDiff=false, useRdiff=false, \
              fromSnapshot=null, toSnapshot=null, skipCRC={}, blocking=true, \
              numListstatusThreads=0, maxMaps={maps}, mapBandwidth=0.0, \
@@ -193,6 +202,7 @@ impl Options {
              directWrite=false}}, sourcePaths=[{}], targetPathExists={target_exists}, \
              preserveRawXattrsfalse",
             self.update,
+            self.delete,
             self.ignore_failures,
             self.overwrite,
             self.skip_crc,
@@ -240,6 +250,8 @@ mod tests {
         assert!(parse(&["-update", "-overwrite", "/a", "/b"]).is_err());
         assert!(parse(&["-skipcrccheck", "/a", "/b"]).is_err());
         assert!(parse(&["-update", "-skipcrccheck", "/a", "/b"]).is_ok());
+        assert!(parse(&["-delete", "/a", "/b"]).is_err());
+        assert!(parse(&["-update", "-delete", "/a", "/b"]).unwrap().delete);
         assert_eq!(
             parse(&["-bogus", "/a", "/b"]).unwrap_err(),
             "Unrecognized option: -bogus"

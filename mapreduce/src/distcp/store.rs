@@ -394,6 +394,26 @@ impl Store {
         }
     }
 
+    /// Deletes a file or a directory tree, if it is there.
+    pub async fn delete_tree(&self, path: &str) -> Result<()> {
+        match self {
+            Self::Remote(fs) => fs.delete(path, true).await.map(|_| ()),
+            Self::Local => {
+                let removed = match std::fs::symlink_metadata(path) {
+                    Ok(metadata) if metadata.is_dir() => std::fs::remove_dir_all(path),
+                    Ok(_) => std::fs::remove_file(path),
+                    Err(error) => Err(error),
+                };
+                match removed {
+                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                        Err(local_error(path, error))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
     /// Deletes a file, if it is there.
     pub async fn delete_file(&self, path: &str) -> Result<()> {
         match self {
