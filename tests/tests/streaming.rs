@@ -101,7 +101,12 @@ async fn streaming_word_count_with_a_shipped_script_and_uniq() {
     let scripts = tempfile::tempdir().unwrap();
     let script = scripts.path().join("split-words.sh");
     // Not executable here: the task makes a shipped program executable.
-    std::fs::write(&script, "#!/bin/sh\ntr -s ' ' '\\n' | sed '/^$/d'\n").unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'reporter:counter:Word Count,mapper runs,1' >&2\n\
+         tr -s ' ' '\\n' | sed '/^$/d'\n",
+    )
+    .unwrap();
 
     let (code, stderr) = run_binary(
         &conf_dir,
@@ -131,6 +136,9 @@ async fn streaming_word_count_with_a_shipped_script_and_uniq() {
     assert!(stderr.contains("Submitted application"), "{stderr}");
     assert!(stderr.contains("map 100% reduce 100%"), "{stderr}");
     assert!(counter(&stderr, "Combine input records") > 0, "{stderr}");
+    // The script's reporter line on stderr, one per map task.
+    assert!(stderr.contains("\tWord Count\n"), "{stderr}");
+    assert!(counter(&stderr, "mapper runs") >= 2, "{stderr}");
     assert!(
         stderr.contains("INFO streaming.StreamJob: Output directory: /counts"),
         "{stderr}"

@@ -4,14 +4,17 @@
 //! shipped) and feeds it records as lines on stdin; each line it prints is
 //! split at the first separator into key and value (no separator: the whole
 //! line is the key and the value is empty). Reducers get their sorted
-//! records as `key<TAB>value` lines.
+//! records as `key<TAB>value` lines. A command may update counters and the
+//! task's status with `reporter:counter:GROUP,NAME,AMOUNT` and
+//! `reporter:status:MESSAGE` lines on stderr; its other stderr lines go to
+//! the task's log.
 
 mod pipe;
 
 use common::Configuration;
 
 use crate::{InputFormat, Job, Mapper, Output, Reducer, TaskContext, Values};
-use pipe::{Pipe, split_command};
+use pipe::{Pipe, Report, split_command};
 
 /// The job's name unless `-D mapreduce.job.name` says otherwise.
 pub const JOB_NAME: &str = "streamjob";
@@ -289,7 +292,10 @@ impl Running {
         };
         let input_separator = separator(conf, input_separator_key);
         let argv = command_argv(command, conf);
-        let pipe = Pipe::spawn(&argv, &command_env(context))?;
+        let non_zero_exit_is_failure = conf
+            .get("stream.non.zero.exit.is.failure")
+            .is_none_or(|value| !value.trim().eq_ignore_ascii_case("false"));
+        let pipe = Pipe::spawn(&argv, &command_env(context), non_zero_exit_is_failure)?;
         Ok(Self {
             pipe,
             splitter,
@@ -322,7 +328,11 @@ impl Running {
             value,
             ..
         } = self;
-        pipe.drain(|line| emit_line(splitter, line, key, value, output))
+        pipe.drain(|line| emit_line(splitter, line, key, value, output))?;
+        for report in pipe.take_reports() {
+            apply_report(report, output.context());
+        }
+        Ok(())
     }
 
     /// Closes the command's input, emits the rest of its output and checks its exit.
@@ -335,9 +345,28 @@ impl Running {
             mut value,
             ..
         } = self;
-        pipe.finish(write_failure, |line| {
-            emit_line(&splitter, line, &mut key, &mut value, output)
-        })
+        let mut reports = Vec::new();
+        let finished = pipe.finish(
+            write_failure,
+            |line| emit_line(&splitter, line, &mut key, &mut value, output),
+            |report| reports.push(report),
+        );
+        for report in reports {
+            apply_report(report, output.context());
+        }
+        finished
+    }
+}
+
+/// Applies a command's `reporter:` line to its task.
+fn apply_report(report: Report, context: &mut TaskContext) {
+    match report {
+        Report::Counter {
+            group,
+            name,
+            amount,
+        } => context.increment(&group, &name, amount),
+        Report::Status(status) => context.set_status(status),
     }
 }
 

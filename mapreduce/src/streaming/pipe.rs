@@ -19,6 +19,43 @@ pub(crate) struct Pipe {
     /// In a mutex only so a task's mapper is `Sync`; used through `&mut self`.
     lines: Mutex<Receiver<std::io::Result<Vec<Vec<u8>>>>>,
     reader: Option<JoinHandle<()>>,
+    /// Reads stderr: `reporter:` lines become [`Report`]s, the rest goes to
+    /// this task's stderr (its log).
+    errors: Option<JoinHandle<()>>,
+    reports: Mutex<Receiver<Report>>,
+    /// Whether a non-zero exit fails the task (`stream.non.zero.exit.is.failure`).
+    non_zero_exit_is_failure: bool,
+}
+
+/// What a command asks of its task on stderr (Hadoop's reporter protocol).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Report {
+    /// `reporter:counter:<group>,<counter>,<amount>`
+    Counter {
+        group: String,
+        name: String,
+        amount: u64,
+    },
+    /// `reporter:status:<message>`
+    Status(String),
+}
+
+/// The report a stderr line makes, if it is one.
+pub(crate) fn parse_report(line: &str) -> Option<Report> {
+    let rest = line.strip_prefix("reporter:")?;
+    if let Some(status) = rest.strip_prefix("status:") {
+        return Some(Report::Status(status.to_string()));
+    }
+    let counter = rest.strip_prefix("counter:")?;
+    let mut fields = counter.rsplitn(3, ',');
+    let amount = fields.next()?.trim().parse().ok()?;
+    let name = fields.next()?.to_string();
+    let group = fields.next()?.to_string();
+    Some(Report::Counter {
+        group,
+        name,
+        amount,
+    })
 }
 
 /// Splits a command line into words as a shell would for simple cases:
@@ -64,7 +101,11 @@ pub(crate) fn split_command(command: &str) -> Vec<String> {
 
 impl Pipe {
     /// Starts `argv` with `env` added to this process's environment.
-    pub fn spawn(argv: &[String], env: &[(String, String)]) -> Result<Self, String> {
+    pub fn spawn(
+        argv: &[String],
+        env: &[(String, String)],
+        non_zero_exit_is_failure: bool,
+    ) -> Result<Self, String> {
         let Some((program, args)) = argv.split_first() else {
             return Err("empty streaming command".into());
         };
@@ -73,7 +114,7 @@ impl Pipe {
             .envs(env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|error| format!("Cannot run program \"{program}\": {error}"))?;
         let stdin = child
@@ -81,6 +122,27 @@ impl Pipe {
             .take()
             .map(|stdin| BufWriter::with_capacity(1 << 16, stdin));
         let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (report_sender, reports) = channel();
+        let errors = std::thread::Builder::new()
+            .name("stream-errors".into())
+            .spawn(move || {
+                let stderr = BufReader::new(stderr);
+                for line in stderr.split(b'\n') {
+                    let Ok(line) = line else { return };
+                    match parse_report(&String::from_utf8_lossy(&line)) {
+                        Some(report) => {
+                            let _ = report_sender.send(report);
+                        }
+                        None => {
+                            let mut own = std::io::stderr().lock();
+                            let _ = own.write_all(&line);
+                            let _ = own.write_all(b"\n");
+                        }
+                    }
+                }
+            })
+            .map_err(|error| format!("cannot start the error thread: {error}"))?;
         let (sender, lines) = channel();
         let reader = std::thread::Builder::new()
             .name("stream-output".into())
@@ -121,6 +183,9 @@ impl Pipe {
             stdin,
             lines: Mutex::new(lines),
             reader: Some(reader),
+            errors: Some(errors),
+            reports: Mutex::new(reports),
+            non_zero_exit_is_failure,
         })
     }
 
@@ -136,6 +201,15 @@ impl Pipe {
             stdin.write_all(part)?;
         }
         stdin.write_all(b"\n")
+    }
+
+    /// The reports the command made on stderr since the last call.
+    pub fn take_reports(&mut self) -> Vec<Report> {
+        let reports = self
+            .reports
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        reports.try_iter().collect()
     }
 
     /// Hands every output line read so far to `each`.
@@ -160,6 +234,7 @@ impl Pipe {
         mut self,
         write_failure: Option<std::io::Error>,
         mut each: impl FnMut(&[u8]),
+        mut report: impl FnMut(Report),
     ) -> Result<(), String> {
         let flushed = match self.stdin.take() {
             Some(mut stdin) => stdin.flush(),
@@ -183,8 +258,13 @@ impl Pipe {
             .child
             .wait()
             .map_err(|error| format!("cannot wait for the command: {error}"))?;
+        if let Some(errors) = self.errors.take() {
+            let _ = errors.join();
+        }
+        self.take_reports().into_iter().for_each(&mut report);
         match status.code() {
             Some(0) => {}
+            Some(_) | None if !self.non_zero_exit_is_failure => {}
             Some(code) => {
                 return Err(format!(
                     "PipeMapRed.waitOutputThreads(): subprocess failed with code {code}"
@@ -211,7 +291,7 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        if self.reader.is_some() {
+        if self.errors.is_some() {
             self.stdin.take();
             let _ = self.child.kill();
             let _ = self.child.wait();
@@ -239,29 +319,65 @@ mod tests {
     fn feeds_and_reads_concurrently_without_deadlock() {
         // More output than any pipe buffer holds before the input ends.
         let argv = vec!["cat".to_string()];
-        let mut pipe = Pipe::spawn(&argv, &[]).unwrap();
+        let mut pipe = Pipe::spawn(&argv, &[], true).unwrap();
         let line = vec![b'x'; 1000];
         let mut seen = 0usize;
         for _ in 0..2000 {
             pipe.write_record(&[&line]).unwrap();
             pipe.drain(|_| seen += 1).unwrap();
         }
-        pipe.finish(None, |out| {
-            assert_eq!(out.len(), 1000);
-            seen += 1;
-        })
+        pipe.finish(
+            None,
+            |out| {
+                assert_eq!(out.len(), 1000);
+                seen += 1;
+            },
+            |_| {},
+        )
         .unwrap();
         assert_eq!(seen, 2000);
     }
 
     #[test]
     fn a_failing_command_is_hadoops_failure() {
-        let pipe = Pipe::spawn(&["false".to_string()], &[]).unwrap();
-        let error = pipe.finish(None, |_| {}).unwrap_err();
+        let pipe = Pipe::spawn(&["false".to_string()], &[], true).unwrap();
+        let error = pipe.finish(None, |_| {}, |_| {}).unwrap_err();
         assert_eq!(
             error,
             "PipeMapRed.waitOutputThreads(): subprocess failed with code 1"
         );
-        assert!(Pipe::spawn(&["/no/such/program".to_string()], &[]).is_err());
+        assert!(Pipe::spawn(&["/no/such/program".to_string()], &[], true).is_err());
+        let tolerated = Pipe::spawn(&["false".to_string()], &[], false).unwrap();
+        assert!(tolerated.finish(None, |_| {}, |_| {}).is_ok());
+    }
+
+    #[test]
+    fn stderr_reports_are_read() {
+        let script = "echo out; echo 'reporter:counter:My Group,lines,3' >&2; \
+                      echo 'reporter:status:half way' >&2; echo noise >&2";
+        let argv = ["sh", "-c", script].map(str::to_string);
+        let pipe = Pipe::spawn(&argv, &[], true).unwrap();
+        let mut reports = Vec::new();
+        let mut lines = Vec::new();
+        pipe.finish(
+            None,
+            |line| lines.push(line.to_vec()),
+            |report| reports.push(report),
+        )
+        .unwrap();
+        assert_eq!(lines, [b"out".to_vec()]);
+        assert_eq!(
+            reports,
+            [
+                Report::Counter {
+                    group: "My Group".into(),
+                    name: "lines".into(),
+                    amount: 3
+                },
+                Report::Status("half way".into()),
+            ]
+        );
+        assert_eq!(parse_report("reporter:counter:g,c,x"), None);
+        assert_eq!(parse_report("plain"), None);
     }
 }
