@@ -295,6 +295,23 @@ async fn distcp_preserves_attributes_and_crosses_file_systems() {
     let (back_files, _) = tree(&client, "/back").await;
     assert_eq!(back_files, source_files);
 
+    // The local job runner (the default outside a YARN cluster) copies too.
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "distcp",
+        &[
+            "-D",
+            "mapreduce.framework.name=local",
+            "-pb",
+            "/psrc",
+            "/local-runner",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("Submitted application"), "{stderr}");
+    assert_eq!(tree(&client, "/local-runner").await.0, source_files);
+
     // hdfs:// -> webhdfs://, checked with the same file checksums.
     let webhdfs = format!("webhdfs://{}/web", cluster.namenode_http_address());
     let (code, stderr) = run_binary(&conf_dir, "distcp", &["-pb", "/psrc", &webhdfs]).await;

@@ -207,6 +207,33 @@ async fn streaming_map_only_cat_and_a_failing_mapper() {
     got.sort();
     assert_eq!(got, expected);
 
+    // The local job runner ships nothing: the command runs where the client is.
+    let (code, stderr) = run_binary(
+        &conf_dir,
+        "streaming",
+        &[
+            "-D",
+            "mapreduce.framework.name=local",
+            "-input",
+            "/lines",
+            "-output",
+            "/cat-local",
+            "-mapper",
+            "cat",
+            "-reducer",
+            "NONE",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let mut local: Vec<String> = String::from_utf8(job_output(&client, "/cat-local").await)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    local.sort();
+    assert_eq!(local, expected);
+
     // A mapper exiting non-zero fails its task and the job, in Hadoop's words.
     let (code, stderr) = run_binary(
         &conf_dir,
