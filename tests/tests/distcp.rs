@@ -135,6 +135,11 @@ async fn distcp_copies_trees_and_updates_only_what_changed() {
     assert_eq!(counter(&stderr, "Files Copied"), 2, "{stderr}");
     assert_eq!(counter(&stderr, "Files Skipped"), 3, "{stderr}");
     assert_eq!(
+        counter(&stderr, "Bytes Expected"),
+        counter(&stderr, "Bytes Copied"),
+        "{stderr}"
+    );
+    assert_eq!(
         counter(&stderr, "Bytes Skipped"),
         5 * BLOCK + 777 + 3000,
         "{stderr}"

@@ -121,9 +121,6 @@ impl Mapper for CopyMapper {
             Err(error) => return context.fail(format!("bad copy listing line: {error}")),
         };
         context.set_status(format!("Copying {} to {}", entry.source, entry.target));
-        if !entry.is_dir {
-            context.increment(DISTCP_GROUP, "BYTESEXPECTED", entry.length);
-        }
         let CopyState {
             runtime,
             resolver,
@@ -134,6 +131,7 @@ impl Mapper for CopyMapper {
         let outcome = runtime.block_on(copy_entry(resolver, settings, attempt_id, buffer, &entry));
         match outcome {
             Ok(Outcome::Copied(bytes)) => {
+                context.increment(DISTCP_GROUP, "BYTESEXPECTED", entry.length);
                 context.increment(DISTCP_GROUP, "COPY", 1);
                 context.increment(DISTCP_GROUP, "BYTESCOPIED", bytes);
             }
@@ -144,6 +142,9 @@ impl Mapper for CopyMapper {
             Ok(Outcome::DirectoryCreated) => context.increment(DISTCP_GROUP, "DIR_COPY", 1),
             Ok(Outcome::DirectoryExists) => {}
             Err(reason) => {
+                if !entry.is_dir {
+                    context.increment(DISTCP_GROUP, "BYTESEXPECTED", entry.length);
+                }
                 let message = format!(
                     "File copy failed: {} --> {}: {reason}",
                     entry.source, entry.target
