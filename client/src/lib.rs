@@ -6,6 +6,7 @@
 //! WebHDFS (`webhdfs://`).
 
 mod dfs;
+pub mod fs;
 pub(crate) mod read;
 mod status;
 pub mod trash;

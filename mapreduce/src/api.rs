@@ -77,6 +77,13 @@ impl TaskContext {
         &self.attempt_id
     }
 
+    /// Fails this task attempt with `reason` (Hadoop's exception message)
+    /// when the current `map()`, `reduce()` or `cleanup()` call returns; the
+    /// first failure recorded wins.
+    pub fn fail(&mut self, reason: impl Into<String>) {
+        self.failure.get_or_insert(Error::Task(reason.into()));
+    }
+
     /// Takes the failure recorded by an output write, if any.
     pub(crate) fn take_failure(&mut self) -> Result<(), Error> {
         match self.failure.take() {

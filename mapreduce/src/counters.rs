@@ -17,6 +17,8 @@ pub const FILE_INPUT_FORMAT_GROUP: &str =
 /// The group of the bytes a job's output format wrote.
 pub const FILE_OUTPUT_FORMAT_GROUP: &str =
     "org.apache.hadoop.mapreduce.lib.output.FileOutputFormatCounter";
+/// The group of DistCp's copy counters (Hadoop's `CopyMapper.Counter`).
+pub const DISTCP_GROUP: &str = "org.apache.hadoop.tools.mapred.CopyMapper$Counter";
 
 /// The counters of [`SHUFFLE_ERRORS_GROUP`], in Hadoop's order; a reducer
 /// reports each, zeros included.
@@ -165,6 +167,15 @@ const KNOWN: &[(&str, &str, &str)] = &[
     (SHUFFLE_ERRORS_GROUP, "WRONG_REDUCE", "WRONG_REDUCE"),
     (FILE_INPUT_FORMAT_GROUP, "BYTES_READ", "Bytes Read"),
     (FILE_OUTPUT_FORMAT_GROUP, "BYTES_WRITTEN", "Bytes Written"),
+    (DISTCP_GROUP, "BANDWIDTH_IN_BYTES", "Bandwidth in Btyes"),
+    (DISTCP_GROUP, "BYTESCOPIED", "Bytes Copied"),
+    (DISTCP_GROUP, "BYTESEXPECTED", "Bytes Expected"),
+    (DISTCP_GROUP, "BYTESFAILED", "Bytes Failed"),
+    (DISTCP_GROUP, "BYTESSKIPPED", "Bytes Skipped"),
+    (DISTCP_GROUP, "COPY", "Files Copied"),
+    (DISTCP_GROUP, "DIR_COPY", "Directories Copied"),
+    (DISTCP_GROUP, "FAIL", "Files Failed"),
+    (DISTCP_GROUP, "SKIP", "Files Skipped"),
 ];
 
 /// Display name of a group (Hadoop's, for its own groups).
@@ -175,6 +186,7 @@ fn group_display_name(group: &str) -> &str {
         JOB_GROUP => "Job Counters ",
         FILE_INPUT_FORMAT_GROUP => "File Input Format Counters ",
         FILE_OUTPUT_FORMAT_GROUP => "File Output Format Counters ",
+        DISTCP_GROUP => "DistCp Counters",
         other => other,
     }
 }
@@ -189,6 +201,7 @@ fn group_rank(group: &str) -> usize {
         SHUFFLE_ERRORS_GROUP,
         FILE_INPUT_FORMAT_GROUP,
         FILE_OUTPUT_FORMAT_GROUP,
+        DISTCP_GROUP,
     ]
     .iter()
     .position(|known| *known == group)

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod counters;
 mod dfs_io;
+pub mod distcp;
 pub mod fs;
 pub mod ids;
 pub mod ifile;
@@ -30,6 +31,7 @@ pub mod reduce;
 pub mod runner;
 pub mod settings;
 pub mod shuffle;
+pub mod streaming;
 mod task;
 pub mod writable;
 pub mod yarn;

@@ -9,6 +9,7 @@ const USAGE: &str = "Usage: hadoop [--config confdir] COMMAND [GENERIC_OPTIONS] 
 
   fs                run a generic filesystem user client (as hdfs dfs)
   jar <binary>      run a MapReduce job binary as its job client (as yarn jar)
+  distcp <srcurl> <desturl> copy file or directories recursively
   version           print the version
   classpath         prints the class path needed to get the Hadoop jar (Tusk has none)
   checknative       check native Hadoop and compression libraries availability
@@ -32,6 +33,9 @@ fn main() -> ExitCode {
                 .skip(1)
                 .collect();
             tusk_cli::yarn::jar::run(&raw)
+        }
+        "distcp" => {
+            tusk_cli::yarn::jar::run_bundled("distcp", &tusk_cli::yarn::jar::args_after("distcp"))
         }
         "version" => tusk_cli::hadoop::version(&mut out),
         "classpath" => tusk_cli::hadoop::classpath(&mut out),
