@@ -342,8 +342,22 @@ impl BlockManager {
         for block_id in forgotten {
             state.remove_replica(block_id, node);
         }
-        // A full report supersedes what was queued from the node's earlier ones.
-        state.queued_reports.retain(|(queued, _)| *queued != node);
+        // A full report supersedes what was queued from the node's earlier
+        // ones, but for a finalized replica queued for a block the report
+        // still shows being written: the report was made before the replica
+        // was finalized (never undone at the same stamp) and overtook it.
+        let being_written: std::collections::HashMap<BlockId, GenerationStamp> = replicas
+            .iter()
+            .filter(|replica| !replica.finalized)
+            .map(|replica| (replica.block.id, replica.block.generation_stamp))
+            .collect();
+        state.queued_reports.retain(|(queued, replica)| {
+            *queued != node
+                || (replica.finalized
+                    && being_written
+                        .get(&replica.block.id)
+                        .is_some_and(|stamp| *stamp <= replica.block.generation_stamp))
+        });
         for replica in replicas {
             self.process_reported(&mut state, node, *replica);
         }

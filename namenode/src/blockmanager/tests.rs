@@ -400,6 +400,28 @@ fn a_standby_queues_a_replica_whose_generation_stamp_it_has_not_tailed() {
 }
 
 #[test]
+fn a_standby_keeps_a_queued_finalized_replica_that_an_older_full_report_overtook() {
+    let manager = manager();
+    manager.set_standby(true);
+    let nodes = add_nodes(&manager, 1);
+    // The replica's finalize reaches the standby before the edit creating its
+    // block, then a full report made while it was still being written.
+    manager.block_received(&nodes[0], block(12), true).unwrap();
+    manager
+        .block_report(
+            &nodes[0],
+            &[ReportedReplica {
+                block: block(12),
+                finalized: false,
+            }],
+        )
+        .unwrap();
+    manager.sync_file_blocks(&[block(12)], 1, true);
+    manager.process_queued_reports();
+    assert_eq!(manager.locations(BlockId(12), "x").locations.len(), 1);
+}
+
+#[test]
 fn a_new_active_postpones_excess_deletions_until_every_holder_reported() {
     let manager = manager();
     manager.set_standby(true);
