@@ -29,8 +29,11 @@ use crate::dfs::DfsClient;
 
 /// Packets in flight before the writer waits for acks.
 const MAX_UNACKED_PACKETS: usize = 80;
-/// How often `complete` is retried while the DataNodes' reports arrive.
-const COMPLETE_RETRIES: u32 = 50;
+/// How long `complete` is retried while the DataNodes' reports arrive: as
+/// long as Hadoop's client waits by default (5 retries from 400 ms, the
+/// delay doubling: `dfs.client.block.write.locateFollowingBlock.*`), polled
+/// more often at first, where the answer usually is.
+const COMPLETE_PATIENCE: Duration = Duration::from_millis(400 * 31);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const ACK_READ_BUFFER: usize = 16 * 1024;
 
@@ -193,11 +196,14 @@ impl FileWriter {
             self.end_block().await?;
         }
         let last = self.previous;
-        for attempt in 0..COMPLETE_RETRIES {
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(20);
+        while started.elapsed() < COMPLETE_PATIENCE {
             if self.client.complete(&self.path, self.file_id, last).await? {
                 return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt + 1).min(10))).await;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(400));
         }
         Err(RemoteException::io(format!(
             "Unable to close file because the last block {} does not have enough number of replicas",
