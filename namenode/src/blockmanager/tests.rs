@@ -418,7 +418,10 @@ fn a_standby_keeps_a_queued_finalized_replica_that_an_older_full_report_overtook
         .unwrap();
     manager.sync_file_blocks(&[block(12)], 1, true);
     manager.process_queued_reports();
-    assert!(manager.has_min_replicas(BlockId(12)), "the finalized replica counts");
+    assert!(
+        manager.has_min_replicas(BlockId(12)),
+        "the finalized replica counts"
+    );
 }
 
 #[test]
