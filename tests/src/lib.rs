@@ -75,6 +75,19 @@ pub fn hdfs(conf_dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs the job binary (or tool) `name` against the cluster of `conf_dir`, as a user's
+/// shell would (HADOOP_CONF_DIR); returns (exit code, stderr).
+pub async fn run_binary(conf_dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
+    let output = tokio::process::Command::new(binary(name))
+        .args(args)
+        .env("HADOOP_CONF_DIR", conf_dir)
+        .output()
+        .await
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
 /// A `hdfs namenode` child process.
 pub struct NameNodeProcess {
     child: Child,

@@ -2,12 +2,10 @@
 //! its copy tasks in NodeManager containers. Trees are compared byte for
 //! byte and by file checksum; `-update` is judged by DistCp's counters.
 
-use std::path::Path;
-
 use client::DfsClient;
 use common::FsPermission;
 use minicluster::MiniCluster;
-use tusk_tests::{content, read_file, write_file};
+use tusk_tests::{content, read_file, run_binary, write_file};
 
 const BLOCK: u64 = 16 * 1024;
 
@@ -18,18 +16,6 @@ async fn cluster() -> MiniCluster {
         .build()
         .await
         .unwrap()
-}
-
-/// Runs a binary against the cluster; returns (exit code, stderr).
-async fn run_binary(conf_dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
-    let output = tokio::process::Command::new(tusk_tests::binary(name))
-        .args(args)
-        .env("HADOOP_CONF_DIR", conf_dir)
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), stderr)
 }
 
 /// The value of counter `name` in a job's report (0 when not reported).

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use client::DfsClient;
 use minicluster::MiniCluster;
-use tusk_tests::{eventually, read_file as read, write_file};
+use tusk_tests::{eventually, read_file as read, run_binary, write_file};
 
 const BLOCK: u64 = 16 * 1024;
 /// How long a job's milestones may take.
@@ -38,18 +38,6 @@ async fn job_output(client: &DfsClient, dir: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Runs a job binary against the cluster; returns (exit code, stderr).
-async fn run_binary(conf_dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
-    let output = tokio::process::Command::new(tusk_tests::binary(name))
-        .args(args)
-        .env("HADOOP_CONF_DIR", conf_dir)
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), stderr)
 }
 
 /// A corpus with UTF-8 words, empty lines, CRLF and CR endings, tabs and

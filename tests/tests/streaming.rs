@@ -3,11 +3,10 @@
 //! script shipped with `-file`, run by the tasks in their containers.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use client::DfsClient;
 use minicluster::MiniCluster;
-use tusk_tests::{read_file, write_file};
+use tusk_tests::{read_file, run_binary, write_file};
 
 const BLOCK: u64 = 16 * 1024;
 
@@ -18,18 +17,6 @@ async fn cluster() -> MiniCluster {
         .build()
         .await
         .unwrap()
-}
-
-/// Runs a binary against the cluster; returns (exit code, stderr).
-async fn run_binary(conf_dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
-    let output = tokio::process::Command::new(tusk_tests::binary(name))
-        .args(args)
-        .env("HADOOP_CONF_DIR", conf_dir)
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), stderr)
 }
 
 /// The `part-*` files of a job's output, concatenated in name order.

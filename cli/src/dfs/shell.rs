@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Display;
 use std::io::Write;
 
-use client::webhdfs::{DEFAULT_WEBHDFS_PORT, WebHdfsClient};
+use client::webhdfs::{WebHdfsClient, webhdfs_authority};
 use client::{DfsClient, FileStatus};
 use common::conf::{DEFAULT_NAMENODE_PORT, keys};
 use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
@@ -182,21 +182,10 @@ impl<'a> Shell<'a> {
     /// The WebHDFS file system of `webhdfs://<authority>` (port 9870 when none is given;
     /// an empty authority means the default file system's host).
     fn webhdfs_for(&mut self, authority: &str) -> FileSystem {
-        let host = if authority.is_empty() {
-            let default_authority = self.default_fs.as_ref().map(|fs| fs.authority());
-            let default_authority = default_authority.unwrap_or("localhost");
-            default_authority
-                .rsplit_once(':')
-                .map_or(default_authority, |(host, _)| host)
-                .to_string()
-        } else {
-            authority.to_string()
-        };
-        let authority = if host.contains(':') {
-            host
-        } else {
-            format!("{host}:{DEFAULT_WEBHDFS_PORT}")
-        };
+        let authority = webhdfs_authority(
+            authority,
+            self.default_fs.as_ref().ok().map(|fs| fs.authority()),
+        );
         let uri = format!("webhdfs://{authority}");
         self.other_fs
             .entry(uri)

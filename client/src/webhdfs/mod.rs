@@ -33,6 +33,25 @@ pub use json::{parse_checksum, parse_content_summary, parse_file_status, parse_r
 /// `dfs.namenode.http-address` default).
 pub const DEFAULT_WEBHDFS_PORT: u16 = 9870;
 
+/// The `host:port` a `webhdfs://<authority>` URI names: port 9870 when it gives none, and
+/// the host of `default_authority` (the default file system's) when it is empty.
+pub fn webhdfs_authority(authority: &str, default_authority: Option<&str>) -> String {
+    let host = if authority.is_empty() {
+        let default_authority = default_authority.unwrap_or("localhost");
+        default_authority
+            .rsplit_once(':')
+            .map_or(default_authority, |(host, _)| host)
+            .to_string()
+    } else {
+        authority.to_string()
+    };
+    if host.contains(':') {
+        host
+    } else {
+        format!("{host}:{DEFAULT_WEBHDFS_PORT}")
+    }
+}
+
 /// Chunks a writer may have in flight before `write` waits for the connection.
 const WRITE_QUEUE_CHUNKS: usize = 4;
 

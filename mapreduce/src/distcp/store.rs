@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use client::fs::{FileSystem, Reader, Writer};
-use client::webhdfs::{DEFAULT_WEBHDFS_PORT, WebHdfsClient};
+use client::webhdfs::{WebHdfsClient, webhdfs_authority};
 use client::{CreateOptions, DfsClient, FileChecksum, FileStatus};
 use common::conf::DEFAULT_NAMENODE_PORT;
 use common::{Configuration, FsPermission, RemoteException};
@@ -198,21 +198,10 @@ impl Resolver {
     /// `webhdfs://<authority>` (port 9870 when none is given; the default
     /// file system's host when empty) and its URI prefix.
     fn webhdfs_for(&mut self, authority: &str) -> (FileSystem, String) {
-        let host = if authority.is_empty() {
-            let default_authority = self.default_fs.as_ref().map(|fs| fs.authority());
-            let default_authority = default_authority.unwrap_or("localhost");
-            default_authority
-                .rsplit_once(':')
-                .map_or(default_authority, |(host, _)| host)
-                .to_string()
-        } else {
-            authority.to_string()
-        };
-        let authority = if host.contains(':') {
-            host
-        } else {
-            format!("{host}:{DEFAULT_WEBHDFS_PORT}")
-        };
+        let authority = webhdfs_authority(
+            authority,
+            self.default_fs.as_ref().ok().map(|fs| fs.authority()),
+        );
         let uri = format!("webhdfs://{authority}");
         let store = self.stores.entry(uri.clone()).or_insert_with(|| {
             Store::Remote(Box::new(FileSystem::WebHdfs {
