@@ -74,6 +74,24 @@ async fn complete(client: &client::DfsClient, path: &str, file_id: u64, last: pb
     .await;
 }
 
+/// Creates `path` at `replication` and allocates its first block: the file's id, the
+/// block and its pipeline, as Tusk's NameNode placed it.
+async fn new_block(
+    client: &client::DfsClient,
+    path: &str,
+    replication: u16,
+) -> (u64, pb::Block, Vec<pb::DatanodeInfo>) {
+    let status = client
+        .create(path, &create_options(replication, BLOCK_SIZE))
+        .await
+        .unwrap();
+    let located = client
+        .add_block(path, status.file_id, None, &[])
+        .await
+        .unwrap();
+    (status.file_id, located.block.unwrap(), located.locations)
+}
+
 async fn expect_ack(writer: &mut PipelineWriter, seqno: i64, nodes: usize) {
     let ack = writer.read_ack().await.unwrap();
     assert_eq!(ack.seqno, seqno, "{ack:?}");
@@ -85,16 +103,7 @@ async fn a_block_written_through_a_hadoop_pipeline_reads_back_with_tusks_client(
     let cluster = MiniCluster::builder().datanodes(3).build().await.unwrap();
     let client = cluster.client().unwrap();
     let path = "/hadoop/written";
-    let status = client
-        .create(path, &create_options(3, BLOCK_SIZE))
-        .await
-        .unwrap();
-    let located = client
-        .add_block(path, status.file_id, None, &[])
-        .await
-        .unwrap();
-    let block = located.block.unwrap();
-    let nodes = located.locations;
+    let (file_id, block, nodes) = new_block(&client, path, 3).await;
     assert_eq!(nodes.len(), 3);
     let op = write_op(
         extended_block(&pool_id(&cluster), &block),
@@ -149,7 +158,7 @@ async fn a_block_written_through_a_hadoop_pipeline_reads_back_with_tusks_client(
         num_bytes: data.len() as u64,
         ..block
     };
-    complete(&client, path, status.file_id, last).await;
+    complete(&client, path, file_id, last).await;
     assert!(read_file(&client, path).await == data);
     cluster.shutdown().await;
 }
@@ -159,16 +168,7 @@ async fn a_corrupt_packet_and_an_unsupported_checksum_are_refused() {
     let cluster = MiniCluster::builder().datanodes(2).build().await.unwrap();
     let client = cluster.client().unwrap();
     let path = "/hadoop/refused";
-    let status = client
-        .create(path, &create_options(2, BLOCK_SIZE))
-        .await
-        .unwrap();
-    let located = client
-        .add_block(path, status.file_id, None, &[])
-        .await
-        .unwrap();
-    let block = located.block.unwrap();
-    let nodes = located.locations;
+    let (_, block, nodes) = new_block(&client, path, 2).await;
     let extended = extended_block(&pool_id(&cluster), &block);
 
     // CRC32 is not what this DataNode stores: the writer is told so.
@@ -376,16 +376,7 @@ async fn a_killed_datanode_is_the_bad_link_of_the_ack_and_the_pipeline_recovers(
     let mut cluster = MiniCluster::builder().datanodes(3).build().await.unwrap();
     let client = cluster.client().unwrap();
     let path = "/hadoop/recovered";
-    let status = client
-        .create(path, &create_options(3, BLOCK_SIZE))
-        .await
-        .unwrap();
-    let located = client
-        .add_block(path, status.file_id, None, &[])
-        .await
-        .unwrap();
-    let block = located.block.unwrap();
-    let nodes = located.locations;
+    let (file_id, block, nodes) = new_block(&client, path, 3).await;
     assert_eq!(nodes.len(), 3);
     let pool = pool_id(&cluster);
     let op = write_op(
@@ -479,7 +470,7 @@ async fn a_killed_datanode_is_the_bad_link_of_the_ack_and_the_pipeline_recovers(
         num_bytes: data.len() as u64,
         ..bumped
     };
-    complete(&client, path, status.file_id, last).await;
+    complete(&client, path, file_id, last).await;
     assert!(read_file(&client, path).await == data);
     cluster.shutdown().await;
 }
@@ -500,16 +491,7 @@ async fn write_to_first_location(
     Vec<pb::DatanodeInfo>,
     Option<PipelineWriter>,
 ) {
-    let status = client
-        .create(path, &create_options(2, BLOCK_SIZE))
-        .await
-        .unwrap();
-    let located = client
-        .add_block(path, status.file_id, None, &[])
-        .await
-        .unwrap();
-    let block = located.block.unwrap();
-    let nodes = located.locations;
+    let (file_id, block, nodes) = new_block(client, path, 2).await;
     assert_eq!(nodes.len(), 2);
     let op = write_op(
         extended_block(&pool_id(cluster), &block),
@@ -530,11 +512,11 @@ async fn write_to_first_location(
         ..block
     };
     if !finish {
-        return (status.file_id, block, nodes, Some(writer));
+        return (file_id, block, nodes, Some(writer));
     }
     let seqno = writer.finish().await.unwrap();
     expect_ack(&mut writer, seqno, 1).await;
-    (status.file_id, block, nodes, None)
+    (file_id, block, nodes, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
