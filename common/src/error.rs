@@ -167,8 +167,12 @@ impl RemoteException {
         }
     }
 
+    /// The gRPC status carrying this exception. A message longer than
+    /// [`MAX_STATUS_MESSAGE_BYTES`] (one naming a 100 KB file name, say) is
+    /// cut in the middle, saying how much was left out: it travels in a header, and one
+    /// over the peer's header limit would lose the whole answer.
     pub fn to_status(&self) -> tonic::Status {
-        let mut status = tonic::Status::new(self.kind.grpc_code(), self.message.clone());
+        let mut status = tonic::Status::new(self.kind.grpc_code(), cut_message(&self.message));
         status.metadata_mut().insert(
             EXCEPTION_METADATA,
             tonic::metadata::MetadataValue::from_static(self.kind.class_name()),
@@ -177,9 +181,39 @@ impl RemoteException {
     }
 }
 
+/// The longest exception message a gRPC status carries: well under the
+/// 16 KiB header lists HTTP/2 peers accept by default.
+pub const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
+
+/// `message` if it fits in [`MAX_STATUS_MESSAGE_BYTES`]; otherwise its head
+/// and its tail (where Hadoop's messages put the figures) around a note of
+/// how much was left out.
+fn cut_message(message: &str) -> String {
+    if message.len() <= MAX_STATUS_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    let mut head = MAX_STATUS_MESSAGE_BYTES / 2;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - MAX_STATUS_MESSAGE_BYTES / 2;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{}...({} bytes left out)...{}",
+        &message[..head],
+        tail - head,
+        &message[tail..]
+    )
+}
+
+/// A transport failure's message: the channel wrote it naming the address and
+/// the cause (`common::faults::Channel`); a deadline or an unknown failure
+/// says which.
 fn describe_transport_status(status: &tonic::Status) -> String {
     match status.code() {
-        tonic::Code::Unavailable => format!("Connection refused: {}", status.message()),
+        tonic::Code::Unavailable => status.message().to_string(),
         tonic::Code::DeadlineExceeded => format!("Call timed out: {}", status.message()),
         _ => format!("{:?}: {}", status.code(), status.message()),
     }
@@ -217,6 +251,23 @@ mod tests {
         let status = tonic::Status::unavailable("tcp connect error");
         let error = RemoteException::from_status(&status);
         assert_eq!(error.kind, ExceptionKind::Io);
-        assert!(error.message.contains("Connection refused"));
+        assert_eq!(error.message, "tcp connect error");
+    }
+
+    #[test]
+    fn a_huge_message_is_cut_to_fit_a_header() {
+        let name = "é".repeat(50_000);
+        let error = RemoteException::new(
+            ExceptionKind::PathComponentTooLong,
+            format!("'{name}' is exceeded: limit=255 length=100000"),
+        );
+        let status = error.to_status();
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE_BYTES + 40);
+        assert!(status.message().contains("bytes left out)..."));
+        assert!(status.message().ends_with("limit=255 length=100000"));
+        assert_eq!(
+            RemoteException::from_status(&status).kind,
+            ExceptionKind::PathComponentTooLong
+        );
     }
 }

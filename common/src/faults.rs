@@ -532,8 +532,9 @@ type FaultedFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, StdError
 
 /// The response of a [`Channel`] call: tonic's, or the outcome of a fault.
 pub enum ResponseFuture {
-    /// No rule applied: the request went straight to the connection.
-    Direct(InnerFuture),
+    /// No rule applied: the request went straight to the connection to the
+    /// address named.
+    Direct(InnerFuture, Arc<str>),
     /// A rule dropped or delays the request.
     Faulted(FaultedFuture),
 }
@@ -543,10 +544,24 @@ impl Future for ResponseFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            Self::Direct(inner) => Pin::new(inner).poll(cx).map_err(Into::into),
+            Self::Direct(inner, to) => Pin::new(inner)
+                .poll(cx)
+                .map_err(|error| transport_failure(to, error.into())),
             Self::Faulted(faulted) => faulted.as_mut().poll(cx),
         }
     }
+}
+
+/// A call that failed in the transport, as the gRPC status the caller sees:
+/// the code tonic gives it, and a message naming the caller, the address and
+/// the cause as Hadoop's client does ([`crate::net::describe_connection_failure`]).
+fn transport_failure(to: &str, error: StdError) -> StdError {
+    if error.is::<tonic::Status>() {
+        return error;
+    }
+    let message = crate::net::describe_connection_failure(to, &*error);
+    let code = tonic::Status::from_error(error).code();
+    tonic::Status::new(code, message).into()
 }
 
 impl Service<Request<Body>> for Channel {
@@ -560,21 +575,25 @@ impl Service<Request<Body>> for Channel {
 
     fn call(&mut self, request: Request<Body>) -> ResponseFuture {
         if !ACTIVE.load(Ordering::Acquire) {
-            return ResponseFuture::Direct(self.inner.call(request));
+            return ResponseFuture::Direct(self.inner.call(request), self.to.clone());
         }
         match check(&self.from, &self.to, request.uri().path()) {
-            None => ResponseFuture::Direct(self.inner.call(request)),
+            None => ResponseFuture::Direct(self.inner.call(request), self.to.clone()),
             Some(Action::Drop) => {
-                let status = tonic::Status::unavailable(refused(&self.from, &self.to).to_string());
-                ResponseFuture::Faulted(Box::pin(async move { Err(status.into()) }))
+                let error = transport_failure(&self.to, refused(&self.from, &self.to).into());
+                ResponseFuture::Faulted(Box::pin(async move { Err(error) }))
             }
             Some(Action::Delay(duration)) => {
                 // The ready handle goes with the request; this one is a fresh clone.
                 let clone = self.inner.clone();
                 let mut ready = std::mem::replace(&mut self.inner, clone);
+                let to = self.to.clone();
                 ResponseFuture::Faulted(Box::pin(async move {
                     tokio::time::sleep(duration).await;
-                    ready.call(request).await.map_err(Into::into)
+                    ready
+                        .call(request)
+                        .await
+                        .map_err(|error| transport_failure(&to, error.into()))
                 }))
             }
         }

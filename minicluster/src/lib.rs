@@ -723,6 +723,9 @@ fn test_settings(conf: &mut Configuration, base_dir: &Path) {
     conf.set("dfs.heartbeat.interval", "1s");
     conf.set("dfs.namenode.redundancy.interval.seconds", "1s");
     conf.set("dfs.namenode.reconstruction.pending.timeout-sec", "30s");
+    // A client finds a restarted NameNode within a second, or gives up soon after.
+    conf.set("ipc.client.connect.max.retries", "5");
+    conf.set("ipc.client.connect.retry.interval", "200");
     // As Hadoop's MiniDFSCluster: leave safe mode as soon as the blocks are reported.
     conf.set("dfs.namenode.safemode.extension", "0");
 }

@@ -170,11 +170,7 @@ impl<'a> Shell<'a> {
         if let Some(FileSystem::Dfs(fs)) = self.other_fs.get(&uri) {
             return Ok(fs.clone());
         }
-        let fs = if self.conf.is_ha_nameservice(&authority) {
-            DfsClient::connect_nameservice(self.conf, &authority, &self.user, self.umask)?
-        } else {
-            DfsClient::connect(&authority, &self.user, self.umask)?
-        };
+        let fs = DfsClient::for_uri(self.conf, &uri)?;
         self.other_fs.insert(uri, FileSystem::Dfs(fs.clone()));
         Ok(fs)
     }

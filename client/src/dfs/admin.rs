@@ -3,7 +3,7 @@
 
 use proto::hdfs as pb;
 
-use super::{DfsClient, from_status};
+use super::DfsClient;
 use crate::Result;
 use crate::status::FsStats;
 

@@ -5,7 +5,7 @@ use common::required::Required;
 use common::{FsPermission, RemoteException};
 use proto::hdfs as pb;
 
-use super::{CreateOptions, DfsClient, from_status};
+use super::{CreateOptions, DfsClient};
 use crate::Result;
 use crate::status::{ContentSummary, FileStatus, ServerDefaults};
 

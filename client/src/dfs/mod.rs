@@ -5,6 +5,7 @@
 //! of users and tools, [`pipeline`] the calls the readers and writers of
 //! block data make, [`admin`] what `hdfs dfsadmin` asks.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use common::{Configuration, FsPermission, RemoteException};
 use proto::hdfs::client_protocol_client::ClientProtocolClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Endpoint;
+use tracing::info;
 
 use crate::Result;
 
@@ -22,7 +24,9 @@ use crate::Result;
 /// client's user: the reply's message, or the NameNode's RemoteException.
 /// With `at_most_once` the call carries the client id and a new call id, so
 /// a retry of it (the same ids) is answered from the NameNode's retry cache.
-/// A client of a nameservice fails over and retries (see [`failover`]).
+/// A client of one NameNode retries a refused connection as
+/// [`ConnectRetry`] says; a client of a nameservice fails over and retries
+/// (see [`failover`]).
 macro_rules! call {
     ($client:expr, $method:ident, $message:expr) => {
         call!(@ $client, $method, $message, None)
@@ -33,23 +37,16 @@ macro_rules! call {
     (@ $client:expr, $method:ident, $message:expr, $call_id:expr) => {{
         let client = &$client;
         let call_id: Option<u32> = $call_id;
+        let message = $message;
+        let attempt = |mut rpc: proto::hdfs::client_protocol_client::ClientProtocolClient<
+            common::faults::Channel,
+        >| {
+            let request = client.request(message.clone(), call_id);
+            async move { rpc.$method(request).await.map(tonic::Response::into_inner) }
+        };
         match &client.failover {
-            None => client
-                .rpc
-                .clone()
-                .$method(client.request($message, call_id))
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(from_status),
-            Some(failover) => {
-                let message = $message;
-                failover
-                    .invoke(stringify!($method), |mut rpc| {
-                        let request = client.request(message.clone(), call_id);
-                        async move { rpc.$method(request).await.map(tonic::Response::into_inner) }
-                    })
-                    .await
-            }
+            None => client.invoke_retrying_connect(attempt).await,
+            Some(failover) => failover.invoke(stringify!($method), attempt).await,
         }
     }};
 }
@@ -98,6 +95,36 @@ pub struct DfsClient {
     umask: FsPermission,
     verify_block_digests: bool,
     lease_renew_interval: std::time::Duration,
+    connect_retry: ConnectRetry,
+}
+
+/// How a client of one NameNode retries a call whose connection was refused
+/// (nothing was sent, so any call may be retried): Hadoop's
+/// `RetryUpToMaximumCountWithFixedSleep` from `ipc.client.connect.max.retries`
+/// and `ipc.client.connect.retry.interval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectRetry {
+    pub max_retries: u32,
+    pub interval: Duration,
+}
+
+impl ConnectRetry {
+    /// The policy of `conf` (Hadoop's defaults: 10 retries, 1 s apart).
+    pub fn from_conf(conf: &Configuration) -> Result<Self> {
+        let conf_error =
+            |error: common::conf::ConfError| RemoteException::illegal_argument(error.to_string());
+        Ok(Self {
+            max_retries: conf
+                .get_u32(keys::IPC_CLIENT_CONNECT_MAX_RETRIES)
+                .map_err(conf_error)?,
+            interval: conf
+                .get_duration(
+                    keys::IPC_CLIENT_CONNECT_RETRY_INTERVAL,
+                    common::conf::TimeUnit::Milliseconds,
+                )
+                .map_err(conf_error)?,
+        })
+    }
 }
 
 impl DfsClient {
@@ -109,15 +136,22 @@ impl DfsClient {
         let default_fs = conf
             .get_string(keys::FS_DEFAULT_FS)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        Self::for_uri(conf, &default_fs)
+    }
+
+    /// [`DfsClient::from_conf`] for the file system `hdfs://<authority>` of `uri`
+    /// rather than `fs.defaultFS`: the client settings come from `conf` all the same.
+    pub fn for_uri(conf: &Configuration, uri: &str) -> Result<Self> {
         let umask = umask_from_conf(conf)?;
         let user = common::user::current_user();
-        let mut client = match ha_nameservice(conf, &default_fs) {
+        let mut client = match ha_nameservice(conf, uri) {
             Some(nameservice) => Self::connect_nameservice(conf, &nameservice, &user, umask)?,
-            None => Self::connect(&namenode_authority(&default_fs)?, &user, umask)?,
+            None => Self::connect(&namenode_authority(uri)?, &user, umask)?,
         };
         client.verify_block_digests = conf
             .get_bool(VERIFY_BLOCK_DIGESTS_KEY)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
+        client.connect_retry = ConnectRetry::from_conf(conf)?;
         client.lease_renew_interval = conf
             .get_duration(
                 LEASE_RENEW_INTERVAL_KEY,
@@ -127,7 +161,8 @@ impl DfsClient {
         Ok(client)
     }
 
-    /// Connects (lazily) to `host:port` as `user`.
+    /// Connects (lazily) to `host:port` as `user`. A refused connection
+    /// fails the call at once ([`DfsClient::from_conf`] retries as the conf says).
     pub fn connect(authority: &str, user: &str, umask: FsPermission) -> Result<Self> {
         Ok(Self::with_rpc(
             rpc_client(authority)?,
@@ -190,6 +225,45 @@ impl DfsClient {
             umask,
             verify_block_digests: true,
             lease_renew_interval: DEFAULT_LEASE_RENEW_INTERVAL,
+            connect_retry: ConnectRetry {
+                max_retries: 0,
+                interval: Duration::ZERO,
+            },
+        }
+    }
+
+    /// Runs `attempt` on the NameNode, again after a pause while its
+    /// connection is refused, up to the [`ConnectRetry`] policy; logs each
+    /// retry as Hadoop's `ipc.Client` does.
+    async fn invoke_retrying_connect<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    where
+        F: FnMut(ClientProtocolClient<Channel>) -> Fut,
+        Fut: Future<Output = std::result::Result<T, tonic::Status>>,
+    {
+        let ConnectRetry {
+            max_retries,
+            interval,
+        } = self.connect_retry;
+        let mut tried = 0;
+        loop {
+            let status = match attempt(self.rpc.clone()).await {
+                Ok(answer) => return Ok(answer),
+                Err(status) => status,
+            };
+            let refused = failover::is_network_error(&status)
+                && common::net::is_connection_refused(status.message());
+            if !refused || tried >= max_retries {
+                return Err(from_status(status));
+            }
+            info!(
+                "Retrying connect to server: {}. Already tried {tried} time(s); retry policy is \
+                 RetryUpToMaximumCountWithFixedSleep(maxRetries={max_retries}, sleepTime={} \
+                 MILLISECONDS)",
+                self.authority,
+                interval.as_millis()
+            );
+            tried += 1;
+            tokio::time::sleep(interval).await;
         }
     }
 

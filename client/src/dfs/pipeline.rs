@@ -5,7 +5,7 @@ use common::RemoteException;
 use common::ids::DatanodeUuid;
 use proto::hdfs as pb;
 
-use super::{DfsClient, from_status};
+use super::DfsClient;
 use crate::Result;
 
 impl DfsClient {

@@ -22,6 +22,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::NET_TOPOLOGY_SCRIPT_NUMBER_ARGS, "100"),
     (keys::IPC_PING_INTERVAL, "60000"),
     (keys::IPC_MAXIMUM_DATA_LENGTH, "67108864"),
+    (keys::IPC_CLIENT_CONNECT_MAX_RETRIES, "10"),
+    (keys::IPC_CLIENT_CONNECT_RETRY_INTERVAL, "1000"),
     // hdfs: namenode
     (
         keys::DFS_NAMENODE_NAME_DIR,

@@ -27,6 +27,10 @@ pub const HADOOP_SHELL_DELETE_LIMIT_NUM_FILES: &str = "hadoop.shell.delete.limit
 pub const IPC_PING_INTERVAL: &str = "ipc.ping.interval";
 /// Largest request, in bytes, a Hadoop IPC server accepts in one frame.
 pub const IPC_MAXIMUM_DATA_LENGTH: &str = "ipc.maximum.data.length";
+/// How many times a client retries a refused connection before failing the call.
+pub const IPC_CLIENT_CONNECT_MAX_RETRIES: &str = "ipc.client.connect.max.retries";
+/// The pause between those retries, milliseconds.
+pub const IPC_CLIENT_CONNECT_RETRY_INTERVAL: &str = "ipc.client.connect.retry.interval";
 /// Script that maps hosts to racks (ScriptBasedMapping); no default.
 pub const NET_TOPOLOGY_SCRIPT_FILE_NAME: &str = "net.topology.script.file.name";
 /// Hosts passed to one run of the topology script.
