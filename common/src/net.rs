@@ -1,21 +1,260 @@
-//! Socket helpers shared by the daemons' gRPC servers.
+//! Sockets shared by the daemons: the accept loop of their gRPC servers,
+//! with Hadoop's connection limits, and the words a client uses when a
+//! connection fails.
 
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_stream::Stream;
-use tokio_stream::wrappers::TcpListenerStream;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::{Connected, TcpConnectInfo};
+use tracing::{debug, warn};
 
-/// The connections accepted on `listener`, with Nagle's algorithm off.
-///
-/// tonic's `Server::tcp_nodelay` does not reach sockets handed to
-/// `serve_with_incoming*`; without this the tail of a multi-packet answer
-/// waits for the peer's delayed ACK (40 ms).
-pub fn nodelay_incoming(listener: TcpListener) -> impl Stream<Item = std::io::Result<TcpStream>> {
-    tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |stream| {
-        if let Ok(stream) = &stream {
-            let _ = stream.set_nodelay(true);
+use crate::Configuration;
+use crate::conf::{ConfError, TimeUnit, keys};
+
+/// The pause after a failed accept (out of file descriptors, say), so the
+/// loop does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How often a failing accept is logged at most.
+const ACCEPT_WARNING_PERIOD: Duration = Duration::from_secs(10);
+/// Connections admitted but not yet taken by the server.
+const BACKLOG: usize = 128;
+
+/// Hadoop's limits on a server's connections (`ipc.server.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `ipc.server.max.connections`: open connections beyond it are closed
+    /// at once; 0 means no limit.
+    pub max_connections: usize,
+    /// How long a new connection may send nothing before it is closed:
+    /// Hadoop's idle time, twice `ipc.client.connection.maxidletime`.
+    pub silent_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    /// Hadoop's defaults: no cap, 20 s of silence.
+    fn default() -> Self {
+        Self {
+            max_connections: 0,
+            silent_timeout: Duration::from_secs(20),
         }
-        stream
-    })
+    }
+}
+
+impl ConnectionLimits {
+    /// The limits `conf` sets.
+    pub fn from_conf(conf: &Configuration) -> Result<Self, ConfError> {
+        Ok(Self {
+            max_connections: conf.get_u32(keys::IPC_SERVER_MAX_CONNECTIONS)? as usize,
+            silent_timeout: conf
+                .get_duration(
+                    keys::IPC_CLIENT_CONNECTION_MAXIDLETIME,
+                    TimeUnit::Milliseconds,
+                )?
+                .saturating_mul(2),
+        })
+    }
+
+    /// The limits `conf` sets; Hadoop's defaults, with a warning naming the
+    /// key, where it sets them badly (a server still starts).
+    pub fn of(conf: &Configuration) -> Self {
+        Self::from_conf(conf).unwrap_or_else(|error| {
+            warn!(%error, "using the default connection limits");
+            Self::default()
+        })
+    }
+
+    /// A slot for a new connection from `peer` among the `open` ones, or
+    /// `None` (logged) when the server is full.
+    pub fn admit(&self, open: &Arc<AtomicUsize>, peer: SocketAddr) -> Option<ConnectionSlot> {
+        let now_open = open.fetch_add(1, Ordering::AcqRel) + 1;
+        let slot = ConnectionSlot(open.clone());
+        if self.max_connections != 0 && now_open > self.max_connections {
+            warn!(
+                %peer,
+                max = self.max_connections,
+                "Server connection from {peer} refused: too many connections (ipc.server.max.connections={})",
+                self.max_connections
+            );
+            return None;
+        }
+        Some(slot)
+    }
+}
+
+/// One open connection, counted until dropped.
+#[derive(Debug)]
+pub struct ConnectionSlot(Arc<AtomicUsize>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Logs failed accepts at most every [`ACCEPT_WARNING_PERIOD`] and pauses
+/// after each, so a server out of file descriptors says so and does not spin.
+#[derive(Default)]
+pub struct AcceptFailures {
+    last_warning: Option<Instant>,
+    since_warning: u64,
+}
+
+impl AcceptFailures {
+    /// Notes a failed accept on `address`; returns after the back-off.
+    pub async fn failed(&mut self, address: &str, error: &io::Error) {
+        self.since_warning += 1;
+        let due = self
+            .last_warning
+            .is_none_or(|last| last.elapsed() >= ACCEPT_WARNING_PERIOD);
+        if due {
+            warn!(
+                %error,
+                failures = self.since_warning,
+                "Accepting a connection on {address} failed; retrying every {} ms",
+                ACCEPT_BACKOFF.as_millis()
+            );
+            self.last_warning = Some(Instant::now());
+            self.since_warning = 0;
+        }
+        tokio::time::sleep(ACCEPT_BACKOFF).await;
+    }
+}
+
+/// The connections of `listener` for a tonic server (`serve_with_incoming*`),
+/// accepted in a task of their own under `limits`: Nagle's algorithm off
+/// (tonic's `Server::tcp_nodelay` does not reach sockets handed to it, and
+/// without it the tail of a multi-packet answer waits for the peer's
+/// delayed ACK), a connection over the cap closed, one silent for too long
+/// closed, a failing accept logged and retried. The loop ends when the
+/// server drops the stream.
+pub fn incoming(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+) -> ReceiverStream<io::Result<Admitted>> {
+    let (admitted, stream) = mpsc::channel(BACKLOG);
+    tokio::spawn(accept_loop(listener, limits, admitted));
+    ReceiverStream::new(stream)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    admitted: mpsc::Sender<io::Result<Admitted>>,
+) {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_string(), |address| address.to_string());
+    let open = Arc::new(AtomicUsize::new(0));
+    let mut failures = AcceptFailures::default();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = admitted.closed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                failures.failed(&address, &error).await;
+                continue;
+            }
+        };
+        let Some(slot) = limits.admit(&open, peer) else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let admitted = admitted.clone();
+        tokio::spawn(async move {
+            if await_first_bytes(&stream, peer, limits.silent_timeout).await {
+                let _ = admitted
+                    .send(Ok(Admitted {
+                        stream,
+                        _slot: slot,
+                    }))
+                    .await;
+            }
+        });
+    }
+}
+
+/// Whether `stream` sends something within `timeout` (peeked, left to be
+/// read); a silent connection holds a descriptor for nothing.
+pub async fn await_first_bytes(stream: &TcpStream, peer: SocketAddr, timeout: Duration) -> bool {
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(timeout, stream.peek(&mut first)).await {
+        Ok(Ok(read)) => read > 0,
+        Ok(Err(error)) => {
+            debug!(%peer, %error, "connection closed before its first bytes");
+            false
+        }
+        Err(_) => {
+            debug!(%peer, ?timeout, "connection sent nothing; closed");
+            false
+        }
+    }
+}
+
+/// An accepted connection, counted against its server's cap while open.
+pub struct Admitted {
+    stream: TcpStream,
+    _slot: ConnectionSlot,
+}
+
+impl AsyncRead for Admitted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Admitted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// The peer's address reaches tonic's requests (`Request::remote_addr`).
+impl Connected for Admitted {
+    type ConnectInfo = TcpConnectInfo;
+
+    fn connect_info(&self) -> TcpConnectInfo {
+        self.stream.connect_info()
+    }
 }
 
 /// Hadoop's wiki page a connection failure's message points to
@@ -131,6 +370,49 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             self.1.as_ref().map(|error| error as _)
         }
+    }
+
+    /// Whether the server closed `stream` (a read sees the end or a reset).
+    async fn closed(stream: &mut TcpStream) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut byte = [0u8; 1];
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+
+    #[tokio::test]
+    async fn the_cap_and_the_silence_timeout_close_connections_and_talkers_are_served() {
+        use tokio::io::AsyncWriteExt;
+        use tokio_stream::StreamExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let limits = ConnectionLimits {
+            max_connections: 2,
+            silent_timeout: Duration::from_millis(300),
+        };
+        let mut admitted = incoming(listener, limits);
+        let mut talker = TcpStream::connect(address).await.unwrap();
+        talker.write_all(b"hello").await.unwrap();
+        let mut served = admitted.next().await.unwrap().unwrap();
+        let mut silent = TcpStream::connect(address).await.unwrap();
+        let mut over_cap = TcpStream::connect(address).await.unwrap();
+        assert!(
+            closed(&mut over_cap).await,
+            "a third connection is over the cap"
+        );
+        assert!(closed(&mut silent).await, "a silent connection is closed");
+        let mut hello = [0u8; 5];
+        tokio::io::AsyncReadExt::read_exact(&mut served, &mut hello)
+            .await
+            .unwrap();
+        assert_eq!(&hello, b"hello");
+        drop((served, talker));
+        // The slots are free again.
+        let mut next = TcpStream::connect(address).await.unwrap();
+        next.write_all(b"x").await.unwrap();
+        assert!(admitted.next().await.unwrap().is_ok());
     }
 
     #[test]

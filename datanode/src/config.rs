@@ -31,6 +31,8 @@ pub struct DataNodeConfig {
     pub block_report_interval: Duration,
     /// `dfs.bytes-per-checksum`
     pub bytes_per_checksum: u32,
+    /// `dfs.client.socket-timeout`: how long a transfer peer may stay silent.
+    pub socket_timeout: std::time::Duration,
     /// `dfs.block.scanner.volume.bytes.per.second` (0 disables the scanner).
     pub scanner_bytes_per_second: u64,
     /// `dfs.datanode.scan.period.hours`
@@ -70,6 +72,8 @@ impl DataNodeConfig {
             block_report_interval: conf
                 .get_duration(keys::DFS_BLOCKREPORT_INTERVAL_MSEC, TimeUnit::Milliseconds)?,
             bytes_per_checksum: conf.get_u32(keys::DFS_BYTES_PER_CHECKSUM)?.max(1),
+            socket_timeout: conf
+                .get_duration(keys::DFS_CLIENT_SOCKET_TIMEOUT, TimeUnit::Milliseconds)?,
             scanner_bytes_per_second: conf
                 .get_size_bytes(keys::DFS_BLOCK_SCANNER_VOLUME_BYTES_PER_SECOND)?,
             scan_period: conf

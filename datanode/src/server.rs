@@ -98,6 +98,7 @@ impl DataNode {
             namenode: namenode.clone(),
             bytes_per_checksum,
             xceivers: AtomicU32::new(0),
+            op_timeout: config.socket_timeout,
         });
         let (stop, _) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(xfer::serve(
@@ -110,8 +111,9 @@ impl DataNode {
             namenode.clone(),
         ));
         let mut ipc_stop = stop.subscribe();
+        let limits = common::net::ConnectionLimits::of(&config.conf);
         tasks.push(tokio::spawn(async move {
-            let incoming = common::net::nodelay_incoming(ipc_listener);
+            let incoming = common::net::incoming(ipc_listener, limits);
             let result = tonic::transport::Server::builder()
                 .add_service(ipc_service)
                 .serve_with_incoming_shutdown(incoming, async move {

@@ -100,8 +100,9 @@ impl NodeManager {
         let service = ContainerManagementServer::new(ContainerManagementService(manager.clone()))
             .max_decoding_message_size(64 * 1024 * 1024);
         let mut rpc_stop = shutdown.subscribe();
+        let limits = common::net::ConnectionLimits::of(&manager.config.conf);
         tasks.push(tokio::spawn(async move {
-            let incoming = common::net::nodelay_incoming(listener);
+            let incoming = common::net::incoming(listener, limits);
             let result = tonic::transport::Server::builder()
                 .add_service(service)
                 .serve_with_incoming_shutdown(incoming, async move {

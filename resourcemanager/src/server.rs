@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use client::yarn::NmClient;
 use common::http::DaemonHttp;
+use common::net::ConnectionLimits;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocolServer;
 use proto::yarn::application_master_protocol_server::ApplicationMasterProtocolServer;
 use proto::yarn::resource_tracker_server::ResourceTrackerServer;
@@ -106,17 +107,24 @@ impl ResourceManager {
             state: Mutex::new(state),
             config,
         });
+        let limits = ConnectionLimits::of(&core.config.conf);
         let (shutdown, _) = watch::channel(false);
         let mut tasks = Vec::new();
         let client_service = ApplicationClientProtocolServer::new(ClientService(core.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        tasks.push(serve(client_listener, client_service, shutdown.subscribe()));
+        tasks.push(serve(
+            client_listener,
+            limits,
+            client_service,
+            shutdown.subscribe(),
+        ));
         let master_service = ApplicationMasterProtocolServer::new(MasterService(core.clone()))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         tasks.push(serve(
             scheduler_listener,
+            limits,
             master_service,
             shutdown.subscribe(),
         ));
@@ -124,6 +132,7 @@ impl ResourceManager {
             .max_decoding_message_size(MAX_MESSAGE_BYTES);
         tasks.push(serve(
             tracker_listener,
+            limits,
             tracker_service,
             shutdown.subscribe(),
         ));
@@ -192,7 +201,12 @@ async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), Resource
     Ok((listener, local))
 }
 
-fn serve<S>(listener: TcpListener, service: S, mut stop: watch::Receiver<bool>) -> JoinHandle<()>
+fn serve<S>(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    service: S,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()>
 where
     S: tonic::codegen::Service<
             tonic::codegen::http::Request<tonic::body::Body>,
@@ -206,7 +220,7 @@ where
     S::Future: Send + 'static,
 {
     tokio::spawn(async move {
-        let incoming = common::net::nodelay_incoming(listener);
+        let incoming = common::net::incoming(listener, limits);
         let result = tonic::transport::Server::builder()
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, async move {

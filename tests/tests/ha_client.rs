@@ -75,7 +75,10 @@ async fn standby_namenode() -> (SocketAddr, Arc<AtomicU32>) {
     tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_routes(tonic::service::Routes::from(router))
-            .serve_with_incoming(common::net::nodelay_incoming(listener))
+            .serve_with_incoming(common::net::incoming(
+                listener,
+                common::net::ConnectionLimits::default(),
+            ))
             .await
             .unwrap();
     });

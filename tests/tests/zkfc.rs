@@ -144,7 +144,10 @@ async fn serve(fake: FakeNameNode) -> SocketAddr {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(HaServiceProtocolServer::new(fake))
-            .serve_with_incoming(common::net::nodelay_incoming(listener)),
+            .serve_with_incoming(common::net::incoming(
+                listener,
+                common::net::ConnectionLimits::default(),
+            )),
     );
     address
 }

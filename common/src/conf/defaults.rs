@@ -24,6 +24,9 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (keys::IPC_MAXIMUM_DATA_LENGTH, "67108864"),
     (keys::IPC_CLIENT_CONNECT_MAX_RETRIES, "10"),
     (keys::IPC_CLIENT_CONNECT_RETRY_INTERVAL, "1000"),
+    (keys::IPC_CLIENT_CONNECTION_MAXIDLETIME, "10000"),
+    (keys::IPC_SERVER_MAX_CONNECTIONS, "0"),
+    (keys::DFS_CLIENT_SOCKET_TIMEOUT, "60000"),
     // hdfs: namenode
     (
         keys::DFS_NAMENODE_NAME_DIR,

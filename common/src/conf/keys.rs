@@ -31,6 +31,12 @@ pub const IPC_MAXIMUM_DATA_LENGTH: &str = "ipc.maximum.data.length";
 pub const IPC_CLIENT_CONNECT_MAX_RETRIES: &str = "ipc.client.connect.max.retries";
 /// The pause between those retries, milliseconds.
 pub const IPC_CLIENT_CONNECT_RETRY_INTERVAL: &str = "ipc.client.connect.retry.interval";
+/// Milliseconds a connection may idle; a server closes one silent for twice as long.
+pub const IPC_CLIENT_CONNECTION_MAXIDLETIME: &str = "ipc.client.connection.maxidletime";
+/// Open connections a server keeps at most; 0 means no limit.
+pub const IPC_SERVER_MAX_CONNECTIONS: &str = "ipc.server.max.connections";
+/// Milliseconds a DataNode waits for a transfer peer's op or answer.
+pub const DFS_CLIENT_SOCKET_TIMEOUT: &str = "dfs.client.socket-timeout";
 /// Script that maps hosts to racks (ScriptBasedMapping); no default.
 pub const NET_TOPOLOGY_SCRIPT_FILE_NAME: &str = "net.topology.script.file.name";
 /// Hosts passed to one run of the topology script.

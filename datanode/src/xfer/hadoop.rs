@@ -30,8 +30,6 @@ use super::read::{ReadRange, open_reader, stream_packets};
 use super::write::{self, AckMode, WriteRequest, WriteStage};
 use crate::storage::ReplicaState;
 
-/// How long a peer has to send an op (Hadoop's socket timeout).
-const OP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a connection waits for another op after one that keeps it
 /// (`dfs.datanode.socket.reuse.keepalive`).
 const KEEPALIVE: Duration = Duration::from_secs(4);
@@ -93,10 +91,11 @@ pub(super) async fn serve(
     context: &TransferContext,
 ) -> io::Result<()> {
     loop {
-        let request = match tokio::time::timeout(OP_TIMEOUT, read_request(&mut stream)).await {
+        let timeout = context.op_timeout;
+        let request = match tokio::time::timeout(timeout, read_request(&mut stream)).await {
             Ok(Ok(request)) => request,
             Ok(Err(bad)) => return refuse(stream, peer, bad).await,
-            Err(_) => return refuse(stream, peer, BadOp::Timeout(OP_TIMEOUT)).await,
+            Err(_) => return refuse(stream, peer, BadOp::Timeout(timeout)).await,
         };
         let keep = match request {
             // The write path owns the connection to its end.
@@ -359,7 +358,7 @@ async fn read_block(
     // The reader says whether the checksums matched; a reader that says
     // nothing closes the connection.
     let status = tokio::time::timeout(
-        OP_TIMEOUT,
+        context.op_timeout,
         hadoop::read_delimited::<hpb::ClientReadStatusProto, _>(stream),
     )
     .await;

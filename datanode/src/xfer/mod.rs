@@ -39,6 +39,10 @@ pub struct TransferContext {
     pub bytes_per_checksum: u32,
     /// Transfers under way, reported on heartbeats (placement avoids busy nodes).
     pub xceivers: AtomicU32,
+    /// How long a peer has to send an op, or to answer one
+    /// (`dfs.client.socket-timeout`, as Hadoop's DataXceiver): a silent
+    /// connection does not hold a transfer slot and a descriptor forever.
+    pub op_timeout: std::time::Duration,
 }
 
 /// Counts a transfer for as long as it lives.
@@ -98,7 +102,9 @@ async fn handle(
 ) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let _guard = XceiverGuard::new(&context.xceivers);
-    let first = stream.read_u8().await?;
+    let first = tokio::time::timeout(context.op_timeout, stream.read_u8())
+        .await
+        .map_err(|_| no_op_within(context.op_timeout))??;
     match first {
         0 => hadoop::serve(stream, peer, context).await,
         DATA_TRANSFER_VERSION => tusk::serve(stream, first, context).await,
@@ -112,6 +118,14 @@ async fn handle(
             tusk::serve(stream, first, context).await
         }
     }
+}
+
+/// The error of a peer that sent no op in time.
+pub(super) fn no_op_within(timeout: std::time::Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("no op within {} ms", timeout.as_millis()),
+    )
 }
 
 /// Why a connection to another DataNode's data-transfer server, or a

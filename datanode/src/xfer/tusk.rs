@@ -29,7 +29,10 @@ pub(super) async fn serve(
         );
         return datatransfer::write_message(&mut stream, &response).await;
     }
-    let op: pb::DataTransferOp = datatransfer::read_message(&mut stream).await?;
+    let op: pb::DataTransferOp =
+        tokio::time::timeout(context.op_timeout, datatransfer::read_message(&mut stream))
+            .await
+            .map_err(|_| super::no_op_within(context.op_timeout))??;
     match op.op {
         Some(pb::data_transfer_op::Op::WriteBlock(op)) => write_block(stream, op, context).await,
         Some(pb::data_transfer_op::Op::ReadBlock(op)) => send_block(stream, op, context).await,

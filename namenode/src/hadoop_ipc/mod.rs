@@ -38,6 +38,7 @@ use std::sync::Arc;
 use common::Configuration;
 use common::conf::{ConfError, keys};
 use common::metrics::RpcMetrics;
+use common::net::ConnectionLimits;
 
 use crate::namesystem::Namesystem;
 use crate::rpc::ClientRpc;
@@ -58,6 +59,8 @@ pub struct IpcConfig {
     pub write_packet_size: u32,
     /// `io.file.buffer.size`, as getServerDefaults reports it.
     pub file_buffer_size: u32,
+    /// The port's connection cap and silence timeout (both protocols).
+    pub limits: ConnectionLimits,
 }
 
 impl IpcConfig {
@@ -74,6 +77,7 @@ impl IpcConfig {
             max_data_length: max_data_length as usize,
             write_packet_size: conf.get_u32(keys::DFS_CLIENT_WRITE_PACKET_SIZE)?,
             file_buffer_size: conf.get_u32(keys::IO_FILE_BUFFER_SIZE)?,
+            limits: ConnectionLimits::from_conf(conf)?,
         })
     }
 }

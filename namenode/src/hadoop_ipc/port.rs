@@ -7,8 +7,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::task::{Context, Poll};
-use std::time::Duration;
+
+use common::net::{AcceptFailures, ConnectionSlot};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,17 +18,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
-use tracing::{debug, warn};
+use tracing::debug;
 
 use super::IpcServer;
 
 /// The first bytes of a Hadoop IPC connection.
 const HADOOP_IPC_MAGIC: [u8; 4] = *b"hrpc";
-/// How long a new connection may take to send its first four bytes.
-const FIRST_BYTES_TIMEOUT: Duration = Duration::from_secs(20);
-/// The pause after a failed accept (out of file descriptors, say), so the
-/// loop does not spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// gRPC connections waiting for tonic to take them.
 const GRPC_BACKLOG: usize = 128;
 
@@ -52,6 +49,12 @@ async fn accept_loop(
     grpc: mpsc::Sender<io::Result<SniffedStream>>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_string(), |address| address.to_string());
+    let limits = ipc.config.limits;
+    let open = Arc::new(AtomicUsize::new(0));
+    let mut failures = AcceptFailures::default();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -60,43 +63,59 @@ async fn accept_loop(
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(error) => {
-                warn!(%error, "accepting an RPC connection failed");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                failures.failed(&address, &error).await;
                 continue;
             }
         };
+        let Some(slot) = limits.admit(&open, peer) else {
+            continue;
+        };
         // Without it the tail of a multi-packet answer waits for the peer's
-        // delayed ACK (see common::net::nodelay_incoming).
+        // delayed ACK (see common::net::incoming).
         let _ = stream.set_nodelay(true);
-        tokio::spawn(route(stream, peer, ipc.clone(), grpc.clone(), stop.clone()));
+        let connection = Connection { stream, peer, slot };
+        tokio::spawn(route(connection, ipc.clone(), grpc.clone(), stop.clone()));
     }
+}
+
+/// An accepted connection, counted against the port's cap while open.
+struct Connection {
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: ConnectionSlot,
 }
 
 /// Reads a connection's first bytes (in its own task: a silent client does
 /// not hold up the accept loop) and hands the connection to its server.
 async fn route(
-    mut stream: TcpStream,
-    peer: SocketAddr,
+    connection: Connection,
     ipc: Arc<IpcServer>,
     grpc: mpsc::Sender<io::Result<SniffedStream>>,
     stop: watch::Receiver<bool>,
 ) {
+    let Connection {
+        mut stream,
+        peer,
+        slot,
+    } = connection;
+    let silence = ipc.config.limits.silent_timeout;
     let mut first = [0u8; 4];
-    match tokio::time::timeout(FIRST_BYTES_TIMEOUT, stream.read_exact(&mut first)).await {
+    match tokio::time::timeout(silence, stream.read_exact(&mut first)).await {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => {
             debug!(%peer, %error, "RPC connection closed before its first bytes");
             return;
         }
         Err(_) => {
-            debug!(%peer, timeout = ?FIRST_BYTES_TIMEOUT, "RPC connection sent nothing; closed");
+            debug!(%peer, timeout = ?silence, "RPC connection sent nothing; closed");
             return;
         }
     }
     if first == HADOOP_IPC_MAGIC {
         super::connection::serve(stream, peer, ipc, stop).await;
+        drop(slot);
     } else {
-        let _ = grpc.send(Ok(SniffedStream::new(first, stream))).await;
+        let _ = grpc.send(Ok(SniffedStream::new(first, stream, slot))).await;
     }
 }
 
@@ -106,14 +125,16 @@ pub(crate) struct SniffedStream {
     first: [u8; 4],
     replayed: usize,
     stream: TcpStream,
+    _slot: ConnectionSlot,
 }
 
 impl SniffedStream {
-    fn new(first: [u8; 4], stream: TcpStream) -> Self {
+    fn new(first: [u8; 4], stream: TcpStream, slot: ConnectionSlot) -> Self {
         Self {
             first,
             replayed: 0,
             stream,
+            _slot: slot,
         }
     }
 }
@@ -179,6 +200,7 @@ impl Connected for SniffedStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::net::ConnectionLimits;
     use tokio::io::AsyncWriteExt;
 
     #[tokio::test]
@@ -193,13 +215,18 @@ mod tests {
         let mut first = [0u8; 4];
         stream.read_exact(&mut first).await.unwrap();
         client.await.unwrap();
-        let mut sniffed = SniffedStream::new(first, stream);
+        let open = Arc::new(AtomicUsize::new(0));
+        let slot = ConnectionLimits::default().admit(&open, address).unwrap();
+        let mut sniffed = SniffedStream::new(first, stream, slot);
         let mut all = Vec::new();
         sniffed.read_to_end(&mut all).await.unwrap();
         assert_eq!(all, b"PRI * HTTP/2.0");
+        assert_eq!(open.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(
             sniffed.connect_info().remote_addr.map(|a| a.ip()),
             Some(address.ip())
         );
+        drop(sniffed);
+        assert_eq!(open.load(std::sync::atomic::Ordering::Relaxed), 0);
     }
 }

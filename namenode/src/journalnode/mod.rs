@@ -223,8 +223,9 @@ impl JournalNode {
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let mut rpc_stop = shutdown.subscribe();
+        let limits = common::net::ConnectionLimits::of(&config.conf);
         let rpc_server = tokio::spawn(async move {
-            let incoming = common::net::nodelay_incoming(rpc_listener);
+            let incoming = common::net::incoming(rpc_listener, limits);
             let result = tonic::transport::Server::builder()
                 .add_service(service)
                 .serve_with_incoming_shutdown(incoming, async move {

@@ -108,9 +108,12 @@ impl ZkFailoverController {
         let server = tokio::spawn(async move {
             let served = tonic::transport::Server::builder()
                 .add_service(ZkfcProtocolServer::new(service))
-                .serve_with_incoming_shutdown(common::net::nodelay_incoming(listener), async move {
-                    let _ = stop_rx.changed().await;
-                })
+                .serve_with_incoming_shutdown(
+                    common::net::incoming(listener, common::net::ConnectionLimits::default()),
+                    async move {
+                        let _ = stop_rx.changed().await;
+                    },
+                )
                 .await;
             if let Err(error) = served {
                 tracing::error!("ZKFC RPC server failed: {error}");

@@ -290,7 +290,7 @@ async fn serve(
     let address = listener.local_addr()?;
     let service = AmService(shared);
     let server = tokio::spawn(async move {
-        let incoming = common::net::nodelay_incoming(listener);
+        let incoming = common::net::incoming(listener, common::net::ConnectionLimits::default());
         let result = tonic::transport::Server::builder()
             .add_service(TaskUmbilicalProtocolServer::new(service.clone()))
             .add_service(MrClientProtocolServer::new(service))
