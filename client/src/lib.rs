@@ -8,6 +8,7 @@
 mod dfs;
 pub mod fs;
 pub(crate) mod read;
+mod replace_datanode;
 mod status;
 pub mod trash;
 pub mod webhdfs;
@@ -18,6 +19,7 @@ pub use dfs::{
     CreateOptions, DfsClient, LEASE_RENEW_INTERVAL_KEY, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY,
 };
 pub use read::{FileChecksum, FileReader};
+pub use replace_datanode::{ReplaceDatanodeOnFailure, ReplacePolicy};
 pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
 pub use write::FileWriter;
 

@@ -71,6 +71,9 @@ pub struct FileWriter {
     path: String,
     file_id: u64,
     block_size: u64,
+    /// The file's replication, against which lost DataNodes are replaced.
+    replication: u16,
+    appending: bool,
     bytes_per_checksum: u32,
     packet: Vec<u8>,
     pipeline: Option<BlockPipeline>,
@@ -109,12 +112,20 @@ impl Drop for LeaseRenewal {
     }
 }
 
+/// The file a writer writes, as the NameNode opened it.
+pub(crate) struct WrittenFile {
+    pub path: String,
+    pub file_id: u64,
+    pub block_size: u64,
+    pub replication: u16,
+    /// Opened by `append`.
+    pub appending: bool,
+}
+
 impl FileWriter {
     pub(crate) fn new(
         client: DfsClient,
-        path: String,
-        file_id: u64,
-        block_size: u64,
+        file: WrittenFile,
         bytes_per_checksum: u32,
         previous: Option<pb::Block>,
         reopened: Option<pb::LocatedBlock>,
@@ -122,9 +133,11 @@ impl FileWriter {
         Self {
             _lease_renewal: LeaseRenewal::start(client.clone()),
             client,
-            path,
-            file_id,
-            block_size,
+            path: file.path,
+            file_id: file.file_id,
+            block_size: file.block_size,
+            replication: file.replication,
+            appending: file.appending,
             bytes_per_checksum,
             packet: Vec::with_capacity(MAX_PACKET_DATA),
             pipeline: None,
@@ -414,12 +427,29 @@ impl FileWriter {
             let removed = pipeline.nodes.remove(bad);
             tracing::warn!(block = pipeline.block.block_id, datanode = %removed.host, reason = %failure.reason, "pipeline recovery: dropping datanode");
             self.excluded
-                .push(DatanodeUuid::from(removed.datanode_uuid));
+                .push(DatanodeUuid::from(removed.datanode_uuid.as_str()));
             if pipeline.nodes.is_empty() {
                 return Err(RemoteException::io(format!(
                     "All datanodes are bad for block {} of {}: {}",
                     pipeline.block.block_id, self.path, failure.reason
                 )));
+            }
+            let closing = pipeline.unacked.back().is_some_and(|packet| packet.last);
+            // A closing pipeline is not replenished (Hadoop's neither): the
+            // NameNode re-replicates the complete block. Nor is one with
+            // nothing acknowledged, for want of a replica to copy.
+            let policy = self.client.replace_datanode();
+            if !closing
+                && pipeline.bytes_acked > 0
+                && policy.should_replace(self.replication, pipeline.nodes.len(), self.appending)
+            {
+                let replacement = Replacement {
+                    client: &self.client,
+                    path: &self.path,
+                    lost: &removed,
+                    excluded: &mut self.excluded,
+                };
+                replacement.add_to(pipeline).await?;
             }
             let old_block = pipeline.block;
             let bumped = self
@@ -428,7 +458,6 @@ impl FileWriter {
                 .await?;
             // Once the block's last packet was sent the survivors may have
             // finalized it: they only need the new stamp (close recovery).
-            let closing = pipeline.unacked.back().is_some_and(|packet| packet.last);
             let (stage, recovered_length) = if closing {
                 (pb::PipelineStage::SetupCloseRecovery, pipeline.bytes_sent)
             } else {
@@ -571,6 +600,111 @@ async fn drain_acks(
         pipeline.bytes_acked = packet.offset + packet.data.len() as u64;
         pipeline.acked.push(packet);
     }
+}
+
+/// A DataNode added to a pipeline that lost `lost`
+/// (`dfs.client.block.write.replace-datanode-on-failure.*`): the NameNode
+/// chooses it, a survivor copies it the acknowledged bytes
+/// (TRANSFER_BLOCK), and it joins the recovery that follows.
+struct Replacement<'a> {
+    client: &'a DfsClient,
+    path: &'a str,
+    lost: &'a pb::DatanodeInfo,
+    excluded: &'a mut Vec<DatanodeUuid>,
+}
+
+impl Replacement<'_> {
+    /// Tries a few candidates; without one, fails the write unless the
+    /// policy lets it go on with the DataNodes it has.
+    async fn add_to(self, pipeline: &mut BlockPipeline) -> Result<()> {
+        const ATTEMPTS: usize = 3;
+        let policy = self.client.replace_datanode();
+        let block = pb::Block {
+            num_bytes: pipeline.bytes_acked,
+            ..pipeline.block
+        };
+        let mut reason = String::from("no DataNode was offered");
+        for _ in 0..ATTEMPTS {
+            let offered = self
+                .client
+                .get_additional_datanode(self.path, block, &pipeline.nodes, self.excluded, 1)
+                .await;
+            let Some(added) = offered.ok().and_then(|nodes| {
+                nodes.into_iter().find(|node| {
+                    !pipeline
+                        .nodes
+                        .iter()
+                        .any(|kept| kept.datanode_uuid == node.datanode_uuid)
+                })
+            }) else {
+                break;
+            };
+            match transfer_replica(&pipeline.nodes[0], block, &added).await {
+                Ok(()) => {
+                    tracing::info!(block = block.block_id, datanode = %added.host, "pipeline recovery: added datanode");
+                    pipeline.nodes.push(added);
+                    return Ok(());
+                }
+                Err(error) => {
+                    tracing::warn!(block = block.block_id, datanode = %added.host, %error, "pipeline recovery: copying to the added datanode failed");
+                    self.excluded
+                        .push(DatanodeUuid::from(added.datanode_uuid.as_str()));
+                    reason = error;
+                }
+            }
+        }
+        if policy.may_go_on_without(pipeline.nodes.len()) {
+            tracing::warn!(block = block.block_id, %reason, "pipeline recovery: no replacement datanode; going on with the datanodes left (best effort)");
+            return Ok(());
+        }
+        let hosts = |nodes: &[pb::DatanodeInfo]| -> Vec<String> {
+            nodes
+                .iter()
+                .map(|node| format!("{}:{}", node.host, node.xfer_port))
+                .collect()
+        };
+        let current = hosts(&pipeline.nodes);
+        let mut original = current.clone();
+        original.extend(hosts(std::slice::from_ref(self.lost)));
+        Err(RemoteException::io(
+            policy.no_replacement(&current, &original),
+        ))
+    }
+}
+
+/// Asks `source` to copy its replica of `block` (the acknowledged bytes at
+/// least) to `target`, which then holds it being written.
+async fn transfer_replica(
+    source: &pb::DatanodeInfo,
+    block: pb::Block,
+    target: &pb::DatanodeInfo,
+) -> std::result::Result<(), String> {
+    let address = format!("{}:{}", source.host, source.xfer_port);
+    let mut stream =
+        tokio::time::timeout(CONNECT_TIMEOUT, faults::connect(faults::CLIENT, &address))
+            .await
+            .map_err(|_| format!("connect to {address} timed out"))?
+            .map_err(|error| format!("cannot connect to {address}: {error}"))?;
+    let op = pb::DataTransferOp {
+        op: Some(pb::data_transfer_op::Op::TransferBlock(
+            pb::OpTransferBlock {
+                block: Some(block),
+                targets: vec![target.clone()],
+            },
+        )),
+    };
+    let exchange = async {
+        stream.write_u8(DATA_TRANSFER_VERSION).await?;
+        datatransfer::write_message(&mut stream, &op).await?;
+        datatransfer::read_message::<pb::BlockOpResponse, _>(&mut stream).await
+    };
+    let response = exchange
+        .await
+        .map_err(|error| format!("{address}: {error}"))?;
+    if response.status() != pb::Status::Success {
+        return Err(format!("{address}: {}", response.message));
+    }
+    Ok(())
 }
 
 type Connected = (

@@ -8,6 +8,7 @@ use std::time::Instant;
 use common::ids::DatanodeUuid;
 use common::{ExceptionKind, RemoteException};
 
+use crate::blockmanager::DatanodeLocation;
 use crate::lease::NAMENODE_LEASE_HOLDER;
 use crate::namespace::{Block, Caller, INodeStatus, LeaseRecoveryPlan};
 use crate::namesystem::{LocatedBlock, Namesystem};
@@ -34,6 +35,45 @@ pub enum RecoveryOutcome {
 }
 
 impl Namesystem {
+    /// Refuses a writer's call unless `client_name` holds the lease on `src`
+    /// (and this NameNode is active).
+    pub fn check_writer(&self, src: &str, client_name: &str) -> Result<(), RemoteException> {
+        self.check_operation(crate::ha::OperationCategory::Write)?;
+        if self
+            .leases
+            .paths_of(client_name)
+            .iter()
+            .any(|path| path == src)
+        {
+            return Ok(());
+        }
+        Err(RemoteException::new(
+            ExceptionKind::LeaseExpired,
+            format!(
+                "No lease on {src}: File is not open for writing. Holder {client_name} does not have any open files."
+            ),
+        ))
+    }
+
+    /// `getAdditionalDatanode`, a writer's pipeline recovery: `count` more
+    /// DataNodes for the block of `src` it writes on `existing`, none of
+    /// `excluded`, placed as the block's other replicas would be. Answers
+    /// the whole pipeline, the existing nodes first.
+    pub fn additional_datanodes(
+        &self,
+        src: &str,
+        client_name: &str,
+        existing: &[DatanodeUuid],
+        excluded: &[DatanodeUuid],
+        count: usize,
+        writer_host: &str,
+    ) -> Result<Vec<DatanodeLocation>, RemoteException> {
+        self.check_writer(src, client_name)?;
+        let (_, block_size, _) = self.read().open_file_layout(src)?;
+        self.blocks()
+            .choose_additional(existing, excluded, count, Some(writer_host), block_size)
+    }
+
     /// `renewLease`: the client's leases start over.
     pub fn renew_lease(&self, client_name: &str) {
         self.leases.renew(client_name, Instant::now());

@@ -549,6 +549,30 @@ impl ClientProtocol for ClientRpc {
         Ok(Response::new(pb::UpdatePipelineResponse {}))
     }
 
+    async fn get_additional_datanode(
+        &self,
+        request: Request<pb::GetAdditionalDatanodeRequest>,
+    ) -> RpcResult<pb::GetAdditionalDatanodeResponse> {
+        let writer = peer_host(&request);
+        let r = request.into_inner();
+        let pipeline = self.namesystem.additional_datanodes(
+            &r.src,
+            &r.client_name,
+            &uuids(r.existing_uuids),
+            &uuids(r.excluded_uuids),
+            r.num_additional as usize,
+            &writer,
+        )?;
+        Ok(Response::new(pb::GetAdditionalDatanodeResponse {
+            block: Some(pb::LocatedBlock {
+                block: Some(r.block.required("block")?),
+                offset: 0,
+                locations: pipeline.iter().map(datanode_proto).collect(),
+                corrupt: false,
+            }),
+        }))
+    }
+
     async fn report_bad_blocks(
         &self,
         request: Request<pb::ClientReportBadBlocksRequest>,

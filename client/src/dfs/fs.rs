@@ -214,7 +214,7 @@ impl DfsClient {
         options: &CreateOptions,
     ) -> Result<crate::FileWriter> {
         let status = self.create(path, options).await?;
-        self.writer(status, None, None).await
+        self.writer(status, None, None, false).await
     }
 
     /// Reopens a closed file and returns a writer appending to it: a partial
@@ -227,26 +227,32 @@ impl DfsClient {
         let response = call!(self, append, request, at_most_once)?;
         let status = FileStatus::from_proto(path.to_string(), response.fs.required("fs")?);
         match response.block {
-            Some(reopened) => self.writer(status, None, Some(reopened)).await,
-            None => self.writer(status, response.last_block, None).await,
+            Some(reopened) => self.writer(status, None, Some(reopened), true).await,
+            None => self.writer(status, response.last_block, None, true).await,
         }
     }
 
     /// A writer of the file `status` describes, open by this client;
     /// `last_block` is the full last block an append starts a new block
-    /// after, `reopened` the partial one it continues.
+    /// after, `reopened` the partial one it continues; `appending` for an
+    /// append (which replaces any DataNode its pipeline loses).
     async fn writer(
         &self,
         status: FileStatus,
         last_block: Option<pb::Block>,
         reopened: Option<pb::LocatedBlock>,
+        appending: bool,
     ) -> Result<crate::FileWriter> {
         let defaults = self.server_defaults().await?;
         Ok(crate::FileWriter::new(
             self.clone(),
-            status.path,
-            status.file_id,
-            status.block_size,
+            crate::write::WrittenFile {
+                path: status.path,
+                file_id: status.file_id,
+                block_size: status.block_size,
+                replication: status.replication,
+                appending,
+            },
             defaults.bytes_per_checksum.max(1),
             last_block,
             reopened,

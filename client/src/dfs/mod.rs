@@ -96,6 +96,7 @@ pub struct DfsClient {
     verify_block_digests: bool,
     lease_renew_interval: std::time::Duration,
     connect_retry: ConnectRetry,
+    replace_datanode: crate::ReplaceDatanodeOnFailure,
 }
 
 /// How a client of one NameNode retries a call whose connection was refused
@@ -152,6 +153,7 @@ impl DfsClient {
             .get_bool(VERIFY_BLOCK_DIGESTS_KEY)
             .map_err(|error| RemoteException::illegal_argument(error.to_string()))?;
         client.connect_retry = ConnectRetry::from_conf(conf)?;
+        client.replace_datanode = crate::ReplaceDatanodeOnFailure::from_conf(conf)?;
         client.lease_renew_interval = conf
             .get_duration(
                 LEASE_RENEW_INTERVAL_KEY,
@@ -229,6 +231,7 @@ impl DfsClient {
                 max_retries: 0,
                 interval: Duration::ZERO,
             },
+            replace_datanode: crate::ReplaceDatanodeOnFailure::default(),
         }
     }
 
@@ -285,6 +288,12 @@ impl DfsClient {
     /// Whether readers check whole-block digests ([`VERIFY_BLOCK_DIGESTS_KEY`]).
     pub fn verify_block_digests(&self) -> bool {
         self.verify_block_digests
+    }
+
+    /// When writers replace a DataNode their pipeline lost
+    /// (`dfs.client.block.write.replace-datanode-on-failure.*`).
+    pub fn replace_datanode(&self) -> crate::ReplaceDatanodeOnFailure {
+        self.replace_datanode
     }
 
     /// The umask applied to new files and directories (`fs.permissions.umask-mode`).

@@ -51,6 +51,35 @@ impl DfsClient {
             })
     }
 
+    /// Pipeline recovery with a replacement: the whole pipeline for `block`
+    /// of `path`, `existing` first, then `count` more DataNodes, none of
+    /// `excluded`.
+    pub async fn get_additional_datanode(
+        &self,
+        path: &str,
+        block: pb::Block,
+        existing: &[pb::DatanodeInfo],
+        excluded: &[DatanodeUuid],
+        count: u32,
+    ) -> Result<Vec<pb::DatanodeInfo>> {
+        let request = pb::GetAdditionalDatanodeRequest {
+            src: path.to_string(),
+            client_name: self.client_name.clone(),
+            block: Some(block),
+            existing_uuids: existing
+                .iter()
+                .map(|node| node.datanode_uuid.clone())
+                .collect(),
+            excluded_uuids: excluded.iter().map(DatanodeUuid::to_string).collect(),
+            num_additional: count,
+        };
+        let response = call!(self, get_additional_datanode, request)?;
+        Ok(response
+            .block
+            .map(|located| located.locations)
+            .unwrap_or_default())
+    }
+
     /// Pipeline recovery: the block continues on `nodes` with its new stamp.
     pub async fn update_pipeline(
         &self,

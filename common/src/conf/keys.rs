@@ -170,6 +170,18 @@ pub const DFS_HA_NAMENODE_ID: &str = "dfs.ha.namenode.id";
 pub const DFS_CLIENT_FAILOVER_PROXY_PROVIDER_PREFIX: &str = "dfs.client.failover.proxy.provider";
 /// Failovers a client tries before giving up.
 pub const DFS_CLIENT_FAILOVER_MAX_ATTEMPTS: &str = "dfs.client.failover.max.attempts";
+/// Whether a writer replaces a DataNode its pipeline lost (by the policy below).
+pub const DFS_CLIENT_REPLACE_DATANODE_ENABLE: &str =
+    "dfs.client.block.write.replace-datanode-on-failure.enable";
+/// When a writer replaces a lost DataNode: DEFAULT, ALWAYS or NEVER.
+pub const DFS_CLIENT_REPLACE_DATANODE_POLICY: &str =
+    "dfs.client.block.write.replace-datanode-on-failure.policy";
+/// Whether a writer that found no replacement goes on with the DataNodes it has.
+pub const DFS_CLIENT_REPLACE_DATANODE_BEST_EFFORT: &str =
+    "dfs.client.block.write.replace-datanode-on-failure.best-effort";
+/// The DataNodes a writer that found no replacement needs to go on (0: fail).
+pub const DFS_CLIENT_REPLACE_DATANODE_MIN_REPLICATION: &str =
+    "dfs.client.block.write.replace-datanode-on-failure.min-replication";
 /// Base of the client's exponential backoff between failovers, in milliseconds.
 pub const DFS_CLIENT_FAILOVER_SLEEPTIME_BASE: &str = "dfs.client.failover.sleep.base.millis";
 /// Cap of the client's backoff between failovers, in milliseconds.

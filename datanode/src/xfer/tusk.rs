@@ -14,7 +14,7 @@ use super::framing::{Downstream, ForwardOp, Framing};
 use super::read::{ReadRange, open_reader, stream_packets};
 use super::write::{self, AckMode, WriteRequest, WriteStage};
 use super::{TransferContext, TransferError};
-use crate::storage::DigestOutcome;
+use crate::storage::{DigestOutcome, ReplicaState};
 
 /// Serves a connection whose first byte, `version`, was read.
 pub(super) async fn serve(
@@ -39,7 +39,10 @@ pub(super) async fn serve(
         Some(pb::data_transfer_op::Op::BlockChecksum(op)) => {
             block_checksum(stream, op, context).await
         }
-        Some(pb::data_transfer_op::Op::TransferBlock(_)) | None => {
+        Some(pb::data_transfer_op::Op::TransferBlock(op)) => {
+            transfer_block(stream, op, context).await
+        }
+        None => {
             let response = error_response(
                 pb::Status::ErrorInvalid,
                 "unsupported data transfer op".into(),
@@ -68,6 +71,7 @@ async fn write_block(
         pb::PipelineStage::SetupAppend => WriteStage::Append,
         pb::PipelineStage::SetupCloseRecovery => WriteStage::CloseRecovery,
         pb::PipelineStage::Transfer => WriteStage::TransferFinalized,
+        pb::PipelineStage::TransferRbw => WriteStage::TransferRbw,
         pb::PipelineStage::SetupCreate | pb::PipelineStage::Unspecified => WriteStage::Create,
     };
     // The next node gets the stamp the replica has here once opened (a
@@ -222,8 +226,30 @@ async fn block_checksum(
     datatransfer::write_message(&mut stream, &response).await
 }
 
-/// Copies a local finalized replica to `targets` (a pipeline), as the
-/// NameNode's transfer command asks.
+/// TRANSFER_BLOCK: copies the local replica (being written, or finalized)
+/// to the targets, which are joining a writer's pipeline, then answers.
+async fn transfer_block(
+    mut stream: TcpStream,
+    op: pb::OpTransferBlock,
+    context: &TransferContext,
+) -> std::io::Result<()> {
+    let block = match op.block.required("block") {
+        Ok(block) => block,
+        Err(error) => return refuse_invalid(&mut stream, error).await,
+    };
+    let response = match send_replica(context, block, op.targets).await {
+        Ok(()) => success_response(),
+        Err(error) => {
+            tracing::warn!(block = block.block_id, %error, "transferring a replica failed");
+            error_response(pb::Status::Error, error.to_string())
+        }
+    };
+    datatransfer::write_message(&mut stream, &response).await
+}
+
+/// Copies a local replica to `targets` (a pipeline), as the NameNode's
+/// transfer command asks (a finalized replica) or a writer replacing a
+/// failed DataNode (a replica being written, which stays so on the targets).
 pub async fn send_replica(
     context: &TransferContext,
     block: pb::Block,
@@ -238,11 +264,19 @@ pub async fn send_replica(
             address: transfer_address(first),
             source: error,
         })??;
+    let stage = match context.store.replica(block.block_id) {
+        Some(replica) if replica.state == ReplicaState::Finalized => pb::PipelineStage::Transfer,
+        _ => pb::PipelineStage::TransferRbw,
+    };
     let op = pb::OpWriteBlock {
-        block: Some(block),
+        block: Some(pb::Block {
+            generation_stamp: reader.block().generation_stamp,
+            num_bytes: reader.length(),
+            ..block
+        }),
         targets: rest.to_vec(),
         client_name: String::new(),
-        stage: pb::PipelineStage::Transfer.into(),
+        stage: stage.into(),
         bytes_per_checksum: reader.bytes_per_checksum(),
         ..Default::default()
     };

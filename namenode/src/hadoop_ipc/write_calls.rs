@@ -6,8 +6,8 @@
 //! an append), it is looked up in the namesystem, without permission checks:
 //! the lease checks of the call itself still apply.
 
+use common::RemoteException;
 use common::ids::DatanodeUuid;
-use common::{ExceptionKind, RemoteException};
 use proto::hadoop::hdfs as hadoop;
 use proto::hdfs as pb;
 use proto::hdfs::client_protocol_server::ClientProtocol;
@@ -169,21 +169,19 @@ impl IpcServer {
         call: &Call,
         r: hadoop::GetAdditionalDatanodeRequestProto,
     ) -> CallResult<hadoop::GetAdditionalDatanodeResponseProto> {
-        self.check_lease(&r.src, &r.client_name)?;
-        let (_, block_size, _) = self.namesystem.read().open_file_layout(&r.src)?;
         let uuids = |nodes: &[hadoop::DatanodeInfoProto]| -> Vec<DatanodeUuid> {
             nodes
                 .iter()
                 .map(|node| DatanodeUuid::from(node.id.datanode_uuid.clone()))
                 .collect()
         };
-        let writer = call.peer.ip().to_string();
-        let pipeline = self.namesystem.blocks().choose_additional(
+        let pipeline = self.namesystem.additional_datanodes(
+            &r.src,
+            &r.client_name,
             &uuids(&r.existings),
             &uuids(&r.excludes),
             r.num_additional_nodes as usize,
-            Some(&writer),
-            block_size,
+            &call.peer.ip().to_string(),
         )?;
         let located = pb::LocatedBlock {
             block: Some(convert::block(&r.blk)),
@@ -211,24 +209,7 @@ impl IpcServer {
     /// Refuses a writer's call unless `client_name` writes `src` (and this
     /// NameNode is active).
     fn check_lease(&self, src: &str, client_name: &str) -> CallResult<()> {
-        self.namesystem
-            .check_operation(crate::ha::OperationCategory::Write)?;
-        if self
-            .namesystem
-            .leases
-            .paths_of(client_name)
-            .iter()
-            .any(|path| path == src)
-        {
-            return Ok(());
-        }
-        Err(RemoteException::new(
-            ExceptionKind::LeaseExpired,
-            format!(
-                "No lease on {src}: File is not open for writing. Holder {client_name} does not have any open files."
-            ),
-        )
-        .into())
+        Ok(self.namesystem.check_writer(src, client_name)?)
     }
 
     /// Pipeline recovery, step 1. Hadoop names only the block: its file is
