@@ -18,7 +18,7 @@ pub use dfs::{
     CreateOptions, DfsClient, LEASE_RENEW_INTERVAL_KEY, SafeModeAction, VERIFY_BLOCK_DIGESTS_KEY,
 };
 pub use read::{FileChecksum, FileReader};
-pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
+pub use status::{ContentSummary, FileStatus, FsStats, QuotaUsage, ServerDefaults};
 pub use write::FileWriter;
 
 pub use common::RemoteException;
