@@ -89,10 +89,10 @@ pub async fn run(
 /// The quota subcommands (Hadoop's `SetQuotaCommand` and friends).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum QuotaCommand {
-    SetQuota,
-    ClrQuota,
-    SetSpaceQuota,
-    ClrSpaceQuota,
+    SetNames,
+    ClearNames,
+    SetSpace,
+    ClearSpace,
 }
 
 /// The storage types Hadoop's `-storageType` names (`StorageType.getTypesSupportingQuota`).
@@ -101,42 +101,40 @@ const QUOTA_STORAGE_TYPES: &[&str] = &["RAM_DISK", "SSD", "DISK", "ARCHIVE", "PR
 impl QuotaCommand {
     fn named(command: &str) -> Option<Self> {
         match command {
-            "-setQuota" => Some(Self::SetQuota),
-            "-clrQuota" => Some(Self::ClrQuota),
-            "-setSpaceQuota" => Some(Self::SetSpaceQuota),
-            "-clrSpaceQuota" => Some(Self::ClrSpaceQuota),
+            "-setQuota" => Some(Self::SetNames),
+            "-clrQuota" => Some(Self::ClearNames),
+            "-setSpaceQuota" => Some(Self::SetSpace),
+            "-clrSpaceQuota" => Some(Self::ClearSpace),
             _ => None,
         }
     }
 
     fn name(self) -> &'static str {
         match self {
-            Self::SetQuota => "setQuota",
-            Self::ClrQuota => "clrQuota",
-            Self::SetSpaceQuota => "setSpaceQuota",
-            Self::ClrSpaceQuota => "clrSpaceQuota",
+            Self::SetNames => "setQuota",
+            Self::ClearNames => "clrQuota",
+            Self::SetSpace => "setSpaceQuota",
+            Self::ClearSpace => "clrSpaceQuota",
         }
     }
 
     fn usage(self) -> &'static str {
         match self {
-            Self::SetQuota => "-setQuota <quota> <dirname>...<dirname>",
-            Self::ClrQuota => "-clrQuota <dirname>...<dirname>",
-            Self::SetSpaceQuota => {
+            Self::SetNames => "-setQuota <quota> <dirname>...<dirname>",
+            Self::ClearNames => "-clrQuota <dirname>...<dirname>",
+            Self::SetSpace => {
                 "-setSpaceQuota <quota> [-storageType <storagetype>] <dirname>...<dirname>"
             }
-            Self::ClrSpaceQuota => {
-                "-clrSpaceQuota [-storageType <storagetype>] <dirname>...<dirname>"
-            }
+            Self::ClearSpace => "-clrSpaceQuota [-storageType <storagetype>] <dirname>...<dirname>",
         }
     }
 
     fn takes_quota(self) -> bool {
-        matches!(self, Self::SetQuota | Self::SetSpaceQuota)
+        matches!(self, Self::SetNames | Self::SetSpace)
     }
 
     fn takes_storage_type(self) -> bool {
-        matches!(self, Self::SetSpaceQuota | Self::ClrSpaceQuota)
+        matches!(self, Self::SetSpace | Self::ClearSpace)
     }
 }
 
@@ -157,7 +155,7 @@ fn parse_quota_arguments(
         let parsed = common::units::string_to_long(text);
         quota = Some(match (command, parsed) {
             (_, Ok(quota)) => quota,
-            (QuotaCommand::SetSpaceQuota, Err(message)) if message.starts_with("For input") => {
+            (QuotaCommand::SetSpace, Err(message)) if message.starts_with("For input") => {
                 return Err(format!("\"{text}\" is not a valid value for a quota."));
             }
             (_, Err(message)) => return Err(message),
@@ -184,10 +182,10 @@ fn parse_quota_arguments(
     const KEEP: i64 = i64::MAX;
     const CLEAR: i64 = -1;
     let (namespace_quota, space_quota) = match command {
-        QuotaCommand::SetQuota => (quota.unwrap_or(KEEP), KEEP),
-        QuotaCommand::ClrQuota => (CLEAR, KEEP),
-        QuotaCommand::SetSpaceQuota => (KEEP, quota.unwrap_or(KEEP)),
-        QuotaCommand::ClrSpaceQuota => (KEEP, CLEAR),
+        QuotaCommand::SetNames => (quota.unwrap_or(KEEP), KEEP),
+        QuotaCommand::ClearNames => (CLEAR, KEEP),
+        QuotaCommand::SetSpace => (KEEP, quota.unwrap_or(KEEP)),
+        QuotaCommand::ClearSpace => (KEEP, CLEAR),
     };
     // DFSClient.setQuota's own check of the values.
     let invalid = |quota: i64, least: i64| quota < least && quota != KEEP && quota != CLEAR;

@@ -375,7 +375,9 @@ impl Namespace {
         let mut deltas = QuotaDeltas::default();
         for op in ops {
             deltas.extend(self.quota_deltas(op)?);
-            deltas.entries.sort_by(|a, b| b.depth.cmp(&a.depth));
+            deltas
+                .entries
+                .sort_by_key(|entry| std::cmp::Reverse(entry.depth));
             for entry in &deltas.entries {
                 self.check_directory_quota(entry)?;
             }
