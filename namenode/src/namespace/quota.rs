@@ -490,14 +490,17 @@ impl Namespace {
                 let Some(last) = &op.last else {
                     return Ok(deltas);
                 };
+                let new_last = block_from_record(last);
                 self.charge_file_change(&mut deltas, &op.path, |file| {
-                    let mut blocks = file.blocks.to_vec();
-                    if let (Some(stored), Some(penultimate)) = (blocks.last_mut(), &op.penultimate)
+                    // The last block is committed at its reported length; the new one is
+                    // under construction, counted at the full block size.
+                    let mut bytes: u64 = file.blocks.iter().map(|block| block.num_bytes).sum();
+                    if let (Some(stored), Some(penultimate)) = (file.blocks.last(), &op.penultimate)
                     {
-                        *stored = block_from_record(penultimate);
+                        bytes = bytes - stored.num_bytes + penultimate.num_bytes;
                     }
-                    blocks.push(block_from_record(last));
-                    file_storage_space(file.replication, file.block_size, &blocks, true)
+                    bytes += new_last.num_bytes.max(file.block_size);
+                    bytes as i64 * i64::from(file.replication)
                 })?;
             }
             Op::CloseFile(op) => {
