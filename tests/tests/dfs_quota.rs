@@ -120,6 +120,8 @@ async fn name_quota_refuses_create_mkdir_and_rename_until_cleared() {
     assert_eq!(code, 0, "{err}");
     let rest = format!("{:>12} {:>12} {:>18} /q", 2, 1, 0);
     assert_eq!(out, count_q_line("3", "0", "none", "inf", &rest));
+    let (_, out, _) = hdfs_as(&conf_dir, None, &["dfs", "-count", "-u", "/q"]);
+    assert_eq!(out, count_q_line("3", "0", "none", "inf", "/q"));
     let (_, out, _) = hdfs_as(
         &conf_dir,
         None,
