@@ -16,6 +16,10 @@ const USAGE: &str = "Usage: hdfs dfsadmin\n\
 \t[-rollEdits]\n\
 \t[-printTopology]\n\
 \t[-refreshNodes]\n\
+\t[-setQuota <quota> <dirname>...<dirname>]\n\
+\t[-clrQuota <dirname>...<dirname>]\n\
+\t[-setSpaceQuota <quota> [-storageType <storagetype>] <dirname>...<dirname>]\n\
+\t[-clrSpaceQuota [-storageType <storagetype>] <dirname>...<dirname>]\n\
 \t[-help [cmd]]";
 
 /// The subcommands Tusk has; `-help` is answered before any connection.
@@ -26,6 +30,10 @@ const KNOWN: &[&str] = &[
     "-rollEdits",
     "-printTopology",
     "-refreshNodes",
+    "-setQuota",
+    "-clrQuota",
+    "-setSpaceQuota",
+    "-clrSpaceQuota",
     "-help",
 ];
 
@@ -47,6 +55,12 @@ pub async fn run(
             let name = command.strip_prefix('-').unwrap_or(command);
             let _ = writeln!(err, "{name}: Unknown command");
             return usage(err);
+        }
+        [command, rest @ ..] if QuotaCommand::named(command).is_some() => {
+            let Some(quota_command) = QuotaCommand::named(command) else {
+                return usage(err);
+            };
+            return run_quota_command(conf, quota_command, rest, err).await;
         }
         _ => {}
     }
@@ -70,6 +84,164 @@ pub async fn run(
             crate::EXIT_USAGE
         }
     }
+}
+
+/// The quota subcommands (Hadoop's `SetQuotaCommand` and friends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QuotaCommand {
+    SetNames,
+    ClearNames,
+    SetSpace,
+    ClearSpace,
+}
+
+/// The storage types Hadoop's `-storageType` names (`StorageType.getTypesSupportingQuota`).
+const QUOTA_STORAGE_TYPES: &[&str] = &["RAM_DISK", "SSD", "DISK", "ARCHIVE", "PROVIDED", "NVDIMM"];
+
+impl QuotaCommand {
+    fn named(command: &str) -> Option<Self> {
+        match command {
+            "-setQuota" => Some(Self::SetNames),
+            "-clrQuota" => Some(Self::ClearNames),
+            "-setSpaceQuota" => Some(Self::SetSpace),
+            "-clrSpaceQuota" => Some(Self::ClearSpace),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::SetNames => "setQuota",
+            Self::ClearNames => "clrQuota",
+            Self::SetSpace => "setSpaceQuota",
+            Self::ClearSpace => "clrSpaceQuota",
+        }
+    }
+
+    fn usage(self) -> &'static str {
+        match self {
+            Self::SetNames => "-setQuota <quota> <dirname>...<dirname>",
+            Self::ClearNames => "-clrQuota <dirname>...<dirname>",
+            Self::SetSpace => {
+                "-setSpaceQuota <quota> [-storageType <storagetype>] <dirname>...<dirname>"
+            }
+            Self::ClearSpace => "-clrSpaceQuota [-storageType <storagetype>] <dirname>...<dirname>",
+        }
+    }
+
+    fn takes_quota(self) -> bool {
+        matches!(self, Self::SetNames | Self::SetSpace)
+    }
+
+    fn takes_storage_type(self) -> bool {
+        matches!(self, Self::SetSpace | Self::ClearSpace)
+    }
+}
+
+/// What a quota subcommand asks of each directory: (namespace quota, space quota,
+/// storage type), in Hadoop's values (`-1` clears, `i64::MAX` keeps).
+type QuotaRequest = (i64, i64, Option<String>);
+
+/// Parses a quota subcommand's arguments as `DFSAdmin` does; `Err` is the message of the
+/// `IllegalArgumentException` Hadoop prints before the command's usage.
+fn parse_quota_arguments(
+    command: QuotaCommand,
+    args: &[&str],
+) -> Result<(QuotaRequest, Vec<String>), String> {
+    let mut args: Vec<&str> = args.to_vec();
+    let mut quota = None;
+    if command.takes_quota() {
+        let text = args.remove(0).trim();
+        let parsed = common::units::string_to_long(text);
+        quota = Some(match (command, parsed) {
+            (_, Ok(quota)) => quota,
+            (QuotaCommand::SetSpace, Err(message)) if message.starts_with("For input") => {
+                return Err(format!("\"{text}\" is not a valid value for a quota."));
+            }
+            (_, Err(message)) => return Err(message),
+        });
+    }
+    let mut storage_type = None;
+    if command.takes_storage_type()
+        && let Some(at) = args.iter().position(|arg| *arg == "-storageType")
+        && at + 1 < args.len()
+    {
+        let name = args.remove(at + 1);
+        args.remove(at);
+        let known = QUOTA_STORAGE_TYPES
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(name));
+        let Some(known) = known else {
+            return Err(format!(
+                "Storage type {name} is not available. Available storage types are [{}]",
+                QUOTA_STORAGE_TYPES.join(", ")
+            ));
+        };
+        storage_type = Some(known.to_string());
+    }
+    const KEEP: i64 = i64::MAX;
+    const CLEAR: i64 = -1;
+    let (namespace_quota, space_quota) = match command {
+        QuotaCommand::SetNames => (quota.unwrap_or(KEEP), KEEP),
+        QuotaCommand::ClearNames => (CLEAR, KEEP),
+        QuotaCommand::SetSpace => (KEEP, quota.unwrap_or(KEEP)),
+        QuotaCommand::ClearSpace => (KEEP, CLEAR),
+    };
+    // DFSClient.setQuota's own check of the values.
+    let invalid = |quota: i64, least: i64| quota < least && quota != KEEP && quota != CLEAR;
+    if invalid(namespace_quota, 1) || invalid(space_quota, 0) {
+        return Err(format!(
+            "Invalid values for quota : {namespace_quota} and {space_quota}"
+        ));
+    }
+    let dirs = args.into_iter().map(str::to_string).collect();
+    Ok(((namespace_quota, space_quota, storage_type), dirs))
+}
+
+/// `-setQuota`, `-clrQuota`, `-setSpaceQuota`, `-clrSpaceQuota`: each directory in turn, an
+/// error line per failing one (`setQuota: <reason>`), exit 255 if any failed.
+async fn run_quota_command(
+    conf: &Configuration,
+    command: QuotaCommand,
+    args: &[&str],
+    err: &mut dyn Write,
+) -> i32 {
+    let least_words = if command.takes_quota() { 2 } else { 1 };
+    let command_usage = |err: &mut dyn Write| {
+        let _ = writeln!(err, "Usage: hdfs dfsadmin [{}]", command.usage());
+        crate::EXIT_USAGE
+    };
+    if args.len() < least_words {
+        return command_usage(err);
+    }
+    let ((namespace_quota, space_quota, storage_type), dirs) =
+        match parse_quota_arguments(command, args) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                let _ = writeln!(err, "{}: {message}", command.name());
+                return command_usage(err);
+            }
+        };
+    let client = or_exit!(DfsClient::from_conf(conf), err, "dfsadmin: ");
+    let mut failed = false;
+    for dir in &dirs {
+        let result = async {
+            // Hadoop expands each argument as a glob first: a missing path fails there.
+            if client.get_file_info(dir).await?.is_none() {
+                return Err(RemoteException::not_found(dir));
+            }
+            client
+                .set_quota(dir, namespace_quota, space_quota, storage_type.as_deref())
+                .await
+        }
+        .await;
+        if let Err(error) = result {
+            failed = true;
+            let first_line = error.message.lines().next().unwrap_or_default();
+            let _ = writeln!(err, "{}: {first_line}", command.name());
+        }
+    }
+    if failed { crate::EXIT_USAGE } else { 0 }
 }
 
 fn usage(err: &mut dyn Write) -> i32 {

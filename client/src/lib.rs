@@ -20,7 +20,7 @@ pub use dfs::{
 };
 pub use read::{FileChecksum, FileReader};
 pub use replace_datanode::{ReplaceDatanodeOnFailure, ReplacePolicy};
-pub use status::{ContentSummary, FileStatus, FsStats, ServerDefaults};
+pub use status::{ContentSummary, FileStatus, FsStats, QuotaUsage, ServerDefaults};
 pub use write::FileWriter;
 
 pub use common::RemoteException;

@@ -65,6 +65,15 @@ pub struct ContentSummary {
     pub space_quota: i64,
 }
 
+/// A directory's usage as its quotas count it (Hadoop's QuotaUsage); -1: no quota.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotaUsage {
+    pub file_and_directory_count: i64,
+    pub quota: i64,
+    pub space_consumed: i64,
+    pub space_quota: i64,
+}
+
 impl From<pb::ContentSummary> for ContentSummary {
     fn from(summary: pb::ContentSummary) -> Self {
         Self {

@@ -15,6 +15,7 @@ pub enum ExceptionKind {
     ParentNotDirectory,
     PathIsNotEmptyDirectory,
     PathIsDirectory,
+    PathIsNotDirectory,
     AccessControl,
     /// A caller may not act as another user (a `doas` without proxy-user rights).
     Authorization,
@@ -22,6 +23,10 @@ pub enum ExceptionKind {
     InvalidPath,
     PathComponentTooLong,
     MaxDirectoryItemsExceeded,
+    /// A directory's name quota (files and directories) would be exceeded.
+    NsQuotaExceeded,
+    /// A directory's space quota (bytes times replication) would be exceeded.
+    DsQuotaExceeded,
     AlreadyBeingCreated,
     LeaseExpired,
     RecoveryInProgress,
@@ -35,18 +40,21 @@ pub enum ExceptionKind {
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 19] = [
+    const ALL: [ExceptionKind; 22] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
         Self::PathIsNotEmptyDirectory,
         Self::PathIsDirectory,
+        Self::PathIsNotDirectory,
         Self::AccessControl,
         Self::Authorization,
         Self::SafeMode,
         Self::InvalidPath,
         Self::PathComponentTooLong,
         Self::MaxDirectoryItemsExceeded,
+        Self::NsQuotaExceeded,
+        Self::DsQuotaExceeded,
         Self::AlreadyBeingCreated,
         Self::LeaseExpired,
         Self::RecoveryInProgress,
@@ -67,6 +75,7 @@ impl ExceptionKind {
                 "org.apache.hadoop.fs.PathIsNotEmptyDirectoryException"
             }
             Self::PathIsDirectory => "org.apache.hadoop.fs.PathIsDirectoryException",
+            Self::PathIsNotDirectory => "org.apache.hadoop.fs.PathIsNotDirectoryException",
             Self::AccessControl => "org.apache.hadoop.security.AccessControlException",
             Self::Authorization => "org.apache.hadoop.security.authorize.AuthorizationException",
             Self::SafeMode => "org.apache.hadoop.hdfs.server.namenode.SafeModeException",
@@ -77,6 +86,8 @@ impl ExceptionKind {
             Self::MaxDirectoryItemsExceeded => {
                 "org.apache.hadoop.hdfs.protocol.FSLimitException$MaxDirectoryItemsExceededException"
             }
+            Self::NsQuotaExceeded => "org.apache.hadoop.hdfs.protocol.NSQuotaExceededException",
+            Self::DsQuotaExceeded => "org.apache.hadoop.hdfs.protocol.DSQuotaExceededException",
             Self::AlreadyBeingCreated => {
                 "org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException"
             }
@@ -113,8 +124,11 @@ impl ExceptionKind {
             | Self::IllegalArgument
             | Self::ParentNotDirectory
             | Self::PathIsDirectory
+            | Self::PathIsNotDirectory
             | Self::PathIsNotEmptyDirectory => tonic::Code::InvalidArgument,
-            Self::MaxDirectoryItemsExceeded => tonic::Code::ResourceExhausted,
+            Self::MaxDirectoryItemsExceeded | Self::NsQuotaExceeded | Self::DsQuotaExceeded => {
+                tonic::Code::ResourceExhausted
+            }
             Self::UnsupportedOperation => tonic::Code::Unimplemented,
             Self::Standby | Self::HealthCheckFailed => tonic::Code::Unavailable,
             Self::Io => tonic::Code::Internal,

@@ -21,6 +21,7 @@ pub mod permission;
 pub mod required;
 pub mod rest;
 pub mod time;
+pub mod units;
 pub mod user;
 pub mod webhdfs;
 pub mod webui;

@@ -76,6 +76,9 @@ pub fn save(namespace: &Namespace, txid: u64, namespace_id: u64, path: &Path) ->
                 return;
             }
             fill_image_inode(&mut image_inode, parent_id, inode);
+            let quota = namespace.quota_of(inode.id);
+            image_inode.namespace_quota = quota.map(|quota| quota.namespace_quota);
+            image_inode.space_quota = quota.map(|quota| quota.space_quota);
             result = write_record(&mut writer, &image_inode, &mut record);
         });
         result?;
@@ -120,12 +123,17 @@ fn build(mut reader: ImageReader, limits: Limits) -> Result<LoadedImage, ImageEr
     let mut builder = NamespaceBuilder::new(reader.strings().to_vec(), counters, limits);
     while let Some(record) = reader.next_inode()? {
         let parent_id = record.parent_id;
+        let id = record.id;
+        let quotas = (record.namespace_quota, record.space_quota);
         builder
             .add(parent_id, inode_from_image(record))
             .map_err(|source| ImageError::Tree {
                 file: reader.file.clone(),
                 source,
             })?;
+        if let (Some(namespace_quota), Some(space_quota)) = quotas {
+            builder.set_quota(id, namespace_quota, space_quota);
+        }
     }
     Ok(LoadedImage {
         namespace: builder.finish(),

@@ -22,6 +22,7 @@ use crate::ha::{HaConfig, HaState, OperationCategory};
 use crate::lease::{LeaseLimits, LeaseManager};
 use crate::namespace::{
     Block, Caller, ContentSummary, CreateRequest, INodeStatus, Limits, Listing, Namespace,
+    QuotaUsage,
 };
 use crate::placement::PlacementPolicy;
 use crate::qjournal::SharedEditsStartup;
@@ -738,6 +739,40 @@ impl Namesystem {
     ) -> Result<ContentSummary, RemoteException> {
         self.check_operation(OperationCategory::Read)?;
         self.read().content_summary(path, caller)
+    }
+
+    /// `getQuotaUsage`: a quota directory's cached usage, else a count of the subtree.
+    pub fn quota_usage(&self, path: &str, caller: &Caller) -> Result<QuotaUsage, RemoteException> {
+        self.check_operation(OperationCategory::Read)?;
+        self.read().quota_usage(path, caller)
+    }
+
+    /// `setQuota` (superuser only): `QUOTA_DONT_SET` keeps a quota, `QUOTA_RESET` clears it.
+    /// Quotas per storage type are not supported.
+    pub async fn set_quota(
+        &self,
+        path: &str,
+        namespace_quota: i64,
+        space_quota: i64,
+        storage_type: Option<&str>,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
+        self.check_operation(OperationCategory::Write)?;
+        self.require_superuser(caller, "setQuota")?;
+        if let Some(storage_type) = storage_type {
+            return Err(RemoteException::new(
+                ExceptionKind::UnsupportedOperation,
+                format!("Quota by storage type is not supported: {storage_type}"),
+            ));
+        }
+        self.mutate(
+            || format!("Cannot set quota on {path}"),
+            |ns| {
+                let op = ns.plan_set_quota(path, namespace_quota, space_quota)?;
+                Ok((op.into_iter().collect(), ()))
+            },
+        )
+        .await
     }
 
     /// Refuses `action` on `path` unless `caller` has it (WebHDFS CHECKACCESS).

@@ -348,11 +348,48 @@ impl ClientProtocol for ClientRpc {
                 length: summary.length,
                 file_count: summary.file_count,
                 directory_count: summary.directory_count,
-                quota: -1,
+                quota: summary.quota,
                 space_consumed: summary.space_consumed,
-                space_quota: -1,
+                space_quota: summary.space_quota,
             }),
         }))
+    }
+
+    async fn get_quota_usage(
+        &self,
+        request: Request<pb::GetQuotaUsageRequest>,
+    ) -> RpcResult<pb::GetQuotaUsageResponse> {
+        let caller = self.caller(&request);
+        let result = self
+            .namesystem
+            .quota_usage(&request.into_inner().path, &caller);
+        reply(result.map(|usage| pb::GetQuotaUsageResponse {
+            usage: Some(pb::QuotaUsage {
+                file_and_directory_count: usage.file_and_directory_count,
+                quota: usage.quota,
+                space_consumed: usage.space_consumed,
+                space_quota: usage.space_quota,
+            }),
+        }))
+    }
+
+    async fn set_quota(
+        &self,
+        request: Request<pb::SetQuotaRequest>,
+    ) -> RpcResult<pb::SetQuotaResponse> {
+        let caller = self.caller(&request);
+        let r = request.into_inner();
+        let result = self
+            .namesystem
+            .set_quota(
+                &r.path,
+                r.namespace_quota,
+                r.space_quota,
+                r.storage_type.as_deref(),
+                &caller,
+            )
+            .await;
+        reply(result.map(|()| pb::SetQuotaResponse {}))
     }
 
     async fn create(&self, request: Request<pb::CreateRequest>) -> RpcResult<pb::CreateResponse> {

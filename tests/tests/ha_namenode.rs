@@ -267,6 +267,40 @@ async fn both_start_standby_and_refuse_clients_until_one_is_made_active() {
     stop(pair).await;
 }
 
+/// A standby applies `SetQuota` records as it tails them, and counts usage as the active
+/// does: after failover the quota holds and is enforced on the new active.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn quotas_set_on_the_active_hold_on_the_new_one_after_failover() {
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let old = client(&pair[0]);
+    old.mkdirs("/q", FsPermission::new(0o755), true)
+        .await
+        .unwrap();
+    old.set_quota("/q", 3, 5000, None).await.unwrap();
+    old.create_empty("/q/f", &options()).await.unwrap();
+    let usage_on_old = old.quota_usage("/q").await.unwrap();
+
+    let standby = pair[1].namesystem().clone();
+    let last = pair[0].namesystem().last_txid();
+    eventually(DEADLINE, "the standby to tail the quota", async || {
+        standby.last_txid() >= last
+    })
+    .await;
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+
+    let new = client(&pair[1]);
+    assert_eq!(new.quota_usage("/q").await.unwrap(), usage_on_old);
+    assert_eq!((usage_on_old.quota, usage_on_old.space_quota), (3, 5000));
+    new.create_empty("/q/g", &options()).await.unwrap();
+    let refused = new.create_empty("/q/h", &options()).await.unwrap_err();
+    assert_eq!(refused.kind, ExceptionKind::NsQuotaExceeded, "{refused:?}");
+    stop(pair).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_write_of_the_old_active_is_on_the_new_one_after_failover() {
     let base = tempfile::tempdir().unwrap();

@@ -620,6 +620,32 @@ async fn hadoop_ipc_locates_blocks_and_answers_the_admin_calls() {
     assert_eq!(usage.usage.file_and_directory_count, 2);
     assert_eq!(usage.usage.space_consumed, 3000);
     assert_eq!(usage.usage.quota, u64::MAX);
+    // setQuota as Hadoop's DFSAdmin sends it (-1 and QUOTA_DONT_SET in unsigned fields).
+    let _: hadoop::SetQuotaResponseProto = call_ok(
+        &mut ipc,
+        100,
+        "setQuota",
+        &hadoop::SetQuotaRequestProto {
+            path: "/data".to_string(),
+            namespace_quota: 10,
+            storagespace_quota: i64::MAX as u64,
+            storage_type: None,
+        },
+    )
+    .await;
+    let usage: hadoop::GetQuotaUsageResponseProto = call_ok(
+        &mut ipc,
+        101,
+        "getQuotaUsage",
+        &hadoop::GetQuotaUsageRequestProto {
+            path: "/data".to_string(),
+        },
+    )
+    .await;
+    assert_eq!(usage.usage.quota, 10);
+    assert_eq!(usage.usage.space_quota, u64::MAX);
+    assert_eq!(usage.usage.file_and_directory_count, 2);
+    assert_eq!(usage.usage.space_consumed, 3000);
 
     // The file system and the NameNode.
     let defaults: hadoop::GetServerDefaultsResponseProto = call_ok(

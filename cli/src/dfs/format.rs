@@ -2,58 +2,7 @@
 //! `TraditionalBinaryPrefix.long2String`, Java's `String.format("%.2f")`, `Float.toString` and
 //! `Date.toString`), shared by `-df`, `dfsadmin -report` and `fsck`.
 
-/// Java's `String.format("%.<decimals>f", value)`: the shortest decimal form of `value`,
-/// rounded half up (Java rounds those decimal digits, not the binary value).
-pub fn java_fixed(value: f64, decimals: usize) -> String {
-    if value.is_nan() {
-        return "NaN".to_string();
-    }
-    if value.is_infinite() {
-        let sign = if value < 0.0 { "-" } else { "" };
-        return format!("{sign}Infinity");
-    }
-    // Rust prints the shortest round-trip digits and never an exponent.
-    let shortest = format!("{}", value.abs());
-    let (integer, fraction) = shortest.split_once('.').unwrap_or((&shortest, ""));
-    let mut digits: Vec<u8> = integer.bytes().collect();
-    digits.extend(
-        fraction
-            .bytes()
-            .chain(std::iter::repeat(b'0'))
-            .take(decimals),
-    );
-    let rounds_up = fraction
-        .as_bytes()
-        .get(decimals)
-        .is_some_and(|digit| *digit >= b'5');
-    if rounds_up && increment_decimal(&mut digits) {
-        digits.insert(0, b'1');
-    }
-    let integer_len = digits.len() - decimals;
-    let mut text = String::with_capacity(digits.len() + 2);
-    if value < 0.0 {
-        text.push('-');
-    }
-    text.push_str(&String::from_utf8_lossy(&digits[..integer_len]));
-    if decimals > 0 {
-        text.push('.');
-        text.push_str(&String::from_utf8_lossy(&digits[integer_len..]));
-    }
-    text
-}
-
-/// Adds one to the last of the ASCII `digits`; true when the carry runs off the front.
-fn increment_decimal(digits: &mut [u8]) -> bool {
-    for digit in digits.iter_mut().rev() {
-        if *digit == b'9' {
-            *digit = b'0';
-        } else {
-            *digit += 1;
-            return false;
-        }
-    }
-    true
-}
+pub use common::units::{byte_desc, java_fixed, long_to_string};
 
 /// `StringUtils.formatPercent(fraction, decimals)`: `12.50%` for 0.125 with 2 decimals.
 pub fn format_percent(fraction: f64, decimals: usize) -> String {
@@ -63,39 +12,6 @@ pub fn format_percent(fraction: f64, decimals: usize) -> String {
 /// `DFSUtilClient.percent2String`: a percentage already times 100, with 2 decimals.
 pub fn percent_to_string(percentage: f64) -> String {
     format!("{}%", java_fixed(percentage, 2))
-}
-
-/// `StringUtils.byteDesc`: `512 B`, `1 KB`, `1.50 KB`, `2.34 GB`.
-pub fn byte_desc(bytes: u64) -> String {
-    long_to_string(i64::try_from(bytes).unwrap_or(i64::MAX), "B", 2)
-}
-
-/// `TraditionalBinaryPrefix.long2String(n, unit, decimals)`: below 1024 the plain number, else
-/// the largest binary prefix not above `n`, exact values without decimals.
-pub fn long_to_string(n: i64, unit: &str, decimals: usize) -> String {
-    const SYMBOLS: [char; 6] = ['K', 'M', 'G', 'T', 'P', 'E'];
-    let sign = if n < 0 { "-" } else { "" };
-    let magnitude = n.unsigned_abs();
-    if magnitude < 1024 {
-        return if unit.is_empty() {
-            format!("{sign}{magnitude}")
-        } else {
-            format!("{sign}{magnitude} {unit}")
-        };
-    }
-    let mut prefix = ((63 - magnitude.leading_zeros()) / 10) as usize;
-    let shift = 10 * prefix as u32;
-    let number = if magnitude & ((1u64 << shift) - 1) == 0 {
-        (magnitude >> shift).to_string()
-    } else {
-        let mut scaled = java_fixed(magnitude as f64 / (1u64 << shift) as f64, decimals);
-        if scaled.starts_with("1024") && prefix < SYMBOLS.len() {
-            prefix += 1;
-            scaled = java_fixed(magnitude as f64 / 2f64.powi(10 * prefix as i32), decimals);
-        }
-        scaled
-    };
-    format!("{sign}{number} {}{unit}", SYMBOLS[prefix - 1])
 }
 
 /// Java's `Float.toString`: `100.0`, `33.333332`, `1.0E-4`.

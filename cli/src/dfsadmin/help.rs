@@ -50,6 +50,61 @@ const COMMANDS: &[(&str, &str)] = &[
 \t\tare not chosen for writing new replicas.\n",
     ),
     (
+        "setQuota",
+        "-setQuota <quota> <dirname>...<dirname>: Set the quota <quota> for each directory <dirName>.\n\
+\t\tThe directory quota is a long integer that puts a hard limit\n\
+\t\ton the number of names in the directory tree\n\
+\t\tFor each directory, attempt to set the quota. An error will be reported if\n\
+\t\t1. quota is not a positive integer, or\n\
+\t\t2. User is not an administrator, or\n\
+\t\t3. The directory does not exist or is a file.\n\
+\t\tNote: A quota of 1 would force the directory to remain empty.\n\n",
+    ),
+    (
+        "clrQuota",
+        "-clrQuota <dirname>...<dirname>: Clear the quota for each directory <dirName>.\n\
+\t\tFor each directory, attempt to clear the quota. An error will be reported if\n\
+\t\t1. the directory does not exist or is a file, or\n\
+\t\t2. user is not an administrator.\n\
+\t\tIt does not fault if the directory has no quota.\n",
+    ),
+    (
+        "setSpaceQuota",
+        "-setSpaceQuota <quota> [-storageType <storagetype>] <dirname>...<dirname>: \
+Set the space quota <quota> for each directory <dirName>.\n\
+\t\tThe space quota is a long integer that puts a hard limit\n\
+\t\ton the total size of all the files under the directory tree.\n\
+\t\tThe extra space required for replication is also counted. E.g.\n\
+\t\ta 1GB file with replication of 3 consumes 3GB of the quota.\n\n\
+\t\tQuota can also be specified with a binary prefix for terabytes,\n\
+\t\tpetabytes etc (e.g. 50t is 50TB, 5m is 5MB, 3p is 3PB).\n\
+\t\tFor each directory, attempt to set the quota. An error will be reported if\n\
+\t\t1. quota is not a positive integer or zero, or\n\
+\t\t2. user is not an administrator, or\n\
+\t\t3. the directory does not exist or is a file.\n\
+\t\tThe storage type specific quota is set when -storageType option is specified.\n\
+\t\tAvailable storageTypes are \n\
+\t\t- RAM_DISK\n\
+\t\t- DISK\n\
+\t\t- SSD\n\
+\t\t- ARCHIVE\n",
+    ),
+    (
+        "clrSpaceQuota",
+        "-clrSpaceQuota [-storageType <storagetype>] <dirname>...<dirname>: \
+Clear the space quota for each directory <dirName>.\n\
+\t\tFor each directory, attempt to clear the quota. An error will be reported if\n\
+\t\t1. the directory does not exist or is a file, or\n\
+\t\t2. user is not an administrator.\n\
+\t\tIt does not fault if the directory has no quota.\n\
+\t\tThe storage type specific quota is cleared when -storageType option is specified.\n\
+\t\tAvailable storageTypes are \n\
+\t\t- RAM_DISK\n\
+\t\t- DISK\n\
+\t\t- SSD\n\
+\t\t- ARCHIVE\n",
+    ),
+    (
         "printTopology",
         "-printTopology: Print a tree of the racks and their\n\
 \t\tnodes as reported by the Namenode\n",

@@ -16,6 +16,7 @@ pub enum OpCode {
     SetOwner,
     Close,
     Times,
+    SetQuota,
     Rename,
     ConcatDelete,
     ReassignLease,
@@ -25,7 +26,7 @@ pub enum OpCode {
 }
 
 impl OpCode {
-    pub const ALL: [OpCode; 15] = [
+    pub const ALL: [OpCode; 16] = [
         OpCode::Add,
         OpCode::RenameOld,
         OpCode::Delete,
@@ -35,6 +36,7 @@ impl OpCode {
         OpCode::SetOwner,
         OpCode::Close,
         OpCode::Times,
+        OpCode::SetQuota,
         OpCode::Rename,
         OpCode::ConcatDelete,
         OpCode::ReassignLease,
@@ -54,6 +56,7 @@ impl OpCode {
             OpCode::SetOwner => "OP_SET_OWNER",
             OpCode::Close => "OP_CLOSE",
             OpCode::Times => "OP_TIMES",
+            OpCode::SetQuota => "OP_SET_QUOTA",
             OpCode::Rename => "OP_RENAME",
             OpCode::UpdateBlocks => "OP_UPDATE_BLOCKS",
             OpCode::AddBlock => "OP_ADD_BLOCK",
@@ -75,6 +78,7 @@ impl OpCode {
             OpCode::SetOwner => 8,
             OpCode::Close => 9,
             OpCode::Times => 13,
+            OpCode::SetQuota => 14,
             OpCode::Rename => 15,
             OpCode::UpdateBlocks => 25,
             OpCode::AddBlock => 36,
@@ -243,6 +247,14 @@ pub fn describe(txid: u64, op: &Op) -> (OpCode, Vec<Field>) {
                 value("NEWBLOCK", true),
             ]);
             OpCode::Append
+        }
+        Op::SetQuota(set) => {
+            fields.extend([
+                value("SRC", &set.path),
+                value("NSQUOTA", set.namespace_quota),
+                value("DSQUOTA", set.space_quota),
+            ]);
+            OpCode::SetQuota
         }
         Op::SetTimes(set) => {
             fields.extend([

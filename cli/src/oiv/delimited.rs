@@ -48,7 +48,9 @@ pub fn write(mut reader: ImageReader, delimiter: &str, out: &mut dyn Write) -> R
         let path = paths.path_of(&inode);
         let permission = FsPermission::new(inode.permission as u16);
         let fields: [String; 12] = if inode.is_directory {
-            let nsquota = if inode.parent_id == 0 { i64::MAX } else { -1 };
+            let default_nsquota = if inode.parent_id == 0 { i64::MAX } else { -1 };
+            let nsquota = inode.namespace_quota.unwrap_or(default_nsquota);
+            let dsquota = inode.space_quota.unwrap_or(-1);
             [
                 path,
                 "0".into(),
@@ -58,7 +60,7 @@ pub fn write(mut reader: ImageReader, delimiter: &str, out: &mut dyn Write) -> R
                 "0".into(),
                 "0".into(),
                 nsquota.to_string(),
-                "-1".into(),
+                dsquota.to_string(),
                 format!("d{permission}"),
                 name_of(inode.owner).into(),
                 name_of(inode.group).into(),

@@ -65,15 +65,17 @@ pub fn write(mut reader: ImageReader, out: &mut dyn Write) -> Result<(), String>
         );
         let name = escape_xml(&String::from_utf8_lossy(&inode.name));
         if inode.is_directory {
-            let nsquota = if inode.parent_id == 0 {
+            let default_nsquota = if inode.parent_id == 0 {
                 NO_NAMESPACE_QUOTA
             } else {
                 -1
             };
+            let nsquota = inode.namespace_quota.unwrap_or(default_nsquota);
+            let dsquota = inode.space_quota.unwrap_or(-1);
             writeln!(
                 out,
                 "<inode><id>{}</id><type>DIRECTORY</type><name>{name}</name><mtime>{}</mtime>\
-                 <permission>{permission}</permission><nsquota>{nsquota}</nsquota><dsquota>-1</dsquota></inode>",
+                 <permission>{permission}</permission><nsquota>{nsquota}</nsquota><dsquota>{dsquota}</dsquota></inode>",
                 inode.id, inode.mtime
             )
             .map_err(failed)?;

@@ -1,11 +1,11 @@
 //! Administration calls (`hdfs dfsadmin`): safe mode, the DataNode report,
-//! cluster totals, saving the namespace, rolling edits, refreshing nodes.
+//! cluster totals, saving the namespace, rolling edits, refreshing nodes, quotas.
 
 use proto::hdfs as pb;
 
 use super::DfsClient;
 use crate::Result;
-use crate::status::FsStats;
+use crate::status::{FsStats, QuotaUsage};
 
 /// What `hdfs dfsadmin -safemode` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,5 +64,39 @@ impl DfsClient {
     pub async fn refresh_nodes(&self) -> Result<()> {
         call!(self, refresh_nodes, pb::RefreshNodesRequest {})?;
         Ok(())
+    }
+
+    /// `dfsadmin -setQuota` and friends (superuser only): Hadoop's values, -1 clears a
+    /// quota and `i64::MAX` (`QUOTA_DONT_SET`) keeps it.
+    pub async fn set_quota(
+        &self,
+        path: &str,
+        namespace_quota: i64,
+        space_quota: i64,
+        storage_type: Option<&str>,
+    ) -> Result<()> {
+        let request = pb::SetQuotaRequest {
+            path: path.to_string(),
+            namespace_quota,
+            space_quota,
+            storage_type: storage_type.map(str::to_string),
+        };
+        call!(self, set_quota, request)?;
+        Ok(())
+    }
+
+    /// A directory's usage as its quotas count it (`getQuotaUsage`).
+    pub async fn quota_usage(&self, path: &str) -> Result<QuotaUsage> {
+        let request = pb::GetQuotaUsageRequest {
+            path: path.to_string(),
+        };
+        let response = call!(self, get_quota_usage, request)?;
+        let usage = response.usage.unwrap_or_default();
+        Ok(QuotaUsage {
+            file_and_directory_count: usage.file_and_directory_count,
+            quota: usage.quota,
+            space_consumed: usage.space_consumed,
+            space_quota: usage.space_quota,
+        })
     }
 }

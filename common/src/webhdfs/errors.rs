@@ -20,11 +20,14 @@ pub fn status_of(kind: ExceptionKind) -> u16 {
         | ExceptionKind::ParentNotDirectory
         | ExceptionKind::PathIsNotEmptyDirectory
         | ExceptionKind::PathIsDirectory
+        | ExceptionKind::PathIsNotDirectory
         | ExceptionKind::AccessControl
         | ExceptionKind::Authorization
         | ExceptionKind::SafeMode
         | ExceptionKind::PathComponentTooLong
         | ExceptionKind::MaxDirectoryItemsExceeded
+        | ExceptionKind::NsQuotaExceeded
+        | ExceptionKind::DsQuotaExceeded
         | ExceptionKind::AlreadyBeingCreated
         | ExceptionKind::LeaseExpired
         | ExceptionKind::RecoveryInProgress

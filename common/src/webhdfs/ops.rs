@@ -47,6 +47,7 @@ pub enum Op {
     SetOwner,
     SetPermission,
     SetTimes,
+    SetQuota,
     Append,
     Concat,
     Delete,
@@ -95,6 +96,7 @@ const SERVED: &[(HttpMethod, &str, Op)] = &[
     (HttpMethod::Put, "SETOWNER", Op::SetOwner),
     (HttpMethod::Put, "SETPERMISSION", Op::SetPermission),
     (HttpMethod::Put, "SETTIMES", Op::SetTimes),
+    (HttpMethod::Put, "SETQUOTA", Op::SetQuota),
     (HttpMethod::Post, "APPEND", Op::Append),
     (HttpMethod::Post, "CONCAT", Op::Concat),
     (HttpMethod::Delete, "DELETE", Op::Delete),
@@ -107,7 +109,7 @@ const STORAGE_POLICIES: &str = "storage policies";
 const ERASURE_CODING: &str = "erasure coding";
 const TOKENS: &str = "delegation tokens (authentication is simple)";
 const SYMLINKS: &str = "symbolic links";
-const QUOTAS: &str = "quotas";
+const QUOTAS_BY_STORAGE_TYPE: &str = "quotas by storage type";
 
 /// Hadoop 3's other ops, and the feature each needs.
 const LACKING: &[(HttpMethod, &str, &str)] = &[
@@ -157,8 +159,11 @@ const LACKING: &[(HttpMethod, &str, &str)] = &[
     (HttpMethod::Put, "RENAMESNAPSHOT", SNAPSHOTS),
     (HttpMethod::Put, "SETSTORAGEPOLICY", STORAGE_POLICIES),
     (HttpMethod::Put, "SATISFYSTORAGEPOLICY", STORAGE_POLICIES),
-    (HttpMethod::Put, "SETQUOTA", QUOTAS),
-    (HttpMethod::Put, "SETQUOTABYSTORAGETYPE", QUOTAS),
+    (
+        HttpMethod::Put,
+        "SETQUOTABYSTORAGETYPE",
+        QUOTAS_BY_STORAGE_TYPE,
+    ),
     (HttpMethod::Post, "NULL", "an op"),
     (
         HttpMethod::Post,

@@ -118,6 +118,14 @@ impl Params {
         Ok(self.long("blocksize", 1)?.map(|size| size as u64))
     }
 
+    /// SETQUOTA's `namespacequota` and `storagespacequota` (at least -1, which clears;
+    /// absent: Hadoop's `QUOTA_DONT_SET`, `Long.MAX_VALUE`).
+    pub fn quotas(&self) -> Result<(i64, i64), RemoteException> {
+        let namespace = self.long("namespacequota", -1)?.unwrap_or(i64::MAX);
+        let space = self.long("storagespacequota", -1)?.unwrap_or(i64::MAX);
+        Ok((namespace, space))
+    }
+
     /// `replication` (a Java short, at least 1; default: the NameNode's).
     pub fn replication(&self) -> Result<Option<u16>, RemoteException> {
         let Some(text) = self.get("replication") else {

@@ -235,7 +235,11 @@ impl Namesystem {
             }
             Op::Delete(op) => self.leases.remove_under(&op.path),
             Op::Concat(op) => sync_blocks(&op.target),
-            Op::Mkdir(_) | Op::SetPermission(_) | Op::SetOwner(_) | Op::SetTimes(_) => {}
+            Op::Mkdir(_)
+            | Op::SetPermission(_)
+            | Op::SetOwner(_)
+            | Op::SetTimes(_)
+            | Op::SetQuota(_) => {}
         }
     }
 

@@ -166,6 +166,7 @@ async fn dispatch(
         "setOwner" => handle!(server.set_owner, call, body),
         "setReplication" => handle!(server.set_replication, call, body),
         "setTimes" => handle!(server.set_times, call, body),
+        "setQuota" => handle!(server.set_quota, call, body),
         // Writing files.
         "create" => handle!(server.create, call, body),
         "append" => handle!(server.append, call, body),
@@ -223,7 +224,6 @@ fn unsupported(method: &str) -> Option<&'static str> {
             &["createSymlink", "getLinkTarget"],
             "there are no symbolic links",
         ),
-        (&["setQuota"], "there are no quotas"),
         (
             &[
                 "modifyAclEntries",

@@ -14,9 +14,6 @@ use super::dispatch::Call;
 
 type CallResult<T> = Result<T, Status>;
 
-/// Hadoop's `-1` of a quota that is not set, as its unsigned field carries it.
-const NO_QUOTA: u64 = u64::MAX;
-
 impl IpcServer {
     /// The status of `src`, if anything is there.
     pub(super) async fn status(
@@ -215,19 +212,21 @@ impl IpcServer {
         })
     }
 
-    /// There are no quotas: the counts, and no quota.
     pub(super) async fn get_quota_usage(
         &self,
         call: &Call,
         r: hadoop::GetQuotaUsageRequestProto,
     ) -> CallResult<hadoop::GetQuotaUsageResponseProto> {
-        let summary = self.content_summary(call, r.path).await?;
+        let request = call.request(pb::GetQuotaUsageRequest { path: r.path });
+        let response = self.client.get_quota_usage(request).await?.into_inner();
+        let usage = response.usage.unwrap_or_default();
+        // -1 (no quota) as Hadoop's unsigned fields carry it.
         Ok(hadoop::GetQuotaUsageResponseProto {
             usage: hadoop::QuotaUsageProto {
-                file_and_directory_count: summary.file_count + summary.directory_count,
-                quota: NO_QUOTA,
-                space_consumed: summary.space_consumed,
-                space_quota: NO_QUOTA,
+                file_and_directory_count: usage.file_and_directory_count as u64,
+                quota: usage.quota as u64,
+                space_consumed: usage.space_consumed as u64,
+                space_quota: usage.space_quota as u64,
                 type_quota_infos: None,
             },
         })
@@ -405,5 +404,24 @@ impl IpcServer {
         });
         self.client.set_times(request).await?;
         Ok(hadoop::SetTimesResponseProto {})
+    }
+
+    pub(super) async fn set_quota(
+        &self,
+        call: &Call,
+        r: hadoop::SetQuotaRequestProto,
+    ) -> CallResult<hadoop::SetQuotaResponseProto> {
+        // Hadoop's -1 (clear) and i64::MAX (keep) arrive in unsigned fields.
+        let request = call.request(pb::SetQuotaRequest {
+            path: r.path,
+            namespace_quota: r.namespace_quota as i64,
+            space_quota: r.storagespace_quota as i64,
+            storage_type: r
+                .storage_type
+                .and_then(|code| hadoop::StorageTypeProto::try_from(code).ok())
+                .map(|storage_type| storage_type.as_str_name().to_string()),
+        });
+        self.client.set_quota(request).await?;
+        Ok(hadoop::SetQuotaResponseProto {})
     }
 }

@@ -12,8 +12,15 @@ use super::plan::block_from_record;
 use super::{FileData, INode, INodeKind, Namespace, Slot, UnderConstruction};
 
 impl Namespace {
-    /// Applies one record.
+    /// Applies one record, and its effect on the usage of quota directories.
     pub fn apply(&mut self, op: &Op) -> Result<(), RemoteException> {
+        let deltas = self.quota_deltas(op)?;
+        self.apply_change(op)?;
+        self.add_quota_deltas(deltas);
+        Ok(())
+    }
+
+    fn apply_change(&mut self, op: &Op) -> Result<(), RemoteException> {
         match op {
             Op::Mkdir(op) => {
                 let inode = self.new_inode(
@@ -183,6 +190,7 @@ impl Namespace {
                 let slot = self.existing_slot(&op.path)?;
                 self.inode_mut(slot).mtime = op.mtime;
             }
+            Op::SetQuota(op) => self.apply_set_quota(op)?,
             Op::SetTimes(op) => {
                 let slot = self.existing_slot(&op.path)?;
                 let inode = self.inode_mut(slot);
@@ -221,7 +229,7 @@ impl Namespace {
         }
     }
 
-    fn existing_slot(&self, path: &str) -> Result<Slot, RemoteException> {
+    pub(super) fn existing_slot(&self, path: &str) -> Result<Slot, RemoteException> {
         self.resolve(path)?
             .last()
             .ok_or_else(|| replay_error("no such path", path))
@@ -291,6 +299,7 @@ impl Namespace {
             match inode.kind {
                 INodeKind::Directory(children) => {
                     self.num_directories -= 1;
+                    self.quotas.remove(&inode.id);
                     for child in children {
                         self.free_slots.push(child);
                         pending.push(
@@ -320,7 +329,7 @@ impl Namespace {
     }
 }
 
-fn replay_error(reason: &str, path: &str) -> RemoteException {
+pub(super) fn replay_error(reason: &str, path: &str) -> RemoteException {
     RemoteException::io(format!(
         "edit does not apply to the namespace: {reason}: {path}"
     ))
@@ -414,7 +423,25 @@ impl NamespaceBuilder {
         Ok(())
     }
 
-    pub fn finish(self) -> Namespace {
+    /// Sets the quotas of the directory with inode id `id` (already added; a file's
+    /// quota is ignored); its usage is counted by [`Self::finish`].
+    pub fn set_quota(&mut self, id: u64, namespace_quota: i64, space_quota: i64) {
+        if !self.directories.contains_key(&id) {
+            return;
+        }
+        self.namespace.quotas.insert(
+            id,
+            super::DirectoryQuota {
+                namespace_quota,
+                space_quota,
+                usage: super::QuotaCounts::default(),
+            },
+        );
+    }
+
+    /// The namespace, with the usage of every quota directory counted.
+    pub fn finish(mut self) -> Namespace {
+        self.namespace.recount_quota_usage();
         self.namespace
     }
 }

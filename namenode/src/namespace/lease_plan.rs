@@ -84,6 +84,7 @@ impl Namespace {
             client_name: client_name.to_string(),
             mtime: now,
         });
+        self.check_quota(std::slice::from_ref(&op))?;
         let last = file.blocks.last().copied();
         Ok(AppendPlan {
             op,

@@ -10,7 +10,10 @@ mod inode;
 mod lease_plan;
 mod permission;
 mod plan;
+mod quota;
 mod strings;
+
+use std::collections::HashMap;
 
 use common::path;
 use common::{ExceptionKind, FsPermission, RemoteException};
@@ -20,6 +23,7 @@ pub use inode::{Block, FileData, INode, INodeKind, Slot, UnderConstruction};
 pub use lease_plan::LeaseRecoveryPlan;
 pub use permission::Caller;
 pub use plan::CreateRequest;
+pub use quota::{DirectoryQuota, QUOTA_RESET, QuotaCounts, QuotaUsage, ROOT_NAMESPACE_QUOTA};
 pub use strings::StringTable;
 
 use permission::PermissionChecker;
@@ -92,13 +96,15 @@ pub struct Listing {
     pub remaining: u32,
 }
 
-/// Sizes and counts below a path.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Sizes and counts below a path, and the path's quotas (-1 when not set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentSummary {
     pub length: u64,
     pub file_count: u64,
     pub directory_count: u64,
     pub space_consumed: u64,
+    pub quota: i64,
+    pub space_quota: i64,
 }
 
 /// The existing inodes along a path: `slots[0]` is the root, `slots[i]` the
@@ -141,6 +147,9 @@ pub struct Namespace {
     /// Blocks dropped by applied records (deleted or overwritten files,
     /// abandoned blocks), until the namesystem takes them for invalidation.
     removed_blocks: Vec<Block>,
+    /// Directories with a quota, by inode id (stable across renames), with
+    /// their cached usage. The root always has one, as in HDFS.
+    quotas: HashMap<u64, DirectoryQuota>,
 }
 
 impl Namespace {
@@ -160,6 +169,17 @@ impl Namespace {
             num_directories: 1,
             num_blocks: 0,
             removed_blocks: Vec::new(),
+            quotas: HashMap::from([(
+                ROOT_INODE_ID,
+                DirectoryQuota {
+                    namespace_quota: ROOT_NAMESPACE_QUOTA,
+                    space_quota: QUOTA_RESET,
+                    usage: QuotaCounts {
+                        namespace: 1,
+                        storage_space: 0,
+                    },
+                },
+            )]),
         };
         let owner = namespace.strings.intern(owner);
         let group = namespace.strings.intern(group);
@@ -343,7 +363,20 @@ impl Namespace {
             .last()
             .ok_or_else(|| RemoteException::not_found(path))?;
         checker.check_subtree(&resolved, slot, common::permission::FsAction::READ_EXECUTE)?;
-        let mut summary = ContentSummary::default();
+        let (quota, space_quota) = self
+            .quotas
+            .get(&self.inode(slot).id)
+            .map_or((QUOTA_RESET, QUOTA_RESET), |quota| {
+                (quota.namespace_quota, quota.space_quota)
+            });
+        let mut summary = ContentSummary {
+            length: 0,
+            file_count: 0,
+            directory_count: 0,
+            space_consumed: 0,
+            quota,
+            space_quota,
+        };
         let mut stack = vec![slot];
         while let Some(slot) = stack.pop() {
             match &self.inode(slot).kind {
@@ -454,5 +487,7 @@ pub(crate) fn not_a_directory(path: &str) -> RemoteException {
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod quota_tests;
 #[cfg(test)]
 mod tests;

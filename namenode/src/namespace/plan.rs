@@ -74,6 +74,7 @@ impl Namespace {
                 mtime: now,
             }));
         }
+        self.check_quota(&ops)?;
         Ok(ops)
     }
 
@@ -155,6 +156,7 @@ impl Namespace {
             client_name: request.client_name.to_string(),
             overwrite,
         }));
+        self.check_quota(&ops)?;
         Ok(ops)
     }
 
@@ -200,6 +202,7 @@ impl Namespace {
             penultimate: penultimate.map(block_to_record),
             last: Some(block_to_record(block)),
         });
+        self.check_quota(std::slice::from_ref(&op))?;
         Ok((op, block))
     }
 
@@ -442,12 +445,14 @@ impl Namespace {
             self.check_new_child(&target, target_parent)?;
         }
         self.check_component_length(path::parent(dst), path::basename(dst))?;
-        Ok(Op::Rename(rec::RenameOp {
+        let op = Op::Rename(rec::RenameOp {
             src: src.to_string(),
             dst: dst.to_string(),
             timestamp: now,
             overwrite: replaces,
-        }))
+        });
+        self.check_quota(std::slice::from_ref(&op))?;
+        Ok(op)
     }
 
     /// `delete`: `None` when nothing is at `path`.
@@ -548,11 +553,13 @@ impl Namespace {
             checker.check_access(&resolved, slot, FsAction::READ)?;
             checker.check_ancestor(&resolved, FsAction::WRITE)?;
         }
-        Ok(Op::Concat(rec::ConcatOp {
+        let op = Op::Concat(rec::ConcatOp {
             target: target.to_string(),
             sources: sources.to_vec(),
             timestamp: now,
-        }))
+        });
+        self.check_quota(std::slice::from_ref(&op))?;
+        Ok(op)
     }
 
     pub fn plan_set_replication(
@@ -568,10 +575,12 @@ impl Namespace {
         }
         self.checker(caller)
             .check_access(&resolved, slot, FsAction::WRITE)?;
-        Ok(Some(Op::SetReplication(rec::SetReplicationOp {
+        let op = Op::SetReplication(rec::SetReplicationOp {
             path: path.to_string(),
             replication: replication.into(),
-        })))
+        });
+        self.check_quota(std::slice::from_ref(&op))?;
+        Ok(Some(op))
     }
 
     pub fn plan_set_permission(

@@ -124,6 +124,12 @@ enum Request<P> {
         mtime: i64,
         atime: i64,
     },
+    /// Small quotas (or -1, none), so that later requests run into them.
+    SetQuota {
+        path: P,
+        namespace_quota: i64,
+        space_quota: i64,
+    },
 }
 
 /// How a request names a path; resolved against the namespace when the request runs, so that
@@ -328,6 +334,16 @@ fn request() -> impl Strategy<Value = Request<PathChoice>> {
             mtime: if mtime < 0 { -1 } else { START + mtime },
             atime: if atime < 0 { -1 } else { START + atime },
         }),
+        2 => (
+            any_path(),
+            prop::sample::select(vec![-1i64, 1, 2, 4, 8, 30, i64::MAX]),
+            prop::sample::select(vec![-1i64, 0, 1024, 4096, 16384, i64::MAX]),
+        )
+            .prop_map(|(path, namespace_quota, space_quota)| Request::SetQuota {
+                path,
+                namespace_quota,
+                space_quota,
+            }),
     ]
 }
 
@@ -448,6 +464,15 @@ fn plan(
         Request::SetTimes { path, mtime, atime } => Ok(vec![
             namespace.plan_set_times(path, *mtime, *atime, caller)?,
         ]),
+        // Superuser only: the namesystem checks that before planning.
+        Request::SetQuota {
+            path,
+            namespace_quota,
+            space_quota,
+        } => {
+            let op = namespace.plan_set_quota(path, *namespace_quota, *space_quota)?;
+            Ok(op.into_iter().collect())
+        }
     }
 }
 
@@ -542,6 +567,15 @@ impl<P> Request<P> {
                 mtime: *mtime,
                 atime: *atime,
             },
+            Self::SetQuota {
+                path,
+                namespace_quota,
+                space_quota,
+            } => Request::SetQuota {
+                path: f(path),
+                namespace_quota: *namespace_quota,
+                space_quota: *space_quota,
+            },
         }
     }
 }
@@ -561,7 +595,8 @@ fn paths_of<P>(request: &Request<P>) -> Vec<&P> {
         | Request::SetReplication { path, .. }
         | Request::SetPermission { path, .. }
         | Request::SetOwner { path, .. }
-        | Request::SetTimes { path, .. } => vec![path],
+        | Request::SetTimes { path, .. }
+        | Request::SetQuota { path, .. } => vec![path],
     }
 }
 
@@ -589,6 +624,8 @@ struct Summary {
     num_directories: u64,
     num_blocks: u64,
     content: ContentSummary,
+    /// Every quota directory's quotas and cached usage, by inode id.
+    quotas: Vec<(u64, DirectoryQuota)>,
 }
 
 fn summary(namespace: &Namespace) -> Summary {
@@ -626,6 +663,12 @@ fn summary(namespace: &Namespace) -> Summary {
         content: namespace
             .content_summary("/", &Caller::superuser("hdfs"))
             .expect("the root has a summary"),
+        quotas: {
+            let mut quotas: Vec<(u64, DirectoryQuota)> =
+                namespace.quotas().map(|(id, quota)| (id, *quota)).collect();
+            quotas.sort_unstable_by_key(|(id, _)| *id);
+            quotas
+        },
     }
 }
 
@@ -659,6 +702,9 @@ fn run_live(
             }
             records.push(op);
         }
+        // Usage is counted incrementally: it must equal a full recount after every request.
+        let stale = namespace.stale_quota_usage();
+        prop_assert!(stale.is_empty(), "after {request:?}: {stale:?}");
     }
     Ok(records)
 }

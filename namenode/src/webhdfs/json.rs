@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::blockmanager::{BlockStats, DatanodeLocation};
-use crate::namespace::{ContentSummary, INodeStatus};
+use crate::namespace::{ContentSummary, INodeStatus, QuotaUsage};
 use crate::namesystem::{LocatedBlock, NamesystemConfig};
 
 /// Hadoop's `DataChecksum.Type.CRC32C.id`.
@@ -47,7 +47,7 @@ pub(super) fn file_statuses(entries: &[INodeStatus]) -> Value {
     json!({ "FileStatuses": { "FileStatus": statuses } })
 }
 
-/// Tusk has no quotas: every quota is -1 (none), as Hadoop reports unset ones.
+/// An unset quota is -1, as Hadoop reports it.
 pub(super) fn content_summary(summary: &ContentSummary) -> Value {
     json!({
         "ContentSummary": {
@@ -55,21 +55,21 @@ pub(super) fn content_summary(summary: &ContentSummary) -> Value {
             "ecPolicy": "",
             "fileCount": summary.file_count,
             "length": summary.length,
-            "quota": -1,
+            "quota": summary.quota,
             "spaceConsumed": summary.space_consumed,
-            "spaceQuota": -1,
+            "spaceQuota": summary.space_quota,
             "typeQuota": {},
         }
     })
 }
 
-pub(super) fn quota_usage(summary: &ContentSummary) -> Value {
+pub(super) fn quota_usage(usage: &QuotaUsage) -> Value {
     json!({
         "QuotaUsage": {
-            "fileAndDirectoryCount": summary.file_count + summary.directory_count,
-            "quota": -1,
-            "spaceConsumed": summary.space_consumed,
-            "spaceQuota": -1,
+            "fileAndDirectoryCount": usage.file_and_directory_count,
+            "quota": usage.quota,
+            "spaceConsumed": usage.space_consumed,
+            "spaceQuota": usage.space_quota,
             "typeQuota": {},
         }
     })

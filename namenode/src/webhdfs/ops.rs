@@ -60,9 +60,7 @@ pub(super) async fn run(web: &WebHdfs, op: Op, request: &WebRequest) -> Answer {
         Op::GetContentSummary => json_ok(json::content_summary(
             &namesystem.content_summary(path, caller)?,
         )),
-        Op::GetQuotaUsage => json_ok(json::quota_usage(
-            &namesystem.content_summary(path, caller)?,
-        )),
+        Op::GetQuotaUsage => json_ok(json::quota_usage(&namesystem.quota_usage(path, caller)?)),
         Op::GetHomeDirectory => {
             json_ok(json!({ "Path": common::path::home_directory(&request.user) }))
         }
@@ -132,6 +130,13 @@ pub(super) async fn run(web: &WebHdfs, op: Op, request: &WebRequest) -> Answer {
         Op::SetTimes => {
             let (mtime, atime) = (params.modification_time()?, params.access_time()?);
             namesystem.set_times(path, mtime, atime, caller).await?;
+            empty_ok()
+        }
+        Op::SetQuota => {
+            let (namespace_quota, space_quota) = params.quotas()?;
+            namesystem
+                .set_quota(path, namespace_quota, space_quota, None, caller)
+                .await?;
             empty_ok()
         }
         Op::Concat => {

@@ -6,7 +6,8 @@ use proto::hdfs::Block;
 use proto::namenode_storage::edit_record::Op;
 use proto::namenode_storage::{
     AddBlockOp, AddFileOp, AppendOp, CloseFileOp, ConcatOp, DeleteOp, MkdirOp, ReassignLeaseOp,
-    RenameOp, SetOwnerOp, SetPermissionOp, SetReplicationOp, SetTimesOp, UpdateBlocksOp,
+    RenameOp, SetOwnerOp, SetPermissionOp, SetQuotaOp, SetReplicationOp, SetTimesOp,
+    UpdateBlocksOp,
 };
 
 use super::*;
@@ -137,6 +138,13 @@ fn op() -> impl Strategy<Value = Op> {
                 mtime
             }
         )),
+        (path(), any::<i64>(), any::<i64>()).prop_map(|(path, namespace_quota, space_quota)| {
+            Op::SetQuota(SetQuotaOp {
+                path,
+                namespace_quota,
+                space_quota,
+            })
+        }),
     ]
 }
 
