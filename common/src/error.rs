@@ -26,6 +26,8 @@ pub enum ExceptionKind {
     LeaseExpired,
     RecoveryInProgress,
     IllegalArgument,
+    /// Hadoop's own `HadoopIllegalArgumentException` (an `IllegalArgumentException`).
+    HadoopIllegalArgument,
     UnsupportedOperation,
     /// The NameNode is standby: the client should try the other one.
     Standby,
@@ -35,7 +37,7 @@ pub enum ExceptionKind {
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 19] = [
+    const ALL: [ExceptionKind; 20] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
@@ -51,6 +53,7 @@ impl ExceptionKind {
         Self::LeaseExpired,
         Self::RecoveryInProgress,
         Self::IllegalArgument,
+        Self::HadoopIllegalArgument,
         Self::UnsupportedOperation,
         Self::Standby,
         Self::HealthCheckFailed,
@@ -85,6 +88,7 @@ impl ExceptionKind {
                 "org.apache.hadoop.hdfs.protocol.RecoveryInProgressException"
             }
             Self::IllegalArgument => "java.lang.IllegalArgumentException",
+            Self::HadoopIllegalArgument => "org.apache.hadoop.HadoopIllegalArgumentException",
             Self::UnsupportedOperation => "java.lang.UnsupportedOperationException",
             Self::Standby => "org.apache.hadoop.ipc.StandbyException",
             Self::HealthCheckFailed => "org.apache.hadoop.ha.HealthCheckFailedException",
@@ -111,6 +115,7 @@ impl ExceptionKind {
             Self::InvalidPath
             | Self::PathComponentTooLong
             | Self::IllegalArgument
+            | Self::HadoopIllegalArgument
             | Self::ParentNotDirectory
             | Self::PathIsDirectory
             | Self::PathIsNotEmptyDirectory => tonic::Code::InvalidArgument,

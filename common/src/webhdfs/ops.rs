@@ -49,6 +49,7 @@ pub enum Op {
     SetTimes,
     Append,
     Concat,
+    Truncate,
     Delete,
     /// Hadoop's op named `name`, for a feature Tusk lacks (`lacks` says which).
     Unsupported {
@@ -97,6 +98,7 @@ const SERVED: &[(HttpMethod, &str, Op)] = &[
     (HttpMethod::Put, "SETTIMES", Op::SetTimes),
     (HttpMethod::Post, "APPEND", Op::Append),
     (HttpMethod::Post, "CONCAT", Op::Concat),
+    (HttpMethod::Post, "TRUNCATE", Op::Truncate),
     (HttpMethod::Delete, "DELETE", Op::Delete),
 ];
 
@@ -160,11 +162,6 @@ const LACKING: &[(HttpMethod, &str, &str)] = &[
     (HttpMethod::Put, "SETQUOTA", QUOTAS),
     (HttpMethod::Put, "SETQUOTABYSTORAGETYPE", QUOTAS),
     (HttpMethod::Post, "NULL", "an op"),
-    (
-        HttpMethod::Post,
-        "TRUNCATE",
-        "truncate (the NameNode has no truncate call)",
-    ),
     (HttpMethod::Post, "UNSETECPOLICY", ERASURE_CODING),
     (HttpMethod::Post, "UNSETSTORAGEPOLICY", STORAGE_POLICIES),
     (HttpMethod::Delete, "NULL", "an op"),

@@ -62,10 +62,12 @@ pub enum DatanodeCommand {
     },
     Invalidate(Vec<Block>),
     Reregister,
-    /// Lead the recovery of `block` to `recovery_id` with the replicas on `replicas`.
+    /// Lead the recovery of `block` to `recovery_id` with the replicas on
+    /// `replicas`; a truncate recovery cuts every replica to `new_length`.
     Recover {
         block: Block,
         recovery_id: GenerationStamp,
+        new_length: Option<u64>,
         replicas: Vec<DatanodeLocation>,
     },
 }
@@ -297,7 +299,7 @@ impl BlockManager {
                 .collect();
             commands.push(DatanodeCommand::Transfer { block, targets });
         }
-        for (block, recovery_id, replicas) in recoveries {
+        for (block, recovery_id, new_length, replicas) in recoveries {
             let replicas = replicas
                 .iter()
                 .map(|&node| location(&state.nodes[node]))
@@ -305,6 +307,7 @@ impl BlockManager {
             commands.push(DatanodeCommand::Recover {
                 block,
                 recovery_id,
+                new_length,
                 replicas,
             });
         }

@@ -173,6 +173,13 @@ impl Namesystem {
                 let op = record
                     .op
                     .ok_or_else(|| RemoteException::io("record without an operation"))?;
+                if matches!(op, Op::Truncate(_)) {
+                    // Replicas reported for the state before the truncate (the
+                    // blocks' writes, tailed in this same batch) are judged
+                    // against it, not against the new stamp, which would make
+                    // them stale (Hadoop processes queued messages per edit).
+                    self.blocks().process_queued_reports();
+                }
                 namespace.apply(&op)?;
                 self.track_tailed(&namespace, &op);
                 if let Some(cache) = ha.retry_cache.get() {
@@ -235,6 +242,12 @@ impl Namesystem {
             }
             Op::Delete(op) => self.leases.remove_under(&op.path),
             Op::Concat(op) => sync_blocks(&op.target),
+            Op::Truncate(op) => {
+                if op.truncate_block.is_some() {
+                    self.leases.add(&op.client_name, &op.src, now);
+                }
+                sync_blocks(&op.src);
+            }
             Op::Mkdir(_) | Op::SetPermission(_) | Op::SetOwner(_) | Op::SetTimes(_) => {}
         }
     }

@@ -11,6 +11,7 @@ mod lease_plan;
 mod permission;
 mod plan;
 mod strings;
+mod truncate_plan;
 
 use common::path;
 use common::{ExceptionKind, FsPermission, RemoteException};
@@ -21,6 +22,7 @@ pub use lease_plan::LeaseRecoveryPlan;
 pub use permission::Caller;
 pub use plan::CreateRequest;
 pub use strings::StringTable;
+pub use truncate_plan::{TruncatePlan, TruncateRecovery};
 
 use permission::PermissionChecker;
 
