@@ -373,3 +373,52 @@ async fn webhdfs_truncate_answers_a_boolean() {
     assert_eq!(status, 404, "{body}");
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncate_cut_short_by_a_restart_is_finished_by_lease_recovery() {
+    let mut cluster = cluster().await;
+    let client = cluster.client().unwrap();
+    let data = content(BLOCK as usize + 50_000, 4);
+    write_file(&client, "/t/f", &data, 3, BLOCK).await;
+    let original = blocks(&client, "/t/f").await[1].block.unwrap();
+
+    // No DataNode to cut the block: the file stays open, being truncated,
+    // across a NameNode restart (OP_TRUNCATE replayed).
+    for index in 0..3 {
+        cluster.stop_datanode(index).await;
+    }
+    assert!(!client.truncate("/t/f", BLOCK + 20_000).await.unwrap());
+    cluster.restart_namenode().await.unwrap();
+    for index in 0..3 {
+        cluster.start_datanode(index).await.unwrap();
+    }
+    let client = cluster.client().unwrap();
+    let status = client.get_file_info("/t/f").await.unwrap().unwrap();
+    assert_eq!(
+        (status.length, status.under_construction),
+        (BLOCK + 20_000, true)
+    );
+
+    // The replicas still have the stamp from before the truncate; the lease
+    // recovery cuts them to the truncate length, never back to theirs.
+    let namesystem = cluster.namesystem().unwrap().clone();
+    let block_id = common::ids::BlockId(original.block_id);
+    eventually(WAIT, "the old replicas reported", async || {
+        namesystem.blocks().locations(block_id, "").locations.len() == 3
+    })
+    .await;
+    // One recovery (each call would start another, at a newer stamp).
+    let recovered = eventually(WAIT, "the lease recovery started", async || {
+        client.recover_lease("/t/f").await.ok()
+    })
+    .await;
+    assert!(!recovered, "the block is to be cut first");
+    wait_closed(&client, "/t/f", BLOCK + 20_000).await;
+    let kept = &data[..BLOCK as usize + 20_000];
+    assert_eq!(read_file(&client, "/t/f").await, kept);
+    let cut = blocks(&client, "/t/f").await[1].block.unwrap();
+    assert_eq!(cut.block_id, original.block_id);
+    assert!(cut.generation_stamp > original.generation_stamp);
+    check_replicas(&cluster, &client, "/t/f", kept).await;
+    cluster.shutdown().await;
+}

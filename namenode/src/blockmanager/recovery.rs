@@ -77,6 +77,14 @@ impl BlockManager {
             return;
         };
         info.under_construction = true;
+        state.truncating.insert(block.id);
+    }
+
+    /// The last block of a file still being truncated, as the namespace
+    /// says at startup or as a standby tails it: replicas at an older stamp
+    /// are to be cut by its recovery.
+    pub fn mark_truncating(&self, block_id: BlockId) {
+        self.lock().truncating.insert(block_id);
     }
 
     /// `commitBlockSynchronization`: the block now has `recovered`'s stamp and
@@ -92,6 +100,11 @@ impl BlockManager {
         };
         info.generation_stamp = recovered.generation_stamp;
         info.num_bytes = recovered.num_bytes;
+        state.truncating.remove(&recovered.id);
+        let info = state
+            .blocks
+            .get_mut(&recovered.id)
+            .expect("looked up above");
         info.under_construction = false;
         info.pipeline.clear();
         let stale: Vec<usize> = info

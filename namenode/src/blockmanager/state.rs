@@ -101,6 +101,9 @@ pub struct BlockState {
     /// Hadoop's postponed misreplicated blocks: over-replicated blocks whose
     /// excess is not deleted until every node holding them has reported.
     pub postponed_misreplicated: std::collections::HashSet<BlockId>,
+    /// Last blocks a truncate is cutting: their replicas at the stamp before
+    /// the truncate are what the recovery cuts, not stale copies.
+    pub truncating: std::collections::HashSet<BlockId>,
 }
 
 impl BlockState {

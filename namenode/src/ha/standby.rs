@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::ids::BlockId;
 use common::{ExceptionKind, RemoteException, faults};
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use proto::namenode_storage::EditRecord;
@@ -243,10 +244,11 @@ impl Namesystem {
             Op::Delete(op) => self.leases.remove_under(&op.path),
             Op::Concat(op) => sync_blocks(&op.target),
             Op::Truncate(op) => {
-                if op.truncate_block.is_some() {
-                    self.leases.add(&op.client_name, &op.src, now);
-                }
                 sync_blocks(&op.src);
+                if let Some(block) = &op.truncate_block {
+                    self.leases.add(&op.client_name, &op.src, now);
+                    self.blocks().mark_truncating(BlockId(block.block_id));
+                }
             }
             Op::Mkdir(_) | Op::SetPermission(_) | Op::SetOwner(_) | Op::SetTimes(_) => {}
         }
