@@ -121,6 +121,15 @@ impl FileSystem {
         }
     }
 
+    /// Cuts the file at `path` to `new_length`: true when done, false while
+    /// the DataNodes cut its last block (Hadoop's `FileSystem.truncate`).
+    pub async fn truncate(&self, path: &str, new_length: u64) -> Result<bool, RemoteException> {
+        match self {
+            Self::Dfs(fs) => fs.truncate(path, new_length).await,
+            Self::WebHdfs { client, .. } => client.truncate(path, new_length).await,
+        }
+    }
+
     /// Moves the blocks of `sources`, in order, to the end of `target`.
     pub async fn concat(&self, target: &str, sources: &[String]) -> Result<(), RemoteException> {
         match self {

@@ -31,6 +31,8 @@ pub enum ExceptionKind {
     LeaseExpired,
     RecoveryInProgress,
     IllegalArgument,
+    /// Hadoop's own `HadoopIllegalArgumentException` (an `IllegalArgumentException`).
+    HadoopIllegalArgument,
     UnsupportedOperation,
     /// The NameNode is standby: the client should try the other one.
     Standby,
@@ -40,7 +42,7 @@ pub enum ExceptionKind {
 }
 
 impl ExceptionKind {
-    const ALL: [ExceptionKind; 22] = [
+    const ALL: [ExceptionKind; 23] = [
         Self::FileNotFound,
         Self::FileAlreadyExists,
         Self::ParentNotDirectory,
@@ -59,6 +61,7 @@ impl ExceptionKind {
         Self::LeaseExpired,
         Self::RecoveryInProgress,
         Self::IllegalArgument,
+        Self::HadoopIllegalArgument,
         Self::UnsupportedOperation,
         Self::Standby,
         Self::HealthCheckFailed,
@@ -96,6 +99,7 @@ impl ExceptionKind {
                 "org.apache.hadoop.hdfs.protocol.RecoveryInProgressException"
             }
             Self::IllegalArgument => "java.lang.IllegalArgumentException",
+            Self::HadoopIllegalArgument => "org.apache.hadoop.HadoopIllegalArgumentException",
             Self::UnsupportedOperation => "java.lang.UnsupportedOperationException",
             Self::Standby => "org.apache.hadoop.ipc.StandbyException",
             Self::HealthCheckFailed => "org.apache.hadoop.ha.HealthCheckFailedException",
@@ -122,6 +126,7 @@ impl ExceptionKind {
             Self::InvalidPath
             | Self::PathComponentTooLong
             | Self::IllegalArgument
+            | Self::HadoopIllegalArgument
             | Self::ParentNotDirectory
             | Self::PathIsDirectory
             | Self::PathIsNotDirectory

@@ -103,8 +103,9 @@ impl InterDatanodeProtocol for InterDatanodeService {
     }
 }
 
-/// Cuts the replica to `length` and finalizes it at `generation_stamp`; a
-/// replica already finalized must already be exactly that.
+/// Cuts the replica to `length` and finalizes it at `generation_stamp`. A
+/// finalized replica at an older stamp is cut (a truncate); one already at
+/// that stamp must already have that length.
 fn finalize_recovered(
     store: &BlockStore,
     block_id: BlockId,
@@ -117,6 +118,11 @@ fn finalize_recovered(
     if replica.state == ReplicaState::Finalized {
         if replica.length == length && replica.generation_stamp == generation_stamp.0 {
             return Ok(replica);
+        }
+        if replica.length >= length && replica.generation_stamp < generation_stamp.0 {
+            return store
+                .truncate_finalized(block_id, generation_stamp, length)
+                .map_err(storage_status);
         }
         return Err(Status::failed_precondition(format!(
             "blk_{block_id}: finalized replica (stamp {}, {} bytes) cannot become stamp {generation_stamp}, {length} bytes",
@@ -162,16 +168,26 @@ struct Holder {
 }
 
 /// Leads the recovery of `block` (as the NameNode knows it) to `recovery_id`
-/// across `replicas`, then reports the outcome to the NameNode.
+/// across `replicas`, then reports the outcome to the NameNode. A truncate
+/// recovery (`truncate_to`) cuts every replica long enough to that length,
+/// finalized ones included, instead of agreeing on one.
 pub async fn recover_block(
     namenode: &NamenodeLink,
     block: pb::Block,
     recovery_id: GenerationStamp,
+    truncate_to: Option<u64>,
     replicas: Vec<pb::DatanodeInfo>,
 ) -> Result<(), RecoveryError> {
     let mut holders = Vec::new();
     for info in replicas {
-        match ask_holder(namenode.node_name(), &info, &block, recovery_id).await {
+        let asked = ask_holder(
+            namenode.node_name(),
+            &info,
+            &block,
+            recovery_id,
+            truncate_to.is_some(),
+        );
+        match asked.await {
             Ok(Some(holder)) => holders.push(holder),
             Ok(None) => {}
             Err(error) => {
@@ -179,12 +195,17 @@ pub async fn recover_block(
             }
         }
     }
-    let (generation_stamp, length) = agreed_replica(&holders, recovery_id)
-        .ok_or(RecoveryError::NoReplica(BlockId(block.block_id)))?;
+    let agreed = match truncate_to {
+        Some(new_length) => (!holders.is_empty()).then_some((recovery_id, new_length)),
+        None => agreed_replica(&holders, recovery_id),
+    };
+    let (generation_stamp, length) =
+        agreed.ok_or(RecoveryError::NoReplica(BlockId(block.block_id)))?;
     let mut recovered_on = Vec::new();
     for holder in &mut holders {
         let usable = holder.block.num_bytes >= length
-            && (holder.state == pb::ReplicaState::Rbw
+            && (truncate_to.is_some()
+                || holder.state == pb::ReplicaState::Rbw
                 || GenerationStamp(holder.block.generation_stamp) == generation_stamp);
         if !usable {
             continue;
@@ -222,6 +243,7 @@ async fn ask_holder(
     info: &pb::DatanodeInfo,
     block: &pb::Block,
     recovery_id: GenerationStamp,
+    truncating: bool,
 ) -> Result<Option<Holder>, RecoveryError> {
     let endpoint = Endpoint::from_shared(format!("http://{}:{}", info.host, info.ipc_port))?;
     let mut client = InterDatanodeProtocolClient::new(faults::channel(from, endpoint));
@@ -235,8 +257,9 @@ async fn ask_holder(
     }
     let replica = response.block.required("block")?;
     // A replica older than the block the NameNode knows missed a pipeline
-    // recovery: it has no say.
-    if replica.generation_stamp < block.generation_stamp {
+    // recovery: it has no say. A truncate's replicas are all older: the
+    // NameNode gave the block its new stamp when it cut the file.
+    if !truncating && replica.generation_stamp < block.generation_stamp {
         return Ok(None);
     }
     Ok(Some(Holder {

@@ -440,6 +440,7 @@ async fn execute(
                     &namenode,
                     block,
                     GenerationStamp(recover.new_generation_stamp),
+                    recover.new_length,
                     recover.replicas,
                 )
                 .await

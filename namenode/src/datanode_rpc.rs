@@ -45,10 +45,12 @@ fn command_proto(command: DatanodeCommand) -> pb::DatanodeCommand {
         DatanodeCommand::Recover {
             block,
             recovery_id,
+            new_length,
             replicas,
         } => Command::Recover(pb::RecoverBlockCommand {
             block: Some(block_proto(block)),
             new_generation_stamp: recovery_id.0,
+            new_length,
             replicas: replicas.iter().map(datanode_proto).collect(),
         }),
         DatanodeCommand::Invalidate(blocks) => Command::Invalidate(pb::InvalidateCommand {

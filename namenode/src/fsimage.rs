@@ -297,6 +297,7 @@ fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
     record.atime = inode.atime;
     record.blocks.clear();
     record.client_name.clear();
+    record.truncating = false;
     match &inode.kind {
         INodeKind::Directory(_) => {
             record.is_directory = true;
@@ -316,6 +317,7 @@ fn fill_image_inode(record: &mut ImageINode, parent_id: u64, inode: &INode) {
                 }));
             if let Some(open) = &file.under_construction {
                 record.client_name.push_str(&open.client_name);
+                record.truncating = open.truncating;
             }
         }
     }
@@ -340,6 +342,7 @@ fn inode_from_image(record: ImageINode) -> INode {
             under_construction: (!record.client_name.is_empty()).then(|| {
                 Box::new(UnderConstruction {
                     client_name: record.client_name,
+                    truncating: record.truncating,
                 })
             }),
         })

@@ -150,6 +150,15 @@ impl LeaseManager {
             .unwrap_or_default()
     }
 
+    /// Every open file with its lease holder.
+    pub fn all_open(&self) -> Vec<(String, String)> {
+        self.lock()
+            .holder_of
+            .iter()
+            .map(|(path, holder)| (path.clone(), holder.clone()))
+            .collect()
+    }
+
     /// Files whose lease passed the hard limit, with their holders.
     pub fn expired(&self, limits: LeaseLimits, now: Instant) -> Vec<(String, String)> {
         let leases = self.lock();

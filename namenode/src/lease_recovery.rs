@@ -10,7 +10,9 @@ use common::{ExceptionKind, RemoteException};
 
 use crate::blockmanager::DatanodeLocation;
 use crate::lease::NAMENODE_LEASE_HOLDER;
-use crate::namespace::{Block, Caller, INodeStatus, LeaseRecoveryPlan};
+use crate::namespace::{
+    Block, Caller, INodeStatus, LeaseRecoveryPlan, TruncatePlan, TruncateRecovery,
+};
 use crate::namesystem::{LocatedBlock, Namesystem};
 
 /// A file reopened by `append`.
@@ -121,6 +123,67 @@ impl Namesystem {
             last,
             reopened,
         })
+    }
+
+    /// `truncate` (HDFS-3107): cuts the file at `path` to `new_length` for
+    /// `client_name` on `client_machine`. True when the file has that length
+    /// now; false when the DataNodes are cutting its last block, which
+    /// closes the file when they report it (the client waits before writing
+    /// it again).
+    pub async fn truncate(
+        &self,
+        path: &str,
+        new_length: u64,
+        client_name: &str,
+        client_machine: &str,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
+        let now = common::time::now_millis();
+        let planned = self
+            .mutate(
+                || format!("Cannot truncate for {path}"),
+                |ns| {
+                    let plan = ns.plan_truncate(
+                        path,
+                        new_length,
+                        client_name,
+                        client_machine,
+                        caller,
+                        now,
+                    )?;
+                    let (op, recovery) = match plan {
+                        TruncatePlan::Unchanged { done } => return Ok((Vec::new(), (done, None))),
+                        TruncatePlan::Truncate { op, recovery } => (op, recovery),
+                    };
+                    if let Some(recovery) = recovery {
+                        self.leases.add(client_name, path, Instant::now());
+                        self.blocks().start_truncate(recovery.old);
+                    }
+                    Ok((vec![op], (recovery.is_none(), recovery)))
+                },
+            )
+            .await;
+        let (done, recovery) = match planned {
+            Ok(planned) => planned,
+            Err(error) => return Err(self.take_over_abandoned(path, client_name, error).await),
+        };
+        if let Some(recovery) = recovery {
+            let TruncateRecovery { old, truncated } = recovery;
+            tracing::info!(path, block = %old.id, new_length, block_length = truncated.num_bytes, "truncate: cutting the last block");
+            let started = self.blocks().start_recovery(
+                old,
+                truncated.generation_stamp,
+                Some(truncated.num_bytes),
+            );
+            if !started {
+                tracing::warn!(
+                    path,
+                    block = %old.id,
+                    "no live DataNode holds the block to truncate; lease recovery retries it"
+                );
+            }
+        }
+        Ok(done)
     }
 
     /// After a create or append refused because the file is open: when the
@@ -241,19 +304,29 @@ impl Namesystem {
                             self.leases.remove(path);
                             (ops, (RecoveryOutcome::Closed, None))
                         }
-                        LeaseRecoveryPlan::RecoverBlock { ops, block } => {
+                        LeaseRecoveryPlan::RecoverBlock {
+                            ops,
+                            block,
+                            new_length,
+                        } => {
                             self.leases.add(NAMENODE_LEASE_HOLDER, path, Instant::now());
                             let stored = last.expect("a block to recover is the last block");
-                            (ops, (RecoveryOutcome::InProgress, Some((stored, block))))
+                            (
+                                ops,
+                                (
+                                    RecoveryOutcome::InProgress,
+                                    Some((stored, block, new_length)),
+                                ),
+                            )
                         }
                     })
                 },
             )
             .await?;
-        if let Some((stored, recovering)) = recovery
+        if let Some((stored, recovering, new_length)) = recovery
             && !self
                 .blocks()
-                .start_recovery(stored, recovering.generation_stamp)
+                .start_recovery(stored, recovering.generation_stamp, new_length)
         {
             tracing::warn!(
                 path,
@@ -277,15 +350,19 @@ impl Namesystem {
             .mutate(
                 || format!("Cannot commit the recovery of block {}", recovered.id),
                 |ns| {
-                    let path = self
+                    // Lease recovery hands the lease to the NameNode; a truncate
+                    // leaves it with the client that truncated.
+                    let (path, holder) = self
                         .leases
-                        .paths_of(NAMENODE_LEASE_HOLDER)
+                        .all_open()
                         .into_iter()
-                        .find(|path| {
-                            ns.open_file_last_block(path)
-                                .ok()
-                                .flatten()
-                                .is_some_and(|last| last.id == recovered.id)
+                        .find(|(path, holder)| {
+                            (holder == NAMENODE_LEASE_HOLDER || ns.is_being_truncated(path))
+                                && ns
+                                    .open_file_last_block(path)
+                                    .ok()
+                                    .flatten()
+                                    .is_some_and(|last| last.id == recovered.id)
                         })
                         .ok_or_else(|| {
                             RemoteException::io(format!(
@@ -303,7 +380,7 @@ impl Namesystem {
                     }
                     let ops = ns.plan_recovered_close(
                         &path,
-                        NAMENODE_LEASE_HOLDER,
+                        &holder,
                         recovered.id,
                         recovered,
                         now,

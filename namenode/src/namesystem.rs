@@ -151,11 +151,7 @@ impl Namesystem {
         );
         loaded.namespace.walk(|_, inode| {
             if let Some(file) = inode.file() {
-                blocks.add_file_blocks(
-                    &file.blocks,
-                    file.replication,
-                    file.is_under_construction(),
-                );
+                add_file_blocks(&blocks, file);
             }
         });
         let leases = LeaseManager::default();
@@ -221,11 +217,7 @@ impl Namesystem {
         }
         namespace.walk(|_, inode| {
             if let Some(file) = inode.file() {
-                blocks.add_file_blocks(
-                    &file.blocks,
-                    file.replication,
-                    file.is_under_construction(),
-                );
+                add_file_blocks(&blocks, file);
             }
         });
         let leases = LeaseManager::default();
@@ -1013,5 +1005,18 @@ impl Namesystem {
             journals.push((shared, state.to_string()));
         }
         journals
+    }
+}
+
+/// Tells the block manager of a file's blocks at startup; the last block of
+/// a file still being truncated is marked so.
+fn add_file_blocks(blocks: &BlockManager, file: &crate::namespace::FileData) {
+    blocks.add_file_blocks(&file.blocks, file.replication, file.is_under_construction());
+    let truncating = file
+        .under_construction
+        .as_ref()
+        .is_some_and(|open| open.truncating);
+    if truncating && let Some(last) = file.blocks.last() {
+        blocks.mark_truncating(last.id);
     }
 }

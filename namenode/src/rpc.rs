@@ -265,6 +265,40 @@ impl ClientProtocol for ClientRpc {
             .map(Response::new)
     }
 
+    async fn truncate(
+        &self,
+        request: Request<pb::TruncateRequest>,
+    ) -> RpcResult<pb::TruncateResponse> {
+        let caller = self.caller(&request);
+        let ids = RpcIds::of(&request);
+        let client_machine = peer_host(&request);
+        let r = request.into_inner();
+        // A retry of a truncate that was done: true once the file is closed.
+        let replayed = || {
+            let status = self.replayed_status(&r.src, &caller)?;
+            Ok(pb::TruncateResponse {
+                result: !status.under_construction,
+            })
+        };
+        let call = async {
+            let truncated = self
+                .namesystem
+                .truncate(
+                    &r.src,
+                    r.new_length,
+                    &r.client_name,
+                    &client_machine,
+                    &caller,
+                )
+                .await;
+            Ok(truncated.map(|result| pb::TruncateResponse { result })?)
+        };
+        self.retry_cache
+            .run(ids, replayed, call)
+            .await
+            .map(Response::new)
+    }
+
     async fn delete(&self, request: Request<pb::DeleteRequest>) -> RpcResult<pb::DeleteResponse> {
         let caller = self.caller(&request);
         let ids = RpcIds::of(&request);

@@ -594,6 +594,70 @@ async fn file_data_written_through_the_old_active_is_read_through_the_new_one() 
     stop(pair).await;
 }
 
+/// Truncates on the active, on a block boundary and inside a block, reach the
+/// standby through the shared edits (OP_TRUNCATE, then the close the
+/// DataNodes' report made): after a failover the new active has the cut files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn truncates_on_the_old_active_are_on_the_new_one() {
+    const BLOCK: u64 = 128 * 1024;
+    let base = tempfile::tempdir().unwrap();
+    let layout = HaLayout::new(base.path(), &[]);
+    let pair = start_pair(&layout).await;
+    to_active(&pair[0]).await;
+    let datanodes = [
+        start_datanode(&layout, 0).await,
+        start_datanode(&layout, 1).await,
+    ];
+    for namenode in &pair {
+        let namesystem = namenode.namesystem().clone();
+        eventually(DEADLINE, "both DataNodes registered", async || {
+            namesystem
+                .blocks()
+                .datanode_report()
+                .iter()
+                .filter(|node| node.alive)
+                .count()
+                == 2
+        })
+        .await;
+    }
+    let fs = nameservice_client(&layout);
+    let data = content(3 * BLOCK as usize + 1_000, 9);
+    write_file(&fs, "/t/boundary", &data, 2, BLOCK).await;
+    write_file(&fs, "/t/inside", &data, 2, BLOCK).await;
+    assert!(fs.truncate("/t/boundary", BLOCK).await.unwrap());
+    assert!(!fs.truncate("/t/inside", BLOCK + 10).await.unwrap());
+    eventually(DEADLINE, "the cut file closed", async || {
+        let status = fs.get_file_info("/t/inside").await.unwrap().unwrap();
+        !status.under_construction
+    })
+    .await;
+    let standby = pair[1].namesystem().clone();
+    let written = pair[0].namesystem().last_txid();
+    eventually(DEADLINE, "the standby to apply the truncates", async || {
+        standby.last_txid() >= written
+    })
+    .await;
+
+    to_standby(&pair[0]).await;
+    to_active(&pair[1]).await;
+    for (path, length) in [("/t/boundary", BLOCK), ("/t/inside", BLOCK + 10)] {
+        let status = fs.get_file_info(path).await.unwrap().unwrap();
+        assert_eq!((status.length, status.under_construction), (length, false));
+        assert_eq!(read_file(&fs, path).await, &data[..length as usize]);
+    }
+    // The new active lets the cut file grow again.
+    let mut writer = fs.append_writer("/t/inside").await.unwrap();
+    writer.write(b"more").await.unwrap();
+    writer.close().await.unwrap();
+    let grown = [&data[..BLOCK as usize + 10], b"more"].concat();
+    assert_eq!(read_file(&fs, "/t/inside").await, grown);
+    for datanode in datanodes {
+        datanode.stop().await;
+    }
+    stop(pair).await;
+}
+
 /// A `delete` carrying retry-cache ids, as a client retrying it sends it.
 fn delete_with_ids(path: &str) -> tonic::Request<pb::DeleteRequest> {
     let mut request = tonic::Request::new(pb::DeleteRequest {

@@ -389,7 +389,7 @@ async fn broken_hadoop_ipc_frames_are_refused_and_the_namenode_goes_on() {
     );
     assert_eq!(header.error_msg(), "Unknown protocol: org.example.Nope");
     calls
-        .call(3, CLIENT_PROTOCOL, "truncate", &file_info("/"))
+        .call(3, CLIENT_PROTOCOL, "setQuota", &file_info("/"))
         .await;
     let (header, _) = calls.answer().await.unwrap();
     assert_eq!(
@@ -461,7 +461,7 @@ async fn broken_hadoop_ipc_frames_are_refused_and_the_namenode_goes_on() {
         detailed["GetFileInfoNumOps"].as_u64().unwrap() >= 2,
         "{detailed}"
     );
-    assert_eq!(detailed["TruncateNumOps"], 1, "{detailed}");
+    assert_eq!(detailed["SetQuotaNumOps"], 1, "{detailed}");
     assert!(detailed["FrobnicateNumOps"].is_null(), "{detailed}");
     assert!(
         cluster
@@ -931,4 +931,62 @@ async fn a_hadoop_client_fails_over_from_a_standby() {
     );
     nn1.stop().await;
     nn2.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hadoop_ipc_truncates_files() {
+    const BLOCK: u64 = 1024;
+    let cluster = MiniCluster::builder()
+        .racks(&["/r1", "/r1"])
+        .set("dfs.namenode.fs-limits.min-block-size", "0")
+        .set("dfs.heartbeat.interval", "200ms")
+        .build()
+        .await
+        .unwrap();
+    let tusk = cluster.client().unwrap();
+    let data = tusk_tests::content(3000, 8);
+    tusk_tests::write_file(&tusk, "/t/f", &data, 2, BLOCK).await;
+    let user = common::user::os_user();
+    let mut ipc = RawConnection::handshake(cluster.namenode_rpc_address(), &user).await;
+    let truncate = |new_length: u64| hadoop::TruncateRequestProto {
+        src: "/t/f".to_string(),
+        new_length,
+        client_name: "DFSClient_NONMAPREDUCE_1_1".to_string(),
+    };
+
+    // On a block boundary: true, the file is shorter at once.
+    let done: hadoop::TruncateResponseProto =
+        call_ok(&mut ipc, 1, "truncate", &truncate(2048)).await;
+    assert!(done.result);
+    assert_eq!(tusk_tests::read_file(&tusk, "/t/f").await, &data[..2048]);
+
+    // Inside a block: false, and the file closes once the DataNodes cut it.
+    let done: hadoop::TruncateResponseProto =
+        call_ok(&mut ipc, 2, "truncate", &truncate(1500)).await;
+    assert!(!done.result);
+    tusk_tests::eventually(
+        Duration::from_secs(60),
+        "the truncated file closed",
+        async || {
+            let status = tusk.get_file_info("/t/f").await.unwrap().unwrap();
+            status.length == 1500 && !status.under_construction
+        },
+    )
+    .await;
+    assert_eq!(tusk_tests::read_file(&tusk, "/t/f").await, &data[..1500]);
+
+    // Longer than the file: Hadoop's exception class and message.
+    ipc.call(3, CLIENT_PROTOCOL, "truncate", &truncate(1501))
+        .await;
+    let (header, _) = ipc.answer().await.unwrap();
+    assert_eq!(header.status(), RpcStatusProto::Error);
+    assert_eq!(
+        header.exception_class_name(),
+        "org.apache.hadoop.HadoopIllegalArgumentException"
+    );
+    assert_eq!(
+        header.error_msg(),
+        "Cannot truncate to a larger file size. Current size: 1500, truncate size: 1501."
+    );
+    cluster.shutdown().await;
 }

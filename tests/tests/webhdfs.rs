@@ -360,7 +360,7 @@ async fn bad_requests_get_hadoops_remote_exceptions() {
         ("PUT", "CREATESNAPSHOT"),
         ("GET", "GETDELEGATIONTOKEN"),
         ("PUT", "SETSTORAGEPOLICY"),
-        ("POST", "TRUNCATE"),
+        ("POST", "UNSETSTORAGEPOLICY"),
     ] {
         let reply = call(&cluster, method, "/f", &format!("op={op}")).await;
         let message = assert_error(&reply, 400, "UnsupportedOperationException");

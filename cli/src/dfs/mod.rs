@@ -24,6 +24,7 @@ mod shell;
 mod stat_test;
 mod touch;
 mod transfer;
+mod truncate;
 mod unsupported;
 
 use std::io::Write;
@@ -107,7 +108,7 @@ const COMMANDS: [&CommandInfo; 43] = [
     &display::TEXT,
     &touch::TOUCH,
     &touch::TOUCHZ,
-    &unsupported::TRUNCATE,
+    &truncate::TRUNCATE,
     &USAGE,
 ];
 
@@ -163,10 +164,9 @@ pub async fn run(
         "moveToLocal" => unsupported::move_to_local(&mut shell),
         "text" => display::text(&mut shell, rest).await,
         "createSnapshot" | "deleteSnapshot" | "renameSnapshot" | "getfacl" | "setfacl"
-        | "getfattr" | "setfattr" | "truncate" => {
-            unsupported::not_supported(&mut shell, info.name, &rest)
-        }
+        | "getfattr" | "setfattr" => unsupported::not_supported(&mut shell, info.name, &rest),
         "concat" => modify::concat(&mut shell, rest).await,
+        "truncate" => truncate::truncate(&mut shell, rest).await,
         "rmdir" => modify::rmdir(&mut shell, rest).await,
         "setrep" => setrep::setrep(&mut shell, rest).await,
         "stat" => stat_test::stat(&mut shell, rest).await,

@@ -1,5 +1,5 @@
 //! Commands for features Tusk does not have: `-moveToLocal` (unimplemented in Hadoop 3 too),
-//! snapshots, ACLs, extended attributes and `-truncate`. Each fails the way Hadoop's
+//! snapshots, ACLs and extended attributes. Each fails the way Hadoop's
 //! shell reports a `FileSystem` without the operation: `<cmd>: <message>`, exit 1.
 
 use super::CommandInfo;
@@ -69,14 +69,6 @@ pub const SETFATTR: CommandInfo = CommandInfo {
 supported by Tusk yet.",
 };
 
-/// `-truncate`.
-pub const TRUNCATE: CommandInfo = CommandInfo {
-    name: "truncate",
-    usage: "[-w] <length> <path> ...",
-    description: "Truncate all files that match the specified file pattern to the specified \
-length. Not supported by Tusk yet: the NameNode has no truncate operation.",
-};
-
 /// Runs `-moveToLocal`: Hadoop 3 rejects it while processing its options.
 pub fn move_to_local(shell: &mut Shell<'_>) -> Result<i32, UsageError> {
     shell.error("Option '-moveToLocal' is not implemented yet.");
@@ -98,7 +90,6 @@ fn message(name: &str, args: &[String]) -> String {
         "getfattr" => "getXAttrs",
         "setfattr" if has("-x") => "removeXAttr",
         "setfattr" => "setXAttr",
-        // truncate
         _ => return format!("Not implemented by the {FILE_SYSTEM} FileSystem implementation"),
     };
     format!("{FILE_SYSTEM} doesn't support {method}")
@@ -147,10 +138,6 @@ mod tests {
         assert_eq!(
             message("setfattr", &words(&["-x", "user.a", "/d"])),
             "DistributedFileSystem doesn't support removeXAttr"
-        );
-        assert_eq!(
-            message("truncate", &words(&["1", "/f"])),
-            "Not implemented by the DistributedFileSystem FileSystem implementation"
         );
     }
 }

@@ -22,11 +22,12 @@ pub enum OpCode {
     ReassignLease,
     UpdateBlocks,
     AddBlock,
+    Truncate,
     Append,
 }
 
 impl OpCode {
-    pub const ALL: [OpCode; 16] = [
+    pub const ALL: [OpCode; 17] = [
         OpCode::Add,
         OpCode::RenameOld,
         OpCode::Delete,
@@ -42,6 +43,7 @@ impl OpCode {
         OpCode::ReassignLease,
         OpCode::UpdateBlocks,
         OpCode::AddBlock,
+        OpCode::Truncate,
         OpCode::Append,
     ];
 
@@ -61,6 +63,7 @@ impl OpCode {
             OpCode::UpdateBlocks => "OP_UPDATE_BLOCKS",
             OpCode::AddBlock => "OP_ADD_BLOCK",
             OpCode::ReassignLease => "OP_REASSIGN_LEASE",
+            OpCode::Truncate => "OP_TRUNCATE",
             OpCode::Append => "OP_APPEND",
             OpCode::ConcatDelete => "OP_CONCAT_DELETE",
         }
@@ -83,6 +86,7 @@ impl OpCode {
             OpCode::UpdateBlocks => 25,
             OpCode::AddBlock => 36,
             OpCode::ReassignLease => 22,
+            OpCode::Truncate => 46,
             OpCode::Append => 47,
             OpCode::ConcatDelete => 16,
         }
@@ -205,6 +209,17 @@ pub fn describe(txid: u64, op: &Op) -> (OpCode, Vec<Field>) {
             ]);
             OpCode::ConcatDelete
         }
+        Op::Truncate(truncate) => {
+            fields.extend([
+                value("SRC", &truncate.src),
+                value("CLIENTNAME", &truncate.client_name),
+                value("CLIENTMACHINE", &truncate.client_machine),
+                value("NEWLENGTH", truncate.new_length),
+                value("TIMESTAMP", truncate.mtime),
+            ]);
+            fields.extend(truncate.truncate_block.iter().map(block));
+            OpCode::Truncate
+        }
         Op::Delete(delete) => {
             fields.extend([
                 value("LENGTH", 0),
@@ -285,5 +300,45 @@ mod tests {
         for (index, code) in OpCode::ALL.iter().enumerate() {
             assert_eq!(*code as usize, index);
         }
+    }
+
+    fn names(fields: &[Field]) -> Vec<String> {
+        fields
+            .iter()
+            .map(|field| match field {
+                Field::Value(name, value) => format!("{name}={value}"),
+                Field::Group(name, inner) => format!("{name}{:?}", names(inner)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn truncate_shows_as_hadoops_op_truncate() {
+        let op = Op::Truncate(proto::namenode_storage::TruncateOp {
+            src: "/f".to_string(),
+            client_name: "DFSClient_1".to_string(),
+            client_machine: "10.0.0.1".to_string(),
+            new_length: 5,
+            mtime: 1_700_000_000_000,
+            truncate_block: Some(Block {
+                block_id: 1_073_741_825,
+                generation_stamp: 1002,
+                num_bytes: 5,
+            }),
+        });
+        let (code, fields) = describe(7, &op);
+        assert_eq!((code.name(), code.hadoop_opcode()), ("OP_TRUNCATE", 46));
+        assert_eq!(
+            names(&fields),
+            [
+                "TXID=7",
+                "SRC=/f",
+                "CLIENTNAME=DFSClient_1",
+                "CLIENTMACHINE=10.0.0.1",
+                "NEWLENGTH=5",
+                "TIMESTAMP=1700000000000",
+                "BLOCK[\"BLOCK_ID=1073741825\", \"NUM_BYTES=5\", \"GENSTAMP=1002\"]",
+            ]
+        );
     }
 }

@@ -110,6 +110,20 @@ impl DfsClient {
         Ok(())
     }
 
+    /// Cuts the file at `path` to `new_length` (Hadoop's `truncate`). True
+    /// when it has that length now; false when the DataNodes are cutting its
+    /// last block: it is not to be written again until that is done (its
+    /// status says it is no longer under construction).
+    pub async fn truncate(&self, path: &str, new_length: u64) -> Result<bool> {
+        let request = pb::TruncateRequest {
+            src: path.to_string(),
+            new_length,
+            client_name: self.client_name.clone(),
+        };
+        let response = call!(self, truncate, request, at_most_once)?;
+        Ok(response.result)
+    }
+
     /// Deletes `path` (a non-empty directory only when `recursive`). Returns
     /// false when nothing was there.
     pub async fn delete(&self, path: &str, recursive: bool) -> Result<bool> {

@@ -128,6 +128,15 @@ impl WebHdfsClient {
         json::boolean(&value, "DELETE")
     }
 
+    /// Cuts the file at `path` to `new_length` (TRUNCATE); false while its
+    /// last block is still being cut.
+    pub async fn truncate(&self, path: &str, new_length: u64) -> Result<bool> {
+        let new_length = new_length.to_string();
+        let query = [("newlength", new_length.as_str())];
+        let value = self.call(Method::POST, path, "TRUNCATE", &query).await?;
+        json::boolean(&value, "TRUNCATE")
+    }
+
     /// Moves the blocks of `sources`, in order, to the end of `target` (CONCAT).
     pub async fn concat(&self, target: &str, sources: &[String]) -> Result<()> {
         let sources = sources.join(",");

@@ -14,6 +14,7 @@ pub fn status_of(kind: ExceptionKind) -> u16 {
     match kind {
         ExceptionKind::FileNotFound => 404,
         ExceptionKind::IllegalArgument
+        | ExceptionKind::HadoopIllegalArgument
         | ExceptionKind::InvalidPath
         | ExceptionKind::UnsupportedOperation => 400,
         ExceptionKind::FileAlreadyExists

@@ -50,6 +50,7 @@ pub enum Op {
     SetQuota,
     Append,
     Concat,
+    Truncate,
     Delete,
     /// Hadoop's op named `name`, for a feature Tusk lacks (`lacks` says which).
     Unsupported {
@@ -99,6 +100,7 @@ const SERVED: &[(HttpMethod, &str, Op)] = &[
     (HttpMethod::Put, "SETQUOTA", Op::SetQuota),
     (HttpMethod::Post, "APPEND", Op::Append),
     (HttpMethod::Post, "CONCAT", Op::Concat),
+    (HttpMethod::Post, "TRUNCATE", Op::Truncate),
     (HttpMethod::Delete, "DELETE", Op::Delete),
 ];
 
@@ -165,11 +167,6 @@ const LACKING: &[(HttpMethod, &str, &str)] = &[
         QUOTAS_BY_STORAGE_TYPE,
     ),
     (HttpMethod::Post, "NULL", "an op"),
-    (
-        HttpMethod::Post,
-        "TRUNCATE",
-        "truncate (the NameNode has no truncate call)",
-    ),
     (HttpMethod::Post, "UNSETECPOLICY", ERASURE_CODING),
     (HttpMethod::Post, "UNSETSTORAGEPOLICY", STORAGE_POLICIES),
     (HttpMethod::Delete, "NULL", "an op"),

@@ -100,6 +100,11 @@ impl Params {
         Ok(self.long("length", 0)?.map(|length| length as u64))
     }
 
+    /// `newlength` of TRUNCATE (no default).
+    pub fn new_length(&self) -> Result<Option<u64>, RemoteException> {
+        Ok(self.long("newlength", 0)?.map(|length| length as u64))
+    }
+
     /// `buffersize`: checked (at least 1) and passed on; Tusk's streams
     /// size their own buffers.
     pub fn buffer_size(&self) -> Result<Option<u64>, RemoteException> {

@@ -263,6 +263,56 @@ impl BlockStore {
         })
     }
 
+    /// Truncate recovery (HDFS-3107, in place): cuts the finalized replica
+    /// of `block_id` to `new_length` and finalizes it again at
+    /// `new_generation_stamp`. It goes the append's way back to rbw (links
+    /// first, so a crash leaves the replica whole at one stamp or the
+    /// other), is cut like a recovered rbw replica (data file, chunk CRCs,
+    /// the CRC of a new partial last chunk, all fsynced at finalize), and
+    /// its MD5 and SHA-1 are pending again: the digester re-reads the cut
+    /// replica, checking its CRCs, and records them.
+    pub fn truncate_finalized(
+        &self,
+        block_id: BlockId,
+        new_generation_stamp: GenerationStamp,
+        new_length: u64,
+    ) -> Result<ReplicaInfo, StorageError> {
+        let located = self.inner.locate(block_id.0)?;
+        if located.info.state != ReplicaState::Finalized {
+            return Err(StorageError::WrongState {
+                block_id: block_id.0,
+                state: located.info.state,
+                needed: ReplicaState::Finalized,
+                operation: "truncate",
+            });
+        }
+        if located.info.length < new_length {
+            return Err(StorageError::InvalidArgument(format!(
+                "blk_{block_id}: cannot truncate a replica of {} bytes to {new_length}",
+                located.info.length
+            )));
+        }
+        let reopened = rbw::reopen(
+            &self.inner,
+            block_id.0,
+            new_generation_stamp.0,
+            located.info.length,
+            located.bytes_per_checksum,
+        )?;
+        drop(reopened);
+        let writer = rbw::recover(&self.inner, block_id.0, new_generation_stamp.0, new_length)?;
+        debug_assert_eq!(writer.bytes_written(), new_length);
+        let finalized = writer.finalize()?;
+        info!(
+            block_id = block_id.0,
+            generation_stamp = new_generation_stamp.0,
+            old_length = located.info.length,
+            new_length,
+            "truncated finalized replica"
+        );
+        Ok(finalized)
+    }
+
     /// A reader of the replica of `block_id`, finalized or being written
     /// (readable up to its length now), whose generation stamp is at least
     /// `min_generation_stamp`.

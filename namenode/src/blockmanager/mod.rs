@@ -62,10 +62,12 @@ pub enum DatanodeCommand {
     },
     Invalidate(Vec<Block>),
     Reregister,
-    /// Lead the recovery of `block` to `recovery_id` with the replicas on `replicas`.
+    /// Lead the recovery of `block` to `recovery_id` with the replicas on
+    /// `replicas`; a truncate recovery cuts every replica to `new_length`.
     Recover {
         block: Block,
         recovery_id: GenerationStamp,
+        new_length: Option<u64>,
         replicas: Vec<DatanodeLocation>,
     },
 }
@@ -297,7 +299,7 @@ impl BlockManager {
                 .collect();
             commands.push(DatanodeCommand::Transfer { block, targets });
         }
-        for (block, recovery_id, replicas) in recoveries {
+        for (block, recovery_id, new_length, replicas) in recoveries {
             let replicas = replicas
                 .iter()
                 .map(|&node| location(&state.nodes[node]))
@@ -305,6 +307,7 @@ impl BlockManager {
             commands.push(DatanodeCommand::Recover {
                 block,
                 recovery_id,
+                new_length,
                 replicas,
             });
         }
@@ -438,6 +441,15 @@ impl BlockManager {
             return;
         }
         let stale = block.generation_stamp < info.generation_stamp;
+        if stale && state.truncating.contains(&block.id) {
+            // A replica from before the truncate (after a restart the block
+            // has its new stamp already): the truncate recovery cuts it.
+            let info = state.blocks.get_mut(&block.id).expect("looked up above");
+            if !info.pipeline.contains(&node) {
+                info.pipeline.push(node);
+            }
+            return;
+        }
         let wrong_length = !info.under_construction && info.num_bytes != block.num_bytes;
         if stale || wrong_length {
             tracing::warn!(block = %block.id, datanode = %state.nodes[node].address.uuid, stale, wrong_length, "reported replica is corrupt");
@@ -619,6 +631,7 @@ impl BlockManager {
                 continue;
             };
             state.pending.remove(&block.id);
+            state.truncating.remove(&block.id);
             for node in info
                 .replicas
                 .iter()
@@ -760,6 +773,9 @@ impl BlockManager {
             info.num_bytes = block.num_bytes;
             info.replication = replication;
             info.under_construction = under_construction;
+            if !under_construction {
+                state.truncating.remove(&block.id);
+            }
         }
     }
 

@@ -34,9 +34,15 @@ impl BlockManager {
     }
 
     /// Queues the recovery of `block` to `recovery_id` on the live node of
-    /// its pipeline (or with a replica) that heartbeated last. False when
+    /// its pipeline (or with a replica) that heartbeated last; a truncate
+    /// recovery gives the `new_length` every replica is cut to. False when
     /// none is alive: recovery waits for one to come back.
-    pub fn start_recovery(&self, block: Block, recovery_id: GenerationStamp) -> bool {
+    pub fn start_recovery(
+        &self,
+        block: Block,
+        recovery_id: GenerationStamp,
+        new_length: Option<u64>,
+    ) -> bool {
         let mut state = self.lock();
         let Some(info) = state.blocks.get(&block.id) else {
             return false;
@@ -54,11 +60,31 @@ impl BlockManager {
         else {
             return false;
         };
-        tracing::info!(block = %block.id, %recovery_id, primary = %state.nodes[primary].address.uuid, "block recovery started");
+        tracing::info!(block = %block.id, %recovery_id, ?new_length, primary = %state.nodes[primary].address.uuid, "block recovery started");
         state.nodes[primary]
             .recoveries
-            .push((block, recovery_id, holders));
+            .push((block, recovery_id, new_length, holders));
         true
+    }
+
+    /// Truncate: the complete `block` is to be cut; until its recovery
+    /// commits it is under construction, so the replicas the DataNodes
+    /// finalize at the new stamp and length count, while the ones still at
+    /// the old stamp stay usable for the recovery.
+    pub fn start_truncate(&self, block: Block) {
+        let mut state = self.lock();
+        let Some(info) = state.blocks.get_mut(&block.id) else {
+            return;
+        };
+        info.under_construction = true;
+        state.truncating.insert(block.id);
+    }
+
+    /// The last block of a file still being truncated, as the namespace
+    /// says at startup or as a standby tails it: replicas at an older stamp
+    /// are to be cut by its recovery.
+    pub fn mark_truncating(&self, block_id: BlockId) {
+        self.lock().truncating.insert(block_id);
     }
 
     /// `commitBlockSynchronization`: the block now has `recovered`'s stamp and
@@ -74,6 +100,11 @@ impl BlockManager {
         };
         info.generation_stamp = recovered.generation_stamp;
         info.num_bytes = recovered.num_bytes;
+        state.truncating.remove(&recovered.id);
+        let info = state
+            .blocks
+            .get_mut(&recovered.id)
+            .expect("looked up above");
         info.under_construction = false;
         info.pipeline.clear();
         let stale: Vec<usize> = info

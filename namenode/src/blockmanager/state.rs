@@ -49,8 +49,9 @@ pub struct DatanodeDescriptor {
     /// Replicas to copy elsewhere, sent on the next heartbeat.
     pub transfers: Vec<(Block, Vec<usize>)>,
     /// Block recoveries this node leads: the block, its recovery id (new
-    /// generation stamp) and the nodes holding replicas.
-    pub recoveries: Vec<(Block, GenerationStamp, Vec<usize>)>,
+    /// generation stamp), the length to cut it to (truncate) and the nodes
+    /// holding replicas.
+    pub recoveries: Vec<(Block, GenerationStamp, Option<u64>, Vec<usize>)>,
     /// The node must register again (the NameNode lost track of it).
     pub needs_reregister: bool,
     /// Hadoop's blockContentsStale: the node has not sent a full block
@@ -100,6 +101,9 @@ pub struct BlockState {
     /// Hadoop's postponed misreplicated blocks: over-replicated blocks whose
     /// excess is not deleted until every node holding them has reported.
     pub postponed_misreplicated: std::collections::HashSet<BlockId>,
+    /// Last blocks a truncate is cutting: their replicas at the stamp before
+    /// the truncate are what the recovery cuts, not stale copies.
+    pub truncating: std::collections::HashSet<BlockId>,
 }
 
 impl BlockState {

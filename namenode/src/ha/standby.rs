@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::ids::BlockId;
 use common::{ExceptionKind, RemoteException, faults};
 use proto::hdfs::namenode_protocol_client::NamenodeProtocolClient;
 use proto::namenode_storage::EditRecord;
@@ -173,6 +174,13 @@ impl Namesystem {
                 let op = record
                     .op
                     .ok_or_else(|| RemoteException::io("record without an operation"))?;
+                if matches!(op, Op::Truncate(_)) {
+                    // Replicas reported for the state before the truncate (the
+                    // blocks' writes, tailed in this same batch) are judged
+                    // against it, not against the new stamp, which would make
+                    // them stale (Hadoop processes queued messages per edit).
+                    self.blocks().process_queued_reports();
+                }
                 namespace.apply(&op)?;
                 self.track_tailed(&namespace, &op);
                 if let Some(cache) = ha.retry_cache.get() {
@@ -235,6 +243,13 @@ impl Namesystem {
             }
             Op::Delete(op) => self.leases.remove_under(&op.path),
             Op::Concat(op) => sync_blocks(&op.target),
+            Op::Truncate(op) => {
+                sync_blocks(&op.src);
+                if let Some(block) = &op.truncate_block {
+                    self.leases.add(&op.client_name, &op.src, now);
+                    self.blocks().mark_truncating(BlockId(block.block_id));
+                }
+            }
             Op::Mkdir(_)
             | Op::SetPermission(_)
             | Op::SetOwner(_)

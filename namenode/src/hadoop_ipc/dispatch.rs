@@ -162,6 +162,7 @@ async fn dispatch(
         "rename2" => handle!(server.rename2, call, body),
         "delete" => handle!(server.delete, call, body),
         "concat" => handle!(server.concat, call, body),
+        "truncate" => handle!(server.truncate, call, body),
         "setPermission" => handle!(server.set_permission, call, body),
         "setOwner" => handle!(server.set_owner, call, body),
         "setReplication" => handle!(server.set_replication, call, body),
@@ -219,7 +220,6 @@ async fn dispatch(
 /// `RpcNoSuchMethodException`).
 fn unsupported(method: &str) -> Option<&'static str> {
     const REFUSED: &[(&[&str], &str)] = &[
-        (&["truncate"], "files cannot be truncated"),
         (
             &["createSymlink", "getLinkTarget"],
             "there are no symbolic links",
@@ -334,7 +334,8 @@ mod tests {
 
     #[test]
     fn refused_methods_name_their_reason() {
-        assert_eq!(unsupported("truncate"), Some("files cannot be truncated"));
+        assert_eq!(unsupported("truncate"), None);
+        assert_eq!(unsupported("setQuota"), Some("there are no quotas"));
         assert_eq!(unsupported("setAcl"), Some("there are no ACLs"));
         assert_eq!(unsupported("getFileInfo"), None);
         assert_eq!(unsupported("frobnicate"), None);

@@ -346,6 +346,20 @@ impl IpcServer {
         Ok(hadoop::ConcatResponseProto {})
     }
 
+    pub(super) async fn truncate(
+        &self,
+        call: &Call,
+        r: hadoop::TruncateRequestProto,
+    ) -> CallResult<hadoop::TruncateResponseProto> {
+        let request = call.request(pb::TruncateRequest {
+            src: r.src,
+            new_length: r.new_length,
+            client_name: r.client_name,
+        });
+        let result = self.client.truncate(request).await?.into_inner().result;
+        Ok(hadoop::TruncateResponseProto { result })
+    }
+
     pub(super) async fn set_permission(
         &self,
         call: &Call,

@@ -9,6 +9,7 @@ use proto::namenode_storage as rec;
 use rec::edit_record::Op;
 
 use super::plan::block_from_record;
+use super::truncate_plan::cut_blocks;
 use super::{FileData, INode, INodeKind, Namespace, Slot, UnderConstruction};
 
 impl Namespace {
@@ -45,6 +46,7 @@ impl Namespace {
                     blocks: Box::default(),
                     under_construction: Some(Box::new(UnderConstruction {
                         client_name: op.client_name.clone(),
+                        truncating: false,
                     })),
                 };
                 let inode = self.new_inode(
@@ -150,6 +152,7 @@ impl Namespace {
                 blocks.extend(moved);
                 file.blocks = blocks.into_boxed_slice();
             }
+            Op::Truncate(op) => self.apply_truncate(op)?,
             Op::Delete(op) => {
                 self.remove(&op.path, op.timestamp)?;
             }
@@ -186,6 +189,7 @@ impl Namespace {
                 }
                 file.under_construction = Some(Box::new(UnderConstruction {
                     client_name: op.client_name.clone(),
+                    truncating: false,
                 }));
                 let slot = self.existing_slot(&op.path)?;
                 self.inode_mut(slot).mtime = op.mtime;
@@ -202,6 +206,58 @@ impl Namespace {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `Truncate`: drops the blocks past the new length; off a block boundary
+    /// the record's truncate block replaces the last kept block and the file
+    /// is open for the client until the block is recovered.
+    fn apply_truncate(&mut self, op: &rec::TruncateOp) -> Result<(), RemoteException> {
+        let slot = self.existing_slot(&op.src)?;
+        let file = self
+            .inode_mut(slot)
+            .file_mut()
+            .ok_or_else(|| replay_error("not a file", &op.src))?;
+        if file.under_construction.is_some() {
+            return Err(replay_error("file is open for writing", &op.src));
+        }
+        if file.length() < op.new_length {
+            return Err(replay_error("file is shorter than the truncate", &op.src));
+        }
+        let cut = cut_blocks(&file.blocks, op.new_length);
+        let mut blocks = file.blocks.to_vec();
+        let dropped = blocks.split_off(cut.kept);
+        let mut newest_stamp = 0;
+        match (cut.last_block_length, &op.truncate_block) {
+            (None, None) => {}
+            (Some(length), Some(record)) => {
+                let truncated = block_from_record(record);
+                let last = blocks.last_mut().expect("a cut block is kept");
+                if truncated.id != last.id || truncated.num_bytes != length {
+                    return Err(replay_error(
+                        "the truncate block is not the file's cut block",
+                        &op.src,
+                    ));
+                }
+                *last = truncated;
+                newest_stamp = truncated.generation_stamp.0;
+                file.under_construction = Some(Box::new(UnderConstruction {
+                    client_name: op.client_name.clone(),
+                    truncating: true,
+                }));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(replay_error(
+                    "a truncate block is needed exactly off a block boundary",
+                    &op.src,
+                ));
+            }
+        }
+        file.blocks = blocks.into_boxed_slice();
+        self.inode_mut(slot).mtime = op.mtime;
+        self.num_blocks -= dropped.len() as u64;
+        self.removed_blocks.extend(dropped);
+        self.counters.generation_stamp = self.counters.generation_stamp.max(newest_stamp);
         Ok(())
     }
 

@@ -50,6 +50,9 @@ pub struct FileData {
 pub struct UnderConstruction {
     /// The lease holder: the client writing the file.
     pub client_name: String,
+    /// Open because truncate is cutting the last block's replicas (Hadoop's
+    /// truncate block of an UNDER_RECOVERY last block), not for writing.
+    pub truncating: bool,
 }
 
 impl FileData {

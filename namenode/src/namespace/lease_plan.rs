@@ -19,8 +19,13 @@ pub enum LeaseRecoveryPlan {
     Close(Vec<Op>),
     /// The last block's replicas must agree on a length first: these records
     /// hand the lease to the NameNode and give the block a new generation
-    /// stamp (the recovery id), then DataNodes recover `block`.
-    RecoverBlock { ops: Vec<Op>, block: Block },
+    /// stamp (the recovery id), then DataNodes recover `block`; for a file
+    /// being truncated, cutting every replica to `new_length`.
+    RecoverBlock {
+        ops: Vec<Op>,
+        block: Block,
+        new_length: Option<u64>,
+    },
 }
 
 /// How an append continues a file.
@@ -119,11 +124,17 @@ impl Namespace {
         let Some(last) = file.blocks.last().copied() else {
             return Ok(LeaseRecoveryPlan::Close(vec![close(&[])]));
         };
-        if last_block_complete {
+        // A truncate's cut is not done until the DataNodes report it.
+        let truncating = file
+            .under_construction
+            .as_ref()
+            .is_some_and(|open| open.truncating);
+        let new_length = truncating.then_some(last.num_bytes);
+        if last_block_complete && !truncating {
             return Ok(LeaseRecoveryPlan::Close(vec![close(&file.blocks)]));
         }
         let kept = &file.blocks[..file.blocks.len() - 1];
-        if !last_block_written {
+        if !last_block_written && !truncating {
             let update = Op::UpdateBlocks(rec::UpdateBlocksOp {
                 path: path.to_string(),
                 blocks: kept.iter().copied().map(block_to_record).collect(),
@@ -148,6 +159,7 @@ impl Namespace {
                 }),
             ],
             block: recovering,
+            new_length,
         })
     }
 

@@ -12,6 +12,7 @@ mod permission;
 mod plan;
 mod quota;
 mod strings;
+mod truncate_plan;
 
 use std::collections::HashMap;
 
@@ -25,6 +26,7 @@ pub use permission::Caller;
 pub use plan::CreateRequest;
 pub use quota::{DirectoryQuota, QUOTA_RESET, QuotaCounts, QuotaUsage, ROOT_NAMESPACE_QUOTA};
 pub use strings::StringTable;
+pub use truncate_plan::{TruncatePlan, TruncateRecovery};
 
 use permission::PermissionChecker;
 

@@ -525,6 +525,24 @@ impl Namespace {
                     file_storage_space(file.replication, file.block_size, &file.blocks, true)
                 })?;
             }
+            Op::Truncate(op) => {
+                // The tail blocks go; a cut block is under construction
+                // (counted at the full block size, as Hadoop does) until the
+                // DataNodes' recovery closes the file at its new length.
+                self.charge_file_change(&mut deltas, &op.src, |file| {
+                    let cut = super::truncate_plan::cut_blocks(&file.blocks, op.new_length);
+                    let mut blocks = file.blocks[..cut.kept].to_vec();
+                    if let (Some(last), Some(record)) = (blocks.last_mut(), &op.truncate_block) {
+                        *last = block_from_record(record);
+                    }
+                    file_storage_space(
+                        file.replication,
+                        file.block_size,
+                        &blocks,
+                        op.truncate_block.is_some(),
+                    )
+                })?;
+            }
             Op::SetReplication(op) => {
                 let replication = op.replication as u16;
                 self.charge_file_change(&mut deltas, &op.path, |file| {

@@ -1,4 +1,4 @@
-use common::ids::BlockId;
+use common::ids::{BlockId, GenerationStamp};
 use common::{ExceptionKind, FsPermission};
 
 use super::*;
@@ -502,4 +502,154 @@ fn append_continues_a_partial_last_block_only() {
         assert!(status.under_construction);
         assert_eq!(status.length, last_bytes);
     }
+}
+
+/// A closed file of three blocks: 1024 + 1024 + 500 bytes.
+fn three_block_file(ns: &mut Namespace, path: &str) -> Vec<Block> {
+    open_for_writing(ns, path, "writer");
+    let mut blocks = Vec::new();
+    let mut previous: Option<Block> = None;
+    for _ in 0..3 {
+        let (op, block) = ns.plan_add_block(path, "writer", 0, previous).unwrap();
+        ns.apply(&op).unwrap();
+        let full = Block {
+            num_bytes: 1024,
+            ..block
+        };
+        blocks.push(full);
+        previous = Some(full);
+    }
+    let last = Block {
+        num_bytes: 500,
+        ..blocks[2]
+    };
+    blocks[2] = last;
+    let close = ns
+        .plan_complete(path, "writer", 0, Some(last), NOW)
+        .unwrap();
+    ns.apply(&close.unwrap()).unwrap();
+    blocks
+}
+
+#[test]
+fn truncate_drops_tail_blocks_and_cuts_the_last_one_under_the_callers_lease() {
+    let mut ns = namespace();
+    let blocks = three_block_file(&mut ns, "/f");
+    let truncate = |ns: &Namespace, length| {
+        ns.plan_truncate("/f", length, "cutter", "host", &admin(), NOW + 1)
+    };
+
+    // Refusals, before anything is applied.
+    let longer = truncate(&ns, 2549).unwrap_err();
+    assert_eq!(longer.kind, ExceptionKind::HadoopIllegalArgument);
+    assert_eq!(
+        longer.message,
+        "Cannot truncate to a larger file size. Current size: 2548, truncate size: 2549."
+    );
+    assert_eq!(
+        truncate(&ns, 2548).unwrap(),
+        TruncatePlan::Unchanged { done: true }
+    );
+    mkdirs(&mut ns, "/d", &admin()).unwrap();
+    let directory = ns.plan_truncate("/d", 0, "cutter", "host", &admin(), NOW);
+    assert_eq!(directory.unwrap_err().message, "Path is not a file: /d");
+    let missing = ns.plan_truncate("/nope", 0, "cutter", "host", &admin(), NOW);
+    assert_eq!(missing.unwrap_err().message, "File does not exist: /nope");
+    let stranger = ns.plan_truncate("/f", 0, "cutter", "host", &user("eve"), NOW);
+    assert_eq!(stranger.unwrap_err().kind, ExceptionKind::AccessControl);
+
+    // On a block boundary: the last block goes, the file stays closed.
+    let TruncatePlan::Truncate { op, recovery } = truncate(&ns, 2048).unwrap() else {
+        panic!("a truncate");
+    };
+    assert_eq!(recovery, None);
+    ns.apply(&op).unwrap();
+    assert_eq!(ns.take_removed_blocks(), vec![blocks[2]]);
+    let status = ns.file_info("/f", &admin()).unwrap().unwrap();
+    assert_eq!((status.length, status.under_construction), (2048, false));
+    assert_eq!(status.mtime, NOW + 1);
+    assert_eq!(ns.num_blocks(), 2);
+
+    // Inside the first block: the second goes, the first takes a new stamp and
+    // the new length, and the file is open for the caller until it is cut.
+    let stamp = ns.counters().generation_stamp;
+    let TruncatePlan::Truncate { op, recovery } = truncate(&ns, 1000).unwrap() else {
+        panic!("a truncate");
+    };
+    let recovery = recovery.unwrap();
+    assert_eq!(recovery.old, blocks[0]);
+    assert_eq!(
+        recovery.truncated,
+        Block {
+            generation_stamp: GenerationStamp(stamp + 1),
+            num_bytes: 1000,
+            ..blocks[0]
+        }
+    );
+    ns.apply(&op).unwrap();
+    assert_eq!(ns.take_removed_blocks(), vec![blocks[1]]);
+    assert_eq!(ns.counters().generation_stamp, stamp + 1);
+    assert!(ns.is_being_truncated("/f"));
+    assert_eq!(
+        ns.open_files(),
+        vec![("/f".to_string(), "cutter".to_string())]
+    );
+    assert_eq!(
+        ns.open_file_last_block("/f").unwrap(),
+        Some(recovery.truncated)
+    );
+
+    // While it is cut: the same length again waits, another is refused, and
+    // so is an append.
+    assert_eq!(
+        truncate(&ns, 1000).unwrap(),
+        TruncatePlan::Unchanged { done: false }
+    );
+    let again = truncate(&ns, 10).unwrap_err();
+    assert_eq!(again.kind, ExceptionKind::AlreadyBeingCreated);
+    assert_eq!(
+        again.message,
+        "Failed to TRUNCATE_FILE /f for cutter on host because /f is being truncated."
+    );
+    let append = ns.plan_append("/f", "appender", &admin(), NOW);
+    assert_eq!(append.unwrap_err().kind, ExceptionKind::AlreadyBeingCreated);
+
+    // A lease recovery meanwhile recovers to the truncate length.
+    let LeaseRecoveryPlan::RecoverBlock { new_length, .. } = ns
+        .plan_lease_recovery("/f", "cutter", "NN", true, true, NOW)
+        .unwrap()
+    else {
+        panic!("a block recovery");
+    };
+    assert_eq!(new_length, Some(1000));
+
+    // The DataNodes' report closes it.
+    let close = ns
+        .plan_recovered_close("/f", "cutter", blocks[0].id, recovery.truncated, NOW)
+        .unwrap();
+    run(&mut ns, close);
+    assert!(!ns.is_being_truncated("/f"));
+    let status = ns.file_info("/f", &admin()).unwrap().unwrap();
+    assert_eq!((status.length, status.under_construction), (1000, false));
+}
+
+#[test]
+fn truncate_of_an_open_file_names_the_lease_holder() {
+    let mut ns = namespace();
+    open_for_writing(&mut ns, "/open", "writer");
+    let other = ns
+        .plan_truncate("/open", 0, "cutter", "host", &admin(), NOW)
+        .unwrap_err();
+    assert_eq!(other.kind, ExceptionKind::AlreadyBeingCreated);
+    assert_eq!(
+        other.message,
+        "Failed to TRUNCATE_FILE /open for cutter on host because this file lease is currently owned by writer"
+    );
+    let own = ns
+        .plan_truncate("/open", 0, "writer", "host", &admin(), NOW)
+        .unwrap_err();
+    assert_eq!(
+        own.message,
+        "Failed to TRUNCATE_FILE /open for writer on host because writer is already the current lease holder."
+    );
 }

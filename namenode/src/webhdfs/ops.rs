@@ -150,6 +150,15 @@ pub(super) async fn run(web: &WebHdfs, op: Op, request: &WebRequest) -> Answer {
             namesystem.concat(path, &sources, caller).await?;
             empty_ok()
         }
+        Op::Truncate => {
+            let new_length = Params::required(params.new_length()?, "newlength", "TRUNCATE")?;
+            // As Hadoop's NamenodeWebHdfsMethods: each REST call is its own client.
+            let client_name = format!("DFSClient_{}", rand::random::<i64>());
+            let done = namesystem
+                .truncate(path, new_length, &client_name, "", caller)
+                .await?;
+            json_ok(json!({ "boolean": done }))
+        }
         Op::Delete => {
             let deleted = namesystem.delete(path, params.recursive()?, caller).await?;
             json_ok(json!({ "boolean": deleted }))

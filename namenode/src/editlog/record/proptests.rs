@@ -6,7 +6,7 @@ use proto::hdfs::Block;
 use proto::namenode_storage::edit_record::Op;
 use proto::namenode_storage::{
     AddBlockOp, AddFileOp, AppendOp, CloseFileOp, ConcatOp, DeleteOp, MkdirOp, ReassignLeaseOp,
-    RenameOp, SetOwnerOp, SetPermissionOp, SetQuotaOp, SetReplicationOp, SetTimesOp,
+    RenameOp, SetOwnerOp, SetPermissionOp, SetQuotaOp, SetReplicationOp, SetTimesOp, TruncateOp,
     UpdateBlocksOp,
 };
 
@@ -110,6 +110,26 @@ fn op() -> impl Strategy<Value = Op> {
         ),
         (path(), any::<i64>())
             .prop_map(|(path, timestamp)| Op::Delete(DeleteOp { path, timestamp })),
+        (
+            path(),
+            name(),
+            name(),
+            any::<u64>(),
+            any::<i64>(),
+            prop::option::of(block())
+        )
+            .prop_map(
+                |(src, client_name, client_machine, new_length, mtime, truncate_block)| {
+                    Op::Truncate(TruncateOp {
+                        src,
+                        client_name,
+                        client_machine,
+                        new_length,
+                        mtime,
+                        truncate_block,
+                    })
+                }
+            ),
         (path(), prop::collection::vec(path(), 1..4), any::<i64>()).prop_map(
             |(target, sources, timestamp)| Op::Concat(ConcatOp {
                 target,
