@@ -380,3 +380,30 @@ async fn webhdfs_sets_and_reports_quotas() {
 
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncate_gives_back_the_space_it_cuts() {
+    let cluster = cluster().await;
+    let conf_dir = cluster.conf_dir();
+    let client = cluster.client().unwrap();
+    mkdir(&client, "/t").await.unwrap();
+    dfsadmin_ok(&conf_dir, &["-setSpaceQuota", "10m", "/t"]);
+    write_file(&client, "/t/f", &content(3000, 3), 2, 1024).await;
+    let consumed = async || client.quota_usage("/t").await.unwrap().space_consumed;
+    assert_eq!(consumed().await, 6000);
+
+    // On a block boundary the tail blocks go at once.
+    assert!(client.truncate("/t/f", 2048).await.unwrap());
+    assert_eq!(consumed().await, 4096);
+    // Inside a block, the cut block counts at its full size until the
+    // DataNodes' recovery closes the file at its new length.
+    assert!(!client.truncate("/t/f", 1000).await.unwrap());
+    assert_eq!(consumed().await, 2048);
+    tusk_tests::eventually(
+        std::time::Duration::from_secs(20),
+        "the truncated file closes",
+        async || consumed().await == 2000,
+    )
+    .await;
+    cluster.shutdown().await;
+}
