@@ -389,7 +389,7 @@ async fn broken_hadoop_ipc_frames_are_refused_and_the_namenode_goes_on() {
     );
     assert_eq!(header.error_msg(), "Unknown protocol: org.example.Nope");
     calls
-        .call(3, CLIENT_PROTOCOL, "setQuota", &file_info("/"))
+        .call(3, CLIENT_PROTOCOL, "createSymlink", &file_info("/"))
         .await;
     let (header, _) = calls.answer().await.unwrap();
     assert_eq!(
@@ -461,7 +461,7 @@ async fn broken_hadoop_ipc_frames_are_refused_and_the_namenode_goes_on() {
         detailed["GetFileInfoNumOps"].as_u64().unwrap() >= 2,
         "{detailed}"
     );
-    assert_eq!(detailed["SetQuotaNumOps"], 1, "{detailed}");
+    assert_eq!(detailed["CreateSymlinkNumOps"], 1, "{detailed}");
     assert!(detailed["FrobnicateNumOps"].is_null(), "{detailed}");
     assert!(
         cluster

@@ -335,7 +335,11 @@ mod tests {
     #[test]
     fn refused_methods_name_their_reason() {
         assert_eq!(unsupported("truncate"), None);
-        assert_eq!(unsupported("setQuota"), Some("there are no quotas"));
+        assert_eq!(unsupported("setQuota"), None);
+        assert_eq!(
+            unsupported("createSymlink"),
+            Some("there are no symbolic links")
+        );
         assert_eq!(unsupported("setAcl"), Some("there are no ACLs"));
         assert_eq!(unsupported("getFileInfo"), None);
         assert_eq!(unsupported("frobnicate"), None);
