@@ -174,12 +174,7 @@ async fn accept_loop(
         let admitted = admitted.clone();
         tokio::spawn(async move {
             if await_first_bytes(&stream, peer, limits.silent_timeout).await {
-                let _ = admitted
-                    .send(Ok(Admitted {
-                        stream,
-                        _slot: slot,
-                    }))
-                    .await;
+                let _ = admitted.send(Ok(Admitted::new(stream, slot))).await;
             }
         });
     }
@@ -202,10 +197,33 @@ pub async fn await_first_bytes(stream: &TcpStream, peer: SocketAddr, timeout: Du
     }
 }
 
-/// An accepted connection, counted against its server's cap while open.
+/// An accepted connection, counted against its server's cap while open. A
+/// connection whose first bytes were read to route it yields them again
+/// before the rest ([`Admitted::replaying`]).
 pub struct Admitted {
     stream: TcpStream,
     _slot: ConnectionSlot,
+    first: [u8; 4],
+    /// How many of `first` are to be yielded again, and how many were.
+    first_len: usize,
+    replayed: usize,
+}
+
+impl Admitted {
+    fn new(stream: TcpStream, slot: ConnectionSlot) -> Self {
+        Self::replaying([0; 4], 0, stream, slot)
+    }
+
+    /// A connection whose first `len` bytes, `first`, were read already.
+    pub fn replaying(first: [u8; 4], len: usize, stream: TcpStream, slot: ConnectionSlot) -> Self {
+        Self {
+            stream,
+            _slot: slot,
+            first,
+            first_len: len.min(first.len()),
+            replayed: 0,
+        }
+    }
 }
 
 impl AsyncRead for Admitted {
@@ -214,7 +232,15 @@ impl AsyncRead for Admitted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let this = &mut *self;
+        if this.replayed < this.first_len {
+            let pending = &this.first[this.replayed..this.first_len];
+            let count = pending.len().min(buf.remaining());
+            buf.put_slice(&pending[..count]);
+            this.replayed += count;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.stream).poll_read(cx, buf)
     }
 }
 
@@ -413,6 +439,34 @@ mod tests {
         let mut next = TcpStream::connect(address).await.unwrap();
         next.write_all(b"x").await.unwrap();
         assert!(admitted.next().await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_replaying_connection_yields_its_first_bytes_again() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move {
+            let mut stream = TcpStream::connect(address).await.unwrap();
+            stream.write_all(b"PRI * HTTP/2.0").await.unwrap();
+        });
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut first = [0u8; 4];
+        stream.read_exact(&mut first).await.unwrap();
+        client.await.unwrap();
+        let open = Arc::new(AtomicUsize::new(0));
+        let slot = ConnectionLimits::default().admit(&open, address).unwrap();
+        let mut replaying = Admitted::replaying(first, first.len(), stream, slot);
+        let mut all = Vec::new();
+        replaying.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"PRI * HTTP/2.0");
+        assert_eq!(open.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            replaying.connect_info().remote_addr.map(|a| a.ip()),
+            Some(address.ip())
+        );
+        drop(replaying);
+        assert_eq!(open.load(Ordering::Relaxed), 0, "the slot is given back");
     }
 
     #[test]

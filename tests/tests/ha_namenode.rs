@@ -536,6 +536,42 @@ async fn start_datanode(layout: &HaLayout, index: usize) -> DataNode {
 }
 
 /// A client of `hdfs://mycluster` that fails over between the pair.
+/// The pair, NameNode 0 active, and two DataNodes both NameNodes know.
+async fn start_pair_with_datanodes(layout: &HaLayout) -> ([NameNode; 2], [DataNode; 2]) {
+    let pair = start_pair(layout).await;
+    to_active(&pair[0]).await;
+    let datanodes = [
+        start_datanode(layout, 0).await,
+        start_datanode(layout, 1).await,
+    ];
+    for namenode in &pair {
+        let namesystem = namenode.namesystem().clone();
+        eventually(DEADLINE, "both DataNodes registered", async || {
+            namesystem
+                .blocks()
+                .datanode_report()
+                .iter()
+                .filter(|node| node.alive)
+                .count()
+                == 2
+        })
+        .await;
+    }
+    (pair, datanodes)
+}
+
+/// Waits until the standby (NameNode 1) applied what the active logged so far.
+async fn standby_caught_up(pair: &[NameNode; 2]) {
+    let standby = pair[1].namesystem().clone();
+    let written = pair[0].namesystem().last_txid();
+    eventually(
+        DEADLINE,
+        "the standby to apply the active's edits",
+        async || standby.last_txid() >= written,
+    )
+    .await;
+}
+
 fn nameservice_client(layout: &HaLayout) -> DfsClient {
     let mut conf = layout.conf(0);
     conf.set("fs.defaultFS", "hdfs://mycluster");
@@ -552,35 +588,12 @@ fn nameservice_client(layout: &HaLayout) -> DfsClient {
 async fn file_data_written_through_the_old_active_is_read_through_the_new_one() {
     let base = tempfile::tempdir().unwrap();
     let layout = HaLayout::new(base.path(), &[]);
-    let pair = start_pair(&layout).await;
-    to_active(&pair[0]).await;
-    let datanodes = [
-        start_datanode(&layout, 0).await,
-        start_datanode(&layout, 1).await,
-    ];
-    for namenode in &pair {
-        let namesystem = namenode.namesystem().clone();
-        eventually(DEADLINE, "both DataNodes registered", async || {
-            namesystem
-                .blocks()
-                .datanode_report()
-                .iter()
-                .filter(|node| node.alive)
-                .count()
-                == 2
-        })
-        .await;
-    }
+    let (pair, datanodes) = start_pair_with_datanodes(&layout).await;
     let fs = nameservice_client(&layout);
     let data = content(300_000, 7);
     write_file(&fs, "/data/before", &data, 2, 128 * 1024).await;
     assert_eq!(read_file(&fs, "/data/before").await, data);
-    let standby = pair[1].namesystem().clone();
-    let written = pair[0].namesystem().last_txid();
-    eventually(DEADLINE, "the standby to apply the writes", async || {
-        standby.last_txid() >= written
-    })
-    .await;
+    standby_caught_up(&pair).await;
 
     to_standby(&pair[0]).await;
     to_active(&pair[1]).await;
@@ -602,25 +615,7 @@ async fn truncates_on_the_old_active_are_on_the_new_one() {
     const BLOCK: u64 = 128 * 1024;
     let base = tempfile::tempdir().unwrap();
     let layout = HaLayout::new(base.path(), &[]);
-    let pair = start_pair(&layout).await;
-    to_active(&pair[0]).await;
-    let datanodes = [
-        start_datanode(&layout, 0).await,
-        start_datanode(&layout, 1).await,
-    ];
-    for namenode in &pair {
-        let namesystem = namenode.namesystem().clone();
-        eventually(DEADLINE, "both DataNodes registered", async || {
-            namesystem
-                .blocks()
-                .datanode_report()
-                .iter()
-                .filter(|node| node.alive)
-                .count()
-                == 2
-        })
-        .await;
-    }
+    let (pair, datanodes) = start_pair_with_datanodes(&layout).await;
     let fs = nameservice_client(&layout);
     let data = content(3 * BLOCK as usize + 1_000, 9);
     write_file(&fs, "/t/boundary", &data, 2, BLOCK).await;
@@ -632,12 +627,7 @@ async fn truncates_on_the_old_active_are_on_the_new_one() {
         !status.under_construction
     })
     .await;
-    let standby = pair[1].namesystem().clone();
-    let written = pair[0].namesystem().last_txid();
-    eventually(DEADLINE, "the standby to apply the truncates", async || {
-        standby.last_txid() >= written
-    })
-    .await;
+    standby_caught_up(&pair).await;
 
     to_standby(&pair[0]).await;
     to_active(&pair[1]).await;

@@ -5,19 +5,15 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use std::task::{Context, Poll};
 
-use common::net::{AcceptFailures, ConnectionSlot};
-
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use common::net::{AcceptFailures, Admitted, ConnectionSlot};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::server::{Connected, TcpConnectInfo};
 use tracing::debug;
 
 use super::IpcServer;
@@ -28,7 +24,7 @@ const HADOOP_IPC_MAGIC: [u8; 4] = *b"hrpc";
 const GRPC_BACKLOG: usize = 128;
 
 /// The gRPC connections of the shared port, for `serve_with_incoming*`.
-pub(crate) type GrpcIncoming = ReceiverStream<io::Result<SniffedStream>>;
+pub(crate) type GrpcIncoming = ReceiverStream<io::Result<Admitted>>;
 
 /// Accepts connections on `listener` until `stop`: Hadoop IPC ones are
 /// served by `ipc`, the others are handed to tonic through the returned
@@ -46,7 +42,7 @@ pub(crate) fn share_rpc_port(
 async fn accept_loop(
     listener: TcpListener,
     ipc: Arc<IpcServer>,
-    grpc: mpsc::Sender<io::Result<SniffedStream>>,
+    grpc: mpsc::Sender<io::Result<Admitted>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let address = listener
@@ -90,7 +86,7 @@ struct Connection {
 async fn route(
     connection: Connection,
     ipc: Arc<IpcServer>,
-    grpc: mpsc::Sender<io::Result<SniffedStream>>,
+    grpc: mpsc::Sender<io::Result<Admitted>>,
     stop: watch::Receiver<bool>,
 ) {
     let Connection {
@@ -115,118 +111,7 @@ async fn route(
         super::connection::serve(stream, peer, ipc, stop).await;
         drop(slot);
     } else {
-        let _ = grpc.send(Ok(SniffedStream::new(first, stream, slot))).await;
-    }
-}
-
-/// A TCP stream whose first bytes were read to route it, and which yields
-/// them again before the rest.
-pub(crate) struct SniffedStream {
-    first: [u8; 4],
-    replayed: usize,
-    stream: TcpStream,
-    _slot: ConnectionSlot,
-}
-
-impl SniffedStream {
-    fn new(first: [u8; 4], stream: TcpStream, slot: ConnectionSlot) -> Self {
-        Self {
-            first,
-            replayed: 0,
-            stream,
-            _slot: slot,
-        }
-    }
-}
-
-impl AsyncRead for SniffedStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if this.replayed < this.first.len() {
-            let pending = &this.first[this.replayed..];
-            let count = pending.len().min(buf.remaining());
-            buf.put_slice(&pending[..count]);
-            this.replayed += count;
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for SniffedStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-/// The peer's address reaches tonic's requests (`Request::remote_addr`) as
-/// for a plain TCP stream: placement and replica ordering use it.
-impl Connected for SniffedStream {
-    type ConnectInfo = TcpConnectInfo;
-
-    fn connect_info(&self) -> TcpConnectInfo {
-        self.stream.connect_info()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use common::net::ConnectionLimits;
-    use tokio::io::AsyncWriteExt;
-
-    #[tokio::test]
-    async fn a_sniffed_stream_yields_its_first_bytes_again() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let client = tokio::spawn(async move {
-            let mut stream = TcpStream::connect(address).await.unwrap();
-            stream.write_all(b"PRI * HTTP/2.0").await.unwrap();
-        });
-        let (mut stream, _) = listener.accept().await.unwrap();
-        let mut first = [0u8; 4];
-        stream.read_exact(&mut first).await.unwrap();
-        client.await.unwrap();
-        let open = Arc::new(AtomicUsize::new(0));
-        let slot = ConnectionLimits::default().admit(&open, address).unwrap();
-        let mut sniffed = SniffedStream::new(first, stream, slot);
-        let mut all = Vec::new();
-        sniffed.read_to_end(&mut all).await.unwrap();
-        assert_eq!(all, b"PRI * HTTP/2.0");
-        assert_eq!(open.load(std::sync::atomic::Ordering::Relaxed), 1);
-        assert_eq!(
-            sniffed.connect_info().remote_addr.map(|a| a.ip()),
-            Some(address.ip())
-        );
-        drop(sniffed);
-        assert_eq!(open.load(std::sync::atomic::Ordering::Relaxed), 0);
+        let connection = Admitted::replaying(first, first.len(), stream, slot);
+        let _ = grpc.send(Ok(connection)).await;
     }
 }
