@@ -103,14 +103,14 @@ impl Drop for ConnectionSlot {
 /// Logs failed accepts at most every [`ACCEPT_WARNING_PERIOD`] and pauses
 /// after each, so a server out of file descriptors says so and does not spin.
 #[derive(Default)]
-pub struct AcceptFailures {
+struct AcceptFailures {
     last_warning: Option<Instant>,
     since_warning: u64,
 }
 
 impl AcceptFailures {
     /// Notes a failed accept on `address`; returns after the back-off.
-    pub async fn failed(&mut self, address: &str, error: &io::Error) {
+    async fn failed(&mut self, address: &str, error: &io::Error) {
         self.since_warning += 1;
         let due = self
             .last_warning
@@ -150,15 +150,38 @@ async fn accept_loop(
     limits: ConnectionLimits,
     admitted: mpsc::Sender<io::Result<Admitted>>,
 ) {
+    let closed = admitted.clone();
+    accept_connections(listener, limits, closed.closed(), |stream, peer, slot| {
+        let admitted = admitted.clone();
+        tokio::spawn(async move {
+            if await_first_bytes(&stream, peer, limits.silent_timeout).await {
+                let _ = admitted.send(Ok(Admitted::new(stream, slot))).await;
+            }
+        });
+    })
+    .await;
+}
+
+/// Accepts connections on `listener` until `until` completes, handing each
+/// to `serve` (which should spawn its work) with Nagle's algorithm off and
+/// its slot under `limits`: one over the cap is closed, a failing accept is
+/// logged and retried ([`AcceptFailures`]).
+pub async fn accept_connections(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    until: impl std::future::Future<Output = ()>,
+    mut serve: impl FnMut(TcpStream, SocketAddr, ConnectionSlot),
+) {
     let address = listener
         .local_addr()
         .map_or_else(|_| "?".to_string(), |address| address.to_string());
     let open = Arc::new(AtomicUsize::new(0));
     let mut failures = AcceptFailures::default();
+    let mut until = std::pin::pin!(until);
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = admitted.closed() => return,
+            () = &mut until => return,
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -171,18 +194,13 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let admitted = admitted.clone();
-        tokio::spawn(async move {
-            if await_first_bytes(&stream, peer, limits.silent_timeout).await {
-                let _ = admitted.send(Ok(Admitted::new(stream, slot))).await;
-            }
-        });
+        serve(stream, peer, slot);
     }
 }
 
 /// Whether `stream` sends something within `timeout` (peeked, left to be
 /// read); a silent connection holds a descriptor for nothing.
-pub async fn await_first_bytes(stream: &TcpStream, peer: SocketAddr, timeout: Duration) -> bool {
+async fn await_first_bytes(stream: &TcpStream, peer: SocketAddr, timeout: Duration) -> bool {
     let mut first = [0u8; 1];
     match tokio::time::timeout(timeout, stream.peek(&mut first)).await {
         Ok(Ok(read)) => read > 0,

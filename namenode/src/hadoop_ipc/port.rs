@@ -6,9 +6,8 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
-use common::net::{AcceptFailures, Admitted, ConnectionSlot};
+use common::net::{Admitted, ConnectionSlot, accept_connections};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -43,35 +42,18 @@ async fn accept_loop(
     listener: TcpListener,
     ipc: Arc<IpcServer>,
     grpc: mpsc::Sender<io::Result<Admitted>>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| "?".to_string(), |address| address.to_string());
     let limits = ipc.config.limits;
-    let open = Arc::new(AtomicUsize::new(0));
-    let mut failures = AcceptFailures::default();
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = stop.wait_for(|stop| *stop) => return,
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                failures.failed(&address, &error).await;
-                continue;
-            }
-        };
-        let Some(slot) = limits.admit(&open, peer) else {
-            continue;
-        };
-        // Without it the tail of a multi-packet answer waits for the peer's
-        // delayed ACK (see common::net::incoming).
-        let _ = stream.set_nodelay(true);
+    let mut stopped = stop.clone();
+    let until = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    accept_connections(listener, limits, until, |stream, peer, slot| {
         let connection = Connection { stream, peer, slot };
         tokio::spawn(route(connection, ipc.clone(), grpc.clone(), stop.clone()));
-    }
+    })
+    .await;
 }
 
 /// An accepted connection, counted against the port's cap while open.
