@@ -491,6 +491,11 @@ impl MiniCluster {
         Ok(format!("{}:{}", info.host, info.http_port))
     }
 
+    /// The index of the DataNode at `host` (see [`datanode_host`]).
+    pub fn datanode_at(&self, host: &str) -> Option<usize> {
+        (0..self.num_datanodes()).find(|&index| datanode_host(index) == host)
+    }
+
     /// Waits until every running DataNode's digester recorded the digests
     /// of the replicas written so far (whole-block reads then check them);
     /// returns how long that took.

@@ -52,24 +52,6 @@ async fn block_list(client: &client::DfsClient, path: &str) -> Vec<(u64, u64, u6
         .collect()
 }
 
-/// The index of the DataNode at `host`.
-fn datanode_at(cluster: &MiniCluster, host: &str) -> usize {
-    (0..cluster.num_datanodes())
-        .find(|&index| minicluster::datanode_host(index) == host)
-        .unwrap()
-}
-
-/// Waits until no DataNode has a replica whose digests are pending.
-async fn wait_for_digests(cluster: &MiniCluster) {
-    eventually(WAIT, "every replica's digests", async || {
-        (0..cluster.num_datanodes())
-            .map(|index| cluster.datanode(index).unwrap().store().pending_digests())
-            .sum::<usize>()
-            == 0
-    })
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_appends_continue_the_last_block() {
     let cluster = cluster(3).await;
@@ -137,7 +119,7 @@ async fn appended_replicas_agree_and_get_their_digests_again() {
     let block_size = MIB;
     let data = content(200_000, 11);
     write_file(&client, "/d", &data[..1_234], 3, block_size).await;
-    wait_for_digests(&cluster).await;
+    cluster.wait_for_digests().await.unwrap();
     let created = block_list(&client, "/d").await;
     append(&client, "/d", &data[1_234..70_000], 9_999).await;
     append(&client, "/d", &data[70_000..], 65_536).await;
@@ -161,9 +143,9 @@ async fn appended_replicas_agree_and_get_their_digests_again() {
 
     // Every replica: finalized at the new stamp, the same bytes, and its
     // digests recorded again for the new content.
-    wait_for_digests(&cluster).await;
+    cluster.wait_for_digests().await.unwrap();
     for node in &located[0].locations {
-        let index = datanode_at(&cluster, &node.host);
+        let index = cluster.datanode_at(&node.host).unwrap();
         let replica = cluster
             .datanode(index)
             .unwrap()
@@ -197,7 +179,7 @@ async fn a_datanode_lost_mid_append_does_not_fail_the_append() {
     // The block's pipeline is its DataNodes: stop one of them.
     let located = blocks(&client, "/f").await;
     let victim_host = located[0].locations[0].host.clone();
-    let victim = datanode_at(&cluster, &victim_host);
+    let victim = cluster.datanode_at(&victim_host).unwrap();
     cluster.stop_datanode(victim).await;
     assert!(cluster.datanode(victim).is_err(), "the DataNode is down");
 

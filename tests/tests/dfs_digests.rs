@@ -60,13 +60,6 @@ fn meta_file(data_file: &std::path::Path, block_id: u64) -> PathBuf {
         .expect("meta file beside the block file")
 }
 
-/// The index of the DataNode at `host`.
-fn datanode_at(cluster: &MiniCluster, host: &str) -> usize {
-    (0..cluster.num_datanodes())
-        .find(|&index| minicluster::datanode_host(index) == host)
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checksums_are_right_before_and_after_the_digests_are_recorded() {
     let cluster = cluster().await;
@@ -85,7 +78,7 @@ async fn checksums_are_right_before_and_after_the_digests_are_recorded() {
     for (located, expected) in blocks.iter().zip(data.chunks(BLOCK as usize)) {
         let block_id = located.block.unwrap().block_id;
         for node in &located.locations {
-            let index = datanode_at(&cluster, &node.host);
+            let index = cluster.datanode_at(&node.host).unwrap();
             let data_file = cluster.replica_file(index, block_id).unwrap();
             let header = std::fs::read(meta_file(&data_file, block_id)).unwrap();
             assert_eq!(
@@ -115,7 +108,7 @@ async fn a_pending_replica_that_fails_its_crcs_gives_no_checksum() {
     // read as pending (as after a crash before the digester got to it).
     let (_, blocks, _) = client.block_locations("/d/g", 0, u64::MAX).await.unwrap();
     let block_id = blocks[0].block.unwrap().block_id;
-    let index = datanode_at(&cluster, &blocks[0].locations[0].host);
+    let index = cluster.datanode_at(&blocks[0].locations[0].host).unwrap();
     let data_file = cluster.replica_file(index, block_id).unwrap();
     let mut bytes = std::fs::read(&data_file).unwrap();
     bytes[5000] ^= 0x40;

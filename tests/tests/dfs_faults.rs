@@ -111,9 +111,7 @@ async fn a_flipped_byte_is_caught_reported_and_replaced() {
     let block = blocks[0].block.unwrap();
     // Corrupt the replica the reader will try first.
     let first = &blocks[0].locations[0];
-    let index = (0..cluster.num_datanodes())
-        .find(|&i| minicluster::datanode_host(i) == first.host)
-        .unwrap();
+    let index = cluster.datanode_at(&first.host).unwrap();
     let file = cluster
         .replica_file(index, block.block_id)
         .expect("replica file on disk");
@@ -170,9 +168,7 @@ async fn a_datanode_lost_mid_write_does_not_fail_the_write() {
         .first()
         .map(|node| node.host.clone())
         .expect("the open block has a pipeline");
-    let victim = (0..cluster.num_datanodes())
-        .find(|&i| minicluster::datanode_host(i) == victim_host)
-        .unwrap();
+    let victim = cluster.datanode_at(&victim_host).unwrap();
     cluster.stop_datanode(victim).await;
     writer.write(second_half).await.unwrap();
     writer.close().await.unwrap();

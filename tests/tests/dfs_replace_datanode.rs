@@ -40,9 +40,7 @@ async fn pipeline_hosts(client: &DfsClient, path: &str) -> Vec<String> {
 /// Stops the DataNodes of `hosts`.
 async fn stop_hosts(cluster: &mut MiniCluster, hosts: &[String]) {
     for host in hosts {
-        let index = (0..cluster.num_datanodes())
-            .find(|&i| minicluster::datanode_host(i) == *host)
-            .unwrap();
+        let index = cluster.datanode_at(host).unwrap();
         cluster.stop_datanode(index).await;
     }
 }

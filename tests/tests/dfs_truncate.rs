@@ -5,7 +5,6 @@
 //! `hdfs dfs -truncate [-w]`, the Rust client and WebHDFS TRUNCATE, with
 //! Hadoop's refusals; the result survives a NameNode restart (OP_TRUNCATE).
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::ExceptionKind;
@@ -13,7 +12,7 @@ use md5::{Digest, Md5};
 use minicluster::MiniCluster;
 use proto::hdfs as pb;
 use tusk_tests::web::request;
-use tusk_tests::{binary, content, eventually, read_file, write_file};
+use tusk_tests::{content, eventually, read_file, write_file};
 
 const WAIT: Duration = Duration::from_secs(60);
 const BLOCK: u64 = 1024 * 1024;
@@ -30,39 +29,11 @@ async fn cluster() -> MiniCluster {
 
 /// `hdfs dfs ARGS`: exit code, stdout, stderr.
 fn dfs(cluster: &MiniCluster, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(binary("hdfs"))
-        .arg("dfs")
-        .args(args)
-        .env("HADOOP_CONF_DIR", cluster.conf_dir())
-        .output()
-        .expect("run hdfs dfs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    tusk_tests::hdfs(&cluster.conf_dir(), &[&["dfs"], args].concat())
 }
 
 async fn blocks(client: &client::DfsClient, path: &str) -> Vec<pb::LocatedBlock> {
     client.block_locations(path, 0, u64::MAX).await.unwrap().1
-}
-
-/// The index of the DataNode at `host`.
-fn datanode_at(cluster: &MiniCluster, host: &str) -> usize {
-    (0..cluster.num_datanodes())
-        .find(|&index| minicluster::datanode_host(index) == host)
-        .unwrap()
-}
-
-/// Waits until no DataNode has a replica whose digests are pending.
-async fn wait_for_digests(cluster: &MiniCluster) {
-    eventually(WAIT, "every replica's digests", async || {
-        (0..cluster.num_datanodes())
-            .map(|index| cluster.datanode(index).unwrap().store().pending_digests())
-            .sum::<usize>()
-            == 0
-    })
-    .await;
 }
 
 /// Waits until `path` is closed at `length`.
@@ -91,14 +62,14 @@ async fn check_replicas(
             .then_some(located)
     })
     .await;
-    wait_for_digests(cluster).await;
+    cluster.wait_for_digests().await.unwrap();
     let mut offset = 0usize;
     for located_block in &located {
         let block = located_block.block.unwrap();
         let bytes = &data[offset..offset + block.num_bytes as usize];
         offset += block.num_bytes as usize;
         for node in &located_block.locations {
-            let index = datanode_at(cluster, &node.host);
+            let index = cluster.datanode_at(&node.host).unwrap();
             let store = cluster.datanode(index).unwrap().store();
             let replica = store.replica(block.block_id).unwrap();
             assert_eq!(
