@@ -1,7 +1,12 @@
 //! `hadoopclientbench`: a third-party Hadoop client (the `hdfs-native` crate: Hadoop IPC to the
 //! NameNode, DataTransferProtocol to the DataNodes) beside Tusk's own client (gRPC and Tusk's
 //! data transfer), on one mini-cluster of 3 DataNodes, in the same run:
-//! - a file written then read whole, at replication 3 and 1, alternating the clients;
+//! - a file written by each client, at replication 3 and 1, then both files read whole by each
+//!   client `--read-runs` times, alternating the clients (so both read the same replicas with
+//!   the same page-cache state). Tusk's client reads twice per turn: as configured by default
+//!   (CRC32C per chunk plus each whole block's MD5 and SHA-1 against the digests the DataNode
+//!   holds) and with `dfs.client.read.verify-block-digests=false` (CRC32C only, the checks
+//!   Hadoop's clients make);
 //! - getFileInfo calls per second from 64 concurrent clients, each with its own connection.
 //!
 //! `cargo build --release -p tusk-bench && target/release/hadoopclientbench --mib 1024`
@@ -15,6 +20,7 @@ use bytes::Bytes;
 use clap::Parser;
 use client::{CreateOptions, DfsClient};
 use common::FsPermission;
+use common::conf::keys;
 use hdfs_native::{Client, ClientBuilder, WriteOptions};
 use minicluster::MiniCluster;
 use tokio_stream::StreamExt;
@@ -27,6 +33,9 @@ struct Args {
     /// Runs of each client and replication, alternating.
     #[arg(long, default_value_t = 2)]
     runs: usize,
+    /// Whole-file reads of each written file by each client, per run.
+    #[arg(long, default_value_t = 1)]
+    read_runs: usize,
     /// Concurrent clients of the getFileInfo step.
     #[arg(long, default_value_t = 64)]
     clients: usize,
@@ -38,6 +47,8 @@ struct Args {
     base_dir: Option<std::path::PathBuf>,
 }
 
+/// Tusk's client with block digests, Tusk's client CRC-only, hdfs-native.
+const READERS: usize = 3;
 const MIB: usize = 1024 * 1024;
 const BLOCK: u64 = 128 * MIB as u64;
 
@@ -173,15 +184,20 @@ async fn main() -> anyhow::Result<()> {
         .build()
         .await?;
     let tusk = cluster.client()?;
+    let mut crc_only = cluster.conf().clone();
+    crc_only.set(keys::DFS_CLIENT_READ_VERIFY_BLOCK_DIGESTS, "false");
+    let tusk_crc_only = DfsClient::from_conf(&crc_only)?;
     let hadoop = hadoop_client(&cluster)?;
     println!(
-        "mini-cluster: 3 DataNodes, 128 MiB blocks, a {} MiB file, {} runs each, alternating",
-        args.mib, args.runs
+        "mini-cluster: 3 DataNodes, 128 MiB blocks, a {} MiB file, {} runs each ({} reads of each file by each reader), alternating",
+        args.mib,
+        args.runs,
+        args.read_runs
     );
     let bytes = (args.mib * MIB as u64) as f64;
     for replication in [3u16, 1] {
-        // [tusk write, hadoop write, tusk read, hadoop read]
-        let mut seconds: [Vec<f64>; 4] = Default::default();
+        // [tusk write, hadoop write, tusk read, tusk CRC-only read, hadoop read]
+        let mut seconds: [Vec<f64>; 5] = Default::default();
         for run in 0..args.runs {
             let path = format!("/bench/r{replication}-{run}");
             let started = Instant::now();
@@ -196,25 +212,37 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             seconds[1].push(started.elapsed().as_secs_f64());
-            let started = Instant::now();
-            anyhow::ensure!(tusk_read(&tusk, &format!("{path}-hadoop")).await? as f64 == bytes);
-            seconds[2].push(started.elapsed().as_secs_f64());
-            let started = Instant::now();
-            anyhow::ensure!(hadoop_read(&hadoop, &format!("{path}-tusk")).await? as f64 == bytes);
-            seconds[3].push(started.elapsed().as_secs_f64());
+            for read_run in 0..args.read_runs {
+                for file in ["tusk", "hadoop"] {
+                    let file = format!("{path}-{file}");
+                    for turn in 0..READERS {
+                        let reader = (turn + read_run) % READERS;
+                        let started = Instant::now();
+                        let read = match reader {
+                            0 => tusk_read(&tusk, &file).await?,
+                            1 => tusk_read(&tusk_crc_only, &file).await?,
+                            _ => hadoop_read(&hadoop, &file).await?,
+                        };
+                        anyhow::ensure!(read as f64 == bytes);
+                        seconds[2 + reader].push(started.elapsed().as_secs_f64());
+                    }
+                }
+            }
             tusk.delete(&format!("{path}-tusk"), false).await?;
             tusk.delete(&format!("{path}-hadoop"), false).await?;
         }
         let rate = |samples: &[f64]| bytes / MIB as f64 / median(samples);
         let (tusk_write, hadoop_write) = (rate(&seconds[0]), rate(&seconds[1]));
-        let (tusk_read, hadoop_read) = (rate(&seconds[2]), rate(&seconds[3]));
+        let (tusk_read, tusk_crc_read) = (rate(&seconds[2]), rate(&seconds[3]));
+        let hadoop_read = rate(&seconds[4]);
         println!(
             "replication {replication}: write MB/s  tusk {tusk_write:.0}  hdfs-native {hadoop_write:.0} ({:.0}%)",
             100.0 * hadoop_write / tusk_write
         );
         println!(
-            "replication {replication}: read  MB/s  tusk {tusk_read:.0}  hdfs-native {hadoop_read:.0} ({:.0}%)",
-            100.0 * hadoop_read / tusk_read
+            "replication {replication}: read  MB/s  tusk {tusk_read:.0}  tusk CRC-only {tusk_crc_read:.0}  hdfs-native {hadoop_read:.0} ({:.0}% of tusk, {:.0}% of tusk CRC-only)",
+            100.0 * hadoop_read / tusk_read,
+            100.0 * hadoop_read / tusk_crc_read
         );
     }
 
