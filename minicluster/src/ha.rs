@@ -183,16 +183,16 @@ impl HaClusterBuilder {
         for id in NAMENODE_IDS {
             conf.set(
                 format!("dfs.namenode.rpc-address.{NAMESERVICE}.{id}").as_str(),
-                format!("127.0.0.1:{}", free_port()?),
+                format!("127.0.0.1:{}", crate::ports::reserve_port()?),
             );
             conf.set(
                 format!("dfs.namenode.http-address.{NAMESERVICE}.{id}").as_str(),
-                format!("127.0.0.1:{}", free_port()?),
+                format!("127.0.0.1:{}", crate::ports::reserve_port()?),
             );
             // Both ZKFCs share this host.
             conf.set(
                 format!("dfs.ha.zkfc.port.{NAMESERVICE}.{id}").as_str(),
-                free_port()?.to_string(),
+                crate::ports::reserve_port()?.to_string(),
             );
         }
         conf.set(
@@ -761,12 +761,6 @@ impl HaCluster {
 }
 
 /// A port free on loopback now (the kernel may hand it out again, rarely, before it is used).
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// `name` beside the current executable, or one directory up (test binaries live in `deps/`).
 pub fn find_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;

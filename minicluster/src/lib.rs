@@ -32,6 +32,7 @@ use namenode::Namesystem;
 use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
 
 pub mod ha;
+pub mod ports;
 pub mod yarn;
 pub mod zookeeper;
 

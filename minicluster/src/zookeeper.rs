@@ -80,7 +80,9 @@ impl ZooKeeperServer {
             .prefix("tusk-zookeeper-")
             .tempdir()
             .context("creating the ZooKeeper dir")?;
-        let ports = free_ports(servers * 3)?;
+        let ports = (0..servers * 3)
+            .map(|_| crate::ports::reserve_port())
+            .collect::<anyhow::Result<Vec<u16>>>()?;
         let quorum_lines = if servers == 1 {
             Vec::new()
         } else {
@@ -349,15 +351,4 @@ fn java() -> anyhow::Result<PathBuf> {
         .map(|dir| dir.join("java"))
         .find(|java| java.is_file())
         .with_context(|| format!("Java is not installed (no java on the PATH): {INSTALL_HINT}"))
-}
-
-/// `count` distinct loopback ports that were free a moment ago.
-fn free_ports(count: usize) -> anyhow::Result<Vec<u16>> {
-    let listeners = (0..count)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()?;
-    listeners
-        .iter()
-        .map(|listener| Ok(listener.local_addr()?.port()))
-        .collect()
 }

@@ -16,14 +16,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// A loopback port free now, for daemons whose addresses must be known before they start
-/// (a HA nameservice names its NameNodes' ports); rarely, another process takes it first.
+/// A loopback port free now and reserved for this test process, for daemons whose addresses
+/// must be known before they start (a HA nameservice names its NameNodes' ports): see
+/// [`minicluster::ports`].
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("binding a free loopback port")
-        .local_addr()
-        .expect("a bound socket's address")
-        .port()
+    minicluster::ports::reserve_port().expect("reserving a loopback port")
 }
 
 /// A Tusk binary built next to the test executable (`target/<profile>/NAME`).

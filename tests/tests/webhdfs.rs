@@ -570,6 +570,69 @@ async fn start_create(
     (stream, datanode)
 }
 
+/// The DataNode host a `noredirect=true` answer names.
+async fn redirect_host(cluster: &MiniCluster, method: &str, path: &str, query: &str) -> String {
+    let reply = call(cluster, method, path, &format!("{query}&noredirect=true")).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let location = reply.json()["Location"].as_str().unwrap().to_string();
+    let (datanode, _) = split_url(&location);
+    datanode.rsplit_once(':').unwrap().0.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_never_name_an_excluded_datanode() {
+    let cluster = cluster(3, Some(&common::user::os_user())).await;
+    let hosts: Vec<String> = (0..3).map(minicluster::datanode_host).collect();
+    let xfer = |index: usize| cluster.datanode(index).unwrap().xfer_address().to_string();
+    create(&cluster, "/x", "op=CREATE", &content(5000, 1)).await;
+
+    // By host:xferport and by bare host, for CREATE, OPEN and APPEND, several times
+    // (CREATE picks at random).
+    let excluded = format!("excludedatanodes={},{}", xfer(0), hosts[1]);
+    for _ in 0..5 {
+        for (method, path, op) in [
+            ("PUT", "/y", "op=CREATE"),
+            ("GET", "/x", "op=OPEN"),
+            ("POST", "/x", "op=APPEND"),
+        ] {
+            let host = redirect_host(&cluster, method, path, &format!("{op}&{excluded}")).await;
+            assert_eq!(host, hosts[2], "{op} with {excluded}");
+        }
+    }
+    let all = format!("excludedatanodes={},{},{}", hosts[0], hosts[1], xfer(2));
+    let refused = call(
+        &cluster,
+        "PUT",
+        "/y",
+        &format!("op=CREATE&noredirect=true&{all}"),
+    )
+    .await;
+    let message = assert_error(&refused, 403, "IOException");
+    assert!(
+        message.contains(&format!(
+            "excludeDatanodes={},{},{}",
+            hosts[0],
+            hosts[1],
+            xfer(2)
+        )),
+        "{message}"
+    );
+    let refused = call(
+        &cluster,
+        "GET",
+        "/x",
+        &format!("op=OPEN&noredirect=true&{all}"),
+    )
+    .await;
+    assert_error(&refused, 403, "IOException");
+    cluster.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_datanode_killed_during_a_create_loses_nothing() {
     let mut cluster = cluster(3, Some(&common::user::os_user())).await;

@@ -190,9 +190,7 @@ async fn main() -> anyhow::Result<()> {
     let hadoop = hadoop_client(&cluster)?;
     println!(
         "mini-cluster: 3 DataNodes, 128 MiB blocks, a {} MiB file, {} runs each ({} reads of each file by each reader), alternating",
-        args.mib,
-        args.runs,
-        args.read_runs
+        args.mib, args.runs, args.read_runs
     );
     let bytes = (args.mib * MIB as u64) as f64;
     for replication in [3u16, 1] {

@@ -187,6 +187,19 @@ impl Params {
         self.boolean("noredirect", false)
     }
 
+    /// `excludedatanodes` of CREATE, OPEN and APPEND: DataNodes the redirect
+    /// must not name, each `host:xferport` or a bare host (every DataNode on it).
+    pub fn exclude_datanodes(&self) -> Vec<&str> {
+        self.get("excludedatanodes")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `createparent` of CREATE (default true).
     pub fn create_parent(&self) -> Result<bool, RemoteException> {
         self.boolean("createparent", true)

@@ -7,6 +7,7 @@
 //! shared with the DataNodes (`common::webhdfs`).
 
 mod json;
+mod listing;
 mod ops;
 mod redirect;
 

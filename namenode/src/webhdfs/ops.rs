@@ -7,7 +7,7 @@ use common::webhdfs::{Op, Params};
 use common::{ExceptionKind, FsPermission, RemoteException};
 use serde_json::{Value, json};
 
-use super::{WebHdfs, WebRequest, json, redirect};
+use super::{WebHdfs, WebRequest, json, listing, redirect};
 
 /// Hadoop's default permission of a directory (and of SETPERMISSION).
 const DEFAULT_DIRECTORY_PERMISSION: u16 = 0o755;
@@ -185,24 +185,17 @@ fn no_such_directory(path: &str) -> RemoteException {
     )
 }
 
-/// Every page of the listing, as Hadoop's streamed LISTSTATUS answers it.
+/// The listing, streamed a page at a time (`listing`); a missing directory is
+/// refused before anything is sent.
 fn list_status(web: &WebHdfs, request: &WebRequest) -> Answer {
-    let mut entries = Vec::new();
-    let mut start_after = Vec::new();
-    loop {
-        let listing = web
-            .namesystem
-            .listing(&request.path, &start_after, &request.caller)?
-            .ok_or_else(|| no_such_directory(&request.path))?;
-        let Some(last) = listing.entries.last() else {
-            break;
-        };
-        start_after.clone_from(&last.name);
-        let more = listing.remaining > 0 && !last.name.is_empty();
-        entries.extend(listing.entries);
-        if !more {
-            break;
-        }
-    }
-    json_ok(json::file_statuses(&entries))
+    let first = web
+        .namesystem
+        .listing(&request.path, &[], &request.caller)?
+        .ok_or_else(|| no_such_directory(&request.path))?;
+    Ok(listing::respond(
+        web.namesystem.clone(),
+        request.path.clone(),
+        request.caller.clone(),
+        first,
+    ))
 }

@@ -1,6 +1,8 @@
 //! Data operations go to a DataNode, as Hadoop's `redirectURI` sends them:
 //! OPEN to one holding the block at `offset`, APPEND and GETFILECHECKSUM to
-//! one holding the last block, CREATE (and empty files) to any live one.
+//! one holding the last block, CREATE (and empty files) to any live one;
+//! never to one `excludedatanodes` names (a client retrying after a failed
+//! DataNode names it there).
 //! The answer is `307 Location: http://<datanode-http>/webhdfs/v1/<path>?...`
 //! or, with `noredirect=true`, `200 {"Location": ...}`.
 
@@ -47,8 +49,9 @@ fn choose_datanode(
 ) -> Result<DatanodeLocation, RemoteException> {
     let namesystem = &web.namesystem;
     let path = &request.path;
+    let excluded = Excluded(request.params.exclude_datanodes());
     if op == Op::Create {
-        return any_live_datanode(web);
+        return any_live_datanode(web, &excluded);
     }
     let status = namesystem
         .file_info(path, &request.caller)?
@@ -72,17 +75,25 @@ fn choose_datanode(
         )));
     }
     if length == 0 {
-        return any_live_datanode(web);
+        return any_live_datanode(web, &excluded);
     }
     let at = if op == Op::Open { offset } else { length - 1 };
     let (blocks, _, _) = namesystem.block_locations(path, at, 1, "", &request.caller)?;
     blocks
         .first()
-        .and_then(|block| block.locations.locations.first().cloned())
+        .and_then(|block| {
+            let mut locations = block.locations.locations.iter();
+            locations
+                .find(|location| !excluded.contains(location))
+                .cloned()
+        })
         .ok_or_else(|| RemoteException::io("No active nodes contain this block"))
 }
 
-fn any_live_datanode(web: &WebHdfs) -> Result<DatanodeLocation, RemoteException> {
+fn any_live_datanode(
+    web: &WebHdfs,
+    excluded: &Excluded,
+) -> Result<DatanodeLocation, RemoteException> {
     let live: Vec<DatanodeLocation> = web
         .namesystem
         .blocks()
@@ -90,12 +101,31 @@ fn any_live_datanode(web: &WebHdfs) -> Result<DatanodeLocation, RemoteException>
         .into_iter()
         .filter(|node| node.alive && node.admin_state == AdminState::Normal)
         .map(|node| node.location)
+        .filter(|location| !excluded.contains(location))
         .collect();
     live.choose(&mut rand::rng()).cloned().ok_or_else(|| {
-        RemoteException::io(
-            "Failed to find datanode, suggest to check cluster health. excludeDatanodes=null",
-        )
+        let named = if excluded.0.is_empty() {
+            "null".to_owned()
+        } else {
+            excluded.0.join(",")
+        };
+        RemoteException::io(format!(
+            "Failed to find datanode, suggest to check cluster health. excludeDatanodes={named}"
+        ))
     })
+}
+
+/// The DataNodes of `excludedatanodes`: `host:xferport` entries, or bare hosts.
+struct Excluded<'a>(Vec<&'a str>);
+
+impl Excluded<'_> {
+    fn contains(&self, location: &DatanodeLocation) -> bool {
+        let address = &location.address;
+        self.0.iter().any(|entry| match entry.rsplit_once(':') {
+            Some((host, port)) => host == address.host && port == address.xfer_port.to_string(),
+            None => *entry == address.host,
+        })
+    }
 }
 
 /// `http://<datanode>/webhdfs/v1/<path>?op=..&user.name=..&namenoderpcaddress=..&<params>`,

@@ -1,13 +1,12 @@
-//! One proxied GET: the request goes to the AM over a connection of its
-//! own, and the AM's answer streams back as it arrives, hop-by-hop headers
-//! dropped both ways.
+//! One proxied request: it goes to the AM over a connection of its own,
+//! its body streamed through, and the AM's answer streams back as it
+//! arrives, hop-by-hop headers dropped both ways.
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::header::{CONNECTION, HOST};
-use axum::http::{HeaderMap, Request, Response, Uri};
-use http_body_util::Empty;
+use axum::http::{HeaderMap, Method, Request, Response, Uri};
 use hyper_util::rt::TokioIo;
 
 use crate::proxy::target::{connection_tokens, is_hop_by_hop};
@@ -41,12 +40,15 @@ pub fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
-/// GETs `url` (an `http://` URL) with the client's end-to-end headers, from
-/// the proxy at `from`; the AM's status, headers and streamed body.
+/// Sends `method` to `url` (an `http://` URL) with the client's end-to-end
+/// headers and `body`, from the proxy at `from`; the AM's status, headers
+/// and streamed body.
 pub async fn forward(
     from: &str,
     url: &str,
+    method: Method,
     client_headers: &HeaderMap,
+    body: Body,
 ) -> Result<Response<Body>, ForwardError> {
     let uri: Uri = url
         .parse()
@@ -74,8 +76,10 @@ pub async fn forward(
             .map_err(|error| unreachable(error.to_string()))?;
         tokio::spawn(connection);
         let path = uri.path_and_query().map_or("/", |path| path.as_str());
-        let mut request = Request::get(path)
-            .body(Empty::<bytes::Bytes>::new())
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(body)
             .map_err(|error| unreachable(error.to_string()))?;
         *request.headers_mut() = end_to_end(client_headers);
         let host = authority
@@ -96,4 +100,56 @@ pub async fn forward(
     *response.status_mut() = parts.status;
     *response.headers_mut() = end_to_end(&parts.headers);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::routing::any;
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    /// An AM stand-in answering `<method> <path> <body>`.
+    async fn echo_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let echo = any(|request: Request<Body>| async move {
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await.unwrap().to_bytes();
+            format!(
+                "{} {} {}",
+                parts.method,
+                parts.uri,
+                String::from_utf8_lossy(&body)
+            )
+        });
+        let app = Router::new().fallback(echo);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        address
+    }
+
+    #[tokio::test]
+    async fn each_method_reaches_the_am_with_its_body() {
+        let address = echo_server().await;
+        for (method, body) in [
+            (Method::GET, ""),
+            (Method::PUT, r#"{"state":"KILLED"}"#),
+            (Method::POST, "posted"),
+            (Method::DELETE, ""),
+        ] {
+            let url = format!("http://{address}/ws/v1/x?a=1");
+            let answer = forward(
+                "127.0.0.1",
+                &url,
+                method.clone(),
+                &HeaderMap::new(),
+                Body::from(body),
+            )
+            .await
+            .unwrap();
+            let text = answer.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(text, format!("{method} /ws/v1/x?a=1 {body}"));
+        }
+    }
 }

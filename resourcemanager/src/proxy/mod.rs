@@ -1,5 +1,6 @@
 //! The ResourceManager's web proxy (Hadoop's WebAppProxyServlet) on the
-//! RM's web port: `/proxy/<app>/<path>` forwards GETs to the tracking URL
+//! RM's web port: `/proxy/<app>/<path>` forwards GET, HEAD, PUT, POST and
+//! DELETE (with the client's body, streamed) to the tracking URL
 //! the application's AM registered while it runs, and once it has ended
 //! redirects (302) to the final tracking URL the AM gave at unregistration
 //! (a MapReduce job's history page). An application without a tracking
@@ -15,9 +16,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::handler::Handler;
 use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, Uri};
-use axum::routing::get;
+use axum::http::{HeaderValue, Request, Response, StatusCode};
+use axum::routing::{MethodRouter, get};
 use common::rest::{RestError, respond};
 use common::yarn::ApplicationId;
 use tracing::warn;
@@ -31,10 +33,23 @@ use crate::state::{App, AppState, RmState};
 /// The `/proxy` routes.
 pub fn router(core: Arc<Core>) -> Router {
     Router::new()
-        .route("/proxy/{app}", get(proxy_root))
-        .route("/proxy/{app}/", get(proxy_root))
-        .route("/proxy/{app}/{*rest}", get(proxy))
+        .route("/proxy/{app}", proxied_methods(proxy_root))
+        .route("/proxy/{app}/", proxied_methods(proxy_root))
+        .route("/proxy/{app}/{*rest}", proxied_methods(proxy))
         .with_state(core)
+}
+
+/// `handler` for the methods Hadoop's proxy servlet passes on (`doGet`,
+/// `doHead`, `doPut`, `doPost`, `doDelete`); others get 405.
+fn proxied_methods<H, T>(handler: H) -> MethodRouter<Arc<Core>>
+where
+    H: Handler<T, Arc<Core>>,
+    T: 'static,
+{
+    get(handler.clone())
+        .put(handler.clone())
+        .post(handler.clone())
+        .delete(handler)
 }
 
 /// The tracking URL clients are shown for `app`: the proxy's link once its
@@ -62,19 +77,17 @@ pub fn proxy_base(web_address: SocketAddr) -> String {
 async fn proxy_root(
     State(core): State<Arc<Core>>,
     Path(app): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Request<Body>,
 ) -> Response<Body> {
-    answer(&core, &app, "", uri.query(), &headers).await
+    answer(&core, &app, "", request).await
 }
 
 async fn proxy(
     State(core): State<Arc<Core>>,
     Path((app, rest)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Request<Body>,
 ) -> Response<Body> {
-    answer(&core, &app, &rest, uri.query(), &headers).await
+    answer(&core, &app, &rest, request).await
 }
 
 /// The application's tracking URL and whether its AM runs, or why not.
@@ -89,21 +102,16 @@ fn lookup(core: &Core, text: &str) -> Result<(String, bool), RestError> {
     Ok((app.tracking_url.clone(), app.state == AppState::Running))
 }
 
-async fn answer(
-    core: &Core,
-    app: &str,
-    rest: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> Response<Body> {
+async fn answer(core: &Core, app: &str, rest: &str, request: Request<Body>) -> Response<Body> {
+    let (parts, body) = request.into_parts();
     let (tracking_url, running) = match lookup(core, app) {
         Ok(found) => found,
-        Err(error) => return respond(headers, Err(error)).map(Body::from),
+        Err(error) => return respond(&parts.headers, Err(error)).map(Body::from),
     };
-    match target::route(&tracking_url, running, rest, query) {
+    match target::route(&tracking_url, running, rest, parts.uri.query()) {
         target::Route::Forward(url) => {
             let from = core.config.webapp_address.ip().to_string();
-            match forward::forward(&from, &url, headers).await {
+            match forward::forward(&from, &url, parts.method, &parts.headers, body).await {
                 Ok(response) => response,
                 Err(error) => {
                     warn!(app, %error, "web proxy could not reach the application master");
