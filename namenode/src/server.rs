@@ -125,7 +125,16 @@ impl NameNode {
             SeriesStore::start(SAMPLE_PERIOD, crate::web::rpc_sampler(rpc_metrics.clone()));
         let webhdfs = CsrfGuard::apply(
             CsrfGuard::from_conf(&config.conf, &csrf::WEBHDFS),
-            crate::webhdfs::router(namesystem.clone(), rpc_address, &config.http_static_user),
+            crate::webhdfs::router(
+                namesystem.clone(),
+                rpc_address,
+                config
+                    .namesystem
+                    .ha
+                    .as_ref()
+                    .map(|ha| ha.nameservice.clone()),
+                &config.http_static_user,
+            ),
         );
         let router = crate::web::router(namesystem.clone(), &config.http_static_user)
             .merge(series.route())

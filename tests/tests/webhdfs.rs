@@ -772,3 +772,46 @@ async fn the_hdfscli_python_client_works_against_the_cluster() {
     assert_eq!(kept, content(200_000, 11));
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_names_the_nameservice_so_a_failover_before_it_is_followed_loses_nothing() {
+    let mut cluster = minicluster::ha::HaCluster::builder()
+        .hdfs_binary(tusk_tests::binary("hdfs"))
+        .datanodes(1)
+        .set("dfs.replication", "1")
+        .build()
+        .await
+        .unwrap();
+    cluster.wait_until_writable(WAIT).await.unwrap();
+    let active = cluster.wait_for_active(None, WAIT).await.unwrap();
+    let user = common::user::os_user();
+    let target = format!("/webhdfs/v1/ha-file?op=CREATE&noredirect=true&user.name={user}");
+    let reply = request(&cluster.namenode_http_address(active), "PUT", &target, b"").await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let location = reply.json()["Location"].as_str().unwrap().to_string();
+    let nameservice = format!("namenoderpcaddress={}", minicluster::ha::NAMESERVICE);
+    assert!(location.contains(&nameservice), "{location}");
+
+    cluster.kill_namenode(active);
+    cluster
+        .wait_for_active(Some(1 - active), WAIT)
+        .await
+        .unwrap();
+    let data = content(300_000, 7);
+    let (datanode, target) = split_url(&location);
+    let written = request(&datanode, "PUT", &target, &data).await;
+    assert_eq!(
+        written.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&written.body)
+    );
+    let client = cluster.client().unwrap();
+    assert_eq!(read_file(&client, "/ha-file").await, data);
+    cluster.shutdown().await;
+}

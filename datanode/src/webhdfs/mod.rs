@@ -1,7 +1,8 @@
 //! WebHDFS on the DataNode's HTTP port: where the NameNode redirects OPEN,
 //! CREATE, APPEND and GETFILECHECKSUM (Hadoop's DataNode `WebHdfsHandler`).
 //! The DataNode acts as a DFS client of the NameNode the redirect names
-//! (`namenoderpcaddress`), as the user it names, and streams data both ways
+//! (`namenoderpcaddress`: an RPC address, or an HA nameservice of its
+//! configuration, reached with failover), as the user it names, and streams data both ways
 //! through the normal checksummed read and write paths ([`ops`]). As Hadoop's handler,
 //! it lets any origin read the answers and answers preflights, so the NameNode's file
 //! browser (another origin) uploads and reads through it.
@@ -20,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use client::DfsClient;
 use common::webhdfs::{self, HttpMethod, Op, Params};
-use common::{FsPermission, RemoteException};
+use common::{Configuration, FsPermission, RemoteException};
 
 use crate::config::DataNodeConfig;
 
@@ -31,6 +32,9 @@ struct WebHdfs {
     static_user: Arc<str>,
     /// Applied to the permission of files created here.
     umask: FsPermission,
+    /// The DataNode's configuration: a `namenoderpcaddress` naming one of its
+    /// HA nameservices is reached through it, with failover.
+    conf: Arc<Configuration>,
 }
 
 /// The `/webhdfs/v1` routes, to merge into the DataNode's HTTP router.
@@ -38,6 +42,7 @@ pub fn router(config: &DataNodeConfig) -> Router {
     let state = WebHdfs {
         static_user: config.http_static_user.as_str().into(),
         umask: config.umask,
+        conf: Arc::new(config.conf.clone()),
     };
     Router::new()
         .route("/webhdfs/v1/{*path}", any(handle))
@@ -98,7 +103,11 @@ async fn handle(
             })?
             .to_string();
         let user = params.acting_user(&web.static_user)?;
-        let client = DfsClient::connect(&namenode, &user, web.umask)?;
+        let client = if web.conf.is_ha_nameservice(&namenode) {
+            DfsClient::connect_nameservice(&web.conf, &namenode, &user, web.umask)?
+        } else {
+            DfsClient::connect(&namenode, &user, web.umask)?
+        };
         let path = format!("/{path}");
         match op {
             Op::Open => ops::open(&client, &path, &params).await,

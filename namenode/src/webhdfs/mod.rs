@@ -34,6 +34,10 @@ pub(crate) struct WebHdfs {
     /// The RPC address the DataNodes' WebHDFS calls back
     /// (`namenoderpcaddress`).
     rpc_address: SocketAddr,
+    /// The HA nameservice this NameNode belongs to: named in redirects
+    /// instead of `rpc_address`, so a DataNode calls whichever NameNode is
+    /// active by the time the client follows the redirect (as Hadoop's).
+    nameservice: Option<String>,
     /// `hadoop.http.staticuser.user`: the user of requests naming none.
     static_user: Arc<str>,
 }
@@ -55,11 +59,13 @@ pub(crate) struct WebRequest {
 pub(crate) fn router(
     namesystem: Arc<Namesystem>,
     rpc_address: SocketAddr,
+    nameservice: Option<String>,
     static_user: &str,
 ) -> Router {
     let state = WebHdfs {
         namesystem,
         rpc_address,
+        nameservice,
         static_user: static_user.into(),
     };
     Router::new()

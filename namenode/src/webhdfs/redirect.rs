@@ -183,7 +183,12 @@ fn location(
 
 /// This NameNode's RPC address as the DataNode should dial it: the bound
 /// one, or with a wildcard bind the host the client reached us by.
+/// `namenoderpcaddress`: the nameservice of an HA NameNode, else its RPC
+/// address (the request's host for a wildcard bind).
 fn namenode_rpc_address(web: &WebHdfs, request: &WebRequest) -> String {
+    if let Some(nameservice) = &web.nameservice {
+        return nameservice.clone();
+    }
     let bound = web.rpc_address;
     if !bound.ip().is_unspecified() {
         return bound.to_string();
