@@ -31,6 +31,7 @@ pub(super) fn spawn(
         caller_context: config.caller_context,
         dropped: dropped.clone(),
         line: String::with_capacity(512),
+        failure: None,
     };
     std::thread::Builder::new()
         .name("audit-log-writer".to_string())
@@ -44,6 +45,8 @@ struct Writer {
     caller_context: Option<CallerContextLimits>,
     dropped: Arc<AtomicU64>,
     line: String,
+    /// The first write error of the batch being written.
+    failure: Option<std::io::Error>,
 }
 
 impl Writer {
@@ -70,12 +73,16 @@ impl Writer {
         self.line.clear();
         format_line(event, self.caller_context, &mut self.line);
         if let Err(error) = self.file.write_all(self.line.as_bytes()) {
-            tracing::error!(%error, "cannot write the audit log");
+            self.failure.get_or_insert(error);
         }
     }
 
+    /// Flushes the batch; a batch that could not be written is reported once.
     fn flush(&mut self) {
         if let Err(error) = self.file.flush() {
+            self.failure.get_or_insert(error);
+        }
+        if let Some(error) = self.failure.take() {
             tracing::error!(%error, "cannot write the audit log");
         }
         let dropped = self.dropped.swap(0, Ordering::Relaxed);
