@@ -416,18 +416,25 @@ impl Namesystem {
             .mutate(
                 || format!("Cannot create directory {path}"),
                 |ns| {
-                    Ok((
-                        ns.plan_mkdirs(path, permission, create_parent, caller, now)?,
-                        (),
-                    ))
+                    let ops = ns.plan_mkdirs(path, permission, create_parent, caller, now)?;
+                    // The new directory's status, for the audit log, from its record.
+                    let created = match ops.last() {
+                        Some(Op::Mkdir(made)) if self.audit.is_enabled() => Some(AuditStatus {
+                            owner: made.owner.clone(),
+                            group: made.group.clone(),
+                            permission: FsPermission::new(made.permission as u16),
+                        }),
+                        _ => None,
+                    };
+                    Ok((ops, created))
                 },
             )
             .await;
         self.audit
-            .record(caller, "mkdirs", Some(path), None, &result, |_| {
-                self.audit_status(path)
+            .record(caller, "mkdirs", Some(path), None, &result, |created| {
+                created.clone().or_else(|| self.audit_status(path))
             });
-        result
+        result.map(|_| ())
     }
 
     pub async fn create(

@@ -8,13 +8,36 @@ use std::net::IpAddr;
 
 use super::{AuditEvent, CallerContextLimits};
 
+/// log4j's ISO8601 time of the lines, the local date and time formatted
+/// once per second (a time-zone lookup costs more than the rest of a line).
+#[derive(Debug, Default)]
+pub(crate) struct LineTime {
+    second: Option<i64>,
+    /// `yyyy-MM-dd HH:mm:ss` of `second`.
+    text: String,
+}
+
+impl LineTime {
+    fn push(&mut self, millis: i64, out: &mut String) {
+        let second = millis.div_euclid(1000);
+        if self.second != Some(second) {
+            let mut text = common::time::format_log_time(second * 1000);
+            text.truncate(text.rfind(',').unwrap_or(text.len()));
+            self.text = text;
+            self.second = Some(second);
+        }
+        let _ = write!(out, "{},{:03}", self.text, millis.rem_euclid(1000));
+    }
+}
+
 /// Appends `event`'s line, newline included, to `out`.
 pub(crate) fn format_line(
     event: &AuditEvent,
     caller_context: Option<CallerContextLimits>,
+    time: &mut LineTime,
     out: &mut String,
 ) {
-    out.push_str(&common::time::format_log_time(event.at_millis));
+    time.push(event.at_millis, out);
     out.push_str(" INFO FSNamesystem.audit: ");
     let _ = write!(
         out,
@@ -130,7 +153,7 @@ mod tests {
     /// The line without log4j's timestamp (the test's time zone decides it).
     fn body(event: &AuditEvent, limits: Option<CallerContextLimits>) -> String {
         let mut line = String::new();
-        format_line(event, limits, &mut line);
+        format_line(event, limits, &mut LineTime::default(), &mut line);
         let (_, body) = line
             .split_once(" INFO FSNamesystem.audit: ")
             .expect("log4j's prefix");
@@ -165,6 +188,23 @@ mod tests {
         refused.dst = Some("/b".to_string());
         assert!(body(&refused, None).starts_with("allowed=false\t"));
         assert!(body(&refused, None).contains("\tsrc=/a\tdst=/b\tperm=null\t"));
+    }
+
+    #[test]
+    fn the_time_is_log4js_iso8601_to_the_millisecond() {
+        let mut time = LineTime::default();
+        let mut cached = String::new();
+        time.push(1_700_000_000_007, &mut cached);
+        cached.push(' ');
+        time.push(1_700_000_000_999, &mut cached);
+        let expected = format!(
+            "{} {}",
+            common::time::format_log_time(1_700_000_000_007),
+            common::time::format_log_time(1_700_000_000_999)
+        );
+        assert_eq!(cached, expected);
+        assert!(cached.starts_with("2023-11-1"), "{cached}");
+        assert!(cached.ends_with(",999"), "{cached}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ use common::{Configuration, ExceptionKind, FsPermission, RemoteException};
 
 use crate::namespace::{Caller, INodeStatus};
 
-pub(crate) use line::format_line;
+pub(crate) use line::{LineTime, format_line};
 
 /// The audit log's file name in the log dir (Hadoop's log4j `RFAAUDIT`).
 pub const AUDIT_LOG_FILE: &str = "hdfs-audit.log";
@@ -164,6 +164,11 @@ impl AuditLog {
                 dropped,
             }),
         })
+    }
+
+    /// Whether operations are recorded (so callers capture nothing otherwise).
+    pub fn is_enabled(&self) -> bool {
+        self.queue.is_some()
     }
 
     /// Records what `result` says of `caller`'s `command`: success is
