@@ -288,7 +288,7 @@ fn a_restarted_node_cleans_up_the_applications_that_ended_meanwhile() {
         &[killed, running, unknown],
     );
     let (answer, _) = heartbeat(&mut state, restarted, Vec::new());
-    let mut over = vec![killed, unknown];
+    let mut over = [killed, unknown];
     over.sort();
     let over: Vec<String> = over.iter().map(ToString::to_string).collect();
     assert_eq!(answer.apps_to_cleanup, over);
