@@ -21,6 +21,12 @@ pub fn format_stat_time(millis: i64) -> String {
     format_local(millis, "%Y-%m-%d %H:%M:%S")
 }
 
+/// `yyyy-MM-dd HH:mm:ss,SSS` in local time, log4j's ISO8601 (the start of a
+/// Hadoop log line).
+pub fn format_log_time(millis: i64) -> String {
+    format_local(millis, "%Y-%m-%d %H:%M:%S,%3f")
+}
+
 fn format_local(millis: i64, pattern: &str) -> String {
     use chrono::TimeZone;
     match chrono::Local.timestamp_millis_opt(millis).single() {

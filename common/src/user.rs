@@ -32,3 +32,40 @@ pub fn os_user() -> String {
             .into_owned()
     }
 }
+
+/// The protocol a call came in by, as Hadoop's audit log names it (`proto=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallProtocol {
+    /// Tusk's gRPC ClientProtocol or Hadoop IPC: Hadoop calls both `rpc`.
+    Rpc,
+    /// WebHDFS on the NameNode's HTTP port.
+    WebHdfs,
+}
+
+impl CallProtocol {
+    /// `rpc` or `webhdfs`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rpc => "rpc",
+            Self::WebHdfs => "webhdfs",
+        }
+    }
+}
+
+/// Hadoop's CallerContext: what a client says about why it calls (a job id, a
+/// query), carried by Hadoop IPC's request header and logged by the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerContext {
+    pub context: String,
+    pub signature: Vec<u8>,
+}
+
+/// Where a call came from, beside who made it: what the NameNode's audit log
+/// says of it. Calls the NameNode makes on its own behalf have none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallOrigin {
+    /// The peer's address; `None` when the transport did not say.
+    pub address: Option<std::net::IpAddr>,
+    pub protocol: CallProtocol,
+    pub caller_context: Option<CallerContext>,
+}

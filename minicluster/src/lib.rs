@@ -159,6 +159,16 @@ impl MiniClusterBuilder {
         for (key, value) in &self.overrides {
             conf.set(key, value.clone());
         }
+        let log_dir_unset = conf
+            .get_trimmed(common::http::LOG_DIR_KEY)
+            .is_none_or(|dir| dir.is_empty());
+        if conf.get_bool(common::conf::keys::DFS_NAMENODE_AUDIT_LOG_ENABLED)? && log_dir_unset {
+            // The audit log goes in the cluster's own directory.
+            conf.set(
+                common::http::LOG_DIR_KEY,
+                base_dir.join("logs").display().to_string(),
+            );
+        }
         let mut config = NameNodeConfig::from_conf(&conf)?;
         config.namesystem.block_manager.clock = self.clock.clone();
         Namesystem::format(&config.namesystem, None, true)
@@ -344,6 +354,13 @@ impl MiniCluster {
 
     pub fn namenode_rpc_address(&self) -> std::net::SocketAddr {
         self.config.rpc_address
+    }
+
+    /// The NameNode's `hdfs-audit.log`, when `dfs.namenode.audit.log.enabled`
+    /// (under the cluster's directory unless `hadoop.log.dir` says otherwise).
+    pub fn audit_log_path(&self) -> Option<PathBuf> {
+        let audit = self.config.namesystem.audit.as_ref()?;
+        Some(audit.path.clone())
     }
 
     pub fn namenode_http_address(&self) -> std::net::SocketAddr {

@@ -8,6 +8,7 @@ use common::conf::{ConfError, keys};
 
 use common::conf::TimeUnit;
 
+use crate::audit::AuditLogConfig;
 use crate::blockmanager::BlockManagerConfig;
 use crate::checkpoint::CheckpointConfig;
 use crate::ha::HaConfig;
@@ -152,6 +153,7 @@ impl NameNodeConfig {
             })?,
             ha: ha.map(|local| local.config),
             shared_edits: crate::qjournal::non_ha_shared_edits(conf)?,
+            audit: AuditLogConfig::from_conf(conf)?,
         };
         Ok(Self {
             rpc_address,

@@ -91,6 +91,21 @@ impl Namesystem {
         writer_host: &str,
         caller: &Caller,
     ) -> Result<AppendedFile, RemoteException> {
+        let result = self
+            .append_file(path, client_name, writer_host, caller)
+            .await;
+        self.audit()
+            .record(caller, "append", Some(path), None, &result, |_| None);
+        result
+    }
+
+    async fn append_file(
+        &self,
+        path: &str,
+        client_name: &str,
+        writer_host: &str,
+        caller: &Caller,
+    ) -> Result<AppendedFile, RemoteException> {
         let now = common::time::now_millis();
         let appended = self
             .mutate(
@@ -111,6 +126,7 @@ impl Namesystem {
             Err(error) => return Err(self.take_over_abandoned(path, client_name, error).await),
         };
         let status = self
+            .read()
             .file_info(path, caller)?
             .ok_or_else(|| RemoteException::io(format!("'{path}': appended file vanished")))?;
         let reopened = reopened.map(|(block, locations)| LocatedBlock {
@@ -131,6 +147,24 @@ impl Namesystem {
     /// closes the file when they report it (the client waits before writing
     /// it again).
     pub async fn truncate(
+        &self,
+        path: &str,
+        new_length: u64,
+        client_name: &str,
+        client_machine: &str,
+        caller: &Caller,
+    ) -> Result<bool, RemoteException> {
+        let result = self
+            .truncate_file(path, new_length, client_name, client_machine, caller)
+            .await;
+        self.audit()
+            .record(caller, "truncate", Some(path), None, &result, |_| {
+                self.audit_status(path)
+            });
+        result
+    }
+
+    async fn truncate_file(
         &self,
         path: &str,
         new_length: u64,
@@ -227,6 +261,7 @@ impl Namesystem {
     ) -> Result<bool, RemoteException> {
         self.check_operation(crate::ha::OperationCategory::Write)?;
         let status = self
+            .read()
             .file_info(path, caller)?
             .ok_or_else(|| RemoteException::not_found(path))?;
         if status.is_directory {

@@ -9,6 +9,7 @@
 //! `server` runs it all. The modules are private: this facade
 //! is what the command line, the mini-cluster, benchmarks and tests use.
 
+mod audit;
 mod blockmanager;
 mod checkpoint;
 mod config;
@@ -36,6 +37,7 @@ mod webhdfs;
 mod placement;
 mod qjournal;
 
+pub use audit::{AUDIT_LOG_FILE, AuditLogConfig, CallerContextLimits};
 pub use checkpoint::import::import_checkpoint;
 pub use config::NameNodeConfig;
 pub use editlog::terminate_on_journal_failure;

@@ -15,6 +15,7 @@ use common::ids::{BlockId, DatanodeUuid};
 use common::{ExceptionKind, FsPermission, RemoteException};
 use proto::namenode_storage::edit_record::Op;
 
+use crate::audit::{AuditLog, AuditLogConfig, AuditStatus};
 use crate::blockmanager::ExcludedHosts;
 use crate::blockmanager::{BlockManager, BlockManagerConfig, DatanodeLocation};
 use crate::editlog::{EditLog, Journal};
@@ -64,6 +65,8 @@ pub struct NamesystemConfig {
     /// `dfs.namenode.shared.edits.dir` of a non-HA NameNode: the quorum of
     /// JournalNodes its edits also go to.
     pub shared_edits: Option<crate::qjournal::QuorumJournal>,
+    /// `hdfs-audit.log`, when `dfs.namenode.audit.log.enabled`.
+    pub audit: Option<AuditLogConfig>,
 }
 
 /// Cluster-wide counts for `getFsStats`.
@@ -91,6 +94,8 @@ pub struct Namesystem {
     pub(crate) journal_failed: std::sync::atomic::AtomicBool,
     /// What startup did, phase by phase.
     startup: StartupProgress,
+    /// Where client operations are recorded (`hdfs-audit.log`).
+    audit: AuditLog,
 }
 
 /// A newly allocated block and the DataNodes to write it to.
@@ -129,6 +134,7 @@ impl Namesystem {
             return Self::open_standby(config, ha);
         }
         let dirs = NameDirs::lock(&config.name_dirs)?;
+        let audit = open_audit_log(&config)?;
         let shared_edits = config
             .shared_edits
             .as_ref()
@@ -184,6 +190,7 @@ impl Namesystem {
             ha: None,
             journal_failed: Default::default(),
             startup,
+            audit,
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -194,6 +201,7 @@ impl Namesystem {
     fn open_standby(config: NamesystemConfig, ha: HaConfig) -> Result<Arc<Self>, StorageError> {
         ha.shared_edits.prepare()?;
         let dirs = NameDirs::lock(&config.name_dirs)?;
+        let audit = open_audit_log(&config)?;
         let startup = StartupProgress::default();
         startup.begin(Phase::LoadingFsImage, "", now_millis());
         let (mut namespace, image_txid, info) =
@@ -237,6 +245,7 @@ impl Namesystem {
             ha: Some(crate::ha::HaContext::new(ha, image_txid)),
             journal_failed: Default::default(),
             startup,
+            audit,
         });
         namesystem.check_safe_mode();
         Ok(namesystem)
@@ -342,7 +351,21 @@ impl Namesystem {
             user: user.to_string(),
             groups: vec![user.to_string()],
             is_superuser: user == self.config.superuser,
+            origin: None,
         }
+    }
+
+    /// The audit log of client operations.
+    pub(crate) fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// What the audit log says of `path` after an operation (`perm=`): read
+    /// under its own short read lock, only when the audit log is on.
+    pub(crate) fn audit_status(&self, path: &str) -> Option<AuditStatus> {
+        let superuser = Caller::superuser(&self.config.superuser);
+        let status = self.read().file_info(path, &superuser).ok().flatten()?;
+        Some(status.into())
     }
 
     /// Runs a planned mutation: plan + apply + append under the write lock,
@@ -389,19 +412,49 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
-        self.mutate(
-            || format!("Cannot create directory {path}"),
-            |ns| {
-                Ok((
-                    ns.plan_mkdirs(path, permission, create_parent, caller, now)?,
-                    (),
-                ))
-            },
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot create directory {path}"),
+                |ns| {
+                    let ops = ns.plan_mkdirs(path, permission, create_parent, caller, now)?;
+                    // The new directory's status, for the audit log, from its record.
+                    let created = match ops.last() {
+                        Some(Op::Mkdir(made)) if self.audit.is_enabled() => Some(AuditStatus {
+                            owner: made.owner.clone(),
+                            group: made.group.clone(),
+                            permission: FsPermission::new(made.permission as u16),
+                        }),
+                        _ => None,
+                    };
+                    Ok((ops, created))
+                },
+            )
+            .await;
+        self.audit
+            .record(caller, "mkdirs", Some(path), None, &result, |created| {
+                created.clone().or_else(|| self.audit_status(path))
+            });
+        result.map(|_| ())
     }
 
     pub async fn create(
+        &self,
+        request: &CreateRequest<'_>,
+        caller: &Caller,
+    ) -> Result<INodeStatus, RemoteException> {
+        let result = self.create_file(request, caller).await;
+        self.audit.record(
+            caller,
+            "create",
+            Some(request.path),
+            None,
+            &result,
+            |status| Some(status.clone().into()),
+        );
+        result
+    }
+
+    async fn create_file(
         &self,
         request: &CreateRequest<'_>,
         caller: &Caller,
@@ -565,20 +618,35 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
-        self.mutate(
-            || format!("Cannot rename {src}"),
-            |ns| {
-                let op = ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?;
-                if let Op::Rename(rename) = &op {
-                    if rename.overwrite {
-                        self.leases.remove_under(&rename.dst);
+        let renamed_to = self
+            .mutate(
+                || format!("Cannot rename {src}"),
+                |ns| {
+                    let op =
+                        ns.plan_rename(src, dst, overwrite, move_into_directory, caller, now)?;
+                    let mut renamed_to = None;
+                    if let Op::Rename(rename) = &op {
+                        if rename.overwrite {
+                            self.leases.remove_under(&rename.dst);
+                        }
+                        self.leases.rename(&rename.src, &rename.dst);
+                        renamed_to = Some(rename.dst.clone());
                     }
-                    self.leases.rename(&rename.src, &rename.dst);
-                }
-                Ok((vec![op], ()))
-            },
-        )
-        .await
+                    Ok((vec![op], renamed_to))
+                },
+            )
+            .await;
+        // The old rename moves into a directory; rename2 names its options.
+        let command = match (move_into_directory, overwrite) {
+            (true, _) => "rename",
+            (false, false) => "rename (options=[NONE])",
+            (false, true) => "rename (options=[OVERWRITE])",
+        };
+        self.audit
+            .record(caller, command, Some(src), Some(dst), &renamed_to, |to| {
+                self.audit_status(to.as_deref().unwrap_or(dst))
+            });
+        renamed_to.map(|_| ())
     }
 
     /// Moves the blocks of `sources`, in order, to the end of `target` and removes the
@@ -590,22 +658,34 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<(), RemoteException> {
         let now = common::time::now_millis();
-        self.mutate(
-            || format!("Cannot concat {target}"),
-            |ns| {
-                let op = ns.plan_concat(target, sources, caller, now)?;
-                let replication = ns
-                    .file_info(target, caller)?
-                    .map(|status| status.replication)
-                    .unwrap_or_default();
-                for source in sources {
-                    let (blocks, _) = ns.file_blocks(source, caller)?;
-                    self.blocks.set_replication(&blocks, replication);
-                }
-                Ok((vec![op], ()))
-            },
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot concat {target}"),
+                |ns| {
+                    let op = ns.plan_concat(target, sources, caller, now)?;
+                    let replication = ns
+                        .file_info(target, caller)?
+                        .map(|status| status.replication)
+                        .unwrap_or_default();
+                    for source in sources {
+                        let (blocks, _) = ns.file_blocks(source, caller)?;
+                        self.blocks.set_replication(&blocks, replication);
+                    }
+                    Ok((vec![op], ()))
+                },
+            )
+            .await;
+        // Hadoop's src is `Arrays.toString(srcs)`.
+        let listed = format!("[{}]", sources.join(", "));
+        self.audit.record(
+            caller,
+            "concat",
+            Some(&listed),
+            Some(target),
+            &result,
+            |_| self.audit_status(target),
+        );
+        result
     }
 
     /// Returns false when nothing was at `path`.
@@ -616,18 +696,22 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<bool, RemoteException> {
         let now = common::time::now_millis();
-        self.mutate(
-            || format!("Cannot delete {path}"),
-            |ns| {
-                let op = ns.plan_delete(path, recursive, caller, now)?;
-                let deleted = op.is_some();
-                if deleted {
-                    self.leases.remove_under(path);
-                }
-                Ok((op.into_iter().collect(), deleted))
-            },
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot delete {path}"),
+                |ns| {
+                    let op = ns.plan_delete(path, recursive, caller, now)?;
+                    let deleted = op.is_some();
+                    if deleted {
+                        self.leases.remove_under(path);
+                    }
+                    Ok((op.into_iter().collect(), deleted))
+                },
+            )
+            .await;
+        self.audit
+            .record(caller, "delete", Some(path), None, &result, |_| None);
+        result
     }
 
     /// Returns false for a directory.
@@ -637,19 +721,28 @@ impl Namesystem {
         replication: u16,
         caller: &Caller,
     ) -> Result<bool, RemoteException> {
-        self.mutate(
-            || format!("Cannot set replication for {path}"),
-            |ns| {
-                let op = ns.plan_set_replication(path, replication, caller)?;
-                let is_file = op.is_some();
-                if is_file {
-                    let (blocks, _) = ns.file_blocks(path, caller)?;
-                    self.blocks.set_replication(&blocks, replication);
-                }
-                Ok((op.into_iter().collect(), is_file))
-            },
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot set replication for {path}"),
+                |ns| {
+                    let op = ns.plan_set_replication(path, replication, caller)?;
+                    let is_file = op.is_some();
+                    if is_file {
+                        let (blocks, _) = ns.file_blocks(path, caller)?;
+                        self.blocks.set_replication(&blocks, replication);
+                    }
+                    Ok((op.into_iter().collect(), is_file))
+                },
+            )
+            .await;
+        // Hadoop audits a replication that changed a file only.
+        if !matches!(result, Ok(false)) {
+            self.audit
+                .record(caller, "setReplication", Some(path), None, &result, |_| {
+                    None
+                });
+        }
+        result
     }
 
     pub async fn set_permission(
@@ -658,11 +751,17 @@ impl Namesystem {
         permission: FsPermission,
         caller: &Caller,
     ) -> Result<(), RemoteException> {
-        self.mutate(
-            || format!("Cannot set permission for {path}"),
-            |ns| Ok((vec![ns.plan_set_permission(path, permission, caller)?], ())),
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot set permission for {path}"),
+                |ns| Ok((vec![ns.plan_set_permission(path, permission, caller)?], ())),
+            )
+            .await;
+        self.audit
+            .record(caller, "setPermission", Some(path), None, &result, |_| {
+                self.audit_status(path)
+            });
+        result
     }
 
     pub async fn set_owner(
@@ -672,11 +771,17 @@ impl Namesystem {
         group: &str,
         caller: &Caller,
     ) -> Result<(), RemoteException> {
-        self.mutate(
-            || format!("Cannot set owner for {path}"),
-            |ns| Ok((vec![ns.plan_set_owner(path, owner, group, caller)?], ())),
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot set owner for {path}"),
+                |ns| Ok((vec![ns.plan_set_owner(path, owner, group, caller)?], ())),
+            )
+            .await;
+        self.audit
+            .record(caller, "setOwner", Some(path), None, &result, |_| {
+                self.audit_status(path)
+            });
+        result
     }
 
     pub async fn set_times(
@@ -686,11 +791,17 @@ impl Namesystem {
         atime: i64,
         caller: &Caller,
     ) -> Result<(), RemoteException> {
-        self.mutate(
-            || format!("Cannot set times {path}"),
-            |ns| Ok((vec![ns.plan_set_times(path, mtime, atime, caller)?], ())),
-        )
-        .await
+        let result = self
+            .mutate(
+                || format!("Cannot set times {path}"),
+                |ns| Ok((vec![ns.plan_set_times(path, mtime, atime, caller)?], ())),
+            )
+            .await;
+        self.audit
+            .record(caller, "setTimes", Some(path), None, &result, |_| {
+                self.audit_status(path)
+            });
+        result
     }
 
     pub fn file_info(
@@ -699,7 +810,10 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<Option<INodeStatus>, RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        self.read().file_info(path, caller)
+        let result = self.read().file_info(path, caller);
+        self.audit
+            .record(caller, "getfileinfo", Some(path), None, &result, |_| None);
+        result
     }
 
     pub fn listing(
@@ -709,8 +823,12 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<Option<Listing>, RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        self.read()
-            .listing(path, start_after, self.config.listing_limit, caller)
+        let result = self
+            .read()
+            .listing(path, start_after, self.config.listing_limit, caller);
+        self.audit
+            .record(caller, "listStatus", Some(path), None, &result, |_| None);
+        result
     }
 
     /// Every entry of the directory at `path` (a file: itself), in name order, for the
@@ -730,18 +848,43 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<ContentSummary, RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        self.read().content_summary(path, caller)
+        let result = self.read().content_summary(path, caller);
+        self.audit
+            .record(caller, "contentSummary", Some(path), None, &result, |_| {
+                None
+            });
+        result
     }
 
     /// `getQuotaUsage`: a quota directory's cached usage, else a count of the subtree.
     pub fn quota_usage(&self, path: &str, caller: &Caller) -> Result<QuotaUsage, RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        self.read().quota_usage(path, caller)
+        let result = self.read().quota_usage(path, caller);
+        self.audit
+            .record(caller, "quotaUsage", Some(path), None, &result, |_| None);
+        result
     }
 
     /// `setQuota` (superuser only): `QUOTA_DONT_SET` keeps a quota, `QUOTA_RESET` clears it.
     /// Quotas per storage type are not supported.
     pub async fn set_quota(
+        &self,
+        path: &str,
+        namespace_quota: i64,
+        space_quota: i64,
+        storage_type: Option<&str>,
+        caller: &Caller,
+    ) -> Result<(), RemoteException> {
+        let result = self
+            .set_quota_unaudited(path, namespace_quota, space_quota, storage_type, caller)
+            .await;
+        let command = quota_command(namespace_quota, space_quota);
+        self.audit
+            .record(caller, command, Some(path), None, &result, |_| None);
+        result
+    }
+
+    async fn set_quota_unaudited(
         &self,
         path: &str,
         namespace_quota: i64,
@@ -775,7 +918,10 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<(), RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        self.read().check_access(path, action, caller)
+        let result = self.read().check_access(path, action, caller);
+        self.audit
+            .record(caller, "checkAccess", Some(path), None, &result, |_| None);
+        result
     }
 
     /// A file's blocks overlapping `[offset, offset + length)` with their
@@ -789,7 +935,10 @@ impl Namesystem {
         caller: &Caller,
     ) -> Result<(Vec<LocatedBlock>, u64, bool), RemoteException> {
         self.check_operation(OperationCategory::Read)?;
-        let (blocks, under_construction) = self.read().file_blocks(path, caller)?;
+        let file = self.read().file_blocks(path, caller);
+        self.audit
+            .record(caller, "open", Some(path), None, &file, |_| None);
+        let (blocks, under_construction) = file?;
         let mut start = 0;
         let mut located = Vec::new();
         for block in blocks {
@@ -1006,6 +1155,28 @@ impl Namesystem {
         }
         journals
     }
+}
+
+/// The audit log's name of a `setQuota` (Hadoop's `getQuotaCommand`).
+fn quota_command(namespace_quota: i64, space_quota: i64) -> &'static str {
+    use crate::namespace::{QUOTA_DONT_SET, QUOTA_RESET};
+    match (namespace_quota, space_quota) {
+        (QUOTA_RESET, QUOTA_DONT_SET) => "clearQuota",
+        (QUOTA_DONT_SET, QUOTA_RESET) => "clearSpaceQuota",
+        (_, QUOTA_DONT_SET) => "setQuota",
+        _ => "setSpaceQuota",
+    }
+}
+
+/// The audit log `config` asks for, started.
+fn open_audit_log(config: &NamesystemConfig) -> Result<AuditLog, StorageError> {
+    let Some(audit) = &config.audit else {
+        return Ok(AuditLog::disabled());
+    };
+    AuditLog::start(audit).map_err(|source| StorageError::Io {
+        context: format!("cannot open the audit log {}", audit.path.display()),
+        source,
+    })
 }
 
 /// Tells the block manager of a file's blocks at startup; the last block of

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use common::ids::{BlockId, DatanodeUuid, GenerationStamp};
 use common::required::Required;
+use common::user::{CallOrigin, CallProtocol, CallerContext};
 use common::{FsPermission, RemoteException};
 use proto::hdfs as pb;
 use proto::hdfs::client_protocol_server::ClientProtocol;
@@ -79,8 +80,9 @@ impl ClientRpc {
         })?)
     }
 
-    /// Who sends `request` (the Hadoop IPC layer asks too, for the calls it
-    /// serves from the namesystem directly).
+    /// Who sends `request`, from where (the Hadoop IPC layer asks too, for
+    /// the calls it serves from the namesystem directly); a Hadoop IPC call's
+    /// caller context rides in the request's extensions.
     pub(crate) fn caller<T>(&self, request: &Request<T>) -> Caller {
         let user = request
             .metadata()
@@ -88,7 +90,12 @@ impl ClientRpc {
             .and_then(|value| value.to_str().ok())
             .filter(|user| !user.is_empty())
             .unwrap_or(ANONYMOUS_USER);
-        self.namesystem.caller(user)
+        let origin = CallOrigin {
+            address: request.remote_addr().map(|address| address.ip()),
+            protocol: CallProtocol::Rpc,
+            caller_context: request.extensions().get::<CallerContext>().cloned(),
+        };
+        self.namesystem.caller(user).with_origin(origin)
     }
 }
 

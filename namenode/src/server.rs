@@ -151,7 +151,9 @@ impl NameNode {
             ));
         checkpoints.purge().await;
         let http_server = tokio::spawn(async move {
-            let result = axum::serve(http_listener, router)
+            // WebHDFS audits the peer's address.
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let result = axum::serve(http_listener, service)
                 .with_graceful_shutdown(async move {
                     let _ = http_stop.wait_for(|stop| *stop).await;
                 })

@@ -16,6 +16,7 @@ use tracing::{info, warn};
 use crate::aux_services::AuxServices;
 use crate::config::NodeManagerConfig;
 use crate::layout;
+use crate::leftovers::LeftApplication;
 use crate::localizer::{LocalizationError, Localizer};
 use crate::monitor::{ProcessTable, over_limit_diagnostics};
 
@@ -504,6 +505,27 @@ impl ContainerManager {
 
     /// The RM says an application is over: kill what is left of it, then
     /// aggregate its logs and remove its files.
+    /// Tracks the applications an earlier run left on disk (see
+    /// [`crate::leftovers`]) as applications with no live container, so that
+    /// the RM's word that one is over cleans it up as any other.
+    pub fn adopt_leftovers(&self, found: BTreeMap<ApplicationId, LeftApplication>) {
+        let mut state = self.lock();
+        for (application, left) in found {
+            info!(%application, user = ?left.user, containers = left.containers.len(), "files of an earlier run found");
+            let app = state.apps.entry(application).or_default();
+            if app.user.is_empty() {
+                app.user = left.user.unwrap_or_default();
+            }
+            app.containers.extend(left.containers);
+        }
+    }
+
+    /// The applications this node has containers or files of (what it
+    /// reports when it registers).
+    pub fn application_ids(&self) -> Vec<ApplicationId> {
+        self.lock().apps.keys().copied().collect()
+    }
+
     pub fn finish_application(self: &Arc<Self>, application: ApplicationId) {
         let running: Vec<ContainerId> = {
             let mut state = self.lock();
@@ -550,7 +572,9 @@ impl ContainerManager {
         self.localizer.forget(application);
         let manager = self.clone();
         tokio::spawn(async move {
-            let aggregated = if manager.config.log_aggregation_enabled {
+            // Logs left by an earlier run without their user's files name no
+            // remote dir: they stay.
+            let aggregated = if manager.config.log_aggregation_enabled && !user.is_empty() {
                 match crate::logs::aggregate(&manager, application, &user, &containers).await {
                     Ok(()) => true,
                     Err(error) => {

@@ -7,6 +7,7 @@ pub mod aux_services;
 pub mod config;
 pub mod containers;
 pub mod layout;
+pub mod leftovers;
 pub mod localizer;
 pub mod logs;
 pub mod monitor;

@@ -95,6 +95,15 @@ impl NodeManager {
             aux_metadata,
             dfs,
         ));
+        let (local_dirs, log_dirs) = (
+            manager.config.local_dirs.clone(),
+            manager.config.log_dirs.clone(),
+        );
+        let leftovers =
+            tokio::task::spawn_blocking(move || crate::leftovers::find(&local_dirs, &log_dirs))
+                .await
+                .unwrap_or_default();
+        manager.adopt_leftovers(leftovers);
         let (shutdown, _) = watch::channel(false);
         let mut tasks = Vec::new();
         let service = ContainerManagementServer::new(ContainerManagementService(manager.clone()))
@@ -261,6 +270,11 @@ async fn register(
             vcores: manager.config.vcores,
         }),
         rack: String::new(),
+        running_applications: manager
+            .application_ids()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     };
     let response = tracker.register_node_manager(request).await?.into_inner();
     info!(node = %manager.node_id, rack = %response.rack, "registered with the ResourceManager");

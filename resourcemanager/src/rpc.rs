@@ -445,7 +445,18 @@ impl ResourceTracker for TrackerService {
         let capability = domain_resource(request.capability);
         let launches = {
             let mut state = self.0.lock();
-            state.register_node(&request.node_id, &request.http_address, &rack, capability);
+            let running: Vec<ApplicationId> = request
+                .running_applications
+                .iter()
+                .filter_map(|app| app.parse().ok())
+                .collect();
+            state.register_node(
+                &request.node_id,
+                &request.http_address,
+                &rack,
+                capability,
+                &running,
+            );
             state.schedule()
         };
         self.0.launch(launches);

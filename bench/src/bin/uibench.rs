@@ -254,6 +254,7 @@ async fn register_nodes(
                 vcores: 8,
             }),
             rack: String::new(),
+            running_applications: Vec::new(),
         })
         .await?;
     }

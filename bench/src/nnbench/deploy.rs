@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use client::DfsClient;
+use common::conf::keys;
+use common::user::{CallOrigin, CallProtocol};
 use common::{Configuration, FsPermission};
 use namenode::Namesystem;
 use namenode::{JournalNode, JournalNodeConfig, NameNode, NameNodeConfig};
@@ -56,10 +58,12 @@ async fn start_journal_nodes(
     Ok(nodes)
 }
 
-/// Formats a namespace in `dir/name` and starts it for `mode`; `rpc`
-/// connects `connections` clients and waits until each is connected.
+/// Formats a namespace in `dir/name` and starts it for `mode`, with its
+/// audit log in `dir/logs` when `audit_log`; `rpc` connects `connections`
+/// clients and waits until each is connected.
 pub async fn deploy(
     mode: Mode,
+    audit_log: bool,
     conf: &Configuration,
     dir: &Path,
     options: &Options,
@@ -73,6 +77,11 @@ pub async fn deploy(
     );
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    conf.set(keys::DFS_NAMENODE_AUDIT_LOG_ENABLED, audit_log.to_string());
+    conf.set(
+        common::http::LOG_DIR_KEY,
+        dir.join("logs").display().to_string(),
+    );
     let journal_nodes = start_journal_nodes(&mut conf, dir, options.journal_nodes).await?;
     let config =
         NameNodeConfig::from_conf(&conf).context("configuring the benchmark's NameNode")?;
@@ -90,7 +99,14 @@ pub async fn deploy(
                 tokio::task::spawn_blocking(move || Namesystem::open(namesystem_config))
                     .await
                     .context("opening the namesystem")??;
-            let caller = namesystem.caller(&config.namesystem.superuser);
+            // As an RPC caller from the loopback: audited like one.
+            let caller = namesystem
+                .caller(&config.namesystem.superuser)
+                .with_origin(CallOrigin {
+                    address: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+                    protocol: CallProtocol::Rpc,
+                    caller_context: None,
+                });
             let target = Arc::new(Target::InProcess {
                 namesystem: namesystem.clone(),
                 caller,

@@ -90,15 +90,35 @@ pub fn benchmark(
     report::print_baseline(out, &baseline)?;
     summary.baseline = Some(baseline);
     let runtime = crate::runtime();
-    for &mode in &options.modes {
-        writeln!(out, "\n=== mode: {} ===", mode.name())?;
-        let mode_dir = dir.join(mode.name());
-        let deployment = runtime.block_on(deploy::deploy(mode, conf, &mode_dir, options))?;
+    let runs = options.modes.iter().flat_map(|&mode| {
+        options
+            .audit_logs
+            .iter()
+            .map(move |&audit_log| (mode, audit_log))
+    });
+    for (mode, audit_log) in runs {
+        writeln!(
+            out,
+            "\n=== mode: {} ===",
+            report::run_label(mode, audit_log)
+        )?;
+        let mode_dir = match audit_log {
+            true => dir.join(format!("{}-audit", mode.name())),
+            false => dir.join(mode.name()),
+        };
+        let deployment =
+            runtime.block_on(deploy::deploy(mode, audit_log, conf, &mode_dir, options))?;
         let scraper = match (options.scrape_every, deployment.http_address()) {
             (Some(every), Some(address)) => Some(scrape::Scraper::start(&runtime, address, every)),
             _ => None,
         };
-        let measured = runtime.block_on(run_ops(&deployment, mode, options, &baseline, out));
+        let measured = runtime.block_on(run_ops(
+            &deployment,
+            (mode, audit_log),
+            options,
+            &baseline,
+            out,
+        ));
         if let Some(scraper) = scraper {
             let (scrapes, failures) = scraper.stop();
             writeln!(
@@ -124,7 +144,7 @@ enum Files {
 /// Runs the timed ops of one mode in order, setting up what each needs.
 async fn run_ops(
     deployment: &Deployment,
-    mode: Mode,
+    (mode, audit_log): (Mode, bool),
     options: &Options,
     baseline: &baseline::SyncBaseline,
     out: &mut dyn Write,
@@ -187,7 +207,7 @@ async fn run_ops(
                 }
             }
         };
-        report::print_inputs(out, mode, op, options)?;
+        report::print_inputs(out, (mode, audit_log), op, options)?;
         let (txid_before, inodes_before) = (deployment.last_txid(), deployment.inode_count());
         let cpu_before = CpuSnapshot::take();
         let batch = run_batch(&deployment.target, task, count, options.threads, layout)
@@ -197,6 +217,7 @@ async fn run_ops(
         let measurement = Measurement {
             mode,
             op,
+            audit_log,
             batch,
             edit_records: deployment.last_txid() - txid_before,
             cpu: cpu_before

@@ -9,7 +9,7 @@ pub const USAGE: &str =
     "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
 \t[-threads N] [-ops N] [-mode inprocess|rpc|both] [-baseDir DIR]
 \t[-filesPerDir N] [-connections N] [-syncs N] [-memory N] [-checkpoint N]
-\t[-journalNodes N] [-scrapeMs N]
+\t[-journalNodes N] [-scrapeMs N] [-auditLog off|on|both]
 
   -op           operations to time, in this order (default all); ops an op needs
                 (files for fileStatus, rename, delete) are set up untimed
@@ -29,7 +29,9 @@ pub const USAGE: &str =
   -journalNodes edits also on a quorum of N in-process JournalNodes
                 (qjournal://, as dfs.namenode.shared.edits.dir); default 0: local only
   -scrapeMs     in rpc mode, a client GETs the NameNode's /jmx and /prom every N ms
-                while the ops run (a monitoring scraper's load)";
+                while the ops run (a monitoring scraper's load)
+  -auditLog     the NameNode's hdfs-audit.log off, on, or both: each mode runs
+                with it off, then on, and the summary gives the ratio (default off)";
 
 /// A timed namespace operation, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,6 +123,8 @@ pub struct Options {
     pub journal_nodes: usize,
     /// How often a scraper reads `/jmx` and `/prom` in rpc mode (`-scrapeMs`).
     pub scrape_every: Option<Duration>,
+    /// Whether each mode runs with the audit log off, on, or both (`-auditLog`).
+    pub audit_logs: Vec<bool>,
 }
 
 impl Options {
@@ -138,6 +142,7 @@ impl Options {
         let mut checkpoint_files = None;
         let mut journal_nodes = 0;
         let mut scrape_every = None;
+        let mut audit_logs = vec![false];
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let mut value = || {
@@ -160,6 +165,7 @@ impl Options {
                 "-scrapeMs" => {
                     scrape_every = Some(Duration::from_millis(positive(flag, value()?)?))
                 }
+                "-auditLog" => audit_logs = parse_audit_logs(value()?)?,
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
@@ -183,6 +189,7 @@ impl Options {
             checkpoint_files,
             journal_nodes,
             scrape_every,
+            audit_logs,
         })
     }
 }
@@ -212,6 +219,15 @@ fn parse_ops(text: &str) -> Result<Vec<BenchOp>, String> {
     ops.sort();
     ops.dedup();
     Ok(ops)
+}
+
+fn parse_audit_logs(text: &str) -> Result<Vec<bool>, String> {
+    match text {
+        "off" => Ok(vec![false]),
+        "on" => Ok(vec![true]),
+        "both" => Ok(vec![false, true]),
+        other => Err(format!("-auditLog: '{other}': expected off, on or both")),
+    }
 }
 
 fn parse_modes(text: &str) -> Result<Vec<Mode>, String> {
@@ -273,5 +289,14 @@ mod tests {
                 .contains("inprocess, rpc or both")
         );
         assert!(parse(&["-bogus"]).unwrap_err().contains("unknown option"));
+        assert!(
+            parse(&["-auditLog", "maybe"])
+                .unwrap_err()
+                .contains("off, on or both")
+        );
+        assert_eq!(
+            parse(&["-auditLog", "both"]).expect("parses").audit_logs,
+            vec![false, true]
+        );
     }
 }

@@ -13,6 +13,8 @@ use common::cpu::CpuUsage;
 pub struct Measurement {
     pub mode: Mode,
     pub op: BenchOp,
+    /// Whether the NameNode wrote its audit log meanwhile.
+    pub audit_log: bool,
     pub batch: Batch,
     /// Edit-log transactions the batch wrote.
     pub edit_records: u64,
@@ -35,10 +37,18 @@ pub struct Summary {
     pub memory: Option<MemoryReport>,
 }
 
+/// How a batch ran: `rpc`, or `rpc, audit log on`.
+pub(super) fn run_label(mode: Mode, audit_log: bool) -> String {
+    match audit_log {
+        true => format!("{}, audit log on", mode.name()),
+        false => mode.name().to_string(),
+    }
+}
+
 /// `--- mkdirs inputs (rpc) ---` and the parameters of the batch.
 pub fn print_inputs(
     out: &mut dyn Write,
-    mode: Mode,
+    (mode, audit_log): (Mode, bool),
     op: BenchOp,
     options: &Options,
 ) -> io::Result<()> {
@@ -46,7 +56,7 @@ pub fn print_inputs(
         BenchOp::Mkdirs => ("nrDirs", "nrDirsPerDir"),
         _ => ("nrFiles", "nrFilesPerDir"),
     };
-    writeln!(out, "--- {op} inputs ({}) ---", mode.name())?;
+    writeln!(out, "--- {op} inputs ({}) ---", run_label(mode, audit_log))?;
     writeln!(out, "{count_name} = {}", options.ops_per_op)?;
     writeln!(out, "nrThreads = {}", options.threads)?;
     writeln!(out, "{per_dir_name} = {}", options.files_per_dir)?;
@@ -66,11 +76,12 @@ pub fn print_stats(
     let Measurement {
         mode,
         op,
+        audit_log,
         batch,
         edit_records,
         cpu,
     } = measurement;
-    writeln!(out, "--- {op} stats ({}) ---", mode.name())?;
+    writeln!(out, "--- {op} stats ({}) ---", run_label(*mode, *audit_log))?;
     writeln!(out, "# operations: {}", batch.operations)?;
     writeln!(out, "Elapsed Time: {} ms", batch.elapsed.as_millis())?;
     writeln!(out, " Ops per sec: {:.1}", batch.ops_per_sec())?;
@@ -164,8 +175,8 @@ pub fn print_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{:<10} {:<11} {:>10} {:>10} {:>12} {:>10} {:>7}",
-        "mode", "op", "ops", "ms", "ops/s", "CPU us/op", "others"
+        "{:<10} {:<11} {:<5} {:>10} {:>10} {:>12} {:>10} {:>7}",
+        "mode", "op", "audit", "ops", "ms", "ops/s", "CPU us/op", "others"
     )?;
     for measurement in &summary.throughput {
         let batch = &measurement.batch;
@@ -177,15 +188,32 @@ pub fn print_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             .map_or("-".to_string(), |cpu| format!("{:.2}", cpu.other_cores));
         writeln!(
             out,
-            "{:<10} {:<11} {:>10} {:>10} {:>12.1} {:>10} {:>7}",
+            "{:<10} {:<11} {:<5} {:>10} {:>10} {:>12.1} {:>10} {:>7}",
             measurement.mode.name(),
             measurement.op.name(),
+            if measurement.audit_log { "on" } else { "off" },
             batch.operations,
             batch.elapsed.as_millis(),
             batch.ops_per_sec(),
             cpu_per_op,
             others
         )?;
+    }
+    for measured in &summary.throughput {
+        let audited = summary.throughput.iter().find(|other| {
+            other.audit_log
+                && !measured.audit_log
+                && (other.mode, other.op) == (measured.mode, measured.op)
+        });
+        if let Some(audited) = audited {
+            writeln!(
+                out,
+                "audit log on/off: {} {} {:.3}",
+                measured.mode.name(),
+                measured.op.name(),
+                audited.batch.ops_per_sec() / measured.batch.ops_per_sec()
+            )?;
+        }
     }
     Ok(())
 }

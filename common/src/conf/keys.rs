@@ -107,6 +107,26 @@ pub const DFS_NAMENODE_RETRY_CACHE_EXPIRYTIME_MILLIS: &str =
     "dfs.namenode.retrycache.expirytime.millis";
 /// Percentage of memory the retry cache may take.
 pub const DFS_NAMENODE_RETRY_CACHE_HEAP_PERCENT: &str = "dfs.namenode.retrycache.heap.percent";
+/// Whether the NameNode writes `hdfs-audit.log` (Tusk's switch for what Hadoop turns on
+/// through log4j's `hdfs.audit.logger`).
+pub const DFS_NAMENODE_AUDIT_LOG_ENABLED: &str = "dfs.namenode.audit.log.enabled";
+/// Accepted for Hadoop's sake: Tusk always writes the audit log from its own thread.
+pub const DFS_NAMENODE_AUDIT_LOG_ASYNC: &str = "dfs.namenode.audit.log.async";
+/// Whether a handler waits for room when the audit queue is full (else the line is
+/// dropped and counted).
+pub const DFS_NAMENODE_AUDIT_LOG_ASYNC_BLOCKING: &str = "dfs.namenode.audit.log.async.blocking";
+/// Audit lines queued for the writer at most.
+pub const DFS_NAMENODE_AUDIT_LOG_ASYNC_BUFFER_SIZE: &str =
+    "dfs.namenode.audit.log.async.buffer.size";
+/// Commands (`cmd=`) left out of the audit log (Hadoop logs them at DEBUG only).
+pub const DFS_NAMENODE_AUDIT_LOG_DEBUG_CMDLIST: &str = "dfs.namenode.audit.log.debug.cmdlist";
+/// Whether the audit log carries the caller context a Hadoop IPC client sends.
+pub const HADOOP_CALLER_CONTEXT_ENABLED: &str = "hadoop.caller.context.enabled";
+/// Characters of a caller context kept in the audit log.
+pub const HADOOP_CALLER_CONTEXT_MAX_SIZE: &str = "hadoop.caller.context.max.size";
+/// Bytes of a caller context's signature beyond which it is left out.
+pub const HADOOP_CALLER_CONTEXT_SIGNATURE_MAX_SIZE: &str =
+    "hadoop.caller.context.signature.max.size";
 /// File listing datanodes to decommission; no default.
 pub const DFS_HOSTS_EXCLUDE: &str = "dfs.hosts.exclude";
 /// File listing the datanodes allowed to join; no default (Tusk does not

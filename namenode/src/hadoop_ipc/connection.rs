@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::user::CallerContext;
 use proto::hadoop::common::rpc_request_header_proto::OperationProto;
 use proto::hadoop::common::{
     IpcConnectionContextProto, RequestHeaderProto, RpcKindProto, RpcRequestHeaderProto,
@@ -274,6 +275,10 @@ impl Connection {
             retry_count: header.retry_count(),
             client_id: header.client_id,
             call_id,
+            caller_context: header.caller_context.map(|context| CallerContext {
+                context: context.context,
+                signature: context.signature.unwrap_or_default(),
+            }),
         };
         let server = self.server.clone();
         let answers = self.answers.clone();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use common::user::CallerContext;
 use proto::hadoop::common::RequestHeaderProto;
 use proto::hadoop::common::rpc_response_header_proto::RpcErrorCodeProto;
 use tonic::metadata::MetadataValue;
@@ -26,6 +27,8 @@ pub(super) struct Call {
     pub client_id: Vec<u8>,
     pub call_id: i32,
     pub retry_count: i32,
+    /// What the client said of the call (the header's `callerContext`).
+    pub caller_context: Option<CallerContext>,
 }
 
 impl Call {
@@ -52,6 +55,9 @@ impl Call {
             local_addr: self.local,
             remote_addr: Some(self.peer),
         });
+        if let Some(context) = &self.caller_context {
+            request.extensions_mut().insert(context.clone());
+        }
         request
     }
 }

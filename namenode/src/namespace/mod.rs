@@ -24,7 +24,9 @@ pub use inode::{Block, FileData, INode, INodeKind, Slot, UnderConstruction};
 pub use lease_plan::LeaseRecoveryPlan;
 pub use permission::Caller;
 pub use plan::CreateRequest;
-pub use quota::{DirectoryQuota, QUOTA_RESET, QuotaCounts, QuotaUsage, ROOT_NAMESPACE_QUOTA};
+pub use quota::{
+    DirectoryQuota, QUOTA_DONT_SET, QUOTA_RESET, QuotaCounts, QuotaUsage, ROOT_NAMESPACE_QUOTA,
+};
 pub use strings::StringTable;
 pub use truncate_plan::{TruncatePlan, TruncateRecovery};
 

@@ -3,6 +3,7 @@
 //! the access asked of the parent, the inode itself or its whole subtree.
 
 use common::permission::FsAction;
+use common::user::CallOrigin;
 use common::{ExceptionKind, RemoteException};
 
 use super::{INode, Namespace, ResolvedPath, Slot, prefix_path};
@@ -14,6 +15,9 @@ pub struct Caller {
     pub groups: Vec<String>,
     /// The NameNode's own user or a member of `dfs.permissions.superusergroup`.
     pub is_superuser: bool,
+    /// Where the call came from; the audit log records the calls that have
+    /// one (not the NameNode's own lookups).
+    pub origin: Option<CallOrigin>,
 }
 
 impl Caller {
@@ -22,6 +26,15 @@ impl Caller {
             user: user.to_string(),
             groups: Vec::new(),
             is_superuser: true,
+            origin: None,
+        }
+    }
+
+    /// The same caller, calling from `origin`.
+    pub fn with_origin(self, origin: CallOrigin) -> Self {
+        Self {
+            origin: Some(origin),
+            ..self
         }
     }
 }

@@ -54,6 +54,7 @@ impl Who {
             user: user.to_string(),
             groups: vec![user.to_string(), "staff".to_string()],
             is_superuser: false,
+            origin: None,
         }
     }
 }

@@ -22,6 +22,7 @@ fn user(name: &str) -> Caller {
         user: name.to_string(),
         groups: vec![name.to_string()],
         is_superuser: false,
+        origin: None,
     }
 }
 

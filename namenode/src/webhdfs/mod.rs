@@ -16,11 +16,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use common::RemoteException;
+use common::user::{CallOrigin, CallProtocol};
 use common::webhdfs::{self, HttpMethod, Params};
 
 use crate::ha::OperationCategory;
@@ -79,15 +80,18 @@ type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 async fn at_root(
     State(web): State<WebHdfs>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     headers: HeaderMap,
     query: QueryPairs,
 ) -> Response {
-    handle(&web, &method, &headers, Ok("/".to_string()), query).await
+    let path = Ok("/".to_string());
+    handle(&web, peer, &method, &headers, path, query).await
 }
 
 async fn at_path(
     State(web): State<WebHdfs>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
@@ -96,11 +100,12 @@ async fn at_path(
     let path = path
         .map(|Path(path)| format!("/{path}"))
         .map_err(|rejection| RemoteException::illegal_argument(rejection.body_text()));
-    handle(&web, &method, &headers, path, query).await
+    handle(&web, peer, &method, &headers, path, query).await
 }
 
 async fn handle(
     web: &WebHdfs,
+    peer: SocketAddr,
     method: &Method,
     headers: &HeaderMap,
     path: Result<String, RemoteException>,
@@ -117,7 +122,11 @@ async fn handle(
         let user = params.acting_user(&web.static_user)?;
         let request = WebRequest {
             path: path?,
-            caller: web.namesystem.caller(&user),
+            caller: web.namesystem.caller(&user).with_origin(CallOrigin {
+                address: Some(peer.ip()),
+                protocol: CallProtocol::WebHdfs,
+                caller_context: None,
+            }),
             user,
             params,
             host: request_host(headers),

@@ -59,12 +59,17 @@ pub struct HeartbeatAnswer {
 }
 
 impl RmState {
+    /// A NodeManager (re)joins with `running_applications` on it: those
+    /// the RM knows as over, or not at all, are cleaned up through the next
+    /// heartbeat (Hadoop's `handleRunningAppOnNode`); the node of a live one
+    /// is cleaned up when it ends.
     pub fn register_node(
         &mut self,
         node_id: &str,
         http_address: &str,
         rack: &str,
         capability: Resource,
+        running_applications: &[ApplicationId],
     ) {
         let host = node_id
             .rsplit_once(':')
@@ -93,6 +98,21 @@ impl RmState {
                 apps_to_cleanup: BTreeSet::new(),
             },
         );
+        let mut to_cleanup = BTreeSet::new();
+        for &app_id in running_applications {
+            match self.apps.get_mut(&app_id) {
+                Some(app) if !app.state.is_final() => {
+                    app.nodes.insert(node_id.to_string());
+                }
+                _ => {
+                    info!(node = node_id, application = %app_id, "application over: the node cleans it up");
+                    to_cleanup.insert(app_id);
+                }
+            }
+        }
+        if let Some(node) = self.nodes.get_mut(node_id) {
+            node.apps_to_cleanup = to_cleanup;
+        }
     }
 
     /// A NodeManager heartbeat: container completions reach their attempts,

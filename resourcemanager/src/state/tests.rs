@@ -27,7 +27,13 @@ fn state() -> RmState {
 
 fn add_node(state: &mut RmState, node_id: &str, memory_mb: i64) {
     let http = node_id.replace(":8041", ":8042");
-    state.register_node(node_id, &http, "/default-rack", Resource::new(memory_mb, 8));
+    state.register_node(
+        node_id,
+        &http,
+        "/default-rack",
+        Resource::new(memory_mb, 8),
+        &[],
+    );
 }
 
 fn submission(id: ApplicationId, max_attempts: u32) -> Submission {
@@ -258,4 +264,38 @@ fn a_killed_application_ends_and_its_nodes_clean_up() {
         state.kill("application_1_0099", ""),
         Err(StateError::UnknownApplication(_))
     ));
+}
+
+#[test]
+fn a_restarted_node_cleans_up_the_applications_that_ended_meanwhile() {
+    let mut state = state();
+    add_node(&mut state, AM_NODE, 8192);
+    let (killed, _) = submit(&mut state, 0);
+    let (running, _) = submit(&mut state, 0);
+    state
+        .kill(&killed.to_string(), "killed by the test")
+        .unwrap();
+    let unknown = ApplicationId {
+        cluster_timestamp: 1,
+        id: 99,
+    };
+    let restarted = "h9:8041";
+    state.register_node(
+        restarted,
+        "h9:8042",
+        "/default-rack",
+        Resource::new(8192, 8),
+        &[killed, running, unknown],
+    );
+    let (answer, _) = heartbeat(&mut state, restarted, Vec::new());
+    let mut over = [killed, unknown];
+    over.sort();
+    let over: Vec<String> = over.iter().map(ToString::to_string).collect();
+    assert_eq!(answer.apps_to_cleanup, over);
+    assert!(state.apps[&running].nodes.contains(restarted));
+    state
+        .kill(&running.to_string(), "killed by the test")
+        .unwrap();
+    let (answer, _) = heartbeat(&mut state, restarted, Vec::new());
+    assert_eq!(answer.apps_to_cleanup, vec![running.to_string()]);
 }
