@@ -15,7 +15,7 @@
 //! Every figure is the median of `--runs` runs, job, baseline and floor in
 //! turns. The job counters printed with each job say where the time went.
 //!
-//! `cargo build --release -p tusk-bench -p mapreduce -p tusk-cli && target/release/mrbench`
+//! `cargo build --release -p tusk-bench -p tusk-mapreduce -p tusk-cli && target/release/mrbench`
 //! (quick try: `--empty-runs 1 --rows 200000 --text-mb 10 --runs 1`).
 
 use std::path::{Path, PathBuf};
