@@ -4,6 +4,8 @@
 //! `yarnbench` YARN and `mrbench` MapReduce; this library holds what they
 //! share and `nnbench` itself, which `hdfs nnbench` also runs.
 
+pub mod corpus;
+pub mod floor;
 pub mod http;
 pub mod nnbench;
 pub mod timings;

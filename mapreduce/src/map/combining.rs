@@ -1,17 +1,20 @@
 //! In-map combining: when a job has a combiner, map output first goes into
 //! a hash table keyed by the serialized key. A key's values are combined
-//! in place every few records, and the table is flushed through the
-//! combiner into the sort buffer when it reaches its memory budget or the
-//! map ends. For a job like wordcount (millions of records, a few thousand
-//! keys) the sort buffer then sees a few records per key instead of one
-//! per word, and never spills more than once.
+//! in place every few records. Combined values leave dead bytes behind, so
+//! when the table grows to four times what it held after the last
+//! compaction, every key is combined into a fresh table (compaction) and
+//! only the live bytes stay. The table goes through the combiner into the
+//! sort buffer only when what lives after a compaction is more than a
+//! quarter of its budget, and when the map ends. For a job like wordcount
+//! (millions of records, tens of thousands of keys) the sort buffer then
+//! sees one record per key, and the table stays a few MB.
 //!
 //! Hadoop runs a combiner zero or more times on any subset of a key's
 //! values, so combining here as well is within its contract. Keys are
 //! grouped by their bytes; keys a custom comparator calls equal but whose
 //! bytes differ are combined apart and meet again in the sort. When the
-//! first full table shows that keys rarely repeat, the table steps aside
-//! and records go straight to the sort buffer.
+//! table, at a flush, shows that keys rarely repeated since the last flush,
+//! the table steps aside and records go straight to the sort buffer.
 
 use crate::Error;
 use crate::api::{RawReducer, RawValues, RecordSink, TaskContext};
@@ -28,6 +31,10 @@ const INITIAL_SLOTS: usize = 1024;
 const NONE: u32 = u32::MAX;
 /// Records per distinct key a full table must show to stay in use.
 const MIN_RECORDS_PER_KEY: u64 = 2;
+/// The table is compacted at four times its live size after the last
+/// compaction, but never below this (so a small table is not compacted over
+/// and over, each time calling the combiner once per key).
+const MIN_COMPACT_BYTES: usize = 4 << 20;
 
 /// One distinct key of the table.
 struct Entry {
@@ -222,7 +229,11 @@ pub(crate) struct CombiningCollector<'a> {
     /// The combiner's own context (its counters join the map's at the end).
     context: TaskContext,
     table: Table,
+    /// The table a compaction fills; empty otherwise, its buffers kept.
+    spare: Table,
     budget: usize,
+    /// Table memory at which the next compaction runs.
+    compact_at: usize,
     /// Set when keys turned out not to repeat: records pass straight through.
     bypass: bool,
     /// Records that went into the table since it was last emptied.
@@ -247,7 +258,9 @@ impl<'a> CombiningCollector<'a> {
             combiner,
             context,
             table: Table::default(),
+            spare: Table::default(),
             budget,
+            compact_at: MIN_COMPACT_BYTES.min(budget / 2),
             bypass: false,
             table_records: 0,
             record: Vec::new(),
@@ -297,6 +310,71 @@ impl<'a> CombiningCollector<'a> {
         }
         let left = self.table.entries[entry].values;
         self.table.entries[entry].combine_at = COMBINE_AT.max(left.saturating_mul(2));
+        Ok(())
+    }
+
+    /// Moves every key with its combined values into the spare table, which
+    /// becomes the table: the bytes of values already combined are dropped.
+    /// Records the combiner emits under another key go on to the sort buffer.
+    fn compact(&mut self) -> Result<(), Error> {
+        std::mem::swap(&mut self.table, &mut self.spare);
+        let old = &mut self.spare;
+        for number in 0..old.entries.len() {
+            let (key_start, key_len, values) = {
+                let entry = &old.entries[number];
+                (
+                    entry.key_start as usize,
+                    entry.key_len as usize,
+                    entry.values,
+                )
+            };
+            if values == 0 {
+                continue;
+            }
+            let mut list = old.take_values(number);
+            let key = &list.bytes[key_start..][..key_len];
+            let entry = self.table.entry_for(key);
+            if values == 1 {
+                let value = list.next_value().unwrap_or_default();
+                self.table.push_value(entry, value);
+                continue;
+            }
+            self.emitted.bytes.clear();
+            self.emitted.records.clear();
+            self.combiner
+                .reduce(key, &mut list, &mut self.emitted, &mut self.context)?;
+            self.stats.combine_input += list.read;
+            let mut at = 0;
+            for &(emitted_key_len, value_len) in &self.emitted.records {
+                let emitted_key = &self.emitted.bytes[at..][..emitted_key_len];
+                let value = &self.emitted.bytes[at + emitted_key_len..][..value_len];
+                at += emitted_key_len + value_len;
+                self.stats.combine_output += 1;
+                if emitted_key == key {
+                    self.table.push_value(entry, value);
+                } else {
+                    self.downstream
+                        .emit(&RawBytes(emitted_key), &RawBytes(value))?;
+                }
+            }
+        }
+        old.clear();
+        Ok(())
+    }
+
+    /// Called when the table reached `compact_at`: compacts it, and flushes
+    /// it when what lives is still more than a quarter of the budget (the
+    /// table and its spare together stay within the budget).
+    fn make_room(&mut self) -> Result<(), Error> {
+        self.compact()?;
+        let live = self.table.memory();
+        if live <= self.budget / 4 {
+            self.compact_at = (live * 4).max(MIN_COMPACT_BYTES).min(self.budget / 2);
+            return Ok(());
+        }
+        self.bypass = self.table_records < MIN_RECORDS_PER_KEY * self.table.entries.len() as u64;
+        self.flush()?;
+        self.compact_at = MIN_COMPACT_BYTES.min(self.budget / 2);
         Ok(())
     }
 
@@ -361,10 +439,8 @@ impl RecordSink for CombiningCollector<'_> {
         if self.table.entries[entry].values >= self.table.entries[entry].combine_at {
             self.combine_in_place(entry)?;
         }
-        if self.table.memory() >= self.budget {
-            self.bypass =
-                self.table_records < MIN_RECORDS_PER_KEY * self.table.entries.len() as u64;
-            self.flush()?;
+        if self.table.memory() >= self.compact_at {
+            self.make_room()?;
         }
         Ok(())
     }

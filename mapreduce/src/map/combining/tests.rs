@@ -39,9 +39,12 @@ fn totals(records: &[(Vec<u8>, Vec<u8>)]) -> BTreeMap<Vec<u8>, u64> {
 
 #[test]
 fn combined_counts_equal_the_plain_counts_across_many_flushes() {
-    let input = words(50_000, 300);
+    // About 650 distinct words: more than a quarter of the 128 KiB table
+    // holds after a compaction, so the table is flushed again and again,
+    // yet each word repeats before a flush, so the table stays in use.
+    let input = words(200_000, 900);
     let mut sink = Collect::default();
-    let mut collector = CombiningCollector::new(&mut sink, summing(), context(), 64 * 1024);
+    let mut collector = CombiningCollector::new(&mut sink, summing(), context(), 128 * 1024);
     for word in &input {
         collector.emit(word, &1u64).unwrap();
     }
@@ -53,20 +56,42 @@ fn combined_counts_equal_the_plain_counts_across_many_flushes() {
         *expected.entry(word.clone()).or_default() += 1u64;
     }
     assert_eq!(totals(&sink.0), expected);
-    assert_eq!(stats.output_records, 50_000);
+    assert_eq!(stats.output_records, 200_000);
     assert_eq!(
         stats.output_bytes,
         input.iter().map(|w| w.len() as u64 + 8).sum::<u64>()
     );
-    // Far fewer records than words reach the sort buffer, though the small
+    // Fewer records than words reach the sort buffer, though the small
     // table was flushed many times (each flush sends every key once).
-    assert!(sink.0.len() < 50_000 / 10, "{} records", sink.0.len());
+    assert!(sink.0.len() < 200_000 / 2, "{} records", sink.0.len());
     assert!(
         sink.0.len() > 2 * expected.len(),
         "{} records",
         sink.0.len()
     );
     assert!(stats.combine_input > stats.combine_output);
+}
+
+#[test]
+fn a_vocabulary_that_fits_reaches_the_sort_buffer_once_per_key() {
+    let input = words(400_000, 2_000);
+    let mut sink = Collect::default();
+    let mut collector = CombiningCollector::new(&mut sink, summing(), context(), 4 << 20);
+    for word in &input {
+        collector.emit(word, &1u64).unwrap();
+    }
+    assert!(!collector.bypass);
+    let (stats, _) = collector.finish().unwrap();
+    let mut expected = BTreeMap::new();
+    for word in &input {
+        *expected.entry(word.clone()).or_default() += 1u64;
+    }
+    assert_eq!(totals(&sink.0), expected);
+    // 400,000 values of 8 bytes and their references outgrow the 4 MiB
+    // table several times over; compaction keeps only the combined ones,
+    // so the table is never flushed before the map ends.
+    assert_eq!(sink.0.len(), expected.len());
+    assert_eq!(stats.output_records, 400_000);
 }
 
 #[test]
