@@ -570,16 +570,21 @@ async fn start_create(
     (stream, datanode)
 }
 
-/// The DataNode host a `noredirect=true` answer names.
-async fn redirect_host(cluster: &MiniCluster, method: &str, path: &str, query: &str) -> String {
-    let reply = call(cluster, method, path, &format!("{query}&noredirect=true")).await;
+/// The `Location` of a `noredirect=true` answer.
+fn no_redirect_location(reply: &Reply) -> String {
     assert_eq!(
         reply.status,
         200,
         "{}",
         String::from_utf8_lossy(&reply.body)
     );
-    let location = reply.json()["Location"].as_str().unwrap().to_string();
+    reply.json()["Location"].as_str().unwrap().to_string()
+}
+
+/// The DataNode host a `noredirect=true` answer names.
+async fn redirect_host(cluster: &MiniCluster, method: &str, path: &str, query: &str) -> String {
+    let reply = call(cluster, method, path, &format!("{query}&noredirect=true")).await;
+    let location = no_redirect_location(&reply);
     let (datanode, _) = split_url(&location);
     datanode.rsplit_once(':').unwrap().0.to_string()
 }
@@ -787,13 +792,7 @@ async fn a_redirect_names_the_nameservice_so_a_failover_before_it_is_followed_lo
     let user = common::user::os_user();
     let target = format!("/webhdfs/v1/ha-file?op=CREATE&noredirect=true&user.name={user}");
     let reply = request(&cluster.namenode_http_address(active), "PUT", &target, b"").await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    let location = reply.json()["Location"].as_str().unwrap().to_string();
+    let location = no_redirect_location(&reply);
     let nameservice = format!("namenoderpcaddress={}", minicluster::ha::NAMESERVICE);
     assert!(location.contains(&nameservice), "{location}");
 
