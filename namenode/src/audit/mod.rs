@@ -38,7 +38,8 @@ pub const AUDIT_LOG_FILE: &str = "hdfs-audit.log";
 pub struct AuditLogConfig {
     /// `${hadoop.log.dir}/hdfs-audit.log` (else `$HADOOP_LOG_DIR`).
     pub path: PathBuf,
-    /// `dfs.namenode.audit.log.async.buffer.size`: lines queued at most.
+    /// `dfs.namenode.audit.log.async.buffer.size`: lines queued at most (the
+    /// writer raises it to its floor).
     pub queue_capacity: usize,
     /// `dfs.namenode.audit.log.async.blocking`: wait for room (else drop).
     pub block_when_full: bool,
