@@ -183,6 +183,27 @@ struct Figures {
 }
 
 impl Figures {
+    /// One turn of each side, `sync` before each: the job (`name` and its
+    /// arguments) on the cluster, the shell `baseline`, then the `floor`.
+    fn take_turns(
+        &mut self,
+        conf_dir: &Path,
+        (name, args): (&str, &[&str]),
+        baseline: &str,
+        floor: impl FnOnce() -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        run_shell("sync")?;
+        let (seconds, stderr) = tokio::task::block_in_place(|| run_job(conf_dir, name, args))?;
+        self.job.push(seconds);
+        self.stderr = stderr;
+        run_shell("sync")?;
+        self.baseline.push(run_shell(baseline)?);
+        run_shell("sync")?;
+        self.floor
+            .push(tokio::task::block_in_place(|| timed(floor))?);
+        Ok(())
+    }
+
     /// `name: job ..., baseline ..., floor ...` with the two ratios and
     /// their targets.
     fn report(&self, name: &str, baseline: &str, target_vs_baseline: f64) -> String {
@@ -287,22 +308,15 @@ impl Bench<'_> {
         let mut figures = Figures::default();
         for run in 0..self.runs {
             let output = format!("/bench/{kind_name}-out{run}");
-            run_shell("sync")?;
-            let (seconds, stderr) = tokio::task::block_in_place(|| {
-                run_job(
-                    &self.conf_dir,
-                    "terasort",
-                    &["-D", &self.reduces, &input, &output],
-                )
-            })?;
-            figures.job.push(seconds);
-            figures.stderr = stderr;
-            run_shell("sync")?;
-            figures.baseline.push(run_shell(&gnu_sort)?);
-            run_shell("sync")?;
-            figures.floor.push(tokio::task::block_in_place(|| {
-                timed(|| Ok(floor::sort_rows_file(&rows_file, &floor_output)?))
-            })?);
+            figures.take_turns(
+                &self.conf_dir,
+                ("terasort", &["-D", &self.reduces, &input, &output]),
+                &gnu_sort,
+                || {
+                    floor::sort_rows_file(&rows_file, &floor_output)?;
+                    Ok(())
+                },
+            )?;
             if run == 0 {
                 self.same_as_floor(&output, &floor_output)?;
             }
@@ -378,26 +392,16 @@ impl Bench<'_> {
         let mut figures = Figures::default();
         for run in 0..self.runs {
             let output = format!("/bench/{corpus_name}-counts{run}");
-            run_shell("sync")?;
-            let (seconds, stderr) = tokio::task::block_in_place(|| {
-                run_job(
-                    &self.conf_dir,
-                    "wordcount",
-                    &["-D", &self.reduces, &input, &output],
-                )
-            })?;
-            figures.job.push(seconds);
-            figures.stderr = stderr;
-            run_shell("sync")?;
-            figures.baseline.push(run_shell(&pipeline)?);
-            run_shell("sync")?;
             let mut distinct = 0;
-            figures.floor.push(tokio::task::block_in_place(|| {
-                timed(|| {
+            figures.take_turns(
+                &self.conf_dir,
+                ("wordcount", &["-D", &self.reduces, &input, &output]),
+                &pipeline,
+                || {
                     distinct = floor::word_count_file(&text_file, &floor_output)?;
                     Ok(())
-                })
-            })?);
+                },
+            )?;
             if run == 0 {
                 self.counts_match(&output, &text_file)?;
                 println!(
