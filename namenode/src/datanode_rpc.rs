@@ -167,10 +167,18 @@ impl DatanodeProtocol for DatanodeRpc {
                 })
             })
             .collect::<Result<Vec<_>, RemoteException>>()?;
-        self.namesystem
-            .blocks()
-            .block_report(&DatanodeUuid::from(report.datanode_uuid), &replicas)?;
-        self.namesystem.check_safe_mode();
+        // Millions of replicas take a while: off the async workers, which
+        // keep serving clients meanwhile.
+        let namesystem = self.namesystem.clone();
+        tokio::task::spawn_blocking(move || {
+            namesystem
+                .blocks()
+                .block_report(&DatanodeUuid::from(report.datanode_uuid), &replicas)?;
+            namesystem.check_safe_mode();
+            Ok::<_, RemoteException>(())
+        })
+        .await
+        .map_err(|error| Status::internal(format!("block report failed: {error}")))??;
         Ok(Response::new(pb::BlockReportResponse {
             commands: Vec::new(),
         }))

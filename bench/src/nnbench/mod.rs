@@ -8,10 +8,12 @@
 //! with whatever an op needs set up untimed. The same run measures the
 //! machine's 4 KiB append + fdatasync rate in that dir, as a yardstick for
 //! the durable ops, and `-memory N` the resident bytes per one-block file
-//! and the fsimage save and load times.
+//! and the fsimage save and load times; `-datanodes N` a NameNode process
+//! under N simulated DataNodes.
 
 mod baseline;
 mod checkpoint;
+mod datanodes;
 mod deploy;
 mod memory;
 mod options;
@@ -27,6 +29,7 @@ use anyhow::{Context, bail};
 use common::Configuration;
 use common::cpu::CpuSnapshot;
 
+pub use datanodes::{SimulationOptions, SimulationReport};
 pub use options::{BenchOp, Mode, Options, USAGE};
 pub use report::{Measurement, Summary};
 
@@ -81,6 +84,10 @@ pub fn benchmark(
     if let Some(files) = options.checkpoint_files {
         let report = checkpoint::measure(dir, files, options.files_per_dir, options.threads)?;
         checkpoint::print(out, &report)?;
+    }
+    if let Some(simulation) = &options.simulation {
+        let report = datanodes::measure(dir, simulation, out)?;
+        datanodes::print(out, &report)?;
     }
     if options.ops.is_empty() || options.modes.is_empty() {
         return Ok(summary);

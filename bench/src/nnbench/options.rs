@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::datanodes::SimulationOptions;
+
 /// Usage text printed on a bad command line.
 pub const USAGE: &str =
     "Usage: hdfs nnbench [-op mkdirs|create|fileStatus|rename|delete|all|none[,...]]
@@ -31,7 +33,16 @@ pub const USAGE: &str =
   -scrapeMs     in rpc mode, a client GETs the NameNode's /jmx and /prom every N ms
                 while the ops run (a monitoring scraper's load)
   -auditLog     the NameNode's hdfs-audit.log off, on, or both: each mode runs
-                with it off, then on, and the summary gives the ratio (default off)";
+                with it off, then on, and the summary gives the ratio (default off)
+  -datanodes    a NameNode process under N simulated DataNodes (register,
+                heartbeat, full reports over its real RPC; no data): memory
+                per block and replica, cold start, report rate, heartbeat
+                cost, getFileInfo latency in a report storm and a dead-node
+                storm; alone (without -op), only this runs
+  -blocksPerReport  replicas on each simulated DataNode (default 10000)
+  -blocksPerFile    blocks of each of the simulation's files (default 10)
+  -probeClients     getFileInfo clients timed during the storms (default 32)
+  -deadDatanodes    simulated DataNodes that stop at once (default N / 10)";
 
 /// A timed namespace operation, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -125,6 +136,8 @@ pub struct Options {
     pub scrape_every: Option<Duration>,
     /// Whether each mode runs with the audit log off, on, or both (`-auditLog`).
     pub audit_logs: Vec<bool>,
+    /// The simulated DataNodes' run (`-datanodes`); `None` skips it.
+    pub simulation: Option<SimulationOptions>,
 }
 
 impl Options {
@@ -143,6 +156,11 @@ impl Options {
         let mut journal_nodes = 0;
         let mut scrape_every = None;
         let mut audit_logs = vec![false];
+        let mut datanodes = None;
+        let mut replicas_per_datanode = 10_000;
+        let mut blocks_per_file = 10;
+        let mut probe_clients = 32;
+        let mut dead_datanodes = None;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let mut value = || {
@@ -166,11 +184,25 @@ impl Options {
                     scrape_every = Some(Duration::from_millis(positive(flag, value()?)?))
                 }
                 "-auditLog" => audit_logs = parse_audit_logs(value()?)?,
+                "-datanodes" => datanodes = Some(positive(flag, value()?)?),
+                "-blocksPerReport" => replicas_per_datanode = positive(flag, value()?)?,
+                "-blocksPerFile" => blocks_per_file = positive(flag, value()?)?,
+                "-probeClients" => probe_clients = positive(flag, value()?)? as usize,
+                "-deadDatanodes" => dead_datanodes = Some(non_negative(flag, value()?)?),
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
         // `-memory N` alone measures memory only; `-op` adds throughput back.
-        let ops = match (ops, memory_files.or(checkpoint_files)) {
+        let simulation = datanodes.map(|datanodes| SimulationOptions {
+            datanodes,
+            replicas_per_datanode,
+            blocks_per_file,
+            probe_clients,
+            dead_datanodes: dead_datanodes.unwrap_or(datanodes / 10),
+            files_per_dir,
+        });
+        let alone = memory_files.or(checkpoint_files).or(datanodes);
+        let ops = match (ops, alone) {
             (Some(ops), _) => ops,
             (None, Some(_)) => Vec::new(),
             (None, None) => BenchOp::ALL.to_vec(),
@@ -190,6 +222,7 @@ impl Options {
             journal_nodes,
             scrape_every,
             audit_logs,
+            simulation,
         })
     }
 }
@@ -199,6 +232,11 @@ fn positive(flag: &str, text: &str) -> Result<u64, String> {
         Ok(number) if number > 0 => Ok(number),
         _ => Err(format!("{flag}: '{text}': expected a positive integer")),
     }
+}
+
+fn non_negative(flag: &str, text: &str) -> Result<u64, String> {
+    text.parse::<u64>()
+        .map_err(|_| format!("{flag}: '{text}': expected a non-negative integer"))
 }
 
 fn parse_ops(text: &str) -> Result<Vec<BenchOp>, String> {
@@ -257,6 +295,27 @@ mod tests {
             (64, 100_000, 4)
         );
         assert_eq!(options.memory_files, None);
+        assert!(options.simulation.is_none());
+    }
+
+    #[test]
+    fn datanodes_alone_run_only_the_simulation() {
+        let options = parse(&["-datanodes", "1000", "-blocksPerReport", "100000"]).expect("parses");
+        assert!(options.ops.is_empty());
+        let simulation = options.simulation.expect("simulation asked for");
+        assert_eq!(
+            (simulation.datanodes, simulation.replicas_per_datanode),
+            (1000, 100_000)
+        );
+        assert_eq!(
+            (simulation.blocks_per_file, simulation.dead_datanodes),
+            (10, 100)
+        );
+        assert!(
+            parse(&["-deadDatanodes", "x"])
+                .unwrap_err()
+                .contains("non-negative")
+        );
     }
 
     #[test]

@@ -52,8 +52,8 @@ impl BlockManager {
     /// nodes changed state.
     pub fn refresh_nodes(&self, excluded: &ExcludedHosts) -> usize {
         let mut state = self.lock();
-        let mut changed = 0;
-        for node in &mut state.nodes {
+        let mut changed = Vec::new();
+        for (index, node) in state.nodes.iter_mut().enumerate() {
             let leaving = excluded.excludes(node);
             let next = match (node.admin_state, leaving) {
                 (AdminState::Normal, true) => AdminState::DecommissionInProgress,
@@ -65,12 +65,16 @@ impl BlockManager {
             if next != node.admin_state {
                 tracing::info!(datanode = %node.address.uuid, host = %node.address.host, from = ?node.admin_state, to = ?next, "datanode admin state changed");
                 node.admin_state = next;
-                changed += 1;
+                changed.push(index);
             }
+        }
+        // Replicas on leaving nodes no longer count as live.
+        for &index in &changed {
+            state.retally_node(index);
         }
         // Remembered so that nodes registering later are checked too.
         state.excluded_hosts = excluded.clone();
-        changed
+        changed.len()
     }
 
     /// A node registering while excluded starts decommissioning at once.
@@ -79,6 +83,7 @@ impl BlockManager {
             && state.nodes[node].admin_state == AdminState::Normal
         {
             state.nodes[node].admin_state = AdminState::DecommissionInProgress;
+            state.retally_node(node);
         }
     }
 
@@ -104,6 +109,7 @@ impl BlockManager {
             let node = &mut state.nodes[index];
             node.admin_state = AdminState::Decommissioned;
             tracing::info!(datanode = %node.address.uuid, host = %node.address.host, "datanode decommissioned");
+            state.retally_node(index);
         }
         finished.len()
     }

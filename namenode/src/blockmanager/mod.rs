@@ -6,6 +6,7 @@
 //! before, and never held across I/O. DataNodes learn their work from the
 //! commands queued here, returned on their heartbeats.
 
+mod counts;
 mod decommission;
 mod monitor;
 mod recovery;
@@ -24,6 +25,9 @@ use crate::placement::{CandidateNode, PlacementPolicy};
 pub use decommission::ExcludedHosts;
 pub use state::{AdminState, DatanodeAddress};
 use state::{BlockInfo, BlockState, DatanodeDescriptor};
+
+/// Replicas of a full block report processed under one hold of the lock.
+const REPORT_SLICE: usize = 4096;
 
 /// Timings and limits of block management.
 #[derive(Clone, Debug)]
@@ -147,8 +151,12 @@ impl BlockManager {
         policy: PlacementPolicy,
         resolver: RackResolver,
     ) -> Self {
+        let state = BlockState {
+            min_replication: usize::from(config.min_replication),
+            ..Default::default()
+        };
         Self {
-            state: Mutex::new(BlockState::default()),
+            state: Mutex::new(state),
             config,
             policy,
             resolver,
@@ -176,15 +184,10 @@ impl BlockManager {
         let mut state = self.lock();
         for (index, block) in blocks.iter().enumerate() {
             let under_construction = last_under_construction && index + 1 == blocks.len();
-            state.blocks.entry(block.id).or_insert_with(|| BlockInfo {
-                generation_stamp: block.generation_stamp,
-                num_bytes: block.num_bytes,
-                replication,
-                under_construction,
-                replicas: Vec::new(),
-                corrupt: Vec::new(),
-                pipeline: Vec::new(),
-            });
+            if !state.blocks.contains_key(&block.id) {
+                let info = BlockInfo::new(block, replication, under_construction);
+                state.insert_block(block.id, info);
+            }
         }
     }
 
@@ -326,25 +329,18 @@ impl BlockManager {
         })
     }
 
-    /// A full block report: the node holds exactly these replicas.
+    /// A full block report: the node holds exactly these replicas. The
+    /// lock is taken a slice of the report at a time (Hadoop holds its
+    /// namesystem lock for a whole storage's report, HDFS-16432), so
+    /// clients and other DataNodes get their turn during a report of
+    /// millions of replicas.
     pub fn block_report(
         &self,
         uuid: &DatanodeUuid,
         replicas: &[ReportedReplica],
     ) -> Result<(), RemoteException> {
-        let mut state = self.lock();
-        let node = self.node_index(&state, uuid)?;
         let reported: std::collections::HashSet<BlockId> =
             replicas.iter().map(|replica| replica.block.id).collect();
-        let forgotten: Vec<BlockId> = state.nodes[node]
-            .blocks
-            .iter()
-            .filter(|id| !reported.contains(id))
-            .copied()
-            .collect();
-        for block_id in forgotten {
-            state.remove_replica(block_id, node);
-        }
         // A full report supersedes what was queued from the node's earlier
         // ones, but for a finalized replica queued for a block the report
         // still shows being written: the report was made before the replica
@@ -354,16 +350,34 @@ impl BlockManager {
             .filter(|replica| !replica.finalized)
             .map(|replica| (replica.block.id, replica.block.generation_stamp))
             .collect();
-        state.queued_reports.retain(|(queued, replica)| {
-            *queued != node
-                || (replica.finalized
-                    && being_written
-                        .get(&replica.block.id)
-                        .is_some_and(|stamp| *stamp <= replica.block.generation_stamp))
-        });
-        for replica in replicas {
-            self.process_reported(&mut state, node, *replica);
+        let node = {
+            let mut state = self.lock();
+            let node = self.node_index(&state, uuid)?;
+            let forgotten: Vec<BlockId> = state.nodes[node]
+                .blocks
+                .iter()
+                .filter(|id| !reported.contains(id))
+                .copied()
+                .collect();
+            for block_id in forgotten {
+                state.remove_replica(block_id, node);
+            }
+            state.queued_reports.retain(|(queued, replica)| {
+                *queued != node
+                    || (replica.finalized
+                        && being_written
+                            .get(&replica.block.id)
+                            .is_some_and(|stamp| *stamp <= replica.block.generation_stamp))
+            });
+            node
+        };
+        for slice in replicas.chunks(REPORT_SLICE) {
+            let mut state = self.lock();
+            for replica in slice {
+                self.process_reported(&mut state, node, *replica);
+            }
         }
+        let mut state = self.lock();
         state.nodes[node].contents_stale = false;
         state.nodes[node].last_block_report_millis = common::time::now_millis();
         tracing::debug!(
@@ -511,18 +525,12 @@ impl BlockManager {
                 excluded.len()
             )));
         }
-        state.blocks.insert(
-            block.id,
-            BlockInfo {
-                generation_stamp: block.generation_stamp,
-                num_bytes: 0,
-                replication,
-                under_construction: true,
-                replicas: Vec::new(),
-                corrupt: Vec::new(),
-                pipeline: targets.clone(),
-            },
-        );
+        let info = BlockInfo {
+            num_bytes: 0,
+            pipeline: targets.clone(),
+            ..BlockInfo::new(&block, replication, true)
+        };
+        state.insert_block(block.id, info);
         Ok(targets
             .iter()
             .map(|&target| location(&state.nodes[target]))
@@ -585,6 +593,7 @@ impl BlockManager {
         info.generation_stamp = info.generation_stamp.max(block.generation_stamp);
         info.under_construction = false;
         info.pipeline.clear();
+        state.retally(block.id);
     }
 
     /// Append: the complete last block of a file goes back under
@@ -611,6 +620,7 @@ impl BlockManager {
             info.num_bytes = block.num_bytes;
             info.replicas.clear();
             info.pipeline = holders;
+            state.retally(block.id);
         }
         self.locations(block.id, writer_host)
     }
@@ -627,7 +637,7 @@ impl BlockManager {
     pub fn remove_blocks(&self, blocks: &[Block]) {
         let mut state = self.lock();
         for block in blocks {
-            let Some(info) = state.blocks.remove(&block.id) else {
+            let Some(info) = state.remove_block(block.id) else {
                 continue;
             };
             state.pending.remove(&block.id);
@@ -655,6 +665,7 @@ impl BlockManager {
         for block in blocks {
             if let Some(info) = state.blocks.get_mut(&block.id) {
                 info.replication = replication;
+                state.retally(block.id);
             }
         }
     }
@@ -688,6 +699,7 @@ impl BlockManager {
             tracing::info!(block = %block_id, datanode = %state.nodes[node].address.uuid, "replica left out of the pipeline is stale");
             state.mark_corrupt(block_id, node);
         }
+        state.retally(block_id);
     }
 
     /// Replica locations, nearest to `reader_host` first; corrupt replicas
@@ -760,15 +772,11 @@ impl BlockManager {
         let mut state = self.lock();
         for (index, block) in blocks.iter().enumerate() {
             let under_construction = last_under_construction && index + 1 == blocks.len();
-            let info = state.blocks.entry(block.id).or_insert_with(|| BlockInfo {
-                generation_stamp: block.generation_stamp,
-                num_bytes: block.num_bytes,
-                replication,
-                under_construction,
-                replicas: Vec::new(),
-                corrupt: Vec::new(),
-                pipeline: Vec::new(),
-            });
+            if !state.blocks.contains_key(&block.id) {
+                let info = BlockInfo::new(block, replication, under_construction);
+                state.insert_block(block.id, info);
+            }
+            let info = state.blocks.get_mut(&block.id).expect("inserted above");
             info.generation_stamp = info.generation_stamp.max(block.generation_stamp);
             info.num_bytes = block.num_bytes;
             info.replication = replication;
@@ -776,6 +784,7 @@ impl BlockManager {
             if !under_construction {
                 state.truncating.remove(&block.id);
             }
+            state.retally(block.id);
         }
     }
 
@@ -784,7 +793,7 @@ impl BlockManager {
     pub fn forget_blocks(&self, blocks: &[Block]) {
         let mut state = self.lock();
         for block in blocks {
-            let Some(info) = state.blocks.remove(&block.id) else {
+            let Some(info) = state.remove_block(block.id) else {
                 continue;
             };
             for node in info.replicas.iter().chain(&info.corrupt) {
@@ -811,7 +820,15 @@ impl BlockManager {
     pub fn set_standby(&self, standby: bool) {
         let mut state = self.lock();
         state.standby = standby;
-        state.pending.clear();
+        // Blocks whose copies were under way need work again.
+        let pending: Vec<BlockId> = state
+            .pending
+            .drain()
+            .map(|(block_id, _)| block_id)
+            .collect();
+        for block_id in pending {
+            state.retally(block_id);
+        }
         state.postponed_misreplicated.clear();
         for node in &mut state.nodes {
             node.transfers.clear();
@@ -858,46 +875,26 @@ impl BlockManager {
     /// DataNodes: what startup safe mode waits on.
     pub fn safe_mode_counts(&self) -> crate::safemode::SafeModeCounts {
         let state = self.lock();
-        let mut counts = crate::safemode::SafeModeCounts {
+        crate::safemode::SafeModeCounts {
             live_datanodes: state.nodes.iter().filter(|node| node.alive).count(),
-            ..Default::default()
-        };
-        let min = usize::from(self.config.min_replication);
-        for info in state
-            .blocks
-            .values()
-            .filter(|info| !info.under_construction)
-        {
-            counts.total_blocks += 1;
-            if state.readable_replicas(info) >= min {
-                counts.safe_blocks += 1;
-            }
+            total_blocks: state.counts.complete,
+            safe_blocks: state.counts.safe,
         }
-        counts
     }
 
+    /// Cluster totals: space from the live nodes, blocks from the counts.
     pub fn stats(&self) -> BlockStats {
         let state = self.lock();
-        let mut stats = BlockStats::default();
+        let mut stats = BlockStats {
+            under_replicated: state.counts.under_replicated,
+            corrupt_blocks: state.counts.corrupt,
+            missing_blocks: state.counts.missing,
+            ..Default::default()
+        };
         for node in state.nodes.iter().filter(|node| node.alive) {
             stats.capacity += node.capacity;
             stats.used += node.dfs_used;
             stats.remaining += node.remaining;
-        }
-        for info in state
-            .blocks
-            .values()
-            .filter(|info| !info.under_construction)
-        {
-            let live = state.live_replicas(info);
-            if state.readable_replicas(info) == 0 {
-                stats.missing_blocks += 1;
-            } else if live < usize::from(info.replication) {
-                stats.under_replicated += 1;
-            }
-            if !info.corrupt.is_empty() {
-                stats.corrupt_blocks += 1;
-            }
         }
         stats
     }

@@ -1,6 +1,7 @@
 //! The periodic work of block management (HDFS's HeartbeatManager and
 //! RedundancyMonitor): declare silent DataNodes dead, then schedule
-//! re-replication of under-replicated blocks (fewest live replicas first),
+//! re-replication of the blocks queued as needing work (at most one live
+//! replica first, a bounded number per round, round robin),
 //! deletion of excess replicas, and deletion of corrupt replicas once enough
 //! good ones exist. A block with no good replica is reported missing and
 //! kept, never dropped.
@@ -23,25 +24,48 @@ pub struct MonitorRound {
     pub newly_decommissioned: usize,
 }
 
+/// Blocks of a dead DataNode forgotten under one hold of the lock: the
+/// lock is let go between slices, so that a dead node holding millions of
+/// replicas does not stall every other caller.
+const DEAD_NODE_SLICE: usize = 16 * 1024;
+/// The fewest blocks one round looks at (more with more live DataNodes).
+const MIN_BLOCKS_PER_ROUND: usize = 10_000;
+
 impl BlockManager {
     /// One round of liveness and redundancy work, as of `now`.
     pub fn run_monitor(&self, now: Instant) -> MonitorRound {
+        let newly_dead = self.expire_dead_nodes(now);
+        for &node in &newly_dead {
+            self.forget_dead_node(node);
+        }
         let mut state = self.lock();
         let mut round = MonitorRound {
-            newly_dead: self.expire_dead_nodes(&mut state, now),
+            newly_dead: newly_dead.len(),
             ..Default::default()
         };
         if state.standby {
             return round;
         }
-        state.pending.retain(|_, (_, deadline)| *deadline > now);
+        let mut expired = Vec::new();
+        state.pending.retain(|&block_id, (_, deadline)| {
+            let keep = *deadline > now;
+            if !keep {
+                expired.push(block_id);
+            }
+            keep
+        });
+        for block_id in expired {
+            state.retally(block_id);
+        }
         self.schedule_redundancy_work(&mut state, now, &mut round);
         round.newly_decommissioned = self.finish_decommissions(&mut state);
         round
     }
 
-    fn expire_dead_nodes(&self, state: &mut BlockState, now: Instant) -> usize {
+    /// Declares the nodes silent for too long dead; returns them.
+    fn expire_dead_nodes(&self, now: Instant) -> Vec<usize> {
         let dead_after = self.config.dead_after();
+        let mut state = self.lock();
         let mut newly_dead = Vec::new();
         for (index, node) in state.nodes.iter_mut().enumerate() {
             if node.alive && elapsed_since(node.last_heartbeat, now) > dead_after {
@@ -52,16 +76,30 @@ impl BlockManager {
                 newly_dead.push(index);
             }
         }
-        for &index in &newly_dead {
-            let blocks: Vec<BlockId> = state.nodes[index].blocks.drain().collect();
-            for block_id in blocks {
-                if let Some(info) = state.blocks.get_mut(&block_id) {
-                    info.replicas.retain(|&node| node != index);
-                    info.corrupt.retain(|&node| node != index);
-                }
+        newly_dead
+    }
+
+    /// Forgets the replicas of dead `node`, a slice at a time; stops if the
+    /// node comes back meanwhile (its next full report sets it right).
+    fn forget_dead_node(&self, node: usize) {
+        loop {
+            let mut state = self.lock();
+            if state.nodes[node].alive {
+                return;
+            }
+            let slice: Vec<BlockId> = state.nodes[node]
+                .blocks
+                .iter()
+                .take(DEAD_NODE_SLICE)
+                .copied()
+                .collect();
+            if slice.is_empty() {
+                return;
+            }
+            for block_id in slice {
+                state.remove_replica(block_id, node);
             }
         }
-        newly_dead.len()
     }
 
     fn schedule_redundancy_work(
@@ -73,8 +111,16 @@ impl BlockManager {
         let mut under_replicated: Vec<(usize, BlockId)> = Vec::new();
         let mut over_replicated = Vec::new();
         let mut corrupt_to_clear = Vec::new();
-        for (&block_id, info) in &state.blocks {
-            if info.under_construction {
+        let live_count = state.nodes.iter().filter(|node| node.alive).count();
+        let budget = MIN_BLOCKS_PER_ROUND.max(2 * self.config.max_streams * live_count);
+        for _ in 0..budget {
+            let Some(block_id) = state.redundancy.pop() else {
+                break;
+            };
+            let Some(info) = state.blocks.get(&block_id) else {
+                continue;
+            };
+            if !state.tally(info).needs_work() {
                 continue;
             }
             let live = state.live_replicas(info);
@@ -83,9 +129,6 @@ impl BlockManager {
                 .get(&block_id)
                 .map_or(0, |(targets, _)| targets.len());
             let wanted = usize::from(info.replication);
-            if state.readable_replicas(info) == 0 {
-                continue;
-            }
             if live + pending < wanted {
                 under_replicated.push((live, block_id));
             } else if live > wanted {
@@ -95,6 +138,9 @@ impl BlockManager {
                 corrupt_to_clear.push(block_id);
             }
         }
+        // Blocks nothing could be done for this round go to the back of
+        // their queue: no source, no target, excess waiting on reports.
+        let mut retry = Vec::new();
         // Priority: blocks with the fewest live replicas first.
         under_replicated.sort_unstable();
         let candidates = candidates(state);
@@ -118,6 +164,7 @@ impl BlockManager {
                 .filter(|&&node| streams.get(&node).copied().unwrap_or(0) < self.config.max_streams)
                 .min_by_key(|&&node| state.nodes[node].xceivers)
             else {
+                retry.push(block_id);
                 continue;
             };
             let pending = state
@@ -138,6 +185,7 @@ impl BlockManager {
                 &mut rng,
             );
             if targets.is_empty() {
+                retry.push(block_id);
                 continue;
             }
             let block = Block {
@@ -164,6 +212,7 @@ impl BlockManager {
                 .any(|&node| state.nodes[node].contents_stale)
             {
                 state.postponed_misreplicated.insert(block_id);
+                retry.push(block_id);
                 continue;
             }
             state.postponed_misreplicated.remove(&block_id);
@@ -200,6 +249,9 @@ impl BlockManager {
                 state.nodes[node].invalidate.push(block);
                 round.replicas_to_delete += 1;
             }
+        }
+        for block_id in retry {
+            state.retally(block_id);
         }
     }
 }

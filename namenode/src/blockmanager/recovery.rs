@@ -78,6 +78,7 @@ impl BlockManager {
         };
         info.under_construction = true;
         state.truncating.insert(block.id);
+        state.retally(block.id);
     }
 
     /// The last block of a file still being truncated, as the namespace
@@ -119,5 +120,6 @@ impl BlockManager {
         for node in nodes {
             state.add_replica(recovered.id, node);
         }
+        state.retally(recovered.id);
     }
 }

@@ -81,6 +81,24 @@ pub struct BlockInfo {
     pub corrupt: Vec<usize>,
     /// The write pipeline, while under construction.
     pub pipeline: Vec<usize>,
+    /// What it adds to [`BlockState::counts`] (see [`super::counts`]).
+    pub tally: super::counts::Tally,
+}
+
+impl BlockInfo {
+    /// A block no DataNode has reported yet.
+    pub fn new(block: &Block, replication: u16, under_construction: bool) -> Self {
+        Self {
+            generation_stamp: block.generation_stamp,
+            num_bytes: block.num_bytes,
+            replication,
+            under_construction,
+            replicas: Vec::new(),
+            corrupt: Vec::new(),
+            pipeline: Vec::new(),
+            tally: Default::default(),
+        }
+    }
 }
 
 /// The mutable state behind the block manager's lock.
@@ -104,6 +122,12 @@ pub struct BlockState {
     /// Last blocks a truncate is cutting: their replicas at the stamp before
     /// the truncate are what the recovery cuts, not stale copies.
     pub truncating: std::collections::HashSet<BlockId>,
+    /// `dfs.namenode.replication.min`: readable replicas a block needs to be safe.
+    pub min_replication: usize,
+    /// The blocks' tallies added up.
+    pub counts: super::counts::BlockCounts,
+    /// Blocks the redundancy monitor is to look at.
+    pub redundancy: super::counts::RedundancyQueues,
 }
 
 impl BlockState {
@@ -135,6 +159,7 @@ impl BlockState {
             info.replicas.push(node);
         }
         self.nodes[node].blocks.insert(block_id);
+        self.retally(block_id);
     }
 
     pub fn remove_replica(&mut self, block_id: BlockId, node: usize) {
@@ -143,6 +168,7 @@ impl BlockState {
             info.corrupt.retain(|&n| n != node);
         }
         self.nodes[node].blocks.remove(&block_id);
+        self.retally(block_id);
     }
 
     /// Marks `node`'s replica of `block_id` corrupt: it no longer counts, and
@@ -156,5 +182,6 @@ impl BlockState {
             info.corrupt.push(node);
         }
         self.nodes[node].blocks.insert(block_id);
+        self.retally(block_id);
     }
 }

@@ -534,3 +534,71 @@ fn an_additional_datanode_joins_the_pipeline_after_the_existing_ones() {
         "{error}"
     );
 }
+
+/// The counts as a walk of the whole block map makes them.
+fn recount(state: &BlockState) -> counts::BlockCounts {
+    let mut counts = counts::BlockCounts::default();
+    for info in state
+        .blocks
+        .values()
+        .filter(|info| !info.under_construction)
+    {
+        let readable = state.readable_replicas(info);
+        counts.complete += 1;
+        counts.safe += u64::from(readable >= state.min_replication);
+        counts.missing += u64::from(readable == 0);
+        counts.under_replicated +=
+            u64::from(readable > 0 && state.live_replicas(info) < usize::from(info.replication));
+        counts.corrupt += u64::from(!info.corrupt.is_empty());
+    }
+    counts
+}
+
+#[test]
+fn counts_kept_as_blocks_change_match_a_full_recount() {
+    let manager = manager();
+    let nodes = add_nodes(&manager, 5);
+    for id in 1..=40 {
+        written_block(&manager, id, 3);
+    }
+    let check = |step: &str| {
+        let state = manager.lock();
+        assert_eq!(state.counts, recount(&state), "after {step}");
+    };
+    check("writes");
+    assert_eq!(
+        manager.lock().redundancy.len(),
+        0,
+        "healthy blocks are not queued"
+    );
+    manager.set_replication(&[block(1), block(2)], 5);
+    manager.allocate(block(41), 3, 1000, None, &[]).unwrap();
+    manager.remove_blocks(&[block(3)]);
+    manager
+        .report_bad_block(&nodes[0], block(4), "checksum")
+        .unwrap();
+    check("replication, allocation, deletion, a bad replica");
+
+    // nodes[1] dies: its blocks are queued, urgent ones first.
+    let later = Instant::now() + manager.config().dead_after() + Duration::from_secs(1);
+    {
+        let mut state = manager.lock();
+        for node in state.nodes.iter_mut() {
+            if node.address.uuid != nodes[1] {
+                node.last_heartbeat = later;
+            }
+        }
+    }
+    let round = manager.run_monitor(later);
+    assert_eq!(round.newly_dead, 1);
+    check("a node's death");
+    assert!(manager.stats().under_replicated > 0);
+
+    manager.refresh_nodes(&ExcludedHosts::parse("127.0.0.4"));
+    check("a decommission");
+    let counts = manager.safe_mode_counts();
+    assert_eq!(
+        counts.total_blocks, 39,
+        "41 blocks, 1 removed, 1 being written"
+    );
+}
