@@ -3,6 +3,7 @@
 pub mod browser;
 mod data;
 pub mod hadoop_dtp;
+pub mod hosts;
 mod wait;
 pub mod web;
 pub mod yarn;
