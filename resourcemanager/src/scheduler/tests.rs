@@ -314,7 +314,7 @@ fn a_blacklisted_host_gets_no_containers() {
     assert_eq!(scheduler.schedule().len(), 2);
 }
 
-fn two_queues(a: f64, b: f64) -> QueueSpec {
+fn default_and_etl(a: f64, b: f64) -> QueueSpec {
     QueueSpec {
         name: "root".into(),
         capacity: 100.0,
@@ -329,7 +329,7 @@ fn two_queues(a: f64, b: f64) -> QueueSpec {
 
 #[test]
 fn a_moved_attempt_takes_what_it_holds_to_its_new_queue() {
-    let mut scheduler = Scheduler::new(config(3), &two_queues(50.0, 50.0)).unwrap();
+    let mut scheduler = Scheduler::new(config(3), &default_and_etl(50.0, 50.0)).unwrap();
     scheduler.add_node("h0:1", "h0", "/r0", Resource::new(8 * 1024, 64));
     start_app(&mut scheduler, attempt(1), "default");
     let used = |scheduler: &Scheduler, name: &str| {
@@ -367,7 +367,7 @@ fn reconfigured_queues_keep_running_attempts_and_their_usage() {
     scheduler.add_node("h0:1", "h0", "/r0", Resource::new(8 * 1024, 64));
     start_app(&mut scheduler, attempt(1), "default");
     scheduler
-        .reconfigure_queues(&two_queues(40.0, 60.0))
+        .reconfigure_queues(&default_and_etl(40.0, 60.0))
         .unwrap();
     let queues = scheduler.queues();
     let default = queues.get(queues.find("default").unwrap());
