@@ -445,7 +445,14 @@ mod tests {
                     attempts: vec![
                         attempt("attempt_1_0001_m_000000_0", "KILLED", 2_000, 3_000),
                         attempt("attempt_1_0001_m_000000_1", "FAILED", 3_000, 4_000),
-                        attempt("attempt_1_0001_m_000000_2", "SUCCEEDED", 4_000, 65_000),
+                        mrpb::AttemptHistory {
+                            counters: vec![mrpb::Counter {
+                                group: mapreduce::counters::TASK_GROUP.into(),
+                                name: "MAP_INPUT_RECORDS".into(),
+                                value: 12_345,
+                            }],
+                            ..attempt("attempt_1_0001_m_000000_2", "SUCCEEDED", 4_000, 65_000)
+                        },
                     ],
                     ..Default::default()
                 }],
