@@ -179,7 +179,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
 ];
 
 /// Display name of a group (Hadoop's, for its own groups).
-fn group_display_name(group: &str) -> &str {
+pub fn group_display_name(group: &str) -> &str {
     match group {
         TASK_GROUP => "Map-Reduce Framework",
         FILE_SYSTEM_GROUP => "File System Counters",
@@ -223,7 +223,8 @@ fn is_max_counter(group: &str, name: &str) -> bool {
     group == TASK_GROUP && name.ends_with("_MAX")
 }
 
-fn counter_display_name<'a>(group: &str, name: &'a str) -> &'a str {
+/// Display name of a counter (Hadoop's, for its own counters).
+pub fn counter_display_name<'a>(group: &str, name: &'a str) -> &'a str {
     KNOWN
         .iter()
         .find(|(known_group, known_name, _)| *known_group == group && *known_name == name)

@@ -95,6 +95,7 @@ impl MiniYarn {
             "yarn.resourcemanager.address",
             "yarn.resourcemanager.scheduler.address",
             "yarn.resourcemanager.resource-tracker.address",
+            "yarn.resourcemanager.admin.address",
             "yarn.resourcemanager.webapp.address",
         ] {
             conf.set(key, format!("{host}:0"));
@@ -136,6 +137,7 @@ impl MiniYarn {
                 "yarn.resourcemanager.resource-tracker.address",
                 addresses.tracker,
             ),
+            ("yarn.resourcemanager.admin.address", addresses.admin),
             ("yarn.resourcemanager.webapp.address", addresses.webapp),
         ] {
             conf.set(key, address.to_string());
@@ -154,6 +156,8 @@ impl MiniYarn {
     async fn resourcemanager_start(&self) -> anyhow::Result<ResourceManager> {
         let mut config = ResourceManagerConfig::from_conf(&self.conf)?;
         config.clock = self.clock.clone();
+        // `yarn rmadmin -refresh*` reads the cluster's conf dir again.
+        config.conf_dir = Some(self.conf_dir.clone());
         let resourcemanager = ResourceManager::start(config).await?;
         let addresses = resourcemanager.addresses();
         faults::register(
@@ -162,6 +166,7 @@ impl MiniYarn {
                 addresses.client,
                 addresses.scheduler,
                 addresses.tracker,
+                addresses.admin,
                 addresses.webapp,
             ],
         );

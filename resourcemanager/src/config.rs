@@ -1,6 +1,8 @@
 //! The ResourceManager's typed configuration, read and checked once at start.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::Configuration;
@@ -9,6 +11,11 @@ use common::time::Clock;
 use common::topology::RackResolver;
 
 use crate::scheduler::{QueueSpec, Resource, SchedulerConfig};
+use crate::state::HostLists;
+
+/// The capacity scheduler's own file in the configuration directory, read
+/// after the site files.
+const CAPACITY_SCHEDULER_FILE: &str = "capacity-scheduler.xml";
 
 /// `yarn.resourcemanager.nodemanagers.heartbeat-interval-ms`
 pub const NM_HEARTBEAT_INTERVAL_KEY: &str =
@@ -26,6 +33,11 @@ pub enum ConfigError {
     Conf(#[from] ConfError),
     #[error(transparent)]
     Topology(#[from] common::topology::TopologyError),
+    #[error("cannot read the hosts file {path}: {source}")]
+    HostsFile {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Everything the ResourceManager needs from `yarn-site.xml` and
@@ -35,6 +47,7 @@ pub struct ResourceManagerConfig {
     pub client_address: SocketAddr,
     pub scheduler_address: SocketAddr,
     pub tracker_address: SocketAddr,
+    pub admin_address: SocketAddr,
     pub webapp_address: SocketAddr,
     pub scheduler: SchedulerConfig,
     pub queues: QueueSpec,
@@ -43,6 +56,14 @@ pub struct ResourceManagerConfig {
     pub nm_expiry: Duration,
     pub am_expiry: Duration,
     pub racks: RackResolver,
+    /// `yarn.cluster.max-application-priority`.
+    pub max_application_priority: i32,
+    /// The NodeManagers let in and kept out at start.
+    pub host_lists: HostLists,
+    /// Where `yarn rmadmin -refreshQueues / -refreshNodes` read the
+    /// configuration again (`$HADOOP_CONF_DIR` of the daemon; none: the
+    /// configuration it started with).
+    pub conf_dir: Option<PathBuf>,
     /// The configuration, for the DFS client that checks local resources.
     pub conf: Configuration,
     /// What NodeManager and AM expiry is measured with: the system clock,
@@ -68,6 +89,7 @@ impl ResourceManagerConfig {
             client_address: address(keys::YARN_RESOURCEMANAGER_ADDRESS)?,
             scheduler_address: address(keys::YARN_RESOURCEMANAGER_SCHEDULER_ADDRESS)?,
             tracker_address: address(keys::YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS)?,
+            admin_address: address(keys::YARN_RESOURCEMANAGER_ADMIN_ADDRESS)?,
             webapp_address: address(keys::YARN_RESOURCEMANAGER_WEBAPP_ADDRESS)?,
             scheduler: SchedulerConfig {
                 minimum_allocation,
@@ -84,10 +106,65 @@ impl ResourceManagerConfig {
             nm_expiry: millis(NM_EXPIRY_KEY)?,
             am_expiry: millis(AM_EXPIRY_KEY)?,
             racks: RackResolver::from_conf(conf)?,
+            max_application_priority: conf
+                .get_i64(keys::YARN_CLUSTER_MAX_APPLICATION_PRIORITY)?
+                .clamp(0, i64::from(i32::MAX)) as i32,
+            host_lists: host_lists(conf)?,
+            conf_dir: std::env::var_os("HADOOP_CONF_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from),
             conf: conf.clone(),
             clock: Clock::system(),
         })
     }
+}
+
+impl ResourceManagerConfig {
+    /// The configuration as it is on disk now: the site files of
+    /// `conf_dir` and its `capacity-scheduler.xml`; without a conf dir, the
+    /// one the ResourceManager started with.
+    pub fn reread(&self) -> Result<Configuration, ConfigError> {
+        let Some(dir) = &self.conf_dir else {
+            return Ok(self.conf.clone());
+        };
+        let mut conf = Configuration::load_from_dir(dir)?;
+        let capacity = dir.join(CAPACITY_SCHEDULER_FILE);
+        if capacity.exists() {
+            conf.add_resource(&capacity)?;
+        }
+        Ok(conf)
+    }
+}
+
+/// The queue tree `conf` configures.
+pub fn queues_of(conf: &Configuration) -> Result<QueueSpec, ConfigError> {
+    Ok(queue_spec(conf, "root")?)
+}
+
+/// The include and exclude lists named by `conf`
+/// (`yarn.resourcemanager.nodes.{include,exclude}-path`, unset by default): host names or
+/// `host:port`s separated by white space, `#` starting a comment.
+pub fn host_lists(conf: &Configuration) -> Result<HostLists, ConfigError> {
+    let read = |key: &str| -> Result<BTreeSet<String>, ConfigError> {
+        let Some(path) = conf.get_trimmed(key).filter(|path| !path.is_empty()) else {
+            return Ok(BTreeSet::new());
+        };
+        let text =
+            std::fs::read_to_string(Path::new(&path)).map_err(|source| ConfigError::HostsFile {
+                path: path.clone(),
+                source,
+            })?;
+        let mut hosts = BTreeSet::new();
+        for line in text.lines() {
+            let content = line.split('#').next().unwrap_or_default();
+            hosts.extend(content.split_whitespace().map(str::to_string));
+        }
+        Ok(hosts)
+    };
+    Ok(HostLists {
+        included: read(keys::YARN_RESOURCEMANAGER_NODES_INCLUDE_PATH)?,
+        excluded: read(keys::YARN_RESOURCEMANAGER_NODES_EXCLUDE_PATH)?,
+    })
 }
 
 /// The queue at `path` and everything below it, from

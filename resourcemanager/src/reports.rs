@@ -72,6 +72,7 @@ pub fn app_report(state: &RmState, app: &App) -> pb::ApplicationReport {
         submit_time: app.submit_time,
         memory_seconds: usage.memory_seconds,
         vcore_seconds: usage.vcore_seconds,
+        priority: submission.priority,
     }
 }
 
@@ -80,6 +81,7 @@ pub fn node_state(state: NodeState) -> pb::NodeState {
         NodeState::Running => pb::NodeState::NodeRunning,
         NodeState::Unhealthy => pb::NodeState::NodeUnhealthy,
         NodeState::Lost => pb::NodeState::NodeLost,
+        NodeState::Decommissioned => pb::NodeState::NodeDecommissioned,
     }
 }
 

@@ -9,6 +9,7 @@ use common::{ExceptionKind, RemoteException};
 use proto::yarn as pb;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocol;
 use proto::yarn::application_master_protocol_server::ApplicationMasterProtocol;
+use proto::yarn::resource_manager_administration_protocol_server::ResourceManagerAdministrationProtocol;
 use proto::yarn::resource_tracker_server::ResourceTracker;
 use tonic::{Request, Response, Status};
 
@@ -92,6 +93,7 @@ pub(crate) async fn submit(
         am_resource: domain_resource(context.am_resource),
         am_launch_context: launch_context,
         max_attempts: context.max_app_attempts.max(0) as u32,
+        priority: context.priority.max(0),
     };
     let launches = core.lock().submit(submission).map_err(status)?;
     core.launch(launches);
@@ -194,6 +196,7 @@ impl ApplicationClientProtocol for ClientService {
             total: Some(reports::resource(state.scheduler.cluster_resource())),
             used: Some(reports::resource(state.scheduler.used_resource())),
             containers_allocated: state.containers_allocated as i32,
+            rm_start_time: state.cluster_timestamp,
         }))
     }
 
@@ -265,6 +268,104 @@ impl ApplicationClientProtocol for ClientService {
             .ok_or_else(unknown)?;
         let containers = reports::container_reports(&state, app, attempt);
         Ok(Response::new(pb::GetContainersResponse { containers }))
+    }
+
+    async fn move_application_across_queues(
+        &self,
+        request: Request<pb::MoveApplicationAcrossQueuesRequest>,
+    ) -> Result<Response<pb::MoveApplicationAcrossQueuesResponse>, Status> {
+        let request = request.into_inner();
+        let launches = {
+            let mut state = self.0.lock();
+            state
+                .move_application(&request.application_id, &request.target_queue)
+                .map_err(status)?;
+            state.schedule()
+        };
+        self.0.launch(launches);
+        Ok(Response::new(pb::MoveApplicationAcrossQueuesResponse {}))
+    }
+
+    async fn update_application_priority(
+        &self,
+        request: Request<pb::UpdateApplicationPriorityRequest>,
+    ) -> Result<Response<pb::UpdateApplicationPriorityResponse>, Status> {
+        let request = request.into_inner();
+        let (application_priority, launches) = {
+            let mut state = self.0.lock();
+            let granted = state
+                .update_priority(&request.application_id, request.priority)
+                .map_err(status)?;
+            (granted, state.schedule())
+        };
+        self.0.launch(launches);
+        Ok(Response::new(pb::UpdateApplicationPriorityResponse {
+            application_priority,
+        }))
+    }
+}
+
+/// ResourceManagerAdministrationProtocol (port 8033): `yarn rmadmin`.
+pub struct AdminService(pub Arc<Core>);
+
+impl AdminService {
+    /// The configuration as it is on disk now, read off the async workers.
+    async fn reread(&self) -> Result<common::Configuration, Status> {
+        let core = self.0.clone();
+        tokio::task::spawn_blocking(move || core.config.reread())
+            .await
+            .map_err(|error| RemoteException::io(error.to_string()).to_status())?
+            .map_err(|error| RemoteException::io(error.to_string()).to_status())
+    }
+}
+
+#[tonic::async_trait]
+impl ResourceManagerAdministrationProtocol for AdminService {
+    async fn refresh_queues(
+        &self,
+        _request: Request<pb::RefreshQueuesRequest>,
+    ) -> Result<Response<pb::RefreshQueuesResponse>, Status> {
+        let conf = self.reread().await?;
+        let queues = crate::config::queues_of(&conf)
+            .map_err(|error| RemoteException::io(error.to_string()).to_status())?;
+        let launches = {
+            let mut state = self.0.lock();
+            state
+                .scheduler
+                .reconfigure_queues(&queues)
+                .map_err(|error| RemoteException::io(error.to_string()).to_status())?;
+            state.schedule()
+        };
+        tracing::info!("queues refreshed");
+        self.0.launch(launches);
+        Ok(Response::new(pb::RefreshQueuesResponse {}))
+    }
+
+    async fn refresh_nodes(
+        &self,
+        _request: Request<pb::RefreshNodesRequest>,
+    ) -> Result<Response<pb::RefreshNodesResponse>, Status> {
+        let conf = self.reread().await?;
+        let lists = tokio::task::spawn_blocking(move || crate::config::host_lists(&conf))
+            .await
+            .map_err(|error| RemoteException::io(error.to_string()).to_status())?
+            .map_err(|error| RemoteException::io(error.to_string()).to_status())?;
+        let launches = {
+            let mut state = self.0.lock();
+            state.refresh_nodes(lists);
+            state.schedule()
+        };
+        self.0.launch(launches);
+        Ok(Response::new(pb::RefreshNodesResponse {}))
+    }
+
+    async fn get_service_status(
+        &self,
+        _request: Request<pb::GetServiceStatusRequest>,
+    ) -> Result<Response<pb::GetServiceStatusResponse>, Status> {
+        Ok(Response::new(pb::GetServiceStatusResponse {
+            state: "active".to_string(),
+        }))
     }
 }
 
@@ -432,6 +533,9 @@ impl ResourceTracker for TrackerService {
             .rsplit_once(':')
             .map(|(host, _)| host.to_string())
             .unwrap_or_else(|| request.node_id.clone());
+        if !self.0.lock().node_allowed(&request.node_id) {
+            return Err(status(StateError::DisallowedNode(host)));
+        }
         let rack = if request.rack.is_empty() {
             let racks = self.0.config.racks.clone();
             tokio::task::spawn_blocking(move || racks.resolve(&[host]))

@@ -1,5 +1,6 @@
 //! A running ResourceManager: its state behind the client (8032), scheduler
-//! (8030) and resource-tracker (8031) gRPC ports and the web port (8088),
+//! (8030), resource-tracker (8031) and admin (8033) gRPC ports and the web
+//! port (8088),
 //! an AM launcher, and the liveness monitor of NodeManagers and AMs.
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use common::http::DaemonHttp;
 use common::net::ConnectionLimits;
 use proto::yarn::application_client_protocol_server::ApplicationClientProtocolServer;
 use proto::yarn::application_master_protocol_server::ApplicationMasterProtocolServer;
+use proto::yarn::resource_manager_administration_protocol_server::ResourceManagerAdministrationProtocolServer;
 use proto::yarn::resource_tracker_server::ResourceTrackerServer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -17,7 +19,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
 use crate::config::ResourceManagerConfig;
-use crate::rpc::{ClientService, MasterService, TrackerService};
+use crate::rpc::{AdminService, ClientService, MasterService, TrackerService};
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::state::{AmLaunch, RmState};
 
@@ -82,6 +84,7 @@ pub struct RmAddresses {
     pub client: SocketAddr,
     pub scheduler: SocketAddr,
     pub tracker: SocketAddr,
+    pub admin: SocketAddr,
     pub webapp: SocketAddr,
 }
 
@@ -100,9 +103,12 @@ impl ResourceManager {
         let (client_listener, client) = bind(config.client_address).await?;
         let (scheduler_listener, scheduler_address) = bind(config.scheduler_address).await?;
         let (tracker_listener, tracker) = bind(config.tracker_address).await?;
+        let (admin_listener, admin) = bind(config.admin_address).await?;
         let (web_listener, webapp) = bind(config.webapp_address).await?;
         let mut state = RmState::new(scheduler, config.am_max_attempts, config.clock.clone());
         state.web_proxy = crate::proxy::proxy_base(webapp);
+        state.max_application_priority = config.max_application_priority;
+        state.refresh_nodes(config.host_lists.clone());
         let core = Arc::new(Core {
             state: Mutex::new(state),
             config,
@@ -136,6 +142,14 @@ impl ResourceManager {
             tracker_service,
             shutdown.subscribe(),
         ));
+        let admin_service =
+            ResourceManagerAdministrationProtocolServer::new(AdminService(core.clone()));
+        tasks.push(serve(
+            admin_listener,
+            limits,
+            admin_service,
+            shutdown.subscribe(),
+        ));
         let beans_of = core.clone();
         let router = crate::web::router(core.clone()).merge(common::http::routes(
             DaemonHttp::new("ResourceManager", &core.config.conf)
@@ -161,9 +175,10 @@ impl ResourceManager {
             client,
             scheduler: scheduler_address,
             tracker,
+            admin,
             webapp,
         };
-        info!(client = %client, scheduler = %scheduler_address, tracker = %tracker, web = %webapp, "ResourceManager started");
+        info!(client = %client, scheduler = %scheduler_address, tracker = %tracker, admin = %admin, web = %webapp, "ResourceManager started");
         Ok(Self {
             core,
             addresses,

@@ -258,7 +258,7 @@ fn domain_throughput(count: u32, per_node_mb: i64) -> f64 {
     }
     .application_attempt(1);
     scheduler
-        .add_attempt(attempt, "bench", "default", Resource::new(128, 1))
+        .add_attempt(attempt, "bench", "default", Resource::new(128, 1), 0)
         .expect("admitted");
     scheduler.schedule();
     let started = Instant::now();

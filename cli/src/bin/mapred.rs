@@ -9,7 +9,7 @@ const USAGE: &str = "Usage: mapred [--config confdir] [--daemon (start|status|st
 
   distcp <srcurl> <desturl> copy file or directories recursively
   historyserver     run the JobHistoryServer (REST on mapreduce.jobhistory.webapp.address)
-  job               manipulate MapReduce jobs: -status, -list, -kill
+  job               manipulate MapReduce jobs
   queue             get information regarding JobQueues (-list)
   streaming         run a Hadoop Streaming job (any executable as mapper and reducer)
   version           print the version

@@ -15,6 +15,8 @@ const USAGE: &str = "Usage: yarn [--config confdir] [--daemon (start|status|stop
   node              prints node report(s)
   queue             prints queue information
   logs              dump container logs
+  top               view cluster information
+  rmadmin           admin tools
   jar <binary>      run a MapReduce job binary as its job client
   distributedshell  run a shell command in N containers (YARN's example application)
   version           print the version
@@ -52,6 +54,10 @@ fn main() -> ExitCode {
         "node" => launcher::runtime().block_on(yarn::node::run(conf, args, &mut out, &mut err)),
         "queue" => launcher::runtime().block_on(yarn::queue::run(conf, args, &mut out, &mut err)),
         "logs" => launcher::runtime().block_on(yarn::logs::run(conf, args, &mut out, &mut err)),
+        "top" => launcher::runtime().block_on(yarn::top::run(conf, args, &mut out, &mut err)),
+        "rmadmin" => {
+            launcher::runtime().block_on(yarn::rmadmin::run(conf, args, &mut out, &mut err))
+        }
         "jar" => {
             let raw: Vec<String> = std::env::args()
                 .skip_while(|arg| arg != "jar")

@@ -35,7 +35,8 @@ use self::options::UsageError;
 use self::shell::Shell;
 
 const USAGE_PREFIX: &str = "Usage: hadoop fs [generic options]";
-const GENERIC_OPTIONS: &str = "Generic options supported are:
+/// Hadoop's ToolRunner generic options text, printed after a usage.
+pub(crate) const GENERIC_OPTIONS: &str = "Generic options supported are:
 -conf <configuration file>        specify an application configuration file
 -D <property=value>               define a value for a given property
 -fs <file:///|hdfs://namenode:port> specify default filesystem URL to use, overrides 'fs.defaultFS' property from configurations.

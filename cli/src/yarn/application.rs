@@ -1,4 +1,5 @@
-//! `yarn application -list [-appStates S] [-appTypes T] [-appTags T] | -status ID | -kill ID`
+//! `yarn application -list [-appStates S] [-appTypes T] [-appTags T] | -status ID | -kill ID
+//! | -movetoqueue ID -queue Q | -appId ID -changeQueue Q | -appId ID -updatePriority P`
 //! with Hadoop's ApplicationCLI output.
 
 use std::io::Write;
@@ -10,15 +11,25 @@ use proto::yarn as pb;
 use super::{final_status_name, parse_state, state_name};
 
 const USAGE: &str = "usage: application
+ -appId <Application ID>  Specify Application Id to be operated
  -appStates <States>   Works with -list to filter applications based on
                        input comma-separated list of application states.
  -appTags <Tags>       Works with -list to filter applications based on
                        input comma-separated list of application tags.
  -appTypes <Types>     Works with -list to filter applications based on
                        input comma-separated list of application types.
+ -changeQueue <Queue Name>  Moves application to a new queue. ApplicationId
+                       can be passed using 'appId' option.
  -kill <Application ID>  Kills the application.
  -list                 List applications.
- -status <Application ID>  Prints the status of the application.";
+ -movetoqueue <Application ID>  Moves the application to a different
+                       queue. Deprecated command. Use 'changeQueue'
+                       instead.
+ -queue <Queue Name>   Works with the movetoqueue command to specify
+                       which queue to move an application to.
+ -status <Application ID>  Prints the status of the application.
+ -updatePriority <Priority>  update priority of an application.
+                       ApplicationId can be passed using 'appId' option.";
 
 /// Runs `yarn application ARGS` and returns the exit code.
 pub async fn run(
@@ -32,6 +43,9 @@ pub async fn run(
     let mut types: Vec<String> = Vec::new();
     let mut tags: Vec<String> = Vec::new();
     let mut action = None;
+    let mut app_id: Option<String> = None;
+    let mut queue: Option<String> = None;
+    let mut priority: Option<String> = None;
     let mut index = 0;
     while index < args.len() {
         let value = args.get(index + 1).cloned();
@@ -57,6 +71,28 @@ pub async fn run(
                 action = Some(("kill", id));
                 index += 1;
             }
+            ("-movetoqueue", Some(id)) => {
+                action = Some(("move", id));
+                index += 1;
+            }
+            ("-changeQueue", Some(name)) => {
+                action = Some(("move", String::new()));
+                queue = Some(name);
+                index += 1;
+            }
+            ("-queue", Some(name)) => {
+                queue = Some(name);
+                index += 1;
+            }
+            ("-appId", Some(id)) => {
+                app_id = Some(id);
+                index += 1;
+            }
+            ("-updatePriority", Some(value)) => {
+                action = Some(("priority", String::new()));
+                priority = Some(value);
+                index += 1;
+            }
             _ => {
                 let _ = writeln!(err, "{USAGE}");
                 return crate::EXIT_USAGE;
@@ -68,6 +104,26 @@ pub async fn run(
         Some(("list", _)) => list(&client, &states, &types, &tags, out, err).await,
         Some(("status", id)) => status(&client, &id, out).await,
         Some(("kill", id)) => kill(&client, &id, out).await,
+        Some(("move", id)) => {
+            let Some((id, queue)) = app_id.or(Some(id)).filter(|id| !id.is_empty()).zip(queue)
+            else {
+                let _ = writeln!(err, "{USAGE}");
+                return crate::EXIT_USAGE;
+            };
+            move_to_queue(&client, &id, &queue, out).await
+        }
+        Some(("priority", _)) => {
+            let Some(id) = app_id else {
+                let _ = writeln!(err, "{USAGE}");
+                return crate::EXIT_USAGE;
+            };
+            let priority = priority.unwrap_or_default();
+            let Ok(priority) = priority.trim().parse::<i32>() else {
+                let _ = writeln!(err, "For input string: \"{priority}\"");
+                return crate::EXIT_USAGE;
+            };
+            update_priority(&client, &id, priority, out).await
+        }
         _ => {
             let _ = writeln!(err, "{USAGE}");
             return crate::EXIT_USAGE;
@@ -196,7 +252,7 @@ async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i3
          \tApplication Tags : {}\n\
          \tUser : {}\n\
          \tQueue : {}\n\
-         \tApplication Priority : 0\n\
+         \tApplication Priority : {}\n\
          \tStart-Time : {}\n\
          \tLaunch-Time : {}\n\
          \tFinish-Time : {}\n\
@@ -220,6 +276,7 @@ async fn status(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i3
         app.application_tags.join(","),
         app.user,
         app.queue,
+        app.priority,
         app.start_time,
         app.launch_time,
         app.finish_time,
@@ -255,5 +312,53 @@ async fn kill(client: &YarnClient, id: &str, out: &mut dyn Write) -> Result<i32,
         .kill_application(id)
         .await
         .map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// `-movetoqueue ID -queue Q`: the RM moves the application to leaf `Q`.
+async fn move_to_queue(
+    client: &YarnClient,
+    id: &str,
+    queue: &str,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let app = client
+        .application_report(id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if super::is_final(app.state) {
+        writeln!(out, "Application {id} has already finished ").map_err(|e| e.to_string())?;
+        return Ok(0);
+    }
+    writeln!(out, "Moving application {id} to queue {queue}").map_err(|e| e.to_string())?;
+    client
+        .move_application(id, queue)
+        .await
+        .map_err(|e| e.to_string())?;
+    writeln!(out, "Successfully completed move.").map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// `-appId ID -updatePriority P`: the RM gives the application priority
+/// `P` (capped at the cluster's maximum).
+async fn update_priority(
+    client: &YarnClient,
+    id: &str,
+    priority: i32,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    writeln!(out, "Updating priority of an application {id}").map_err(|e| e.to_string())?;
+    let granted = client
+        .update_priority(id, priority)
+        .await
+        .map_err(|e| e.to_string())?;
+    let message = if granted == priority {
+        format!("Successfully updated the application {id} with priority '{priority}'")
+    } else {
+        format!(
+            "Updated priority of an application  {id} to cluster max priority OR keeping old priority as application is in final states"
+        )
+    };
+    writeln!(out, "{message}").map_err(|e| e.to_string())?;
     Ok(0)
 }

@@ -1,5 +1,5 @@
 //! `yarn` subcommands: the daemons, `application`, `applicationattempt`, `container`,
-//! `node`, `queue`, `logs`, `jar`
+//! `node`, `queue`, `logs`, `top`, `rmadmin`, `jar`
 //! and the DistributedShell example.
 
 pub mod application;
@@ -10,6 +10,8 @@ pub mod jar;
 pub mod logs;
 pub mod node;
 pub mod queue;
+pub mod rmadmin;
+pub mod top;
 
 pub use client::yarn::names::{final_status_name, is_final, node_state_name, state_name};
 use proto::yarn as pb;

@@ -1,4 +1,5 @@
-//! `yarn node -list [-all] [-states S] | -status NODE` with Hadoop's NodeCLI output.
+//! `yarn node -list [-all] [-states S] [-showDetails] | -status NODE` with Hadoop's
+//! NodeCLI output.
 
 use std::io::Write;
 
@@ -12,7 +13,9 @@ const USAGE: &str = "usage: node
  -all             Works with -list to list all nodes.
  -list            List all running nodes. Supports optional use of
                   -states to filter nodes based on node state, all -all
-                  to list all nodes.
+                  to list all nodes, -showDetails to display more
+                  details about each node.
+ -showDetails     Works with -list to show more details about each node.
  -states <States> Works with -list to filter nodes based on input
                   comma-separated list of node states.
  -status <NodeId> Prints the status report of the node.";
@@ -26,6 +29,7 @@ pub async fn run(
 ) -> i32 {
     let mut listing = false;
     let mut all = false;
+    let mut details = false;
     let mut states = Vec::new();
     let mut index = 0;
     while index < args.len() {
@@ -35,6 +39,7 @@ pub async fn run(
                 return status(conf, &args[index + 1], out, err).await;
             }
             "-all" => all = true,
+            "-showDetails" => details = true,
             "-states" if index + 1 < args.len() => {
                 for name in args[index + 1].split(',') {
                     let state = [
@@ -94,6 +99,24 @@ pub async fn run(
             node.http_address,
             node.num_containers
         );
+        if details {
+            let (capability, used) = (
+                node.capability.unwrap_or_default(),
+                node.used.unwrap_or_default(),
+            );
+            // Tusk's RM keeps no node or container utilization: Hadoop prints
+            // nothing after those labels when the report has none.
+            let _ = write!(
+                out,
+                "Detailed Node Information :\n\
+                 \tConfigured Resources : <memory:{}, vCores:{}>\n\
+                 \tAllocated Resources : <memory:{}, vCores:{}>\n\
+                 \tResource Utilization by Node : \n\
+                 \tResource Utilization by Containers : \n\
+                 \tNode-Labels : \n",
+                capability.memory_mb, capability.vcores, used.memory_mb, used.vcores
+            );
+        }
     }
     0
 }

@@ -12,6 +12,7 @@ use proto::yarn as pb;
 use proto::yarn::application_client_protocol_client::ApplicationClientProtocolClient;
 use proto::yarn::application_master_protocol_client::ApplicationMasterProtocolClient;
 use proto::yarn::container_management_client::ContainerManagementClient;
+use proto::yarn::resource_manager_administration_protocol_client::ResourceManagerAdministrationProtocolClient;
 use tonic::transport::Endpoint;
 
 use crate::Result;
@@ -194,6 +195,80 @@ impl YarnClient {
         let mut rpc = self.rpc.clone();
         let response = rpc.get_containers(request(&self.user, message));
         Ok(response.await.map_err(remote)?.into_inner().containers)
+    }
+
+    /// Moves application `id` to the leaf queue `queue`.
+    pub async fn move_application(&self, id: &str, queue: &str) -> Result<()> {
+        let message = pb::MoveApplicationAcrossQueuesRequest {
+            application_id: id.to_string(),
+            target_queue: queue.to_string(),
+        };
+        let mut rpc = self.rpc.clone();
+        let response = rpc.move_application_across_queues(request(&self.user, message));
+        response.await.map_err(remote)?;
+        Ok(())
+    }
+
+    /// Sets the priority of application `id`; the priority it has now.
+    pub async fn update_priority(&self, id: &str, priority: i32) -> Result<i32> {
+        let message = pb::UpdateApplicationPriorityRequest {
+            application_id: id.to_string(),
+            priority,
+        };
+        let mut rpc = self.rpc.clone();
+        let response = rpc.update_application_priority(request(&self.user, message));
+        Ok(response
+            .await
+            .map_err(remote)?
+            .into_inner()
+            .application_priority)
+    }
+}
+
+/// A client of the ResourceManager's administration service (8033).
+#[derive(Clone)]
+pub struct RmAdminClient {
+    rpc: ResourceManagerAdministrationProtocolClient<Channel>,
+    user: String,
+}
+
+impl RmAdminClient {
+    /// Connects (lazily) to `host:port` as the current user.
+    pub fn connect(address: &str) -> Result<Self> {
+        Ok(Self {
+            rpc: ResourceManagerAdministrationProtocolClient::new(channel(address)?),
+            user: common::user::current_user(),
+        })
+    }
+
+    /// Connects (lazily) to `yarn.resourcemanager.admin.address`.
+    pub fn from_conf(conf: &Configuration) -> Result<Self> {
+        let address =
+            configured_address(conf, common::conf::keys::YARN_RESOURCEMANAGER_ADMIN_ADDRESS)?;
+        Self::connect(&address)
+    }
+
+    /// Has the RM read its queue configuration again.
+    pub async fn refresh_queues(&self) -> Result<()> {
+        let mut rpc = self.rpc.clone();
+        let response = rpc.refresh_queues(request(&self.user, pb::RefreshQueuesRequest {}));
+        response.await.map_err(remote)?;
+        Ok(())
+    }
+
+    /// Has the RM read its include and exclude host lists again.
+    pub async fn refresh_nodes(&self) -> Result<()> {
+        let mut rpc = self.rpc.clone();
+        let response = rpc.refresh_nodes(request(&self.user, pb::RefreshNodesRequest {}));
+        response.await.map_err(remote)?;
+        Ok(())
+    }
+
+    /// The RM's HA state name (`active`, `standby`).
+    pub async fn service_state(&self) -> Result<String> {
+        let mut rpc = self.rpc.clone();
+        let response = rpc.get_service_status(request(&self.user, pb::GetServiceStatusRequest {}));
+        Ok(response.await.map_err(remote)?.into_inner().state)
     }
 }
 

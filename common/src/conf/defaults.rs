@@ -195,6 +195,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "0.0.0.0:8031",
     ),
     (keys::YARN_RESOURCEMANAGER_ADMIN_ADDRESS, "0.0.0.0:8033"),
+    (keys::YARN_CLUSTER_MAX_APPLICATION_PRIORITY, "0"),
+    (keys::YARN_RESOURCEMANAGER_HA_ENABLED, "false"),
     (keys::YARN_RESOURCEMANAGER_WEBAPP_ADDRESS, "0.0.0.0:8088"),
     (
         keys::YARN_RESOURCEMANAGER_NODEMANAGERS_HEARTBEAT_INTERVAL_MS,
@@ -308,6 +310,9 @@ pub const DEFAULTS: &[(&str, &str)] = &[
 /// from `fs.defaultFS`, a feature left off, a value computed from the machine), so they are read
 /// with the getters that return an `Option`.
 pub const WITHOUT_DEFAULT: &[&str] = &[
+    keys::YARN_RESOURCEMANAGER_HA_RM_IDS,
+    keys::YARN_RESOURCEMANAGER_NODES_INCLUDE_PATH,
+    keys::YARN_RESOURCEMANAGER_NODES_EXCLUDE_PATH,
     keys::DFS_NAMENODE_RPC_ADDRESS,
     keys::DFS_NAMENODE_RPC_BIND_HOST,
     keys::DFS_HOSTS_EXCLUDE,

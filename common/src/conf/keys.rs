@@ -351,6 +351,16 @@ pub const YARN_RESOURCEMANAGER_RESOURCE_TRACKER_ADDRESS: &str =
     "yarn.resourcemanager.resource-tracker.address";
 /// `host:port` of the resourcemanager admin RPC server.
 pub const YARN_RESOURCEMANAGER_ADMIN_ADDRESS: &str = "yarn.resourcemanager.admin.address";
+/// The highest priority an application can have; higher asks are capped.
+pub const YARN_CLUSTER_MAX_APPLICATION_PRIORITY: &str = "yarn.cluster.max-application-priority";
+/// File of the hosts allowed to run NodeManagers (empty: every host).
+pub const YARN_RESOURCEMANAGER_NODES_INCLUDE_PATH: &str = "yarn.resourcemanager.nodes.include-path";
+/// File of the hosts whose NodeManagers are decommissioned.
+pub const YARN_RESOURCEMANAGER_NODES_EXCLUDE_PATH: &str = "yarn.resourcemanager.nodes.exclude-path";
+/// Whether ResourceManager high availability is configured.
+pub const YARN_RESOURCEMANAGER_HA_ENABLED: &str = "yarn.resourcemanager.ha.enabled";
+/// The ResourceManager ids of an HA cluster (`rm1,rm2`).
+pub const YARN_RESOURCEMANAGER_HA_RM_IDS: &str = "yarn.resourcemanager.ha.rm-ids";
 /// `host:port` of the resourcemanager web UI.
 pub const YARN_RESOURCEMANAGER_WEBAPP_ADDRESS: &str = "yarn.resourcemanager.webapp.address";
 /// Milliseconds between nodemanager heartbeats.

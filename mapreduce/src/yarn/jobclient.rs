@@ -237,6 +237,10 @@ pub enum JobClientError {
     /// The job's history could not be read.
     #[error("{0}")]
     History(#[from] Error),
+    /// `-kill-task` / `-fail-task` of an attempt that is not running, or a
+    /// job whose AM no longer runs.
+    #[error("{0}")]
+    AttemptNotRunning(String),
 }
 
 /// The application report of a job's application.
@@ -277,6 +281,66 @@ pub async fn job_status(
         Ok(None) => Ok(report_from_application(job_id, &app)),
         Err(error) => Err(error.into()),
     }
+}
+
+/// `mapred job -history / -events / -list-attempt-ids / -logs`: the job's
+/// report with its tasks and attempts (`history`), from the AM while the
+/// job runs, from the job history (what the JobHistory server serves) once
+/// it is over.
+pub async fn job_details(
+    conf: &Configuration,
+    dfs: &DfsClient,
+    yarn: &YarnClient,
+    job_id: &str,
+) -> Result<mrpb::JobReport, JobClientError> {
+    let app = application_of_job(yarn, job_id).await?;
+    if !is_final(app.state)
+        && let Some(mut report) = am_report(&app, job_id).await
+        && let Some(mut client) = am_client(&app)
+    {
+        let request = mrpb::GetJobDetailsRequest {
+            job_id: job_id.to_string(),
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(5), client.get_job_details(request));
+        if let Ok(Ok(response)) = answer.await {
+            report.history = response.into_inner().details;
+            return Ok(report);
+        }
+    }
+    let done = done_dir(conf).map_err(Error::from)?;
+    match history::read(dfs, &done, job_id).await {
+        Ok(Some(report)) => Ok(report),
+        Ok(None) => Ok(report_from_application(job_id, &app)),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `mapred job -kill-task / -fail-task ATTEMPT`: asks the job's AM to end a
+/// running attempt, killed or (with `fail`) failed; its task runs another.
+pub async fn kill_task_attempt(
+    yarn: &YarnClient,
+    attempt_id: &str,
+    fail: bool,
+) -> Result<(), JobClientError> {
+    let job_id = attempt_id
+        .parse::<crate::ids::TaskAttemptId>()
+        .map_err(|_| JobClientError::NotFound(attempt_id.to_string()))?
+        .job_id();
+    let app = application_of_job(yarn, &job_id).await?;
+    let not_running = || JobClientError::AttemptNotRunning(attempt_id.to_string());
+    if is_final(app.state) {
+        return Err(not_running());
+    }
+    let mut client = am_client(&app).ok_or_else(not_running)?;
+    let request = mrpb::KillTaskAttemptRequest {
+        attempt_id: attempt_id.to_string(),
+        fail,
+    };
+    client
+        .kill_task_attempt(request)
+        .await
+        .map_err(|status| JobClientError::AttemptNotRunning(status.message().to_string()))?;
+    Ok(())
 }
 
 /// `mapred job -kill`: asks the AM to kill the job (it stops its tasks,

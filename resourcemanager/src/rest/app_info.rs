@@ -19,14 +19,7 @@ pub const APP_STATES: [&str; 8] = [
 ];
 
 pub fn app_state_name(state: AppState) -> &'static str {
-    match state {
-        AppState::Submitted => "SUBMITTED",
-        AppState::Accepted => "ACCEPTED",
-        AppState::Running => "RUNNING",
-        AppState::Finished => "FINISHED",
-        AppState::Failed => "FAILED",
-        AppState::Killed => "KILLED",
-    }
+    state.name()
 }
 
 pub fn final_status_name(status: FinalStatus) -> &'static str {
@@ -100,7 +93,7 @@ pub fn app_info(state: &RmState, app: &App, now: i64) -> Value {
         "clusterId": state.cluster_timestamp,
         "applicationType": submission.app_type,
         "applicationTags": submission.tags.join(","),
-        "priority": 0,
+        "priority": submission.priority,
         "startedTime": app.start_time,
         "launchTime": app.launch_time,
         "finishedTime": app.finish_time,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::app_filter::AppFilter;
 use super::app_info::{app_info, app_state_name, attempt_info, container_info};
 use super::find_app;
-use crate::state::RmState;
+use crate::state::{AmLaunch, RmState};
 
 /// Every application the filters in `query` let through, oldest first.
 pub fn list(state: &RmState, query: &[(String, String)]) -> RestResult {
@@ -124,30 +124,41 @@ pub fn queue(state: &RmState, app_text: &str) -> RestResult {
     ))
 }
 
-/// PUT `{"queue":...}`: the scheduler cannot move applications between
-/// queues, so only a "move" to the application's own queue succeeds.
-pub fn put_queue(state: &RmState, app_text: &str, body: &str) -> RestResult {
-    let app = find_app(state, app_text)?;
+/// PUT `{"queue":...}`: moves the application to that leaf queue; the
+/// AMs a move lets start come back for the caller to launch.
+pub fn put_queue(
+    state: &mut RmState,
+    app_text: &str,
+    body: &str,
+) -> Result<(Document, Vec<AmLaunch>), RestError> {
+    find_app(state, app_text)?;
     let target = body_field(body, "queue").unwrap_or_default();
-    if target != app.submission.queue {
-        return Err(RestError {
+    state
+        .move_application(app_text, &target)
+        .map_err(|error| RestError {
             kind: RestErrorKind::YarnException,
-            message: "CapacityScheduler does not support moving apps between queues".to_string(),
-        });
-    }
-    ok(Document::unwrapped(
-        json!({"appqueue": {"queue": app.submission.queue}}),
-    ))
+            message: error.to_string(),
+        })?;
+    let launches = state.schedule();
+    let app = find_app(state, app_text)?;
+    let document = Document::unwrapped(json!({"appqueue": {"queue": app.submission.queue}}));
+    Ok((document, launches))
 }
 
 pub fn priority(state: &RmState, app_text: &str) -> RestResult {
-    find_app(state, app_text)?;
-    ok(Document::unwrapped(json!({"apppriority": {"priority": 0}})))
+    let app = find_app(state, app_text)?;
+    ok(Document::unwrapped(
+        json!({"apppriority": {"priority": app.submission.priority}}),
+    ))
 }
 
-/// PUT `{"priority":N}`: as Hadoop with `yarn.cluster.max-application-priority`
-/// at its default of 0, every priority is capped to 0, which is answered.
-pub fn put_priority(state: &RmState, app_text: &str, body: &str) -> RestResult {
+/// PUT `{"priority":N}`: the priority, capped at
+/// `yarn.cluster.max-application-priority`, is the application's from now on.
+pub fn put_priority(
+    state: &mut RmState,
+    app_text: &str,
+    body: &str,
+) -> Result<(Document, Vec<AmLaunch>), RestError> {
     let app = find_app(state, app_text)?;
     if app.state.is_final() {
         return Err(RestError::bad_request(format!(
@@ -155,8 +166,13 @@ pub fn put_priority(state: &RmState, app_text: &str, body: &str) -> RestResult {
             app_state_name(app.state)
         )));
     }
-    let Some(Ok(_requested)) = body_field(body, "priority").map(|text| text.parse::<i32>()) else {
+    let Some(Ok(requested)) = body_field(body, "priority").map(|text| text.parse::<i32>()) else {
         return Err(RestError::bad_request("Priority cannot be null."));
     };
-    ok(Document::unwrapped(json!({"apppriority": {"priority": 0}})))
+    let granted = state
+        .update_priority(app_text, requested)
+        .map_err(|error| RestError::not_found(error.to_string()))?;
+    let launches = state.schedule();
+    let document = Document::unwrapped(json!({"apppriority": {"priority": granted}}));
+    Ok((document, launches))
 }

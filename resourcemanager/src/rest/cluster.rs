@@ -97,7 +97,7 @@ pub fn metrics_info(state: &RmState) -> Value {
         "lostNodes": count_nodes(NodeState::Lost),
         "unhealthyNodes": count_nodes(NodeState::Unhealthy),
         "decommissioningNodes": 0,
-        "decommissionedNodes": 0,
+        "decommissionedNodes": count_nodes(NodeState::Decommissioned),
         "rebootedNodes": 0,
         "shutdownNodes": 0,
         "totalUsedResourcesAcrossPartition": {"memory": used.memory_mb, "vCores": used.vcores},

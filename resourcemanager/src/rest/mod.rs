@@ -20,11 +20,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Response};
 use axum::routing::{get, post};
 use common::RemoteException;
-use common::rest::{RestError, respond};
+use common::rest::{Document, RestError, RestResult, ok, respond};
 use common::yarn::ApplicationId;
 
 use crate::server::Core;
-use crate::state::{App, RmState};
+use crate::state::{AmLaunch, App, RmState};
 
 /// Query parameters in order, repeated ones kept.
 type Params = Query<Vec<(String, String)>>;
@@ -161,7 +161,8 @@ async fn put_app_queue(
     Path(app): Path<String>,
     body: String,
 ) -> Response<String> {
-    respond(&headers, apps::put_queue(&core.lock(), &app, &body))
+    let answer = apps::put_queue(&mut core.lock(), &app, &body);
+    respond(&headers, launch_then_answer(&core, answer))
 }
 
 async fn app_priority(
@@ -178,7 +179,18 @@ async fn put_app_priority(
     Path(app): Path<String>,
     body: String,
 ) -> Response<String> {
-    respond(&headers, apps::put_priority(&core.lock(), &app, &body))
+    let answer = apps::put_priority(&mut core.lock(), &app, &body);
+    respond(&headers, launch_then_answer(&core, answer))
+}
+
+/// Launches the AMs a change let start (the lock released) and answers.
+fn launch_then_answer(
+    core: &Arc<Core>,
+    answer: Result<(Document, Vec<AmLaunch>), RestError>,
+) -> RestResult {
+    let (document, launches) = answer?;
+    core.launch(launches);
+    ok(document)
 }
 
 async fn nodes_list(

@@ -23,6 +23,7 @@ pub fn node_state_name(state: NodeState) -> &'static str {
         NodeState::Running => "RUNNING",
         NodeState::Unhealthy => "UNHEALTHY",
         NodeState::Lost => "LOST",
+        NodeState::Decommissioned => "DECOMMISSIONED",
     }
 }
 

@@ -105,6 +105,8 @@ impl SchedulerNode {
 struct SchedulerApp {
     user: String,
     leaf: usize,
+    /// The application's priority: inside a leaf, higher goes first.
+    priority: i32,
     asks: Vec<PendingAsk>,
     next_container: u64,
     /// Hosts the attempt does not want containers on.
@@ -244,6 +246,7 @@ impl Scheduler {
         user: &str,
         queue: &str,
         am_resource: Resource,
+        priority: i32,
     ) -> Result<(), SchedulerError> {
         let leaf = self.leaf_queue(queue, user)?;
         let capability = self.normalize(am_resource)?;
@@ -261,6 +264,7 @@ impl Scheduler {
             SchedulerApp {
                 user: user.to_string(),
                 leaf,
+                priority,
                 asks: vec![PendingAsk {
                     ask: am_ask,
                     missed_opportunities: 0,
@@ -269,6 +273,72 @@ impl Scheduler {
                 blacklist: HashSet::new(),
             },
         );
+        Ok(())
+    }
+
+    /// Moves an attempt to the leaf `queue`: what its containers hold is
+    /// refunded to the old leaf and charged to the new one.
+    pub fn move_attempt(
+        &mut self,
+        attempt: ApplicationAttemptId,
+        queue: &str,
+    ) -> Result<(), SchedulerError> {
+        let Some(app) = self.apps.get(&attempt) else {
+            return Err(SchedulerError::UnknownAttempt(attempt));
+        };
+        let (old_leaf, user) = (app.leaf, app.user.clone());
+        let new_leaf = self.leaf_queue(queue, &user)?;
+        let held: Vec<Resource> = self
+            .containers
+            .values()
+            .filter(|live| live.attempt == attempt)
+            .map(|live| live.resource)
+            .collect();
+        for resource in held {
+            self.queues.charge(old_leaf, &user, resource, true);
+            self.queues.charge(new_leaf, &user, resource, false);
+        }
+        if let Some(app) = self.apps.get_mut(&attempt) {
+            app.leaf = new_leaf;
+        }
+        Ok(())
+    }
+
+    /// Sets the priority of an attempt's application (ordering inside its leaf).
+    pub fn set_priority(&mut self, attempt: ApplicationAttemptId, priority: i32) {
+        if let Some(app) = self.apps.get_mut(&attempt) {
+            app.priority = priority;
+        }
+    }
+
+    /// Replaces the queue tree with `root` (Hadoop's refreshQueues): every
+    /// attempt keeps its leaf by name, and what runs is charged again. A
+    /// leaf with attempts in it must stay a leaf; on any error nothing changes.
+    pub fn reconfigure_queues(&mut self, root: &QueueSpec) -> Result<(), SchedulerError> {
+        let mut tree = QueueTree::new(root)?;
+        let mut new_leaves = HashMap::new();
+        for app in self.apps.values() {
+            let old = self.queues.get(app.leaf);
+            let leaf = tree
+                .find(&old.name)
+                .filter(|&index| tree.get(index).is_leaf())
+                .ok_or_else(|| {
+                    SchedulerError::InvalidQueueConfig(format!(
+                        "{} is deleted from the new capacity scheduler configuration, but the queue is not yet in stopped state. Current State : RUNNING",
+                        old.path
+                    ))
+                })?;
+            new_leaves.insert(app.leaf, leaf);
+        }
+        for live in self.containers.values() {
+            if let Some(app) = self.apps.get(&live.attempt) {
+                tree.charge(new_leaves[&app.leaf], &app.user, live.resource, false);
+            }
+        }
+        for app in self.apps.values_mut() {
+            app.leaf = new_leaves[&app.leaf];
+        }
+        self.queues = tree;
         Ok(())
     }
 
@@ -410,10 +480,13 @@ impl Scheduler {
         let mut choice = None;
         let mut passed_up = Vec::new();
         'queues: for leaf in self.queues.leaves_by_need() {
-            let candidates = self
+            let mut candidates: Vec<(&ApplicationAttemptId, &SchedulerApp)> = self
                 .apps
                 .iter()
-                .filter(|(_, app)| app.leaf == leaf && !app.blacklist.contains(&host));
+                .filter(|(_, app)| app.leaf == leaf && !app.blacklist.contains(&host))
+                .collect();
+            // Higher priority first; FIFO (the map's order) among equals.
+            candidates.sort_by_key(|(_, app)| std::cmp::Reverse(app.priority));
             for (attempt, app) in candidates {
                 for (ask_index, pending) in app.asks.iter().enumerate() {
                     let ask = &pending.ask;

@@ -297,7 +297,7 @@ fn run(
                 }
                 .application_attempt(1);
                 let queue = scheduler.queues().get(leaf).name.clone();
-                let admitted = scheduler.add_attempt(attempt, &user_name(*user), &queue, *am);
+                let admitted = scheduler.add_attempt(attempt, &user_name(*user), &queue, *am, 0);
                 prop_assert_eq!(admitted.is_ok(), MAXIMUM.fits(am), "{:?}", admitted);
                 if admitted.is_ok() {
                     let am_ask = AskedFor {

@@ -53,7 +53,9 @@ fn scheduler_with_nodes(count: usize, memory_gb: i64, racks: usize) -> Scheduler
 
 /// Admits `attempt`, grants its AM container, and returns the AM's node.
 fn start_app(scheduler: &mut Scheduler, attempt: ApplicationAttemptId, queue: &str) -> String {
-    scheduler.add_attempt(attempt, "alice", queue, GIG).unwrap();
+    scheduler
+        .add_attempt(attempt, "alice", queue, GIG, 0)
+        .unwrap();
     let granted = scheduler.schedule();
     let am = granted
         .iter()
@@ -109,14 +111,14 @@ fn requests_are_normalized_and_the_maximum_is_enforced() {
 fn unknown_and_parent_queues_are_refused() {
     let mut scheduler = scheduler_with_nodes(1, 8, 1);
     let error = scheduler
-        .add_attempt(attempt(1), "bob", "nosuch", GIG)
+        .add_attempt(attempt(1), "bob", "nosuch", GIG, 0)
         .unwrap_err();
     assert_eq!(
         error.to_string(),
         "submitted by user bob to unknown queue: nosuch"
     );
     let error = scheduler
-        .add_attempt(attempt(1), "bob", "root", GIG)
+        .add_attempt(attempt(1), "bob", "root", GIG, 0)
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -130,7 +132,7 @@ fn fifo_inside_a_leaf() {
     let mut scheduler = scheduler_with_nodes(1, 4, 1);
     start_app(&mut scheduler, attempt(1), "default");
     scheduler
-        .add_attempt(attempt(2), "alice", "default", GIG)
+        .add_attempt(attempt(2), "alice", "default", GIG, 0)
         .unwrap();
     scheduler
         .add_asks(attempt(1), vec![ask(10, &[], &[])])
@@ -310,4 +312,74 @@ fn a_blacklisted_host_gets_no_containers() {
     assert!(granted.iter().all(|a| a.node_id == "h0:1"));
     scheduler.update_blacklist(attempt(1), &[], &["h1".to_string()]);
     assert_eq!(scheduler.schedule().len(), 2);
+}
+
+fn default_and_etl(a: f64, b: f64) -> QueueSpec {
+    QueueSpec {
+        name: "root".into(),
+        capacity: 100.0,
+        maximum_capacity: 100.0,
+        user_limit_factor: 1.0,
+        children: vec![
+            QueueSpec::leaf("default", a, 100.0),
+            QueueSpec::leaf("etl", b, 100.0),
+        ],
+    }
+}
+
+#[test]
+fn a_moved_attempt_takes_what_it_holds_to_its_new_queue() {
+    let mut scheduler = Scheduler::new(config(3), &default_and_etl(50.0, 50.0)).unwrap();
+    scheduler.add_node("h0:1", "h0", "/r0", Resource::new(8 * 1024, 64));
+    start_app(&mut scheduler, attempt(1), "default");
+    let used = |scheduler: &Scheduler, name: &str| {
+        let queues = scheduler.queues();
+        queues.get(queues.find(name).unwrap()).used
+    };
+    assert_eq!(used(&scheduler, "default"), GIG);
+    scheduler.move_attempt(attempt(1), "etl").unwrap();
+    assert_eq!(used(&scheduler, "default"), Resource::ZERO);
+    assert_eq!(used(&scheduler, "etl"), GIG);
+    let error = scheduler.move_attempt(attempt(1), "root").unwrap_err();
+    assert!(matches!(error, SchedulerError::NonLeafQueue { .. }));
+}
+
+#[test]
+fn higher_priority_goes_first_inside_a_leaf() {
+    let mut scheduler = scheduler_with_nodes(1, 3, 1);
+    start_app(&mut scheduler, attempt(1), "default");
+    start_app(&mut scheduler, attempt(2), "default");
+    scheduler
+        .add_asks(attempt(1), vec![ask(1, &[], &[])])
+        .unwrap();
+    scheduler
+        .add_asks(attempt(2), vec![ask(1, &[], &[])])
+        .unwrap();
+    scheduler.set_priority(attempt(2), 5);
+    let granted = scheduler.schedule();
+    assert_eq!(granted.len(), 1, "one GB left");
+    assert_eq!(granted[0].container_id.attempt, attempt(2));
+}
+
+#[test]
+fn reconfigured_queues_keep_running_attempts_and_their_usage() {
+    let mut scheduler = Scheduler::new(config(3), &QueueSpec::default_root()).unwrap();
+    scheduler.add_node("h0:1", "h0", "/r0", Resource::new(8 * 1024, 64));
+    start_app(&mut scheduler, attempt(1), "default");
+    scheduler
+        .reconfigure_queues(&default_and_etl(40.0, 60.0))
+        .unwrap();
+    let queues = scheduler.queues();
+    let default = queues.get(queues.find("default").unwrap());
+    assert_eq!((default.capacity, default.used), (40.0, GIG));
+    assert_eq!(queues.get(0).used, GIG);
+    scheduler.move_attempt(attempt(1), "etl").unwrap();
+    let error = scheduler
+        .reconfigure_queues(&QueueSpec::default_root())
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "root.etl is deleted from the new capacity scheduler configuration, but the queue is not yet in stopped state. Current State : RUNNING"
+    );
+    assert!(scheduler.queues().find("etl").is_some(), "nothing changed");
 }

@@ -8,7 +8,7 @@ use common::yarn::{ApplicationAttemptId, ApplicationId, ContainerId, exit_status
 use proto::yarn as pb;
 use tracing::{info, warn};
 
-use super::nodes::{NodeReport, NodeState};
+use super::nodes::NodeReport;
 use super::{AmLaunch, RmState, StateError, completed_status};
 use crate::scheduler::{Ask, Resource};
 
@@ -24,6 +24,18 @@ pub enum AppState {
 }
 
 impl AppState {
+    /// Hadoop's name of the state.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Submitted => "SUBMITTED",
+            Self::Accepted => "ACCEPTED",
+            Self::Running => "RUNNING",
+            Self::Finished => "FINISHED",
+            Self::Failed => "FAILED",
+            Self::Killed => "KILLED",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, Self::Finished | Self::Failed | Self::Killed)
     }
@@ -50,6 +62,8 @@ pub struct Submission {
     pub am_resource: Resource,
     pub am_launch_context: pb::ContainerLaunchContext,
     pub max_attempts: u32,
+    /// The priority asked for (capped at the cluster's maximum on submission).
+    pub priority: i32,
 }
 
 /// An application attempt's view of the cluster since its last heartbeat.
@@ -144,6 +158,7 @@ impl RmState {
         if submission.max_attempts == 0 || submission.max_attempts > self.default_max_attempts {
             submission.max_attempts = self.default_max_attempts;
         }
+        submission.priority = submission.priority.min(self.max_application_priority);
         let attempt = id.application_attempt(1);
         self.scheduler
             .add_attempt(
@@ -151,6 +166,7 @@ impl RmState {
                 &submission.user,
                 &submission.queue,
                 submission.am_resource,
+                submission.priority,
             )
             .map_err(|source| StateError::Rejected { app: id, source })?;
         if id.cluster_timestamp == self.cluster_timestamp && id.id >= self.next_app {
@@ -315,6 +331,70 @@ impl RmState {
         Ok(())
     }
 
+    /// Moves a live application to the leaf queue `queue` (Hadoop's
+    /// moveApplicationAcrossQueues): the scheduler charges what it holds to
+    /// the new queue, and it is scheduled there from now on.
+    pub fn move_application(&mut self, app_text: &str, queue: &str) -> Result<(), StateError> {
+        let app_id = self.app_id(app_text)?;
+        let app = &self.apps[&app_id];
+        if app.state.is_final() {
+            return Err(StateError::CannotMove {
+                state: app.state.name(),
+            });
+        }
+        let attempt = app.current_attempt().map(|attempt| attempt.id);
+        let refused = |source| StateError::MoveRefused {
+            app: app_id,
+            queue: queue.to_string(),
+            source,
+        };
+        let leaf = self
+            .scheduler
+            .leaf_queue(queue, &app.submission.user)
+            .map_err(refused)?;
+        if let Some(attempt) = attempt {
+            self.scheduler
+                .move_attempt(attempt, queue)
+                .map_err(refused)?;
+        }
+        let leaf_name = self.scheduler.queues().get(leaf).name.clone();
+        info!(application = %app_id, queue = %leaf_name, "application moved");
+        if let Some(app) = self.apps.get_mut(&app_id) {
+            app.submission.queue = leaf_name;
+        }
+        Ok(())
+    }
+
+    /// Sets a live application's priority, capped at the cluster's maximum;
+    /// returns the priority it has now (unchanged for an ended application,
+    /// as Hadoop answers).
+    pub fn update_priority(&mut self, app_text: &str, priority: i32) -> Result<i32, StateError> {
+        let app_id = self.app_id(app_text)?;
+        let maximum = self.max_application_priority;
+        let app = self.apps.get_mut(&app_id).expect("found above");
+        if app.state.is_final() {
+            return Ok(app.submission.priority);
+        }
+        app.submission.priority = priority.min(maximum);
+        let (attempt, granted) = (
+            app.current_attempt().map(|attempt| attempt.id),
+            app.submission.priority,
+        );
+        if let Some(attempt) = attempt {
+            self.scheduler.set_priority(attempt, granted);
+        }
+        info!(application = %app_id, priority = granted, "application priority updated");
+        Ok(granted)
+    }
+
+    fn app_id(&self, app_text: &str) -> Result<ApplicationId, StateError> {
+        app_text
+            .parse()
+            .ok()
+            .filter(|id| self.apps.contains_key(id))
+            .ok_or_else(|| StateError::UnknownApplication(app_text.to_string()))
+    }
+
     /// Kills an application; true when it had already ended.
     pub fn kill(&mut self, app_text: &str, diagnostics: &str) -> Result<bool, StateError> {
         let app_id: ApplicationId = app_text
@@ -358,7 +438,7 @@ impl RmState {
             .filter(|node_id| {
                 nodes
                     .get(*node_id)
-                    .is_some_and(|node| node.state != NodeState::Lost)
+                    .is_some_and(|node| !node.state.is_gone())
             })
             .cloned()
             .collect();
@@ -416,12 +496,16 @@ impl RmState {
             .application
             .application_attempt(attempts_made + 1);
         app.attempts.push(new_attempt(next));
-        let (user, queue, resource) = (
+        let (user, queue, resource, priority) = (
             app.submission.user.clone(),
             app.submission.queue.clone(),
             app.submission.am_resource,
+            app.submission.priority,
         );
-        if let Err(error) = self.scheduler.add_attempt(next, &user, &queue, resource) {
+        if let Err(error) = self
+            .scheduler
+            .add_attempt(next, &user, &queue, resource, priority)
+        {
             warn!(attempt = %next, %error, "cannot schedule a new attempt");
         }
     }

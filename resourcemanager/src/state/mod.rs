@@ -21,7 +21,7 @@ use proto::yarn as pb;
 use tracing::{info, warn};
 
 pub use applications::{App, AppState, Attempt, AttemptInbox, FinalStatus, Submission};
-pub use nodes::{HeartbeatAnswer, Node, NodeReport, NodeState};
+pub use nodes::{HeartbeatAnswer, HostLists, Node, NodeReport, NodeState};
 pub use usage::{LiveContainer, ResourceSeconds, UsageMeter};
 
 use crate::scheduler::{AM_REQUEST_ID, Allocation, Scheduler, SchedulerError};
@@ -51,6 +51,16 @@ pub enum StateError {
     },
     #[error(transparent)]
     Scheduler(#[from] SchedulerError),
+    #[error("App in {state} state cannot be moved.")]
+    CannotMove { state: &'static str },
+    #[error("Failed to move {app} to queue {queue}: {source}")]
+    MoveRefused {
+        app: ApplicationId,
+        queue: String,
+        source: SchedulerError,
+    },
+    #[error("Disallowed NodeManager from {0}, Sending SHUTDOWN signal to the NodeManager.")]
+    DisallowedNode(String),
 }
 
 /// The whole ResourceManager state.
@@ -69,6 +79,11 @@ pub struct RmState {
     /// `http://host:port` of the RM's web proxy, which the tracking URLs
     /// shown to clients point at (set once the web port is bound).
     pub web_proxy: String,
+    /// The highest priority an application gets
+    /// (`yarn.cluster.max-application-priority`); higher asks are capped.
+    pub max_application_priority: i32,
+    /// Which NodeManagers may join (`yarn rmadmin -refreshNodes`).
+    host_lists: HostLists,
 }
 
 impl RmState {
@@ -82,6 +97,8 @@ impl RmState {
             default_max_attempts,
             containers_allocated: 0,
             web_proxy: String::new(),
+            max_application_priority: 0,
+            host_lists: HostLists::default(),
             usage: UsageMeter::default(),
             clock,
         }
@@ -208,7 +225,7 @@ impl RmState {
             .nodes
             .values()
             .filter(|node| {
-                node.state != NodeState::Lost && now.duration_since(node.last_heartbeat) > nm_expiry
+                !node.state.is_gone() && now.duration_since(node.last_heartbeat) > nm_expiry
             })
             .map(|node| node.node_id.clone())
             .collect();

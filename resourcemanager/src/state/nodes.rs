@@ -17,6 +17,15 @@ pub enum NodeState {
     Running,
     Unhealthy,
     Lost,
+    /// Excluded by the administrator (`yarn rmadmin -refreshNodes`).
+    Decommissioned,
+}
+
+impl NodeState {
+    /// Whether the node is out of the cluster (lost or decommissioned).
+    pub fn is_gone(self) -> bool {
+        matches!(self, Self::Lost | Self::Decommissioned)
+    }
 }
 
 #[derive(Debug)]
@@ -49,6 +58,14 @@ pub struct NodeReport {
     pub last_health_update: i64,
 }
 
+/// The hosts the administrator lets in and keeps out (host names or
+/// `host:port` node ids); an empty include list lets every host in.
+#[derive(Clone, Debug, Default)]
+pub struct HostLists {
+    pub included: BTreeSet<String>,
+    pub excluded: BTreeSet<String>,
+}
+
 /// What a NodeManager heartbeat gets back.
 #[derive(Debug, Default)]
 pub struct HeartbeatAnswer {
@@ -76,7 +93,7 @@ impl RmState {
             .map(|(host, _)| host)
             .unwrap_or(node_id);
         if let Some(old) = self.nodes.get(node_id)
-            && old.state != NodeState::Lost
+            && !old.state.is_gone()
         {
             self.node_gone(node_id, "Node re-registered");
         }
@@ -125,7 +142,7 @@ impl RmState {
         let running = self
             .nodes
             .get(node_id)
-            .is_some_and(|node| node.state != NodeState::Lost);
+            .is_some_and(|node| !node.state.is_gone());
         if !running {
             let answer = HeartbeatAnswer {
                 resync: true,
@@ -218,6 +235,39 @@ impl RmState {
         }
     }
 
+    /// Whether a NodeManager on `node_id` may join: not when its host (or
+    /// `host:port`) is excluded, nor missing from a non-empty include list
+    /// (Hadoop's `yarn.resourcemanager.nodes.{include,exclude}-path`).
+    pub fn node_allowed(&self, node_id: &str) -> bool {
+        let host = node_id
+            .rsplit_once(':')
+            .map(|(host, _)| host)
+            .unwrap_or(node_id);
+        let listed = |list: &BTreeSet<String>| list.contains(host) || list.contains(node_id);
+        !listed(&self.host_lists.excluded)
+            && (self.host_lists.included.is_empty() || listed(&self.host_lists.included))
+    }
+
+    /// Takes new include and exclude lists (Hadoop's refreshNodes): running
+    /// nodes no longer allowed are DECOMMISSIONED, their containers
+    /// completing as on a lost node; they cannot register again.
+    pub fn refresh_nodes(&mut self, lists: HostLists) {
+        self.host_lists = lists;
+        let leaving: Vec<String> = self
+            .nodes
+            .values()
+            .filter(|node| !node.state.is_gone() && !self.node_allowed(&node.node_id))
+            .map(|node| node.node_id.clone())
+            .collect();
+        for node_id in leaving {
+            info!(node = %node_id, "NodeManager decommissioned");
+            self.node_gone(&node_id, "Container released on a *decommissioned* node");
+            if let Some(node) = self.nodes.get_mut(&node_id) {
+                node.state = NodeState::Decommissioned;
+            }
+        }
+    }
+
     /// Node ids by state, for reports.
     pub fn node_counts(&self) -> HashMap<&'static str, usize> {
         let mut counts = HashMap::new();
@@ -226,6 +276,7 @@ impl RmState {
                 NodeState::Running => "running",
                 NodeState::Unhealthy => "unhealthy",
                 NodeState::Lost => "lost",
+                NodeState::Decommissioned => "decommissioned",
             };
             *counts.entry(key).or_insert(0) += 1;
         }

@@ -47,6 +47,7 @@ fn submission(id: ApplicationId, max_attempts: u32) -> Submission {
         am_resource: GIG,
         am_launch_context: pb::ContainerLaunchContext::default(),
         max_attempts,
+        priority: 0,
     }
 }
 

@@ -529,6 +529,26 @@ impl JobState {
         self.end_attempt(kind, index, number, killed, &why);
     }
 
+    /// Ends a live attempt at a client's request (`mapred job -kill-task`,
+    /// `-fail-task`): its container is stopped (or its ask dropped) and it
+    /// is killed, or failed when `fail` (counting towards the task's
+    /// attempts); the task runs another. False when it is not live.
+    pub fn end_attempt_by_request(&mut self, attempt: &str, fail: bool, why: &str) -> bool {
+        let Some((kind, index, number)) = self.find(attempt) else {
+            return false;
+        };
+        let attempt = &self.tasks(kind)[index].attempts[number];
+        if !attempt.is_live() {
+            return false;
+        }
+        match attempt.container.clone() {
+            Some(container) => self.actions.stop.push(container),
+            None => self.actions.cancel_asks.push(attempt.ask_id),
+        }
+        self.end_attempt(kind, index, number, !fail, why);
+        true
+    }
+
     /// Ends a running attempt as failed or killed and retries its task.
     fn end_attempt(
         &mut self,

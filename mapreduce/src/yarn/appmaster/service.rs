@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
 
 use crate::yarn::appmaster::job::{JobState, Outcome};
+use crate::yarn::history;
 use crate::yarn::wire::{counters_from_proto, counters_to_proto};
 
 /// Events the umbilical returns per call at most.
@@ -209,5 +210,52 @@ impl MrClientProtocol for AmService {
         drop(state);
         self.0.wake.notify_one();
         Ok(Response::new(pb::KillJobResponse {}))
+    }
+
+    async fn get_job_details(
+        &self,
+        request: Request<pb::GetJobDetailsRequest>,
+    ) -> Result<Response<pb::GetJobDetailsResponse>, Status> {
+        let job_id = request.into_inner().job_id;
+        let snapshot = {
+            let state = self.0.lock();
+            if state.job_id != job_id {
+                return Err(Status::not_found(format!("Unknown job {job_id}")));
+            }
+            state.snapshot(common::time::now_millis())
+        };
+        let details = history::details(&snapshot, vec![self.0.am_attempt.clone()], Vec::new());
+        Ok(Response::new(pb::GetJobDetailsResponse {
+            details: Some(details),
+        }))
+    }
+
+    async fn kill_task_attempt(
+        &self,
+        request: Request<pb::KillTaskAttemptRequest>,
+    ) -> Result<Response<pb::KillTaskAttemptResponse>, Status> {
+        let caller = request.remote_addr().map_or_else(
+            || "the client".to_string(),
+            |address| address.ip().to_string(),
+        );
+        let request = request.into_inner();
+        // Hadoop's MRClientService diagnostics of a kill or fail request.
+        let verb = if request.fail { "Fail" } else { "Kill" };
+        let why = format!(
+            "{verb} task attempt {} received from {} (auth:SIMPLE) at {caller}",
+            request.attempt_id, self.0.user
+        );
+        let ended = self
+            .0
+            .lock()
+            .end_attempt_by_request(&request.attempt_id, request.fail, &why);
+        if !ended {
+            return Err(Status::failed_precondition(format!(
+                "Attempt {} is not running",
+                request.attempt_id
+            )));
+        }
+        self.0.wake.notify_one();
+        Ok(Response::new(pb::KillTaskAttemptResponse {}))
     }
 }

@@ -276,3 +276,41 @@ fn a_straggler_gets_one_speculative_attempt_and_the_loser_is_stopped() {
         "the loser is told to die"
     );
 }
+
+#[test]
+fn attempts_killed_or_failed_on_request_run_again() {
+    let mut job = JobState::new(
+        "job_1_0001",
+        &[split("h1"), split("h1")],
+        0,
+        settings(),
+        &nodes(),
+    );
+    let launched = grant_all(&mut job, "h1:1");
+    let (first, second) = (launched[0].clone(), launched[1].clone());
+    assert!(job.end_attempt_by_request(&first, false, "Kill task attempt from the CLI"));
+    assert!(job.end_attempt_by_request(&second, true, "Fail task attempt from the CLI"));
+    assert!(
+        !job.end_attempt_by_request(&first, false, "again"),
+        "no longer live"
+    );
+    let stopped: Vec<String> = job
+        .actions
+        .stop
+        .iter()
+        .map(|container| container.container_id.clone())
+        .collect();
+    assert_eq!(stopped.len(), 2);
+    assert_eq!(
+        job.actions.asks.len(),
+        2,
+        "each task asks for another attempt"
+    );
+    assert!(job.is_unwanted(&first) && job.is_unwanted(&second));
+    assert_eq!(job.counters().get(JOB_GROUP, "NUM_KILLED_MAPS"), 1);
+    assert_eq!(job.counters().get(JOB_GROUP, "NUM_FAILED_MAPS"), 1);
+    // The stopped containers completing change nothing more.
+    job.container_completed(&stopped[0], exit_status::KILLED_BY_APPMASTER, "");
+    assert_eq!(job.counters().get(JOB_GROUP, "NUM_KILLED_MAPS"), 1);
+    assert_eq!(job.outcome(), None);
+}
