@@ -140,6 +140,10 @@ pub struct BlockLocations {
 
 pub struct BlockManager {
     state: Mutex<BlockState>,
+    /// Held through a whole full block report: reports are processed one
+    /// at a time (Hadoop's BlockReportProcessingThread), so a storm of them
+    /// waits its turn instead of taking every core from the RPC workers.
+    report_turn: Mutex<()>,
     config: BlockManagerConfig,
     policy: PlacementPolicy,
     resolver: RackResolver,
@@ -157,6 +161,7 @@ impl BlockManager {
         };
         Self {
             state: Mutex::new(state),
+            report_turn: Mutex::new(()),
             config,
             policy,
             resolver,
@@ -339,6 +344,10 @@ impl BlockManager {
         uuid: &DatanodeUuid,
         replicas: &[ReportedReplica],
     ) -> Result<(), RemoteException> {
+        let _turn = self
+            .report_turn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let reported: std::collections::HashSet<BlockId> =
             replicas.iter().map(|replica| replica.block.id).collect();
         // A full report supersedes what was queued from the node's earlier

@@ -155,7 +155,11 @@ impl BlockState {
         let Some(info) = self.blocks.get_mut(&block_id) else {
             return;
         };
-        if !info.replicas.contains(&node) && !info.corrupt.contains(&node) {
+        if info.replicas.contains(&node) {
+            // Known already: what a full report mostly says.
+            return;
+        }
+        if !info.corrupt.contains(&node) {
             info.replicas.push(node);
         }
         self.nodes[node].blocks.insert(block_id);

@@ -13,8 +13,9 @@
 //! 3. the full report processing rate, with 2 reports in flight (one per
 //!    core), per second of wall time and of the NameNode's CPU time;
 //! 4. the NameNode's CPU for N heartbeats every `dfs.heartbeat.interval`;
-//! 5. `getFileInfo` latency of `-probeClients` clients, quiet and during a
-//!    storm (every DataNode's full report at once, 64 in flight);
+//! 5. `getFileInfo` latency of `-probeClients` clients (each calling every
+//!    10 ms), quiet and during a storm (every DataNode's full report at
+//!    once, 64 in flight);
 //! 6. a dead-node storm: `-deadDatanodes` stop heartbeating at once; the
 //!    time until the NameNode declares them dead and queues their blocks
 //!    for re-replication, and the clients' latency meanwhile.

@@ -1,14 +1,20 @@
-//! Clients calling `getFileInfo` in a loop while something else happens,
-//! each call's latency recorded: what a storm costs the NameNode's users.
+//! Clients calling `getFileInfo` while something else happens, each call's
+//! latency recorded: what a storm costs the NameNode's users. Each client
+//! calls every [`CALL_EVERY`] (an open load, as users' calls come),
+//! rather than as fast as it can: 32 clients in a closed loop would keep the
+//! NameNode's 2 cores busy and measure their own queue.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use client::DfsClient;
 use tokio::task::JoinSet;
 
 use crate::timings::percentile;
+
+/// How often each client calls.
+pub const CALL_EVERY: Duration = Duration::from_millis(10);
 
 /// Latencies of the calls made over one window.
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,7 +45,10 @@ impl Probes {
                 let mut latencies = Vec::new();
                 let mut failures = 0;
                 let mut next = index * 7919;
+                let mut ticks = tokio::time::interval(CALL_EVERY);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 while !stop.load(Ordering::Relaxed) {
+                    ticks.tick().await;
                     let path = &paths[next % paths.len()];
                     next += 1;
                     let started = Instant::now();

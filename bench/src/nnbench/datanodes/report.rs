@@ -118,7 +118,8 @@ pub fn print(out: &mut dyn Write, report: &SimulationReport) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "getFileInfo, quiet: {} (NameNode {:.0}% of a core)",
+        "getFileInfo (each client every {} ms), quiet: {} (NameNode {:.0}% of a core)",
+        super::probes::CALL_EVERY.as_millis(),
         latency_line(&report.quiet),
         100.0 * seconds(report.heartbeat_cpu) / window
     )?;
