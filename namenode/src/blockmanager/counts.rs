@@ -140,14 +140,14 @@ impl BlockState {
             if live < wanted {
                 flags |= Tally::UNDER_REPLICATED;
             }
-            if live != wanted || !info.corrupt.is_empty() {
+            if live != wanted || !info.corrupt().is_empty() {
                 flags |= Tally::NEEDS_WORK;
             }
             if live <= 1 && live < wanted {
                 flags |= Tally::URGENT;
             }
         }
-        if !info.corrupt.is_empty() {
+        if !info.corrupt().is_empty() {
             flags |= Tally::CORRUPT;
         }
         Tally(flags)

@@ -6,6 +6,7 @@
 //! before, and never held across I/O. DataNodes learn their work from the
 //! commands queued here, returned on their heartbeats.
 
+mod block_map;
 mod counts;
 mod decommission;
 mod monitor;
@@ -450,9 +451,7 @@ impl BlockManager {
             // which lease recovery needs after a NameNode restart.
             if info.under_construction && block.generation_stamp >= info.generation_stamp {
                 let info = state.blocks.get_mut(&block.id).expect("looked up above");
-                if !info.pipeline.contains(&node) {
-                    info.pipeline.push(node);
-                }
+                info.add_to_pipeline(node);
             } else if !info.under_construction && block.generation_stamp < info.generation_stamp {
                 // Left behind by a pipeline that went on without this node (a
                 // failure, a full disk): stale, as Hadoop's checkReplicaCorrupt
@@ -468,9 +467,7 @@ impl BlockManager {
             // A replica from before the truncate (after a restart the block
             // has its new stamp already): the truncate recovery cuts it.
             let info = state.blocks.get_mut(&block.id).expect("looked up above");
-            if !info.pipeline.contains(&node) {
-                info.pipeline.push(node);
-            }
+            info.add_to_pipeline(node);
             return;
         }
         let wrong_length = !info.under_construction && info.num_bytes != block.num_bytes;
@@ -534,11 +531,15 @@ impl BlockManager {
                 excluded.len()
             )));
         }
-        let info = BlockInfo {
-            num_bytes: 0,
-            pipeline: targets.clone(),
-            ..BlockInfo::new(&block, replication, true)
-        };
+        let mut info = BlockInfo::new(
+            &Block {
+                num_bytes: 0,
+                ..block
+            },
+            replication,
+            true,
+        );
+        info.set_pipeline(targets.clone());
         state.insert_block(block.id, info);
         Ok(targets
             .iter()
@@ -601,7 +602,7 @@ impl BlockManager {
         info.num_bytes = block.num_bytes;
         info.generation_stamp = info.generation_stamp.max(block.generation_stamp);
         info.under_construction = false;
-        info.pipeline.clear();
+        info.set_pipeline(Vec::new());
         state.retally(block.id);
     }
 
@@ -628,7 +629,7 @@ impl BlockManager {
             info.under_construction = true;
             info.num_bytes = block.num_bytes;
             info.replicas.clear();
-            info.pipeline = holders;
+            info.set_pipeline(holders);
             state.retally(block.id);
         }
         self.locations(block.id, writer_host)
@@ -654,8 +655,8 @@ impl BlockManager {
             for node in info
                 .replicas
                 .iter()
-                .chain(&info.corrupt)
-                .chain(&info.pipeline)
+                .chain(info.corrupt())
+                .chain(info.pipeline())
             {
                 let node = &mut state.nodes[*node];
                 node.blocks.remove(&block.id);
@@ -703,7 +704,7 @@ impl BlockManager {
             .copied()
             .filter(|node| !pipeline.contains(node))
             .collect();
-        info.pipeline = pipeline;
+        info.set_pipeline(pipeline);
         for node in stale {
             tracing::info!(block = %block_id, datanode = %state.nodes[node].address.uuid, "replica left out of the pipeline is stale");
             state.mark_corrupt(block_id, node);
@@ -731,16 +732,16 @@ impl BlockManager {
             .collect();
         if good.is_empty() && info.under_construction {
             good = info
-                .pipeline
+                .pipeline()
                 .iter()
                 .copied()
                 .filter(|&node| state.nodes[node].alive)
                 .collect();
         }
-        let corrupt = good.is_empty() && !info.corrupt.is_empty();
+        let corrupt = good.is_empty() && !info.corrupt().is_empty();
         if corrupt {
             good = info
-                .corrupt
+                .corrupt()
                 .iter()
                 .copied()
                 .filter(|&node| state.nodes[node].alive)
@@ -765,7 +766,7 @@ impl BlockManager {
                 .map(|&node| location(&state.nodes[node]))
                 .collect(),
             corrupt,
-            corrupt_replicas: info.corrupt.len(),
+            corrupt_replicas: info.corrupt().len(),
             expected_replication: info.replication,
         }
     }
@@ -805,7 +806,7 @@ impl BlockManager {
             let Some(info) = state.remove_block(block.id) else {
                 continue;
             };
-            for node in info.replicas.iter().chain(&info.corrupt) {
+            for node in info.replicas.iter().chain(info.corrupt()) {
                 state.nodes[*node].blocks.remove(&block.id);
             }
         }

@@ -134,7 +134,7 @@ impl BlockManager {
             } else if live > wanted {
                 over_replicated.push(block_id);
             }
-            if live >= wanted && !info.corrupt.is_empty() {
+            if live >= wanted && !info.corrupt().is_empty() {
                 corrupt_to_clear.push(block_id);
             }
         }
@@ -173,7 +173,7 @@ impl BlockManager {
                 .map_or(&[][..], |(targets, _)| targets.as_slice());
             let mut existing = live_nodes.clone();
             existing.extend_from_slice(pending);
-            let excluded: Vec<usize> = info.corrupt.clone();
+            let excluded: Vec<usize> = info.corrupt().to_vec();
             let needed = usize::from(info.replication).saturating_sub(existing.len());
             let targets = self.policy.choose_targets(
                 needed,
@@ -244,7 +244,7 @@ impl BlockManager {
                 generation_stamp: info.generation_stamp,
                 num_bytes: info.num_bytes,
             };
-            for node in info.corrupt.clone() {
+            for node in info.corrupt().to_vec() {
                 state.remove_replica(block_id, node);
                 state.nodes[node].invalidate.push(block);
                 round.replicas_to_delete += 1;

@@ -27,7 +27,7 @@ impl BlockManager {
             };
         };
         LastBlockState {
-            written: !info.pipeline.is_empty() || !info.replicas.is_empty(),
+            written: !info.pipeline().is_empty() || !info.replicas.is_empty(),
             complete: !info.under_construction
                 && state.readable_replicas(info) >= usize::from(self.config.min_replication),
         }
@@ -47,7 +47,7 @@ impl BlockManager {
         let Some(info) = state.blocks.get(&block.id) else {
             return false;
         };
-        let mut holders: Vec<usize> = info.pipeline.clone();
+        let mut holders: Vec<usize> = info.pipeline().to_vec();
         for &node in &info.replicas {
             if !holders.contains(&node) {
                 holders.push(node);
@@ -107,7 +107,7 @@ impl BlockManager {
             .get_mut(&recovered.id)
             .expect("looked up above");
         info.under_construction = false;
-        info.pipeline.clear();
+        info.set_pipeline(Vec::new());
         let stale: Vec<usize> = info
             .replicas
             .iter()

@@ -67,22 +67,34 @@ impl DatanodeDescriptor {
     }
 }
 
-/// A block as the block manager tracks it.
+/// Nodes holding a block's good replicas: three fit in place, without an
+/// allocation of their own.
+pub type ReplicaNodes = smallvec::SmallVec<[usize; 3]>;
+
+/// A block as the block manager tracks it: 64 bytes, as there are tens of
+/// millions of them. What only some blocks have (corrupt replicas, a write
+/// pipeline) is boxed apart.
 #[derive(Debug)]
 pub struct BlockInfo {
     pub generation_stamp: GenerationStamp,
     pub num_bytes: u64,
+    /// Nodes with a good finalized replica.
+    pub replicas: ReplicaNodes,
+    others: Option<Box<OtherNodes>>,
     pub replication: u16,
     /// Still being written (the last block of an open file).
     pub under_construction: bool,
-    /// Nodes with a good finalized replica.
-    pub replicas: Vec<usize>,
-    /// Nodes whose replica is known bad (checksum, stale stamp, wrong length).
-    pub corrupt: Vec<usize>,
-    /// The write pipeline, while under construction.
-    pub pipeline: Vec<usize>,
     /// What it adds to [`BlockState::counts`] (see [`super::counts`]).
     pub tally: super::counts::Tally,
+}
+
+/// The nodes of a block other than its good replicas.
+#[derive(Debug, Default)]
+struct OtherNodes {
+    /// Nodes whose replica is known bad (checksum, stale stamp, wrong length).
+    corrupt: Vec<usize>,
+    /// The write pipeline, while under construction.
+    pipeline: Vec<usize>,
 }
 
 impl BlockInfo {
@@ -93,11 +105,59 @@ impl BlockInfo {
             num_bytes: block.num_bytes,
             replication,
             under_construction,
-            replicas: Vec::new(),
-            corrupt: Vec::new(),
-            pipeline: Vec::new(),
+            replicas: ReplicaNodes::new(),
+            others: None,
             tally: Default::default(),
         }
+    }
+
+    /// Nodes whose replica is known bad.
+    pub fn corrupt(&self) -> &[usize] {
+        self.others.as_ref().map_or(&[], |others| &others.corrupt)
+    }
+
+    /// The write pipeline, while under construction.
+    pub fn pipeline(&self) -> &[usize] {
+        self.others.as_ref().map_or(&[], |others| &others.pipeline)
+    }
+
+    fn others_mut(&mut self) -> &mut OtherNodes {
+        self.others.get_or_insert_with(Default::default)
+    }
+
+    /// Drops the box once it holds nothing.
+    fn shrink(&mut self) {
+        if self
+            .others
+            .as_ref()
+            .is_some_and(|others| others.corrupt.is_empty() && others.pipeline.is_empty())
+        {
+            self.others = None;
+        }
+    }
+
+    pub fn add_corrupt(&mut self, node: usize) {
+        if !self.corrupt().contains(&node) {
+            self.others_mut().corrupt.push(node);
+        }
+    }
+
+    pub fn remove_corrupt(&mut self, node: usize) {
+        if let Some(others) = &mut self.others {
+            others.corrupt.retain(|&n| n != node);
+            self.shrink();
+        }
+    }
+
+    pub fn add_to_pipeline(&mut self, node: usize) {
+        if !self.pipeline().contains(&node) {
+            self.others_mut().pipeline.push(node);
+        }
+    }
+
+    pub fn set_pipeline(&mut self, nodes: Vec<usize>) {
+        self.others_mut().pipeline = nodes;
+        self.shrink();
     }
 }
 
@@ -106,7 +166,7 @@ impl BlockInfo {
 pub struct BlockState {
     pub nodes: Vec<DatanodeDescriptor>,
     pub node_by_uuid: HashMap<DatanodeUuid, usize>,
-    pub blocks: HashMap<BlockId, BlockInfo>,
+    pub blocks: super::block_map::BlockMap,
     /// Re-replications under way: block -> (targets, deadline).
     pub pending: HashMap<BlockId, (Vec<usize>, Instant)>,
     /// `dfs.hosts.exclude` as last read: these nodes are to leave.
@@ -159,7 +219,7 @@ impl BlockState {
             // Known already: what a full report mostly says.
             return;
         }
-        if !info.corrupt.contains(&node) {
+        if !info.corrupt().contains(&node) {
             info.replicas.push(node);
         }
         self.nodes[node].blocks.insert(block_id);
@@ -168,8 +228,8 @@ impl BlockState {
 
     pub fn remove_replica(&mut self, block_id: BlockId, node: usize) {
         if let Some(info) = self.blocks.get_mut(&block_id) {
-            info.replicas.retain(|&n| n != node);
-            info.corrupt.retain(|&n| n != node);
+            info.replicas.retain(|n| *n != node);
+            info.remove_corrupt(node);
         }
         self.nodes[node].blocks.remove(&block_id);
         self.retally(block_id);
@@ -181,11 +241,18 @@ impl BlockState {
         let Some(info) = self.blocks.get_mut(&block_id) else {
             return;
         };
-        info.replicas.retain(|&n| n != node);
-        if !info.corrupt.contains(&node) {
-            info.corrupt.push(node);
-        }
+        info.replicas.retain(|n| *n != node);
+        info.add_corrupt(node);
         self.nodes[node].blocks.insert(block_id);
         self.retally(block_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_block_takes_64_bytes() {
+        assert_eq!(size_of::<super::BlockInfo>(), 64);
+        assert_eq!(size_of::<Option<super::BlockInfo>>(), 64);
     }
 }

@@ -549,7 +549,7 @@ fn recount(state: &BlockState) -> counts::BlockCounts {
         counts.missing += u64::from(readable == 0);
         counts.under_replicated +=
             u64::from(readable > 0 && state.live_replicas(info) < usize::from(info.replication));
-        counts.corrupt += u64::from(!info.corrupt.is_empty());
+        counts.corrupt += u64::from(!info.corrupt().is_empty());
     }
     counts
 }
