@@ -275,12 +275,7 @@ pub async fn job_status(
     {
         return Ok(report);
     }
-    let done = done_dir(conf).map_err(Error::from)?;
-    match history::read(dfs, &done, job_id).await {
-        Ok(Some(report)) => Ok(report),
-        Ok(None) => Ok(report_from_application(job_id, &app)),
-        Err(error) => Err(error.into()),
-    }
+    from_history(conf, dfs, job_id, &app).await
 }
 
 /// `mapred job -history / -events / -list-attempt-ids / -logs`: the job's
@@ -307,10 +302,21 @@ pub async fn job_details(
             return Ok(report);
         }
     }
+    from_history(conf, dfs, job_id, &app).await
+}
+
+/// An ended job's report from the job history (what the JobHistory server
+/// serves), or from its application when it left no history.
+async fn from_history(
+    conf: &Configuration,
+    dfs: &DfsClient,
+    job_id: &str,
+    app: &pb::ApplicationReport,
+) -> Result<mrpb::JobReport, JobClientError> {
     let done = done_dir(conf).map_err(Error::from)?;
     match history::read(dfs, &done, job_id).await {
         Ok(Some(report)) => Ok(report),
-        Ok(None) => Ok(report_from_application(job_id, &app)),
+        Ok(None) => Ok(report_from_application(job_id, app)),
         Err(error) => Err(error.into()),
     }
 }
